@@ -1,0 +1,114 @@
+# postern — build, test, demo.
+#   make            build ./postern
+#   make check      every test, plain and under ASan+UBSan; ends with "N passed, N failed"
+#   make demo       install missing packages, build, run `postern detect` on examples/
+#   make fuzz       build the libFuzzer targets (clang)
+#   make deps       install the Debian packages the build needs
+
+CC      ?= cc
+PKGS    := libpcre2-8 zlib libzstd yaml-0.1
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wundef -Wwrite-strings -Wpointer-arith -Wcast-qual -Wvla -Werror
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP
+LIBS    := -lpcre2-8 -lz -lzstd -lyaml -lm -lpthread
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRC     := $(wildcard src/*.c)
+LIBSRC  := $(filter-out src/main.c,$(SRC))
+RULES   := $(sort $(wildcard rules/*.yml))
+# The shipped rules, compiled in (build/rules_builtin.c, generated).
+OBJ     := $(SRC:src/%.c=build/%.o) build/rules_builtin.o
+LIBOBJ  := $(LIBSRC:src/%.c=build/%.o) build/rules_builtin.o
+SOBJ    := $(SRC:src/%.c=build/san/%.o) build/san/rules_builtin.o
+SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o
+UNIT    := $(wildcard tests/unit/*.c)
+FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench clean install
+
+all: postern
+
+postern: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $(OBJ) $(LIBS)
+
+build/%.o: src/%.c | build
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+build/san/%.o: src/%.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -c -o $@ $<
+
+build:
+	@mkdir -p build/san build/unit build/fuzz
+
+build/rules_builtin.c: tools/embed.sh $(RULES) | build
+	sh tools/embed.sh $(RULES) > $@
+
+build/rules_builtin.o: build/rules_builtin.c
+	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -c -o $@ $<
+
+build/san/rules_builtin.o: build/rules_builtin.c
+	$(CC) $(CPPFLAGS) -Isrc -O1 -g $(SAN) -c -o $@ $<
+
+build/fuzz/rules_builtin.o: build/rules_builtin.c
+	$(FUZZCC) $(CPPFLAGS) -Isrc $(FUZZFLAGS) -c -o $@ $<
+
+build/postern-san: $(SOBJ)
+	$(CC) -O1 -g $(SAN) -o $@ $(SOBJ) $(LIBS)
+
+build/unit/%: tests/unit/%.c $(LIBOBJ) | build
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LIBS)
+
+build/unit/san-%: tests/unit/%.c $(SLIBOBJ) | build
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -Isrc -o $@ $< $(SLIBOBJ) $(LIBS)
+
+UNITBIN  := $(UNIT:tests/unit/%.c=build/unit/%)
+SUNITBIN := $(UNIT:tests/unit/%.c=build/unit/san-%)
+
+# The fuzz targets link the library objects built with clang and the fuzzer.
+FUZZCC   ?= clang
+FUZZFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FOBJ     := $(LIBSRC:src/%.c=build/fuzz/%.o) build/fuzz/rules_builtin.o
+FUZZBIN  := $(FUZZ:tests/fuzz/%.c=build/fuzz/%)
+
+build/fuzz/%.o: src/%.c | build
+	$(FUZZCC) $(CPPFLAGS) $(WARN) $(FUZZFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FOBJ) | build
+	$(FUZZCC) $(CPPFLAGS) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(FOBJ) $(LIBS)
+
+fuzz: $(FUZZBIN)
+
+# Replay each target's seed corpus (no new inputs are generated).
+fuzz-replay: $(FUZZBIN)
+	@sh tests/fuzz_replay.sh $(FUZZBIN)
+
+# The fuzz targets are built (and their corpora replayed) where clang is installed.
+HAVE_CLANG := $(shell command -v $(FUZZCC) 2>/dev/null)
+
+check: postern build/postern-san $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
+	@sh tests/check.sh
+
+check-plain: postern $(UNITBIN)
+	@POSTERN_NO_SAN=1 sh tests/check.sh
+
+deps:
+	@sh tools/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory postern
+	./postern detect examples/
+
+install: postern
+	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/postern/rules $(DESTDIR)/usr/local/share/man/man1
+	install -m 755 postern $(DESTDIR)/usr/local/bin/postern
+	install -m 644 rules/*.yml $(DESTDIR)/usr/local/share/postern/rules/
+	install -m 644 man/postern.1 $(DESTDIR)/usr/local/share/man/man1/postern.1
+
+clean:
+	rm -rf build postern
+
+-include $(OBJ:.o=.d) $(SOBJ:.o=.d)
+
+# Keep every intermediate object (the fuzz objects are built by pattern rules).
+.SECONDARY:

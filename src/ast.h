@@ -1,0 +1,252 @@
+/* ast.h — the parsed query: scope expression, pipeline stages, and the
+ * tables of scalar functions and aggregates the parser resolves names in.
+ *
+ * Every node lives in the query arena (query_t.arena) and carries the span
+ * of query text it came from. String literals are unescaped copies in the
+ * query arena; compiled regexes (rx_t) are owned by the query and freed by
+ * query_free().
+ */
+#ifndef POSTERN_AST_H
+#define POSTERN_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "field.h"
+#include "str.h"
+
+struct rx;
+
+/* Scalar functions: id, name (Sumo spelling, matched case-insensitively),
+ * min args, max args, one-line help. ORDER FUNC: eval.c's impl table. */
+#define FUNC_TABLE(X)                                                              \
+    X(FN_TOLOWERCASE, "toLowerCase", 1, 1, "lower-case a string")                 \
+    X(FN_TOUPPERCASE, "toUpperCase", 1, 1, "upper-case a string")                 \
+    X(FN_CONCAT, "concat", 1, 64, "join the text of all arguments")               \
+    X(FN_LENGTH, "length", 1, 1, "length of a string in bytes")                  \
+    X(FN_SUBSTRING, "substring", 2, 3, "substring(s, start[, end]), 0-based")     \
+    X(FN_REPLACE, "replace", 3, 3, "replace(s, \"lit\"|/re/, new)")               \
+    X(FN_TRIM, "trim", 1, 1, "strip surrounding whitespace")                      \
+    X(FN_NUM, "num", 1, 1, "cast to a number (null if not numeric)")              \
+    X(FN_NUMBER, "number", 1, 1, "same as num")                                   \
+    X(FN_TOLONG, "toLong", 1, 1, "cast to an integer, truncating")                \
+    X(FN_TOINT, "toInt", 1, 1, "cast to an integer, truncating")                  \
+    X(FN_TOSTRING, "toString", 1, 1, "cast to a string")                          \
+    X(FN_NOW, "now", 0, 0, "current time, epoch milliseconds")                    \
+    X(FN_FORMATDATE, "formatDate", 1, 3, "formatDate(ms[, pattern[, tz]])")       \
+    X(FN_ISVALIDIP, "isValidIP", 1, 1, "true for an IPv4 or IPv6 address")        \
+    X(FN_ISPRIVATEIP, "isPrivateIP", 1, 1, "true for an RFC 1918 IPv4 address")   \
+    X(FN_ISPUBLICIP, "isPublicIP", 1, 1, "true for a routable IPv4 address")      \
+    X(FN_COMPARECIDRPREFIX, "compareCIDRPrefix", 3, 3,                            \
+      "compareCIDRPrefix(ip1, ip2, bits): same IPv4 prefix")                      \
+    X(FN_ISNULL, "isNull", 1, 1, "true when the value is null")                   \
+    X(FN_ISEMPTY, "isEmpty", 1, 1, "true when null or the empty string")          \
+    X(FN_ISBLANK, "isBlank", 1, 1, "true when null, empty or only whitespace")    \
+    X(FN_CONTAINS, "contains", 2, 2, "contains(a, b): b is a substring of a")     \
+    X(FN_ABS, "abs", 1, 1, "absolute value")                                      \
+    X(FN_ROUND, "round", 1, 1, "round to the nearest integer")                    \
+    X(FN_FLOOR, "floor", 1, 1, "round down")                                      \
+    X(FN_CEIL, "ceil", 1, 1, "round up")                                          \
+    X(FN_IF, "if", 3, 3, "if(cond, a, b)")
+
+typedef enum func_id {
+#define X(id, name, lo, hi, help) id,
+    FUNC_TABLE(X)
+#undef X
+    FN__COUNT
+} func_id_t;
+
+/* A function's name, arity and help, indexed by func_id_t. */
+typedef struct func_info {
+    const char *name;
+    uint8_t min_args, max_args;
+    const char *help;
+} func_info_t;
+extern const func_info_t func_info[FN__COUNT];
+/* Function id by name (case-insensitive), or -1. */
+int func_lookup(pstr_t name);
+
+/* Aggregates: id, name, default output name, argument kind
+ * (0 none, 1 optional field, 2 required field, 3 field and number),
+ * help. ORDER AGG: agg.c's ops table. */
+#define AGG_TABLE(X)                                                                \
+    X(AG_COUNT, "count", "_count", 1, "number of messages (count(f): having f)")    \
+    X(AG_COUNT_DISTINCT, "count_distinct", "_count_distinct", 2,                    \
+      "number of distinct values (exact)")                                          \
+    X(AG_SUM, "sum", "_sum", 2, "sum of numeric values")                            \
+    X(AG_MIN, "min", "_min", 2, "smallest numeric value")                           \
+    X(AG_MAX, "max", "_max", 2, "largest numeric value")                            \
+    X(AG_AVG, "avg", "_avg", 2, "mean of numeric values")                           \
+    X(AG_FIRST, "first", "_first", 2, "value of the newest message")                \
+    X(AG_LAST, "last", "_last", 2, "value of the oldest message")                   \
+    X(AG_VALUES, "values", "_values", 2, "distinct values, comma-separated")        \
+    X(AG_PCT, "pct", "_pct", 3, "pct(f, n): n-th percentile")                       \
+    X(AG_STDDEV, "stddev", "_stddev", 2, "sample standard deviation")
+
+typedef enum agg_id {
+#define X(id, name, dflt, arg, help) id,
+    AGG_TABLE(X)
+#undef X
+    AG__COUNT
+} agg_id_t;
+
+/* An aggregate's names, argument kind and help, indexed by agg_id_t. */
+typedef struct agg_info {
+    const char *name;
+    const char *default_as;
+    uint8_t arg;
+    const char *help;
+} agg_info_t;
+extern const agg_info_t agg_info[AG__COUNT];
+/* Aggregate id by name (case-insensitive), or -1. */
+int agg_lookup(pstr_t name);
+
+/* Expression node kinds. ORDER EXPR: parse.c and eval.c tables. */
+#define EXPR_KINDS(X)                                                   \
+    X(EX_NUM)      /* numeric literal: num (text in str) */              \
+    X(EX_STR)      /* string literal: str */                            \
+    X(EX_BOOL)     /* true/false: num 1/0 */                            \
+    X(EX_FIELD)    /* field reference: field */                          \
+    X(EX_REGEX)    /* /re/ literal: str (pattern), re */                 \
+    X(EX_NOT)      /* !a */                                              \
+    X(EX_NEG)      /* -a */                                              \
+    X(EX_ADD) X(EX_SUB) X(EX_MUL) X(EX_DIV) X(EX_MOD)                    \
+    X(EX_EQ) X(EX_NE) X(EX_LT) X(EX_GT) X(EX_LE) X(EX_GE)                \
+    X(EX_AND) X(EX_OR)                                                   \
+    X(EX_IN)       /* a in (args...); neg for `not in` */                \
+    X(EX_MATCHES)  /* a matches b; b is EX_STR (wildcard) or EX_REGEX */ \
+    X(EX_CONTAINS) /* a contains b */                                    \
+    X(EX_CALL)     /* func(args...) */                                   \
+    X(EX_COND)     /* a ? b : c, and if(a, b, c) */                      \
+    X(EX_KEYWORD)  /* scope: term or phrase against _raw: str, neg */    \
+    X(EX_FIELDWILD)/* scope: field=pattern, case-insensitive wildcard */ \
+    X(EX_ALL)      /* scope: * */
+
+typedef enum expr_kind {
+#define X(k) k,
+    EXPR_KINDS(X)
+#undef X
+    EX__COUNT
+} expr_kind_t;
+
+/* An expression node (query arena). */
+typedef struct expr {
+    uint8_t kind;          /* expr_kind_t */
+    bool neg;              /* EX_IN: not in; EX_MATCHES: not matches */
+    bool quoted;           /* EX_KEYWORD: a quoted phrase */
+    span_t sp;             /* source text of the whole node */
+    struct expr *a, *b, *c;/* operands */
+    struct expr **args;    /* EX_IN list, EX_CALL arguments */
+    uint32_t nargs;
+    uint32_t field;        /* EX_FIELD, EX_FIELDWILD: field id */
+    int func;              /* EX_CALL: func_id_t */
+    double num;            /* EX_NUM, EX_BOOL */
+    pstr_t str;            /* EX_STR/EX_KEYWORD/EX_FIELDWILD: unescaped text; EX_REGEX: pattern; EX_NUM: text */
+    struct rx *re;         /* EX_REGEX: compiled pattern */
+} expr_t;
+
+/* One aggregate in an aggregation stage. */
+typedef struct aggspec {
+    int fn;          /* agg_id_t */
+    uint32_t field;  /* argument field id, FIELD_NONE for bare count */
+    double arg;      /* pct: the percentile */
+    uint32_t as;     /* output field id */
+    bool as_given;   /* `as` was written */
+    span_t sp;       /* whole aggregate, e.g. `dcount(dest_ip) as X` */
+    span_t name_sp;  /* the function name as written (dcount stays visible to lint) */
+} aggspec_t;
+
+/* One sort key. */
+typedef struct sortkey {
+    uint32_t field;
+    bool desc;
+    span_t sp;
+} sortkey_t;
+
+/* Stage kinds. ORDER STAGE: exec.c's table. */
+#define STAGE_KINDS(X)                                                   \
+    X(ST_WHERE, "where")                                                 \
+    X(ST_ASSIGN, "as")           /* expr as f, if(...) as f, c?a:b as f */\
+    X(ST_AGG, "aggregate")                                               \
+    X(ST_SORT, "sort")                                                   \
+    X(ST_LIMIT, "limit")                                                 \
+    X(ST_TOP, "top")                                                     \
+    X(ST_FIELDS, "fields")                                               \
+    X(ST_JSON, "json")                                                   \
+    X(ST_PARSE, "parse")                                                 \
+    X(ST_PARSE_REGEX, "parse regex")                                     \
+    X(ST_TIMESLICE, "timeslice")                                         \
+    X(ST_LOOKUP, "lookup")
+
+typedef enum stage_kind {
+#define X(k, name) k,
+    STAGE_KINDS(X)
+#undef X
+    ST__COUNT
+} stage_kind_t;
+
+/* One pipeline stage (query arena). Fields not used by a kind are zero. */
+typedef struct stage {
+    uint8_t kind;          /* stage_kind_t */
+    span_t sp;             /* from the operator keyword to the end of the stage */
+    expr_t *e;             /* WHERE: condition; ASSIGN: value */
+    uint32_t as;           /* ASSIGN, TIMESLICE: target field; TOP: the `_count` field */
+    aggspec_t *aggs;       /* AGG */
+    uint32_t naggs;
+    uint32_t *by;          /* AGG, TOP: group keys */
+    span_t *by_sp;         /* their spans */
+    uint32_t nby;
+    sortkey_t *keys;       /* SORT */
+    uint32_t nkeys;
+    int64_t n;             /* LIMIT, TOP: count */
+    uint32_t topfield;     /* TOP: the field counted */
+    uint32_t *flds;        /* FIELDS: ids; JSON/PARSE/PARSE_REGEX/LOOKUP: output ids */
+    span_t *flds_sp;
+    uint32_t nflds;
+    bool remove;           /* FIELDS: `fields - a` */
+    uint32_t src;          /* JSON, PARSE, PARSE_REGEX: field= (F_RAW when not given) */
+    bool src_given;        /* field= was written */
+    pstr_t *paths;         /* JSON: paths (parallel to flds); LOOKUP: column names (parallel to flds) */
+    uint32_t npaths;
+    pstr_t pattern;        /* PARSE: the anchor pattern with its `*`s; PARSE_REGEX: regex text */
+    struct rx *re;         /* PARSE_REGEX: compiled; owned by the query */
+    bool nodrop;           /* JSON, PARSE, PARSE_REGEX */
+    bool multi;            /* PARSE_REGEX */
+    bool json_auto;        /* JSON: json auto */
+    int64_t slice_ms;      /* TIMESLICE: bucket width */
+    pstr_t lookup_path;    /* LOOKUP: the text inside path://"..." */
+    uint32_t *on_field;    /* LOOKUP: record fields compared ... */
+    pstr_t *on_col;        /* ... with these table columns */
+    uint32_t non;
+} stage_t;
+
+/* A parsed query. Owns its arena, field table and regexes. */
+typedef struct query {
+    const char *text;      /* the query text (copied into the arena) */
+    uint32_t len;
+    expr_t *scope;         /* the part before the first pipe; NULL = everything */
+    stage_t *st;           /* stages in order */
+    uint32_t nst;
+    ftab_t ft;             /* field names */
+    arena_t arena;         /* every node */
+    struct rx **rxs;       /* every compiled regex, for query_free */
+    uint32_t nrx, rxcap;
+} query_t;
+
+/* Parse text[0..len) into a new query. Errors and parse-time warnings go
+ * to d (whose source must be the same text). Returns NULL when d has an
+ * error. The caller frees the query with query_free. */
+query_t *query_parse(const char *text, size_t len, diag_t *d);
+/* Free a query and everything it owns. */
+void query_free(query_t *q);
+/* Add static warnings (lint rules, see lint.c) about q to d. */
+void lint_query(const query_t *q, diag_t *d);
+/* Append a one-line S-expression rendering of q (for tests and
+ * `postern lint --ast`), e.g.
+ *   (scope (or (wild _sourceCategory "*network*") ...)) (where (in dest_port "25" "465")) ... */
+struct buf;
+void query_dump(const query_t *q, struct buf *out);
+
+#endif

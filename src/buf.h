@@ -1,0 +1,34 @@
+/* buf.h — growable byte buffer.
+ *
+ * A buf_t owns its heap bytes; buf_free releases them. Used to build
+ * output lines and error messages; never on the per-field hot path.
+ */
+#ifndef POSTERN_BUF_H
+#define POSTERN_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Heap buffer, always NUL-terminated when p != NULL. Zero-init is empty. */
+typedef struct buf {
+    char *p;    /* bytes, owned */
+    size_t n;   /* used */
+    size_t cap; /* allocated */
+} buf_t;
+
+/* Append n bytes. */
+void buf_put(buf_t *b, const void *s, size_t n);
+/* Append a C string. */
+void buf_puts(buf_t *b, const char *s);
+/* Append one byte. */
+void buf_putc(buf_t *b, char c);
+/* Append printf-formatted text. */
+void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append vprintf-formatted text. */
+void buf_vprintf(buf_t *b, const char *fmt, va_list ap);
+/* Empty the buffer, keep the memory. */
+void buf_clear(buf_t *b);
+/* Release the memory. */
+void buf_free(buf_t *b);
+
+#endif

@@ -1,0 +1,634 @@
+/* eval.c — expression evaluation: operators, scalar functions, scope terms.
+ *
+ * The query's expression trees are walked directly; every node kind and
+ * every function has one implementation here, reached through tables
+ * indexed by expr_kind_t and func_id_t. Semantics follow docs/semantics.md:
+ * fields are strings, numbers appear only where a cast is clear, a
+ * comparison with null is false.
+ */
+#include "eval.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeparse.h"
+
+/* See eval.h. */
+void eval_init(eval_ctx_t *c, arena_t *arena, int64_t now_ms) {
+    memset(c, 0, sizeof *c);
+    c->arena = arena;
+    c->rx = rx_scratch_new();
+    c->now_ms = now_ms;
+}
+
+/* See eval.h. */
+void eval_free(eval_ctx_t *c) {
+    rx_scratch_free(c->rx);
+    c->rx = NULL;
+}
+
+/* Text of a value; numbers are formatted into the arena. Null gives NULL p. */
+static pstr_t text_of(eval_ctx_t *c, value_t v) {
+    char tmp[40];
+    switch (v.t) {
+    case V_STR: return val_pstr(v);
+    case V_NUM: {
+        int k = num_fmt(tmp, v.d);
+        return pstr(arena_strndup(c->arena, tmp, (size_t)k), (size_t)k);
+    }
+    case V_BOOL: return v.b ? PSTR_LIT("true") : PSTR_LIT("false");
+    default: return PSTR_NULL;
+    }
+}
+
+static value_t str_in_arena(eval_ctx_t *c, const char *p, size_t n) {
+    return val_str(arena_strndup(c->arena, p, n), n);
+}
+
+/* ---- comparisons ---------------------------------------------------- */
+
+/* Ordering comparison for < > <= >=: numeric when either side is a number
+ * (the other is cast) or both are numeric strings, else bytewise text.
+ * Returns 2 when the comparison is undefined (null, failed cast). */
+static int order_cmp(eval_ctx_t *c, value_t a, value_t b) {
+    if (a.t == V_NULL || b.t == V_NULL) return 2;
+    double x, y;
+    if (a.t == V_NUM || b.t == V_NUM) {
+        if (!val_to_num(a, &x) || !val_to_num(b, &y)) return 2;
+        return (x > y) - (x < y);
+    }
+    if (val_to_num(a, &x) && val_to_num(b, &y)) return (x > y) - (x < y);
+    int r = pstr_cmp(text_of(c, a), text_of(c, b));
+    return (r > 0) - (r < 0);
+}
+
+/* `in`: no implicit cast (Sumo casts only where a number is clearly
+ * needed): a string field equals a string literal byte for byte, a number
+ * equals a number. */
+static bool in_eq(value_t a, value_t b) {
+    if (a.t != b.t) return false;
+    switch (a.t) {
+    case V_STR: return pstr_eq(val_pstr(a), val_pstr(b));
+    case V_NUM: return a.d == b.d;
+    case V_BOOL: return a.b == b.b;
+    default: return false;
+    }
+}
+
+/* ---- scope ---------------------------------------------------------- */
+
+static bool is_word(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+           (unsigned char)ch >= 0x80;
+}
+
+/* A keyword or phrase against _raw: case-insensitive, matched as whole
+ * terms (the match may not continue a word on either side), '*' inside a
+ * keyword matches any run of bytes. */
+static bool keyword_match(pstr_t raw, pstr_t kw) {
+    if (kw.n == 0) return true;
+    if (memchr(kw.p, '*', kw.n)) {
+        /* Anchor wildcard keywords at term boundaries by trying each term start. */
+        for (size_t i = 0; i <= raw.n; i++) {
+            if (i > 0 && is_word(raw.p[i - 1]) && kw.p[0] != '*') continue;
+            /* Try every end at a term boundary. */
+            for (size_t j = i; j <= raw.n; j++) {
+                if (j < raw.n && is_word(raw.p[j]) && kw.p[kw.n - 1] != '*') continue;
+                if (str_wildmatch(kw, pstr(raw.p + i, j - i), true)) return true;
+            }
+        }
+        return false;
+    }
+    size_t off = 0;
+    while (off < raw.n) {
+        long k = pstr_ifind(pstr(raw.p + off, raw.n - off), kw);
+        if (k < 0) return false;
+        size_t s = off + (size_t)k, e = s + kw.n;
+        bool left = s == 0 || !is_word(raw.p[s - 1]) || !is_word(kw.p[0]);
+        bool right = e == raw.n || !is_word(raw.p[e]) || !is_word(kw.p[kw.n - 1]);
+        if (left && right) return true;
+        off = s + 1;
+    }
+    return false;
+}
+
+/* ---- IP helpers ------------------------------------------------------ */
+
+static bool parse_v4(pstr_t s, uint32_t *out) {
+    char tmp[64];
+    s = pstr_trim(s);
+    if (s.n == 0 || s.n >= sizeof tmp) return false;
+    memcpy(tmp, s.p, s.n);
+    tmp[s.n] = 0;
+    struct in_addr a;
+    if (inet_pton(AF_INET, tmp, &a) != 1) return false;
+    *out = ntohl(a.s_addr);
+    return true;
+}
+
+static bool parse_v6(pstr_t s) {
+    char tmp[128];
+    s = pstr_trim(s);
+    if (s.n == 0 || s.n >= sizeof tmp) return false;
+    memcpy(tmp, s.p, s.n);
+    tmp[s.n] = 0;
+    struct in6_addr a;
+    return inet_pton(AF_INET6, tmp, &a) == 1;
+}
+
+static bool v4_private(uint32_t a) {
+    return (a >> 24) == 10 || (a >> 20) == (172u << 4 | 1) || (a >> 16) == (192u << 8 | 168);
+}
+
+/* Not routable on the public internet: private, loopback, link-local,
+ * CGNAT, documentation, benchmarking, multicast, reserved, "this network". */
+static bool v4_public(uint32_t a) {
+    static const struct { uint32_t net; int bits; } special[] = {
+        {0x00000000, 8},  {0x0A000000, 8},  {0x64400000, 10}, {0x7F000000, 8},  {0xA9FE0000, 16},
+        {0xAC100000, 12}, {0xC0000000, 24}, {0xC0000200, 24}, {0xC0A80000, 16}, {0xC6120000, 15},
+        {0xC6336400, 24}, {0xCB007100, 24}, {0xE0000000, 4},  {0xF0000000, 4},
+    };
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+        uint32_t mask = special[i].bits ? ~0u << (32 - special[i].bits) : 0;
+        if ((a & mask) == special[i].net) return false;
+    }
+    return true;
+}
+
+/* ---- functions ------------------------------------------------------- */
+
+typedef value_t (*fn_impl_t)(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av);
+
+#define ARG(i) av[i]
+
+static value_t fn_case(eval_ctx_t *c, value_t v, bool upper) {
+    if (v.t == V_NULL) return v;
+    pstr_t s = text_of(c, v);
+    char *d = arena_alloc(c->arena, s.n + 1);
+    for (size_t i = 0; i < s.n; i++) {
+        char ch = s.p[i];
+        d[i] = upper ? ((ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch) : str_lc(ch);
+    }
+    d[s.n] = 0;
+    return val_str(d, s.n);
+}
+
+static value_t f_tolower(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    return fn_case(c, ARG(0), false);
+}
+
+static value_t f_toupper(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    return fn_case(c, ARG(0), true);
+}
+
+static value_t f_concat(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    size_t total = 0;
+    pstr_t parts[64];
+    for (uint32_t i = 0; i < e->nargs && i < 64; i++) {
+        parts[i] = text_of(c, av[i]);
+        total += parts[i].n;
+    }
+    char *d = arena_alloc(c->arena, total + 1);
+    size_t k = 0;
+    for (uint32_t i = 0; i < e->nargs && i < 64; i++) {
+        if (parts[i].n) memcpy(d + k, parts[i].p, parts[i].n);
+        k += parts[i].n;
+    }
+    d[k] = 0;
+    return val_str(d, k);
+}
+
+static value_t f_length(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    if (ARG(0).t == V_NULL) return val_null();
+    return val_num((double)text_of(c, ARG(0)).n);
+}
+
+static value_t f_substring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    if (ARG(0).t == V_NULL) return val_null();
+    pstr_t s = text_of(c, ARG(0));
+    double st, en = (double)s.n;
+    if (!val_to_num(ARG(1), &st)) return val_null();
+    if (e->nargs > 2 && !val_to_num(ARG(2), &en)) return val_null();
+    if (st < 0) st = 0;
+    if (en > (double)s.n) en = (double)s.n;
+    if (en <= st) return val_str("", 0);
+    return val_str(s.p + (size_t)st, (size_t)en - (size_t)st);
+}
+
+/* Expand $1 / ${name} references of a regex replacement. */
+static void expand_repl(buf_t *b, pstr_t repl, pstr_t subj, const rx_t *re, const long *ov, uint32_t ng) {
+    for (size_t i = 0; i < repl.n; i++) {
+        char ch = repl.p[i];
+        if (ch == '\\' && i + 1 < repl.n) { buf_putc(b, repl.p[++i]); continue; }
+        if (ch != '$' || i + 1 >= repl.n) { buf_putc(b, ch); continue; }
+        long g = -1;
+        if (repl.p[i + 1] >= '0' && repl.p[i + 1] <= '9') {
+            g = repl.p[++i] - '0';
+        } else if (repl.p[i + 1] == '{') {
+            size_t j = i + 2;
+            while (j < repl.n && repl.p[j] != '}') j++;
+            if (j >= repl.n) { buf_putc(b, ch); continue; }
+            pstr_t name = pstr(repl.p + i + 2, j - i - 2);
+            for (uint32_t k = 0; k < rx_nnames(re); k++) {
+                uint32_t grp;
+                if (pstr_eq(rx_name(re, k, &grp), name)) g = (long)grp;
+            }
+            i = j;
+        } else {
+            buf_putc(b, ch);
+            continue;
+        }
+        if (g >= 0 && (uint32_t)g < ng && ov[2 * g] >= 0) buf_put(b, subj.p + ov[2 * g], (size_t)(ov[2 * g + 1] - ov[2 * g]));
+    }
+}
+
+static value_t f_replace(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    if (ARG(0).t == V_NULL) return val_null();
+    pstr_t s = text_of(c, ARG(0));
+    pstr_t repl = text_of(c, ARG(2));
+    buf_t b = {0};
+    const expr_t *pat = e->args[1];
+    if (pat->kind == EX_REGEX && pat->re) {
+        long ov[2 * 32];
+        uint32_t ng = rx_ngroups(pat->re) + 1;
+        if (ng > 32) ng = 32;
+        size_t pos = 0, last = 0;
+        while (pos <= s.n) {
+            int m = rx_search(pat->re, c->rx, s, pos, ov, ng);
+            if (m < 0) c->rx_limit++;
+            if (m <= 0) break;
+            buf_put(&b, s.p + last, (size_t)ov[0] - last);
+            expand_repl(&b, repl, s, pat->re, ov, ng);
+            last = (size_t)ov[1];
+            pos = ov[1] > ov[0] ? (size_t)ov[1] : (size_t)ov[1] + 1;
+        }
+        if (last < s.n) buf_put(&b, s.p + last, s.n - last);
+    } else {
+        pstr_t lit = text_of(c, ARG(1));
+        size_t i = 0;
+        while (i < s.n) {
+            if (lit.n && i + lit.n <= s.n && memcmp(s.p + i, lit.p, lit.n) == 0) {
+                buf_put(&b, repl.p, repl.n);
+                i += lit.n;
+            } else {
+                buf_putc(&b, s.p[i++]);
+            }
+        }
+    }
+    value_t out = str_in_arena(c, b.p ? b.p : "", b.n);
+    buf_free(&b);
+    return out;
+}
+
+static value_t f_trim(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    if (ARG(0).t == V_NULL) return val_null();
+    return val_strv(pstr_trim(text_of(c, ARG(0))));
+}
+
+static value_t f_num(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    double d;
+    return val_to_num(ARG(0), &d) ? val_num(d) : val_null();
+}
+
+static value_t f_tolong(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    double d;
+    return val_to_num(ARG(0), &d) && isfinite(d) ? val_num(trunc(d)) : val_null();
+}
+
+static value_t f_tostring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    if (ARG(0).t == V_NULL) return val_null();
+    return val_strv(text_of(c, ARG(0)));
+}
+
+static value_t f_now(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r; (void)av;
+    return val_num((double)c->now_ms);
+}
+
+static value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    double ms;
+    if (!val_to_num(ARG(0), &ms) || !isfinite(ms)) return val_null();
+    pstr_t pat = e->nargs > 1 ? text_of(c, ARG(1)) : PSTR_LIT("MM/dd/yyyy HH:mm:ss");
+    pstr_t tz = e->nargs > 2 ? text_of(c, ARG(2)) : PSTR_LIT("UTC");
+    buf_t b = {0};
+    if (!eval_format_date(&b, (int64_t)ms, pat, tz)) {
+        buf_free(&b);
+        return val_null();
+    }
+    value_t out = str_in_arena(c, b.p ? b.p : "", b.n);
+    buf_free(&b);
+    return out;
+}
+
+static value_t f_isvalidip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    if (ARG(0).t == V_NULL) return val_bool(false);
+    pstr_t s = text_of(c, ARG(0));
+    uint32_t a;
+    return val_bool(parse_v4(s, &a) || parse_v6(s));
+}
+
+static value_t f_isprivateip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    uint32_t a;
+    return val_bool(ARG(0).t != V_NULL && parse_v4(text_of(c, ARG(0)), &a) && v4_private(a));
+}
+
+static value_t f_ispublicip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    uint32_t a;
+    return val_bool(ARG(0).t != V_NULL && parse_v4(text_of(c, ARG(0)), &a) && v4_public(a));
+}
+
+static value_t f_comparecidr(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    uint32_t a, b;
+    double bits;
+    if (!parse_v4(text_of(c, ARG(0)), &a) || !parse_v4(text_of(c, ARG(1)), &b) || !val_to_num(ARG(2), &bits) ||
+        bits < 0 || bits > 32)
+        return val_null();
+    uint32_t mask = bits == 0 ? 0 : ~0u << (32 - (int)bits);
+    return val_bool((a & mask) == (b & mask));
+}
+
+static value_t f_isnull(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return val_bool(ARG(0).t == V_NULL);
+}
+
+static value_t f_isempty(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return val_bool(ARG(0).t == V_NULL || (ARG(0).t == V_STR && ARG(0).n == 0));
+}
+
+static value_t f_isblank(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return val_bool(ARG(0).t == V_NULL || (ARG(0).t == V_STR && pstr_trim(val_pstr(ARG(0))).n == 0));
+}
+
+/* contains(a, b): both strings; two empty strings are true. */
+static bool contains2(eval_ctx_t *c, value_t a, value_t b) {
+    if (a.t == V_NULL || b.t == V_NULL) return false;
+    pstr_t x = text_of(c, a), y = text_of(c, b);
+    if (y.n == 0) return x.n == 0;
+    return pstr_contains(x, y);
+}
+
+static value_t f_contains(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r;
+    return val_bool(contains2(c, ARG(0), ARG(1)));
+}
+
+static value_t math1(value_t v, double (*f)(double)) {
+    double d;
+    return val_to_num(v, &d) ? val_num(f(d)) : val_null();
+}
+
+static value_t f_abs(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return math1(ARG(0), fabs);
+}
+static value_t f_round(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return math1(ARG(0), round);
+}
+static value_t f_floor(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return math1(ARG(0), floor);
+}
+static value_t f_ceil(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)c; (void)e; (void)r;
+    return math1(ARG(0), ceil);
+}
+static value_t f_if(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)av;
+    return eval_cond(c, e->args[0], r) ? eval_expr(c, e->args[1], r) : eval_expr(c, e->args[2], r);
+}
+
+/* Implementations by func_id_t. ORDER FUNC */
+static const fn_impl_t fn_impl[FN__COUNT] = {
+    [FN_TOLOWERCASE] = f_tolower, [FN_TOUPPERCASE] = f_toupper, [FN_CONCAT] = f_concat,
+    [FN_LENGTH] = f_length,       [FN_SUBSTRING] = f_substring, [FN_REPLACE] = f_replace,
+    [FN_TRIM] = f_trim,           [FN_NUM] = f_num,             [FN_NUMBER] = f_num,
+    [FN_TOLONG] = f_tolong,       [FN_TOINT] = f_tolong,        [FN_TOSTRING] = f_tostring,
+    [FN_NOW] = f_now,             [FN_FORMATDATE] = f_formatdate, [FN_ISVALIDIP] = f_isvalidip,
+    [FN_ISPRIVATEIP] = f_isprivateip, [FN_ISPUBLICIP] = f_ispublicip,
+    [FN_COMPARECIDRPREFIX] = f_comparecidr, [FN_ISNULL] = f_isnull, [FN_ISEMPTY] = f_isempty,
+    [FN_ISBLANK] = f_isblank,     [FN_CONTAINS] = f_contains,   [FN_ABS] = f_abs,
+    [FN_ROUND] = f_round,         [FN_FLOOR] = f_floor,         [FN_CEIL] = f_ceil,
+    [FN_IF] = f_if,
+};
+
+static value_t call(eval_ctx_t *c, const expr_t *e, const record_t *r) {
+    if (e->func < 0 || e->func >= FN__COUNT || !fn_impl[e->func]) return val_null();
+    if (e->func == FN_IF) return f_if(c, e, r, NULL);
+    value_t av[64];
+    uint32_t n = e->nargs < 64 ? e->nargs : 64;
+    for (uint32_t i = 0; i < n; i++) {
+        /* A regex argument (replace) is read from the node, not evaluated. */
+        av[i] = e->args[i]->kind == EX_REGEX ? val_null() : eval_expr(c, e->args[i], r);
+    }
+    for (uint32_t i = n; i < 3; i++) av[i] = val_null();
+    return fn_impl[e->func](c, e, r, av);
+}
+
+/* ---- the evaluator --------------------------------------------------- */
+
+static value_t arith(eval_ctx_t *c, const expr_t *e, const record_t *r) {
+    double x, y;
+    value_t a = eval_expr(c, e->a, r), b = eval_expr(c, e->b, r);
+    if (!val_to_num(a, &x) || !val_to_num(b, &y)) return val_null();
+    switch (e->kind) {
+    case EX_ADD: return val_num(x + y);
+    case EX_SUB: return val_num(x - y);
+    case EX_MUL: return val_num(x * y);
+    case EX_DIV: return y == 0 ? val_null() : val_num(x / y);
+    case EX_MOD: return y == 0 ? val_null() : val_num(fmod(x, y));
+    default: return val_null();
+    }
+}
+
+static bool matches(eval_ctx_t *c, const expr_t *e, const record_t *r) {
+    value_t v = eval_expr(c, e->a, r);
+    if (v.t == V_NULL) return false;
+    pstr_t s = text_of(c, v);
+    if (e->b->kind == EX_REGEX) {
+        int m = e->b->re ? rx_search(e->b->re, c->rx, s, 0, NULL, 0) : 0;
+        if (m < 0) c->rx_limit++;
+        return m > 0;
+    }
+    value_t p = eval_expr(c, e->b, r);
+    if (p.t == V_NULL) return false;
+    return str_wildmatch(text_of(c, p), s, false);
+}
+
+/* See eval.h. */
+bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r) {
+    switch (e->kind) {
+    case EX_AND: return eval_cond(c, e->a, r) && eval_cond(c, e->b, r);
+    case EX_OR: return eval_cond(c, e->a, r) || eval_cond(c, e->b, r);
+    case EX_NOT: return !eval_cond(c, e->a, r);
+    case EX_ALL: return true;
+    case EX_KEYWORD: return keyword_match(r->raw, e->str) != e->neg;
+    case EX_FIELDWILD: {
+        value_t v = rec_get(r, e->field);
+        if (v.t == V_NULL) return false;
+        return str_wildmatch(e->str, text_of(c, v), true);
+    }
+    case EX_EQ: case EX_NE: {
+        value_t a = eval_expr(c, e->a, r), b = eval_expr(c, e->b, r);
+        if (a.t == V_NULL || b.t == V_NULL) return false;
+        return val_eq(a, b) == (e->kind == EX_EQ);
+    }
+    case EX_LT: case EX_GT: case EX_LE: case EX_GE: {
+        int k = order_cmp(c, eval_expr(c, e->a, r), eval_expr(c, e->b, r));
+        if (k == 2) return false;
+        switch (e->kind) {
+        case EX_LT: return k < 0;
+        case EX_GT: return k > 0;
+        case EX_LE: return k <= 0;
+        default: return k >= 0;
+        }
+    }
+    case EX_IN: {
+        value_t v = eval_expr(c, e->a, r);
+        if (v.t == V_NULL) return false;
+        bool hit = false;
+        for (uint32_t i = 0; i < e->nargs && !hit; i++) hit = in_eq(v, eval_expr(c, e->args[i], r));
+        return hit != e->neg;
+    }
+    case EX_MATCHES: return matches(c, e, r) != e->neg;
+    case EX_CONTAINS: return contains2(c, eval_expr(c, e->a, r), eval_expr(c, e->b, r));
+    default: return val_truthy(eval_expr(c, e, r));
+    }
+}
+
+/* See eval.h. */
+value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
+    switch (e->kind) {
+    case EX_NUM: return val_num(e->num);
+    case EX_STR: return val_strv(e->str);
+    case EX_BOOL: return val_bool(e->num != 0);
+    case EX_FIELD: return rec_get(r, e->field);
+    case EX_REGEX: return val_strv(e->str);
+    case EX_NEG: {
+        double d;
+        return val_to_num(eval_expr(c, e->a, r), &d) ? val_num(-d) : val_null();
+    }
+    case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD: return arith(c, e, r);
+    case EX_CALL: return call(c, e, r);
+    case EX_COND: return eval_cond(c, e->a, r) ? eval_expr(c, e->b, r) : eval_expr(c, e->c, r);
+    default: return val_bool(eval_cond(c, e, r));
+    }
+}
+
+/* ---- formatDate ------------------------------------------------------- */
+
+static const char *const month_abbr[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const month_full[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+static const char *const day_abbr[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+static const char *const day_full[] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};
+
+/* Fixed offset in minutes of a zone name: UTC, GMT, Z, GMT+hh[:mm], +hhmm, +hh:mm. */
+static bool tz_offset(pstr_t tz, int *min) {
+    tz = pstr_trim(tz);
+    *min = 0;
+    if (tz.n == 0 || pstr_ieq_c(tz, "UTC") || pstr_ieq_c(tz, "GMT") || pstr_ieq_c(tz, "Z") ||
+        pstr_ieq_c(tz, "Etc/UTC") || pstr_ieq_c(tz, "Etc/GMT"))
+        return true;
+    if (tz.n > 3 && (pstr_ieq(pstr(tz.p, 3), PSTR_LIT("UTC")) || pstr_ieq(pstr(tz.p, 3), PSTR_LIT("GMT")))) {
+        tz.p += 3;
+        tz.n -= 3;
+    }
+    if (tz.n < 2 || (tz.p[0] != '+' && tz.p[0] != '-')) return false;
+    int sign = tz.p[0] == '-' ? -1 : 1, h = 0, m = 0;
+    size_t i = 1, nd = 0;
+    while (i < tz.n && tz.p[i] >= '0' && tz.p[i] <= '9' && nd < 2) { h = h * 10 + tz.p[i++] - '0'; nd++; }
+    if (i < tz.n && tz.p[i] == ':') i++;
+    nd = 0;
+    while (i < tz.n && tz.p[i] >= '0' && tz.p[i] <= '9' && nd < 2) { m = m * 10 + tz.p[i++] - '0'; nd++; }
+    if (i != tz.n || h > 18 || m > 59) return false;
+    *min = sign * (h * 60 + m);
+    return true;
+}
+
+/* See eval.h. */
+bool eval_format_date(buf_t *out, int64_t ms, pstr_t pat, pstr_t tz) {
+    int off;
+    if (!tz_offset(tz, &off)) return false;
+    int64_t t = ms + (int64_t)off * 60000;
+    int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
+    int64_t rem = t - days * 86400000;
+    /* civil from days */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) y++;
+    int H = (int)(rem / 3600000), M = (int)(rem / 60000 % 60), S = (int)(rem / 1000 % 60), L = (int)(rem % 1000);
+    int wd = (int)(((days % 7) + 7) % 7);
+    for (size_t i = 0; i < pat.n;) {
+        char ch = pat.p[i];
+        if (ch == '\'') {
+            size_t j = i + 1;
+            if (j < pat.n && pat.p[j] == '\'') { buf_putc(out, '\''); i += 2; continue; }
+            while (j < pat.n && pat.p[j] != '\'') buf_putc(out, pat.p[j++]);
+            i = j + 1;
+            continue;
+        }
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) { buf_putc(out, ch); i++; continue; }
+        size_t k = i;
+        while (k < pat.n && pat.p[k] == ch) k++;
+        int cnt = (int)(k - i);
+        i = k;
+        switch (ch) {
+        case 'y': if (cnt == 2) buf_printf(out, "%02d", (int)(y % 100)); else buf_printf(out, "%0*lld", cnt, (long long)y); break;
+        case 'M':
+            if (cnt >= 4) buf_puts(out, month_full[m - 1]);
+            else if (cnt == 3) buf_puts(out, month_abbr[m - 1]);
+            else buf_printf(out, "%0*u", cnt, m);
+            break;
+        case 'd': buf_printf(out, "%0*u", cnt, d); break;
+        case 'H': buf_printf(out, "%0*d", cnt, H); break;
+        case 'k': buf_printf(out, "%0*d", cnt, H == 0 ? 24 : H); break;
+        case 'h': buf_printf(out, "%0*d", cnt, H % 12 == 0 ? 12 : H % 12); break;
+        case 'K': buf_printf(out, "%0*d", cnt, H % 12); break;
+        case 'm': buf_printf(out, "%0*d", cnt, M); break;
+        case 's': buf_printf(out, "%0*d", cnt, S); break;
+        case 'S': buf_printf(out, "%0*d", cnt < 3 ? 3 : cnt, L); break;
+        case 'a': buf_puts(out, H < 12 ? "AM" : "PM"); break;
+        case 'E': buf_puts(out, cnt >= 4 ? day_full[wd] : day_abbr[wd]); break;
+        case 'D': buf_printf(out, "%0*u", cnt, doy >= 306 ? doy - 305 : doy + 60 + (((y % 4 == 0 && y % 100) || y % 400 == 0) ? 1 : 0)); break;
+        case 'Z': buf_printf(out, "%c%02d%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60); break;
+        case 'X':
+            if (off == 0) buf_putc(out, 'Z');
+            else if (cnt == 1) buf_printf(out, "%c%02d", off < 0 ? '-' : '+', abs(off) / 60);
+            else if (cnt == 2) buf_printf(out, "%c%02d%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+            else buf_printf(out, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+            break;
+        case 'z': if (off == 0) buf_puts(out, "UTC"); else buf_printf(out, "GMT%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60); break;
+        default: for (int q = 0; q < cnt; q++) buf_putc(out, ch); break;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,594 @@
+/* exec.c — the pipeline: scope, streaming stages, aggregation, then the
+ * stages that run on the aggregated table.
+ *
+ * Row stages (where, as, json, parse, parse regex, timeslice, lookup,
+ * fields, limit) have one implementation, apply(), that calls the next
+ * stage zero or more times; it serves the streaming phase and the table
+ * phase alike. Blocking stages (aggregate, top, sort) turn the stream into
+ * a table.
+ */
+#include "exec.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "eval.h"
+#include "json.h"
+#include "regex.h"
+
+/* A loaded lookup table: rows keyed by the lower-cased `on` columns. */
+typedef struct lktab {
+    table_t t;          /* the CSV rows, by the lookup's own field table */
+    ftab_t ft;          /* column names */
+    uint32_t *col_on;   /* ids of the `on` columns in ft */
+    uint32_t *col_out;  /* ids of the output columns in ft */
+    record_t **slot;    /* open addressing on the key */
+    unsigned long *h;
+    uint32_t cap;
+} lktab_t;
+
+typedef struct exec exec_t;
+/* Where a record goes after the last stage of a run. */
+typedef int (*sink_fn)(exec_t *x, record_t *r);
+
+struct exec {
+    query_t *q;
+    const exec_opts_t *eo;
+    eval_ctx_t ev;
+    arena_t scratch;       /* per-record strings of the streaming phase */
+    uint32_t stop;         /* first blocking stage (or nst) */
+    gtab_t *g;             /* when stop is an aggregate/top */
+    table_t *tab;          /* otherwise: the collected rows */
+    in_stats_t *st;
+    uint64_t seq;          /* input position of the current record */
+    int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none */
+    lktab_t **lk;          /* per stage: lookup table */
+    bool stream_limit_hit; /* a streaming LIMIT is satisfied: stop reading */
+    uint32_t end;          /* stage where the current run stops */
+    sink_fn sink;
+    table_t *next;         /* table phase: rows of the next table */
+    int err;
+};
+
+static int run_from(exec_t *x, uint32_t i, record_t *r);
+
+/* ---- lookup tables ---------------------------------------------------- */
+
+struct lk_load { lktab_t *lk; };
+
+static int lk_row(record_t *r, void *ud) {
+    lktab_t *lk = ((struct lk_load *)ud)->lk;
+    table_add(&lk->t, r);
+    return 0;
+}
+
+static unsigned long lk_hash(const lktab_t *lk, const record_t *r, uint32_t n, const uint32_t *ids, bool *null) {
+    unsigned long h = 1469598103934665603UL;
+    *null = false;
+    for (uint32_t i = 0; i < n; i++) {
+        value_t v = rec_get(r, ids[i]);
+        if (v.t != V_STR) { *null = true; return 0; }
+        h ^= pstr_ihash(val_pstr(v));
+        h *= 1099511628211UL;
+    }
+    (void)lk;
+    return h;
+}
+
+static bool lk_keyeq(const record_t *a, const uint32_t *ida, const record_t *b, const uint32_t *idb, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!pstr_ieq(val_pstr(rec_get(a, ida[i])), val_pstr(rec_get(b, idb[i])))) return false;
+    return true;
+}
+
+static lktab_t *lk_load(exec_t *x, const stage_t *s) {
+    /* path://"/Library/Users/x/table": the table is looked up by its last
+     * component in the lookup directory, with or without a .csv suffix. */
+    pstr_t p = s->lookup_path;
+    const char *slash = NULL;
+    for (size_t i = 0; i < p.n; i++)
+        if (p.p[i] == '/') slash = p.p + i;
+    pstr_t base = slash ? pstr(slash + 1, p.n - (size_t)(slash + 1 - p.p)) : p;
+    const char *dir = x->eo->lookup_dir ? x->eo->lookup_dir : ".";
+    char path[4096];
+    const char *cands[3] = {"%s/%.*s", "%s/%.*s.csv", NULL};
+    FILE *f = NULL;
+    for (int i = 0; cands[i] && !f; i++) {
+        snprintf(path, sizeof path, cands[i], dir, (int)base.n, base.p);
+        f = fopen(path, "rb");
+    }
+    if (!f) {
+        fprintf(stderr, "postern: lookup table '%.*s' not found in %s (tried %.*s and %.*s.csv; set --lookup-dir)\n",
+                (int)p.n, p.p, dir, (int)base.n, base.p, (int)base.n, base.p);
+        return NULL;
+    }
+    fclose(f);
+    lktab_t *lk = xcalloc(1, sizeof *lk);
+    table_init(&lk->t);
+    ftab_init(&lk->ft);
+    lk->ft.want_all = true;
+    in_opts_t io = {.format = "csv", .max_reports = 5};
+    in_stats_t st = {0};
+    struct lk_load ud = {lk};
+    const char *paths[1] = {path};
+    if (input_run(paths, 1, &io, &lk->ft, lk_row, &ud, &st) != 0) {
+        table_free(&lk->t);
+        ftab_free(&lk->ft);
+        free(lk);
+        return NULL;
+    }
+    lk->col_on = xcalloc(s->non ? s->non : 1, sizeof *lk->col_on);
+    lk->col_out = xcalloc(s->nflds ? s->nflds : 1, sizeof *lk->col_out);
+    for (uint32_t i = 0; i < s->non; i++) {
+        lk->col_on[i] = ftab_find(&lk->ft, s->on_col[i]);
+        if (lk->col_on[i] == FIELD_NONE) {
+            fprintf(stderr, "postern: lookup table %s has no column '%.*s'\n", path, (int)s->on_col[i].n, s->on_col[i].p);
+            lk->col_on[i] = ftab_intern(&lk->ft, s->on_col[i]);
+        }
+    }
+    for (uint32_t i = 0; i < s->nflds; i++) {
+        pstr_t col = i < s->npaths ? s->paths[i] : ftab_name(&x->q->ft, s->flds[i]);
+        lk->col_out[i] = ftab_find(&lk->ft, col);
+        if (lk->col_out[i] == FIELD_NONE) {
+            fprintf(stderr, "postern: lookup table %s has no column '%.*s'\n", path, (int)col.n, col.p);
+            lk->col_out[i] = ftab_intern(&lk->ft, col);
+        }
+    }
+    lk->cap = 16;
+    while (lk->cap < lk->t.n * 2 + 2) lk->cap *= 2;
+    lk->slot = xcalloc(lk->cap, sizeof *lk->slot);
+    lk->h = xcalloc(lk->cap, sizeof *lk->h);
+    for (size_t i = 0; i < lk->t.n; i++) {
+        record_t *row = &lk->t.rows[i];
+        bool null;
+        unsigned long h = lk_hash(lk, row, s->non, lk->col_on, &null);
+        if (null) continue;
+        uint32_t j = (uint32_t)h & (lk->cap - 1);
+        bool dup = false;
+        while (lk->slot[j]) {
+            if (lk->h[j] == h && lk_keyeq(lk->slot[j], lk->col_on, row, lk->col_on, s->non)) { dup = true; break; }
+            j = (j + 1) & (lk->cap - 1);
+        }
+        if (!dup) { lk->slot[j] = row; lk->h[j] = h; } /* first row of a key wins */
+    }
+    return lk;
+}
+
+static void lk_free(lktab_t *lk) {
+    if (!lk) return;
+    table_free(&lk->t);
+    ftab_free(&lk->ft);
+    free(lk->col_on);
+    free(lk->col_out);
+    free(lk->slot);
+    free(lk->h);
+    free(lk);
+}
+
+/* ---- row stages ------------------------------------------------------- */
+
+static value_t src_value(const record_t *r, const stage_t *s) {
+    if (s->src == F_RAW) {
+        value_t v = rec_get(r, F_RAW);
+        return v.t != V_NULL ? v : val_strv(r->raw);
+    }
+    return rec_get(r, s->src);
+}
+
+/* parse "a*b*c" as x, y: anchors found left to right, each `*` takes the
+ * text up to the next anchor (or the end when the pattern ends in `*`). */
+static bool parse_anchor(exec_t *x, const stage_t *s, record_t *r, value_t src) {
+    pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
+    pstr_t pat = s->pattern;
+    size_t pos = 0, pi = 0;
+    uint32_t out = 0;
+    value_t caps[64];
+    bool first = true;
+    if (src.t != V_STR) return false;
+    while (pi <= pat.n) {
+        size_t pe = pi;
+        while (pe < pat.n && pat.p[pe] != '*') pe++;
+        pstr_t anchor = pstr(pat.p + pi, pe - pi);
+        if (first) {
+            long k = anchor.n ? -1 : 0;
+            if (anchor.n) {
+                for (size_t i = pos; i + anchor.n <= text.n; i++)
+                    if (memcmp(text.p + i, anchor.p, anchor.n) == 0) { k = (long)i; break; }
+            }
+            if (k < 0) return false;
+            pos = (size_t)k + anchor.n;
+            first = false;
+        } else {
+            /* Capture up to this anchor. */
+            size_t end;
+            if (anchor.n == 0 && pe >= pat.n) end = text.n;
+            else if (anchor.n == 0) end = pos;
+            else {
+                long k = -1;
+                for (size_t i = pos; i + anchor.n <= text.n; i++)
+                    if (memcmp(text.p + i, anchor.p, anchor.n) == 0) { k = (long)i; break; }
+                if (k < 0) return false;
+                end = (size_t)k;
+            }
+            if (out < 64) caps[out++] = val_str(text.p + pos, end - pos);
+            pos = end + anchor.n;
+        }
+        if (pe >= pat.n) break;
+        pi = pe + 1;
+    }
+    (void)x;
+    for (uint32_t i = 0; i < out && i < s->nflds; i++) rec_set(r, s->flds[i], caps[i]);
+    return true;
+}
+
+static void set_null_outputs(record_t *r, const stage_t *s) {
+    for (uint32_t i = 0; i < s->nflds; i++) rec_set(r, s->flds[i], val_null());
+}
+
+static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    value_t src = src_value(r, s);
+    if (src.t == V_NULL || !s->re) {
+        if (!s->nodrop) return 0;
+        set_null_outputs(r, s);
+        return run_from(x, i + 1, r);
+    }
+    pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
+    long ov[2 * 64];
+    uint32_t ng = rx_ngroups(s->re) + 1;
+    if (ng > 64) ng = 64;
+    size_t pos = 0;
+    bool any = false;
+    for (;;) {
+        int m = rx_search(s->re, x->ev.rx, text, pos, ov, ng);
+        if (m < 0) x->ev.rx_limit++;
+        if (m <= 0) break;
+        any = true;
+        for (uint32_t k = 0; k < rx_nnames(s->re) && k < s->nflds; k++) {
+            uint32_t grp;
+            rx_name(s->re, k, &grp);
+            value_t v = grp < ng && ov[2 * grp] >= 0 ? val_str(text.p + ov[2 * grp], (size_t)(ov[2 * grp + 1] - ov[2 * grp]))
+                                                     : val_null();
+            rec_set(r, s->flds[k], v);
+        }
+        int rc = run_from(x, i + 1, r);
+        if (rc) return rc;
+        if (!s->multi) return 0;
+        pos = ov[1] > ov[0] ? (size_t)ov[1] : (size_t)ov[1] + 1;
+        if (pos > text.n) break;
+    }
+    if (any) return 0;
+    if (!s->nodrop) return 0;
+    set_null_outputs(r, s);
+    return run_from(x, i + 1, r);
+}
+
+static int apply_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    value_t src = src_value(r, s);
+    pstr_t doc = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
+    if (s->json_auto) {
+        json_iter_t it;
+        if (doc.p && json_iter_begin(&it, doc.p, doc.n, 0)) {
+            pstr_t key, val;
+            bool esc;
+            uint32_t k = 0;
+            while (k < 100 && json_iter_next(&it, &key, &esc, &val)) {
+                pstr_t name = key;
+                if (esc) {
+                    /* Re-quote and decode an escaped key. */
+                    char *q = arena_alloc(&x->scratch, key.n + 2);
+                    q[0] = '"';
+                    memcpy(q + 1, key.p, key.n);
+                    q[key.n + 1] = '"';
+                    if (!json_unescape(pstr(q, key.n + 2), &x->scratch, &name)) continue;
+                }
+                rec_set(r, ftab_intern(&x->q->ft, name), json_to_value(val, &x->scratch));
+                k++;
+            }
+        }
+        return run_from(x, i + 1, r); /* json auto drops nothing */
+    }
+    bool all = true;
+    for (uint32_t k = 0; k < s->npaths && k < s->nflds; k++) {
+        pstr_t val;
+        if (doc.p && json_path(doc, s->paths[k], &val)) rec_set(r, s->flds[k], json_to_value(val, &x->scratch));
+        else {
+            all = false;
+            rec_set(r, s->flds[k], val_null());
+        }
+    }
+    if (!all && !s->nodrop) return 0;
+    return run_from(x, i + 1, r);
+}
+
+static int apply_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    lktab_t *lk = x->lk[i];
+    if (!lk) {
+        lk = x->lk[i] = lk_load(x, s);
+        if (!lk) { x->err = 2; return 2; }
+    }
+    bool null;
+    unsigned long h = lk_hash(lk, r, s->non, s->on_field, &null);
+    record_t *hit = NULL;
+    if (!null) {
+        uint32_t j = (uint32_t)h & (lk->cap - 1);
+        for (; lk->slot[j]; j = (j + 1) & (lk->cap - 1))
+            if (lk->h[j] == h && lk_keyeq(r, s->on_field, lk->slot[j], lk->col_on, s->non)) { hit = lk->slot[j]; break; }
+    }
+    for (uint32_t k = 0; k < s->nflds; k++) rec_set(r, s->flds[k], hit ? rec_get(hit, lk->col_out[k]) : val_null());
+    return run_from(x, i + 1, r);
+}
+
+static int apply_fields(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    if (s->remove) {
+        for (uint32_t k = 0; k < s->nflds; k++) rec_unset(r, s->flds[k]);
+    } else {
+        /* Keep the listed fields (and built-in metadata, as Sumo does). */
+        for (uint32_t k = r->norder; k-- > 0;) {
+            uint32_t id = r->order[k];
+            if (id < F_NBUILTIN) continue;
+            bool keep = false;
+            for (uint32_t j = 0; j < s->nflds && !keep; j++) keep = s->flds[j] == id;
+            if (!keep) rec_unset(r, id);
+        }
+    }
+    return run_from(x, i + 1, r);
+}
+
+/* Run stage i (and what follows, up to x->end) on r. */
+static int run_from(exec_t *x, uint32_t i, record_t *r) {
+    if (i >= x->end) return x->sink(x, r);
+    const stage_t *s = &x->q->st[i];
+    switch (s->kind) {
+    case ST_WHERE:
+        if (!eval_cond(&x->ev, s->e, r)) return 0;
+        return run_from(x, i + 1, r);
+    case ST_ASSIGN:
+        rec_set(r, s->as, eval_expr(&x->ev, s->e, r));
+        return run_from(x, i + 1, r);
+    case ST_TIMESLICE: {
+        double t;
+        value_t v = rec_get(r, F_MESSAGETIME);
+        if (val_to_num(v, &t) && s->slice_ms > 0)
+            rec_set(r, s->as, val_num(floor(t / (double)s->slice_ms) * (double)s->slice_ms));
+        else
+            rec_set(r, s->as, val_null());
+        return run_from(x, i + 1, r);
+    }
+    case ST_PARSE: {
+        if (!parse_anchor(x, s, r, src_value(r, s))) {
+            if (!s->nodrop) return 0;
+            set_null_outputs(r, s);
+        }
+        return run_from(x, i + 1, r);
+    }
+    case ST_PARSE_REGEX: return apply_parse_regex(x, i, s, r);
+    case ST_JSON: return apply_json(x, i, s, r);
+    case ST_LOOKUP: return apply_lookup(x, i, s, r);
+    case ST_FIELDS: return apply_fields(x, i, s, r);
+    case ST_LIMIT:
+        if (x->limit_left[i] <= 0) return 0;
+        if (--x->limit_left[i] == 0 && x->next == NULL) x->stream_limit_hit = true;
+        return run_from(x, i + 1, r);
+    default: return x->sink(x, r);
+    }
+}
+
+/* ---- sinks and the streaming phase ------------------------------------ */
+
+static int sink_group(exec_t *x, record_t *r) {
+    x->st->used++;
+    gtab_add(x->g, r, x->seq);
+    return 0;
+}
+
+static int sink_table(exec_t *x, record_t *r) {
+    x->st->used++;
+    table_add(x->tab, r);
+    return 0;
+}
+
+static int sink_next(exec_t *x, record_t *r) {
+    table_add(x->next, r);
+    return 0;
+}
+
+static int on_record(record_t *r, void *ud) {
+    exec_t *x = ud;
+    x->seq++;
+    arena_reset(&x->scratch);
+    if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
+    x->st->in_scope++;
+    int rc = run_from(x, 0, r);
+    if (rc) return rc;
+    return x->stream_limit_hit ? -1 : 0;
+}
+
+/* ---- the table phase --------------------------------------------------- */
+
+static bool is_blocking(uint8_t k) { return k == ST_AGG || k == ST_TOP || k == ST_SORT; }
+
+/* Stable merge sort of row indexes by the stage's keys (nulls last in
+ * either direction; equal rows keep their order). */
+static int cmp_rows(const table_t *t, const stage_t *s, size_t a, size_t b) {
+    const record_t *x = &t->rows[a], *y = &t->rows[b];
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        value_t u = rec_get(x, s->keys[k].field), v = rec_get(y, s->keys[k].field);
+        if (u.t == V_NULL || v.t == V_NULL) {
+            if (u.t == v.t) continue;
+            return u.t == V_NULL ? 1 : -1;
+        }
+        int c = val_cmp(u, v);
+        if (c) return s->keys[k].desc ? -c : c;
+    }
+    return 0;
+}
+
+static void msort(const table_t *t, const stage_t *s, size_t *idx, size_t *tmp, size_t n) {
+    if (n < 2) return;
+    size_t h = n / 2;
+    msort(t, s, idx, tmp, h);
+    msort(t, s, idx + h, tmp, n - h);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) tmp[k++] = cmp_rows(t, s, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+    while (i < h) tmp[k++] = idx[i++];
+    while (j < n) tmp[k++] = idx[j++];
+    memcpy(idx, tmp, n * sizeof *idx);
+}
+
+static void sort_table(table_t *t, const stage_t *s) {
+    if (t->n < 2) return;
+    size_t *idx = xmalloc(t->n * sizeof *idx), *tmp = xmalloc(t->n * sizeof *tmp);
+    for (size_t i = 0; i < t->n; i++) idx[i] = i;
+    msort(t, s, idx, tmp, t->n);
+    record_t *rows = xmalloc(t->cap * sizeof *rows);
+    for (size_t i = 0; i < t->n; i++) rows[i] = t->rows[idx[i]];
+    free(t->rows);
+    t->rows = rows;
+    free(idx);
+    free(tmp);
+}
+
+/* top: the counts sorted descending, cut to N rows. */
+static void top_finish(table_t *t, const stage_t *s) {
+    stage_t tmp = {.kind = ST_SORT, .nkeys = 1};
+    sortkey_t key = {.field = s->as, .desc = true};
+    tmp.keys = &key;
+    sort_table(t, &tmp);
+    if (s->n >= 0 && (size_t)s->n < t->n) {
+        for (size_t k = (size_t)s->n; k < t->n; k++) rec_free(&t->rows[k]);
+        t->n = (size_t)s->n;
+    }
+}
+
+static int table_phase(exec_t *x, table_t *t, uint32_t from) {
+    query_t *q = x->q;
+    for (uint32_t i = from; i < q->nst;) {
+        const stage_t *s = &q->st[i];
+        if (s->kind == ST_AGG || s->kind == ST_TOP) {
+            gtab_t *g = gtab_new(s);
+            for (size_t k = 0; k < t->n; k++) gtab_add(g, &t->rows[k], k);
+            gtab_emit(g, t);
+            gtab_free(g);
+            if (s->kind == ST_TOP) top_finish(t, s);
+            i++;
+            continue;
+        }
+        if (s->kind == ST_SORT) {
+            sort_table(t, s);
+            i++;
+            continue;
+        }
+        /* A run of row stages: push every row through them into a new table. */
+        uint32_t j = i;
+        while (j < q->nst && !is_blocking(q->st[j].kind)) j++;
+        table_t next;
+        table_init(&next);
+        next.fixed = t->fixed;
+        for (uint32_t c = 0; c < t->ncols; c++) table_add_col(&next, t->cols[c]);
+        for (uint32_t k = i; k < j; k++) {
+            if (q->st[k].kind == ST_FIELDS && next.fixed) {
+                if (q->st[k].remove)
+                    for (uint32_t f = 0; f < q->st[k].nflds; f++) table_del_col(&next, q->st[k].flds[f]);
+                else {
+                    next.ncols = 0;
+                    for (uint32_t f = 0; f < q->st[k].nflds; f++) table_add_col(&next, q->st[k].flds[f]);
+                }
+            }
+            if (q->st[k].kind == ST_LIMIT) x->limit_left[k] = q->st[k].n;
+        }
+        x->end = j;
+        x->sink = sink_next;
+        x->next = &next;
+        arena_t *saved = x->ev.arena;
+        for (size_t k = 0; k < t->n && !x->err; k++) {
+            arena_reset(&x->scratch);
+            run_from(x, i, &t->rows[k]);
+        }
+        x->ev.arena = saved;
+        x->next = NULL;
+        if (x->err) { table_free(&next); return x->err; }
+        table_move(t, &next);
+        i = j;
+    }
+    return 0;
+}
+
+/* Which fields must the readers extract? Everything when the output shows
+ * whole messages (no aggregate and no `fields` list decides the columns). */
+static void plan_fields(query_t *q) {
+    bool agg = false;
+    for (uint32_t i = 0; i < q->nst; i++)
+        if (q->st[i].kind == ST_AGG || q->st[i].kind == ST_TOP || (q->st[i].kind == ST_FIELDS && !q->st[i].remove))
+            agg = true;
+    q->ft.want_all = !agg;
+    q->ft.e[F_MESSAGETIME].wanted = 1;
+    q->ft.e[F_SOURCECATEGORY].wanted = 1;
+    q->ft.e[F_RAW].wanted = 1;
+}
+
+/* See exec.h. */
+int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
+             table_t *out, in_stats_t *st) {
+    exec_t x;
+    memset(&x, 0, sizeof x);
+    x.q = q;
+    x.eo = eo;
+    x.st = st;
+    eval_init(&x.ev, &x.scratch, eo->now_ms);
+    x.limit_left = xcalloc(q->nst ? q->nst : 1, sizeof *x.limit_left);
+    x.lk = xcalloc(q->nst ? q->nst : 1, sizeof *x.lk);
+    for (uint32_t i = 0; i < q->nst; i++) x.limit_left[i] = q->st[i].kind == ST_LIMIT ? q->st[i].n : -1;
+    plan_fields(q);
+
+    x.stop = 0;
+    while (x.stop < q->nst && !is_blocking(q->st[x.stop].kind)) x.stop++;
+    x.end = x.stop;
+    if (x.stop < q->nst && q->st[x.stop].kind != ST_SORT) {
+        x.g = gtab_new(&q->st[x.stop]);
+        x.sink = sink_group;
+    } else {
+        x.tab = out;
+        x.sink = sink_table;
+    }
+    int rc = input_run(paths, npaths, io, &q->ft, on_record, &x, st);
+    if (rc == -1 && x.stream_limit_hit) rc = 0;
+    if (x.err) rc = x.err;
+    if (rc == 0) {
+        uint32_t from = x.stop;
+        if (x.g) {
+            gtab_emit(x.g, out);
+            if (q->st[x.stop].kind == ST_TOP) top_finish(out, &q->st[x.stop]);
+            from = x.stop + 1;
+        }
+        rc = table_phase(&x, out, from);
+        /* A `fields a, b` decides the columns of message output too. */
+        for (uint32_t i = q->nst; i-- > 0;) {
+            const stage_t *s = &q->st[i];
+            if (s->kind == ST_AGG || s->kind == ST_TOP) break;
+            if (s->kind == ST_FIELDS && !s->remove && !out->fixed) {
+                out->fixed = true;
+                out->ncols = 0;
+                for (uint32_t f = 0; f < s->nflds; f++) table_add_col(out, s->flds[f]);
+                break;
+            }
+        }
+        table_finish_cols(out, &q->ft);
+        if (out->fixed) {
+            /* `fields` lists decide; drop columns removed by `fields -`. */
+            for (uint32_t i = 0; i < q->nst; i++)
+                if (q->st[i].kind == ST_FIELDS && q->st[i].remove)
+                    for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(out, q->st[i].flds[f]);
+        }
+    }
+    for (uint32_t i = 0; i < q->nst; i++) lk_free(x.lk[i]);
+    free(x.lk);
+    free(x.limit_left);
+    gtab_free(x.g);
+    eval_free(&x.ev);
+    arena_free(&x.scratch);
+    return rc;
+}

@@ -1,0 +1,111 @@
+/* field.h — field names interned per query, and the record that holds a
+ * message's field values.
+ *
+ * Field names are case-insensitive, as in Sumo: `Protocol` and `protocol`
+ * are one field. The ftab owns its name strings (heap, freed by
+ * ftab_free). A record owns its slot arrays (heap, reused across records);
+ * the values in the slots borrow bytes from the input batch or the batch
+ * arena and die with the batch.
+ */
+#ifndef POSTERN_FIELD_H
+#define POSTERN_FIELD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "str.h"
+#include "value.h"
+
+/* Built-in metadata fields, interned first with fixed ids. ORDER FIELD. */
+#define FIELD_BUILTINS(X)                     \
+    X(F_RAW, "_raw")                          \
+    X(F_MESSAGETIME, "_messageTime")          \
+    X(F_RECEIPTTIME, "_receiptTime")          \
+    X(F_SOURCECATEGORY, "_sourceCategory")    \
+    X(F_SOURCE, "_source")                    \
+    X(F_SOURCEHOST, "_sourceHost")            \
+    X(F_SOURCENAME, "_sourceName")            \
+    X(F_COLLECTOR, "_collector")              \
+    X(F_INDEX, "_index")                      \
+    X(F_VIEW, "_view")                        \
+    X(F_SIZE, "_size")                        \
+    X(F_FORMAT, "_format")                    \
+    X(F_MESSAGECOUNT, "_messageCount")        \
+    X(F_TIMESLICE, "_timeslice")
+
+enum field_builtin {
+#define X(id, name) id,
+    FIELD_BUILTINS(X)
+#undef X
+    F_NBUILTIN
+};
+
+#define FIELD_NONE UINT32_MAX
+
+/* One interned name. */
+typedef struct fentry {
+    char *name;        /* display spelling, NUL-terminated, owned */
+    uint32_t n;        /* its length */
+    unsigned long h;   /* case-insensitive hash */
+    uint8_t wanted;    /* the query reads this field: readers must fill it */
+    uint8_t assigned;  /* the query creates this field (as, parse, json, ...) */
+    uint8_t seen;      /* some input record carried it */
+} fentry_t;
+
+/* The per-query table of field names. */
+typedef struct ftab {
+    fentry_t *e;       /* entries by id */
+    uint32_t n, cap;   /* used / allocated entries */
+    uint32_t *hslot;   /* open-addressing index: id+1, 0 = empty */
+    uint32_t hcap;     /* power of two */
+    bool want_all;     /* readers must extract every field they see */
+} ftab_t;
+
+/* Initialise with the built-ins. */
+void ftab_init(ftab_t *ft);
+/* Free every name. */
+void ftab_free(ftab_t *ft);
+/* Id of name (case-insensitive); interned with this spelling when new. */
+uint32_t ftab_intern(ftab_t *ft, pstr_t name);
+/* Id of name, or FIELD_NONE. */
+uint32_t ftab_find(const ftab_t *ft, pstr_t name);
+/* Replace the display spelling of id (the last `as` wins). */
+void ftab_rename(ftab_t *ft, uint32_t id, pstr_t name);
+/* Display name of id. */
+static inline pstr_t ftab_name(const ftab_t *ft, uint32_t id) { return (pstr_t){ft->e[id].name, ft->e[id].n}; }
+
+/* A message: values by field id plus the order fields were first set. */
+typedef struct record {
+    value_t *v;        /* slots by field id, V_NULL when absent; owned */
+    uint8_t *present;  /* per slot: 1 when the field is set (even to null); owned */
+    uint32_t cap;      /* slots allocated */
+    uint32_t *order;   /* ids in the order they were first set; owned */
+    uint32_t norder, ordcap;
+    pstr_t raw;        /* the message text (_raw), borrowed from the batch */
+    const char *file;  /* input name for messages, borrowed from the input */
+    uint64_t line;     /* 1-based line of the record's first byte */
+    arena_t *arena;    /* batch arena for decoded strings (borrowed) */
+} record_t;
+
+/* Prepare an empty record; arena receives decoded strings. */
+void rec_init(record_t *r, arena_t *arena);
+/* Release the slot arrays. */
+void rec_free(record_t *r);
+/* Make every field absent again (cost: the fields that were set). */
+void rec_clear(record_t *r);
+/* Set field id; first set appends it to the order. Setting V_NULL keeps
+ * the field in the order (a present-but-null field, as after nodrop). */
+void rec_set(record_t *r, uint32_t id, value_t v);
+/* Remove a field (fields - x). */
+void rec_unset(record_t *r, uint32_t id);
+/* Value of field id, V_NULL when absent. */
+static inline value_t rec_get(const record_t *r, uint32_t id) {
+    return id < r->cap ? r->v[id] : val_null();
+}
+/* True when field id is present (set, possibly to null). */
+static inline bool rec_has(const record_t *r, uint32_t id) { return id < r->cap && r->present[id]; }
+/* Copy every value's string bytes into a so the record outlives its batch. */
+void rec_pin(record_t *r, arena_t *a);
+
+#endif

@@ -1,0 +1,632 @@
+/* input.c — from paths to records: the first stage of the pipeline.
+ *
+ * Walks files and directories (sorted, dotfiles skipped), undoes gzip and
+ * zstd found by magic bytes, picks a reader (read.h) by --input-format or
+ * by probing the first bytes, and streams the input through a buffer that
+ * carries the unfinished record over to the next block. Then it completes
+ * each record (_raw, _messageTime, _sourceName, _sourceCategory) and hands
+ * it to the engine's callback. Malformed records are counted and reported.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "read.h"
+#include "json.h"
+#include "timeparse.h"
+
+#define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
+#define IN_PROBE ((size_t)64 << 10)    /* bytes looked at to pick a format */
+#define IN_MAXREC ((size_t)64 << 20)   /* longest record */
+#define IN_ZBUF ((size_t)256 << 10)    /* compressed bytes read at a time */
+#define IN_MAXDEPTH 32                 /* directory nesting followed */
+
+/* ---- tables ------------------------------------------------------- */
+
+static const char *const reason_names[] = {
+#define X(id, text) text,
+    RD_REASONS(X)
+#undef X
+};
+
+/* See reader.h. */
+const char *in_reason_name(unsigned i) { return i < RD_NREASON ? reason_names[i] : NULL; }
+
+/* See reader.h: generated from RD_READERS in read.h. */
+const rd_format_t *const rd_formats[] = {
+#define X(r) &r.pub,
+    RD_READERS(X)
+#undef X
+    NULL};
+
+static const rd_impl_t *const readers[] = {
+#define X(r) &r,
+    RD_READERS(X)
+#undef X
+};
+#define NREADERS (sizeof readers / sizeof readers[0])
+
+static const char *const special_names[] = {
+#define X(id, name) name,
+    RD_SPECIALS(X)
+#undef X
+};
+
+/* ---- key lookup, shared by the readers ------------------------------ */
+
+static int special_of(pstr_t name) {
+    if (name.n < 2 || name.n > 14) return RD_SP_NONE;
+    for (int k = 0; k < RD_NSPECIAL; k++)
+        if (pstr_ieq_c(name, special_names[k])) return k;
+    return RD_SP_NONE;
+}
+
+/* See read.h. */
+uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
+    rd_kslot_t *slot = pos < RD_KCACHE ? &c->kc[pos] : NULL;
+    if (slot && slot->n == key.n && key.n && memcmp(slot->key, key.p, key.n) == 0) {
+        *sp = slot->sp;
+        return slot->id;
+    }
+    pstr_t name = key;
+    if (esc && !json_unescape_body(key, c->arena, &name)) name = key;
+    int s = special_of(name);
+    uint32_t id = FIELD_NONE;
+    if (name.n) {
+        ftab_t *ft = c->ft;
+        id = ftab_find(ft, name);
+        if (id == FIELD_NONE && ft->want_all) id = ftab_intern(ft, name);
+        if (id != FIELD_NONE) {
+            ft->e[id].seen = 1;
+            if (!ft->want_all && !ft->e[id].wanted) id = FIELD_NONE;
+        }
+    }
+    if (slot && key.n && key.n <= sizeof slot->key) {
+        memcpy(slot->key, key.p, key.n);
+        slot->n = (uint8_t)key.n;
+        slot->sp = (int8_t)s;
+        slot->id = id;
+    }
+    *sp = s;
+    return id;
+}
+
+/* See read.h. */
+void rd_note(rd_ctx_t *c, int sp, value_t v) {
+    if (sp < 0 || v.t != V_STR) return;
+    if (sp == RD_SP_RAW) c->raw = val_pstr(v);
+    c->spv[sp] = val_pstr(v);
+    c->spmask |= (uint32_t)1 << sp;
+}
+
+/* See read.h. */
+uint64_t rd_count_nl(const char *p, size_t n) {
+    uint64_t k = 0;
+    const char *e = p + n;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        k++;
+        p++;
+    }
+    return k;
+}
+
+/* ---- byte sources: a file or memory, maybe compressed ---------------- */
+
+enum { SRC_PLAIN, SRC_GZIP, SRC_ZSTD };
+
+/* One input's bytes. */
+typedef struct src {
+    int fd;                 /* -1 for a memory input */
+    bool own_fd;            /* fd was opened here (not stdin) */
+    const char *mem;        /* memory input (borrowed) */
+    size_t memn, memoff;
+    size_t chunk;           /* memory input: bytes per read, 0 = all */
+    int kind;               /* SRC_* */
+    unsigned char *zb;      /* raw bytes read ahead (owned by the run) */
+    size_t zcap;            /* its size */
+    size_t zoff, zlen;      /* unread part zb[zoff..zlen) */
+    bool raw_eof;           /* no raw bytes left beyond zb */
+    z_stream zs;            /* gzip state */
+    bool zs_live;           /* inflateInit2 done */
+    ZSTD_DStream *zd;       /* zstd state */
+    size_t zlast;           /* zstd: last return (0 = at a frame end) */
+    const char *err;        /* a decoder error message, NULL = see errno */
+    int errnum;             /* errno of a read error */
+} src_t;
+
+/* Raw bytes into dst, EINTR-safe. Returns the count, 0 at the end, -1 on error. */
+static long raw_read(src_t *s, void *dst, size_t cap) {
+    if (s->fd < 0) {
+        size_t k = s->memn - s->memoff;
+        if (k > cap) k = cap;
+        if (s->chunk && k > s->chunk) k = s->chunk;
+        memcpy(dst, s->mem + s->memoff, k);
+        s->memoff += k;
+        return (long)k;
+    }
+    for (;;) {
+        ssize_t k = read(s->fd, dst, cap);
+        if (k >= 0) return (long)k;
+        if (errno != EINTR) {
+            s->errnum = errno;
+            return -1;
+        }
+    }
+}
+
+/* Append raw bytes to zb (compacting first). Returns false on error. */
+static bool raw_fill(src_t *s) {
+    if (s->raw_eof) return true;
+    if (s->zoff) {
+        memmove(s->zb, s->zb + s->zoff, s->zlen - s->zoff);
+        s->zlen -= s->zoff;
+        s->zoff = 0;
+    }
+    if (s->zlen == s->zcap) return true;
+    long k = raw_read(s, s->zb + s->zlen, s->zcap - s->zlen);
+    if (k < 0) return false;
+    if (k == 0) s->raw_eof = true;
+    s->zlen += (size_t)k;
+    return true;
+}
+
+/* Read the magic bytes and set up the decoder. */
+static bool src_start(src_t *s) {
+    while (s->zlen < 4 && !s->raw_eof)
+        if (!raw_fill(s)) return false;
+    const unsigned char *m = s->zb;
+    if (s->zlen >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+        s->kind = SRC_GZIP;
+        memset(&s->zs, 0, sizeof s->zs);
+        if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) {
+            s->err = "cannot start gzip decoding";
+            return false;
+        }
+        s->zs_live = true;
+    } else if (s->zlen >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+        s->kind = SRC_ZSTD;
+        s->zd = ZSTD_createDStream();
+        if (!s->zd || ZSTD_isError(ZSTD_initDStream(s->zd))) {
+            s->err = "cannot start zstd decoding";
+            return false;
+        }
+        s->zlast = 1;
+    }
+    return true;
+}
+
+static void src_end(src_t *s) {
+    if (s->zs_live) inflateEnd(&s->zs);
+    if (s->zd) ZSTD_freeDStream(s->zd);
+    if (s->own_fd) close(s->fd);
+}
+
+/* gzip: decode into dst; multi-member files go on with the next member;
+ * bytes after the last member that are not a gzip header are ignored. */
+static long gz_read(src_t *s, char *dst, size_t cap) {
+    for (;;) {
+        if (s->zoff == s->zlen && !s->raw_eof && !raw_fill(s)) return -1;
+        if (s->zoff == s->zlen && s->raw_eof) {
+            s->err = "unexpected end of gzip data";
+            return -1;
+        }
+        s->zs.next_in = s->zb + s->zoff;
+        s->zs.avail_in = (uInt)(s->zlen - s->zoff);
+        s->zs.next_out = (Bytef *)dst;
+        s->zs.avail_out = (uInt)cap;
+        int rc = inflate(&s->zs, Z_NO_FLUSH);
+        s->zoff = s->zlen - s->zs.avail_in;
+        size_t got = cap - s->zs.avail_out;
+        if (rc == Z_STREAM_END) {
+            while (s->zlen - s->zoff < 2 && !s->raw_eof)
+                if (!raw_fill(s)) return -1;
+            if (s->zlen - s->zoff >= 2 && s->zb[s->zoff] == 0x1f && s->zb[s->zoff + 1] == 0x8b) {
+                inflateReset(&s->zs);
+            } else {
+                s->kind = -1; /* done: the rest is ignored */
+            }
+            if (got || s->kind < 0) return (long)got;
+            continue;
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            s->err = "invalid gzip data";
+            return -1;
+        }
+        if (got) return (long)got;
+    }
+}
+
+/* zstd: decode into dst; concatenated frames are decoded in turn. */
+static long zs_read(src_t *s, char *dst, size_t cap) {
+    for (;;) {
+        if (s->zoff == s->zlen && !s->raw_eof && !raw_fill(s)) return -1;
+        if (s->zoff == s->zlen && s->raw_eof) {
+            if (s->zlast != 0) {
+                s->err = "unexpected end of zstd data";
+                return -1;
+            }
+            return 0;
+        }
+        ZSTD_inBuffer in = {s->zb, s->zlen, s->zoff};
+        ZSTD_outBuffer out = {dst, cap, 0};
+        size_t rc = ZSTD_decompressStream(s->zd, &out, &in);
+        s->zoff = in.pos;
+        if (ZSTD_isError(rc)) {
+            s->err = "invalid zstd data";
+            return -1;
+        }
+        s->zlast = rc;
+        if (out.pos) return (long)out.pos;
+    }
+}
+
+/* Decoded bytes into dst[0..cap). Returns the count, 0 at the end, -1 on error. */
+static long src_read(src_t *s, char *dst, size_t cap) {
+    switch (s->kind) {
+    case SRC_GZIP: return gz_read(s, dst, cap);
+    case SRC_ZSTD: return zs_read(s, dst, cap);
+    case SRC_PLAIN:
+        if (s->zoff < s->zlen) {
+            size_t k = s->zlen - s->zoff;
+            if (k > cap) k = cap;
+            memcpy(dst, s->zb + s->zoff, k);
+            s->zoff += k;
+            return (long)k;
+        }
+        if (s->raw_eof) return 0;
+        return raw_read(s, dst, cap);
+    default: return 0;
+    }
+}
+
+/* ---- the run -------------------------------------------------------- */
+
+/* State of one input_run call. */
+typedef struct run {
+    const in_opts_t *o;      /* options (borrowed) */
+    const rd_impl_t *force;  /* --input-format, NULL = probe */
+    unsigned max_reports;
+    ftab_t *ft;              /* borrowed */
+    in_cb_t cb;              /* the engine's record callback */
+    void *ud;                /* its argument */
+    in_stats_t *st;          /* borrowed */
+    int rc;                  /* 0, 2 after an I/O error */
+    int stop;                /* the callback's non-zero value */
+    char *buf;               /* the input buffer, owned */
+    size_t cap;
+    unsigned char *zb;       /* raw read-ahead, owned */
+    size_t zcap;             /* its size */
+    arena_t arena;           /* the batch arena, owned */
+    record_t rec;            /* the record, owned */
+    rd_ctx_t ctx;            /* reader context */
+    size_t chunk;            /* memory inputs: bytes per read */
+} run_t;
+
+static void io_error(run_t *r, const char *name, const src_t *s) {
+    fprintf(stderr, "postern: %s: %s\n", name, s->err ? s->err : strerror(s->errnum ? s->errnum : EIO));
+    r->rc = 2;
+}
+
+/* Complete the record and call the callback. */
+static void deliver(run_t *r, const char *name, uint64_t line) {
+    record_t *rec = &r->rec;
+    rd_ctx_t *c = &r->ctx;
+    rec->file = name;
+    rec->line = line;
+    rec->raw = (c->spmask & (1u << RD_SP_RAW)) ? c->raw : c->text;
+    rec_set(rec, F_RAW, val_strv(rec->raw));
+
+    bool timed = false;
+    for (int k = RD_SP_RAW + 1; k < RD_NSPECIAL && !timed; k++) {
+        int64_t ms;
+        if (!(c->spmask >> k & 1)) continue;
+        double d;
+        /* Sumo's own time fields are epoch milliseconds whatever their size. */
+        if ((k == RD_SP_MTIMEMS || k == RD_SP_MTIME || k == RD_SP_RECEIPTTIME) && str_to_num(c->spv[k], &d) &&
+            d == (double)(int64_t)d) {
+            rec_set(rec, F_MESSAGETIME, val_num(d));
+            timed = true;
+        } else if (time_parse(c->spv[k], &ms)) {
+            rec_set(rec, F_MESSAGETIME, val_num((double)ms));
+            timed = true;
+        }
+    }
+    if (!timed && rec_get(rec, F_MESSAGETIME).t != V_NULL) rec_unset(rec, F_MESSAGETIME);
+    if (r->o->category && rec_get(rec, F_SOURCECATEGORY).t == V_NULL)
+        rec_set(rec, F_SOURCECATEGORY, val_strv(pstr_c(r->o->category)));
+    if (rec_get(rec, F_SOURCENAME).t == V_NULL) rec_set(rec, F_SOURCENAME, val_strv(pstr_c(name)));
+    r->st->records++;
+    int rc = r->cb(rec, r->ud);
+    if (rc) r->stop = rc;
+}
+
+static void reject(run_t *r, const char *name, uint64_t line, unsigned reason, unsigned *nrep) {
+    r->st->rejected++;
+    if (reason < RD_NREASON) r->st->reasons[reason]++;
+    if (r->o->quiet) return;
+    if (*nrep < r->max_reports)
+        fprintf(stderr, "%s:%llu: skipped: %s\n", name, (unsigned long long)line, in_reason_name(reason));
+    (*nrep)++;
+}
+
+/* The reader for an input whose first bytes are p[0..n); NULL when no
+ * reader recognises them. */
+static const rd_impl_t *pick(const char *p, size_t n) {
+    const rd_impl_t *best = NULL;
+    int bs = 0;
+    for (size_t k = 0; k < NREADERS; k++) {
+        int sc = readers[k]->probe(p, n);
+        if (sc > bs) {
+            bs = sc;
+            best = readers[k];
+        }
+    }
+    return best;
+}
+
+static bool all_blank(const char *p, size_t n) {
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) i = 3;
+    return json_ws(p, n, i) == n;
+}
+
+/* Read one input (a file, stdin, or memory) through its reader. A file
+ * found by walking a directory (walked) that no reader recognises is
+ * skipped quietly (READMEs, scripts); a named one is an error. */
+static void run_input(run_t *r, const char *path, const char *name, const char *mem, size_t memn, bool is_mem,
+                      bool walked) {
+    src_t s;
+    memset(&s, 0, sizeof s);
+    s.fd = -1;
+    s.zb = r->zb;
+    s.zcap = r->zcap;
+    if (is_mem) {
+        s.mem = mem;
+        s.memn = memn;
+        s.chunk = r->chunk;
+    } else if (!path) {
+        s.fd = 0;
+    } else {
+        s.fd = open(path, O_RDONLY);
+        s.own_fd = s.fd >= 0;
+        if (s.fd < 0) {
+            s.errnum = errno;
+            io_error(r, name, &s);
+            return;
+        }
+    }
+    r->st->files++;
+    if (!src_start(&s)) {
+        io_error(r, name, &s);
+        src_end(&s);
+        return;
+    }
+
+    /* first bytes, to probe */
+    char *buf = r->buf;
+    size_t beg = 0, end = 0;
+    bool eof = false, failed = false;
+    size_t want = IN_PROBE < r->cap ? IN_PROBE : r->cap;
+    while (end < want && !eof) {
+        long k = src_read(&s, buf + end, r->cap - end);
+        if (k < 0) {
+            io_error(r, name, &s);
+            failed = eof = true;
+        } else if (k == 0) {
+            eof = true;
+        } else {
+            end += (size_t)k;
+        }
+    }
+    r->st->bytes += end;
+    const rd_impl_t *fmt = r->force ? r->force : pick(buf, end);
+    if (!fmt) {
+        if (!failed && !walked && !all_blank(buf, end)) {
+            fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", name);
+            r->rc = 2;
+        }
+        src_end(&s);
+        return;
+    }
+    if (end >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) beg = 3;
+
+    rd_ctx_t *c = &r->ctx;
+    c->name = name;
+    c->st = fmt->open(c);
+    uint64_t line = 1;
+    unsigned nrep = 0;
+    int discard = 0; /* 1: drop through the next '\n'; 2: drop everything */
+
+    while (!r->stop) {
+        size_t n = end - beg, used = 0;
+        rd_status_t st;
+        if (discard) { /* after a too-long record */
+            const char *nl = discard == 1 ? memchr(buf + beg, '\n', n) : NULL;
+            used = nl ? (size_t)(nl - (buf + beg)) + 1 : n;
+            line += rd_count_nl(buf + beg, used);
+            beg += used;
+            if (nl) {
+                discard = 0;
+                continue;
+            }
+            st = eof ? RD_END : RD_MORE;
+        } else {
+            rec_clear(&r->rec);
+            c->spmask = 0;
+            c->text = PSTR_NULL;
+            c->rec_off = 0;
+            st = fmt->next(c, buf + beg, n, eof, &used, &r->rec);
+            if (used > n) used = n;
+            size_t off = c->rec_off < used ? c->rec_off : used;
+            uint64_t at = line + rd_count_nl(buf + beg, off);
+            line = at + rd_count_nl(buf + beg + off, used - off);
+            beg += used;
+            if (st == RD_REC && used - off > IN_MAXREC) { /* ended within the last read */
+                st = RD_REJECT;
+                c->reason = RD_R_LONG;
+            }
+            if (st == RD_REC) deliver(r, name, at);
+            else if (st == RD_REJECT) reject(r, name, at, c->reason, &nrep);
+            if (r->arena.total) arena_reset(&r->arena);
+        }
+        if (st == RD_END || (st == RD_MORE && eof)) break;
+        if (st != RD_MORE) continue;
+
+        /* need more bytes */
+        if (!discard && end - beg > IN_MAXREC) {
+            reject(r, name, line, RD_R_LONG, &nrep);
+            discard = fmt->line_sync ? 1 : 2;
+            line += rd_count_nl(buf + beg, end - beg);
+            beg = end;
+        }
+        if (beg) {
+            memmove(buf, buf + beg, end - beg);
+            end -= beg;
+            beg = 0;
+        }
+        if (end == r->cap) {
+            r->cap *= 2;
+            r->buf = buf = xrealloc(buf, r->cap);
+        }
+        size_t room = r->cap - end;
+        if (room > IN_BLOCK) room = IN_BLOCK;
+        long k = src_read(&s, buf + end, room);
+        if (k < 0) {
+            io_error(r, name, &s);
+            eof = true;
+        } else if (k == 0) {
+            eof = true;
+        } else {
+            end += (size_t)k;
+            r->st->bytes += (uint64_t)k;
+        }
+    }
+    if (!r->o->quiet && nrep > r->max_reports)
+        fprintf(stderr, "%s: %u more malformed records skipped\n", name, nrep - r->max_reports);
+    fmt->close(c->st);
+    c->st = NULL;
+    src_end(&s);
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A file, or a directory walked in sorted name order. */
+static void run_path(run_t *r, const char *path, int depth) {
+    if (r->stop) return;
+    if (!path || strcmp(path, "-") == 0) {
+        run_input(r, NULL, "-", NULL, 0, false, false);
+        return;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
+        r->rc = 2;
+        return;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        run_input(r, path, path, NULL, 0, false, depth > 0);
+        return;
+    }
+    if (depth >= IN_MAXDEPTH) return;
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
+        r->rc = 2;
+        return;
+    }
+    char **names = NULL;
+    size_t nn = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') continue;
+        if (nn == cap) {
+            cap = cap ? cap * 2 : 32;
+            names = xrealloc(names, cap * sizeof *names);
+        }
+        names[nn++] = xstrndup(de->d_name, strlen(de->d_name));
+    }
+    closedir(d);
+    if (nn) qsort(names, nn, sizeof *names, cmp_names);
+    size_t pl = strlen(path);
+    bool slash = pl && path[pl - 1] == '/';
+    for (size_t k = 0; k < nn; k++) {
+        size_t nl = strlen(names[k]);
+        char *child = xmalloc(pl + nl + 2);
+        memcpy(child, path, pl);
+        if (!slash) child[pl] = '/';
+        memcpy(child + pl + !slash, names[k], nl + 1);
+        run_path(r, child, depth + 1);
+        free(child);
+        free(names[k]);
+    }
+    free(names);
+}
+
+static const in_opts_t default_opts = {.format = "auto", .max_reports = 5};
+
+/* Set up a run; false (message printed) on an unknown format name. */
+static bool run_init(run_t *r, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud, in_stats_t *st, size_t cap0,
+                     size_t zcap) {
+    memset(r, 0, sizeof *r);
+    r->o = o ? o : &default_opts;
+    r->max_reports = r->o->max_reports ? r->o->max_reports : 5;
+    const char *f = r->o->format;
+    if (f && *f && strcmp(f, "auto") != 0) {
+        for (size_t k = 0; k < NREADERS; k++)
+            if (strcmp(readers[k]->pub.name, f) == 0) r->force = readers[k];
+        if (!r->force) {
+            fprintf(stderr, "postern: unknown input format '%s'\n", f);
+            return false;
+        }
+    }
+    r->ft = ft;
+    r->cb = cb;
+    r->ud = ud;
+    r->st = st;
+    r->cap = cap0;
+    r->buf = xmalloc(r->cap);
+    r->zcap = zcap;
+    r->zb = xmalloc(zcap);
+    rec_init(&r->rec, &r->arena);
+    r->ctx.ft = ft;
+    r->ctx.arena = &r->arena;
+    return true;
+}
+
+static int run_done(run_t *r) {
+    rec_free(&r->rec);
+    arena_free(&r->arena);
+    free(r->buf);
+    free(r->zb);
+    return r->stop ? r->stop : r->rc;
+}
+
+/* See reader.h. */
+int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
+              in_stats_t *st) {
+    run_t r;
+    if (!run_init(&r, o, ft, cb, ud, st, IN_BLOCK, IN_ZBUF)) return 2;
+    if (!paths || npaths <= 0) run_path(&r, NULL, 0);
+    for (int k = 0; paths && k < npaths && !r.stop; k++) run_path(&r, paths[k], 0);
+    return run_done(&r);
+}
+
+/* See reader.h. */
+int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, const in_opts_t *o, ftab_t *ft,
+                  in_cb_t cb, void *ud, in_stats_t *st) {
+    run_t r;
+    /* small buffers that grow: cheap for the short inputs of fuzzing */
+    if (!run_init(&r, o, ft, cb, ud, st, chunk ? 256 : 4096, 4096)) return 2;
+    r.chunk = chunk;
+    run_input(&r, NULL, name ? name : "-", buf ? buf : "", buf ? n : 0, true, false);
+    return run_done(&r);
+}

@@ -1,0 +1,419 @@
+/* json.c — a zero-copy JSON scanner (see json.h).
+ *
+ * Used by the JSON Lines and Sumo readers and the `json` operator. Strings
+ * are found with memchr, not a per-byte state machine; containers are
+ * walked iteratively with a bit stack, so nesting past 512 is an error,
+ * never a stack overflow. Only json_unescape writes, into a caller's arena.
+ */
+#include "json.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define JSON_MAXDEPTH 512
+#define JSON_BAD ((size_t)-1)
+
+static inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* See json.h. */
+size_t json_ws(const char *s, size_t n, size_t i) {
+    while (i < n && is_ws(s[i])) i++;
+    return i;
+}
+
+/* Index of the quote closing the string whose opening quote is s[i], or n
+ * when the text ends first. memchr finds quotes (faster than a byte loop
+ * even for short strings, measured); a quote is escaped when an odd run
+ * of backslashes precedes it. Runs before different quotes never overlap,
+ * so this stays linear. */
+static size_t str_end(const char *s, size_t n, size_t i) {
+    size_t j = i + 1;
+    while (j < n) {
+        const char *q = memchr(s + j, '"', n - j);
+        if (!q) return n;
+        size_t k = (size_t)(q - s), b = k;
+        while (s[b - 1] == '\\') b--; /* stops at s[i] == '"' at the latest */
+        if (((k - b) & 1) == 0) return k;
+        j = k + 1;
+    }
+    return n;
+}
+
+/* Index past the number at s[i], JSON_BAD when malformed; *tr is set when
+ * the text ends inside it where more digits were required. */
+static size_t num_end(const char *s, size_t n, size_t i, bool *tr) {
+    size_t j = i;
+    if (j < n && s[j] == '-') j++;
+    if (j >= n) { *tr = true; return JSON_BAD; }
+    if (s[j] == '0') j++;
+    else if (s[j] >= '1' && s[j] <= '9') while (j < n && is_digit(s[j])) j++;
+    else return JSON_BAD;
+    if (j < n && s[j] == '.') {
+        if (++j >= n) { *tr = true; return JSON_BAD; }
+        if (!is_digit(s[j])) return JSON_BAD;
+        while (j < n && is_digit(s[j])) j++;
+    }
+    if (j < n && (s[j] == 'e' || s[j] == 'E')) {
+        j++;
+        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+        if (j >= n) { *tr = true; return JSON_BAD; }
+        if (!is_digit(s[j])) return JSON_BAD;
+        while (j < n && is_digit(s[j])) j++;
+    }
+    return j;
+}
+
+/* Index past the literal lit at s[i], JSON_BAD when it is not there; *tr
+ * when the text ends inside a prefix of it. */
+static size_t lit_end(const char *s, size_t n, size_t i, const char *lit, size_t ln, bool *tr) {
+    size_t have = n - i < ln ? n - i : ln;
+    if (memcmp(s + i, lit, have) != 0) return JSON_BAD;
+    if (have < ln) { *tr = true; return JSON_BAD; }
+    return i + ln;
+}
+
+/* See json.h. Like json_skip; *truncated (may be NULL) tells a value cut
+ * short by the end of the text, which more input could complete, from one
+ * that is malformed. */
+size_t json_skip_ex(const char *s, size_t n, size_t i, bool *truncated) {
+    uint64_t stk[JSON_MAXDEPTH / 64]; /* bit set: that level is an object */
+    unsigned d = 0;
+    bool tr = false;
+    size_t j;
+
+    if (truncated) *truncated = false;
+value:
+    i = json_ws(s, n, i);
+    if (i >= n) goto trunc;
+    switch (s[i]) {
+    case '{':
+    case '[': {
+        bool obj = s[i] == '{';
+        if (d == JSON_MAXDEPTH) return JSON_BAD;
+        if (obj) stk[d / 64] |= (uint64_t)1 << (d % 64);
+        else stk[d / 64] &= ~((uint64_t)1 << (d % 64));
+        d++;
+        i = json_ws(s, n, i + 1);
+        if (i >= n) goto trunc;
+        if (s[i] == (obj ? '}' : ']')) { i++; d--; goto after; }
+        if (obj) goto key;
+        goto value;
+    }
+    case '"':
+        j = str_end(s, n, i);
+        if (j >= n) goto trunc;
+        i = j + 1;
+        goto after;
+    case 't': j = lit_end(s, n, i, "true", 4, &tr); break;
+    case 'f': j = lit_end(s, n, i, "false", 5, &tr); break;
+    case 'n': j = lit_end(s, n, i, "null", 4, &tr); break;
+    default: j = num_end(s, n, i, &tr); break;
+    }
+    if (j == JSON_BAD) {
+        if (tr) goto trunc;
+        return JSON_BAD;
+    }
+    i = j;
+after:
+    if (d == 0) return i;
+    i = json_ws(s, n, i);
+    if (i >= n) goto trunc;
+    if (stk[(d - 1) / 64] >> ((d - 1) % 64) & 1) {
+        if (s[i] == '}') { i++; d--; goto after; }
+        if (s[i] != ',') return JSON_BAD;
+        i = json_ws(s, n, i + 1);
+        if (i >= n) goto trunc;
+        goto key;
+    }
+    if (s[i] == ']') { i++; d--; goto after; }
+    if (s[i] != ',') return JSON_BAD;
+    i++;
+    goto value;
+key:
+    if (s[i] != '"') return JSON_BAD;
+    j = str_end(s, n, i);
+    if (j >= n) goto trunc;
+    i = json_ws(s, n, j + 1);
+    if (i >= n) goto trunc;
+    if (s[i] != ':') return JSON_BAD;
+    i++;
+    goto value;
+trunc:
+    if (truncated) *truncated = true;
+    return JSON_BAD;
+}
+
+/* See json.h. */
+size_t json_skip(const char *s, size_t n, size_t i) { return json_skip_ex(s, n, i, NULL); }
+
+/* See json.h. */
+bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i) {
+    it->s = s;
+    it->n = n;
+    it->i = json_ws(s, n, i);
+    it->st = 0;
+    it->err = it->i >= n || s[it->i] != '{';
+    return !it->err;
+}
+
+/* See json.h. Members are validated as they are passed: a value is
+ * returned only once it has been skipped completely. */
+bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
+    const char *s = it->s;
+    size_t n = it->n, i = json_ws(s, n, it->i);
+    if (it->err || it->st == 2) return false;
+    if (i >= n) goto bad;
+    if (it->st == 0) {
+        i = json_ws(s, n, i + 1); /* past '{' */
+        it->st = 1;
+        if (i < n && s[i] == '}') { it->i = i + 1; it->st = 2; return false; }
+    } else if (s[i] == '}') {
+        it->i = i + 1;
+        it->st = 2;
+        return false;
+    } else if (s[i] == ',') {
+        i = json_ws(s, n, i + 1);
+    } else {
+        goto bad;
+    }
+    if (i >= n || s[i] != '"') goto bad;
+    size_t j = str_end(s, n, i);
+    if (j >= n) goto bad;
+    *key = pstr(s + i + 1, j - i - 1);
+    *key_esc = key->n && memchr(key->p, '\\', key->n) != NULL;
+    i = json_ws(s, n, j + 1);
+    if (i >= n || s[i] != ':') goto bad;
+    i = json_ws(s, n, i + 1);
+    j = json_skip(s, n, i);
+    if (j == JSON_BAD) goto bad;
+    *val = pstr(s + i, j - i);
+    it->i = j;
+    return true;
+bad:
+    it->err = true;
+    return false;
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The 4 hex digits at s[0..4) as a code unit, -1 when they are not hex. */
+static long hex4(const char *s) {
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hexval(s[k]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *o, unsigned long cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decode the escaped string body s[0..n) into o (at least n bytes: the
+ * decoded text is never longer). Lone surrogates become U+FFFD. Returns the
+ * decoded length, JSON_BAD on a malformed escape. */
+static size_t unesc_into(const char *s, size_t n, char *o) {
+    size_t i = 0, k = 0;
+    while (i < n) {
+        const char *b = memchr(s + i, '\\', n - i);
+        size_t run = b ? (size_t)(b - (s + i)) : n - i;
+        memcpy(o + k, s + i, run);
+        k += run;
+        i += run;
+        if (!b) break;
+        if (++i >= n) return JSON_BAD;
+        char c = s[i++];
+        switch (c) {
+        case '"': o[k++] = '"'; break;
+        case '\\': o[k++] = '\\'; break;
+        case '/': o[k++] = '/'; break;
+        case 'b': o[k++] = '\b'; break;
+        case 'f': o[k++] = '\f'; break;
+        case 'n': o[k++] = '\n'; break;
+        case 'r': o[k++] = '\r'; break;
+        case 't': o[k++] = '\t'; break;
+        case 'u': {
+            if (n - i < 4) return JSON_BAD;
+            long u = hex4(s + i);
+            if (u < 0) return JSON_BAD;
+            i += 4;
+            unsigned long cp = (unsigned long)u;
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                long lo = (n - i >= 6 && s[i] == '\\' && s[i + 1] == 'u') ? hex4(s + i + 2) : -1;
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + (((unsigned long)u - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+                    i += 6;
+                } else {
+                    cp = 0xFFFD;
+                }
+            } else if (u >= 0xDC00 && u <= 0xDFFF) {
+                cp = 0xFFFD;
+            }
+            k += put_utf8(o + k, cp);
+            break;
+        }
+        default: return JSON_BAD;
+        }
+    }
+    return k;
+}
+
+/* See json.h. */
+bool json_unescape(pstr_t quoted, arena_t *a, pstr_t *out) {
+    if (quoted.n < 2 || quoted.p[0] != '"' || quoted.p[quoted.n - 1] != '"') return false;
+    return json_unescape_body(pstr(quoted.p + 1, quoted.n - 2), a, out);
+}
+
+/* See json.h. */
+bool json_unescape_body(pstr_t body, arena_t *a, pstr_t *out) {
+    if (!body.n || !memchr(body.p, '\\', body.n)) {
+        *out = body;
+        return true;
+    }
+    char *o = arena_alloc(a, body.n);
+    size_t k = unesc_into(body.p, body.n, o);
+    if (k == JSON_BAD) return false;
+    *out = pstr(o, k);
+    return true;
+}
+
+/* See json.h. A string that fails to decode keeps its raw body. */
+value_t json_to_value(pstr_t val, arena_t *a) {
+    if (!val.n) return val_null();
+    switch (val.p[0]) {
+    case '"': {
+        pstr_t out;
+        if (json_unescape(val, a, &out)) return val_strv(out);
+        return val.n >= 2 ? val_str(val.p + 1, val.n - 2) : val_strv(val);
+    }
+    case 'n':
+        if (val.n == 4 && memcmp(val.p, "null", 4) == 0) return val_null();
+        return val_strv(val);
+    default: return val_strv(val);
+    }
+}
+
+/* ---- json_path ------------------------------------------------------ */
+
+/* Does the raw key text (escaped when esc) equal name? */
+static bool key_is(pstr_t key, bool esc, pstr_t name) {
+    if (!esc) return pstr_eq(key, name);
+    char tmp[1024];
+    if (key.n > sizeof tmp) return false;
+    size_t k = unesc_into(key.p, key.n, tmp);
+    return k != JSON_BAD && pstr_eq(pstr(tmp, k), name);
+}
+
+/* The value of member name in the object view obj (the last one when a
+ * key repeats). */
+static bool path_member(pstr_t obj, pstr_t name, pstr_t *out) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc, found = false;
+    if (!json_iter_begin(&it, obj.p, obj.n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v))
+        if (key_is(k, esc, name)) { *out = v; found = true; }
+    return found && !it.err;
+}
+
+/* Element idx of the array view arr. */
+static bool path_index(pstr_t arr, size_t idx, pstr_t *out) {
+    const char *s = arr.p;
+    size_t n = arr.n, i = json_ws(s, n, 0);
+    if (i >= n || s[i] != '[') return false;
+    i = json_ws(s, n, i + 1);
+    if (i < n && s[i] == ']') return false;
+    for (size_t k = 0;; k++) {
+        size_t j = json_skip(s, n, i);
+        if (j == JSON_BAD) return false;
+        if (k == idx) { *out = pstr(s + i, j - i); return true; }
+        i = json_ws(s, n, j);
+        if (i >= n || s[i] != ',') return false;
+        i = json_ws(s, n, i + 1);
+    }
+}
+
+/* See json.h. Grammar: segment ('.' segment | '[' index ']' |
+ * '[' quoted-key ']')*, where a segment is a bare name up to the next '.'
+ * or '[', or a double-quoted name; a path wholly in double quotes is read
+ * without them. Keys compare case-sensitively. */
+bool json_path(pstr_t doc, pstr_t path, pstr_t *val) {
+    pstr_t cur = pstr_trim(doc);
+    const char *p = path.p;
+    size_t n = path.n, i = 0;
+
+    while (n && is_ws(p[0])) { p++; n--; }
+    while (n && is_ws(p[n - 1])) n--;
+    if (n >= 2 && p[0] == '"' && p[n - 1] == '"' && !memchr(p + 1, '"', n - 2)) { p++; n -= 2; }
+    if (!cur.n) return false;
+    if (n == 0) { *val = cur; return true; }
+
+    while (i < n) {
+        pstr_t next;
+        if (p[i] == '[') {
+            i++;
+            if (i < n && (p[i] == '\'' || p[i] == '"')) {
+                char q = p[i++];
+                const char *e = memchr(p + i, q, n - i);
+                if (!e) return false;
+                pstr_t name = pstr(p + i, (size_t)(e - (p + i)));
+                i = (size_t)(e - p) + 1;
+                if (i >= n || p[i] != ']') return false;
+                i++;
+                if (!path_member(cur, name, &next)) return false;
+            } else {
+                size_t idx = 0, start = i;
+                while (i < n && is_digit(p[i]) && i - start < 18) idx = idx * 10 + (size_t)(p[i++] - '0');
+                if (i == start || i >= n || p[i] != ']') return false; /* [*], [-1], [] */
+                i++;
+                if (!path_index(cur, idx, &next)) return false;
+            }
+        } else {
+            pstr_t name;
+            if (p[i] == '"') {
+                const char *e = memchr(p + i + 1, '"', n - i - 1);
+                if (!e) return false;
+                name = pstr(p + i + 1, (size_t)(e - (p + i + 1)));
+                i = (size_t)(e - p) + 1;
+            } else {
+                size_t start = i;
+                while (i < n && p[i] != '.' && p[i] != '[') i++;
+                name = pstr(p + start, i - start);
+            }
+            if (!path_member(cur, name, &next)) return false;
+        }
+        cur = next;
+        if (i < n && p[i] == '.') {
+            i++;
+            if (i >= n) return false; /* trailing dot */
+        } else if (i < n && p[i] != '[') {
+            return false;
+        }
+    }
+    *val = cur;
+    return true;
+}

@@ -1,0 +1,63 @@
+/* json.h — a zero-copy JSON scanner.
+ *
+ * Nothing is built: functions walk the text and hand back views into it.
+ * A "value view" is the exact text of a JSON value (a string value
+ * includes its quotes). Used by the JSON Lines and Sumo readers and by the
+ * `json` operator. Never allocates except json_unescape, which writes into
+ * an arena the caller owns.
+ */
+#ifndef POSTERN_JSON_H
+#define POSTERN_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "str.h"
+#include "value.h"
+
+/* Skip whitespace from s[i], return the new index. */
+size_t json_ws(const char *s, size_t n, size_t i);
+/* Index just past the JSON value starting at s[i] (after whitespace), or
+ * (size_t)-1 when it is not valid JSON. Depth is capped at 512. */
+size_t json_skip(const char *s, size_t n, size_t i);
+/* json_skip that also tells (through *truncated, may be NULL) whether a
+ * failure is the text ending before the value does, which more input
+ * could complete, rather than malformed JSON. */
+size_t json_skip_ex(const char *s, size_t n, size_t i, bool *truncated);
+
+/* Iterator over the members of an object. */
+typedef struct json_iter {
+    const char *s;  /* the text, borrowed */
+    size_t n, i;    /* length, position */
+    bool err;       /* set when the text is not a valid object */
+    unsigned char st; /* 0 before the first member, 1 inside, 2 after '}' */
+} json_iter_t;
+
+/* Start iterating the object whose '{' is at or after s[i] (whitespace
+ * allowed). Returns false (and sets it->err) when there is no object. */
+bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i);
+/* Next member: key is the raw key text without quotes (escapes not
+ * decoded; key_esc says whether it has any), val the value view. Returns
+ * false at the end or on an error (it->err). */
+bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val);
+
+/* Decode a JSON string value view (with quotes) into a string. Views
+ * without backslashes are returned without copying; otherwise the decoded
+ * bytes (UTF-8) go into a. Returns false on a malformed string. */
+bool json_unescape(pstr_t quoted, arena_t *a, pstr_t *out);
+/* json_unescape for the body of a string without its quotes (e.g. a raw
+ * key from json_iter_next). */
+bool json_unescape_body(pstr_t body, arena_t *a, pstr_t *out);
+
+/* The field value for a JSON value view, as Sumo stores JSON fields:
+ * strings decoded, numbers/true/false as their text, null as null,
+ * objects and arrays as their JSON text. */
+value_t json_to_value(pstr_t val, arena_t *a);
+
+/* Look up a Sumo json path ("a.b", "a[0].c", "['key with.dot'].x",
+ * "a[*]" not supported) in the document doc. Returns true and the value
+ * view when found. */
+bool json_path(pstr_t doc, pstr_t path, pstr_t *val);
+
+#endif

@@ -1,0 +1,276 @@
+/* lint.c — static warnings about a parsed query (lint_query in ast.h).
+ *
+ * Third stage of the pipeline (lex → parse → lint → plan). Each rule finds
+ * a query that runs but does not do what it seems to in Sumo (pitfalls in
+ * the Sumo reference, §8) and reports it with a stable code, the span of
+ * the culprit and, where the fix is known, a hint. Rules that make a query
+ * invalid are parse errors instead (parse.c). Lint never changes the query.
+ */
+#include "ast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+typedef struct lint {
+    const query_t *q;   /* the query being checked (borrowed) */
+    diag_t *d;          /* receives the messages (borrowed) */
+    uint8_t *num;   /* by field id: the field holds a number at this point */
+} lint_t;
+
+static pstr_t span_text(const lint_t *l, span_t sp) { return pstr(l->q->text + sp.off, sp.len); }
+
+static pstr_t fname(const lint_t *l, uint32_t id) {
+    return id < l->q->ft.n ? ftab_name(&l->q->ft, id) : PSTR_LIT("?");
+}
+
+/* Add a message with its hint (hint may be NULL). */
+static void report(lint_t *l, dlevel_t lvl, span_t sp, const char *code, const buf_t *msg, const buf_t *hint) {
+    uint32_t i = diag_add(l->d, lvl, sp, code, "%s", msg->p ? msg->p : "");
+    if (hint && hint->p) diag_hint(l->d, i, "%s", hint->p);
+}
+
+/* Functions whose result is a number. */
+static bool numeric_func(int fn) {
+    switch (fn) {
+    case FN_NUM: case FN_NUMBER: case FN_TOLONG: case FN_TOINT: case FN_LENGTH: case FN_ABS:
+    case FN_ROUND: case FN_FLOOR: case FN_CEIL: case FN_NOW:
+        return true;
+    default: return false;
+    }
+}
+
+/* The expression yields a number (given what earlier stages made numeric). */
+static bool is_numeric(const lint_t *l, const expr_t *e) {
+    switch (e->kind) {
+    case EX_NUM: case EX_NEG: case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD:
+        return true;
+    case EX_CALL: return numeric_func(e->func);
+    case EX_FIELD: return e->field < l->q->ft.n && l->num[e->field];
+    case EX_COND: return is_numeric(l, e->b) && is_numeric(l, e->c);
+    default: return false;
+    }
+}
+
+static bool metadata_field(uint32_t id) {
+    switch (id) {
+    case F_SOURCECATEGORY: case F_SOURCE: case F_SOURCEHOST: case F_SOURCENAME: case F_COLLECTOR:
+    case F_INDEX: case F_VIEW:
+        return true;
+    default: return false;
+    }
+}
+
+/* Rule matches-wildcard: a quoted `matches` pattern written as a regex. */
+static void check_matches(lint_t *l, const expr_t *e) {
+    const expr_t *pat = e->b;
+    if (!pat || pat->kind != EX_STR) return;
+    pstr_t s = pat->str;
+    if (memchr(s.p ? s.p : "", '*', s.n)) return;
+    bool rx = false;
+    for (size_t i = 0; i < s.n && !rx; i++) rx = strchr("(|\\^$[+{", s.p[i]) != NULL && s.p[i] != 0;
+    if (!rx) return;
+    buf_t m = {0}, h = {0};
+    buf_puts(&m, "this is a wildcard pattern in Sumo, not a regex: it matches only the literal text, "
+                 "so this test is always false");
+    /* The string is already unescaped, so Sumo's "\\." shows as the regex \. */
+    buf_puts(&h, "use `matches /");
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] == '/') buf_putc(&h, '\\');
+        buf_putc(&h, s.p[i]);
+    }
+    buf_puts(&h, "/` for a regex (it matches anywhere in the value)");
+    report(l, D_WARNING, pat->sp, "matches-wildcard", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Rule in-numeric: `f in (25, 110)` on a field holding text. */
+static void check_in(lint_t *l, const expr_t *e) {
+    const expr_t *num = NULL;
+    for (uint32_t i = 0; i < e->nargs && !num; i++)
+        if (e->args[i]->kind == EX_NUM) num = e->args[i];
+    if (!num || is_numeric(l, e->a)) return;
+    buf_t m = {0}, h = {0};
+    pstr_t a = span_text(l, e->a->sp);
+    buf_printf(&m, "`in` does not cast: %.*s holds text, so it never equals the number %.*s", (int)a.n, a.p,
+               (int)num->str.n, num->str.p);
+    buf_printf(&h, "quote the values (in (\"%.*s\", ...)) or cast: num(%.*s) in (...)", (int)num->str.n,
+               num->str.p, (int)a.n, a.p);
+    report(l, D_WARNING, e->sp, "in-numeric", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Rules where-case and where-wildcard, on `a = b` / `a != b`. */
+static void check_compare(lint_t *l, const expr_t *e, bool in_where) {
+    const expr_t *fld = e->a, *lit = e->b;
+    if (fld->kind == EX_STR) {
+        fld = e->b;
+        lit = e->a;
+    }
+    if (lit->kind != EX_STR) return;
+    bool eq = e->kind == EX_EQ;
+    pstr_t f = span_text(l, fld->sp), v = lit->str;
+    if (memchr(v.p ? v.p : "", '*', v.n)) {
+        buf_t m = {0}, h = {0};
+        buf_printf(&m, "'*' is not a wildcard in `%s`: this compares with the literal text \"%.*s\"",
+                   eq ? "=" : "!=", (int)v.n, v.p);
+        buf_printf(&h, "use %s%.*s matches \"%.*s\"%s", eq ? "" : "!(", (int)f.n, f.p, (int)v.n, v.p, eq ? "" : ")");
+        report(l, D_WARNING, lit->sp, "where-wildcard", &m, &h);
+        buf_free(&m);
+        buf_free(&h);
+    }
+    if (in_where && fld->kind == EX_FIELD && metadata_field(fld->field)) {
+        buf_t m = {0}, h = {0};
+        pstr_t n = fname(l, fld->field);
+        buf_printf(&m, "`%s` in where is case-sensitive, unlike %.*s=... in the scope", eq ? "=" : "!=", (int)n.n,
+                   n.p);
+        buf_printf(&h, "test it in the scope, or compare toLowerCase(%.*s) with a lower-case value", (int)n.n, n.p);
+        report(l, D_NOTE, e->sp, "where-case", &m, &h);
+        buf_free(&m);
+        buf_free(&h);
+    }
+}
+
+static void walk(lint_t *l, const expr_t *e, bool in_where) {
+    if (!e) return;
+    switch (e->kind) {
+    case EX_MATCHES: check_matches(l, e); break;
+    case EX_IN: check_in(l, e); break;
+    case EX_EQ: case EX_NE: check_compare(l, e, in_where); break;
+    default: break;
+    }
+    walk(l, e->a, in_where);
+    walk(l, e->b, in_where);
+    walk(l, e->c, in_where);
+    for (uint32_t i = 0; i < e->nargs; i++) walk(l, e->args[i], in_where);
+}
+
+/* Rules dcount, distinct-by-key, minmax-double, first-last. */
+static void check_agg(lint_t *l, const stage_t *st, const aggspec_t *a) {
+    buf_t m = {0}, h = {0};
+    pstr_t f = a->field != FIELD_NONE ? fname(l, a->field) : PSTR_LIT("");
+    pstr_t out = fname(l, a->as);
+    if (pstr_ieq_c(span_text(l, a->name_sp), "dcount")) {
+        buf_puts(&m, "dcount is not a Sumo operator (it is KQL's); running it as count_distinct");
+        buf_printf(&h, "write count_distinct(%.*s)", (int)f.n, f.p);
+        report(l, D_WARNING, a->name_sp, "dcount", &m, &h);
+        buf_clear(&m);
+        buf_clear(&h);
+    }
+    if (a->fn == AG_COUNT_DISTINCT) {
+        for (uint32_t i = 0; i < st->nby; i++) {
+            if (st->by[i] != a->field) continue;
+            buf_printf(&m, "count_distinct(%.*s) is always 1: %.*s is also a `by` key", (int)f.n, f.p, (int)f.n, f.p);
+            buf_printf(&h, "remove %.*s from `by`, or drop the distinct count", (int)f.n, f.p);
+            report(l, D_WARNING, a->sp, "distinct-by-key", &m, &h);
+            buf_clear(&m);
+            buf_clear(&h);
+            break;
+        }
+    }
+    if ((a->fn == AG_MIN || a->fn == AG_MAX) && (a->field == F_MESSAGETIME || a->field == F_RECEIPTTIME)) {
+        const char *fn = agg_info[a->fn].name;
+        buf_printf(&m, "%s(%.*s) is a Double in Sumo (shown like 1.7172e+12); postern prints the integer", fn,
+                   (int)f.n, f.p);
+        buf_printf(&h, "use toLong() before formatDate(): formatDate(toLong(%.*s))", (int)out.n, out.p);
+        report(l, D_NOTE, a->sp, "minmax-double", &m, &h);
+        buf_clear(&m);
+        buf_clear(&h);
+    }
+    if (a->fn == AG_FIRST || a->fn == AG_LAST) {
+        bool first = a->fn == AG_FIRST;
+        buf_printf(&m, "%s() is the %s value: Sumo's default order is newest first", first ? "first" : "last",
+                   first ? "newest" : "oldest");
+        report(l, D_NOTE, a->sp, "first-last", &m, NULL);
+    }
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Rule drop: parse/json without nodrop. */
+static void check_drop(lint_t *l, const stage_t *st) {
+    if (st->nodrop || st->json_auto) return;
+    const char *op = st->kind == ST_JSON ? "json" : st->kind == ST_PARSE ? "parse" : "parse regex";
+    buf_t m = {0}, h = {0};
+    buf_printf(&m, "%s drops every message it cannot extract from", op);
+    buf_puts(&h, "add nodrop to keep them (with null fields)");
+    report(l, D_NOTE, st->sp, "drop", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Rule sort-text: a sort key nothing before made a number. */
+static void check_sort(lint_t *l, const sortkey_t *k) {
+    if (k->field < l->q->ft.n && l->num[k->field]) return;
+    pstr_t n = fname(l, k->field);
+    buf_t m = {0}, h = {0};
+    buf_printf(&m, "%.*s is sorted as text (\"9\" comes after \"10\"): nothing before this sort makes it a number",
+               (int)n.n, n.p);
+    buf_printf(&h, "cast it first if it is numeric: | num(%.*s) as %.*s", (int)n.n, n.p, (int)n.n, n.p);
+    report(l, D_NOTE, k->sp, "sort-text", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Aggregates whose result is a number. */
+static bool numeric_agg(const lint_t *l, const aggspec_t *a) {
+    switch (a->fn) {
+    case AG_FIRST: case AG_LAST: return a->field < l->q->ft.n && l->num[a->field];
+    case AG_VALUES: return false;
+    default: return true;
+    }
+}
+
+static void lint_stage(lint_t *l, const stage_t *st) {
+    switch (st->kind) {
+    case ST_WHERE: walk(l, st->e, true); break;
+    case ST_ASSIGN:
+        walk(l, st->e, false);
+        l->num[st->as] = st->e && is_numeric(l, st->e);
+        break;
+    case ST_AGG: {
+        for (uint32_t i = 0; i < st->naggs; i++) check_agg(l, st, &st->aggs[i]);
+        /* After aggregating, only the group keys and the outputs exist. */
+        uint8_t *keep = xcalloc(l->q->ft.n, 1);
+        for (uint32_t i = 0; i < st->nby; i++) keep[st->by[i]] = l->num[st->by[i]];
+        for (uint32_t i = 0; i < st->naggs; i++) keep[st->aggs[i].as] = numeric_agg(l, &st->aggs[i]);
+        memcpy(l->num, keep, l->q->ft.n);
+        free(keep);
+        break;
+    }
+    case ST_SORT:
+        for (uint32_t i = 0; i < st->nkeys; i++) check_sort(l, &st->keys[i]);
+        break;
+    case ST_TOP: {
+        uint32_t c = ftab_find(&l->q->ft, PSTR_LIT("_count"));
+        if (c != FIELD_NONE) l->num[c] = 1;
+        break;
+    }
+    case ST_JSON: case ST_PARSE: case ST_PARSE_REGEX:
+        check_drop(l, st);
+        for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 0;
+        break;
+    case ST_LOOKUP:
+        for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 0;
+        break;
+    case ST_TIMESLICE: l->num[st->as] = 1; break;
+    default: break;
+    }
+}
+
+/* See ast.h. Rules, in the order of the Sumo reference's pitfalls:
+ * matches-wildcard, dcount, distinct-by-key, in-numeric, minmax-double,
+ * first-last, where-case, where-wildcard, drop, sort-text. */
+void lint_query(const query_t *q, diag_t *d) {
+    if (!q) return;
+    lint_t l = {q, d, xcalloc(q->ft.n, 1)};
+    static const uint32_t numeric_builtins[] = {F_MESSAGETIME, F_RECEIPTTIME, F_SIZE, F_MESSAGECOUNT, F_TIMESLICE};
+    for (size_t i = 0; i < sizeof numeric_builtins / sizeof *numeric_builtins; i++)
+        if (numeric_builtins[i] < q->ft.n) l.num[numeric_builtins[i]] = 1;
+    walk(&l, q->scope, false);
+    for (uint32_t i = 0; i < q->nst; i++) lint_stage(&l, &q->st[i]);
+    free(l.num);
+}

@@ -1,0 +1,605 @@
+/* main.c — the command line: postern query | detect | lint | formats.
+ *
+ * Parses options, loads the query or rules, runs the engine and writes
+ * the results. Results go to stdout, every message to stderr. Exit status:
+ * 0 ok, 1 findings (only with --fail-on-findings), 2 usage, query or I/O
+ * error.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "buf.h"
+#include "exec.h"
+#include "out.h"
+#include "reader.h"
+#include "rule.h"
+
+#ifndef POSTERN_VERSION
+#define POSTERN_VERSION "0.1.0"
+#endif
+
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_ERR = 2 };
+
+/* Options shared by query, detect and lint. */
+typedef struct opts {
+    const char *query;        /* query text from the command line */
+    const char *query_file;   /* -q FILE */
+    int format;               /* out_fmt_t, -1 = by TTY */
+    in_opts_t in;
+    bool strict, stats, quiet, fail_on_findings, ast;
+    const char *lookup_dir;
+    const char *rule_files[64];
+    int nrule_files;
+    const char *rules_dir;
+    const char *tunes[16];
+    int ntunes;
+    const char **files;       /* inputs */
+    int nfiles;
+} opts_t;
+
+static const char usage_main[] =
+    "usage: postern COMMAND [OPTIONS] ...\n"
+    "\n"
+    "Run Sumo Logic search queries and the T1071.003 mail-protocol C2 rule over log files.\n"
+    "\n"
+    "commands:\n"
+    "  query QUERY [FILE...]   run a Sumo Logic query (no FILE or - reads stdin)\n"
+    "  detect [FILE...]        run the shipped detection rules and print findings\n"
+    "  lint QUERY | --rule F   print the query's warnings with positions\n"
+    "  formats                 list the input formats postern reads\n"
+    "\n"
+    "  postern COMMAND --help  options of a command\n"
+    "  postern --version       version\n"
+    "\n"
+    "exit status: 0 ok, 1 findings (detect --fail-on-findings), 2 usage, query or I/O error\n";
+
+static const char usage_query[] =
+    "usage: postern query [OPTIONS] QUERY [FILE...]\n"
+    "       postern query [OPTIONS] -q QUERYFILE [FILE...]\n"
+    "\n"
+    "Run a Sumo Logic search query over log files (no FILE or - reads stdin;\n"
+    "directories are read recursively; gzip and zstd are recognised).\n"
+    "\n"
+    "options:\n"
+    "  -q, --query-file FILE   read the query from FILE\n"
+    "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
+    "  --input-format FMT      auto, jsonl, csv, sumo-json or sumo-csv (default auto)\n"
+    "  --category CAT          _sourceCategory for records that have none\n"
+    "  --lookup-dir DIR        where lookup path://\"...\" tables are found\n"
+    "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
+    "  --stats                 print records read / in scope / rejected to stderr\n"
+    "  --quiet                 no warnings or malformed-record reports\n"
+    "  -h, --help              this help\n";
+
+static const char usage_detect[] =
+    "usage: postern detect [--rule FILE | --rules DIR] [OPTIONS] [FILE...]\n"
+    "\n"
+    "Run detection rules (the shipped T1071.003 rule unless --rule/--rules) over\n"
+    "log files and print findings with the rule's title, MITRE technique and severity.\n"
+    "\n"
+    "options:\n"
+    "  --rule FILE             run this rule file (repeatable)\n"
+    "  --rules DIR             run every *.yml rule in DIR\n"
+    "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
+    "  --fail-on-findings      exit with status 1 when anything is found\n"
+    "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
+    "  --input-format FMT      auto, jsonl, csv, sumo-json or sumo-csv (default auto)\n"
+    "  --category CAT          _sourceCategory for records that have none\n"
+    "  --lookup-dir DIR        where lookup tables are found\n"
+    "  --strict                warnings become errors\n"
+    "  --stats                 print record counts to stderr\n"
+    "  --quiet                 no warnings or malformed-record reports\n"
+    "  -h, --help              this help\n";
+
+static const char usage_lint[] =
+    "usage: postern lint [--strict] [--ast] QUERY\n"
+    "       postern lint [--strict] [--ast] -q QUERYFILE\n"
+    "       postern lint [--strict] --rule FILE\n"
+    "\n"
+    "Print the query's errors, warnings and notes with positions (Sumo pitfalls:\n"
+    "quoted-regex matches, dcount, count_distinct of a group key, ...).\n"
+    "Exit status 2 when there is an error (or a warning under --strict).\n"
+    "\n"
+    "options:\n"
+    "  -q, --query-file FILE   read the query from FILE\n"
+    "  --rule FILE             lint a rule file's query\n"
+    "  --ast                   also print the parsed query\n"
+    "  --strict                warnings become errors\n"
+    "  -h, --help              this help\n";
+
+static const char usage_formats[] =
+    "usage: postern formats\n"
+    "\n"
+    "List the input formats postern reads and how each is recognised.\n";
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    buf_t b = {0};
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) buf_put(&b, tmp, k);
+    bool err = ferror(f);
+    if (f != stdin) fclose(f);
+    if (err) {
+        fprintf(stderr, "postern: %s: read error\n", path);
+        buf_free(&b);
+        return NULL;
+    }
+    *len = b.n;
+    return b.p ? b.p : xstrndup("", 0);
+}
+
+/* Parse options for cmd; positional arguments are collected into o->files
+ * (the first is the query for query/lint unless -q). Returns 0, 1 for
+ * --help printed, or 2 on a usage error. */
+static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const char *usage) {
+    memset(o, 0, sizeof *o);
+    o->format = -1;
+    o->in.format = "auto";
+    o->in.max_reports = 5;
+    o->files = xcalloc((size_t)argc + 1, sizeof *o->files);
+    bool is_query = strcmp(cmd, "query") == 0, is_lint = strcmp(cmd, "lint") == 0;
+    bool is_detect = strcmp(cmd, "detect") == 0;
+    bool dashdash = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+#define NEEDVAL()                                                                     \
+    do {                                                                              \
+        if (i + 1 >= argc) {                                                          \
+            fprintf(stderr, "postern %s: option %s needs a value\n", cmd, a);         \
+            return 2;                                                                 \
+        }                                                                             \
+        val = argv[++i];                                                              \
+    } while (0)
+        if (dashdash || a[0] != '-' || strcmp(a, "-") == 0) {
+            o->files[o->nfiles++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) { dashdash = true; continue; }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if ((is_query || is_lint) && (strcmp(a, "-q") == 0 || strcmp(a, "--query-file") == 0)) {
+            NEEDVAL();
+            o->query_file = val;
+        } else if (!is_lint && strcmp(a, "--format") == 0) {
+            NEEDVAL();
+            o->format = out_fmt_parse(val);
+            if (o->format < 0) {
+                fprintf(stderr, "postern %s: unknown --format '%s' (expected table, csv, json or ndjson)\n", cmd, val);
+                return 2;
+            }
+        } else if (!is_lint && strcmp(a, "--input-format") == 0) {
+            NEEDVAL();
+            bool ok = strcmp(val, "auto") == 0;
+            for (int k = 0; rd_formats[k] && !ok; k++) ok = strcmp(rd_formats[k]->name, val) == 0;
+            if (!ok) {
+                fprintf(stderr, "postern %s: unknown --input-format '%s' (see `postern formats`)\n", cmd, val);
+                return 2;
+            }
+            o->in.format = val;
+        } else if (!is_lint && strcmp(a, "--category") == 0) {
+            NEEDVAL();
+            o->in.category = val;
+        } else if (!is_lint && strcmp(a, "--lookup-dir") == 0) {
+            NEEDVAL();
+            o->lookup_dir = val;
+        } else if (strcmp(a, "--strict") == 0) {
+            o->strict = true;
+        } else if (!is_lint && strcmp(a, "--stats") == 0) {
+            o->stats = true;
+        } else if (!is_lint && strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+            o->in.quiet = true;
+        } else if (is_lint && strcmp(a, "--ast") == 0) {
+            o->ast = true;
+        } else if ((is_detect || is_lint) && strcmp(a, "--rule") == 0) {
+            NEEDVAL();
+            if (o->nrule_files < 64) o->rule_files[o->nrule_files++] = val;
+        } else if (is_detect && strcmp(a, "--rules") == 0) {
+            NEEDVAL();
+            o->rules_dir = val;
+        } else if (is_detect && strcmp(a, "--tune") == 0) {
+            NEEDVAL();
+            if (o->ntunes < 16) o->tunes[o->ntunes++] = val;
+        } else if (is_detect && strcmp(a, "--fail-on-findings") == 0) {
+            o->fail_on_findings = true;
+        } else {
+            fprintf(stderr, "postern %s: unknown option '%s' (see postern %s --help)\n", cmd, a, cmd);
+            return 2;
+        }
+#undef NEEDVAL
+    }
+    return 0;
+}
+
+static out_fmt_t pick_format(const opts_t *o) {
+    if (o->format >= 0) return (out_fmt_t)o->format;
+    return isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_CSV;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void print_stats(const in_stats_t *st, size_t results) {
+    fprintf(stderr,
+            "postern: stats: files=%llu bytes=%llu records=%llu rejected=%llu in_scope=%llu used=%llu results=%zu\n",
+            (unsigned long long)st->files, (unsigned long long)st->bytes, (unsigned long long)st->records,
+            (unsigned long long)st->rejected, (unsigned long long)st->in_scope, (unsigned long long)st->used, results);
+    for (unsigned i = 0; i < 8 && in_reason_name(i); i++)
+        if (st->reasons[i])
+            fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
+}
+
+/* Parse and lint a query; print diagnostics at or above the shown level.
+ * Returns the query, or NULL on an error. */
+static query_t *compile(const char *name, const char *text, size_t len, uint32_t line0, bool strict, bool quiet,
+                        bool show_notes, const strlist_t *ignore, diag_t *d) {
+    diag_init(d, name, text, len);
+    d->line0 = line0;
+    query_t *q = query_parse(text, len, d);
+    if (q) lint_query(q, d);
+    for (uint32_t i = 0; ignore && i < ignore->n; i++) diag_suppress(d, ignore->v[i]);
+    if (strict) diag_promote_warnings(d);
+    if (!quiet || d->nerr) diag_print(d, stderr, d->nerr && quiet ? D_ERROR : (show_notes ? D_NOTE : D_WARNING));
+    if (d->nerr) {
+        if (q) query_free(q);
+        return NULL;
+    }
+    return q;
+}
+
+static int cmd_query(int argc, char **argv) {
+    opts_t o;
+    int rc = parse_opts("query", argc, argv, &o, usage_query);
+    if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
+    char *text = NULL;
+    size_t len = 0;
+    const char **files = o.files;
+    int nfiles = o.nfiles;
+    if (o.query_file) {
+        text = read_file(o.query_file, &len);
+        if (!text) { free(o.files); return EXIT_ERR; }
+    } else {
+        if (nfiles == 0) {
+            fputs("postern query: no query given\n", stderr);
+            fputs(usage_query, stderr);
+            free(o.files);
+            return EXIT_ERR;
+        }
+        text = xstrndup(files[0], strlen(files[0]));
+        len = strlen(text);
+        files++;
+        nfiles--;
+    }
+    diag_t d;
+    query_t *q = compile("query", text, len, 0, o.strict, o.quiet, false, NULL, &d);
+    if (!q) {
+        diag_free(&d);
+        free(text);
+        free(o.files);
+        return EXIT_ERR;
+    }
+    table_t t;
+    table_init(&t);
+    in_stats_t st = {0};
+    exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms()};
+    rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
+    if (rc == 0 && out_write(stdout, pick_format(&o), &t, &q->ft) != 0) {
+        fputs("postern: write error on standard output\n", stderr);
+        rc = EXIT_ERR;
+    }
+    if (o.stats) print_stats(&st, t.n);
+    table_free(&t);
+    query_free(q);
+    diag_free(&d);
+    free(text);
+    free(o.files);
+    return rc ? EXIT_ERR : EXIT_OK;
+}
+
+/* ---- detect ------------------------------------------------------------ */
+
+static int load_rules(const opts_t *o, rule_t **out, int *n) {
+    int cap = 8, k = 0, bad = 0;
+    rule_t *rs = xcalloc((size_t)cap, sizeof *rs);
+    const char *paths[256];
+    int np = 0;
+    for (int i = 0; i < o->nrule_files; i++) paths[np++] = o->rule_files[i];
+    char *dirpaths[256];
+    int ndir = 0;
+    if (o->rules_dir) {
+        struct dirent **ents;
+        int m = scandir(o->rules_dir, &ents, NULL, alphasort);
+        if (m < 0) {
+            fprintf(stderr, "postern: %s: %s\n", o->rules_dir, strerror(errno));
+            free(rs);
+            return -1;
+        }
+        for (int i = 0; i < m; i++) {
+            size_t l = strlen(ents[i]->d_name);
+            if (ents[i]->d_name[0] != '.' && l > 4 &&
+                (strcmp(ents[i]->d_name + l - 4, ".yml") == 0 || (l > 5 && strcmp(ents[i]->d_name + l - 5, ".yaml") == 0)) &&
+                np < 256 && ndir < 256) {
+                buf_t b = {0};
+                buf_printf(&b, "%s/%s", o->rules_dir, ents[i]->d_name);
+                dirpaths[ndir] = b.p;
+                paths[np++] = dirpaths[ndir++];
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        if (ndir == 0) fprintf(stderr, "postern: %s: no *.yml rule files\n", o->rules_dir);
+    }
+    bool builtin = np == 0 && !o->rules_dir;
+    int total = builtin ? (int)rules_builtin_count : np;
+    for (int i = 0; i < total; i++) {
+        if (k == cap) {
+            cap *= 2;
+            rs = xrealloc(rs, (size_t)cap * sizeof *rs);
+        }
+        diag_t d;
+        int rc;
+        if (builtin) {
+            char name[256];
+            snprintf(name, sizeof name, "builtin:rules/%s", rules_builtin[i].name);
+            rc = rule_parse(name, rules_builtin[i].text, rules_builtin[i].len, &rs[k], &d);
+        } else {
+            rc = rule_load_file(paths[i], &rs[k], &d);
+        }
+        diag_print(&d, stderr, D_WARNING);
+        diag_free(&d);
+        if (rc == 0) k++;
+        else bad++;
+    }
+    for (int i = 0; i < ndir; i++) free(dirpaths[i]);
+    *out = rs;
+    *n = k;
+    return bad ? -1 : 0;
+}
+
+static void set_str(record_t *r, table_t *t, uint32_t id, const char *s) {
+    if (!s) s = "";
+    size_t n = strlen(s);
+    rec_set(r, id, val_str(arena_strndup(&t->arena, s, n), n));
+}
+
+/* Prefix each finding with the rule's identity, MITRE mapping and severity. */
+static void decorate(const rule_t *ru, query_t *q, table_t *t) {
+    ftab_t *ft = &q->ft;
+    uint32_t f_rule = ftab_intern(ft, PSTR_LIT("rule_id")), f_title = ftab_intern(ft, PSTR_LIT("rule_title"));
+    uint32_t f_tac = ftab_intern(ft, PSTR_LIT("mitre_tactic")), f_tech = ftab_intern(ft, PSTR_LIT("mitre_technique"));
+    uint32_t f_sev = ftab_intern(ft, PSTR_LIT("severity")), f_score = ftab_intern(ft, PSTR_LIT("severity_score"));
+    uint32_t f_rowsev = ru->severity_field ? ftab_find(ft, pstr_c(ru->severity_field)) : FIELD_NONE;
+    for (size_t i = 0; i < t->n; i++) {
+        record_t *r = &t->rows[i];
+        value_t sv = f_rowsev != FIELD_NONE ? rec_get(r, f_rowsev) : val_null();
+        pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
+        int score = rule_sev_score(ru, sev.p, sev.n);
+        set_str(r, t, f_rule, ru->id);
+        set_str(r, t, f_title, ru->title);
+        set_str(r, t, f_tac, ru->tactic_id);
+        set_str(r, t, f_tech, ru->subtechnique_id ? ru->subtechnique_id : ru->technique_id);
+        rec_set(r, f_sev, val_str(arena_strndup(&t->arena, sev.p, sev.n), sev.n));
+        rec_set(r, f_score, score >= 0 ? val_num(score) : val_null());
+    }
+    uint32_t front[] = {f_rule, f_title, f_tac, f_tech, f_sev, f_score};
+    uint32_t *old = t->cols, nold = t->ncols;
+    t->cols = NULL;
+    t->ncols = t->colcap = 0;
+    for (unsigned k = 0; k < 6; k++) table_add_col(t, front[k]);
+    for (uint32_t k = 0; k < nold; k++)
+        if (old[k] != f_rowsev) table_add_col(t, old[k]);
+    free(old);
+    t->fixed = true;
+}
+
+/* Copy t's rows into all, whose columns are the union of every rule's. */
+static void append_findings(table_t *all, ftab_t *allft, const table_t *t, const ftab_t *ft) {
+    uint32_t *map = xmalloc((t->ncols ? t->ncols : 1) * sizeof *map);
+    for (uint32_t c = 0; c < t->ncols; c++) {
+        map[c] = ftab_intern(allft, ftab_name(ft, t->cols[c]));
+        table_add_col(all, map[c]);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        record_t *r = table_new_row(all);
+        for (uint32_t c = 0; c < t->ncols; c++) rec_set(r, map[c], rec_get(&t->rows[i], t->cols[c]));
+        rec_pin(r, &all->arena);
+    }
+    free(map);
+}
+
+static int cmd_detect(int argc, char **argv) {
+    opts_t o;
+    int rc = parse_opts("detect", argc, argv, &o, usage_detect);
+    if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
+    rule_t *rules = NULL;
+    int nrules = 0;
+    int status = EXIT_OK;
+    if (load_rules(&o, &rules, &nrules) != 0) status = EXIT_ERR;
+    out_fmt_t fmt = pick_format(&o);
+    size_t findings = 0;
+    /* Machine formats get one table of every rule's findings. */
+    table_t all;
+    ftab_t allft;
+    table_init(&all);
+    ftab_init(&allft);
+    all.fixed = true;
+    for (int i = 0; i < nrules && status != EXIT_ERR; i++) {
+        rule_t *ru = &rules[i];
+        /* Switch on the tunings the user named. */
+        for (int k = 0; k < o.ntunes; k++) {
+            bool found = false;
+            for (uint32_t j = 0; j < ru->ntunings; j++)
+                if (strcmp(ru->tunings[j].name, o.tunes[k]) == 0) ru->tunings[j].enabled = found = true;
+            if (!found) fprintf(stderr, "postern: rule %s has no tuning '%s'\n", ru->id, o.tunes[k]);
+        }
+        char *qt = rule_tuned_query(ru);
+        diag_t d;
+        bool tuned = strcmp(qt, ru->query) != 0;
+        /* Positions refer to the rule file unless a tuning rewrote the query. */
+        query_t *q = compile(tuned ? "query (tuned)" : ru->path, qt, strlen(qt), tuned ? 0 : ru->query_line - 1,
+                             o.strict, o.quiet, false, &ru->lint_ignore, &d);
+        if (!q) {
+            diag_free(&d);
+            free(qt);
+            status = EXIT_ERR;
+            break;
+        }
+        table_t t;
+        table_init(&t);
+        in_stats_t st = {0};
+        exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms()};
+        if (exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st) != 0) status = EXIT_ERR;
+        else {
+            decorate(ru, q, &t);
+            findings += t.n;
+            int wr = 0;
+            if (fmt == OUT_TABLE) {
+                printf("%s  %s  %s (%s)  %zu finding%s\n", ru->subtechnique_id ? ru->subtechnique_id : "", ru->title,
+                       ru->tactic ? ru->tactic : "", ru->tactic_id ? ru->tactic_id : "", t.n, t.n == 1 ? "" : "s");
+                if (t.n) wr = out_write(stdout, fmt, &t, &q->ft);
+                if (i + 1 < nrules) putchar('\n');
+            } else {
+                append_findings(&all, &allft, &t, &q->ft);
+            }
+            if (wr) status = EXIT_ERR;
+        }
+        if (o.stats) print_stats(&st, t.n);
+        table_free(&t);
+        query_free(q);
+        diag_free(&d);
+        free(qt);
+    }
+    if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, fmt, &all, &allft) != 0) {
+        fputs("postern: write error on standard output\n", stderr);
+        status = EXIT_ERR;
+    }
+    table_free(&all);
+    ftab_free(&allft);
+    for (int i = 0; i < nrules; i++) rule_free(&rules[i]);
+    free(rules);
+    free(o.files);
+    if (status == EXIT_OK && o.fail_on_findings && findings) status = EXIT_FINDINGS;
+    return status;
+}
+
+/* ---- lint, formats ------------------------------------------------------ */
+
+static int cmd_lint(int argc, char **argv) {
+    opts_t o;
+    int rc = parse_opts("lint", argc, argv, &o, usage_lint);
+    if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
+    char *text = NULL;
+    size_t len = 0;
+    const char *name = "query";
+    uint32_t line0 = 0;
+    rule_t ru;
+    bool have_rule = false;
+    if (o.nrule_files) {
+        diag_t d;
+        if (rule_load_file(o.rule_files[0], &ru, &d) != 0) {
+            diag_print(&d, stderr, D_NOTE);
+            diag_free(&d);
+            free(o.files);
+            return EXIT_ERR;
+        }
+        diag_print(&d, stderr, D_NOTE);
+        diag_free(&d);
+        have_rule = true;
+        text = xstrndup(ru.query, strlen(ru.query));
+        len = strlen(text);
+        name = ru.path;
+        line0 = ru.query_line - 1;
+    } else if (o.query_file) {
+        text = read_file(o.query_file, &len);
+        name = o.query_file;
+    } else if (o.nfiles) {
+        text = xstrndup(o.files[0], strlen(o.files[0]));
+        len = strlen(text);
+    } else {
+        fputs("postern lint: no query given\n", stderr);
+        fputs(usage_lint, stderr);
+        free(o.files);
+        return EXIT_ERR;
+    }
+    if (!text) { free(o.files); return EXIT_ERR; }
+    diag_t d;
+    query_t *q = compile(name, text, len, line0, o.strict, false, true, have_rule ? &ru.lint_ignore : NULL, &d);
+    if (q && o.ast) {
+        buf_t b = {0};
+        query_dump(q, &b);
+        printf("%s\n", b.p ? b.p : "");
+        buf_free(&b);
+    }
+    if (q && d.n == 0) fprintf(stderr, "%s: no warnings\n", name);
+    int status = q ? EXIT_OK : EXIT_ERR;
+    if (q) query_free(q);
+    diag_free(&d);
+    free(text);
+    if (have_rule) rule_free(&ru);
+    free(o.files);
+    return status;
+}
+
+static int cmd_formats(int argc, char **argv) {
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_formats, stdout);
+            return EXIT_OK;
+        }
+        fprintf(stderr, "postern formats: unexpected argument '%s'\n", argv[i]);
+        return EXIT_ERR;
+    }
+    printf("%-10s %s\n", "auto", "pick a format per file from its first bytes (default)");
+    for (int i = 0; rd_formats[i]; i++) printf("%-10s %s\n", rd_formats[i]->name, rd_formats[i]->desc);
+    return EXIT_OK;
+}
+
+/* Commands by name. */
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"query", cmd_query},
+    {"detect", cmd_detect},
+    {"lint", cmd_lint},
+    {"formats", cmd_formats},
+};
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_ERR;
+    }
+    const char *c = argv[1];
+    if (strcmp(c, "-h") == 0 || strcmp(c, "--help") == 0 || strcmp(c, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(c, "--version") == 0 || strcmp(c, "-V") == 0 || strcmp(c, "version") == 0) {
+        printf("postern %s\n", POSTERN_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(c, commands[i].name) == 0) return commands[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, "postern: unknown command '%s'\n\n", c);
+    fputs(usage_main, stderr);
+    return EXIT_ERR;
+}

@@ -1,0 +1,151 @@
+/* read.h — the private interface between input.c and the log readers.
+ *
+ * input.c owns the byte buffer, decompression, line numbers, the batch
+ * arena and the record; a reader owns only its per-input state (from
+ * open, freed by close) and turns buffered bytes into field values. Each
+ * format is one rd_impl_t descriptor; RD_READERS lists them once and
+ * generates both the probe order and the public rd_formats[] table.
+ */
+#ifndef POSTERN_READ_H
+#define POSTERN_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+/* The descriptors, in probe order (a tie goes to the earlier one). */
+#define RD_READERS(X) \
+    X(rd_jsonl)       \
+    X(rd_csv)         \
+    X(rd_sumo_json)   \
+    X(rd_sumo_csv)
+
+/* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
+ * in_reason_name() use these indices. */
+#define RD_REASONS(X)                                 \
+    X(RD_R_JSON, "invalid JSON")                      \
+    X(RD_R_NOTOBJ, "not a JSON object")               \
+    X(RD_R_COLS, "wrong number of CSV columns")       \
+    X(RD_R_QUOTE, "unterminated CSV quote")           \
+    X(RD_R_LONG, "record too long")
+
+enum rd_reason {
+#define X(id, text) id,
+    RD_REASONS(X)
+#undef X
+    RD_NREASON
+};
+
+/* Keys that matter even when the query does not read them: the record's
+ * own _raw, and timestamp fields, best first (_messageTime is made from
+ * the first one that parses). ORDER SPECIAL: rd_special_name[]. */
+#define RD_SPECIALS(X)              \
+    X(RD_SP_RAW, "_raw")            \
+    X(RD_SP_MTIMEMS, "_messagetimems") \
+    X(RD_SP_MTIME, "_messagetime")  \
+    X(RD_SP_TIMESTAMP, "timestamp") \
+    X(RD_SP_ATTIMESTAMP, "@timestamp") \
+    X(RD_SP_TIME, "time")           \
+    X(RD_SP_TS, "ts")               \
+    X(RD_SP__TIME, "_time")         \
+    X(RD_SP_EVENTTIME, "eventtime") \
+    X(RD_SP_EVENT_TIME, "event_time") \
+    X(RD_SP_DATETIME, "datetime")   \
+    X(RD_SP_DATE, "date")           \
+    X(RD_SP_UTCTIME, "utctime")     \
+    X(RD_SP_TIMECREATED, "timecreated") \
+    X(RD_SP_RECEIPTTIME, "_receipttime")
+
+enum rd_special {
+    RD_SP_NONE = -1,
+#define X(id, name) id,
+    RD_SPECIALS(X)
+#undef X
+    RD_NSPECIAL
+};
+
+/* What next() reports. */
+typedef enum rd_status {
+    RD_REC,    /* a record was filled */
+    RD_REJECT, /* a malformed record was consumed; ctx.reason says why */
+    RD_MORE,   /* the next record does not end inside the buffer: read more */
+    RD_END     /* at end of input, nothing left */
+} rd_status_t;
+
+/* One slot of the key cache: a key seen at a member position. */
+typedef struct rd_kslot {
+    char key[38];   /* the raw (still escaped) key bytes */
+    uint8_t n;      /* their length, 0 = empty slot */
+    int8_t sp;      /* enum rd_special */
+    uint32_t id;    /* field to set, FIELD_NONE when the query does not read it */
+} rd_kslot_t;
+
+#define RD_KCACHE 64
+
+/* The context of one input, shared by input.c and the reader. */
+typedef struct rd_ctx {
+    ftab_t *ft;          /* field names (borrowed) */
+    arena_t *arena;      /* batch arena for decoded strings (borrowed) */
+    const char *name;    /* input name for messages (borrowed) */
+    void *st;            /* the reader's state from open() */
+    /* set by next() for each record or rejection: */
+    size_t rec_off;      /* offset of the record's first byte in next()'s p */
+    unsigned reason;     /* enum rd_reason, with RD_REJECT */
+    pstr_t text;         /* the record's text (line, CSV row, map JSON) */
+    /* set through rd_note, reset by input.c before each next(): */
+    pstr_t raw;          /* the record's own _raw value */
+    uint32_t spmask;     /* bit k: special k was seen, its value in spv[k] */
+    pstr_t spv[RD_NSPECIAL];
+    rd_kslot_t kc[RD_KCACHE]; /* keys by member position (JSON readers) */
+} rd_ctx_t;
+
+/* A log format. */
+typedef struct rd_impl {
+    rd_format_t pub;     /* name and description (listed in rd_formats[]) */
+    /* 0..100: how much the first bytes of an input look like this format. */
+    int (*probe)(const char *p, size_t n);
+    /* Per-input state (heap, or NULL when none is needed). */
+    void *(*open)(rd_ctx_t *c);
+    /* Read one record from p[0..n) (eof: nothing follows). Sets *used to
+     * the bytes consumed (also with RD_MORE, for skipped blank lines);
+     * values set in rec borrow p or c->arena. */
+    rd_status_t (*next)(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
+    /* Free the state from open. */
+    void (*close)(void *st);
+    bool line_sync;      /* after a too-long record, go on at the next line (else drop the input's rest) */
+} rd_impl_t;
+
+#define X(r) extern const rd_impl_t r;
+RD_READERS(X)
+#undef X
+
+/* Field id to fill for key (raw bytes, escaped when esc) seen as member
+ * number pos of a record (pos >= RD_KCACHE: not cached), or FIELD_NONE
+ * when the query does not read it; *sp gets its enum rd_special. Interns
+ * new names when ft->want_all; marks found fields seen. Decoded keys are
+ * copied into the batch arena only for the lookup. */
+uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp);
+/* Record the value of special key sp (RD_SP_NONE is ignored); null
+ * values are not recorded. */
+void rd_note(rd_ctx_t *c, int sp, value_t v);
+
+/* JSON object members at s[i] (an object view) into rec through
+ * rd_lookup, values through json_to_value. Returns false on malformed
+ * JSON. Shared by the JSON Lines and Sumo readers. */
+bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
+
+/* The CSV reader's entry points, shared with the Sumo CSV descriptor. */
+void *csv_open(rd_ctx_t *c);
+rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
+void csv_close(void *st);
+/* The cells of the first non-blank line of p[0..n) when it looks like a
+ * CSV header: calls fn for each (unquoted, trimmed) name; returns the
+ * number of columns, 0 when it is not a header. */
+unsigned csv_header_probe(const char *p, size_t n, void (*fn)(pstr_t name, void *ud), void *ud);
+
+/* Number of '\n' in p[0..n). */
+uint64_t rd_count_nl(const char *p, size_t n);
+
+#endif

@@ -1,0 +1,294 @@
+/* read_csv.c — RFC 4180 CSV with a header row.
+ *
+ * The first non-blank row names the columns; names map to field ids once
+ * per input. Quoted cells may hold commas, doubled quotes and CR/LF, so a
+ * record can span lines. Cells are views into the input buffer; only a
+ * quoted cell with "" is unescaped, into the batch arena. An empty cell is
+ * an empty string. The Sumo CSV export (read_sumo.c) uses these functions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "read.h"
+
+/* A cell of the current row: a view of its bytes. */
+typedef struct csv_cell {
+    const char *p;  /* bytes (inside the quotes for a quoted cell) */
+    uint32_t n;     /* length */
+    bool dq;        /* holds doubled quotes to unescape */
+} csv_cell_t;
+
+/* A column of the header. */
+typedef struct csv_col {
+    uint32_t id;    /* field to set, FIELD_NONE when not read */
+    int sp;         /* enum rd_special */
+} csv_col_t;
+
+/* Per-input state (heap, owned by the reader). */
+typedef struct csv_st {
+    bool have_hdr;      /* the header row has been read */
+    unsigned ncol;      /* its columns */
+    csv_col_t *col;     /* ncol entries */
+    csv_cell_t *cell;   /* the row being read, reused */
+    unsigned cellcap;
+} csv_st_t;
+
+enum { ROW_OK, ROW_MORE, ROW_QUOTE };
+
+static void cells_grow(csv_st_t *s) {
+    s->cellcap = s->cellcap ? s->cellcap * 2 : 64;
+    s->cell = xrealloc(s->cell, s->cellcap * sizeof *s->cell);
+}
+
+/* Split the row at p[i]: cells into s->cell (*ncell), *end = the row's
+ * last byte + 1 (line terminator excluded), *next = where the next row
+ * starts. ROW_MORE when the row may continue past n and !eof; ROW_QUOTE
+ * when a quote is still open at the end of the input. */
+static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, unsigned *ncell, size_t *end,
+                   size_t *next) {
+    size_t j = i, eol = 0;
+    bool eol_ok = false; /* eol is the next '\n' at or after j (or n) */
+    unsigned k = 0;
+    for (;;) {
+        if (k == s->cellcap) cells_grow(s);
+        csv_cell_t *c = &s->cell[k++];
+        if (j < n && p[j] == '"') {
+            size_t q = j + 1, r;
+            bool dq = false;
+            for (;;) {
+                const char *z = memchr(p + q, '"', n - q);
+                if (!z) return eof ? ROW_QUOTE : ROW_MORE;
+                r = (size_t)(z - p);
+                if (r + 1 >= n && !eof) return ROW_MORE; /* could be the first of "" */
+                if (r + 1 < n && p[r + 1] == '"') {
+                    dq = true;
+                    q = r + 2;
+                    continue;
+                }
+                break;
+            }
+            c->p = p + j + 1;
+            c->n = (uint32_t)(r - j - 1);
+            c->dq = dq;
+            size_t after = r + 1;
+            eol_ok = false;
+            if (after < n && p[after] != ',' && p[after] != '\n' && p[after] != '\r') {
+                /* text after the closing quote: take the cell verbatim up
+                 * to the next delimiter */
+                const char *nl = memchr(p + after, '\n', n - after);
+                size_t lim = nl ? (size_t)(nl - p) : n;
+                if (!nl && !eof) return ROW_MORE;
+                const char *cm = memchr(p + after, ',', lim - after);
+                size_t e = cm ? (size_t)(cm - p) : lim;
+                if (!cm && e > after && p[e - 1] == '\r') e--;
+                c->p = p + j;
+                c->n = (uint32_t)(e - j);
+                c->dq = false;
+                after = e;
+            }
+            j = after;
+        } else {
+            if (!eol_ok || eol < j) {
+                const char *nl = memchr(p + j, '\n', n - j);
+                eol = nl ? (size_t)(nl - p) : n;
+                eol_ok = true;
+            }
+            if (eol == n && !eof) return ROW_MORE;
+            const char *cm = memchr(p + j, ',', eol - j);
+            size_t e = cm ? (size_t)(cm - p) : eol;
+            size_t ce = e;
+            if (!cm && ce > j && p[ce - 1] == '\r') ce--;
+            c->p = p + j;
+            c->n = (uint32_t)(ce - j);
+            c->dq = false;
+            j = cm ? e : ce;
+        }
+        /* delimiter after the cell */
+        if (j >= n) {
+            if (!eof) return ROW_MORE;
+            *end = *next = n;
+            break;
+        }
+        if (p[j] == ',') {
+            j++;
+            continue;
+        }
+        if (p[j] == '\n') {
+            *end = j;
+            *next = j + 1;
+            break;
+        }
+        /* '\r' */
+        if (j + 1 >= n && !eof) return ROW_MORE;
+        *end = j;
+        *next = (j + 1 < n && p[j + 1] == '\n') ? j + 2 : j + 1;
+        break;
+    }
+    *ncell = k;
+    return ROW_OK;
+}
+
+/* The cell's text, unescaping "" into the arena when needed. */
+static pstr_t cell_text(const csv_cell_t *c, arena_t *a) {
+    if (!c->dq) return pstr(c->p, c->n);
+    char *o = arena_alloc(a, c->n ? c->n : 1);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        o[k++] = c->p[i];
+        if (c->p[i] == '"' && i + 1 < c->n && c->p[i + 1] == '"') i++;
+    }
+    return pstr(o, k);
+}
+
+static bool blank_line(const char *p, size_t a, size_t b) {
+    while (a < b && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;
+    return a == b;
+}
+
+/* See read.h. */
+void *csv_open(rd_ctx_t *c) {
+    (void)c;
+    return xcalloc(1, sizeof(csv_st_t));
+}
+
+/* See read.h. */
+void csv_close(void *st) {
+    csv_st_t *s = st;
+    if (!s) return;
+    free(s->col);
+    free(s->cell);
+    free(s);
+}
+
+/* Map the header cells to columns. */
+static void csv_header(rd_ctx_t *c, csv_st_t *s, unsigned ncell) {
+    s->ncol = ncell;
+    s->col = xrealloc(s->col, (ncell ? ncell : 1) * sizeof *s->col);
+    for (unsigned k = 0; k < ncell; k++) {
+        pstr_t name = pstr_trim(cell_text(&s->cell[k], c->arena));
+        s->col[k].id = FIELD_NONE;
+        s->col[k].sp = RD_SP_NONE;
+        if (name.n) s->col[k].id = rd_lookup(c, RD_KCACHE, name, false, &s->col[k].sp);
+    }
+    s->have_hdr = true;
+}
+
+/* See read.h. Blank lines are skipped; the first row is the header. */
+rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    csv_st_t *s = c->st;
+    size_t i = 0;
+    for (;;) {
+        if (i >= n) {
+            *used = i;
+            return eof ? RD_END : RD_MORE;
+        }
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t le = nl ? (size_t)(nl - p) : n;
+        if (blank_line(p, i, le)) {
+            if (!nl && !eof) {
+                *used = i;
+                return RD_MORE;
+            }
+            i = nl ? le + 1 : n;
+            continue;
+        }
+        unsigned ncell = 0;
+        size_t end = 0, next = 0;
+        int r = csv_row(s, p, n, eof, i, &ncell, &end, &next);
+        *used = i;
+        if (r == ROW_MORE) return RD_MORE;
+        c->rec_off = i;
+        c->text = pstr(p + i, (r == ROW_QUOTE ? n : end) - i);
+        if (r == ROW_QUOTE) {
+            *used = n;
+            c->reason = RD_R_QUOTE;
+            return RD_REJECT;
+        }
+        *used = next;
+        if (!s->have_hdr) {
+            csv_header(c, s, ncell);
+            i = next;
+            continue;
+        }
+        if (ncell != s->ncol) {
+            c->reason = RD_R_COLS;
+            return RD_REJECT;
+        }
+        for (unsigned k = 0; k < ncell; k++) {
+            const csv_col_t *col = &s->col[k];
+            if (col->id == FIELD_NONE && col->sp == RD_SP_NONE) continue;
+            value_t v = val_strv(cell_text(&s->cell[k], c->arena));
+            if (col->id != FIELD_NONE) rec_set(rec, col->id, v);
+            rd_note(c, col->sp, v);
+        }
+        return RD_REC;
+    }
+}
+
+static bool name_char(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+           ch == '@' || ch == '.' || ch == '-' || ch == ' ' || ch == '/' || ch == '(' || ch == ')' || ch == '#';
+}
+
+/* See read.h. A header has at least two cells, each a short name made of
+ * letters, digits, spaces and _@.-/()# that does not start with a digit. */
+unsigned csv_header_probe(const char *p, size_t n, void (*fn)(pstr_t name, void *ud), void *ud) {
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) i = 3;
+    for (;;) { /* first non-blank line */
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t le = nl ? (size_t)(nl - p) : n;
+        if (!blank_line(p, i, le)) {
+            n = le;
+            break;
+        }
+        if (!nl) return 0;
+        i = le + 1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned k = 0;
+        size_t j = i;
+        for (;;) {
+            pstr_t cell;
+            if (j < n && p[j] == '"') {
+                const char *z = memchr(p + j + 1, '"', n - j - 1);
+                if (!z) return 0;
+                cell = pstr(p + j + 1, (size_t)(z - (p + j + 1)));
+                j = (size_t)(z - p) + 1;
+            } else {
+                const char *cm = memchr(p + j, ',', n - j);
+                size_t e = cm ? (size_t)(cm - p) : n;
+                cell = pstr(p + j, e - j);
+                j = e;
+            }
+            cell = pstr_trim(cell);
+            if (pass == 0) {
+                if (!cell.n || cell.n > 128 || (cell.p[0] >= '0' && cell.p[0] <= '9')) return 0;
+                for (size_t m = 0; m < cell.n; m++)
+                    if (!name_char(cell.p[m])) return 0;
+            } else if (fn) {
+                fn(cell, ud);
+            }
+            k++;
+            while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r')) j++;
+            if (j >= n) break;
+            if (p[j] != ',') return 0;
+            j++;
+        }
+        if (k < 2) return 0;
+        if (pass == 1) return k;
+    }
+    return 0;
+}
+
+static int csv_probe(const char *p, size_t n) { return csv_header_probe(p, n, NULL, NULL) ? 40 : 0; }
+
+/* See read.h. */
+const rd_impl_t rd_csv = {
+    .pub = {"csv", "CSV with a header row (RFC 4180 quoting); header names become fields"},
+    .probe = csv_probe,
+    .open = csv_open,
+    .next = csv_next,
+    .close = csv_close,
+    .line_sync = true,
+};

@@ -1,0 +1,98 @@
+/* read_jsonl.c — JSON Lines: one JSON object per line, one record each.
+ *
+ * Top-level keys become fields (case-insensitive, through rd_lookup and
+ * its per-position key cache); only fields the query reads are decoded,
+ * the rest are skipped. Strings are decoded, numbers and booleans keep
+ * their text, nested objects and arrays keep their JSON text (for the
+ * `json` operator), null is a present-but-null field. Last duplicate wins.
+ */
+#include <string.h>
+
+#include "json.h"
+#include "read.h"
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+
+/* See read.h. */
+bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    unsigned pos = 0;
+    if (!json_iter_begin(&it, s, n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        int sp;
+        uint32_t id = rd_lookup(c, pos++, k, esc, &sp);
+        if (id == FIELD_NONE && sp == RD_SP_NONE) continue;
+        value_t val = json_to_value(v, c->arena);
+        if (id != FIELD_NONE) rec_set(rec, id, val);
+        rd_note(c, sp, val);
+    }
+    return !it.err && json_ws(s, n, it.i) == n;
+}
+
+/* The first non-blank byte (after a UTF-8 BOM) opens an object. */
+static int jsonl_probe(const char *p, size_t n) {
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) i = 3;
+    i = json_ws(p, n, i);
+    return i < n && p[i] == '{' ? 50 : 0;
+}
+
+/* One line per call; blank lines are consumed silently. */
+static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    size_t i = 0;
+    for (;;) {
+        if (i >= n) {
+            *used = i;
+            return eof ? RD_END : RD_MORE;
+        }
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t e, next;
+        if (nl) {
+            e = (size_t)(nl - p);
+            next = e + 1;
+        } else if (!eof) {
+            *used = i;
+            return RD_MORE;
+        } else {
+            e = next = n;
+        }
+        size_t a = i, b = e;
+        while (a < b && is_ws(p[a])) a++;
+        while (b > a && is_ws(p[b - 1])) b--;
+        if (a == b) {
+            i = next;
+            continue;
+        }
+        c->rec_off = i;
+        c->text = pstr(p + a, b - a);
+        *used = next;
+        if (p[a] != '{') {
+            c->reason = json_skip(p, b, a) == b ? RD_R_NOTOBJ : RD_R_JSON;
+            return RD_REJECT;
+        }
+        if (!jsonl_object(c, p + a, b - a, rec)) {
+            c->reason = RD_R_JSON;
+            return RD_REJECT;
+        }
+        return RD_REC;
+    }
+}
+
+static void *jsonl_open(rd_ctx_t *c) {
+    (void)c;
+    return NULL;
+}
+
+static void jsonl_close(void *st) { (void)st; }
+
+/* See read.h. */
+const rd_impl_t rd_jsonl = {
+    .pub = {"jsonl", "JSON Lines: one JSON object per line, top-level keys become fields"},
+    .probe = jsonl_probe,
+    .open = jsonl_open,
+    .next = jsonl_next,
+    .close = jsonl_close,
+    .line_sync = true,
+};

@@ -1,0 +1,68 @@
+/* reader.h — turning input files into records.
+ *
+ * input_run walks the paths (files, directories recursively, "-" for
+ * stdin), decompresses gzip (and zstd) found by magic bytes, picks a log
+ * format (by content unless forced), and calls the callback once per
+ * record. A record's values borrow the input buffer and the batch arena:
+ * they are valid only during the callback (rec_pin copies them out).
+ * Malformed records are skipped and counted; the first few are reported on
+ * stderr as `file:line: reason`.
+ */
+#ifndef POSTERN_READER_H
+#define POSTERN_READER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "field.h"
+
+/* Counts of what was read; merged across inputs. */
+typedef struct in_stats {
+    uint64_t files;           /* inputs opened */
+    uint64_t bytes;           /* bytes read after decompression */
+    uint64_t records;         /* records handed to the callback */
+    uint64_t rejected;        /* records skipped as malformed */
+    uint64_t reasons[8];      /* rejected, by reason index (see in_reason_name) */
+    uint64_t in_scope;        /* kept by the scope (counted by the engine) */
+    uint64_t used;            /* reached the end of the pipeline (engine) */
+} in_stats_t;
+
+/* A short text for reason index i of in_stats_t.reasons, NULL past the end. */
+const char *in_reason_name(unsigned i);
+
+/* Options of one run. */
+typedef struct in_opts {
+    const char *format;       /* "auto", "jsonl", "csv", "sumo-json", "sumo-csv" */
+    const char *category;     /* _sourceCategory for records without one, may be NULL */
+    unsigned max_reports;     /* malformed records reported on stderr (default 5) */
+    bool quiet;               /* no malformed-record reports */
+} in_opts_t;
+
+/* Called once per record; return 0 to go on, non-zero to stop the run. */
+typedef int (*in_cb_t)(record_t *rec, void *ud);
+
+/* Read every path (NULL or "-" = stdin) with ft deciding which fields are
+ * extracted (ft->e[id].wanted, or all when ft->want_all; readers intern
+ * new names only when want_all). Returns 0 on success, 2 on an I/O or
+ * usage error (message printed to stderr), or the callback's non-zero
+ * value. Stats are added to *st. */
+int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
+              in_stats_t *st);
+
+/* input_run over one in-memory input called name (for tests and fuzz
+ * targets): buf[0..n) (borrowed) is decompressed, probed and read exactly
+ * like a file, chunk bytes per read (0 = as much as fits) so that record
+ * boundaries can fall anywhere. Same return values as input_run. */
+int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, const in_opts_t *o, ftab_t *ft,
+                  in_cb_t cb, void *ud, in_stats_t *st);
+
+/* One log format. */
+typedef struct rd_format {
+    const char *name;    /* --input-format name */
+    const char *desc;    /* one line for `postern formats` and --help */
+} rd_format_t;
+
+/* The formats, NULL-terminated. */
+extern const rd_format_t *const rd_formats[];
+
+#endif

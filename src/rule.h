@@ -1,0 +1,89 @@
+/* rule.h — detection rules shipped as YAML data.
+ *
+ * A rule file (a .yml file under rules/, read with libyaml) carries the query and its
+ * metadata: MITRE mapping, severities, references, false positives, tuning
+ * and blind spots. A rule_t owns every string in it (heap); rule_free
+ * releases them. The shipped rules are also compiled into the binary
+ * (rules_builtin[]) so `postern detect` works without installed files.
+ */
+#ifndef POSTERN_RULE_H
+#define POSTERN_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+/* A list of owned strings. */
+typedef struct strlist {
+    char **v;
+    uint32_t n;
+} strlist_t;
+
+/* One severity level: the text the query produces and Cloud SIEM's 0-10 score. */
+typedef struct rule_sev {
+    char *name;   /* e.g. "critical" */
+    int score;    /* 0..10 */
+} rule_sev_t;
+
+/* An optional tuning step the user can switch on (`--tune NAME`). */
+typedef struct rule_tuning {
+    char *name;          /* e.g. "allowlist" */
+    char *description;
+    char *field;         /* field tested, e.g. "process_name" */
+    strlist_t values;    /* process names (basenames), compared case-insensitively */
+    bool enabled;        /* on by default */
+} rule_tuning_t;
+
+/* A parsed rule. */
+typedef struct rule {
+    char *path;              /* file it came from, or "builtin:<id>" */
+    char *id;                /* e.g. "postern-t1071.003-mail-protocols" */
+    char *title;
+    char *description;
+    char *status;            /* stable/experimental */
+    char *tactic, *tactic_id;            /* "Command and Control", "TA0011" */
+    char *technique, *technique_id;      /* "Application Layer Protocol", "T1071" */
+    char *subtechnique, *subtechnique_id;/* "Mail Protocols", "T1071.003" */
+    char *severity_field;    /* field of each result row naming its severity ("Severity") */
+    char *default_severity;  /* when the row has no such field */
+    rule_sev_t *sevs;        /* severity names and scores */
+    uint32_t nsevs;
+    strlist_t references;
+    strlist_t false_positives;
+    strlist_t blind_spots;
+    strlist_t data_sources;
+    strlist_t lint_ignore;   /* lint codes the rule's authors accepted on purpose */
+    rule_tuning_t *tunings;
+    uint32_t ntunings;
+    char *query;             /* the Sumo query text */
+    uint32_t query_line;     /* 1-based line of the query's first line in the file (for diagnostics) */
+    char *text;              /* the whole file text (for diagnostics) */
+} rule_t;
+
+/* Parse a rule from text[0..len); name is used in messages. Errors (file,
+ * line, column, what was expected) go to d, whose name/source the function
+ * sets to name/text. Returns 0, or -1 on error. */
+int rule_parse(const char *name, const char *text, size_t len, rule_t *r, diag_t *d);
+/* Read and parse a rule file. Returns 0, or -1 (message in d or on stderr). */
+int rule_load_file(const char *path, rule_t *r, diag_t *d);
+/* Release everything r owns. */
+void rule_free(rule_t *r);
+/* Score (0..10) of a severity name, or -1 when the rule does not list it. */
+int rule_sev_score(const rule_t *r, const char *name, size_t n);
+/* The query with the enabled tunings applied: each tuning adds
+ *   | where !(<field> matches /(?i)(^|[\\/])(v1|v2)$/)
+ * right after the scope (before the first stage). Returns a heap string. */
+char *rule_tuned_query(const rule_t *r);
+
+/* A rule compiled into the binary. */
+typedef struct rule_builtin {
+    const char *name;  /* file name under rules/ */
+    const char *text;  /* its YAML */
+    size_t len;
+} rule_builtin_t;
+extern const rule_builtin_t rules_builtin[];
+extern const unsigned rules_builtin_count;
+
+#endif

@@ -1,0 +1,87 @@
+/* str.c — string-view helpers: comparison, hashing, wildcard matching.
+ *
+ * Everything here reads views and allocates nothing. Used by every stage
+ * from the lexer to the output writers.
+ */
+#include "str.h"
+
+/* See str.h. */
+bool pstr_ieq(pstr_t a, pstr_t b) {
+    if (a.n != b.n) return false;
+    for (size_t i = 0; i < a.n; i++)
+        if (str_lc(a.p[i]) != str_lc(b.p[i])) return false;
+    return true;
+}
+
+/* See str.h. */
+bool pstr_ieq_c(pstr_t a, const char *b) { return pstr_ieq(a, pstr_c(b)); }
+
+/* See str.h. */
+int pstr_cmp(pstr_t a, pstr_t b) {
+    size_t m = a.n < b.n ? a.n : b.n;
+    int c = m ? memcmp(a.p, b.p, m) : 0;
+    if (c) return c;
+    return a.n < b.n ? -1 : a.n > b.n;
+}
+
+/* See str.h. */
+bool pstr_contains(pstr_t hay, pstr_t needle) {
+    if (needle.n == 0) return true;
+    if (needle.n > hay.n) return false;
+    const char *end = hay.p + hay.n - needle.n + 1;
+    for (const char *q = hay.p; q < end;) {
+        q = memchr(q, needle.p[0], (size_t)(end - q));
+        if (!q) return false;
+        if (memcmp(q, needle.p, needle.n) == 0) return true;
+        q++;
+    }
+    return false;
+}
+
+/* See str.h. */
+long pstr_ifind(pstr_t hay, pstr_t needle) {
+    if (needle.n == 0) return 0;
+    if (needle.n > hay.n) return -1;
+    for (size_t i = 0; i + needle.n <= hay.n; i++) {
+        size_t j = 0;
+        while (j < needle.n && str_lc(hay.p[i + j]) == str_lc(needle.p[j])) j++;
+        if (j == needle.n) return (long)i;
+    }
+    return -1;
+}
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+
+/* See str.h. */
+pstr_t pstr_trim(pstr_t s) {
+    while (s.n && is_ws(s.p[0])) { s.p++; s.n--; }
+    while (s.n && is_ws(s.p[s.n - 1])) s.n--;
+    return s;
+}
+
+/* See str.h. */
+unsigned long pstr_ihash(pstr_t s) {
+    unsigned long h = 1469598103934665603UL;
+    for (size_t i = 0; i < s.n; i++) { h ^= (unsigned char)str_lc(s.p[i]); h *= 1099511628211UL; }
+    return h;
+}
+
+/* See str.h. */
+unsigned long pstr_hash(pstr_t s) {
+    unsigned long h = 1469598103934665603UL;
+    for (size_t i = 0; i < s.n; i++) { h ^= (unsigned char)s.p[i]; h *= 1099511628211UL; }
+    return h;
+}
+
+/* See str.h. Iterative with one backtrack point: linear in practice. */
+bool str_wildmatch(pstr_t pat, pstr_t s, bool icase) {
+    size_t p = 0, i = 0, star = (size_t)-1, mark = 0;
+    while (i < s.n) {
+        if (p < pat.n && pat.p[p] == '*') { star = p++; mark = i; continue; }
+        if (p < pat.n && (icase ? str_lc(pat.p[p]) == str_lc(s.p[i]) : pat.p[p] == s.p[i])) { p++; i++; continue; }
+        if (star != (size_t)-1) { p = star + 1; i = ++mark; continue; }
+        return false;
+    }
+    while (p < pat.n && pat.p[p] == '*') p++;
+    return p == pat.n;
+}

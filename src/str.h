@@ -1,0 +1,57 @@
+/* str.h — string views.
+ *
+ * A pstr_t is a (ptr,len) view: it never owns its bytes. Whoever hands a
+ * view out says in its own header how long the bytes live (the input
+ * buffer of a batch, the query text, an arena). Nothing here allocates.
+ */
+#ifndef POSTERN_STR_H
+#define POSTERN_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+/* A borrowed byte range; p may be NULL only when n == 0. */
+typedef struct pstr {
+    const char *p; /* first byte, not NUL-terminated */
+    size_t n;      /* length in bytes */
+} pstr_t;
+
+#define PSTR_LIT(s) ((pstr_t){(s), sizeof(s) - 1})
+#define PSTR_NULL ((pstr_t){NULL, 0})
+
+static inline pstr_t pstr(const char *p, size_t n) { return (pstr_t){p, n}; }
+static inline pstr_t pstr_c(const char *s) { return (pstr_t){s, strlen(s)}; }
+
+/* Byte-exact equality. */
+static inline bool pstr_eq(pstr_t a, pstr_t b) {
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+/* ASCII lower-casing of one byte, locale-independent. */
+static inline char str_lc(char c) {
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* ASCII case-insensitive equality. */
+bool pstr_ieq(pstr_t a, pstr_t b);
+/* ASCII case-insensitive equality against a C string. */
+bool pstr_ieq_c(pstr_t a, const char *b);
+/* Three-way byte comparison (memcmp order, shorter first on a tie). */
+int pstr_cmp(pstr_t a, pstr_t b);
+/* True when needle occurs in hay (byte-exact). An empty needle occurs everywhere. */
+bool pstr_contains(pstr_t hay, pstr_t needle);
+/* ASCII case-insensitive substring search; returns offset or -1. */
+long pstr_ifind(pstr_t hay, pstr_t needle);
+/* The view without leading and trailing ASCII whitespace. */
+pstr_t pstr_trim(pstr_t s);
+/* FNV-1a hash of the ASCII-lowercased bytes. */
+unsigned long pstr_ihash(pstr_t s);
+/* FNV-1a hash of the bytes. */
+unsigned long pstr_hash(pstr_t s);
+
+/* Sumo wildcard match: '*' matches any run of bytes, everything else is
+ * literal, the whole of s must match. icase folds ASCII case. */
+bool str_wildmatch(pstr_t pat, pstr_t s, bool icase);
+
+#endif

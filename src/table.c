@@ -1,0 +1,105 @@
+/* table.c — result sets (see table.h).
+ *
+ * The aggregate stage and the blocking stages (sort) build tables; the
+ * output writers read them.
+ */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* See table.h. */
+void table_init(table_t *t) { memset(t, 0, sizeof *t); }
+
+/* See table.h. */
+void table_free(table_t *t) {
+    for (size_t i = 0; i < t->n; i++) rec_free(&t->rows[i]);
+    free(t->rows);
+    free(t->cols);
+    arena_free(&t->arena);
+    memset(t, 0, sizeof *t);
+}
+
+/* See table.h. */
+record_t *table_new_row(table_t *t) {
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
+    }
+    record_t *r = &t->rows[t->n++];
+    rec_init(r, &t->arena);
+    return r;
+}
+
+/* See table.h. */
+record_t *table_add(table_t *t, const record_t *src) {
+    record_t *r = table_new_row(t);
+    for (uint32_t i = 0; i < src->norder; i++) {
+        uint32_t id = src->order[i];
+        rec_set(r, id, src->v[id]);
+    }
+    r->raw = src->raw;
+    r->file = src->file;
+    r->line = src->line;
+    rec_pin(r, &t->arena);
+    return r;
+}
+
+/* See table.h. */
+bool table_has_col(const table_t *t, uint32_t id) {
+    for (uint32_t i = 0; i < t->ncols; i++)
+        if (t->cols[i] == id) return true;
+    return false;
+}
+
+/* See table.h. */
+void table_add_col(table_t *t, uint32_t id) {
+    if (table_has_col(t, id)) return;
+    if (t->ncols == t->colcap) {
+        t->colcap = t->colcap ? t->colcap * 2 : 16;
+        t->cols = xrealloc(t->cols, t->colcap * sizeof *t->cols);
+    }
+    t->cols[t->ncols++] = id;
+}
+
+/* See table.h. */
+void table_del_col(table_t *t, uint32_t id) {
+    for (uint32_t i = 0; i < t->ncols; i++)
+        if (t->cols[i] == id) {
+            memmove(t->cols + i, t->cols + i + 1, (t->ncols - i - 1) * sizeof *t->cols);
+            t->ncols--;
+            return;
+        }
+}
+
+static bool hidden(uint32_t id) {
+    return id < F_NBUILTIN && id != F_MESSAGETIME && id != F_SOURCECATEGORY && id != F_TIMESLICE;
+}
+
+/* See table.h. */
+void table_finish_cols(table_t *t, const ftab_t *ft) {
+    (void)ft;
+    if (!t->fixed) {
+        bool has_time = false, has_cat = false;
+        for (size_t i = 0; i < t->n; i++) {
+            has_time |= rec_has(&t->rows[i], F_MESSAGETIME);
+            has_cat |= rec_has(&t->rows[i], F_SOURCECATEGORY);
+        }
+        if (has_time) table_add_col(t, F_MESSAGETIME);
+        if (has_cat) table_add_col(t, F_SOURCECATEGORY);
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const record_t *r = &t->rows[i];
+        for (uint32_t k = 0; k < r->norder; k++)
+            if (!hidden(r->order[k])) table_add_col(t, r->order[k]);
+    }
+}
+
+/* See table.h. */
+void table_move(table_t *dst, table_t *src) {
+    table_free(dst);
+    *dst = *src;
+    /* Rows point at the arena by address: re-point them at dst's copy. */
+    for (size_t i = 0; i < dst->n; i++) dst->rows[i].arena = &dst->arena;
+    memset(src, 0, sizeof *src);
+}

@@ -1,0 +1,117 @@
+#!/bin/sh
+# Run every test of postern and end with "N passed, N failed".
+#  - unit tests (build/unit/*), plain and under ASan+UBSan (build/unit/san-*)
+#  - data-driven cases (tests/cases/*.test) against ./postern and build/postern-san
+#  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
+# POSTERN_NO_SAN=1 skips the sanitizer runs. Run from the repository root.
+set -u
+root=$(pwd)
+pass=0
+fail=0
+failed=""
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-check.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); failed="$failed
+  $1"; echo "FAIL: $1" >&2; }
+
+# ---- unit tests -------------------------------------------------------------
+for t in build/unit/*; do
+    [ -x "$t" ] || continue
+    case "$t" in */san-*) [ -n "${POSTERN_NO_SAN:-}" ] && continue ;; esac
+    if "$t" > "$tmp/unit.out" 2>&1; then ok; else ko "$t"; sed 's/^/    /' "$tmp/unit.out" | tail -20 >&2; fi
+done
+
+# ---- data-driven cases ------------------------------------------------------
+# Sections of a .test file, each opened by a line "%% NAME [ARG]":
+#   query            the query text (written to query.txt, passed with -q)
+#   args             extra options, one line (word-split)
+#   input FILE       an input file written into the case's directory (repeatable; default name input.jsonl)
+#   command          a shell command run instead of the default `postern query`; $POSTERN is the binary
+#   output           the exact expected stdout (CR bytes of the actual output are dropped)
+#   stderr           lines that must each occur in stderr (fixed strings)
+#   status           the expected exit status (default 0)
+run_case() {
+    bin=$1 case=$2 dir=$3
+    rm -rf "$dir"; mkdir -p "$dir"
+    awk -v dir="$dir" '
+        /^%% / { sec = $2; arg = $3;
+                 if (sec == "input") { f = dir "/" (arg == "" ? "input.jsonl" : arg); order = order f "\n" }
+                 else f = dir "/" sec ".sec";
+                 printf "" > f; close(f); next }
+        sec != "" { print >> f; close(f) }
+        END { printf "%s", order > (dir "/inputs.lst") }
+    ' "$case"
+    args=""
+    [ -f "$dir/args.sec" ] && args=$(cat "$dir/args.sec")
+    expected_status=0
+    [ -f "$dir/status.sec" ] && expected_status=$(tr -d ' \n' < "$dir/status.sec")
+    (
+        cd "$dir" || exit 99
+        POSTERN=$bin; export POSTERN
+        TESTROOT=$root; export TESTROOT
+        if [ -f command.sec ]; then
+            sh ./command.sec > stdout.actual 2> stderr.actual
+        else
+            inputs=""
+            while IFS= read -r f; do [ -n "$f" ] && inputs="$inputs $(basename "$f")"; done < inputs.lst
+            # shellcheck disable=SC2086
+            "$bin" query --format csv $args -q query.sec $inputs > stdout.actual 2> stderr.actual
+        fi
+        echo $? > status.actual
+    )
+    actual_status=$(cat "$dir/status.actual")
+    msg=""
+    if [ "$actual_status" != "$expected_status" ]; then
+        msg="exit status $actual_status, expected $expected_status"
+    fi
+    if [ -f "$dir/output.sec" ]; then
+        tr -d '\r' < "$dir/stdout.actual" > "$dir/stdout.cmp"
+        if ! cmp -s "$dir/output.sec" "$dir/stdout.cmp"; then
+            msg="$msg${msg:+; }stdout differs:
+$(diff "$dir/output.sec" "$dir/stdout.cmp" | head -30)"
+        fi
+    fi
+    if [ -f "$dir/stderr.sec" ]; then
+        while IFS= read -r line; do
+            [ -z "$line" ] && continue
+            if ! grep -qF -- "$line" "$dir/stderr.actual"; then
+                msg="$msg${msg:+; }stderr lacks: $line"
+            fi
+        done < "$dir/stderr.sec"
+    fi
+    if grep -q "runtime error:\|AddressSanitizer\|LeakSanitizer" "$dir/stderr.actual"; then
+        msg="$msg${msg:+; }sanitizer report:
+$(head -20 "$dir/stderr.actual")"
+    fi
+    if [ -z "$msg" ]; then ok; else
+        ko "$case ($(basename "$bin"))"
+        printf '%s\n--- stderr ---\n%s\n' "$msg" "$(head -15 "$dir/stderr.actual")" | sed 's/^/    /' >&2
+    fi
+}
+
+bins="$root/postern"
+[ -z "${POSTERN_NO_SAN:-}" ] && [ -x build/postern-san ] && bins="$bins $root/build/postern-san"
+for bin in $bins; do
+    for c in tests/cases/*.test; do
+        [ -f "$c" ] || continue
+        run_case "$bin" "$root/$c" "$tmp/case"
+    done
+done
+
+# ---- fuzz corpora -----------------------------------------------------------
+if [ -z "${POSTERN_NO_FUZZ:-}" ]; then
+    for f in build/fuzz/fuzz_*; do
+        [ -x "$f" ] || continue
+        name=$(basename "$f"); corpus="tests/fuzz/corpus/${name#fuzz_}"
+        [ -d "$corpus" ] || { ko "$name: no seed corpus at $corpus"; continue; }
+        if "$f" -runs=0 "$corpus" > "$tmp/fuzz.out" 2>&1; then ok; else ko "$name corpus replay"; tail -20 "$tmp/fuzz.out" >&2; fi
+    done
+fi
+
+[ "$fail" -gt 0 ] && printf 'failed:%s\n' "$failed" >&2
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,331 @@
+/* test_core.c — unit tests of the core data structures: string views and
+ * wildcard matching, arenas, value casts and number printing, the field
+ * table and records, group-by tables (including merging partial tables as
+ * the multi-core path will), and result tables.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "arena.h"
+#include "ast.h"
+#include "buf.h"
+#include "field.h"
+#include "str.h"
+#include "table.h"
+#include "value.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                       \
+    do {                                                                  \
+        if (cond) passed++;                                               \
+        else {                                                            \
+            failed++;                                                     \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                 \
+    } while (0)
+
+static bool fmt_is(value_t v, const char *want) {
+    buf_t b = {0};
+    val_fmt(&b, v);
+    bool ok = strcmp(b.p ? b.p : "", want) == 0;
+    if (!ok) fprintf(stderr, "  got '%s', want '%s'\n", b.p ? b.p : "", want);
+    buf_free(&b);
+    return ok;
+}
+
+static void test_str(void) {
+    CHECK(pstr_ieq(PSTR_LIT("Protocol"), PSTR_LIT("pROTOCOL")));
+    CHECK(!pstr_ieq(PSTR_LIT("Protocol"), PSTR_LIT("Protocols")));
+    CHECK(pstr_cmp(PSTR_LIT("ab"), PSTR_LIT("abc")) < 0);
+    CHECK(pstr_cmp(PSTR_LIT("b"), PSTR_LIT("abc")) > 0);
+    CHECK(pstr_contains(PSTR_LIT("hello world"), PSTR_LIT("o w")));
+    CHECK(!pstr_contains(PSTR_LIT("hello"), PSTR_LIT("hellos")));
+    CHECK(pstr_ifind(PSTR_LIT("Send-MailMessage"), PSTR_LIT("mailmessage")) == 5);
+    CHECK(pstr_trim(PSTR_LIT("  x y \t")).n == 3);
+    CHECK(pstr_ihash(PSTR_LIT("ABC")) == pstr_ihash(PSTR_LIT("abc")));
+    /* Sumo wildcard patterns: '*' only, whole value. */
+    CHECK(str_wildmatch(PSTR_LIT("*network*"), PSTR_LIT("prod/network/edr"), false));
+    CHECK(str_wildmatch(PSTR_LIT("*NETWORK*"), PSTR_LIT("prod/network/edr"), true));
+    CHECK(!str_wildmatch(PSTR_LIT("*NETWORK*"), PSTR_LIT("prod/network/edr"), false));
+    CHECK(!str_wildmatch(PSTR_LIT("network"), PSTR_LIT("prod/network/edr"), true));
+    CHECK(str_wildmatch(PSTR_LIT("a*b*c"), PSTR_LIT("aXXbYYc"), false));
+    CHECK(!str_wildmatch(PSTR_LIT("a*b*c"), PSTR_LIT("aXXbYYcd"), false));
+    CHECK(str_wildmatch(PSTR_LIT("*"), PSTR_LIT(""), false));
+    CHECK(!str_wildmatch(PSTR_LIT("?"), PSTR_LIT("x"), false));
+    CHECK(str_wildmatch(PSTR_LIT("(?i)(outlook|x)"), PSTR_LIT("(?i)(outlook|x)"), false));
+    CHECK(!str_wildmatch(PSTR_LIT("(?i)(outlook|x)"), PSTR_LIT("OUTLOOK.EXE"), false));
+}
+
+static void test_arena(void) {
+    arena_t a = {0};
+    char *p = arena_strndup(&a, "abc", 3);
+    CHECK(strcmp(p, "abc") == 0);
+    void *big = arena_alloc(&a, 3u << 20); /* larger than a block */
+    CHECK(big != NULL && ((uintptr_t)big & 15) == 0);
+    memset(big, 1, 3u << 20);
+    int *arr = arena_calloc(&a, 4 * sizeof *arr);
+    CHECK(arr[0] == 0 && arr[3] == 0);
+    arr[0] = 7;
+    int *g = arena_grow(&a, arr, 4, 8, sizeof *arr);
+    CHECK(g[0] == 7);
+    arena_reset(&a);
+    CHECK(a.total == 0);
+    char *q = arena_strndup(&a, "xyz", 3);
+    CHECK(strcmp(q, "xyz") == 0);
+    arena_free(&a);
+    CHECK(a.head == NULL);
+}
+
+static void test_value(void) {
+    double d;
+    CHECK(str_to_num(PSTR_LIT("25"), &d) && d == 25);
+    CHECK(str_to_num(PSTR_LIT(" 25.0 "), &d) && d == 25);
+    CHECK(str_to_num(PSTR_LIT("-1e3"), &d) && d == -1000);
+    CHECK(!str_to_num(PSTR_LIT("0x19"), &d));
+    CHECK(!str_to_num(PSTR_LIT("inf"), &d));
+    CHECK(!str_to_num(PSTR_LIT("nan"), &d));
+    CHECK(!str_to_num(PSTR_LIT("-"), &d));
+    CHECK(!str_to_num(PSTR_LIT(""), &d));
+    CHECK(!str_to_num(PSTR_LIT("12abc"), &d));
+    CHECK(str_to_num(PSTR_LIT("1717200006302"), &d) && d == 1717200006302.0);
+    /* Integral numbers print as integers, never in exponent form. */
+    CHECK(fmt_is(val_num(1717200006302.0), "1717200006302"));
+    CHECK(fmt_is(val_num(-3), "-3"));
+    CHECK(fmt_is(val_num(2.5), "2.5"));
+    CHECK(fmt_is(val_num(0.1), "0.1"));
+    CHECK(fmt_is(val_num(1.0 / 3.0), "0.3333333333333333"));
+    CHECK(fmt_is(val_num(1e20), "1e+20")); /* beyond int64: exponent form */
+    CHECK(fmt_is(val_bool(true), "true"));
+    CHECK(fmt_is(val_null(), ""));
+    /* = casts against numbers, compares strings byte for byte otherwise. */
+    CHECK(val_eq(val_str("25", 2), val_num(25)));
+    CHECK(val_eq(val_str("25.0", 4), val_num(25)));
+    CHECK(!val_eq(val_str("25.0", 4), val_str("25", 2)));
+    CHECK(!val_eq(val_null(), val_null()));
+    CHECK(!val_eq(val_str("SMTP", 4), val_str("smtp", 4)));
+    CHECK(val_cmp(val_num(2), val_num(10)) < 0);
+    CHECK(val_cmp(val_str("2", 1), val_str("10", 2)) > 0); /* text order */
+    CHECK(val_cmp(val_null(), val_num(1)) > 0);             /* null last */
+    CHECK(val_truthy(val_str("TRUE", 4)) && !val_truthy(val_str("yes", 3)));
+}
+
+static void test_ftab_record(void) {
+    ftab_t ft;
+    ftab_init(&ft);
+    CHECK(ftab_find(&ft, PSTR_LIT("_sourcecategory")) == F_SOURCECATEGORY);
+    CHECK(ftab_find(&ft, PSTR_LIT("_MESSAGETIME")) == F_MESSAGETIME);
+    uint32_t a = ftab_intern(&ft, PSTR_LIT("protocol"));
+    uint32_t b = ftab_intern(&ft, PSTR_LIT("Protocol"));
+    CHECK(a == b);
+    ftab_rename(&ft, a, PSTR_LIT("Protocol"));
+    CHECK(pstr_eq(ftab_name(&ft, a), PSTR_LIT("Protocol")));
+    /* Growth past the initial index size keeps every id findable. */
+    char name[32];
+    for (int i = 0; i < 500; i++) {
+        snprintf(name, sizeof name, "field_%d", i);
+        ftab_intern(&ft, pstr_c(name));
+    }
+    bool all = true;
+    for (int i = 0; i < 500; i++) {
+        snprintf(name, sizeof name, "FIELD_%d", i);
+        all &= ftab_find(&ft, pstr_c(name)) != FIELD_NONE;
+    }
+    CHECK(all);
+    CHECK(ftab_find(&ft, PSTR_LIT("nope")) == FIELD_NONE);
+
+    arena_t ar = {0};
+    record_t r;
+    rec_init(&r, &ar);
+    uint32_t hi = ftab_intern(&ft, PSTR_LIT("field_499"));
+    rec_set(&r, hi, val_str("x", 1));
+    rec_set(&r, a, val_null());
+    CHECK(rec_has(&r, a) && rec_get(&r, a).t == V_NULL);
+    CHECK(r.norder == 2 && r.order[0] == hi && r.order[1] == a);
+    rec_set(&r, hi, val_str("y", 1));
+    CHECK(r.norder == 2);
+    rec_unset(&r, hi);
+    CHECK(!rec_has(&r, hi) && r.norder == 1);
+    rec_clear(&r);
+    CHECK(r.norder == 0 && !rec_has(&r, a));
+    CHECK(rec_get(&r, 100000).t == V_NULL);
+    rec_free(&r);
+    arena_free(&ar);
+    ftab_free(&ft);
+}
+
+/* Build records from (key, value, time) triples for the group-by tests. */
+static void add_rows(gtab_t *g, ftab_t *ft, arena_t *ar, const char *const (*rows)[3], size_t n, size_t from,
+                     size_t step) {
+    uint32_t fk = ftab_intern(ft, PSTR_LIT("k")), fv = ftab_intern(ft, PSTR_LIT("v"));
+    record_t r;
+    rec_init(&r, ar);
+    for (size_t i = from; i < n; i += step) {
+        rec_clear(&r);
+        if (rows[i][0]) rec_set(&r, fk, val_str(rows[i][0], strlen(rows[i][0])));
+        rec_set(&r, fv, val_str(rows[i][1], strlen(rows[i][1])));
+        rec_set(&r, F_MESSAGETIME, val_num(atof(rows[i][2])));
+        gtab_add(g, &r, i);
+    }
+    rec_free(&r);
+}
+
+static void test_gtab(void) {
+    static const char *const rows[][3] = {
+        {"a", "10", "1000"}, {"b", "5", "1001"},  {"a", "x", "1002"}, {"a", "30", "999"},
+        {NULL, "7", "1003"}, {"b", "5", "1004"},  {"a", "20", "1005"}, {"c", "", "1006"},
+        {"a", "10", "1007"}, {NULL, "1", "1008"},
+    };
+    size_t n = sizeof rows / sizeof rows[0];
+    ftab_t ft;
+    ftab_init(&ft);
+    uint32_t fk = ftab_intern(&ft, PSTR_LIT("k")), fv = ftab_intern(&ft, PSTR_LIT("v"));
+    uint32_t outs[8];
+    const char *names[8] = {"_count", "_count_distinct", "_sum", "_min", "_max", "_first", "_last", "_values"};
+    int fns[8] = {AG_COUNT, AG_COUNT_DISTINCT, AG_SUM, AG_MIN, AG_MAX, AG_FIRST, AG_LAST, AG_VALUES};
+    aggspec_t aggs[8];
+    for (int i = 0; i < 8; i++) {
+        outs[i] = ftab_intern(&ft, pstr_c(names[i]));
+        aggs[i] = (aggspec_t){.fn = fns[i], .field = i == 0 ? FIELD_NONE : fv, .as = outs[i]};
+    }
+    uint32_t by[1] = {fk};
+    stage_t st = {.kind = ST_AGG, .aggs = aggs, .naggs = 8, .by = by, .nby = 1};
+    arena_t ar = {0};
+
+    gtab_t *whole = gtab_new(&st);
+    add_rows(whole, &ft, &ar, rows, n, 0, 1);
+    CHECK(gtab_count(whole) == 4); /* a, b, null, c */
+    /* The same rows split across two partial tables, merged. */
+    gtab_t *p1 = gtab_new(&st), *p2 = gtab_new(&st);
+    add_rows(p1, &ft, &ar, rows, n, 0, 2);
+    add_rows(p2, &ft, &ar, rows, n, 1, 2);
+    gtab_merge(p1, p2);
+    CHECK(gtab_count(p1) == 4);
+
+    table_t t1, t2;
+    table_init(&t1);
+    table_init(&t2);
+    gtab_emit(whole, &t1);
+    gtab_emit(p1, &t2);
+    CHECK(t1.n == 4 && t2.n == 4);
+    CHECK(t1.ncols == 9 && t1.cols[0] == fk && t1.cols[1] == outs[0]);
+    bool same = t1.n == t2.n;
+    for (size_t i = 0; same && i < t1.n; i++)
+        for (uint32_t c = 0; c < t1.ncols; c++) {
+            buf_t x = {0}, y = {0};
+            val_fmt(&x, rec_get(&t1.rows[i], t1.cols[c]));
+            val_fmt(&y, rec_get(&t2.rows[i], t1.cols[c]));
+            if (x.n != y.n || (x.n && memcmp(x.p, y.p, x.n))) same = false;
+            buf_free(&x);
+            buf_free(&y);
+        }
+    CHECK(same);
+    /* Group "a": rows 0,2,3,6,8 in first-seen order. */
+    const record_t *ra = &t1.rows[0];
+    CHECK(fmt_is(rec_get(ra, fk), "a"));
+    CHECK(fmt_is(rec_get(ra, outs[0]), "5"));
+    CHECK(fmt_is(rec_get(ra, outs[1]), "4"));   /* 10, x, 30, 20 */
+    CHECK(fmt_is(rec_get(ra, outs[2]), "70"));  /* "x" skipped */
+    CHECK(fmt_is(rec_get(ra, outs[3]), "10"));
+    CHECK(fmt_is(rec_get(ra, outs[4]), "30"));
+    CHECK(fmt_is(rec_get(ra, outs[5]), "10"));  /* newest: time 1007 */
+    CHECK(fmt_is(rec_get(ra, outs[6]), "30"));  /* oldest: time 999 */
+    CHECK(fmt_is(rec_get(ra, outs[7]), "10,20,30,x"));
+    /* The null key is a group of its own. */
+    const record_t *rn = &t1.rows[2];
+    CHECK(rec_get(rn, fk).t == V_NULL && fmt_is(rec_get(rn, outs[0]), "2"));
+    /* An empty string is a distinct value; sum of nothing numeric is null. */
+    const record_t *rc = &t1.rows[3];
+    CHECK(fmt_is(rec_get(rc, outs[1]), "1") && rec_get(rc, outs[2]).t == V_NULL);
+
+    table_free(&t1);
+    table_free(&t2);
+    gtab_free(whole);
+    gtab_free(p1);
+    gtab_free(p2);
+    arena_free(&ar);
+    ftab_free(&ft);
+}
+
+static void test_stats_aggs(void) {
+    ftab_t ft;
+    ftab_init(&ft);
+    uint32_t fv = ftab_intern(&ft, PSTR_LIT("v"));
+    uint32_t o_avg = ftab_intern(&ft, PSTR_LIT("_avg")), o_sd = ftab_intern(&ft, PSTR_LIT("_stddev"));
+    uint32_t o_pct = ftab_intern(&ft, PSTR_LIT("_pct"));
+    aggspec_t aggs[3] = {{.fn = AG_AVG, .field = fv, .as = o_avg},
+                         {.fn = AG_STDDEV, .field = fv, .as = o_sd},
+                         {.fn = AG_PCT, .field = fv, .arg = 90, .as = o_pct}};
+    stage_t st = {.kind = ST_AGG, .aggs = aggs, .naggs = 3};
+    arena_t ar = {0};
+    gtab_t *g1 = gtab_new(&st), *g2 = gtab_new(&st);
+    record_t r;
+    rec_init(&r, &ar);
+    char tmp[16];
+    for (int i = 1; i <= 10; i++) {
+        rec_clear(&r);
+        int k = snprintf(tmp, sizeof tmp, "%d", i);
+        rec_set(&r, fv, val_str(tmp, (size_t)k));
+        gtab_add(i % 3 ? g1 : g2, &r, (uint64_t)i);
+    }
+    gtab_merge(g1, g2);
+    table_t t;
+    table_init(&t);
+    gtab_emit(g1, &t);
+    CHECK(t.n == 1);
+    CHECK(fmt_is(rec_get(&t.rows[0], o_avg), "5.5"));
+    double sd = rec_get(&t.rows[0], o_sd).d;
+    CHECK(fabs(sd - 3.0276503540974917) < 1e-12); /* sample stddev of 1..10 */
+    CHECK(fmt_is(rec_get(&t.rows[0], o_pct), "9"));  /* nearest rank: ceil(0.9*10) = 9th */
+    table_free(&t);
+    rec_free(&r);
+    gtab_free(g1);
+    gtab_free(g2);
+    arena_free(&ar);
+    ftab_free(&ft);
+}
+
+static void test_table(void) {
+    ftab_t ft;
+    ftab_init(&ft);
+    uint32_t fa = ftab_intern(&ft, PSTR_LIT("a")), fb = ftab_intern(&ft, PSTR_LIT("b"));
+    table_t t;
+    table_init(&t);
+    arena_t ar = {0};
+    record_t r;
+    rec_init(&r, &ar);
+    char buf[8] = "hello";
+    rec_set(&r, fb, val_str(buf, 5));
+    rec_set(&r, F_RAW, val_str(buf, 5));
+    rec_set(&r, F_SOURCECATEGORY, val_str("net", 3));
+    record_t *row = table_add(&t, &r);
+    memcpy(buf, "XXXXX", 5); /* the table keeps its own copy */
+    CHECK(fmt_is(rec_get(row, fb), "hello"));
+    rec_clear(&r);
+    rec_set(&r, fa, val_num(1));
+    table_add(&t, &r);
+    table_finish_cols(&t, &ft);
+    /* _sourceCategory first, then fields by first appearance, _raw hidden. */
+    CHECK(t.ncols == 3 && t.cols[0] == F_SOURCECATEGORY && t.cols[1] == fb && t.cols[2] == fa);
+    table_del_col(&t, fb);
+    CHECK(t.ncols == 2 && !table_has_col(&t, fb));
+    rec_free(&r);
+    arena_free(&ar);
+    table_free(&t);
+    ftab_free(&ft);
+}
+
+int main(void) {
+    test_str();
+    test_arena();
+    test_value();
+    test_ftab_record();
+    test_gtab();
+    test_stats_aggs();
+    test_table();
+    printf("test_core: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,218 @@
+/* test_json.c — unit tests for the zero-copy JSON scanner (json.c).
+ *
+ * Covers whitespace and value skipping (validity, truncation, depth cap),
+ * member iteration, string unescaping (\uXXXX, surrogate pairs, errors),
+ * json_to_value and Sumo-style json_path lookups.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static int npass, nfail;
+
+#define CHECK(cond)                                                     \
+    do {                                                                \
+        if (cond) npass++;                                              \
+        else {                                                          \
+            nfail++;                                                    \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                               \
+    } while (0)
+
+static size_t skip(const char *s) { return json_skip(s, strlen(s), 0); }
+
+static bool valid(const char *s) {
+    size_t n = strlen(s), e = json_skip(s, n, 0);
+    return e != (size_t)-1 && json_ws(s, n, e) == n;
+}
+
+static bool truncated(const char *s) {
+    bool tr = false;
+    size_t e = json_skip_ex(s, strlen(s), 0, &tr);
+    return e == (size_t)-1 && tr;
+}
+
+static bool path_is(const char *doc, const char *path, const char *want) {
+    pstr_t v;
+    if (!json_path(pstr_c(doc), pstr_c(path), &v)) return want == NULL;
+    if (!want) {
+        fprintf(stderr, "  path %s unexpectedly found: %.*s\n", path, (int)v.n, v.p);
+        return false;
+    }
+    if (!pstr_eq(v, pstr_c(want))) {
+        fprintf(stderr, "  path %s gave %.*s, want %s\n", path, (int)v.n, v.p, want);
+        return false;
+    }
+    return true;
+}
+
+static bool unesc_is(const char *quoted, const char *want, size_t wn) {
+    arena_t a = {0};
+    pstr_t out;
+    bool ok = json_unescape(pstr_c(quoted), &a, &out);
+    bool r = ok && out.n == wn && memcmp(out.p, want, wn) == 0;
+    arena_free(&a);
+    return r;
+}
+
+static void test_skip(void) {
+    CHECK(json_ws("  \t\r\nx", 6, 0) == 5);
+    CHECK(json_ws("", 0, 0) == 0);
+    CHECK(skip("123") == 3);
+    CHECK(skip("-0.5e+10,") == 8);
+    CHECK(skip("\"a\\\"b\" ") == 6);
+    CHECK(skip("\"a\\\\\"x") == 5);
+    CHECK(skip("true") == 4);
+    CHECK(skip("null]") == 4);
+    CHECK(skip("  {\"a\" : [1, 2, {\"b\": null}], \"c\": \"}\"}  ") == 39);
+    CHECK(valid("{}"));
+    CHECK(valid("[]"));
+    CHECK(valid("{\"a\":{\"b\":{\"c\":[[],[{}]]}}}"));
+    CHECK(valid("[1,-2,3.25,4e5,0]"));
+    CHECK(!valid("{\"a\":1,}"));
+    CHECK(!valid("[1,]"));
+    CHECK(!valid("{\"a\" 1}"));
+    CHECK(!valid("{a:1}"));
+    CHECK(!valid("01"));
+    CHECK(!valid("1."));
+    CHECK(!valid("-"));
+    CHECK(!valid("tru"));
+    CHECK(!valid("nul1"));
+    CHECK(!valid("{\"a\":1]"));
+    CHECK(!valid("[1}"));
+    CHECK(!valid(""));
+    CHECK(!valid("{\"a\":1}{"));
+    CHECK(truncated("{\"a\":"));
+    CHECK(truncated("[1,2"));
+    CHECK(truncated("\"abc"));
+    CHECK(truncated("{\"a\":\"x\\\""));
+    CHECK(truncated("tr"));
+    CHECK(truncated("{\"a\":1.")); /* 1. then end */
+    CHECK(!truncated("{\"a\":x"));
+    CHECK(!truncated("[1}"));
+
+    /* depth cap: 512 levels pass, 513 fail (and do not overflow a stack) */
+    char *deep = malloc(2 * 600 + 1);
+    for (int d = 512; d <= 513; d++) {
+        memset(deep, '[', (size_t)d);
+        memset(deep + d, ']', (size_t)d);
+        deep[2 * d] = 0;
+        if (d == 512) CHECK(valid(deep));
+        else CHECK(!valid(deep));
+    }
+    memset(deep, '[', 1200);
+    deep[1200] = 0;
+    CHECK(json_skip(deep, 1200, 0) == (size_t)-1);
+    free(deep);
+}
+
+static void test_iter(void) {
+    const char *s = " { \"a\" : 1 , \"b\\\"c\":\"x\", \"d\":{\"e\":[1,2]} , \"n\":null } tail";
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    CHECK(json_iter_begin(&it, s, strlen(s), 0));
+    CHECK(json_iter_next(&it, &k, &esc, &v) && pstr_eq(k, PSTR_LIT("a")) && !esc && pstr_eq(v, PSTR_LIT("1")));
+    CHECK(json_iter_next(&it, &k, &esc, &v) && pstr_eq(k, PSTR_LIT("b\\\"c")) && esc && pstr_eq(v, PSTR_LIT("\"x\"")));
+    CHECK(json_iter_next(&it, &k, &esc, &v) && pstr_eq(k, PSTR_LIT("d")) && pstr_eq(v, PSTR_LIT("{\"e\":[1,2]}")));
+    CHECK(json_iter_next(&it, &k, &esc, &v) && pstr_eq(k, PSTR_LIT("n")) && pstr_eq(v, PSTR_LIT("null")));
+    CHECK(!json_iter_next(&it, &k, &esc, &v) && !it.err);
+    CHECK(strncmp(s + it.i, " tail", 5) == 0);
+    CHECK(!json_iter_next(&it, &k, &esc, &v) && !it.err); /* stays at the end */
+
+    CHECK(json_iter_begin(&it, "{}", 2, 0));
+    CHECK(!json_iter_next(&it, &k, &esc, &v) && !it.err && it.i == 2);
+
+    CHECK(!json_iter_begin(&it, "[1]", 3, 0) && it.err);
+    CHECK(!json_iter_begin(&it, "", 0, 0) && it.err);
+
+    const char *bad[] = {"{\"a\":1{\"b\":2}", "{\"a\":1,}", "{\"a\"}", "{\"a\":}", "{\"a\":1", "{1:2}", "{\"a\":1 \"b\":2}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(json_iter_begin(&it, bad[i], strlen(bad[i]), 0));
+        while (json_iter_next(&it, &k, &esc, &v)) {}
+        CHECK(it.err);
+    }
+}
+
+static void test_unescape(void) {
+    CHECK(unesc_is("\"plain\"", "plain", 5));
+    CHECK(unesc_is("\"\"", "", 0));
+    CHECK(unesc_is("\"a\\nb\\t\\\"\\\\\\/\"", "a\nb\t\"\\/", 7));
+    CHECK(unesc_is("\"\\u0041\\u00e9\\u20AC\"", "A\xC3\xA9\xE2\x82\xAC", 6));
+    CHECK(unesc_is("\"\\ud83d\\ude00\"", "\xF0\x9F\x98\x80", 4));      /* surrogate pair */
+    CHECK(unesc_is("\"\\ud83dx\"", "\xEF\xBF\xBDx", 4));               /* lone high */
+    CHECK(unesc_is("\"\\ude00\"", "\xEF\xBF\xBD", 3));                 /* lone low */
+    CHECK(unesc_is("\"\\u0000\"", "\0", 1));
+    CHECK(!unesc_is("\"\\x\"", "", 0));
+    CHECK(!unesc_is("\"\\u12\"", "", 0));
+    CHECK(!unesc_is("\"\\u12G4\"", "", 0));
+    CHECK(!unesc_is("\"abc\\\"", "", 0)); /* ends in a backslash */
+    CHECK(!unesc_is("abc", "abc", 3));     /* not quoted */
+
+    /* no backslash: a view, no copy */
+    arena_t a = {0};
+    pstr_t out;
+    const char *q = "\"view\"";
+    CHECK(json_unescape(pstr_c(q), &a, &out) && out.p == q + 1 && a.total == 0);
+    CHECK(json_unescape_body(PSTR_LIT("k\\u0065y"), &a, &out) && pstr_eq(out, PSTR_LIT("key")));
+    arena_free(&a);
+}
+
+static void test_to_value(void) {
+    arena_t a = {0};
+    value_t v = json_to_value(PSTR_LIT("\"a\\u0062c\""), &a);
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("abc")));
+    v = json_to_value(PSTR_LIT("42.5"), &a);
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("42.5")));
+    v = json_to_value(PSTR_LIT("true"), &a);
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("true")));
+    v = json_to_value(PSTR_LIT("null"), &a);
+    CHECK(v.t == V_NULL);
+    v = json_to_value(PSTR_LIT("{\"x\": [1]}"), &a);
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("{\"x\": [1]}")));
+    v = json_to_value(PSTR_LIT("\"\""), &a);
+    CHECK(v.t == V_STR && v.n == 0);
+    arena_free(&a);
+}
+
+static void test_path(void) {
+    const char *d = "{\"a\":{\"b\":\"x\",\"c\":[10,{\"d\":\"deep\"},[7,8]]},\"key.with.dots\":{\"x\":1},"
+                    "\"sp ace\":2,\"e\\u0073c\":\"decoded\",\"dup\":1,\"dup\":2,\"Case\":3}";
+    CHECK(path_is(d, "a.b", "\"x\""));
+    CHECK(path_is(d, "a", "{\"b\":\"x\",\"c\":[10,{\"d\":\"deep\"},[7,8]]}"));
+    CHECK(path_is(d, "a.c[0]", "10"));
+    CHECK(path_is(d, "a.c[1].d", "\"deep\""));
+    CHECK(path_is(d, "a.c[2][1]", "8"));
+    CHECK(path_is(d, "a.c[3]", NULL));
+    CHECK(path_is(d, "['key.with.dots'].x", "1"));
+    CHECK(path_is(d, "[\"key.with.dots\"].x", "1"));
+    CHECK(path_is(d, "\"a.b\"", "\"x\""));       /* whole path quoted */
+    CHECK(path_is(d, "\"key.with.dots\".x", "1")); /* quoted segment */
+    CHECK(path_is(d, "sp ace", "2"));
+    CHECK(path_is(d, "esc", "\"decoded\""));
+    CHECK(path_is(d, "dup", "2"));                 /* last duplicate wins */
+    CHECK(path_is(d, "case", NULL));               /* keys are case-sensitive */
+    CHECK(path_is(d, "Case", "3"));
+    CHECK(path_is(d, "a.b.c", NULL));
+    CHECK(path_is(d, "a.c[*]", NULL));
+    CHECK(path_is(d, "a.", NULL));
+    CHECK(path_is(d, "missing", NULL));
+    CHECK(path_is(d, "a.c[x]", NULL));
+    CHECK(path_is("[1,[2,3]]", "[1][0]", "2"));
+    CHECK(path_is("[]", "[0]", NULL));
+    CHECK(path_is("{\"a\":1", "a", NULL)); /* malformed document */
+    CHECK(path_is("  {\"a\": true } ", "a", "true"));
+    CHECK(path_is("{\"a\":1}", "", "{\"a\":1}"));
+}
+
+int main(void) {
+    test_skip();
+    test_iter();
+    test_unescape();
+    test_to_value();
+    test_path();
+    printf("test_json: %d passed, %d failed\n", npass, nfail);
+    return nfail ? 1 : 0;
+}

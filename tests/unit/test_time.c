@@ -1,0 +1,146 @@
+/* test_time.c — unit tests for timestamp parsing (timeparse.c).
+ *
+ * Checks the civil-date arithmetic against known day numbers (and a
+ * day-by-day walk over four centuries), ISO-8601 with zones and
+ * fractions, epoch numbers by digit count, Sumo's display form, and
+ * text that must not parse.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "timeparse.h"
+
+static int npass, nfail;
+
+#define CHECK(cond)                                                     \
+    do {                                                                \
+        if (cond) npass++;                                              \
+        else {                                                          \
+            nfail++;                                                    \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                               \
+    } while (0)
+
+/* Parses to want (epoch ms)? */
+static bool is(const char *s, int64_t want) {
+    int64_t ms = -1;
+    if (!time_parse(pstr_c(s), &ms)) {
+        fprintf(stderr, "  '%s' did not parse\n", s);
+        return false;
+    }
+    if (ms != want) fprintf(stderr, "  '%s' gave %" PRId64 ", want %" PRId64 "\n", s, ms, want);
+    return ms == want;
+}
+
+static bool bad(const char *s) {
+    int64_t ms;
+    return !time_parse(pstr_c(s), &ms);
+}
+
+static void test_civil(void) {
+    CHECK(time_days_from_civil(1970, 1, 1) == 0);
+    CHECK(time_days_from_civil(1970, 1, 2) == 1);
+    CHECK(time_days_from_civil(1969, 12, 31) == -1);
+    CHECK(time_days_from_civil(2000, 3, 1) == 11017);
+    CHECK(time_days_from_civil(2024, 2, 29) == 19782);
+    CHECK(time_days_from_civil(2024, 3, 5) == 19787);
+    CHECK(time_days_from_civil(1600, 1, 1) == -135140);
+    CHECK(time_days_from_civil(9999, 12, 31) == 2932896);
+    /* consecutive days across 1900..2300 (leap rules for 1900, 2000, 2100) */
+    static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t prev = time_days_from_civil(1899, 12, 31);
+    bool ok = true;
+    for (int64_t y = 1900; y < 2300; y++)
+        for (unsigned m = 1; m <= 12; m++) {
+            unsigned nd = dm[m - 1];
+            if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) nd = 29;
+            for (unsigned d = 1; d <= nd; d++) {
+                int64_t t = time_days_from_civil(y, m, d);
+                if (t != prev + 1) ok = false;
+                prev = t;
+            }
+        }
+    CHECK(ok);
+}
+
+static void test_iso(void) {
+    CHECK(is("1970-01-01T00:00:00Z", 0));
+    CHECK(is("2024-03-05T10:15:01Z", 1709633701000));
+    CHECK(is("2024-03-05T10:15:01.123Z", 1709633701123));
+    CHECK(is("2024-03-05T10:15:01.1Z", 1709633701100));
+    CHECK(is("2024-03-05T10:15:01.123456789Z", 1709633701123));
+    CHECK(is("2024-03-05T10:15:01,5Z", 1709633701500));
+    CHECK(is("2024-03-05t10:15:01z", 1709633701000));
+    CHECK(is("2024-03-05 10:15:01", 1709633701000));         /* no zone: UTC */
+    CHECK(is("2024-03-05 10:15:01.123", 1709633701123));
+    CHECK(is("2024-03-05T11:15:01+01:00", 1709633701000));
+    CHECK(is("2024-03-05T11:15:01.123+0100", 1709633701123));
+    CHECK(is("2024-03-05T05:15:01-05", 1709633701000));
+    CHECK(is("2024-03-05T15:45:01+05:30", 1709633701000));
+    CHECK(is("2024-03-05 10:15:01 +00:00", 1709633701000));
+    CHECK(is("2024-03-05 10:15:01 UTC", 1709633701000));
+    CHECK(is("2024-03-05T10:15", 1709633700000));
+    CHECK(is("2024-03-05", 1709596800000));
+    CHECK(is("2024/03/05 10:15:01", 1709633701000));          /* PAN-OS */
+    CHECK(is("  2024-03-05T10:15:01Z \n", 1709633701000));
+    CHECK(is("2024-02-29T00:00:00Z", 1709164800000));
+    CHECK(is("2024-03-05T00:30:00+01:00", 1709595000000));    /* previous UTC day */
+    CHECK(is("1969-12-31T23:59:59Z", -1000));
+    CHECK(is("2024-03-05T24:00:00Z", 1709683200000));
+}
+
+static void test_epoch(void) {
+    CHECK(is("1709633701", 1709633701000));
+    CHECK(is("1709633701.123", 1709633701123));
+    CHECK(is("1709633701.5", 1709633701500));
+    CHECK(is("1709633701.123456", 1709633701123));
+    CHECK(is("1709633701123", 1709633701123));
+    CHECK(is("1709633701123.9", 1709633701123));
+    CHECK(is("1709633701123456", 1709633701123));
+    CHECK(is("1709633701123456789", 1709633701123));
+    CHECK(is("0", 0));
+    CHECK(is("1.709633701123E12", 1709633701123));
+    CHECK(is("1.7096337e9", 1709633700000));
+    CHECK(is(" 1709633701 ", 1709633701000));
+}
+
+static void test_sumo_display(void) {
+    CHECK(is("03/05/2024 10:15:01.123 AM +0000", 1709633701123));
+    CHECK(is("03/05/2024 10:15:01.123 PM +0000", 1709676901123));
+    CHECK(is("03/05/2024 12:15:01.000 AM +0000", 1709597701000));
+    CHECK(is("03/05/2024 12:15:01.000 PM +0000", 1709640901000));
+    CHECK(is("03/05/2024 05:15:01.123 AM -0500", 1709633701123));
+    CHECK(is("3/5/2024 10:15:01", 1709633701000));
+}
+
+static void test_bad(void) {
+    CHECK(bad(""));
+    CHECK(bad("   "));
+    CHECK(bad("yesterday"));
+    CHECK(bad("2024-13-01T00:00:00Z"));
+    CHECK(bad("2024-02-30T00:00:00Z"));
+    CHECK(bad("2023-02-29"));
+    CHECK(bad("2024-03-05T25:00:00Z"));
+    CHECK(bad("2024-03-05T10:60:00Z"));
+    CHECK(bad("2024-03-05T10:15:01+25:00"));
+    CHECK(bad("2024-03-05T10:15:01Zjunk"));
+    CHECK(bad("2024-03-05T10:15:01."));
+    CHECK(bad("2024-03-05X10:15:01"));
+    CHECK(bad("12345678901234567890"));  /* 20 digits */
+    CHECK(bad("9999999999999999999"));   /* past int64 */
+    CHECK(bad("17096337O1"));
+    CHECK(bad("-5"));
+    CHECK(bad("1e"));
+    CHECK(bad("03/05/2024 13:00:00 PM"));
+    CHECK(bad("{\"SystemTime\":\"2024-03-05T10:15:01Z\"}"));
+}
+
+int main(void) {
+    test_civil();
+    test_iso();
+    test_epoch();
+    test_sumo_display();
+    test_bad();
+    printf("test_time: %d passed, %d failed\n", npass, nfail);
+    return nfail ? 1 : 0;
+}

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install the Debian packages postern needs to build and test, when missing.
+# Needs root (or sudo) only when something is missing.
+set -eu
+pkgs="make gcc clang libclang-rt-14-dev pkg-config libpcre2-dev zlib1g-dev libzstd-dev libyaml-dev"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "postern: installing Debian packages:$missing" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >&2
