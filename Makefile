@@ -108,7 +108,7 @@ install: postern
 clean:
 	rm -rf build postern
 
--include $(OBJ:.o=.d) $(SOBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(UNITBIN:=.d) $(SUNITBIN:=.d) $(FOBJ:.o=.d)
 
 # Keep every intermediate object (the fuzz objects are built by pattern rules).
 .SECONDARY:

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "agg.h"
 #include "arena.h"
 #include "ast.h"
@@ -17,16 +18,6 @@
 #include "table.h"
 #include "value.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (cond) passed++;                                               \
-        else {                                                            \
-            failed++;                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                 \
-    } while (0)
 
 static bool fmt_is(value_t v, const char *want) {
     buf_t b = {0};
@@ -326,6 +317,5 @@ int main(void) {
     test_gtab();
     test_stats_aggs();
     test_table();
-    printf("test_core: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return CHECK_DONE("test_core");
 }

@@ -8,18 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "json.h"
 
-static int npass, nfail;
-
-#define CHECK(cond)                                                     \
-    do {                                                                \
-        if (cond) npass++;                                              \
-        else {                                                          \
-            nfail++;                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                               \
-    } while (0)
 
 static size_t skip(const char *s) { return json_skip(s, strlen(s), 0); }
 
@@ -213,6 +204,5 @@ int main(void) {
     test_unescape();
     test_to_value();
     test_path();
-    printf("test_json: %d passed, %d failed\n", npass, nfail);
-    return nfail ? 1 : 0;
+    return CHECK_DONE("test_json");
 }

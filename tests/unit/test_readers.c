@@ -15,19 +15,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "check.h"
 #include "buf.h"
 #include "reader.h"
 
-static int npass, nfail;
-
-#define CHECK(cond)                                                     \
-    do {                                                                \
-        if (cond) npass++;                                              \
-        else {                                                          \
-            nfail++;                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                               \
-    } while (0)
 
 /* ---- collecting records -------------------------------------------- */
 
@@ -632,6 +623,5 @@ int main(void) {
     test_paths();
     if (!getenv("POSTERN_QUICK")) test_too_long();
     rm_rf(tmpdir);
-    printf("test_readers: %d passed, %d failed\n", npass, nfail);
-    return nfail ? 1 : 0;
+    return CHECK_DONE("test_readers");
 }

@@ -7,29 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "arena.h"
 #include "buf.h"
 #include "diag.h"
 #include "rule.h"
 
-static int npass, nfail;
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (c) npass++;                                                       \
-        else { nfail++; fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #c); } \
-    } while (0)
-
-#define CHECK_STR(a, b)                                                                     \
-    do {                                                                                    \
-        const char *a_ = (a), *b_ = (b);                                                    \
-        if (a_ && b_ && !strcmp(a_, b_)) npass++;                                           \
-        else {                                                                              \
-            nfail++;                                                                        \
-            fprintf(stderr, "%s:%d: FAIL: %s\n  got:  %s\n  want: %s\n", __FILE__, __LINE__, #a, \
-                    a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                \
-        }                                                                                   \
-    } while (0)
 
 #define RULE_PATH "rules/t1071.003-mail-protocols.yml"
 
@@ -398,6 +382,5 @@ int main(void) {
     test_shipped_rule();
     test_tuned_query();
     test_errors();
-    printf("test_rule: %d passed, %d failed\n", npass, nfail);
-    return nfail ? 1 : 0;
+    return CHECK_DONE("test_rule");
 }

@@ -8,18 +8,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "check.h"
 #include "timeparse.h"
 
-static int npass, nfail;
-
-#define CHECK(cond)                                                     \
-    do {                                                                \
-        if (cond) npass++;                                              \
-        else {                                                          \
-            nfail++;                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                               \
-    } while (0)
 
 /* Parses to want (epoch ms)? */
 static bool is(const char *s, int64_t want) {
@@ -141,6 +132,5 @@ int main(void) {
     test_epoch();
     test_sumo_display();
     test_bad();
-    printf("test_time: %d passed, %d failed\n", npass, nfail);
-    return nfail ? 1 : 0;
+    return CHECK_DONE("test_time");
 }

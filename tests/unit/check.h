@@ -1,0 +1,40 @@
+/* check.h — the unit tests' shared counters and CHECK macros.
+ *
+ * Each test program includes this once, runs its checks and ends with
+ * CHECK_DONE("name"), which prints "name: N passed, M failed" and returns
+ * the exit status (non-zero when a check failed).
+ */
+#ifndef POSTERN_TEST_CHECK_H
+#define POSTERN_TEST_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int npass, nfail;
+
+/* Count cond; print the failing expression with its position. */
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (cond) npass++;                                                           \
+        else {                                                                       \
+            nfail++;                                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                            \
+    } while (0)
+
+/* Count a string comparison; print both strings when they differ. */
+#define CHECK_STR(a, b)                                                                    \
+    do {                                                                                   \
+        const char *a_ = (a), *b_ = (b);                                                   \
+        if (a_ && b_ && !strcmp(a_, b_)) npass++;                                          \
+        else {                                                                             \
+            nfail++;                                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n  got:  %s\n  want: %s\n", __FILE__, \
+                    __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                 \
+        }                                                                                  \
+    } while (0)
+
+/* Print the totals and give main's return value. */
+#define CHECK_DONE(name) (printf("%s: %d passed, %d failed\n", (name), npass, nfail), nfail ? 1 : 0)
+
+#endif
