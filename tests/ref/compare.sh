@@ -6,7 +6,7 @@
 # Generates ROWS connection records with bench/gen.c (fixed seed) as CSV
 # and as JSONL, runs the seed query verbatim and the fixed query of
 # rules/t1071.003-mail-protocols.yml through ./postern on both files and
-# through the awk references (tests/ref/seed_ref.awk, fixed_ref.awk) on
+# through the awk reference (tests/ref/mail_ref.awk, -v query=seed or fixed) on
 # the CSV, puts each result in a canonical order (header first, then rows
 # sorted bytewise, CRs stripped, cells re-quoted minimally) and diffs them.
 # Prints one line per query; exit 0 when all three agree for both queries.
@@ -92,7 +92,7 @@ status=0
 
 # check NAME QUERYFILE REFAWK
 check() {
-    name=$1 q=$2 ref=$3
+    name=$1 q=$2
     ok=1
     for f in csv jsonl; do
         if ! "$POSTERN" query --format csv -q "$q" "$tmp/in.$f" > "$tmp/$name.$f.out" 2> "$tmp/$name.$f.err"; then
@@ -101,7 +101,7 @@ check() {
             ok=0
         fi
     done
-    if ! $AWK -f "$ref" "$tmp/in.csv" > "$tmp/$name.ref.out"; then
+    if ! $AWK -v query="$name" -f tests/ref/mail_ref.awk "$tmp/in.csv" > "$tmp/$name.ref.out"; then
         echo "compare: $name query: $ref failed" >&2
         ok=0
     fi
@@ -125,6 +125,6 @@ check() {
     fi
 }
 
-check seed "$seedq" tests/ref/seed_ref.awk
-check fixed "$fixedq" tests/ref/fixed_ref.awk
+check seed "$seedq"
+check fixed "$fixedq"
 exit $status

@@ -1,9 +1,32 @@
-# fixed_ref.awk — what Sumo Logic returns for the FIXED T1071.003 query
-# (rules/t1071.003-mail-protocols.yml, tests/data/seed-query-fixed.txt)
-# over CSV records (bench/gen.c --format csv), written independently of
-# postern in POSIX awk (mawk and gawk).
+# mail_ref.awk — what Sumo Logic returns for the catalogue's seed query,
+# run VERBATIM (query=seed) or as FIXED in rules/t1071.003-mail-protocols.yml
+# (query=fixed), over CSV records (bench/gen.c --format csv), written
+# independently of postern in POSIX awk (mawk and gawk).
 #
-#   awk -f tests/ref/fixed_ref.awk FILE.csv... > result.csv
+#   awk -v query=seed  -f tests/ref/mail_ref.awk FILE.csv... > result.csv
+#   awk -v query=fixed -f tests/ref/mail_ref.awk FILE.csv... > result.csv
+#
+# The query (tests/data/seed-query-verbatim.txt) and what each line does in
+# Sumo (the team notes, sumo-semantics.md §0):
+#   (_sourceCategory=*network* OR ...=*firewall* OR ...=*proxy*)
+#       metadata wildcard, case-insensitive, on the whole value: a
+#       case-insensitive substring test here.
+#   | where dest_port in ("25","465","587","110","995","143","993")
+#       exact string equality: "25.0", " 25", "0025", "587 " do not match.
+#   | where !(process_name matches "(?i)(outlook|...|em\\.client|...)")
+#       a QUOTED pattern is a wildcard pattern, not a regex: only `*` is
+#       special and it must match the whole value, case-sensitively. With no
+#       `*` it matches only a value equal to the pattern text itself
+#       (`\\` in the query string is one backslash), so it removes nothing
+#       that bench/gen.c writes. A null process_name: `null matches X` is
+#       false, so !(...) is true and the record is kept.
+#   | if (...) as Protocol / as Severity
+#       SMTP for 25/465/587, POP3 for 110/995, IMAP for 143/993; critical
+#       for IMAP and POP3, high for SMTP.
+#   | count, dcount(dest_ip) (run as count_distinct), sum(bytes_out),
+#     min(_messageTime), max(_messageTime)
+#     by src_ip, dest_ip, dest_port, Protocol, process_name, Severity
+#   | where ConnectionCount > 2 | sort by ConnectionCount desc
 #
 # The fixed query differs from the seed in two places:
 #   | where !(process_name matches /(?i)(outlook|thunderbird|mailclient|em\.client|msedge|chrome|firefox)/)
@@ -16,19 +39,8 @@
 #       A null process_name: `null matches X` is false, !(...) true, kept;
 #       an empty one: the regex does not match "", kept.
 #   | count_distinct(dest_ip) instead of dcount(dest_ip) (the same here).
-# Everything else is the seed query's:
-#   (_sourceCategory=*network* OR ...=*firewall* OR ...=*proxy*)
-#       metadata wildcard, case-insensitive, on the whole value: a
-#       case-insensitive substring test here.
-#   | where dest_port in ("25","465","587","110","995","143","993")
-#       exact string equality: "25.0", " 25", "0025", "587 " do not match.
-#   | if (...) as Protocol / as Severity
-#       SMTP for 25/465/587, POP3 for 110/995, IMAP for 143/993; critical
-#       for IMAP and POP3, high for SMTP.
-#   | count, count_distinct(dest_ip), sum(bytes_out), min(_messageTime),
-#     max(_messageTime) by src_ip, dest_ip, dest_port, Protocol, process_name, Severity
-#   | where ConnectionCount > 2 | sort by ConnectionCount desc
 #
+
 # Choices for values CSV cannot tell apart or Sumo leaves undocumented:
 #   - An empty cell is the empty string. gen writes an absent process_name
 #     and an empty one both as an empty cell, so here they are one value
@@ -50,7 +62,13 @@
 # cells quoted only when they hold a comma, quote, CR or LF.
 
 BEGIN {
-    # The regex's alternatives, as literal lower-case text.
+    if (query != "seed" && query != "fixed") {
+        print "mail_ref.awk: set -v query=seed or -v query=fixed" > "/dev/stderr"
+        exit 2
+    }
+    # seed: the literal text the quoted wildcard pattern matches (whole value).
+    PATTERN = "(?i)(outlook|thunderbird|mailclient|em\\.client|msedge|chrome|firefox)"
+    # fixed: the regex's alternatives, as literal lower-case text.
     NALT = split("outlook thunderbird mailclient em.client msedge chrome firefox", ALT, " ")
     NUMRE = "^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
     ngroups = 0
@@ -153,10 +171,14 @@ FNR == 1 { have_hdr = 0 }
     else if (port == "143" || port == "993") { proto = "IMAP"; sev = "critical" }
     else next
 
-    # !(process_name matches /(?i)(alt|alt|...)/): a case-insensitive search
+    # seed: !(process_name matches "<wildcard pattern without *>")
+    # fixed: !(process_name matches /(?i)(alt|alt|...)/), a case-insensitive search
     proc = (c_proc ? F[c_proc] : "") ""
-    lp = tolower(proc)
-    for (i = 1; i <= NALT; i++) if (index(lp, ALT[i])) next
+    if (query == "seed" && proc == PATTERN) next
+    if (query == "fixed") {
+        lp = tolower(proc)
+        for (i = 1; i <= NALT; i++) if (index(lp, ALT[i])) next
+    }
 
     src = (c_src ? F[c_src] : "") ""
     dst = (c_dst ? F[c_dst] : "") ""
@@ -188,5 +210,5 @@ END {
         print line[k] "," cnt[k] "," udst[k] "," (k in hassum ? numstr(sum[k]) : "") "," \
             (k in tmin ? numstr(tmin[k]) : "") "," (k in tmax ? numstr(tmax[k]) : "")
     }
-    if (skipped) printf "fixed_ref.awk: %d rows with the wrong number of columns skipped\n", skipped > "/dev/stderr"
+    if (skipped) printf "mail_ref.awk: %d rows with the wrong number of columns skipped\n", skipped > "/dev/stderr"
 }
