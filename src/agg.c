@@ -67,12 +67,16 @@ gtab_t *gtab_new(const stage_t *st) {
     gtab_t *g = xcalloc(1, sizeof *g);
     g->stage = st;
     if (st->kind == ST_TOP) {
-        g->topcount = (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};
+        /* `top N f by x` (exec.c set as = x): rank f by its largest x;
+         * otherwise count per f (and any further `by` keys). */
+        bool rank = st->nby == 1 && st->as == st->by[0];
+        g->topcount = rank ? (aggspec_t){.fn = AG_MAX, .field = st->by[0], .as = st->as}
+                           : (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};
         g->aggs = &g->topcount;
         g->naggs = 1;
         g->topby[0] = st->topfield;
         uint32_t k = 1;
-        for (uint32_t i = 0; i < st->nby && k < 65; i++) g->topby[k++] = st->by[i];
+        for (uint32_t i = 0; i < st->nby && k < 65 && !rank; i++) g->topby[k++] = st->by[i];
         g->by = g->topby;
         g->nby = k;
     } else {
@@ -109,7 +113,8 @@ static void enc_key(buf_t *b, value_t v) {
         buf_put(b, &n, 4);
         buf_put(b, v.s, v.n);
     } else if (v.t == V_NUM) {
-        buf_put(b, &v.d, 8);
+        double d = v.d == 0 ? 0.0 : v.d; /* -0 and 0 are one key */
+        buf_put(b, &d, 8);
     } else if (v.t == V_BOOL) {
         buf_put(b, &v.b, 1);
     }
@@ -383,7 +388,7 @@ void gtab_emit(gtab_t *g, table_t *out) {
     out->fixed = true;
     for (uint32_t i = 0; i < g->nby; i++) table_add_col(out, g->by[i]);
     for (uint32_t i = 0; i < g->naggs; i++) table_add_col(out, g->aggs[i].as);
-    qsort(g->list, g->n, sizeof *g->list, cmp_group_seq);
+    if (g->n > 1) qsort(g->list, g->n, sizeof *g->list, cmp_group_seq); /* list is NULL when empty */
     for (size_t i = 0; i < g->n; i++) {
         group_t *gr = g->list[i];
         record_t *r = table_new_row(out);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "timeparse.h"
 
@@ -85,34 +87,57 @@ static bool is_word(char ch) {
            (unsigned char)ch >= 0x80;
 }
 
+/* Offset of the first case-insensitive occurrence of seg in raw at or
+ * after from whose start (check_left) and end (check_right) are term
+ * boundaries; -1 when there is none. */
+static long find_bounded(pstr_t raw, size_t from, pstr_t seg, bool check_left, bool check_right) {
+    while (from + seg.n <= raw.n) {
+        long k = pstr_ifind(pstr(raw.p + from, raw.n - from), seg);
+        if (k < 0) return -1;
+        size_t s = from + (size_t)k, e = s + seg.n;
+        bool left = !check_left || s == 0 || !is_word(raw.p[s - 1]);
+        bool right = !check_right || e == raw.n || !is_word(raw.p[e]);
+        if (left && right) return (long)s;
+        from = s + 1;
+    }
+    return -1;
+}
+
 /* A keyword or phrase against _raw: case-insensitive, matched as whole
- * terms (the match may not continue a word on either side), '*' inside a
- * keyword matches any run of bytes. */
+ * terms (the match may not continue a word on either side where the
+ * keyword's own end is a word byte), '*' inside a keyword matches any run
+ * of bytes and drops the check at an end where it stands.
+ * With wildcards the keyword is split at '*' into segments matched left
+ * to right, each at its earliest possible place (earliest is always
+ * best), so the cost stays linear in _raw times the keyword length. */
 static bool keyword_match(pstr_t raw, pstr_t kw) {
     if (kw.n == 0) return true;
-    if (memchr(kw.p, '*', kw.n)) {
-        /* Anchor wildcard keywords at term boundaries by trying each term start. */
-        for (size_t i = 0; i <= raw.n; i++) {
-            if (i > 0 && is_word(raw.p[i - 1]) && kw.p[0] != '*') continue;
-            /* Try every end at a term boundary. */
-            for (size_t j = i; j <= raw.n; j++) {
-                if (j < raw.n && is_word(raw.p[j]) && kw.p[kw.n - 1] != '*') continue;
-                if (str_wildmatch(kw, pstr(raw.p + i, j - i), true)) return true;
-            }
-        }
-        return false;
-    }
-    size_t off = 0;
-    while (off < raw.n) {
-        long k = pstr_ifind(pstr(raw.p + off, raw.n - off), kw);
+    bool left = is_word(kw.p[0]), right = is_word(kw.p[kw.n - 1]);
+    const char *star = memchr(kw.p, '*', kw.n);
+    if (!star) return find_bounded(raw, 0, kw, left, right) >= 0;
+    /* First segment: before the first '*'. */
+    pstr_t seg = pstr(kw.p, (size_t)(star - kw.p));
+    size_t pos = 0;
+    if (seg.n) {
+        long k = find_bounded(raw, 0, seg, left, false);
         if (k < 0) return false;
-        size_t s = off + (size_t)k, e = s + kw.n;
-        bool left = s == 0 || !is_word(raw.p[s - 1]) || !is_word(kw.p[0]);
-        bool right = e == raw.n || !is_word(raw.p[e]) || !is_word(kw.p[kw.n - 1]);
-        if (left && right) return true;
-        off = s + 1;
+        pos = (size_t)k + seg.n;
     }
-    return false;
+    /* Middle segments, then the last one (after the last '*'). */
+    const char *p = star + 1, *end = kw.p + kw.n;
+    for (;;) {
+        const char *q = memchr(p, '*', (size_t)(end - p));
+        if (!q) break;
+        seg = pstr(p, (size_t)(q - p));
+        if (seg.n) {
+            long k = find_bounded(raw, pos, seg, false, false);
+            if (k < 0) return false;
+            pos = (size_t)k + seg.n;
+        }
+        p = q + 1;
+    }
+    seg = pstr(p, (size_t)(end - p));
+    return seg.n == 0 || find_bounded(raw, pos, seg, false, right) >= 0;
 }
 
 /* ---- IP helpers ------------------------------------------------------ */
@@ -492,6 +517,13 @@ bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     case EX_EQ: case EX_NE: {
         value_t a = eval_expr(c, e->a, r), b = eval_expr(c, e->b, r);
         if (a.t == V_NULL || b.t == V_NULL) return false;
+        /* Against a number the other side is cast; a value that is not
+         * numeric makes = and != alike false (docs/semantics.md §2). */
+        if ((a.t == V_NUM || b.t == V_NUM) && a.t != V_BOOL && b.t != V_BOOL) {
+            double x, y;
+            if (!val_to_num(a, &x) || !val_to_num(b, &y)) return false;
+            return (x == y) == (e->kind == EX_EQ);
+        }
         return val_eq(a, b) == (e->kind == EX_EQ);
     }
     case EX_LT: case EX_GT: case EX_LE: case EX_GE: {
@@ -568,10 +600,49 @@ static bool tz_offset(pstr_t tz, int *min) {
     return true;
 }
 
+/* Offset in minutes at ms of a tz database zone ("America/New_York",
+ * "Europe/London"), and its abbreviation ("EDT") into abbr. The zone file
+ * must exist under $TZDIR or /usr/share/zoneinfo (glibc would silently
+ * fall back to UTC otherwise). Uses the C library's zone code through TZ,
+ * which is restored afterwards. */
+static bool tz_named(pstr_t tz, int64_t ms, int *min, char *abbr, size_t abbrcap) {
+    tz = pstr_trim(tz);
+    if (tz.n == 0 || tz.n > 100 || tz.p[0] == '/' || pstr_contains(tz, PSTR_LIT(".."))) return false;
+    for (size_t i = 0; i < tz.n; i++) {
+        char ch = tz.p[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '/' ||
+              ch == '_' || ch == '-' || ch == '+'))
+            return false;
+    }
+    const char *dir = getenv("TZDIR");
+    char path[512], name[128];
+    snprintf(path, sizeof path, "%s/%.*s", dir && *dir ? dir : "/usr/share/zoneinfo", (int)tz.n, tz.p);
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
+    snprintf(name, sizeof name, "%.*s", (int)tz.n, tz.p);
+    const char *old = getenv("TZ");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TZ", name, 1);
+    tzset();
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+    struct tm tm;
+    bool ok = localtime_r(&secs, &tm) != NULL;
+    if (ok) {
+        *min = (int)(tm.tm_gmtoff / 60);
+        snprintf(abbr, abbrcap, "%s", tm.tm_zone ? tm.tm_zone : "");
+    }
+    if (saved) setenv("TZ", saved, 1);
+    else unsetenv("TZ");
+    tzset();
+    free(saved);
+    return ok;
+}
+
 /* See eval.h. */
 bool eval_format_date(buf_t *out, int64_t ms, pstr_t pat, pstr_t tz) {
     int off;
-    if (!tz_offset(tz, &off)) return false;
+    char abbr[16] = "";
+    if (!tz_offset(tz, &off) && !tz_named(tz, ms, &off, abbr, sizeof abbr)) return false;
     int64_t t = ms + (int64_t)off * 60000;
     int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
     int64_t rem = t - days * 86400000;
@@ -626,9 +697,12 @@ bool eval_format_date(buf_t *out, int64_t ms, pstr_t pat, pstr_t tz) {
             else if (cnt == 2) buf_printf(out, "%c%02d%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
             else buf_printf(out, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
             break;
-        case 'z': if (off == 0) buf_puts(out, "UTC"); else buf_printf(out, "GMT%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60); break;
+        case 'z': if (abbr[0]) buf_puts(out, abbr); else if (off == 0) buf_puts(out, "UTC"); else buf_printf(out, "GMT%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60); break;
         default: for (int q = 0; q < cnt; q++) buf_putc(out, ch); break;
         }
     }
     return true;
 }
+
+/* See eval.h. */
+bool eval_keyword(pstr_t raw, pstr_t kw) { return keyword_match(raw, kw); }

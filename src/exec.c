@@ -541,7 +541,9 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     eval_init(&x.ev, &x.scratch, eo->now_ms);
     x.limit_left = xcalloc(q->nst ? q->nst : 1, sizeof *x.limit_left);
     x.lk = xcalloc(q->nst ? q->nst : 1, sizeof *x.lk);
-    for (uint32_t i = 0; i < q->nst; i++) x.limit_left[i] = q->st[i].kind == ST_LIMIT ? q->st[i].n : -1;
+    for (uint32_t i = 0; i < q->nst; i++) {
+        x.limit_left[i] = q->st[i].kind == ST_LIMIT ? q->st[i].n : -1;
+    }
     plan_fields(q);
 
     x.stop = 0;
@@ -584,6 +586,13 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
                     for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(out, q->st[i].flds[f]);
         }
     }
+    /* A regex that gave up at the match limit counted as "no match": say
+     * so, since RE2 (what Sumo runs) would have given an answer. */
+    if (x.ev.rx_limit)
+        fprintf(stderr,
+                "postern: warning: a regex reached its match limit %llu time%s; those tests were taken as not "
+                "matching (simplify the pattern)\n",
+                (unsigned long long)x.ev.rx_limit, x.ev.rx_limit == 1 ? "" : "s");
     for (uint32_t i = 0; i < q->nst; i++) lk_free(x.lk[i]);
     free(x.lk);
     free(x.limit_left);

@@ -28,8 +28,19 @@ static void rehash(ftab_t *ft, uint32_t hcap) {
 /* See field.h. */
 void ftab_init(ftab_t *ft) {
     memset(ft, 0, sizeof *ft);
+    pthread_mutex_init(&ft->lock, NULL);
     rehash(ft, 64);
     for (unsigned i = 0; i < F_NBUILTIN; i++) ftab_intern(ft, pstr_c(builtin_names[i]));
+}
+
+/* See field.h. */
+void ftab_lock(ftab_t *ft) {
+    if (ft->mt) pthread_mutex_lock(&ft->lock);
+}
+
+/* See field.h. */
+void ftab_unlock(ftab_t *ft) {
+    if (ft->mt) pthread_mutex_unlock(&ft->lock);
 }
 
 /* See field.h. */
@@ -37,6 +48,7 @@ void ftab_free(ftab_t *ft) {
     for (uint32_t i = 0; i < ft->n; i++) free(ft->e[i].name);
     free(ft->e);
     free(ft->hslot);
+    pthread_mutex_destroy(&ft->lock);
     memset(ft, 0, sizeof *ft);
 }
 
@@ -122,6 +134,7 @@ static void grow_slots(record_t *r, uint32_t id) {
 /* See field.h. A field enters the order when it is first set; a field set
  * to null stays listed so output shows it as present but empty. */
 void rec_set(record_t *r, uint32_t id, value_t v) {
+    if (id == FIELD_NONE) return; /* no such field: nothing to set */
     if (id >= r->cap) grow_slots(r, id);
     if (!r->present[id]) {
         r->present[id] = 1;

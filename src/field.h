@@ -10,6 +10,7 @@
 #ifndef POSTERN_FIELD_H
 #define POSTERN_FIELD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -60,6 +61,8 @@ typedef struct ftab {
     uint32_t *hslot;   /* open-addressing index: id+1, 0 = empty */
     uint32_t hcap;     /* power of two */
     bool want_all;     /* readers must extract every field they see */
+    bool mt;           /* shared by threads: callers that may intern take lock */
+    pthread_mutex_t lock; /* guards e/hslot while mt (ftab_lock/ftab_unlock) */
 } ftab_t;
 
 /* Initialise with the built-ins. */
@@ -72,6 +75,12 @@ uint32_t ftab_intern(ftab_t *ft, pstr_t name);
 uint32_t ftab_find(const ftab_t *ft, pstr_t name);
 /* Replace the display spelling of id (the last `as` wins). */
 void ftab_rename(ftab_t *ft, uint32_t id, pstr_t name);
+/* Take the table's lock when threads share it (no-op otherwise). Readers
+ * and stages that may intern new names at run time hold it around
+ * ftab_find/ftab_intern and any read of e[]. */
+void ftab_lock(ftab_t *ft);
+/* Release the lock taken by ftab_lock. */
+void ftab_unlock(ftab_t *ft);
 /* Display name of id. */
 static inline pstr_t ftab_name(const ftab_t *ft, uint32_t id) { return (pstr_t){ft->e[id].name, ft->e[id].n}; }
 
@@ -85,6 +94,7 @@ typedef struct record {
     pstr_t raw;        /* the message text (_raw), borrowed from the batch */
     const char *file;  /* input name for messages, borrowed from the input */
     uint64_t line;     /* 1-based line of the record's first byte */
+    uint64_t seq;      /* input order: (input number << 44) | byte offset; orders rows across threads */
     arena_t *arena;    /* batch arena for decoded strings (borrowed) */
 } record_t;
 

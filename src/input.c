@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -20,6 +22,7 @@
 
 #include "read.h"
 #include "json.h"
+#include "prefilter.h"
 #include "timeparse.h"
 
 #define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
@@ -27,6 +30,9 @@
 #define IN_MAXREC ((size_t)64 << 20)   /* longest record */
 #define IN_ZBUF ((size_t)256 << 10)    /* compressed bytes read at a time */
 #define IN_MAXDEPTH 32                 /* directory nesting followed */
+#define IN_PARMIN ((size_t)4 << 20)    /* smallest file read by several threads */
+#define IN_MAXLANES 64
+#define IN_LANEREPORTS 16              /* malformed records a lane remembers for the report */
 
 /* ---- tables ------------------------------------------------------- */
 
@@ -81,12 +87,14 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
     uint32_t id = FIELD_NONE;
     if (name.n) {
         ftab_t *ft = c->ft;
+        ftab_lock(ft);
         id = ftab_find(ft, name);
         if (id == FIELD_NONE && ft->want_all) id = ftab_intern(ft, name);
         if (id != FIELD_NONE) {
             ft->e[id].seen = 1;
             if (!ft->want_all && !ft->e[id].wanted) id = FIELD_NONE;
         }
+        ftab_unlock(ft);
     }
     if (slot && key.n && key.n <= sizeof slot->key) {
         memcpy(slot->key, key.p, key.n);
@@ -307,6 +315,8 @@ typedef struct run {
     record_t rec;            /* the record, owned */
     rd_ctx_t ctx;            /* reader context */
     size_t chunk;            /* memory inputs: bytes per read */
+    const in_par_t *par;     /* lanes and prefilter (borrowed) */
+    uint64_t fileno;         /* inputs opened so far: the high bits of seq */
 } run_t;
 
 static void io_error(run_t *r, const char *name, const src_t *s) {
@@ -314,12 +324,12 @@ static void io_error(run_t *r, const char *name, const src_t *s) {
     r->rc = 2;
 }
 
-/* Complete the record and call the callback. */
-static void deliver(run_t *r, const char *name, uint64_t line) {
-    record_t *rec = &r->rec;
-    rd_ctx_t *c = &r->ctx;
+/* Fill in what the reader leaves to the input layer: _raw, _messageTime
+ * from the first timestamp field that parses, --category, _sourceName. */
+static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char *name, uint64_t line, uint64_t seq) {
     rec->file = name;
     rec->line = line;
+    rec->seq = seq;
     rec->raw = (c->spmask & (1u << RD_SP_RAW)) ? c->raw : c->text;
     rec_set(rec, F_RAW, val_strv(rec->raw));
 
@@ -339,11 +349,16 @@ static void deliver(run_t *r, const char *name, uint64_t line) {
         }
     }
     if (!timed && rec_get(rec, F_MESSAGETIME).t != V_NULL) rec_unset(rec, F_MESSAGETIME);
-    if (r->o->category && rec_get(rec, F_SOURCECATEGORY).t == V_NULL)
-        rec_set(rec, F_SOURCECATEGORY, val_strv(pstr_c(r->o->category)));
+    if (o->category && rec_get(rec, F_SOURCECATEGORY).t == V_NULL)
+        rec_set(rec, F_SOURCECATEGORY, val_strv(pstr_c(o->category)));
     if (rec_get(rec, F_SOURCENAME).t == V_NULL) rec_set(rec, F_SOURCENAME, val_strv(pstr_c(name)));
+}
+
+/* Complete the record and call the callback. */
+static void deliver(run_t *r, const char *name, uint64_t line, uint64_t off) {
+    complete(&r->ctx, &r->rec, r->o, name, line, r->fileno << 44 | off);
     r->st->records++;
-    int rc = r->cb(rec, r->ud);
+    int rc = r->cb(&r->rec, r->ud);
     if (rc) r->stop = rc;
 }
 
@@ -354,6 +369,260 @@ static void reject(run_t *r, const char *name, uint64_t line, unsigned reason, u
     if (*nrep < r->max_reports)
         fprintf(stderr, "%s:%llu: skipped: %s\n", name, (unsigned long long)line, in_reason_name(reason));
     (*nrep)++;
+}
+
+/* Columns of the prefilter's fields in one CSV input, found once the
+ * header has been read. */
+typedef struct pfcols {
+    int col[32];
+    unsigned ncol;   /* the header's width */
+    bool ready;
+} pfcols_t;
+
+/* The prefilter's verdict on the record at p[0..n) (the whole rest of the
+ * buffer): true when the line at p is complete and certainly fails, with
+ * *len its length including the newline. */
+static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p, size_t n,
+                        size_t *len) {
+    const char *nl = memchr(p, '\n', n);
+    if (!nl) return false;
+    size_t k = (size_t)(nl - p);
+    *len = k + 1;
+    /* Blank lines and non-objects are the reader's to skip or reject. */
+    size_t i = 0;
+    while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
+    if (i == k) return false;
+    if (fmt->split == 1) return p[i] == '{' && pf_jsonl(pf, p, k) == PF_NO;
+    if (fmt->split != 2 || !fmt->colmap || memchr(p, '"', k)) return false;
+    if (!pc->ready) {
+        uint32_t nf = pf_nfields(pf);
+        for (uint32_t f = 0; f < nf && f < 32; f++) {
+            pc->col[f] = fmt->colmap(st, pf_field(pf, f));
+            if (pc->col[f] == -2) return false; /* before the header */
+        }
+        int w = fmt->colmap(st, FIELD_NONE);
+        if (w < 0) return false;
+        pc->ncol = (unsigned)w;
+        pc->ready = true;
+    }
+    return pf_csv(pf, pc->col, pc->ncol, p, k) == PF_NO;
+}
+
+/* ---- reading one file with several threads ---------------------------- */
+
+/* One thread's share of a file: the byte range [lo, hi) of the mapping. */
+typedef struct lane {
+    run_t *r;                /* the run (read-only while lanes run) */
+    const rd_impl_t *fmt;
+    const char *map;         /* the whole file, mapped */
+    size_t lo, hi;           /* this lane's records */
+    size_t hdr_lo, hdr_hi;   /* the header, fed to the reader first */
+    unsigned idx;            /* lane number: the callback argument */
+    const char *name;
+    rd_ctx_t ctx;            /* the lane's own reader context, record, arena */
+    record_t rec;
+    arena_t arena;
+    in_stats_t st;           /* counts, added to the run's at the end */
+    uint64_t nl;             /* '\n' in [lo, hi) when the lane read it all */
+    bool done;               /* it read it all (no early stop) */
+    uint64_t rep_line[IN_LANEREPORTS];   /* lane-relative lines of malformed records */
+    unsigned rep_reason[IN_LANEREPORTS];
+    uint64_t nrep;
+    int stop;                /* the callback's non-zero value */
+    uint64_t quotes;         /* phase 1: '"' in the nominal range */
+} lane_t;
+
+static void *lane_count_quotes(void *arg) {
+    lane_t *L = arg;
+    const char *p = L->map + L->lo, *e = L->map + L->hi;
+    uint64_t k = 0;
+    while (p < e && (p = memchr(p, '"', (size_t)(e - p))) != NULL) {
+        k++;
+        p++;
+    }
+    L->quotes = k;
+    return NULL;
+}
+
+static void *lane_read(void *arg) {
+    lane_t *L = arg;
+    run_t *r = L->r;
+    const rd_impl_t *fmt = L->fmt;
+    rd_ctx_t *c = &L->ctx;
+    c->ft = r->ft;
+    c->arena = &L->arena;
+    c->name = L->name;
+    rec_init(&L->rec, &L->arena);
+    c->st = fmt->open(c);
+    size_t used = 0;
+    if (L->hdr_hi > L->hdr_lo) /* the CSV header maps the columns */
+        fmt->next(c, L->map + L->hdr_lo, L->hdr_hi - L->hdr_lo, true, &used, &L->rec);
+    rec_clear(&L->rec);
+    arena_reset(&L->arena);
+    const char *p = L->map + L->lo;
+    size_t n = L->hi - L->lo, beg = 0;
+    uint64_t line = 1;
+    const pf_t *pf = r->par->pf;
+    pfcols_t pc = {.ready = false};
+    while (!L->stop && beg < n) {
+        size_t skip;
+        if (pf && prefiltered(pf, fmt, c->st, &pc, p + beg, n - beg, &skip)) {
+            L->st.records++;
+            L->st.prefiltered++;
+            beg += skip;
+            line++;
+            continue;
+        }
+        rec_clear(&L->rec);
+        c->spmask = 0;
+        c->text = PSTR_NULL;
+        c->rec_off = 0;
+        used = 0;
+        rd_status_t st = fmt->next(c, p + beg, n - beg, true, &used, &L->rec);
+        if (used > n - beg) used = n - beg;
+        size_t off = c->rec_off < used ? c->rec_off : used;
+        uint64_t at = line + rd_count_nl(p + beg, off);
+        line = at + rd_count_nl(p + beg + off, used - off);
+        size_t recpos = beg + off;
+        beg += used;
+        if (st == RD_REC && used - off > IN_MAXREC) {
+            st = RD_REJECT;
+            c->reason = RD_R_LONG;
+        }
+        if (st == RD_REC) {
+            complete(c, &L->rec, r->o, L->name, at, r->fileno << 44 | (L->lo + recpos));
+            L->st.records++;
+            int rc = r->par->cb(&L->rec, r->par->uds[L->idx]);
+            if (rc) L->stop = rc;
+        } else if (st == RD_REJECT) {
+            L->st.rejected++;
+            if (c->reason < RD_NREASON) L->st.reasons[c->reason]++;
+            if (L->nrep < IN_LANEREPORTS) {
+                L->rep_line[L->nrep] = at;
+                L->rep_reason[L->nrep] = c->reason;
+            }
+            L->nrep++;
+        }
+        if (L->arena.total) arena_reset(&L->arena);
+        if (st == RD_END || st == RD_MORE) break;
+    }
+    L->done = !L->stop;
+    L->nl = line - 1;
+    fmt->close(c->st);
+    c->st = NULL;
+    rec_free(&L->rec);
+    arena_free(&L->arena);
+    return NULL;
+}
+
+/* Run fn on every lane, each in its own thread (lane 0 in this one). */
+static void lanes_run(lane_t *L, unsigned n, void *(*fn)(void *)) {
+    pthread_t th[IN_MAXLANES];
+    bool started[IN_MAXLANES] = {false};
+    for (unsigned i = 1; i < n; i++) started[i] = pthread_create(&th[i], NULL, fn, &L[i]) == 0;
+    for (unsigned i = 1; i < n; i++)
+        if (!started[i]) fn(&L[i]); /* no thread: do it here */
+    fn(&L[0]);
+    for (unsigned i = 1; i < n; i++)
+        if (started[i]) pthread_join(th[i], NULL);
+}
+
+/* Read a plain regular file of size bytes with r->par->nthreads threads.
+ * beg is the offset after a BOM. Returns false (nothing delivered) when the
+ * file cannot be mapped or its first record is not found in the first
+ * 64 MiB: the caller then reads it serially. */
+static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg) {
+    void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) return false;
+    const char *map = m;
+    madvise(m, size, MADV_SEQUENTIAL);
+
+    /* Where the records start: after the CSV header. */
+    size_t data = beg;
+    if (fmt->split == 2) {
+        rd_ctx_t c0;
+        memset(&c0, 0, sizeof c0);
+        arena_t a0 = {0};
+        record_t r0;
+        rec_init(&r0, &a0);
+        c0.ft = r->ft;
+        c0.arena = &a0;
+        c0.name = name;
+        c0.st = fmt->open(&c0);
+        size_t win = size - beg < IN_MAXREC ? size - beg : IN_MAXREC, used = 0;
+        rd_status_t st = fmt->next(&c0, map + beg, win, win == size - beg, &used, &r0);
+        bool ok = st == RD_REC || st == RD_REJECT;
+        data = beg + c0.rec_off;
+        fmt->close(c0.st);
+        rec_free(&r0);
+        arena_free(&a0);
+        if (!ok) {
+            munmap(m, size);
+            return false;
+        }
+    }
+
+    unsigned n = r->par->nthreads < IN_MAXLANES ? r->par->nthreads : IN_MAXLANES;
+    lane_t *L = xcalloc(n, sizeof *L);
+    size_t b[IN_MAXLANES + 1];
+    for (unsigned i = 0; i <= n; i++) b[i] = data + (size_t)((double)(size - data) * i / n);
+    for (unsigned i = 0; i < n; i++) {
+        L[i] = (lane_t){.r = r, .fmt = fmt, .map = map, .lo = b[i], .hi = b[i + 1], .idx = i, .name = name,
+                        .hdr_lo = beg, .hdr_hi = data};
+    }
+    /* Move each cut to the start of a record: after a newline, and for CSV
+     * one outside quotes (an even number of '"' since the data start;
+     * RFC 4180 doubles the quotes inside a quoted cell). */
+    uint64_t parity = 0;
+    if (fmt->split == 2) lanes_run(L, n, lane_count_quotes);
+    for (unsigned i = 1; i < n; i++) {
+        if (fmt->split == 2) parity ^= L[i - 1].quotes & 1;
+        size_t pos = b[i];
+        if (b[i - 1] >= pos) { /* the previous cut moved past this one */
+            b[i] = b[i - 1];
+            continue;
+        }
+        if (pos > data && map[pos - 1] == '\n' && !parity) {
+            b[i] = pos;
+            continue;
+        }
+        uint64_t q = parity;
+        size_t j = pos;
+        for (; j < size; j++) {
+            if (map[j] == '"' && fmt->split == 2) q ^= 1;
+            else if (map[j] == '\n' && !q) break;
+        }
+        b[i] = j < size ? j + 1 : size;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        L[i].lo = b[i];
+        L[i].hi = i + 1 < n ? b[i + 1] : size;
+    }
+    r->ft->mt = true; /* lanes may intern names (want_all) */
+    lanes_run(L, n, lane_read);
+    r->ft->mt = false;
+
+    /* Counts, then the malformed-record reports in file order. */
+    uint64_t base = 1 + rd_count_nl(map, L[0].lo), shown = 0, total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        in_stats_t *s = &L[i].st;
+        r->st->records += s->records;
+        r->st->rejected += s->rejected;
+        r->st->prefiltered += s->prefiltered;
+        for (unsigned k = 0; k < RD_NREASON; k++) r->st->reasons[k] += s->reasons[k];
+        for (uint64_t k = 0; k < L[i].nrep && k < IN_LANEREPORTS; k++, shown++)
+            if (!r->o->quiet && shown < r->max_reports)
+                fprintf(stderr, "%s:%llu: skipped: %s\n", name, (unsigned long long)(base + L[i].rep_line[k] - 1),
+                        in_reason_name(L[i].rep_reason[k]));
+        total += L[i].nrep;
+        if (L[i].stop && !r->stop) r->stop = L[i].stop;
+        if (i + 1 < n && L[i + 1].nrep) base += L[i].done ? L[i].nl : rd_count_nl(map + L[i].lo, L[i].hi - L[i].lo);
+    }
+    if (!r->o->quiet && total > r->max_reports)
+        fprintf(stderr, "%s: %llu more malformed records skipped\n", name, (unsigned long long)(total - r->max_reports));
+    free(L);
+    munmap(m, size);
+    return true;
 }
 
 /* The reader for an input whose first bytes are p[0..n); NULL when no
@@ -436,6 +705,15 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         return;
     }
     if (end >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) beg = 3;
+    r->fileno++;
+    struct stat fsb;
+    if (r->par && r->par->nthreads > 1 && fmt->split && !is_mem && s.own_fd && s.kind == SRC_PLAIN && !failed &&
+        fstat(s.fd, &fsb) == 0 && S_ISREG(fsb.st_mode) && (size_t)fsb.st_size >= IN_PARMIN &&
+        (size_t)fsb.st_size >= end && par_input(r, fmt, s.fd, (size_t)fsb.st_size, name, beg)) {
+        r->st->bytes += (size_t)fsb.st_size - end;
+        src_end(&s);
+        return;
+    }
 
     rd_ctx_t *c = &r->ctx;
     c->name = name;
@@ -443,6 +721,9 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     uint64_t line = 1;
     unsigned nrep = 0;
     int discard = 0; /* 1: drop through the next '\n'; 2: drop everything */
+    uint64_t off0 = 0; /* input offset of buf[0] */
+    const pf_t *pf = r->par ? r->par->pf : NULL;
+    pfcols_t pc = {.ready = false};
 
     while (!r->stop) {
         size_t n = end - beg, used = 0;
@@ -458,6 +739,14 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
             }
             st = eof ? RD_END : RD_MORE;
         } else {
+            size_t skip;
+            if (pf && fmt->split && prefiltered(pf, fmt, c->st, &pc, buf + beg, n, &skip)) {
+                r->st->records++;
+                r->st->prefiltered++;
+                beg += skip;
+                line++;
+                continue;
+            }
             rec_clear(&r->rec);
             c->spmask = 0;
             c->text = PSTR_NULL;
@@ -472,7 +761,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
                 st = RD_REJECT;
                 c->reason = RD_R_LONG;
             }
-            if (st == RD_REC) deliver(r, name, at);
+            if (st == RD_REC) deliver(r, name, at, off0 + beg - used + off);
             else if (st == RD_REJECT) reject(r, name, at, c->reason, &nrep);
             if (r->arena.total) arena_reset(&r->arena);
         }
@@ -488,6 +777,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         }
         if (beg) {
             memmove(buf, buf + beg, end - beg);
+            off0 += beg;
             end -= beg;
             beg = 0;
         }

@@ -354,7 +354,7 @@ static int load_rules(const opts_t *o, rule_t **out, int *n) {
             cap *= 2;
             rs = xrealloc(rs, (size_t)cap * sizeof *rs);
         }
-        diag_t d;
+        diag_t d = {0};
         int rc;
         if (builtin) {
             char name[256];
@@ -513,7 +513,7 @@ static int cmd_lint(int argc, char **argv) {
     rule_t ru;
     bool have_rule = false;
     if (o.nrule_files) {
-        diag_t d;
+        diag_t d = {0};
         if (rule_load_file(o.rule_files[0], &ru, &d) != 0) {
             diag_print(&d, stderr, D_NOTE);
             diag_free(&d);
@@ -541,7 +541,8 @@ static int cmd_lint(int argc, char **argv) {
     }
     if (!text) { free(o.files); return EXIT_ERR; }
     diag_t d;
-    query_t *q = compile(name, text, len, line0, o.strict, false, true, have_rule ? &ru.lint_ignore : NULL, &d);
+    /* lint shows everything, also what a rule's lint_ignore quiets in detect. */
+    query_t *q = compile(name, text, len, line0, o.strict, false, true, NULL, &d);
     if (q && o.ast) {
         buf_t b = {0};
         query_dump(q, &b);

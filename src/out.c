@@ -67,6 +67,9 @@ static int flush(FILE *f, buf_t *b) {
 }
 
 static int w_csv(FILE *f, const table_t *t, const ftab_t *ft) {
+    /* No columns (a message query that kept nothing): no header line
+     * either, rather than one empty record. */
+    if (t->ncols == 0) return 0;
     buf_t b = {0};
     int rc = 0;
     for (uint32_t c = 0; c < t->ncols; c++) {
@@ -136,8 +139,15 @@ static size_t width(pstr_t s) {
     return w;
 }
 
+/* Drop the padding spaces at the end of the line being built in b (the
+ * line starts after the last newline; cells never hold newlines here). */
+static void trim_right(buf_t *b) {
+    while (b->n > 0 && b->p[b->n - 1] == ' ') b->n--;
+}
+
 static int w_table(FILE *f, const table_t *t, const ftab_t *ft) {
     enum { MAXW = 64 };
+    if (t->ncols == 0) return 0; /* nothing to show, not two empty lines */
     size_t *w = xcalloc(t->ncols ? t->ncols : 1, sizeof *w);
     buf_t cell = {0}, b = {0};
     for (uint32_t c = 0; c < t->ncols; c++) w[c] = width(ftab_name(ft, t->cols[c]));
@@ -157,6 +167,7 @@ static int w_table(FILE *f, const table_t *t, const ftab_t *ft) {
             for (size_t k = nw; k < w[c]; k++) buf_putc(&b, pass == 0 ? ' ' : '-');
             if (c + 1 < t->ncols) buf_puts(&b, "  ");
         }
+        trim_right(&b);
         buf_putc(&b, '\n');
     }
     for (size_t i = 0; i < t->n; i++) {
@@ -186,6 +197,7 @@ static int w_table(FILE *f, const table_t *t, const ftab_t *ft) {
                 buf_puts(&b, "  ");
             }
         }
+        trim_right(&b);
         buf_putc(&b, '\n');
         if (b.n > 65536) rc |= flush(f, &b);
     }

@@ -537,6 +537,8 @@ static expr_t *parse_primary(parser_t *p) {
         if (!e || !expect(p, T_RPAREN, "')'")) return NULL;
         return e;
     case T_IDENT: {
+        /* contains(a, b) is a function; contains alone is the operator. */
+        if (peek(p).kind == T_LPAREN && pstr_ieq_c(t.v, "contains")) return parse_call(p);
         if (reserved_word(t.v)) break;
         if (peek(p).kind == T_LPAREN) return parse_call(p);
         bool tr = pstr_ieq_c(t.v, "true");
@@ -1018,9 +1020,17 @@ static bool stage_top(parser_t *p, stage_t *st) {
     span_t sp;
     if (!parse_fieldname(p, &name, &sp)) return false;
     st->topfield = field_use(p, name);
+    st->as = ftab_intern(&p->q->ft, PSTR_LIT("_count"));
     if (!is_kw(&p->t, "by")) return true;
     advance(p);
-    return parse_field_list(p, false, &st->by, &st->by_sp, &st->nby);
+    if (!parse_field_list(p, false, &st->by, &st->by_sp, &st->nby)) return false;
+    /* Sumo's `top N f by x` ranks the values of f by x, as in the documented
+     * `count user | top 2 user by _count` (agg.c keeps the largest x per
+     * value of f when as == by[0]); `by count` is the plain count; several
+     * `by` fields stay extra group keys of the count. */
+    if (st->nby == 1 && pstr_ieq_c(ftab_name(&p->q->ft, st->by[0]), "count")) st->nby = 0;
+    else if (st->nby == 1) st->as = st->by[0];
+    return true;
 }
 
 static bool stage_fields(parser_t *p, stage_t *st) {

@@ -115,6 +115,12 @@ typedef struct rd_impl {
     /* Free the state from open. */
     void (*close)(void *st);
     bool line_sync;      /* after a too-long record, go on at the next line (else drop the input's rest) */
+    uint8_t split;       /* 0: read serially; 1: records end at every '\n' (JSON Lines);
+                          * 2: at '\n' outside double quotes (CSV) */
+    /* Column of field id in the current input, -1 when the header has no
+     * such column, -2 before the header is read; for FIELD_NONE the number
+     * of columns. NULL for formats without columns. */
+    int (*colmap)(void *st, uint32_t id);
 } rd_impl_t;
 
 #define X(r) extern const rd_impl_t r;
@@ -140,6 +146,7 @@ bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
 void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
 void csv_close(void *st);
+int csv_colmap(void *st, uint32_t id);
 /* The cells of the first non-blank line of p[0..n) when it looks like a
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */

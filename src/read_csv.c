@@ -225,6 +225,16 @@ rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *use
     }
 }
 
+/* See read.h. */
+int csv_colmap(void *st, uint32_t id) {
+    const csv_st_t *s = st;
+    if (!s || !s->have_hdr) return -2;
+    if (id == FIELD_NONE) return (int)s->ncol;
+    for (unsigned k = 0; k < s->ncol; k++)
+        if (s->col[k].id == id) return (int)k;
+    return -1;
+}
+
 static bool name_char(char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
            ch == '@' || ch == '.' || ch == '-' || ch == ' ' || ch == '/' || ch == '(' || ch == ')' || ch == '#';
@@ -291,4 +301,6 @@ const rd_impl_t rd_csv = {
     .next = csv_next,
     .close = csv_close,
     .line_sync = true,
+    .split = 2,
+    .colmap = csv_colmap,
 };

@@ -95,4 +95,5 @@ const rd_impl_t rd_jsonl = {
     .next = jsonl_next,
     .close = jsonl_close,
     .line_sync = true,
+    .split = 1,
 };

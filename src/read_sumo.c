@@ -293,4 +293,6 @@ const rd_impl_t rd_sumo_csv = {
     .next = csv_next,
     .close = csv_close,
     .line_sync = true,
+    .split = 2,
+    .colmap = csv_colmap,
 };

@@ -23,6 +23,7 @@ typedef struct in_stats {
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
     uint64_t reasons[8];      /* rejected, by reason index (see in_reason_name) */
+    uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) */
     uint64_t in_scope;        /* kept by the scope (counted by the engine) */
     uint64_t used;            /* reached the end of the pipeline (engine) */
 } in_stats_t;
@@ -55,6 +56,23 @@ int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *
  * boundaries can fall anywhere. Same return values as input_run. */
 int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, const in_opts_t *o, ftab_t *ft,
                   in_cb_t cb, void *ud, in_stats_t *st);
+
+struct pf;
+
+/* How to read in parallel. Large plain files in a format that can be split
+ * at line boundaries (JSON Lines, CSV) are cut into nthreads ranges read
+ * by one thread each; everything else is read by this thread as lane 0.
+ * Lane i calls cb(rec, uds[i]); a record's seq gives its input order. */
+typedef struct in_par {
+    unsigned nthreads;        /* lanes, >= 1 */
+    in_cb_t cb;
+    void *const *uds;         /* nthreads callback arguments */
+    const struct pf *pf;      /* raw-byte prefilter, may be NULL (prefilter.h) */
+} in_par_t;
+
+/* input_run with lanes and a prefilter. */
+int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, const in_par_t *par,
+                  in_stats_t *st);
 
 /* One log format. */
 typedef struct rd_format {

@@ -1,0 +1,409 @@
+/* prefilter.c — filters pushed down to the raw bytes (see prefilter.h).
+ *
+ * pf_compile turns the scope and the leading `where` stages into a small
+ * tree of three-valued tests on input fields. At run time a field's value
+ * is found in the raw record without parsing it: in a JSON line by
+ * searching for its key with memmem, in a CSV row by counting commas. Any
+ * doubt — an escaped value, a key spelled in another case, a quoted CSV
+ * cell — answers "maybe" and leaves the decision to the full parse.
+ */
+#define _GNU_SOURCE /* memmem */
+#include "prefilter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "value.h"
+
+/* Node kinds. */
+enum {
+    PN_AND, PN_OR, PN_NOT,
+    PN_IN,        /* field's text equals one of vals (strings, case-sensitive) */
+    PN_NUMEQ,     /* field cast to a number equals num */
+    PN_WILD,      /* field matches the wildcard pattern (icase for the scope) */
+    PN_KEYWORD,   /* _raw holds the keyword as a term */
+};
+
+typedef struct pnode {
+    uint8_t kind;
+    bool icase;            /* PN_WILD: scope metadata match */
+    struct pnode *a, *b;   /* operands */
+    uint32_t slot;         /* index into pf.fields */
+    pstr_t *vals;          /* PN_IN: the strings (borrowed from the query) */
+    uint32_t nvals;
+    double num;            /* PN_NUMEQ */
+    pstr_t pat;            /* PN_WILD pattern, PN_KEYWORD keyword (borrowed) */
+} pnode_t;
+
+struct pf {
+    pnode_t *root;
+    uint32_t fields[32];   /* field ids read */
+    char *keys[32];        /* their JSON key search strings: "name" (owned) */
+    size_t keylen[32];
+    pstr_t names[32];      /* their names (borrowed from the query's ftab) */
+    uint32_t nfields;
+    pstr_t category;       /* --category, or p == NULL */
+    bool has_category;
+};
+
+static pnode_t *node(uint8_t kind) {
+    pnode_t *n = xcalloc(1, sizeof *n);
+    n->kind = kind;
+    return n;
+}
+
+static void free_node(pnode_t *n) {
+    if (!n) return;
+    free_node(n->a);
+    free_node(n->b);
+    free(n->vals);
+    free(n);
+}
+
+/* Slot of field id, added when new; -1 when the table is full or the field
+ * cannot be found in the raw text (built-ins other than _sourceCategory). */
+static int slot_of(pf_t *p, const query_t *q, uint32_t id) {
+    if (id < F_NBUILTIN && id != F_SOURCECATEGORY) return -1;
+    for (uint32_t i = 0; i < p->nfields; i++)
+        if (p->fields[i] == id) return (int)i;
+    if (p->nfields == 32) return -1;
+    pstr_t name = ftab_name(&q->ft, id);
+    p->fields[p->nfields] = id;
+    p->names[p->nfields] = name;
+    p->keys[p->nfields] = xmalloc(name.n + 3);
+    p->keys[p->nfields][0] = '"';
+    memcpy(p->keys[p->nfields] + 1, name.p, name.n);
+    p->keys[p->nfields][name.n + 1] = '"';
+    p->keys[p->nfields][name.n + 2] = 0;
+    p->keylen[p->nfields] = name.n + 2;
+    return (int)p->nfields++;
+}
+
+/* A test from expression e, or NULL when e cannot be tested early.
+ * assigned[id] marks fields an earlier stage may have changed. */
+static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t *assigned) {
+    switch (e->kind) {
+    case EX_AND: case EX_OR: {
+        /* A side that cannot be tested stays unknown (NULL): eval answers
+         * "maybe" for it, so the node stays sound even under a NOT. */
+        pnode_t *a = build(p, q, e->a, assigned), *b = build(p, q, e->b, assigned);
+        if (!a && !b) return NULL;
+        pnode_t *n = node(e->kind == EX_AND ? PN_AND : PN_OR);
+        n->a = a;
+        n->b = b;
+        return n;
+    }
+    case EX_NOT: {
+        pnode_t *a = build(p, q, e->a, assigned);
+        if (!a) return NULL;
+        pnode_t *n = node(PN_NOT);
+        n->a = a;
+        return n;
+    }
+    case EX_KEYWORD: {
+        if (e->neg) return NULL;
+        pnode_t *n = node(PN_KEYWORD);
+        n->pat = e->str;
+        return n;
+    }
+    case EX_FIELDWILD: {
+        if (assigned[e->field]) return NULL;
+        int s = slot_of(p, q, e->field);
+        if (s < 0) return NULL;
+        pnode_t *n = node(PN_WILD);
+        n->slot = (uint32_t)s;
+        n->pat = e->str;
+        n->icase = true;
+        return n;
+    }
+    case EX_IN: {
+        if (e->neg || e->a->kind != EX_FIELD || assigned[e->a->field]) return NULL;
+        for (uint32_t i = 0; i < e->nargs; i++)
+            if (e->args[i]->kind != EX_STR) return NULL;
+        int s = slot_of(p, q, e->a->field);
+        if (s < 0) return NULL;
+        pnode_t *n = node(PN_IN);
+        n->slot = (uint32_t)s;
+        n->vals = xmalloc((e->nargs ? e->nargs : 1) * sizeof *n->vals);
+        for (uint32_t i = 0; i < e->nargs; i++) n->vals[i] = e->args[i]->str;
+        n->nvals = e->nargs;
+        return n;
+    }
+    case EX_EQ: {
+        const expr_t *f = e->a, *lit = e->b;
+        if (f->kind != EX_FIELD) { f = e->b; lit = e->a; }
+        if (f->kind != EX_FIELD || assigned[f->field]) return NULL;
+        if (lit->kind != EX_STR && lit->kind != EX_NUM) return NULL;
+        int s = slot_of(p, q, f->field);
+        if (s < 0) return NULL;
+        pnode_t *n = node(lit->kind == EX_STR ? PN_IN : PN_NUMEQ);
+        n->slot = (uint32_t)s;
+        if (lit->kind == EX_STR) {
+            n->vals = xmalloc(sizeof *n->vals);
+            n->vals[0] = lit->str;
+            n->nvals = 1;
+        } else {
+            n->num = lit->num;
+        }
+        return n;
+    }
+    case EX_MATCHES: {
+        if (e->a->kind != EX_FIELD || assigned[e->a->field] || e->b->kind != EX_STR) return NULL;
+        int s = slot_of(p, q, e->a->field);
+        if (s < 0) return NULL;
+        pnode_t *n = node(PN_WILD);
+        n->slot = (uint32_t)s;
+        n->pat = e->b->str;
+        if (!e->neg) return n;
+        pnode_t *m = node(PN_NOT);
+        m->a = n;
+        return m;
+    }
+    default: return NULL;
+    }
+}
+
+/* See prefilter.h. */
+pf_t *pf_compile(const query_t *q, const char *category) {
+    pf_t *p = xcalloc(1, sizeof *p);
+    if (category) {
+        p->category = pstr_c(category);
+        p->has_category = true;
+    }
+    uint8_t *assigned = xcalloc(q->ft.n + 1, 1);
+    pnode_t *root = q->scope ? build(p, q, q->scope, assigned) : NULL;
+    for (uint32_t i = 0; i < q->nst; i++) {
+        const stage_t *s = &q->st[i];
+        bool stop = false;
+        switch (s->kind) {
+        case ST_WHERE: {
+            pnode_t *n = build(p, q, s->e, assigned);
+            if (n) {
+                if (root) {
+                    pnode_t *a = node(PN_AND);
+                    a->a = root;
+                    a->b = n;
+                    root = a;
+                } else {
+                    root = n;
+                }
+            }
+            break;
+        }
+        case ST_ASSIGN: case ST_TIMESLICE: assigned[s->as] = 1; break;
+        case ST_PARSE: case ST_PARSE_REGEX: case ST_LOOKUP: case ST_FIELDS:
+            for (uint32_t k = 0; k < s->nflds; k++) assigned[s->flds[k]] = 1;
+            break;
+        case ST_JSON:
+            if (s->json_auto) stop = true;
+            for (uint32_t k = 0; k < s->nflds; k++) assigned[s->flds[k]] = 1;
+            break;
+        default: stop = true; break; /* aggregate, top, sort, limit */
+        }
+        if (stop) break;
+    }
+    free(assigned);
+    if (!root) {
+        pf_free(p);
+        return NULL;
+    }
+    p->root = root;
+    return p;
+}
+
+/* See prefilter.h. */
+void pf_free(pf_t *p) {
+    if (!p) return;
+    free_node(p->root);
+    for (uint32_t i = 0; i < p->nfields; i++) free(p->keys[i]);
+    free(p);
+}
+
+/* See prefilter.h. */
+uint32_t pf_nfields(const pf_t *p) { return p->nfields; }
+
+/* See prefilter.h. */
+uint32_t pf_field(const pf_t *p, uint32_t i) { return p->fields[i]; }
+
+/* ---- evaluation ------------------------------------------------------ */
+
+/* A field's raw value: state, then the bytes when state is V_FOUND. */
+enum { V_ABSENT, V_FOUND, V_NULLV, V_UNSURE };
+
+typedef struct rawval {
+    uint8_t state;
+    pstr_t v;
+} rawval_t;
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Nesting depth of objects and arrays at s[pos] (strings skipped). */
+static int depth_at(const char *s, size_t pos) {
+    int d = 0;
+    bool str = false;
+    for (size_t i = 0; i < pos; i++) {
+        char c = s[i];
+        if (str) {
+            if (c == '\\') i++;
+            else if (c == '"') str = false;
+        } else if (c == '"') str = true;
+        else if (c == '{' || c == '[') d++;
+        else if (c == '}' || c == ']') d--;
+    }
+    return d;
+}
+
+/* The value of key (with its quotes) in a JSON object line; V_UNSURE for
+ * escapes and anything unusual. The last top-level occurrence wins, as in
+ * the reader. */
+static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen) {
+    rawval_t r = {V_ABSENT, PSTR_NULL};
+    const char *p = s, *e = s + n;
+    /* With nested objects or arrays a key may belong to an inner object. */
+    const char *o = memchr(s, '{', n);
+    bool nested = o && (memchr(o + 1, '{', (size_t)(e - o - 1)) || memchr(s, '[', n));
+    while (p < e) {
+        const char *k = memmem(p, (size_t)(e - p), key, klen);
+        if (!k) break;
+        p = k + 1;
+        /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
+        const char *b = k;
+        while (b > s && is_ws(b[-1])) b--;
+        if (b == s || (b[-1] != '{' && b[-1] != ',')) continue;
+        const char *c = k + klen;
+        while (c < e && is_ws(*c)) c++;
+        if (c >= e || *c != ':') continue;
+        if (nested && depth_at(s, (size_t)(k - s)) != 1) continue;
+        c++;
+        while (c < e && is_ws(*c)) c++;
+        if (c >= e) return (rawval_t){V_UNSURE, PSTR_NULL};
+        if (*c == '"') {
+            const char *q = memchr(c + 1, '"', (size_t)(e - c - 1));
+            if (!q) return (rawval_t){V_UNSURE, PSTR_NULL};
+            if (memchr(c + 1, '\\', (size_t)(q - c - 1))) r = (rawval_t){V_UNSURE, PSTR_NULL};
+            else r = (rawval_t){V_FOUND, pstr(c + 1, (size_t)(q - c - 1))};
+            p = q + 1;
+        } else if (*c == '{' || *c == '[') {
+            r = (rawval_t){V_UNSURE, PSTR_NULL};
+        } else {
+            const char *q = c;
+            while (q < e && *q != ',' && *q != '}' && !is_ws(*q)) q++;
+            pstr_t t = pstr(c, (size_t)(q - c));
+            if (pstr_eq(t, PSTR_LIT("null"))) r = (rawval_t){V_NULLV, PSTR_NULL};
+            else r = (rawval_t){V_FOUND, t};
+            p = q;
+        }
+    }
+    if (r.state == V_ABSENT) {
+        /* Not found as written: a key in another case, or written with
+         * escapes, is the same field; let the parser decide. */
+        if (pstr_ifind(pstr(s, n), pstr(key + 1, klen - 1)) >= 0 || memmem(s, n, "\\u", 2))
+            return (rawval_t){V_UNSURE, PSTR_NULL};
+    }
+    return r;
+}
+
+typedef struct evctx {
+    const pf_t *p;
+    rawval_t vals[32];
+    uint32_t have;        /* bit i: vals[i] computed */
+    const char *s;        /* the record text */
+    size_t n;
+    bool jsonl;
+    const int *col;       /* CSV */
+    unsigned ncol;
+    bool raw_unsure;      /* _raw may not be the record text */
+} evctx_t;
+
+/* CSV: the text of column k when the row has no quotes (else unsure). */
+static rawval_t csv_value(const evctx_t *x, int k) {
+    if (k < 0) return (rawval_t){V_ABSENT, PSTR_NULL};
+    if (memchr(x->s, '"', x->n)) return (rawval_t){V_UNSURE, PSTR_NULL};
+    const char *p = x->s, *e = x->s + x->n;
+    for (int i = 0; i < k; i++) {
+        const char *c = memchr(p, ',', (size_t)(e - p));
+        if (!c) return (rawval_t){V_UNSURE, PSTR_NULL}; /* too few cells: the reader rejects it */
+        p = c + 1;
+    }
+    const char *c = memchr(p, ',', (size_t)(e - p));
+    const char *end = c ? c : e;
+    if (end > p && end == e && end[-1] == '\r') end--;
+    return (rawval_t){V_FOUND, pstr(p, (size_t)(end - p))};
+}
+
+static rawval_t value_of(evctx_t *x, uint32_t slot) {
+    if (!(x->have >> slot & 1)) {
+        x->vals[slot] = x->jsonl ? json_value(x->s, x->n, x->p->keys[slot], x->p->keylen[slot])
+                                 : csv_value(x, x->col[slot]);
+        /* An absent _sourceCategory takes --category. */
+        if (x->vals[slot].state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
+            x->vals[slot] = (rawval_t){V_FOUND, x->p->category};
+        x->have |= 1u << slot;
+    }
+    return x->vals[slot];
+}
+
+static pf_ans_t not3(pf_ans_t a) { return a == PF_MAYBE ? PF_MAYBE : (a == PF_YES ? PF_NO : PF_YES); }
+
+static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
+    if (!nd) return PF_MAYBE; /* a part that cannot be tested early */
+    switch (nd->kind) {
+    case PN_AND: {
+        pf_ans_t a = eval(x, nd->a);
+        if (a == PF_NO) return PF_NO;
+        pf_ans_t b = eval(x, nd->b);
+        if (b == PF_NO) return PF_NO;
+        return a == PF_YES && b == PF_YES ? PF_YES : PF_MAYBE;
+    }
+    case PN_OR: {
+        pf_ans_t a = eval(x, nd->a);
+        if (a == PF_YES) return PF_YES;
+        pf_ans_t b = eval(x, nd->b);
+        if (b == PF_YES) return PF_YES;
+        return a == PF_NO && b == PF_NO ? PF_NO : PF_MAYBE;
+    }
+    case PN_NOT: return not3(eval(x, nd->a));
+    case PN_KEYWORD:
+        if (x->raw_unsure) return PF_MAYBE;
+        return eval_keyword(pstr(x->s, x->n), nd->pat) ? PF_YES : PF_NO;
+    default: break;
+    }
+    rawval_t v = value_of(x, nd->slot);
+    if (v.state == V_UNSURE) return PF_MAYBE;
+    if (v.state != V_FOUND) return PF_NO; /* null never matches, never equals */
+    switch (nd->kind) {
+    case PN_IN:
+        for (uint32_t i = 0; i < nd->nvals; i++)
+            if (pstr_eq(v.v, nd->vals[i])) return PF_YES;
+        return PF_NO;
+    case PN_NUMEQ: {
+        double d;
+        return str_to_num(v.v, &d) && d == nd->num ? PF_YES : PF_NO;
+    }
+    case PN_WILD: return str_wildmatch(nd->pat, v.v, nd->icase) ? PF_YES : PF_NO;
+    default: return PF_MAYBE;
+    }
+}
+
+/* See prefilter.h. */
+pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
+    evctx_t x = {.p = p, .s = line, .n = n, .jsonl = true};
+    /* A record with its own _raw key searches that, not the line. */
+    x.raw_unsure = memmem(line, n, "_raw\"", 5) != NULL || pstr_ifind(pstr(line, n), PSTR_LIT("_raw\"")) >= 0;
+    while (x.n && is_ws(x.s[x.n - 1])) x.n--;
+    return eval(&x, p->root);
+}
+
+/* See prefilter.h. */
+pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n) {
+    evctx_t x = {.p = p, .s = row, .n = n, .col = col, .ncol = ncol};
+    x.raw_unsure = true; /* a CSV's _raw may be a column (Sumo exports) */
+    while (x.n && (x.s[x.n - 1] == '\r' || x.s[x.n - 1] == '\n')) x.n--;
+    if (ncol && !memchr(x.s, '"', x.n)) {
+        unsigned cells = 1;
+        for (const char *c = x.s, *e = x.s + x.n; (c = memchr(c, ',', (size_t)(e - c))) != NULL; c++) cells++;
+        if (cells != ncol) return PF_MAYBE;
+    }
+    return eval(&x, p->root);
+}

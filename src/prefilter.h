@@ -1,0 +1,43 @@
+/* prefilter.h — the query's filters, tested on a record's raw bytes.
+ *
+ * Before a JSON line or CSV row is parsed, the conditions that every
+ * record must meet to reach the first aggregate (the scope, and `where`
+ * tests on input fields: `in`, `=`, wildcard `matches`, `and`/`or`/`!`)
+ * are tried on the undecoded text. Each answers yes, no or maybe; only a
+ * certain "no" drops the record, so results never change — the readers
+ * see fewer records. A pf_t is compiled once per query, owns its nodes
+ * (heap) and is read-only afterwards, so threads may share it.
+ */
+#ifndef POSTERN_PREFILTER_H
+#define POSTERN_PREFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+
+typedef struct pf pf_t;
+
+/* Three-valued answers. */
+typedef enum pf_ans { PF_NO = 0, PF_YES = 1, PF_MAYBE = 2 } pf_ans_t;
+
+/* Compile the pushable filters of q; category is --category (may be
+ * NULL). Returns NULL when nothing can be tested early. */
+pf_t *pf_compile(const query_t *q, const char *category);
+/* Free p (NULL is fine). */
+void pf_free(pf_t *p);
+/* Number of fields the filters read (for binding CSV columns). */
+uint32_t pf_nfields(const pf_t *p);
+/* Field id of the i-th field the filters read. */
+uint32_t pf_field(const pf_t *p, uint32_t i);
+
+/* Test one JSON Lines record line[0..n) (without its newline). */
+pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n);
+/* Test one CSV row row[0..n) (a whole record, without its newline):
+ * col[i] is the column holding pf_field(p, i), or -1 when the header has
+ * no such column; ncol is the header's width (a row of another width is
+ * the reader's to reject: "maybe"; 0 skips that check). */
+pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n);
+
+#endif
