@@ -472,6 +472,7 @@ $1 == 0 { nodes = nodes " " $5; next }
     k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4
     if (!(k in walls)) order[++n] = k
     walls[k] = walls[k] " " $5
+    if (!(k in mins) || $5 < mins[k]) mins[k] = $5
     if ($7 > peak[k]) peak[k] = $7
     reps[k]++
     if ($9) dist[k]++
@@ -480,8 +481,8 @@ END {
     for (i = 1; i <= n; i++) med[order[i]] = median(walls[order[i]])
     # table order: rows, format, then engine
     ne = split("postern duckdb scan cat jq mlr", engs, " ")
-    print "| rows | format | engine | threads | median s | MB/s | rows/s | peak RSS MiB | DuckDB/postern (speed-up) | × bare scan |"
-    print "|---:|---|---|---|---:|---:|---:|---:|---:|---:|"
+    print "| rows | format | engine | threads | median s | min s | MB/s | rows/s | peak RSS MiB | DuckDB/postern (speed-up) | × bare scan |"
+    print "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
     split(small " " large, rs, " ")
     split("jsonl csv", fs, " ")
     for (ri = 1; ri <= 2; ri++) for (fi = 1; fi <= 2; fi++) for (ei = 1; ei <= ne; ei++) for (t = 0; t <= 2; t++) {
@@ -492,17 +493,17 @@ END {
         sp = "—"
         if (e == "postern") sp = x(T(r, f, "duckdb", tt(t)), s)
         bs = (e == "scan") ? "1.00×" : x(s, T(r, f, "scan", tt(t)))
-        printf "| %s | %s | %s | %s | %.3f | %.0f | %.2f M | %.1f | %s | %s |\n",
+        printf "| %s | %s | %s | %s | %.3f | %.3f | %.0f | %.2f M | %.1f | %s | %s |\n",
             rows_label(r), f, eng_label(e) (reps[k] > 1 ? "" : " ¹") (dist[k] ? " ²" : ""), thr_label(e, t), s,
-            b / s / 1e6, r / s / 1e6, peak[k] / 1024, sp, bs
+            mins[k], b / s / 1e6, r / s / 1e6, peak[k] / 1024, sp, bs
         if (reps[k] == 1) one_run = 1
         if (dist[k]) ndist += dist[k]
     }
     print ""
-    print "Median of the repetitions; MB/s = file bytes / 10^6 / median s; rows/s in millions; peak RSS = largest ru_maxrss of the repetitions."
+    print "Median and minimum of the repetitions; MB/s = file bytes / 10^6 / median s; rows/s in millions; peak RSS = largest ru_maxrss of the repetitions."
     print "DuckDB/postern = DuckDB time with the same number of threads / postern time (above 1: postern is faster). × bare scan = time / time of the bare memmem scan over the same file with the same number of threads."
     if (one_run) print "¹ one run (jq and miller are slow: one run each)."
-    if (ndist) print "² " ndist " of its runs were disturbed: other processes (or the hypervisor) kept more than 10% of a core busy, even after " retries " retries."
+    if (ndist) print "² some of its runs (" ndist " in all) were disturbed: other processes (or the hypervisor) kept more than 10% of a core busy during them, even after " retries " retries."
     if (retried) print "Runs repeated because other processes were busy meanwhile: " retried "."
     print ""
 

@@ -92,6 +92,23 @@ void *arena_grow(arena_t *a, void *old, size_t oldcap, size_t newcap, size_t ele
     return p;
 }
 
+/* See arena.h. src's blocks go behind dst's current block, so dst keeps
+ * bumping in the block it was using. */
+void arena_adopt(arena_t *dst, arena_t *src) {
+    if (!src->head) return;
+    if (!dst->head) {
+        *dst = *src;
+    } else {
+        arena_blk_t *tail = src->head;
+        while (tail->next) tail = tail->next;
+        tail->next = dst->head->next;
+        dst->head->next = src->head;
+        dst->total += src->total;
+    }
+    src->head = NULL;
+    src->used = src->total = 0;
+}
+
 /* See arena.h. Keeps the largest (newest) block. */
 void arena_reset(arena_t *a) {
     if (!a->head) return;

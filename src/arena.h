@@ -29,6 +29,9 @@ char *arena_strndup(arena_t *a, const char *s, size_t n);
 /* Grow an array allocated from this arena: returns a new block of
  * newcap*elem bytes holding the first oldcap*elem bytes of old. */
 void *arena_grow(arena_t *a, void *old, size_t oldcap, size_t newcap, size_t elem);
+/* Move every block of src into dst: what src handed out now lives (and
+ * dies) with dst; src is left empty. */
+void arena_adopt(arena_t *dst, arena_t *src);
 /* Forget every allocation but keep the first block for reuse. */
 void arena_reset(arena_t *a);
 /* Release all memory; the arena is empty and reusable afterwards. */

@@ -18,6 +18,7 @@
 #include "agg.h"
 #include "eval.h"
 #include "json.h"
+#include "prefilter.h"
 #include "regex.h"
 
 /* A loaded lookup table: rows keyed by the lower-cased `on` columns. */
@@ -43,10 +44,9 @@ struct exec {
     uint32_t stop;         /* first blocking stage (or nst) */
     gtab_t *g;             /* when stop is an aggregate/top */
     table_t *tab;          /* otherwise: the collected rows */
-    in_stats_t *st;
-    uint64_t seq;          /* input position of the current record */
-    int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none */
-    lktab_t **lk;          /* per stage: lookup table */
+    in_stats_t st;         /* this worker's in_scope and used counts */
+    int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none (owned) */
+    lktab_t **lk;          /* per stage: lookup table (shared by the workers) */
     bool stream_limit_hit; /* a streaming LIMIT is satisfied: stop reading */
     uint32_t end;          /* stage where the current run stops */
     sink_fn sink;
@@ -285,7 +285,10 @@ static int apply_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
                     q[key.n + 1] = '"';
                     if (!json_unescape(pstr(q, key.n + 2), &x->scratch, &name)) continue;
                 }
-                rec_set(r, ftab_intern(&x->q->ft, name), json_to_value(val, &x->scratch));
+                ftab_lock(&x->q->ft); /* other threads may be interning too */
+                uint32_t id = ftab_intern(&x->q->ft, name);
+                ftab_unlock(&x->q->ft);
+                rec_set(r, id, json_to_value(val, &x->scratch));
                 k++;
             }
         }
@@ -305,11 +308,7 @@ static int apply_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
 }
 
 static int apply_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
-    lktab_t *lk = x->lk[i];
-    if (!lk) {
-        lk = x->lk[i] = lk_load(x, s);
-        if (!lk) { x->err = 2; return 2; }
-    }
+    lktab_t *lk = x->lk[i]; /* loaded by exec_run before any record */
     bool null;
     unsigned long h = lk_hash(lk, r, s->non, s->on_field, &null);
     record_t *hit = NULL;
@@ -380,13 +379,13 @@ static int run_from(exec_t *x, uint32_t i, record_t *r) {
 /* ---- sinks and the streaming phase ------------------------------------ */
 
 static int sink_group(exec_t *x, record_t *r) {
-    x->st->used++;
-    gtab_add(x->g, r, x->seq);
+    x->st.used++;
+    gtab_add(x->g, r, r->seq);
     return 0;
 }
 
 static int sink_table(exec_t *x, record_t *r) {
-    x->st->used++;
+    x->st.used++;
     table_add(x->tab, r);
     return 0;
 }
@@ -398,10 +397,9 @@ static int sink_next(exec_t *x, record_t *r) {
 
 static int on_record(record_t *r, void *ud) {
     exec_t *x = ud;
-    x->seq++;
     arena_reset(&x->scratch);
     if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
-    x->st->in_scope++;
+    x->st.in_scope++;
     int rc = run_from(x, 0, r);
     if (rc) return rc;
     return x->stream_limit_hit ? -1 : 0;
@@ -530,43 +528,91 @@ static void plan_fields(query_t *q) {
     q->ft.e[F_RAW].wanted = 1;
 }
 
+/* A worker: one per input lane, each with its own evaluator, scratch
+ * and partial result (groups or rows). */
+static void worker_init(exec_t *x, query_t *q, const exec_opts_t *eo, lktab_t **lk, uint32_t stop, bool grouped,
+                        table_t *tab) {
+    memset(x, 0, sizeof *x);
+    x->q = q;
+    x->eo = eo;
+    x->lk = lk;
+    eval_init(&x->ev, &x->scratch, eo->now_ms);
+    x->limit_left = xcalloc(q->nst ? q->nst : 1, sizeof *x->limit_left);
+    for (uint32_t i = 0; i < q->nst; i++) x->limit_left[i] = q->st[i].kind == ST_LIMIT ? q->st[i].n : -1;
+    x->stop = x->end = stop;
+    if (grouped) {
+        x->g = gtab_new(&q->st[stop]);
+        x->sink = sink_group;
+    } else {
+        x->tab = tab;
+        x->sink = sink_table;
+    }
+}
+
+static void worker_free(exec_t *x) {
+    free(x->limit_left);
+    gtab_free(x->g);
+    eval_free(&x->ev);
+    arena_free(&x->scratch);
+}
+
 /* See exec.h. */
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st) {
-    exec_t x;
-    memset(&x, 0, sizeof x);
-    x.q = q;
-    x.eo = eo;
-    x.st = st;
-    eval_init(&x.ev, &x.scratch, eo->now_ms);
-    x.limit_left = xcalloc(q->nst ? q->nst : 1, sizeof *x.limit_left);
-    x.lk = xcalloc(q->nst ? q->nst : 1, sizeof *x.lk);
-    for (uint32_t i = 0; i < q->nst; i++) {
-        x.limit_left[i] = q->st[i].kind == ST_LIMIT ? q->st[i].n : -1;
-    }
+    unsigned nw = eo->threads > 1 ? eo->threads : 1;
     plan_fields(q);
 
-    x.stop = 0;
-    while (x.stop < q->nst && !is_blocking(q->st[x.stop].kind)) x.stop++;
-    x.end = x.stop;
-    if (x.stop < q->nst && q->st[x.stop].kind != ST_SORT) {
-        x.g = gtab_new(&q->st[x.stop]);
-        x.sink = sink_group;
-    } else {
-        x.tab = out;
-        x.sink = sink_table;
-    }
-    int rc = input_run(paths, npaths, io, &q->ft, on_record, &x, st);
-    if (rc == -1 && x.stream_limit_hit) rc = 0;
-    if (x.err) rc = x.err;
-    if (rc == 0) {
-        uint32_t from = x.stop;
-        if (x.g) {
-            gtab_emit(x.g, out);
-            if (q->st[x.stop].kind == ST_TOP) top_finish(out, &q->st[x.stop]);
-            from = x.stop + 1;
+    /* Lookup tables are loaded once, before any record, and shared. */
+    lktab_t **lk = xcalloc(q->nst ? q->nst : 1, sizeof *lk);
+    exec_t *xs = xcalloc(nw, sizeof *xs);
+    int rc = 0;
+    for (uint32_t i = 0; i < q->nst && rc == 0; i++)
+        if (q->st[i].kind == ST_LOOKUP) {
+            exec_t tmp = {.q = q, .eo = eo};
+            lk[i] = lk_load(&tmp, &q->st[i]);
+            if (!lk[i]) rc = 2;
         }
-        rc = table_phase(&x, out, from);
+
+    /* Records stream through the stages up to the first blocking one. With
+     * several threads a `limit` blocks too: it must see rows in input order. */
+    uint32_t stop = 0;
+    while (stop < q->nst && !is_blocking(q->st[stop].kind) && !(nw > 1 && q->st[stop].kind == ST_LIMIT)) stop++;
+    bool grouped = stop < q->nst && (q->st[stop].kind == ST_AGG || q->st[stop].kind == ST_TOP);
+    table_t *parts = xcalloc(nw, sizeof *parts);
+    void **uds = xcalloc(nw, sizeof *uds);
+    for (unsigned w = 0; w < nw; w++) {
+        table_init(&parts[w]);
+        worker_init(&xs[w], q, eo, lk, stop, grouped, w == 0 ? out : &parts[w]);
+        uds[w] = &xs[w];
+    }
+    pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
+    if (rc == 0) {
+        in_par_t par = {.nthreads = nw, .cb = on_record, .uds = uds, .pf = pf};
+        rc = input_run_par(paths, npaths, io, &q->ft, &par, st);
+        if (rc == -1 && xs[0].stream_limit_hit) rc = 0;
+    }
+    uint64_t rx_limit = 0;
+    for (unsigned w = 0; w < nw; w++) {
+        if (xs[w].err) rc = xs[w].err;
+        st->in_scope += xs[w].st.in_scope;
+        st->used += xs[w].st.used;
+        rx_limit += xs[w].ev.rx_limit;
+    }
+    exec_t *x = &xs[0];
+    if (rc == 0) {
+        uint32_t from = x->stop;
+        if (grouped) {
+            /* Partial groups merge; the output order (first record) does
+             * not depend on how the input was split. */
+            for (unsigned w = 1; w < nw; w++) gtab_merge(x->g, xs[w].g);
+            gtab_emit(x->g, out);
+            if (q->st[x->stop].kind == ST_TOP) top_finish(out, &q->st[x->stop]);
+            from = x->stop + 1;
+        } else if (nw > 1) {
+            for (unsigned w = 1; w < nw; w++) table_append_move(out, &parts[w]);
+            table_sort_seq(out);
+        }
+        rc = table_phase(x, out, from);
         /* A `fields a, b` decides the columns of message output too. */
         for (uint32_t i = q->nst; i-- > 0;) {
             const stage_t *s = &q->st[i];
@@ -586,18 +632,23 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
                     for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(out, q->st[i].flds[f]);
         }
     }
+    rx_limit += x->ev.rx_limit - xs[0].ev.rx_limit; /* (table phase runs on worker 0) */
     /* A regex that gave up at the match limit counted as "no match": say
      * so, since RE2 (what Sumo runs) would have given an answer. */
-    if (x.ev.rx_limit)
+    if (rx_limit)
         fprintf(stderr,
                 "postern: warning: a regex reached its match limit %llu time%s; those tests were taken as not "
                 "matching (simplify the pattern)\n",
-                (unsigned long long)x.ev.rx_limit, x.ev.rx_limit == 1 ? "" : "s");
-    for (uint32_t i = 0; i < q->nst; i++) lk_free(x.lk[i]);
-    free(x.lk);
-    free(x.limit_left);
-    gtab_free(x.g);
-    eval_free(&x.ev);
-    arena_free(&x.scratch);
+                (unsigned long long)rx_limit, rx_limit == 1 ? "" : "s");
+    pf_free(pf);
+    for (unsigned w = 0; w < nw; w++) {
+        worker_free(&xs[w]);
+        table_free(&parts[w]);
+    }
+    for (uint32_t i = 0; i < q->nst; i++) lk_free(lk[i]);
+    free(lk);
+    free(xs);
+    free(parts);
+    free(uds);
     return rc;
 }

@@ -19,6 +19,8 @@
 typedef struct exec_opts {
     const char *lookup_dir;   /* where lookup path://"..." tables are found (NULL: current dir) */
     int64_t now_ms;           /* now() */
+    unsigned threads;         /* worker threads for large inputs (0 or 1: this thread only) */
+    bool no_prefilter;        /* parse every record, no raw-byte tests (for testing) */
 } exec_opts_t;
 
 /* Run q over the inputs; rows go to out (initialised by the caller).

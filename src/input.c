@@ -392,7 +392,13 @@ static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t
     size_t i = 0;
     while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
     if (i == k) return false;
-    if (fmt->split == 1) return p[i] == '{' && pf_jsonl(pf, p, k) == PF_NO;
+    if (fmt->split == 1) {
+        /* Only lines shaped like an object ({...}) are dropped early; a cut
+         * or garbled line goes to the reader, which reports it. */
+        size_t e = k;
+        while (e > i && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r')) e--;
+        return p[i] == '{' && p[e - 1] == '}' && pf_jsonl(pf, p, k) == PF_NO;
+    }
     if (fmt->split != 2 || !fmt->colmap || memchr(p, '"', k)) return false;
     if (!pc->ready) {
         uint32_t nf = pf_nfields(pf);
@@ -464,7 +470,16 @@ static void *lane_read(void *arg) {
     uint64_t line = 1;
     const pf_t *pf = r->par->pf;
     pfcols_t pc = {.ready = false};
+    /* Pages already read are handed back every IN_BLOCK*16 bytes, so the
+     * mapping does not grow the process (records hold no views into it
+     * once the callback returns). */
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), dropped = ((uintptr_t)p + pg - 1) & ~(pg - 1);
     while (!L->stop && beg < n) {
+        uintptr_t upto = ((uintptr_t)p + beg) & ~(pg - 1);
+        if (upto > dropped + IN_BLOCK * 16) {
+            madvise((void *)dropped, upto - dropped, MADV_DONTNEED);
+            dropped = upto;
+        }
         size_t skip;
         if (pf && prefiltered(pf, fmt, c->st, &pc, p + beg, n - beg, &skip)) {
             L->st.records++;
@@ -901,13 +916,22 @@ static int run_done(run_t *r) {
 }
 
 /* See reader.h. */
-int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
-              in_stats_t *st) {
+int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, const in_par_t *par,
+                  in_stats_t *st) {
     run_t r;
-    if (!run_init(&r, o, ft, cb, ud, st, IN_BLOCK, IN_ZBUF)) return 2;
+    if (!run_init(&r, o, ft, par->cb, par->uds[0], st, IN_BLOCK, IN_ZBUF)) return 2;
+    r.par = par;
     if (!paths || npaths <= 0) run_path(&r, NULL, 0);
     for (int k = 0; paths && k < npaths && !r.stop; k++) run_path(&r, paths[k], 0);
     return run_done(&r);
+}
+
+/* See reader.h. */
+int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
+              in_stats_t *st) {
+    void *uds[1] = {ud};
+    in_par_t par = {.nthreads = 1, .cb = cb, .uds = uds};
+    return input_run_par(paths, npaths, o, ft, &par, st);
 }
 
 /* See reader.h. */

@@ -33,7 +33,8 @@ typedef struct opts {
     const char *query_file;   /* -q FILE */
     int format;               /* out_fmt_t, -1 = by TTY */
     in_opts_t in;
-    bool strict, stats, quiet, fail_on_findings, ast;
+    bool strict, stats, quiet, fail_on_findings, ast, no_prefilter;
+    unsigned threads;         /* -j: 0 = one per online core */
     const char *lookup_dir;
     const char *rule_files[64];
     int nrule_files;
@@ -75,6 +76,8 @@ static const char usage_query[] =
     "  --lookup-dir DIR        where lookup path://\"...\" tables are found\n"
     "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
     "  --stats                 print records read / in scope / rejected to stderr\n"
+    "  -j, --threads N         read large files with N threads (default: one per core)\n"
+    "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --quiet                 no warnings or malformed-record reports\n"
     "  -h, --help              this help\n";
 
@@ -95,6 +98,8 @@ static const char usage_detect[] =
     "  --lookup-dir DIR        where lookup tables are found\n"
     "  --strict                warnings become errors\n"
     "  --stats                 print record counts to stderr\n"
+    "  -j, --threads N         read large files with N threads (default: one per core)\n"
+    "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --quiet                 no warnings or malformed-record reports\n"
     "  -h, --help              this help\n";
 
@@ -197,6 +202,18 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
         } else if (!is_lint && strcmp(a, "--lookup-dir") == 0) {
             NEEDVAL();
             o->lookup_dir = val;
+        } else if (!is_lint && (strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0 || strncmp(a, "-j", 2) == 0)) {
+            if (strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0) NEEDVAL();
+            else val = a + 2;
+            char *e;
+            long k = strtol(val, &e, 10);
+            if (*val == 0 || *e || k < 1 || k > 64) {
+                fprintf(stderr, "postern %s: -j needs a thread count from 1 to 64, not '%s'\n", cmd, val);
+                return 2;
+            }
+            o->threads = (unsigned)k;
+        } else if (!is_lint && strcmp(a, "--no-prefilter") == 0) {
+            o->no_prefilter = true;
         } else if (strcmp(a, "--strict") == 0) {
             o->strict = true;
         } else if (!is_lint && strcmp(a, "--stats") == 0) {
@@ -231,6 +248,13 @@ static out_fmt_t pick_format(const opts_t *o) {
     return isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_CSV;
 }
 
+/* -j, or one thread per online core. */
+static unsigned threads_of(const opts_t *o) {
+    if (o->threads) return o->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
 static int64_t now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -239,9 +263,11 @@ static int64_t now_ms(void) {
 
 static void print_stats(const in_stats_t *st, size_t results) {
     fprintf(stderr,
-            "postern: stats: files=%llu bytes=%llu records=%llu rejected=%llu in_scope=%llu used=%llu results=%zu\n",
+            "postern: stats: files=%llu bytes=%llu records=%llu prefiltered=%llu rejected=%llu in_scope=%llu "
+            "used=%llu results=%zu\n",
             (unsigned long long)st->files, (unsigned long long)st->bytes, (unsigned long long)st->records,
-            (unsigned long long)st->rejected, (unsigned long long)st->in_scope, (unsigned long long)st->used, results);
+            (unsigned long long)st->prefiltered, (unsigned long long)st->rejected, (unsigned long long)st->in_scope,
+            (unsigned long long)st->used, results);
     for (unsigned i = 0; i < 8 && in_reason_name(i); i++)
         if (st->reasons[i])
             fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
@@ -299,7 +325,8 @@ static int cmd_query(int argc, char **argv) {
     table_t t;
     table_init(&t);
     in_stats_t st = {0};
-    exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms()};
+    exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
+                      .no_prefilter = o.no_prefilter};
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
     if (rc == 0 && out_write(stdout, pick_format(&o), &t, &q->ft) != 0) {
         fputs("postern: write error on standard output\n", stderr);
@@ -465,7 +492,8 @@ static int cmd_detect(int argc, char **argv) {
         table_t t;
         table_init(&t);
         in_stats_t st = {0};
-        exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms()};
+        exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
+                          .no_prefilter = o.no_prefilter};
         if (exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st) != 0) status = EXIT_ERR;
         else {
             decorate(ru, q, &t);

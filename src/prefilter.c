@@ -313,7 +313,7 @@ typedef struct evctx {
     bool jsonl;
     const int *col;       /* CSV */
     unsigned ncol;
-    bool raw_unsure;      /* _raw may not be the record text */
+    int raw_unsure;       /* _raw may not be the record text: -1 not yet known */
 } evctx_t;
 
 /* CSV: the text of column k when the row has no quotes (else unsure). */
@@ -365,6 +365,9 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
     }
     case PN_NOT: return not3(eval(x, nd->a));
     case PN_KEYWORD:
+        /* A JSON record with its own _raw key is searched there, not here. */
+        if (x->raw_unsure < 0)
+            x->raw_unsure = memmem(x->s, x->n, "_raw\"", 5) != NULL || pstr_ifind(pstr(x->s, x->n), PSTR_LIT("_raw\"")) >= 0;
         if (x->raw_unsure) return PF_MAYBE;
         return eval_keyword(pstr(x->s, x->n), nd->pat) ? PF_YES : PF_NO;
     default: break;
@@ -388,9 +391,7 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
 
 /* See prefilter.h. */
 pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
-    evctx_t x = {.p = p, .s = line, .n = n, .jsonl = true};
-    /* A record with its own _raw key searches that, not the line. */
-    x.raw_unsure = memmem(line, n, "_raw\"", 5) != NULL || pstr_ifind(pstr(line, n), PSTR_LIT("_raw\"")) >= 0;
+    evctx_t x = {.p = p, .s = line, .n = n, .jsonl = true, .raw_unsure = -1};
     while (x.n && is_ws(x.s[x.n - 1])) x.n--;
     return eval(&x, p->root);
 }
@@ -398,7 +399,7 @@ pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
 /* See prefilter.h. */
 pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n) {
     evctx_t x = {.p = p, .s = row, .n = n, .col = col, .ncol = ncol};
-    x.raw_unsure = true; /* a CSV's _raw may be a column (Sumo exports) */
+    x.raw_unsure = 1; /* a CSV's _raw may be a column (Sumo exports) */
     while (x.n && (x.s[x.n - 1] == '\r' || x.s[x.n - 1] == '\n')) x.n--;
     if (ncol && !memchr(x.s, '"', x.n)) {
         unsigned cells = 1;

@@ -38,14 +38,24 @@ bool pstr_contains(pstr_t hay, pstr_t needle) {
     return false;
 }
 
-/* See str.h. */
+/* See str.h. Candidates are found with memchr for both cases of the
+ * needle's first byte; each next occurrence is remembered, so no byte is
+ * scanned twice by memchr. */
 long pstr_ifind(pstr_t hay, pstr_t needle) {
     if (needle.n == 0) return 0;
     if (needle.n > hay.n) return -1;
-    for (size_t i = 0; i + needle.n <= hay.n; i++) {
-        size_t j = 0;
-        while (j < needle.n && str_lc(hay.p[i + j]) == str_lc(needle.p[j])) j++;
-        if (j == needle.n) return (long)i;
+    char lo = str_lc(needle.p[0]);
+    char up = (lo >= 'a' && lo <= 'z') ? (char)(lo - 32) : lo;
+    const char *end = hay.p + hay.n - needle.n + 1; /* last possible start + 1 */
+    const char *nl = memchr(hay.p, lo, (size_t)(end - hay.p));
+    const char *nu = up == lo ? NULL : memchr(hay.p, up, (size_t)(end - hay.p));
+    while (nl || nu) {
+        const char *c = !nu || (nl && nl < nu) ? nl : nu;
+        size_t j = 1;
+        while (j < needle.n && str_lc(c[j]) == str_lc(needle.p[j])) j++;
+        if (j == needle.n) return (long)(c - hay.p);
+        if (c == nl) nl = c + 1 < end ? memchr(c + 1, lo, (size_t)(end - c - 1)) : NULL;
+        else nu = c + 1 < end ? memchr(c + 1, up, (size_t)(end - c - 1)) : NULL;
     }
     return -1;
 }

@@ -41,6 +41,7 @@ record_t *table_add(table_t *t, const record_t *src) {
     r->raw = src->raw;
     r->file = src->file;
     r->line = src->line;
+    r->seq = src->seq;
     rec_pin(r, &t->arena);
     return r;
 }
@@ -93,6 +94,45 @@ void table_finish_cols(table_t *t, const ftab_t *ft) {
         for (uint32_t k = 0; k < r->norder; k++)
             if (!hidden(r->order[k])) table_add_col(t, r->order[k]);
     }
+}
+
+/* See table.h. */
+void table_append_move(table_t *dst, table_t *src) {
+    if (dst->n + src->n > dst->cap) {
+        dst->cap = dst->n + src->n;
+        dst->rows = xrealloc(dst->rows, dst->cap * sizeof *dst->rows);
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        dst->rows[dst->n] = src->rows[i];
+        dst->rows[dst->n++].arena = &dst->arena;
+    }
+    arena_adopt(&dst->arena, &src->arena);
+    free(src->rows);
+    src->rows = NULL;
+    src->n = src->cap = 0;
+}
+
+/* Stable merge sort of rows by seq (rows of one record, as from
+ * `parse regex ... multi`, share a seq and keep their order). */
+static void sort_seq(record_t *r, record_t *tmp, size_t n) {
+    if (n < 2) return;
+    size_t h = n / 2;
+    sort_seq(r, tmp, h);
+    sort_seq(r + h, tmp, n - h);
+    if (r[h - 1].seq <= r[h].seq) return; /* already in order: the common case */
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) tmp[k++] = r[j].seq < r[i].seq ? r[j++] : r[i++];
+    while (i < h) tmp[k++] = r[i++];
+    while (j < n) tmp[k++] = r[j++];
+    memcpy(r, tmp, n * sizeof *r);
+}
+
+/* See table.h. */
+void table_sort_seq(table_t *t) {
+    if (t->n < 2) return;
+    record_t *tmp = xmalloc(t->n * sizeof *tmp);
+    sort_seq(t->rows, tmp, t->n);
+    free(tmp);
 }
 
 /* See table.h. */

@@ -42,6 +42,12 @@ bool table_has_col(const table_t *t, uint32_t id);
  * appearance, built-in metadata hidden; fixed tables get any field rows
  * gained after the columns were fixed (e.g. an `as` after an aggregate). */
 void table_finish_cols(table_t *t, const ftab_t *ft);
+/* Append src's rows to dst without copying (their strings move with
+ * src's arena); src is left empty. */
+void table_append_move(table_t *dst, table_t *src);
+/* Order the rows by their input position (record seq), e.g. after rows
+ * read by several threads were appended thread by thread. */
+void table_sort_seq(table_t *t);
 /* Move src's rows and columns into dst (dst freed first). */
 void table_move(table_t *dst, table_t *src);
 

@@ -1,0 +1,57 @@
+#!/bin/sh
+# par_compare.sh — results must not depend on threads or the prefilter.
+#
+#   sh tests/par_compare.sh [ROWS]     (default 30000; SEED=n varies the data)
+#
+# Generates ROWS connection records with bench/gen.c as JSON Lines and as
+# CSV (large enough to be split across threads), runs a set of queries —
+# aggregates, first/last, values, message output in input order, limit,
+# sort, keyword scope — with -j1 --no-prefilter (the reference: every
+# record parsed, one thread) and with -j1, -j2 and -j3 (prefilter on), and
+# requires byte-identical output. Prints one line per query and format.
+set -u
+ROWS=${1:-30000}
+SEED=${SEED:-7}
+cd "$(dirname "$0")/.." || exit 1
+POSTERN=${POSTERN:-./postern}
+if [ ! -x build/gen ] || [ bench/gen.c -nt build/gen ]; then
+    mkdir -p build
+    ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Werror -o build/gen bench/gen.c || exit 1
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-par.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+build/gen --format jsonl --rows "$ROWS" --seed "$SEED" > "$tmp/in.jsonl" || exit 1
+build/gen --format csv --rows "$ROWS" --seed "$SEED" > "$tmp/in.csv" || exit 1
+
+n=0
+cat > "$tmp/queries" <<'Q'
+(_sourceCategory=*network* OR _sourceCategory=*firewall* OR _sourceCategory=*proxy*) | where dest_port in ("25","465","587","110","995","143","993") | count as c, count_distinct(dest_ip) as d, sum(bytes_out) as b, min(_messageTime) as f, max(_messageTime) as l by src_ip, dest_port, process_name | where c > 1 | sort by c
+_sourceCategory=*network* | where dest_port in ("25","587") | fields src_ip, dest_port, process_name, _messageTime
+* | where dest_port = "993" or dest_port = "995" | limit 40
+* | where !(process_name matches "*chrome*") and dest_port in ("443") | first(process_name) as newest, last(process_name) as oldest, values(protocol) as v, count by host | sort by _count, host | limit 30
+svchost | count by dest_port, process_name
+_sourceCategory=*firewall* | where dest_port = 25 | count by src_ip | top 5 src_ip by _count
+* | parse regex field=process_name "(?<exe>[^\\\\/]+)$" nodrop | where dest_port in ("110") | count by exe
+Q
+status=0
+while IFS= read -r q; do
+    n=$((n + 1))
+    printf '%s\n' "$q" > "$tmp/q$n"
+    for f in jsonl csv; do
+        "$POSTERN" query --format csv --quiet -j1 --no-prefilter -q "$tmp/q$n" "$tmp/in.$f" > "$tmp/ref" 2>&1
+        rows=$(($(wc -l < "$tmp/ref") - 1))
+        bad=""
+        for j in 1 2 3; do
+            "$POSTERN" query --format csv --quiet -j$j -q "$tmp/q$n" "$tmp/in.$f" > "$tmp/out" 2>&1
+            cmp -s "$tmp/ref" "$tmp/out" || bad="$bad -j$j"
+        done
+        if [ -n "$bad" ]; then
+            echo "par: query $n ($f): output differs with$bad"
+            status=1
+        else
+            echo "par: query $n ($f): $rows rows, identical with -j1 -j2 -j3 and without prefilter"
+        fi
+    done
+done < "$tmp/queries"
+exit $status
