@@ -23,6 +23,7 @@
 #include "read.h"
 #include "json.h"
 #include "prefilter.h"
+#include "progress.h"
 #include "timeparse.h"
 
 #define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
@@ -161,6 +162,7 @@ static long raw_read(src_t *s, void *dst, size_t cap) {
     }
     for (;;) {
         ssize_t k = read(s->fd, dst, cap);
+        if (k > 0) progress_add((uint64_t)k);
         if (k >= 0) return (long)k;
         if (errno != EINTR) {
             s->errnum = errno;
@@ -478,6 +480,7 @@ static void *lane_read(void *arg) {
         uintptr_t upto = ((uintptr_t)p + beg) & ~(pg - 1);
         if (upto > dropped + IN_BLOCK * 16) {
             madvise((void *)dropped, upto - dropped, MADV_DONTNEED);
+            progress_add(upto - dropped);
             dropped = upto;
         }
         size_t skip;
@@ -523,6 +526,8 @@ static void *lane_read(void *arg) {
     }
     L->done = !L->stop;
     L->nl = line - 1;
+    uintptr_t first = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+    progress_add((uint64_t)n - (dropped - first)); /* the part not handed back yet */
     fmt->close(c->st);
     c->st = NULL;
     rec_free(&L->rec);

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "exec.h"
 #include "out.h"
+#include "progress.h"
 #include "reader.h"
 #include "rule.h"
 
@@ -78,7 +79,7 @@ static const char usage_query[] =
     "  --stats                 print records read / in scope / rejected to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
-    "  --quiet                 no warnings or malformed-record reports\n"
+    "  --quiet                 no warnings, malformed-record reports or progress bar\n"
     "  -h, --help              this help\n";
 
 static const char usage_detect[] =
@@ -327,7 +328,9 @@ static int cmd_query(int argc, char **argv) {
     in_stats_t st = {0};
     exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                       .no_prefilter = o.no_prefilter};
+    progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
+    progress_stop();
     if (rc == 0 && out_write(stdout, pick_format(&o), &t, &q->ft) != 0) {
         fputs("postern: write error on standard output\n", stderr);
         rc = EXIT_ERR;
@@ -393,7 +396,10 @@ static int load_rules(const opts_t *o, rule_t **out, int *n) {
         diag_print(&d, stderr, D_WARNING);
         diag_free(&d);
         if (rc == 0) k++;
-        else bad++;
+        else {
+            rule_free(&rs[k]); /* a failed parse keeps its path and text */
+            bad++;
+        }
     }
     for (int i = 0; i < ndir; i++) free(dirpaths[i]);
     *out = rs;
@@ -494,7 +500,10 @@ static int cmd_detect(int argc, char **argv) {
         in_stats_t st = {0};
         exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                           .no_prefilter = o.no_prefilter};
-        if (exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st) != 0) status = EXIT_ERR;
+        progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
+        int erc = exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st);
+        progress_stop();
+        if (erc != 0) status = EXIT_ERR;
         else {
             decorate(ru, q, &t);
             findings += t.n;
@@ -545,6 +554,7 @@ static int cmd_lint(int argc, char **argv) {
         if (rule_load_file(o.rule_files[0], &ru, &d) != 0) {
             diag_print(&d, stderr, D_NOTE);
             diag_free(&d);
+            rule_free(&ru);
             free(o.files);
             return EXIT_ERR;
         }
