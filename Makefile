@@ -97,7 +97,7 @@ deps:
 
 demo: deps
 	@$(MAKE) --no-print-directory postern
-	./postern detect examples/
+	./postern detect --format table examples/
 
 install: postern
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/postern/rules $(DESTDIR)/usr/local/share/man/man1

@@ -511,6 +511,9 @@ static int cmd_detect(int argc, char **argv) {
             if (fmt == OUT_TABLE) {
                 printf("%s  %s  %s (%s)  %zu finding%s\n", ru->subtechnique_id ? ru->subtechnique_id : "", ru->title,
                        ru->tactic ? ru->tactic : "", ru->tactic_id ? ru->tactic_id : "", t.n, t.n == 1 ? "" : "s");
+                /* The heading names the rule: the table keeps severity and the query's columns. */
+                static const char *const shown_above[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique"};
+                for (unsigned k = 0; k < 4; k++) table_del_col(&t, ftab_find(&q->ft, pstr_c(shown_above[k])));
                 if (t.n) wr = out_write(stdout, fmt, &t, &q->ft);
                 if (i + 1 < nrules) putchar('\n');
             } else {
