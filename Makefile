@@ -3,6 +3,7 @@
 #   make check      every test, plain and under ASan+UBSan; ends with "N passed, N failed"
 #   make demo       install missing packages, build, run `postern detect` on examples/
 #   make fuzz       build the libFuzzer targets (clang)
+#   make bench      postern against DuckDB on generated data (bench/README.md)
 #   make deps       install the Debian packages the build needs
 
 CC      ?= cc
@@ -25,7 +26,7 @@ SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o
 UNIT    := $(wildcard tests/unit/*.c)
 FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench clean install
+.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick clean install
 
 all: postern
 
@@ -98,6 +99,13 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory postern
 	./postern detect --format table examples/
+
+# postern against DuckDB (installed from npm on first use) on generated data: see bench/README.md.
+bench: postern
+	sh bench/run.sh
+
+bench-quick: postern
+	sh bench/run.sh --quick
 
 install: postern
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/postern/rules $(DESTDIR)/usr/local/share/man/man1

@@ -118,9 +118,13 @@ DUCK_VERSION=$("$NODE" bench/duckdb_query.mjs --version) || die "DuckDB does not
 
 JQ=$(command -v jq 2> /dev/null || true)
 MLR=$(command -v mlr 2> /dev/null || true)
-[ "$OPTIONAL" = none ] && JQ='' MLR=''
+JQ_VERSION="not installed" MLR_VERSION="not installed"
 [ -n "$JQ" ] && JQ_VERSION=$("$JQ" --version 2> /dev/null | sed 's/^jq-//')
 [ -n "$MLR" ] && MLR_VERSION=$("$MLR" --version 2> /dev/null | sed 's/^mlr //')
+if [ "$OPTIONAL" = none ]; then
+    JQ='' MLR=''
+    JQ_VERSION="not run (BENCH_OPTIONAL=none)" MLR_VERSION=$JQ_VERSION
+fi
 
 # Does postern have -j yet?
 if "$POSTERN" query --help 2>&1 | grep -Eq -- '(^|[[:space:],])-j([[:space:],=N]|$)'; then
@@ -319,6 +323,9 @@ check() {
 
 # ---------------------------------------------------------------- runs
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo '?')
+rev=$(git rev-parse --short HEAD 2> /dev/null || echo unknown)
+[ -n "$(git status --porcelain -- src 2> /dev/null)" ] && rev="$rev (src/ modified)"
+binsum=$(cksum < "$POSTERN" | awk '{ print $1 }')
 T_START=$(date +%s)
 for rows in $SMALL $LARGE; do
     if [ "$rows" = "$SMALL" ]; then reps=$REPS_SMALL; else reps=$REPS_LARGE; fi
@@ -396,9 +403,9 @@ EOF
                     || $dest_port == "995" || $dest_port == "143" || $dest_port == "993")
                 && !(is_present($process_name)
                      && $process_name =~ "(outlook|thunderbird|mailclient|em\.client|msedge|chrome|firefox)"i)' \
-                then unsparsify -f process_name \
-                then count -g src_ip,dest_ip,dest_port,process_name \
-                then filter '$count > 2' "$f"; then
+                'then' unsparsify -f process_name \
+                'then' count -g src_ip,dest_ip,dest_port,process_name \
+                'then' filter '$count > 2' "$f"; then
                 got=$(awk -F, 'NR > 1 { n++; s += $NF } END { printf "%d %d\n", n, s }' "$tmp/opt.out")
                 say "$rows $fmt: miller $T_WALL s ($got groups/connections; postern and DuckDB: $ref_groups $ref_conns)"
                 [ "$got" = "$ref_groups $ref_conns" ] || say "warning: miller's groups differ from DuckDB's ($got vs $ref_groups $ref_conns)"
@@ -416,8 +423,6 @@ T_END=$(date +%s)
 REPORT=$tmp/report.md
 cpu_model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2> /dev/null | head -n 1)
 mem_gib=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo 2> /dev/null)
-rev=$(git rev-parse --short HEAD 2> /dev/null || echo unknown)
-[ -n "$(git status --porcelain -- src 2> /dev/null)" ] && rev="$rev (src/ modified)"
 if [ $HAVE_J = 1 ]; then jnote="-j1 and -j2"; else jnote="no -j option yet: one single-threaded run"; fi
 
 awk -v small="$SMALL" -v large="$LARGE" -v mode="$MODE" \
@@ -543,6 +548,13 @@ END {
         printf "- **%s** linear time, %s postern %s: the %s run takes %.2f× the %s run (%.3f s vs %.3f s; target ≤ %.3g×)\n",
             ok ? "MET" : "NOT MET", f, thr_label("postern", t), L, a / b, S, a, b, lim
     }
+    # Memory (issue 3): peak RSS at most 100 MiB on the large files.
+    for (fi = 1; fi <= 2; fi++) for (t = 0; t <= 2; t++) {
+        f = fs[fi]; kk = large SUBSEP f SUBSEP "postern" SUBSEP t
+        if (!(kk in peak)) continue
+        printf "- **%s** memory, %s postern %s: peak RSS %.1f MiB on the %s file (target ≤ 100 MiB)\n",
+            (peak[kk] <= 100 * 1024 ? "MET" : "NOT MET"), f, thr_label("postern", t), peak[kk] / 1024, L
+    }
     if (mismatches > 0) printf "\n**RESULT MISMATCH: %d postern/DuckDB result(s) differed (see stderr).**\n", mismatches
     else print "\nAll postern and DuckDB results were identical (canonical form of tests/ref/compare.sh)."
 }
@@ -557,8 +569,8 @@ function target(what, duck, post, need, dl, pl,   f) {
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc 2> /dev/null || echo '?') online cores, ${cpu_model:-unknown CPU}, ${mem_gib:-?} GiB RAM, $(uname -sr)"
-    echo "- postern: $rev, $jnote; fixed query of rules/t1071.003-mail-protocols.yml"
-    echo "- DuckDB $DUCK_VERSION (@duckdb/node-api $DUCKDB_NODE_VERSION, Node $("$NODE" --version)); jq ${JQ_VERSION:-not installed}; miller ${MLR_VERSION:-not installed}"
+    echo "- postern: $POSTERN (cksum $binsum) at $rev, $jnote; fixed query of rules/t1071.003-mail-protocols.yml"
+    echo "- DuckDB $DUCK_VERSION (@duckdb/node-api $DUCKDB_NODE_VERSION, Node $("$NODE" --version)); jq $JQ_VERSION; miller $MLR_VERSION"
     echo "- load average (1, 5, 15 min) before the runs: $LOAD0; after: $LOAD1; runs took $((T_END - T_START)) s"
     echo "- data: bench/gen.c --seed $SEED, $SMALL and $LARGE rows; page cache warm; repetitions: $REPS_SMALL at $SMALL rows, $REPS_LARGE at $LARGE"
     echo
