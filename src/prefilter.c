@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "prefilter.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +165,33 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
     }
 }
 
+/* Cost of evaluating a node, for ordering: a field test needs one key
+ * search, a keyword a search of the whole line. Unknown parts cost
+ * nothing (they answer "maybe" at once). */
+static int cost(const pnode_t *n) {
+    if (!n) return 0;
+    switch (n->kind) {
+    case PN_AND: case PN_OR: return cost(n->a) + cost(n->b);
+    case PN_NOT: return cost(n->a);
+    case PN_IN: case PN_NUMEQ: return 2;   /* and the most selective kind */
+    case PN_WILD: return 3;
+    default: return 8;
+    }
+}
+
+/* Put the cheaper operand of every AND and OR first: the other is then
+ * often not evaluated at all. Order does not change the answer. */
+static void order(pnode_t *n) {
+    if (!n) return;
+    order(n->a);
+    order(n->b);
+    if ((n->kind == PN_AND || n->kind == PN_OR) && n->a && n->b && cost(n->b) < cost(n->a)) {
+        pnode_t *t = n->a;
+        n->a = n->b;
+        n->b = t;
+    }
+}
+
 /* See prefilter.h. */
 pf_t *pf_compile(const query_t *q, const char *category) {
     pf_t *p = xcalloc(1, sizeof *p);
@@ -208,6 +236,7 @@ pf_t *pf_compile(const query_t *q, const char *category) {
         pf_free(p);
         return NULL;
     }
+    order(root);
     p->root = root;
     return p;
 }
@@ -257,12 +286,26 @@ static int depth_at(const char *s, size_t pos) {
 /* The value of key (with its quotes) in a JSON object line; V_UNSURE for
  * escapes and anything unusual. The last top-level occurrence wins, as in
  * the reader. */
-static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen) {
+/* Where the first inner '{' or '[' of a line is, found lazily: only the
+ * bytes before a key found so far are searched. */
+typedef struct nest {
+    size_t upto;     /* s[1..upto) searched */
+    size_t first;    /* position of the first inner bracket, or SIZE_MAX */
+} nest_t;
+
+/* True when s[k] might be inside an inner object or array. */
+static bool maybe_inner(const char *s, size_t k, nest_t *nt) {
+    if (nt->first == SIZE_MAX && nt->upto < k) {
+        const char *m = str_find2(s + nt->upto, k - nt->upto, '{', '[');
+        if (m) nt->first = (size_t)(m - s);
+        nt->upto = k;
+    }
+    return nt->first < k;
+}
+
+static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen, nest_t *nt) {
     rawval_t r = {V_ABSENT, PSTR_NULL};
     const char *p = s, *e = s + n;
-    /* With nested objects or arrays a key may belong to an inner object. */
-    const char *o = memchr(s, '{', n);
-    bool nested = o && (memchr(o + 1, '{', (size_t)(e - o - 1)) || memchr(s, '[', n));
     while (p < e) {
         const char *k = memmem(p, (size_t)(e - p), key, klen);
         if (!k) break;
@@ -274,7 +317,8 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
         const char *c = k + klen;
         while (c < e && is_ws(*c)) c++;
         if (c >= e || *c != ':') continue;
-        if (nested && depth_at(s, (size_t)(k - s)) != 1) continue;
+        /* With objects or arrays before it, the key may belong to an inner one. */
+        if (maybe_inner(s, (size_t)(k - s), nt) && depth_at(s, (size_t)(k - s)) != 1) continue;
         c++;
         while (c < e && is_ws(*c)) c++;
         if (c >= e) return (rawval_t){V_UNSURE, PSTR_NULL};
@@ -314,6 +358,7 @@ typedef struct evctx {
     const int *col;       /* CSV */
     unsigned ncol;
     int raw_unsure;       /* _raw may not be the record text: -1 not yet known */
+    nest_t nest;          /* JSON: inner objects seen so far */
 } evctx_t;
 
 /* CSV: the text of column k when the row has no quotes (else unsure). */
@@ -334,7 +379,7 @@ static rawval_t csv_value(const evctx_t *x, int k) {
 
 static rawval_t value_of(evctx_t *x, uint32_t slot) {
     if (!(x->have >> slot & 1)) {
-        x->vals[slot] = x->jsonl ? json_value(x->s, x->n, x->p->keys[slot], x->p->keylen[slot])
+        x->vals[slot] = x->jsonl ? json_value(x->s, x->n, x->p->keys[slot], x->p->keylen[slot], &x->nest)
                                  : csv_value(x, x->col[slot]);
         /* An absent _sourceCategory takes --category. */
         if (x->vals[slot].state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
@@ -391,7 +436,7 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
 
 /* See prefilter.h. */
 pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
-    evctx_t x = {.p = p, .s = line, .n = n, .jsonl = true, .raw_unsure = -1};
+    evctx_t x = {.p = p, .s = line, .n = n, .jsonl = true, .raw_unsure = -1, .nest = {1, SIZE_MAX}};
     while (x.n && is_ws(x.s[x.n - 1])) x.n--;
     return eval(&x, p->root);
 }

@@ -5,6 +5,10 @@
  */
 #include "str.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* See str.h. */
 bool pstr_ieq(pstr_t a, pstr_t b) {
     if (a.n != b.n) return false;
@@ -58,6 +62,22 @@ long pstr_ifind(pstr_t hay, pstr_t needle) {
         else nu = c + 1 < end ? memchr(c + 1, up, (size_t)(end - c - 1)) : NULL;
     }
     return -1;
+}
+
+/* See str.h. */
+const char *str_find2(const char *p, size_t n, char a, char b) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+        if (m) return p + i + (unsigned)__builtin_ctz((unsigned)m);
+    }
+#endif
+    for (; i < n; i++)
+        if (p[i] == a || p[i] == b) return p + i;
+    return NULL;
 }
 
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }

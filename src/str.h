@@ -43,6 +43,9 @@ int pstr_cmp(pstr_t a, pstr_t b);
 bool pstr_contains(pstr_t hay, pstr_t needle);
 /* ASCII case-insensitive substring search; returns offset or -1. */
 long pstr_ifind(pstr_t hay, pstr_t needle);
+/* First byte of p[0..n) equal to a or b, or NULL: one pass (SSE2 where the
+ * compiler targets it), for callers that would otherwise memchr twice. */
+const char *str_find2(const char *p, size_t n, char a, char b);
 /* The view without leading and trailing ASCII whitespace. */
 pstr_t pstr_trim(pstr_t s);
 /* FNV-1a hash of the ASCII-lowercased bytes. */
