@@ -7,7 +7,6 @@
  * doubt — an escaped value, a key spelled in another case, a quoted CSV
  * cell — answers "maybe" and leaves the decision to the full parse.
  */
-#define _GNU_SOURCE /* memmem */
 #include "prefilter.h"
 
 #include <stdint.h>
@@ -307,7 +306,7 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
     rawval_t r = {V_ABSENT, PSTR_NULL};
     const char *p = s, *e = s + n;
     while (p < e) {
-        const char *k = memmem(p, (size_t)(e - p), key, klen);
+        const char *k = str_search(pstr(p, (size_t)(e - p)), pstr(key, klen), false);
         if (!k) break;
         p = k + 1;
         /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
@@ -342,7 +341,7 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
     if (r.state == V_ABSENT) {
         /* Not found as written: a key in another case, or written with
          * escapes, is the same field; let the parser decide. */
-        if (pstr_ifind(pstr(s, n), pstr(key + 1, klen - 1)) >= 0 || memmem(s, n, "\\u", 2))
+        if (str_search(pstr(s, n), pstr(key + 1, klen - 1), true) || str_search(pstr(s, n), PSTR_LIT("\\u"), false))
             return (rawval_t){V_UNSURE, PSTR_NULL};
     }
     return r;
@@ -412,7 +411,7 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
     case PN_KEYWORD:
         /* A JSON record with its own _raw key is searched there, not here. */
         if (x->raw_unsure < 0)
-            x->raw_unsure = memmem(x->s, x->n, "_raw\"", 5) != NULL || pstr_ifind(pstr(x->s, x->n), PSTR_LIT("_raw\"")) >= 0;
+            x->raw_unsure = str_search(pstr(x->s, x->n), PSTR_LIT("_raw\""), true) != NULL;
         if (x->raw_unsure) return PF_MAYBE;
         return eval_keyword(pstr(x->s, x->n), nd->pat) ? PF_YES : PF_NO;
     default: break;

@@ -64,6 +64,51 @@ long pstr_ifind(pstr_t hay, pstr_t needle) {
     return -1;
 }
 
+static bool eq_bytes(const char *a, const char *b, size_t n, bool icase) {
+    if (!icase) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (str_lc(a[i]) != str_lc(b[i])) return false;
+    return true;
+}
+
+static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* See str.h. The two probe bytes are the needle's second and
+ * second-to-last (its first and last are often quotes, common in logs). */
+const char *str_search(pstr_t hay, pstr_t needle, bool icase) {
+    size_t n = hay.n, m = needle.n;
+    if (m == 0) return hay.p;
+    if (m > n) return NULL;
+    if (m < 4) {
+        long k = icase ? pstr_ifind(hay, needle) : -1;
+        if (icase) return k < 0 ? NULL : hay.p + k;
+        for (size_t i = 0; i + m <= n; i++)
+            if (memcmp(hay.p + i, needle.p, m) == 0) return hay.p + i;
+        return NULL;
+    }
+    size_t p1 = 1, p2 = m - 2;
+    size_t i = 0;
+#if defined(__SSE2__)
+    char c1 = needle.p[p1], c2 = needle.p[p2];
+    bool f1 = icase && is_alpha(c1), f2 = icase && is_alpha(c2);
+    __m128i v1 = _mm_set1_epi8(f1 ? str_lc(c1) : c1), v2 = _mm_set1_epi8(f2 ? str_lc(c2) : c2);
+    __m128i k1 = _mm_set1_epi8(f1 ? 0x20 : 0), k2 = _mm_set1_epi8(f2 ? 0x20 : 0);
+    for (; i + p2 + 16 <= n && i + m <= n; i += 16) {
+        __m128i a = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay.p + i + p1)), k1);
+        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(hay.p + i + p2)), k2);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, v1), _mm_cmpeq_epi8(b, v2)));
+        while (mask) {
+            size_t j = i + (unsigned)__builtin_ctz(mask);
+            if (j + m <= n && eq_bytes(hay.p + j, needle.p, m, icase)) return hay.p + j;
+            mask &= mask - 1;
+        }
+    }
+#endif
+    for (; i + m <= n; i++)
+        if (eq_bytes(hay.p + i, needle.p, m, icase)) return hay.p + i;
+    return NULL;
+}
+
 /* See str.h. */
 const char *str_find2(const char *p, size_t n, char a, char b) {
     size_t i = 0;

@@ -25,7 +25,8 @@ static inline pstr_t pstr_c(const char *s) { return (pstr_t){s, strlen(s)}; }
 
 /* Byte-exact equality. */
 static inline bool pstr_eq(pstr_t a, pstr_t b) {
-    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+    /* The first byte settles most unequal short strings without a call. */
+    return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
 }
 
 /* ASCII lower-casing of one byte, locale-independent. */
@@ -43,6 +44,10 @@ int pstr_cmp(pstr_t a, pstr_t b);
 bool pstr_contains(pstr_t hay, pstr_t needle);
 /* ASCII case-insensitive substring search; returns offset or -1. */
 long pstr_ifind(pstr_t hay, pstr_t needle);
+/* First occurrence of needle in hay, or NULL; icase folds ASCII case.
+ * SSE2 where available: two bytes of the needle are compared 16
+ * positions at a time and only matching positions are verified. */
+const char *str_search(pstr_t hay, pstr_t needle, bool icase);
 /* First byte of p[0..n) equal to a or b, or NULL: one pass (SSE2 where the
  * compiler targets it), for callers that would otherwise memchr twice. */
 const char *str_find2(const char *p, size_t n, char a, char b);

@@ -37,6 +37,33 @@ static void test_str(void) {
     CHECK(!pstr_contains(PSTR_LIT("hello"), PSTR_LIT("hellos")));
     CHECK(pstr_ifind(PSTR_LIT("Send-MailMessage"), PSTR_LIT("mailmessage")) == 5);
     CHECK(pstr_trim(PSTR_LIT("  x y \t")).n == 3);
+    /* str_search against a plain scan, at every offset and both cases. */
+    {
+        char hay[200];
+        for (int i = 0; i < 199; i++) hay[i] = (char)('a' + i % 7);
+        hay[199] = 0;
+        const char *needle = "\"dest_Port\"";
+        bool all = true;
+        for (size_t at = 0; at + 11 <= 199; at++) {
+            char h2[200];
+            memcpy(h2, hay, 200);
+            memcpy(h2 + at, needle, 11);
+            const char *f = str_search(pstr(h2, 199), pstr(needle, 11), false);
+            all &= f == h2 + at || (f && f < h2 + at);
+            const char *g = str_search(pstr(h2, 199), PSTR_LIT("\"DEST_port\""), true);
+            all &= g == f;
+            all &= str_search(pstr(h2, 199), PSTR_LIT("\"DEST_port\""), false) == NULL;
+            all &= str_search(pstr(h2, at + 10), pstr(needle, 11), false) == NULL; /* cut before its end */
+        }
+        CHECK(all);
+        CHECK(str_search(PSTR_LIT("ab"), PSTR_LIT("abc"), false) == NULL);
+        CHECK(str_search(PSTR_LIT("xxabc"), PSTR_LIT("abc"), false) != NULL);
+        CHECK(str_search(PSTR_LIT("xxABc"), PSTR_LIT("abC"), true) != NULL);
+        CHECK(str_search(PSTR_LIT("x\\u0041"), PSTR_LIT("\\u"), false) != NULL);
+        CHECK(str_find2("abc{d[", 6, '{', '[') != NULL && *str_find2("abc{d[", 6, '[', '{') == '{');
+        CHECK(str_find2("abcdefghijklmnopqrstuvwxyz[", 27, '{', '[') != NULL);
+        CHECK(str_find2("abcdefghijklmnopqrstuvwxyz", 26, '{', '[') == NULL);
+    }
     CHECK(pstr_ihash(PSTR_LIT("ABC")) == pstr_ihash(PSTR_LIT("abc")));
     /* Sumo wildcard patterns: '*' only, whole value. */
     CHECK(str_wildmatch(PSTR_LIT("*network*"), PSTR_LIT("prod/network/edr"), false));
