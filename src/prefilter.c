@@ -347,6 +347,8 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
     return r;
 }
 
+#define CSV_MAXCOLS 256
+
 typedef struct evctx {
     const pf_t *p;
     rawval_t vals[32];
@@ -357,23 +359,21 @@ typedef struct evctx {
     const int *col;       /* CSV */
     unsigned ncol;
     int raw_unsure;       /* _raw may not be the record text: -1 not yet known */
+    uint32_t comma[CSV_MAXCOLS]; /* CSV: positions of the first commas */
+    long ncomma;          /* CSV: number of commas in the row */
     nest_t nest;          /* JSON: inner objects seen so far */
 } evctx_t;
 
-/* CSV: the text of column k when the row has no quotes (else unsure). */
+/* CSV: the text of column k, from the comma positions found by pf_csv
+ * (a row with quotes never gets here: the reader decides those). */
 static rawval_t csv_value(const evctx_t *x, int k) {
     if (k < 0) return (rawval_t){V_ABSENT, PSTR_NULL};
-    if (memchr(x->s, '"', x->n)) return (rawval_t){V_UNSURE, PSTR_NULL};
-    const char *p = x->s, *e = x->s + x->n;
-    for (int i = 0; i < k; i++) {
-        const char *c = memchr(p, ',', (size_t)(e - p));
-        if (!c) return (rawval_t){V_UNSURE, PSTR_NULL}; /* too few cells: the reader rejects it */
-        p = c + 1;
-    }
-    const char *c = memchr(p, ',', (size_t)(e - p));
-    const char *end = c ? c : e;
-    if (end > p && end == e && end[-1] == '\r') end--;
-    return (rawval_t){V_FOUND, pstr(p, (size_t)(end - p))};
+    if ((long)k > x->ncomma) return (rawval_t){V_UNSURE, PSTR_NULL}; /* too few cells: the reader rejects it */
+    if (k > CSV_MAXCOLS) return (rawval_t){V_UNSURE, PSTR_NULL};
+    size_t b = k ? x->comma[k - 1] + 1 : 0;
+    size_t e = (long)k < x->ncomma && k < CSV_MAXCOLS ? x->comma[k] : x->n;
+    if ((long)k >= x->ncomma && e > b && x->s[e - 1] == '\r') e--;
+    return (rawval_t){V_FOUND, pstr(x->s + b, e - b)};
 }
 
 static rawval_t value_of(evctx_t *x, uint32_t slot) {
@@ -445,10 +445,9 @@ pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, s
     evctx_t x = {.p = p, .s = row, .n = n, .col = col, .ncol = ncol};
     x.raw_unsure = 1; /* a CSV's _raw may be a column (Sumo exports) */
     while (x.n && (x.s[x.n - 1] == '\r' || x.s[x.n - 1] == '\n')) x.n--;
-    if (ncol && !memchr(x.s, '"', x.n)) {
-        unsigned cells = 1;
-        for (const char *c = x.s, *e = x.s + x.n; (c = memchr(c, ',', (size_t)(e - c))) != NULL; c++) cells++;
-        if (cells != ncol) return PF_MAYBE;
-    }
+    /* One pass: commas located, and any quote leaves the row to the reader. */
+    x.ncomma = str_csv_commas(x.s, x.n, x.comma, CSV_MAXCOLS);
+    if (x.ncomma < 0) return PF_MAYBE;
+    if (ncol && (unsigned long)x.ncomma + 1 != ncol) return PF_MAYBE; /* the reader rejects it */
     return eval(&x, p->root);
 }

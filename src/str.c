@@ -125,6 +125,32 @@ const char *str_find2(const char *p, size_t n, char a, char b) {
     return NULL;
 }
 
+/* See str.h. */
+long str_csv_commas(const char *p, size_t n, uint32_t *pos, size_t max) {
+    size_t k = 0, i = 0;
+#if defined(__SSE2__)
+    __m128i vc = _mm_set1_epi8(','), vq = _mm_set1_epi8('"');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq))) return -1;
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vc));
+        while (m) {
+            if (k < max) pos[k] = (uint32_t)(i + (unsigned)__builtin_ctz(m));
+            k++;
+            m &= m - 1;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        if (p[i] == '"') return -1;
+        if (p[i] == ',') {
+            if (k < max) pos[k] = (uint32_t)i;
+            k++;
+        }
+    }
+    return (long)k;
+}
+
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
 /* See str.h. */

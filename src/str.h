@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A borrowed byte range; p may be NULL only when n == 0. */
@@ -51,6 +52,10 @@ const char *str_search(pstr_t hay, pstr_t needle, bool icase);
 /* First byte of p[0..n) equal to a or b, or NULL: one pass (SSE2 where the
  * compiler targets it), for callers that would otherwise memchr twice. */
 const char *str_find2(const char *p, size_t n, char a, char b);
+/* Positions of the commas of an unquoted CSV row p[0..n), up to max of
+ * them, in one pass: returns their number (possibly more than max, the
+ * rest not stored), or -1 when the row holds a double quote. */
+long str_csv_commas(const char *p, size_t n, uint32_t *pos, size_t max);
 /* The view without leading and trailing ASCII whitespace. */
 pstr_t pstr_trim(pstr_t s);
 /* FNV-1a hash of the ASCII-lowercased bytes. */

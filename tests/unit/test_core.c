@@ -63,6 +63,13 @@ static void test_str(void) {
         CHECK(str_find2("abc{d[", 6, '{', '[') != NULL && *str_find2("abc{d[", 6, '[', '{') == '{');
         CHECK(str_find2("abcdefghijklmnopqrstuvwxyz[", 27, '{', '[') != NULL);
         CHECK(str_find2("abcdefghijklmnopqrstuvwxyz", 26, '{', '[') == NULL);
+        uint32_t pos[4];
+        const char *row = "2024-06-01T00:00:01Z,1717200001342,prod/network/edr,10.0.0.1,25";
+        CHECK(str_csv_commas(row, strlen(row), pos, 4) == 4 && pos[0] == 20 && pos[3] == strlen(row) - 3);
+        CHECK(str_csv_commas(row, strlen(row), pos, 2) == 4); /* counted past max */
+        CHECK(str_csv_commas("a,b,\"c\"", 7, pos, 4) == -1);
+        CHECK(str_csv_commas("abcdefghijklmnopqrstu\"", 22, pos, 4) == -1);
+        CHECK(str_csv_commas("", 0, pos, 4) == 0);
     }
     CHECK(pstr_ihash(PSTR_LIT("ABC")) == pstr_ihash(PSTR_LIT("abc")));
     /* Sumo wildcard patterns: '*' only, whole value. */
