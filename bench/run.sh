@@ -186,40 +186,7 @@ done
 # canon FILE: compare.sh's canonical form — header first, then the records
 # sorted bytewise, CRs stripped, cells re-quoted minimally.
 canon() {
-    awk -v hdrfile="$1.hdr" '
-    function nq(s,  t) { t = s; return gsub(/"/, "", t) }
-    function out(s) {
-        gsub(/\\/, "\\\\", s); gsub(/\r/, "\\r", s); gsub(/\n/, "\\n", s)
-        if (s ~ /[,"]/) { gsub(/"/, "\"\"", s); s = "\"" s "\"" }
-        return s
-    }
-    {
-        rec = $0
-        while (nq(rec) % 2 == 1 && (getline nxt) > 0) rec = rec "\n" nxt
-        sub(/\r$/, "", rec)
-        if (rec == "") next
-        line = ""; n = 0
-        for (;;) {
-            if (substr(rec, 1, 1) == "\"") {
-                c = ""; rec = substr(rec, 2)
-                for (;;) {
-                    j = index(rec, "\"")
-                    if (j == 0) { c = c rec; rec = ""; break }
-                    c = c substr(rec, 1, j - 1)
-                    if (substr(rec, j + 1, 1) == "\"") { c = c "\""; rec = substr(rec, j + 2) }
-                    else { rec = substr(rec, j + 1); break }
-                }
-                j = index(rec, ",")
-                if (j == 0) { c = c rec; last = 1 } else { c = c substr(rec, 1, j - 1); rec = substr(rec, j + 1); last = 0 }
-            } else {
-                j = index(rec, ",")
-                if (j == 0) { c = rec; last = 1 } else { c = substr(rec, 1, j - 1); rec = substr(rec, j + 1); last = 0 }
-            }
-            line = line (n++ ? "," : "") out(c)
-            if (last) break
-        }
-        if (!hdr) { print line > hdrfile; hdr = 1 } else print line
-    }' "$1" | sort > "$1.body"
+    awk -v hdrfile="$1.hdr" -f tests/ref/canon.awk "$1" | sort > "$1.body"
     cat "$1.hdr" "$1.body"
     rm -f "$1.hdr" "$1.body"
 }
