@@ -116,6 +116,46 @@ install: postern
 clean:
 	rm -rf build postern
 
+# ---- live sensor (src/bpf/conn.bpf.c, src/sensor_bpf.c) ---------------------
+# The eBPF program is built where bpftool, clang, libbpf-dev, libelf-dev and
+# kernel BTF are present (`make deps` installs the packages). Where any is
+# missing, postern is built without it (-DPOSTERN_NO_BPF) and `postern sensor`
+# names what was missing. build/bpf.cfg records the choice, so installing the
+# packages later rebuilds sensor_bpf.o.
+BPFTOOL     := $(shell PATH="$$PATH:/usr/sbin:/sbin" command -v bpftool 2>/dev/null)
+BPF_CLANG   ?= clang
+BPF_ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
+BTF_VMLINUX := /sys/kernel/btf/vmlinux
+BPF_MISSING := $(strip $(if $(BPFTOOL),,bpftool) \
+                 $(if $(shell command -v $(BPF_CLANG) 2>/dev/null),,clang) \
+                 $(if $(wildcard /usr/include/bpf/libbpf.h),,libbpf-dev) \
+                 $(if $(wildcard /usr/include/libelf.h),,libelf-dev) \
+                 $(if $(wildcard $(BTF_VMLINUX)),,$(BTF_VMLINUX)))
+BPF_CFG     := $(if $(BPF_MISSING),without eBPF: $(BPF_MISSING),with eBPF)
+$(shell [ ! -d build ] || [ "$$(cat build/bpf.cfg 2>/dev/null)" = "$(BPF_CFG)" ] || echo "$(BPF_CFG)" > build/bpf.cfg)
+BPF_USEROBJ := build/sensor_bpf.o build/san/sensor_bpf.o build/fuzz/sensor_bpf.o
+ifeq ($(BPF_MISSING),)
+LIBS        += -lbpf -lelf
+$(BPF_USEROBJ): CPPFLAGS += -Ibuild
+$(BPF_USEROBJ): build/conn.skel.h
+else
+$(BPF_USEROBJ): CPPFLAGS += -DPOSTERN_NO_BPF '-DPOSTERN_BPF_MISSING="$(BPF_MISSING)"'
+endif
+$(BPF_USEROBJ): build/bpf.cfg
+
+build/bpf.cfg: | build
+	echo "$(BPF_CFG)" > $@
+
+build/vmlinux.h: | build
+	$(BPFTOOL) btf dump file $(BTF_VMLINUX) format c > $@.tmp && mv $@.tmp $@
+
+build/conn.bpf.o: src/bpf/conn.bpf.c src/bpf/conn_event.h build/vmlinux.h
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Ibuild -Wall -Werror -c -o $@ $<
+
+build/conn.skel.h: build/conn.bpf.o
+	$(BPFTOOL) gen skeleton $< name conn_bpf > $@.tmp && mv $@.tmp $@
+# ---- end of live sensor -----------------------------------------------------
+
 -include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(UNITBIN:=.d) $(SUNITBIN:=.d) $(FOBJ:.o=.d)
 
 # Keep every intermediate object (the fuzz objects are built by pattern rules).

@@ -1,11 +1,12 @@
 /* input.c — from paths to records: the first stage of the pipeline.
  *
  * Walks files and directories (sorted, dotfiles skipped), undoes gzip and
- * zstd found by magic bytes, picks a reader (read.h) by --input-format or
- * by probing the first bytes, and streams the input through a buffer that
- * carries the unfinished record over to the next block. Then it completes
- * each record (_raw, _messageTime, _sourceName, _sourceCategory) and hands
- * it to the engine's callback. Malformed records are counted and reported.
+ * zstd found by magic bytes and converts UTF-16 to UTF-8, picks a reader
+ * (read.h) by --input-format or by a vote over the first lines, and
+ * streams the input through a buffer that carries the unfinished record
+ * over to the next block. Then it completes each record (_raw,
+ * _messageTime, _sourceName, _sourceCategory) and hands it to the
+ * engine's callback. Malformed records are counted and reported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -24,6 +26,7 @@
 #include "json.h"
 #include "prefilter.h"
 #include "progress.h"
+#include "schema.h"
 #include "timeparse.h"
 
 #define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
@@ -34,6 +37,7 @@
 #define IN_PARMIN ((size_t)4 << 20)    /* smallest file read by several threads */
 #define IN_MAXLANES 64
 #define IN_LANEREPORTS 16              /* malformed records a lane remembers for the report */
+#define IN_VOTE 20                     /* first non-blank lines the format vote looks at */
 
 /* ---- tables ------------------------------------------------------- */
 
@@ -59,6 +63,8 @@ static const rd_impl_t *const readers[] = {
 #undef X
 };
 #define NREADERS (sizeof readers / sizeof readers[0])
+_Static_assert(NREADERS <= IN_MAXFORMATS, "in_stats_t.fmt_records is too small for RD_READERS");
+_Static_assert(RD_NREASON <= sizeof((in_stats_t *)0)->reasons / sizeof(uint64_t), "in_stats_t.reasons is too small");
 
 static const char *const special_names[] = {
 #define X(id, name) name,
@@ -85,6 +91,8 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
     pstr_t name = key;
     if (esc && !json_unescape_body(key, c->arena, &name)) name = key;
     int s = special_of(name);
+    int al = schema_alias(name); /* a Cloud SIEM name fills its schema field */
+    if (al >= 0) name = pstr_c(schema_name((unsigned)al));
     uint32_t id = FIELD_NONE;
     if (name.n) {
         ftab_t *ft = c->ft;
@@ -116,6 +124,15 @@ void rd_note(rd_ctx_t *c, int sp, value_t v) {
 }
 
 /* See read.h. */
+void rd_time(rd_ctx_t *c, int64_t ms) {
+    c->has_time = true;
+    c->time_ms = ms;
+}
+
+/* See read.h. */
+void rd_category(rd_ctx_t *c, pstr_t cat) { c->defcat = cat; }
+
+/* See read.h. */
 uint64_t rd_count_nl(const char *p, size_t n) {
     uint64_t k = 0;
     const char *e = p + n;
@@ -129,6 +146,10 @@ uint64_t rd_count_nl(const char *p, size_t n) {
 /* ---- byte sources: a file or memory, maybe compressed ---------------- */
 
 enum { SRC_PLAIN, SRC_GZIP, SRC_ZSTD };
+
+/* Text encoding of the decoded bytes. */
+enum { U16_UNKNOWN, U16_NO, U16_LE, U16_BE };
+#define IN_U16BUF ((size_t)64 << 10)   /* UTF-16 bytes converted at a time */
 
 /* One input's bytes. */
 typedef struct src {
@@ -148,6 +169,12 @@ typedef struct src {
     size_t zlast;           /* zstd: last return (0 = at a frame end) */
     const char *err;        /* a decoder error message, NULL = see errno */
     int errnum;             /* errno of a read error */
+    int u16;                /* U16_*: UTF-16 text is converted to UTF-8 */
+    unsigned char *ub;      /* UTF-16 bytes read ahead (owned, allocated when needed) */
+    size_t uoff, ulen;      /* unread part ub[uoff..ulen) */
+    bool ueof;              /* no UTF-16 bytes left beyond ub */
+    char ob[4];             /* one converted character not yet handed out */
+    uint8_t ooff, olen;
 } src_t;
 
 /* Raw bytes into dst, EINTR-safe. Returns the count, 0 at the end, -1 on error. */
@@ -213,6 +240,7 @@ static bool src_start(src_t *s) {
 }
 
 static void src_end(src_t *s) {
+    free(s->ub);
     if (s->zs_live) inflateEnd(&s->zs);
     if (s->zd) ZSTD_freeDStream(s->zd);
     if (s->own_fd) close(s->fd);
@@ -296,6 +324,114 @@ static long src_read(src_t *s, char *dst, size_t cap) {
     }
 }
 
+/* ---- UTF-16 text -------------------------------------------------------- */
+
+/* Make at least want unread UTF-16 bytes available unless the input ends.
+ * Returns false on a read error. */
+static bool u16_fill(src_t *s, size_t want) {
+    while (s->ulen - s->uoff < want && !s->ueof) {
+        if (s->uoff) {
+            memmove(s->ub, s->ub + s->uoff, s->ulen - s->uoff);
+            s->ulen -= s->uoff;
+            s->uoff = 0;
+        }
+        long k = src_read(s, (char *)s->ub + s->ulen, IN_U16BUF - s->ulen);
+        if (k < 0) return false;
+        if (k == 0) s->ueof = true;
+        s->ulen += (size_t)k;
+    }
+    return true;
+}
+
+/* The next code unit, or -1 at the end (a lone last byte is dropped). */
+static long u16_unit(src_t *s) {
+    if (s->ulen - s->uoff < 2) return -1;
+    const unsigned char *b = s->ub + s->uoff;
+    s->uoff += 2;
+    return s->u16 == U16_LE ? (long)(b[0] | b[1] << 8) : (long)(b[0] << 8 | b[1]);
+}
+
+/* Encode code point cp as UTF-8 into o; returns the length. */
+static uint8_t utf8_put(unsigned long cp, char *o) {
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decide the encoding from the first decoded bytes: a UTF-16 byte-order
+ * mark, or two ASCII characters each paired with a zero byte (XML saved
+ * as UTF-16 without a mark). Text logs never hold NUL bytes. */
+static bool u16_start(src_t *s) {
+    s->ub = xmalloc(IN_U16BUF);
+    if (!u16_fill(s, 4)) return false;
+    const unsigned char *b = s->ub;
+    size_t n = s->ulen;
+    if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE) s->u16 = U16_LE, s->uoff = 2;
+    else if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF) s->u16 = U16_BE, s->uoff = 2;
+    else if (n >= 4 && b[0] && b[0] < 0x80 && !b[1] && b[2] && b[2] < 0x80 && !b[3]) s->u16 = U16_LE;
+    else if (n >= 4 && !b[0] && b[1] && b[1] < 0x80 && !b[2] && b[3] && b[3] < 0x80) s->u16 = U16_BE;
+    else s->u16 = U16_NO;
+    return true;
+}
+
+/* Text bytes into dst[0..cap): src_read, with UTF-16 input converted to
+ * UTF-8 (unpaired surrogates become U+FFFD). Returns the count, 0 at the
+ * end, -1 on error. */
+static long text_read(src_t *s, char *dst, size_t cap) {
+    if (s->u16 == U16_UNKNOWN && !u16_start(s)) return -1;
+    if (s->u16 == U16_NO) {
+        if (s->uoff < s->ulen) { /* the bytes read to decide */
+            size_t k = s->ulen - s->uoff < cap ? s->ulen - s->uoff : cap;
+            memcpy(dst, s->ub + s->uoff, k);
+            s->uoff += k;
+            return (long)k;
+        }
+        return src_read(s, dst, cap);
+    }
+    size_t out = 0;
+    while (out < cap) {
+        if (s->ooff < s->olen) {
+            dst[out++] = s->ob[s->ooff++];
+            continue;
+        }
+        if (!u16_fill(s, 4)) return -1;
+        long u = u16_unit(s);
+        if (u < 0) break;
+        unsigned long cp = (unsigned long)u;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            size_t save = s->uoff;
+            long lo = u16_unit(s);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+            else {
+                s->uoff = save;
+                cp = 0xFFFD;
+            }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        s->olen = utf8_put(cp, s->ob);
+        s->ooff = 0;
+    }
+    return (long)out;
+}
+
 /* ---- the run -------------------------------------------------------- */
 
 /* State of one input_run call. */
@@ -319,6 +455,8 @@ typedef struct run {
     size_t chunk;            /* memory inputs: bytes per read */
     const in_par_t *par;     /* lanes and prefilter (borrowed) */
     uint64_t fileno;         /* inputs opened so far: the high bits of seq */
+    char pf_alias[16][32];   /* "alias" keys (quoted) of the prefilter's fields: a JSON line with one is parsed */
+    unsigned npf_alias;
 } run_t;
 
 static void io_error(run_t *r, const char *name, const src_t *s) {
@@ -327,7 +465,9 @@ static void io_error(run_t *r, const char *name, const src_t *s) {
 }
 
 /* Fill in what the reader leaves to the input layer: _raw, _messageTime
- * from the first timestamp field that parses, --category, _sourceName. */
+ * (the reader's own, else the first timestamp field that parses),
+ * _sourceCategory (the record's, else --category, else the reader's
+ * default), _sourceName. */
 static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char *name, uint64_t line, uint64_t seq) {
     rec->file = name;
     rec->line = line;
@@ -335,7 +475,8 @@ static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char 
     rec->raw = (c->spmask & (1u << RD_SP_RAW)) ? c->raw : c->text;
     rec_set(rec, F_RAW, val_strv(rec->raw));
 
-    bool timed = false;
+    bool timed = c->has_time;
+    if (timed) rec_set(rec, F_MESSAGETIME, val_num((double)c->time_ms));
     for (int k = RD_SP_RAW + 1; k < RD_NSPECIAL && !timed; k++) {
         int64_t ms;
         if (!(c->spmask >> k & 1)) continue;
@@ -351,8 +492,10 @@ static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char 
         }
     }
     if (!timed && rec_get(rec, F_MESSAGETIME).t != V_NULL) rec_unset(rec, F_MESSAGETIME);
-    if (o->category && rec_get(rec, F_SOURCECATEGORY).t == V_NULL)
-        rec_set(rec, F_SOURCECATEGORY, val_strv(pstr_c(o->category)));
+    if (rec_get(rec, F_SOURCECATEGORY).t == V_NULL) {
+        if (o->category) rec_set(rec, F_SOURCECATEGORY, val_strv(pstr_c(o->category)));
+        else if (c->defcat.n) rec_set(rec, F_SOURCECATEGORY, val_strv(c->defcat));
+    }
     if (rec_get(rec, F_SOURCENAME).t == V_NULL) rec_set(rec, F_SOURCENAME, val_strv(pstr_c(name)));
 }
 
@@ -381,11 +524,24 @@ typedef struct pfcols {
     bool ready;
 } pfcols_t;
 
+/* True when the JSON line p[0..n) holds a key that is an alias of a field
+ * the prefilter tests ("dstPort" for dest_port, in any case): the reader
+ * fills the field from it, so the line is left to the reader. (A key
+ * spelled with \u escapes is not looked for: prefilter.c already leaves
+ * lines with \u to the reader when the tested key itself is missing.) */
+static bool alias_key_in(const run_t *r, const char *p, size_t n) {
+    for (unsigned a = 0; a < r->npf_alias; a++)
+        if (str_search(pstr(p, n), pstr_c(r->pf_alias[a]), true)) return true;
+    return false;
+}
+
 /* The prefilter's verdict on the record at p[0..n) (the whole rest of the
  * buffer): true when the line at p is complete and certainly fails, with
- * *len its length including the newline. */
-static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p, size_t n,
-                        size_t *len) {
+ * *len its length including the newline. Only for readers whose raw keys
+ * or columns are the field names (fmt->prefilter). */
+static bool prefiltered(const run_t *r, const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p,
+                        size_t n, size_t *len) {
+    if (!fmt->prefilter) return false;
     const char *nl = memchr(p, '\n', n);
     if (!nl) return false;
     size_t k = (size_t)(nl - p);
@@ -394,14 +550,17 @@ static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t
     size_t i = 0;
     while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
     if (i == k) return false;
-    if (fmt->split == 1) {
+    if (fmt->prefilter == 1) {
         /* Only lines shaped like an object ({...}) are dropped early; a cut
-         * or garbled line goes to the reader, which reports it. */
+         * or garbled line goes to the reader, which reports it. A key that
+         * is an alias of a tested field (dstPort for dest_port) fills that
+         * field in the reader: such lines are left to it. */
         size_t e = k;
         while (e > i && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r')) e--;
-        return p[i] == '{' && p[e - 1] == '}' && pf_jsonl(pf, p, k) == PF_NO;
+        if (p[i] != '{' || p[e - 1] != '}') return false;
+        return pf_jsonl(pf, p, k) == PF_NO && !alias_key_in(r, p, k);
     }
-    if (fmt->split != 2 || !fmt->colmap || memchr(p, '"', k)) return false;
+    if (fmt->prefilter != 2 || !fmt->colmap || memchr(p, '"', k)) return false;
     if (!pc->ready) {
         uint32_t nf = pf_nfields(pf);
         for (uint32_t f = 0; f < nf && f < 32; f++) {
@@ -460,6 +619,7 @@ static void *lane_read(void *arg) {
     c->ft = r->ft;
     c->arena = &L->arena;
     c->name = L->name;
+    c->ref_ms = r->ctx.ref_ms;
     rec_init(&L->rec, &L->arena);
     c->st = fmt->open(c);
     size_t used = 0;
@@ -484,7 +644,7 @@ static void *lane_read(void *arg) {
             dropped = upto;
         }
         size_t skip;
-        if (pf && prefiltered(pf, fmt, c->st, &pc, p + beg, n - beg, &skip)) {
+        if (pf && prefiltered(r, pf, fmt, c->st, &pc, p + beg, n - beg, &skip)) {
             L->st.records++;
             L->st.prefiltered++;
             beg += skip;
@@ -493,6 +653,8 @@ static void *lane_read(void *arg) {
         }
         rec_clear(&L->rec);
         c->spmask = 0;
+        c->has_time = false;
+        c->defcat = PSTR_NULL;
         c->text = PSTR_NULL;
         c->rec_off = 0;
         used = 0;
@@ -520,6 +682,8 @@ static void *lane_read(void *arg) {
                 L->rep_reason[L->nrep] = c->reason;
             }
             L->nrep++;
+        } else if (st == RD_SKIP) {
+            L->st.skipped++;
         }
         if (L->arena.total) arena_reset(&L->arena);
         if (st == RD_END || st == RD_MORE) break;
@@ -629,6 +793,7 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
         r->st->records += s->records;
         r->st->rejected += s->rejected;
         r->st->prefiltered += s->prefiltered;
+        r->st->skipped += s->skipped;
         for (unsigned k = 0; k < RD_NREASON; k++) r->st->reasons[k] += s->reasons[k];
         for (uint64_t k = 0; k < L[i].nrep && k < IN_LANEREPORTS; k++, shown++)
             if (!r->o->quiet && shown < r->max_reports)
@@ -645,19 +810,62 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     return true;
 }
 
-/* The reader for an input whose first bytes are p[0..n); NULL when no
- * reader recognises them. */
-static const rd_impl_t *pick(const char *p, size_t n) {
+/* The reader for an input whose first bytes are p[0..n) (eof: that is
+ * all of it); NULL when no reader recognises them. Each reader scores the
+ * input as a whole (probe: formats known by a header or a document start)
+ * and each of the first IN_VOTE non-blank lines, syslog header stripped
+ * (line); its vote is the better of the probe and the lines' average, so
+ * a format wins on most lines even when others are mixed in. A line cut
+ * by the end of the window counts only when it is the first. Ties go to
+ * the reader listed first. *score gets the winner's vote. */
+static const rd_impl_t *pick(const char *p, size_t n, bool eof, int *score) {
+    rd_line_t lines[IN_VOTE];
+    unsigned nl = 0;
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n && nl < IN_VOTE) {
+        const char *e = memchr(p + i, '\n', n - i);
+        if (!e && !eof && nl) break;
+        size_t le = e ? (size_t)(e - p) : n;
+        pstr_t t = pstr_trim(pstr(p + i, le - i));
+        i = e ? le + 1 : n;
+        if (!t.n) continue;
+        lines[nl].text = t;
+        sl_parse(t, NULL, &lines[nl].sl);
+        nl++;
+    }
     const rd_impl_t *best = NULL;
     int bs = 0;
     for (size_t k = 0; k < NREADERS; k++) {
-        int sc = readers[k]->probe(p, n);
+        const rd_impl_t *rd = readers[k];
+        int sc = rd->probe ? rd->probe(p, n) : 0;
+        if (rd->line && nl) {
+            long sum = 0;
+            for (unsigned j = 0; j < nl; j++) sum += rd->line(&lines[j]);
+            int v = (int)(sum / nl);
+            if (!v && sum) v = 1;
+            if (v > sc) sc = v;
+        }
         if (sc > bs) {
             bs = sc;
-            best = readers[k];
+            best = rd;
         }
     }
+    *score = bs;
     return best;
+}
+
+/* Index of fmt in readers[] (and rd_formats[]). */
+static size_t reader_index(const rd_impl_t *fmt) {
+    for (size_t k = 0; k < NREADERS; k++)
+        if (readers[k] == fmt) return k;
+    return 0;
+}
+
+/* Now, epoch ms. */
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool all_blank(const char *p, size_t n) {
@@ -702,9 +910,13 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     char *buf = r->buf;
     size_t beg = 0, end = 0;
     bool eof = false, failed = false;
+    if (!r->force && r->cap < IN_PROBE) { /* the vote sees the same window whatever the buffer */
+        r->cap = IN_PROBE;
+        r->buf = buf = xrealloc(buf, r->cap);
+    }
     size_t want = IN_PROBE < r->cap ? IN_PROBE : r->cap;
     while (end < want && !eof) {
-        long k = src_read(&s, buf + end, r->cap - end);
+        long k = text_read(&s, buf + end, r->cap - end);
         if (k < 0) {
             io_error(r, name, &s);
             failed = eof = true;
@@ -715,7 +927,8 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         }
     }
     r->st->bytes += end;
-    const rd_impl_t *fmt = r->force ? r->force : pick(buf, end);
+    int score = 0;
+    const rd_impl_t *fmt = r->force ? r->force : pick(buf, end, eof, &score);
     if (!fmt) {
         if (!failed && !walked && !all_blank(buf, end)) {
             fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", name);
@@ -727,10 +940,15 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     if (end >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) beg = 3;
     r->fileno++;
     struct stat fsb;
-    if (r->par && r->par->nthreads > 1 && fmt->split && !is_mem && s.own_fd && s.kind == SRC_PLAIN && !failed &&
-        fstat(s.fd, &fsb) == 0 && S_ISREG(fsb.st_mode) && (size_t)fsb.st_size >= IN_PARMIN &&
+    bool have_st = s.fd >= 0 && fstat(s.fd, &fsb) == 0;
+    r->ctx.ref_ms = have_st && S_ISREG(fsb.st_mode) ? (int64_t)fsb.st_mtime * 1000 : now_ms();
+    uint64_t rec0 = r->st->records;
+    size_t fidx = reader_index(fmt);
+    if (r->par && r->par->nthreads > 1 && fmt->split && !is_mem && s.own_fd && s.kind == SRC_PLAIN &&
+        s.u16 == U16_NO && !failed && have_st && S_ISREG(fsb.st_mode) && (size_t)fsb.st_size >= IN_PARMIN &&
         (size_t)fsb.st_size >= end && par_input(r, fmt, s.fd, (size_t)fsb.st_size, name, beg)) {
         r->st->bytes += (size_t)fsb.st_size - end;
+        if (fidx < IN_MAXFORMATS) r->st->fmt_records[fidx] += r->st->records - rec0;
         src_end(&s);
         return;
     }
@@ -760,7 +978,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
             st = eof ? RD_END : RD_MORE;
         } else {
             size_t skip;
-            if (pf && fmt->split && prefiltered(pf, fmt, c->st, &pc, buf + beg, n, &skip)) {
+            if (pf && prefiltered(r, pf, fmt, c->st, &pc, buf + beg, n, &skip)) {
                 r->st->records++;
                 r->st->prefiltered++;
                 beg += skip;
@@ -769,6 +987,8 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
             }
             rec_clear(&r->rec);
             c->spmask = 0;
+            c->has_time = false;
+            c->defcat = PSTR_NULL;
             c->text = PSTR_NULL;
             c->rec_off = 0;
             st = fmt->next(c, buf + beg, n, eof, &used, &r->rec);
@@ -783,6 +1003,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
             }
             if (st == RD_REC) deliver(r, name, at, off0 + beg - used + off);
             else if (st == RD_REJECT) reject(r, name, at, c->reason, &nrep);
+            else if (st == RD_SKIP) r->st->skipped++;
             if (r->arena.total) arena_reset(&r->arena);
         }
         if (st == RD_END || (st == RD_MORE && eof)) break;
@@ -807,7 +1028,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         }
         size_t room = r->cap - end;
         if (room > IN_BLOCK) room = IN_BLOCK;
-        long k = src_read(&s, buf + end, room);
+        long k = text_read(&s, buf + end, room);
         if (k < 0) {
             io_error(r, name, &s);
             eof = true;
@@ -820,6 +1041,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     }
     if (!r->o->quiet && nrep > r->max_reports)
         fprintf(stderr, "%s: %u more malformed records skipped\n", name, nrep - r->max_reports);
+    if (fidx < IN_MAXFORMATS) r->st->fmt_records[fidx] += r->st->records - rec0;
     fmt->close(c->st);
     c->st = NULL;
     src_end(&s);
@@ -926,6 +1148,15 @@ int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab
     run_t r;
     if (!run_init(&r, o, ft, par->cb, par->uds[0], st, IN_BLOCK, IN_ZBUF)) return 2;
     r.par = par;
+    /* Alias keys (dstPort) of the fields the prefilter tests (dest_port). */
+    for (uint32_t i = 0; par->pf && i < pf_nfields(par->pf); i++) {
+        pstr_t fname = ftab_name(ft, pf_field(par->pf, i));
+        unsigned f;
+        const char *al;
+        for (unsigned k = 0; (al = schema_alias_at(k, &f)) != NULL; k++)
+            if (pstr_ieq_c(fname, schema_name(f)) && r.npf_alias < sizeof r.pf_alias / sizeof r.pf_alias[0])
+                snprintf(r.pf_alias[r.npf_alias++], sizeof r.pf_alias[0], "\"%s\"", al);
+    }
     if (!paths || npaths <= 0) run_path(&r, NULL, 0);
     for (int k = 0; paths && k < npaths && !r.stop; k++) run_path(&r, paths[k], 0);
     return run_done(&r);
@@ -948,4 +1179,45 @@ int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, con
     r.chunk = chunk;
     run_input(&r, NULL, name ? name : "-", buf ? buf : "", buf ? n : 0, true, false);
     return run_done(&r);
+}
+
+/* See reader.h. Reads the probe window the way run_input does. */
+int input_detect(const char *path, const rd_format_t **fmt, int *score) {
+    src_t s;
+    memset(&s, 0, sizeof s);
+    s.zcap = IN_ZBUF;
+    s.zb = xmalloc(s.zcap);
+    const char *name = path && strcmp(path, "-") != 0 ? path : "-";
+    s.fd = name[0] == '-' && !name[1] ? 0 : open(path, O_RDONLY);
+    s.own_fd = s.fd > 0;
+    *fmt = NULL;
+    *score = 0;
+    int rc = 0;
+    char *buf = xmalloc(IN_PROBE);
+    size_t end = 0;
+    bool eof = false;
+    if (s.fd < 0) s.errnum = errno;
+    if (s.fd < 0 || !src_start(&s)) {
+        fprintf(stderr, "postern: %s: %s\n", name, s.err ? s.err : strerror(s.errnum ? s.errnum : EIO));
+        rc = 2;
+    }
+    while (!rc && end < IN_PROBE && !eof) {
+        long k = text_read(&s, buf + end, IN_PROBE - end);
+        if (k < 0) {
+            fprintf(stderr, "postern: %s: %s\n", name, s.err ? s.err : strerror(s.errnum ? s.errnum : EIO));
+            rc = 2;
+        } else if (k == 0) {
+            eof = true;
+        } else {
+            end += (size_t)k;
+        }
+    }
+    if (!rc) {
+        const rd_impl_t *rd = pick(buf, end, eof, score);
+        *fmt = rd ? &rd->pub : NULL;
+    }
+    free(buf);
+    src_end(&s);
+    free(s.zb);
+    return rc;
 }

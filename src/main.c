@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "reader.h"
 #include "rule.h"
+#include "sensor.h"
 
 #ifndef POSTERN_VERSION
 #define POSTERN_VERSION "0.1.0"
@@ -56,6 +57,7 @@ static const char usage_main[] =
     "  detect [FILE...]        run the shipped detection rules and print findings\n"
     "  lint QUERY | --rule F   print the query's warnings with positions\n"
     "  formats                 list the input formats postern reads\n"
+    "  sensor [-o FILE]        record live outbound TCP connections (eBPF) as JSON Lines\n"
     "\n"
     "  postern COMMAND --help  options of a command\n"
     "  postern --version       version\n"
@@ -72,7 +74,7 @@ static const char usage_query[] =
     "options:\n"
     "  -q, --query-file FILE   read the query from FILE\n"
     "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
-    "  --input-format FMT      auto, jsonl, csv, sumo-json or sumo-csv (default auto)\n"
+    "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup path://\"...\" tables are found\n"
     "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
@@ -94,7 +96,7 @@ static const char usage_detect[] =
     "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
     "  --fail-on-findings      exit with status 1 when anything is found\n"
     "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
-    "  --input-format FMT      auto, jsonl, csv, sumo-json or sumo-csv (default auto)\n"
+    "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup tables are found\n"
     "  --strict                warnings become errors\n"
@@ -122,8 +124,11 @@ static const char usage_lint[] =
 
 static const char usage_formats[] =
     "usage: postern formats\n"
+    "       postern formats --detect FILE...\n"
     "\n"
-    "List the input formats postern reads and how each is recognised.\n";
+    "List the input formats postern reads, what auto-detection recognises each\n"
+    "by, and the schema fields each fills (docs/schema.md). With --detect, print\n"
+    "for each FILE the format `--input-format auto` picks and its vote (0-100).\n";
 
 static char *read_file(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -269,9 +274,15 @@ static void print_stats(const in_stats_t *st, size_t results) {
             (unsigned long long)st->files, (unsigned long long)st->bytes, (unsigned long long)st->records,
             (unsigned long long)st->prefiltered, (unsigned long long)st->rejected, (unsigned long long)st->in_scope,
             (unsigned long long)st->used, results);
-    for (unsigned i = 0; i < 8 && in_reason_name(i); i++)
+    for (unsigned i = 0; i < sizeof st->reasons / sizeof st->reasons[0] && in_reason_name(i); i++)
         if (st->reasons[i])
             fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
+    if (st->skipped)
+        fprintf(stderr, "postern: stats: skipped %llu lines of other formats\n", (unsigned long long)st->skipped);
+    for (unsigned i = 0; i < IN_MAXFORMATS && rd_formats[i]; i++)
+        if (st->fmt_records[i])
+            fprintf(stderr, "postern: stats: read as %s: %llu records\n", rd_formats[i]->name,
+                    (unsigned long long)st->fmt_records[i]);
 }
 
 /* Parse and lint a query; print diagnostics at or above the shown level.
@@ -601,16 +612,45 @@ static int cmd_lint(int argc, char **argv) {
 }
 
 static int cmd_formats(int argc, char **argv) {
+    bool detect = false;
+    int nfiles = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             fputs(usage_formats, stdout);
             return EXIT_OK;
         }
-        fprintf(stderr, "postern formats: unexpected argument '%s'\n", argv[i]);
-        return EXIT_ERR;
+        if (strcmp(argv[i], "--detect") == 0 && !detect) {
+            detect = true;
+            continue;
+        }
+        if (!detect || (argv[i][0] == '-' && argv[i][1])) {
+            fprintf(stderr, "postern formats: unexpected argument '%s'\n", argv[i]);
+            return EXIT_ERR;
+        }
+        nfiles++;
     }
-    printf("%-10s %s\n", "auto", "pick a format per file from its first bytes (default)");
-    for (int i = 0; rd_formats[i]; i++) printf("%-10s %s\n", rd_formats[i]->name, rd_formats[i]->desc);
+    if (detect) {
+        int rc = EXIT_OK;
+        if (!nfiles) {
+            fprintf(stderr, "postern formats: --detect needs a FILE (- for stdin)\n");
+            return EXIT_ERR;
+        }
+        for (int i = 0; i < argc; i++) {
+            if (strcmp(argv[i], "--detect") == 0) continue;
+            const rd_format_t *f;
+            int score;
+            if (input_detect(argv[i], &f, &score) != 0) rc = EXIT_ERR;
+            else if (f) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
+            else printf("%s: unknown\n", argv[i]);
+        }
+        return rc;
+    }
+    printf("%-10s %s\n", "auto", "pick a format per file by a vote over its first lines (default)");
+    for (int i = 0; rd_formats[i]; i++) {
+        printf("%-10s %s\n", rd_formats[i]->name, rd_formats[i]->desc);
+        printf("%-10s   recognised by: %s\n", "", rd_formats[i]->detect);
+        printf("%-10s   fills: %s\n", "", rd_formats[i]->fills);
+    }
     return EXIT_OK;
 }
 
@@ -623,6 +663,7 @@ static const struct command {
     {"detect", cmd_detect},
     {"lint", cmd_lint},
     {"formats", cmd_formats},
+    {"sensor", cmd_sensor},
 };
 
 int main(int argc, char **argv) {

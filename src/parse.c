@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "lex.h"
 #include "regex.h"
+#include "schema.h"
 
 /* Deepest nesting of expressions (parentheses, unary operators and chains
  * of binary operators all count). */
@@ -282,9 +283,9 @@ static expr_t *node(parser_t *p, uint8_t kind, span_t sp) {
     return e;
 }
 
-/* A field the query reads. */
+/* A field the query reads (a Cloud SIEM alias names its schema field). */
 static uint32_t field_use(parser_t *p, pstr_t name) {
-    uint32_t id = ftab_intern(&p->q->ft, name);
+    uint32_t id = ftab_intern(&p->q->ft, schema_query_name(&p->q->ft, name));
     p->q->ft.e[id].wanted = 1;
     return id;
 }

@@ -14,13 +14,19 @@
 #include <stdint.h>
 
 #include "reader.h"
+#include "syslog.h"
 
 /* The descriptors, in probe order (a tie goes to the earlier one). */
 #define RD_READERS(X) \
     X(rd_jsonl)       \
     X(rd_csv)         \
     X(rd_sumo_json)   \
-    X(rd_sumo_csv)
+    X(rd_sumo_csv)    \
+    X(rd_zeek_tsv)    \
+    X(rd_zeek_json)   \
+    X(rd_winevt_xml)  \
+    X(rd_evtx_json)   \
+    X(rd_ecs)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */
@@ -29,7 +35,9 @@
     X(RD_R_NOTOBJ, "not a JSON object")               \
     X(RD_R_COLS, "wrong number of CSV columns")       \
     X(RD_R_QUOTE, "unterminated CSV quote")           \
-    X(RD_R_LONG, "record too long")
+    X(RD_R_LONG, "record too long")                   \
+    X(RD_R_XML, "malformed or cut XML event")         \
+    X(RD_R_NOHDR, "data before the format's header")
 
 enum rd_reason {
 #define X(id, text) id,
@@ -71,7 +79,8 @@ typedef enum rd_status {
     RD_REC,    /* a record was filled */
     RD_REJECT, /* a malformed record was consumed; ctx.reason says why */
     RD_MORE,   /* the next record does not end inside the buffer: read more */
-    RD_END     /* at end of input, nothing left */
+    RD_END,    /* at end of input, nothing left */
+    RD_SKIP    /* a unit that is no record (a header, another format's line) was consumed */
 } rd_status_t;
 
 /* One slot of the key cache: a key seen at a member position. */
@@ -98,14 +107,30 @@ typedef struct rd_ctx {
     pstr_t raw;          /* the record's own _raw value */
     uint32_t spmask;     /* bit k: special k was seen, its value in spv[k] */
     pstr_t spv[RD_NSPECIAL];
+    bool has_time;       /* rd_time was called: time_ms is the record's _messageTime */
+    int64_t time_ms;     /* epoch ms UTC */
+    pstr_t defcat;       /* rd_category: the reader's default _sourceCategory (static or batch bytes) */
+    /* set by input.c once per input: */
+    int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
     rd_kslot_t kc[RD_KCACHE]; /* keys by member position (JSON readers) */
 } rd_ctx_t;
 
+/* One line of an input's first lines, as the format vote shows it. */
+typedef struct rd_line {
+    pstr_t text;         /* the line without its terminator and surrounding blanks */
+    sl_hdr_t sl;         /* its syslog header (sl.kind SL_NONE: none, sl.body = text) */
+} rd_line_t;
+
 /* A log format. */
 typedef struct rd_impl {
-    rd_format_t pub;     /* name and description (listed in rd_formats[]) */
-    /* 0..100: how much the first bytes of an input look like this format. */
+    rd_format_t pub;     /* name, description, detection and fills (listed in rd_formats[]) */
+    /* 0..100: how much the first bytes of an input look like this format
+     * (for formats known by their start: a header, a document); may be NULL. */
     int (*probe)(const char *p, size_t n);
+    /* 0..100: how much one of the first lines looks like this format; the
+     * input's vote is the average over up to 20 non-blank lines (see
+     * input.c pick). May be NULL. */
+    int (*line)(const rd_line_t *l);
     /* Per-input state (heap, or NULL when none is needed). */
     void *(*open)(rd_ctx_t *c);
     /* Read one record from p[0..n) (eof: nothing follows). Sets *used to
@@ -117,6 +142,8 @@ typedef struct rd_impl {
     bool line_sync;      /* after a too-long record, go on at the next line (else drop the input's rest) */
     uint8_t split;       /* 0: read serially; 1: records end at every '\n' (JSON Lines);
                           * 2: at '\n' outside double quotes (CSV) */
+    uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
+                          * 2 CSV columns through colmap */
     /* Column of field id in the current input, -1 when the header has no
      * such column, -2 before the header is read; for FIELD_NONE the number
      * of columns. NULL for formats without columns. */
@@ -136,6 +163,13 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp);
 /* Record the value of special key sp (RD_SP_NONE is ignored); null
  * values are not recorded. */
 void rd_note(rd_ctx_t *c, int sp, value_t v);
+/* The record's _messageTime (epoch ms UTC), as the reader knows it best;
+ * it wins over any special time key. */
+void rd_time(rd_ctx_t *c, int64_t ms);
+/* The reader's default _sourceCategory for this record, used when the
+ * record has none and --category is not given (cat lives as long as the
+ * batch: a static string or bytes of the input). */
+void rd_category(rd_ctx_t *c, pstr_t cat);
 
 /* JSON object members at s[i] (an object view) into rec through
  * rd_lookup, values through json_to_value. Returns false on malformed

@@ -295,12 +295,15 @@ static int csv_probe(const char *p, size_t n) { return csv_header_probe(p, n, NU
 
 /* See read.h. */
 const rd_impl_t rd_csv = {
-    .pub = {"csv", "CSV with a header row (RFC 4180 quoting); header names become fields"},
+    .pub = {"csv", "CSV with a header row (RFC 4180 quoting); header names become fields",
+            "a first line of two or more short column names",
+            "none: native columns only (Cloud SIEM alias columns fill their schema field)"},
     .probe = csv_probe,
     .open = csv_open,
     .next = csv_next,
     .close = csv_close,
     .line_sync = true,
     .split = 2,
+    .prefilter = 2,
     .colmap = csv_colmap,
 };

@@ -31,12 +31,9 @@ bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
     return !it.err && json_ws(s, n, it.i) == n;
 }
 
-/* The first non-blank byte (after a UTF-8 BOM) opens an object. */
-static int jsonl_probe(const char *p, size_t n) {
-    size_t i = 0;
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) i = 3;
-    i = json_ws(p, n, i);
-    return i < n && p[i] == '{' ? 50 : 0;
+/* A line (with no syslog header) that opens an object. */
+static int jsonl_line(const rd_line_t *l) {
+    return l->sl.kind == SL_NONE && l->text.n && l->text.p[0] == '{' ? 50 : 0;
 }
 
 /* One line per call; blank lines are consumed silently. */
@@ -89,11 +86,13 @@ static void jsonl_close(void *st) { (void)st; }
 
 /* See read.h. */
 const rd_impl_t rd_jsonl = {
-    .pub = {"jsonl", "JSON Lines: one JSON object per line, top-level keys become fields"},
-    .probe = jsonl_probe,
+    .pub = {"jsonl", "JSON Lines: one JSON object per line, top-level keys become fields",
+            "lines that open a JSON object", "none: native keys only (Cloud SIEM alias keys fill their schema field)"},
+    .line = jsonl_line,
     .open = jsonl_open,
     .next = jsonl_next,
     .close = jsonl_close,
     .line_sync = true,
     .split = 1,
+    .prefilter = 1,
 };

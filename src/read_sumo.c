@@ -276,7 +276,9 @@ static int sumo_csv_probe(const char *p, size_t n) {
 
 /* See read.h. */
 const rd_impl_t rd_sumo_json = {
-    .pub = {"sumo-json", "Sumo Logic Search Job API JSON pages or {\"map\":…} lines; also pretty-printed JSON objects"},
+    .pub = {"sumo-json", "Sumo Logic Search Job API JSON pages or {\"map\":…} lines; also pretty-printed JSON objects",
+            "a JSON array, an object whose first key is fields/messages/records/map, or a multi-line object",
+            "_messageTime, _sourceCategory, _sourceHost, _raw (as exported, lower-case keys)"},
     .probe = sumo_json_probe,
     .open = sumo_open,
     .next = sumo_next,
@@ -287,12 +289,15 @@ const rd_impl_t rd_sumo_json = {
 /* See read.h. The CSV reader with its own probe: _messagetimems and _raw
  * are picked up by rd_lookup's special keys. */
 const rd_impl_t rd_sumo_csv = {
-    .pub = {"sumo-csv", "Sumo Logic UI CSV export (_messagetimems, _raw, … columns)"},
+    .pub = {"sumo-csv", "Sumo Logic UI CSV export (_messagetimems, _raw, … columns)",
+            "a CSV header naming _raw and _messagetime or _messagetimems",
+            "_messageTime, _sourceCategory, _sourceHost, _raw (as exported)"},
     .probe = sumo_csv_probe,
     .open = csv_open,
     .next = csv_next,
     .close = csv_close,
     .line_sync = true,
     .split = 2,
+    .prefilter = 2,
     .colmap = csv_colmap,
 };

@@ -16,16 +16,21 @@
 
 #include "field.h"
 
+/* Most readers rd_formats[] may list. */
+#define IN_MAXFORMATS 48
+
 /* Counts of what was read; merged across inputs. */
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
-    uint64_t reasons[8];      /* rejected, by reason index (see in_reason_name) */
+    uint64_t reasons[16];     /* rejected, by reason index (see in_reason_name) */
     uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) */
     uint64_t in_scope;        /* kept by the scope (counted by the engine) */
     uint64_t used;            /* reached the end of the pipeline (engine) */
+    uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
+    uint64_t fmt_records[IN_MAXFORMATS]; /* records, by reader (index into rd_formats[]) */
 } in_stats_t;
 
 /* A short text for reason index i of in_stats_t.reasons, NULL past the end. */
@@ -33,7 +38,7 @@ const char *in_reason_name(unsigned i);
 
 /* Options of one run. */
 typedef struct in_opts {
-    const char *format;       /* "auto", "jsonl", "csv", "sumo-json", "sumo-csv" */
+    const char *format;       /* "auto" (or NULL) or a name from rd_formats[] */
     const char *category;     /* _sourceCategory for records without one, may be NULL */
     unsigned max_reports;     /* malformed records reported on stderr (default 5) */
     bool quiet;               /* no malformed-record reports */
@@ -78,9 +83,16 @@ int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab
 typedef struct rd_format {
     const char *name;    /* --input-format name */
     const char *desc;    /* one line for `postern formats` and --help */
+    const char *detect;  /* what auto-detection recognises it by */
+    const char *fills;   /* schema fields (schema.h) it fills, "" for none */
 } rd_format_t;
 
 /* The formats, NULL-terminated. */
 extern const rd_format_t *const rd_formats[];
+
+/* The format `--input-format auto` picks for path (a file, or NULL/"-"
+ * for stdin): *fmt (NULL when no reader recognises it) with its vote
+ * score 0..100 in *score. Returns 0, or 2 on an I/O error (printed). */
+int input_detect(const char *path, const rd_format_t **fmt, int *score);
 
 #endif

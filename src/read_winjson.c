@@ -1,0 +1,516 @@
+/* read_winjson.c — Windows events rendered as JSON, and ECS events.
+ *
+ * evtx-json: evtx_dump's {"Event":{"#attributes":…,"System":…,"EventData":…}}
+ * one per line (-o jsonl) or pretty-printed after "Record N" lines (-o json),
+ * and converters that flatten attributes (TimeCreated.SystemTime, @Name,
+ * EventData.Data[{@Name,#text}]). ecs: Winlogbeat / Elastic Agent NDJSON,
+ * nested or dotted; every leaf is reachable by its dotted path
+ * (winlog.event_data.Image, destination.port). Both hand Windows events
+ * to winevt.c under the XML rendering's names; ECS fields fill the gaps.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "read.h"
+#include "timeparse.h"
+#include "winevt.h"
+
+#define WJ_MAXFIELDS 1024   /* values kept per event */
+#define WJ_MAXDEPTH 16      /* nesting followed when flattening */
+#define WJ_MAXPATH 256      /* longest dotted path */
+
+/* Per-input state of both readers (heap, owned by the reader). */
+typedef struct wj {
+    we_state_t *we;         /* the Windows-event mapping's state */
+    we_field_t *f;          /* the event's values, reused */
+    size_t nf, cap;         /* used / allocated */
+} wj_t;
+
+static void *wj_open(rd_ctx_t *c) {
+    wj_t *s = xcalloc(1, sizeof *s);
+    s->we = we_open(c);
+    return s;
+}
+
+static void wj_close(void *st) {
+    wj_t *s = st;
+    if (!s) return;
+    we_close(s->we);
+    free(s->f);
+    free(s);
+}
+
+static we_field_t *add(wj_t *s, pstr_t name, pstr_t val, uint8_t sect, bool native) {
+    if (s->nf == WJ_MAXFIELDS) return NULL;
+    if (s->nf == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->f = xrealloc(s->f, s->cap * sizeof *s->f);
+    }
+    we_field_t *f = &s->f[s->nf++];
+    *f = (we_field_t){name, val, WE_JSON, sect, native};
+    return f;
+}
+
+static bool is_obj(pstr_t v) { return v.n && v.p[0] == '{'; }
+static bool is_null(pstr_t v) { return v.n == 4 && memcmp(v.p, "null", 4) == 0; }
+
+/* "K.A" in the arena. */
+static pstr_t dotted(arena_t *a, pstr_t k, pstr_t at) {
+    char *o = arena_alloc(a, k.n + at.n + 1);
+    memcpy(o, k.p, k.n);
+    o[k.n] = '.';
+    memcpy(o + k.n + 1, at.p, at.n);
+    return pstr(o, k.n + at.n + 1);
+}
+
+/* A member's value: v itself, or its "#text" when v is an object. */
+static pstr_t text_of(pstr_t v) {
+    if (!is_obj(v)) return v;
+    json_iter_t it;
+    pstr_t k, x;
+    bool esc;
+    if (json_iter_begin(&it, v.p, v.n, 0))
+        while (json_iter_next(&it, &k, &esc, &x))
+            if (pstr_eq(k, PSTR_LIT("#text")) || pstr_eq(k, PSTR_LIT("text"))) return x;
+    return v;
+}
+
+/* ---- evtx-json --------------------------------------------------------- */
+
+/* System: scalars by name; objects give #text under the name and their
+ * attributes (#attributes members, @A or plain members) as "K.A". */
+static void evtx_system(rd_ctx_t *c, wj_t *s, pstr_t sys) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    if (!json_iter_begin(&it, sys.p, sys.n, 0)) return;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        if (esc || is_null(v)) continue;
+        if (!is_obj(v)) {
+            add(s, k, v, WE_SYS, true);
+            continue;
+        }
+        json_iter_t in;
+        pstr_t ik, iv;
+        bool iesc;
+        if (!json_iter_begin(&in, v.p, v.n, 0)) continue;
+        while (json_iter_next(&in, &ik, &iesc, &iv)) {
+            if (iesc) continue;
+            if (pstr_eq(ik, PSTR_LIT("#text"))) {
+                add(s, k, iv, WE_SYS, true);
+            } else if (pstr_eq(ik, PSTR_LIT("#attributes")) && is_obj(iv)) {
+                json_iter_t at;
+                pstr_t ak, av;
+                bool aesc;
+                if (json_iter_begin(&at, iv.p, iv.n, 0))
+                    while (json_iter_next(&at, &ak, &aesc, &av))
+                        if (!aesc && !is_obj(av) && !is_null(av)) add(s, dotted(c->arena, k, ak), av, WE_SYS, true);
+            } else if (!is_obj(iv) && !is_null(iv)) {
+                if (ik.n > 1 && ik.p[0] == '@') ik = pstr(ik.p + 1, ik.n - 1);
+                add(s, dotted(c->arena, k, ik), iv, WE_SYS, true);
+            }
+        }
+    }
+}
+
+/* One {"@Name"|"Name"|"#attributes":{"Name"}, "#text"|"Value"} item. */
+static void evtx_data_item(wj_t *s, pstr_t item) {
+    json_iter_t it;
+    pstr_t k, v, name = PSTR_NULL, val = PSTR_LIT("\"\"");
+    bool esc;
+    if (!is_obj(item)) {
+        add(s, PSTR_LIT("Data"), item, WE_DATA, true);
+        return;
+    }
+    if (!json_iter_begin(&it, item.p, item.n, 0)) return;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        if (pstr_eq(k, PSTR_LIT("@Name")) || pstr_eq(k, PSTR_LIT("Name"))) name = v;
+        else if (pstr_eq(k, PSTR_LIT("#attributes")) && is_obj(v)) {
+            json_iter_t at;
+            pstr_t ak, av;
+            bool aesc;
+            if (json_iter_begin(&at, v.p, v.n, 0))
+                while (json_iter_next(&at, &ak, &aesc, &av))
+                    if (pstr_eq(ak, PSTR_LIT("Name"))) name = av;
+        } else if (pstr_eq(k, PSTR_LIT("#text")) || pstr_eq(k, PSTR_LIT("Value")) || pstr_eq(k, PSTR_LIT("text"))) {
+            val = v;
+        }
+    }
+    /* the name is a JSON string: its body is the field name */
+    if (name.n >= 2 && name.p[0] == '"' && !memchr(name.p + 1, '\\', name.n - 2))
+        add(s, pstr(name.p + 1, name.n - 2), val, WE_DATA, true);
+}
+
+/* EventData (or UserData's inner element): Name→value map, or Data items. */
+static void evtx_data(wj_t *s, pstr_t ed, int depth) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    if (!json_iter_begin(&it, ed.p, ed.n, 0)) return;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        if (esc || pstr_eq(k, PSTR_LIT("#attributes")) || (k.n && k.p[0] == '@')) continue;
+        if (pstr_eq(k, PSTR_LIT("Data")) && v.n && (v.p[0] == '[' || v.p[0] == '{')) {
+            if (v.p[0] == '{') {
+                evtx_data_item(s, v);
+                continue;
+            }
+            size_t i = json_ws(v.p, v.n, 1);
+            while (i < v.n && v.p[i] != ']') {
+                size_t e = json_skip(v.p, v.n, i);
+                if (e == (size_t)-1) break;
+                evtx_data_item(s, pstr(v.p + i, e - i));
+                i = json_ws(v.p, v.n, e);
+                if (i < v.n && v.p[i] == ',') i = json_ws(v.p, v.n, i + 1);
+            }
+            continue;
+        }
+        pstr_t t = text_of(v);
+        if (is_obj(t) && depth < 2) evtx_data(s, t, depth + 1); /* UserData's element */
+        else add(s, k, t, WE_DATA, true);
+    }
+}
+
+/* The event object ({"System":…,"EventData":…}). */
+static void evtx_event(rd_ctx_t *c, wj_t *s, pstr_t ev) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    if (!json_iter_begin(&it, ev.p, ev.n, 0)) return;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        if (!is_obj(v)) continue;
+        if (pstr_eq(k, PSTR_LIT("System"))) evtx_system(c, s, v);
+        else if (pstr_eq(k, PSTR_LIT("EventData"))) evtx_data(s, v, 1);
+        else if (pstr_eq(k, PSTR_LIT("UserData"))) evtx_data(s, v, 0);
+    }
+}
+
+/* One object: its top-level keys natively, and the event inside it. */
+static bool evtx_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
+    json_iter_t it;
+    pstr_t k, v, ev = PSTR_NULL;
+    bool esc, sys = false;
+    unsigned pos = 0;
+    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        int sp;
+        uint32_t id = rd_lookup(c, pos++, k, esc, &sp);
+        if (id != FIELD_NONE) rec_set(rec, id, json_to_value(v, c->arena));
+        if (pstr_eq(k, PSTR_LIT("Event")) && is_obj(v)) ev = v;
+        if (pstr_eq(k, PSTR_LIT("System")) && is_obj(v)) sys = true;
+    }
+    if (it.err || json_ws(o.p, o.n, it.i) != o.n) return false;
+    if (!ev.n && sys) ev = o; /* the event without its wrapper */
+    if (!ev.n) return true;   /* another object: top-level keys only */
+    s->nf = 0;
+    evtx_event(c, s, ev);
+    we_ext_t ext = {PSTR_NULL, false, 0, pos}; /* after the top-level keys' cache positions */
+    we_emit(s->we, c, s->f, s->nf, &ext, rec);
+    return true;
+}
+
+/* A line "Record N" (evtx_dump -o json) is skipped. */
+static bool record_line(const char *p, size_t n) {
+    if (n < 8 || memcmp(p, "Record ", 7) != 0) return false;
+    for (size_t i = 7; i < n; i++)
+        if (p[i] < '0' || p[i] > '9') return p[i] == '\r' && i + 1 == n;
+    return true;
+}
+
+/* One object per call, pretty-printed or not; "Record N" lines and the
+ * brackets and commas of a top-level array of events skipped. */
+static rd_status_t evtx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    wj_t *s = c->st;
+    size_t i = 0;
+    for (;;) {
+        i = json_ws(p, n, i);
+        while (i < n && (p[i] == '[' || p[i] == ']' || p[i] == ',')) i = json_ws(p, n, i + 1);
+        *used = i;
+        if (i >= n) return eof ? RD_END : RD_MORE;
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t le = nl ? (size_t)(nl - p) : n;
+        if (p[i] != '{') {
+            if (!nl && !eof) return RD_MORE;
+            c->rec_off = i;
+            c->text = pstr_trim(pstr(p + i, le - i));
+            *used = nl ? le + 1 : n;
+            if (record_line(p + i, le - i)) {
+                i = *used;
+                continue;
+            }
+            c->reason = RD_R_NOTOBJ;
+            return RD_REJECT;
+        }
+        bool tr;
+        size_t e = json_skip_ex(p, n, i, &tr);
+        c->rec_off = i;
+        if (e == (size_t)-1) {
+            if (tr && !eof) return RD_MORE;
+            c->text = pstr(p + i, le - i);
+            *used = nl ? le + 1 : n;
+            c->reason = RD_R_JSON;
+            return RD_REJECT;
+        }
+        c->text = pstr(p + i, e - i);
+        *used = e;
+        if (!evtx_object(c, s, c->text, rec)) {
+            c->reason = RD_R_JSON;
+            return RD_REJECT;
+        }
+        return RD_REC;
+    }
+}
+
+/* "Record N" first, or a first object (maybe inside an array) whose
+ * first key is "Event". */
+static int evtx_probe(const char *p, size_t n) {
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    i = json_ws(p, n, i);
+    const char *nl = memchr(p + i, '\n', n - i);
+    if (record_line(p + i, (nl ? (size_t)(nl - p) : n) - i)) return 85;
+    if (i < n && p[i] == '[') i = json_ws(p, n, i + 1);
+    if (i >= n || p[i] != '{') return 0;
+    i = json_ws(p, n, i + 1);
+    return n - i >= 7 && memcmp(p + i, "\"Event\"", 7) == 0 ? 85 : 0;
+}
+
+/* An object line holding "Event" and "System". */
+static int evtx_line(const rd_line_t *l) {
+    pstr_t t = l->text;
+    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{') return 0;
+    return pstr_contains(t, PSTR_LIT("\"Event\"")) && pstr_contains(t, PSTR_LIT("\"System\"")) ? 85 : 0;
+}
+
+/* ---- ecs ------------------------------------------------------------ */
+
+/* ECS and Winlogbeat paths the mapping reads. ORDER ECS: ecs_paths[]. */
+enum {
+    E_TS, E_PROV, E_CHAN, E_EID, E_CODE, E_COMP, E_EXECPID, E_SID, E_SIP, E_SPORT, E_DIP, E_DPORT, E_TRANSPORT,
+    E_DIRECTION, E_EXE, E_PNAME, E_PID, E_UNAME, E_UDOMAIN, E_HNAME, E_HHOST, E_SBYTES, E_DBYTES, E_ACTION,
+    E_OUTCOME, E_N
+};
+static const char *const ecs_paths[E_N] = {
+    "@timestamp",      "winlog.provider_name", "winlog.channel",   "winlog.event_id",   "event.code",
+    "winlog.computer_name", "winlog.process.pid", "winlog.user.identifier", "source.ip", "source.port",
+    "destination.ip",  "destination.port",     "network.transport", "network.direction", "process.executable",
+    "process.name",    "process.pid",          "user.name",        "user.domain",       "host.name",
+    "host.hostname",   "source.bytes",         "destination.bytes", "event.action",     "event.outcome",
+};
+
+/* What the walk over one record collected. */
+typedef struct ecs_walk {
+    rd_ctx_t *c;          /* the reader context */
+    wj_t *s;              /* the reader state */
+    record_t *rec;        /* the record being filled */
+    unsigned pos;         /* lookups so far (the key cache position) */
+    pstr_t val[E_N];      /* value views of ecs_paths */
+    bool winlog;          /* a winlog object or winlog.* key was seen */
+    char path[WJ_MAXPATH]; /* the dotted path of the member being visited */
+} ecs_walk_t;
+
+/* True when id is one of the schema fields. */
+static bool schema_of(const sc_ids_t *ids, uint32_t id) {
+    for (unsigned f = 0; f < SC_N; f++)
+        if (ids->id[f] == id) return true;
+    return false;
+}
+
+static void ecs_leaf(ecs_walk_t *w, size_t plen, pstr_t key, pstr_t v) {
+    int sp;
+    pstr_t path = pstr(w->path, plen);
+    uint32_t id = rd_lookup(w->c, w->pos++, path, false, &sp);
+    /* ECS objects named like a schema field (user, host) leave the name to the schema */
+    if (id != FIELD_NONE && !(is_obj(v) && plen == key.n && schema_of(we_ids(w->s->we), id)))
+        rec_set(w->rec, id, json_to_value(v, w->c->arena));
+    if (plen > 7 && memcmp(w->path, "winlog.", 7) == 0) {
+        w->winlog = true;
+        size_t dn = plen - 18; /* the EventData name: the key's tail, nested or dotted */
+        if (plen > 18 && memcmp(w->path, "winlog.event_data.", 18) == 0 && dn <= key.n && !is_obj(v) &&
+            !memchr(key.p + key.n - dn, '.', dn)) {
+            add(w->s, pstr(key.p + key.n - dn, dn), v, WE_DATA, true); /* bytes of the input (or arena) */
+            return;
+        }
+    }
+    if (is_obj(v)) return;
+    for (int k = 0; k < E_N; k++)
+        if (ecs_paths[k][0] == path.p[0] && pstr_eq(path, pstr_c(ecs_paths[k]))) {
+            w->val[k] = v;
+            break;
+        }
+}
+
+/* Walk an object: every member under its dotted path, objects descended. */
+static bool ecs_walk(ecs_walk_t *w, pstr_t o, size_t plen, int depth) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        pstr_t key = k;
+        if (esc && !json_unescape_body(k, w->c->arena, &key)) continue;
+        size_t np = plen + (plen ? 1 : 0) + key.n;
+        if (np >= WJ_MAXPATH) continue;
+        if (plen) w->path[plen] = '.';
+        if (key.n) memcpy(w->path + np - key.n, key.p, key.n);
+        ecs_leaf(w, np, key, v);
+        if (is_obj(v) && depth < WJ_MAXDEPTH) ecs_walk(w, v, np, depth + 1);
+    }
+    return !it.err;
+}
+
+/* The ECS fields into the schema where the Windows mapping left gaps. */
+static void ecs_fill(ecs_walk_t *w) {
+    rd_ctx_t *c = w->c;
+    const sc_ids_t *ids = we_ids(w->s->we);
+    record_t *rec = w->rec;
+    value_t v[E_N];
+    for (int k = 0; k < E_N; k++) v[k] = w->val[k].n ? json_to_value(w->val[k], c->arena) : val_null();
+#define S(k) (v[k].t == V_STR ? val_pstr(v[k]) : PSTR_NULL)
+    if (S(E_SIP).n) sc_fill(rec, ids, SC_SRC_IP, val_strv(schema_ip(S(E_SIP))));
+    if (S(E_SPORT).n) sc_fill(rec, ids, SC_SRC_PORT, val_strv(schema_number(S(E_SPORT))));
+    if (S(E_DIP).n) sc_fill(rec, ids, SC_DEST_IP, val_strv(schema_ip(S(E_DIP))));
+    if (S(E_DPORT).n) sc_fill(rec, ids, SC_DEST_PORT, val_strv(schema_number(S(E_DPORT))));
+    if (S(E_TRANSPORT).n) sc_fill(rec, ids, SC_PROTOCOL, val_strv(schema_protocol(S(E_TRANSPORT))));
+    pstr_t dir = schema_direction(S(E_DIRECTION));
+    if (dir.n) sc_fill(rec, ids, SC_DIRECTION, val_strv(dir));
+    pstr_t exe = S(E_EXE).n ? S(E_EXE) : S(E_PNAME);
+    if (exe.n) sc_fill(rec, ids, SC_PROCESS_NAME, val_strv(exe));
+    if (S(E_PID).n) sc_fill(rec, ids, SC_PID, val_strv(schema_number(S(E_PID))));
+    pstr_t un = S(E_UNAME), ud = S(E_UDOMAIN);
+    if (un.n && ud.n && ids->id[SC_USER] != FIELD_NONE) { /* DOMAIN\name, as Sysmon writes it */
+        char *o = arena_alloc(c->arena, ud.n + un.n + 1);
+        memcpy(o, ud.p, ud.n);
+        o[ud.n] = '\\';
+        memcpy(o + ud.n + 1, un.p, un.n);
+        un = pstr(o, ud.n + un.n + 1);
+    }
+    if (un.n) sc_fill(rec, ids, SC_USER, val_strv(un));
+    pstr_t host = S(E_HNAME).n ? S(E_HNAME) : S(E_HHOST);
+    if (host.n) {
+        sc_fill(rec, ids, SC_HOST, val_strv(host));
+        sc_fill(rec, ids, SC_SOURCEHOST, val_strv(host));
+    }
+    if (S(E_SBYTES).n) sc_fill(rec, ids, SC_BYTES_OUT, val_strv(schema_number(S(E_SBYTES))));
+    if (S(E_DBYTES).n) sc_fill(rec, ids, SC_BYTES_IN, val_strv(schema_number(S(E_DBYTES))));
+    pstr_t act = S(E_ACTION).n ? S(E_ACTION) : S(E_OUTCOME);
+    if (act.n) sc_fill(rec, ids, SC_ACTION, val_strv(act));
+    if (S(E_CODE).n) sc_fill(rec, ids, SC_EVENT_ID, val_strv(S(E_CODE)));
+    int64_t ms;
+    if (!c->has_time && S(E_TS).n && time_parse(S(E_TS), &ms)) rd_time(c, ms);
+    if (!w->winlog) {
+        bool net = S(E_DIP).n || S(E_SIP).n;
+        rd_category(c, !net ? PSTR_LIT("ecs/event")
+                            : exe.n ? PSTR_LIT("endpoint/ecs/network")
+                                    : PSTR_LIT("network/ecs/flow"));
+    }
+#undef S
+}
+
+/* One record: the walk, then the Windows mapping (winlog records) and ECS. */
+static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
+    ecs_walk_t *w = arena_calloc(c->arena, sizeof *w);
+    w->c = c;
+    w->s = s;
+    w->rec = rec;
+    s->nf = 0;
+    if (!ecs_walk(w, o, 0, 0) || json_skip(o.p, o.n, 0) != o.n) return false;
+    if (w->winlog) {
+        /* System values under the XML rendering's names (not set natively) */
+        static const struct {
+            int e;
+            const char *name;
+        } sysmap[] = {
+            {E_PROV, "Provider.Name"},   {E_CHAN, "Channel"},   {E_EID, "EventID"},
+            {E_COMP, "Computer"},        {E_TS, "TimeCreated.SystemTime"}, {E_EXECPID, "Execution.ProcessID"},
+            {E_SID, "Security.UserID"},
+        };
+        for (size_t k = 0; k < sizeof sysmap / sizeof sysmap[0]; k++) {
+            pstr_t v = w->val[sysmap[k].e];
+            if (sysmap[k].e == E_EID && !v.n) v = w->val[E_CODE];
+            if (sysmap[k].e == E_COMP && !v.n) v = w->val[E_HNAME];
+            if (v.n) add(s, pstr_c(sysmap[k].name), v, WE_SYS, false);
+        }
+        we_ext_t ext = {PSTR_NULL, false, 0, w->pos}; /* after the walk's cache positions */
+        we_emit(s->we, c, s->f, s->nf, &ext, rec);
+    }
+    ecs_fill(w);
+    return true;
+}
+
+/* One line per call, as in jsonl. */
+static rd_status_t ecs_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    wj_t *s = c->st;
+    size_t i = 0;
+    for (;;) {
+        *used = i;
+        if (i >= n) return eof ? RD_END : RD_MORE;
+        const char *nl = memchr(p + i, '\n', n - i);
+        if (!nl && !eof) return RD_MORE;
+        size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
+        pstr_t t = pstr_trim(pstr(p + i, e - i));
+        if (!t.n) {
+            i = next;
+            continue;
+        }
+        c->rec_off = i;
+        c->text = t;
+        *used = next;
+        if (t.p[0] != '{') {
+            c->reason = json_skip(t.p, t.n, 0) == t.n ? RD_R_NOTOBJ : RD_R_JSON;
+            return RD_REJECT;
+        }
+        if (!ecs_object(c, s, t, rec)) {
+            c->reason = RD_R_JSON;
+            return RD_REJECT;
+        }
+        return RD_REC;
+    }
+}
+
+/* An object line with a winlog key (80), or @timestamp with ecs,
+ * source or destination (70). */
+static int ecs_line(const rd_line_t *l) {
+    pstr_t t = l->text;
+    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{') return 0;
+    if (pstr_contains(t, PSTR_LIT("\"winlog\"")) || pstr_contains(t, PSTR_LIT("\"winlog."))) return 80;
+    if (!pstr_contains(t, PSTR_LIT("\"@timestamp\""))) return 0;
+    return pstr_contains(t, PSTR_LIT("\"ecs\"")) || pstr_contains(t, PSTR_LIT("\"ecs.version\"")) ||
+                   pstr_contains(t, PSTR_LIT("\"destination\"")) || pstr_contains(t, PSTR_LIT("\"source\"")) ||
+                   pstr_contains(t, PSTR_LIT("\"destination.ip\""))
+               ? 70
+               : 0;
+}
+
+/* See read.h. */
+const rd_impl_t rd_evtx_json = {
+    .pub = {"evtx-json",
+            "Windows events as evtx_dump JSON ({\"Event\":{\"System\":…,\"EventData\":…}}, -o jsonl or -o json) and "
+            "similar converters",
+            "\"Record N\" or an object (or array of them) whose first key is \"Event\" first; or object lines with "
+            "\"Event\" and \"System\"",
+            "as winevt-xml (Sysmon EID 1/3, Security 5156/5157, PowerShell 4104 and every event's time, host, "
+            "event_id, _sourceCategory)"},
+    .probe = evtx_probe,
+    .line = evtx_line,
+    .open = wj_open,
+    .next = evtx_next,
+    .close = wj_close,
+    .line_sync = true,
+};
+
+/* See read.h. */
+const rd_impl_t rd_ecs = {
+    .pub = {"ecs", "Elastic Common Schema NDJSON: Winlogbeat (winlog.*, Sysmon module) and other Beats/Agent events",
+            "object lines with a winlog key, or @timestamp with ecs, source or destination",
+            "winlog events as winevt-xml; then from ECS where still empty: _messageTime (@timestamp), src_ip, "
+            "src_port, dest_ip, dest_port, protocol (network.transport), direction (network.direction), "
+            "process_name (process.executable or .name), pid, user (user.domain\\user.name), host, _sourceHost, "
+            "bytes_out (source.bytes), bytes_in (destination.bytes), action (event.action or outcome), event_id "
+            "(event.code)"},
+    .line = ecs_line,
+    .open = wj_open,
+    .next = ecs_next,
+    .close = wj_close,
+    .line_sync = true,
+    /* read by one thread: Sysmon enrichment needs the input in order */
+};

@@ -1,0 +1,144 @@
+/* schema.c — the schema table, alias resolution and value normalisers.
+ *
+ * Sits between the parser (schema_query_name: an alias in a query names
+ * its schema field), input.c (rd_lookup: an alias key in a record fills
+ * the schema field) and the readers that map native names to schema
+ * fields (schema_ids, sc_set, and the normalisers below).
+ */
+#include "schema.h"
+
+#include <string.h>
+
+static const char *const sc_names[] = {
+#define X(id, name, desc) name,
+    SCHEMA_FIELDS(X)
+#undef X
+};
+
+static const char *const sc_descs[] = {
+#define X(id, name, desc) desc,
+    SCHEMA_FIELDS(X)
+#undef X
+};
+
+/* One alias. */
+typedef struct sc_alias {
+    const char *name;  /* as Cloud SIEM spells it */
+    uint8_t n;         /* its length */
+    uint8_t f;         /* enum sc_field */
+} sc_alias_t;
+
+static const sc_alias_t sc_aliases[] = {
+#define X(name, f) {name, sizeof(name) - 1, f},
+    SCHEMA_ALIASES(X)
+#undef X
+};
+#define SC_NALIAS (sizeof sc_aliases / sizeof sc_aliases[0])
+
+/* See schema.h. */
+const char *schema_name(unsigned f) { return f < SC_N ? sc_names[f] : NULL; }
+
+/* See schema.h. */
+const char *schema_desc(unsigned f) { return f < SC_N ? sc_descs[f] : NULL; }
+
+/* See schema.h. A length test first: most names are no alias. */
+int schema_alias(pstr_t name) {
+    if (name.n < 6 || name.n > 22) return -1;
+    for (size_t k = 0; k < SC_NALIAS; k++)
+        if (sc_aliases[k].n == name.n && pstr_ieq_c(name, sc_aliases[k].name)) return sc_aliases[k].f;
+    return -1;
+}
+
+/* See schema.h. */
+const char *schema_alias_at(unsigned k, unsigned *f) {
+    if (k >= SC_NALIAS) return NULL;
+    if (f) *f = sc_aliases[k].f;
+    return sc_aliases[k].name;
+}
+
+/* See schema.h. */
+pstr_t schema_query_name(const ftab_t *ft, pstr_t name) {
+    int f = schema_alias(name);
+    if (f < 0 || ftab_find(ft, name) != FIELD_NONE) return name;
+    return pstr_c(sc_names[f]);
+}
+
+/* See schema.h. */
+void schema_ids(ftab_t *ft, sc_ids_t *ids) {
+    ftab_lock(ft);
+    for (unsigned f = 0; f < SC_N; f++) {
+        pstr_t nm = pstr_c(sc_names[f]);
+        uint32_t id = ft->want_all ? ftab_intern(ft, nm) : ftab_find(ft, nm);
+        if (id != FIELD_NONE && !ft->want_all && !ft->e[id].wanted) id = FIELD_NONE;
+        ids->id[f] = id;
+    }
+    ftab_unlock(ft);
+}
+
+/* ---- normalisers ------------------------------------------------------ */
+
+/* IANA protocol numbers and names postern translates. */
+static const struct {
+    const char *num;
+    const char *name;
+} sc_protos[] = {
+    {"6", "tcp"}, {"17", "udp"}, {"1", "icmp"}, {"58", "icmpv6"}, {"132", "sctp"},
+    {"47", "gre"}, {"50", "esp"}, {"51", "ah"},  {"2", "igmp"},
+};
+
+/* See schema.h. */
+pstr_t schema_protocol(pstr_t v) {
+    pstr_t t = pstr_trim(v);
+    for (size_t k = 0; k < sizeof sc_protos / sizeof sc_protos[0]; k++)
+        if (pstr_eq(t, pstr_c(sc_protos[k].num)) || pstr_ieq_c(t, sc_protos[k].name)) return pstr_c(sc_protos[k].name);
+    if (pstr_ieq_c(t, "ipv6-icmp")) return PSTR_LIT("icmpv6");
+    return v;
+}
+
+/* See schema.h. */
+pstr_t schema_direction(pstr_t v) {
+    static const struct {
+        const char *in;
+        bool out;
+    } dirs[] = {
+        {"true", true},     {"false", false}, {"%%14593", true}, {"%%14592", false},
+        {"outbound", true}, {"inbound", false}, {"egress", true}, {"ingress", false},
+    };
+    pstr_t t = pstr_trim(v);
+    for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++)
+        if (pstr_ieq_c(t, dirs[k].in)) return dirs[k].out ? PSTR_LIT("outbound") : PSTR_LIT("inbound");
+    return PSTR_NULL;
+}
+
+/* See schema.h. */
+pstr_t schema_number(pstr_t v) {
+    pstr_t t = pstr_trim(v);
+    size_t i = 0;
+    while (i < t.n && t.p[i] >= '0' && t.p[i] <= '9') i++;
+    if (i == 0) return v;
+    size_t e = i;
+    if (i < t.n && t.p[i] == '.') { /* a whole number written with a zero fraction */
+        size_t j = i + 1;
+        while (j < t.n && t.p[j] == '0') j++;
+        if (j != t.n) return v;
+    } else if (i != t.n) {
+        return v;
+    }
+    size_t z = 0;
+    while (z + 1 < e && t.p[z] == '0') z++;
+    return pstr(t.p + z, e - z);
+}
+
+/* See schema.h. */
+pstr_t schema_ip(pstr_t v) {
+    pstr_t t = pstr_trim(v);
+    if (t.n >= 2 && t.p[0] == '[' && t.p[t.n - 1] == ']') t = pstr(t.p + 1, t.n - 2);
+    static const char *const mapped[] = {"::ffff:", "0:0:0:0:0:ffff:"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t m = strlen(mapped[k]);
+        if (t.n > m && pstr_ieq_c(pstr(t.p, m), mapped[k]) && memchr(t.p + m, '.', t.n - m) &&
+            !memchr(t.p + m, ':', t.n - m))
+            return pstr(t.p + m, t.n - m);
+    }
+    return t;
+}

@@ -1,0 +1,76 @@
+/* winevt.h — Windows events (and Sysmon for Linux) mapped to the schema,
+ * shared by the XML, evtx-JSON and Winlogbeat readers.
+ *
+ * A reader hands over one event as a list of name/value views (System
+ * elements and attributes, EventData items); we_emit sets the native
+ * fields the query reads, tells Sysmon (by provider or channel, never by
+ * EventID alone), Security 5156/5157 and PowerShell 4104 apart, fills the
+ * schema fields, the default _sourceCategory and _messageTime, and adds
+ * Sysmon EID 1 details to later EID 3 records of the same process. The
+ * views borrow the reader's bytes; we_state_t (one per input, heap) owns
+ * the enrichment cache.
+ */
+#ifndef POSTERN_WINEVT_H
+#define POSTERN_WINEVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "read.h"
+#include "schema.h"
+
+/* How a value's bytes are written. */
+enum we_enc {
+    WE_PLAIN,  /* as is */
+    WE_XML,    /* XML text: &lt; &amp; &#NN; … decoded when read */
+    WE_JSON    /* a JSON value view (strings with their quotes) */
+};
+
+/* Where a value sits in the event. */
+enum we_sect {
+    WE_SYS,    /* System: element text `EventID`, attribute `Provider.Name` */
+    WE_DATA,   /* EventData / UserData item, by its Name */
+    WE_OTHER   /* anything else the reader keeps (RenderingInfo Message, …) */
+};
+
+/* One value of an event. */
+typedef struct we_field {
+    pstr_t name;       /* field name (views into the event or static) */
+    pstr_t val;        /* raw value bytes, encoded as enc says */
+    uint8_t enc;       /* enum we_enc */
+    uint8_t sect;      /* enum we_sect */
+    bool native;       /* also set as a field under name (false: only read for the mapping) */
+} we_field_t;
+
+/* What the reader knows besides the event's own values. */
+typedef struct we_ext {
+    pstr_t host;       /* the syslog header's host: _sourceHost (empty: none) */
+    bool has_time;     /* time_ms: the syslog header's time, used when the event has none */
+    int64_t time_ms;
+    unsigned pos0;     /* rd_lookup key-cache position of f[0] (after the reader's own lookups) */
+} we_ext_t;
+
+/* Per-input state (opaque). */
+typedef struct we_state we_state_t;
+
+/* Start an input: resolves the schema and enrichment ids of c->ft. */
+we_state_t *we_open(rd_ctx_t *c);
+/* Free the state (NULL is fine). */
+void we_close(we_state_t *w);
+/* The schema ids resolved by we_open. */
+const sc_ids_t *we_ids(const we_state_t *w);
+
+/* The value of f: XML entities or JSON escapes decoded into c->arena
+ * when present; JSON null is V_NULL. */
+value_t we_value(rd_ctx_t *c, const we_field_t *f);
+
+/* Map one event (fields f[0..n), in document order) into rec. */
+void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec);
+
+/* NT device path to a drive path where the mapping is certain:
+ * `\??\C:\x` → `C:\x`, `\device\mup\srv\share\x` → `\\srv\share\x`;
+ * `\device\harddiskvolumeN\…` and anything else unchanged. The result
+ * is a view into p or into a. */
+pstr_t we_device_path(pstr_t p, arena_t *a);
+
+#endif
