@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -577,11 +576,14 @@ static bool prefiltered(const run_t *r, const pf_t *pf, const rd_impl_t *fmt, vo
 
 /* ---- reading one file with several threads ---------------------------- */
 
-/* One thread's share of a file: the byte range [lo, hi) of the mapping. */
+/* One thread's share of a file: the byte range [lo, hi), read with
+ * pread into the lane's own buffer. (Reading a mapping instead was twice
+ * as slow here: every page faults in, and with two threads the faults and
+ * TLB misses cost more than the copy pread makes.) */
 typedef struct lane {
     run_t *r;                /* the run (read-only while lanes run) */
     const rd_impl_t *fmt;
-    const char *map;         /* the whole file, mapped */
+    int fd;                  /* the file (shared; pread has its own offset) */
     size_t lo, hi;           /* this lane's records */
     size_t hdr_lo, hdr_hi;   /* the header, fed to the reader first */
     unsigned idx;            /* lane number: the callback argument */
@@ -596,24 +598,39 @@ typedef struct lane {
     unsigned rep_reason[IN_LANEREPORTS];
     uint64_t nrep;
     int stop;                /* the callback's non-zero value */
+    int err;                 /* errno of a failed read, 0 */
     uint64_t quotes;         /* phase 1: '"' in the nominal range */
 } lane_t;
 
-/* Phase 1 for CSV: count the '"' of the lane's nominal range, handing the
- * pages back as it goes (the read phase maps them again from the page
- * cache), so counting does not make the process as large as the file. */
+/* Read n bytes at off (fewer only at the end of the file); -1 on error. */
+static long pread_full(int fd, char *dst, size_t n, uint64_t off) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, dst + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return -1;
+        if (k == 0) break;
+        got += (size_t)k;
+    }
+    return (long)got;
+}
+
+/* Phase 1 for CSV: count the '"' of the lane's nominal range. */
 static void *lane_count_quotes(void *arg) {
     lane_t *L = arg;
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    const char *p = L->map + L->lo, *e = L->map + L->hi;
+    char *buf = xmalloc(IN_BLOCK);
     uint64_t k = 0;
-    while (p < e) {
-        const char *be = (size_t)(e - p) > IN_BLOCK * 16 ? p + IN_BLOCK * 16 : e;
-        for (const char *q = p; q < be && (q = memchr(q, '"', (size_t)(be - q))) != NULL; q++) k++;
-        uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = (uintptr_t)be & ~(pg - 1);
-        if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
-        p = be;
+    for (size_t off = L->lo; off < L->hi;) {
+        size_t want = L->hi - off < IN_BLOCK ? L->hi - off : IN_BLOCK;
+        long got = pread_full(L->fd, buf, want, off);
+        if (got <= 0) {
+            L->err = got < 0 ? errno : EIO;
+            break;
+        }
+        for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++) k++;
+        off += (size_t)got;
     }
+    free(buf);
     L->quotes = k;
     return NULL;
 }
@@ -630,28 +647,54 @@ static void *lane_read(void *arg) {
     rec_init(&L->rec, &L->arena);
     c->st = fmt->open(c);
     size_t used = 0;
-    if (L->hdr_hi > L->hdr_lo) /* the CSV header maps the columns */
-        fmt->next(c, L->map + L->hdr_lo, L->hdr_hi - L->hdr_lo, true, &used, &L->rec);
+    if (L->hdr_hi > L->hdr_lo) { /* the CSV header maps the columns */
+        size_t hn = L->hdr_hi - L->hdr_lo;
+        char *h = xmalloc(hn);
+        if (pread_full(L->fd, h, hn, L->hdr_lo) == (long)hn) fmt->next(c, h, hn, true, &used, &L->rec);
+        free(h);
+    }
     rec_clear(&L->rec);
     arena_reset(&L->arena);
-    const char *p = L->map + L->lo;
-    size_t n = L->hi - L->lo, beg = 0;
+    size_t cap = IN_BLOCK * 4, beg = 0, end = 0;
+    char *buf = xmalloc(cap);
+    uint64_t off0 = L->lo; /* file offset of buf[0] */
+    bool eof = L->lo >= L->hi, more = false;
     uint64_t line = 1;
     const pf_t *pf = r->par->pf;
     pfcols_t pc = {.ready = false};
-    /* Pages already read are handed back every IN_BLOCK*16 bytes, so the
-     * mapping does not grow the process (records hold no views into it
-     * once the callback returns). */
-    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), dropped = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-    while (!L->stop && beg < n) {
-        uintptr_t upto = ((uintptr_t)p + beg) & ~(pg - 1);
-        if (upto > dropped + IN_BLOCK * 16) {
-            madvise((void *)dropped, upto - dropped, MADV_DONTNEED);
-            progress_add(upto - dropped);
-            dropped = upto;
+    while (!L->stop) {
+        /* Keep at least a block ahead, and more when a record needs it. */
+        if (!eof && (more || end - beg < IN_BLOCK)) {
+            if (beg) {
+                memmove(buf, buf + beg, end - beg);
+                off0 += beg;
+                end -= beg;
+                beg = 0;
+            }
+            if (end == cap) {
+                if (cap > IN_MAXREC * 2) { /* a record longer than any allowed */
+                    L->err = EFBIG;
+                    break;
+                }
+                cap *= 2;
+                buf = xrealloc(buf, cap);
+            }
+            size_t want = cap - end;
+            if (want > L->hi - (off0 + end)) want = L->hi - (off0 + end);
+            long got = pread_full(L->fd, buf + end, want, off0 + end);
+            if (got < 0) {
+                L->err = errno;
+                break;
+            }
+            end += (size_t)got;
+            progress_add((uint64_t)got);
+            if (off0 + end >= L->hi || got == 0) eof = true;
+            more = false;
         }
-        size_t skip;
-        if (pf && prefiltered(r, pf, fmt, c->st, &pc, p + beg, n - beg, &skip)) {
+        if (beg >= end && eof) break;
+        const char *p = buf + beg;
+        size_t n = end - beg, skip;
+        if (pf && prefiltered(r, pf, fmt, c->st, &pc, p, n, &skip)) {
             L->st.records++;
             L->st.prefiltered++;
             beg += skip;
@@ -665,19 +708,19 @@ static void *lane_read(void *arg) {
         c->text = PSTR_NULL;
         c->rec_off = 0;
         used = 0;
-        rd_status_t st = fmt->next(c, p + beg, n - beg, true, &used, &L->rec);
-        if (used > n - beg) used = n - beg;
+        rd_status_t st = fmt->next(c, p, n, eof, &used, &L->rec);
+        if (used > n) used = n;
         size_t off = c->rec_off < used ? c->rec_off : used;
-        uint64_t at = line + rd_count_nl(p + beg, off);
-        line = at + rd_count_nl(p + beg + off, used - off);
-        size_t recpos = beg + off;
+        uint64_t at = line + rd_count_nl(p, off);
+        line = at + rd_count_nl(p + off, used - off);
+        uint64_t recpos = off0 + beg + off;
         beg += used;
         if (st == RD_REC && used - off > IN_MAXREC) {
             st = RD_REJECT;
             c->reason = RD_R_LONG;
         }
         if (st == RD_REC) {
-            complete(c, &L->rec, r->o, L->name, at, r->fileno << 44 | (L->lo + recpos));
+            complete(c, &L->rec, r->o, L->name, at, r->fileno << 44 | recpos);
             L->st.records++;
             int rc = r->par->cb(&L->rec, r->par->uds[L->idx]);
             if (rc) L->stop = rc;
@@ -693,12 +736,12 @@ static void *lane_read(void *arg) {
             L->st.skipped++;
         }
         if (L->arena.total) arena_reset(&L->arena);
-        if (st == RD_END || st == RD_MORE) break;
+        if (st == RD_END || (st == RD_MORE && eof)) break;
+        if (st == RD_MORE) more = true;
     }
-    L->done = !L->stop;
+    L->done = !L->stop && !L->err;
     L->nl = line - 1;
-    uintptr_t first = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-    progress_add((uint64_t)n - (dropped - first)); /* the part not handed back yet */
+    free(buf);
     fmt->close(c->st);
     c->st = NULL;
     rec_free(&L->rec);
@@ -718,16 +761,43 @@ static void lanes_run(lane_t *L, unsigned n, void *(*fn)(void *)) {
         if (started[i]) pthread_join(th[i], NULL);
 }
 
-/* Read a plain regular file of size bytes with r->par->nthreads threads.
- * beg is the offset after a BOM. Returns false (nothing delivered) when the
- * file cannot be mapped or its first record is not found in the first
- * 64 MiB: the caller then reads it serially. */
-static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg) {
-    void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) return false;
-    const char *map = m;
-    madvise(m, size, MADV_SEQUENTIAL);
+/* Count '\n' in the file's bytes [lo, hi) (for line numbers in reports). */
+static uint64_t count_nl_at(int fd, size_t lo, size_t hi) {
+    char *buf = xmalloc(IN_BLOCK);
+    uint64_t k = 0;
+    for (size_t off = lo; off < hi;) {
+        size_t want = hi - off < IN_BLOCK ? hi - off : IN_BLOCK;
+        long got = pread_full(fd, buf, want, off);
+        if (got <= 0) break;
+        k += rd_count_nl(buf, (size_t)got);
+        off += (size_t)got;
+    }
+    free(buf);
+    return k;
+}
 
+/* The first record start at or after pos: after a '\n' that is outside
+ * quotes when quotes matter (q: the parity of '"' before pos). */
+static size_t next_cut(int fd, size_t pos, size_t size, bool quotes, uint64_t q) {
+    char buf[65536];
+    for (size_t off = pos; off < size;) {
+        size_t want = size - off < sizeof buf ? size - off : sizeof buf;
+        long got = pread_full(fd, buf, want, off);
+        if (got <= 0) return size;
+        for (long j = 0; j < got; j++) {
+            if (buf[j] == '"' && quotes) q ^= 1;
+            else if (buf[j] == '\n' && !q) return off + (size_t)j + 1;
+        }
+        off += (size_t)got;
+    }
+    return size;
+}
+
+/* Read a plain regular file of size bytes with r->par->nthreads threads.
+ * beg is the offset after a BOM. Returns false (nothing delivered) when its
+ * first record is not found in the first 64 MiB: the caller then reads it
+ * serially. */
+static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg) {
     /* Where the records start: after the CSV header. */
     size_t data = beg;
     if (fmt->split == 2) {
@@ -740,17 +810,29 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
         c0.arena = &a0;
         c0.name = name;
         c0.st = fmt->open(&c0);
-        size_t win = size - beg < IN_MAXREC ? size - beg : IN_MAXREC, used = 0;
-        rd_status_t st = fmt->next(&c0, map + beg, win, win == size - beg, &used, &r0);
+        size_t win = IN_BLOCK;
+        char *buf = NULL;
+        rd_status_t st = RD_MORE;
+        for (;;) {
+            if (win > size - beg) win = size - beg;
+            buf = xrealloc(buf, win ? win : 1);
+            long got = pread_full(fd, buf, win, beg);
+            if (got < 0) break;
+            size_t used = 0;
+            st = fmt->next(&c0, buf, (size_t)got, (size_t)got == size - beg, &used, &r0);
+            if (st != RD_MORE || (size_t)got == size - beg || win >= IN_MAXREC) break;
+            win *= 2;
+            /* start over: the reader's state saw a partial header */
+            fmt->close(c0.st);
+            c0.st = fmt->open(&c0);
+        }
         bool ok = st == RD_REC || st == RD_REJECT;
         data = beg + c0.rec_off;
         fmt->close(c0.st);
+        free(buf);
         rec_free(&r0);
         arena_free(&a0);
-        if (!ok) {
-            munmap(m, size);
-            return false;
-        }
+        if (!ok) return false;
     }
 
     unsigned n = r->par->nthreads < IN_MAXLANES ? r->par->nthreads : IN_MAXLANES;
@@ -758,7 +840,7 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     size_t b[IN_MAXLANES + 1];
     for (unsigned i = 0; i <= n; i++) b[i] = data + (size_t)((double)(size - data) * i / n);
     for (unsigned i = 0; i < n; i++) {
-        L[i] = (lane_t){.r = r, .fmt = fmt, .map = map, .lo = b[i], .hi = b[i + 1], .idx = i, .name = name,
+        L[i] = (lane_t){.r = r, .fmt = fmt, .fd = fd, .lo = b[i], .hi = b[i + 1], .idx = i, .name = name,
                         .hdr_lo = beg, .hdr_hi = data};
     }
     /* Move each cut to the start of a record: after a newline, and for CSV
@@ -768,33 +850,28 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     if (fmt->split == 2) lanes_run(L, n, lane_count_quotes);
     for (unsigned i = 1; i < n; i++) {
         if (fmt->split == 2) parity ^= L[i - 1].quotes & 1;
-        size_t pos = b[i];
-        if (b[i - 1] >= pos) { /* the previous cut moved past this one */
+        if (b[i - 1] >= b[i]) { /* the previous cut moved past this one */
             b[i] = b[i - 1];
             continue;
         }
-        if (pos > data && map[pos - 1] == '\n' && !parity) {
-            b[i] = pos;
-            continue;
-        }
-        uint64_t q = parity;
-        size_t j = pos;
-        for (; j < size; j++) {
-            if (map[j] == '"' && fmt->split == 2) q ^= 1;
-            else if (map[j] == '\n' && !q) break;
-        }
-        b[i] = j < size ? j + 1 : size;
+        char prev = 0;
+        if (b[i] > data && pread_full(fd, &prev, 1, b[i] - 1) == 1 && prev == '\n' && !parity) continue;
+        b[i] = next_cut(fd, b[i], size, fmt->split == 2, parity);
     }
     for (unsigned i = 0; i < n; i++) {
         L[i].lo = b[i];
         L[i].hi = i + 1 < n ? b[i + 1] : size;
+        L[i].err = 0;
     }
     r->ft->mt = true; /* lanes may intern names (want_all) */
     lanes_run(L, n, lane_read);
     r->ft->mt = false;
 
     /* Counts, then the malformed-record reports in file order. */
-    uint64_t base = 1 + rd_count_nl(map, L[0].lo), shown = 0, total = 0;
+    uint64_t base = 1, shown = 0, total = 0;
+    bool need_base = false;
+    for (unsigned i = 0; i < n; i++) need_base |= L[i].nrep > 0;
+    if (need_base) base += count_nl_at(fd, 0, L[0].lo);
     for (unsigned i = 0; i < n; i++) {
         in_stats_t *s = &L[i].st;
         r->st->records += s->records;
@@ -808,12 +885,15 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
                         in_reason_name(L[i].rep_reason[k]));
         total += L[i].nrep;
         if (L[i].stop && !r->stop) r->stop = L[i].stop;
-        if (i + 1 < n && L[i + 1].nrep) base += L[i].done ? L[i].nl : rd_count_nl(map + L[i].lo, L[i].hi - L[i].lo);
+        if (L[i].err && !r->rc) {
+            fprintf(stderr, "postern: %s: %s\n", name, strerror(L[i].err));
+            r->rc = 2;
+        }
+        if (i + 1 < n && L[i + 1].nrep) base += L[i].done ? L[i].nl : count_nl_at(fd, L[i].lo, L[i].hi);
     }
     if (!r->o->quiet && total > r->max_reports)
         fprintf(stderr, "%s: %llu more malformed records skipped\n", name, (unsigned long long)(total - r->max_reports));
     free(L);
-    munmap(m, size);
     return true;
 }
 
