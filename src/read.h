@@ -176,6 +176,12 @@ void rd_category(rd_ctx_t *c, pstr_t cat);
  * JSON. Shared by the JSON Lines and Sumo readers. */
 bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
 
+/* Frame the next JSON-object line of p[0..n) for a line-based JSON reader:
+ * blank lines are skipped, c->rec_off, c->text and used are set, a line that
+ * is not an object is rejected (RD_REJECT with its reason). RD_REC gives
+ * the trimmed object text in *obj for the reader to fill the record from. */
+rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, pstr_t *obj);
+
 /* The CSV reader's entry points, shared with the Sumo CSV descriptor. */
 void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);

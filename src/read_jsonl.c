@@ -37,7 +37,8 @@ static int jsonl_line(const rd_line_t *l) {
 }
 
 /* One line per call; blank lines are consumed silently. */
-static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+/* See read.h. */
+rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, pstr_t *obj) {
     size_t i = 0;
     for (;;) {
         if (i >= n) {
@@ -69,12 +70,19 @@ static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, si
             c->reason = json_skip(p, b, a) == b ? RD_R_NOTOBJ : RD_R_JSON;
             return RD_REJECT;
         }
-        if (!jsonl_object(c, p + a, b - a, rec)) {
-            c->reason = RD_R_JSON;
-            return RD_REJECT;
-        }
+        *obj = c->text;
         return RD_REC;
     }
+}
+
+static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    pstr_t obj;
+    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    if (st == RD_REC && !jsonl_object(c, obj.p, obj.n, rec)) {
+        c->reason = RD_R_JSON;
+        return RD_REJECT;
+    }
+    return st;
 }
 
 static void *jsonl_open(rd_ctx_t *c) {

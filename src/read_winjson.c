@@ -440,31 +440,13 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
 /* One line per call, as in jsonl. */
 static rd_status_t ecs_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     wj_t *s = c->st;
-    size_t i = 0;
-    for (;;) {
-        *used = i;
-        if (i >= n) return eof ? RD_END : RD_MORE;
-        const char *nl = memchr(p + i, '\n', n - i);
-        if (!nl && !eof) return RD_MORE;
-        size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
-        pstr_t t = pstr_trim(pstr(p + i, e - i));
-        if (!t.n) {
-            i = next;
-            continue;
-        }
-        c->rec_off = i;
-        c->text = t;
-        *used = next;
-        if (t.p[0] != '{') {
-            c->reason = json_skip(t.p, t.n, 0) == t.n ? RD_R_NOTOBJ : RD_R_JSON;
-            return RD_REJECT;
-        }
-        if (!ecs_object(c, s, t, rec)) {
-            c->reason = RD_R_JSON;
-            return RD_REJECT;
-        }
-        return RD_REC;
+    pstr_t obj;
+    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    if (st == RD_REC && !ecs_object(c, s, obj, rec)) {
+        c->reason = RD_R_JSON;
+        return RD_REJECT;
     }
+    return st;
 }
 
 /* An object line with a winlog key (80), or @timestamp with ecs,
