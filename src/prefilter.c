@@ -306,7 +306,8 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
     rawval_t r = {V_ABSENT, PSTR_NULL};
     const char *p = s, *e = s + n;
     while (p < e) {
-        const char *k = str_search(pstr(p, (size_t)(e - p)), pstr(key, klen), false);
+        /* Any spelling of the key is the same field (names ignore case). */
+        const char *k = str_search(pstr(p, (size_t)(e - p)), pstr(key, klen), true);
         if (!k) break;
         p = k + 1;
         /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
@@ -318,6 +319,9 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
         if (c >= e || *c != ':') continue;
         /* With objects or arrays before it, the key may belong to an inner one. */
         if (maybe_inner(s, (size_t)(k - s), nt) && depth_at(s, (size_t)(k - s)) != 1) continue;
+        /* Spelled otherwise (DEST_PORT): which one the reader keeps is the
+         * reader's business. */
+        if (memcmp(k, key, klen) != 0) return (rawval_t){V_UNSURE, PSTR_NULL};
         c++;
         while (c < e && is_ws(*c)) c++;
         if (c >= e) return (rawval_t){V_UNSURE, PSTR_NULL};
@@ -338,12 +342,8 @@ static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen
             p = q;
         }
     }
-    if (r.state == V_ABSENT) {
-        /* Not found as written: a key in another case, or written with
-         * escapes, is the same field; let the parser decide. */
-        if (str_search(pstr(s, n), pstr(key + 1, klen - 1), true) || str_search(pstr(s, n), PSTR_LIT("\\u"), false))
-            return (rawval_t){V_UNSURE, PSTR_NULL};
-    }
+    /* Not found: a key written with \u escapes would still be the field. */
+    if (r.state == V_ABSENT && str_search(pstr(s, n), PSTR_LIT("\\u"), false)) return (rawval_t){V_UNSURE, PSTR_NULL};
     return r;
 }
 

@@ -107,6 +107,9 @@ int main(void) {
     jl(in, "{\"dest_port\":null}", PF_NO, NULL);
     jl(in, "{\"x\":\"a\"}", PF_NO, NULL);              /* absent: null never matches */
     jl(in, "{\"DEST_PORT\":\"25\"}", PF_MAYBE, NULL);  /* another spelling: ask the parser */
+    jl(in, "{\"dest_port\":\"443\",\"DEST_PORT\":\"25\"}", PF_MAYBE, NULL); /* two spellings, the last wins */
+    jl(in, "{\"Dest_Port\":\"25\",\"dest_port\":\"443\"}", PF_MAYBE, NULL);
+    jl(in, "{\"x\":\"\\\"DEST_PORT\\\":1\",\"dest_port\":\"443\"}", PF_NO, NULL); /* other spelling only inside a value */
     jl(in, "{\"dest_port\":\"2\\u0035\"}", PF_MAYBE, NULL); /* escapes */
     jl(in, "{\"note\":\"\\\"dest_port\\\":\\\"25\\\"\",\"dest_port\":\"443\"}", PF_NO, NULL); /* key text inside a value */
     jl(in, "{\"dest_port\":\"25\",\"dest_port\":\"443\"}", PF_NO, NULL); /* the last duplicate wins */
@@ -116,7 +119,7 @@ int main(void) {
     /* A key of an inner object is not the record's field. */
     jl(in, "{\"dest_port\":\"25\",\"a\":{\"dest_port\":\"443\"}}", PF_YES, NULL);
     jl(in, "{\"a\":{\"dest_port\":\"25\"},\"dest_port\":\"443\"}", PF_NO, NULL);
-    jl(in, "{\"a\":[{\"dest_port\":\"25\"}]}", PF_MAYBE, NULL); /* only an inner key: unsure */
+    jl(in, "{\"a\":[{\"dest_port\":\"25\"}]}", PF_NO, NULL); /* only an inner key: the field is absent */
     jl(in, "{\"a\":\"{[\",\"dest_port\":\"25\"}", PF_YES, NULL);
 
     const char *scope = "(_sourceCategory=*network* OR _sourceCategory=*firewall*) | where dest_port in (\"25\")";
