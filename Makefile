@@ -87,10 +87,14 @@ fuzz-replay: $(FUZZBIN)
 # The fuzz targets are built (and their corpora replayed) where clang is installed.
 HAVE_CLANG := $(shell command -v $(FUZZCC) 2>/dev/null)
 
-check: postern build/postern-san $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
+# The deterministic data generator used by the comparison tests and the bench.
+build/gen: bench/gen.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
+
+check: postern build/postern-san build/gen $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
 	@sh tests/check.sh
 
-check-plain: postern $(UNITBIN)
+check-plain: postern build/gen $(UNITBIN)
 	@POSTERN_NO_SAN=1 sh tests/check.sh
 
 deps:

@@ -14,10 +14,7 @@ ROWS=${1:-30000}
 SEED=${SEED:-7}
 cd "$(dirname "$0")/.." || exit 1
 POSTERN=${POSTERN:-./postern}
-if [ ! -x build/gen ] || [ bench/gen.c -nt build/gen ]; then
-    mkdir -p build
-    ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Werror -o build/gen bench/gen.c || exit 1
-fi
+make -s build/gen >/dev/null || exit 1 # bench/gen.c, built by the Makefile
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-par.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM

@@ -27,10 +27,7 @@ if [ ! -x "$POSTERN" ]; then
     echo "compare: $POSTERN is missing: run make first" >&2
     exit 1
 fi
-if [ ! -x build/gen ] || [ bench/gen.c -nt build/gen ]; then
-    mkdir -p build
-    ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Werror -o build/gen bench/gen.c || exit 1
-fi
+make -s build/gen >/dev/null || exit 1 # bench/gen.c, built by the Makefile
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-compare.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
