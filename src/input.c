@@ -1020,6 +1020,12 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         if (!failed && !walked && !all_blank(buf, end)) {
             fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", name);
             r->rc = 2;
+        } else if (!failed && walked && !all_blank(buf, end)) {
+            /* Found in a directory (a README, a script): skipped, and said. */
+            if (!r->o->quiet)
+                fprintf(stderr, "postern: %s: skipped: not in a format postern reads (see postern formats)\n",
+                        name);
+            r->st->files_skipped++;
         }
         src_end(&s);
         return;

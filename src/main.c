@@ -279,6 +279,9 @@ static void print_stats(const in_stats_t *st, size_t results) {
             fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
     if (st->skipped)
         fprintf(stderr, "postern: stats: skipped %llu lines of other formats\n", (unsigned long long)st->skipped);
+    if (st->files_skipped)
+        fprintf(stderr, "postern: stats: skipped %llu files found in directories, in no format postern reads\n",
+                (unsigned long long)st->files_skipped);
     for (unsigned i = 0; i < IN_MAXFORMATS && rd_formats[i]; i++)
         if (st->fmt_records[i])
             fprintf(stderr, "postern: stats: read as %s: %llu records\n", rd_formats[i]->name,

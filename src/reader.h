@@ -22,6 +22,7 @@
 /* Counts of what was read; merged across inputs. */
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
+    uint64_t files_skipped;   /* files found in directories that no reader recognises */
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
