@@ -574,6 +574,44 @@ static bool prefiltered(const run_t *r, const pf_t *pf, const rd_impl_t *fmt, vo
     return pf_csv(pf, pc->col, pc->ncol, p, k) == PF_NO;
 }
 
+/* One record, or one line the prefilter drops, from p[0..n): the step the
+ * serial loop and the thread lanes share. Resets the context, runs the
+ * reader, turns a record longer than IN_MAXREC into a rejection and
+ * advances *line. *used gets the bytes consumed, *off the record's offset
+ * in p and *at its line. A dropped line is counted in st and reported as
+ * RD_SKIP with *dropped set. */
+static rd_status_t read_step(const run_t *r, const rd_impl_t *fmt, rd_ctx_t *c, record_t *rec, pfcols_t *pc,
+                             const char *p, size_t n, bool eof, uint64_t *line, in_stats_t *st, size_t *used,
+                             size_t *off, uint64_t *at, bool *dropped) {
+    const pf_t *pf = r->par ? r->par->pf : NULL;
+    *dropped = false;
+    if (pf && prefiltered(r, pf, fmt, c->st, pc, p, n, used)) {
+        st->records++;
+        st->prefiltered++;
+        *off = 0;
+        *at = (*line)++;
+        *dropped = true;
+        return RD_SKIP;
+    }
+    rec_clear(rec);
+    c->spmask = 0;
+    c->has_time = false;
+    c->defcat = PSTR_NULL;
+    c->text = PSTR_NULL;
+    c->rec_off = 0;
+    *used = 0;
+    rd_status_t rs = fmt->next(c, p, n, eof, used, rec);
+    if (*used > n) *used = n;
+    *off = c->rec_off < *used ? c->rec_off : *used;
+    *at = *line + rd_count_nl(p, *off);
+    *line = *at + rd_count_nl(p + *off, *used - *off);
+    if (rs == RD_REC && *used - *off > IN_MAXREC) { /* ended within the last read */
+        rs = RD_REJECT;
+        c->reason = RD_R_LONG;
+    }
+    return rs;
+}
+
 /* ---- reading one file with several threads ---------------------------- */
 
 /* One thread's share of a file: the byte range [lo, hi), read with
@@ -660,7 +698,6 @@ static void *lane_read(void *arg) {
     uint64_t off0 = L->lo; /* file offset of buf[0] */
     bool eof = L->lo >= L->hi, more = false;
     uint64_t line = 1;
-    const pf_t *pf = r->par->pf;
     pfcols_t pc = {.ready = false};
     while (!L->stop) {
         /* Keep at least a block ahead, and more when a record needs it. */
@@ -692,33 +729,14 @@ static void *lane_read(void *arg) {
             more = false;
         }
         if (beg >= end && eof) break;
-        const char *p = buf + beg;
-        size_t n = end - beg, skip;
-        if (pf && prefiltered(r, pf, fmt, c->st, &pc, p, n, &skip)) {
-            L->st.records++;
-            L->st.prefiltered++;
-            beg += skip;
-            line++;
-            continue;
-        }
-        rec_clear(&L->rec);
-        c->spmask = 0;
-        c->has_time = false;
-        c->defcat = PSTR_NULL;
-        c->text = PSTR_NULL;
-        c->rec_off = 0;
-        used = 0;
-        rd_status_t st = fmt->next(c, p, n, eof, &used, &L->rec);
-        if (used > n) used = n;
-        size_t off = c->rec_off < used ? c->rec_off : used;
-        uint64_t at = line + rd_count_nl(p, off);
-        line = at + rd_count_nl(p + off, used - off);
+        size_t off;
+        uint64_t at;
+        bool dropped;
+        rd_status_t st = read_step(r, fmt, c, &L->rec, &pc, buf + beg, end - beg, eof, &line, &L->st, &used, &off,
+                                   &at, &dropped);
         uint64_t recpos = off0 + beg + off;
         beg += used;
-        if (st == RD_REC && used - off > IN_MAXREC) {
-            st = RD_REJECT;
-            c->reason = RD_R_LONG;
-        }
+        if (dropped) continue;
         if (st == RD_REC) {
             complete(c, &L->rec, r->o, L->name, at, r->fileno << 44 | recpos);
             L->st.records++;
@@ -1053,7 +1071,6 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     unsigned nrep = 0;
     int discard = 0; /* 1: drop through the next '\n'; 2: drop everything */
     uint64_t off0 = 0; /* input offset of buf[0] */
-    const pf_t *pf = r->par ? r->par->pf : NULL;
     pfcols_t pc = {.ready = false};
 
     while (!r->stop) {
@@ -1070,30 +1087,12 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
             }
             st = eof ? RD_END : RD_MORE;
         } else {
-            size_t skip;
-            if (pf && prefiltered(r, pf, fmt, c->st, &pc, buf + beg, n, &skip)) {
-                r->st->records++;
-                r->st->prefiltered++;
-                beg += skip;
-                line++;
-                continue;
-            }
-            rec_clear(&r->rec);
-            c->spmask = 0;
-            c->has_time = false;
-            c->defcat = PSTR_NULL;
-            c->text = PSTR_NULL;
-            c->rec_off = 0;
-            st = fmt->next(c, buf + beg, n, eof, &used, &r->rec);
-            if (used > n) used = n;
-            size_t off = c->rec_off < used ? c->rec_off : used;
-            uint64_t at = line + rd_count_nl(buf + beg, off);
-            line = at + rd_count_nl(buf + beg + off, used - off);
+            size_t off;
+            uint64_t at;
+            bool dropped;
+            st = read_step(r, fmt, c, &r->rec, &pc, buf + beg, n, eof, &line, r->st, &used, &off, &at, &dropped);
             beg += used;
-            if (st == RD_REC && used - off > IN_MAXREC) { /* ended within the last read */
-                st = RD_REJECT;
-                c->reason = RD_R_LONG;
-            }
+            if (dropped) continue;
             if (st == RD_REC) deliver(r, name, at, off0 + beg - used + off);
             else if (st == RD_REJECT) reject(r, name, at, c->reason, &nrep);
             else if (st == RD_SKIP) r->st->skipped++;
