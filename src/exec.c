@@ -591,12 +591,10 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         rc = input_run_par(paths, npaths, io, &q->ft, &par, st);
         if (rc == -1 && xs[0].stream_limit_hit) rc = 0;
     }
-    uint64_t rx_limit = 0;
     for (unsigned w = 0; w < nw; w++) {
         if (xs[w].err) rc = xs[w].err;
         st->in_scope += xs[w].st.in_scope;
         st->used += xs[w].st.used;
-        rx_limit += xs[w].ev.rx_limit;
     }
     exec_t *x = &xs[0];
     if (rc == 0) {
@@ -632,7 +630,9 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
                     for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(out, q->st[i].flds[f]);
         }
     }
-    rx_limit += x->ev.rx_limit - xs[0].ev.rx_limit; /* (table phase runs on worker 0) */
+    /* Read after the table phase, which runs on worker 0 and may add to it. */
+    uint64_t rx_limit = 0;
+    for (unsigned w = 0; w < nw; w++) rx_limit += xs[w].ev.rx_limit;
     /* A regex that gave up at the match limit counted as "no match": say
      * so, since RE2 (what Sumo runs) would have given an answer. */
     if (rx_limit)
