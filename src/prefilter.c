@@ -369,9 +369,9 @@ typedef struct evctx {
 static rawval_t csv_value(const evctx_t *x, int k) {
     if (k < 0) return (rawval_t){V_ABSENT, PSTR_NULL};
     if ((long)k > x->ncomma) return (rawval_t){V_UNSURE, PSTR_NULL}; /* too few cells: the reader rejects it */
-    if (k > CSV_MAXCOLS) return (rawval_t){V_UNSURE, PSTR_NULL};
+    if (k >= CSV_MAXCOLS) return (rawval_t){V_UNSURE, PSTR_NULL}; /* its commas were not stored */
     size_t b = k ? x->comma[k - 1] + 1 : 0;
-    size_t e = (long)k < x->ncomma && k < CSV_MAXCOLS ? x->comma[k] : x->n;
+    size_t e = (long)k < x->ncomma ? x->comma[k] : x->n;
     if ((long)k >= x->ncomma && e > b && x->s[e - 1] == '\r') e--;
     return (rawval_t){V_FOUND, pstr(x->s + b, e - b)};
 }

@@ -157,6 +157,17 @@ int main(void) {
     csv(in, "ts,dest_port,x", "1,25", PF_MAYBE);      /* wrong width: the reader rejects */
     csv(in, "ts,x", "1,a", PF_NO);                    /* no such column */
     csv(in, "ts,dest_port", "1,25\r", PF_YES);
+    {
+        /* A column past the 256 whose commas are stored: left to the reader. */
+        char hdr[4096] = "", row[4096] = "";
+        for (int i = 0; i < 300; i++) {
+            char h[16];
+            snprintf(h, sizeof h, "%sc%d", i ? "," : "", i);
+            strcat(hdr, i == 256 ? (i ? ",dest_port" : "dest_port") : h);
+            strcat(row, i == 256 ? ",25" : i ? ",443" : "443"); /* the old code read "25,443,..." */
+        }
+        csv(in, hdr, row, PF_MAYBE);
+    }
 
     /* Nothing to push down: no prefilter at all. */
     query_t *q = parse("| count by a");
