@@ -454,8 +454,6 @@ typedef struct run {
     size_t chunk;            /* memory inputs: bytes per read */
     const in_par_t *par;     /* lanes and prefilter (borrowed) */
     uint64_t fileno;         /* inputs opened so far: the high bits of seq */
-    char pf_alias[16][32];   /* "alias" keys (quoted) of the prefilter's fields: a JSON line with one is parsed */
-    unsigned npf_alias;
 } run_t;
 
 static void io_error(run_t *r, const char *name, const src_t *s) {
@@ -523,24 +521,14 @@ typedef struct pfcols {
     bool ready;
 } pfcols_t;
 
-/* True when the JSON line p[0..n) holds a key that is an alias of a field
- * the prefilter tests ("dstPort" for dest_port, in any case): the reader
- * fills the field from it, so the line is left to the reader. (A key
- * spelled with \u escapes is not looked for: prefilter.c already leaves
- * lines with \u to the reader when the tested key itself is missing.) */
-static bool alias_key_in(const run_t *r, const char *p, size_t n) {
-    for (unsigned a = 0; a < r->npf_alias; a++)
-        if (str_search(pstr(p, n), pstr_c(r->pf_alias[a]), true)) return true;
-    return false;
-}
-
 /* The prefilter's verdict on the record at p[0..n) (the whole rest of the
  * buffer): true when the line at p is complete and certainly fails, with
  * *len its length including the newline. Only for readers whose raw keys
  * or columns are the field names (fmt->prefilter). */
-static bool prefiltered(const run_t *r, const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p,
-                        size_t n, size_t *len) {
+static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p, size_t n,
+                        size_t *len) {
     if (!fmt->prefilter) return false;
+    if (fmt->prefilter == 1) return pf_jsonl_next(pf, p, n, len) == PF_NO;
     const char *nl = memchr(p, '\n', n);
     if (!nl) return false;
     size_t k = (size_t)(nl - p);
@@ -549,16 +537,6 @@ static bool prefiltered(const run_t *r, const pf_t *pf, const rd_impl_t *fmt, vo
     size_t i = 0;
     while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
     if (i == k) return false;
-    if (fmt->prefilter == 1) {
-        /* Only lines shaped like an object ({...}) are dropped early; a cut
-         * or garbled line goes to the reader, which reports it. A key that
-         * is an alias of a tested field (dstPort for dest_port) fills that
-         * field in the reader: such lines are left to it. */
-        size_t e = k;
-        while (e > i && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r')) e--;
-        if (p[i] != '{' || p[e - 1] != '}') return false;
-        return pf_jsonl(pf, p, k) == PF_NO && !alias_key_in(r, p, k);
-    }
     if (fmt->prefilter != 2 || !fmt->colmap || memchr(p, '"', k)) return false;
     if (!pc->ready) {
         uint32_t nf = pf_nfields(pf);
@@ -585,7 +563,7 @@ static rd_status_t read_step(const run_t *r, const rd_impl_t *fmt, rd_ctx_t *c, 
                              size_t *off, uint64_t *at, bool *dropped) {
     const pf_t *pf = r->par ? r->par->pf : NULL;
     *dropped = false;
-    if (pf && prefiltered(r, pf, fmt, c->st, pc, p, n, used)) {
+    if (pf && prefiltered(pf, fmt, c->st, pc, p, n, used)) {
         st->records++;
         st->prefiltered++;
         *off = 0;
@@ -1240,15 +1218,6 @@ int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab
     run_t r;
     if (!run_init(&r, o, ft, par->cb, par->uds[0], st, IN_BLOCK, IN_ZBUF)) return 2;
     r.par = par;
-    /* Alias keys (dstPort) of the fields the prefilter tests (dest_port). */
-    for (uint32_t i = 0; par->pf && i < pf_nfields(par->pf); i++) {
-        pstr_t fname = ftab_name(ft, pf_field(par->pf, i));
-        unsigned f;
-        const char *al;
-        for (unsigned k = 0; (al = schema_alias_at(k, &f)) != NULL; k++)
-            if (pstr_ieq_c(fname, schema_name(f)) && r.npf_alias < sizeof r.pf_alias / sizeof r.pf_alias[0])
-                snprintf(r.pf_alias[r.npf_alias++], sizeof r.pf_alias[0], "\"%s\"", al);
-    }
     if (!paths || npaths <= 0) run_path(&r, NULL, 0);
     for (int k = 0; paths && k < npaths && !r.stop; k++) run_path(&r, paths[k], 0);
     return run_done(&r);

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "eval.h"
+#include "scan.h"
+#include "schema.h"
 #include "value.h"
 
 /* Node kinds. */
@@ -32,6 +34,7 @@ typedef struct pnode {
     uint32_t slot;         /* index into pf.fields */
     pstr_t *vals;          /* PN_IN: the strings (borrowed from the query) */
     uint32_t nvals;
+    cset_t set;            /* PN_IN: vals as a set */
     double num;            /* PN_NUMEQ */
     pstr_t pat;            /* PN_WILD pattern, PN_KEYWORD keyword (borrowed) */
 } pnode_t;
@@ -43,6 +46,18 @@ struct pf {
     size_t keylen[32];
     pstr_t names[32];      /* their names (borrowed from the query's ftab) */
     uint32_t nfields;
+    /* Alias keys ("dstPort" for dest_port, quoted; owned): a JSON record
+     * with one fills the field in the reader, so it is left to the reader. */
+    char *alias[16];
+    size_t aliaslen[16];
+    uint8_t aliasslot[16];
+    uint32_t nalias;
+    bool alias_full;       /* an alias did not fit: JSON lines are never dropped */
+    scan_probe_t probe;    /* first bytes of every key and alias (scan.h) */
+    /* The first 8 bytes of each key (and alias), bit 0x20 set in each, to
+     * reject most scan candidates with one compare. */
+    uint64_t kfold[32], kmask[32], afold[16], amask[16];
+    bool scan_ok;          /* scan_jsonl can find all of them */
     pstr_t category;       /* --category, or p == NULL */
     bool has_category;
 };
@@ -57,6 +72,7 @@ static void free_node(pnode_t *n) {
     if (!n) return;
     free_node(n->a);
     free_node(n->b);
+    if (n->kind == PN_IN) cset_free(&n->set);
     free(n->vals);
     free(n);
 }
@@ -77,6 +93,24 @@ static int slot_of(pf_t *p, const query_t *q, uint32_t id) {
     p->keys[p->nfields][name.n + 1] = '"';
     p->keys[p->nfields][name.n + 2] = 0;
     p->keylen[p->nfields] = name.n + 2;
+    unsigned f;
+    const char *al;
+    for (unsigned k = 0; (al = schema_alias_at(k, &f)) != NULL; k++) {
+        if (!pstr_ieq_c(name, schema_name(f))) continue;
+        if (p->nalias == sizeof p->alias / sizeof p->alias[0]) {
+            p->alias_full = true;
+            continue;
+        }
+        size_t an = strlen(al);
+        char *a = xmalloc(an + 3);
+        a[0] = '"';
+        memcpy(a + 1, al, an);
+        a[an + 1] = '"';
+        a[an + 2] = 0;
+        p->alias[p->nalias] = a;
+        p->aliaslen[p->nalias] = an + 2;
+        p->aliasslot[p->nalias++] = (uint8_t)p->nfields;
+    }
     return (int)p->nfields++;
 }
 
@@ -128,6 +162,7 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
         n->vals = xmalloc((e->nargs ? e->nargs : 1) * sizeof *n->vals);
         for (uint32_t i = 0; i < e->nargs; i++) n->vals[i] = e->args[i]->str;
         n->nvals = e->nargs;
+        cset_init(&n->set, n->vals, n->nvals);
         return n;
     }
     case EX_EQ: {
@@ -143,6 +178,7 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
             n->vals = xmalloc(sizeof *n->vals);
             n->vals[0] = lit->str;
             n->nvals = 1;
+            cset_init(&n->set, n->vals, n->nvals);
         } else {
             n->num = lit->num;
         }
@@ -191,6 +227,17 @@ static void order(pnode_t *n) {
     }
 }
 
+/* The first bytes (up to 8) of s[0..n) as a little-endian word with bit
+ * 0x20 set in every byte; *mask covers the bytes there are. Two strings
+ * equal but for letter case give equal words. */
+static uint64_t fold8(const char *s, size_t n, uint64_t *mask) {
+    uint64_t w = 0;
+    size_t m = n < 8 ? n : 8;
+    for (size_t i = 0; i < m; i++) w |= (uint64_t)((uint8_t)s[i] | 0x20) << (8 * i);
+    *mask = m == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * m)) - 1);
+    return w;
+}
+
 /* See prefilter.h. */
 pf_t *pf_compile(const query_t *q, const char *category) {
     pf_t *p = xcalloc(1, sizeof *p);
@@ -237,6 +284,17 @@ pf_t *pf_compile(const query_t *q, const char *category) {
     }
     order(root);
     p->root = root;
+    /* One vector pass per line finds every key when their first bytes
+     * fit the probe (an empty key "" never does). */
+    p->scan_ok = true;
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        if (p->keylen[i] < 3 || !scan_probe_add(&p->probe, p->keys[i][1])) p->scan_ok = false;
+        p->kfold[i] = fold8(p->keys[i], p->keylen[i], &p->kmask[i]);
+    }
+    for (uint32_t i = 0; i < p->nalias; i++) {
+        if (!scan_probe_add(&p->probe, p->alias[i][1])) p->scan_ok = false;
+        p->afold[i] = fold8(p->alias[i], p->aliaslen[i], &p->amask[i]);
+    }
     return p;
 }
 
@@ -245,6 +303,7 @@ void pf_free(pf_t *p) {
     if (!p) return;
     free_node(p->root);
     for (uint32_t i = 0; i < p->nfields; i++) free(p->keys[i]);
+    for (uint32_t i = 0; i < p->nalias; i++) free(p->alias[i]);
     free(p);
 }
 
@@ -282,11 +341,9 @@ static int depth_at(const char *s, size_t pos) {
     return d;
 }
 
-/* The value of key (with its quotes) in a JSON object line; V_UNSURE for
- * escapes and anything unusual. The last top-level occurrence wins, as in
- * the reader. */
 /* Where the first inner '{' or '[' of a line is, found lazily: only the
- * bytes before a key found so far are searched. */
+ * bytes before a key found so far are searched (or all at once by
+ * scan_jsonl). */
 typedef struct nest {
     size_t upto;     /* s[1..upto) searched */
     size_t first;    /* position of the first inner bracket, or SIZE_MAX */
@@ -302,48 +359,107 @@ static bool maybe_inner(const char *s, size_t k, nest_t *nt) {
     return nt->first < k;
 }
 
-static rawval_t json_value(const char *s, size_t n, const char *key, size_t klen, nest_t *nt) {
+/* s[k..k+wn) equals w ignoring case (most often spelled exactly alike). */
+static bool ieq_at(const char *s, size_t n, size_t k, const char *w, size_t wn) {
+    return k + wn <= n && (memcmp(s + k, w, wn) == 0 || pstr_ieq(pstr(s + k, wn), pstr(w, wn)));
+}
+
+/* The 8 bytes at s[k] (fewer near n, zero-padded), bit 0x20 set in each. */
+static uint64_t word_at(const char *s, size_t n, size_t k) {
+    uint64_t w = 0;
+    if (k + 8 <= n) {
+        memcpy(&w, s + k, 8);
+    } else {
+        unsigned char b[8] = {0};
+        memcpy(b, s + k, n - k);
+        memcpy(&w, b, 8);
+    }
+    return w | 0x2020202020202020ull;
+}
+
+/* What key_at found at a candidate position. */
+enum { K_NOT, K_FOUND, K_UNSURE };
+
+/* Is s[k] the start of member key (with its quotes) of the line's top
+ * object? K_FOUND sets *r to its value (V_FOUND or V_NULLV, or V_UNSURE
+ * for escapes and anything unusual) and *next past it. */
+static int key_at(const char *s, size_t n, size_t k, const char *key, size_t klen, nest_t *nt, rawval_t *r,
+                  size_t *next) {
+    const char *e = s + n;
+    /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
+    size_t b = k;
+    while (b > 0 && is_ws(s[b - 1])) b--;
+    if (b == 0 || (s[b - 1] != '{' && s[b - 1] != ',')) return K_NOT;
+    const char *c = s + k + klen;
+    while (c < e && is_ws(*c)) c++;
+    if (c >= e || *c != ':') return K_NOT;
+    /* With objects or arrays before it, the key may belong to an inner one. */
+    if (maybe_inner(s, k, nt) && depth_at(s, k) != 1) return K_NOT;
+    /* Spelled otherwise (DEST_PORT): which one the reader keeps is the
+     * reader's business. */
+    if (memcmp(s + k, key, klen) != 0) return K_UNSURE;
+    c++;
+    while (c < e && is_ws(*c)) c++;
+    if (c >= e) return K_UNSURE;
+    if (*c == '"') {
+        const char *q = memchr(c + 1, '"', (size_t)(e - c - 1));
+        if (!q) return K_UNSURE;
+        if (memchr(c + 1, '\\', (size_t)(q - c - 1))) *r = (rawval_t){V_UNSURE, PSTR_NULL};
+        else *r = (rawval_t){V_FOUND, pstr(c + 1, (size_t)(q - c - 1))};
+        *next = (size_t)(q + 1 - s);
+    } else if (*c == '{' || *c == '[') {
+        *r = (rawval_t){V_UNSURE, PSTR_NULL};
+        *next = (size_t)(c - s);
+    } else {
+        const char *q = c;
+        while (q < e && *q != ',' && *q != '}' && !is_ws(*q)) q++;
+        pstr_t t = pstr(c, (size_t)(q - c));
+        if (pstr_eq(t, PSTR_LIT("null"))) *r = (rawval_t){V_NULLV, PSTR_NULL};
+        else *r = (rawval_t){V_FOUND, t};
+        *next = (size_t)(q - s);
+    }
+    return K_FOUND;
+}
+
+/* The value of the field in slot in a JSON object line s[0..n); V_UNSURE
+ * for escapes and anything unusual. The last top-level occurrence wins, as
+ * in the reader. With sl (a scan_jsonl of the line), only its candidate
+ * positions are looked at; without it, each key is searched for. */
+static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n, const scan_line_t *sl,
+                           nest_t *nt) {
     rawval_t r = {V_ABSENT, PSTR_NULL};
-    const char *p = s, *e = s + n;
-    while (p < e) {
-        /* Any spelling of the key is the same field (names ignore case). */
-        const char *k = str_search(pstr(p, (size_t)(e - p)), pstr(key, klen), true);
-        if (!k) break;
-        p = k + 1;
-        /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
-        const char *b = k;
-        while (b > s && is_ws(b[-1])) b--;
-        if (b == s || (b[-1] != '{' && b[-1] != ',')) continue;
-        const char *c = k + klen;
-        while (c < e && is_ws(*c)) c++;
-        if (c >= e || *c != ':') continue;
-        /* With objects or arrays before it, the key may belong to an inner one. */
-        if (maybe_inner(s, (size_t)(k - s), nt) && depth_at(s, (size_t)(k - s)) != 1) continue;
-        /* Spelled otherwise (DEST_PORT): which one the reader keeps is the
-         * reader's business. */
-        if (memcmp(k, key, klen) != 0) return (rawval_t){V_UNSURE, PSTR_NULL};
-        c++;
-        while (c < e && is_ws(*c)) c++;
-        if (c >= e) return (rawval_t){V_UNSURE, PSTR_NULL};
-        if (*c == '"') {
-            const char *q = memchr(c + 1, '"', (size_t)(e - c - 1));
-            if (!q) return (rawval_t){V_UNSURE, PSTR_NULL};
-            if (memchr(c + 1, '\\', (size_t)(q - c - 1))) r = (rawval_t){V_UNSURE, PSTR_NULL};
-            else r = (rawval_t){V_FOUND, pstr(c + 1, (size_t)(q - c - 1))};
-            p = q + 1;
-        } else if (*c == '{' || *c == '[') {
-            r = (rawval_t){V_UNSURE, PSTR_NULL};
-        } else {
-            const char *q = c;
-            while (q < e && *q != ',' && *q != '}' && !is_ws(*q)) q++;
-            pstr_t t = pstr(c, (size_t)(q - c));
-            if (pstr_eq(t, PSTR_LIT("null"))) r = (rawval_t){V_NULLV, PSTR_NULL};
-            else r = (rawval_t){V_FOUND, t};
-            p = q;
+    const char *key = p->keys[slot];
+    size_t klen = p->keylen[slot], next = 0;
+    if (sl) {
+        for (unsigned c = 0; c < sl->ncand; c++) {
+            size_t k = sl->cand[c];
+            if (k < next) continue; /* inside the value just read */
+            uint64_t w = word_at(s, n, k);
+            for (uint32_t a = 0; a < p->nalias; a++)
+                if (p->aliasslot[a] == slot && !((w ^ p->afold[a]) & p->amask[a]) &&
+                    ieq_at(s, n, k, p->alias[a], p->aliaslen[a]))
+                    return (rawval_t){V_UNSURE, PSTR_NULL};
+            if (((w ^ p->kfold[slot]) & p->kmask[slot]) || !ieq_at(s, n, k, key, klen)) continue;
+            int got = key_at(s, n, k, key, klen, nt, &r, &next);
+            if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
+        }
+    } else {
+        for (uint32_t a = 0; a < p->nalias; a++)
+            if (p->aliasslot[a] == slot && str_search(pstr(s, n), pstr(p->alias[a], p->aliaslen[a]), true))
+                return (rawval_t){V_UNSURE, PSTR_NULL};
+        while (next < n) {
+            /* Any spelling of the key is the same field (names ignore case). */
+            const char *k = str_search(pstr(s + next, n - next), pstr(key, klen), true);
+            if (!k) break;
+            size_t at = (size_t)(k - s);
+            next = at + 1;
+            int got = key_at(s, n, at, key, klen, nt, &r, &next);
+            if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
         }
     }
     /* Not found: a key written with \u escapes would still be the field. */
-    if (r.state == V_ABSENT && str_search(pstr(s, n), PSTR_LIT("\\u"), false)) return (rawval_t){V_UNSURE, PSTR_NULL};
+    if (r.state == V_ABSENT && (!sl || sl->backslash) && str_search(pstr(s, n), PSTR_LIT("\\u"), false))
+        return (rawval_t){V_UNSURE, PSTR_NULL};
     return r;
 }
 
@@ -359,9 +475,10 @@ typedef struct evctx {
     const int *col;       /* CSV */
     unsigned ncol;
     int raw_unsure;       /* _raw may not be the record text: -1 not yet known */
-    uint32_t comma[CSV_MAXCOLS]; /* CSV: positions of the first commas */
+    const uint32_t *comma; /* CSV: positions of the first CSV_MAXCOLS commas */
     long ncomma;          /* CSV: number of commas in the row */
     nest_t nest;          /* JSON: inner objects seen so far */
+    const scan_line_t *sl; /* JSON: the line's scan, NULL to search key by key */
 } evctx_t;
 
 /* CSV: the text of column k, from the comma positions found by pf_csv
@@ -376,9 +493,27 @@ static rawval_t csv_value(const evctx_t *x, int k) {
     return (rawval_t){V_FOUND, pstr(x->s + b, e - b)};
 }
 
+/* Start x on the record s[0..n). Only what is read before it is written
+ * is set: vals[] (and the CSV comma table) stay uninitialised, as they
+ * are per line and large. */
+static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jsonl) {
+    x->p = p;
+    x->s = s;
+    x->n = n;
+    x->have = 0;
+    x->jsonl = jsonl;
+    x->col = NULL;
+    x->ncol = 0;
+    x->raw_unsure = -1;
+    x->comma = NULL;
+    x->ncomma = 0;
+    x->nest = (nest_t){1, SIZE_MAX};
+    x->sl = NULL;
+}
+
 static rawval_t value_of(evctx_t *x, uint32_t slot) {
     if (!(x->have >> slot & 1)) {
-        x->vals[slot] = x->jsonl ? json_value(x->s, x->n, x->p->keys[slot], x->p->keylen[slot], &x->nest)
+        x->vals[slot] = x->jsonl ? json_value(x->p, slot, x->s, x->n, x->sl, &x->nest)
                                  : csv_value(x, x->col[slot]);
         /* An absent _sourceCategory takes --category. */
         if (x->vals[slot].state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
@@ -420,10 +555,7 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
     if (v.state == V_UNSURE) return PF_MAYBE;
     if (v.state != V_FOUND) return PF_NO; /* null never matches, never equals */
     switch (nd->kind) {
-    case PN_IN:
-        for (uint32_t i = 0; i < nd->nvals; i++)
-            if (pstr_eq(v.v, nd->vals[i])) return PF_YES;
-        return PF_NO;
+    case PN_IN: return cset_has(&nd->set, v.v) ? PF_YES : PF_NO;
     case PN_NUMEQ: {
         double d;
         return str_to_num(v.v, &d) && d == nd->num ? PF_YES : PF_NO;
@@ -433,20 +565,81 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
     }
 }
 
-/* See prefilter.h. */
-pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
-    evctx_t x = {.p = p, .s = line, .n = n, .jsonl = true, .raw_unsure = -1, .nest = {1, SIZE_MAX}};
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* Test the line s[0..n) (its '{' at i0 after blanks), scanned once when
+ * scan is set (the line holds no newline) and the filters' keys allow it. */
+static pf_ans_t jsonl_eval(const pf_t *p, const char *s, size_t n, size_t i0, bool scan) {
+    evctx_t x;
+    ev_init(&x, p, s, n, true);
+    x.nest = (nest_t){i0 + 1, SIZE_MAX};
+    if (p->alias_full) return PF_MAYBE;
+    scan_line_t sl;
+    if (scan && p->scan_ok) {
+        scan_jsonl(&p->probe, s, n, i0 + 1, &sl);
+        if (!sl.overflow) {
+            x.sl = &sl;
+            x.nest = (nest_t){n, sl.first_br};
+        }
+    }
     while (x.n && is_ws(x.s[x.n - 1])) x.n--;
     return eval(&x, p->root);
 }
 
 /* See prefilter.h. */
+pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
+    size_t i0 = 0;
+    while (i0 < n && is_blank(line[i0])) i0++;
+    /* The scan stops at a newline: a line holding one is searched key by key. */
+    return jsonl_eval(p, line, n, i0, !memchr(line, '\n', n));
+}
+
+/* See prefilter.h. */
+pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
+    *len = 0;
+    size_t i0 = 0;
+    while (i0 < n && is_blank(buf[i0])) i0++;
+    /* Blank lines and lines that are no object are the reader's. */
+    if (i0 == n || buf[i0] != '{' || p->alias_full) return PF_MAYBE;
+    evctx_t x;
+    ev_init(&x, p, buf, 0, true);
+    scan_line_t sl;
+    if (p->scan_ok) {
+        scan_jsonl(&p->probe, buf, n, i0 + 1, &sl);
+        if (!sl.nl) return PF_MAYBE; /* the line does not end in buf */
+        x.n = sl.len;
+        if (!sl.overflow) {
+            x.sl = &sl;
+            x.nest = (nest_t){sl.len, sl.first_br};
+        } else {
+            x.nest = (nest_t){i0 + 1, SIZE_MAX};
+        }
+    } else {
+        const char *nl = memchr(buf, '\n', n);
+        if (!nl) return PF_MAYBE;
+        x.n = (size_t)(nl - buf);
+        x.nest = (nest_t){i0 + 1, SIZE_MAX};
+    }
+    *len = x.n + 1;
+    /* Only lines shaped like an object ({...}) are answered: a cut or
+     * garbled line goes to the reader, which reports it. */
+    while (x.n > i0 && is_ws(buf[x.n - 1])) x.n--;
+    if (buf[x.n - 1] != '}') return PF_MAYBE;
+    return eval(&x, p->root);
+}
+
+/* See prefilter.h. */
 pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n) {
-    evctx_t x = {.p = p, .s = row, .n = n, .col = col, .ncol = ncol};
+    evctx_t x;
+    uint32_t comma[CSV_MAXCOLS];
+    ev_init(&x, p, row, n, false);
+    x.col = col;
+    x.ncol = ncol;
+    x.comma = comma;
     x.raw_unsure = 1; /* a CSV's _raw may be a column (Sumo exports) */
     while (x.n && (x.s[x.n - 1] == '\r' || x.s[x.n - 1] == '\n')) x.n--;
     /* One pass: commas located, and any quote leaves the row to the reader. */
-    x.ncomma = str_csv_commas(x.s, x.n, x.comma, CSV_MAXCOLS);
+    x.ncomma = str_csv_commas(x.s, x.n, comma, CSV_MAXCOLS);
     if (x.ncomma < 0) return PF_MAYBE;
     if (ncol && (unsigned long)x.ncomma + 1 != ncol) return PF_MAYBE; /* the reader rejects it */
     return eval(&x, p->root);

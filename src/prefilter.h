@@ -32,8 +32,17 @@ uint32_t pf_nfields(const pf_t *p);
 /* Field id of the i-th field the filters read. */
 uint32_t pf_field(const pf_t *p, uint32_t i);
 
-/* Test one JSON Lines record line[0..n) (without its newline). */
+/* Test one JSON Lines record line[0..n) (without its newline). A key
+ * that is an alias of a tested field (dstPort for dest_port) answers
+ * "maybe": the reader fills the field from it. */
 pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n);
+/* Test the JSON Lines record at the start of buf[0..n): as pf_jsonl, and
+ * only a line shaped like an object ({...} between blanks) that ends in
+ * a '\n' inside buf is answered yes or no, with *len its length including
+ * the '\n'. Blank, cut or garbled lines answer "maybe" (the reader's to
+ * skip or report). One vector pass (scan.h) finds the line's end and the
+ * tested keys at once. */
+pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len);
 /* Test one CSV row row[0..n) (a whole record, without its newline):
  * col[i] is the column holding pf_field(p, i), or -1 when the header has
  * no such column; ncol is the header's width (a row of another width is

@@ -5,6 +5,10 @@
  */
 #include "str.h"
 
+#include <stdlib.h>
+
+#include "arena.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -158,6 +162,41 @@ pstr_t pstr_trim(pstr_t s) {
     while (s.n && is_ws(s.p[0])) { s.p++; s.n--; }
     while (s.n && is_ws(s.p[s.n - 1])) s.n--;
     return s;
+}
+
+static uint64_t word8(const char *p, size_t n) {
+    unsigned char b[8] = {0};
+    memcpy(b, p, n);
+    uint64_t w;
+    memcpy(&w, b, 8);
+    return w;
+}
+
+/* See str.h. */
+void cset_init(cset_t *s, const pstr_t *vals, uint32_t n) {
+    s->vals = vals;
+    s->n = n;
+    s->word = xmalloc((n ? n : 1) * sizeof *s->word);
+    for (uint32_t i = 0; i < n; i++) s->word[i] = vals[i].n <= 8 ? word8(vals[i].p, vals[i].n) : 0;
+}
+
+/* See str.h. */
+void cset_free(cset_t *s) {
+    free(s->word);
+    s->word = NULL;
+}
+
+/* See str.h. */
+bool cset_has(const cset_t *s, pstr_t v) {
+    if (v.n <= 8) {
+        uint64_t w = word8(v.p, v.n);
+        for (uint32_t i = 0; i < s->n; i++)
+            if (s->word[i] == w && s->vals[i].n == v.n) return true;
+        return false;
+    }
+    for (uint32_t i = 0; i < s->n; i++)
+        if (pstr_eq(v, s->vals[i])) return true;
+    return false;
 }
 
 /* See str.h. */

@@ -58,6 +58,24 @@ const char *str_find2(const char *p, size_t n, char a, char b);
 long str_csv_commas(const char *p, size_t n, uint32_t *pos, size_t max);
 /* The view without leading and trailing ASCII whitespace. */
 pstr_t pstr_trim(pstr_t s);
+/* A constant set of strings (the values of an `in (…)`), for membership
+ * tests in hot loops: each value of up to 8 bytes is kept as its length
+ * and one word, so a test is a few integer compares; longer values are
+ * compared with memcmp. cset_init copies nothing but the word table (owned,
+ * freed by cset_free); vals stay borrowed. */
+typedef struct cset {
+    const pstr_t *vals;   /* the strings (borrowed) */
+    uint64_t *word;       /* word[i]: vals[i] zero-padded, when its length is <= 8 */
+    uint32_t n;
+} cset_t;
+
+/* Build the set of vals[0..n). */
+void cset_init(cset_t *s, const pstr_t *vals, uint32_t n);
+/* Free what cset_init allocated. */
+void cset_free(cset_t *s);
+/* True when v equals (bytewise) one of the set's strings. */
+bool cset_has(const cset_t *s, pstr_t v);
+
 /* FNV-1a hash of the ASCII-lowercased bytes. */
 unsigned long pstr_ihash(pstr_t s);
 /* FNV-1a hash of the bytes. */

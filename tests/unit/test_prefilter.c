@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "prefilter.h"
 #include "reader.h"
+#include "scan.h"
 
 static query_t *parse(const char *text) {
     diag_t d;
@@ -59,6 +60,30 @@ static void jl(const char *query, const char *line, pf_ans_t want, const char *c
     pf_ans_t got = p ? pf_jsonl(p, line, strlen(line)) : PF_MAYBE;
     if (got != want) fprintf(stderr, "  query %s\n  line  %s\n  got %d want %d\n", query, line, got, want);
     CHECK(got == want);
+    /* The same line read from a buffer (pf_jsonl_next), with every scan
+     * kernel, and with the buffer ending at the newline or going on. */
+    if (p) {
+        static const char *const kern[] = {"avx512", "avx2", "sse2", "scalar"};
+        size_t n = strlen(line);
+        char *b = malloc(n + 80);
+        memcpy(b, line, n);
+        b[n] = '\n';
+        memset(b + n + 1, 'x', 79);
+        for (unsigned k = 0; k < 4; k++) {
+            if (!scan_force(kern[k])) continue;
+            for (size_t tail = 0; tail < 80; tail += 39) {
+                size_t len = 0;
+                pf_ans_t g2 = pf_jsonl_next(p, b, n + 1 + tail, &len);
+                if (g2 != want || (g2 != PF_MAYBE && len != n + 1))
+                    fprintf(stderr, "  next (%s): query %s line %s got %d want %d\n", kern[k], query, line, g2, want);
+                CHECK(g2 == want && (g2 == PF_MAYBE || len == n + 1));
+            }
+            size_t len = 0;
+            CHECK(pf_jsonl_next(p, b, n, &len) == PF_MAYBE); /* no newline in the buffer: not answered */
+        }
+        scan_force("scalar");
+        free(b);
+    }
     /* Soundness: a "no" must agree with the evaluator, a "yes" too. */
     if (got != PF_MAYBE) {
         int kept = full_keeps(q, line, category);
@@ -121,6 +146,23 @@ int main(void) {
     jl(in, "{\"a\":{\"dest_port\":\"25\"},\"dest_port\":\"443\"}", PF_NO, NULL);
     jl(in, "{\"a\":[{\"dest_port\":\"25\"}]}", PF_NO, NULL); /* only an inner key: the field is absent */
     jl(in, "{\"a\":\"{[\",\"dest_port\":\"25\"}", PF_YES, NULL);
+    /* An alias key (dstPort) fills dest_port in the reader: never "no". */
+    jl(in, "{\"dstPort\":\"25\"}", PF_MAYBE, NULL);
+    jl(in, "{\"dest_port\":\"443\",\"DSTPORT\":25}", PF_MAYBE, NULL);
+    jl(in, "{\"dest_port\":\"443\",\"dstPortX\":25}", PF_NO, NULL); /* no alias, just alike */
+    /* Keys at every position of the vector blocks, after plain text or
+     * after escaped backslashes (pairs, so the string stays closed). */
+    {
+        char line[400], pad[200];
+        for (int n = 0; n < 150; n += 7) {
+            for (int i = 0; i < n; i++) pad[i] = (char)('a' + i % 26);
+            snprintf(line, sizeof line, "{\"pad\":\"%.*s\",\"dest_port\":\"443\",\"z\":[%d]}", n, pad, n);
+            jl(in, line, PF_NO, NULL);
+            for (int i = 0; i < n; i++) pad[i] = '\\';
+            snprintf(line, sizeof line, "{\"pad\":\"%.*s\",\"dest_port\":\"587\"}", n & ~1, pad);
+            jl(in, line, PF_YES, NULL);
+        }
+    }
 
     const char *scope = "(_sourceCategory=*network* OR _sourceCategory=*firewall*) | where dest_port in (\"25\")";
     jl(scope, "{\"_sourceCategory\":\"prod/Network/edr\",\"dest_port\":\"25\"}", PF_YES, NULL);
