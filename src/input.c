@@ -82,10 +82,23 @@ static int special_of(pstr_t name) {
 
 /* See read.h. */
 uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
-    rd_kslot_t *slot = pos < RD_KCACHE ? &c->kc[pos] : NULL;
-    if (slot && slot->n == key.n && key.n && memcmp(slot->key, key.p, key.n) == 0) {
-        *sp = slot->sp;
-        return slot->id;
+    /* The slot pair is picked by a few bytes of the key, not by its
+     * position (records that leave out a field shift every later one);
+     * two slots per pair, so two keys that hash alike do not evict each
+     * other. */
+    rd_kslot_t *slot = NULL;
+    if (pos < RD_KCACHE && key.n) {
+        unsigned h = (unsigned)key.n * 40503u ^ (unsigned char)key.p[0] * 131u ^
+                     (unsigned char)key.p[key.n - 1] * 17u ^ (unsigned char)key.p[key.n / 2] * 7u;
+        rd_kslot_t *a = &c->kc[(h ^ h >> 6) & (RD_KCACHE - 2)], *b = a + 1;
+        for (rd_kslot_t *k = a; k <= b; k++)
+            if (k->n == key.n && memcmp(k->key, key.p, key.n) == 0) {
+                *sp = k->sp;
+                return k->id;
+            }
+        /* A miss: the newest key goes first, the older one to the second slot. */
+        if (a->n) *b = *a;
+        slot = a;
     }
     pstr_t name = key;
     if (esc && !json_unescape_body(key, c->arena, &name)) name = key;

@@ -50,7 +50,7 @@ struct pf {
      * with one fills the field in the reader, so it is left to the reader. */
     char *alias[16];
     size_t aliaslen[16];
-    uint8_t aliasslot[16];
+    uint8_t abeg[32], acnt[32]; /* slot i's aliases: alias[abeg[i] .. abeg[i]+acnt[i]) */
     uint32_t nalias;
     bool alias_full;       /* an alias did not fit: JSON lines are never dropped */
     scan_probe_t probe;    /* first bytes of every key and alias (scan.h) */
@@ -95,6 +95,7 @@ static int slot_of(pf_t *p, const query_t *q, uint32_t id) {
     p->keylen[p->nfields] = name.n + 2;
     unsigned f;
     const char *al;
+    p->abeg[p->nfields] = (uint8_t)p->nalias;
     for (unsigned k = 0; (al = schema_alias_at(k, &f)) != NULL; k++) {
         if (!pstr_ieq_c(name, schema_name(f))) continue;
         if (p->nalias == sizeof p->alias / sizeof p->alias[0]) {
@@ -108,8 +109,8 @@ static int slot_of(pf_t *p, const query_t *q, uint32_t id) {
         a[an + 1] = '"';
         a[an + 2] = 0;
         p->alias[p->nalias] = a;
-        p->aliaslen[p->nalias] = an + 2;
-        p->aliasslot[p->nalias++] = (uint8_t)p->nfields;
+        p->aliaslen[p->nalias++] = an + 2;
+        p->acnt[p->nfields]++;
     }
     return (int)p->nfields++;
 }
@@ -359,9 +360,12 @@ static bool maybe_inner(const char *s, size_t k, nest_t *nt) {
     return nt->first < k;
 }
 
-/* s[k..k+wn) equals w ignoring case (most often spelled exactly alike). */
-static bool ieq_at(const char *s, size_t n, size_t k, const char *w, size_t wn) {
-    return k + wn <= n && (memcmp(s + k, w, wn) == 0 || pstr_ieq(pstr(s + k, wn), pstr(w, wn)));
+/* How s[k..k+wn) compares with w: 0 different, 1 the same bytes, 2 the
+ * same but for letter case. */
+static int ieq_at(const char *s, size_t n, size_t k, const char *w, size_t wn) {
+    if (k + wn > n) return 0;
+    if (memcmp(s + k, w, wn) == 0) return 1;
+    return pstr_ieq(pstr(s + k, wn), pstr(w, wn)) ? 2 : 0;
 }
 
 /* The 8 bytes at s[k] (fewer near n, zero-padded), bit 0x20 set in each. */
@@ -380,10 +384,12 @@ static uint64_t word_at(const char *s, size_t n, size_t k) {
 /* What key_at found at a candidate position. */
 enum { K_NOT, K_FOUND, K_UNSURE };
 
-/* Is s[k] the start of member key (with its quotes) of the line's top
- * object? K_FOUND sets *r to its value (V_FOUND or V_NULLV, or V_UNSURE
- * for escapes and anything unusual) and *next past it. */
-static int key_at(const char *s, size_t n, size_t k, const char *key, size_t klen, nest_t *nt, rawval_t *r,
+/* Is s[k] the start of a member key of klen bytes (with its quotes, equal
+ * to the key sought; exact: spelled the same, not just the same but for
+ * case) of the line's top object? K_FOUND sets *r to its value (V_FOUND or
+ * V_NULLV, or V_UNSURE for escapes and anything unusual) and *next past
+ * it. */
+static int key_at(const char *s, size_t n, size_t k, size_t klen, bool exact, nest_t *nt, rawval_t *r,
                   size_t *next) {
     const char *e = s + n;
     /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
@@ -397,15 +403,23 @@ static int key_at(const char *s, size_t n, size_t k, const char *key, size_t kle
     if (maybe_inner(s, k, nt) && depth_at(s, k) != 1) return K_NOT;
     /* Spelled otherwise (DEST_PORT): which one the reader keeps is the
      * reader's business. */
-    if (memcmp(s + k, key, klen) != 0) return K_UNSURE;
+    if (!exact) return K_UNSURE;
     c++;
     while (c < e && is_ws(*c)) c++;
     if (c >= e) return K_UNSURE;
     if (*c == '"') {
-        const char *q = memchr(c + 1, '"', (size_t)(e - c - 1));
-        if (!q) return K_UNSURE;
-        if (memchr(c + 1, '\\', (size_t)(q - c - 1))) *r = (rawval_t){V_UNSURE, PSTR_NULL};
-        else *r = (rawval_t){V_FOUND, pstr(c + 1, (size_t)(q - c - 1))};
+        /* Values tested are short: a plain loop beats two memchr calls. */
+        const char *q = c + 1;
+        while (q < e && *q != '"' && *q != '\\') q++;
+        if (q >= e) return K_UNSURE;
+        if (*q == '\\') {
+            /* An escape: the value is the reader's to decode; skip past it. */
+            while (q < e && *q != '"') q += *q == '\\' ? 2 : 1;
+            if (q >= e) return K_UNSURE;
+            *r = (rawval_t){V_UNSURE, PSTR_NULL};
+        } else {
+            *r = (rawval_t){V_FOUND, pstr(c + 1, (size_t)(q - c - 1))};
+        }
         *next = (size_t)(q + 1 - s);
     } else if (*c == '{' || *c == '[') {
         *r = (rawval_t){V_UNSURE, PSTR_NULL};
@@ -430,30 +444,31 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
     rawval_t r = {V_ABSENT, PSTR_NULL};
     const char *key = p->keys[slot];
     size_t klen = p->keylen[slot], next = 0;
+    uint32_t abeg = p->abeg[slot], aend = abeg + p->acnt[slot];
     if (sl) {
         for (unsigned c = 0; c < sl->ncand; c++) {
             size_t k = sl->cand[c];
             if (k < next) continue; /* inside the value just read */
             uint64_t w = word_at(s, n, k);
-            for (uint32_t a = 0; a < p->nalias; a++)
-                if (p->aliasslot[a] == slot && !((w ^ p->afold[a]) & p->amask[a]) &&
-                    ieq_at(s, n, k, p->alias[a], p->aliaslen[a]))
+            for (uint32_t a = abeg; a < aend; a++)
+                if (!((w ^ p->afold[a]) & p->amask[a]) && ieq_at(s, n, k, p->alias[a], p->aliaslen[a]))
                     return (rawval_t){V_UNSURE, PSTR_NULL};
-            if (((w ^ p->kfold[slot]) & p->kmask[slot]) || !ieq_at(s, n, k, key, klen)) continue;
-            int got = key_at(s, n, k, key, klen, nt, &r, &next);
+            if ((w ^ p->kfold[slot]) & p->kmask[slot]) continue;
+            int same = ieq_at(s, n, k, key, klen);
+            if (!same) continue;
+            int got = key_at(s, n, k, klen, same == 1, nt, &r, &next);
             if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
         }
     } else {
-        for (uint32_t a = 0; a < p->nalias; a++)
-            if (p->aliasslot[a] == slot && str_search(pstr(s, n), pstr(p->alias[a], p->aliaslen[a]), true))
-                return (rawval_t){V_UNSURE, PSTR_NULL};
+        for (uint32_t a = abeg; a < aend; a++)
+            if (str_search(pstr(s, n), pstr(p->alias[a], p->aliaslen[a]), true)) return (rawval_t){V_UNSURE, PSTR_NULL};
         while (next < n) {
             /* Any spelling of the key is the same field (names ignore case). */
             const char *k = str_search(pstr(s + next, n - next), pstr(key, klen), true);
             if (!k) break;
             size_t at = (size_t)(k - s);
             next = at + 1;
-            int got = key_at(s, n, at, key, klen, nt, &r, &next);
+            int got = key_at(s, n, at, klen, memcmp(k, key, klen) == 0, nt, &r, &next);
             if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
         }
     }
@@ -511,16 +526,18 @@ static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jso
     x->sl = NULL;
 }
 
+/* The raw value of the field in slot, found once per record. (The value
+ * is returned from the register it was computed in, not reloaded from
+ * vals[]: a reload right after the store stalls.) */
 static rawval_t value_of(evctx_t *x, uint32_t slot) {
-    if (!(x->have >> slot & 1)) {
-        x->vals[slot] = x->jsonl ? json_value(x->p, slot, x->s, x->n, x->sl, &x->nest)
-                                 : csv_value(x, x->col[slot]);
-        /* An absent _sourceCategory takes --category. */
-        if (x->vals[slot].state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
-            x->vals[slot] = (rawval_t){V_FOUND, x->p->category};
-        x->have |= 1u << slot;
-    }
-    return x->vals[slot];
+    if (x->have >> slot & 1) return x->vals[slot];
+    rawval_t r = x->jsonl ? json_value(x->p, slot, x->s, x->n, x->sl, &x->nest) : csv_value(x, x->col[slot]);
+    /* An absent _sourceCategory takes --category. */
+    if (r.state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
+        r = (rawval_t){V_FOUND, x->p->category};
+    x->vals[slot] = r;
+    x->have |= 1u << slot;
+    return r;
 }
 
 static pf_ans_t not3(pf_ans_t a) { return a == PF_MAYBE ? PF_MAYBE : (a == PF_YES ? PF_NO : PF_YES); }

@@ -83,7 +83,7 @@ typedef enum rd_status {
     RD_SKIP    /* a unit that is no record (a header, another format's line) was consumed */
 } rd_status_t;
 
-/* One slot of the key cache: a key seen at a member position. */
+/* One slot of the key cache: a key seen before, in the slot its bytes hash to. */
 typedef struct rd_kslot {
     char key[38];   /* the raw (still escaped) key bytes */
     uint8_t n;      /* their length, 0 = empty slot */
@@ -112,7 +112,7 @@ typedef struct rd_ctx {
     pstr_t defcat;       /* rd_category: the reader's default _sourceCategory (static or batch bytes) */
     /* set by input.c once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
-    rd_kslot_t kc[RD_KCACHE]; /* keys by member position (JSON readers) */
+    rd_kslot_t kc[RD_KCACHE]; /* keys seen, by a hash of their bytes (JSON readers) */
 } rd_ctx_t;
 
 /* One line of an input's first lines, as the format vote shows it. */
@@ -155,7 +155,8 @@ RD_READERS(X)
 #undef X
 
 /* Field id to fill for key (raw bytes, escaped when esc) seen as member
- * number pos of a record (pos >= RD_KCACHE: not cached), or FIELD_NONE
+ * number pos of a record (pos >= RD_KCACHE: not cached; otherwise the
+ * answer is cached by the key's bytes), or FIELD_NONE
  * when the query does not read it; *sp gets its enum rd_special. Interns
  * new names when ft->want_all; marks found fields seen. Decoded keys are
  * copied into the batch arena only for the lookup. */

@@ -164,20 +164,12 @@ pstr_t pstr_trim(pstr_t s) {
     return s;
 }
 
-static uint64_t word8(const char *p, size_t n) {
-    unsigned char b[8] = {0};
-    memcpy(b, p, n);
-    uint64_t w;
-    memcpy(&w, b, 8);
-    return w;
-}
-
 /* See str.h. */
 void cset_init(cset_t *s, const pstr_t *vals, uint32_t n) {
     s->vals = vals;
     s->n = n;
     s->word = xmalloc((n ? n : 1) * sizeof *s->word);
-    for (uint32_t i = 0; i < n; i++) s->word[i] = vals[i].n <= 8 ? word8(vals[i].p, vals[i].n) : 0;
+    for (uint32_t i = 0; i < n; i++) s->word[i] = vals[i].n <= 8 ? cset_word(vals[i].p, vals[i].n) : 0;
 }
 
 /* See str.h. */
@@ -187,13 +179,7 @@ void cset_free(cset_t *s) {
 }
 
 /* See str.h. */
-bool cset_has(const cset_t *s, pstr_t v) {
-    if (v.n <= 8) {
-        uint64_t w = word8(v.p, v.n);
-        for (uint32_t i = 0; i < s->n; i++)
-            if (s->word[i] == w && s->vals[i].n == v.n) return true;
-        return false;
-    }
+bool cset_has_long(const cset_t *s, pstr_t v) {
     for (uint32_t i = 0; i < s->n; i++)
         if (pstr_eq(v, s->vals[i])) return true;
     return false;

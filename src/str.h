@@ -73,8 +73,22 @@ typedef struct cset {
 void cset_init(cset_t *s, const pstr_t *vals, uint32_t n);
 /* Free what cset_init allocated. */
 void cset_free(cset_t *s);
+/* The bytes p[0..n) (n <= 8) as a zero-padded little-endian word. */
+static inline uint64_t cset_word(const char *p, size_t n) {
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    return w;
+}
+/* cset_has for values longer than 8 bytes. */
+bool cset_has_long(const cset_t *s, pstr_t v);
 /* True when v equals (bytewise) one of the set's strings. */
-bool cset_has(const cset_t *s, pstr_t v);
+static inline bool cset_has(const cset_t *s, pstr_t v) {
+    if (v.n > 8) return cset_has_long(s, v);
+    uint64_t w = cset_word(v.p, v.n);
+    for (uint32_t i = 0; i < s->n; i++)
+        if (s->word[i] == w && s->vals[i].n == v.n) return true;
+    return false;
+}
 
 /* FNV-1a hash of the ASCII-lowercased bytes. */
 unsigned long pstr_ihash(pstr_t s);
