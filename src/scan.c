@@ -104,8 +104,9 @@ static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t 
     const __m128i vq = _mm_set1_epi8('"'), vnl = _mm_set1_epi8('\n'), vlb = _mm_set1_epi8('{'),
                   vls = _mm_set1_epi8('['), vbs = _mm_set1_epi8('\\'), v20 = _mm_set1_epi8(0x20);
     /* Unused probes repeat the first: always four compares, no loop. */
-    __m128i pc[SCAN_MAXPROBE];
-    for (unsigned k = 0; k < SCAN_MAXPROBE; k++) pc[k] = _mm_set1_epi8((char)pr->c[k < pr->n ? k : 0]);
+    const __m128i pc0 = _mm_set1_epi8((char)pr->c[0]), pc1 = _mm_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
+                  pc2 = _mm_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
+                  pc3 = _mm_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
     size_t i = 0;
     for (; i + 17 <= n; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
@@ -115,8 +116,8 @@ static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t 
         if (q) {
             __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
             __m128i bl = _mm_or_si128(b, v20);
-            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bl, pc[0]), _mm_cmpeq_epi8(bl, pc[1])),
-                                       _mm_or_si128(_mm_cmpeq_epi8(bl, pc[2]), _mm_cmpeq_epi8(bl, pc[3])));
+            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bl, pc0), _mm_cmpeq_epi8(bl, pc1)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(bl, pc2), _mm_cmpeq_epi8(bl, pc3)));
             cand = q & (uint32_t)_mm_movemask_epi8(hit);
         }
         uint32_t br = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(a, vlb), _mm_cmpeq_epi8(a, vls)));
@@ -131,8 +132,9 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
                                                         size_t from, scan_line_t *o) {
     const __m256i vq = _mm256_set1_epi8('"'), vnl = _mm256_set1_epi8('\n'), vlb = _mm256_set1_epi8('{'),
                   vls = _mm256_set1_epi8('['), vbs = _mm256_set1_epi8('\\'), v20 = _mm256_set1_epi8(0x20);
-    __m256i pc[SCAN_MAXPROBE];
-    for (unsigned k = 0; k < SCAN_MAXPROBE; k++) pc[k] = _mm256_set1_epi8((char)pr->c[k < pr->n ? k : 0]);
+    const __m256i pc0 = _mm256_set1_epi8((char)pr->c[0]), pc1 = _mm256_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
+                  pc2 = _mm256_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
+                  pc3 = _mm256_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
     size_t i = 0;
     for (; i + 33 <= n; i += 32) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
@@ -143,8 +145,8 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
             __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 1));
             __m256i bl = _mm256_or_si256(b, v20);
             __m256i hit =
-                _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(bl, pc[0]), _mm256_cmpeq_epi8(bl, pc[1])),
-                                _mm256_or_si256(_mm256_cmpeq_epi8(bl, pc[2]), _mm256_cmpeq_epi8(bl, pc[3])));
+                _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(bl, pc0), _mm256_cmpeq_epi8(bl, pc1)),
+                                _mm256_or_si256(_mm256_cmpeq_epi8(bl, pc2), _mm256_cmpeq_epi8(bl, pc3)));
             cand = q & (uint32_t)_mm256_movemask_epi8(hit);
         }
         uint32_t br =
@@ -161,8 +163,10 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan
                                                                       size_t n, size_t from, scan_line_t *o) {
     const __m512i vq = _mm512_set1_epi8('"'), vnl = _mm512_set1_epi8('\n'), vlb = _mm512_set1_epi8('{'),
                   vls = _mm512_set1_epi8('['), vbs = _mm512_set1_epi8('\\'), v20 = _mm512_set1_epi8(0x20);
-    __m512i pc[SCAN_MAXPROBE];
-    for (unsigned k = 0; k < SCAN_MAXPROBE; k++) pc[k] = _mm512_set1_epi8((char)pr->c[k < pr->n ? k : 0]);
+    /* Unused probes repeat the first; four named vectors stay in registers. */
+    const __m512i pc0 = _mm512_set1_epi8((char)pr->c[0]), pc1 = _mm512_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
+                  pc2 = _mm512_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
+                  pc3 = _mm512_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
     size_t i = 0;
     for (; i + 65 <= n; i += 64) {
         __m512i a = _mm512_loadu_si512((const void *)(p + i));
@@ -171,8 +175,8 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan
         uint64_t cand = 0;
         if (q) {
             __m512i bl = _mm512_or_si512(_mm512_loadu_si512((const void *)(p + i + 1)), v20);
-            cand = q & (_mm512_cmpeq_epi8_mask(bl, pc[0]) | _mm512_cmpeq_epi8_mask(bl, pc[1]) |
-                        _mm512_cmpeq_epi8_mask(bl, pc[2]) | _mm512_cmpeq_epi8_mask(bl, pc[3]));
+            cand = q & (_mm512_cmpeq_epi8_mask(bl, pc0) | _mm512_cmpeq_epi8_mask(bl, pc1) |
+                        _mm512_cmpeq_epi8_mask(bl, pc2) | _mm512_cmpeq_epi8_mask(bl, pc3));
         }
         uint64_t br = _mm512_cmpeq_epi8_mask(a, vlb) | _mm512_cmpeq_epi8_mask(a, vls);
         uint64_t bs = _mm512_cmpeq_epi8_mask(a, vbs);
