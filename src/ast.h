@@ -145,6 +145,7 @@ typedef struct expr {
     double num;            /* EX_NUM, EX_BOOL */
     pstr_t str;            /* EX_STR/EX_KEYWORD/EX_FIELDWILD: unescaped text; EX_REGEX: pattern; EX_NUM: text */
     struct rx *re;         /* EX_REGEX: compiled pattern */
+    cset_t *set;           /* EX_IN whose values are all string literals: them as a set (query arena) */
 } expr_t;
 
 /* One aggregate in an aggregation stage. */

@@ -540,7 +540,9 @@ bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r) {
         value_t v = eval_expr(c, e->a, r);
         if (v.t == V_NULL) return false;
         bool hit = false;
-        for (uint32_t i = 0; i < e->nargs && !hit; i++) hit = in_eq(v, eval_expr(c, e->args[i], r));
+        if (e->set) hit = v.t == V_STR && cset_has(e->set, val_pstr(v)); /* strings only: in_eq's answer */
+        else
+            for (uint32_t i = 0; i < e->nargs && !hit; i++) hit = in_eq(v, eval_expr(c, e->args[i], r));
         return hit != e->neg;
     }
     case EX_MATCHES: return matches(c, e, r) != e->neg;

@@ -405,6 +405,18 @@ static const opdef_t *find_binop(const parser_t *p, bool *neg) {
     return match_binop(&p->t);
 }
 
+/* An `in` list of string literals only becomes a set (cset_t): a test is
+ * then a few word compares, whatever the list's length. */
+static void in_set(parser_t *p, expr_t *e) {
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (e->args[i]->kind != EX_STR) return;
+    pstr_t *vals = arena_alloc(&p->q->arena, e->nargs * sizeof *vals);
+    uint64_t *words = arena_alloc(&p->q->arena, e->nargs * sizeof *words);
+    for (uint32_t i = 0; i < e->nargs; i++) vals[i] = e->args[i]->str;
+    e->set = arena_alloc(&p->q->arena, sizeof *e->set);
+    cset_init(e->set, vals, e->nargs, words);
+}
+
 /* Words that cannot start an operand. */
 static bool reserved_word(pstr_t w) {
     static const char *const words[] = {"and", "or", "in", "matches", "contains", "as", "by", NULL};
@@ -616,6 +628,7 @@ static expr_t *parse_binary(parser_t *p, int minprec) {
                 left = NULL;
                 break;
             }
+            in_set(p, e);
         } else {
             e->b = parse_binary(p, op->prec + 1);
             if (!e->b) { left = NULL; break; }

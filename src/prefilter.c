@@ -35,6 +35,7 @@ typedef struct pnode {
     pstr_t *vals;          /* PN_IN: the strings (borrowed from the query) */
     uint32_t nvals;
     cset_t set;            /* PN_IN: vals as a set */
+    uint64_t *words;       /* its words (owned) */
     double num;            /* PN_NUMEQ */
     pstr_t pat;            /* PN_WILD pattern, PN_KEYWORD keyword (borrowed) */
 } pnode_t;
@@ -72,7 +73,7 @@ static void free_node(pnode_t *n) {
     if (!n) return;
     free_node(n->a);
     free_node(n->b);
-    if (n->kind == PN_IN) cset_free(&n->set);
+    free(n->words);
     free(n->vals);
     free(n);
 }
@@ -163,7 +164,8 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
         n->vals = xmalloc((e->nargs ? e->nargs : 1) * sizeof *n->vals);
         for (uint32_t i = 0; i < e->nargs; i++) n->vals[i] = e->args[i]->str;
         n->nvals = e->nargs;
-        cset_init(&n->set, n->vals, n->nvals);
+        n->words = xmalloc(n->nvals * sizeof *n->words);
+        cset_init(&n->set, n->vals, n->nvals, n->words);
         return n;
     }
     case EX_EQ: {
@@ -179,7 +181,8 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
             n->vals = xmalloc(sizeof *n->vals);
             n->vals[0] = lit->str;
             n->nvals = 1;
-            cset_init(&n->set, n->vals, n->nvals);
+            n->words = xmalloc(sizeof *n->words);
+            cset_init(&n->set, n->vals, n->nvals, n->words);
         } else {
             n->num = lit->num;
         }

@@ -5,10 +5,6 @@
  */
 #include "str.h"
 
-#include <stdlib.h>
-
-#include "arena.h"
-
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -165,17 +161,11 @@ pstr_t pstr_trim(pstr_t s) {
 }
 
 /* See str.h. */
-void cset_init(cset_t *s, const pstr_t *vals, uint32_t n) {
+void cset_init(cset_t *s, const pstr_t *vals, uint32_t n, uint64_t *word) {
     s->vals = vals;
     s->n = n;
-    s->word = xmalloc((n ? n : 1) * sizeof *s->word);
+    s->word = word;
     for (uint32_t i = 0; i < n; i++) s->word[i] = vals[i].n <= 8 ? cset_word(vals[i].p, vals[i].n) : 0;
-}
-
-/* See str.h. */
-void cset_free(cset_t *s) {
-    free(s->word);
-    s->word = NULL;
 }
 
 /* See str.h. */

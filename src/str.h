@@ -61,18 +61,16 @@ pstr_t pstr_trim(pstr_t s);
 /* A constant set of strings (the values of an `in (…)`), for membership
  * tests in hot loops: each value of up to 8 bytes is kept as its length
  * and one word, so a test is a few integer compares; longer values are
- * compared with memcmp. cset_init copies nothing but the word table (owned,
- * freed by cset_free); vals stay borrowed. */
+ * compared with memcmp. Both arrays are borrowed from the caller. */
 typedef struct cset {
-    const pstr_t *vals;   /* the strings (borrowed) */
+    const pstr_t *vals;   /* the strings */
     uint64_t *word;       /* word[i]: vals[i] zero-padded, when its length is <= 8 */
     uint32_t n;
 } cset_t;
 
-/* Build the set of vals[0..n). */
-void cset_init(cset_t *s, const pstr_t *vals, uint32_t n);
-/* Free what cset_init allocated. */
-void cset_free(cset_t *s);
+/* Build the set of vals[0..n) in s, its words in word[0..n) (both arrays
+ * must outlive s). */
+void cset_init(cset_t *s, const pstr_t *vals, uint32_t n, uint64_t *word);
 /* The bytes p[0..n) (n <= 8) as a zero-padded little-endian word. */
 static inline uint64_t cset_word(const char *p, size_t n) {
     uint64_t w = 0;
