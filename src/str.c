@@ -189,8 +189,14 @@ unsigned long pstr_hash(pstr_t s) {
     return h;
 }
 
-/* See str.h. Iterative with one backtrack point: linear in practice. */
+/* See str.h. Iterative with one backtrack point: linear in practice. The
+ * commonest pattern, `*text*` (a scope's `*network*`), is a substring
+ * search. */
 bool str_wildmatch(pstr_t pat, pstr_t s, bool icase) {
+    if (pat.n >= 2 && pat.p[0] == '*' && pat.p[pat.n - 1] == '*' && !memchr(pat.p + 1, '*', pat.n - 2)) {
+        pstr_t lit = pstr(pat.p + 1, pat.n - 2);
+        return icase ? pstr_ifind(s, lit) >= 0 : pstr_contains(s, lit);
+    }
     size_t p = 0, i = 0, star = (size_t)-1, mark = 0;
     while (i < s.n) {
         if (p < pat.n && pat.p[p] == '*') { star = p++; mark = i; continue; }

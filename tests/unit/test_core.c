@@ -83,6 +83,16 @@ static void test_str(void) {
     CHECK(!str_wildmatch(PSTR_LIT("?"), PSTR_LIT("x"), false));
     CHECK(str_wildmatch(PSTR_LIT("(?i)(outlook|x)"), PSTR_LIT("(?i)(outlook|x)"), false));
     CHECK(!str_wildmatch(PSTR_LIT("(?i)(outlook|x)"), PSTR_LIT("OUTLOOK.EXE"), false));
+    /* `*text*` takes the substring path: the same answers as the general one. */
+    CHECK(str_wildmatch(PSTR_LIT("**"), PSTR_LIT(""), false));
+    CHECK(!str_wildmatch(PSTR_LIT("*a*"), PSTR_LIT(""), true));
+    CHECK(str_wildmatch(PSTR_LIT("*a*"), PSTR_LIT("a"), false));
+    CHECK(str_wildmatch(PSTR_LIT("*Fire*"), PSTR_LIT("Corp/FIREWALL/ASA"), true));
+    CHECK(!str_wildmatch(PSTR_LIT("*fire*"), PSTR_LIT("corp/fir/ewall"), true));
+    CHECK(str_wildmatch(PSTR_LIT("*wall*"), PSTR_LIT("wal wall"), false));
+    CHECK(!str_wildmatch(PSTR_LIT("*wall*"), PSTR_LIT("wal"), false));
+    CHECK(str_wildmatch(PSTR_LIT("*a*b*"), PSTR_LIT("xaxbx"), false)); /* two stars inside: general path */
+    CHECK(!str_wildmatch(PSTR_LIT("*b*a*"), PSTR_LIT("xaxbx"), false));
 }
 
 static void test_arena(void) {
