@@ -534,23 +534,19 @@ typedef struct pfcols {
     bool ready;
 } pfcols_t;
 
-/* The prefilter's verdict on the record at p[0..n) (the whole rest of the
- * buffer): true when the line at p is complete and certainly fails, with
- * *len its length including the newline. Only for readers whose raw keys
- * or columns are the field names (fmt->prefilter). */
-static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p, size_t n,
+/* True when the CSV row at p[0..n) (the whole rest of the buffer) is
+ * complete and certainly fails the prefilter, with *len its length
+ * including the newline. */
+static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p, size_t n,
                         size_t *len) {
-    if (!fmt->prefilter) return false;
-    if (fmt->prefilter == 1) return pf_jsonl_next(pf, p, n, len) == PF_NO;
     const char *nl = memchr(p, '\n', n);
     if (!nl) return false;
     size_t k = (size_t)(nl - p);
     *len = k + 1;
-    /* Blank lines and non-objects are the reader's to skip or reject. */
+    /* Blank lines and quoted cells are the reader's. */
     size_t i = 0;
     while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
-    if (i == k) return false;
-    if (fmt->prefilter != 2 || !fmt->colmap || memchr(p, '"', k)) return false;
+    if (i == k || !fmt->colmap || memchr(p, '"', k)) return false;
     if (!pc->ready) {
         uint32_t nf = pf_nfields(pf);
         for (uint32_t f = 0; f < nf && f < 32; f++) {
@@ -565,22 +561,42 @@ static bool prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t
     return pf_csv(pf, pc->col, pc->ncol, p, k) == PF_NO;
 }
 
+/* How many records from the start of p[0..n) (the whole rest of the
+ * buffer) certainly fail the prefilter, one after the other: they are
+ * dropped unread, *len gets the bytes they take. Only for readers whose
+ * raw keys or columns are the field names (fmt->prefilter). */
+static uint64_t prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t *pc, const char *p, size_t n,
+                            size_t *len) {
+    *len = 0;
+    if (fmt->prefilter == 1) return pf_jsonl_drop(pf, p, n, len);
+    if (fmt->prefilter != 2) return 0;
+    uint64_t k = 0;
+    size_t one;
+    while (*len < n && csv_dropped(pf, fmt, st, pc, p + *len, n - *len, &one)) {
+        *len += one;
+        k++;
+    }
+    return k;
+}
+
 /* One record, or one line the prefilter drops, from p[0..n): the step the
  * serial loop and the thread lanes share. Resets the context, runs the
  * reader, turns a record longer than IN_MAXREC into a rejection and
  * advances *line. *used gets the bytes consumed, *off the record's offset
- * in p and *at its line. A dropped line is counted in st and reported as
- * RD_SKIP with *dropped set. */
+ * in p and *at its line. Lines the prefilter drops (a run of them) are
+ * counted in st and reported as RD_SKIP with *dropped set. */
 static rd_status_t read_step(const run_t *r, const rd_impl_t *fmt, rd_ctx_t *c, record_t *rec, pfcols_t *pc,
                              const char *p, size_t n, bool eof, uint64_t *line, in_stats_t *st, size_t *used,
                              size_t *off, uint64_t *at, bool *dropped) {
     const pf_t *pf = r->par ? r->par->pf : NULL;
     *dropped = false;
-    if (pf && prefiltered(pf, fmt, c->st, pc, p, n, used)) {
-        st->records++;
-        st->prefiltered++;
+    uint64_t k = pf ? prefiltered(pf, fmt, c->st, pc, p, n, used) : 0;
+    if (k) {
+        st->records += k;
+        st->prefiltered += k;
         *off = 0;
-        *at = (*line)++;
+        *at = *line;
+        *line += k;
         *dropped = true;
         return RD_SKIP;
     }

@@ -614,8 +614,8 @@ pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
     return jsonl_eval(p, line, n, i0, !memchr(line, '\n', n));
 }
 
-/* See prefilter.h. */
-pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
+/* pf_jsonl_next, inlined into the loop of pf_jsonl_drop. */
+static inline pf_ans_t jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
     *len = 0;
     size_t i0 = 0;
     while (i0 < n && is_blank(buf[i0])) i0++;
@@ -646,6 +646,21 @@ pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
     while (x.n > i0 && is_ws(buf[x.n - 1])) x.n--;
     if (buf[x.n - 1] != '}') return PF_MAYBE;
     return eval(&x, p->root);
+}
+
+/* See prefilter.h. */
+pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) { return jsonl_next(p, buf, n, len); }
+
+/* See prefilter.h. */
+uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len) {
+    uint64_t k = 0;
+    size_t off = 0, one;
+    while (off < n && jsonl_next(p, buf + off, n - off, &one) == PF_NO) {
+        off += one;
+        k++;
+    }
+    *len = off;
+    return k;
 }
 
 /* See prefilter.h. */

@@ -43,6 +43,10 @@ pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n);
  * skip or report). One vector pass (scan.h) finds the line's end and the
  * tested keys at once. */
 pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len);
+/* Skip the lines at the start of buf[0..n) that pf_jsonl_next answers
+ * "no" for, up to the first it does not: returns how many, with *len the
+ * bytes they take (one call per run of lines, not per line). */
+uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len);
 /* Test one CSV row row[0..n) (a whole record, without its newline):
  * col[i] is the column holding pf_field(p, i), or -1 when the header has
  * no such column; ncol is the header's width (a row of another width is
