@@ -214,7 +214,10 @@ static bool supported(const struct kernel *k) {
     return false;
 }
 
-static _Atomic int chosen = -1; /* index into kernels[]; threads racing here all store the same */
+/* The kernel in use: an index into kernels[] and its function, set on
+ * first use (threads racing here all store the same) or by scan_force. */
+static _Atomic int chosen = -1;
+static _Atomic(kernel_fn) chosen_fn = NULL;
 
 static const struct kernel *kernel(void) {
     int k = atomic_load_explicit(&chosen, memory_order_relaxed);
@@ -222,6 +225,7 @@ static const struct kernel *kernel(void) {
         k = 0;
         while (!supported(&kernels[k])) k++;
         atomic_store_explicit(&chosen, k, memory_order_relaxed);
+        atomic_store_explicit(&chosen_fn, kernels[k].fn, memory_order_relaxed);
     }
     return &kernels[k];
 }
@@ -237,7 +241,8 @@ void scan_jsonl(const scan_probe_t *pr, const char *p, size_t n, size_t br_from,
     o->ncand = 0;
     size_t i = 0;
 #if SCAN_X86
-    i = kernel()->fn(pr, p, n, br_from, o);
+    kernel_fn fn = atomic_load_explicit(&chosen_fn, memory_order_relaxed);
+    i = (fn ? fn : kernel()->fn)(pr, p, n, br_from, o);
     if (i == SIZE_MAX) return;
 #endif
     scan_tail(pr, p, n, i, br_from, o);
@@ -259,6 +264,7 @@ bool scan_force(const char *name) {
         if (strcmp(kernels[k].name, name) == 0) {
             if (!supported(&kernels[k])) return false;
             atomic_store_explicit(&chosen, (int)k, memory_order_relaxed);
+            atomic_store_explicit(&chosen_fn, kernels[k].fn, memory_order_relaxed);
             return true;
         }
     return false;
