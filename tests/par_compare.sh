@@ -7,8 +7,9 @@
 # CSV (large enough to be split across threads), runs a set of queries —
 # aggregates, first/last, values, message output in input order, limit,
 # sort, keyword scope — with -j1 --no-prefilter (the reference: every
-# record parsed, one thread) and with -j1, -j2 and -j3 (prefilter on), and
-# requires byte-identical output. Prints one line per query and format.
+# record parsed, one thread) and with -j1, -j2 and -j3 (prefilter on, the
+# CPU's best JSON line scan kernel) and with the sse2 and scalar kernels
+# (POSTERN_SCAN), and requires byte-identical output. Prints one line per query and format.
 set -u
 ROWS=${1:-30000}
 SEED=${SEED:-7}
@@ -43,11 +44,17 @@ while IFS= read -r q; do
             "$POSTERN" query --format csv --quiet -j$j -q "$tmp/q$n" "$tmp/in.$f" > "$tmp/out" 2>&1
             cmp -s "$tmp/ref" "$tmp/out" || bad="$bad -j$j"
         done
+        # Every JSON line scan kernel this CPU has (the default one ran above).
+        for k in sse2 scalar; do
+            POSTERN_SCAN=$k "$POSTERN" --version > /dev/null 2>&1 || continue # not on this CPU
+            POSTERN_SCAN=$k "$POSTERN" query --format csv --quiet -j2 -q "$tmp/q$n" "$tmp/in.$f" > "$tmp/out" 2>&1
+            cmp -s "$tmp/ref" "$tmp/out" || bad="$bad POSTERN_SCAN=$k"
+        done
         if [ -n "$bad" ]; then
             echo "par: query $n ($f): output differs with$bad"
             status=1
         else
-            echo "par: query $n ($f): $rows rows, identical with -j1 -j2 -j3 and without prefilter"
+            echo "par: query $n ($f): $rows rows, identical with -j1 -j2 -j3, the sse2 and scalar scans, and without prefilter"
         fi
     done
 done < "$tmp/queries"
