@@ -672,6 +672,12 @@ static const struct command {
 };
 
 int main(int argc, char **argv) {
+    /* POSTERN_SCAN picks the JSON line scanner's kernel (tests, bench). */
+    const char *sk = getenv("POSTERN_SCAN");
+    if (sk && *sk && !scan_force(sk)) {
+        fprintf(stderr, "postern: POSTERN_SCAN=%s: no such kernel on this CPU (avx512, avx2, sse2, scalar)\n", sk);
+        return EXIT_ERR;
+    }
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_ERR;
@@ -684,12 +690,6 @@ int main(int argc, char **argv) {
     if (strcmp(c, "--version") == 0 || strcmp(c, "-V") == 0 || strcmp(c, "version") == 0) {
         printf("postern %s\n", POSTERN_VERSION);
         return EXIT_OK;
-    }
-    /* POSTERN_SCAN picks the JSON line scanner's kernel (tests, bench). */
-    const char *sk = getenv("POSTERN_SCAN");
-    if (sk && *sk && !scan_force(sk)) {
-        fprintf(stderr, "postern: POSTERN_SCAN=%s: no such kernel on this CPU (avx512, avx2, sse2, scalar)\n", sk);
-        return EXIT_ERR;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(c, commands[i].name) == 0) return commands[i].fn(argc - 2, argv + 2);
