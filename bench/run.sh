@@ -388,6 +388,11 @@ for r in 1 2 3 4 5; do timed 0 - node 1 /dev/null "$NODE" -e 0 || break; done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo '?')
 T_END=$(date +%s)
 REPORT=$tmp/report.md
+# The vector kernel postern's JSON prefilter uses on this CPU (--stats names it).
+printf '{"a":"y"}\n' > "$tmp/kernel.jsonl"
+SCANK=$("$POSTERN" query --stats --quiet '* | where a = "x"' "$tmp/kernel.jsonl" 2>&1 >/dev/null |
+    sed -n 's/^postern: stats: JSON line scan kernel: //p')
+SCANK=${SCANK:-unknown}
 cpu_model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2> /dev/null | head -n 1)
 mem_gib=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo 2> /dev/null)
 if [ $HAVE_J = 1 ]; then jnote="-j1 and -j2"; else jnote="no -j option yet: one single-threaded run"; fi
@@ -536,7 +541,7 @@ function target(what, duck, post, need, dl, pl,   f) {
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc 2> /dev/null || echo '?') online cores, ${cpu_model:-unknown CPU}, ${mem_gib:-?} GiB RAM, $(uname -sr)"
-    echo "- postern: $POSTERN (cksum $binsum) at $rev, $jnote; fixed query of rules/t1071.003-mail-protocols.yml"
+    echo "- postern: $POSTERN (cksum $binsum) at $rev, $jnote; JSON line scan kernel $SCANK; fixed query of rules/t1071.003-mail-protocols.yml"
     echo "- DuckDB $DUCK_VERSION (@duckdb/node-api $DUCKDB_NODE_VERSION, Node $("$NODE" --version)); jq $JQ_VERSION; miller $MLR_VERSION"
     echo "- load average (1, 5, 15 min) before the runs: $LOAD0; after: $LOAD1; runs took $((T_END - T_START)) s"
     echo "- data: bench/gen.c --seed $SEED, $SMALL and $LARGE rows; page cache warm; repetitions: $REPS_SMALL at $SMALL rows, $REPS_LARGE at $LARGE"
