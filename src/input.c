@@ -543,10 +543,11 @@ static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, pfcols_t
     if (!nl) return false;
     size_t k = (size_t)(nl - p);
     *len = k + 1;
-    /* Blank lines and quoted cells are the reader's. */
+    /* Blank lines are the reader's; so are rows with quotes (pf_csv says
+     * "maybe" when it meets one). */
     size_t i = 0;
     while (i < k && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
-    if (i == k || !fmt->colmap || memchr(p, '"', k)) return false;
+    if (i == k || !fmt->colmap) return false;
     if (!pc->ready) {
         uint32_t nf = pf_nfields(pf);
         for (uint32_t f = 0; f < nf && f < 32; f++) {
