@@ -452,6 +452,19 @@ static int key_at(const char *s, size_t n, size_t k, size_t klen, bool exact, ne
     return K_FOUND;
 }
 
+/* True when s[0..n) holds a \u escape: a 'u' after an odd run of
+ * backslashes ("\\\\u" is an escaped backslash and a plain u). */
+static bool has_u_escape(const char *s, size_t n) {
+    const char *p = s, *e = s + n;
+    while ((p = memchr(p, '\\', (size_t)(e - p))) != NULL) {
+        const char *q = p;
+        while (q < e && *q == '\\') q++;
+        if (((q - p) & 1) && q < e && *q == 'u') return true;
+        p = q;
+    }
+    return false;
+}
+
 /* The value of the field in slot in a JSON object line s[0..n); V_UNSURE
  * for escapes and anything unusual. The last top-level occurrence wins, as
  * in the reader. With sl (a scan_jsonl of the line), only its candidate
@@ -489,9 +502,10 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
             if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
         }
     }
-    /* Not found: a key written with \u escapes would still be the field. */
-    if (r.state == V_ABSENT && (!sl || sl->backslash) && str_search(pstr(s, n), PSTR_LIT("\\u"), false))
-        return (rawval_t){V_UNSURE, PSTR_NULL};
+    /* A key written with \u escapes ("dest\u005fport", "dst\u0050ort") is
+     * still the field, found or not here, and may come last: a line with
+     * a \u escape anywhere is the reader's. */
+    if ((!sl || sl->u_esc) && has_u_escape(s, n)) return (rawval_t){V_UNSURE, PSTR_NULL};
     return r;
 }
 

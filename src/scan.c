@@ -3,7 +3,8 @@
  * Each block of the line is loaded twice, at i and at i+1: a quote in the
  * first load whose next byte (same lane of the second) is a probe byte is
  * a key candidate. The same first load gives the newline, the brackets and
- * the backslashes as bit masks. The widest kernel the CPU has is picked at
+ * the backslashes (those followed by 'u' may start a \u escape) as bit
+ * masks. The widest kernel the CPU has is picked at
  * run time on x86-64 (AVX-512BW, AVX2, else SSE2, which every x86-64 has);
  * a scalar loop serves other CPUs and the last bytes of a buffer.
  */
@@ -56,7 +57,8 @@ __attribute__((always_inline)) static inline void emit(scan_line_t *o, size_t ba
 }
 
 /* Finish a block of width bytes (at most 64) whose masks are known (bit j:
- * position base + j): returns true when the line ended in it. */
+ * position base + j; bs: backslashes followed by 'u'): returns true when
+ * the line ended in it. */
 __attribute__((always_inline)) static inline bool block(scan_line_t *o, size_t base, uint64_t nl, uint64_t cand,
                                                         uint64_t br, uint64_t bs, size_t from, unsigned width) {
     if (nl) {
@@ -68,7 +70,7 @@ __attribute__((always_inline)) static inline bool block(scan_line_t *o, size_t b
         o->len = base + at;
         o->nl = true;
     }
-    if (bs) o->backslash = true;
+    if (bs) o->u_esc = true;
     if (br && o->first_br == SIZE_MAX) {
         if (from > base) br = from - base >= width ? 0 : br & (~(uint64_t)0 << (from - base));
         if (br) o->first_br = base + (unsigned)__builtin_ctzll(br);
@@ -89,7 +91,7 @@ static void scan_tail(const scan_probe_t *pr, const char *p, size_t n, size_t i,
         if (c == '"') {
             if (i + 1 < n && probe_hit(pr, (uint8_t)p[i + 1])) emit(o, i, 1);
         } else if (c == '\\') {
-            o->backslash = true;
+            if (i + 1 < n && p[i + 1] == 'u') o->u_esc = true;
         } else if ((c == '{' || c == '[') && i >= from && o->first_br == SIZE_MAX) {
             o->first_br = i;
         }
@@ -102,7 +104,8 @@ static void scan_tail(const scan_probe_t *pr, const char *p, size_t n, size_t i,
  * when the line ended inside the blocks. */
 static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t from, scan_line_t *o) {
     const __m128i vq = _mm_set1_epi8('"'), vnl = _mm_set1_epi8('\n'), vlb = _mm_set1_epi8('{'),
-                  vls = _mm_set1_epi8('['), vbs = _mm_set1_epi8('\\'), v20 = _mm_set1_epi8(0x20);
+                  vls = _mm_set1_epi8('['), vbs = _mm_set1_epi8('\\'), v20 = _mm_set1_epi8(0x20),
+                  vu = _mm_set1_epi8('u');
     /* Unused probes repeat the first: always four compares, no loop. */
     const __m128i pc0 = _mm_set1_epi8((char)pr->c[0]), pc1 = _mm_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
                   pc2 = _mm_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
@@ -122,6 +125,9 @@ static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t 
         }
         uint32_t br = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(a, vlb), _mm_cmpeq_epi8(a, vls)));
         uint32_t bs = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, vbs));
+        if (bs) /* keep the backslashes that a 'u' follows */
+            bs &= (uint32_t)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i + 1)), vu));
         if (block(o, i, nl, cand, br, bs, from, 16)) return SIZE_MAX;
     }
     return i;
@@ -131,7 +137,8 @@ static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t 
 __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, const char *p, size_t n,
                                                         size_t from, scan_line_t *o) {
     const __m256i vq = _mm256_set1_epi8('"'), vnl = _mm256_set1_epi8('\n'), vlb = _mm256_set1_epi8('{'),
-                  vls = _mm256_set1_epi8('['), vbs = _mm256_set1_epi8('\\'), v20 = _mm256_set1_epi8(0x20);
+                  vls = _mm256_set1_epi8('['), vbs = _mm256_set1_epi8('\\'), v20 = _mm256_set1_epi8(0x20),
+                  vu = _mm256_set1_epi8('u');
     const __m256i pc0 = _mm256_set1_epi8((char)pr->c[0]), pc1 = _mm256_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
                   pc2 = _mm256_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
                   pc3 = _mm256_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
@@ -152,6 +159,9 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
         uint32_t br =
             (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(a, vlb), _mm256_cmpeq_epi8(a, vls)));
         uint32_t bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, vbs));
+        if (bs)
+            bs &= (uint32_t)_mm256_movemask_epi8(
+                _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(p + i + 1)), vu));
         if (block(o, i, nl, cand, br, bs, from, 32)) return SIZE_MAX;
     }
     return i;
@@ -162,7 +172,8 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
 __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan_probe_t *pr, const char *p,
                                                                       size_t n, size_t from, scan_line_t *o) {
     const __m512i vq = _mm512_set1_epi8('"'), vnl = _mm512_set1_epi8('\n'), vlb = _mm512_set1_epi8('{'),
-                  vls = _mm512_set1_epi8('['), vbs = _mm512_set1_epi8('\\'), v20 = _mm512_set1_epi8(0x20);
+                  vls = _mm512_set1_epi8('['), vbs = _mm512_set1_epi8('\\'), v20 = _mm512_set1_epi8(0x20),
+                  vu = _mm512_set1_epi8('u');
     /* Unused probes repeat the first; four named vectors stay in registers. */
     const __m512i pc0 = _mm512_set1_epi8((char)pr->c[0]), pc1 = _mm512_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
                   pc2 = _mm512_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
@@ -180,6 +191,7 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan
         }
         uint64_t br = _mm512_cmpeq_epi8_mask(a, vlb) | _mm512_cmpeq_epi8_mask(a, vls);
         uint64_t bs = _mm512_cmpeq_epi8_mask(a, vbs);
+        if (bs) bs &= _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)(p + i + 1)), vu);
         if (block(o, i, nl, cand, br, bs, from, 64)) return SIZE_MAX;
     }
     return i;
@@ -235,7 +247,7 @@ static const struct kernel *kernel(void) {
 void scan_jsonl(const scan_probe_t *pr, const char *p, size_t n, size_t br_from, scan_line_t *o) {
     o->len = 0;
     o->nl = false;
-    o->backslash = false;
+    o->u_esc = false;
     o->overflow = false;
     o->first_br = SIZE_MAX;
     o->ncand = 0;

@@ -2,7 +2,7 @@
  *
  * The prefilter needs, for each JSON Lines record, where the line ends,
  * where the keys it tests might start, whether any inner object or array
- * comes before them and whether the line holds a backslash. scan_jsonl
+ * comes before them and whether the line may hold a \u escape. scan_jsonl
  * finds all of it in one pass of 64-byte (AVX-512BW), 32-byte (AVX2) or
  * 16-byte (SSE2) blocks,
  * instead of one memchr for the newline plus one search per key. It reads
@@ -33,7 +33,8 @@ typedef struct scan_probe {
 typedef struct scan_line {
     size_t len;                 /* bytes before the '\n' (all n when none) */
     bool nl;                    /* a '\n' ends the line at len */
-    bool backslash;             /* a '\\' occurs before len */
+    bool u_esc;                 /* a '\\' followed by 'u' occurs before len (a \u escape,
+                                 * or an escaped backslash and a u) */
     bool overflow;              /* more than SCAN_MAXCAND candidates: cand[] is incomplete */
     size_t first_br;            /* first '{' or '[' at or after br_from, SIZE_MAX when none */
     unsigned ncand;

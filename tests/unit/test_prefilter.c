@@ -146,6 +146,10 @@ int main(void) {
     jl(in, "{\"a\":{\"dest_port\":\"25\"},\"dest_port\":\"443\"}", PF_NO, NULL);
     jl(in, "{\"a\":[{\"dest_port\":\"25\"}]}", PF_NO, NULL); /* only an inner key: the field is absent */
     jl(in, "{\"a\":\"{[\",\"dest_port\":\"25\"}", PF_YES, NULL);
+    /* A key spelled with \u escapes is the field too, even after a plain one. */
+    jl(in, "{\"dest_port\":\"443\",\"dest\\u005fport\":\"25\"}", PF_MAYBE, NULL);
+    jl(in, "{\"dest_port\":\"443\",\"dst\\u0050ort\":\"25\"}", PF_MAYBE, NULL);
+    jl(in, "{\"p\":\"C:\\\\users\",\"dest_port\":\"443\"}", PF_NO, NULL); /* an escaped backslash, then u */
     /* An alias key (dstPort) fills dest_port in the reader: never "no". */
     jl(in, "{\"dstPort\":\"25\"}", PF_MAYBE, NULL);
     jl(in, "{\"dest_port\":\"443\",\"DSTPORT\":25}", PF_MAYBE, NULL);

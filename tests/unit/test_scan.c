@@ -16,7 +16,7 @@ static void model(const scan_probe_t *pr, const char *p, size_t n, size_t from, 
     o->first_br = SIZE_MAX;
     size_t i = 0;
     for (; i < n && p[i] != '\n'; i++) {
-        if (p[i] == '\\') o->backslash = true;
+        if (p[i] == '\\' && i + 1 < n && p[i + 1] == 'u') o->u_esc = true;
         if ((p[i] == '{' || p[i] == '[') && i >= from && o->first_br == SIZE_MAX) o->first_br = i;
         if (p[i] == '"' && i + 1 < n) {
             bool hit = false;
@@ -32,7 +32,7 @@ static void model(const scan_probe_t *pr, const char *p, size_t n, size_t from, 
 }
 
 static bool same(const scan_line_t *a, const scan_line_t *b) {
-    if (a->len != b->len || a->nl != b->nl || a->backslash != b->backslash || a->overflow != b->overflow ||
+    if (a->len != b->len || a->nl != b->nl || a->u_esc != b->u_esc || a->overflow != b->overflow ||
         a->first_br != b->first_br)
         return false;
     if (a->overflow) return true; /* cand[] is incomplete either way */
@@ -79,7 +79,7 @@ int main(void) {
     CHECK(scan_force("scalar"));
     scan_jsonl(&dp, line, strlen(line), 1, &o);
     CHECK(o.nl && o.len == (size_t)(strchr(line, '\n') - line));
-    CHECK(o.backslash);
+    CHECK(!o.u_esc); /* a backslash, but no u after it */
     CHECK(o.ncand == 3 && o.cand[0] == 1 && line[o.cand[1] + 1] == 'd' && line[o.cand[2] + 1] == 'D');
     CHECK(o.first_br == (size_t)(strchr(line + 1, '{') - line));
 
@@ -103,7 +103,7 @@ int main(void) {
     CHECK(bad == 0);
 
     /* Random bytes from the scan's alphabet, many lengths and offsets. */
-    static const char alpha[] = "\"\"\"dD__{[\\\n\n a:,x}";
+    static const char alpha[] = "\"\"\"dD__{[\\\n\n a:,xuU}";
     srand(12345);
     bad = 0;
     for (int t = 0; t < 20000; t++) {
