@@ -96,6 +96,10 @@ static rd_status_t fg_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t
         pstr_t sr = v[FG_SRCROLE], dr = v[FG_DSTROLE];
         if (pstr_eq(sr, PSTR_LIT("lan")) && pstr_eq(dr, PSTR_LIT("wan"))) k.direction = PSTR_LIT("outbound");
         else if (pstr_eq(sr, PSTR_LIT("wan")) && pstr_eq(dr, PSTR_LIT("lan"))) k.direction = PSTR_LIT("inbound");
+    } else { /* srcport/dstport are aliases of src_port/dest_port: a UTM or event log is no connection */
+        static const uint8_t ports[] = {SC_SRC_PORT, SC_DEST_PORT};
+        for (size_t j = 0; j < sizeof ports; j++)
+            if (s->ids.id[ports[j]] != FIELD_NONE) rec_unset(rec, s->ids.id[ports[j]]);
     }
     ll_conn_emit(c, &s->ids, &k, &l->h, PSTR_LIT("network/firewall/fortigate"), rec);
     return RD_REC;

@@ -32,7 +32,7 @@ static const char *const pan_names[] = {
 enum {
     PAN_TYPE = 3, PAN_TIME = 6, PAN_SRC = 7, PAN_DST = 8, PAN_SRCUSER = 12, PAN_SPORT = 24, PAN_DPORT = 25,
     PAN_PROTO = 29, PAN_ACTION = 30, PAN_SENT = 32, PAN_RCVD = 33, PAN_DEVICE = 52,
-    PAN_MINCOL = PAN_RCVD + 1  /* a TRAFFIC line must reach Bytes Received */
+    PAN_MINCOL = PAN_DPORT + 1 /* a TRAFFIC line must reach the destination port */
 };
 
 /* Per-input state (heap, owned by the reader). */
@@ -108,6 +108,7 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
         return RD_REJECT;
     }
     unsigned n = nc > (long)PAN_NCOL ? (unsigned)PAN_NCOL : (unsigned)nc;
+    for (unsigned j = n; j < PAN_NCOL; j++) cells[j] = PSTR_NULL; /* a shortened line */
     if (quoted)
         for (unsigned k = 0; k < n; k++) cells[k] = ll_csv_cell(cells[k], c->arena);
     if (!ll_ip_ok(cells[PAN_SRC]) || !ll_ip_ok(cells[PAN_DST]) || !ll_port_ok(cells[PAN_SPORT]) ||
@@ -122,7 +123,7 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
     ll_conn_t k = {.src_ip = cells[PAN_SRC], .src_port = cells[PAN_SPORT], .dest_ip = cells[PAN_DST],
                    .dest_port = cells[PAN_DPORT], .protocol = cells[PAN_PROTO], .action = cells[PAN_ACTION],
                    .bytes_out = cells[PAN_SENT], .bytes_in = cells[PAN_RCVD], .user = cells[PAN_SRCUSER],
-                   .host = n > PAN_DEVICE ? cells[PAN_DEVICE] : PSTR_NULL};
+                   .host = cells[PAN_DEVICE]};
     sl_hdr_t h = l->h;
     if (h.host.p && h.host.p >= csv.p) h.host = PSTR_NULL; /* a relay header without a host */
     ll_conn_emit(c, &s->b.ids, &k, &h, PSTR_LIT("network/firewall/panos"), rec);
