@@ -43,8 +43,12 @@ rd_status_t ll_line(rd_ctx_t *c, sl_clock_t *k, const char *p, size_t n, bool eo
         l->text = t;
         sl_parse(t, k, &l->h);
         l->body = l->h.kind == SL_NONE ? drop_pri(t) : l->h.body;
-        /* `HOST key=value …`: a first word holding '=' is no tag */
-        if (l->h.tag.n && memchr(l->h.tag.p, '=', l->h.tag.n)) l->body = pstr(l->h.tag.p, (size_t)(t.p + t.n - l->h.tag.p));
+        /* `[HOST] key=value …`: a host or tag holding '=' is the message's first word */
+        pstr_t w = l->h.host.n && memchr(l->h.host.p, '=', l->h.host.n) ? l->h.host : l->h.tag;
+        if (w.n && memchr(w.p, '=', w.n)) {
+            if (w.p == l->h.host.p) l->h.host = PSTR_NULL;
+            l->body = pstr(w.p, (size_t)(t.p + t.n - w.p));
+        }
         return RD_REC;
     }
 }
