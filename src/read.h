@@ -26,7 +26,12 @@
     X(rd_zeek_json)   \
     X(rd_winevt_xml)  \
     X(rd_evtx_json)   \
-    X(rd_ecs)
+    X(rd_ecs)         \
+    X(rd_netfilter)   \
+    X(rd_pflog)       \
+    X(rd_panos)       \
+    X(rd_fortigate)   \
+    X(rd_asa)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */
@@ -37,7 +42,10 @@
     X(RD_R_QUOTE, "unterminated CSV quote")           \
     X(RD_R_LONG, "record too long")                   \
     X(RD_R_XML, "malformed or cut XML event")         \
-    X(RD_R_NOHDR, "data before the format's header")
+    X(RD_R_NOHDR, "data before the format's header")            \
+    X(RD_R_FIELDS, "too few fields for the record's type")       \
+    X(RD_R_ADDR, "missing or malformed address or port")         \
+    X(RD_R_KVQUOTE, "unterminated quoted value")
 
 enum rd_reason {
 #define X(id, text) id,

@@ -72,7 +72,8 @@ static unsigned month_of(const char *p) {
     return 0;
 }
 
-/* "Mmm dd [yyyy] hh:mm:ss[.fff]" at the cursor. *year is 0 when absent. */
+/* "Mmm dd [yyyy] hh:mm:ss[.fff][:]" at the cursor (the ':' as Cisco
+ * writes it when no host follows). *year is 0 when absent. */
 static bool bsd_time(cur_t *c, unsigned *year, unsigned *mo, unsigned *d, unsigned *h, unsigned *mi, unsigned *s,
                      unsigned *ms) {
     if (c->n - c->i < 15 || !(*mo = month_of(c->p + c->i)) || c->p[c->i + 3] != ' ') return false;
@@ -104,6 +105,8 @@ static bool bsd_time(cur_t *c, unsigned *year, unsigned *mo, unsigned *d, unsign
         }
         if (!k) return false;
     }
+    /* Cisco without a device id: "Mmm dd yyyy hh:mm:ss: %ASA-…" */
+    if (at(c, ':') && c->i + 1 < c->n && c->p[c->i + 1] == ' ') c->i++;
     return at(c, ' ');
 }
 

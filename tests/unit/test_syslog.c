@@ -58,6 +58,12 @@ static void test_3164(void) {
     CHECK_STR(s(h.tag), "");
     CHECK_STR(s(h.body), "%ASA-6-302013: Built outbound");
 
+    /* Cisco without a device id: the time ends with ':' */
+    CHECK(sl_parse(pstr_c("Mar 05 2023 10:15:22: %ASA-6-302013: Built inbound"), &k, &h));
+    CHECK(h.zoned && h.ms == ms_of(2023, 3, 5, 10, 15, 22, 0));
+    CHECK_STR(s(h.host), "");
+    CHECK(pstr_contains(h.body, pstr_c("Built inbound")));
+
     /* no tag: the message starts after the host */
     CHECK(sl_parse(pstr_c("Mar  5 10:15:01 web02 something happened here"), &k, &h));
     CHECK_STR(s(h.host), "web02");

@@ -1,0 +1,73 @@
+/* test_logline.c — unit tests for logline.c, the firewall readers' helpers.
+ *
+ * Address and port checks (IPv4, IPv6 with '::', IPv4 tails, zones,
+ * brackets, and what is none of them); key=value tokens (quoted values
+ * with escapes, bare words, bracketed groups, an unterminated quote); CSV
+ * cells (quoted commas, doubled quotes, more cells than stored).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "check.h"
+#include "logline.h"
+
+/* NUL-terminated copy of a view (static ring of buffers). */
+static const char *s(pstr_t v) {
+    static char b[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p ? v.p : "");
+    return b[k];
+}
+
+static void test_addresses(void) {
+    static const char *const good[] = {"10.20.30.40", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::",
+                                       "::1", "::ffff:10.0.0.1", "fe80::1%eth0", "[2001:db8::25]",
+                                       "2001:db8:0:0:0:0:0:1", "1::", "64:ff9b::192.0.2.33"};
+    static const char *const bad[] = {"", "10.20.30", "10.20.30.256", "10.20.30.1234", "1.2.3.4.5", "a.b.c.d",
+                                      "2001:db8:::1", "1::2::3", "12345::", ":1", "1:2:3:4:5:6:7:8:9",
+                                      "1:2:3:4:5:6:7", "fe80::1%", "10.0.0.1 ", "gggg::1", "::ffff:10.0.0"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!ll_ip_ok(pstr_c(good[i]))) CHECK_STR("rejected", good[i]);
+        else CHECK(1);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (ll_ip_ok(pstr_c(bad[i]))) CHECK_STR("accepted", bad[i]);
+        else CHECK(1);
+    CHECK(ll_port_ok(pstr_c("0")) && ll_port_ok(pstr_c("993")) && ll_port_ok(pstr_c("65535")));
+    CHECK(!ll_port_ok(pstr_c("65536")) && !ll_port_ok(pstr_c("")) && !ll_port_ok(pstr_c("99x3")) &&
+          !ll_port_ok(pstr_c("123456")) && !ll_port_ok(pstr_c("-1")));
+}
+
+static void test_kv(void) {
+    const char *t = "IN= OUT=eth0 DF msg=\"a \\\"b\\\" c\" [SRC=1 DPT=2] k=v x=\"cut";
+    ll_kv_t kv = {t, strlen(t), 0};
+    ll_tok_t k;
+    bool bad;
+    CHECK(ll_kv_next(&kv, &k, &bad) && !k.bare && !strcmp(s(k.key), "IN") && k.val.n == 0);
+    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(s(k.key), "OUT") && !strcmp(s(k.val), "eth0"));
+    CHECK(ll_kv_next(&kv, &k, &bad) && k.bare && !strcmp(s(k.key), "DF"));
+    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(s(k.key), "msg") && k.esc);
+    arena_t a = {0};
+    CHECK_STR(s(ll_unescape(k.val, &a)), "a \"b\" c");
+    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(s(k.key), "k") && !strcmp(s(k.val), "v")); /* [..] stepped over */
+    CHECK(!ll_kv_next(&kv, &k, &bad) && bad);
+    kv = (ll_kv_t){"", 0, 0};
+    CHECK(!ll_kv_next(&kv, &k, &bad) && !bad);
+
+    pstr_t cells[4];
+    bool q;
+    CHECK(ll_csv_split(pstr_c("a,\"b,c\",,\"d\"\"e\",f"), cells, 4, &q) == 5 && q);
+    CHECK_STR(s(ll_csv_cell(cells[1], &a)), "b,c");
+    CHECK_STR(s(cells[2]), "");
+    CHECK_STR(s(ll_csv_cell(cells[3], &a)), "d\"e");
+    CHECK(ll_csv_split(pstr_c("a,\"b"), cells, 4, &q) == -1);
+    CHECK(ll_csv_split(pstr_c(""), cells, 4, &q) == 1 && cells[0].n == 0 && !q);
+    arena_free(&a);
+}
+
+int main(void) {
+    test_addresses();
+    test_kv();
+    return CHECK_DONE("test_logline");
+}
