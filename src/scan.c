@@ -229,7 +229,7 @@ static bool supported(const struct kernel *k) {
 /* The kernel in use: an index into kernels[] and its function, set on
  * first use (threads racing here all store the same) or by scan_force. */
 static _Atomic int chosen = -1;
-static _Atomic(kernel_fn) chosen_fn = NULL;
+static _Atomic(kernel_fn) chosen_fn; /* NULL until picked */
 
 static const struct kernel *kernel(void) {
     int k = atomic_load_explicit(&chosen, memory_order_relaxed);
