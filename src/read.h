@@ -26,7 +26,9 @@
     X(rd_zeek_json)   \
     X(rd_winevt_xml)  \
     X(rd_evtx_json)   \
-    X(rd_ecs)
+    X(rd_ecs)         \
+    X(rd_cef)         \
+    X(rd_leef)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */
@@ -37,7 +39,8 @@
     X(RD_R_QUOTE, "unterminated CSV quote")           \
     X(RD_R_LONG, "record too long")                   \
     X(RD_R_XML, "malformed or cut XML event")         \
-    X(RD_R_NOHDR, "data before the format's header")
+    X(RD_R_NOHDR, "data before the format's header")  \
+    X(RD_R_HDR, "malformed CEF or LEEF header")
 
 enum rd_reason {
 #define X(id, text) id,
