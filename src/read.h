@@ -28,7 +28,9 @@
     X(rd_evtx_json)   \
     X(rd_ecs)         \
     X(rd_cef)         \
-    X(rd_leef)
+    X(rd_leef)        \
+    X(rd_ocsf)        \
+    X(rd_osquery)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */
