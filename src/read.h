@@ -30,7 +30,8 @@
     X(rd_cef)         \
     X(rd_leef)        \
     X(rd_ocsf)        \
-    X(rd_osquery)
+    X(rd_osquery)     \
+    X(rd_auditd)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */
@@ -42,7 +43,8 @@
     X(RD_R_LONG, "record too long")                   \
     X(RD_R_XML, "malformed or cut XML event")         \
     X(RD_R_NOHDR, "data before the format's header")  \
-    X(RD_R_HDR, "malformed CEF or LEEF header")
+    X(RD_R_HDR, "malformed CEF or LEEF header")       \
+    X(RD_R_AUDIT, "malformed audit record")
 
 enum rd_reason {
 #define X(id, text) id,
