@@ -5,6 +5,7 @@
  */
 #include "rdmap.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -132,6 +133,26 @@ pstr_t rm_unescape(pstr_t v, arena_t *a, const char *from, const char *to) {
         }
     }
     return pstr(o, k);
+}
+
+/* See rdmap.h. */
+void *rm_open(rd_ctx_t *c) {
+    rm_state_t *s = xcalloc(1, sizeof *s);
+    schema_ids(c->ft, &s->ids);
+    sl_clock_init(&s->clock, c->ref_ms);
+    return s;
+}
+
+/* See rdmap.h. */
+void rm_close(void *st) { free(st); }
+
+/* See rdmap.h. */
+void rm_syslog_fill(rd_ctx_t *c, const sc_ids_t *ids, const sl_hdr_t *h, record_t *rec) {
+    if (h->host.n) {
+        sc_set(rec, ids, SC_SOURCEHOST, val_strv(h->host));
+        sc_fill(rec, ids, SC_HOST, val_strv(h->host));
+    }
+    if (!c->has_time && h->has_time) rd_time(c, h->ms);
 }
 
 /* See rdmap.h. */

@@ -82,6 +82,22 @@ rd_status_t rm_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used
  * backslashes are kept. A view of v when it has none, else arena bytes. */
 pstr_t rm_unescape(pstr_t v, arena_t *a, const char *from, const char *to);
 
+/* The state of a reader that needs only these (heap, from rm_open). */
+typedef struct rm_state {
+    sc_ids_t ids;        /* schema fields the query reads */
+    sl_clock_t clock;    /* years for yearless dates */
+} rm_state_t;
+
+/* An rm_state_t for c's query and input (an rd_impl_t open); rm_close frees it. */
+void *rm_open(rd_ctx_t *c);
+/* Free a state from rm_open (NULL is fine). */
+void rm_close(void *st);
+
+/* What a syslog header adds to a record mapped from its message: its host
+ * is _sourceHost (and host when the record named none), its time is
+ * _messageTime when the record had none. */
+void rm_syslog_fill(rd_ctx_t *c, const sc_ids_t *ids, const sl_hdr_t *h, record_t *rec);
+
 /* Split s at separators sep not escaped by a backslash into at most max
  * fields f[]; returns their number. When max fields were found, *rest is
  * the offset of what follows the max-th separator (the extension), else

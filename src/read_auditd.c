@@ -222,18 +222,11 @@ typedef struct au_out {
     pstr_t v[AV_N];           /* values the mapping reads (first wins) */
 } au_out_t;
 
-static int hexval(char ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
 /* Decode hex text v into out (cap bytes); the byte count, -1 when v is not hex. */
 static long unhex(pstr_t v, unsigned char *out, size_t cap) {
     if (!v.n || v.n % 2 || v.n / 2 > cap) return -1;
     for (size_t i = 0; i < v.n; i += 2) {
-        int hi = hexval(v.p[i]), lo = hexval(v.p[i + 1]);
+        int hi = str_hexval(v.p[i]), lo = str_hexval(v.p[i + 1]);
         if (hi < 0 || lo < 0) return -1;
         out[i / 2] = (unsigned char)(hi << 4 | lo);
     }
@@ -245,7 +238,7 @@ static long unhex(pstr_t v, unsigned char *out, size_t cap) {
 static pstr_t au_hexdecode(arena_t *a, pstr_t v) {
     if (v.n < 2 || v.n % 2 || pstr_eq(v, PSTR_LIT("(null)"))) return v;
     for (size_t i = 0; i < v.n; i++)
-        if (hexval(v.p[i]) < 0) return v;
+        if (str_hexval(v.p[i]) < 0) return v;
     unsigned char *o = arena_alloc(a, v.n / 2);
     size_t n = (size_t)unhex(v, o, v.n / 2);
     while (n && !o[n - 1]) n--;

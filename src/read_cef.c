@@ -180,11 +180,7 @@ static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec)
     bool proc = acc.v[SC_PROCESS_NAME].n || acc.v[SC_PID].n;
     bool net = acc.v[SC_SRC_IP].n || acc.v[SC_DEST_IP].n;
     rm_acc_emit(c, &s->ids, &acc, &s->clock, rec);
-    if (h.host.n) {
-        sc_set(rec, &s->ids, SC_SOURCEHOST, val_strv(h.host));
-        sc_fill(rec, &s->ids, SC_HOST, val_strv(h.host));
-    }
-    if (!c->has_time && h.has_time) rd_time(c, h.ms);
+    rm_syslog_fill(c, &s->ids, &h, rec);
     rd_category(c, proc && net ? PSTR_LIT("endpoint/cef/network") : net ? PSTR_LIT("network/cef/flow")
                                                                           : PSTR_LIT("cef/event"));
     return RD_REC;

@@ -27,28 +27,6 @@ static const rm_map_t leef_map[] = {
 static const char *const leef_hdr[6] = {"leefVersion", "deviceVendor", "deviceProduct",
                                         "deviceVersion", "eventId",     "leefDelimiter"};
 
-/* Per-input state (heap, owned by the reader). */
-typedef struct leef {
-    sc_ids_t ids;        /* schema fields the query reads */
-    sl_clock_t clock;    /* years for yearless dates */
-} leef_t;
-
-static void *leef_open(rd_ctx_t *c) {
-    leef_t *s = xcalloc(1, sizeof *s);
-    schema_ids(c->ft, &s->ids);
-    sl_clock_init(&s->clock, c->ref_ms);
-    return s;
-}
-
-static void leef_close(void *st) { free(st); }
-
-static int hexval(char ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
 /* The 2.0 delimiter field: one character, or x/0x/\x and one or two hex
  * digits; empty is a tab. Returns false when it is neither. */
 static bool leef_delim(pstr_t f, char *d) {
@@ -64,7 +42,7 @@ static bool leef_delim(pstr_t f, char *d) {
     if (!i || f.n - i > 2) return false;
     int v = 0;
     for (; i < f.n; i++) {
-        int h = hexval(f.p[i]);
+        int h = str_hexval(f.p[i]);
         if (h < 0) return false;
         v = v * 16 + h;
     }
@@ -73,7 +51,7 @@ static bool leef_delim(pstr_t f, char *d) {
 }
 
 /* One record from the line. */
-static rd_status_t leef_record(rd_ctx_t *c, leef_t *s, pstr_t line, record_t *rec) {
+static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t *rec) {
     sl_hdr_t h;
     long at = rm_marker(line, "LEEF:", &s->clock, &h);
     if (at < 0) return RD_SKIP;
@@ -129,12 +107,7 @@ static rd_status_t leef_record(rd_ctx_t *c, leef_t *s, pstr_t line, record_t *re
     int64_t ms;
     if (dtime.n && (dfmt.n ? rm_time_java(dtime, dfmt, &s->clock, &ms) : rm_time(dtime, &s->clock, &ms)))
         rd_time(c, ms);
-    else if (h.has_time)
-        rd_time(c, h.ms);
-    if (h.host.n) {
-        sc_set(rec, &s->ids, SC_SOURCEHOST, val_strv(h.host));
-        sc_fill(rec, &s->ids, SC_HOST, val_strv(h.host));
-    }
+    rm_syslog_fill(c, &s->ids, &h, rec);
     rd_category(c, net ? PSTR_LIT("network/leef/flow") : PSTR_LIT("leef/event"));
     return RD_REC;
 }
@@ -166,8 +139,8 @@ const rd_impl_t rd_leef = {
             "_sourceHost, bytes_out (srcBytes), bytes_in (dstBytes), action (action, else cat), event_id (EventID), "
             "_sourceCategory (network/leef/flow with addresses, else leef/event)"},
     .line = leef_line,
-    .open = leef_open,
+    .open = rm_open,
     .next = leef_next,
-    .close = leef_close,
+    .close = rm_close,
     .line_sync = true,
 };

@@ -44,11 +44,6 @@ static const rm_map_t ocsf_map[] = {
 };
 #define NOCSFMAP (sizeof ocsf_map / sizeof ocsf_map[0])
 
-/* Per-input state (heap, owned by the reader). */
-typedef struct ocsf {
-    sc_ids_t ids;     /* schema fields the query reads */
-} ocsf_t;
-
 /* What the walk over one record collects. */
 typedef struct ocsf_walk {
     rd_ctx_t *c;      /* the reader context */
@@ -57,14 +52,6 @@ typedef struct ocsf_walk {
     rm_acc_t acc;     /* schema values */
     pstr_t cls;       /* class_uid as text */
 } ocsf_walk_t;
-
-static void *ocsf_open(rd_ctx_t *c) {
-    ocsf_t *s = xcalloc(1, sizeof *s);
-    schema_ids(c->ft, &s->ids);
-    return s;
-}
-
-static void ocsf_close(void *st) { free(st); }
 
 static void ocsf_leaf(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     ocsf_walk_t *w = ud;
@@ -77,7 +64,7 @@ static void ocsf_leaf(void *ud, pstr_t path, pstr_t key, pstr_t val) {
 }
 
 /* One record: every member, then the schema for OCSF network classes. */
-static bool ocsf_object(rd_ctx_t *c, ocsf_t *s, pstr_t o, record_t *rec) {
+static bool ocsf_object(rd_ctx_t *c, rm_state_t *s, pstr_t o, record_t *rec) {
     ocsf_walk_t *w = arena_calloc(c->arena, sizeof *w);
     w->c = c;
     w->rec = rec;
@@ -122,9 +109,9 @@ const rd_impl_t rd_ocsf = {
             "_sourceCategory (endpoint/ocsf/network with a process, network/ocsf/flow without, ocsf/event for "
             "other classes)"},
     .line = ocsf_line,
-    .open = ocsf_open,
+    .open = rm_open,
     .next = ocsf_next,
-    .close = ocsf_close,
+    .close = rm_close,
     .line_sync = true,
     .split = 1,
 };
