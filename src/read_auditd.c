@@ -261,7 +261,11 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
         }
         size_t kb = i;
         while (i < s.n && s.p[i] != '=' && s.p[i] != ' ' && s.p[i] != '\x1d') i++;
-        if (i >= s.n || s.p[i] != '=' || i == kb) continue; /* a bare word */
+        if (i >= s.n || s.p[i] != '=') continue; /* a bare word */
+        if (i == kb) { /* "=…" without a key */
+            i++;
+            continue;
+        }
         pstr_t k = pstr(s.p + kb, i - kb);
         size_t vb = ++i;
         char q = vb < s.n ? s.p[vb] : 0;
@@ -276,6 +280,9 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
             while (i < s.n && !(s.p[i] == '}' && --d == 0)) d += s.p[i++] == '{';
             v = pstr(s.p + vb, (i < s.n ? i + 1 : s.n) - vb);
             if (i < s.n) i++;
+        } else if (o->interp && pstr_eq(k, PSTR_LIT("proctitle"))) { /* ausearch -i: the command line, blanks and all */
+            i = s.n;
+            v = pstr(s.p + vb, i - vb);
         } else {
             while (i < s.n && s.p[i] != ' ' && s.p[i] != '\x1d') i++;
             v = pstr(s.p + vb, i - vb);
@@ -372,7 +379,7 @@ static void au_schema(rd_ctx_t *c, au_t *s, au_out_t *o, pstr_t type, pstr_t nod
 static void au_emit(rd_ctx_t *c, au_t *s, int i, record_t *rec) {
     au_ev_t *e = &s->ev[i];
     char *text = arena_alloc(c->arena, e->n ? e->n : 1);
-    memcpy(text, e->buf, e->n);
+    if (e->n) memcpy(text, e->buf, e->n);
     size_t n = e->n;
     int64_t ms = e->ms;
     e->used = e->done = false;
@@ -382,23 +389,26 @@ static void au_emit(rd_ctx_t *c, au_t *s, int i, record_t *rec) {
     au_out_t *o = arena_calloc(c->arena, sizeof *o);
     o->c = c;
     o->rec = rec;
-    pstr_t type = PSTR_NULL, node = PSTR_NULL, host = PSTR_NULL;
+    pstr_t type = PSTR_NULL, node = PSTR_NULL, host = PSTR_NULL, msg = PSTR_NULL;
     for (size_t a = 0; a < n;) {
         const char *nl = memchr(text + a, '\n', n - a);
         size_t b = nl ? (size_t)(nl - text) : n;
         au_hdr_t h;
         if (au_header(pstr(text + a, b - a), NULL, &h) == 1) {
-            if (!type.n) {
-                type = h.type, node = h.node, host = h.host;
+            if (!msg.n) {
+                node = h.node, host = h.host;
                 o->interp = h.time.n && memchr(h.time.p, '/', h.time.n);
                 if (node.n) au_set(o, PSTR_LIT("node"), node);
-                au_set(o, PSTR_LIT("type"), h.type);
-                au_set(o, PSTR_LIT("msg"), pstr(h.time.p - 6, (size_t)(h.rest.p - (h.time.p - 6))));
+                msg = pstr(h.time.p - 6, (size_t)(h.rest.p - (h.time.p - 6)));
+                au_set(o, PSTR_LIT("msg"), msg);
             }
+            const struct au_type *ty = au_type_of(h.type);
+            if (!type.n || (ty && ty->kind == AU_SYS)) type = h.type; /* ausearch prints SYSCALL last */
             au_pairs(o, h.rest, 0);
         }
         a = b + 1;
     }
+    au_set(o, PSTR_LIT("type"), type);
     if (o->v[AV_SADDR].n && o->v[AV_SADDR].p[0] != '{') au_saddr(o, o->v[AV_SADDR]);
     rd_time(c, ms);
     au_schema(c, s, o, type, node, host, rec);
@@ -470,7 +480,7 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             e->done = false;
             e->serial = h.serial;
             size_t nn = h.node.n < AU_MAXNODE ? h.node.n : AU_MAXNODE;
-            memcpy(e->node, h.node.p, nn);
+            if (nn) memcpy(e->node, h.node.p, nn);
             e->node[nn] = 0;
             e->ms = ms;
             e->order = s->order++;

@@ -70,7 +70,7 @@ static bool ocsf_object(rd_ctx_t *c, rm_state_t *s, pstr_t o, record_t *rec) {
     w->rec = rec;
     if (!rm_walk(c, o, PSTR_NULL, ocsf_leaf, w)) return false;
     if (!w->cls.n) return true; /* no OCSF event: its keys only */
-    bool network = w->cls.n == 4 && w->cls.p[0] == '4' && w->cls.p[1] == '0';
+    bool network = pstr_eq(w->cls, PSTR_LIT("4001"));
     bool proc = w->acc.v[SC_PROCESS_NAME].n || w->acc.v[SC_PID].n;
     rm_acc_emit(c, &s->ids, &w->acc, NULL, rec);
     rd_category(c, !network ? PSTR_LIT("ocsf/event")

@@ -60,7 +60,9 @@ typedef struct oq {
     sc_ids_t ids;              /* schema fields the query reads */
     /* the line being read, while rows remain (offsets into its object text): */
     bool inline_;              /* a line with rows left is being read */
-    size_t objn;               /* its object's length (a check) */
+    size_t objn;               /* its object's length */
+    size_t objoff;             /* the object's offset in the line */
+    size_t lineused;           /* the line's length with its newline */
     oq_top_t top[OQ_MAXTOP];   /* its top-level members */
     unsigned ntop;
     size_t arr[2], arrn[2];    /* the row arrays: snapshot, or added and removed */
@@ -160,11 +162,17 @@ static void oq_col(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     if (m >= 0 && v.t == V_STR) r->col[m] = val_pstr(v);
 }
 
+/* An address, port or number that says "none": empty, 0, 0.0.0.0, ::. */
+static bool unset_value(pstr_t v) {
+    return !v.n || pstr_eq(v, PSTR_LIT("0")) || pstr_eq(v, PSTR_LIT("0.0.0.0")) || pstr_eq(v, PSTR_LIT("::"));
+}
+
 /* The schema from a row's columns. socket_events rows (with an action
  * column) name the process in path; connect is outbound (local → remote),
  * accept inbound (remote → local), other actions (bind, listen) fill no
  * endpoints; process_open_sockets rows (no action) go local → remote with
- * no direction or process. A "removed" row is the end of a socket already
+ * no direction or process when they have a remote address (listening
+ * sockets fill no endpoints). Unset values (0, 0.0.0.0, ::) are left out. A "removed" row is the end of a socket already
  * reported as added: it fills no endpoints, so it is not counted twice. */
 static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, record_t *rec) {
     rm_acc_t acc;
@@ -175,13 +183,10 @@ static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, rec
     pstr_t dir = PSTR_NULL;
     if (pstr_eq(act, PSTR_LIT("connect"))) role = oq_out, dir = PSTR_LIT("outbound");
     else if (pstr_eq(act, PSTR_LIT("accept"))) role = oq_in, dir = PSTR_LIT("inbound");
-    else if (!act.n && sock) role = oq_out;
+    else if (!act.n && sock && !unset_value(r->col[OQ_RADDR])) role = oq_out; /* connected, not listening */
     if (pstr_eq(diff, PSTR_LIT("removed"))) role = NULL;
-    for (int k = 0; role && k < 4; k++) {
-        pstr_t v = r->col[oq_role_col[k]];
-        bool unset = pstr_eq(v, PSTR_LIT("0")) || pstr_eq(v, PSTR_LIT("0.0.0.0")) || pstr_eq(v, PSTR_LIT("::"));
-        if (!unset) rm_acc_put(&acc, &role[k], v);
-    }
+    for (int k = 0; role && k < 4; k++)
+        if (!unset_value(r->col[oq_role_col[k]])) rm_acc_put(&acc, &role[k], r->col[oq_role_col[k]]);
     if (act.n) {
         static const rm_map_t path = {"path", SC_PROCESS_NAME, RM_TEXT, 0};
         rm_acc_put(&acc, &path, r->col[OQ_PATH]);
@@ -189,7 +194,7 @@ static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, rec
     for (size_t k = 0; k < sizeof oq_any / sizeof oq_any[0]; k++) {
         pstr_t v = r->col[oq_any[k].col];
         if (oq_any[k].col == OQ_AUID && pstr_eq(v, PSTR_LIT("4294967295"))) continue; /* unset */
-        if (oq_any[k].col == OQ_TIME && pstr_eq(v, PSTR_LIT("0"))) continue;
+        if ((oq_any[k].col == OQ_TIME || oq_any[k].col == OQ_PROTO) && unset_value(v)) continue;
         rm_acc_put(&acc, &oq_any[k].m, v);
     }
     static const rm_map_t ok = {"success", SC_ACTION, RM_TEXT, 2}, utime = {"unixTime", SC_MESSAGETIME, RM_TIME, 1},
@@ -206,8 +211,9 @@ static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, rec
 }
 
 /* A record: the line's top-level members (objects also under their
- * members' dotted names), then the row's columns and the schema. row is
- * empty for a differential result (its columns member is the row). */
+ * members' dotted names; snapshot and diffResults, whose rows are the
+ * records, are not fields), then the row's columns and the schema. row
+ * is empty for a differential result (its columns member is the row). */
 static void oq_record(rd_ctx_t *c, oq_t *s, pstr_t o, pstr_t row, pstr_t diff, record_t *rec) {
     oq_row_t *r = arena_calloc(c->arena, sizeof *r);
     r->c = c;
@@ -216,9 +222,10 @@ static void oq_record(rd_ctx_t *c, oq_t *s, pstr_t o, pstr_t row, pstr_t diff, r
         const oq_top_t *m = &s->top[t];
         pstr_t k = pstr(o.p + m->ko, m->kn), v = pstr(o.p + m->vo, m->vn);
         if (m->esc && !json_unescape_body(k, c->arena, &k)) continue;
+        if (pstr_eq(k, PSTR_LIT("snapshot")) || pstr_eq(k, PSTR_LIT("diffResults"))) continue; /* the rows: records */
         rm_json_member(c, r->pos++, k, v, false, rec);
         if ((int)t == s->cols) row = v;
-        else if (v.n && v.p[0] == '{' && !pstr_eq(k, PSTR_LIT("diffResults"))) rm_walk(c, v, k, oq_col, r);
+        else if (v.n && v.p[0] == '{') rm_walk(c, v, k, oq_col, r);
     }
     if (!row.n) return; /* another object: its members only */
     r->cols = true;
@@ -231,12 +238,19 @@ static void oq_record(rd_ctx_t *c, oq_t *s, pstr_t o, pstr_t row, pstr_t diff, r
 static rd_status_t oq_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     oq_t *s = c->st;
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
-    if (st != RD_REC) {
+    if (s->inline_ && n >= s->lineused) { /* the same line again: not searched for its end again */
+        obj = pstr(p + s->objoff, s->objn);
+        c->rec_off = 0;
+        c->text = obj;
+        *used = s->lineused;
+    } else {
         s->inline_ = false;
-        return st;
+        rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+        if (st != RD_REC) return st;
+        s->objoff = (size_t)(obj.p - (p + c->rec_off));
+        s->lineused = *used - c->rec_off;
     }
-    if (!s->inline_ || s->objn != obj.n) {
+    if (!s->inline_) {
         if (!oq_scan(s, obj)) {
             s->inline_ = false;
             c->reason = RD_R_JSON;
@@ -254,6 +268,7 @@ static rd_status_t oq_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
         return RD_SKIP;
     }
     oq_record(c, s, obj, row, s->diff[s->ai], rec);
+    c->text = row; /* _raw: the row, not the whole line again for every row */
     size_t ai = s->ai, el = s->el;
     s->inline_ = oq_next_row(s, obj).n > 0; /* a peek: the next call reads that row again */
     s->ai = ai, s->el = el;
