@@ -195,18 +195,11 @@ bad:
     return false;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* The 4 hex digits at s[0..4) as a code unit, -1 when they are not hex. */
 static long hex4(const char *s) {
     long v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(s[k]);
+        int h = str_hexval(s[k]);
         if (h < 0) return -1;
         v = v * 16 + h;
     }

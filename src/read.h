@@ -31,7 +31,12 @@
     X(rd_pflog)       \
     X(rd_panos)       \
     X(rd_fortigate)   \
-    X(rd_asa)
+    X(rd_asa)         \
+    X(rd_cef)         \
+    X(rd_leef)        \
+    X(rd_ocsf)        \
+    X(rd_osquery)     \
+    X(rd_auditd)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */
@@ -45,7 +50,9 @@
     X(RD_R_NOHDR, "data before the format's header")            \
     X(RD_R_FIELDS, "too few fields for the record's type")       \
     X(RD_R_ADDR, "missing or malformed address or port")         \
-    X(RD_R_KVQUOTE, "unterminated quoted value")
+    X(RD_R_KVQUOTE, "unterminated quoted value")                 \
+    X(RD_R_HDR, "malformed CEF or LEEF header")                  \
+    X(RD_R_AUDIT, "malformed audit record")
 
 enum rd_reason {
 #define X(id, text) id,

@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "read.h"
-
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+#include "rdmap.h"
 
 /* See read.h. */
 bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
@@ -36,43 +34,17 @@ static int jsonl_line(const rd_line_t *l) {
     return l->sl.kind == SL_NONE && l->text.n && l->text.p[0] == '{' ? 50 : 0;
 }
 
-/* One line per call; blank lines are consumed silently. */
-/* See read.h. */
+/* See read.h. Blank lines are consumed silently. */
 rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, pstr_t *obj) {
-    size_t i = 0;
-    for (;;) {
-        if (i >= n) {
-            *used = i;
-            return eof ? RD_END : RD_MORE;
-        }
-        const char *nl = memchr(p + i, '\n', n - i);
-        size_t e, next;
-        if (nl) {
-            e = (size_t)(nl - p);
-            next = e + 1;
-        } else if (!eof) {
-            *used = i;
-            return RD_MORE;
-        } else {
-            e = next = n;
-        }
-        size_t a = i, b = e;
-        while (a < b && is_ws(p[a])) a++;
-        while (b > a && is_ws(p[b - 1])) b--;
-        if (a == b) {
-            i = next;
-            continue;
-        }
-        c->rec_off = i;
-        c->text = pstr(p + a, b - a);
-        *used = next;
-        if (p[a] != '{') {
-            c->reason = json_skip(p, b, a) == b ? RD_R_NOTOBJ : RD_R_JSON;
-            return RD_REJECT;
-        }
-        *obj = c->text;
-        return RD_REC;
+    pstr_t line;
+    rd_status_t st = rm_line(c, p, n, eof, used, &line);
+    if (st != RD_REC) return st;
+    if (line.p[0] != '{') {
+        c->reason = json_skip(line.p, line.n, 0) == line.n ? RD_R_NOTOBJ : RD_R_JSON;
+        return RD_REJECT;
     }
+    *obj = line;
+    return RD_REC;
 }
 
 static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {

@@ -12,13 +12,11 @@
 #include <string.h>
 
 #include "json.h"
-#include "read.h"
+#include "rdmap.h"
 #include "timeparse.h"
 #include "winevt.h"
 
 #define WJ_MAXFIELDS 1024   /* values kept per event */
-#define WJ_MAXDEPTH 16      /* nesting followed when flattening */
-#define WJ_MAXPATH 256      /* longest dotted path */
 
 /* Per-input state of both readers (heap, owned by the reader). */
 typedef struct wj {
@@ -305,7 +303,6 @@ typedef struct ecs_walk {
     unsigned pos;         /* lookups so far (the key cache position) */
     pstr_t val[E_N];      /* value views of ecs_paths */
     bool winlog;          /* a winlog object or winlog.* key was seen */
-    char path[WJ_MAXPATH]; /* the dotted path of the member being visited */
 } ecs_walk_t;
 
 /* True when id is one of the schema fields. */
@@ -315,17 +312,21 @@ static bool schema_of(const sc_ids_t *ids, uint32_t id) {
     return false;
 }
 
-static void ecs_leaf(ecs_walk_t *w, size_t plen, pstr_t key, pstr_t v) {
+/* One member of the record (an rm_walk callback): natively under its
+ * dotted path; winlog.event_data items and the paths ecs_paths names are
+ * kept for the mappings. */
+static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
+    ecs_walk_t *w = ud;
+    size_t plen = path.n;
     int sp;
-    pstr_t path = pstr(w->path, plen);
     uint32_t id = rd_lookup(w->c, w->pos++, path, false, &sp);
     /* ECS objects named like a schema field (user, host) leave the name to the schema */
     if (id != FIELD_NONE && !(is_obj(v) && plen == key.n && schema_of(we_ids(w->s->we), id)))
         rec_set(w->rec, id, json_to_value(v, w->c->arena));
-    if (plen > 7 && memcmp(w->path, "winlog.", 7) == 0) {
+    if (plen > 7 && memcmp(path.p, "winlog.", 7) == 0) {
         w->winlog = true;
         size_t dn = plen - 18; /* the EventData name: the key's tail, nested or dotted */
-        if (plen > 18 && memcmp(w->path, "winlog.event_data.", 18) == 0 && dn <= key.n && !is_obj(v) &&
+        if (plen > 18 && memcmp(path.p, "winlog.event_data.", 18) == 0 && dn <= key.n && !is_obj(v) &&
             !memchr(key.p + key.n - dn, '.', dn)) {
             add(w->s, pstr(key.p + key.n - dn, dn), v, WE_DATA, true); /* bytes of the input (or arena) */
             return;
@@ -337,25 +338,6 @@ static void ecs_leaf(ecs_walk_t *w, size_t plen, pstr_t key, pstr_t v) {
             w->val[k] = v;
             break;
         }
-}
-
-/* Walk an object: every member under its dotted path, objects descended. */
-static bool ecs_walk(ecs_walk_t *w, pstr_t o, size_t plen, int depth) {
-    json_iter_t it;
-    pstr_t k, v;
-    bool esc;
-    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
-    while (json_iter_next(&it, &k, &esc, &v)) {
-        pstr_t key = k;
-        if (esc && !json_unescape_body(k, w->c->arena, &key)) continue;
-        size_t np = plen + (plen ? 1 : 0) + key.n;
-        if (np >= WJ_MAXPATH) continue;
-        if (plen) w->path[plen] = '.';
-        if (key.n) memcpy(w->path + np - key.n, key.p, key.n);
-        ecs_leaf(w, np, key, v);
-        if (is_obj(v) && depth < WJ_MAXDEPTH) ecs_walk(w, v, np, depth + 1);
-    }
-    return !it.err;
 }
 
 /* The ECS fields into the schema where the Windows mapping left gaps. */
@@ -413,7 +395,7 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     w->s = s;
     w->rec = rec;
     s->nf = 0;
-    if (!ecs_walk(w, o, 0, 0) || json_skip(o.p, o.n, 0) != o.n) return false;
+    if (!rm_walk(c, o, PSTR_NULL, ecs_leaf, w)) return false;
     if (w->winlog) {
         /* System values under the XML rendering's names (not set natively) */
         static const struct {

@@ -148,13 +148,6 @@ static void ztsv_close(void *st) {
     free(s);
 }
 
-static int hexval(char ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
 /* Decode Zeek's \xHH escapes into the arena. */
 static pstr_t zeek_unescape(pstr_t v, arena_t *a) {
     if (!memchr(v.p, '\\', v.n)) return v;
@@ -162,8 +155,8 @@ static pstr_t zeek_unescape(pstr_t v, arena_t *a) {
     size_t k = 0;
     for (size_t i = 0; i < v.n; i++) {
         int hi, lo;
-        if (v.p[i] == '\\' && i + 3 < v.n && v.p[i + 1] == 'x' && (hi = hexval(v.p[i + 2])) >= 0 &&
-            (lo = hexval(v.p[i + 3])) >= 0) {
+        if (v.p[i] == '\\' && i + 3 < v.n && v.p[i + 1] == 'x' && (hi = str_hexval(v.p[i + 2])) >= 0 &&
+            (lo = str_hexval(v.p[i + 3])) >= 0) {
             o[k++] = (char)(hi << 4 | lo);
             i += 3;
         } else {
@@ -176,7 +169,7 @@ static pstr_t zeek_unescape(pstr_t v, arena_t *a) {
 /* A header value: "\x09" style escapes read as one byte. */
 static char sep_value(pstr_t v) {
     int hi, lo;
-    if (v.n == 4 && v.p[0] == '\\' && v.p[1] == 'x' && (hi = hexval(v.p[2])) >= 0 && (lo = hexval(v.p[3])) >= 0)
+    if (v.n == 4 && v.p[0] == '\\' && v.p[1] == 'x' && (hi = str_hexval(v.p[2])) >= 0 && (lo = str_hexval(v.p[3])) >= 0)
         return (char)(hi << 4 | lo);
     return v.n ? v.p[0] : '\t';
 }

@@ -35,6 +35,14 @@ static inline char str_lc(char c) {
     return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
+/* Value of hex digit c (either case), -1 when it is none. */
+static inline int str_hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 /* ASCII case-insensitive equality. */
 bool pstr_ieq(pstr_t a, pstr_t b);
 /* ASCII case-insensitive equality against a C string. */

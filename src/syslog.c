@@ -111,7 +111,7 @@ static bool bsd_time(cur_t *c, unsigned *year, unsigned *mo, unsigned *d, unsign
 }
 
 /* The year that puts a yearless date near the clock's reference. */
-static int64_t place(sl_clock_t *k, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms,
+static int64_t place(const sl_clock_t *k, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms,
                      bool *ok) {
     int64_t y = year_of(k->ref_ms);
     *ok = false;
@@ -124,6 +124,14 @@ static int64_t place(sl_clock_t *k, unsigned mo, unsigned d, unsigned h, unsigne
         }
     }
     return 0;
+}
+
+/* See syslog.h. */
+bool sl_place(const sl_clock_t *k, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms,
+              int64_t *out) {
+    bool ok;
+    *out = place(k, mo, d, h, mi, s, ms, &ok);
+    return ok;
 }
 
 /* RFC 3164 after the timestamp: "HOST TAG[PID]: MSG", "TAG: MSG" (no

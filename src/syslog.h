@@ -51,6 +51,12 @@ void sl_clock_init(sl_clock_t *k, int64_t ref_ms);
  * event's own UTC time, say), so later yearless dates land near it. */
 void sl_clock_anchor(sl_clock_t *k, int64_t ms);
 
+/* The epoch ms (UTC) of a yearless date as sl_parse places it: the year
+ * that puts it at most 31 days after k's reference (k is not moved).
+ * False when no such year fits (29 February). */
+bool sl_place(const sl_clock_t *k, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms,
+              int64_t *out);
+
 /* Parse the header at the start of line. Returns false (h->kind SL_NONE,
  * h->body the whole line) when there is none. With k NULL a yearless
  * date gives no time; otherwise k places it (the year that puts it at

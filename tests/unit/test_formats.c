@@ -80,6 +80,9 @@ static const struct sample {
     {"tests/data/security-5156.xml", "winevt-xml", 14, 0}, {"tests/data/powershell-4104.xml", "winevt-xml", 3, 0},
     {"tests/data/sysmon-linux.log", "winevt-xml", 11, 1}, {"tests/data/sysmon-evtx.jsonl", "evtx-json", 15, 0},
     {"tests/data/winlogbeat.ndjson", "ecs", 18, 0},
+    {"tests/data/cef-edr.log", "cef", 36, 2},             {"tests/data/leef-fw.log", "leef", 21, 2},
+    {"tests/data/ocsf-network.jsonl", "ocsf", 25, 1},     {"tests/data/osquery-sockets.log", "osquery", 25, 1},
+    {"tests/data/audit.log", "auditd", 21, 1},
 };
 
 static void test_samples(void) {

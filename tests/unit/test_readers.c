@@ -574,9 +574,10 @@ static void test_paths(void) {
     CHECK(rd_formats[0] && strcmp(rd_formats[0]->name, "jsonl") == 0);
     int nf = 0;
     while (rd_formats[nf]) nf++;
-    CHECK(nf == 14); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json ecs
-                      * netfilter pflog panos fortigate asa */
-    CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && !in_reason_name(10));
+    CHECK(nf == 19); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json ecs
+                      * netfilter pflog panos fortigate asa cef leef ocsf osquery auditd */
+    CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && in_reason_name(11) &&
+          !in_reason_name(12));
     ftab_free(&ft);
 }
 

@@ -1,0 +1,220 @@
+/* read_cef.c — ArcSight Common Event Format, with or without a syslog header.
+ *
+ * A record is one line holding `CEF:Version|Vendor|Product|DevVersion|
+ * SignatureID|Name|Severity|Extension`. The seven header fields (with `\|`
+ * and `\\` escapes) become cefVersion … severity; the extension is
+ * space-separated key=value pairs where a value runs until the next
+ * ` key=` and `\=`, `\\`, `\n`, `\r` are escapes. Keys keep their CEF
+ * names (short or full), a customN value is also set under its
+ * customNLabel's text, and the table below fills the schema. Lines of a
+ * syslog file that hold no CEF record are skipped and counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rdmap.h"
+
+#define CEF_MAXPAIRS 512   /* extension pairs read per record */
+
+/* CEF keys that fill schema fields; short and full names alike. */
+static const rm_map_t cef_map[] = {
+    {"src", SC_SRC_IP, RM_IP, 0},
+    {"sourceAddress", SC_SRC_IP, RM_IP, 0},
+    {"c6a2", SC_SRC_IP, RM_IP, 1},
+    {"deviceCustomIPv6Address2", SC_SRC_IP, RM_IP, 1},
+    {"dst", SC_DEST_IP, RM_IP, 0},
+    {"destinationAddress", SC_DEST_IP, RM_IP, 0},
+    {"c6a3", SC_DEST_IP, RM_IP, 1},
+    {"deviceCustomIPv6Address3", SC_DEST_IP, RM_IP, 1},
+    {"spt", SC_SRC_PORT, RM_NUM, 0},
+    {"sourcePort", SC_SRC_PORT, RM_NUM, 0},
+    {"dpt", SC_DEST_PORT, RM_NUM, 0},
+    {"destinationPort", SC_DEST_PORT, RM_NUM, 0},
+    {"proto", SC_PROTOCOL, RM_PROTO, 0},
+    {"transportProtocol", SC_PROTOCOL, RM_PROTO, 0},
+    {"deviceDirection", SC_DIRECTION, RM_DIR01, 0},
+    {"sproc", SC_PROCESS_NAME, RM_TEXT, 0},
+    {"sourceProcessName", SC_PROCESS_NAME, RM_TEXT, 0},
+    {"deviceProcessName", SC_PROCESS_NAME, RM_TEXT, 1},
+    {"spid", SC_PID, RM_NUM, 0},
+    {"sourceProcessId", SC_PID, RM_NUM, 0},
+    {"dvcpid", SC_PID, RM_NUM, 1},
+    {"deviceProcessId", SC_PID, RM_NUM, 1},
+    {"suser", SC_USER, RM_TEXT, 0},
+    {"sourceUserName", SC_USER, RM_TEXT, 0},
+    {"dvchost", SC_HOST, RM_HOST, 0},
+    {"deviceHostName", SC_HOST, RM_HOST, 0},
+    {"shost", SC_HOST, RM_HOST, 1},
+    {"sourceHostName", SC_HOST, RM_HOST, 1},
+    {"out", SC_BYTES_OUT, RM_NUM, 0},
+    {"bytesOut", SC_BYTES_OUT, RM_NUM, 0},
+    {"in", SC_BYTES_IN, RM_NUM, 0},
+    {"bytesIn", SC_BYTES_IN, RM_NUM, 0},
+    {"act", SC_ACTION, RM_TEXT, 0},
+    {"deviceAction", SC_ACTION, RM_TEXT, 0},
+    {"rt", SC_MESSAGETIME, RM_TIME, 0},
+    {"deviceReceiptTime", SC_MESSAGETIME, RM_TIME, 0},
+    {"end", SC_MESSAGETIME, RM_TIME, 1},
+    {"endTime", SC_MESSAGETIME, RM_TIME, 1},
+    {"start", SC_MESSAGETIME, RM_TIME, 2},
+    {"startTime", SC_MESSAGETIME, RM_TIME, 2},
+};
+#define NCEFMAP (sizeof cef_map / sizeof cef_map[0])
+
+/* The header fields' names. ORDER CEFHDR: the header's field order. */
+static const char *const cef_hdr[7] = {"cefVersion",         "deviceVendor", "deviceProduct", "deviceVersion",
+                                       "deviceEventClassId", "name",         "severity"};
+
+/* One extension pair, still escaped. */
+typedef struct cef_pair {
+    pstr_t k, v;
+} cef_pair_t;
+
+/* Per-input state (heap, owned by the reader). */
+typedef struct cef {
+    sc_ids_t ids;                     /* schema fields the query reads */
+    sl_clock_t clock;                 /* years for yearless dates */
+    cef_pair_t pair[CEF_MAXPAIRS];    /* the record's pairs, reused */
+} cef_t;
+
+static void *cef_open(rd_ctx_t *c) {
+    cef_t *s = xcalloc(1, sizeof *s);
+    schema_ids(c->ft, &s->ids);
+    sl_clock_init(&s->clock, c->ref_ms);
+    return s;
+}
+
+static void cef_close(void *st) { free(st); }
+
+static bool key_char(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+           ch == '.' || ch == '-';
+}
+
+/* Length of a key followed by '=' at s[i..n), 0 when there is none. */
+static size_t key_at(const char *s, size_t n, size_t i) {
+    size_t j = i;
+    while (j < n && key_char(s[j])) j++;
+    return j > i && j < n && s[j] == '=' ? j - i : 0;
+}
+
+/* The extension's pairs into s->pair; a value runs until the next ` key=`
+ * (trailing blanks dropped). Text before the first key is ignored.
+ * Returns the number of pairs. */
+static size_t cef_pairs(cef_t *s, pstr_t ext) {
+    const char *p = ext.p;
+    size_t n = ext.n, i = 0, np = 0;
+    while (i < n && (p[i] == ' ' || !key_at(p, n, i))) { /* to the first key */
+        while (i < n && p[i] != ' ') i++;
+        while (i < n && p[i] == ' ') i++;
+    }
+    while (i < n && np < CEF_MAXPAIRS) {
+        size_t kl = key_at(p, n, i);
+        pstr_t k = pstr(p + i, kl);
+        size_t vb = i + kl + 1, j = vb, ve = n;
+        for (; j < n; j++) {
+            if (p[j] == '\\') {
+                j++;
+                continue;
+            }
+            if (p[j] == ' ' && j + 1 < n && key_at(p, n, j + 1)) {
+                ve = j;
+                break;
+            }
+        }
+        size_t e = ve;
+        while (e > vb && p[e - 1] == ' ') e--;
+        s->pair[np++] = (cef_pair_t){k, pstr(p + vb, e - vb)};
+        i = ve < n ? ve + 1 : n;
+    }
+    return np;
+}
+
+static pstr_t ext_value(rd_ctx_t *c, pstr_t v) { return rm_unescape(v, c->arena, "=\\nr|", "=\\\n\r|"); }
+
+/* customN values under their customNLabel's text. */
+static void cef_labels(rd_ctx_t *c, const cef_t *s, size_t np, record_t *rec) {
+    for (size_t i = 0; i < np; i++) {
+        pstr_t k = s->pair[i].k;
+        if (k.n <= 5 || memcmp(k.p + k.n - 5, "Label", 5) != 0 || !s->pair[i].v.n) continue;
+        pstr_t base = pstr(k.p, k.n - 5);
+        for (size_t j = 0; j < np; j++)
+            if (pstr_eq(s->pair[j].k, base)) {
+                pstr_t label = ext_value(c, s->pair[i].v);
+                rm_native(c, RD_KCACHE, label, val_strv(ext_value(c, s->pair[j].v)), rec, false);
+                break;
+            }
+    }
+}
+
+/* One record from the line: header fields, extension pairs, labels, schema. */
+static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec) {
+    sl_hdr_t h;
+    long at = rm_marker(line, "CEF:", &s->clock, &h);
+    if (at < 0) return RD_SKIP; /* another daemon's syslog line */
+    pstr_t body = pstr(line.p + at + 4, line.n - (size_t)at - 4);
+    pstr_t f[7];
+    size_t rest;
+    if (rm_split(body, '|', f, 7, &rest) < 7 || !f[0].n || f[0].n > 2 || f[0].p[0] < '0' || f[0].p[0] > '9') {
+        c->reason = RD_R_HDR;
+        return RD_REJECT;
+    }
+    rm_acc_t acc;
+    rm_acc_init(&acc);
+    for (unsigned k = 0; k < 7; k++)
+        rm_native(c, k, pstr_c(cef_hdr[k]), val_strv(rm_unescape(f[k], c->arena, "|\\", "|\\")), rec, false);
+    static const rm_map_t sigid = {"deviceEventClassId", SC_EVENT_ID, RM_TEXT, 0};
+    rm_acc_put(&acc, &sigid, rm_unescape(f[4], c->arena, "|\\", "|\\"));
+    size_t np = cef_pairs(s, pstr(body.p + rest, body.n - rest));
+    for (size_t i = 0; i < np; i++) {
+        int m = rm_find(cef_map, NCEFMAP, s->pair[i].k);
+        int sp;
+        uint32_t id = rd_lookup(c, 7 + (unsigned)i, s->pair[i].k, false, &sp);
+        if (id == FIELD_NONE && sp == RD_SP_NONE && m < 0) continue;
+        pstr_t v = ext_value(c, s->pair[i].v);
+        if (id != FIELD_NONE) rec_set(rec, id, val_strv(v));
+        rd_note(c, sp, val_strv(v));
+        if (m >= 0) rm_acc_put(&acc, &cef_map[m], v);
+    }
+    cef_labels(c, s, np, rec);
+    bool proc = acc.v[SC_PROCESS_NAME].n || acc.v[SC_PID].n;
+    bool net = acc.v[SC_SRC_IP].n || acc.v[SC_DEST_IP].n;
+    rm_acc_emit(c, &s->ids, &acc, &s->clock, rec);
+    rm_syslog_fill(c, &s->ids, &h, rec);
+    rd_category(c, proc && net ? PSTR_LIT("endpoint/cef/network") : net ? PSTR_LIT("network/cef/flow")
+                                                                          : PSTR_LIT("cef/event"));
+    return RD_REC;
+}
+
+/* One line per call. */
+static rd_status_t cef_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    pstr_t line;
+    rd_status_t st = rm_line(c, p, n, eof, used, &line);
+    return st == RD_REC ? cef_record(c, c->st, line, rec) : st;
+}
+
+/* A line holding `CEF:<digit>|`. */
+static int cef_line(const rd_line_t *l) {
+    sl_hdr_t h;
+    long at = rm_marker(l->text, "CEF:", NULL, &h);
+    if (at < 0 || l->text.n - (size_t)at < 7) return 0;
+    const char *q = l->text.p + at + 4;
+    return q[0] >= '0' && q[0] <= '9' && (q[1] == '|' || q[2] == '|') ? 90 : 0;
+}
+
+/* See read.h. */
+const rd_impl_t rd_cef = {
+    .pub = {"cef",
+            "ArcSight Common Event Format (CEF:Version|Vendor|Product|…|Extension), with or without a syslog header",
+            "lines (syslog header stripped) holding `CEF:<version>|`",
+            "_messageTime (rt, else end, start, else the syslog time), src_ip (src, c6a2), src_port (spt), dest_ip "
+            "(dst, c6a3), dest_port (dpt), protocol (proto), direction (deviceDirection), process_name (sproc, else "
+            "deviceProcessName), pid (spid, else dvcpid), user (suser), host (dvchost, else shost, else the syslog "
+            "host), _sourceHost, bytes_out (out), bytes_in (in), action (act), event_id (Signature ID), "
+            "_sourceCategory (endpoint/cef/network with a process, network/cef/flow without, else cef/event)"},
+    .line = cef_line,
+    .open = cef_open,
+    .next = cef_next,
+    .close = cef_close,
+    .line_sync = true,
+};

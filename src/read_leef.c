@@ -1,0 +1,146 @@
+/* read_leef.c — IBM QRadar Log Event Extended Format 1.0 and 2.0.
+ *
+ * A record is one line (a syslog header in front is stripped) holding
+ * `LEEF:1.0|Vendor|Product|Version|EventID|` and then key=value attributes
+ * separated by a tab, or for 2.0 `LEEF:2.0|Vendor|Product|Version|EventID|
+ * Delimiter|` with the delimiter a character or its hex code (`^`, `x5E`,
+ * `0x09`; empty: tab). A syslog relay that wrote the tab as `#011` is read
+ * too. Attributes keep their LEEF names; devTime is read by devTimeFormat
+ * (a Java date pattern) when given. Lines that hold no LEEF record are
+ * skipped and counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rdmap.h"
+
+/* LEEF keys that fill schema fields. */
+static const rm_map_t leef_map[] = {
+    {"src", SC_SRC_IP, RM_IP, 0},          {"dst", SC_DEST_IP, RM_IP, 0},          {"srcPort", SC_SRC_PORT, RM_NUM, 0},
+    {"dstPort", SC_DEST_PORT, RM_NUM, 0},  {"proto", SC_PROTOCOL, RM_PROTO, 0},    {"srcBytes", SC_BYTES_OUT, RM_NUM, 0},
+    {"dstBytes", SC_BYTES_IN, RM_NUM, 0},  {"usrName", SC_USER, RM_TEXT, 0},       {"identHostName", SC_HOST, RM_TEXT, 0},
+    {"action", SC_ACTION, RM_TEXT, 0},     {"cat", SC_ACTION, RM_TEXT, 1},
+};
+#define NLEEFMAP (sizeof leef_map / sizeof leef_map[0])
+
+/* The header fields' names. ORDER LEEFHDR: the header's field order. */
+static const char *const leef_hdr[6] = {"leefVersion", "deviceVendor", "deviceProduct",
+                                        "deviceVersion", "eventId",     "leefDelimiter"};
+
+/* The 2.0 delimiter field: one character, or x/0x/\x and one or two hex
+ * digits; empty is a tab. Returns false when it is neither. */
+static bool leef_delim(pstr_t f, char *d) {
+    if (!f.n) {
+        *d = '\t';
+        return true;
+    }
+    if (f.n == 1) {
+        *d = f.p[0];
+        return true;
+    }
+    size_t i = f.p[0] == 'x' ? 1 : f.n > 2 && (f.p[0] == '0' || f.p[0] == '\\') && f.p[1] == 'x' ? 2 : 0;
+    if (!i || f.n - i > 2) return false;
+    int v = 0;
+    for (; i < f.n; i++) {
+        int h = str_hexval(f.p[i]);
+        if (h < 0) return false;
+        v = v * 16 + h;
+    }
+    *d = (char)v;
+    return v != 0;
+}
+
+/* One record from the line. */
+static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t *rec) {
+    sl_hdr_t h;
+    long at = rm_marker(line, "LEEF:", &s->clock, &h);
+    if (at < 0) return RD_SKIP;
+    pstr_t body = pstr(line.p + at + 5, line.n - (size_t)at - 5);
+    pstr_t f[6];
+    size_t rest;
+    size_t nf = rm_split(body, '|', f, 6, &rest);
+    bool v2 = nf >= 1 && f[0].n && f[0].p[0] == '2';
+    char dch = '\t';
+    if (nf < 5 || !(pstr_eq(f[0], PSTR_LIT("1.0")) || pstr_eq(f[0], PSTR_LIT("2.0")) || pstr_eq(f[0], PSTR_LIT("1")) ||
+                    pstr_eq(f[0], PSTR_LIT("2")))) {
+        c->reason = RD_R_HDR;
+        return RD_REJECT;
+    }
+    /* 1.0, or a 2.0 record without the delimiter field: attributes follow EventID */
+    size_t nh = 6;
+    if (!v2 || nf < 6 || memchr(f[5].p, '=', f[5].n)) {
+        nh = 5;
+        rest = nf >= 5 ? (size_t)(f[4].p + f[4].n + 1 - body.p) : body.n;
+        if (rest > body.n) rest = body.n;
+    } else if (!leef_delim(f[5], &dch)) {
+        c->reason = RD_R_HDR;
+        return RD_REJECT;
+    }
+    for (unsigned k = 0; k < nh; k++)
+        rm_native(c, k, pstr_c(leef_hdr[k]), val_strv(rm_unescape(f[k], c->arena, "|\\", "|\\")), rec, false);
+    rm_acc_t acc;
+    rm_acc_init(&acc);
+    static const rm_map_t evid = {"eventId", SC_EVENT_ID, RM_TEXT, 0};
+    rm_acc_put(&acc, &evid, f[4]);
+    pstr_t attrs = pstr(body.p + rest, body.n - rest), dtime = PSTR_NULL, dfmt = PSTR_NULL;
+    pstr_t delim = pstr(&dch, 1);
+    if (dch == '\t' && !memchr(attrs.p, '\t', attrs.n) && str_search(attrs, PSTR_LIT("#011"), false))
+        delim = PSTR_LIT("#011"); /* rsyslog's escape of the tab */
+    size_t i = 0;
+    for (unsigned pos = 6; i < attrs.n; pos++) {
+        const char *e = delim.n == 1 ? memchr(attrs.p + i, dch, attrs.n - i)
+                                     : str_search(pstr(attrs.p + i, attrs.n - i), delim, false);
+        size_t b = e ? (size_t)(e - attrs.p) : attrs.n;
+        pstr_t a = pstr(attrs.p + i, b - i);
+        i = e ? b + delim.n : attrs.n;
+        const char *eq = memchr(a.p, '=', a.n);
+        if (!eq || eq == a.p) continue;
+        pstr_t k = pstr_trim(pstr(a.p, (size_t)(eq - a.p))), v = pstr(eq + 1, (size_t)(a.p + a.n - eq - 1));
+        rm_native(c, pos, k, val_strv(v), rec, false);
+        int m = rm_find(leef_map, NLEEFMAP, k);
+        if (m >= 0) rm_acc_put(&acc, &leef_map[m], v);
+        else if (pstr_eq(k, PSTR_LIT("devTime"))) dtime = pstr_trim(v);
+        else if (pstr_eq(k, PSTR_LIT("devTimeFormat"))) dfmt = pstr_trim(v);
+    }
+    bool net = acc.v[SC_SRC_IP].n || acc.v[SC_DEST_IP].n;
+    rm_acc_emit(c, &s->ids, &acc, &s->clock, rec);
+    int64_t ms;
+    if (dtime.n && (dfmt.n ? rm_time_java(dtime, dfmt, &s->clock, &ms) : rm_time(dtime, &s->clock, &ms)))
+        rd_time(c, ms);
+    rm_syslog_fill(c, &s->ids, &h, rec);
+    rd_category(c, net ? PSTR_LIT("network/leef/flow") : PSTR_LIT("leef/event"));
+    return RD_REC;
+}
+
+/* One line per call. */
+static rd_status_t leef_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    pstr_t line;
+    rd_status_t st = rm_line(c, p, n, eof, used, &line);
+    return st == RD_REC ? leef_record(c, c->st, line, rec) : st;
+}
+
+/* A line holding `LEEF:1.0|` or `LEEF:2.0|`. */
+static int leef_line(const rd_line_t *l) {
+    sl_hdr_t h;
+    long at = rm_marker(l->text, "LEEF:", NULL, &h);
+    if (at < 0 || l->text.n - (size_t)at < 7) return 0;
+    const char *q = l->text.p + at + 5;
+    return (q[0] == '1' || q[0] == '2') && (q[1] == '|' || (q[1] == '.' && l->text.n - (size_t)at > 8 && q[3] == '|'))
+               ? 90
+               : 0;
+}
+
+/* See read.h. */
+const rd_impl_t rd_leef = {
+    .pub = {"leef", "IBM QRadar LEEF 1.0 (tab-separated) and 2.0 (custom delimiter), with or without a syslog header",
+            "lines (syslog header stripped) holding `LEEF:1.0|` or `LEEF:2.0|`",
+            "_messageTime (devTime by devTimeFormat, else the syslog time), src_ip (src), src_port (srcPort), dest_ip "
+            "(dst), dest_port (dstPort), protocol (proto), user (usrName), host (identHostName, else the syslog host), "
+            "_sourceHost, bytes_out (srcBytes), bytes_in (dstBytes), action (action, else cat), event_id (EventID), "
+            "_sourceCategory (network/leef/flow with addresses, else leef/event)"},
+    .line = leef_line,
+    .open = rm_open,
+    .next = leef_next,
+    .close = rm_close,
+    .line_sync = true,
+};
