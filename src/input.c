@@ -37,6 +37,7 @@
 #define IN_MAXLANES 64
 #define IN_LANEREPORTS 16              /* malformed records a lane remembers for the report */
 #define IN_VOTE 20                     /* first non-blank lines the format vote looks at */
+#define IN_VOTE_FAR 5000               /* most lines of the window searched further when none of those is any reader's */
 
 /* ---- tables ------------------------------------------------------- */
 
@@ -923,6 +924,34 @@ static bool par_input(run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     return true;
 }
 
+/* When none of the first lines is any reader's (a syslog file where other
+ * daemons speak first), the rest of p[from..n) is searched, up to
+ * IN_VOTE_FAR more lines, for syslog lines a reader recognises: the reader
+ * recognising most of them wins, with the vote 1 (a format found far in,
+ * among other lines). NULL when there is none. */
+static const rd_impl_t *pick_far(const char *p, size_t n, size_t from, int *score) {
+    unsigned hits[NREADERS] = {0};
+    size_t i = from;
+    for (unsigned k = 0; i < n && k < IN_VOTE_FAR; k++) {
+        const char *e = memchr(p + i, '\n', n - i);
+        if (!e) break; /* a cut last line is not looked at */
+        pstr_t t = pstr_trim(pstr(p + i, (size_t)(e - (p + i))));
+        i = (size_t)(e - p) + 1;
+        if (!t.n) continue;
+        rd_line_t l = {.text = t};
+        sl_parse(t, NULL, &l.sl);
+        if (l.sl.kind == SL_NONE) continue; /* only syslog lines: not any file with a '{' line */
+        for (size_t r = 0; r < NREADERS; r++)
+            if (readers[r]->line && readers[r]->line(&l) > 0) hits[r]++;
+    }
+    size_t best = 0;
+    for (size_t r = 1; r < NREADERS; r++)
+        if (hits[r] > hits[best]) best = r;
+    if (!hits[best]) return NULL;
+    *score = 1;
+    return readers[best];
+}
+
 /* The reader for an input whose first bytes are p[0..n) (eof: that is
  * all of it); NULL when no reader recognises them. Each reader scores the
  * input as a whole (probe: formats known by a header or a document start)
@@ -963,6 +992,7 @@ static const rd_impl_t *pick(const char *p, size_t n, bool eof, int *score) {
             best = rd;
         }
     }
+    if (!best) best = pick_far(p, n, i, &bs);
     *score = bs;
     return best;
 }
