@@ -237,7 +237,7 @@ END {
     print "× JSONL = time / time of the same records as plain JSONL (above 1: slower per record). s, CPU s, MB/s: `* | count by dest_port`;"
     print "all fields: `count` of _messageTime, src_ip, src_port, dest_ip, dest_port, protocol, process_name, bytes_out, bytes_in, user, host."
     print "Peak RSS: the largest ru_maxrss of all runs of the format."
-    if (nd) print "² " nd " of its runs were disturbed: the rest of the machine kept more than 10% of a core busy meanwhile."
+    if (nd) print "² some of its runs (" nd " in all) were disturbed: the rest of the machine kept more than 10% of a core busy meanwhile (compare CPU s)."
 }' "$TIMES" > "$tmp/table.md" || die "cannot build the table"
 
 rev=$(git rev-parse --short HEAD 2> /dev/null || echo unknown)
