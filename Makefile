@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, run `postern detect` on examples/
 #   make fuzz       build the libFuzzer targets (clang)
 #   make bench      postern against DuckDB on generated data (bench/README.md)
+#   make bench-readers  MB/s of every log reader on generated data (bench/README.md)
 #   make deps       install the Debian packages the build needs
 
 CC      ?= cc
@@ -26,7 +27,7 @@ SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o
 UNIT    := $(wildcard tests/unit/*.c)
 FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick clean install
+.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick bench-readers clean install
 
 all: postern
 
@@ -91,6 +92,10 @@ HAVE_CLANG := $(shell command -v $(FUZZCC) 2>/dev/null)
 build/gen: bench/gen.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
 
+# Times a command and its peak RSS for the benchmarks.
+build/bench-rss: bench/rss.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
+
 check: postern build/postern-san build/gen $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
 	@sh tests/check.sh
 
@@ -110,6 +115,10 @@ bench: postern
 
 bench-quick: postern
 	sh bench/run.sh --quick
+
+# Every reader on the same generated records: MB/s, records/s, peak RSS (ROWS=N for another size).
+bench-readers: postern build/gen build/bench-rss
+	sh bench/readers.sh $(if $(ROWS),--rows $(ROWS))
 
 install: postern
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/postern/rules $(DESTDIR)/usr/local/share/man/man1
