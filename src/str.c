@@ -17,8 +17,13 @@ bool pstr_ieq(pstr_t a, pstr_t b) {
     return true;
 }
 
-/* See str.h. */
-bool pstr_ieq_c(pstr_t a, const char *b) { return pstr_ieq(a, pstr_c(b)); }
+/* See str.h. One pass, no strlen: readers compare many names per record. */
+bool pstr_ieq_c(pstr_t a, const char *b) {
+    size_t i = 0;
+    for (; i < a.n; i++)
+        if (!b[i] || str_lc(a.p[i]) != str_lc(b[i])) return false;
+    return b[i] == 0;
+}
 
 /* See str.h. */
 int pstr_cmp(pstr_t a, pstr_t b) {
