@@ -72,6 +72,11 @@ static void test_str(void) {
         CHECK(str_csv_commas("", 0, pos, 4) == 0);
     }
     CHECK(pstr_ihash(PSTR_LIT("ABC")) == pstr_ihash(PSTR_LIT("abc")));
+    CHECK(pstr_ieq_c(PSTR_LIT("DestinationPort"), "destinationport"));
+    CHECK(!pstr_ieq_c(PSTR_LIT("Destination"), "destinationport"));   /* shorter */
+    CHECK(!pstr_ieq_c(PSTR_LIT("DestinationPorts"), "destinationport")); /* longer */
+    CHECK(pstr_ieq_c(PSTR_LIT(""), ""));
+    CHECK(!pstr_ieq_c(pstr("ab\0", 3), "ab")); /* a NUL in the view is a byte, not an end */
     /* Sumo wildcard patterns: '*' only, whole value. */
     CHECK(str_wildmatch(PSTR_LIT("*network*"), PSTR_LIT("prod/network/edr"), false));
     CHECK(str_wildmatch(PSTR_LIT("*NETWORK*"), PSTR_LIT("prod/network/edr"), true));
