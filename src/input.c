@@ -581,6 +581,70 @@ static uint64_t prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, pfco
     return k;
 }
 
+/* Reset what a reader sets per record. */
+static void ctx_clear(rd_ctx_t *c, record_t *rec) {
+    rec_clear(rec);
+    c->spmask = 0;
+    c->has_time = false;
+    c->defcat = PSTR_NULL;
+    c->text = PSTR_NULL;
+    c->rec_off = 0;
+}
+
+/* The input's reader fmt skipped the last line of p[0..used) as no record
+ * of its format: the other mux reader that scores that line best (50 or
+ * more) reads it, with its own state in c->mux_st. Returns that reader's
+ * answer (RD_REC or RD_REJECT, *off at the line) or RD_SKIP. */
+static rd_status_t mux_line(const rd_impl_t *fmt, rd_ctx_t *c, record_t *rec, const char *p, size_t used,
+                            size_t *off) {
+    if (!used) return RD_SKIP;
+    size_t le = used, ls = used - 1; /* p[used-1] is the line's '\n' (or its last byte at the end) */
+    while (ls > 0 && p[ls - 1] != '\n') ls--;
+    pstr_t t = pstr_trim(pstr(p + ls, le - ls));
+    if (!t.n) return RD_SKIP;
+    rd_line_t l = {.text = t};
+    sl_parse(t, NULL, &l.sl);
+    size_t best = NREADERS;
+    int bs = 49;
+    for (size_t k = 0; k < NREADERS; k++) {
+        if (!readers[k]->mux || readers[k] == fmt || !readers[k]->line) continue;
+        int sc = readers[k]->line(&l);
+        if (sc > bs) {
+            bs = sc;
+            best = k;
+        }
+    }
+    if (best == NREADERS) return RD_SKIP;
+    void *own = c->st;
+    if (!c->mux_st[best]) c->mux_st[best] = readers[best]->open(c);
+    c->st = c->mux_st[best];
+    ctx_clear(c, rec);
+    size_t u = 0;
+    rd_status_t rs = readers[best]->next(c, p + ls, le - ls, true, &u, rec);
+    c->st = own;
+    if (rs != RD_REC && rs != RD_REJECT) {
+        ctx_clear(c, rec);
+        return RD_SKIP;
+    }
+    *off = ls + (c->rec_off < le - ls ? c->rec_off : 0);
+    if (rs == RD_REC) c->mux_recs[best]++;
+    return rs;
+}
+
+/* Close the mux readers' states of c and move their record counts from
+ * reader index fidx to theirs in st (when st is not NULL). */
+static void mux_done(rd_ctx_t *c, size_t fidx, in_stats_t *st) {
+    for (size_t k = 0; k < NREADERS; k++) {
+        if (c->mux_st[k]) readers[k]->close(c->mux_st[k]);
+        c->mux_st[k] = NULL;
+        if (st && c->mux_recs[k] && k < IN_MAXFORMATS && fidx < IN_MAXFORMATS) {
+            st->fmt_records[fidx] -= c->mux_recs[k];
+            st->fmt_records[k] += c->mux_recs[k];
+        }
+        c->mux_recs[k] = 0;
+    }
+}
+
 /* One record, or one line the prefilter drops, from p[0..n): the step the
  * serial loop and the thread lanes share. Resets the context, runs the
  * reader, turns a record longer than IN_MAXREC into a rejection and
@@ -602,16 +666,15 @@ static rd_status_t read_step(const run_t *r, const rd_impl_t *fmt, rd_ctx_t *c, 
         *dropped = true;
         return RD_SKIP;
     }
-    rec_clear(rec);
-    c->spmask = 0;
-    c->has_time = false;
-    c->defcat = PSTR_NULL;
-    c->text = PSTR_NULL;
-    c->rec_off = 0;
+    ctx_clear(c, rec);
     *used = 0;
     rd_status_t rs = fmt->next(c, p, n, eof, used, rec);
     if (*used > n) *used = n;
     *off = c->rec_off < *used ? c->rec_off : *used;
+    /* A line of another source in a syslog file (not when the user forced
+     * one reader with --input-format). */
+    if (rs == RD_SKIP && fmt->mux && (!r->o->format || !*r->o->format || strcmp(r->o->format, "auto") == 0))
+        rs = mux_line(fmt, c, rec, p, *used, off);
     *at = *line + rd_count_nl(p, *off);
     *line = *at + rd_count_nl(p + *off, *used - *off);
     if (rs == RD_REC && *used - *off > IN_MAXREC) { /* ended within the last read */
@@ -769,6 +832,7 @@ static void *lane_read(void *arg) {
     L->done = !L->stop && !L->err;
     L->nl = line - 1;
     free(buf);
+    mux_done(c, 0, NULL); /* lanes read split formats, never mux ones: nothing to count */
     fmt->close(c->st);
     c->st = NULL;
     rec_free(&L->rec);
@@ -1172,6 +1236,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     if (!r->o->quiet && nrep > r->max_reports)
         fprintf(stderr, "%s: %u more malformed records skipped\n", name, nrep - r->max_reports);
     if (fidx < IN_MAXFORMATS) r->st->fmt_records[fidx] += r->st->records - rec0;
+    mux_done(c, fidx, r->st);
     fmt->close(c->st);
     c->st = NULL;
     src_end(&s);

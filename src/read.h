@@ -128,6 +128,10 @@ typedef struct rd_ctx {
     /* set by input.c once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
     rd_kslot_t kc[RD_KCACHE]; /* keys seen, by a hash of their bytes (JSON readers) */
+    /* Other mux readers' states for lines the input's reader skipped
+     * (opened on first use, closed with the input), and their records. */
+    void *mux_st[IN_MAXFORMATS];
+    uint64_t mux_recs[IN_MAXFORMATS];
 } rd_ctx_t;
 
 /* One line of an input's first lines, as the format vote shows it. */
@@ -159,6 +163,9 @@ typedef struct rd_impl {
                           * 2: at '\n' outside double quotes (CSV) */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
                           * 2 CSV columns through colmap */
+    bool mux;            /* one record a line, maybe behind a syslog header; next() reads one
+                          * line a call and skips (RD_SKIP) a line of another format, which
+                          * another mux reader may then read (a syslog file mixing sources) */
     /* Column of field id in the current input, -1 when the header has no
      * such column, -2 before the header is read; for FIELD_NONE the number
      * of columns. NULL for formats without columns. */

@@ -309,4 +309,5 @@ const rd_impl_t rd_asa = {
     .next = asa_next,
     .close = ll_close,
     .line_sync = true,
+    .mux = true,
 };

@@ -217,4 +217,5 @@ const rd_impl_t rd_cef = {
     .next = cef_next,
     .close = cef_close,
     .line_sync = true,
+    .mux = true,
 };

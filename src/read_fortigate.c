@@ -128,4 +128,5 @@ const rd_impl_t rd_fortigate = {
     .next = fg_next,
     .close = ll_close,
     .line_sync = true,
+    .mux = true,
 };

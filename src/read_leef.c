@@ -143,4 +143,5 @@ const rd_impl_t rd_leef = {
     .next = leef_next,
     .close = rm_close,
     .line_sync = true,
+    .mux = true,
 };

@@ -140,4 +140,5 @@ const rd_impl_t rd_netfilter = {
     .next = nf_next,
     .close = ll_close,
     .line_sync = true,
+    .mux = true,
 };

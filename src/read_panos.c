@@ -161,4 +161,5 @@ const rd_impl_t rd_panos = {
     .next = pan_next,
     .close = ll_close,
     .line_sync = true,
+    .mux = true,
 };

@@ -147,4 +147,5 @@ const rd_impl_t rd_pflog = {
     .next = pf_next,
     .close = ll_close,
     .line_sync = true,
+    .mux = true,
 };

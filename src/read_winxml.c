@@ -374,4 +374,5 @@ const rd_impl_t rd_winevt_xml = {
     .next = wx_next,
     .close = wx_close,
     .line_sync = true,
+    .mux = true,
 };
