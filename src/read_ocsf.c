@@ -92,8 +92,8 @@ static rd_status_t ocsf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
 
 /* An object line with a "class_uid" key. */
 static int ocsf_line(const rd_line_t *l) {
-    pstr_t t = l->text;
-    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{') return 0;
+    pstr_t t = rd_json_text(l);
+    if (!t.n) return 0;
     return pstr_contains(t, PSTR_LIT("\"class_uid\"")) ? 75 : 0;
 }
 

@@ -369,8 +369,8 @@ static rd_status_t zjson_next(rd_ctx_t *c, const char *p, size_t n, bool eof, si
 
 /* A JSON object line with a uid and an originator address key. */
 static int zjson_line(const rd_line_t *l) {
-    pstr_t t = l->text;
-    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{' || !pstr_contains(t, PSTR_LIT("\"uid\""))) return 0;
+    pstr_t t = rd_json_text(l);
+    if (!t.n || !pstr_contains(t, PSTR_LIT("\"uid\""))) return 0;
     return pstr_contains(t, PSTR_LIT("\"id.orig_h\"")) || pstr_contains(t, PSTR_LIT("\"id_orig_h\"")) ||
                    pstr_contains(t, PSTR_LIT("\"orig_h\""))
                ? 80
