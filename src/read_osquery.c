@@ -250,7 +250,7 @@ static rd_status_t oq_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
         *used = s->lineused;
     } else {
         s->inline_ = false;
-        rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+        rd_status_t st = rd_json_line(c, p, n, eof, used, true, &obj);
         if (st != RD_REC) return st;
         s->objoff = (size_t)(obj.p - (p + c->rec_off));
         s->lineused = *used - c->rec_off;

@@ -423,7 +423,7 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
 static rd_status_t ecs_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     wj_t *s = c->st;
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);
     if (st == RD_REC && !ecs_object(c, s, obj, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;

@@ -359,7 +359,7 @@ static bool zjson_object(rd_ctx_t *c, zjson_t *s, const char *o, size_t n, recor
 static rd_status_t zjson_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     zjson_t *s = c->st;
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    rd_status_t st = rd_json_line(c, p, n, eof, used, true, &obj);
     if (st == RD_REC && !zjson_object(c, s, obj.p, obj.n, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
