@@ -201,9 +201,17 @@ bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
 
 /* Frame the next JSON-object line of p[0..n) for a line-based JSON reader:
  * blank lines are skipped, c->rec_off, c->text and used are set, a line that
- * is not an object is rejected (RD_REJECT with its reason). RD_REC gives
- * the trimmed object text in *obj for the reader to fill the record from. */
-rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, pstr_t *obj);
+ * is not an object is rejected (RD_REJECT with its reason). With syslog
+ * (readers whose vote takes JSON in syslog, rd_json_text), a syslog header
+ * before the object is stepped over and a syslog line whose message is no
+ * object is skipped (RD_SKIP). RD_REC gives the trimmed object text in
+ * *obj for the reader to fill the record from. */
+rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, bool syslog, pstr_t *obj);
+/* The JSON object text a vote line holds: the line when it opens '{', or
+ * its syslog message when that does (JSON relayed through syslog, as
+ * osquery's syslog logger and sensors that send JSON over syslog write
+ * it); empty otherwise. rd_json_line with syslog reads such lines. */
+pstr_t rd_json_text(const rd_line_t *l);
 
 /* The CSV reader's entry points, shared with the Sumo CSV descriptor. */
 void *csv_open(rd_ctx_t *c);

@@ -34,11 +34,22 @@ static int jsonl_line(const rd_line_t *l) {
     return l->sl.kind == SL_NONE && l->text.n && l->text.p[0] == '{' ? 50 : 0;
 }
 
+/* See read.h. */
+pstr_t rd_json_text(const rd_line_t *l) {
+    pstr_t t = l->sl.kind == SL_NONE ? l->text : l->sl.body;
+    return t.n && t.p[0] == '{' ? t : PSTR_NULL;
+}
+
 /* See read.h. Blank lines are consumed silently. */
-rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, pstr_t *obj) {
+rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, bool syslog, pstr_t *obj) {
     pstr_t line;
     rd_status_t st = rm_line(c, p, n, eof, used, &line);
     if (st != RD_REC) return st;
+    sl_hdr_t h;
+    if (syslog && line.p[0] != '{' && sl_parse(line, NULL, &h)) {
+        if (!h.body.n || h.body.p[0] != '{') return RD_SKIP; /* another daemon's syslog line */
+        line = h.body;
+    }
     if (line.p[0] != '{') {
         c->reason = json_skip(line.p, line.n, 0) == line.n ? RD_R_NOTOBJ : RD_R_JSON;
         return RD_REJECT;
@@ -49,7 +60,7 @@ rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t 
 
 static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);
     if (st == RD_REC && !jsonl_object(c, obj.p, obj.n, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;

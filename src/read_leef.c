@@ -9,6 +9,7 @@
  * (a Java date pattern) when given. Lines that hold no LEEF record are
  * skipped and counted.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,19 @@ static bool leef_delim(pstr_t f, char *d) {
     return v != 0;
 }
 
+/* The next `|` from byte i of a 1.0 record's attributes that starts an
+ * attribute (`|key=`), or NULL. PAN-OS's LEEF 1.0 format separates its
+ * attributes with `|` instead of a tab; a `|` inside a value (PAN-OS
+ * URL category lists) is not followed by a key and stays in the value. */
+static const char *leef_pipe_next(pstr_t a, size_t i) {
+    for (const char *e; i < a.n && (e = memchr(a.p + i, '|', a.n - i)); i = (size_t)(e - a.p) + 1) {
+        size_t k = (size_t)(e - a.p) + 1;
+        while (k < a.n && (isalnum((unsigned char)a.p[k]) || a.p[k] == '_' || a.p[k] == '-' || a.p[k] == '.')) k++;
+        if (k < a.n && a.p[k] == '=' && k > (size_t)(e - a.p) + 1) return e;
+    }
+    return NULL;
+}
+
 /* One record from the line. */
 static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t *rec) {
     sl_hdr_t h;
@@ -84,12 +98,16 @@ static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t
     rm_acc_put(&acc, &evid, f[4]);
     pstr_t attrs = pstr(body.p + rest, body.n - rest), dtime = PSTR_NULL, dfmt = PSTR_NULL;
     pstr_t delim = pstr(&dch, 1);
-    if (dch == '\t' && !memchr(attrs.p, '\t', attrs.n) && str_search(attrs, PSTR_LIT("#011"), false))
-        delim = PSTR_LIT("#011"); /* rsyslog's escape of the tab */
+    bool pipes = false;
+    if (dch == '\t' && !memchr(attrs.p, '\t', attrs.n)) {
+        if (str_search(attrs, PSTR_LIT("#011"), false)) delim = PSTR_LIT("#011"); /* rsyslog's escape of the tab */
+        else pipes = leef_pipe_next(attrs, 0) != NULL; /* PAN-OS: `|` between attributes */
+    }
     size_t i = 0;
     for (unsigned pos = 6; i < attrs.n; pos++) {
-        const char *e = delim.n == 1 ? memchr(attrs.p + i, dch, attrs.n - i)
-                                     : str_search(pstr(attrs.p + i, attrs.n - i), delim, false);
+        const char *e = pipes         ? leef_pipe_next(attrs, i)
+                        : delim.n == 1 ? memchr(attrs.p + i, dch, attrs.n - i)
+                                       : str_search(pstr(attrs.p + i, attrs.n - i), delim, false);
         size_t b = e ? (size_t)(e - attrs.p) : attrs.n;
         pstr_t a = pstr(attrs.p + i, b - i);
         i = e ? b + delim.n : attrs.n;

@@ -82,7 +82,7 @@ static bool ocsf_object(rd_ctx_t *c, rm_state_t *s, pstr_t o, record_t *rec) {
 /* One line per call, as in jsonl. */
 static rd_status_t ocsf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    rd_status_t st = rd_json_line(c, p, n, eof, used, true, &obj);
     if (st == RD_REC && !ocsf_object(c, c->st, obj, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
@@ -92,8 +92,8 @@ static rd_status_t ocsf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
 
 /* An object line with a "class_uid" key. */
 static int ocsf_line(const rd_line_t *l) {
-    pstr_t t = l->text;
-    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{') return 0;
+    pstr_t t = rd_json_text(l);
+    if (!t.n) return 0;
     return pstr_contains(t, PSTR_LIT("\"class_uid\"")) ? 75 : 0;
 }
 

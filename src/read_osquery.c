@@ -171,7 +171,8 @@ static bool unset_value(pstr_t v) {
  * column) name the process in path; connect is outbound (local → remote),
  * accept inbound (remote → local), other actions (bind, listen) fill no
  * endpoints; process_open_sockets rows (no action) go local → remote with
- * no direction or process when they have a remote address (listening
+ * no direction when they have a remote address, and name the process
+ * when a join put the executable's path in the row (listening
  * sockets fill no endpoints). Unset values (0, 0.0.0.0, ::) are left out. A "removed" row is the end of a socket already
  * reported as added: it fills no endpoints, so it is not counted twice. */
 static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, record_t *rec) {
@@ -187,7 +188,11 @@ static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, rec
     if (pstr_eq(diff, PSTR_LIT("removed"))) role = NULL;
     for (int k = 0; role && k < 4; k++)
         if (!unset_value(r->col[oq_role_col[k]])) rm_acc_put(&acc, &role[k], r->col[oq_role_col[k]]);
-    if (act.n) {
+    /* socket_events' path is the executable; process_open_sockets' own
+     * path is set for AF_UNIX sockets only, so on a row with a remote
+     * address a path comes from a join with processes (`SELECT p.path,
+     * pos.* … JOIN processes p USING (pid)`): the executable too. */
+    if (act.n || (role && !pstr_eq(diff, PSTR_LIT("removed")))) {
         static const rm_map_t path = {"path", SC_PROCESS_NAME, RM_TEXT, 0};
         rm_acc_put(&acc, &path, r->col[OQ_PATH]);
     }
@@ -245,7 +250,7 @@ static rd_status_t oq_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
         *used = s->lineused;
     } else {
         s->inline_ = false;
-        rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+        rd_status_t st = rd_json_line(c, p, n, eof, used, true, &obj);
         if (st != RD_REC) return st;
         s->objoff = (size_t)(obj.p - (p + c->rec_off));
         s->lineused = *used - c->rec_off;
@@ -278,8 +283,8 @@ static rd_status_t oq_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
 
 /* An object line with "hostIdentifier" and result rows. */
 static int oq_line(const rd_line_t *l) {
-    pstr_t t = l->text;
-    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{' || !pstr_contains(t, PSTR_LIT("\"hostIdentifier\""))) return 0;
+    pstr_t t = rd_json_text(l);
+    if (!t.n || !pstr_contains(t, PSTR_LIT("\"hostIdentifier\""))) return 0;
     return pstr_contains(t, PSTR_LIT("\"columns\"")) || pstr_contains(t, PSTR_LIT("\"snapshot\"")) ||
                    pstr_contains(t, PSTR_LIT("\"diffResults\""))
                ? 80

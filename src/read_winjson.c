@@ -183,6 +183,53 @@ static void evtx_event(rd_ctx_t *c, wj_t *s, pstr_t ev) {
     }
 }
 
+/* NXLog's im_msvistalog JSON (to_json()) flattens an event: the System
+ * values under NXLog's own names, the EventData items as top-level keys
+ * beside them. ORDER NXSYS: NXLog's name, then the XML rendering's. */
+static const char *const nx_sys[][2] = {
+    {"SourceName", "Provider.Name"},   {"ProviderGuid", "Provider.Guid"}, {"EventID", "EventID"},
+    {"Channel", "Channel"},            {"Hostname", "Computer"},          {"RecordNumber", "EventRecordID"},
+    {"ProcessID", "Execution.ProcessID"}, {"ThreadID", "Execution.ThreadID"},
+    {"UserID", "Security.UserID"},     {"Version", "Version"},            {"Task", "Task"},
+    {"EventTime", "TimeCreated.SystemTime"},
+};
+/* NXLog's own members that are no EventData item. */
+static const char *const nx_meta[] = {
+    "Keywords",      "EventType",     "SeverityValue",     "Severity",          "OpcodeValue",
+    "Domain",        "AccountName",   "AccountType",       "Message",           "Category",
+    "Opcode",        "EventReceivedTime", "SourceModuleName", "SourceModuleType",
+};
+
+/* An NXLog event (SourceName, EventID and Channel at the top) into s->f:
+ * System names mapped, NXLog's metadata left native only, every other
+ * member an EventData item. NXLog writes the system ProcessID and a 5156
+ * item ProcessID under one name: it is read as the system's. Returns
+ * false for other objects. */
+static bool nxlog_event(wj_t *s, pstr_t o) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    unsigned need = 0;
+    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v))
+        need |= pstr_eq(k, PSTR_LIT("SourceName")) | pstr_eq(k, PSTR_LIT("EventID")) << 1 |
+                pstr_eq(k, PSTR_LIT("Channel")) << 2;
+    if (need != 7 || !json_iter_begin(&it, o.p, o.n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        if (esc || is_obj(v) || is_null(v)) continue;
+        size_t m = 0;
+        while (m < sizeof nx_sys / sizeof nx_sys[0] && !pstr_eq(k, pstr_c(nx_sys[m][0]))) m++;
+        if (m < sizeof nx_sys / sizeof nx_sys[0]) {
+            add(s, pstr_c(nx_sys[m][1]), v, WE_SYS, false);
+            continue;
+        }
+        bool meta = false;
+        for (size_t j = 0; j < sizeof nx_meta / sizeof nx_meta[0] && !meta; j++) meta = pstr_eq(k, pstr_c(nx_meta[j]));
+        if (!meta) add(s, k, v, WE_DATA, false);
+    }
+    return true;
+}
+
 /* One object: its top-level keys natively, and the event inside it. */
 static bool evtx_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     json_iter_t it;
@@ -199,9 +246,9 @@ static bool evtx_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     }
     if (it.err || json_ws(o.p, o.n, it.i) != o.n) return false;
     if (!ev.n && sys) ev = o; /* the event without its wrapper */
-    if (!ev.n) return true;   /* another object: top-level keys only */
     s->nf = 0;
-    evtx_event(c, s, ev);
+    if (!ev.n && !nxlog_event(s, o)) return true; /* another object: top-level keys only */
+    if (ev.n) evtx_event(c, s, ev);
     we_ext_t ext = {PSTR_NULL, false, 0, pos}; /* after the top-level keys' cache positions */
     we_emit(s->we, c, s->f, s->nf, &ext, rec);
     return true;
@@ -276,7 +323,11 @@ static int evtx_probe(const char *p, size_t n) {
 static int evtx_line(const rd_line_t *l) {
     pstr_t t = l->text;
     if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{') return 0;
-    return pstr_contains(t, PSTR_LIT("\"Event\"")) && pstr_contains(t, PSTR_LIT("\"System\"")) ? 85 : 0;
+    if (pstr_contains(t, PSTR_LIT("\"Event\"")) && pstr_contains(t, PSTR_LIT("\"System\""))) return 85;
+    return pstr_contains(t, PSTR_LIT("\"SourceName\"")) && pstr_contains(t, PSTR_LIT("\"EventID\"")) &&
+                   pstr_contains(t, PSTR_LIT("\"Channel\""))
+               ? 80
+               : 0; /* NXLog */
 }
 
 /* ---- ecs ------------------------------------------------------------ */
@@ -423,7 +474,7 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
 static rd_status_t ecs_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     wj_t *s = c->st;
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);
     if (st == RD_REC && !ecs_object(c, s, obj, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
@@ -449,9 +500,9 @@ static int ecs_line(const rd_line_t *l) {
 const rd_impl_t rd_evtx_json = {
     .pub = {"evtx-json",
             "Windows events as evtx_dump JSON ({\"Event\":{\"System\":…,\"EventData\":…}}, -o jsonl or -o json) and "
-            "similar converters",
+            "similar converters; NXLog im_msvistalog JSON",
             "\"Record N\" or an object (or array of them) whose first key is \"Event\" first; or object lines with "
-            "\"Event\" and \"System\"",
+            "\"Event\" and \"System\", or with \"SourceName\", \"EventID\" and \"Channel\" (NXLog)",
             "as winevt-xml (Sysmon EID 1/3, Security 5156/5157, PowerShell 4104 and every event's time, host, "
             "event_id, _sourceCategory)"},
     .probe = evtx_probe,

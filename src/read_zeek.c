@@ -359,7 +359,7 @@ static bool zjson_object(rd_ctx_t *c, zjson_t *s, const char *o, size_t n, recor
 static rd_status_t zjson_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     zjson_t *s = c->st;
     pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, &obj);
+    rd_status_t st = rd_json_line(c, p, n, eof, used, true, &obj);
     if (st == RD_REC && !zjson_object(c, s, obj.p, obj.n, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
@@ -369,8 +369,8 @@ static rd_status_t zjson_next(rd_ctx_t *c, const char *p, size_t n, bool eof, si
 
 /* A JSON object line with a uid and an originator address key. */
 static int zjson_line(const rd_line_t *l) {
-    pstr_t t = l->text;
-    if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{' || !pstr_contains(t, PSTR_LIT("\"uid\""))) return 0;
+    pstr_t t = rd_json_text(l);
+    if (!t.n || !pstr_contains(t, PSTR_LIT("\"uid\""))) return 0;
     return pstr_contains(t, PSTR_LIT("\"id.orig_h\"")) || pstr_contains(t, PSTR_LIT("\"id_orig_h\"")) ||
                    pstr_contains(t, PSTR_LIT("\"orig_h\""))
                ? 80
