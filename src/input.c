@@ -30,6 +30,7 @@
 
 #define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
 #define IN_PROBE ((size_t)64 << 10)    /* bytes looked at to pick a format */
+#define IN_DOCMAX ((size_t)1 << 30)    /* JSON documents read whole to find their records' reader */
 #define IN_MAXREC ((size_t)64 << 20)   /* longest record */
 #define IN_ZBUF ((size_t)256 << 10)    /* compressed bytes read at a time */
 #define IN_MAXDEPTH 32                 /* directory nesting followed */
@@ -1084,6 +1085,103 @@ static bool all_blank(const char *p, size_t n) {
 /* Read one input (a file, stdin, or memory) through its reader. A file
  * found by walking a directory (walked) that no reader recognises is
  * skipped quietly (READMEs, scripts); a named one is an error. */
+/* JSON documents of records: a top-level array of objects, or objects
+ * written over several lines (jq's pretty print, a SIEM's export, the OCSF
+ * and ECS examples), hold records that the one-object-a-line readers know.
+ * doc_lines writes the top-level values of p[0..n) (the elements of an
+ * array, or a sequence of values) to out, one a line, line breaks inside
+ * them made blanks (JSON strings hold no raw line breaks); a value cut by
+ * the end of p is left out. Returns the number of values written, 0 when
+ * p is not JSON of that shape. */
+static size_t doc_lines(const char *p, size_t n, buf_t *out) {
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0, k = 0;
+    i = json_ws(p, n, i);
+    bool arr = i < n && p[i] == '[';
+    if (arr) i = json_ws(p, n, i + 1);
+    while (i < n) {
+        if (arr && p[i] == ']') break;
+        if (p[i] != '{') return k; /* records are objects */
+        size_t e = json_skip(p, n, i);
+        if (e == (size_t)-1 || e > n) break; /* malformed, or cut by the window */
+        for (size_t j = i; j < e; j++) buf_putc(out, p[j] == '\n' || p[j] == '\r' ? ' ' : p[j]);
+        buf_putc(out, '\n');
+        k++;
+        i = json_ws(p, n, e);
+        if (arr && i < n && p[i] == ',') i = json_ws(p, n, i + 1);
+    }
+    return k;
+}
+
+/* The reader for the records of a JSON document p[0..n) that the vote gave
+ * to sumo-json (which keeps only top-level keys): the vote over its values
+ * as lines (doc_lines into *out), when a reader with a schema of its own
+ * (not plain jsonl) wins it with 70 or more; NULL otherwise. */
+static const rd_impl_t *doc_pick(const char *p, size_t n, buf_t *out, int *score) {
+    buf_clear(out);
+    if (!doc_lines(p, n, out) || !out->n) return NULL;
+    int sc = 0;
+    const rd_impl_t *rd = pick(out->p, out->n, true, &sc);
+    if (!rd || rd == &rd_sumo_json || rd == &rd_jsonl || sc < 70) return NULL;
+    *score = sc;
+    return rd;
+}
+
+static void run_input(run_t *r, const char *path, const char *name, const char *mem, size_t memn, bool is_mem,
+                      bool walked);
+
+/* A JSON document the vote gave to sumo-json: when doc_pick finds a
+ * reader for the values in its first window, read it whole (up to
+ * IN_DOCMAX) into r->buf after its first *end bytes and read its values as
+ * a memory input through the reader doc_pick finds for all of them (line
+ * numbers are then the values' numbers). Returns true when
+ * it did; false leaves the input to sumo-json, with r->buf[0..*end) read
+ * so far. */
+static bool read_doc(run_t *r, src_t *s, const char *name, bool walked, size_t *end, bool *eof) {
+    buf_t out = {0};
+    int sc;
+    /* The first window's whole values decide whether to read on: a Sumo
+     * page (one big object) never gets here, and stays streamed. */
+    const rd_impl_t *rd = doc_pick(r->buf, *end, &out, &sc);
+    if (!rd) {
+        buf_free(&out);
+        return false;
+    }
+    while (!*eof) {
+        if (*end == r->cap) {
+            if (r->cap >= IN_DOCMAX) {
+                buf_free(&out);
+                return false;
+            }
+            r->cap *= 2;
+            r->buf = xrealloc(r->buf, r->cap);
+        }
+        long k = text_read(s, r->buf + *end, r->cap - *end);
+        if (k < 0) {
+            buf_free(&out);
+            return false;
+        }
+        if (k == 0) *eof = true;
+        *end += (size_t)k;
+        r->st->bytes += (uint64_t)(k > 0 ? k : 0);
+    }
+    rd = doc_pick(r->buf, *end, &out, &sc);
+    if (!rd) {
+        buf_free(&out);
+        return false;
+    }
+    /* The values as lines, read like a file of them: the run's counts keep
+     * the document's bytes and one input. */
+    uint64_t bytes = r->st->bytes, files = r->st->files;
+    const rd_impl_t *force = r->force;
+    r->force = rd;
+    run_input(r, NULL, name, out.p, out.n, true, walked);
+    r->force = force;
+    r->st->bytes = bytes;
+    r->st->files = files;
+    buf_free(&out);
+    return true;
+}
+
 static void run_input(run_t *r, const char *path, const char *name, const char *mem, size_t memn, bool is_mem,
                       bool walked) {
     src_t s;
@@ -1136,6 +1234,11 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     r->st->bytes += end;
     int score = 0;
     const rd_impl_t *fmt = r->force ? r->force : pick(buf, end, eof, &score);
+    if (fmt == &rd_sumo_json && !r->force && !failed && read_doc(r, &s, name, walked, &end, &eof)) {
+        src_end(&s);
+        return;
+    }
+    buf = r->buf;
     if (!fmt) {
         if (!failed && !walked && !all_blank(buf, end)) {
             fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", name);
@@ -1400,6 +1503,16 @@ int input_detect(const char *path, const rd_format_t **fmt, int *score) {
     }
     if (!rc) {
         const rd_impl_t *rd = pick(buf, end, eof, score);
+        if (rd == &rd_sumo_json) { /* a document of another reader's records? (as run_input) */
+            buf_t out = {0};
+            int sc;
+            const rd_impl_t *d = doc_pick(buf, end, &out, &sc);
+            if (d) {
+                rd = d;
+                *score = sc;
+            }
+            buf_free(&out);
+        }
         *fmt = rd ? &rd->pub : NULL;
     }
     free(buf);
