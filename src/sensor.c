@@ -153,6 +153,7 @@ typedef struct sensor {
     proc_slot_t procs[SENSOR_CACHE]; /* process path cache */
     user_slot_t users[SENSOR_CACHE]; /* user name cache */
     buf_t line;                      /* output line being built */
+    const sensor_run_t *run;         /* line and tick callbacks (borrowed) */
     uint64_t nevents;                /* records written */
     bool write_error;                /* output failed: stop */
 } sensor_t;
@@ -247,7 +248,8 @@ static void write_event(void *ctx, const sensor_conn_t *ev) {
     buf_clear(&S->line);
     sensor_format_json(&c, &S->line);
     buf_putc(&S->line, '\n');
-    if (fwrite(S->line.p, 1, S->line.n, S->out) != S->line.n || fflush(S->out) != 0) S->write_error = true;
+    if (S->run && S->run->line) S->run->line(S->run->ctx, &c, S->line.p, S->line.n);
+    else if (fwrite(S->line.p, 1, S->line.n, S->out) != S->line.n || fflush(S->out) != 0) S->write_error = true;
     S->nevents++;
 }
 
@@ -569,6 +571,7 @@ static int run_poll(sensor_t *S, int fd, double deadline, diag_list_t *prev) {
         diag_list_t t = *prev;
         *prev = cur;
         cur = t;
+        if (S->run && S->run->tick && S->run->tick(S->run->ctx)) break;
     }
     free(cur.v);
     return 0;
@@ -581,12 +584,13 @@ static void run_bpf(sensor_t *S, sensor_bpf_t *b, double deadline) {
     while (!stop_signal && !S->write_error) {
         double now = mono_s();
         if (deadline > 0 && now >= deadline) break;
-        int timeout = 200;
+        int timeout = S->run && S->run->tick_ms > 0 ? S->run->tick_ms : 200;
         if (deadline > 0 && (deadline - now) * 1000 < timeout) timeout = (int)((deadline - now) * 1000) + 1;
         if (sensor_bpf_poll(b, timeout, write_event, S) < 0 && errno != EINTR) {
             fprintf(stderr, "postern sensor: ring buffer: %s\n", strerror(errno));
             break;
         }
+        if (S->run && S->run->tick && S->run->tick(S->run->ctx)) break;
         if (mono_s() >= next_report) {
             uint64_t rb, mf;
             sensor_bpf_lost(b, &rb, &mf);
@@ -603,68 +607,22 @@ static void run_bpf(sensor_t *S, sensor_bpf_t *b, double deadline) {
 }
 
 /* See sensor.h. */
-int cmd_sensor(int argc, char **argv) {
-    const char *outpath = NULL, *category = SENSOR_DEFAULT_CATEGORY;
-    double duration = 0;
-    bool force_poll = false, check = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_sensor, stdout);
-            return 0;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            outpath = argv[++i];
-        } else if (!strcmp(a, "--category") && i + 1 < argc) {
-            category = argv[++i];
-        } else if (!strcmp(a, "--duration") && i + 1 < argc) {
-            char *end;
-            duration = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(duration > 0) || duration > 1e9) {
-                fprintf(stderr, "postern sensor: --duration wants a positive number of seconds, not '%s'\n", argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(a, "--poll")) {
-            force_poll = true;
-        } else if (!strcmp(a, "--check")) {
-            check = true;
-        } else {
-            fprintf(stderr, "postern sensor: unexpected argument '%s'\n", a);
-            fputs(usage_sensor, stderr);
-            return 2;
-        }
-    }
-
+int sensor_run(const sensor_run_t *o) {
     char why[512] = "";
     sensor_bpf_t *b = NULL;
-    if (!force_poll) b = sensor_bpf_open(why, sizeof why);
-    if (!b && !force_poll && !sensor_bpf_built()) {
+    if (!o->force_poll) b = sensor_bpf_open(why, sizeof why);
+    if (!b && !o->force_poll && !sensor_bpf_built()) {
         /* A build without the program is a setup problem, not a runtime one:
          * polling is only used when asked for (--poll). */
         fprintf(stderr, "postern sensor: %s; or use --poll (sock_diag polling misses short connections)\n", why);
         return 2;
     }
-    if (check) {
-        if (b) fprintf(stderr, "postern sensor: eBPF sensor loads and attaches (raw_tp/inet_sock_set_state)\n");
-        else if (force_poll) fprintf(stderr, "postern sensor: --check with --poll checks nothing\n");
-        else fprintf(stderr, "postern sensor: eBPF unavailable: %s\n", why);
-        sensor_bpf_close(b);
-        return b ? 0 : 2;
-    }
-
     sensor_t *S = xcalloc(1, sizeof *S);
-    S->category = category;
+    S->category = o->category ? o->category : SENSOR_DEFAULT_CATEGORY;
     S->clk_tck = sysconf(_SC_CLK_TCK);
     if (gethostname(S->host, sizeof S->host - 1) != 0) snprintf(S->host, sizeof S->host, "localhost");
-    S->out = stdout;
-    if (outpath && strcmp(outpath, "-") != 0) {
-        S->out = fopen(outpath, "we");
-        if (!S->out) {
-            fprintf(stderr, "postern sensor: %s: %s\n", outpath, strerror(errno));
-            sensor_bpf_close(b);
-            free(S);
-            return 2;
-        }
-    }
+    S->out = o->out ? o->out : stdout;
+    S->run = o;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -677,14 +635,16 @@ int cmd_sensor(int argc, char **argv) {
     int fd = diag_open();
     diag_list_t snap = {0};
     int status = 0;
-    double deadline = duration > 0 ? mono_s() + duration : 0;
+    double deadline = o->duration > 0 ? mono_s() + o->duration : 0;
     if (b) {
         size_t nopen = snapshot(S, fd, &snap); /* after attaching: nothing falls between the two */
-        fprintf(stderr, "postern sensor: ready (eBPF raw_tp/inet_sock_set_state, %zu outbound connections open at start)\n",
-                nopen);
+        if (!o->quiet)
+            fprintf(stderr,
+                    "postern sensor: ready (eBPF raw_tp/inet_sock_set_state, %zu outbound connections open at start)\n",
+                    nopen);
         run_bpf(S, b, deadline);
     } else {
-        if (!force_poll)
+        if (!o->force_poll)
             fprintf(stderr, "postern sensor: eBPF unavailable: %s\n", why);
         if (fd < 0) {
             fprintf(stderr, "postern sensor: NETLINK_SOCK_DIAG unavailable too: %s\n", strerror(errno));
@@ -692,14 +652,16 @@ int cmd_sensor(int argc, char **argv) {
         } else {
             fprintf(stderr, "postern sensor: %s sock_diag polling every %d ms; polling MISSES short "
                             "connections (a 1-2 ms connection is seen about 1 time in 4) and owners that exit before "
-                            "the /proc scan\n", force_poll ? "using" : "falling back to", SENSOR_POLL_MS);
+                            "the /proc scan\n", o->force_poll ? "using" : "falling back to", SENSOR_POLL_MS);
             size_t nopen = snapshot(S, fd, &snap);
-            fprintf(stderr, "postern sensor: ready (sock_diag polling, %zu outbound connections open at start)\n", nopen);
+            if (!o->quiet)
+                fprintf(stderr, "postern sensor: ready (sock_diag polling, %zu outbound connections open at start)\n",
+                        nopen);
             status = run_poll(S, fd, deadline, &snap);
         }
     }
 
-    if (fflush(S->out) != 0) S->write_error = true;
+    if (!o->line && fflush(S->out) != 0) S->write_error = true;
     if (S->write_error) {
         fprintf(stderr, "postern sensor: write error: %s\n", strerror(errno));
         status = 2;
@@ -716,7 +678,6 @@ int cmd_sensor(int argc, char **argv) {
     }
     sensor_bpf_close(b);
     if (fd >= 0) close(fd);
-    if (S->out != stdout) fclose(S->out);
     free(snap.v);
     buf_free(&S->line);
     for (size_t i = 0; i < SENSOR_CACHE; i++) {
@@ -724,5 +685,62 @@ int cmd_sensor(int argc, char **argv) {
         free(S->users[i].name);
     }
     free(S);
+    return status;
+}
+
+/* See sensor.h. */
+int cmd_sensor(int argc, char **argv) {
+    const char *outpath = NULL;
+    sensor_run_t o = {.category = SENSOR_DEFAULT_CATEGORY};
+    bool check = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_sensor, stdout);
+            return 0;
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+            outpath = argv[++i];
+        } else if (!strcmp(a, "--category") && i + 1 < argc) {
+            o.category = argv[++i];
+        } else if (!strcmp(a, "--duration") && i + 1 < argc) {
+            char *end;
+            o.duration = strtod(argv[++i], &end);
+            if (*end || end == argv[i] || !(o.duration > 0) || o.duration > 1e9) {
+                fprintf(stderr, "postern sensor: --duration wants a positive number of seconds, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--poll")) {
+            o.force_poll = true;
+        } else if (!strcmp(a, "--check")) {
+            check = true;
+        } else {
+            fprintf(stderr, "postern sensor: unexpected argument '%s'\n", a);
+            fputs(usage_sensor, stderr);
+            return 2;
+        }
+    }
+
+    if (check) {
+        char why[512] = "";
+        sensor_bpf_t *b = o.force_poll ? NULL : sensor_bpf_open(why, sizeof why);
+        if (b) fprintf(stderr, "postern sensor: eBPF sensor loads and attaches (raw_tp/inet_sock_set_state)\n");
+        else if (o.force_poll) fprintf(stderr, "postern sensor: --check with --poll checks nothing\n");
+        else fprintf(stderr, "postern sensor: eBPF unavailable: %s\n", why);
+        sensor_bpf_close(b);
+        return b ? 0 : 2;
+    }
+    o.out = stdout;
+    if (outpath && strcmp(outpath, "-") != 0) {
+        o.out = fopen(outpath, "we");
+        if (!o.out) {
+            fprintf(stderr, "postern sensor: %s: %s\n", outpath, strerror(errno));
+            return 2;
+        }
+    }
+    int status = sensor_run(&o);
+    if (o.out != stdout && fclose(o.out) != 0 && status == 0) {
+        fprintf(stderr, "postern sensor: %s: %s\n", outpath, strerror(errno));
+        status = 2;
+    }
     return status;
 }
