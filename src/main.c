@@ -25,6 +25,7 @@
 #include "ruleset.h"
 #include "sensor.h"
 #include "stream.h"
+#include "validate.h"
 #include "watch.h"
 
 #ifndef POSTERN_VERSION
@@ -707,6 +708,7 @@ static const struct command {
     {"formats", cmd_formats},
     {"sensor", cmd_sensor},
     {"watch", cmd_watch},
+    {"validate", cmd_validate},
 };
 
 int main(int argc, char **argv) {
