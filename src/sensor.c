@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +33,8 @@
 
 #define SENSOR_POLL_MS 10           /* sock_diag polling period (fallback) */
 #define SENSOR_REPORT_S 5           /* lost-event report period when nonzero */
-#define SENSOR_BATCH_MS 50          /* after a batch of events, wait this long so the next ones batch up */
+#define SENSOR_BATCH_MS 50          /* busy: after a batch of events, wait this long so the next ones batch up */
+#define SENSOR_BUSY_RATE 500        /* events in the last second that make the sensor busy */
 #define SENSOR_CACHE 512            /* process-path and user cache slots */
 #define SENSOR_DEFAULT_CATEGORY "endpoint/linux/sensor/network"
 
@@ -179,6 +181,15 @@ typedef struct proc_slot {
     char *path;            /* full executable path, owned */
 } proc_slot_t;
 
+/* A full executable path learned from /proc/PID/exe, keyed by the file's
+ * identity (device and inode from the kernel), for events whose process
+ * has exited before the event was read. */
+typedef struct exe_slot {
+    uint64_t ino;          /* 0 = empty */
+    uint32_t dev;          /* kernel encoding */
+    char *path;            /* owned */
+} exe_slot_t;
+
 /* A cached user name. */
 typedef struct user_slot {
     bool used;             /* slot filled */
@@ -193,6 +204,7 @@ typedef struct sensor {
     char host[256];                  /* gethostname */
     long clk_tck;                    /* sysconf(_SC_CLK_TCK) */
     proc_slot_t procs[SENSOR_CACHE]; /* process path cache */
+    exe_slot_t exes[SENSOR_CACHE];   /* executable path by file identity */
     user_slot_t users[SENSOR_CACHE]; /* user name cache */
     buf_t line;                      /* output line being built */
     const sensor_run_t *run;         /* line and tick callbacks (borrowed) */
@@ -245,7 +257,37 @@ static char *proc_exe(sensor_t *S, uint32_t pid, uint64_t start_boot_ns, const c
     return xstrndup(path, strlen(path));
 }
 
-/* Set c->process_name and c->name_source from the cache, /proc or the basename. */
+/* Directories where an exited process's executable is looked for by name. */
+static const char *const exe_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+
+/* True when st is the file with kernel device dev and inode ino. */
+static bool same_file(const struct stat *st, uint32_t dev, uint64_t ino) {
+    return (uint64_t)st->st_ino == ino && major(st->st_dev) == dev >> 20 && minor(st->st_dev) == (dev & 0xfffff);
+}
+
+/* The path of c's executable found by its basename in exe_dirs and checked
+ * to be the same file (device and inode), or NULL. Owned by the caller. */
+static char *exe_by_identity(const sensor_conn_t *c) {
+    if (!c->exe[0] || strchr(c->exe, '/')) return NULL;
+    for (size_t i = 0; i < sizeof exe_dirs / sizeof exe_dirs[0]; i++) {
+        char path[256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", exe_dirs[i], c->exe);
+        if (stat(path, &st) == 0 && same_file(&st, c->exe_dev, c->exe_ino)) return xstrndup(path, strlen(path));
+    }
+    return NULL;
+}
+
+/* The exe cache slot of c's executable (by device and inode). */
+static exe_slot_t *exe_slot(sensor_t *S, const sensor_conn_t *c) {
+    return &S->exes[(c->exe_ino * 2654435761u ^ c->exe_dev) % SENSOR_CACHE];
+}
+
+/* Set c->process_name and c->name_source: the process's path from the cache
+ * or /proc/PID/exe ("proc_exe"); when the process is gone, the path known
+ * for the same executable file, by device and inode: seen before for
+ * another process, or found by its basename in the usual bin directories
+ * ("exe_inode"); else the kernel's basename ("kernel_basename"). */
 static void resolve_process(sensor_t *S, sensor_conn_t *c) {
     proc_slot_t *slot = &S->procs[(c->pid * 2654435761u) % SENSOR_CACHE];
     if (!(slot->pid == c->pid && slot->start == c->start_boot_ns && slot->path)) {
@@ -257,9 +299,27 @@ static void resolve_process(sensor_t *S, sensor_conn_t *c) {
             slot->path = path;
         }
     }
+    exe_slot_t *es = c->exe_ino ? exe_slot(S, c) : NULL;
     if (slot->pid == c->pid && slot->start == c->start_boot_ns && slot->path) {
         c->process_name = slot->path;
         c->name_source = "proc_exe";
+        if (es && !(es->ino == c->exe_ino && es->dev == c->exe_dev && es->path && !strcmp(es->path, slot->path))) {
+            free(es->path);
+            es->ino = c->exe_ino;
+            es->dev = c->exe_dev;
+            es->path = xstrndup(slot->path, strlen(slot->path));
+        }
+    } else if (es && es->ino == c->exe_ino && es->dev == c->exe_dev && es->path) {
+        c->process_name = es->path[0] ? es->path : c->exe; /* "" = looked for, not found */
+        c->name_source = es->path[0] ? "exe_inode" : "kernel_basename";
+    } else if (es) {
+        char *path = exe_by_identity(c);
+        free(es->path);
+        es->ino = c->exe_ino;
+        es->dev = c->exe_dev;
+        es->path = path ? path : xstrndup("", 0);
+        c->process_name = path ? es->path : c->exe[0] ? c->exe : c->comm;
+        c->name_source = path ? "exe_inode" : "kernel_basename";
     } else {
         c->process_name = c->exe[0] ? c->exe : c->comm;
         c->name_source = "kernel_basename";
@@ -630,12 +690,17 @@ static int run_poll(sensor_t *S, int fd, double deadline, diag_list_t *prev) {
 }
 
 /* The eBPF loop: poll the ring buffer, flush each batch, report losses.
- * Under load, each batch is followed by a SENSOR_BATCH_MS pause: the ring
- * buffer wakes the reader for every event it finds waiting, so without the
- * pause the cost would be one wakeup (and one write) per event. */
+ * When busy (more than SENSOR_BUSY_RATE events a second), each batch is
+ * followed by a SENSOR_BATCH_MS pause: the ring buffer wakes the reader for
+ * every event it finds waiting, so without the pause the cost would be one
+ * wakeup (and one write) per event. When quiet, events are read at once,
+ * while their short-lived processes are most likely still there to name. */
 static void run_bpf(sensor_t *S, sensor_bpf_t *b, double deadline) {
     double next_report = mono_s() + SENSOR_REPORT_S;
     uint64_t reported = 0;
+    double second = mono_s();        /* start of the current one-second count */
+    uint64_t at_second = S->nevents; /* events written before it */
+    bool busy = false;               /* more than SENSOR_BUSY_RATE events in the last second */
     while (!stop_signal && !S->write_error) {
         double now = mono_s();
         if (deadline > 0 && now >= deadline) break;
@@ -648,7 +713,12 @@ static void run_bpf(sensor_t *S, sensor_bpf_t *b, double deadline) {
         }
         flush_out(S);
         if (S->run && S->run->tick && S->run->tick(S->run->ctx)) break;
-        if (n > 0 && !stop_signal) {
+        if (mono_s() - second >= 1) {
+            busy = S->nevents - at_second > SENSOR_BUSY_RATE;
+            second = mono_s();
+            at_second = S->nevents;
+        }
+        if (n > 0 && (busy || S->nevents - at_second > SENSOR_BUSY_RATE) && !stop_signal) {
             struct timespec ts = {0, SENSOR_BATCH_MS * 1000000L};
             nanosleep(&ts, NULL);
         }
@@ -744,6 +814,7 @@ int sensor_run(const sensor_run_t *o) {
     buf_free(&S->line);
     for (size_t i = 0; i < SENSOR_CACHE; i++) {
         free(S->procs[i].path);
+        free(S->exes[i].path);
         free(S->users[i].name);
     }
     free(S);

@@ -28,6 +28,8 @@ typedef struct sensor_conn {
     uint64_t start_boot_ns;    /* process start since boot, 0 if unknown (pid reuse check) */
     char comm[16];             /* task comm, NUL-terminated */
     char exe[64];              /* executable basename seen by the kernel, may be empty */
+    uint64_t exe_ino;          /* the executable's inode, 0 if unknown */
+    uint32_t exe_dev;          /* its device (kernel encoding), with exe_ino the file's identity */
     int family;                /* AF_INET or AF_INET6 */
     uint8_t saddr[16];         /* local address, network order */
     uint8_t daddr[16];         /* remote address, network order */
