@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, run `postern detect` on examples/
 #   make fuzz       build the libFuzzer targets (clang)
 #   make bench      postern against DuckDB on generated data (bench/README.md)
+#   make bench-sensor  the live sensor's CPU and event loss under loopback load (root)
 #   make deps       install the Debian packages the build needs
 
 CC      ?= cc
@@ -28,7 +29,7 @@ SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o build/san/v
 UNIT    := $(wildcard tests/unit/*.c)
 FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick clean install
+.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick bench-sensor clean install
 
 all: postern
 
@@ -124,6 +125,14 @@ bench: postern
 
 bench-quick: postern
 	sh bench/run.sh --quick
+
+# The live sensor's CPU cost and event loss under a loopback connection load
+# (root, eBPF): see bench/sensor.sh.
+build/connload: bench/connload.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
+
+bench-sensor: postern build/connload
+	sh bench/sensor.sh
 
 install: postern
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/postern/rules $(DESTDIR)/usr/local/share/man/man1
