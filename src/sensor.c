@@ -42,7 +42,7 @@ static const char usage_sensor[] =
     "usage: postern sensor [-o FILE] [--duration S] [--category CAT] [--poll] [--check]\n"
     "\n"
     "Record every outbound TCP connection of this host (IPv4 and IPv6, every network\n"
-    "namespace) as JSON Lines in postern's schema, one line per event, flushed per line:\n"
+    "namespace) as JSON Lines in postern's schema, one line per event, flushed per batch:\n"
     "state connect, connect_failed or close (with bytes_out/bytes_in), and open for\n"
     "connections that existed at start. Uses an eBPF program on the\n"
     "sock:inet_sock_set_state tracepoint (root, or CAP_BPF and CAP_PERFMON); where it\n"
