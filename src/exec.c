@@ -730,8 +730,9 @@ size_t exec_stream_after(exec_stream_t *s, table_t *t) {
 }
 
 /* See exec.h. */
-void exec_stream_counts(const exec_stream_t *s, uint64_t *in_scope, uint64_t *rx_limit) {
+void exec_stream_counts(const exec_stream_t *s, uint64_t *in_scope, uint64_t *used, uint64_t *rx_limit) {
     *in_scope = s->x.st.in_scope;
+    *used = s->x.st.used;
     *rx_limit = s->x.ev.rx_limit;
 }
 

@@ -52,8 +52,9 @@ int exec_stream_row(exec_stream_t *x, record_t *r, exec_row_fn fn, void *ud);
  * gtab_emit_group); returns the number of rows left (0: the condition
  * does not hold). */
 size_t exec_stream_after(exec_stream_t *x, table_t *t);
-/* Records the scope kept, and the regex match-limit hits, so far. */
-void exec_stream_counts(const exec_stream_t *x, uint64_t *in_scope, uint64_t *rx_limit);
+/* Records the scope kept, rows that reached the aggregate (or the end),
+ * and regex match-limit hits, so far. */
+void exec_stream_counts(const exec_stream_t *x, uint64_t *in_scope, uint64_t *used, uint64_t *rx_limit);
 /* Free x and its lookup tables. */
 void exec_stream_free(exec_stream_t *x);
 

@@ -1038,6 +1038,15 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         s.fd = 0;
     } else {
         s.fd = open(path, O_RDONLY);
+        if (s.fd < 0 && errno == ENOENT && r->o->follow) {
+            /* Like tail -F: wait for the file to appear. */
+            if (!r->o->quiet) fprintf(stderr, "postern: %s: not there yet, waiting for it\n", name);
+            while (s.fd < 0 && errno == ENOENT && !(r->o->stop && *r->o->stop)) {
+                struct timespec ts = {0, IN_FOLLOW_MS * 1000000L};
+                nanosleep(&ts, NULL);
+                s.fd = open(path, O_RDONLY);
+            }
+        }
         s.own_fd = s.fd >= 0;
         s.path = path;
         if (s.fd < 0) {
@@ -1194,6 +1203,10 @@ static void run_path(run_t *r, const char *path, int depth) {
         return;
     }
     struct stat sb;
+    if (stat(path, &sb) != 0 && errno == ENOENT && r->o->follow && depth == 0) {
+        run_input(r, path, path, NULL, 0, false, false); /* waits for it to appear */
+        return;
+    }
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
         r->rc = 2;

@@ -485,6 +485,13 @@ static int detect_follow(opts_t *o) {
     stream_finish(s);
     stream_counts_t c;
     stream_counts(s, &c);
+    st.in_scope = c.in_scope;
+    st.used = c.used;
+    if (c.rx_limit)
+        fprintf(stderr,
+                "postern: warning: a regex reached its match limit %llu time%s; those tests were taken as not "
+                "matching (simplify the pattern)\n",
+                (unsigned long long)c.rx_limit, c.rx_limit == 1 ? "" : "s");
     if (o->stats) {
         print_stats(&st, (size_t)c.signals);
         stream_print_counts(s, "postern detect", stderr);

@@ -270,6 +270,14 @@ static int on_row(void *ud, record_t *r) {
         table_t row;
         table_init(&row);
         table_add(&row, r);
+        /* A `fields a, b` decides the columns, as in the batch run. */
+        for (uint32_t i = R->q->nst; i-- > 0;) {
+            const stage_t *st = &R->q->st[i];
+            if (st->kind != ST_FIELDS || st->remove) continue;
+            row.fixed = true;
+            for (uint32_t k = 0; k < st->nflds; k++) table_add_col(&row, st->flds[k]);
+            break;
+        }
         emit_signal(s, R, &row, 1, R->t, R->t, INT64_MIN);
         table_free(&row);
         return 0;
@@ -391,7 +399,16 @@ void stream_finish(stream_t *s) {
 }
 
 /* See stream.h. */
-void stream_counts(const stream_t *s, stream_counts_t *c) { *c = s->c; }
+void stream_counts(const stream_t *s, stream_counts_t *c) {
+    *c = s->c;
+    for (unsigned i = 0; i < s->nrules; i++) {
+        uint64_t sc, used, rx;
+        exec_stream_counts(s->rules[i].x, &sc, &used, &rx);
+        c->in_scope += sc;
+        c->used += used;
+        c->rx_limit += rx;
+    }
+}
 
 /* See stream.h. */
 void stream_print_banner(const stream_t *s, const char *who, const char *what, FILE *f) {
@@ -403,7 +420,9 @@ void stream_print_banner(const stream_t *s, const char *who, const char *what, F
 
 /* See stream.h. */
 void stream_print_counts(const stream_t *s, const char *who, FILE *f) {
-    const stream_counts_t *c = &s->c;
+    stream_counts_t cc;
+    stream_counts(s, &cc);
+    const stream_counts_t *c = &cc;
     fprintf(f,
             "%s: stream: records=%llu untimed=%llu late=%llu over_cap=%llu signals=%llu windows_opened=%llu "
             "windows_closed=%llu max_open_windows=%llu max_live_groups=%llu max_state_bytes=%llu\n",

@@ -38,6 +38,9 @@ typedef struct stream_opts {
 /* What a stream did; see stream_counts. */
 typedef struct stream_counts {
     uint64_t records;        /* records fed */
+    uint64_t in_scope;       /* records the rules' scopes kept (summed over rules) */
+    uint64_t used;           /* rows that reached a rule's aggregate or end (summed) */
+    uint64_t rx_limit;       /* regex tests that gave up at the match limit (summed) */
     uint64_t untimed;        /* records with no _messageTime (given the arrival time) */
     uint64_t late;           /* rows for a window already closed (dropped) */
     uint64_t over_cap;       /* rows dropped because max_groups was reached */
