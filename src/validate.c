@@ -656,7 +656,7 @@ static void report(int num, const char *title, vres_t r, vrun_t *v) {
 /* See validate.h. */
 int cmd_validate(int argc, char **argv) {
     int only = 0;
-    const char *rule_files[1];
+    const char *rule_files[1] = {NULL};
     int nrule_files = 0;
     stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS};
     for (int i = 0; i < argc; i++) {
@@ -686,8 +686,11 @@ int cmd_validate(int argc, char **argv) {
     if (ruleset_prepare(&rs, rule_files, nrule_files, NULL, NULL, 0, false, true) != 0) return VALIDATE_USAGE;
     char wt[32];
     stream_fmt_duration(so.window_ms, wt, sizeof wt);
-    printf("postern validate: %s (%s), as shipped: no tuning, loopback destinations not excluded; %s windows\n",
-           rs.n ? rs.rules[0].id : "no rule", rs.n ? rs.rules[0].path : "", wt);
+    if (nrule_files)
+        printf("postern validate: %s (%s), untuned; %s windows\n", rs.n ? rs.rules[0].id : "no rule", rule_files[0], wt);
+    else
+        printf("postern validate: %s (built in), as shipped: no tuning, and it does not exclude loopback "
+               "destinations; %s windows\n", rs.n ? rs.rules[0].id : "no rule", wt);
     int npass = 0, nfail = 0, nskip = 0;
     for (int num = 1; num <= 3; num++) {
         if (only && num != only) continue;
