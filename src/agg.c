@@ -237,12 +237,13 @@ static void grow_index(gtab_t *g) {
     g->scap = ncap;
 }
 
-/* Find or create the group with encoded key k; vals are the key values
- * (copied on creation). */
-static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals, uint64_t seq) {
+/* Find the group with encoded key k, or create it (when create; else
+ * return NULL); vals are the key values (copied on creation). */
+static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals, uint64_t seq, bool create) {
     uint32_t j = (uint32_t)h & (g->scap - 1);
     for (group_t *gr; (gr = g->slot[j]) != NULL; j = (j + 1) & (g->scap - 1))
         if (gr->h == h && pstr_eq(gr->key, k)) return gr;
+    if (!create) return NULL;
     group_t *gr = arena_calloc(&g->arena, sizeof *gr);
     gr->h = h;
     gr->key = pstr(arena_strndup(&g->arena, k.p, k.n), k.n);
@@ -264,7 +265,10 @@ static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals
 }
 
 /* See agg.h. */
-gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq) {
+gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq) { return gtab_add_if(g, r, seq, true); }
+
+/* See agg.h. */
+gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create) {
     value_t vals[65];
     buf_clear(&g->kb);
     for (uint32_t i = 0; i < g->nby && i < 65; i++) {
@@ -272,7 +276,8 @@ gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq) {
         enc_key(&g->kb, vals[i]);
     }
     pstr_t k = pstr(g->kb.p ? g->kb.p : "", g->kb.n);
-    group_t *gr = lookup(g, k, pstr_hash(k), vals, seq);
+    group_t *gr = lookup(g, k, pstr_hash(k), vals, seq, create);
+    if (!gr) return NULL;
     if (seq < gr->seq) gr->seq = seq;
     for (uint32_t i = 0; i < g->naggs; i++) step(g, &g->aggs[i], &gr->st[i], r, seq);
     return gr;
@@ -335,7 +340,7 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, aggst_t *d, const aggst_
 void gtab_merge(gtab_t *dst, gtab_t *src) {
     for (size_t i = 0; i < src->n; i++) {
         group_t *sg = src->list[i];
-        group_t *dg = lookup(dst, sg->key, sg->h, sg->keys, sg->seq);
+        group_t *dg = lookup(dst, sg->key, sg->h, sg->keys, sg->seq, true);
         if (sg->seq < dg->seq) dg->seq = sg->seq;
         for (uint32_t k = 0; k < dst->naggs; k++) merge_state(dst, &dst->aggs[k], &dg->st[k], &sg->st[k]);
     }

@@ -36,6 +36,9 @@ void gtab_free(gtab_t *g);
 /* Fold record r (input position seq, for first/last ties and output
  * order) into its group; returns that group. */
 gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq);
+/* gtab_add, except that when r's group does not exist yet and create is
+ * false, nothing is folded and NULL is returned (a cap on groups). */
+gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create);
 /* The caller's bookkeeping of group gr (see gtab_mark_t). */
 gtab_mark_t *gtab_group_mark(gtab_group_t *gr);
 /* Write group gr's current partial result as the only row of out (cleared

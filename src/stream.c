@@ -287,13 +287,14 @@ static int on_row(void *ud, record_t *r) {
         s->c.late++;
         return 0;
     }
-    if (R->groups >= s->o.max_groups) {
+    swin_t *w = get_window(s, R, ws);
+    size_t before = gtab_count(w->g);
+    /* At the cap, rows of existing groups still count; new groups are refused. */
+    gtab_group_t *gr = gtab_add_if(w->g, r, r->seq, R->groups < s->o.max_groups);
+    if (!gr) {
         s->c.over_cap++;
         return 0;
     }
-    swin_t *w = get_window(s, R, ws);
-    size_t before = gtab_count(w->g);
-    gtab_group_t *gr = gtab_add(w->g, r, r->seq);
     if (gtab_count(w->g) > before) {
         R->groups++;
         if (++s->c.live_groups > s->c.max_live_groups) s->c.max_live_groups = s->c.live_groups;

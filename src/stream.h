@@ -29,7 +29,7 @@
 typedef struct stream_opts {
     int64_t window_ms;      /* tumbling window length (> 0) */
     int64_t lateness_ms;    /* how far behind the newest _messageTime a record may be (>= 0) */
-    size_t max_groups;      /* live groups per rule; records past it are dropped and counted */
+    size_t max_groups;      /* live groups per rule; rows that would open another are dropped and counted */
     FILE *out;              /* where signals go (borrowed) */
     void (*on_signal)(void *ctx, const char *line, size_t n); /* also called with each signal line (may be NULL) */
     void *ctx;              /* on_signal's argument */
@@ -43,7 +43,7 @@ typedef struct stream_counts {
     uint64_t rx_limit;       /* regex tests that gave up at the match limit (summed) */
     uint64_t untimed;        /* records with no _messageTime (given the arrival time) */
     uint64_t late;           /* rows for a window already closed (dropped) */
-    uint64_t over_cap;       /* rows dropped because max_groups was reached */
+    uint64_t over_cap;       /* rows dropped because their group would have gone past max_groups */
     uint64_t signals;        /* signals written */
     uint64_t windows_opened; /* window states created (all rules) */
     uint64_t windows_closed; /* window states freed */
