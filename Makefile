@@ -5,6 +5,7 @@
 #   make fuzz       build the libFuzzer targets (clang)
 #   make bench      postern against DuckDB on generated data (bench/README.md)
 #   make bench-readers  MB/s of every log reader on generated data (bench/README.md)
+#   make bench-sensor  the live sensor's CPU and event loss under loopback load (root)
 #   make deps       install the Debian packages the build needs
 
 CC      ?= cc
@@ -20,14 +21,16 @@ SRC     := $(wildcard src/*.c)
 LIBSRC  := $(filter-out src/main.c,$(SRC))
 RULES   := $(sort $(wildcard rules/*.yml))
 # The shipped rules, compiled in (build/rules_builtin.c, generated).
-OBJ     := $(SRC:src/%.c=build/%.o) build/rules_builtin.o
-LIBOBJ  := $(LIBSRC:src/%.c=build/%.o) build/rules_builtin.o
-SOBJ    := $(SRC:src/%.c=build/san/%.o) build/san/rules_builtin.o
-SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o
+# The records `postern validate` replays (build/validate_data.c, generated).
+VDATA   := validate_test1_xml=rules/validation/t1071.003-test1-powershell-smtp.xml
+OBJ     := $(SRC:src/%.c=build/%.o) build/rules_builtin.o build/validate_data.o
+LIBOBJ  := $(LIBSRC:src/%.c=build/%.o) build/rules_builtin.o build/validate_data.o
+SOBJ    := $(SRC:src/%.c=build/san/%.o) build/san/rules_builtin.o build/san/validate_data.o
+SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o build/san/validate_data.o
 UNIT    := $(wildcard tests/unit/*.c)
 FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick bench-readers clean install
+.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick bench-readers bench-sensor clean install
 
 all: postern
 
@@ -45,6 +48,18 @@ build:
 
 build/rules_builtin.c: tools/embed.sh $(RULES) | build
 	sh tools/embed.sh $(RULES) > $@
+
+build/validate_data.c: tools/embed_data.sh $(foreach d,$(VDATA),$(word 2,$(subst =, ,$(d)))) | build
+	sh tools/embed_data.sh $(VDATA) > $@
+
+build/validate_data.o: build/validate_data.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/san/validate_data.o: build/validate_data.c
+	$(CC) $(CPPFLAGS) -O1 -g $(SAN) -c -o $@ $<
+
+build/fuzz/validate_data.o: build/validate_data.c
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -c -o $@ $<
 
 build/rules_builtin.o: build/rules_builtin.c
 	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -c -o $@ $<
@@ -70,7 +85,7 @@ SUNITBIN := $(UNIT:tests/unit/%.c=build/unit/san-%)
 # The fuzz targets link the library objects built with clang and the fuzzer.
 FUZZCC   ?= clang
 FUZZFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-FOBJ     := $(LIBSRC:src/%.c=build/fuzz/%.o) build/fuzz/rules_builtin.o
+FOBJ     := $(LIBSRC:src/%.c=build/fuzz/%.o) build/fuzz/rules_builtin.o build/fuzz/validate_data.o
 FUZZBIN  := $(FUZZ:tests/fuzz/%.c=build/fuzz/%)
 
 build/fuzz/%.o: src/%.c | build
@@ -120,10 +135,20 @@ bench-quick: postern
 bench-readers: postern build/gen build/bench-rss
 	sh bench/readers.sh $(if $(ROWS),--rows $(ROWS))
 
+# The live sensor's CPU cost and event loss under a loopback connection load
+# (root, eBPF): see bench/sensor.sh.
+build/connload: bench/connload.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
+
+bench-sensor: postern build/connload
+	sh bench/sensor.sh
+
 install: postern
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/postern/rules $(DESTDIR)/usr/local/share/man/man1
 	install -m 755 postern $(DESTDIR)/usr/local/bin/postern
 	install -m 644 rules/*.yml $(DESTDIR)/usr/local/share/postern/rules/
+	install -d $(DESTDIR)/usr/local/share/postern/rules/validation
+	install -m 644 rules/validation/*.xml $(DESTDIR)/usr/local/share/postern/rules/validation/
 	install -m 644 man/postern.1 $(DESTDIR)/usr/local/share/man/man1/postern.1
 
 clean:

@@ -38,12 +38,13 @@ typedef struct aggst {
 } aggst_t;
 
 /* One group. */
-typedef struct group {
+typedef struct gtab_group {
     unsigned long h;   /* hash of the key bytes */
     pstr_t key;        /* encoded key tuple (arena) */
     value_t *keys;     /* decoded by values (arena) */
     aggst_t *st;       /* one per aggregate (arena) */
     uint64_t seq;      /* first record's input position */
+    gtab_mark_t mark;  /* the streaming caller's bookkeeping (agg.h) */
 } group_t;
 
 struct gtab {
@@ -236,12 +237,13 @@ static void grow_index(gtab_t *g) {
     g->scap = ncap;
 }
 
-/* Find or create the group with encoded key k; vals are the key values
- * (copied on creation). */
-static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals, uint64_t seq) {
+/* Find the group with encoded key k, or create it (when create; else
+ * return NULL); vals are the key values (copied on creation). */
+static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals, uint64_t seq, bool create) {
     uint32_t j = (uint32_t)h & (g->scap - 1);
     for (group_t *gr; (gr = g->slot[j]) != NULL; j = (j + 1) & (g->scap - 1))
         if (gr->h == h && pstr_eq(gr->key, k)) return gr;
+    if (!create) return NULL;
     group_t *gr = arena_calloc(&g->arena, sizeof *gr);
     gr->h = h;
     gr->key = pstr(arena_strndup(&g->arena, k.p, k.n), k.n);
@@ -263,7 +265,10 @@ static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals
 }
 
 /* See agg.h. */
-void gtab_add(gtab_t *g, const record_t *r, uint64_t seq) {
+gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq) { return gtab_add_if(g, r, seq, true); }
+
+/* See agg.h. */
+gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create) {
     value_t vals[65];
     buf_clear(&g->kb);
     for (uint32_t i = 0; i < g->nby && i < 65; i++) {
@@ -271,9 +276,19 @@ void gtab_add(gtab_t *g, const record_t *r, uint64_t seq) {
         enc_key(&g->kb, vals[i]);
     }
     pstr_t k = pstr(g->kb.p ? g->kb.p : "", g->kb.n);
-    group_t *gr = lookup(g, k, pstr_hash(k), vals, seq);
+    group_t *gr = lookup(g, k, pstr_hash(k), vals, seq, create);
+    if (!gr) return NULL;
     if (seq < gr->seq) gr->seq = seq;
     for (uint32_t i = 0; i < g->naggs; i++) step(g, &g->aggs[i], &gr->st[i], r, seq);
+    return gr;
+}
+
+/* See agg.h. */
+gtab_mark_t *gtab_group_mark(gtab_group_t *gr) { return &gr->mark; }
+
+/* See agg.h. */
+size_t gtab_bytes(const gtab_t *g) {
+    return g->arena.total + g->scap * sizeof *g->slot + g->lcap * sizeof *g->list + g->kb.cap + sizeof *g;
 }
 
 static void merge_state(gtab_t *g, const aggspec_t *sp, aggst_t *d, const aggst_t *s) {
@@ -325,7 +340,7 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, aggst_t *d, const aggst_
 void gtab_merge(gtab_t *dst, gtab_t *src) {
     for (size_t i = 0; i < src->n; i++) {
         group_t *sg = src->list[i];
-        group_t *dg = lookup(dst, sg->key, sg->h, sg->keys, sg->seq);
+        group_t *dg = lookup(dst, sg->key, sg->h, sg->keys, sg->seq, true);
         if (sg->seq < dg->seq) dg->seq = sg->seq;
         for (uint32_t k = 0; k < dst->naggs; k++) merge_state(dst, &dst->aggs[k], &dg->st[k], &sg->st[k]);
     }
@@ -381,19 +396,32 @@ static value_t final(gtab_t *g, const aggspec_t *sp, aggst_t *s, table_t *out) {
     }
 }
 
-/* See agg.h. */
-void gtab_emit(gtab_t *g, table_t *out) {
+/* Clear out and give it the columns of g's rows. */
+static void emit_begin(const gtab_t *g, table_t *out) {
     table_free(out);
     table_init(out);
     out->fixed = true;
     for (uint32_t i = 0; i < g->nby; i++) table_add_col(out, g->by[i]);
     for (uint32_t i = 0; i < g->naggs; i++) table_add_col(out, g->aggs[i].as);
+}
+
+/* Append group gr's row (keys, then the aggregates' results) to out. */
+static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
+    record_t *r = table_new_row(out);
+    for (uint32_t k = 0; k < g->nby; k++) rec_set(r, g->by[k], gr->keys[k]);
+    for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(g, &g->aggs[k], &gr->st[k], out));
+    rec_pin(r, &out->arena);
+}
+
+/* See agg.h. */
+void gtab_emit(gtab_t *g, table_t *out) {
+    emit_begin(g, out);
     if (g->n > 1) qsort(g->list, g->n, sizeof *g->list, cmp_group_seq); /* list is NULL when empty */
-    for (size_t i = 0; i < g->n; i++) {
-        group_t *gr = g->list[i];
-        record_t *r = table_new_row(out);
-        for (uint32_t k = 0; k < g->nby; k++) rec_set(r, g->by[k], gr->keys[k]);
-        for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(g, &g->aggs[k], &gr->st[k], out));
-        rec_pin(r, &out->arena);
-    }
+    for (size_t i = 0; i < g->n; i++) emit_row(g, g->list[i], out);
+}
+
+/* See agg.h. */
+void gtab_emit_group(gtab_t *g, gtab_group_t *gr, table_t *out) {
+    emit_begin(g, out);
+    emit_row(g, gr, out);
 }

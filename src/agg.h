@@ -17,14 +17,36 @@
 #include "table.h"
 
 typedef struct gtab gtab_t;
+/* One group of a gtab (opaque); lives as long as its gtab. */
+typedef struct gtab_group gtab_group_t;
+
+/* Bookkeeping a streaming caller keeps per group (stream.c): zeroed when
+ * the group is created, never read or written by agg.c. */
+typedef struct gtab_mark {
+    uint64_t n;          /* records folded in */
+    int64_t first_ms;    /* smallest _messageTime seen */
+    int64_t last_ms;     /* largest _messageTime seen */
+    bool alerted;        /* the caller has reported this group */
+} gtab_mark_t;
 
 /* A new, empty table for aggregation stage st (ST_AGG or ST_TOP). */
 gtab_t *gtab_new(const stage_t *st);
 /* Free the table. */
 void gtab_free(gtab_t *g);
 /* Fold record r (input position seq, for first/last ties and output
- * order) into its group. */
-void gtab_add(gtab_t *g, const record_t *r, uint64_t seq);
+ * order) into its group; returns that group. */
+gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq);
+/* gtab_add, except that when r's group does not exist yet and create is
+ * false, nothing is folded and NULL is returned (a cap on groups). */
+gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create);
+/* The caller's bookkeeping of group gr (see gtab_mark_t). */
+gtab_mark_t *gtab_group_mark(gtab_group_t *gr);
+/* Write group gr's current partial result as the only row of out (cleared
+ * first), columns as gtab_emit: the state is not consumed, so more records
+ * can be folded in afterwards. */
+void gtab_emit_group(gtab_t *g, gtab_group_t *gr, table_t *out);
+/* Bytes the table holds (groups, states, kept values, index). */
+size_t gtab_bytes(const gtab_t *g);
 /* Fold every group of src into dst; src is left empty but valid. */
 void gtab_merge(gtab_t *dst, gtab_t *src);
 /* Number of groups. */

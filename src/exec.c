@@ -51,6 +51,8 @@ struct exec {
     uint32_t end;          /* stage where the current run stops */
     sink_fn sink;
     table_t *next;         /* table phase: rows of the next table */
+    exec_row_fn row_fn;    /* streaming: where rows reaching the aggregate go */
+    void *row_ud;          /* its argument */
     int err;
 };
 
@@ -390,6 +392,11 @@ static int sink_table(exec_t *x, record_t *r) {
     return 0;
 }
 
+static int sink_stream(exec_t *x, record_t *r) {
+    x->st.used++;
+    return x->row_fn(x->row_ud, r);
+}
+
 static int sink_next(exec_t *x, record_t *r) {
     table_add(x->next, r);
     return 0;
@@ -651,4 +658,89 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     free(parts);
     free(uds);
     return rc;
+}
+
+/* ---- record at a time --------------------------------------------------- */
+
+/* A streaming query: one worker, its lookup tables, the aggregate index. */
+struct exec_stream {
+    exec_t x;              /* the worker (x.stop = the aggregate or nst) */
+    query_t *q;            /* the query (borrowed) */
+    lktab_t **lk;          /* per stage: lookup table (owned) */
+    uint32_t agg;          /* index of the aggregate stage, or nst */
+    bool worker;           /* x is initialised */
+};
+
+/* See exec.h. */
+exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg, char *why, size_t whylen) {
+    uint32_t stop = 0;
+    while (stop < q->nst && !is_blocking(q->st[stop].kind)) stop++;
+    if (stop < q->nst && q->st[stop].kind != ST_AGG) {
+        snprintf(why, whylen, "a %s before any aggregate cannot run on a stream",
+                 q->st[stop].kind == ST_SORT ? "sort" : "top");
+        return NULL;
+    }
+    for (uint32_t i = stop + 1; i < q->nst; i++)
+        if (q->st[i].kind == ST_AGG || q->st[i].kind == ST_TOP) {
+            snprintf(why, whylen, "only one aggregate stage can run on a stream (a second one is stage %u)", i + 1);
+            return NULL;
+        }
+    plan_fields(q);
+    exec_stream_t *s = xcalloc(1, sizeof *s);
+    s->q = q;
+    s->lk = xcalloc(q->nst ? q->nst : 1, sizeof *s->lk);
+    for (uint32_t i = 0; i < q->nst; i++)
+        if (q->st[i].kind == ST_LOOKUP) {
+            exec_t tmp = {.q = q, .eo = eo};
+            s->lk[i] = lk_load(&tmp, &q->st[i]);
+            if (!s->lk[i]) {
+                snprintf(why, whylen, "lookup table of stage %u cannot be loaded", i + 1);
+                exec_stream_free(s);
+                return NULL;
+            }
+        }
+    table_t unused;
+    worker_init(&s->x, q, eo, s->lk, stop, false, &unused);
+    s->x.tab = NULL;
+    s->worker = true;
+    s->agg = stop;
+    *agg = stop;
+    return s;
+}
+
+/* See exec.h. */
+int exec_stream_row(exec_stream_t *s, record_t *r, exec_row_fn fn, void *ud) {
+    exec_t *x = &s->x;
+    arena_reset(&x->scratch);
+    if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
+    x->st.in_scope++;
+    x->end = s->agg;
+    x->sink = sink_stream;
+    x->next = NULL;
+    x->row_fn = fn;
+    x->row_ud = ud;
+    return run_from(x, 0, r);
+}
+
+/* See exec.h. */
+size_t exec_stream_after(exec_stream_t *s, table_t *t) {
+    if (s->agg >= s->x.q->nst) return t->n;
+    if (table_phase(&s->x, t, s->agg + 1) != 0) return 0;
+    return t->n;
+}
+
+/* See exec.h. */
+void exec_stream_counts(const exec_stream_t *s, uint64_t *in_scope, uint64_t *used, uint64_t *rx_limit) {
+    *in_scope = s->x.st.in_scope;
+    *used = s->x.st.used;
+    *rx_limit = s->x.ev.rx_limit;
+}
+
+/* See exec.h. */
+void exec_stream_free(exec_stream_t *s) {
+    if (!s) return;
+    if (s->worker) worker_free(&s->x);
+    for (uint32_t i = 0; i < s->q->nst; i++) lk_free(s->lk[i]);
+    free(s->lk);
+    free(s);
 }

@@ -28,4 +28,34 @@ typedef struct exec_opts {
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st);
 
+/* ---- record at a time (streaming detection, stream.c) -------------------- */
+
+/* A query prepared to take one record at a time; borrows q, eo and what
+ * they point to, which must outlive it. */
+typedef struct exec_stream exec_stream_t;
+
+/* Called for each row that reaches the aggregate (or the end of a query
+ * without one); r and its strings are valid only during the call. Return
+ * 0 to go on. */
+typedef int (*exec_row_fn)(void *ud, record_t *r);
+
+/* Prepare q for streaming: row stages, then at most one aggregate, then
+ * row stages (and sorts, which are no-ops on one row). *agg receives the
+ * aggregate's stage index, or q->nst when there is none. Returns NULL with
+ * a one-line reason in why when q cannot stream or a lookup table fails. */
+exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg, char *why, size_t whylen);
+/* Run the scope and the stages before the aggregate on r (changed in
+ * place), calling fn for each row that comes out (parse regex multi may
+ * make several). Returns 0 or fn's non-zero value. */
+int exec_stream_row(exec_stream_t *x, record_t *r, exec_row_fn fn, void *ud);
+/* Run the stages after the aggregate on t (a group's row from
+ * gtab_emit_group); returns the number of rows left (0: the condition
+ * does not hold). */
+size_t exec_stream_after(exec_stream_t *x, table_t *t);
+/* Records the scope kept, rows that reached the aggregate (or the end),
+ * and regex match-limit hits, so far. */
+void exec_stream_counts(const exec_stream_t *x, uint64_t *in_scope, uint64_t *used, uint64_t *rx_limit);
+/* Free x and its lookup tables. */
+void exec_stream_free(exec_stream_t *x);
+
 #endif

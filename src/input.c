@@ -39,6 +39,7 @@
 #define IN_LANEREPORTS 16              /* malformed records a lane remembers for the report */
 #define IN_VOTE 20                     /* first non-blank lines the format vote looks at */
 #define IN_VOTE_FAR 5000               /* most lines of the window searched further when none of those is any reader's */
+#define IN_FOLLOW_MS 100               /* --follow: how often a file's end is looked at again */
 
 /* ---- tables ------------------------------------------------------- */
 
@@ -168,6 +169,8 @@ enum { U16_UNKNOWN, U16_NO, U16_LE, U16_BE };
 /* One input's bytes. */
 typedef struct src {
     int fd;                 /* -1 for a memory input */
+    const char *path;       /* the file's path (follow: reopened when replaced), NULL for stdin/memory */
+    const in_opts_t *o;     /* follow and stop */
     bool own_fd;            /* fd was opened here (not stdin) */
     const char *mem;        /* memory input (borrowed) */
     size_t memn, memoff;
@@ -191,7 +194,39 @@ typedef struct src {
     uint8_t ooff, olen;
 } src_t;
 
-/* Raw bytes into dst, EINTR-safe. Returns the count, 0 at the end, -1 on error. */
+/* --follow at a file's end: wait IN_FOLLOW_MS, then reopen the path when
+ * it names another file now (rotated) or rewind when the file shrank
+ * (truncated). Returns false when the run should end (stop flag). */
+static bool follow_wait(src_t *s) {
+    if (s->o->stop && *s->o->stop) return false;
+    struct timespec ts = {0, IN_FOLLOW_MS * 1000000L};
+    nanosleep(&ts, NULL);
+    if (s->o->stop && *s->o->stop) return false;
+    struct stat a, b;
+    if (fstat(s->fd, &a) != 0) return true;
+    if (stat(s->path, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+        /* Read what is left of the old file first; reopen only when done. */
+        off_t pos = lseek(s->fd, 0, SEEK_CUR);
+        if (pos >= 0 && pos < a.st_size) return true;
+        int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (s->own_fd) close(s->fd);
+            s->fd = fd;
+            s->own_fd = true;
+            fprintf(stderr, "postern: %s: file replaced, following the new one\n", s->path);
+        }
+        return true;
+    }
+    off_t pos = lseek(s->fd, 0, SEEK_CUR);
+    if (pos > 0 && a.st_size < pos) {
+        lseek(s->fd, 0, SEEK_SET);
+        fprintf(stderr, "postern: %s: file truncated, reading from its start\n", s->path);
+    }
+    return true;
+}
+
+/* Raw bytes into dst, EINTR-safe. Returns the count, 0 at the end, -1 on error.
+ * Following a file, its end is waited past (follow_wait). */
 static long raw_read(src_t *s, void *dst, size_t cap) {
     if (s->fd < 0) {
         size_t k = s->memn - s->memoff;
@@ -204,7 +239,12 @@ static long raw_read(src_t *s, void *dst, size_t cap) {
     for (;;) {
         ssize_t k = read(s->fd, dst, cap);
         if (k > 0) progress_add((uint64_t)k);
+        if (k == 0 && s->path && s->o->follow) {
+            if (follow_wait(s)) continue;
+            return 0;
+        }
         if (k >= 0) return (long)k;
+        if (errno == EINTR && s->o && s->o->stop && *s->o->stop) return 0; /* asked to stop */
         if (errno != EINTR) {
             s->errnum = errno;
             return -1;
@@ -1187,6 +1227,7 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     src_t s;
     memset(&s, 0, sizeof s);
     s.fd = -1;
+    s.o = r->o;
     s.zb = r->zb;
     s.zcap = r->zcap;
     if (is_mem) {
@@ -1197,7 +1238,17 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         s.fd = 0;
     } else {
         s.fd = open(path, O_RDONLY);
+        if (s.fd < 0 && errno == ENOENT && r->o->follow) {
+            /* Like tail -F: wait for the file to appear. */
+            if (!r->o->quiet) fprintf(stderr, "postern: %s: not there yet, waiting for it\n", name);
+            while (s.fd < 0 && errno == ENOENT && !(r->o->stop && *r->o->stop)) {
+                struct timespec ts = {0, IN_FOLLOW_MS * 1000000L};
+                nanosleep(&ts, NULL);
+                s.fd = open(path, O_RDONLY);
+            }
+        }
         s.own_fd = s.fd >= 0;
+        s.path = path;
         if (s.fd < 0) {
             s.errnum = errno;
             io_error(r, name, &s);
@@ -1220,7 +1271,8 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         r->buf = buf = xrealloc(buf, r->cap);
     }
     size_t want = IN_PROBE < r->cap ? IN_PROBE : r->cap;
-    while (end < want && !eof) {
+    /* Following, the first complete line is enough to vote on. */
+    while (end < want && !eof && !(r->o->follow && end && memchr(buf, '\n', end))) {
         long k = text_read(&s, buf + end, r->cap - end);
         if (k < 0) {
             io_error(r, name, &s);
@@ -1234,7 +1286,8 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
     r->st->bytes += end;
     int score = 0;
     const rd_impl_t *fmt = r->force ? r->force : pick(buf, end, eof, &score);
-    if (fmt == &rd_sumo_json && !r->force && !failed && read_doc(r, &s, name, walked, &end, &eof)) {
+    /* (Not with --follow: a document is read whole, and a followed file never ends.) */
+    if (fmt == &rd_sumo_json && !r->force && !failed && !r->o->follow && read_doc(r, &s, name, walked, &end, &eof)) {
         src_end(&s);
         return;
     }
@@ -1357,6 +1410,10 @@ static void run_path(run_t *r, const char *path, int depth) {
         return;
     }
     struct stat sb;
+    if (stat(path, &sb) != 0 && errno == ENOENT && r->o->follow && depth == 0) {
+        run_input(r, path, path, NULL, 0, false, false); /* waits for it to appear */
+        return;
+    }
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
         r->rc = 2;

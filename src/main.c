@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,11 @@
 #include "reader.h"
 #include "rule.h"
 #include "scan.h"
+#include "ruleset.h"
 #include "sensor.h"
+#include "stream.h"
+#include "validate.h"
+#include "watch.h"
 
 #ifndef POSTERN_VERSION
 #define POSTERN_VERSION "0.1.0"
@@ -46,6 +51,10 @@ typedef struct opts {
     int ntunes;
     const char **files;       /* inputs */
     int nfiles;
+    bool follow;              /* detect --follow: streaming */
+    int64_t window_ms;        /* --window (0: default) */
+    int64_t lateness_ms;      /* --lateness (-1: default) */
+    size_t max_groups;        /* --max-groups (0: default) */
 } opts_t;
 
 static const char usage_main[] =
@@ -59,6 +68,8 @@ static const char usage_main[] =
     "  lint QUERY | --rule F   print the query's warnings with positions\n"
     "  formats                 list the input formats postern reads\n"
     "  sensor [-o FILE]        record live outbound TCP connections (eBPF) as JSON Lines\n"
+    "  watch                   live sensor and rules in one process: signals as NDJSON\n"
+    "  validate                run the detection page's three tests (root for tests 2 and 3)\n"
     "\n"
     "  postern COMMAND --help  options of a command\n"
     "  postern --version       version\n"
@@ -105,7 +116,19 @@ static const char usage_detect[] =
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --quiet                 no warnings or malformed-record reports\n"
-    "  -h, --help              this help\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "streaming (one FILE, or - for stdin):\n"
+    "  --follow                keep reading FILE as it grows (like tail -F; reopened when\n"
+    "                          rotated) or stdin until EOF; print each signal as one NDJSON\n"
+    "                          line the moment a group passes the rule's condition\n"
+    "  --window D              tumbling window of _messageTime for aggregates (default 15m;\n"
+    "                          units ms, s, m, h, d)\n"
+    "  --lateness D            accept records up to D older than the newest one (default 1m);\n"
+    "                          older records whose window has closed are dropped and counted\n"
+    "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
+    "\n"
+    "exit status: 0 ok, 1 findings or signals (with --fail-on-findings), 2 error\n";
 
 static const char usage_lint[] =
     "usage: postern lint [--strict] [--ast] QUERY\n"
@@ -160,6 +183,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
     o->format = -1;
     o->in.format = "auto";
     o->in.max_reports = 5;
+    o->lateness_ms = -1;
     o->files = xcalloc((size_t)argc + 1, sizeof *o->files);
     bool is_query = strcmp(cmd, "query") == 0, is_lint = strcmp(cmd, "lint") == 0;
     bool is_detect = strcmp(cmd, "detect") == 0;
@@ -241,6 +265,27 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
             if (o->ntunes < 16) o->tunes[o->ntunes++] = val;
         } else if (is_detect && strcmp(a, "--fail-on-findings") == 0) {
             o->fail_on_findings = true;
+        } else if (is_detect && strcmp(a, "--follow") == 0) {
+            o->follow = true;
+        } else if (is_detect && (strcmp(a, "--window") == 0 || strcmp(a, "--lateness") == 0)) {
+            NEEDVAL();
+            int64_t ms;
+            bool win = strcmp(a, "--window") == 0;
+            if (stream_parse_duration(val, &ms) != 0 || (win && ms <= 0)) {
+                fprintf(stderr, "postern %s: %s wants a duration such as 15m, 90s or 1h, not '%s'\n", cmd, a, val);
+                return 2;
+            }
+            if (win) o->window_ms = ms;
+            else o->lateness_ms = ms;
+        } else if (is_detect && strcmp(a, "--max-groups") == 0) {
+            NEEDVAL();
+            char *e;
+            long long k = strtoll(val, &e, 10);
+            if (*val == 0 || *e || k < 1) {
+                fprintf(stderr, "postern %s: --max-groups wants a positive count, not '%s'\n", cmd, val);
+                return 2;
+            }
+            o->max_groups = (size_t)k;
         } else {
             fprintf(stderr, "postern %s: unknown option '%s' (see postern %s --help)\n", cmd, a, cmd);
             return 2;
@@ -290,24 +335,6 @@ static void print_stats(const in_stats_t *st, size_t results) {
     if (st->prefiltered) fprintf(stderr, "postern: stats: JSON line scan kernel: %s\n", scan_impl());
 }
 
-/* Parse and lint a query; print diagnostics at or above the shown level.
- * Returns the query, or NULL on an error. */
-static query_t *compile(const char *name, const char *text, size_t len, uint32_t line0, bool strict, bool quiet,
-                        bool show_notes, const strlist_t *ignore, diag_t *d) {
-    diag_init(d, name, text, len);
-    d->line0 = line0;
-    query_t *q = query_parse(text, len, d);
-    if (q) lint_query(q, d);
-    for (uint32_t i = 0; ignore && i < ignore->n; i++) diag_suppress(d, ignore->v[i]);
-    if (strict) diag_promote_warnings(d);
-    if (!quiet || d->nerr) diag_print(d, stderr, d->nerr && quiet ? D_ERROR : (show_notes ? D_NOTE : D_WARNING));
-    if (d->nerr) {
-        if (q) query_free(q);
-        return NULL;
-    }
-    return q;
-}
-
 static int cmd_query(int argc, char **argv) {
     opts_t o;
     int rc = parse_opts("query", argc, argv, &o, usage_query);
@@ -332,7 +359,7 @@ static int cmd_query(int argc, char **argv) {
         nfiles--;
     }
     diag_t d;
-    query_t *q = compile("query", text, len, 0, o.strict, o.quiet, false, NULL, &d);
+    query_t *q = ruleset_compile("query", text, len, 0, o.strict, o.quiet, false, NULL, &d);
     if (!q) {
         diag_free(&d);
         free(text);
@@ -361,67 +388,6 @@ static int cmd_query(int argc, char **argv) {
 }
 
 /* ---- detect ------------------------------------------------------------ */
-
-static int load_rules(const opts_t *o, rule_t **out, int *n) {
-    int cap = 8, k = 0, bad = 0;
-    rule_t *rs = xcalloc((size_t)cap, sizeof *rs);
-    const char *paths[256];
-    int np = 0;
-    for (int i = 0; i < o->nrule_files; i++) paths[np++] = o->rule_files[i];
-    char *dirpaths[256];
-    int ndir = 0;
-    if (o->rules_dir) {
-        struct dirent **ents;
-        int m = scandir(o->rules_dir, &ents, NULL, alphasort);
-        if (m < 0) {
-            fprintf(stderr, "postern: %s: %s\n", o->rules_dir, strerror(errno));
-            free(rs);
-            return -1;
-        }
-        for (int i = 0; i < m; i++) {
-            size_t l = strlen(ents[i]->d_name);
-            if (ents[i]->d_name[0] != '.' && l > 4 &&
-                (strcmp(ents[i]->d_name + l - 4, ".yml") == 0 || (l > 5 && strcmp(ents[i]->d_name + l - 5, ".yaml") == 0)) &&
-                np < 256 && ndir < 256) {
-                buf_t b = {0};
-                buf_printf(&b, "%s/%s", o->rules_dir, ents[i]->d_name);
-                dirpaths[ndir] = b.p;
-                paths[np++] = dirpaths[ndir++];
-            }
-            free(ents[i]);
-        }
-        free(ents);
-        if (ndir == 0) fprintf(stderr, "postern: %s: no *.yml rule files\n", o->rules_dir);
-    }
-    bool builtin = np == 0 && !o->rules_dir;
-    int total = builtin ? (int)rules_builtin_count : np;
-    for (int i = 0; i < total; i++) {
-        if (k == cap) {
-            cap *= 2;
-            rs = xrealloc(rs, (size_t)cap * sizeof *rs);
-        }
-        diag_t d = {0};
-        int rc;
-        if (builtin) {
-            char name[256];
-            snprintf(name, sizeof name, "builtin:rules/%s", rules_builtin[i].name);
-            rc = rule_parse(name, rules_builtin[i].text, rules_builtin[i].len, &rs[k], &d);
-        } else {
-            rc = rule_load_file(paths[i], &rs[k], &d);
-        }
-        diag_print(&d, stderr, D_WARNING);
-        diag_free(&d);
-        if (rc == 0) k++;
-        else {
-            rule_free(&rs[k]); /* a failed parse keeps its path and text */
-            bad++;
-        }
-    }
-    for (int i = 0; i < ndir; i++) free(dirpaths[i]);
-    *out = rs;
-    *n = k;
-    return bad ? -1 : 0;
-}
 
 static void set_str(record_t *r, table_t *t, uint32_t id, const char *s) {
     if (!s) s = "";
@@ -474,14 +440,95 @@ static void append_findings(table_t *all, ftab_t *allft, const table_t *t, const
     free(map);
 }
 
+/* The signal that ends `detect --follow` (SIGINT, SIGTERM); 0 while running. */
+static volatile int follow_stop;
+
+/* SIGINT/SIGTERM during --follow: stop reading, close the windows, exit. */
+static void on_follow_signal(int sig) { follow_stop = sig; }
+
+/* detect --follow: every rule on one stream, signals as NDJSON on stdout. */
+static int detect_follow(opts_t *o) {
+    if (o->nfiles > 1) {
+        fputs("postern detect: --follow reads one FILE (or - for stdin)\n", stderr);
+        return EXIT_ERR;
+    }
+    ruleset_t rs;
+    if (ruleset_prepare(&rs, o->rule_files, o->nrule_files, o->rules_dir, o->tunes, o->ntunes, o->strict, o->quiet) != 0)
+        return EXIT_ERR;
+    exec_opts_t eo = {.lookup_dir = o->lookup_dir, .now_ms = now_ms(), .threads = 1};
+    stream_opts_t so = {.window_ms = o->window_ms ? o->window_ms : STREAM_DEFAULT_WINDOW_MS,
+                        .lateness_ms = o->lateness_ms >= 0 ? o->lateness_ms : STREAM_DEFAULT_LATENESS_MS,
+                        .max_groups = o->max_groups, .out = stdout};
+    char why[512];
+    stream_t *s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
+    if (!s) {
+        fprintf(stderr, "postern detect: %s\n", why);
+        ruleset_free(&rs);
+        return EXIT_ERR;
+    }
+    const char *name = o->nfiles ? o->files[0] : "-";
+    if (!o->quiet) {
+        char what[4200];
+        snprintf(what, sizeof what, "following %.4096s with %d rule%s", strcmp(name, "-") == 0 ? "stdin" : name, rs.n,
+                 rs.n == 1 ? "" : "s");
+        stream_print_banner(s, "postern detect", what, stderr);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_follow_signal; /* no SA_RESTART: a blocked read returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    o->in.follow = true;
+    o->in.stop = &follow_stop;
+    in_stats_t st = {0};
+    const char *paths[1] = {name};
+    int rc = input_run(paths, 1, &o->in, stream_ftab(s), stream_feed, s, &st);
+    stream_finish(s);
+    stream_counts_t c;
+    stream_counts(s, &c);
+    st.in_scope = c.in_scope;
+    st.used = c.used;
+    if (c.rx_limit)
+        fprintf(stderr,
+                "postern: warning: a regex reached its match limit %llu time%s; those tests were taken as not "
+                "matching (simplify the pattern)\n",
+                (unsigned long long)c.rx_limit, c.rx_limit == 1 ? "" : "s");
+    if (o->stats) {
+        print_stats(&st, (size_t)c.signals);
+        stream_print_counts(s, "postern detect", stderr);
+    }
+    int status = EXIT_OK;
+    if (rc == -1) {
+        fputs("postern: write error on standard output\n", stderr);
+        status = EXIT_ERR;
+    } else if (rc != 0) {
+        status = EXIT_ERR;
+    } else if (o->fail_on_findings && c.signals) {
+        status = EXIT_FINDINGS;
+    }
+    stream_free(s);
+    ruleset_free(&rs);
+    return status;
+}
+
 static int cmd_detect(int argc, char **argv) {
     opts_t o;
     int rc = parse_opts("detect", argc, argv, &o, usage_detect);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
+    if (o.follow) {
+        rc = detect_follow(&o);
+        free(o.files);
+        return rc;
+    } else if (o.window_ms || o.lateness_ms >= 0 || o.max_groups) {
+        fputs("postern detect: --window, --lateness and --max-groups go with --follow\n", stderr);
+        free(o.files);
+        return EXIT_ERR;
+    }
     rule_t *rules = NULL;
     int nrules = 0;
     int status = EXIT_OK;
-    if (load_rules(&o, &rules, &nrules) != 0) status = EXIT_ERR;
+    if (ruleset_load(o.rule_files, o.nrule_files, o.rules_dir, &rules, &nrules) != 0) status = EXIT_ERR;
     out_fmt_t fmt = pick_format(&o);
     size_t findings = 0;
     /* Machine formats get one table of every rule's findings. */
@@ -503,7 +550,7 @@ static int cmd_detect(int argc, char **argv) {
         diag_t d;
         bool tuned = strcmp(qt, ru->query) != 0;
         /* Positions refer to the rule file unless a tuning rewrote the query. */
-        query_t *q = compile(tuned ? "query (tuned)" : ru->path, qt, strlen(qt), tuned ? 0 : ru->query_line - 1,
+        query_t *q = ruleset_compile(tuned ? "query (tuned)" : ru->path, qt, strlen(qt), tuned ? 0 : ru->query_line - 1,
                              o.strict, o.quiet, false, &ru->lint_ignore, &d);
         if (!q) {
             diag_free(&d);
@@ -599,7 +646,7 @@ static int cmd_lint(int argc, char **argv) {
     if (!text) { free(o.files); return EXIT_ERR; }
     diag_t d;
     /* lint shows everything, also what a rule's lint_ignore quiets in detect. */
-    query_t *q = compile(name, text, len, line0, o.strict, false, true, NULL, &d);
+    query_t *q = ruleset_compile(name, text, len, line0, o.strict, false, true, NULL, &d);
     if (q && o.ast) {
         buf_t b = {0};
         query_dump(q, &b);
@@ -669,6 +716,8 @@ static const struct command {
     {"lint", cmd_lint},
     {"formats", cmd_formats},
     {"sensor", cmd_sensor},
+    {"watch", cmd_watch},
+    {"validate", cmd_validate},
 };
 
 int main(int argc, char **argv) {

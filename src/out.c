@@ -95,7 +95,8 @@ static int w_csv(FILE *f, const table_t *t, const ftab_t *ft) {
     return rc;
 }
 
-static void json_obj(buf_t *b, const record_t *r, const table_t *t, const ftab_t *ft) {
+/* See out.h. */
+void out_json_row(buf_t *b, const record_t *r, const table_t *t, const ftab_t *ft) {
     buf_putc(b, '{');
     for (uint32_t c = 0; c < t->ncols; c++) {
         if (c) buf_putc(b, ',');
@@ -122,7 +123,7 @@ static int w_json(FILE *f, const table_t *t, const ftab_t *ft, bool nd) {
     for (size_t i = 0; i < t->n; i++) {
         if (!nd && i) buf_putc(&b, ',');
         if (!nd) buf_puts(&b, "\n  ");
-        json_obj(&b, &t->rows[i], t, ft);
+        out_json_row(&b, &t->rows[i], t, ft);
         if (nd) buf_putc(&b, '\n');
         if (b.n > 65536) rc |= flush(f, &b);
     }

@@ -43,6 +43,10 @@ typedef struct in_opts {
     const char *category;     /* _sourceCategory for records without one, may be NULL */
     unsigned max_reports;     /* malformed records reported on stderr (default 5) */
     bool quiet;               /* no malformed-record reports */
+    bool follow;              /* a file's end is no end: wait for more (like tail -F: reopened when
+                                 replaced, read from the start when truncated); stdin is read until
+                                 EOF; the format vote needs only the first complete line */
+    const volatile int *stop; /* follow: a non-zero value ends the wait (set by a signal handler) */
 } in_opts_t;
 
 /* Called once per record; return 0 to go on, non-zero to stop the run. */

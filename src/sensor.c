@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@
 
 #define SENSOR_POLL_MS 10           /* sock_diag polling period (fallback) */
 #define SENSOR_REPORT_S 5           /* lost-event report period when nonzero */
+#define SENSOR_BATCH_MS 50          /* busy: after a batch of events, wait this long so the next ones batch up */
+#define SENSOR_BUSY_RATE 500        /* events in the last second that make the sensor busy */
 #define SENSOR_CACHE 512            /* process-path and user cache slots */
 #define SENSOR_DEFAULT_CATEGORY "endpoint/linux/sensor/network"
 
@@ -39,7 +42,7 @@ static const char usage_sensor[] =
     "usage: postern sensor [-o FILE] [--duration S] [--category CAT] [--poll] [--check]\n"
     "\n"
     "Record every outbound TCP connection of this host (IPv4 and IPv6, every network\n"
-    "namespace) as JSON Lines in postern's schema, one line per event, flushed per line:\n"
+    "namespace) as JSON Lines in postern's schema, one line per event, flushed per batch:\n"
     "state connect, connect_failed or close (with bytes_out/bytes_in), and open for\n"
     "connections that existed at start. Uses an eBPF program on the\n"
     "sock:inet_sock_set_state tracepoint (root, or CAP_BPF and CAP_PERFMON); where it\n"
@@ -58,26 +61,66 @@ static const char usage_sensor[] =
 
 /* ---- record formatting ------------------------------------------------------ */
 
-/* Append s as a JSON string literal. */
+/* Append s as a JSON string literal: runs of plain bytes are copied at once
+ * (this is the sensor's hot path: one record per connection event). */
 static void put_jstr(buf_t *b, const char *s) {
     buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *run = (const unsigned char *)s, *p = run;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f) continue;
+        buf_put(b, run, (size_t)(p - run));
         if (*p == '"' || *p == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)*p);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            buf_printf(b, "\\u%04x", *p);
+            char e[2] = {'\\', (char)*p};
+            buf_put(b, e, 2);
         } else {
-            buf_putc(b, (char)*p);
+            buf_printf(b, "\\u%04x", *p);
         }
+        run = p + 1;
     }
+    buf_put(b, run, (size_t)(p - run));
     buf_putc(b, '"');
+}
+
+/* Append a string literal (its length known at compile time). */
+#define PUT_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+
+/* Append v in decimal (no printf: the hot path). */
+static void put_u64(buf_t *b, uint64_t v) {
+    char t[24];
+    size_t i = sizeof t;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    buf_put(b, t + i, sizeof t - i);
+}
+
+/* Append ",\"key\":" then v, or null when !have. */
+static void put_num_field(buf_t *b, const char *key_lit, size_t keylen, bool have, uint64_t v) {
+    buf_put(b, key_lit, keylen);
+    if (have) put_u64(b, v);
+    else PUT_LIT(b, "null");
+}
+#define PUT_NUM(b, lit, have, v) put_num_field((b), (lit), sizeof(lit) - 1, (have), (v))
+
+/* Write the IPv4 address a[0..4) as dotted decimal into out (>= 16 bytes). */
+static void ipv4_str(const uint8_t *a, char *out) {
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100) *o++ = (char)('0' + v / 100);
+        if (v >= 10) *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        *o++ = i < 3 ? '.' : 0;
+    }
 }
 
 /* See sensor.h. */
 void sensor_addr_str(int family, const uint8_t addr[16], char *out, size_t outlen) {
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
+    if (outlen >= 16 && (family != AF_INET6 || memcmp(addr, mapped, 12) == 0)) {
+        ipv4_str(family == AF_INET6 ? addr + 12 : addr, out);
+    } else if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
         inet_ntop(AF_INET, addr + 12, out, (socklen_t)outlen);
     } else if (family == AF_INET6) {
         inet_ntop(AF_INET6, addr, out, (socklen_t)outlen);
@@ -91,40 +134,41 @@ void sensor_format_json(const sensor_conn_t *c, buf_t *b) {
     char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
     sensor_addr_str(c->family, c->saddr, sa, sizeof sa);
     sensor_addr_str(c->family, c->daddr, da, sizeof da);
-    buf_printf(b, "{\"_messageTime\":%lld,\"_sourceCategory\":", (long long)c->time_ms);
+    PUT_LIT(b, "{\"_messageTime\":");
+    if (c->time_ms < 0) PUT_LIT(b, "-");
+    put_u64(b, (uint64_t)(c->time_ms < 0 ? -c->time_ms : c->time_ms));
+    PUT_LIT(b, ",\"_sourceCategory\":");
     put_jstr(b, c->category ? c->category : SENSOR_DEFAULT_CATEGORY);
-    buf_puts(b, ",\"host\":");
+    PUT_LIT(b, ",\"host\":");
     put_jstr(b, c->host ? c->host : "");
-    buf_puts(b, ",\"process_name\":");
+    PUT_LIT(b, ",\"process_name\":");
     if (c->process_name) put_jstr(b, c->process_name);
-    else buf_puts(b, "null");
+    else PUT_LIT(b, "null");
     if (c->name_source) {
-        buf_puts(b, ",\"process_name_source\":");
+        PUT_LIT(b, ",\"process_name_source\":");
         put_jstr(b, c->name_source);
     }
-    buf_puts(b, ",\"comm\":");
+    PUT_LIT(b, ",\"comm\":");
     put_jstr(b, c->comm);
-    buf_printf(b, ",\"pid\":%u", c->pid);
-    if (c->ppid) buf_printf(b, ",\"ppid\":%u", c->ppid);
-    else buf_puts(b, ",\"ppid\":null");
-    if (c->have_uid) buf_printf(b, ",\"uid\":%u", c->uid);
-    else buf_puts(b, ",\"uid\":null");
-    buf_puts(b, ",\"user\":");
+    PUT_NUM(b, ",\"pid\":", true, c->pid);
+    PUT_NUM(b, ",\"ppid\":", c->ppid != 0, c->ppid);
+    PUT_NUM(b, ",\"uid\":", c->have_uid, c->uid);
+    PUT_LIT(b, ",\"user\":");
     if (c->user) put_jstr(b, c->user);
-    else buf_puts(b, "null");
-    buf_puts(b, ",\"src_ip\":");
+    else PUT_LIT(b, "null");
+    PUT_LIT(b, ",\"src_ip\":");
     put_jstr(b, sa);
-    buf_printf(b, ",\"src_port\":%u,\"dest_ip\":", c->sport);
+    PUT_NUM(b, ",\"src_port\":", true, c->sport);
+    PUT_LIT(b, ",\"dest_ip\":");
     put_jstr(b, da);
-    buf_printf(b, ",\"dest_port\":%u,\"protocol\":\"tcp\",\"direction\":", c->dport);
+    PUT_NUM(b, ",\"dest_port\":", true, c->dport);
+    PUT_LIT(b, ",\"protocol\":\"tcp\",\"direction\":");
     put_jstr(b, c->direction ? c->direction : "outbound");
-    if (c->have_bytes) buf_printf(b, ",\"bytes_out\":%llu,\"bytes_in\":%llu", (unsigned long long)c->bytes_out,
-                                  (unsigned long long)c->bytes_in);
-    else buf_puts(b, ",\"bytes_out\":null,\"bytes_in\":null");
-    buf_puts(b, ",\"state\":");
+    PUT_NUM(b, ",\"bytes_out\":", c->have_bytes, c->bytes_out);
+    PUT_NUM(b, ",\"bytes_in\":", c->have_bytes, c->bytes_in);
+    PUT_LIT(b, ",\"state\":");
     put_jstr(b, c->state);
-    if (c->netns) buf_printf(b, ",\"netns\":%u", c->netns);
-    else buf_puts(b, ",\"netns\":null");
+    PUT_NUM(b, ",\"netns\":", c->netns != 0, c->netns);
     buf_putc(b, '}');
 }
 
@@ -136,6 +180,15 @@ typedef struct proc_slot {
     uint64_t start;        /* start_boot_ns of the event that filled it */
     char *path;            /* full executable path, owned */
 } proc_slot_t;
+
+/* A full executable path learned from /proc/PID/exe, keyed by the file's
+ * identity (device and inode from the kernel), for events whose process
+ * has exited before the event was read. */
+typedef struct exe_slot {
+    uint64_t ino;          /* 0 = empty */
+    uint32_t dev;          /* kernel encoding */
+    char *path;            /* owned */
+} exe_slot_t;
 
 /* A cached user name. */
 typedef struct user_slot {
@@ -151,10 +204,13 @@ typedef struct sensor {
     char host[256];                  /* gethostname */
     long clk_tck;                    /* sysconf(_SC_CLK_TCK) */
     proc_slot_t procs[SENSOR_CACHE]; /* process path cache */
+    exe_slot_t exes[SENSOR_CACHE];   /* executable path by file identity */
     user_slot_t users[SENSOR_CACHE]; /* user name cache */
     buf_t line;                      /* output line being built */
+    const sensor_run_t *run;         /* line and tick callbacks (borrowed) */
     uint64_t nevents;                /* records written */
     bool write_error;                /* output failed: stop */
+    bool dirty;                      /* records written since the last flush */
 } sensor_t;
 
 /* The basename of path. */
@@ -201,7 +257,37 @@ static char *proc_exe(sensor_t *S, uint32_t pid, uint64_t start_boot_ns, const c
     return xstrndup(path, strlen(path));
 }
 
-/* Set c->process_name and c->name_source from the cache, /proc or the basename. */
+/* Directories where an exited process's executable is looked for by name. */
+static const char *const exe_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+
+/* True when st is the file with kernel device dev and inode ino. */
+static bool same_file(const struct stat *st, uint32_t dev, uint64_t ino) {
+    return (uint64_t)st->st_ino == ino && major(st->st_dev) == dev >> 20 && minor(st->st_dev) == (dev & 0xfffff);
+}
+
+/* The path of c's executable found by its basename in exe_dirs and checked
+ * to be the same file (device and inode), or NULL. Owned by the caller. */
+static char *exe_by_identity(const sensor_conn_t *c) {
+    if (!c->exe[0] || strchr(c->exe, '/')) return NULL;
+    for (size_t i = 0; i < sizeof exe_dirs / sizeof exe_dirs[0]; i++) {
+        char path[256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", exe_dirs[i], c->exe);
+        if (stat(path, &st) == 0 && same_file(&st, c->exe_dev, c->exe_ino)) return xstrndup(path, strlen(path));
+    }
+    return NULL;
+}
+
+/* The exe cache slot of c's executable (by device and inode). */
+static exe_slot_t *exe_slot(sensor_t *S, const sensor_conn_t *c) {
+    return &S->exes[(c->exe_ino * 2654435761u ^ c->exe_dev) % SENSOR_CACHE];
+}
+
+/* Set c->process_name and c->name_source: the process's path from the cache
+ * or /proc/PID/exe ("proc_exe"); when the process is gone, the path known
+ * for the same executable file, by device and inode: seen before for
+ * another process, or found by its basename in the usual bin directories
+ * ("exe_inode"); else the kernel's basename ("kernel_basename"). */
 static void resolve_process(sensor_t *S, sensor_conn_t *c) {
     proc_slot_t *slot = &S->procs[(c->pid * 2654435761u) % SENSOR_CACHE];
     if (!(slot->pid == c->pid && slot->start == c->start_boot_ns && slot->path)) {
@@ -213,9 +299,27 @@ static void resolve_process(sensor_t *S, sensor_conn_t *c) {
             slot->path = path;
         }
     }
+    exe_slot_t *es = c->exe_ino ? exe_slot(S, c) : NULL;
     if (slot->pid == c->pid && slot->start == c->start_boot_ns && slot->path) {
         c->process_name = slot->path;
         c->name_source = "proc_exe";
+        if (es && !(es->ino == c->exe_ino && es->dev == c->exe_dev && es->path && !strcmp(es->path, slot->path))) {
+            free(es->path);
+            es->ino = c->exe_ino;
+            es->dev = c->exe_dev;
+            es->path = xstrndup(slot->path, strlen(slot->path));
+        }
+    } else if (es && es->ino == c->exe_ino && es->dev == c->exe_dev && es->path) {
+        c->process_name = es->path[0] ? es->path : c->exe; /* "" = looked for, not found */
+        c->name_source = es->path[0] ? "exe_inode" : "kernel_basename";
+    } else if (es) {
+        char *path = exe_by_identity(c);
+        free(es->path);
+        es->ino = c->exe_ino;
+        es->dev = c->exe_dev;
+        es->path = path ? path : xstrndup("", 0);
+        c->process_name = path ? es->path : c->exe[0] ? c->exe : c->comm;
+        c->name_source = path ? "exe_inode" : "kernel_basename";
     } else {
         c->process_name = c->exe[0] ? c->exe : c->comm;
         c->name_source = "kernel_basename";
@@ -247,8 +351,17 @@ static void write_event(void *ctx, const sensor_conn_t *ev) {
     buf_clear(&S->line);
     sensor_format_json(&c, &S->line);
     buf_putc(&S->line, '\n');
-    if (fwrite(S->line.p, 1, S->line.n, S->out) != S->line.n || fflush(S->out) != 0) S->write_error = true;
+    if (S->run && S->run->line) S->run->line(S->run->ctx, &c, S->line.p, S->line.n);
+    else if (fwrite(S->line.p, 1, S->line.n, S->out) != S->line.n) S->write_error = true;
+    S->dirty = true;
     S->nevents++;
+}
+
+/* Flush the records of the last batch (one write for the batch, not one per line). */
+static void flush_out(sensor_t *S) {
+    if (!S->dirty) return;
+    S->dirty = false;
+    if (!(S->run && S->run->line) && fflush(S->out) != 0) S->write_error = true;
 }
 
 /* ---- sock_diag -------------------------------------------------------------- */
@@ -569,23 +682,45 @@ static int run_poll(sensor_t *S, int fd, double deadline, diag_list_t *prev) {
         diag_list_t t = *prev;
         *prev = cur;
         cur = t;
+        flush_out(S);
+        if (S->run && S->run->tick && S->run->tick(S->run->ctx)) break;
     }
     free(cur.v);
     return 0;
 }
 
-/* The eBPF loop: poll the ring buffer, report losses. */
+/* The eBPF loop: poll the ring buffer, flush each batch, report losses.
+ * When busy (more than SENSOR_BUSY_RATE events a second), each batch is
+ * followed by a SENSOR_BATCH_MS pause: the ring buffer wakes the reader for
+ * every event it finds waiting, so without the pause the cost would be one
+ * wakeup (and one write) per event. When quiet, events are read at once,
+ * while their short-lived processes are most likely still there to name. */
 static void run_bpf(sensor_t *S, sensor_bpf_t *b, double deadline) {
     double next_report = mono_s() + SENSOR_REPORT_S;
     uint64_t reported = 0;
+    double second = mono_s();        /* start of the current one-second count */
+    uint64_t at_second = S->nevents; /* events written before it */
+    bool busy = false;               /* more than SENSOR_BUSY_RATE events in the last second */
     while (!stop_signal && !S->write_error) {
         double now = mono_s();
         if (deadline > 0 && now >= deadline) break;
-        int timeout = 200;
+        int timeout = S->run && S->run->tick_ms > 0 ? S->run->tick_ms : 200;
         if (deadline > 0 && (deadline - now) * 1000 < timeout) timeout = (int)((deadline - now) * 1000) + 1;
-        if (sensor_bpf_poll(b, timeout, write_event, S) < 0 && errno != EINTR) {
+        int n = sensor_bpf_poll(b, timeout, write_event, S);
+        if (n < 0 && errno != EINTR) {
             fprintf(stderr, "postern sensor: ring buffer: %s\n", strerror(errno));
             break;
+        }
+        flush_out(S);
+        if (S->run && S->run->tick && S->run->tick(S->run->ctx)) break;
+        if (mono_s() - second >= 1) {
+            busy = S->nevents - at_second > SENSOR_BUSY_RATE;
+            second = mono_s();
+            at_second = S->nevents;
+        }
+        if (n > 0 && (busy || S->nevents - at_second > SENSOR_BUSY_RATE) && !stop_signal) {
+            struct timespec ts = {0, SENSOR_BATCH_MS * 1000000L};
+            nanosleep(&ts, NULL);
         }
         if (mono_s() >= next_report) {
             uint64_t rb, mf;
@@ -600,71 +735,26 @@ static void run_bpf(sensor_t *S, sensor_bpf_t *b, double deadline) {
     /* Drain what is already in the ring buffer. */
     while (!S->write_error && sensor_bpf_poll(b, 0, write_event, S) > 0) {
     }
+    flush_out(S);
 }
 
 /* See sensor.h. */
-int cmd_sensor(int argc, char **argv) {
-    const char *outpath = NULL, *category = SENSOR_DEFAULT_CATEGORY;
-    double duration = 0;
-    bool force_poll = false, check = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_sensor, stdout);
-            return 0;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            outpath = argv[++i];
-        } else if (!strcmp(a, "--category") && i + 1 < argc) {
-            category = argv[++i];
-        } else if (!strcmp(a, "--duration") && i + 1 < argc) {
-            char *end;
-            duration = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(duration > 0) || duration > 1e9) {
-                fprintf(stderr, "postern sensor: --duration wants a positive number of seconds, not '%s'\n", argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(a, "--poll")) {
-            force_poll = true;
-        } else if (!strcmp(a, "--check")) {
-            check = true;
-        } else {
-            fprintf(stderr, "postern sensor: unexpected argument '%s'\n", a);
-            fputs(usage_sensor, stderr);
-            return 2;
-        }
-    }
-
+int sensor_run(const sensor_run_t *o) {
     char why[512] = "";
     sensor_bpf_t *b = NULL;
-    if (!force_poll) b = sensor_bpf_open(why, sizeof why);
-    if (!b && !force_poll && !sensor_bpf_built()) {
+    if (!o->force_poll) b = sensor_bpf_open(why, sizeof why);
+    if (!b && !o->force_poll && !sensor_bpf_built()) {
         /* A build without the program is a setup problem, not a runtime one:
          * polling is only used when asked for (--poll). */
         fprintf(stderr, "postern sensor: %s; or use --poll (sock_diag polling misses short connections)\n", why);
         return 2;
     }
-    if (check) {
-        if (b) fprintf(stderr, "postern sensor: eBPF sensor loads and attaches (raw_tp/inet_sock_set_state)\n");
-        else if (force_poll) fprintf(stderr, "postern sensor: --check with --poll checks nothing\n");
-        else fprintf(stderr, "postern sensor: eBPF unavailable: %s\n", why);
-        sensor_bpf_close(b);
-        return b ? 0 : 2;
-    }
-
     sensor_t *S = xcalloc(1, sizeof *S);
-    S->category = category;
+    S->category = o->category ? o->category : SENSOR_DEFAULT_CATEGORY;
     S->clk_tck = sysconf(_SC_CLK_TCK);
     if (gethostname(S->host, sizeof S->host - 1) != 0) snprintf(S->host, sizeof S->host, "localhost");
-    S->out = stdout;
-    if (outpath && strcmp(outpath, "-") != 0) {
-        S->out = fopen(outpath, "we");
-        if (!S->out) {
-            fprintf(stderr, "postern sensor: %s: %s\n", outpath, strerror(errno));
-            sensor_bpf_close(b);
-            free(S);
-            return 2;
-        }
-    }
+    S->out = o->out ? o->out : stdout;
+    S->run = o;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -677,14 +767,16 @@ int cmd_sensor(int argc, char **argv) {
     int fd = diag_open();
     diag_list_t snap = {0};
     int status = 0;
-    double deadline = duration > 0 ? mono_s() + duration : 0;
+    double deadline = o->duration > 0 ? mono_s() + o->duration : 0;
     if (b) {
         size_t nopen = snapshot(S, fd, &snap); /* after attaching: nothing falls between the two */
-        fprintf(stderr, "postern sensor: ready (eBPF raw_tp/inet_sock_set_state, %zu outbound connections open at start)\n",
-                nopen);
+        if (!o->quiet)
+            fprintf(stderr,
+                    "postern sensor: ready (eBPF raw_tp/inet_sock_set_state, %zu outbound connections open at start)\n",
+                    nopen);
         run_bpf(S, b, deadline);
     } else {
-        if (!force_poll)
+        if (!o->force_poll)
             fprintf(stderr, "postern sensor: eBPF unavailable: %s\n", why);
         if (fd < 0) {
             fprintf(stderr, "postern sensor: NETLINK_SOCK_DIAG unavailable too: %s\n", strerror(errno));
@@ -692,14 +784,16 @@ int cmd_sensor(int argc, char **argv) {
         } else {
             fprintf(stderr, "postern sensor: %s sock_diag polling every %d ms; polling MISSES short "
                             "connections (a 1-2 ms connection is seen about 1 time in 4) and owners that exit before "
-                            "the /proc scan\n", force_poll ? "using" : "falling back to", SENSOR_POLL_MS);
+                            "the /proc scan\n", o->force_poll ? "using" : "falling back to", SENSOR_POLL_MS);
             size_t nopen = snapshot(S, fd, &snap);
-            fprintf(stderr, "postern sensor: ready (sock_diag polling, %zu outbound connections open at start)\n", nopen);
+            if (!o->quiet)
+                fprintf(stderr, "postern sensor: ready (sock_diag polling, %zu outbound connections open at start)\n",
+                        nopen);
             status = run_poll(S, fd, deadline, &snap);
         }
     }
 
-    if (fflush(S->out) != 0) S->write_error = true;
+    if (!o->line && fflush(S->out) != 0) S->write_error = true;
     if (S->write_error) {
         fprintf(stderr, "postern sensor: write error: %s\n", strerror(errno));
         status = 2;
@@ -716,13 +810,70 @@ int cmd_sensor(int argc, char **argv) {
     }
     sensor_bpf_close(b);
     if (fd >= 0) close(fd);
-    if (S->out != stdout) fclose(S->out);
     free(snap.v);
     buf_free(&S->line);
     for (size_t i = 0; i < SENSOR_CACHE; i++) {
         free(S->procs[i].path);
+        free(S->exes[i].path);
         free(S->users[i].name);
     }
     free(S);
+    return status;
+}
+
+/* See sensor.h. */
+int cmd_sensor(int argc, char **argv) {
+    const char *outpath = NULL;
+    sensor_run_t o = {.category = SENSOR_DEFAULT_CATEGORY};
+    bool check = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_sensor, stdout);
+            return 0;
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+            outpath = argv[++i];
+        } else if (!strcmp(a, "--category") && i + 1 < argc) {
+            o.category = argv[++i];
+        } else if (!strcmp(a, "--duration") && i + 1 < argc) {
+            char *end;
+            o.duration = strtod(argv[++i], &end);
+            if (*end || end == argv[i] || !(o.duration > 0) || o.duration > 1e9) {
+                fprintf(stderr, "postern sensor: --duration wants a positive number of seconds, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--poll")) {
+            o.force_poll = true;
+        } else if (!strcmp(a, "--check")) {
+            check = true;
+        } else {
+            fprintf(stderr, "postern sensor: unexpected argument '%s'\n", a);
+            fputs(usage_sensor, stderr);
+            return 2;
+        }
+    }
+
+    if (check) {
+        char why[512] = "";
+        sensor_bpf_t *b = o.force_poll ? NULL : sensor_bpf_open(why, sizeof why);
+        if (b) fprintf(stderr, "postern sensor: eBPF sensor loads and attaches (raw_tp/inet_sock_set_state)\n");
+        else if (o.force_poll) fprintf(stderr, "postern sensor: --check with --poll checks nothing\n");
+        else fprintf(stderr, "postern sensor: eBPF unavailable: %s\n", why);
+        sensor_bpf_close(b);
+        return b ? 0 : 2;
+    }
+    o.out = stdout;
+    if (outpath && strcmp(outpath, "-") != 0) {
+        o.out = fopen(outpath, "we");
+        if (!o.out) {
+            fprintf(stderr, "postern sensor: %s: %s\n", outpath, strerror(errno));
+            return 2;
+        }
+    }
+    int status = sensor_run(&o);
+    if (o.out != stdout && fclose(o.out) != 0 && status == 0) {
+        fprintf(stderr, "postern sensor: %s: %s\n", outpath, strerror(errno));
+        status = 2;
+    }
     return status;
 }

@@ -28,6 +28,8 @@ typedef struct sensor_conn {
     uint64_t start_boot_ns;    /* process start since boot, 0 if unknown (pid reuse check) */
     char comm[16];             /* task comm, NUL-terminated */
     char exe[64];              /* executable basename seen by the kernel, may be empty */
+    uint64_t exe_ino;          /* the executable's inode, 0 if unknown */
+    uint32_t exe_dev;          /* its device (kernel encoding), with exe_ino the file's identity */
     int family;                /* AF_INET or AF_INET6 */
     uint8_t saddr[16];         /* local address, network order */
     uint8_t daddr[16];         /* remote address, network order */
@@ -49,6 +51,27 @@ typedef void (*sensor_emit_fn)(void *ctx, const sensor_conn_t *c);
 
 /* Run `postern sensor ARGS`; returns the exit status (0 ok, 2 error). */
 int cmd_sensor(int argc, char **argv);
+
+/* A sensor run inside another command (watch, validate): where records go
+ * and when to stop. Everything is borrowed for the run. */
+typedef struct sensor_run {
+    const char *category;      /* _sourceCategory (NULL: endpoint/linux/sensor/network) */
+    double duration;           /* seconds; 0 = until SIGINT/SIGTERM or tick says stop */
+    bool force_poll;           /* sock_diag polling even where eBPF loads */
+    bool quiet;                /* no "ready" line */
+    FILE *out;                 /* records as JSON Lines here, when line is NULL */
+    /* else each record c, formatted as one JSON line p[0..n) (newline included): */
+    void (*line)(void *ctx, const sensor_conn_t *c, const char *p, size_t n);
+    int (*tick)(void *ctx);    /* after each wait for events (at most tick_ms apart): non-zero stops */
+    int tick_ms;               /* longest wait between ticks (0: 200 ms) */
+    void *ctx;                 /* argument of line and tick */
+} sensor_run_t;
+
+/* Load the eBPF program (or, with force_poll, poll sock_diag), write the
+ * startup snapshot and every event until stopped; SIGINT and SIGTERM stop
+ * it cleanly (handlers installed here). Messages on stderr. Returns 0, or
+ * 2 when the sensor cannot start (why on stderr) or output failed. */
+int sensor_run(const sensor_run_t *o);
 
 /* Append c as one JSON object (no newline) to b, fields in schema order. */
 void sensor_format_json(const sensor_conn_t *c, buf_t *b);

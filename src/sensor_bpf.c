@@ -115,6 +115,8 @@ static int on_event(void *ctx, void *data, size_t size) {
     c.comm[sizeof c.comm - 1] = 0;
     memcpy(c.exe, e->exe, sizeof c.exe);
     c.exe[sizeof c.exe - 1] = 0;
+    c.exe_ino = e->exe_ino;
+    c.exe_dev = e->exe_dev;
     c.family = e->family == AF_INET6 ? AF_INET6 : AF_INET;
     memcpy(c.saddr, e->saddr, 16);
     memcpy(c.daddr, e->daddr, 16);

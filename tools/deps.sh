@@ -3,9 +3,10 @@
 # Needs root (or sudo) only when something is missing.
 set -eu
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libpcre2-dev zlib1g-dev libzstd-dev libyaml-dev"
-# The live sensor (postern sensor): eBPF build tools and libraries, and the
-# clients and listener its live test drives.
-pkgs="$pkgs bpftool libbpf-dev libelf-dev netcat-openbsd socat"
+# The live sensor (postern sensor, watch, validate): eBPF build tools and
+# libraries, and the clients and listener the live tests drive (nc, curl,
+# socat; ip and ss from iproute2).
+pkgs="$pkgs bpftool libbpf-dev libelf-dev netcat-openbsd socat curl iproute2"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -79,6 +79,8 @@ static __always_inline void fill_owner(struct conn_event *ev)
     bpf_get_current_comm(ev->comm, sizeof ev->comm);
     name = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
     if (name) bpf_probe_read_kernel_str(ev->exe, sizeof ev->exe, name);
+    ev->exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
+    ev->exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
 }
 
 /* Fill the addresses, ports and namespace of an event from the socket. */

@@ -32,6 +32,8 @@ struct conn_event {
     __u64 bytes_sent;       /* tcp_sock.bytes_sent: payload sent, retransmits included */
     __u64 bytes_acked;      /* tcp_sock.bytes_acked: counts the SYN and FIN too */
     __u64 bytes_received;   /* tcp_sock.bytes_received: counts the peer's FIN too */
+    __u64 exe_ino;          /* inode number of mm->exe_file (0 if unknown) */
+    __u32 exe_dev;          /* its superblock's s_dev (kernel encoding: major << 20 | minor) */
     __u32 tgid;             /* process id of the connecting task */
     __u32 pid;              /* thread id of the connecting task */
     __u32 ppid;             /* real parent's tgid */

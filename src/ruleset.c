@@ -1,0 +1,149 @@
+/* ruleset.c — the rules a command runs: loaded, tuned and compiled.
+ *
+ * Between rule.c (one YAML file) and the commands (main.c detect, watch.c,
+ * validate.c): finds the rule files (or the builtin ones), switches on the
+ * tunings asked for, and parses and lints each rule's query, with
+ * positions that point into the rule file unless a tuning rewrote it.
+ */
+#include "ruleset.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* See ruleset.h. */
+query_t *ruleset_compile(const char *name, const char *text, size_t len, uint32_t line0, bool strict, bool quiet,
+                         bool show_notes, const strlist_t *ignore, diag_t *d) {
+    diag_init(d, name, text, len);
+    d->line0 = line0;
+    query_t *q = query_parse(text, len, d);
+    if (q) lint_query(q, d);
+    for (uint32_t i = 0; ignore && i < ignore->n; i++) diag_suppress(d, ignore->v[i]);
+    if (strict) diag_promote_warnings(d);
+    if (!quiet || d->nerr) diag_print(d, stderr, d->nerr && quiet ? D_ERROR : (show_notes ? D_NOTE : D_WARNING));
+    if (d->nerr) {
+        if (q) query_free(q);
+        return NULL;
+    }
+    return q;
+}
+
+/* See ruleset.h. */
+int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t **out, int *n) {
+    int cap = 8, k = 0, bad = 0;
+    rule_t *rs = xcalloc((size_t)cap, sizeof *rs);
+    const char *paths[256];
+    int np = 0;
+    for (int i = 0; i < nfiles && np < 256; i++) paths[np++] = files[i];
+    char *dirpaths[256];
+    int ndir = 0;
+    if (dir) {
+        struct dirent **ents;
+        int m = scandir(dir, &ents, NULL, alphasort);
+        if (m < 0) {
+            fprintf(stderr, "postern: %s: %s\n", dir, strerror(errno));
+            free(rs);
+            return -1;
+        }
+        for (int i = 0; i < m; i++) {
+            size_t l = strlen(ents[i]->d_name);
+            if (ents[i]->d_name[0] != '.' && l > 4 &&
+                (strcmp(ents[i]->d_name + l - 4, ".yml") == 0 || (l > 5 && strcmp(ents[i]->d_name + l - 5, ".yaml") == 0)) &&
+                np < 256 && ndir < 256) {
+                buf_t b = {0};
+                buf_printf(&b, "%s/%s", dir, ents[i]->d_name);
+                dirpaths[ndir] = b.p;
+                paths[np++] = dirpaths[ndir++];
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        if (ndir == 0) fprintf(stderr, "postern: %s: no *.yml rule files\n", dir);
+    }
+    bool builtin = np == 0 && !dir;
+    int total = builtin ? (int)rules_builtin_count : np;
+    for (int i = 0; i < total; i++) {
+        if (k == cap) {
+            cap *= 2;
+            rs = xrealloc(rs, (size_t)cap * sizeof *rs);
+        }
+        diag_t d = {0};
+        int rc;
+        if (builtin) {
+            char name[256];
+            snprintf(name, sizeof name, "builtin:rules/%s", rules_builtin[i].name);
+            rc = rule_parse(name, rules_builtin[i].text, rules_builtin[i].len, &rs[k], &d);
+        } else {
+            rc = rule_load_file(paths[i], &rs[k], &d);
+        }
+        diag_print(&d, stderr, D_WARNING);
+        diag_free(&d);
+        if (rc == 0) k++;
+        else {
+            rule_free(&rs[k]); /* a failed parse keeps its path and text */
+            bad++;
+        }
+    }
+    for (int i = 0; i < ndir; i++) free(dirpaths[i]);
+    *out = rs;
+    *n = k;
+    return bad ? -1 : 0;
+}
+
+/* See ruleset.h. */
+void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes) {
+    for (int k = 0; k < ntunes; k++) {
+        bool found = false;
+        for (int i = 0; i < n; i++)
+            for (uint32_t j = 0; j < rules[i].ntunings; j++)
+                if (strcmp(rules[i].tunings[j].name, tunes[k]) == 0) rules[i].tunings[j].enabled = found = true;
+        if (!found) fprintf(stderr, "postern: no rule has a tuning '%s'\n", tunes[k]);
+    }
+}
+
+/* See ruleset.h. */
+int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const char *dir, const char *const *tunes,
+                    int ntunes, bool strict, bool quiet) {
+    memset(rs, 0, sizeof *rs);
+    if (ruleset_load(files, nfiles, dir, &rs->rules, &rs->n) != 0) {
+        ruleset_free(rs);
+        return -1;
+    }
+    ruleset_tune(rs->rules, rs->n, tunes, ntunes);
+    int n = rs->n ? rs->n : 1;
+    rs->q = xcalloc((size_t)n, sizeof *rs->q);
+    rs->text = xcalloc((size_t)n, sizeof *rs->text);
+    rs->d = xcalloc((size_t)n, sizeof *rs->d);
+    for (int i = 0; i < rs->n; i++) {
+        rule_t *ru = &rs->rules[i];
+        rs->text[i] = rule_tuned_query(ru);
+        bool tuned = strcmp(rs->text[i], ru->query) != 0;
+        /* Positions refer to the rule file unless a tuning rewrote the query. */
+        rs->q[i] = ruleset_compile(tuned ? "query (tuned)" : ru->path, rs->text[i], strlen(rs->text[i]),
+                                   tuned ? 0 : ru->query_line - 1, strict, quiet, false, &ru->lint_ignore, &rs->d[i]);
+        if (!rs->q[i]) {
+            ruleset_free(rs);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* See ruleset.h. */
+void ruleset_free(ruleset_t *rs) {
+    for (int i = 0; i < rs->n; i++) {
+        if (rs->q && rs->q[i]) query_free(rs->q[i]);
+        if (rs->d && rs->text && rs->text[i]) diag_free(&rs->d[i]);
+        if (rs->text) free(rs->text[i]);
+        rule_free(&rs->rules[i]);
+    }
+    free(rs->rules);
+    free(rs->q);
+    free(rs->text);
+    free(rs->d);
+    memset(rs, 0, sizeof *rs);
+}

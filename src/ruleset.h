@@ -1,0 +1,47 @@
+/* ruleset.h — the rules a command runs: loaded, tuned and compiled.
+ *
+ * Used by detect, watch and validate. ruleset_load reads rule files (or the
+ * builtin rules); ruleset_prepare also switches on the tunings named and
+ * compiles every rule's query. A ruleset_t owns its rules, queries, tuned
+ * query texts and diagnostics; ruleset_free releases them.
+ */
+#ifndef POSTERN_RULESET_H
+#define POSTERN_RULESET_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "rule.h"
+
+/* Loaded and compiled rules. Entry i of every array belongs to rule i. */
+typedef struct ruleset {
+    rule_t *rules;      /* owned */
+    query_t **q;        /* compiled (tuned) queries, owned */
+    char **text;        /* the tuned query texts the queries point into, owned */
+    diag_t *d;          /* each query's diagnostics, owned */
+    int n;              /* rules */
+} ruleset_t;
+
+/* Parse and lint a query; print its diagnostics at or above warnings
+ * (notes too with show_notes; errors only when quiet) on stderr. Lint codes
+ * in ignore are dropped; strict makes warnings errors. d is initialised
+ * here and borrows text. Returns the query (caller frees), or NULL. */
+query_t *ruleset_compile(const char *name, const char *text, size_t len, uint32_t line0, bool strict, bool quiet,
+                         bool show_notes, const strlist_t *ignore, diag_t *d);
+/* Load the rule files files[0..nfiles) and every *.yml in dir (NULL: none),
+ * or the builtin rules when both are empty. *out (caller frees each with
+ * rule_free, then the array) receives the rules that parsed, *n their
+ * count. Returns 0, or -1 when some rule failed (messages on stderr). */
+int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t **out, int *n);
+/* Switch on tuning tunes[0..ntunes) in every rule that has it; a name no
+ * rule knows is reported on stderr. */
+void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
+/* ruleset_load, ruleset_tune, then compile each rule. Returns 0, or -1
+ * (messages printed; rs is left empty). */
+int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const char *dir, const char *const *tunes,
+                    int ntunes, bool strict, bool quiet);
+/* Free everything rs owns. */
+void ruleset_free(ruleset_t *rs);
+
+#endif

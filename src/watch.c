@@ -1,0 +1,183 @@
+/* watch.c — `postern watch`: the live sensor and the rules in one process.
+ *
+ * Glue between sensor.c (sensor_run) and stream.c: each connection record
+ * the sensor writes is read back through the JSON Lines reader (the same
+ * path `postern sensor | postern detect --follow -` takes) and fed to the
+ * rules' stream after every wait for events, so a signal follows the
+ * connection that completes it within milliseconds. Only the records that
+ * stand for a connection (state connect or open) are fed: close records
+ * would count every connection twice.
+ */
+#include "watch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "reader.h"
+#include "ruleset.h"
+#include "sensor.h"
+#include "stream.h"
+
+static const char usage_watch[] =
+    "usage: postern watch [--rule FILE | --rules DIR] [--tune NAME] [OPTIONS]\n"
+    "\n"
+    "Run the live sensor (eBPF; see postern sensor) and the detection rules in one\n"
+    "process: every outbound TCP connection of this host is a record, and a signal is\n"
+    "printed on stdout as one NDJSON line the moment a rule's condition holds (for the\n"
+    "T1071.003 rule: the third connection of a process to one mail server and port\n"
+    "within a window). One record per connection (state connect, or open for those\n"
+    "open at start) is given to the rules; close records are not.\n"
+    "\n"
+    "options:\n"
+    "  --rule FILE             run this rule file (repeatable; default: the shipped rules)\n"
+    "  --rules DIR             run every *.yml rule in DIR\n"
+    "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
+    "  --window D              tumbling window of _messageTime (default 15m)\n"
+    "  --lateness D            accept records up to D older than the newest (default 1m)\n"
+    "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
+    "  --records FILE          also write every sensor record (close records too) to FILE\n"
+    "  --duration S            stop after S seconds (default: until SIGINT/SIGTERM)\n"
+    "  --category CAT          _sourceCategory of the records (default endpoint/linux/sensor/network)\n"
+    "  --poll                  sock_diag polling instead of eBPF (misses short connections)\n"
+    "  --fail-on-findings      exit with status 1 when a signal was printed\n"
+    "  --stats                 print the stream's counters on stderr at exit\n"
+    "  --quiet                 no start-up lines\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Needs root (or CAP_BPF and CAP_PERFMON). exit status: 0 stopped normally, 1 signals\n"
+    "printed (with --fail-on-findings), 2 usage error or the sensor could not start.\n";
+
+/* State of a watch run. */
+typedef struct watch {
+    stream_t *s;            /* the rules (owned by cmd_watch) */
+    buf_t batch;            /* connection records not yet fed (JSON Lines) */
+    FILE *records;          /* --records file, or NULL */
+    in_opts_t io;           /* the reader's options: jsonl */
+    in_stats_t st;          /* what the reader saw */
+    int err;                /* a write error on stdout */
+} watch_t;
+
+/* sensor_run's line callback: keep the connection records for the next tick. */
+static void on_line(void *ctx, const sensor_conn_t *c, const char *p, size_t n) {
+    watch_t *w = ctx;
+    if (w->records) fwrite(p, 1, n, w->records);
+    if (strcmp(c->state, "connect") == 0 || strcmp(c->state, "open") == 0) buf_put(&w->batch, p, n);
+}
+
+/* sensor_run's tick: feed the batch to the rules. Non-zero stops the run. */
+static int on_tick(void *ctx) {
+    watch_t *w = ctx;
+    if (w->records) fflush(w->records);
+    if (!w->batch.n) return 0;
+    int rc = input_run_mem("sensor", w->batch.p, w->batch.n, 0, &w->io, stream_ftab(w->s), stream_feed, w->s, &w->st);
+    buf_clear(&w->batch);
+    if (rc == -1) w->err = 1;
+    return w->err;
+}
+
+/* See watch.h. */
+int cmd_watch(int argc, char **argv) {
+    const char *rule_files[64], *tunes[16], *rules_dir = NULL, *records = NULL;
+    int nrule_files = 0, ntunes = 0;
+    bool fail_on = false, stats = false, quiet = false;
+    stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS,
+                        .out = stdout};
+    sensor_run_t ro = {.tick_ms = 100};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_watch, stdout);
+            return 0;
+        } else if (!strcmp(a, "--fail-on-findings")) {
+            fail_on = true;
+        } else if (!strcmp(a, "--stats")) {
+            stats = true;
+        } else if (!strcmp(a, "--quiet")) {
+            quiet = true;
+        } else if (!strcmp(a, "--poll")) {
+            ro.force_poll = true;
+        } else if (!val) {
+            fprintf(stderr, "postern watch: unexpected argument '%s' (see postern watch --help)\n", a);
+            return 2;
+        } else if (!strcmp(a, "--rule") && nrule_files < 64) {
+            rule_files[nrule_files++] = argv[++i];
+        } else if (!strcmp(a, "--rules")) {
+            rules_dir = argv[++i];
+        } else if (!strcmp(a, "--tune") && ntunes < 16) {
+            tunes[ntunes++] = argv[++i];
+        } else if (!strcmp(a, "--records")) {
+            records = argv[++i];
+        } else if (!strcmp(a, "--category")) {
+            ro.category = argv[++i];
+        } else if (!strcmp(a, "--window") || !strcmp(a, "--lateness")) {
+            int64_t ms;
+            bool win = !strcmp(a, "--window");
+            if (stream_parse_duration(val, &ms) != 0 || (win && ms <= 0)) {
+                fprintf(stderr, "postern watch: %s wants a duration such as 15m, 90s or 1h, not '%s'\n", a, val);
+                return 2;
+            }
+            *(win ? &so.window_ms : &so.lateness_ms) = ms;
+            i++;
+        } else if (!strcmp(a, "--max-groups") || !strcmp(a, "--duration")) {
+            char *e;
+            double v = strtod(val, &e);
+            if (*e || e == val || !(v > 0) || v > 1e12) {
+                fprintf(stderr, "postern watch: %s wants a positive number, not '%s'\n", a, val);
+                return 2;
+            }
+            if (!strcmp(a, "--duration")) ro.duration = v;
+            else so.max_groups = (size_t)v;
+            i++;
+        } else {
+            fprintf(stderr, "postern watch: unexpected argument '%s' (see postern watch --help)\n", a);
+            return 2;
+        }
+    }
+    ruleset_t rs;
+    if (ruleset_prepare(&rs, rule_files, nrule_files, rules_dir, tunes, ntunes, false, quiet) != 0) return 2;
+    exec_opts_t eo = {.threads = 1};
+    char why[512];
+    watch_t w;
+    memset(&w, 0, sizeof w);
+    w.io = (in_opts_t){.format = "jsonl", .max_reports = 5};
+    w.s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
+    if (!w.s) {
+        fprintf(stderr, "postern watch: %s\n", why);
+        ruleset_free(&rs);
+        return 2;
+    }
+    if (records && !(w.records = fopen(records, "we"))) {
+        perror(records);
+        stream_free(w.s);
+        ruleset_free(&rs);
+        return 2;
+    }
+    if (!quiet) {
+        char what[200];
+        snprintf(what, sizeof what, "%d rule%s on live connections (one record per connection: state connect or open)",
+                 rs.n, rs.n == 1 ? "" : "s");
+        stream_print_banner(w.s, "postern watch", what, stderr);
+    }
+    ro.quiet = quiet;
+    ro.line = on_line;
+    ro.tick = on_tick;
+    ro.ctx = &w;
+    int status = sensor_run(&ro);
+    on_tick(&w); /* what came in with the last wait */
+    stream_finish(w.s);
+    stream_counts_t c;
+    stream_counts(w.s, &c);
+    if (stats) stream_print_counts(w.s, "postern watch", stderr);
+    if (w.err) {
+        fputs("postern watch: write error on standard output\n", stderr);
+        status = 2;
+    }
+    if (w.records && fclose(w.records) != 0) status = 2;
+    if (status == 0 && fail_on && c.signals) status = 1;
+    buf_free(&w.batch);
+    stream_free(w.s);
+    ruleset_free(&rs);
+    return status;
+}
