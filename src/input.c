@@ -37,6 +37,7 @@
 #define IN_PARMIN ((size_t)4 << 20)    /* smallest file read by several threads */
 #define IN_MAXLANES 64
 #define IN_LANEREPORTS 16              /* malformed records a lane remembers for the report */
+#define IN_LANEAHEAD ((size_t)64 << 10) /* a lane reads on when fewer bytes are left */
 #define IN_VOTE 20                     /* first non-blank lines the format vote looks at */
 #define IN_VOTE_FAR 5000               /* most lines of the window searched further when none of those is any reader's */
 #define IN_FOLLOW_MS 100               /* --follow: how often a file's end is looked at again */
@@ -813,8 +814,9 @@ static void *lane_read(void *arg) {
     uint64_t line = 1;
     pfcols_t pc = {.ready = false};
     while (!L->stop) {
-        /* Keep at least a block ahead, and more when a record needs it. */
-        if (!eof && (more || end - beg < IN_BLOCK)) {
+        /* Read on when little is left or a record needs more: what is
+         * left is moved to the buffer's start first, so keep it small. */
+        if (!eof && (more || end - beg < IN_LANEAHEAD)) {
             if (beg) {
                 memmove(buf, buf + beg, end - beg);
                 off0 += beg;
