@@ -47,6 +47,12 @@ typedef struct gtab_group {
     gtab_mark_t mark;  /* the streaming caller's bookkeeping (agg.h) */
 } group_t;
 
+/* One slot of a group table's index. */
+typedef struct gslot {
+    unsigned long h;    /* the group's key hash */
+    group_t *g;         /* NULL: empty */
+} gslot_t;
+
 struct gtab {
     const stage_t *stage;
     aggspec_t *aggs;    /* stage aggs, or the synthetic count of `top` */
@@ -55,7 +61,9 @@ struct gtab {
     uint32_t *by;       /* group keys */
     uint32_t nby;
     uint32_t topby[65];
-    group_t **slot;     /* open addressing */
+    gslot_t *slot;      /* open addressing: the hash next to the group, so a probe
+                         * that does not match reads no group (they are cold
+                         * after the input streamed through the caches) */
     uint32_t scap;
     group_t **list;     /* groups in creation order */
     size_t n, lcap;
@@ -225,12 +233,12 @@ static void step(gtab_t *g, const aggspec_t *sp, aggst_t *s, const record_t *r, 
 
 static void grow_index(gtab_t *g) {
     uint32_t ncap = g->scap * 2;
-    group_t **ns = xcalloc(ncap, sizeof *ns);
+    gslot_t *ns = xcalloc(ncap, sizeof *ns);
     for (size_t i = 0; i < g->n; i++) {
         group_t *gr = g->list[i];
         uint32_t j = (uint32_t)gr->h & (ncap - 1);
-        while (ns[j]) j = (j + 1) & (ncap - 1);
-        ns[j] = gr;
+        while (ns[j].g) j = (j + 1) & (ncap - 1);
+        ns[j] = (gslot_t){gr->h, gr};
     }
     free(g->slot);
     g->slot = ns;
@@ -241,8 +249,8 @@ static void grow_index(gtab_t *g) {
  * return NULL); vals are the key values (copied on creation). */
 static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals, uint64_t seq, bool create) {
     uint32_t j = (uint32_t)h & (g->scap - 1);
-    for (group_t *gr; (gr = g->slot[j]) != NULL; j = (j + 1) & (g->scap - 1))
-        if (gr->h == h && pstr_eq(gr->key, k)) return gr;
+    for (; g->slot[j].g; j = (j + 1) & (g->scap - 1))
+        if (g->slot[j].h == h && pstr_eq(g->slot[j].g->key, k)) return g->slot[j].g;
     if (!create) return NULL;
     group_t *gr = arena_calloc(&g->arena, sizeof *gr);
     gr->h = h;
@@ -254,7 +262,7 @@ static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals
     }
     gr->st = arena_calloc(&g->arena, (g->naggs ? g->naggs : 1) * sizeof *gr->st);
     gr->seq = seq;
-    g->slot[j] = gr;
+    g->slot[j] = (gslot_t){h, gr};
     if (g->n == g->lcap) {
         g->lcap = g->lcap ? g->lcap * 2 : 64;
         g->list = xrealloc(g->list, g->lcap * sizeof *g->list);

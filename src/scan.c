@@ -142,6 +142,7 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
     const __m256i pc0 = _mm256_set1_epi8((char)pr->c[0]), pc1 = _mm256_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
                   pc2 = _mm256_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
                   pc3 = _mm256_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
+    const bool wide = pr->n > 2;
     size_t i = 0;
     for (; i + 33 <= n; i += 32) {
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
@@ -151,9 +152,9 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
         if (q) {
             __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 1));
             __m256i bl = _mm256_or_si256(b, v20);
-            __m256i hit =
-                _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(bl, pc0), _mm256_cmpeq_epi8(bl, pc1)),
-                                _mm256_or_si256(_mm256_cmpeq_epi8(bl, pc2), _mm256_cmpeq_epi8(bl, pc3)));
+            __m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(bl, pc0), _mm256_cmpeq_epi8(bl, pc1));
+            if (wide)
+                hit = _mm256_or_si256(hit, _mm256_or_si256(_mm256_cmpeq_epi8(bl, pc2), _mm256_cmpeq_epi8(bl, pc3)));
             cand = q & (uint32_t)_mm256_movemask_epi8(hit);
         }
         uint32_t br =
@@ -178,6 +179,7 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan
     const __m512i pc0 = _mm512_set1_epi8((char)pr->c[0]), pc1 = _mm512_set1_epi8((char)pr->c[pr->n > 1 ? 1 : 0]),
                   pc2 = _mm512_set1_epi8((char)pr->c[pr->n > 2 ? 2 : 0]),
                   pc3 = _mm512_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
+    const bool wide = pr->n > 2; /* two probes are the common case: two compares fewer */
     size_t i = 0;
     for (; i + 65 <= n; i += 64) {
         __m512i a = _mm512_loadu_si512((const void *)(p + i));
@@ -186,8 +188,9 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan
         uint64_t cand = 0;
         if (q) {
             __m512i bl = _mm512_or_si512(_mm512_loadu_si512((const void *)(p + i + 1)), v20);
-            cand = q & (_mm512_cmpeq_epi8_mask(bl, pc0) | _mm512_cmpeq_epi8_mask(bl, pc1) |
-                        _mm512_cmpeq_epi8_mask(bl, pc2) | _mm512_cmpeq_epi8_mask(bl, pc3));
+            uint64_t hit = _mm512_cmpeq_epi8_mask(bl, pc0) | _mm512_cmpeq_epi8_mask(bl, pc1);
+            if (wide) hit |= _mm512_cmpeq_epi8_mask(bl, pc2) | _mm512_cmpeq_epi8_mask(bl, pc3);
+            cand = q & hit;
         }
         uint64_t br = _mm512_cmpeq_epi8_mask(a, vlb) | _mm512_cmpeq_epi8_mask(a, vls);
         uint64_t bs = _mm512_cmpeq_epi8_mask(a, vbs);
