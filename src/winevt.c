@@ -113,6 +113,32 @@ typedef struct we_proc {
     int32_t prev, next;      /* LRU list (most recent at head), -1 */
 } we_proc_t;
 
+/* ---- \device\harddiskvolumeN to a drive letter ----------------------- */
+
+/* Security 5156 names a program by its device path; Sysmon by its drive
+ * path. When, at the first 5156 event of a host's volume in an input, a
+ * Sysmon event of that host seen before names a program whose path after
+ * the drive (C:) equals the 5156 path after the volume
+ * (\device\harddiskvolume3), the volume is that drive on that host: its
+ * 5156 paths are written with it for the rest of the input. Otherwise
+ * they stay as logged for the rest of the input (one spelling per
+ * program, so its records group together). Both tables are small rings;
+ * nothing is guessed without such a pair. */
+#define WE_IMAGES 256   /* Sysmon images remembered (host, path) */
+#define WE_VOLS 64      /* volumes learnt (host, number, letter) */
+#define WE_PATHMAX 240  /* longest image path remembered */
+
+typedef struct we_image {
+    char host[64];
+    char path[WE_PATHMAX];  /* "C:\…", NUL-terminated */
+} we_image_t;
+
+typedef struct we_vol {
+    char host[64];
+    unsigned num;           /* N of harddiskvolumeN */
+    char letter;            /* 0: empty slot; '-': kept as logged */
+} we_vol_t;
+
 /* See winevt.h. */
 struct we_state {
     sc_ids_t ids;                /* schema fields the query reads */
@@ -124,6 +150,11 @@ struct we_state {
     int32_t freel;               /* slots given back, chained through hnext */
     uint32_t nproc;              /* slots used so far */
     size_t bytes;                /* sum of the slots' buffer sizes */
+    /* Drive letters of \device\harddiskvolumeN, learnt per host (below). */
+    we_image_t images[WE_IMAGES];   /* recent Sysmon images, a ring */
+    uint32_t nimage;
+    we_vol_t vols[WE_VOLS];         /* learnt volumes, a ring */
+    uint32_t nvol;
 };
 
 static uint32_t want_id(ftab_t *ft, const char *name) {
@@ -384,6 +415,69 @@ static unsigned classify(pstr_t prov, pstr_t chan, pstr_t eid, bool *lnx) {
 
 static pstr_t str_of(value_t v) { return v.t == V_STR ? val_pstr(v) : PSTR_NULL; }
 
+static bool copy_c(char *dst, size_t cap, pstr_t s) {
+    if (s.n >= cap) return false;
+    memcpy(dst, s.p, s.n);
+    dst[s.n] = 0;
+    return true;
+}
+
+/* A Sysmon image "X:\…" of host: remembered for vol_learn. */
+static void image_note(we_state_t *w, pstr_t host, pstr_t path) {
+    if (path.n < 4 || path.p[1] != ':' || path.p[2] != '\\' || !host.n) return;
+    we_image_t *im = &w->images[w->nimage % WE_IMAGES];
+    if (!copy_c(im->host, sizeof im->host, host) || !copy_c(im->path, sizeof im->path, path)) return;
+    w->nimage++;
+}
+
+/* N and the rest (from its '\') of a "\device\harddiskvolumeN\…" path. */
+static bool vol_split(pstr_t p, unsigned *num, pstr_t *rest) {
+    static const char pre[] = "\\device\\harddiskvolume";
+    size_t m = sizeof pre - 1, i = m;
+    if (p.n <= m || !pstr_ieq(pstr(p.p, m), pstr(pre, m))) return false;
+    unsigned v = 0;
+    while (i < p.n && p.p[i] >= '0' && p.p[i] <= '9' && v < 100000) v = v * 10 + (unsigned)(p.p[i++] - '0');
+    if (i == m || i >= p.n || p.p[i] != '\\') return false;
+    *num = v;
+    *rest = pstr(p.p + i, p.n - i);
+    return true;
+}
+
+/* The device path p of host with its volume as a drive letter when one is
+ * known or can be learnt from a remembered image (the result in the batch
+ * arena); p itself otherwise. */
+static pstr_t vol_map(we_state_t *w, arena_t *a, pstr_t host, pstr_t p) {
+    unsigned num;
+    pstr_t rest;
+    if (!host.n || !vol_split(p, &num, &rest)) return p;
+    char letter = 0;
+    for (uint32_t i = 0; i < WE_VOLS && i < w->nvol && !letter; i++)
+        if (w->vols[i].letter && w->vols[i].num == num && pstr_ieq_c(host, w->vols[i].host))
+            letter = w->vols[i].letter;
+    if (!letter) {
+        /* Decided now, for the rest of the input: the letter a remembered
+         * image gives, or '-' (kept as logged), so that one program's
+         * records never split between two spellings. */
+        letter = '-';
+        for (uint32_t i = 0; i < WE_IMAGES && i < w->nimage && letter == '-'; i++) {
+            const we_image_t *im = &w->images[i];
+            if (pstr_ieq_c(host, im->host) && pstr_ieq_c(rest, im->path + 2)) letter = im->path[0];
+        }
+        we_vol_t *v = &w->vols[w->nvol % WE_VOLS];
+        if (copy_c(v->host, sizeof v->host, host)) {
+            v->num = num;
+            v->letter = letter;
+            w->nvol++;
+        }
+    }
+    if (letter == '-') return p;
+    char *o = arena_alloc(a, rest.n + 2);
+    o[0] = letter;
+    o[1] = ':';
+    memcpy(o + 2, rest.p, rest.n);
+    return pstr(o, rest.n + 2);
+}
+
 /* See winevt.h. */
 void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec) {
     const sc_ids_t *ids = &w->ids;
@@ -441,7 +535,11 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
         if (sys[S_EXECPID].t == V_STR) out[SC_PID] = val_strv(schema_number(val_pstr(sys[S_EXECPID])));
         out[SC_USER] = sys[S_SID];
     }
+    if ((kind == WK_SYSMON_PROC || kind == WK_SYSMON_NET) && !lnx)
+        image_note(w, str_of(out[SC_HOST]), str_of(out[SC_PROCESS_NAME]));
     if (kind == WK_WFP) {
+        pstr_t app = str_of(out[SC_PROCESS_NAME]), mapped = vol_map(w, c->arena, str_of(out[SC_HOST]), app);
+        if (mapped.p != app.p) out[SC_PROCESS_NAME] = val_strv(mapped);
         double d;
         if (str_to_num(str_of(sys[S_EVENTID]), &d))
             out[SC_ACTION] = val_strv(d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed"));
