@@ -8,7 +8,6 @@
  */
 #include "logline.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\f' || ch == '\v'; }
@@ -25,44 +24,20 @@ static pstr_t drop_pri(pstr_t v) {
 
 /* See logline.h. */
 rd_status_t ll_line(rd_ctx_t *c, sl_clock_t *k, const char *p, size_t n, bool eof, size_t *used, ll_line_t *l) {
-    size_t i = 0;
-    for (;;) {
-        *used = i;
-        if (i >= n) return eof ? RD_END : RD_MORE;
-        const char *nl = memchr(p + i, '\n', n - i);
-        if (!nl && !eof) return RD_MORE;
-        size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
-        pstr_t t = pstr_trim(pstr(p + i, e - i));
-        if (!t.n) {
-            i = next;
-            continue;
-        }
-        *used = next;
-        c->rec_off = i;
-        c->text = t;
-        l->text = t;
-        sl_parse(t, k, &l->h);
-        l->body = l->h.kind == SL_NONE ? drop_pri(t) : l->h.body;
-        /* `[HOST] key=value …`: a host or tag holding '=' is the message's first word */
-        pstr_t w = l->h.host.n && memchr(l->h.host.p, '=', l->h.host.n) ? l->h.host : l->h.tag;
-        if (w.n && memchr(w.p, '=', w.n)) {
-            if (w.p == l->h.host.p) l->h.host = PSTR_NULL;
-            l->body = pstr(w.p, (size_t)(t.p + t.n - w.p));
-        }
-        return RD_REC;
+    pstr_t t;
+    rd_status_t st = rm_line(c, p, n, eof, used, &t);
+    if (st != RD_REC) return st;
+    l->text = t;
+    sl_parse(t, k, &l->h);
+    l->body = l->h.kind == SL_NONE ? drop_pri(t) : l->h.body;
+    /* `[HOST] key=value …`: a host or tag holding '=' is the message's first word */
+    pstr_t w = l->h.host.n && memchr(l->h.host.p, '=', l->h.host.n) ? l->h.host : l->h.tag;
+    if (w.n && memchr(w.p, '=', w.n)) {
+        if (w.p == l->h.host.p) l->h.host = PSTR_NULL;
+        l->body = pstr(w.p, (size_t)(t.p + t.n - w.p));
     }
+    return RD_REC;
 }
-
-/* See logline.h. */
-void *ll_open(rd_ctx_t *c, size_t size) {
-    ll_base_t *b = xcalloc(1, size);
-    schema_ids(c->ft, &b->ids);
-    sl_clock_init(&b->clock, c->ref_ms);
-    return b;
-}
-
-/* See logline.h. */
-void ll_close(void *st) { free(st); }
 
 /* See logline.h. */
 rd_status_t ll_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec, ll_record_fn fn) {

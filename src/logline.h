@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rdmap.h"
 #include "read.h"
 #include "schema.h"
 
@@ -32,22 +33,15 @@ typedef struct ll_line {
  * buffer, RD_END at the end of input. */
 rd_status_t ll_line(rd_ctx_t *c, sl_clock_t *k, const char *p, size_t n, bool eof, size_t *used, ll_line_t *l);
 
-/* What every line reader's state starts with (its first member). */
-typedef struct ll_base {
-    sc_ids_t ids;       /* schema fields the query reads */
-    sl_clock_t clock;   /* years for BSD syslog dates */
-} ll_base_t;
+/* What every line reader's state starts with (its first member): schema
+ * ids and the clock for BSD syslog dates, allocated by rm_alloc and freed
+ * by rm_close (rdmap.h). */
+typedef rm_state_t ll_base_t;
 
-/* A zeroed reader state of size bytes (>= sizeof(ll_base_t)) on the
- * heap, owned by the reader until ll_close; its ll_base_t is set up for
- * input c. */
-void *ll_open(rd_ctx_t *c, size_t size);
-/* Free a state from ll_open (NULL is ignored). */
-void ll_close(void *st);
 
 /* A reader's work on one framed line: RD_REC (rec filled), RD_REJECT
  * (c->reason set) or RD_SKIP (a line of another format). st is the
- * reader's state from ll_open. */
+ * reader's state from rm_alloc. */
 typedef rd_status_t (*ll_record_fn)(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec);
 
 /* The next() of a line reader: frames one line with ll_line (the clock

@@ -136,12 +136,15 @@ pstr_t rm_unescape(pstr_t v, arena_t *a, const char *from, const char *to) {
 }
 
 /* See rdmap.h. */
-void *rm_open(rd_ctx_t *c) {
-    rm_state_t *s = xcalloc(1, sizeof *s);
+void *rm_alloc(rd_ctx_t *c, size_t size) {
+    rm_state_t *s = xcalloc(1, size);
     schema_ids(c->ft, &s->ids);
     sl_clock_init(&s->clock, c->ref_ms);
     return s;
 }
+
+/* See rdmap.h. */
+void *rm_open(rd_ctx_t *c) { return rm_alloc(c, sizeof(rm_state_t)); }
 
 /* See rdmap.h. */
 void rm_close(void *st) { free(st); }

@@ -88,9 +88,13 @@ typedef struct rm_state {
     sl_clock_t clock;    /* years for yearless dates */
 } rm_state_t;
 
+/* A zeroed reader state of size bytes (>= sizeof(rm_state_t), starting
+ * with one) on the heap, its rm_state_t set up for c's query and input;
+ * owned by the reader until rm_close. */
+void *rm_alloc(rd_ctx_t *c, size_t size);
 /* An rm_state_t for c's query and input (an rd_impl_t open); rm_close frees it. */
 void *rm_open(rd_ctx_t *c);
-/* Free a state from rm_open (NULL is fine). */
+/* Free a state from rm_open or rm_alloc (NULL is fine). */
 void rm_close(void *st);
 
 /* What a syslog header adds to a record mapped from its message: its host

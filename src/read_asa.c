@@ -55,7 +55,7 @@ typedef struct asa {
 } asa_t;
 
 static void *asa_open(rd_ctx_t *c) {
-    asa_t *s = ll_open(c, sizeof *s);
+    asa_t *s = rm_alloc(c, sizeof *s);
     ll_ids(c, asa_names, A_N, s->id);
     return s;
 }
@@ -307,7 +307,7 @@ const rd_impl_t rd_asa = {
     .line = asa_line,
     .open = asa_open,
     .next = asa_next,
-    .close = ll_close,
+    .close = rm_close,
     .line_sync = true,
     .mux = true,
 };

@@ -34,7 +34,7 @@ static int fg_key(pstr_t key) {
 }
 
 /* Per-input state: the line readers' base alone. */
-static void *fg_open(rd_ctx_t *c) { return ll_open(c, sizeof(ll_base_t)); }
+static void *fg_open(rd_ctx_t *c) { return rm_alloc(c, sizeof(ll_base_t)); }
 
 /* The record's time: eventtime, else date + time (+ tz offset). */
 static bool fg_time(const pstr_t *v, int64_t *ms) {
@@ -126,7 +126,7 @@ const rd_impl_t rd_fortigate = {
     .line = fg_line,
     .open = fg_open,
     .next = fg_next,
-    .close = ll_close,
+    .close = rm_close,
     .line_sync = true,
     .mux = true,
 };

@@ -18,7 +18,7 @@ typedef struct nf {
 } nf_t;
 
 static void *nf_open(rd_ctx_t *c) {
-    nf_t *s = ll_open(c, sizeof *s);
+    nf_t *s = rm_alloc(c, sizeof *s);
     static const char *const names[] = {"prefix"};
     ll_ids(c, names, 1, &s->prefix_id);
     return s;
@@ -138,7 +138,7 @@ const rd_impl_t rd_netfilter = {
     .line = nf_line,
     .open = nf_open,
     .next = nf_next,
-    .close = ll_close,
+    .close = rm_close,
     .line_sync = true,
     .mux = true,
 };

@@ -42,7 +42,7 @@ typedef struct pan {
 } pan_t;
 
 static void *pan_open(rd_ctx_t *c) {
-    pan_t *s = ll_open(c, sizeof *s);
+    pan_t *s = rm_alloc(c, sizeof *s);
     ll_ids(c, pan_names, PAN_NCOL, s->id);
     return s;
 }
@@ -159,7 +159,7 @@ const rd_impl_t rd_panos = {
     .line = pan_line,
     .open = pan_open,
     .next = pan_next,
-    .close = ll_close,
+    .close = rm_close,
     .line_sync = true,
     .mux = true,
 };

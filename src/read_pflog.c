@@ -55,7 +55,7 @@ typedef struct pfl {
 } pfl_t;
 
 static void *pf_open(rd_ctx_t *c) {
-    pfl_t *s = ll_open(c, sizeof *s);
+    pfl_t *s = rm_alloc(c, sizeof *s);
     ll_ids(c, pf_names, PF_N, s->id);
     return s;
 }
@@ -145,7 +145,7 @@ const rd_impl_t rd_pflog = {
     .line = pf_line,
     .open = pf_open,
     .next = pf_next,
-    .close = ll_close,
+    .close = rm_close,
     .line_sync = true,
     .mux = true,
 };
