@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "str.h"
+
 static int npass, nfail;
 
 /* Count cond; print the failing expression with its position. */
@@ -33,6 +35,16 @@ static int npass, nfail;
                     __LINE__, #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                 \
         }                                                                                  \
     } while (0)
+
+/* A NUL-terminated copy of view v, for CHECK_STR (one of 8 static buffers
+ * used in turn, so a check may hold several; a view over 255 bytes is cut). */
+static inline const char *check_cstr(pstr_t v) {
+    static char b[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p ? v.p : "");
+    return b[k];
+}
 
 /* Print the totals and give main's return value. */
 #define CHECK_DONE(name) (printf("%s: %d passed, %d failed\n", (name), npass, nfail), nfail ? 1 : 0)

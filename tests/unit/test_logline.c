@@ -12,15 +12,6 @@
 #include "check.h"
 #include "logline.h"
 
-/* NUL-terminated copy of a view (static ring of buffers). */
-static const char *s(pstr_t v) {
-    static char b[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p ? v.p : "");
-    return b[k];
-}
-
 static void test_addresses(void) {
     static const char *const good[] = {"10.20.30.40", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::",
                                        "::1", "::ffff:10.0.0.1", "fe80::1%eth0", "[2001:db8::25]",
@@ -44,13 +35,13 @@ static void test_kv(void) {
     ll_kv_t kv = {t, strlen(t), 0};
     ll_tok_t k;
     bool bad;
-    CHECK(ll_kv_next(&kv, &k, &bad) && !k.bare && !strcmp(s(k.key), "IN") && k.val.n == 0);
-    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(s(k.key), "OUT") && !strcmp(s(k.val), "eth0"));
-    CHECK(ll_kv_next(&kv, &k, &bad) && k.bare && !strcmp(s(k.key), "DF"));
-    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(s(k.key), "msg") && k.esc);
+    CHECK(ll_kv_next(&kv, &k, &bad) && !k.bare && !strcmp(check_cstr(k.key), "IN") && k.val.n == 0);
+    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(check_cstr(k.key), "OUT") && !strcmp(check_cstr(k.val), "eth0"));
+    CHECK(ll_kv_next(&kv, &k, &bad) && k.bare && !strcmp(check_cstr(k.key), "DF"));
+    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(check_cstr(k.key), "msg") && k.esc);
     arena_t a = {0};
-    CHECK_STR(s(ll_unescape(k.val, &a)), "a \"b\" c");
-    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(s(k.key), "k") && !strcmp(s(k.val), "v")); /* [..] stepped over */
+    CHECK_STR(check_cstr(ll_unescape(k.val, &a)), "a \"b\" c");
+    CHECK(ll_kv_next(&kv, &k, &bad) && !strcmp(check_cstr(k.key), "k") && !strcmp(check_cstr(k.val), "v")); /* [..] stepped over */
     CHECK(!ll_kv_next(&kv, &k, &bad) && bad);
     kv = (ll_kv_t){"", 0, 0};
     CHECK(!ll_kv_next(&kv, &k, &bad) && !bad);
@@ -58,9 +49,9 @@ static void test_kv(void) {
     pstr_t cells[4];
     bool q;
     CHECK(ll_csv_split(pstr_c("a,\"b,c\",,\"d\"\"e\",f"), cells, 4, &q) == 5 && q);
-    CHECK_STR(s(ll_csv_cell(cells[1], &a)), "b,c");
-    CHECK_STR(s(cells[2]), "");
-    CHECK_STR(s(ll_csv_cell(cells[3], &a)), "d\"e");
+    CHECK_STR(check_cstr(ll_csv_cell(cells[1], &a)), "b,c");
+    CHECK_STR(check_cstr(cells[2]), "");
+    CHECK_STR(check_cstr(ll_csv_cell(cells[3], &a)), "d\"e");
     CHECK(ll_csv_split(pstr_c("a,\"b"), cells, 4, &q) == -1);
     CHECK(ll_csv_split(pstr_c(""), cells, 4, &q) == 1 && cells[0].n == 0 && !q);
     arena_free(&a);

@@ -16,14 +16,6 @@
 /* A query text and its length. */
 #define QTEXT(t) t, sizeof(t) - 1
 
-static const char *s(pstr_t v) {
-    static char b[8][128];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p ? v.p : "");
-    return b[k];
-}
-
 static void test_table(void) {
     CHECK_STR(schema_name(SC_MESSAGETIME), "_messageTime");
     CHECK_STR(schema_name(SC_DEST_PORT), "dest_port");
@@ -75,10 +67,10 @@ static void test_query_names(void) {
     diag_free(&d2);
     ftab_t ft;
     ftab_init(&ft);
-    CHECK_STR(s(schema_query_name(&ft, pstr_c("dstDevice_ip"))), "dest_ip");
-    CHECK_STR(s(schema_query_name(&ft, pstr_c("Image"))), "Image");
+    CHECK_STR(check_cstr(schema_query_name(&ft, pstr_c("dstDevice_ip"))), "dest_ip");
+    CHECK_STR(check_cstr(schema_query_name(&ft, pstr_c("Image"))), "Image");
     ftab_intern(&ft, pstr_c("dstDevice_ip"));
-    CHECK_STR(s(schema_query_name(&ft, pstr_c("dstDevice_ip"))), "dstDevice_ip");
+    CHECK_STR(check_cstr(schema_query_name(&ft, pstr_c("dstDevice_ip"))), "dstDevice_ip");
     ftab_free(&ft);
 }
 
@@ -118,40 +110,40 @@ static void test_ids(void) {
 }
 
 static void test_normalisers(void) {
-    CHECK_STR(s(schema_protocol(pstr_c("6"))), "tcp");
-    CHECK_STR(s(schema_protocol(pstr_c("17"))), "udp");
-    CHECK_STR(s(schema_protocol(pstr_c("TCP"))), "tcp");
-    CHECK_STR(s(schema_protocol(pstr_c(" 58 "))), "icmpv6");
-    CHECK_STR(s(schema_protocol(pstr_c("ipv6-icmp"))), "icmpv6");
-    CHECK_STR(s(schema_protocol(pstr_c("quic"))), "quic");
-    CHECK_STR(s(schema_protocol(pstr_c("66"))), "66");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c("6"))), "tcp");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c("17"))), "udp");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c("TCP"))), "tcp");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c(" 58 "))), "icmpv6");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c("ipv6-icmp"))), "icmpv6");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c("quic"))), "quic");
+    CHECK_STR(check_cstr(schema_protocol(pstr_c("66"))), "66");
 
-    CHECK_STR(s(schema_direction(pstr_c("true"))), "outbound");
-    CHECK_STR(s(schema_direction(pstr_c("False"))), "inbound");
-    CHECK_STR(s(schema_direction(pstr_c("%%14593"))), "outbound");
-    CHECK_STR(s(schema_direction(pstr_c("%%14592"))), "inbound");
-    CHECK_STR(s(schema_direction(pstr_c("egress"))), "outbound");
-    CHECK_STR(s(schema_direction(pstr_c("Inbound"))), "inbound");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("true"))), "outbound");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("False"))), "inbound");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("%%14593"))), "outbound");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("%%14592"))), "inbound");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("egress"))), "outbound");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("Inbound"))), "inbound");
     CHECK(schema_direction(pstr_c("internal")).n == 0);
     CHECK(schema_direction(pstr_c("")).n == 0);
 
-    CHECK_STR(s(schema_number(pstr_c("587"))), "587");
-    CHECK_STR(s(schema_number(pstr_c(" 587 "))), "587");
-    CHECK_STR(s(schema_number(pstr_c("587.0"))), "587");
-    CHECK_STR(s(schema_number(pstr_c("0587"))), "587");
-    CHECK_STR(s(schema_number(pstr_c("0"))), "0");
-    CHECK_STR(s(schema_number(pstr_c("000"))), "0");
-    CHECK_STR(s(schema_number(pstr_c("587.5"))), "587.5");
-    CHECK_STR(s(schema_number(pstr_c("-"))), "-");
-    CHECK_STR(s(schema_number(pstr_c("0x1f"))), "0x1f");
+    CHECK_STR(check_cstr(schema_number(pstr_c("587"))), "587");
+    CHECK_STR(check_cstr(schema_number(pstr_c(" 587 "))), "587");
+    CHECK_STR(check_cstr(schema_number(pstr_c("587.0"))), "587");
+    CHECK_STR(check_cstr(schema_number(pstr_c("0587"))), "587");
+    CHECK_STR(check_cstr(schema_number(pstr_c("0"))), "0");
+    CHECK_STR(check_cstr(schema_number(pstr_c("000"))), "0");
+    CHECK_STR(check_cstr(schema_number(pstr_c("587.5"))), "587.5");
+    CHECK_STR(check_cstr(schema_number(pstr_c("-"))), "-");
+    CHECK_STR(check_cstr(schema_number(pstr_c("0x1f"))), "0x1f");
 
-    CHECK_STR(s(schema_ip(pstr_c("::ffff:203.0.113.25"))), "203.0.113.25");
-    CHECK_STR(s(schema_ip(pstr_c("::FFFF:10.0.0.1"))), "10.0.0.1");
-    CHECK_STR(s(schema_ip(pstr_c("0:0:0:0:0:ffff:10.0.0.2"))), "10.0.0.2");
-    CHECK_STR(s(schema_ip(pstr_c("[2001:db8::1]"))), "2001:db8::1");
-    CHECK_STR(s(schema_ip(pstr_c("2001:db8::1"))), "2001:db8::1");
-    CHECK_STR(s(schema_ip(pstr_c("::ffff:1:2"))), "::ffff:1:2");
-    CHECK_STR(s(schema_ip(pstr_c(" 10.0.0.3"))), "10.0.0.3");
+    CHECK_STR(check_cstr(schema_ip(pstr_c("::ffff:203.0.113.25"))), "203.0.113.25");
+    CHECK_STR(check_cstr(schema_ip(pstr_c("::FFFF:10.0.0.1"))), "10.0.0.1");
+    CHECK_STR(check_cstr(schema_ip(pstr_c("0:0:0:0:0:ffff:10.0.0.2"))), "10.0.0.2");
+    CHECK_STR(check_cstr(schema_ip(pstr_c("[2001:db8::1]"))), "2001:db8::1");
+    CHECK_STR(check_cstr(schema_ip(pstr_c("2001:db8::1"))), "2001:db8::1");
+    CHECK_STR(check_cstr(schema_ip(pstr_c("::ffff:1:2"))), "::ffff:1:2");
+    CHECK_STR(check_cstr(schema_ip(pstr_c(" 10.0.0.3"))), "10.0.0.3");
 }
 
 int main(void) {

@@ -12,15 +12,6 @@
 #include "syslog.h"
 #include "timeparse.h"
 
-/* NUL-terminated copy of a view (static ring of buffers). */
-static const char *s(pstr_t v) {
-    static char b[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p ? v.p : "");
-    return b[k];
-}
-
 static int64_t ms_of(int y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec, unsigned ms) {
     return ((time_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * 1000 + ms;
 }
@@ -31,44 +22,44 @@ static void test_3164(void) {
     sl_clock_init(&k, ms_of(2024, 3, 20, 0, 0, 0, 0));
     CHECK(sl_parse(pstr_c("Mar  5 10:15:01 web02 sysmon: <Event>x</Event>"), &k, &h));
     CHECK(h.kind == SL_3164 && h.pri == -1 && h.has_time && !h.zoned);
-    CHECK_STR(s(h.host), "web02");
-    CHECK_STR(s(h.tag), "sysmon");
-    CHECK_STR(s(h.pid), "");
-    CHECK_STR(s(h.body), "<Event>x</Event>");
-    CHECK_STR(s(h.ts), "Mar  5 10:15:01");
+    CHECK_STR(check_cstr(h.host), "web02");
+    CHECK_STR(check_cstr(h.tag), "sysmon");
+    CHECK_STR(check_cstr(h.pid), "");
+    CHECK_STR(check_cstr(h.body), "<Event>x</Event>");
+    CHECK_STR(check_cstr(h.ts), "Mar  5 10:15:01");
     CHECK(h.ms == ms_of(2024, 3, 5, 10, 15, 1, 0));
 
     CHECK(sl_parse(pstr_c("<13>Mar 15 23:59:59.250 fw1 filterlog[4321]: 77,,,1000000103"), &k, &h));
     CHECK(h.pri == 13 && h.kind == SL_3164);
-    CHECK_STR(s(h.tag), "filterlog");
-    CHECK_STR(s(h.pid), "4321");
-    CHECK_STR(s(h.body), "77,,,1000000103");
+    CHECK_STR(check_cstr(h.tag), "filterlog");
+    CHECK_STR(check_cstr(h.pid), "4321");
+    CHECK_STR(check_cstr(h.body), "77,,,1000000103");
     CHECK(h.ms == ms_of(2024, 3, 15, 23, 59, 59, 250));
 
     /* no host: the first word ends with ':' */
     CHECK(sl_parse(pstr_c("Mar  5 10:15:01 kernel: [812345.120001] EGRESS"), &k, &h));
-    CHECK_STR(s(h.host), "");
-    CHECK_STR(s(h.tag), "kernel");
-    CHECK_STR(s(h.body), "[812345.120001] EGRESS");
+    CHECK_STR(check_cstr(h.host), "");
+    CHECK_STR(check_cstr(h.tag), "kernel");
+    CHECK_STR(check_cstr(h.body), "[812345.120001] EGRESS");
 
     /* Cisco: a year, "HOST : MSG" */
     CHECK(sl_parse(pstr_c("Mar 05 2023 10:15:01 asa-edge : %ASA-6-302013: Built outbound"), &k, &h));
     CHECK(h.zoned && h.ms == ms_of(2023, 3, 5, 10, 15, 1, 0));
-    CHECK_STR(s(h.host), "asa-edge");
-    CHECK_STR(s(h.tag), "");
-    CHECK_STR(s(h.body), "%ASA-6-302013: Built outbound");
+    CHECK_STR(check_cstr(h.host), "asa-edge");
+    CHECK_STR(check_cstr(h.tag), "");
+    CHECK_STR(check_cstr(h.body), "%ASA-6-302013: Built outbound");
 
     /* Cisco without a device id: the time ends with ':' */
     CHECK(sl_parse(pstr_c("Mar 05 2023 10:15:22: %ASA-6-302013: Built inbound"), &k, &h));
     CHECK(h.zoned && h.ms == ms_of(2023, 3, 5, 10, 15, 22, 0));
-    CHECK_STR(s(h.host), "");
+    CHECK_STR(check_cstr(h.host), "");
     CHECK(pstr_contains(h.body, pstr_c("Built inbound")));
 
     /* no tag: the message starts after the host */
     CHECK(sl_parse(pstr_c("Mar  5 10:15:01 web02 something happened here"), &k, &h));
-    CHECK_STR(s(h.host), "web02");
-    CHECK_STR(s(h.tag), "");
-    CHECK_STR(s(h.body), "something happened here");
+    CHECK_STR(check_cstr(h.host), "web02");
+    CHECK_STR(check_cstr(h.tag), "");
+    CHECK_STR(check_cstr(h.body), "something happened here");
 
     /* without a clock there is no time for a yearless date */
     CHECK(sl_parse(pstr_c("Mar  5 10:15:01 h t: m"), NULL, &h));
@@ -83,20 +74,20 @@ static void test_5424(void) {
     CHECK(h.kind == SL_5424 && h.pri == 14 && h.zoned);
     CHECK(h.ms == ms_of(2024, 3, 5, 10, 15, 1, 123));
     CHECK(k.ref_ms == h.ms); /* the clock follows year-bearing times */
-    CHECK_STR(s(h.host), "lx01");
-    CHECK_STR(s(h.tag), "sysmon");
-    CHECK_STR(s(h.pid), "1234");
-    CHECK_STR(s(h.msgid), "");
-    CHECK_STR(s(h.sd), "");
-    CHECK_STR(s(h.body), "<Event/>");
+    CHECK_STR(check_cstr(h.host), "lx01");
+    CHECK_STR(check_cstr(h.tag), "sysmon");
+    CHECK_STR(check_cstr(h.pid), "1234");
+    CHECK_STR(check_cstr(h.msgid), "");
+    CHECK_STR(check_cstr(h.sd), "");
+    CHECK_STR(check_cstr(h.body), "<Event/>");
 
     CHECK(sl_parse(pstr_c("<165>1 2024-03-05T11:15:01.5+01:00 host app - ID47 [ex@32473 a=\"x \\\"]\" b=\"2\"][z@1 c=\"3\"] \xEF\xBB\xBFhello"), &k,
                    &h));
     CHECK(h.ms == ms_of(2024, 3, 5, 10, 15, 1, 500));
-    CHECK_STR(s(h.pid), "");
-    CHECK_STR(s(h.msgid), "ID47");
-    CHECK_STR(s(h.sd), "[ex@32473 a=\"x \\\"]\" b=\"2\"][z@1 c=\"3\"]");
-    CHECK_STR(s(h.body), "hello");
+    CHECK_STR(check_cstr(h.pid), "");
+    CHECK_STR(check_cstr(h.msgid), "ID47");
+    CHECK_STR(check_cstr(h.sd), "[ex@32473 a=\"x \\\"]\" b=\"2\"][z@1 c=\"3\"]");
+    CHECK_STR(check_cstr(h.body), "hello");
 
     /* nil timestamp, no message */
     CHECK(sl_parse(pstr_c("<0>1 - - - - - -"), &k, &h));
@@ -105,9 +96,9 @@ static void test_5424(void) {
     /* rsyslog high precision in the BSD layout */
     CHECK(sl_parse(pstr_c("2024-03-05T10:15:01.123456+02:00 mx02 sysmon[812]: <Event>"), &k, &h));
     CHECK(h.kind == SL_3164 && h.zoned && h.ms == ms_of(2024, 3, 5, 8, 15, 1, 123));
-    CHECK_STR(s(h.host), "mx02");
-    CHECK_STR(s(h.pid), "812");
-    CHECK_STR(s(h.body), "<Event>");
+    CHECK_STR(check_cstr(h.host), "mx02");
+    CHECK_STR(check_cstr(h.pid), "812");
+    CHECK_STR(check_cstr(h.body), "<Event>");
 }
 
 static void test_not_syslog(void) {
