@@ -615,6 +615,19 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+/* Scan the JSON line at x->s (its '{' at i0; the scan reads up to n bytes,
+ * stopping at a newline) into *sl and let x use it, unless it overflowed
+ * (then keys are searched one by one). Returns whether a newline ended
+ * the line (at sl->len). */
+static bool ev_scan(evctx_t *x, size_t n, size_t i0, scan_line_t *sl) {
+    scan_jsonl(&x->p->probe, x->s, n, i0 + 1, sl);
+    if (!sl->overflow) {
+        x->sl = sl;
+        x->nest = (nest_t){sl->len, sl->first_br};
+    }
+    return sl->nl;
+}
+
 /* Test the line s[0..n) (its '{' at i0 after blanks), scanned once when
  * scan is set (the line holds no newline) and the filters' keys allow it. */
 static pf_ans_t jsonl_eval(const pf_t *p, const char *s, size_t n, size_t i0, bool scan) {
@@ -623,13 +636,7 @@ static pf_ans_t jsonl_eval(const pf_t *p, const char *s, size_t n, size_t i0, bo
     x.nest = (nest_t){i0 + 1, SIZE_MAX};
     if (p->alias_full) return PF_MAYBE;
     scan_line_t sl;
-    if (scan && p->scan_ok) {
-        scan_jsonl(&p->probe, s, n, i0 + 1, &sl);
-        if (!sl.overflow) {
-            x.sl = &sl;
-            x.nest = (nest_t){n, sl.first_br};
-        }
-    }
+    if (scan && p->scan_ok) ev_scan(&x, n, i0, &sl);
     while (x.n && is_ws(x.s[x.n - 1])) x.n--;
     return eval(&x, p->root);
 }
@@ -651,22 +658,15 @@ static inline pf_ans_t jsonl_next(const pf_t *p, const char *buf, size_t n, size
     if (i0 == n || buf[i0] != '{' || p->alias_full) return PF_MAYBE;
     evctx_t x;
     ev_init(&x, p, buf, 0, true);
+    x.nest = (nest_t){i0 + 1, SIZE_MAX};
     scan_line_t sl;
     if (p->scan_ok) {
-        scan_jsonl(&p->probe, buf, n, i0 + 1, &sl);
-        if (!sl.nl) return PF_MAYBE; /* the line does not end in buf */
+        if (!ev_scan(&x, n, i0, &sl)) return PF_MAYBE; /* the line does not end in buf */
         x.n = sl.len;
-        if (!sl.overflow) {
-            x.sl = &sl;
-            x.nest = (nest_t){sl.len, sl.first_br};
-        } else {
-            x.nest = (nest_t){i0 + 1, SIZE_MAX};
-        }
     } else {
         const char *nl = memchr(buf, '\n', n);
         if (!nl) return PF_MAYBE;
         x.n = (size_t)(nl - buf);
-        x.nest = (nest_t){i0 + 1, SIZE_MAX};
     }
     *len = x.n + 1;
     /* Only lines shaped like an object ({...}) are answered: a cut or
