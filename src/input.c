@@ -715,7 +715,7 @@ static rd_status_t read_step(const run_t *r, const rd_impl_t *fmt, rd_ctx_t *c, 
     *off = c->rec_off < *used ? c->rec_off : *used;
     /* A line of another source in a syslog file (not when the user forced
      * one reader with --input-format). */
-    if (rs == RD_SKIP && fmt->mux && (!r->o->format || !*r->o->format || strcmp(r->o->format, "auto") == 0))
+    if (rs == RD_SKIP && fmt->mux && !r->force)
         rs = mux_line(fmt, c, rec, p, *used, off);
     *at = *line + rd_count_nl(p, *off);
     *line = *at + rd_count_nl(p + *off, *used - *off);
