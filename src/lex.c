@@ -8,6 +8,7 @@
  */
 #include "lex.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Byte classes, OR-ed flags. */
@@ -102,11 +103,21 @@ static tok_t mkerr(const lexer_t *lx, uint32_t start, uint32_t end, const char *
     return t;
 }
 
-/* True when an escape `\c` inside a token delimited by delim stands for
- * c alone: \" and \\ in strings, \/ in regexes. Other escapes are kept as
- * written (a regex needs its \d, \., \\ untouched). */
-static bool escape_drops_backslash(char delim, char c) {
-    return delim == '"' ? (c == '"' || c == '\\') : c == '/';
+/* The byte an escape `\c` stands for inside a token delimited by delim,
+ * or -1 when the escape is kept as written. Strings know Java's \" \\ \n
+ * \t \r (the docs' `parse "To: *\n"`); regexes only \/. Every other escape
+ * stays (a regex needs its \d, \., \\ untouched; "em\.client" keeps its
+ * backslash). */
+static int escape_byte(char delim, char c) {
+    if (delim != '"') return c == '/' ? '/' : -1;
+    switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case 'n': return '\n';
+    case 't': return '\t';
+    case 'r': return '\r';
+    default: return -1;
+    }
 }
 
 /* Scan the body of a token opened by delim at lx->s[open]. On success
@@ -118,7 +129,7 @@ static bool scan_delimited(lexer_t *lx, uint32_t open, char delim, uint32_t *end
     while (i < lx->n && s[i] != delim) {
         if (delim == '/' && s[i] == '\n') return false;
         if (s[i] == '\\' && i + 1 < lx->n) {
-            esc = esc || escape_drops_backslash(delim, s[i + 1]);
+            esc = esc || escape_byte(delim, s[i + 1]) >= 0;
             i += 2;
             continue;
         }
@@ -135,8 +146,10 @@ static bool scan_delimited(lexer_t *lx, uint32_t open, char delim, uint32_t *end
     size_t k = 0;
     for (size_t j = 0; j < raw.n; j++) {
         if (raw.p[j] == '\\' && j + 1 < raw.n) {
-            if (!escape_drops_backslash(delim, raw.p[j + 1])) d[k++] = '\\';
-            d[k++] = raw.p[++j];
+            int b = escape_byte(delim, raw.p[j + 1]);
+            if (b < 0) d[k++] = '\\';
+            d[k++] = b < 0 ? raw.p[j + 1] : (char)b;
+            j++;
         } else {
             d[k++] = raw.p[j];
         }
@@ -151,7 +164,7 @@ uint32_t lex_rawoff(pstr_t raw, char delim, size_t off) {
     size_t i = 0, j = 0;
     while (i < raw.n && j < off) {
         if (raw.p[i] == '\\' && i + 1 < raw.n) {
-            if (escape_drops_backslash(delim, raw.p[i + 1])) {
+            if (escape_byte(delim, raw.p[i + 1]) >= 0) {
                 i += 2;
                 j += 1;
             } else {
@@ -189,9 +202,29 @@ static tok_t lex_delimited(lexer_t *lx, uint8_t kind, uint32_t start, uint32_t o
     return t;
 }
 
-static tok_t lex_number(lexer_t *lx) {
-    const char *s = lx->s;
-    uint32_t i = lx->pos, n = lx->n;
+/* Number suffixes (field-expressions page): size factors and time units
+ * in milliseconds, case-sensitive, longest spelling first. ORDER: a
+ * suffix that is a prefix of another comes after it. */
+static const struct numsuffix {
+    const char *s;  /* the suffix */
+    uint8_t kind;   /* LEX_NUM_SIZE or LEX_NUM_TIME */
+    double factor;  /* what the number is multiplied by */
+} num_suffixes[] = {
+    {"ns", LEX_NUM_TIME, 1e-6},        {"us", LEX_NUM_TIME, 1e-3},
+    {"ms", LEX_NUM_TIME, 1},           {"Ki", LEX_NUM_SIZE, 1024.0},
+    {"Mi", LEX_NUM_SIZE, 1048576.0},   {"Gi", LEX_NUM_SIZE, 1073741824.0},
+    {"Ti", LEX_NUM_SIZE, 1099511627776.0}, {"Pi", LEX_NUM_SIZE, 1125899906842624.0},
+    {"K", LEX_NUM_SIZE, 1e3},          {"k", LEX_NUM_SIZE, 1e3},
+    {"M", LEX_NUM_SIZE, 1e6},          {"G", LEX_NUM_SIZE, 1e9},
+    {"B", LEX_NUM_SIZE, 1e9},          {"T", LEX_NUM_SIZE, 1e12},
+    {"P", LEX_NUM_SIZE, 1e15},         {"s", LEX_NUM_TIME, 1e3},
+    {"m", LEX_NUM_TIME, 6e4},          {"h", LEX_NUM_TIME, 3.6e6},
+    {"d", LEX_NUM_TIME, 8.64e7},       {"w", LEX_NUM_TIME, 6.048e8},
+};
+
+/* Length of the digits, fraction and exponent of a number at s[i..n). */
+static uint32_t number_len(const char *s, uint32_t i, uint32_t n) {
+    uint32_t start = i;
     while (i < n && (CLS(s[i]) & CF_DIGIT)) i++;
     if (i + 1 < n && s[i] == '.' && (CLS(s[i + 1]) & CF_DIGIT)) {
         i++;
@@ -205,9 +238,49 @@ static tok_t lex_number(lexer_t *lx) {
             while (i < n && (CLS(s[i]) & CF_DIGIT)) i++;
         }
     }
+    return i - start;
+}
+
+/* The suffix at s[i..n) that ends where an identifier could not go on,
+ * or NULL. */
+static const struct numsuffix *number_suffix(const char *s, uint32_t i, uint32_t n) {
+    for (size_t k = 0; k < sizeof num_suffixes / sizeof *num_suffixes; k++) {
+        size_t len = strlen(num_suffixes[k].s);
+        if (n - i < len || memcmp(s + i, num_suffixes[k].s, len) != 0) continue;
+        if (i + len < n && (CLS(s[i + len]) & CF_IDCONT)) continue;
+        return &num_suffixes[k];
+    }
+    return NULL;
+}
+
+/* A number: digits with an optional fraction (`.4` too) and exponent,
+ * and an optional size or time suffix (`2k`, `1.5s`), all one token. */
+static tok_t lex_number(lexer_t *lx) {
+    uint32_t i = lx->pos + number_len(lx->s, lx->pos, lx->n);
+    const struct numsuffix *sfx = number_suffix(lx->s, i, lx->n);
+    if (sfx) i += (uint32_t)strlen(sfx->s);
     tok_t t = mk(T_NUM, lx, lx->pos, i);
     lx->pos = i;
     return t;
+}
+
+/* See lex.h. */
+bool lex_num_value(pstr_t text, double *v, int *kind) {
+    char tmp[64];
+    uint32_t len = number_len(text.p, 0, (uint32_t)text.n);
+    if (len == 0 || len >= sizeof tmp) return false;
+    memcpy(tmp, text.p, len);
+    tmp[len] = 0;
+    double d = strtod(tmp, NULL);
+    *kind = LEX_NUM_PLAIN;
+    if (len < text.n) {
+        const struct numsuffix *sfx = number_suffix(text.p, len, (uint32_t)text.n);
+        if (!sfx || len + strlen(sfx->s) != text.n) return false;
+        d *= sfx->factor;
+        *kind = sfx->kind;
+    }
+    *v = d;
+    return true;
 }
 
 static tok_t lex_ident(lexer_t *lx) {
@@ -275,7 +348,7 @@ static tok_t lex_expr(lexer_t *lx) {
     char c = lx->s[i];
     uint8_t f = CLS(c);
     if (f & CF_IDSTART) return lex_ident(lx);
-    if (f & CF_DIGIT) return lex_number(lx);
+    if ((f & CF_DIGIT) || (c == '.' && i + 1 < lx->n && (CLS(lx->s[i + 1]) & CF_DIGIT))) return lex_number(lx);
     if (c == '"') return lex_delimited(lx, T_STR, i, i, '"');
     if (c == '%' && i + 1 < lx->n && lx->s[i + 1] == '"') return lex_delimited(lx, T_QIDENT, i, i + 1, '"');
     if (c == '/' && lx->operand) return lex_delimited(lx, T_REGEX, i, i, '/');
@@ -321,6 +394,14 @@ tok_t lex_next(lexer_t *lx) {
         while (lx->pos < lx->n && (CLS(s[lx->pos]) & CF_SPACE)) lx->pos++;
         if (lx->pos + 1 < lx->n && s[lx->pos] == '/' && s[lx->pos + 1] == '/') {
             while (lx->pos < lx->n && s[lx->pos] != '\n') lx->pos++;
+            continue;
+        }
+        if (lx->pos + 1 < lx->n && s[lx->pos] == '/' && s[lx->pos + 1] == '*') {
+            /* A block comment; an unterminated one runs to the end. */
+            const char *e = NULL;
+            for (uint32_t k = lx->pos + 2; k + 1 < lx->n && !e; k++)
+                if (s[k] == '*' && s[k + 1] == '/') e = s + k;
+            lx->pos = e ? (uint32_t)(e - s) + 2 : lx->n;
             continue;
         }
         break;

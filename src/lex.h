@@ -87,4 +87,11 @@ const char *lex_kind_desc(int kind);
  * query. delim is '"' for strings and '/' for regexes. */
 uint32_t lex_rawoff(pstr_t raw, char delim, size_t off);
 
+/* What a number's suffix made it. */
+enum { LEX_NUM_PLAIN, LEX_NUM_SIZE, LEX_NUM_TIME };
+/* The value of a T_NUM token's text: digits, fraction, exponent, times
+ * its size factor (2k = 2000, 1Gi = 2^30) or time unit in milliseconds
+ * (1.5s = 1500); *kind says which. False when text is no number. */
+bool lex_num_value(pstr_t text, double *v, int *kind);
+
 #endif

@@ -500,8 +500,12 @@ static expr_t *parse_call(parser_t *p) {
 }
 
 static expr_t *number_node(parser_t *p, uint32_t start, bool negate) {
-    const char *txt = arena_strndup(&p->q->arena, p->t.v.p, p->t.v.n);
-    double v = strtod(txt, NULL);
+    double v = 0;
+    int kind;
+    if (!lex_num_value(p->t.v, &v, &kind)) {
+        error_at(p, p->t.sp, "malformed number near '%.*s'", near_len(p, &p->t), p->q->text + p->t.sp.off);
+        return NULL;
+    }
     advance(p);
     expr_t *e = node(p, EX_NUM, span_from(p, start));
     e->num = negate ? -v : v;
@@ -880,7 +884,9 @@ static bool parse_aggspec(parser_t *p, stage_t *st, uint32_t *cap) {
                     error_at(p, p->t.sp, "more than %d percentiles in one pct", MAX_PCTS);
                     return false;
                 }
-                double v = strtod(arena_strndup(&p->q->arena, p->t.v.p, p->t.v.n), NULL);
+                double v = -1;
+                int nk;
+                if (!lex_num_value(p->t.v, &v, &nk) || nk != LEX_NUM_PLAIN) v = -1;
                 if (!(v >= 0 && v <= 100)) {
                     error_at(p, p->t.sp, "a percentile is between 0 and 100");
                     return false;
@@ -999,22 +1005,19 @@ static bool stage_sort(parser_t *p, stage_t *st) {
     }
 }
 
-/* A non-negative integer literal. */
+/* A non-negative integer literal (a size suffix is allowed: `limit 1k`). */
 static bool parse_count(parser_t *p, int64_t *out) {
     if (p->t.kind != T_NUM) {
         unexpected(p, "a number");
         return false;
     }
-    int64_t v = 0;
-    for (size_t i = 0; i < p->t.v.n; i++) {
-        char c = p->t.v.p[i];
-        if (c < '0' || c > '9' || v > (INT64_MAX - 9) / 10) {
-            error_at(p, p->t.sp, "expected a whole number near '%.*s'", (int)p->t.v.n, p->t.v.p);
-            return false;
-        }
-        v = v * 10 + (c - '0');
+    double v;
+    int kind;
+    if (!lex_num_value(p->t.v, &v, &kind) || kind == LEX_NUM_TIME || v != floor(v) || !(v >= 0 && v < 9e15)) {
+        error_at(p, p->t.sp, "expected a whole number near '%.*s'", near_len(p, &p->t), p->q->text + p->t.sp.off);
+        return false;
     }
-    *out = v;
+    *out = (int64_t)v;
     advance(p);
     return true;
 }
@@ -1212,27 +1215,34 @@ static bool stage_timeslice(parser_t *p, stage_t *st) {
         return false;
     }
     uint32_t start = p->t.sp.off;
-    double v = strtod(arena_strndup(&p->q->arena, p->t.v.p, p->t.v.n), NULL);
+    double v = 0, ms;
+    int kind = LEX_NUM_PLAIN;
+    lex_num_value(p->t.v, &v, &kind);
     advance(p);
-    if (is_kw(&p->t, "buckets")) {
-        error_at(p, span_from(p, start), "postern does not support `timeslice N buckets`; give a width such as 5m");
-        return false;
+    if (kind == LEX_NUM_TIME) {
+        ms = v; /* 5m: the lexer applied the unit */
+    } else {
+        if (is_kw(&p->t, "buckets")) {
+            error_at(p, span_from(p, start), "postern does not support `timeslice N buckets`; give a width such as 5m");
+            return false;
+        }
+        /* `5 m`: the unit as a word of its own. */
+        if (kind != LEX_NUM_PLAIN || p->t.kind != T_IDENT) {
+            unexpected(p, "a time unit (ms, s, m, h, d or w)");
+            return false;
+        }
+        int64_t mult = 0;
+        for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+            if (pstr_ieq_c(p->t.v, units[i].unit)) mult = units[i].ms;
+        if (!mult) {
+            uint32_t i = error_at(p, p->t.sp, "unknown time unit '%.*s'",
+                                  (int)(p->t.v.n > NEAR_MAX ? NEAR_MAX : p->t.v.n), p->t.v.p);
+            diag_hint(p->d, i, "use ms, s, m, h, d or w, e.g. timeslice 5m");
+            return false;
+        }
+        advance(p);
+        ms = v * (double)mult;
     }
-    if (p->t.kind != T_IDENT) {
-        unexpected(p, "a time unit (ms, s, m, h, d or w)");
-        return false;
-    }
-    int64_t mult = 0;
-    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-        if (pstr_ieq_c(p->t.v, units[i].unit)) mult = units[i].ms;
-    if (!mult) {
-        uint32_t i = error_at(p, p->t.sp, "unknown time unit '%.*s'", (int)(p->t.v.n > NEAR_MAX ? NEAR_MAX : p->t.v.n),
-                              p->t.v.p);
-        diag_hint(p->d, i, "use ms, s, m, h, d or w, e.g. timeslice 5m");
-        return false;
-    }
-    advance(p);
-    double ms = v * (double)mult;
     if (!(ms >= 1 && ms <= 1e15)) {
         error_at(p, span_from(p, start), "timeslice width must be between 1ms and about 30000 years");
         return false;
