@@ -12,6 +12,9 @@
 
 #include "buf.h"
 
+/* values() returns at most this many distinct values (values page). */
+#define AGG_VALUES_MAX 100
+
 /* A set of distinct strings (count_distinct, values), arena-backed. */
 typedef struct sset {
     pstr_t *s;          /* slots, p == NULL when empty */
@@ -390,9 +393,12 @@ static value_t final(gtab_t *g, const aggspec_t *sp, aggst_t *s, table_t *out) {
         for (uint32_t i = 0; i < s->set.cap; i++)
             if (s->set.s[i].p) v[k++] = s->set.s[i];
         qsort(v, k, sizeof *v, cmp_pstr);
+        /* One value a line, in byte order (digits before letters, upper
+         * case before lower), the first AGG_VALUES_MAX of them. */
+        if (k > AGG_VALUES_MAX) k = AGG_VALUES_MAX;
         buf_t b = {0};
         for (uint32_t i = 0; i < k; i++) {
-            if (i) buf_putc(&b, ',');
+            if (i) buf_putc(&b, '\n');
             buf_put(&b, v[i].p, v[i].n);
         }
         value_t r = val_str(arena_strndup(&out->arena, b.p ? b.p : "", b.n), b.n);

@@ -81,7 +81,7 @@ int func_lookup(pstr_t name);
     X(AG_AVG, "avg", "_avg", 2, "mean of numeric values")                           \
     X(AG_FIRST, "first", "_first", 2, "value of the newest message")                \
     X(AG_LAST, "last", "_last", 2, "value of the oldest message")                   \
-    X(AG_VALUES, "values", "_values", 2, "distinct values, comma-separated")        \
+    X(AG_VALUES, "values", "_values", 2, "distinct values, one a line (the first 100)")        \
     X(AG_PCT, "pct", "_pct", 3, "pct(f, n): n-th percentile")                       \
     X(AG_STDDEV, "stddev", "_stddev", 2, "sample standard deviation")
 

@@ -231,7 +231,7 @@ static value_t f_concat(eval_ctx_t *c, const expr_t *e, const record_t *r, value
 
 static value_t f_length(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
-    if (ARG(0).t == V_NULL) return val_null();
+    if (ARG(0).t == V_NULL) return val_num(0); /* "If the string is null, it returns 0." */
     return val_num((double)text_of(c, ARG(0)).n);
 }
 
@@ -367,16 +367,27 @@ static value_t f_isvalidip(eval_ctx_t *c, const expr_t *e, const record_t *r, va
     return val_bool(parse_v4(s, &a) || parse_v6(s));
 }
 
-static value_t f_isprivateip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
-    (void)e; (void)r;
+/* isPrivateIP / isPublicIP: "Invalid IPv4 addresses are dropped from the
+ * results" (their pages): a value that is no IPv4 address, null included,
+ * drops the record. */
+static value_t ip_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(uint32_t)) {
     uint32_t a;
-    return val_bool(ARG(0).t != V_NULL && parse_v4(text_of(c, ARG(0)), &a) && v4_private(a));
+    if (v.t == V_NULL || !parse_v4(text_of(c, v), &a)) {
+        c->drop = true;
+        c->drop_fn = e->func;
+        return val_null();
+    }
+    return val_bool(cls(a));
+}
+
+static value_t f_isprivateip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    return ip_class(c, e, ARG(0), v4_private);
 }
 
 static value_t f_ispublicip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
-    (void)e; (void)r;
-    uint32_t a;
-    return val_bool(ARG(0).t != V_NULL && parse_v4(text_of(c, ARG(0)), &a) && v4_public(a));
+    (void)r;
+    return ip_class(c, e, ARG(0), v4_public);
 }
 
 static value_t f_comparecidr(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {

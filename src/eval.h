@@ -20,16 +20,30 @@ typedef struct eval_ctx {
     rx_scratch_t *rx;      /* regex match data (owned: eval_ctx_free) */
     int64_t now_ms;        /* now(), fixed for the whole run */
     uint64_t rx_limit;     /* regex matches abandoned at the match limit */
+    bool drop;             /* a function asked to drop the current record (isPrivateIP of a
+                            * non-IPv4 value); the stage that evaluated clears it and drops */
+    uint64_t dropped;      /* records dropped that way */
+    int drop_fn;           /* func_id_t of the last function that dropped one */
 } eval_ctx_t;
 
 /* Prepare a context; arena is borrowed. */
 void eval_init(eval_ctx_t *c, arena_t *arena, int64_t now_ms);
 /* Release the regex scratch. */
 void eval_free(eval_ctx_t *c);
-/* Value of e for record r. Strings in the result borrow r or c->arena. */
+/* Value of e for record r. Strings in the result borrow r or c->arena.
+ * A function that drops the record (isPrivateIP("x")) sets c->drop: the
+ * caller must then drop r, clearing the flag with eval_take_drop. */
 value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r);
 /* Truth of e for r (a boolean context: where, if, scope). */
 bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r);
+/* True (and counted) when the last evaluation asked to drop the record;
+ * clears the request. */
+static inline bool eval_take_drop(eval_ctx_t *c) {
+    if (!c->drop) return false;
+    c->drop = false;
+    c->dropped++;
+    return true;
+}
 /* True when raw holds the scope keyword or phrase kw as whole terms,
  * ignoring case (the test of a bare keyword before the first pipe). */
 bool eval_keyword(pstr_t raw, pstr_t kw);

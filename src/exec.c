@@ -345,11 +345,14 @@ static int run_from(exec_t *x, uint32_t i, record_t *r) {
     const stage_t *s = &x->q->st[i];
     switch (s->kind) {
     case ST_WHERE:
-        if (!eval_cond(&x->ev, s->e, r)) return 0;
+        if (!eval_cond(&x->ev, s->e, r) || eval_take_drop(&x->ev)) return 0;
         return run_from(x, i + 1, r);
-    case ST_ASSIGN:
-        rec_set(r, s->as, eval_expr(&x->ev, s->e, r));
+    case ST_ASSIGN: {
+        value_t v = eval_expr(&x->ev, s->e, r);
+        if (eval_take_drop(&x->ev)) return 0;
+        rec_set(r, s->as, v);
         return run_from(x, i + 1, r);
+    }
     case ST_TIMESLICE: {
         double t;
         value_t v = rec_get(r, F_MESSAGETIME);
@@ -638,8 +641,17 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         }
     }
     /* Read after the table phase, which runs on worker 0 and may add to it. */
-    uint64_t rx_limit = 0;
-    for (unsigned w = 0; w < nw; w++) rx_limit += xs[w].ev.rx_limit;
+    uint64_t rx_limit = 0, dropped = 0;
+    int drop_fn = -1;
+    for (unsigned w = 0; w < nw; w++) {
+        rx_limit += xs[w].ev.rx_limit;
+        dropped += xs[w].ev.dropped;
+        if (xs[w].ev.dropped) drop_fn = xs[w].ev.drop_fn;
+    }
+    /* Sumo shows a warning when isPrivateIP and friends drop records. */
+    if (dropped && drop_fn >= 0 && drop_fn < FN__COUNT)
+        fprintf(stderr, "postern: warning: %s dropped %llu record%s whose value is not an IPv4 address\n",
+                func_info[drop_fn].name, (unsigned long long)dropped, dropped == 1 ? "" : "s");
     /* A regex that gave up at the match limit counted as "no match": say
      * so, since RE2 (what Sumo runs) would have given an answer. */
     if (rx_limit)
