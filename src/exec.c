@@ -49,6 +49,8 @@ struct exec {
     lktab_t **lk;          /* per stage: lookup table (shared by the workers) */
     bool stream_limit_hit; /* a streaming LIMIT is satisfied: stop reading */
     uint32_t end;          /* stage where the current run stops */
+    bool parse_hit;        /* the current record matched a `nodrop` parse since the last parse
+                            * without nodrop: a later parse without nodrop keeps it (parse_next) */
     sink_fn sink;
     table_t *next;         /* table phase: rows of the next table */
     exec_row_fn row_fn;    /* streaming: where rows reaching the aggregate go */
@@ -227,17 +229,33 @@ static bool parse_anchor(exec_t *x, const stage_t *s, record_t *r, value_t src) 
     return true;
 }
 
+/* The fields of a parse that did not match: null, unless an earlier
+ * parse of the chain set them (`parse "GET *" as url nodrop | parse
+ * "POST *" as url` keeps the GET url). */
 static void set_null_outputs(record_t *r, const stage_t *s) {
-    for (uint32_t i = 0; i < s->nflds; i++) rec_set(r, s->flds[i], val_null());
+    for (uint32_t i = 0; i < s->nflds; i++)
+        if (!rec_has(r, s->flds[i])) rec_set(r, s->flds[i], val_null());
+}
+
+/* After a parse-family stage i (parse, parse regex, json) matched or not:
+ * go on or drop. Chained parses with nodrop act as an OR (parse nodrop
+ * page): a record that matched no parse is dropped by the first parse
+ * without nodrop, one that matched an earlier nodrop parse is kept. */
+static int parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool matched) {
+    bool saved = x->parse_hit;
+    if (!matched) {
+        if (!s->nodrop && !saved) return 0;
+        set_null_outputs(r, s);
+    }
+    x->parse_hit = s->nodrop ? (saved || matched) : false;
+    int rc = run_from(x, i + 1, r);
+    x->parse_hit = saved;
+    return rc;
 }
 
 static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     value_t src = src_value(r, s);
-    if (src.t == V_NULL || !s->re) {
-        if (!s->nodrop) return 0;
-        set_null_outputs(r, s);
-        return run_from(x, i + 1, r);
-    }
+    if (src.t == V_NULL || !s->re) return parse_next(x, i, s, r, false);
     pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
     long ov[2 * 64];
     uint32_t ng = rx_ngroups(s->re) + 1;
@@ -256,16 +274,14 @@ static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *
                                                      : val_null();
             rec_set(r, s->flds[k], v);
         }
-        int rc = run_from(x, i + 1, r);
+        int rc = parse_next(x, i, s, r, true);
         if (rc) return rc;
         if (!s->multi) return 0;
         pos = ov[1] > ov[0] ? (size_t)ov[1] : (size_t)ov[1] + 1;
         if (pos > text.n) break;
     }
     if (any) return 0;
-    if (!s->nodrop) return 0;
-    set_null_outputs(r, s);
-    return run_from(x, i + 1, r);
+    return parse_next(x, i, s, r, false);
 }
 
 static int apply_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
@@ -302,11 +318,10 @@ static int apply_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
         if (doc.p && json_path(doc, s->paths[k], &val)) rec_set(r, s->flds[k], json_to_value(val, &x->scratch));
         else {
             all = false;
-            rec_set(r, s->flds[k], val_null());
+            if (!rec_has(r, s->flds[k])) rec_set(r, s->flds[k], val_null());
         }
     }
-    if (!all && !s->nodrop) return 0;
-    return run_from(x, i + 1, r);
+    return parse_next(x, i, s, r, all);
 }
 
 static int apply_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
@@ -362,13 +377,7 @@ static int run_from(exec_t *x, uint32_t i, record_t *r) {
             rec_set(r, s->as, val_null());
         return run_from(x, i + 1, r);
     }
-    case ST_PARSE: {
-        if (!parse_anchor(x, s, r, src_value(r, s))) {
-            if (!s->nodrop) return 0;
-            set_null_outputs(r, s);
-        }
-        return run_from(x, i + 1, r);
-    }
+    case ST_PARSE: return parse_next(x, i, s, r, parse_anchor(x, s, r, src_value(r, s)));
     case ST_PARSE_REGEX: return apply_parse_regex(x, i, s, r);
     case ST_JSON: return apply_json(x, i, s, r);
     case ST_LOOKUP: return apply_lookup(x, i, s, r);
@@ -408,6 +417,7 @@ static int sink_next(exec_t *x, record_t *r) {
 static int on_record(record_t *r, void *ud) {
     exec_t *x = ud;
     arena_reset(&x->scratch);
+    x->parse_hit = false;
     if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
     x->st.in_scope++;
     int rc = run_from(x, 0, r);
@@ -514,6 +524,7 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         arena_t *saved = x->ev.arena;
         for (size_t k = 0; k < t->n && !x->err; k++) {
             arena_reset(&x->scratch);
+            x->parse_hit = false;
             run_from(x, i, &t->rows[k]);
         }
         x->ev.arena = saved;
@@ -724,6 +735,7 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
 int exec_stream_row(exec_stream_t *s, record_t *r, exec_row_fn fn, void *ud) {
     exec_t *x = &s->x;
     arena_reset(&x->scratch);
+    x->parse_hit = false;
     if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
     x->st.in_scope++;
     x->end = s->agg;
