@@ -371,10 +371,14 @@ static int run_from(exec_t *x, uint32_t i, record_t *r) {
     case ST_TIMESLICE: {
         double t;
         value_t v = rec_get(r, F_MESSAGETIME);
-        if (val_to_num(v, &t) && s->slice_ms > 0)
-            rec_set(r, s->as, val_num(floor(t / (double)s->slice_ms) * (double)s->slice_ms));
-        else
+        if (val_to_num(v, &t) && s->slice_ms > 0) {
+            double start = floor(t / (double)s->slice_ms) * (double)s->slice_ms;
+            rec_set(r, s->as, val_num(start));
+            rec_set(r, F_TIMESLICE_END, val_num(start + (double)s->slice_ms)); /* timeslice page */
+        } else {
             rec_set(r, s->as, val_null());
+            rec_set(r, F_TIMESLICE_END, val_null());
+        }
         return run_from(x, i + 1, r);
     }
     case ST_PARSE: return parse_next(x, i, s, r, parse_anchor(x, s, r, src_value(r, s)));

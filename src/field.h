@@ -33,7 +33,8 @@
     X(F_SIZE, "_size")                        \
     X(F_FORMAT, "_format")                    \
     X(F_MESSAGECOUNT, "_messageCount")        \
-    X(F_TIMESLICE, "_timeslice")
+    X(F_TIMESLICE, "_timeslice")              \
+    X(F_TIMESLICE_END, "__timeslice_end")
 
 enum field_builtin {
 #define X(id, name) id,
