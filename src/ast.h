@@ -146,6 +146,7 @@ typedef struct expr {
     pstr_t str;            /* EX_STR/EX_KEYWORD/EX_FIELDWILD: unescaped text; EX_REGEX: pattern; EX_NUM: text */
     struct rx *re;         /* EX_REGEX: compiled pattern */
     cset_t *set;           /* EX_IN whose values are all string literals: them as a set (query arena) */
+    struct kwpat *kw;      /* EX_KEYWORD: the compiled keyword (query arena) */
 } expr_t;
 
 /* One aggregate in an aggregation stage. */

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "keyword.h"
 #include "timeparse.h"
 
 /* See eval.h. */
@@ -78,66 +79,6 @@ static bool in_eq(value_t a, value_t b) {
     case V_BOOL: return a.b == b.b;
     default: return false;
     }
-}
-
-/* ---- scope ---------------------------------------------------------- */
-
-static bool is_word(char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-           (unsigned char)ch >= 0x80;
-}
-
-/* Offset of the first case-insensitive occurrence of seg in raw at or
- * after from whose start (check_left) and end (check_right) are term
- * boundaries; -1 when there is none. */
-static long find_bounded(pstr_t raw, size_t from, pstr_t seg, bool check_left, bool check_right) {
-    while (from + seg.n <= raw.n) {
-        long k = pstr_ifind(pstr(raw.p + from, raw.n - from), seg);
-        if (k < 0) return -1;
-        size_t s = from + (size_t)k, e = s + seg.n;
-        bool left = !check_left || s == 0 || !is_word(raw.p[s - 1]);
-        bool right = !check_right || e == raw.n || !is_word(raw.p[e]);
-        if (left && right) return (long)s;
-        from = s + 1;
-    }
-    return -1;
-}
-
-/* A keyword or phrase against _raw: case-insensitive, matched as whole
- * terms (the match may not continue a word on either side where the
- * keyword's own end is a word byte), '*' inside a keyword matches any run
- * of bytes and drops the check at an end where it stands.
- * With wildcards the keyword is split at '*' into segments matched left
- * to right, each at its earliest possible place (earliest is always
- * best), so the cost stays linear in _raw times the keyword length. */
-static bool keyword_match(pstr_t raw, pstr_t kw) {
-    if (kw.n == 0) return true;
-    bool left = is_word(kw.p[0]), right = is_word(kw.p[kw.n - 1]);
-    const char *star = memchr(kw.p, '*', kw.n);
-    if (!star) return find_bounded(raw, 0, kw, left, right) >= 0;
-    /* First segment: before the first '*'. */
-    pstr_t seg = pstr(kw.p, (size_t)(star - kw.p));
-    size_t pos = 0;
-    if (seg.n) {
-        long k = find_bounded(raw, 0, seg, left, false);
-        if (k < 0) return false;
-        pos = (size_t)k + seg.n;
-    }
-    /* Middle segments, then the last one (after the last '*'). */
-    const char *p = star + 1, *end = kw.p + kw.n;
-    for (;;) {
-        const char *q = memchr(p, '*', (size_t)(end - p));
-        if (!q) break;
-        seg = pstr(p, (size_t)(q - p));
-        if (seg.n) {
-            long k = find_bounded(raw, pos, seg, false, false);
-            if (k < 0) return false;
-            pos = (size_t)k + seg.n;
-        }
-        p = q + 1;
-    }
-    seg = pstr(p, (size_t)(end - p));
-    return seg.n == 0 || find_bounded(raw, pos, seg, false, right) >= 0;
 }
 
 /* ---- IP helpers ------------------------------------------------------ */
@@ -519,7 +460,7 @@ bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     case EX_OR: return eval_cond(c, e->a, r) || eval_cond(c, e->b, r);
     case EX_NOT: return !eval_cond(c, e->a, r);
     case EX_ALL: return true;
-    case EX_KEYWORD: return keyword_match(r->raw, e->str) != e->neg;
+    case EX_KEYWORD: return kw_match(e->kw, r->raw) != e->neg;
     case EX_FIELDWILD: {
         value_t v = rec_get(r, e->field);
         if (v.t == V_NULL) return false;
@@ -717,5 +658,3 @@ bool eval_format_date(buf_t *out, int64_t ms, pstr_t pat, pstr_t tz) {
     return true;
 }
 
-/* See eval.h. */
-bool eval_keyword(pstr_t raw, pstr_t kw) { return keyword_match(raw, kw); }

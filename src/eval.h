@@ -44,9 +44,6 @@ static inline bool eval_take_drop(eval_ctx_t *c) {
     c->dropped++;
     return true;
 }
-/* True when raw holds the scope keyword or phrase kw as whole terms,
- * ignoring case (the test of a bare keyword before the first pipe). */
-bool eval_keyword(pstr_t raw, pstr_t kw);
 /* Append the text of formatDate(ms, pattern, tz) (Java SimpleDateFormat
  * letters; tz "UTC", "GMT+hh:mm", "+hhmm"). Returns false on a bad zone. */
 bool eval_format_date(buf_t *out, int64_t ms, pstr_t pattern, pstr_t tz);

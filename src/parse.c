@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "keyword.h"
 #include "lex.h"
 #include "regex.h"
 #include "schema.h"
@@ -689,6 +690,7 @@ static expr_t *scope_term(parser_t *p) {
         e = node(p, EX_KEYWORD, t.sp);
         e->str = t.v;
         e->quoted = true;
+        e->kw = kw_compile(&p->q->arena, t.v, true);
         p->q->ft.e[F_RAW].wanted = 1;
         return e;
     }
@@ -720,6 +722,7 @@ static expr_t *scope_term(parser_t *p) {
     if (t.v.n == 1 && t.v.p[0] == '*') return node(p, EX_ALL, t.sp);
     e = node(p, EX_KEYWORD, t.sp);
     e->str = t.v;
+    e->kw = kw_compile(&p->q->arena, t.v, false);
     p->q->ft.e[F_RAW].wanted = 1;
     return e;
 }

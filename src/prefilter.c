@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "keyword.h"
 #include "scan.h"
 #include "schema.h"
 #include "value.h"
@@ -37,7 +38,8 @@ typedef struct pnode {
     cset_t set;            /* PN_IN: vals as a set */
     uint64_t *words;       /* its words (owned) */
     double num;            /* PN_NUMEQ */
-    pstr_t pat;            /* PN_WILD pattern, PN_KEYWORD keyword (borrowed) */
+    pstr_t pat;            /* PN_WILD pattern (borrowed) */
+    const struct kwpat *kw;/* PN_KEYWORD: the compiled keyword (the query's) */
 } pnode_t;
 
 struct pf {
@@ -140,7 +142,7 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
     case EX_KEYWORD: {
         if (e->neg) return NULL;
         pnode_t *n = node(PN_KEYWORD);
-        n->pat = e->str;
+        n->kw = e->kw;
         return n;
     }
     case EX_FIELDWILD: {
@@ -596,7 +598,7 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
         if (x->raw_unsure < 0)
             x->raw_unsure = str_search(pstr(x->s, x->n), PSTR_LIT("_raw\""), true) != NULL;
         if (x->raw_unsure) return PF_MAYBE;
-        return eval_keyword(pstr(x->s, x->n), nd->pat) ? PF_YES : PF_NO;
+        return kw_match(nd->kw, pstr(x->s, x->n)) ? PF_YES : PF_NO;
     default: break;
     }
     rawval_t v = value_of(x, nd->slot);
