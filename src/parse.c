@@ -813,7 +813,18 @@ static bool stage_assign(parser_t *p, stage_t *st) {
     st->e = parse_expr(p);
     if (!st->e) return false;
     if (!is_kw(&p->t, "as")) {
-        uint32_t i = unexpected(p, "'as' and a field name");
+        /* `| num(duration)`: a function of a field without `as` writes
+         * its result back into that field (num page). */
+        const expr_t *e = st->e;
+        if (e->kind == EX_CALL && e->nargs >= 1 && e->args[0]->kind == EX_FIELD &&
+            (p->t.kind == T_PIPE || p->t.kind == T_EOF)) {
+            st->as = e->args[0]->field;
+            p->q->ft.e[st->as].assigned = 1;
+            return true;
+        }
+        uint32_t i = p->t.kind == T_PIPE || p->t.kind == T_EOF
+                         ? error_at(p, st->e->sp, "this expression needs a name for its result")
+                         : unexpected(p, "'as' and a field name");
         diag_hint(p->d, i, "an expression stage names its result: `| <expression> as <field>`");
         return false;
     }
@@ -864,7 +875,8 @@ static bool parse_aggspec(parser_t *p, stage_t *st, uint32_t *cap) {
     uint32_t npct = 0;
     if (p->t.kind == T_LPAREN) {
         advance(p);
-        if (p->t.kind != T_RPAREN) {
+        if (p->t.kind == T_STAR && fn == AG_COUNT && peek(p).kind == T_RPAREN) advance(p); /* count(*) */
+        else if (p->t.kind != T_RPAREN) {
             expr_t *a = parse_expr(p);
             if (!a) return false;
             if (a->kind != EX_FIELD) {
@@ -1025,10 +1037,20 @@ static bool parse_count(parser_t *p, int64_t *out) {
     return true;
 }
 
+/* Sumo's largest `limit` (limit page). */
+#define LIMIT_MAX 10000
+
 static bool stage_limit(parser_t *p, stage_t *st) {
     st->kind = ST_LIMIT;
     advance(p);
-    return parse_count(p, &st->n);
+    tok_t t = p->t;
+    if (!parse_count(p, &st->n)) return false;
+    if (st->n > LIMIT_MAX) {
+        uint32_t i = error_at(p, t.sp, "limit takes at most %d rows", LIMIT_MAX);
+        diag_hint(p->d, i, "as in Sumo; to see every row, leave the limit out");
+        return false;
+    }
+    return true;
 }
 
 static bool stage_top(parser_t *p, stage_t *st) {
@@ -1065,6 +1087,11 @@ static bool stage_fields(parser_t *p, stage_t *st) {
         if (!parse_fieldname(p, &name, &sp)) return false;
         /* Kept fields must be read; removed ones need not be. */
         uint32_t id = st->remove ? ftab_intern(&p->q->ft, name) : field_use(p, name);
+        for (uint32_t k = 0; k < st->nflds; k++)
+            if (pstr_ieq(pstr(p->q->text + st->flds_sp[k].off, st->flds_sp[k].len), pstr(p->q->text + sp.off, sp.len))) {
+                error_at(p, sp, "field '%.*s' is listed twice", (int)(name.n > NEAR_MAX ? NEAR_MAX : name.n), name.p);
+                return false;
+            }
         push_field(p, &st->flds, &st->flds_sp, &st->nflds, &cap, id, sp);
         if (p->t.kind != T_COMMA) return true;
         advance(p);
@@ -1196,7 +1223,10 @@ static bool stage_parse(parser_t *p, stage_t *st) {
     advance(p);
     if (!expect_kw(p, "as", "'as' and the field names")) return false;
     uint32_t start = p->t.sp.off;
+    bool paren = p->t.kind == T_LPAREN; /* as (a, b, c) */
+    if (paren) advance(p);
     if (!parse_field_list(p, true, &st->flds, &st->flds_sp, &st->nflds)) return false;
+    if (paren && !expect(p, T_RPAREN, "')'")) return false;
     if (st->nflds != stars) {
         error_at(p, span_from(p, start), "the pattern has %u '*' but 'as' names %u field%s", stars, st->nflds,
                  st->nflds == 1 ? "" : "s");
