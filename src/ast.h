@@ -167,27 +167,43 @@ typedef struct sortkey {
     span_t sp;
 } sortkey_t;
 
-/* Stage kinds. ORDER STAGE: exec.c's table. */
-#define STAGE_KINDS(X)                                                   \
-    X(ST_WHERE, "where")                                                 \
-    X(ST_ASSIGN, "as")           /* expr as f, if(...) as f, c?a:b as f */\
-    X(ST_AGG, "aggregate")                                               \
-    X(ST_SORT, "sort")                                                   \
-    X(ST_LIMIT, "limit")                                                 \
-    X(ST_TOP, "top")                                                     \
-    X(ST_FIELDS, "fields")                                               \
-    X(ST_JSON, "json")                                                   \
-    X(ST_PARSE, "parse")                                                 \
-    X(ST_PARSE_REGEX, "parse regex")                                     \
-    X(ST_TIMESLICE, "timeslice")                                         \
-    X(ST_LOOKUP, "lookup")
+/* Stage flags. */
+#define SF_BLOCKING 1 /* needs every row first: runs as a table function (aggregates, sort, ...) */
+#define SF_PARSE 2    /* parse family: nodrop and the chain rule; lint's drop note */
+#define SF_ANYFIELD 4 /* may create fields the query does not name (json auto, ...) */
+
+/* Stages: kind, keyword (the dump's name), flags, and the functions that
+ * parse and run it (op.h): one row an operator. parse.c finds a stage's
+ * parse function by its keyword (ST_ASSIGN, ST_AGG and names with a space
+ * are found otherwise), exec.c its row or table function by its kind.
+ * ORDER STAGE: nothing else depends on the order. */
+#define STAGE_KINDS(X)                                                                              \
+    X(ST_WHERE, "where", 0, stage_where, row_where, tab_none)                                       \
+    X(ST_ASSIGN, "as", 0, stage_assign, row_assign, tab_none)    /* expr as f */                    \
+    X(ST_AGG, "aggregate", SF_BLOCKING, stage_agg, row_none, tab_agg)                               \
+    X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
+    X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
+    X(ST_TOP, "top", SF_BLOCKING, stage_top, row_none, tab_agg)                                     \
+    X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \
+    X(ST_JSON, "json", SF_PARSE, stage_json, row_json, tab_none)                                    \
+    X(ST_PARSE, "parse", SF_PARSE, stage_parse, row_parse, tab_none)                                \
+    X(ST_PARSE_REGEX, "parse regex", SF_PARSE, stage_parse_regex, row_parse_regex, tab_none)        \
+    X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
+    X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)
 
 typedef enum stage_kind {
-#define X(k, name) k,
+#define X(k, name, flags, ps, row, tab) k,
     STAGE_KINDS(X)
 #undef X
     ST__COUNT
 } stage_kind_t;
+
+/* A stage kind's keyword and flags, indexed by stage_kind_t. */
+typedef struct stage_info {
+    const char *name;  /* the keyword (the dump's name) */
+    uint8_t flags;     /* SF_* */
+} stage_info_t;
+extern const stage_info_t stage_info[ST__COUNT];
 
 /* One pipeline stage (query arena). Fields not used by a kind are zero. */
 typedef struct stage {
@@ -222,6 +238,7 @@ typedef struct stage {
     uint32_t *on_field;    /* LOOKUP: record fields compared ... */
     pstr_t *on_col;        /* ... with these table columns */
     uint32_t non;
+    void *data;            /* an operator's own parsed form (query arena), see op_*.c */
 } stage_t;
 
 /* A parsed query. Owns its arena, field table and regexes. */

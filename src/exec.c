@@ -7,7 +7,7 @@
  * phase alike. Blocking stages (aggregate, top, sort) turn the stream into
  * a table.
  */
-#include "exec.h"
+#include "op.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,12 +17,11 @@
 
 #include "agg.h"
 #include "eval.h"
-#include "json.h"
 #include "prefilter.h"
 #include "regex.h"
 
 /* A loaded lookup table: rows keyed by the lower-cased `on` columns. */
-typedef struct lktab {
+struct lktab {
     table_t t;          /* the CSV rows, by the lookup's own field table */
     ftab_t ft;          /* column names */
     uint32_t *col_on;   /* ids of the `on` columns in ft */
@@ -30,33 +29,8 @@ typedef struct lktab {
     record_t **slot;    /* open addressing on the key */
     unsigned long *h;
     uint32_t cap;
-} lktab_t;
-
-typedef struct exec exec_t;
-/* Where a record goes after the last stage of a run. */
-typedef int (*sink_fn)(exec_t *x, record_t *r);
-
-struct exec {
-    query_t *q;
-    const exec_opts_t *eo;
-    eval_ctx_t ev;
-    arena_t scratch;       /* per-record strings of the streaming phase */
-    uint32_t stop;         /* first blocking stage (or nst) */
-    gtab_t *g;             /* when stop is an aggregate/top */
-    table_t *tab;          /* otherwise: the collected rows */
-    in_stats_t st;         /* this worker's in_scope and used counts */
-    int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none (owned) */
-    lktab_t **lk;          /* per stage: lookup table (shared by the workers) */
-    bool stream_limit_hit; /* a streaming LIMIT is satisfied: stop reading */
-    uint32_t end;          /* stage where the current run stops */
-    bool parse_hit;        /* the current record matched a `nodrop` parse since the last parse
-                            * without nodrop: a later parse without nodrop keeps it (parse_next) */
-    sink_fn sink;
-    table_t *next;         /* table phase: rows of the next table */
-    exec_row_fn row_fn;    /* streaming: where rows reaching the aggregate go */
-    void *row_ud;          /* its argument */
-    int err;
 };
+typedef struct lktab lktab_t;
 
 static int run_from(exec_t *x, uint32_t i, record_t *r);
 
@@ -175,7 +149,8 @@ static void lk_free(lktab_t *lk) {
 
 /* ---- row stages ------------------------------------------------------- */
 
-static value_t src_value(const record_t *r, const stage_t *s) {
+/* See op.h. */
+value_t ex_src(const record_t *r, const stage_t *s) {
     if (s->src == F_RAW) {
         value_t v = rec_get(r, F_RAW);
         return v.t != V_NULL ? v : val_strv(r->raw);
@@ -237,11 +212,11 @@ static void set_null_outputs(record_t *r, const stage_t *s) {
         if (!rec_has(r, s->flds[i])) rec_set(r, s->flds[i], val_null());
 }
 
-/* After a parse-family stage i (parse, parse regex, json) matched or not:
- * go on or drop. Chained parses with nodrop act as an OR (parse nodrop
+/* See op.h. After a parse-family stage i (parse, parse regex, json)
+ * matched or not: go on or drop. Chained parses with nodrop act as an OR (parse nodrop
  * page): a record that matched no parse is dropped by the first parse
  * without nodrop, one that matched an earlier nodrop parse is kept. */
-static int parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool matched) {
+int ex_parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool matched) {
     bool saved = x->parse_hit;
     if (!matched) {
         if (!s->nodrop && !saved) return 0;
@@ -253,9 +228,10 @@ static int parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool
     return rc;
 }
 
-static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
-    value_t src = src_value(r, s);
-    if (src.t == V_NULL || !s->re) return parse_next(x, i, s, r, false);
+/* See op.h (STAGE_KINDS). */
+int row_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    value_t src = ex_src(r, s);
+    if (src.t == V_NULL || !s->re) return ex_parse_next(x, i, s, r, false);
     pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
     long ov[2 * 64];
     uint32_t ng = rx_ngroups(s->re) + 1;
@@ -274,57 +250,18 @@ static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *
                                                      : val_null();
             rec_set(r, s->flds[k], v);
         }
-        int rc = parse_next(x, i, s, r, true);
+        int rc = ex_parse_next(x, i, s, r, true);
         if (rc) return rc;
         if (!s->multi) return 0;
         pos = ov[1] > ov[0] ? (size_t)ov[1] : (size_t)ov[1] + 1;
         if (pos > text.n) break;
     }
     if (any) return 0;
-    return parse_next(x, i, s, r, false);
+    return ex_parse_next(x, i, s, r, false);
 }
 
-static int apply_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
-    value_t src = src_value(r, s);
-    pstr_t doc = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
-    if (s->json_auto) {
-        json_iter_t it;
-        if (doc.p && json_iter_begin(&it, doc.p, doc.n, 0)) {
-            pstr_t key, val;
-            bool esc;
-            uint32_t k = 0;
-            while (k < 100 && json_iter_next(&it, &key, &esc, &val)) {
-                pstr_t name = key;
-                if (esc) {
-                    /* Re-quote and decode an escaped key. */
-                    char *q = arena_alloc(&x->scratch, key.n + 2);
-                    q[0] = '"';
-                    memcpy(q + 1, key.p, key.n);
-                    q[key.n + 1] = '"';
-                    if (!json_unescape(pstr(q, key.n + 2), &x->scratch, &name)) continue;
-                }
-                ftab_lock(&x->q->ft); /* other threads may be interning too */
-                uint32_t id = ftab_intern(&x->q->ft, name);
-                ftab_unlock(&x->q->ft);
-                rec_set(r, id, json_to_value(val, &x->scratch));
-                k++;
-            }
-        }
-        return run_from(x, i + 1, r); /* json auto drops nothing */
-    }
-    bool all = true;
-    for (uint32_t k = 0; k < s->npaths && k < s->nflds; k++) {
-        pstr_t val;
-        if (doc.p && json_path(doc, s->paths[k], &val)) rec_set(r, s->flds[k], json_to_value(val, &x->scratch));
-        else {
-            all = false;
-            if (!rec_has(r, s->flds[k])) rec_set(r, s->flds[k], val_null());
-        }
-    }
-    return parse_next(x, i, s, r, all);
-}
-
-static int apply_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+/* See op.h (STAGE_KINDS). */
+int row_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     lktab_t *lk = x->lk[i]; /* loaded by exec_run before any record */
     bool null;
     unsigned long h = lk_hash(lk, r, s->non, s->on_field, &null);
@@ -335,10 +272,11 @@ static int apply_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
             if (lk->h[j] == h && lk_keyeq(r, s->on_field, lk->slot[j], lk->col_on, s->non)) { hit = lk->slot[j]; break; }
     }
     for (uint32_t k = 0; k < s->nflds; k++) rec_set(r, s->flds[k], hit ? rec_get(hit, lk->col_out[k]) : val_null());
-    return run_from(x, i + 1, r);
+    return ex_next(x, i, r);
 }
 
-static int apply_fields(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+/* See op.h (STAGE_KINDS). */
+int row_fields(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     if (s->remove) {
         for (uint32_t k = 0; k < s->nflds; k++) rec_unset(r, s->flds[k]);
     } else {
@@ -351,47 +289,90 @@ static int apply_fields(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
             if (!keep) rec_unset(r, id);
         }
     }
-    return run_from(x, i + 1, r);
+    return ex_next(x, i, r);
 }
+
+/* See op.h (STAGE_KINDS). */
+int row_where(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    if (!eval_cond(&x->ev, s->e, r) || eval_take_drop(&x->ev)) return 0;
+    return ex_next(x, i, r);
+}
+
+/* See op.h (STAGE_KINDS). */
+int row_assign(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    value_t v = eval_expr(&x->ev, s->e, r);
+    if (eval_take_drop(&x->ev)) return 0;
+    rec_set(r, s->as, v);
+    return ex_next(x, i, r);
+}
+
+/* See op.h (STAGE_KINDS). */
+int row_timeslice(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    double t;
+    value_t v = rec_get(r, F_MESSAGETIME);
+    if (val_to_num(v, &t) && s->slice_ms > 0) {
+        double start = floor(t / (double)s->slice_ms) * (double)s->slice_ms;
+        rec_set(r, s->as, val_num(start));
+        rec_set(r, F_TIMESLICE_END, val_num(start + (double)s->slice_ms)); /* timeslice page */
+    } else {
+        rec_set(r, s->as, val_null());
+        rec_set(r, F_TIMESLICE_END, val_null());
+    }
+    return ex_next(x, i, r);
+}
+
+/* See op.h (STAGE_KINDS). */
+int row_parse(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    return ex_parse_next(x, i, s, r, parse_anchor(x, s, r, ex_src(r, s)));
+}
+
+/* See op.h (STAGE_KINDS). */
+int row_limit(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    (void)s;
+    if (x->limit_left[i] <= 0) return 0;
+    if (--x->limit_left[i] == 0 && x->next == NULL) x->stream_limit_hit = true;
+    return ex_next(x, i, r);
+}
+
+/* See op.h: a blocking stage reached in a row run (never: runs end
+ * before one) passes the record on. */
+int row_none(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
+    (void)i;
+    (void)s;
+    return x->sink(x, r);
+}
+
+typedef int (*row_fn)(exec_t *x, uint32_t i, const stage_t *s, record_t *r);
+typedef int (*tab_fn)(exec_t *x, uint32_t i, const stage_t *s, table_t *t);
+
+/* Row and table functions by stage kind. ORDER STAGE */
+static const row_fn row_fns[ST__COUNT] = {
+#define X(k, name, flags, ps, row, tab) [k] = row,
+    STAGE_KINDS(X)
+#undef X
+};
+static const tab_fn tab_fns[ST__COUNT] = {
+#define X(k, name, flags, ps, row, tab) [k] = tab,
+    STAGE_KINDS(X)
+#undef X
+};
 
 /* Run stage i (and what follows, up to x->end) on r. */
 static int run_from(exec_t *x, uint32_t i, record_t *r) {
     if (i >= x->end) return x->sink(x, r);
     const stage_t *s = &x->q->st[i];
-    switch (s->kind) {
-    case ST_WHERE:
-        if (!eval_cond(&x->ev, s->e, r) || eval_take_drop(&x->ev)) return 0;
-        return run_from(x, i + 1, r);
-    case ST_ASSIGN: {
-        value_t v = eval_expr(&x->ev, s->e, r);
-        if (eval_take_drop(&x->ev)) return 0;
-        rec_set(r, s->as, v);
-        return run_from(x, i + 1, r);
-    }
-    case ST_TIMESLICE: {
-        double t;
-        value_t v = rec_get(r, F_MESSAGETIME);
-        if (val_to_num(v, &t) && s->slice_ms > 0) {
-            double start = floor(t / (double)s->slice_ms) * (double)s->slice_ms;
-            rec_set(r, s->as, val_num(start));
-            rec_set(r, F_TIMESLICE_END, val_num(start + (double)s->slice_ms)); /* timeslice page */
-        } else {
-            rec_set(r, s->as, val_null());
-            rec_set(r, F_TIMESLICE_END, val_null());
-        }
-        return run_from(x, i + 1, r);
-    }
-    case ST_PARSE: return parse_next(x, i, s, r, parse_anchor(x, s, r, src_value(r, s)));
-    case ST_PARSE_REGEX: return apply_parse_regex(x, i, s, r);
-    case ST_JSON: return apply_json(x, i, s, r);
-    case ST_LOOKUP: return apply_lookup(x, i, s, r);
-    case ST_FIELDS: return apply_fields(x, i, s, r);
-    case ST_LIMIT:
-        if (x->limit_left[i] <= 0) return 0;
-        if (--x->limit_left[i] == 0 && x->next == NULL) x->stream_limit_hit = true;
-        return run_from(x, i + 1, r);
-    default: return x->sink(x, r);
-    }
+    return row_fns[s->kind](x, i, s, r);
+}
+
+/* See op.h. */
+int ex_next(exec_t *x, uint32_t i, record_t *r) { return run_from(x, i + 1, r); }
+
+/* See op.h. */
+uint32_t ex_field(exec_t *x, pstr_t name) {
+    ftab_lock(&x->q->ft); /* other threads may be interning too */
+    uint32_t id = ftab_intern(&x->q->ft, name);
+    ftab_unlock(&x->q->ft);
+    return id;
 }
 
 /* ---- sinks and the streaming phase ------------------------------------ */
@@ -431,7 +412,7 @@ static int on_record(record_t *r, void *ud) {
 
 /* ---- the table phase --------------------------------------------------- */
 
-static bool is_blocking(uint8_t k) { return k == ST_AGG || k == ST_TOP || k == ST_SORT; }
+static bool is_blocking(uint8_t k) { return (stage_info[k].flags & SF_BLOCKING) != 0; }
 
 /* Stable merge sort of row indexes by the stage's keys (nulls last in
  * either direction; equal rows keep their order). */
@@ -486,21 +467,43 @@ static void top_finish(table_t *t, const stage_t *s) {
     }
 }
 
+/* See op.h (STAGE_KINDS): an aggregate or top over the table's rows. */
+int tab_agg(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
+    (void)x;
+    (void)i;
+    gtab_t *g = gtab_new(s);
+    for (size_t k = 0; k < t->n; k++) gtab_add(g, &t->rows[k], k);
+    gtab_emit(g, t);
+    gtab_free(g);
+    if (s->kind == ST_TOP) top_finish(t, s);
+    return 0;
+}
+
+/* See op.h (STAGE_KINDS). */
+int tab_sort(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
+    (void)x;
+    (void)i;
+    sort_table(t, s);
+    return 0;
+}
+
+/* See op.h: a row stage reached in the table phase's blocking step (never:
+ * flags route row stages to row runs). */
+int tab_none(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
+    (void)x;
+    (void)i;
+    (void)s;
+    (void)t;
+    return 0;
+}
+
 static int table_phase(exec_t *x, table_t *t, uint32_t from) {
     query_t *q = x->q;
     for (uint32_t i = from; i < q->nst;) {
         const stage_t *s = &q->st[i];
-        if (s->kind == ST_AGG || s->kind == ST_TOP) {
-            gtab_t *g = gtab_new(s);
-            for (size_t k = 0; k < t->n; k++) gtab_add(g, &t->rows[k], k);
-            gtab_emit(g, t);
-            gtab_free(g);
-            if (s->kind == ST_TOP) top_finish(t, s);
-            i++;
-            continue;
-        }
-        if (s->kind == ST_SORT) {
-            sort_table(t, s);
+        if (is_blocking(s->kind)) {
+            int rc = tab_fns[s->kind](x, i, s, t);
+            if (rc) return rc;
             i++;
             continue;
         }

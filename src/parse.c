@@ -8,7 +8,7 @@
  * culprit; the parser skips to the next pipe and goes on, so one run
  * reports an error per broken stage.
  */
-#include "ast.h"
+#include "op.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -146,17 +146,6 @@ static const char *closest_agg(pstr_t w) {
 }
 
 /* ---- parser state and helpers ---------------------------------------- */
-
-typedef struct parser {
-    query_t *q;
-    diag_t *d;
-    lexer_t lx;
-    tok_t t;            /* current token */
-    uint32_t prev_end;  /* end offset of the token before t, for spans */
-    int depth;          /* current nesting, checked against PARSE_MAX_DEPTH */
-    bool fail;          /* the current stage (or the scope) has an error */
-    uint32_t stcap;     /* allocated entries of q->st */
-} parser_t;
 
 static void advance(parser_t *p) {
     p->prev_end = p->t.sp.off + p->t.sp.len;
@@ -801,14 +790,16 @@ static bool parse_src(parser_t *p, stage_t *st) {
     return true;
 }
 
-static bool stage_where(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_where(parser_t *p, stage_t *st) {
     advance(p);
     st->kind = ST_WHERE;
     st->e = parse_expr(p);
     return st->e != NULL;
 }
 
-static bool stage_assign(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_assign(parser_t *p, stage_t *st) {
     st->kind = ST_ASSIGN;
     st->e = parse_expr(p);
     if (!st->e) return false;
@@ -962,7 +953,8 @@ static bool parse_aggspec(parser_t *p, stage_t *st, uint32_t *cap) {
     return true;
 }
 
-static bool stage_agg(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_agg(parser_t *p, stage_t *st) {
     st->kind = ST_AGG;
     uint32_t cap = 0;
     for (;;) {
@@ -997,7 +989,8 @@ static bool stage_agg(parser_t *p, stage_t *st) {
     return parse_field_list(p, false, &st->by, &st->by_sp, &st->nby);
 }
 
-static bool stage_sort(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_sort(parser_t *p, stage_t *st) {
     st->kind = ST_SORT;
     advance(p);
     if (is_kw(&p->t, "by")) advance(p);
@@ -1040,7 +1033,8 @@ static bool parse_count(parser_t *p, int64_t *out) {
 /* Sumo's largest `limit` (limit page). */
 #define LIMIT_MAX 10000
 
-static bool stage_limit(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_limit(parser_t *p, stage_t *st) {
     st->kind = ST_LIMIT;
     advance(p);
     tok_t t = p->t;
@@ -1053,7 +1047,8 @@ static bool stage_limit(parser_t *p, stage_t *st) {
     return true;
 }
 
-static bool stage_top(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_top(parser_t *p, stage_t *st) {
     st->kind = ST_TOP;
     advance(p);
     st->n = 10;
@@ -1075,7 +1070,8 @@ static bool stage_top(parser_t *p, stage_t *st) {
     return true;
 }
 
-static bool stage_fields(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_fields(parser_t *p, stage_t *st) {
     st->kind = ST_FIELDS;
     advance(p);
     if (p->t.kind == T_MINUS) { st->remove = true; advance(p); }
@@ -1098,56 +1094,8 @@ static bool stage_fields(parser_t *p, stage_t *st) {
     }
 }
 
-static bool stage_json(parser_t *p, stage_t *st) {
-    st->kind = ST_JSON;
-    advance(p);
-    if (is_kw(&p->t, "auto")) {
-        st->json_auto = true;
-        advance(p);
-        if (!parse_src(p, st)) return false;
-        if (is_kw(&p->t, "nodrop")) { st->nodrop = true; advance(p); }
-        return true;
-    }
-    if (!parse_src(p, st)) return false;
-    uint32_t pcap = 0;
-    span_t *psp = NULL;
-    uint32_t npsp = 0, pscap = 0;
-    for (;;) {
-        if (p->t.kind != T_STR) {
-            unexpected(p, "a quoted json path such as \"a.b\"");
-            return false;
-        }
-        if (p->t.v.n == 0) {
-            error_at(p, p->t.sp, "empty json path");
-            return false;
-        }
-        PUSH(p, st->paths, st->npaths, pcap, p->t.v);
-        PUSH(p, psp, npsp, pscap, p->t.sp);
-        advance(p);
-        if (p->t.kind != T_COMMA) break;
-        advance(p);
-    }
-    if (is_kw(&p->t, "as")) {
-        uint32_t start = p->t.sp.off;
-        advance(p);
-        if (!parse_field_list(p, true, &st->flds, &st->flds_sp, &st->nflds)) return false;
-        if (st->nflds != st->npaths) {
-            error_at(p, span_from(p, start), "json extracts %u path%s but 'as' names %u field%s", st->npaths,
-                     st->npaths == 1 ? "" : "s", st->nflds, st->nflds == 1 ? "" : "s");
-            return false;
-        }
-    } else {
-        /* Without `as` each output is named by its path text. */
-        st->flds = arena_alloc(&p->q->arena, st->npaths * sizeof *st->flds);
-        st->flds_sp = psp;
-        for (uint32_t i = 0; i < st->npaths; i++) st->flds[i] = field_def(p, st->paths[i]);
-        st->nflds = st->npaths;
-    }
-    if (is_kw(&p->t, "nodrop")) { st->nodrop = true; advance(p); }
-    return true;
-}
-
-static bool stage_parse_regex(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_parse_regex(parser_t *p, stage_t *st) {
     st->kind = ST_PARSE_REGEX;
     advance(p);
     if (!parse_src(p, st)) return false;
@@ -1196,7 +1144,8 @@ static bool stage_parse_regex(parser_t *p, stage_t *st) {
     }
 }
 
-static bool stage_parse(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_parse(parser_t *p, stage_t *st) {
     advance(p);
     if (is_kw(&p->t, "regex")) return stage_parse_regex(p, st);
     st->kind = ST_PARSE;
@@ -1236,7 +1185,8 @@ static bool stage_parse(parser_t *p, stage_t *st) {
     return true;
 }
 
-static bool stage_timeslice(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_timeslice(parser_t *p, stage_t *st) {
     static const struct { const char *unit; int64_t ms; } units[] = {
         {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000},
     };
@@ -1294,7 +1244,8 @@ static bool stage_timeslice(parser_t *p, stage_t *st) {
     return true;
 }
 
-static bool stage_lookup(parser_t *p, stage_t *st) {
+/* See op.h (STAGE_KINDS). */
+bool stage_lookup(parser_t *p, stage_t *st) {
     st->kind = ST_LOOKUP;
     advance(p);
     uint32_t cap = 0, pcap = 0;
@@ -1334,6 +1285,39 @@ static bool stage_lookup(parser_t *p, stage_t *st) {
     }
 }
 
+/* See ast.h. */
+const stage_info_t stage_info[ST__COUNT] = { /* ORDER STAGE */
+#define X(k, name, flags, ps, row, tab) [k] = {name, flags},
+    STAGE_KINDS(X)
+#undef X
+};
+
+typedef bool (*stage_parse_fn)(parser_t *p, stage_t *st);
+
+/* Operator keywords and their parse functions: every one-word keyword of
+ * STAGE_KINDS (the expression stage and aggregates are found otherwise),
+ * then other spellings. */
+static const struct stage_word {
+    const char *word;
+    stage_parse_fn fn;
+} stage_kw[] = {
+#define X(k, name, flags, ps, row, tab) {name, ps},
+    STAGE_KINDS(X)
+#undef X
+    {"order", stage_sort},
+    {"extract", stage_parse_regex},
+};
+
+/* The parse function of the operator keyword w, or NULL. */
+static stage_parse_fn stage_keyword(pstr_t w) {
+    for (size_t i = 0; i < sizeof stage_kw / sizeof *stage_kw; i++) {
+        const struct stage_word *k = &stage_kw[i];
+        if (k->fn == stage_assign || k->fn == stage_agg || strchr(k->word, ' ')) continue;
+        if (pstr_ieq_c(w, k->word)) return k->fn;
+    }
+    return NULL;
+}
+
 /* Tokens after a leading identifier that make the stage an expression. */
 static bool continues_expr(const tok_t *t) {
     if (t->kind == T_QUESTION || is_kw(t, "as") || is_kw(t, "not")) return true;
@@ -1349,16 +1333,8 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
     }
     if (t.kind != T_IDENT) return stage_assign(p, st);
     pstr_t w = t.v;
-    if (pstr_ieq_c(w, "where")) return stage_where(p, st);
-    if (pstr_ieq_c(w, "sort") || pstr_ieq_c(w, "order")) return stage_sort(p, st);
-    if (pstr_ieq_c(w, "limit")) return stage_limit(p, st);
-    if (pstr_ieq_c(w, "top")) return stage_top(p, st);
-    if (pstr_ieq_c(w, "fields")) return stage_fields(p, st);
-    if (pstr_ieq_c(w, "json")) return stage_json(p, st);
-    if (pstr_ieq_c(w, "parse")) return stage_parse(p, st);
-    if (pstr_ieq_c(w, "extract")) return stage_parse_regex(p, st);
-    if (pstr_ieq_c(w, "timeslice")) return stage_timeslice(p, st);
-    if (pstr_ieq_c(w, "lookup")) return stage_lookup(p, st);
+    stage_parse_fn fn = stage_keyword(w);
+    if (fn) return fn(p, st);
     if (agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount")) return stage_agg(p, st);
     if (in_list(w, foreign_aggs)) {
         report_unknown_agg(p, &t);
@@ -1457,11 +1433,7 @@ static const char *const expr_sym[EX__COUNT] = {
     [EX_IN] = "in", [EX_MATCHES] = "matches", [EX_CONTAINS] = "contains", [EX_COND] = "if",
 };
 
-static const char *const stage_name[ST__COUNT] = { /* ORDER STAGE */
-#define X(k, name) [k] = name,
-    STAGE_KINDS(X)
-#undef X
-};
+
 
 static void dump_str(buf_t *b, pstr_t s) {
     buf_putc(b, '"');
@@ -1577,7 +1549,7 @@ static void dump_src(buf_t *b, const query_t *q, const stage_t *s) {
 
 static void dump_stage(buf_t *b, const query_t *q, const stage_t *s) {
     buf_putc(b, '(');
-    buf_puts(b, s->kind < ST__COUNT ? stage_name[s->kind] : "?");
+    buf_puts(b, s->kind < ST__COUNT ? stage_info[s->kind].name : "?");
     switch (s->kind) {
     case ST_WHERE:
         buf_putc(b, ' ');
@@ -1695,3 +1667,53 @@ void query_dump(const query_t *q, buf_t *out) {
         first = false;
     }
 }
+
+/* ---- the parser for operators (op.h) -------------------------------- */
+
+/* See op.h. */
+void ps_advance(parser_t *p) { advance(p); }
+/* See op.h. */
+tok_t ps_peek(const parser_t *p) { return peek(p); }
+/* See op.h. */
+bool ps_is_kw(const tok_t *t, const char *w) { return is_kw(t, w); }
+/* See op.h. */
+span_t ps_span_from(const parser_t *p, uint32_t start) { return span_from(p, start); }
+/* See op.h. */
+uint32_t ps_error(parser_t *p, span_t sp, const char *fmt, ...) {
+    buf_t b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    uint32_t i = error_at(p, sp, "%s", b.p ? b.p : "");
+    buf_free(&b);
+    return i;
+}
+/* See op.h. */
+uint32_t ps_unexpected(parser_t *p, const char *what) { return unexpected(p, what); }
+/* See op.h. */
+bool ps_expect(parser_t *p, uint8_t kind, const char *what) { return expect(p, kind, what); }
+/* See op.h. */
+bool ps_expect_kw(parser_t *p, const char *w, const char *what) { return expect_kw(p, w, what); }
+/* See op.h. */
+expr_t *ps_expr(parser_t *p) { return parse_expr(p); }
+/* See op.h. */
+bool ps_fieldname(parser_t *p, pstr_t *name, span_t *sp) { return parse_fieldname(p, name, sp); }
+/* See op.h. */
+bool ps_field_list(parser_t *p, bool def, uint32_t **ids, span_t **sps, uint32_t *n) {
+    return parse_field_list(p, def, ids, sps, n);
+}
+/* See op.h. */
+uint32_t ps_field_use(parser_t *p, pstr_t name) { return field_use(p, name); }
+/* See op.h. */
+uint32_t ps_field_def(parser_t *p, pstr_t name) { return field_def(p, name); }
+/* See op.h. */
+bool ps_count(parser_t *p, int64_t *out) { return parse_count(p, out); }
+/* See op.h. */
+bool ps_src(parser_t *p, stage_t *st) { return parse_src(p, st); }
+/* See op.h. */
+struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat) { return compile_regex(p, t, pat); }
+/* See op.h. */
+arena_t *ps_arena(parser_t *p) { return &p->q->arena; }
+/* See op.h. */
+void *ps_grow(parser_t *p, void *arr, uint32_t n, uint32_t *cap, size_t elem) { return grow(p, arr, n, cap, elem); }

@@ -381,9 +381,9 @@ static void test_errors(void) {
                 "    | where a = \n"
                 "                ^\n");
     check_error("| x + 1",
-                "query:1:8: error: unexpected end of query, expected 'as' and a field name\n"
+                "query:1:3: error: this expression needs a name for its result\n"
                 "    | x + 1\n"
-                "           ^\n"
+                "      ^~~~~\n"
                 "    = hint: an expression stage names its result: `| <expression> as <field>`\n");
     check_error("| timeslice 5min",
                 "query:1:14: error: unknown time unit 'min'\n"

@@ -1,0 +1,135 @@
+/* op.h — the private interface between the pipeline and the operators.
+ *
+ * A stage (where, parse, transpose, ...) is one row of STAGE_KINDS in
+ * ast.h: its kind, keyword, flags, and up to three functions — the parse
+ * function that fills a stage_t from the tokens after the keyword, the
+ * row function that runs the stage on one record (streaming), and the
+ * table function that runs a blocking stage on the whole table. The
+ * operators live in parse.c and exec.c (the first ones) and in op_*.c
+ * files; they reach the parser and the executor through this header.
+ * Everything here borrows the query and its arena: nodes and per-stage
+ * data a parse function makes go into ps_arena(p) and die with the query.
+ */
+#ifndef POSTERN_OP_H
+#define POSTERN_OP_H
+
+#include <stdarg.h>
+
+#include "ast.h"
+#include "eval.h"
+#include "exec.h"
+#include "lex.h"
+#include "table.h"
+
+/* ---- parsing (implemented in parse.c) --------------------------------- */
+
+/* The parser's state. */
+typedef struct parser {
+    query_t *q;         /* the query being built (owned by the caller of query_parse) */
+    diag_t *d;          /* where errors go */
+    lexer_t lx;         /* the tokenizer */
+    tok_t t;            /* current token */
+    uint32_t prev_end;  /* end offset of the token before t, for spans */
+    int depth;          /* current nesting, checked against the depth cap */
+    bool fail;          /* the current stage (or the scope) has an error */
+    uint32_t stcap;     /* allocated entries of q->st */
+} parser_t;
+
+/* Move to the next token. */
+void ps_advance(parser_t *p);
+/* The token after the current one, without consuming anything. */
+tok_t ps_peek(const parser_t *p);
+/* t is the identifier (or scope word) w, in any case. */
+bool ps_is_kw(const tok_t *t, const char *w);
+/* The span from offset start to the end of the last consumed token. */
+span_t ps_span_from(const parser_t *p, uint32_t start);
+/* Report an error at sp unless this stage already has one; returns the
+ * message index for diag_hint(p->d, ...). */
+uint32_t ps_error(parser_t *p, span_t sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Report "unexpected X, expected what" at the current token. */
+uint32_t ps_unexpected(parser_t *p, const char *what);
+/* Consume a token of kind (tok_kind_t), or report and return false. */
+bool ps_expect(parser_t *p, uint8_t kind, const char *what);
+/* Consume the word w, or report and return false. */
+bool ps_expect_kw(parser_t *p, const char *w, const char *what);
+/* A full expression (NULL after an error). */
+expr_t *ps_expr(parser_t *p);
+/* A field name: an identifier or %"quoted name". */
+bool ps_fieldname(parser_t *p, pstr_t *name, span_t *sp);
+/* A comma-separated list of field names, read (def false) or created. */
+bool ps_field_list(parser_t *p, bool def, uint32_t **ids, span_t **sps, uint32_t *n);
+/* The id of a field the query reads / creates (the spelling of the last
+ * creation is its display name). */
+uint32_t ps_field_use(parser_t *p, pstr_t name);
+uint32_t ps_field_def(parser_t *p, pstr_t name);
+/* A non-negative whole number (size suffixes allowed). */
+bool ps_count(parser_t *p, int64_t *out);
+/* `field=x` before a pattern: st->src (F_RAW when absent). */
+bool ps_src(parser_t *p, stage_t *st);
+/* Compile the regex of token t (a /regex/ or a "quoted" one) with pattern
+ * pat; errors point into the token. The query owns the result. */
+struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat);
+/* The query arena (nodes, per-stage data). */
+arena_t *ps_arena(parser_t *p);
+/* Make room for one more element of an arena array of n elements (cap
+ * allocated); returns the array, maybe moved. */
+void *ps_grow(parser_t *p, void *arr, uint32_t n, uint32_t *cap, size_t elem);
+/* Append val to the arena array arr of n elements (cap allocated). */
+#define PS_PUSH(p, arr, n, cap, val) \
+    ((arr) = ps_grow((p), (arr), (n), &(cap), sizeof *(arr)), (arr)[(n)++] = (val))
+
+/* ---- running (implemented in exec.c) ----------------------------------- */
+
+struct lktab;
+typedef struct exec exec_t;
+/* Where a record goes after the last stage of a run. */
+typedef int (*sink_fn)(exec_t *x, record_t *r);
+
+/* A worker: one per input lane, each with its own evaluator, scratch and
+ * partial result (groups or rows). */
+struct exec {
+    query_t *q;            /* the query (borrowed) */
+    const exec_opts_t *eo; /* the run's options (borrowed) */
+    eval_ctx_t ev;         /* the evaluator */
+    arena_t scratch;       /* per-record strings of the streaming phase */
+    uint32_t stop;         /* first blocking stage (or nst) */
+    struct gtab *g;        /* when stop is an aggregate/top */
+    table_t *tab;          /* otherwise: the collected rows */
+    in_stats_t st;         /* this worker's in_scope and used counts */
+    int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none (owned) */
+    struct lktab **lk;     /* per stage: lookup table (shared by the workers) */
+    bool stream_limit_hit; /* a streaming LIMIT is satisfied: stop reading */
+    uint32_t end;          /* stage where the current run stops */
+    sink_fn sink;          /* where rows go after stage end-1 */
+    table_t *next;         /* table phase: rows of the next table */
+    exec_row_fn row_fn;    /* streaming: where rows reaching the aggregate go */
+    void *row_ud;          /* its argument */
+    bool parse_hit;        /* the current record matched a `nodrop` parse since the last parse
+                            * without nodrop: a later parse without nodrop keeps it (ex_parse_next) */
+    int err;               /* an error stopped the run (2) */
+};
+
+/* Run stages i+1.. (up to x->end) on r: a row function's "go on". */
+int ex_next(exec_t *x, uint32_t i, record_t *r);
+/* A parse-family stage i matched r (or not): go on, keep or drop it by
+ * nodrop and the chain rule (parse nodrop page). */
+int ex_parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool matched);
+/* The value a parse-family stage reads: its field= or _raw. */
+value_t ex_src(const record_t *r, const stage_t *s);
+/* Intern a field name found at run time (json auto, kv): thread-safe. */
+uint32_t ex_field(exec_t *x, pstr_t name);
+
+/* The parse, row and table functions of the stages, by the names
+ * STAGE_KINDS gives them (row_none and tab_none where a stage has none:
+ * the flags decide which one runs). A row function runs stage i on r and
+ * goes on with ex_next (zero or more times); a table function runs
+ * stage i on the whole table t, in place. Both return 0, or non-zero to
+ * stop the run (x->err set on an error). */
+#define X(kind, name, flags, ps, row, tab)                                  \
+    bool ps(parser_t *p, stage_t *st);                                      \
+    int row(exec_t *x, uint32_t i, const stage_t *s, record_t *r);          \
+    int tab(exec_t *x, uint32_t i, const stage_t *s, table_t *t);
+STAGE_KINDS(X)
+#undef X
+
+#endif
