@@ -3,7 +3,9 @@
 #  - unit tests (build/unit/*), plain and under ASan+UBSan (build/unit/san-*)
 #  - data-driven cases (tests/cases/*.test) against ./postern and build/postern-san
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
-# POSTERN_NO_SAN=1 skips the sanitizer runs. Run from the repository root.
+# POSTERN_NO_SAN=1 skips the sanitizer runs; POSTERN_CASES=DIR runs the cases
+# of DIR (e.g. tests/doc-pending) instead of tests/cases. Run from the
+# repository root.
 set -u
 root=$(pwd)
 pass=0
@@ -96,7 +98,7 @@ $(head -20 "$dir/stderr.actual")"
 bins="$root/postern"
 [ -z "${POSTERN_NO_SAN:-}" ] && [ -x build/postern-san ] && bins="$bins $root/build/postern-san"
 for bin in $bins; do
-    for c in tests/cases/*.test; do
+    for c in ${POSTERN_CASES:-tests/cases}/*.test; do
         [ -f "$c" ] || continue
         run_case "$bin" "$root/$c" "$tmp/case"
     done
