@@ -19,50 +19,54 @@
 
 struct rx;
 
+/* Function flags. */
+#define FF_INPLACE 1 /* `| f(x)` without `as` writes the result back into field x ("f(<field>) [as <field>]") */
+
 /* Scalar functions: id, name (Sumo spelling, matched case-insensitively),
- * min args, max args, one-line help. ORDER FUNC: eval.c's impl table. */
-#define FUNC_TABLE(X)                                                              \
-    X(FN_TOLOWERCASE, "toLowerCase", 1, 1, "lower-case a string")                 \
-    X(FN_TOUPPERCASE, "toUpperCase", 1, 1, "upper-case a string")                 \
-    X(FN_CONCAT, "concat", 1, 64, "join the text of all arguments")               \
-    X(FN_LENGTH, "length", 1, 1, "length of a string in bytes")                  \
-    X(FN_SUBSTRING, "substring", 2, 3, "substring(s, start[, end]), 0-based")     \
-    X(FN_REPLACE, "replace", 3, 3, "replace(s, \"lit\"|/re/, new)")               \
-    X(FN_TRIM, "trim", 1, 1, "strip surrounding whitespace")                      \
-    X(FN_NUM, "num", 1, 1, "cast to a number (null if not numeric)")              \
-    X(FN_NUMBER, "number", 1, 1, "same as num")                                   \
-    X(FN_TOLONG, "toLong", 1, 1, "cast to an integer, truncating")                \
-    X(FN_TOINT, "toInt", 1, 1, "cast to an integer, truncating")                  \
-    X(FN_TOSTRING, "toString", 1, 1, "cast to a string")                          \
-    X(FN_NOW, "now", 0, 0, "current time, epoch milliseconds")                    \
-    X(FN_FORMATDATE, "formatDate", 1, 3, "formatDate(ms[, pattern[, tz]])")       \
-    X(FN_ISVALIDIP, "isValidIP", 1, 1, "true for an IPv4 or IPv6 address")        \
-    X(FN_ISPRIVATEIP, "isPrivateIP", 1, 1, "true for an RFC 1918 IPv4 address")   \
-    X(FN_ISPUBLICIP, "isPublicIP", 1, 1, "true for a routable IPv4 address")      \
-    X(FN_COMPARECIDRPREFIX, "compareCIDRPrefix", 3, 3,                            \
-      "compareCIDRPrefix(ip1, ip2, bits): same IPv4 prefix")                      \
-    X(FN_ISNULL, "isNull", 1, 1, "true when the value is null")                   \
-    X(FN_ISEMPTY, "isEmpty", 1, 1, "true when null or the empty string")          \
-    X(FN_ISBLANK, "isBlank", 1, 1, "true when null, empty or only whitespace")    \
-    X(FN_CONTAINS, "contains", 2, 2, "contains(a, b): b is a substring of a")     \
-    X(FN_ABS, "abs", 1, 1, "absolute value")                                      \
-    X(FN_ROUND, "round", 1, 1, "round to the nearest integer")                    \
-    X(FN_FLOOR, "floor", 1, 1, "round down")                                      \
-    X(FN_CEIL, "ceil", 1, 1, "round up")                                          \
-    X(FN_IF, "if", 3, 3, "if(cond, a, b)")
+ * min and max args, flags, the implementation (eval.c), one-line help.
+ * One row a function; ORDER FUNC: nothing depends on the order. */
+#define FUNC_TABLE(X) \
+    X(FN_TOLOWERCASE, "toLowerCase", 1, 1, FF_INPLACE, f_tolower, "lower-case a string")                                         \
+    X(FN_TOUPPERCASE, "toUpperCase", 1, 1, FF_INPLACE, f_toupper, "upper-case a string")                                         \
+    X(FN_CONCAT, "concat", 2, 16, 0, f_concat, "join the text of 2 to 16 arguments")                                                 \
+    X(FN_LENGTH, "length", 1, 1, FF_INPLACE, f_length, "length of a string in bytes")                                            \
+    X(FN_SUBSTRING, "substring", 2, 3, 0, f_substring, "substring(s, start[, end]), 0-based")                                    \
+    X(FN_REPLACE, "replace", 3, 3, 0, f_replace, "replace(s, \"lit\"|/re/, new)")                                                \
+    X(FN_TRIM, "trim", 1, 1, FF_INPLACE, f_trim, "strip surrounding whitespace")                                                 \
+    X(FN_NUM, "num", 1, 1, FF_INPLACE, f_num, "cast to a number (null if not numeric)")                                          \
+    X(FN_NUMBER, "number", 1, 1, FF_INPLACE, f_num, "same as num")                                                               \
+    X(FN_TOLONG, "toLong", 1, 1, FF_INPLACE, f_tolong, "cast to an integer, truncating")                                         \
+    X(FN_TOINT, "toInt", 1, 1, FF_INPLACE, f_tolong, "cast to an integer, truncating")                                           \
+    X(FN_TOSTRING, "toString", 1, 1, FF_INPLACE, f_tostring, "cast to a string")                                                 \
+    X(FN_NOW, "now", 0, 0, 0, f_now, "current time, epoch milliseconds")                                                         \
+    X(FN_FORMATDATE, "formatDate", 1, 3, FF_INPLACE, f_formatdate, "formatDate(ms[, pattern[, tz]])")                            \
+    X(FN_ISVALIDIP, "isValidIP", 1, 1, FF_INPLACE, f_isvalidip, "true for an IPv4 or IPv6 address")                              \
+    X(FN_ISPRIVATEIP, "isPrivateIP", 1, 1, FF_INPLACE, f_isprivateip, "true for an RFC 1918 IPv4 address")                       \
+    X(FN_ISPUBLICIP, "isPublicIP", 1, 1, FF_INPLACE, f_ispublicip, "true for a routable IPv4 address")                           \
+    X(FN_COMPARECIDRPREFIX, "compareCIDRPrefix", 3, 3, 0, f_comparecidr, "compareCIDRPrefix(ip1, ip2, bits): same IPv4 prefix")  \
+    X(FN_ISNULL, "isNull", 1, 1, 0, f_isnull, "true when the value is null")                                                     \
+    X(FN_ISEMPTY, "isEmpty", 1, 1, 0, f_isempty, "true when null or the empty string")                                           \
+    X(FN_ISBLANK, "isBlank", 1, 1, 0, f_isblank, "true when null, empty or only whitespace")                                     \
+    X(FN_CONTAINS, "contains", 2, 2, 0, f_contains, "contains(a, b): b is a substring of a")                                     \
+    X(FN_ABS, "abs", 1, 1, FF_INPLACE, f_abs, "absolute value")                                                                  \
+    X(FN_ROUND, "round", 1, 1, FF_INPLACE, f_round, "round to the nearest integer")                                              \
+    X(FN_FLOOR, "floor", 1, 1, FF_INPLACE, f_floor, "round down")                                                                \
+    X(FN_CEIL, "ceil", 1, 1, FF_INPLACE, f_ceil, "round up")                                                                     \
+    X(FN_IF, "if", 3, 3, 0, f_if, "if(cond, a, b)")
 
 typedef enum func_id {
-#define X(id, name, lo, hi, help) id,
+#define X(id, name, lo, hi, flags, impl, help) id,
     FUNC_TABLE(X)
 #undef X
     FN__COUNT
 } func_id_t;
 
-/* A function's name, arity and help, indexed by func_id_t. */
+/* A function's name, arity, flags and help, indexed by func_id_t. */
 typedef struct func_info {
-    const char *name;
-    uint8_t min_args, max_args;
-    const char *help;
+    const char *name;           /* Sumo's spelling */
+    uint8_t min_args, max_args; /* arity */
+    uint8_t flags;              /* FF_* */
+    const char *help;           /* one line */
 } func_info_t;
 extern const func_info_t func_info[FN__COUNT];
 /* Function id by name (case-insensitive), or -1. */

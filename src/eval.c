@@ -396,18 +396,11 @@ static value_t f_if(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *
     return eval_cond(c, e->args[0], r) ? eval_expr(c, e->args[1], r) : eval_expr(c, e->args[2], r);
 }
 
-/* Implementations by func_id_t. ORDER FUNC */
+/* Implementations by func_id_t. */
 static const fn_impl_t fn_impl[FN__COUNT] = {
-    [FN_TOLOWERCASE] = f_tolower, [FN_TOUPPERCASE] = f_toupper, [FN_CONCAT] = f_concat,
-    [FN_LENGTH] = f_length,       [FN_SUBSTRING] = f_substring, [FN_REPLACE] = f_replace,
-    [FN_TRIM] = f_trim,           [FN_NUM] = f_num,             [FN_NUMBER] = f_num,
-    [FN_TOLONG] = f_tolong,       [FN_TOINT] = f_tolong,        [FN_TOSTRING] = f_tostring,
-    [FN_NOW] = f_now,             [FN_FORMATDATE] = f_formatdate, [FN_ISVALIDIP] = f_isvalidip,
-    [FN_ISPRIVATEIP] = f_isprivateip, [FN_ISPUBLICIP] = f_ispublicip,
-    [FN_COMPARECIDRPREFIX] = f_comparecidr, [FN_ISNULL] = f_isnull, [FN_ISEMPTY] = f_isempty,
-    [FN_ISBLANK] = f_isblank,     [FN_CONTAINS] = f_contains,   [FN_ABS] = f_abs,
-    [FN_ROUND] = f_round,         [FN_FLOOR] = f_floor,         [FN_CEIL] = f_ceil,
-    [FN_IF] = f_if,
+#define X(id, name, lo, hi, flags, impl, help) [id] = impl,
+    FUNC_TABLE(X)
+#undef X
 };
 
 static value_t call(eval_ctx_t *c, const expr_t *e, const record_t *r) {

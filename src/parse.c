@@ -34,7 +34,7 @@
 
 /* See ast.h. */
 const func_info_t func_info[FN__COUNT] = { /* ORDER FUNC */
-#define X(id, name, lo, hi, help) [id] = {name, lo, hi, help},
+#define X(id, name, lo, hi, flags, impl, help) [id] = {name, lo, hi, flags, help},
     FUNC_TABLE(X)
 #undef X
 };
@@ -806,10 +806,11 @@ bool stage_assign(parser_t *p, stage_t *st) {
     if (!is_kw(&p->t, "as")) {
         /* `| num(duration)`: a function of a field without `as` writes
          * its result back into that field (num page). */
-        const expr_t *e = st->e;
-        if (e->kind == EX_CALL && e->nargs >= 1 && e->args[0]->kind == EX_FIELD &&
+        const expr_t *e = st->e, *f = e;
+        while (f->kind == EX_CALL && f->nargs >= 1) f = f->args[0]; /* formatDate(toLong(x)) writes x */
+        if (e->kind == EX_CALL && (func_info[e->func].flags & FF_INPLACE) && f->kind == EX_FIELD &&
             (p->t.kind == T_PIPE || p->t.kind == T_EOF)) {
-            st->as = e->args[0]->field;
+            st->as = f->field;
             p->q->ft.e[st->as].assigned = 1;
             return true;
         }
