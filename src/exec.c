@@ -158,52 +158,6 @@ value_t ex_src(const record_t *r, const stage_t *s) {
     return rec_get(r, s->src);
 }
 
-/* parse "a*b*c" as x, y: anchors found left to right, each `*` takes the
- * text up to the next anchor (or the end when the pattern ends in `*`). */
-static bool parse_anchor(exec_t *x, const stage_t *s, record_t *r, value_t src) {
-    pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
-    pstr_t pat = s->pattern;
-    size_t pos = 0, pi = 0;
-    uint32_t out = 0;
-    value_t caps[64];
-    bool first = true;
-    if (src.t != V_STR) return false;
-    while (pi <= pat.n) {
-        size_t pe = pi;
-        while (pe < pat.n && pat.p[pe] != '*') pe++;
-        pstr_t anchor = pstr(pat.p + pi, pe - pi);
-        if (first) {
-            long k = anchor.n ? -1 : 0;
-            if (anchor.n) {
-                for (size_t i = pos; i + anchor.n <= text.n; i++)
-                    if (memcmp(text.p + i, anchor.p, anchor.n) == 0) { k = (long)i; break; }
-            }
-            if (k < 0) return false;
-            pos = (size_t)k + anchor.n;
-            first = false;
-        } else {
-            /* Capture up to this anchor. */
-            size_t end;
-            if (anchor.n == 0 && pe >= pat.n) end = text.n;
-            else if (anchor.n == 0) end = pos;
-            else {
-                long k = -1;
-                for (size_t i = pos; i + anchor.n <= text.n; i++)
-                    if (memcmp(text.p + i, anchor.p, anchor.n) == 0) { k = (long)i; break; }
-                if (k < 0) return false;
-                end = (size_t)k;
-            }
-            if (out < 64) caps[out++] = val_str(text.p + pos, end - pos);
-            pos = end + anchor.n;
-        }
-        if (pe >= pat.n) break;
-        pi = pe + 1;
-    }
-    (void)x;
-    for (uint32_t i = 0; i < out && i < s->nflds; i++) rec_set(r, s->flds[i], caps[i]);
-    return true;
-}
-
 /* The fields of a parse that did not match: null, unless an earlier
  * parse of the chain set them (`parse "GET *" as url nodrop | parse
  * "POST *" as url` keeps the GET url). */
@@ -319,11 +273,6 @@ int row_timeslice(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
         rec_set(r, F_TIMESLICE_END, val_null());
     }
     return ex_next(x, i, r);
-}
-
-/* See op.h (STAGE_KINDS). */
-int row_parse(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
-    return ex_parse_next(x, i, s, r, parse_anchor(x, s, r, ex_src(r, s)));
 }
 
 /* See op.h (STAGE_KINDS). */

@@ -1146,47 +1146,6 @@ bool stage_parse_regex(parser_t *p, stage_t *st) {
 }
 
 /* See op.h (STAGE_KINDS). */
-bool stage_parse(parser_t *p, stage_t *st) {
-    advance(p);
-    if (is_kw(&p->t, "regex")) return stage_parse_regex(p, st);
-    st->kind = ST_PARSE;
-    if (!parse_src(p, st)) return false;
-    if (p->t.kind != T_STR) {
-        unexpected(p, "a quoted pattern such as \"user=* \"");
-        return false;
-    }
-    tok_t t = p->t;
-    st->pattern = t.v;
-    uint32_t stars = 0;
-    for (size_t i = 0; i < t.v.n; i++) {
-        if (t.v.p[i] != '*') continue;
-        if (i + 1 < t.v.n && t.v.p[i + 1] == '*') {
-            error_at(p, t.sp, "'**' is not allowed in a parse pattern: each '*' extracts one field");
-            return false;
-        }
-        stars++;
-    }
-    if (stars == 0) {
-        error_at(p, t.sp, "the parse pattern has no '*' to extract");
-        return false;
-    }
-    advance(p);
-    if (!expect_kw(p, "as", "'as' and the field names")) return false;
-    uint32_t start = p->t.sp.off;
-    bool paren = p->t.kind == T_LPAREN; /* as (a, b, c) */
-    if (paren) advance(p);
-    if (!parse_field_list(p, true, &st->flds, &st->flds_sp, &st->nflds)) return false;
-    if (paren && !expect(p, T_RPAREN, "')'")) return false;
-    if (st->nflds != stars) {
-        error_at(p, span_from(p, start), "the pattern has %u '*' but 'as' names %u field%s", stars, st->nflds,
-                 st->nflds == 1 ? "" : "s");
-        return false;
-    }
-    if (is_kw(&p->t, "nodrop")) { st->nodrop = true; advance(p); }
-    return true;
-}
-
-/* See op.h (STAGE_KINDS). */
 bool stage_timeslice(parser_t *p, stage_t *st) {
     static const struct { const char *unit; int64_t ms; } units[] = {
         {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000},
