@@ -77,9 +77,23 @@ static bool hidden(uint32_t id) {
     return id < F_NBUILTIN && id != F_MESSAGETIME && id != F_SOURCECATEGORY && id != F_TIMESLICE;
 }
 
+/* Column order of message results: by name, ignoring ASCII case, then
+ * bytewise (fields page: "the fields in non-aggregated results are ordered
+ * alphabetically"). */
+static int cmp_name(const ftab_t *ft, uint32_t a, uint32_t b) {
+    pstr_t x = ftab_name(ft, a), y = ftab_name(ft, b);
+    size_t n = x.n < y.n ? x.n : y.n;
+    for (size_t i = 0; i < n; i++) {
+        int d = (unsigned char)str_lc(x.p[i]) - (unsigned char)str_lc(y.p[i]);
+        if (d) return d;
+    }
+    if (x.n != y.n) return x.n < y.n ? -1 : 1;
+    return pstr_cmp(x, y);
+}
+
 /* See table.h. */
 void table_finish_cols(table_t *t, const ftab_t *ft) {
-    (void)ft;
+    uint32_t first = t->ncols;
     if (!t->fixed) {
         bool has_time = false, has_cat = false;
         for (size_t i = 0; i < t->n; i++) {
@@ -88,11 +102,19 @@ void table_finish_cols(table_t *t, const ftab_t *ft) {
         }
         if (has_time) table_add_col(t, F_MESSAGETIME);
         if (has_cat) table_add_col(t, F_SOURCECATEGORY);
+        first = t->ncols;
     }
     for (size_t i = 0; i < t->n; i++) {
         const record_t *r = &t->rows[i];
         for (uint32_t k = 0; k < r->norder; k++)
             if (!hidden(r->order[k])) table_add_col(t, r->order[k]);
+    }
+    if (!t->fixed && t->ncols - first > 1) {
+        for (uint32_t i = first + 1; i < t->ncols; i++) { /* insertion sort: few columns */
+            uint32_t c = t->cols[i], j = i;
+            for (; j > first && cmp_name(ft, t->cols[j - 1], c) > 0; j--) t->cols[j] = t->cols[j - 1];
+            t->cols[j] = c;
+        }
     }
 }
 
