@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "func.h"
 #include "keyword.h"
 #include "timeparse.h"
 
@@ -50,6 +51,12 @@ static pstr_t text_of(eval_ctx_t *c, value_t v) {
 static value_t str_in_arena(eval_ctx_t *c, const char *p, size_t n) {
     return val_str(arena_strndup(c->arena, p, n), n);
 }
+
+/* See func.h. */
+pstr_t fn_text(eval_ctx_t *c, value_t v) { return text_of(c, v); }
+
+/* See func.h. */
+value_t fn_str(eval_ctx_t *c, const char *p, size_t n) { return str_in_arena(c, p, n); }
 
 /* ---- comparisons ---------------------------------------------------- */
 
@@ -126,7 +133,6 @@ static bool v4_public(uint32_t a) {
 
 /* ---- functions ------------------------------------------------------- */
 
-typedef value_t (*fn_impl_t)(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av);
 
 #define ARG(i) av[i]
 
@@ -142,17 +148,20 @@ static value_t fn_case(eval_ctx_t *c, value_t v, bool upper) {
     return val_str(d, s.n);
 }
 
-static value_t f_tolower(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_tolower(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     return fn_case(c, ARG(0), false);
 }
 
-static value_t f_toupper(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_toupper(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     return fn_case(c, ARG(0), true);
 }
 
-static value_t f_concat(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_concat(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     size_t total = 0;
     pstr_t parts[64];
@@ -170,13 +179,15 @@ static value_t f_concat(eval_ctx_t *c, const expr_t *e, const record_t *r, value
     return val_str(d, k);
 }
 
-static value_t f_length(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_length(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     if (ARG(0).t == V_NULL) return val_num(0); /* "If the string is null, it returns 0." */
     return val_num((double)text_of(c, ARG(0)).n);
 }
 
-static value_t f_substring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_substring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     if (ARG(0).t == V_NULL) return val_null();
     pstr_t s = text_of(c, ARG(0));
@@ -216,7 +227,8 @@ static void expand_repl(buf_t *b, pstr_t repl, pstr_t subj, const rx_t *re, cons
     }
 }
 
-static value_t f_replace(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_replace(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     if (ARG(0).t == V_NULL) return val_null();
     pstr_t s = text_of(c, ARG(0));
@@ -255,36 +267,42 @@ static value_t f_replace(eval_ctx_t *c, const expr_t *e, const record_t *r, valu
     return out;
 }
 
-static value_t f_trim(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_trim(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     if (ARG(0).t == V_NULL) return val_null();
     return val_strv(pstr_trim(text_of(c, ARG(0))));
 }
 
-static value_t f_num(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_num(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     double d;
     return val_to_num(ARG(0), &d) ? val_num(d) : val_null();
 }
 
-static value_t f_tolong(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_tolong(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     double d;
     return val_to_num(ARG(0), &d) && isfinite(d) ? val_num(trunc(d)) : val_null();
 }
 
-static value_t f_tostring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_tostring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     if (ARG(0).t == V_NULL) return val_null();
     return val_strv(text_of(c, ARG(0)));
 }
 
-static value_t f_now(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_now(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r; (void)av;
     return val_num((double)c->now_ms);
 }
 
-static value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     double ms;
     if (!val_to_num(ARG(0), &ms) || !isfinite(ms)) return val_null();
@@ -300,7 +318,8 @@ static value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, v
     return out;
 }
 
-static value_t f_isvalidip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_isvalidip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     if (ARG(0).t == V_NULL) return val_bool(false);
     pstr_t s = text_of(c, ARG(0));
@@ -321,17 +340,20 @@ static value_t ip_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(u
     return val_bool(cls(a));
 }
 
-static value_t f_isprivateip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_isprivateip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     return ip_class(c, e, ARG(0), v4_private);
 }
 
-static value_t f_ispublicip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_ispublicip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     return ip_class(c, e, ARG(0), v4_public);
 }
 
-static value_t f_comparecidr(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_comparecidr(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     uint32_t a, b;
     double bits;
@@ -342,17 +364,20 @@ static value_t f_comparecidr(eval_ctx_t *c, const expr_t *e, const record_t *r, 
     return val_bool((a & mask) == (b & mask));
 }
 
-static value_t f_isnull(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_isnull(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return val_bool(ARG(0).t == V_NULL);
 }
 
-static value_t f_isempty(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_isempty(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return val_bool(ARG(0).t == V_NULL || (ARG(0).t == V_STR && ARG(0).n == 0));
 }
 
-static value_t f_isblank(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_isblank(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return val_bool(ARG(0).t == V_NULL || (ARG(0).t == V_STR && pstr_trim(val_pstr(ARG(0))).n == 0));
 }
@@ -365,7 +390,8 @@ static bool contains2(eval_ctx_t *c, value_t a, value_t b) {
     return pstr_contains(x, y);
 }
 
-static value_t f_contains(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_contains(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)e; (void)r;
     return val_bool(contains2(c, ARG(0), ARG(1)));
 }
@@ -375,23 +401,28 @@ static value_t math1(value_t v, double (*f)(double)) {
     return val_to_num(v, &d) ? val_num(f(d)) : val_null();
 }
 
-static value_t f_abs(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_abs(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return math1(ARG(0), fabs);
 }
-static value_t f_round(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_round(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return math1(ARG(0), round);
 }
-static value_t f_floor(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_floor(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return math1(ARG(0), floor);
 }
-static value_t f_ceil(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_ceil(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return math1(ARG(0), ceil);
 }
-static value_t f_if(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+/* See func.h (FUNC_TABLE). */
+value_t f_if(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)av;
     return eval_cond(c, e->args[0], r) ? eval_expr(c, e->args[1], r) : eval_expr(c, e->args[2], r);
 }
