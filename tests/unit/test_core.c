@@ -348,8 +348,8 @@ static void test_table(void) {
     rec_set(&r, fa, val_num(1));
     table_add(&t, &r);
     table_finish_cols(&t, &ft);
-    /* _sourceCategory first, then fields by first appearance, _raw hidden. */
-    CHECK(t.ncols == 3 && t.cols[0] == F_SOURCECATEGORY && t.cols[1] == fb && t.cols[2] == fa);
+    /* _sourceCategory first, then fields by name, _raw hidden. */
+    CHECK(t.ncols == 3 && t.cols[0] == F_SOURCECATEGORY && t.cols[1] == fa && t.cols[2] == fb);
     table_del_col(&t, fb);
     CHECK(t.ncols == 2 && !table_has_col(&t, fb));
     rec_free(&r);
