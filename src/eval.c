@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "timeparse.h"
+#include "datetime.h"
 
 /* See eval.h. */
 void eval_init(eval_ctx_t *c, arena_t *arena, int64_t now_ms) {
