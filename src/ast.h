@@ -18,6 +18,7 @@
 #include "str.h"
 
 struct rx;
+struct dt_zone;
 
 /* Scalar functions: id, name (Sumo spelling, matched case-insensitively),
  * min args, max args, one-line help. ORDER FUNC: eval.c's impl table. */
@@ -146,6 +147,7 @@ typedef struct expr {
     pstr_t str;            /* EX_STR/EX_KEYWORD/EX_FIELDWILD: unescaped text; EX_REGEX: pattern; EX_NUM: text */
     struct rx *re;         /* EX_REGEX: compiled pattern */
     cset_t *set;           /* EX_IN whose values are all string literals: them as a set (query arena) */
+    const struct dt_zone *zone; /* EX_CALL formatDate: the literal zone, resolved when parsed (process cache, not owned; NULL: unknown) */
 } expr_t;
 
 /* One aggregate in an aggregation stage. */

@@ -20,6 +20,7 @@ typedef struct eval_ctx {
     rx_scratch_t *rx;      /* regex match data (owned: eval_ctx_free) */
     int64_t now_ms;        /* now(), fixed for the whole run */
     uint64_t rx_limit;     /* regex matches abandoned at the match limit */
+    const struct dt_zone *zone; /* the zone a formatDate value named last (process cache, not owned) */
 } eval_ctx_t;
 
 /* Prepare a context; arena is borrowed. */
@@ -33,8 +34,10 @@ bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r);
 /* True when raw holds the scope keyword or phrase kw as whole terms,
  * ignoring case (the test of a bare keyword before the first pipe). */
 bool eval_keyword(pstr_t raw, pstr_t kw);
-/* Append the text of formatDate(ms, pattern, tz) (Java SimpleDateFormat
- * letters; tz "UTC", "GMT+hh:mm", "+hhmm"). Returns false on a bad zone. */
-bool eval_format_date(buf_t *out, int64_t ms, pstr_t pattern, pstr_t tz);
+/* Resolve, once per query, what a function call e can resolve before any
+ * record is read: formatDate's literal zone (e->zone).
+ * The parser calls it for every call it builds. Errors and warnings go to
+ * d; false after an error. */
+bool eval_prepare_call(expr_t *e, diag_t *d);
 
 #endif

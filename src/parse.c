@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "eval.h"
 #include "lex.h"
 #include "regex.h"
 #include "schema.h"
@@ -496,6 +497,7 @@ static expr_t *parse_call(parser_t *p) {
     e->func = fn;
     e->args = args;
     e->nargs = n;
+    if (!eval_prepare_call(e, p->d)) p->fail = true;
     return e;
 }
 
