@@ -37,6 +37,7 @@ struct dt_zone;
     X(FN_TOSTRING, "toString", 1, 1, "cast to a string")                          \
     X(FN_NOW, "now", 0, 0, "current time, epoch milliseconds")                    \
     X(FN_FORMATDATE, "formatDate", 1, 3, "formatDate(ms[, pattern[, tz]])")       \
+    X(FN_PARSEDATE, "parseDate", 2, 3, "parseDate(text, pattern[, tz]): epoch ms") \
     X(FN_ISVALIDIP, "isValidIP", 1, 1, "true for an IPv4 or IPv6 address")        \
     X(FN_ISPRIVATEIP, "isPrivateIP", 1, 1, "true for an RFC 1918 IPv4 address")   \
     X(FN_ISPUBLICIP, "isPublicIP", 1, 1, "true for a routable IPv4 address")      \
@@ -147,7 +148,7 @@ typedef struct expr {
     pstr_t str;            /* EX_STR/EX_KEYWORD/EX_FIELDWILD: unescaped text; EX_REGEX: pattern; EX_NUM: text */
     struct rx *re;         /* EX_REGEX: compiled pattern */
     cset_t *set;           /* EX_IN whose values are all string literals: them as a set (query arena) */
-    const struct dt_zone *zone; /* EX_CALL formatDate: the literal zone, resolved when parsed (process cache, not owned; NULL: unknown) */
+    const struct dt_zone *zone; /* EX_CALL formatDate/parseDate: the literal zone, resolved when parsed (process cache, not owned; NULL: unknown) */
 } expr_t;
 
 /* One aggregate in an aggregation stage. */

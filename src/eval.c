@@ -345,7 +345,7 @@ static value_t f_now(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t 
  * (the exact pattern is postern's choice). */
 #define EVAL_DATE_PATTERN "MM/dd/yyyy HH:mm:ss"
 
-/* The zone argument i of a formatDate call: UTC when absent,
+/* The zone argument i of a formatDate or parseDate call: UTC when absent,
  * the literal resolved when the query was parsed (NULL when unknown), else
  * the value's text looked up in the process cache, remembered in c->zone
  * for the next record. NULL: no such zone. */
@@ -377,6 +377,19 @@ static value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, v
     char *d = arena_alloc(c->arena, n + 1);
     dt_format(d, n + 1, (int64_t)ms, pat, z);
     return val_str(d, n);
+}
+
+/* parseDate(text, pattern[, zone]): epoch ms, or null when the text does
+ * not match. The pattern need only match the start of the text; a wall
+ * time without an offset is in the zone (UTC by default). */
+static value_t f_parsedate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    if (ARG(0).t == V_NULL || ARG(1).t == V_NULL) return val_null();
+    const dt_zone_t *z = call_zone(c, e, 2, av);
+    if (!z) return val_null();
+    dt_java_t o = {.zone = z, .prefix = true, .epoch_defaults = true};
+    int64_t ms;
+    return dt_parse_java(text_of(c, ARG(0)), text_of(c, ARG(1)), &o, &ms) ? val_num((double)ms) : val_null();
 }
 
 static value_t f_isvalidip(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
@@ -470,7 +483,8 @@ static const fn_impl_t fn_impl[FN__COUNT] = {
     [FN_LENGTH] = f_length,       [FN_SUBSTRING] = f_substring, [FN_REPLACE] = f_replace,
     [FN_TRIM] = f_trim,           [FN_NUM] = f_num,             [FN_NUMBER] = f_num,
     [FN_TOLONG] = f_tolong,       [FN_TOINT] = f_tolong,        [FN_TOSTRING] = f_tostring,
-    [FN_NOW] = f_now,             [FN_FORMATDATE] = f_formatdate, [FN_ISVALIDIP] = f_isvalidip,
+    [FN_NOW] = f_now,             [FN_FORMATDATE] = f_formatdate, [FN_PARSEDATE] = f_parsedate,
+    [FN_ISVALIDIP] = f_isvalidip,
     [FN_ISPRIVATEIP] = f_isprivateip, [FN_ISPUBLICIP] = f_ispublicip,
     [FN_COMPARECIDRPREFIX] = f_comparecidr, [FN_ISNULL] = f_isnull, [FN_ISEMPTY] = f_isempty,
     [FN_ISBLANK] = f_isblank,     [FN_CONTAINS] = f_contains,   [FN_ABS] = f_abs,
@@ -590,7 +604,7 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     }
 }
 
-/* ---- formatDate: resolved once per query ---------------------------------- */
+/* ---- formatDate, parseDate: resolved once per query -------------------- */
 
 /* See eval.h. A literal zone is looked up now, so records never look it
  * up by name; a zone that needs the tz database when none is installed
@@ -598,7 +612,7 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
  * (the function gives null). A literal pattern is checked for letters
  * Java refuses. */
 bool eval_prepare_call(expr_t *e, diag_t *d) {
-    if (e->kind != EX_CALL || e->func != FN_FORMATDATE) return true;
+    if (e->kind != EX_CALL || (e->func != FN_FORMATDATE && e->func != FN_PARSEDATE)) return true;
     const char *fn = func_info[e->func].name;
     char bad;
     if (e->nargs > 1 && e->args[1]->kind == EX_STR && !dt_pattern_ok(e->args[1]->str, &bad)) {

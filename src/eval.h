@@ -20,7 +20,7 @@ typedef struct eval_ctx {
     rx_scratch_t *rx;      /* regex match data (owned: eval_ctx_free) */
     int64_t now_ms;        /* now(), fixed for the whole run */
     uint64_t rx_limit;     /* regex matches abandoned at the match limit */
-    const struct dt_zone *zone; /* the zone a formatDate value named last (process cache, not owned) */
+    const struct dt_zone *zone; /* the zone a formatDate/parseDate value named last (process cache, not owned) */
 } eval_ctx_t;
 
 /* Prepare a context; arena is borrowed. */
@@ -35,7 +35,7 @@ bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r);
  * ignoring case (the test of a bare keyword before the first pipe). */
 bool eval_keyword(pstr_t raw, pstr_t kw);
 /* Resolve, once per query, what a function call e can resolve before any
- * record is read: formatDate's literal zone (e->zone).
+ * record is read: formatDate's and parseDate's literal zone (e->zone).
  * The parser calls it for every call it builds. Errors and warnings go to
  * d; false after an error. */
 bool eval_prepare_call(expr_t *e, diag_t *d);
