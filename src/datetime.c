@@ -566,7 +566,7 @@ const char *dt_zone_error(dt_zerr_t err) {
         "no error",
         "not a time zone name",
         "unknown time zone",
-        "the time zone database is not installed (no $TZDIR or /usr/share/zoneinfo; Debian's tzdata package installs it)",
+        "the time zone database is missing ($TZDIR, else /usr/share/zoneinfo: Debian's tzdata package)",
         "the time zone file is not TZif data postern reads",
     };
     return (unsigned)err < sizeof text / sizeof text[0] ? text[err] : "?";
