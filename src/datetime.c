@@ -856,6 +856,7 @@ static bool parse_epoch(pstr_t s, int64_t *out) {
 
 /* See datetime.h. Anything left over makes the text not a time. */
 bool dt_parse(pstr_t s, int64_t *ms) {
+    if (!s.p) return false;
     s = pstr_trim(s);
     if (s.n == 0 || s.n > 64 || !is_digit(s.p[0])) return false;
     size_t k = 0;
@@ -1059,7 +1060,7 @@ static bool read_field(cur_t *t, char L, unsigned cnt, bool tight, jfields_t *f)
 /* See datetime.h. */
 bool dt_parse_java(pstr_t v, pstr_t pat, const dt_java_t *o, int64_t *out) {
     static const dt_java_t plain = {0};
-    cur_t t = {v.p, v.n, 0};
+    cur_t t = {v.p ? v.p : "", v.p ? v.n : 0, 0};
     jfields_t f = {0};
     size_t j = 0;
     bool q = false;

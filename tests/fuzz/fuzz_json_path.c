@@ -3,7 +3,7 @@
  *
  * The input is "path\ndocument": json_path looks the path up, then every
  * member of the document is iterated, decoded with json_to_value and its
- * string values unescaped; the path line is also given to time_parse.
+ * string values unescaped; the path line is also given to dt_parse.
  */
 #include <stdint.h>
 #include <stdlib.h>
