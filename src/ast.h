@@ -18,6 +18,7 @@
 #include "str.h"
 
 struct rx;
+struct dt_zone;
 
 /* Function flags. */
 #define FF_INPLACE 1 /* `| f(x)` without `as` writes the result back into field x ("f(<field>) [as <field>]") */
@@ -40,6 +41,7 @@ struct rx;
     X(FN_TOSTRING, "toString", 1, 1, FF_INPLACE, f_tostring, "cast to a string")                                                 \
     X(FN_NOW, "now", 0, 0, 0, f_now, "current time, epoch milliseconds")                                                         \
     X(FN_FORMATDATE, "formatDate", 1, 3, FF_INPLACE, f_formatdate, "formatDate(ms[, pattern[, tz]])")                            \
+    X(FN_PARSEDATE, "parseDate", 2, 3, 0, f_parsedate, "parseDate(text, pattern[, tz]): epoch ms")                               \
     X(FN_ISVALIDIP, "isValidIP", 1, 1, FF_INPLACE, f_isvalidip, "true for an IPv4 or IPv6 address")                              \
     X(FN_ISPRIVATEIP, "isPrivateIP", 1, 1, FF_INPLACE, f_isprivateip, "true for an RFC 1918 IPv4 address")                       \
     X(FN_ISPUBLICIP, "isPublicIP", 1, 1, FF_INPLACE, f_ispublicip, "true for a routable IPv4 address")                           \
@@ -151,6 +153,7 @@ typedef struct expr {
     struct rx *re;         /* EX_REGEX: compiled pattern */
     cset_t *set;           /* EX_IN whose values are all string literals: them as a set (query arena) */
     struct kwpat *kw;      /* EX_KEYWORD: the compiled keyword (query arena) */
+    const struct dt_zone *zone; /* EX_CALL formatDate/parseDate: the literal zone, resolved when parsed (process cache, not owned; NULL: unknown) */
 } expr_t;
 
 /* One aggregate in an aggregation stage. */

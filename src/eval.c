@@ -13,12 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
+#include "datetime.h"
 #include "func.h"
 #include "keyword.h"
-#include "timeparse.h"
 
 /* See eval.h. */
 void eval_init(eval_ctx_t *c, arena_t *arena, int64_t now_ms) {
@@ -301,21 +299,57 @@ value_t f_now(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     return val_num((double)c->now_ms);
 }
 
+/* formatDate's pattern when none is given: US style, as Sumo's docs say
+ * (the exact pattern is postern's choice). */
+#define EVAL_DATE_PATTERN "MM/dd/yyyy HH:mm:ss"
+
+/* The zone argument i of a formatDate or parseDate call: UTC when absent,
+ * the literal resolved when the query was parsed (NULL when unknown), else
+ * the value's text looked up in the process cache, remembered in c->zone
+ * for the next record. NULL: no such zone. */
+static const dt_zone_t *call_zone(eval_ctx_t *c, const expr_t *e, uint32_t i, value_t *av) {
+    if (e->nargs <= i) return dt_zone_utc();
+    if (e->args[i]->kind == EX_STR) return e->zone;
+    if (av[i].t == V_NULL) return NULL;
+    pstr_t name = pstr_trim(text_of(c, av[i]));
+    if (c->zone && pstr_eq(dt_zone_name(c->zone), name)) return c->zone;
+    dt_zerr_t err;
+    const dt_zone_t *z = dt_zone_get(name, &err);
+    if (z) c->zone = z;
+    return z;
+}
+
+/* formatDate(ms[, pattern[, zone]]): the text is formatted on the stack,
+ * or in the arena when it is long; no heap allocation per record. */
 /* See func.h (FUNC_TABLE). */
 value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;
     double ms;
-    if (!val_to_num(ARG(0), &ms) || !isfinite(ms)) return val_null();
-    pstr_t pat = e->nargs > 1 ? text_of(c, ARG(1)) : PSTR_LIT("MM/dd/yyyy HH:mm:ss");
-    pstr_t tz = e->nargs > 2 ? text_of(c, ARG(2)) : PSTR_LIT("UTC");
-    buf_t b = {0};
-    if (!eval_format_date(&b, (int64_t)ms, pat, tz)) {
-        buf_free(&b);
-        return val_null();
-    }
-    value_t out = str_in_arena(c, b.p ? b.p : "", b.n);
-    buf_free(&b);
-    return out;
+    if (!val_to_num(ARG(0), &ms) || !(fabs(ms) <= (double)DT_MAX_MS)) return val_null();
+    if (e->nargs > 1 && ARG(1).t == V_NULL) return val_null();
+    pstr_t pat = e->nargs > 1 ? text_of(c, ARG(1)) : PSTR_LIT(EVAL_DATE_PATTERN);
+    const dt_zone_t *z = call_zone(c, e, 2, av);
+    if (!z) return val_null();
+    char tmp[256];
+    size_t n = dt_format(tmp, sizeof tmp, (int64_t)ms, pat, z);
+    if (n < sizeof tmp) return str_in_arena(c, tmp, n);
+    char *d = arena_alloc(c->arena, n + 1);
+    dt_format(d, n + 1, (int64_t)ms, pat, z);
+    return val_str(d, n);
+}
+
+/* parseDate(text, pattern[, zone]): epoch ms, or null when the text does
+ * not match. The pattern need only match the start of the text; a wall
+ * time without an offset is in the zone (UTC by default). */
+/* See func.h (FUNC_TABLE). */
+value_t f_parsedate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)r;
+    if (ARG(0).t == V_NULL || ARG(1).t == V_NULL) return val_null();
+    const dt_zone_t *z = call_zone(c, e, 2, av);
+    if (!z) return val_null();
+    dt_java_t o = {.zone = z, .prefix = true, .epoch_defaults = true};
+    int64_t ms;
+    return dt_parse_java(text_of(c, ARG(0)), text_of(c, ARG(1)), &o, &ms) ? val_num((double)ms) : val_null();
 }
 
 /* See func.h (FUNC_TABLE). */
@@ -546,139 +580,45 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     }
 }
 
-/* ---- formatDate ------------------------------------------------------- */
+/* ---- formatDate, parseDate: resolved once per query -------------------- */
 
-static const char *const month_abbr[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-static const char *const month_full[] = {"January", "February", "March",     "April",   "May",      "June",
-                                         "July",    "August",   "September", "October", "November", "December"};
-static const char *const day_abbr[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
-static const char *const day_full[] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};
-
-/* Fixed offset in minutes of a zone name: UTC, GMT, Z, GMT+hh[:mm], +hhmm, +hh:mm. */
-static bool tz_offset(pstr_t tz, int *min) {
-    tz = pstr_trim(tz);
-    *min = 0;
-    if (tz.n == 0 || pstr_ieq_c(tz, "UTC") || pstr_ieq_c(tz, "GMT") || pstr_ieq_c(tz, "Z") ||
-        pstr_ieq_c(tz, "Etc/UTC") || pstr_ieq_c(tz, "Etc/GMT"))
+/* See eval.h. A literal zone is looked up now, so records never look it
+ * up by name; a zone that needs the tz database when none is installed
+ * is an error (a wrong answer would be worse), an unknown one a warning
+ * (the function gives null). A literal pattern is checked for letters
+ * Java refuses. */
+bool eval_prepare_call(expr_t *e, diag_t *d) {
+    if (e->kind != EX_CALL || (e->func != FN_FORMATDATE && e->func != FN_PARSEDATE)) return true;
+    const char *fn = func_info[e->func].name;
+    char bad;
+    if (e->nargs > 1 && e->args[1]->kind == EX_STR && !dt_pattern_ok(e->args[1]->str, &bad)) {
+        uint32_t i = bad == '\''
+                         ? diag_add(d, D_WARNING, e->args[1]->sp, "date-pattern", "%s(): a quote is left open", fn)
+                         : diag_add(d, D_WARNING, e->args[1]->sp, "date-pattern",
+                                    "%s(): '%c' is not a date pattern letter here; it is copied as it is", fn, bad);
+        diag_hint(d, i, "letters: G y Y M L w W D d F E u a H k K h m s S z Z X (up to XXX); quote text as 'text'");
+    }
+    if (e->nargs < 3) return true;
+    const expr_t *a = e->args[2];
+    if (a->kind != EX_STR) {
+        if (!dt_tzdb_present())
+            diag_add(d, D_WARNING, a->sp, "no-tzdb", "%s(): %s; a named zone in this value gives null", fn,
+                     dt_zone_error(DT_ZNODB));
         return true;
-    if (tz.n > 3 && (pstr_ieq(pstr(tz.p, 3), PSTR_LIT("UTC")) || pstr_ieq(pstr(tz.p, 3), PSTR_LIT("GMT")))) {
-        tz.p += 3;
-        tz.n -= 3;
     }
-    if (tz.n < 2 || (tz.p[0] != '+' && tz.p[0] != '-')) return false;
-    int sign = tz.p[0] == '-' ? -1 : 1, h = 0, m = 0;
-    size_t i = 1, nd = 0;
-    while (i < tz.n && tz.p[i] >= '0' && tz.p[i] <= '9' && nd < 2) { h = h * 10 + tz.p[i++] - '0'; nd++; }
-    if (i < tz.n && tz.p[i] == ':') i++;
-    nd = 0;
-    while (i < tz.n && tz.p[i] >= '0' && tz.p[i] <= '9' && nd < 2) { m = m * 10 + tz.p[i++] - '0'; nd++; }
-    if (i != tz.n || h > 18 || m > 59) return false;
-    *min = sign * (h * 60 + m);
-    return true;
-}
-
-/* Offset in minutes at ms of a tz database zone ("America/New_York",
- * "Europe/London"), and its abbreviation ("EDT") into abbr. The zone file
- * must exist under $TZDIR or /usr/share/zoneinfo (glibc would silently
- * fall back to UTC otherwise). Uses the C library's zone code through TZ,
- * which is restored afterwards. */
-static bool tz_named(pstr_t tz, int64_t ms, int *min, char *abbr, size_t abbrcap) {
-    tz = pstr_trim(tz);
-    if (tz.n == 0 || tz.n > 100 || tz.p[0] == '/' || pstr_contains(tz, PSTR_LIT(".."))) return false;
-    for (size_t i = 0; i < tz.n; i++) {
-        char ch = tz.p[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '/' ||
-              ch == '_' || ch == '-' || ch == '+'))
-            return false;
+    dt_zerr_t err;
+    e->zone = dt_zone_get(a->str, &err);
+    if (e->zone) return true;
+    int n = (int)a->str.n;
+    if (err == DT_ZNODB) {
+        uint32_t i = diag_add(d, D_ERROR, a->sp, "no-tzdb", "%s(): time zone '%.*s' needs the time zone database", fn,
+                              n, a->str.p);
+        diag_hint(d, i, "%s, or set TZDIR to a zoneinfo directory", dt_zone_error(err));
+        return false;
     }
-    const char *dir = getenv("TZDIR");
-    char path[512], name[128];
-    snprintf(path, sizeof path, "%s/%.*s", dir && *dir ? dir : "/usr/share/zoneinfo", (int)tz.n, tz.p);
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return false;
-    snprintf(name, sizeof name, "%.*s", (int)tz.n, tz.p);
-    const char *old = getenv("TZ");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("TZ", name, 1);
-    tzset();
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
-    struct tm tm;
-    bool ok = localtime_r(&secs, &tm) != NULL;
-    if (ok) {
-        *min = (int)(tm.tm_gmtoff / 60);
-        snprintf(abbr, abbrcap, "%s", tm.tm_zone ? tm.tm_zone : "");
-    }
-    if (saved) setenv("TZ", saved, 1);
-    else unsetenv("TZ");
-    tzset();
-    free(saved);
-    return ok;
-}
-
-/* See eval.h. */
-bool eval_format_date(buf_t *out, int64_t ms, pstr_t pat, pstr_t tz) {
-    int off;
-    char abbr[16] = "";
-    if (!tz_offset(tz, &off) && !tz_named(tz, ms, &off, abbr, sizeof abbr)) return false;
-    int64_t t = ms + (int64_t)off * 60000;
-    int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
-    int64_t rem = t - days * 86400000;
-    /* civil from days */
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2) y++;
-    int H = (int)(rem / 3600000), M = (int)(rem / 60000 % 60), S = (int)(rem / 1000 % 60), L = (int)(rem % 1000);
-    int wd = (int)(((days % 7) + 7) % 7);
-    for (size_t i = 0; i < pat.n;) {
-        char ch = pat.p[i];
-        if (ch == '\'') {
-            size_t j = i + 1;
-            if (j < pat.n && pat.p[j] == '\'') { buf_putc(out, '\''); i += 2; continue; }
-            while (j < pat.n && pat.p[j] != '\'') buf_putc(out, pat.p[j++]);
-            i = j + 1;
-            continue;
-        }
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) { buf_putc(out, ch); i++; continue; }
-        size_t k = i;
-        while (k < pat.n && pat.p[k] == ch) k++;
-        int cnt = (int)(k - i);
-        i = k;
-        switch (ch) {
-        case 'y': if (cnt == 2) buf_printf(out, "%02d", (int)(y % 100)); else buf_printf(out, "%0*lld", cnt, (long long)y); break;
-        case 'M':
-            if (cnt >= 4) buf_puts(out, month_full[m - 1]);
-            else if (cnt == 3) buf_puts(out, month_abbr[m - 1]);
-            else buf_printf(out, "%0*u", cnt, m);
-            break;
-        case 'd': buf_printf(out, "%0*u", cnt, d); break;
-        case 'H': buf_printf(out, "%0*d", cnt, H); break;
-        case 'k': buf_printf(out, "%0*d", cnt, H == 0 ? 24 : H); break;
-        case 'h': buf_printf(out, "%0*d", cnt, H % 12 == 0 ? 12 : H % 12); break;
-        case 'K': buf_printf(out, "%0*d", cnt, H % 12); break;
-        case 'm': buf_printf(out, "%0*d", cnt, M); break;
-        case 's': buf_printf(out, "%0*d", cnt, S); break;
-        case 'S': buf_printf(out, "%0*d", cnt < 3 ? 3 : cnt, L); break;
-        case 'a': buf_puts(out, H < 12 ? "AM" : "PM"); break;
-        case 'E': buf_puts(out, cnt >= 4 ? day_full[wd] : day_abbr[wd]); break;
-        case 'D': buf_printf(out, "%0*u", cnt, doy >= 306 ? doy - 305 : doy + 60 + (((y % 4 == 0 && y % 100) || y % 400 == 0) ? 1 : 0)); break;
-        case 'Z': buf_printf(out, "%c%02d%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60); break;
-        case 'X':
-            if (off == 0) buf_putc(out, 'Z');
-            else if (cnt == 1) buf_printf(out, "%c%02d", off < 0 ? '-' : '+', abs(off) / 60);
-            else if (cnt == 2) buf_printf(out, "%c%02d%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
-            else buf_printf(out, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
-            break;
-        case 'z': if (abbr[0]) buf_puts(out, abbr); else if (off == 0) buf_puts(out, "UTC"); else buf_printf(out, "GMT%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60); break;
-        default: for (int q = 0; q < cnt; q++) buf_putc(out, ch); break;
-        }
-    }
+    uint32_t i = diag_add(d, D_WARNING, a->sp, "unknown-zone", "%s(): %s '%.*s': the result is null", fn,
+                          dt_zone_error(err), n, a->str.p);
+    diag_hint(d, i, "a tz database name (\"America/New_York\"), UTC, or an offset (\"+05:30\", \"GMT-3\")");
     return true;
 }
 

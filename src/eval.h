@@ -24,6 +24,7 @@ typedef struct eval_ctx {
                             * non-IPv4 value); the stage that evaluated clears it and drops */
     uint64_t dropped;      /* records dropped that way */
     int drop_fn;           /* func_id_t of the last function that dropped one */
+    const struct dt_zone *zone; /* the zone a formatDate/parseDate value named last (process cache, not owned) */
 } eval_ctx_t;
 
 /* Prepare a context; arena is borrowed. */
@@ -44,8 +45,10 @@ static inline bool eval_take_drop(eval_ctx_t *c) {
     c->dropped++;
     return true;
 }
-/* Append the text of formatDate(ms, pattern, tz) (Java SimpleDateFormat
- * letters; tz "UTC", "GMT+hh:mm", "+hhmm"). Returns false on a bad zone. */
-bool eval_format_date(buf_t *out, int64_t ms, pstr_t pattern, pstr_t tz);
+/* Resolve, once per query, what a function call e can resolve before any
+ * record is read: formatDate's and parseDate's literal zone (e->zone).
+ * The parser calls it for every call it builds. Errors and warnings go to
+ * d; false after an error. */
+bool eval_prepare_call(expr_t *e, diag_t *d);
 
 #endif

@@ -26,7 +26,7 @@
 #include "prefilter.h"
 #include "progress.h"
 #include "schema.h"
-#include "timeparse.h"
+#include "datetime.h"
 
 #define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
 #define IN_PROBE ((size_t)64 << 10)    /* bytes looked at to pick a format */
@@ -539,7 +539,7 @@ static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char 
             d == (double)(int64_t)d) {
             rec_set(rec, F_MESSAGETIME, val_num(d));
             timed = true;
-        } else if (time_parse(c->spv[k], &ms)) {
+        } else if (dt_parse(c->spv[k], &ms)) {
             rec_set(rec, F_MESSAGETIME, val_num((double)ms));
             timed = true;
         }

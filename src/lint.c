@@ -35,7 +35,7 @@ static void report(lint_t *l, dlevel_t lvl, span_t sp, const char *code, const b
 static bool numeric_func(int fn) {
     switch (fn) {
     case FN_NUM: case FN_NUMBER: case FN_TOLONG: case FN_TOINT: case FN_LENGTH: case FN_ABS:
-    case FN_ROUND: case FN_FLOOR: case FN_CEIL: case FN_NOW:
+    case FN_ROUND: case FN_FLOOR: case FN_CEIL: case FN_NOW: case FN_PARSEDATE:
         return true;
     default: return false;
     }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "eval.h"
 #include "keyword.h"
 #include "lex.h"
 #include "regex.h"
@@ -486,6 +487,7 @@ static expr_t *parse_call(parser_t *p) {
     e->func = fn;
     e->args = args;
     e->nargs = n;
+    if (!eval_prepare_call(e, p->d)) p->fail = true;
     return e;
 }
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "json.h"
-#include "timeparse.h"
 
 #define RM_MAXDEPTH 16   /* object nesting rm_walk follows */
 #define RM_MAXPATH 256   /* longest dotted path */
@@ -191,189 +191,16 @@ long rm_marker(pstr_t line, const char *marker, sl_clock_t *k, sl_hdr_t *h) {
 
 /* ---- timestamps ----------------------------------------------------- */
 
-/* A cursor over a time value. */
-typedef struct tcur {
-    const char *p;
-    size_t n, i;
-} tcur_t;
-
-static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
-static bool is_alpha(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
-
-/* min..max digits into *v. */
-static bool tdigits(tcur_t *t, unsigned min, unsigned max, unsigned *v) {
-    unsigned x = 0, k = 0;
-    while (k < max && t->i < t->n && is_digit(t->p[t->i])) x = x * 10 + (unsigned)(t->p[t->i++] - '0'), k++;
-    *v = x;
-    return k >= min;
+/* dt_parse_java's placer for dates without a year: the syslog clock's. */
+static bool place_by_clock(void *ud, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms,
+                           int64_t *local_ms) {
+    return sl_place(ud, mo, d, h, mi, s, ms, local_ms);
 }
 
-/* Case-insensitive word w at the cursor (moved past it). */
-static bool tword(tcur_t *t, const char *w) {
-    size_t k = strlen(w);
-    if (t->n - t->i < k) return false;
-    for (size_t j = 0; j < k; j++)
-        if (str_lc(t->p[t->i + j]) != str_lc(w[j])) return false;
-    t->i += k;
-    return true;
-}
-
-/* A month name (three letters, more letters skipped): 1..12, 0 when none. */
-static unsigned tmonth(tcur_t *t) {
-    static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-    if (t->n - t->i < 3) return 0;
-    for (unsigned m = 0; m < 12; m++)
-        if (str_lc(t->p[t->i]) == names[3 * m] && str_lc(t->p[t->i + 1]) == names[3 * m + 1] &&
-            str_lc(t->p[t->i + 2]) == names[3 * m + 2]) {
-            t->i += 3;
-            while (t->i < t->n && is_alpha(t->p[t->i])) t->i++;
-            return m + 1;
-        }
-    return 0;
-}
-
-/* A zone: Z, UTC or GMT (with an optional offset), or ±hh[[:]mm]; *off in
- * minutes east of UTC. Named zones other than those are refused: their
- * offset is not in the text. */
-static bool tzone(tcur_t *t, int *off) {
-    *off = 0;
-    if (tword(t, "UTC") || tword(t, "GMT") || tword(t, "Z")) {
-        if (t->i >= t->n || (t->p[t->i] != '+' && t->p[t->i] != '-')) return true;
-    }
-    if (t->i >= t->n || (t->p[t->i] != '+' && t->p[t->i] != '-')) return false;
-    int sign = t->p[t->i++] == '-' ? -1 : 1;
-    unsigned hh, mm = 0;
-    if (!tdigits(t, 1, 2, &hh)) return false;
-    if (t->i < t->n && t->p[t->i] == ':') t->i++;
-    if (t->i < t->n && is_digit(t->p[t->i]) && !tdigits(t, 2, 2, &mm)) return false;
-    if (hh > 23 || mm > 59) return false;
-    *off = sign * (int)(hh * 60 + mm);
-    return true;
-}
-
-/* See rdmap.h. A pattern letter repeated is one field; numbers take as
- * many digits as the field has letters when another field follows
- * directly (yyyyMMdd), else up to their natural width. A blank in the
- * pattern matches one or more blanks. */
-bool rm_time_java(pstr_t v, pstr_t pat, sl_clock_t *k, int64_t *out) {
-    tcur_t t = {v.p, v.n, 0};
-    unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0, x;
-    bool has_y = false, pm = false, am = false;
-    int off = 0;
-    size_t j = 0;
-    while (t.i < t.n && t.p[t.i] == ' ') t.i++;
-    while (j < pat.n) {
-        char pc = pat.p[j];
-        if (pc == '\'') { /* a quoted literal; '' is a quote */
-            size_t e = j + 1;
-            while (e < pat.n && pat.p[e] != '\'') e++;
-            if (e == j + 1) {
-                if (t.i >= t.n || t.p[t.i] != '\'') return false;
-                t.i++;
-            } else {
-                if (t.n - t.i < e - j - 1 || memcmp(t.p + t.i, pat.p + j + 1, e - j - 1) != 0) return false;
-                t.i += e - j - 1;
-            }
-            j = e + 1;
-            continue;
-        }
-        if (!is_alpha(pc)) {
-            if (pc == ' ') {
-                if (t.i >= t.n || t.p[t.i] != ' ') return false;
-                while (t.i < t.n && t.p[t.i] == ' ') t.i++;
-            } else {
-                if (t.i >= t.n || t.p[t.i] != pc) return false;
-                t.i++;
-            }
-            j++;
-            continue;
-        }
-        size_t cnt = 1;
-        while (j + cnt < pat.n && pat.p[j + cnt] == pc) cnt++;
-        j += cnt;
-        bool tight = j < pat.n && is_alpha(pat.p[j]); /* another field follows directly */
-        unsigned lo = tight ? (unsigned)cnt : 1;
-        switch (pc) {
-        case 'y':
-        case 'u':
-            if (cnt == 2) {
-                if (!tdigits(&t, 2, 2, &x)) return false;
-                y = 2000 + x;
-            } else if (!tdigits(&t, tight ? lo : 4, tight ? lo : 4, &y)) {
-                return false;
-            }
-            has_y = true;
-            break;
-        case 'M':
-        case 'L':
-            if (cnt >= 3) {
-                if (!(mo = tmonth(&t))) return false;
-            } else if (!tdigits(&t, lo, 2, &mo)) {
-                return false;
-            }
-            break;
-        case 'd':
-            if (!tdigits(&t, lo, 2, &d)) return false;
-            break;
-        case 'H':
-        case 'k':
-        case 'h':
-        case 'K':
-            if (!tdigits(&t, lo, 2, &h)) return false;
-            if (pc == 'k' && h == 24) h = 0;
-            if (pc == 'h' && h == 12) h = 0;
-            break;
-        case 'm':
-            if (!tdigits(&t, lo, 2, &mi)) return false;
-            break;
-        case 's':
-            if (!tdigits(&t, lo, 2, &s)) return false;
-            break;
-        case 'S': { /* a fraction: its first three digits are milliseconds */
-            unsigned nd = 0, scale = 100;
-            ms = 0;
-            while (t.i < t.n && is_digit(t.p[t.i]) && (!tight || nd < cnt)) {
-                if (nd < 3 && cnt >= 3) ms += (unsigned)(t.p[t.i] - '0') * scale, scale /= 10;
-                else if (cnt < 3) ms = ms * 10 + (unsigned)(t.p[t.i] - '0');
-                nd++;
-                t.i++;
-            }
-            if (!nd) return false;
-            break;
-        }
-        case 'a':
-            if (tword(&t, "AM")) am = true;
-            else if (tword(&t, "PM")) pm = true;
-            else return false;
-            break;
-        case 'E':
-            if (t.i >= t.n || !is_alpha(t.p[t.i])) return false;
-            while (t.i < t.n && is_alpha(t.p[t.i])) t.i++;
-            break;
-        case 'z':
-        case 'Z':
-        case 'X':
-            if (!tzone(&t, &off)) return false;
-            break;
-        default: return false; /* a field postern does not read */
-        }
-    }
-    while (t.i < t.n && t.p[t.i] == ' ') t.i++;
-    if (t.i != t.n) return false;
-    if (pm && h < 12) h += 12;
-    (void)am;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || ms > 999) return false;
-    int64_t base;
-    if (has_y) {
-        static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-        if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap)) return false;
-        base = (time_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s) * 1000 + ms;
-    } else if (!k || !sl_place(k, mo, d, h, mi, s, ms, &base)) {
-        return false;
-    }
-    *out = base - (int64_t)off * 60000;
-    return true;
+/* See rdmap.h. */
+bool rm_time_java(pstr_t v, pstr_t pat, sl_clock_t *k, int64_t *ms) {
+    dt_java_t o = {.place = k ? place_by_clock : NULL, .ud = k};
+    return dt_parse_java(v, pat, &o, ms);
 }
 
 /* See rdmap.h. The month-name forms are the ones the CEF specification lists. */
@@ -384,7 +211,7 @@ bool rm_time(pstr_t v, sl_clock_t *k, int64_t *ms) {
     };
     v = pstr_trim(v);
     if (!v.n) return false;
-    if (is_digit(v.p[0])) return time_parse(v, ms);
+    if (v.p[0] >= '0' && v.p[0] <= '9') return dt_parse(v, ms);
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         if (rm_time_java(v, pstr_c(forms[i]), k, ms)) return true;
     return false;

@@ -69,8 +69,9 @@ void rm_native(rd_ctx_t *c, unsigned pos, pstr_t key, value_t v, record_t *rec, 
  * (zone Z, UTC, GMT or an offset; none: UTC; no year: placed by k, none
  * without k). */
 bool rm_time(pstr_t v, sl_clock_t *k, int64_t *ms);
-/* A timestamp by a Java SimpleDateFormat pattern (LEEF devTimeFormat):
- * y M (number or name) d H k h K m s S a E z Z X and quoted literals. */
+/* A timestamp by a Java SimpleDateFormat pattern (LEEF devTimeFormat) as
+ * dt_parse_java reads it (UTC unless the text has an offset); a date
+ * without a year is placed by k (no time without k). */
 bool rm_time_java(pstr_t v, pstr_t pat, sl_clock_t *k, int64_t *ms);
 
 /* Frame the next text line of p[0..n) for a line reader: blank lines are

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "rdmap.h"
-#include "timeparse.h"
 
 #define AU_MAXPEND 64                /* events waiting for their last record */
 #define AU_MAXTEXT ((size_t)64 << 10) /* bytes of one event's lines kept */
@@ -149,7 +149,7 @@ static int au_header(pstr_t line, sl_clock_t *k, au_hdr_t *h) {
     }
     h->serial = sn;
     int64_t ms;
-    if (!time_parse(h->time, &ms)) return -1;
+    if (!dt_parse(h->time, &ms)) return -1;
     h->rest = pstr(cp + 1, (size_t)(end - cp - 1));
     return 1;
 }
@@ -461,7 +461,7 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             return RD_REJECT;
         }
         int64_t ms = 0;
-        time_parse(h.time, &ms);
+        dt_parse(h.time, &ms);
         const struct au_type *ty = au_type_of(h.type);
         int i = au_find(s, h.node, h.serial);
         if (i < 0 && ty && ty->kind == AU_EOE) { /* the end of an event already complete */

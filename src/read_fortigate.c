@@ -11,8 +11,8 @@
  */
 #include <string.h>
 
+#include "datetime.h"
 #include "logline.h"
-#include "timeparse.h"
 
 /* Keys the schema or the time reads. ORDER FG: fg_keys[]. */
 enum fg_key {
@@ -38,7 +38,7 @@ static void *fg_open(rd_ctx_t *c) { return rm_alloc(c, sizeof(ll_base_t)); }
 
 /* The record's time: eventtime, else date + time (+ tz offset). */
 static bool fg_time(const pstr_t *v, int64_t *ms) {
-    if (v[FG_EVENTTIME].n && time_parse(v[FG_EVENTTIME], ms)) return true;
+    if (v[FG_EVENTTIME].n && dt_parse(v[FG_EVENTTIME], ms)) return true;
     if (!v[FG_DATE].n || !v[FG_TIME].n || v[FG_DATE].n + v[FG_TIME].n + v[FG_TZ].n > 60) return false;
     char buf[64];
     size_t k = 0;
@@ -53,7 +53,7 @@ static bool fg_time(const pstr_t *v, int64_t *ms) {
         memcpy(buf + k, v[FG_TZ].p, v[FG_TZ].n);
         k += v[FG_TZ].n;
     }
-    return time_parse(pstr(buf, k), ms) || time_parse(pstr(buf, bare), ms); /* a zone name: device time as UTC */
+    return dt_parse(pstr(buf, k), ms) || dt_parse(pstr(buf, bare), ms); /* a zone name: device time as UTC */
 }
 
 /* A FortiGate line holds logid= and devid= (quoted or not). */

@@ -10,8 +10,8 @@
  */
 #include <string.h>
 
+#include "datetime.h"
 #include "logline.h"
-#include "timeparse.h"
 
 /* The TRAFFIC cells by position (PAN-OS 9.1-11.x); NULL: FUTURE_USE. */
 static const char *const pan_names[] = {
@@ -119,7 +119,7 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
     for (unsigned k = 0; k < n; k++)
         if (s->id[k] != FIELD_NONE) rec_set(rec, s->id[k], val_strv(cells[k]));
     int64_t ms;
-    if (time_parse(cells[PAN_TIME], &ms)) rd_time(c, ms);
+    if (dt_parse(cells[PAN_TIME], &ms)) rd_time(c, ms);
     ll_conn_t k = {.src_ip = cells[PAN_SRC], .src_port = cells[PAN_SPORT], .dest_ip = cells[PAN_DST],
                    .dest_port = cells[PAN_DPORT], .protocol = cells[PAN_PROTO], .action = cells[PAN_ACTION],
                    .bytes_out = cells[PAN_SENT], .bytes_in = cells[PAN_RCVD], .user = cells[PAN_SRCUSER],

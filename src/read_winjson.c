@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "json.h"
 #include "rdmap.h"
-#include "timeparse.h"
 #include "winevt.h"
 
 #define WJ_MAXFIELDS 1024   /* values kept per event */
@@ -429,7 +429,7 @@ static void ecs_fill(ecs_walk_t *w) {
     if (act.n) sc_fill(rec, ids, SC_ACTION, val_strv(act));
     if (S(E_CODE).n) sc_fill(rec, ids, SC_EVENT_ID, val_strv(S(E_CODE)));
     int64_t ms;
-    if (!c->has_time && S(E_TS).n && time_parse(S(E_TS), &ms)) rd_time(c, ms);
+    if (!c->has_time && S(E_TS).n && dt_parse(S(E_TS), &ms)) rd_time(c, ms);
     if (!w->winlog) {
         bool net = S(E_DIP).n || S(E_SIP).n;
         rd_category(c, !net ? PSTR_LIT("ecs/event")

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "json.h"
 #include "read.h"
 #include "schema.h"
-#include "timeparse.h"
 
 /* How a Zeek value becomes a schema value. */
 enum zconv {
@@ -80,7 +80,7 @@ static void zmap_apply(rd_ctx_t *c, const sc_ids_t *ids, int m, pstr_t v, record
     int64_t ms;
     switch (zm->conv) {
     case ZC_TIME:
-        if (time_parse(v, &ms)) rd_time(c, ms);
+        if (dt_parse(v, &ms)) rd_time(c, ms);
         return;
     case ZC_LORIG: z->lorig = zbool(v); return;
     case ZC_LRESP: z->lresp = zbool(v); return;

@@ -7,7 +7,7 @@
  */
 #include "syslog.h"
 
-#include "timeparse.h"
+#include "datetime.h"
 
 #define SL_DAY ((int64_t)86400000)
 #define SL_AHEAD (31 * SL_DAY)   /* a yearless date may lie this far after the reference */
@@ -49,34 +49,11 @@ void sl_clock_init(sl_clock_t *k, int64_t ref_ms) { k->ref_ms = ref_ms; }
 /* See syslog.h. */
 void sl_clock_anchor(sl_clock_t *k, int64_t ms) { k->ref_ms = ms; }
 
-/* The civil year of epoch ms. */
-static int64_t year_of(int64_t ms) {
-    int64_t days = ms >= 0 ? ms / SL_DAY : (ms - SL_DAY + 1) / SL_DAY;
-    int64_t y = 1970 + days / 366; /* never too late: step forward */
-    while (time_days_from_civil(y + 1, 1, 1) <= days) y++;
-    while (time_days_from_civil(y, 1, 1) > days) y--;
-    return y;
-}
-
-static int64_t civil(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms) {
-    return (time_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s) * 1000 + ms;
-}
-
-static bool leap(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
-
-/* Month number of a three-letter English abbreviation, 0 when none. */
-static unsigned month_of(const char *p) {
-    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    for (unsigned m = 0; m < 12; m++)
-        if (p[0] == names[3 * m] && p[1] == names[3 * m + 1] && p[2] == names[3 * m + 2]) return m + 1;
-    return 0;
-}
-
 /* "Mmm dd [yyyy] hh:mm:ss[.fff][:]" at the cursor (the ':' as Cisco
  * writes it when no host follows). *year is 0 when absent. */
 static bool bsd_time(cur_t *c, unsigned *year, unsigned *mo, unsigned *d, unsigned *h, unsigned *mi, unsigned *s,
                      unsigned *ms) {
-    if (c->n - c->i < 15 || !(*mo = month_of(c->p + c->i)) || c->p[c->i + 3] != ' ') return false;
+    if (c->n - c->i < 15 || !(*mo = dt_month3(c->p + c->i, 3, false)) || c->p[c->i + 3] != ' ') return false;
     c->i += 4;
     spaces(c);
     if (!num(c, 2, true, d) || *d < 1 || *d > 31 || !at(c, ' ')) return false;
@@ -113,11 +90,13 @@ static bool bsd_time(cur_t *c, unsigned *year, unsigned *mo, unsigned *d, unsign
 /* The year that puts a yearless date near the clock's reference. */
 static int64_t place(const sl_clock_t *k, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned ms,
                      bool *ok) {
-    int64_t y = year_of(k->ref_ms);
+    dt_tm_t ref;
+    dt_split(k->ref_ms, &ref);
+    int64_t y = ref.year;
     *ok = false;
     for (int64_t cand = y - 1; cand <= y + 1; cand++) {
-        if (mo == 2 && d == 29 && !leap(cand)) continue;
-        int64_t t = civil(cand, mo, d, h, mi, s, ms);
+        if (mo == 2 && d == 29 && !dt_leap(cand)) continue;
+        int64_t t = dt_civil_ms(cand, mo, d, h, mi, s, ms);
         if (t > k->ref_ms - SL_BEHIND && t <= k->ref_ms + SL_AHEAD) {
             *ok = true;
             return t;
@@ -224,7 +203,7 @@ static bool parse(pstr_t line, sl_clock_t *k, sl_hdr_t *h) {
             h->ts = token(&c);
             if (h->ts.n != 1 || h->ts.p[0] != '-') {
                 int64_t ms;
-                if (!time_parse(h->ts, &ms)) return false;
+                if (!dt_parse(h->ts, &ms)) return false;
                 h->ms = ms;
                 h->has_time = h->zoned = true;
                 if (k) sl_clock_anchor(k, ms);
@@ -255,8 +234,8 @@ static bool parse(pstr_t line, sl_clock_t *k, sl_hdr_t *h) {
     if (bsd_time(&c, &y, &mo, &d, &hh, &mi, &s, &ms)) {
         h->ts = pstr(c.p + tb, c.i - tb);
         if (y) {
-            if (mo == 2 && d == 29 && !leap(y)) return false;
-            h->ms = civil(y, mo, d, hh, mi, s, ms);
+            if (mo == 2 && d == 29 && !dt_leap(y)) return false;
+            h->ms = dt_civil_ms(y, mo, d, hh, mi, s, ms);
             h->has_time = h->zoned = true;
             if (k) sl_clock_anchor(k, h->ms);
         } else if (k) {
@@ -274,7 +253,7 @@ static bool parse(pstr_t line, sl_clock_t *k, sl_hdr_t *h) {
         if (c.n - c.i < 20 || !is_digit(c.p[c.i]) || c.p[c.i + 4] != '-' || c.p[c.i + 10] != 'T') return false;
         h->ts = token(&c);
         int64_t t;
-        if (!at(&c, ' ') || !time_parse(h->ts, &t)) return false;
+        if (!at(&c, ' ') || !dt_parse(h->ts, &t)) return false;
         h->ms = t;
         h->has_time = h->zoned = true;
         if (k) sl_clock_anchor(k, t);

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "json.h"
-#include "timeparse.h"
 
 /* What an event is. ORDER KIND: we_cats[]. */
 enum we_kind {
@@ -514,7 +514,7 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
         pstr_t s = val_pstr(v);
         const struct we_map *mp = &we_maps[m];
         switch (mp->conv) {
-        case WC_TIME: has_time = time_parse(s, &ms); continue;
+        case WC_TIME: has_time = dt_parse(s, &ms); continue;
         case WC_GUID: guid = s; continue;
         case WC_CMD: cmd = s; continue;
         case WC_PARENT: parent = s; continue;
@@ -553,7 +553,7 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
             out[SC_DEST_PORT] = t;
         }
     }
-    if (!has_time && sys[S_TIME].t == V_STR) has_time = time_parse(val_pstr(sys[S_TIME]), &ms);
+    if (!has_time && sys[S_TIME].t == V_STR) has_time = dt_parse(val_pstr(sys[S_TIME]), &ms);
     if (!has_time && ext->has_time) {
         has_time = true;
         ms = ext->time_ms;

@@ -6,10 +6,11 @@
 # Generates ROWS connection records with bench/gen.c as JSON Lines and as
 # CSV (large enough to be split across threads), runs a set of queries —
 # aggregates, first/last, values, message output in input order, limit,
-# sort, keyword scope — with -j1 --no-prefilter (the reference: every
-# record parsed, one thread) and with -j1, -j2 and -j3 (prefilter on, the
-# CPU's best JSON line scan kernel) and with the sse2 and scalar kernels
-# (POSTERN_SCAN), and requires byte-identical output. Prints one line per query and format.
+# sort, keyword scope, formatDate in a tz database zone — with -j1
+# --no-prefilter (the reference: every record parsed, one thread) and
+# with -j1, -j2 and -j3 (prefilter on, the CPU's best JSON line scan
+# kernel) and with the sse2 and scalar kernels (POSTERN_SCAN), and
+# requires byte-identical output. Prints one line per query and format.
 set -u
 ROWS=${1:-30000}
 SEED=${SEED:-7}
@@ -31,6 +32,7 @@ _sourceCategory=*network* | where dest_port in ("25","587") | fields src_ip, des
 svchost | count by dest_port, process_name
 _sourceCategory=*firewall* | where dest_port = 25 | count by src_ip | top 5 src_ip by _count
 * | parse regex field=process_name "(?<exe>[^\\\\/]+)$" nodrop | where dest_port in ("110") | count by exe
+* | formatDate(_messageTime, "yyyy-MM-dd HH", "America/New_York") as hour | count by hour | sort by hour asc
 Q
 status=0
 while IFS= read -r q; do

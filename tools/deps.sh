@@ -3,6 +3,9 @@
 # Needs root (or sudo) only when something is missing.
 set -eu
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libpcre2-dev zlib1g-dev libzstd-dev libyaml-dev"
+# The tz database: formatDate and parseDate read named zones
+# ("America/New_York") from its TZif files under /usr/share/zoneinfo.
+pkgs="$pkgs tzdata"
 # The live sensor (postern sensor, watch, validate): eBPF build tools and
 # libraries, and the clients and listener the live tests drive (nc, curl,
 # socat; ip and ss from iproute2).

@@ -1,16 +1,16 @@
 /* fuzz_json_path.c — libFuzzer target for the JSON scanner (json.c) and
- * timestamp parsing (timeparse.c).
+ * timestamp parsing (datetime.c).
  *
  * The input is "path\ndocument": json_path looks the path up, then every
  * member of the document is iterated, decoded with json_to_value and its
- * string values unescaped; the path line is also given to time_parse.
+ * string values unescaped; the path line is also given to dt_parse.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "json.h"
-#include "timeparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!it.err && e == (size_t)-1) abort(); /* iteration and skip must agree */
     }
     int64_t ms;
-    (void)time_parse(path, &ms);
+    (void)dt_parse(path, &ms);
     arena_free(&a);
     (void)sum;
     return 0;

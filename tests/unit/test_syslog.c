@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "datetime.h"
 #include "syslog.h"
-#include "timeparse.h"
 
 static int64_t ms_of(int y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec, unsigned ms) {
-    return ((time_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * 1000 + ms;
+    return ((dt_days_from_civil(y, mo, d) * 86400) + h * 3600 + mi * 60 + sec) * 1000 + ms;
 }
 
 static void test_3164(void) {

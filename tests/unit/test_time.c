@@ -1,4 +1,4 @@
-/* test_time.c — unit tests for timestamp parsing (timeparse.c).
+/* test_time.c — unit tests for timestamp parsing (datetime.c).
  *
  * Checks the civil-date arithmetic against known day numbers (and a
  * day-by-day walk over four centuries), ISO-8601 with zones and
@@ -9,13 +9,13 @@
 #include <stdio.h>
 
 #include "check.h"
-#include "timeparse.h"
+#include "datetime.h"
 
 
 /* Parses to want (epoch ms)? */
 static bool is(const char *s, int64_t want) {
     int64_t ms = -1;
-    if (!time_parse(pstr_c(s), &ms)) {
+    if (!dt_parse(pstr_c(s), &ms)) {
         fprintf(stderr, "  '%s' did not parse\n", s);
         return false;
     }
@@ -25,28 +25,28 @@ static bool is(const char *s, int64_t want) {
 
 static bool bad(const char *s) {
     int64_t ms;
-    return !time_parse(pstr_c(s), &ms);
+    return !dt_parse(pstr_c(s), &ms);
 }
 
 static void test_civil(void) {
-    CHECK(time_days_from_civil(1970, 1, 1) == 0);
-    CHECK(time_days_from_civil(1970, 1, 2) == 1);
-    CHECK(time_days_from_civil(1969, 12, 31) == -1);
-    CHECK(time_days_from_civil(2000, 3, 1) == 11017);
-    CHECK(time_days_from_civil(2024, 2, 29) == 19782);
-    CHECK(time_days_from_civil(2024, 3, 5) == 19787);
-    CHECK(time_days_from_civil(1600, 1, 1) == -135140);
-    CHECK(time_days_from_civil(9999, 12, 31) == 2932896);
+    CHECK(dt_days_from_civil(1970, 1, 1) == 0);
+    CHECK(dt_days_from_civil(1970, 1, 2) == 1);
+    CHECK(dt_days_from_civil(1969, 12, 31) == -1);
+    CHECK(dt_days_from_civil(2000, 3, 1) == 11017);
+    CHECK(dt_days_from_civil(2024, 2, 29) == 19782);
+    CHECK(dt_days_from_civil(2024, 3, 5) == 19787);
+    CHECK(dt_days_from_civil(1600, 1, 1) == -135140);
+    CHECK(dt_days_from_civil(9999, 12, 31) == 2932896);
     /* consecutive days across 1900..2300 (leap rules for 1900, 2000, 2100) */
     static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int64_t prev = time_days_from_civil(1899, 12, 31);
+    int64_t prev = dt_days_from_civil(1899, 12, 31);
     bool ok = true;
     for (int64_t y = 1900; y < 2300; y++)
         for (unsigned m = 1; m <= 12; m++) {
             unsigned nd = dm[m - 1];
             if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) nd = 29;
             for (unsigned d = 1; d <= nd; d++) {
-                int64_t t = time_days_from_civil(y, m, d);
+                int64_t t = dt_days_from_civil(y, m, d);
                 if (t != prev + 1) ok = false;
                 prev = t;
             }
