@@ -22,6 +22,7 @@ struct dt_zone;
 
 /* Function flags. */
 #define FF_INPLACE 1 /* `| f(x)` without `as` writes the result back into field x ("f(<field>) [as <field>]") */
+#define FF_RANGE 2   /* reads the search's time range: the run resolves it first (query_t.needs_range) */
 
 /* Scalar functions: id, name (Sumo spelling, matched case-insensitively),
  * min and max args, flags, the implementation (eval.c), one-line help.
@@ -40,6 +41,9 @@ struct dt_zone;
     X(FN_TOINT, "toInt", 1, 1, FF_INPLACE, f_tolong, "cast to an integer, truncating")                                           \
     X(FN_TOSTRING, "toString", 1, 1, FF_INPLACE, f_tostring, "cast to a string")                                                 \
     X(FN_NOW, "now", 0, 0, 0, f_now, "current time, epoch milliseconds")                                                         \
+    X(FN_QUERYSTARTTIME, "queryStartTime", 0, 0, FF_RANGE, f_querystart, "start of the search's time range, epoch ms")             \
+    X(FN_QUERYENDTIME, "queryEndTime", 0, 0, FF_RANGE, f_queryend, "end of the search's time range, epoch ms")                     \
+    X(FN_QUERYTIMERANGE, "queryTimeRange", 0, 0, FF_RANGE, f_queryrange, "length of the search's time range, ms")                  \
     X(FN_FORMATDATE, "formatDate", 1, 3, FF_INPLACE, f_formatdate, "formatDate(ms[, pattern[, tz]])")                            \
     X(FN_PARSEDATE, "parseDate", 2, 3, 0, f_parsedate, "parseDate(text, pattern[, tz]): epoch ms")                               \
     X(FN_ISVALIDIP, "isValidIP", 1, 1, FF_INPLACE, f_isvalidip, "true for an IPv4 or IPv6 address")                              \
@@ -240,7 +244,10 @@ typedef struct stage {
     bool nodrop;           /* JSON, PARSE, PARSE_REGEX */
     bool multi;            /* PARSE_REGEX */
     bool json_auto;        /* JSON: json auto */
-    int64_t slice_ms;      /* TIMESLICE: bucket width */
+    int64_t slice_ms;      /* TIMESLICE: bucket width (set by exec for buckets and no width) */
+    int64_t slice_origin;  /* TIMESLICE: where slices start (0: clock-aligned; the range's start
+                              for a timeslice without width) */
+    uint32_t buckets;      /* TIMESLICE: `N buckets` (0: a width, or none = the whole range) */
     pstr_t lookup_path;    /* LOOKUP: the text inside path://"..." */
     uint32_t *on_field;    /* LOOKUP: record fields compared ... */
     pstr_t *on_col;        /* ... with these table columns */
@@ -259,6 +266,10 @@ typedef struct query {
     arena_t arena;         /* every node */
     struct rx **rxs;       /* every compiled regex, for query_free */
     uint32_t nrx, rxcap;
+    bool needs_range;      /* something reads the search's time range (queryStartTime(),
+                              timeslice N buckets, ...): exec resolves it before the run */
+    int64_t range_from;    /* the resolved range [range_from, range_to), epoch ms (exec) */
+    int64_t range_to;
 } query_t;
 
 /* Parse text[0..len) into a new query. Errors and parse-time warnings go

@@ -321,6 +321,24 @@ static const dt_zone_t *call_zone(eval_ctx_t *c, const expr_t *e, uint32_t i, va
 
 /* formatDate(ms[, pattern[, zone]]): the text is formatted on the stack,
  * or in the arena when it is long; no heap allocation per record. */
+/* See func.h (FUNC_TABLE): the search's time range (query page). */
+value_t f_querystart(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r; (void)av;
+    return val_num((double)c->range_from);
+}
+
+/* See func.h (FUNC_TABLE). */
+value_t f_queryend(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r; (void)av;
+    return val_num((double)c->range_to);
+}
+
+/* See func.h (FUNC_TABLE). */
+value_t f_queryrange(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
+    (void)e; (void)r; (void)av;
+    return val_num((double)(c->range_to - c->range_from));
+}
+
 /* See func.h (FUNC_TABLE). */
 value_t f_formatdate(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)r;

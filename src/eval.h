@@ -19,6 +19,8 @@ typedef struct eval_ctx {
     arena_t *arena;        /* where computed strings are allocated (borrowed) */
     rx_scratch_t *rx;      /* regex match data (owned: eval_ctx_free) */
     int64_t now_ms;        /* now(), fixed for the whole run */
+    int64_t range_from;    /* queryStartTime(): the search's time range, epoch ms */
+    int64_t range_to;      /* queryEndTime() */
     uint64_t rx_limit;     /* regex matches abandoned at the match limit */
     bool drop;             /* a function asked to drop the current record (isPrivateIP of a
                             * non-IPv4 value); the stage that evaluated clears it and drops */

@@ -265,7 +265,8 @@ int row_timeslice(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     double t;
     value_t v = rec_get(r, F_MESSAGETIME);
     if (val_to_num(v, &t) && s->slice_ms > 0) {
-        double start = floor(t / (double)s->slice_ms) * (double)s->slice_ms;
+        double o = (double)s->slice_origin;
+        double start = o + floor((t - o) / (double)s->slice_ms) * (double)s->slice_ms;
         rec_set(r, s->as, val_num(start));
         rec_set(r, F_TIMESLICE_END, val_num(start + (double)s->slice_ms)); /* timeslice page */
     } else {
@@ -348,10 +349,22 @@ static int sink_next(exec_t *x, record_t *r) {
     return 0;
 }
 
+/* Is r outside the run's --from/--to? Records without a time are kept. */
+static bool out_of_range(const exec_opts_t *eo, const record_t *r) {
+    if (!eo->has_from && !eo->has_to) return false;
+    double t;
+    if (!val_to_num(rec_get(r, F_MESSAGETIME), &t)) return false;
+    return (eo->has_from && t < (double)eo->from_ms) || (eo->has_to && t >= (double)eo->to_ms);
+}
+
 static int on_record(record_t *r, void *ud) {
     exec_t *x = ud;
     arena_reset(&x->scratch);
     x->parse_hit = false;
+    if (out_of_range(x->eo, r)) {
+        x->st.out_of_range++;
+        return 0;
+    }
     if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
     x->st.in_scope++;
     int rc = run_from(x, 0, r);
@@ -514,6 +527,8 @@ static void worker_init(exec_t *x, query_t *q, const exec_opts_t *eo, lktab_t **
     x->eo = eo;
     x->lk = lk;
     eval_init(&x->ev, &x->scratch, eo->now_ms);
+    x->ev.range_from = q->range_from;
+    x->ev.range_to = q->range_to;
     x->limit_left = xcalloc(q->nst ? q->nst : 1, sizeof *x->limit_left);
     for (uint32_t i = 0; i < q->nst; i++) x->limit_left[i] = q->st[i].kind == ST_LIMIT ? q->st[i].n : -1;
     x->stop = x->end = stop;
@@ -533,11 +548,86 @@ static void worker_free(exec_t *x) {
     arena_free(&x->scratch);
 }
 
+/* ---- the search's time range ------------------------------------------ */
+
+/* Widths `timeslice N buckets` picks from: the smallest that gives at
+ * most N slices over the range ("a reasonable clock-aligned resolution"). */
+static const int64_t bucket_widths[] = {
+    1000,     2000,     5000,     10000,    15000,    30000,    60000,     120000,    300000,
+    600000,   900000,   1800000,  3600000,  7200000,  10800000, 14400000,  21600000,  43200000,
+    86400000, 172800000, 604800000, 1209600000, 2592000000LL,
+};
+
+/* Min/max _messageTime of the records a pre-pass reads. */
+struct span_acc {
+    const exec_opts_t *eo;
+    bool any;
+    double lo, hi;
+};
+
+static int span_record(record_t *r, void *ud) {
+    struct span_acc *a = ud;
+    double t;
+    if (out_of_range(a->eo, r) || !val_to_num(rec_get(r, F_MESSAGETIME), &t)) return 0;
+    if (!a->any || t < a->lo) a->lo = t;
+    if (!a->any || t > a->hi) a->hi = t;
+    a->any = true;
+    return 0;
+}
+
+/* Resolve q's time range: --from/--to where given, else the data's first
+ * and last _messageTime (one more pass over the inputs, which therefore
+ * cannot be stdin); then the widths of timeslices that depend on it.
+ * Returns 0, or 2 with a message. */
+static int resolve_range(query_t *q, const char *const *paths, int npaths, const in_opts_t *io,
+                         const exec_opts_t *eo) {
+    int64_t from = eo->has_from ? eo->from_ms : 0, to = eo->has_to ? eo->to_ms : 0;
+    if (!eo->has_from || !eo->has_to) {
+        bool std = npaths == 0;
+        for (int i = 0; i < npaths; i++) std = std || !paths[i] || strcmp(paths[i], "-") == 0;
+        if (std) {
+            fprintf(stderr, "postern: the query reads the search's time range (queryStartTime(), timeslice "
+                            "without a width, ...) and stdin cannot be read twice to find it: give --from and --to\n");
+            return 2;
+        }
+        ftab_t ft;
+        ftab_init(&ft);
+        ft.e[F_MESSAGETIME].wanted = 1;
+        in_opts_t o = *io;
+        o.quiet = true;
+        in_stats_t st = {0};
+        struct span_acc acc = {.eo = eo};
+        int rc = input_run(paths, npaths, &o, &ft, span_record, &acc, &st);
+        ftab_free(&ft);
+        if (rc != 0) return 2;
+        if (!eo->has_from) from = acc.any ? (int64_t)acc.lo : 0;
+        if (!eo->has_to) to = acc.any ? (int64_t)acc.hi + 1 : from + 1;
+    }
+    if (to <= from) to = from + 1;
+    q->range_from = from;
+    q->range_to = to;
+    for (uint32_t i = 0; i < q->nst; i++) {
+        stage_t *s = &q->st[i];
+        if (s->kind != ST_TIMESLICE || s->slice_ms) continue;
+        if (!s->buckets) {
+            s->slice_ms = to - from; /* one slice: the whole range */
+            s->slice_origin = from;
+            continue;
+        }
+        int64_t want = (to - from + s->buckets - 1) / s->buckets, w = 0;
+        for (size_t k = 0; k < sizeof bucket_widths / sizeof *bucket_widths && !w; k++)
+            if (bucket_widths[k] >= want) w = bucket_widths[k];
+        s->slice_ms = w ? w : want;
+    }
+    return 0;
+}
+
 /* See exec.h. */
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st) {
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
     plan_fields(q);
+    if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
 
     /* Lookup tables are loaded once, before any record, and shared. */
     lktab_t **lk = xcalloc(q->nst ? q->nst : 1, sizeof *lk);
@@ -571,6 +661,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     for (unsigned w = 0; w < nw; w++) {
         if (xs[w].err) rc = xs[w].err;
         st->in_scope += xs[w].st.in_scope;
+        st->out_of_range += xs[w].st.out_of_range;
         st->used += xs[w].st.used;
     }
     exec_t *x = &xs[0];
@@ -653,6 +744,10 @@ struct exec_stream {
 /* See exec.h. */
 exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg, char *why, size_t whylen) {
     uint32_t stop = 0;
+    if (q->needs_range) {
+        snprintf(why, whylen, "the query reads the search's time range, which a stream does not have");
+        return NULL;
+    }
     while (stop < q->nst && !is_blocking(q->st[stop].kind)) stop++;
     if (stop < q->nst && q->st[stop].kind != ST_AGG) {
         snprintf(why, whylen, "a %s before any aggregate cannot run on a stream",

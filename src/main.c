@@ -25,6 +25,7 @@
 #include "scan.h"
 #include "ruleset.h"
 #include "sensor.h"
+#include "datetime.h"
 #include "stream.h"
 #include "validate.h"
 #include "watch.h"
@@ -55,6 +56,8 @@ typedef struct opts {
     int64_t window_ms;        /* --window (0: default) */
     int64_t lateness_ms;      /* --lateness (-1: default) */
     size_t max_groups;        /* --max-groups (0: default) */
+    bool has_from, has_to;    /* --from / --to given */
+    int64_t from_ms, to_ms;   /* the search's time range [from, to) */
 } opts_t;
 
 static const char usage_main[] =
@@ -89,6 +92,9 @@ static const char usage_query[] =
     "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup path://\"...\" tables are found\n"
+    "  --from TIME, --to TIME  the search's time range [from, to): records outside are left\n"
+    "                          out; TIME is ISO 8601, epoch s/ms, now, or -15m/-2h/-7d from now;\n"
+    "                          queryStartTime() and timeslice N buckets use it (default: the data's)\n"
     "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
     "  --stats                 print records read / in scope / rejected to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
@@ -111,6 +117,7 @@ static const char usage_detect[] =
     "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup tables are found\n"
+    "  --from TIME, --to TIME  only records in [from, to) (ISO 8601, epoch, now, -15m, ...)\n"
     "  --strict                warnings become errors\n"
     "  --stats                 print record counts to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
@@ -173,6 +180,24 @@ static char *read_file(const char *path, size_t *len) {
     }
     *len = b.n;
     return b.p ? b.p : xstrndup("", 0);
+}
+
+static int64_t now_ms(void);
+
+/* A --from/--to time: ISO 8601 or epoch (dt_parse), `now`, or a negative
+ * duration from now (-15m). */
+static bool parse_when(const char *v, int64_t *ms) {
+    if (strcmp(v, "now") == 0) {
+        *ms = now_ms();
+        return true;
+    }
+    if (v[0] == '-') {
+        int64_t d;
+        if (stream_parse_duration(v + 1, &d) != 0) return false;
+        *ms = now_ms() - d;
+        return true;
+    }
+    return dt_parse(pstr_c(v), ms);
 }
 
 /* Parse options for cmd; positional arguments are collected into o->files
@@ -243,6 +268,16 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
                 return 2;
             }
             o->threads = (unsigned)k;
+        } else if ((is_query || is_detect) && (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0)) {
+            NEEDVAL();
+            int64_t ms;
+            if (!parse_when(val, &ms)) {
+                fprintf(stderr, "postern %s: %s wants a time such as 2024-06-01T00:00:00Z, 1717200000, now or -2h, not '%s'\n",
+                        cmd, a, val);
+                return 2;
+            }
+            if (a[2] == 'f') { o->has_from = true; o->from_ms = ms; }
+            else { o->has_to = true; o->to_ms = ms; }
         } else if (!is_lint && strcmp(a, "--no-prefilter") == 0) {
             o->no_prefilter = true;
         } else if (strcmp(a, "--strict") == 0) {
@@ -320,6 +355,8 @@ static void print_stats(const in_stats_t *st, size_t results) {
             (unsigned long long)st->files, (unsigned long long)st->bytes, (unsigned long long)st->records,
             (unsigned long long)st->prefiltered, (unsigned long long)st->rejected, (unsigned long long)st->in_scope,
             (unsigned long long)st->used, results);
+    if (st->out_of_range)
+        fprintf(stderr, "postern: stats: outside --from/--to: %llu records\n", (unsigned long long)st->out_of_range);
     for (unsigned i = 0; i < sizeof st->reasons / sizeof st->reasons[0] && in_reason_name(i); i++)
         if (st->reasons[i])
             fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
@@ -370,7 +407,8 @@ static int cmd_query(int argc, char **argv) {
     table_init(&t);
     in_stats_t st = {0};
     exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
-                      .no_prefilter = o.no_prefilter};
+                      .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
+                      .from_ms = o.from_ms, .to_ms = o.to_ms};
     progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
     progress_stop();
@@ -562,7 +600,8 @@ static int cmd_detect(int argc, char **argv) {
         table_init(&t);
         in_stats_t st = {0};
         exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
-                          .no_prefilter = o.no_prefilter};
+                          .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
+                          .from_ms = o.from_ms, .to_ms = o.to_ms};
         progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
         int erc = exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st);
         progress_stop();

@@ -487,6 +487,7 @@ static expr_t *parse_call(parser_t *p) {
     e->func = fn;
     e->args = args;
     e->nargs = n;
+    if (fi->flags & FF_RANGE) p->q->needs_range = true;
     if (!eval_prepare_call(e, p->d)) p->fail = true;
     return e;
 }
@@ -1147,6 +1148,21 @@ bool stage_parse_regex(parser_t *p, stage_t *st) {
     }
 }
 
+/* timeslice's `as f` (default _timeslice). */
+static bool timeslice_as(parser_t *p, stage_t *st) {
+    if (is_kw(&p->t, "as")) {
+        advance(p);
+        pstr_t name;
+        span_t sp;
+        if (!parse_fieldname(p, &name, &sp)) return false;
+        st->as = field_def(p, name);
+    } else {
+        st->as = F_TIMESLICE;
+        p->q->ft.e[F_TIMESLICE].assigned = 1;
+    }
+    return true;
+}
+
 /* See op.h (STAGE_KINDS). */
 bool stage_timeslice(parser_t *p, stage_t *st) {
     static const struct { const char *unit; int64_t ms; } units[] = {
@@ -1156,8 +1172,13 @@ bool stage_timeslice(parser_t *p, stage_t *st) {
     advance(p);
     if (is_kw(&p->t, "by")) advance(p);
     if (p->t.kind != T_NUM) {
-        unexpected(p, "a width such as 5m");
-        return false;
+        /* No width: one slice, the search's time range (timeslice page). */
+        if (p->t.kind != T_PIPE && p->t.kind != T_EOF && !is_kw(&p->t, "as")) {
+            unexpected(p, "a width such as 5m, `N buckets`, or nothing");
+            return false;
+        }
+        p->q->needs_range = true;
+        return timeslice_as(p, st);
     }
     uint32_t start = p->t.sp.off;
     double v = 0, ms;
@@ -1168,8 +1189,14 @@ bool stage_timeslice(parser_t *p, stage_t *st) {
         ms = v; /* 5m: the lexer applied the unit */
     } else {
         if (is_kw(&p->t, "buckets")) {
-            error_at(p, span_from(p, start), "postern does not support `timeslice N buckets`; give a width such as 5m");
-            return false;
+            advance(p);
+            if (!(v >= 1 && v <= 100000 && v == floor(v))) {
+                error_at(p, span_from(p, start), "the number of buckets is a whole number from 1 to 100000");
+                return false;
+            }
+            st->buckets = (uint32_t)v;
+            p->q->needs_range = true;
+            return timeslice_as(p, st);
         }
         /* `5 m`: the unit as a word of its own. */
         if (kind != LEX_NUM_PLAIN || p->t.kind != T_IDENT) {
@@ -1193,17 +1220,7 @@ bool stage_timeslice(parser_t *p, stage_t *st) {
         return false;
     }
     st->slice_ms = (int64_t)llround(ms);
-    if (is_kw(&p->t, "as")) {
-        advance(p);
-        pstr_t name;
-        span_t sp;
-        if (!parse_fieldname(p, &name, &sp)) return false;
-        st->as = field_def(p, name);
-    } else {
-        st->as = F_TIMESLICE;
-        p->q->ft.e[F_TIMESLICE].assigned = 1;
-    }
-    return true;
+    return timeslice_as(p, st);
 }
 
 /* See op.h (STAGE_KINDS). */

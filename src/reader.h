@@ -28,6 +28,7 @@ typedef struct in_stats {
     uint64_t rejected;        /* records skipped as malformed */
     uint64_t reasons[16];     /* rejected, by reason index (see in_reason_name) */
     uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) */
+    uint64_t out_of_range;    /* outside the run's --from/--to (counted by the engine) */
     uint64_t in_scope;        /* kept by the scope (counted by the engine) */
     uint64_t used;            /* reached the end of the pipeline (engine) */
     uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
