@@ -194,6 +194,7 @@ typedef struct sortkey {
     X(ST_AGG, "aggregate", SF_BLOCKING, stage_agg, row_none, tab_agg)                               \
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
+    X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \
     X(ST_TOP, "top", SF_BLOCKING, stage_top, row_none, tab_agg)                                     \
     X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \
     X(ST_JSON, "json", SF_PARSE, stage_json, row_json, tab_none)                                    \

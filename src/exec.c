@@ -650,6 +650,9 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     for (unsigned w = 0; w < nw; w++) {
         table_init(&parts[w]);
         worker_init(&xs[w], q, eo, lk, stop, grouped, w == 0 ? out : &parts[w]);
+        xs[w].paths = paths;
+        xs[w].npaths = npaths;
+        xs[w].io = io;
         uds[w] = &xs[w];
     }
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;

@@ -107,6 +107,9 @@ struct exec {
     bool parse_hit;        /* the current record matched a `nodrop` parse since the last parse
                             * without nodrop: a later parse without nodrop keeps it (ex_parse_next) */
     int err;               /* an error stopped the run (2) */
+    const char *const *paths; /* the run's inputs (borrowed), for stages that read them again */
+    int npaths;
+    const in_opts_t *io;   /* how they are read (borrowed) */
 };
 
 /* Run stages i+1.. (up to x->end) on r: a row function's "go on". */

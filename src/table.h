@@ -38,8 +38,8 @@ void table_del_col(table_t *t, uint32_t id);
 /* True when id is a column. */
 bool table_has_col(const table_t *t, uint32_t id);
 /* Fix the column list for output: derived tables get _messageTime and
- * _sourceCategory first, then every field of the rows in order of first
- * appearance, built-in metadata hidden; fixed tables get any field rows
+ * _sourceCategory first, then every field of the rows by name (ignoring
+ * case), built-in metadata hidden; fixed tables get any field rows
  * gained after the columns were fixed (e.g. an `as` after an aggregate). */
 void table_finish_cols(table_t *t, const ftab_t *ft);
 /* Append src's rows to dst without copying (their strings move with
