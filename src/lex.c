@@ -343,6 +343,19 @@ static tok_t lex_op(lexer_t *lx) {
     return mk(k, lx, i, i + len);
 }
 
+/* %name.with.dots[2]: a field name json auto made (parse JSON page:
+ * "you may escape the field using the percent sign"), one T_QIDENT whose
+ * value is the name after the '%'. */
+static tok_t lex_pct_name(lexer_t *lx) {
+    const char *s = lx->s;
+    uint32_t start = lx->pos, i = start + 1;
+    while (i < lx->n && ((CLS(s[i]) & CF_IDCONT) || s[i] == '[' || s[i] == ']')) i++;
+    lx->pos = i;
+    tok_t t = mk(T_QIDENT, lx, start, i);
+    t.v = pstr(s + start + 1, i - start - 1);
+    return t;
+}
+
 static tok_t lex_expr(lexer_t *lx) {
     uint32_t i = lx->pos;
     char c = lx->s[i];
@@ -351,6 +364,7 @@ static tok_t lex_expr(lexer_t *lx) {
     if ((f & CF_DIGIT) || (c == '.' && i + 1 < lx->n && (CLS(lx->s[i + 1]) & CF_DIGIT))) return lex_number(lx);
     if (c == '"') return lex_delimited(lx, T_STR, i, i, '"');
     if (c == '%' && i + 1 < lx->n && lx->s[i + 1] == '"') return lex_delimited(lx, T_QIDENT, i, i + 1, '"');
+    if (c == '%' && i + 1 < lx->n && (CLS(lx->s[i + 1]) & CF_IDSTART)) return lex_pct_name(lx);
     if (c == '/' && lx->operand) return lex_delimited(lx, T_REGEX, i, i, '/');
     return lex_op(lx);
 }
@@ -367,6 +381,9 @@ static tok_t lex_scope(lexer_t *lx) {
     case '|': lx->pos = i + 1; return mk(T_PIPE, lx, i, i + 1);
     case '=': lx->pos = i + 1; return mk(T_EQ, lx, i, i + 1);
     case '"': return lex_delimited(lx, T_STR, i, i, '"');
+    case '%':
+        if (i + 1 < n && s[i + 1] == '"') return lex_delimited(lx, T_QIDENT, i, i + 1, '"'); /* %"x-event"=v */
+        break;
     case '!':
         if (i + 1 < n && s[i + 1] == '=') { lx->pos = i + 2; return mk(T_NE, lx, i, i + 2); }
         lx->pos = i + 1;

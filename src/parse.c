@@ -661,7 +661,7 @@ static expr_t *parse_expr(parser_t *p) {
 static expr_t *scope_or(parser_t *p);
 
 static bool starts_term(const tok_t *t) {
-    if (t->kind == T_STR || t->kind == T_LPAREN || t->kind == T_BANG) return true;
+    if (t->kind == T_STR || t->kind == T_LPAREN || t->kind == T_BANG || t->kind == T_QIDENT) return true;
     return t->kind == T_WORD && !is_kw(t, "or");
 }
 
@@ -686,7 +686,12 @@ static expr_t *scope_term(parser_t *p) {
         p->q->ft.e[F_RAW].wanted = 1;
         return e;
     }
-    if (t.kind != T_WORD || is_kw(&t, "and") || is_kw(&t, "or") || is_kw(&t, "not")) {
+    if (t.kind == T_QIDENT && peek(p).kind != T_EQ && peek(p).kind != T_NE) {
+        advance(p);
+        unexpected(p, "'=' after a quoted field name");
+        return NULL;
+    }
+    if ((t.kind != T_WORD && t.kind != T_QIDENT) || is_kw(&t, "and") || is_kw(&t, "or") || is_kw(&t, "not")) {
         unexpected(p, "a search term");
         return NULL;
     }
