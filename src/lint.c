@@ -110,7 +110,9 @@ static void check_compare(lint_t *l, const expr_t *e, bool in_where) {
         fld = e->b;
         lit = e->a;
     }
-    if (lit->kind != EX_STR) return;
+    /* Two literals (`"*" = "*"`, the dashboard idiom for "no filter" once a
+     * template variable is filled in) compare text with text as meant. */
+    if (lit->kind != EX_STR || fld->kind == EX_STR) return;
     bool eq = e->kind == EX_EQ;
     pstr_t f = span_text(l, fld->sp), v = lit->str;
     if (memchr(v.p ? v.p : "", '*', v.n)) {

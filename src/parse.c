@@ -658,6 +658,9 @@ static expr_t *parse_expr(parser_t *p) {
 
 /* ---- the scope ------------------------------------------------------- */
 
+typedef bool (*stage_parse_fn)(parser_t *p, stage_t *st);
+static stage_parse_fn stage_keyword(pstr_t w);
+
 static expr_t *scope_or(parser_t *p);
 
 static bool starts_term(const tok_t *t) {
@@ -776,8 +779,28 @@ static expr_t *scope_or(parser_t *p) {
     return left;
 }
 
+/* A scope that starts with an operator (`count by x`, `where a > 1`) is a
+ * keyword search for those words in Sumo, which is rarely what was meant:
+ * warn with the fix. */
+static void check_scope_operator(parser_t *p) {
+    const tok_t t = p->t;
+    if (t.kind != T_WORD) return;
+    bool op = stage_keyword(t.v) != NULL || agg_lookup(t.v) >= 0 || pstr_ieq_c(t.v, "dcount");
+    if (!op) return;
+    tok_t n = peek(p);
+    bool looks = n.kind == T_WORD || n.kind == T_STR || n.kind == T_LPAREN || n.kind == T_EOF;
+    if (!looks || (n.kind == T_EOF && agg_lookup(t.v) < 0)) return;
+    uint32_t end = n.kind == T_EOF ? t.sp.off + t.sp.len : n.sp.off + n.sp.len;
+    uint32_t i = diag_add(p->d, D_WARNING, (span_t){t.sp.off, end - t.sp.off}, "scope-operator",
+                          "'%.*s' before the first '|' is a keyword search for the word, not the operator",
+                          (int)(t.v.n > NEAR_MAX ? NEAR_MAX : t.v.n), t.v.p);
+    diag_hint(p->d, i, "to run the operator over every message, start the query with `* | %.*s`",
+              (int)(t.v.n > NEAR_MAX ? NEAR_MAX : t.v.n), t.v.p);
+}
+
 static void parse_scope(parser_t *p) {
     if (p->t.kind == T_PIPE || p->t.kind == T_EOF) return;
+    check_scope_operator(p);
     expr_t *e = scope_or(p);
     if (e && p->t.kind != T_PIPE && p->t.kind != T_EOF) unexpected(p, "'|' or end of query");
     p->q->scope = e;
@@ -1275,8 +1298,6 @@ const stage_info_t stage_info[ST__COUNT] = { /* ORDER STAGE */
     STAGE_KINDS(X)
 #undef X
 };
-
-typedef bool (*stage_parse_fn)(parser_t *p, stage_t *st);
 
 /* Operator keywords and their parse functions: every one-word keyword of
  * STAGE_KINDS (the expression stage and aggregates are found otherwise),
