@@ -23,6 +23,7 @@ struct dt_zone;
 /* Function flags. */
 #define FF_INPLACE 1 /* `| f(x)` without `as` writes the result back into field x ("f(<field>) [as <field>]") */
 #define FF_RANGE 2   /* reads the search's time range: the run resolves it first (query_t.needs_range) */
+#define FF_NUM 4     /* returns a number (lint: sorting on it is numeric) */
 
 /* Scalar functions: id, name (Sumo spelling, matched case-insensitively),
  * min and max args, flags, the implementation (eval.c), one-line help.
@@ -31,21 +32,21 @@ struct dt_zone;
     X(FN_TOLOWERCASE, "toLowerCase", 1, 1, FF_INPLACE, f_tolower, "lower-case a string")                                         \
     X(FN_TOUPPERCASE, "toUpperCase", 1, 1, FF_INPLACE, f_toupper, "upper-case a string")                                         \
     X(FN_CONCAT, "concat", 2, 16, 0, f_concat, "join the text of 2 to 16 arguments")                                                 \
-    X(FN_LENGTH, "length", 1, 1, FF_INPLACE, f_length, "length of a string in bytes")                                            \
+    X(FN_LENGTH, "length", 1, 1, FF_INPLACE | FF_NUM, f_length, "length of a string in bytes")                                            \
     X(FN_SUBSTRING, "substring", 2, 3, 0, f_substring, "substring(s, start[, end]), 0-based")                                    \
     X(FN_REPLACE, "replace", 3, 3, 0, f_replace, "replace(s, \"lit\"|/re/, new)")                                                \
     X(FN_TRIM, "trim", 1, 1, FF_INPLACE, f_trim, "strip surrounding whitespace")                                                 \
-    X(FN_NUM, "num", 1, 1, FF_INPLACE, f_num, "cast to a number (null if not numeric)")                                          \
-    X(FN_NUMBER, "number", 1, 1, FF_INPLACE, f_num, "same as num")                                                               \
-    X(FN_TOLONG, "toLong", 1, 1, FF_INPLACE, f_tolong, "cast to an integer, truncating")                                         \
-    X(FN_TOINT, "toInt", 1, 1, FF_INPLACE, f_tolong, "cast to an integer, truncating")                                           \
+    X(FN_NUM, "num", 1, 1, FF_INPLACE | FF_NUM, f_num, "cast to a number (null if not numeric)")                                          \
+    X(FN_NUMBER, "number", 1, 1, FF_INPLACE | FF_NUM, f_num, "same as num")                                                               \
+    X(FN_TOLONG, "toLong", 1, 1, FF_INPLACE | FF_NUM, f_tolong, "cast to an integer, truncating")                                         \
+    X(FN_TOINT, "toInt", 1, 1, FF_INPLACE | FF_NUM, f_tolong, "cast to an integer, truncating")                                           \
     X(FN_TOSTRING, "toString", 1, 1, FF_INPLACE, f_tostring, "cast to a string")                                                 \
-    X(FN_NOW, "now", 0, 0, 0, f_now, "current time, epoch milliseconds")                                                         \
-    X(FN_QUERYSTARTTIME, "queryStartTime", 0, 0, FF_RANGE, f_querystart, "start of the search's time range, epoch ms")             \
-    X(FN_QUERYENDTIME, "queryEndTime", 0, 0, FF_RANGE, f_queryend, "end of the search's time range, epoch ms")                     \
-    X(FN_QUERYTIMERANGE, "queryTimeRange", 0, 0, FF_RANGE, f_queryrange, "length of the search's time range, ms")                  \
+    X(FN_NOW, "now", 0, 0, FF_NUM, f_now, "current time, epoch milliseconds")                                                         \
+    X(FN_QUERYSTARTTIME, "queryStartTime", 0, 0, FF_RANGE | FF_NUM, f_querystart, "start of the search's time range, epoch ms")             \
+    X(FN_QUERYENDTIME, "queryEndTime", 0, 0, FF_RANGE | FF_NUM, f_queryend, "end of the search's time range, epoch ms")                     \
+    X(FN_QUERYTIMERANGE, "queryTimeRange", 0, 0, FF_RANGE | FF_NUM, f_queryrange, "length of the search's time range, ms")                  \
     X(FN_FORMATDATE, "formatDate", 1, 3, FF_INPLACE, f_formatdate, "formatDate(ms[, pattern[, tz]])")                            \
-    X(FN_PARSEDATE, "parseDate", 2, 3, 0, f_parsedate, "parseDate(text, pattern[, tz]): epoch ms")                               \
+    X(FN_PARSEDATE, "parseDate", 2, 3, FF_NUM, f_parsedate, "parseDate(text, pattern[, tz]): epoch ms")                               \
     X(FN_ISVALIDIP, "isValidIP", 1, 1, FF_INPLACE, f_isvalidip, "true for an IPv4 or IPv6 address")                              \
     X(FN_ISPRIVATEIP, "isPrivateIP", 1, 1, FF_INPLACE, f_isprivateip, "true for an RFC 1918 IPv4 address")                       \
     X(FN_ISPUBLICIP, "isPublicIP", 1, 1, FF_INPLACE, f_ispublicip, "true for a routable IPv4 address")                           \
@@ -54,10 +55,10 @@ struct dt_zone;
     X(FN_ISEMPTY, "isEmpty", 1, 1, 0, f_isempty, "true when null or the empty string")                                           \
     X(FN_ISBLANK, "isBlank", 1, 1, 0, f_isblank, "true when null, empty or only whitespace")                                     \
     X(FN_CONTAINS, "contains", 2, 2, 0, f_contains, "contains(a, b): b is a substring of a")                                     \
-    X(FN_ABS, "abs", 1, 1, FF_INPLACE, f_abs, "absolute value")                                                                  \
-    X(FN_ROUND, "round", 1, 1, FF_INPLACE, f_round, "round to the nearest integer")                                              \
-    X(FN_FLOOR, "floor", 1, 1, FF_INPLACE, f_floor, "round down")                                                                \
-    X(FN_CEIL, "ceil", 1, 1, FF_INPLACE, f_ceil, "round up")                                                                     \
+    X(FN_ABS, "abs", 1, 1, FF_INPLACE | FF_NUM, f_abs, "absolute value")                                                                  \
+    X(FN_ROUND, "round", 1, 1, FF_INPLACE | FF_NUM, f_round, "round to the nearest integer")                                              \
+    X(FN_FLOOR, "floor", 1, 1, FF_INPLACE | FF_NUM, f_floor, "round down")                                                                \
+    X(FN_CEIL, "ceil", 1, 1, FF_INPLACE | FF_NUM, f_ceil, "round up")                                                                     \
     X(FN_IF, "if", 3, 3, 0, f_if, "if(cond, a, b)")
 
 typedef enum func_id {
@@ -254,6 +255,8 @@ typedef struct stage {
     pstr_t *on_col;        /* ... with these table columns */
     uint32_t non;
     void *data;            /* an operator's own parsed form (query arena), see op_*.c */
+    bool anyfield;         /* this stage may create fields the query does not name (json auto):
+                              as SF_ANYFIELD, for one stage */
 } stage_t;
 
 /* A parsed query. Owns its arena, field table and regexes. */

@@ -16,7 +16,10 @@
 typedef struct lint {
     const query_t *q;   /* the query being checked (borrowed) */
     diag_t *d;          /* receives the messages (borrowed) */
-    uint8_t *num;   /* by field id: the field holds a number at this point */
+    uint8_t *num;       /* by field id: the field holds a number at this point */
+    uint8_t *have;      /* by field id: the field exists at this point (meaningful when closed) */
+    bool closed;        /* the fields that exist are known: an aggregate made them */
+    span_t closer;      /* that aggregate */
 } lint_t;
 
 static pstr_t span_text(const lint_t *l, span_t sp) { return pstr(l->q->text + sp.off, sp.len); }
@@ -31,15 +34,8 @@ static void report(lint_t *l, dlevel_t lvl, span_t sp, const char *code, const b
     if (hint && hint->p) diag_hint(l->d, i, "%s", hint->p);
 }
 
-/* Functions whose result is a number. */
-static bool numeric_func(int fn) {
-    switch (fn) {
-    case FN_NUM: case FN_NUMBER: case FN_TOLONG: case FN_TOINT: case FN_LENGTH: case FN_ABS:
-    case FN_ROUND: case FN_FLOOR: case FN_CEIL: case FN_NOW: case FN_PARSEDATE:
-        return true;
-    default: return false;
-    }
-}
+/* Functions whose result is a number (FF_NUM in FUNC_TABLE). */
+static bool numeric_func(int fn) { return fn >= 0 && fn < FN__COUNT && (func_info[fn].flags & FF_NUM); }
 
 /* The expression yields a number (given what earlier stages made numeric). */
 static bool is_numeric(const lint_t *l, const expr_t *e) {
@@ -226,7 +222,103 @@ static bool numeric_agg(const lint_t *l, const aggspec_t *a) {
     }
 }
 
+/* Rule field-missing: after an aggregate only its keys and outputs exist
+ * (and what later stages create); reading any other field is a mistake
+ * (`where cnt > 2` after `count by x`: the field is _count). */
+static void check_have(lint_t *l, uint32_t id, span_t sp) {
+    if (!l->closed || id >= l->q->ft.n || l->have[id]) return;
+    pstr_t n = fname(l, id);
+    buf_t m = {0}, h = {0};
+    pstr_t agg = span_text(l, l->closer);
+    int an = agg.n > 40 ? 37 : (int)agg.n;
+    buf_printf(&m, "%.*s does not exist here: after `%.*s%s` only its group keys and results do (", (int)n.n, n.p,
+               an, agg.p, agg.n > 40 ? "..." : "");
+    const char *best = NULL;
+    size_t bestn = 0;
+    unsigned shown = 0;
+    for (uint32_t i = 0; i < l->q->ft.n; i++) {
+        if (!l->have[i]) continue;
+        pstr_t c = ftab_name(&l->q->ft, i);
+        if (shown < 8) buf_printf(&m, "%s%.*s", shown ? ", " : "", (int)c.n, c.p);
+        shown++;
+        /* A hint for the usual slip: cnt / count for _count. */
+        if (c.n > 1 && c.p[0] == '_' && (pstr_ieq(pstr(c.p + 1, c.n - 1), n) ||
+                                          (n.n >= 3 && c.n > n.n && pstr_ieq(pstr(c.p + 1, n.n), n)) ||
+                                          (n.n >= 3 && pstr_ieq(pstr(c.p + 1, 1), pstr(n.p, 1)) && c.n - 1 > n.n &&
+                                           pstr_ieq(pstr(c.p + c.n - 1, 1), pstr(n.p + n.n - 1, 1))))) {
+            if (!best || c.n < bestn) best = c.p, bestn = c.n;
+        }
+    }
+    buf_puts(&m, shown > 8 ? ", ...)" : ")");
+    if (best) buf_printf(&h, "did you mean %.*s?", (int)bestn, best);
+    report(l, D_WARNING, sp, "field-missing", &m, best ? &h : NULL);
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Every field expression e reads, checked with check_have. */
+static void reads_expr(lint_t *l, const expr_t *e) {
+    if (!e) return;
+    if (e->kind == EX_FIELD) check_have(l, e->field, e->sp);
+    reads_expr(l, e->a);
+    reads_expr(l, e->b);
+    reads_expr(l, e->c);
+    for (uint32_t i = 0; i < e->nargs; i++) reads_expr(l, e->args[i]);
+}
+
+/* The fields stage st reads (field-missing), then the fields it leaves. */
+static void track_fields(lint_t *l, const stage_t *st) {
+    switch (st->kind) {
+    case ST_WHERE: case ST_ASSIGN: reads_expr(l, st->e); break;
+    case ST_SORT:
+        for (uint32_t i = 0; i < st->nkeys; i++) check_have(l, st->keys[i].field, st->keys[i].sp);
+        break;
+    case ST_AGG: case ST_TOP:
+        for (uint32_t i = 0; i < st->naggs; i++)
+            if (st->aggs[i].field != FIELD_NONE) check_have(l, st->aggs[i].field, st->aggs[i].sp);
+        if (st->kind == ST_TOP) check_have(l, st->topfield, st->sp);
+        for (uint32_t i = 0; i < st->nby; i++) check_have(l, st->by[i], st->by_sp[i]);
+        break;
+    case ST_FIELDS:
+        if (!st->remove)
+            for (uint32_t i = 0; i < st->nflds; i++) check_have(l, st->flds[i], st->flds_sp[i]);
+        break;
+    case ST_LOOKUP:
+        for (uint32_t i = 0; i < st->non; i++) check_have(l, st->on_field[i], st->sp);
+        break;
+    default:
+        if ((stage_info[st->kind].flags & SF_PARSE) && st->src_given) check_have(l, st->src, st->sp);
+        break;
+    }
+    /* What exists afterwards. */
+    if (st->kind == ST_AGG || st->kind == ST_TOP) {
+        memset(l->have, 0, l->q->ft.n);
+        for (uint32_t i = 0; i < st->nby; i++) l->have[st->by[i]] = 1;
+        for (uint32_t i = 0; i < st->naggs; i++) l->have[st->aggs[i].as] = 1;
+        if (st->kind == ST_TOP) {
+            l->have[st->topfield] = 1;
+            if (st->as < l->q->ft.n) l->have[st->as] = 1;
+        }
+        l->closed = true;
+        l->closer = st->sp;
+        return;
+    }
+    if (st->anyfield || ((stage_info[st->kind].flags & (SF_ANYFIELD | SF_BLOCKING)) && st->kind != ST_SORT)) {
+        l->closed = false; /* json auto, transpose, compare: new names at run time */
+        return;
+    }
+    if (st->as != FIELD_NONE && st->as < l->q->ft.n) l->have[st->as] = 1;
+    if (st->kind == ST_TIMESLICE) l->have[F_TIMESLICE_END] = 1;
+    if (st->kind != ST_FIELDS)
+        for (uint32_t i = 0; i < st->nflds; i++) l->have[st->flds[i]] = 1;
+}
+
 static void lint_stage(lint_t *l, const stage_t *st) {
+    track_fields(l, st);
+    if (stage_info[st->kind].flags & SF_PARSE) {
+        check_drop(l, st);
+        for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 0;
+    }
     switch (st->kind) {
     case ST_WHERE: walk(l, st->e, true); break;
     case ST_ASSIGN:
@@ -251,10 +343,6 @@ static void lint_stage(lint_t *l, const stage_t *st) {
         if (c != FIELD_NONE) l->num[c] = 1;
         break;
     }
-    case ST_JSON: case ST_PARSE: case ST_PARSE_REGEX:
-        check_drop(l, st);
-        for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 0;
-        break;
     case ST_LOOKUP:
         for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 0;
         break;
@@ -268,11 +356,12 @@ static void lint_stage(lint_t *l, const stage_t *st) {
  * first-last, where-case, where-wildcard, drop, sort-text. */
 void lint_query(const query_t *q, diag_t *d) {
     if (!q) return;
-    lint_t l = {q, d, xcalloc(q->ft.n, 1)};
+    lint_t l = {q, d, xcalloc(q->ft.n, 1), xcalloc(q->ft.n, 1), false, {0, 0}};
     static const uint32_t numeric_builtins[] = {F_MESSAGETIME, F_RECEIPTTIME, F_SIZE, F_MESSAGECOUNT, F_TIMESLICE};
     for (size_t i = 0; i < sizeof numeric_builtins / sizeof *numeric_builtins; i++)
         if (numeric_builtins[i] < q->ft.n) l.num[numeric_builtins[i]] = 1;
     walk(&l, q->scope, false);
     for (uint32_t i = 0; i < q->nst; i++) lint_stage(&l, &q->st[i]);
     free(l.num);
+    free(l.have);
 }

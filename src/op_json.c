@@ -39,6 +39,7 @@ static bool parse_auto(parser_t *p, stage_t *st) {
     json_auto_t *ja = arena_calloc(ps_arena(p), sizeof *ja);
     st->data = ja;
     st->json_auto = true;
+    st->anyfield = true;
     uint32_t kcap = 0;
     for (;;) {
         if (ps_is_kw(&p->t, "field") && ps_peek(p).kind == T_EQ) {
