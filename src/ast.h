@@ -188,6 +188,10 @@ typedef enum stage_kind {
     ST__COUNT
 } stage_kind_t;
 
+/* Capturing groups a parse regex may have (exec.c keeps their offsets on
+ * the stack). */
+#define PARSE_REGEX_MAX_GROUPS 63
+
 /* One pipeline stage (query arena). Fields not used by a kind are zero. */
 typedef struct stage {
     uint8_t kind;          /* stage_kind_t */
@@ -213,6 +217,7 @@ typedef struct stage {
     uint32_t npaths;
     pstr_t pattern;        /* PARSE: the anchor pattern with its `*`s; PARSE_REGEX: regex text */
     struct rx *re;         /* PARSE_REGEX: compiled; owned by the query */
+    uint32_t *flds_grp;    /* PARSE_REGEX: per output field, the number of the group it takes */
     bool nodrop;           /* JSON, PARSE, PARSE_REGEX */
     bool multi;            /* PARSE_REGEX */
     bool json_auto;        /* JSON: json auto */

@@ -257,9 +257,8 @@ static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *
     value_t src = src_value(r, s);
     if (src.t == V_NULL || !s->re) return parse_next(x, i, s, r, false);
     pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
-    long ov[2 * 64];
+    long ov[2 * (PARSE_REGEX_MAX_GROUPS + 1)];
     uint32_t ng = rx_ngroups(s->re) + 1;
-    if (ng > 64) ng = 64;
     size_t pos = 0;
     bool any = false;
     for (;;) {
@@ -267,12 +266,11 @@ static int apply_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *
         if (m < 0) x->ev.rx_limit++;
         if (m <= 0) break;
         any = true;
-        for (uint32_t k = 0; k < rx_nnames(s->re) && k < s->nflds; k++) {
-            uint32_t grp;
-            rx_name(s->re, k, &grp);
-            value_t v = grp < ng && ov[2 * grp] >= 0 ? val_str(text.p + ov[2 * grp], (size_t)(ov[2 * grp + 1] - ov[2 * grp]))
-                                                     : val_null();
-            rec_set(r, s->flds[k], v);
+        /* Output k takes group flds_grp[k] (parse.c put them in pattern order). */
+        for (uint32_t k = 0; k < s->nflds; k++) {
+            uint32_t g = s->flds_grp[k];
+            rec_set(r, s->flds[k],
+                    ov[2 * g] >= 0 ? val_str(text.p + ov[2 * g], (size_t)(ov[2 * g + 1] - ov[2 * g])) : val_null());
         }
         int rc = parse_next(x, i, s, r, true);
         if (rc) return rc;

@@ -1135,26 +1135,19 @@ static bool stage_parse_regex(parser_t *p, stage_t *st) {
         diag_hint(p->d, i, "name what to extract: (?<user>\\S+)");
         return false;
     }
-    advance(p);
-    /* Outputs in the order the groups appear in the pattern. */
-    uint32_t *grp = arena_alloc(&p->q->arena, nn * sizeof *grp);
-    pstr_t *names = arena_alloc(&p->q->arena, nn * sizeof *names);
-    for (uint32_t i = 0; i < nn; i++) {
-        uint32_t g;
-        pstr_t nm = rx_name(st->re, i, &g);
-        uint32_t j = i;
-        for (; j > 0 && grp[j - 1] > g; j--) {
-            grp[j] = grp[j - 1];
-            names[j] = names[j - 1];
-        }
-        grp[j] = g;
-        names[j] = nm;
+    if (rx_ngroups(st->re) > PARSE_REGEX_MAX_GROUPS) {
+        error_at(p, t.sp, "parse regex takes at most %d groups", PARSE_REGEX_MAX_GROUPS);
+        return false;
     }
+    advance(p);
+    /* Outputs in the order the groups appear in the pattern (rx_name's
+     * order), each with the number of the group it takes. */
     st->flds = arena_alloc(&p->q->arena, nn * sizeof *st->flds);
     st->flds_sp = arena_alloc(&p->q->arena, nn * sizeof *st->flds_sp);
+    st->flds_grp = arena_alloc(&p->q->arena, nn * sizeof *st->flds_grp);
     for (uint32_t i = 0; i < nn; i++) {
         /* The name bytes live in the compiled regex; intern copies them. */
-        st->flds[i] = field_def(p, names[i]);
+        st->flds[i] = field_def(p, rx_name(st->re, i, &st->flds_grp[i]));
         st->flds_sp[i] = t.sp;
     }
     st->nflds = nn;
