@@ -328,6 +328,14 @@ static bool parse_field_list(parser_t *p, bool def, uint32_t **ids, span_t **sps
     }
 }
 
+/* The query byte of offset off in the pattern of regex token t. */
+static span_t regex_span(const parser_t *p, const tok_t *t, size_t off) {
+    char delim = t->kind == T_REGEX ? '/' : '"';
+    uint32_t body = t->sp.off + 1;
+    pstr_t raw = pstr(p->q->text + body, t->sp.len >= 2 ? t->sp.len - 2 : 0);
+    return (span_t){body + lex_rawoff(raw, delim, off), 1};
+}
+
 /* Compile the regex in token t (a /regex/ or a "quoted" one); errors point
  * into the token. The query owns the result. */
 static rx_t *compile_regex(parser_t *p, const tok_t *t, pstr_t pat) {
@@ -335,10 +343,7 @@ static rx_t *compile_regex(parser_t *p, const tok_t *t, pstr_t pat) {
     size_t off = 0;
     rx_t *r = rx_compile(pat, err, sizeof err, &off);
     if (!r) {
-        char delim = t->kind == T_REGEX ? '/' : '"';
-        uint32_t body = t->sp.off + 1;
-        pstr_t raw = pstr(p->q->text + body, t->sp.len >= 2 ? t->sp.len - 2 : 0);
-        error_at(p, (span_t){body + lex_rawoff(raw, delim, off), 1}, "%s", err);
+        error_at(p, regex_span(p, t, off), "%s", err);
         return NULL;
     }
     query_t *q = p->q;
@@ -1129,6 +1134,20 @@ static bool stage_parse_regex(parser_t *p, stage_t *st) {
     st->pattern = t.v;
     st->re = compile_regex(p, &t, t.v);
     if (!st->re) return false;
+    /* Sumo extracts named groups only, and not one inside another. */
+    for (uint32_t g = 1; g <= rx_ngroups(st->re); g++) {
+        span_t gs = regex_span(p, &t, rx_group_off(st->re, g));
+        if (!rx_group_name(st->re, g).n) {
+            uint32_t i = error_at(p, gs, "parse regex extracts named groups only: this group has no name");
+            diag_hint(p->d, i, "use (?:...) for a group that captures nothing, or name it: (?<name>...)");
+            return false;
+        }
+        if (rx_group_parent(st->re, g)) {
+            uint32_t i = error_at(p, gs, "parse regex cannot extract a named group inside another one");
+            diag_hint(p->d, i, "make the outer group (?:...), or extract the inner part with another parse regex");
+            return false;
+        }
+    }
     uint32_t nn = rx_nnames(st->re);
     if (nn == 0) {
         uint32_t i = error_at(p, t.sp, "parse regex needs at least one named group");

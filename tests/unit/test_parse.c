@@ -359,10 +359,20 @@ static void test_errors(void) {
                 "    | where x matches /a{2,1}/\n"
                 "                        ^\n");
     check_error("| parse regex \"(\\d+)\"",
-                "query:1:15: error: parse regex needs at least one named group\n"
+                "query:1:16: error: parse regex extracts named groups only: this group has no name\n"
                 "    | parse regex \"(\\d+)\"\n"
-                "                  ^~~~~~~\n"
+                "                   ^\n"
+                "    = hint: use (?:...) for a group that captures nothing, or name it: (?<name>...)\n");
+    check_error("| parse regex \"(?:\\d+)\"",
+                "query:1:15: error: parse regex needs at least one named group\n"
+                "    | parse regex \"(?:\\d+)\"\n"
+                "                  ^~~~~~~~~\n"
                 "    = hint: name what to extract: (?<user>\\S+)\n");
+    check_error("| parse regex \"a=(?<a>\\w+(?<b>\\d))\"",
+                "query:1:26: error: parse regex cannot extract a named group inside another one\n"
+                "    | parse regex \"a=(?<a>\\w+(?<b>\\d))\"\n"
+                "                             ^\n"
+                "    = hint: make the outer group (?:...), or extract the inner part with another parse regex\n");
     check_error("| parse \"a=* b=*\" as a",
                 "query:1:22: error: the pattern has 2 '*' but 'as' names 1 field\n"
                 "    | parse \"a=* b=*\" as a\n"
