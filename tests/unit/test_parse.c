@@ -504,6 +504,17 @@ static void test_lint(void) {
     check_lint("| where x matches \"^foo$\"", "matches-wildcard");
     check_lint("| where x matches /^foo$/", "");
     check_lint_hint("| where x matches \"a\\\\.b|c/d\"", "use `matches /a\\.b|c\\/d/` for a regex (it matches anywhere in the value)");
+    check_lint_hint("| where x matches \"[]\"",
+                    "a regex goes between slashes (matches /.../), but this text is no regex either: this character "
+                    "class is not closed: ']' is missing");
+    check_lint_hint("| where x matches \"a(?R)\"",
+                    "a regex goes between slashes (matches /.../), but this text is no regex either: recursion (?R) "
+                    "is PCRE syntax, not Java");
+    check_lint("| where x matches /(?<=a)b/ | replace(x, /(a)\\1/, \"\") as y", "regex-re2 regex-re2");
+    check_lint("| where x matches /(?i)a[\\w-_]\\p{Lower}/ | parse regex \"(?<a>x)(?=y)\" nodrop", "");
+    check_lint_hint("| where x matches /a++/",
+                    "postern runs it as a Java regex (what parse regex documents); write it without the construct to "
+                    "be sure");
     check_lint_hint("| where x in (25, 110)", "quote the values (in (\"25\", ...)) or cast: num(x) in (...)");
     check_lint_hint("| where x != \"fail*\"", "use !(x matches \"fail*\")");
 }
