@@ -218,6 +218,10 @@ typedef struct stage_info {
 } stage_info_t;
 extern const stage_info_t stage_info[ST__COUNT];
 
+/* Capturing groups a parse regex may have (exec.c keeps their offsets on
+ * the stack). */
+#define PARSE_REGEX_MAX_GROUPS 63
+
 /* One pipeline stage (query arena). Fields not used by a kind are zero. */
 typedef struct stage {
     uint8_t kind;          /* stage_kind_t */
@@ -242,7 +246,11 @@ typedef struct stage {
     pstr_t *paths;         /* JSON: paths (parallel to flds); LOOKUP: column names (parallel to flds) */
     uint32_t npaths;
     pstr_t pattern;        /* PARSE: the anchor pattern with its `*`s; PARSE_REGEX: regex text */
-    struct rx *re;         /* PARSE_REGEX: compiled; owned by the query */
+    struct rx *re;         /* PARSE_REGEX: the first regex, compiled; owned by the query */
+    struct rx **res;       /* PARSE_REGEX: every regex of the stage in order (res[0] == re) */
+    uint32_t nres;
+    uint32_t *flds_re;     /* PARSE_REGEX: per output field, which of res it comes from ... */
+    uint32_t *flds_grp;    /* ... and the number of the group it takes there */
     bool nodrop;           /* JSON, PARSE, PARSE_REGEX */
     bool multi;            /* PARSE_REGEX */
     bool json_auto;        /* JSON: json auto */

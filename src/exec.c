@@ -182,28 +182,34 @@ int ex_parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool mat
     return rc;
 }
 
+/* parse regex: each regex of the stage from the start of the text (from
+ * the end of the last match, with multi, which takes one regex); the
+ * outputs are set only when every regex matched. */
 /* See op.h (STAGE_KINDS). */
 int row_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     value_t src = ex_src(r, s);
-    if (src.t == V_NULL || !s->re) return ex_parse_next(x, i, s, r, false);
+    if (src.t == V_NULL || !s->nres) return ex_parse_next(x, i, s, r, false);
     pstr_t text = src.t == V_STR ? val_pstr(src) : PSTR_NULL;
-    long ov[2 * 64];
-    uint32_t ng = rx_ngroups(s->re) + 1;
-    if (ng > 64) ng = 64;
+    long ov[2 * (PARSE_REGEX_MAX_GROUPS + 1)];
+    value_t one[PARSE_REGEX_MAX_GROUPS];
+    value_t *vals = s->nflds <= PARSE_REGEX_MAX_GROUPS ? one : arena_alloc(&x->scratch, s->nflds * sizeof *vals);
     size_t pos = 0;
     bool any = false;
     for (;;) {
-        int m = rx_search(s->re, x->ev.rx, text, pos, ov, ng);
-        if (m < 0) x->ev.rx_limit++;
-        if (m <= 0) break;
-        any = true;
-        for (uint32_t k = 0; k < rx_nnames(s->re) && k < s->nflds; k++) {
-            uint32_t grp;
-            rx_name(s->re, k, &grp);
-            value_t v = grp < ng && ov[2 * grp] >= 0 ? val_str(text.p + ov[2 * grp], (size_t)(ov[2 * grp + 1] - ov[2 * grp]))
-                                                     : val_null();
-            rec_set(r, s->flds[k], v);
+        bool all = true;
+        for (uint32_t j = 0, k = 0; j < s->nres && all; j++) {
+            int m = rx_search(s->res[j], x->ev.rx, text, pos, ov, rx_ngroups(s->res[j]) + 1);
+            if (m < 0) x->ev.rx_limit++;
+            all = m > 0;
+            /* Outputs come regex by regex (parse.c). */
+            for (; all && k < s->nflds && s->flds_re[k] == j; k++) {
+                uint32_t g = s->flds_grp[k];
+                vals[k] = ov[2 * g] >= 0 ? val_str(text.p + ov[2 * g], (size_t)(ov[2 * g + 1] - ov[2 * g])) : val_null();
+            }
         }
+        if (!all) break;
+        any = true;
+        for (uint32_t k = 0; k < s->nflds; k++) rec_set(r, s->flds[k], vals[k]);
         int rc = ex_parse_next(x, i, s, r, true);
         if (rc) return rc;
         if (!s->multi) return 0;

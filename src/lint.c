@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "lex.h"
+#include "regex.h"
 
 typedef struct lint {
     const query_t *q;   /* the query being checked (borrowed) */
@@ -70,14 +72,42 @@ static void check_matches(lint_t *l, const expr_t *e) {
     buf_t m = {0}, h = {0};
     buf_puts(&m, "this is a wildcard pattern in Sumo, not a regex: it matches only the literal text, "
                  "so this test is always false");
-    /* The string is already unescaped, so Sumo's "\\." shows as the regex \. */
-    buf_puts(&h, "use `matches /");
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] == '/') buf_putc(&h, '\\');
-        buf_putc(&h, s.p[i]);
+    /* Propose the text as a regex only when it compiles as one. */
+    char err[256];
+    size_t eo;
+    rx_t *r = rx_compile(s, err, sizeof err, &eo);
+    if (r) {
+        /* The string is already unescaped, so Sumo's "\\." shows as the regex \. */
+        buf_puts(&h, "use `matches /");
+        for (size_t i = 0; i < s.n; i++) {
+            if (s.p[i] == '/') buf_putc(&h, '\\');
+            buf_putc(&h, s.p[i]);
+        }
+        buf_puts(&h, "/` for a regex (it matches anywhere in the value)");
+    } else {
+        buf_printf(&h, "a regex goes between slashes (matches /.../), but this text is no regex either: %s", err);
     }
-    buf_puts(&h, "/` for a regex (it matches anywhere in the value)");
+    rx_free(r);
     report(l, D_WARNING, pat->sp, "matches-wildcard", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
+/* Rule regex-re2: a `matches` or `replace` regex that uses what RE2 lacks
+ * (lookaround, backreferences, atomic groups, possessive quantifiers). */
+static void check_re2(lint_t *l, const expr_t *e) {
+    size_t off = 0;
+    const char *what = e->re ? rx_nonre2(e->re, &off) : NULL;
+    if (!what) return;
+    uint32_t body = e->sp.off + 1;
+    pstr_t raw = pstr(l->q->text + body, e->sp.len >= 2 ? e->sp.len - 2 : 0);
+    span_t sp = {body + lex_rawoff(raw, '/', off), 1};
+    buf_t m = {0}, h = {0};
+    buf_printf(&m, "Sumo documents RE2 regexes for matches and replace, and RE2 has no %s: Sumo may refuse this query",
+               what);
+    buf_puts(&h, "postern runs it as a Java regex (what parse regex documents); write it without the construct to be "
+                 "sure");
+    report(l, D_WARNING, sp, "regex-re2", &m, &h);
     buf_free(&m);
     buf_free(&h);
 }
@@ -136,6 +166,7 @@ static void walk(lint_t *l, const expr_t *e, bool in_where) {
     if (!e) return;
     switch (e->kind) {
     case EX_MATCHES: check_matches(l, e); break;
+    case EX_REGEX: check_re2(l, e); break;
     case EX_IN: check_in(l, e); break;
     case EX_EQ: case EX_NE: check_compare(l, e, in_where); break;
     default: break;
@@ -353,7 +384,8 @@ static void lint_stage(lint_t *l, const stage_t *st) {
 
 /* See ast.h. Rules, in the order of the Sumo reference's pitfalls:
  * matches-wildcard, dcount, distinct-by-key, in-numeric, minmax-double,
- * first-last, where-case, where-wildcard, drop, sort-text. */
+ * first-last, where-case, where-wildcard, drop, sort-text; then
+ * regex-re2. */
 void lint_query(const query_t *q, diag_t *d) {
     if (!q) return;
     lint_t l = {q, d, xcalloc(q->ft.n, 1), xcalloc(q->ft.n, 1), false, {0, 0}};

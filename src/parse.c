@@ -319,6 +319,14 @@ static bool parse_field_list(parser_t *p, bool def, uint32_t **ids, span_t **sps
     }
 }
 
+/* The query byte of offset off in the pattern of regex token t. */
+static span_t regex_span(const parser_t *p, const tok_t *t, size_t off) {
+    char delim = t->kind == T_REGEX ? '/' : '"';
+    uint32_t body = t->sp.off + 1;
+    pstr_t raw = pstr(p->q->text + body, t->sp.len >= 2 ? t->sp.len - 2 : 0);
+    return (span_t){body + lex_rawoff(raw, delim, off), 1};
+}
+
 /* Compile the regex in token t (a /regex/ or a "quoted" one); errors point
  * into the token. The query owns the result. */
 static rx_t *compile_regex(parser_t *p, const tok_t *t, pstr_t pat) {
@@ -326,10 +334,7 @@ static rx_t *compile_regex(parser_t *p, const tok_t *t, pstr_t pat) {
     size_t off = 0;
     rx_t *r = rx_compile(pat, err, sizeof err, &off);
     if (!r) {
-        char delim = t->kind == T_REGEX ? '/' : '"';
-        uint32_t body = t->sp.off + 1;
-        pstr_t raw = pstr(p->q->text + body, t->sp.len >= 2 ? t->sp.len - 2 : 0);
-        error_at(p, (span_t){body + lex_rawoff(raw, delim, off), 1}, "%s", err);
+        error_at(p, regex_span(p, t, off), "%s", err);
         return NULL;
     }
     query_t *q = p->q;
@@ -1126,52 +1131,101 @@ bool stage_fields(parser_t *p, stage_t *st) {
     }
 }
 
-/* See op.h (STAGE_KINDS). */
+/* Check the groups of regex re (token t, the stage's regex number k) and
+ * append an output for each: Sumo extracts named groups only, one field
+ * each, and not one inside another. */
+static bool parse_regex_outputs(parser_t *p, stage_t *st, const tok_t *t, const rx_t *re, uint32_t k) {
+    uint32_t ng = rx_ngroups(re), nn = rx_nnames(re);
+    for (uint32_t g = 1; g <= ng; g++) {
+        span_t gs = regex_span(p, t, rx_group_off(re, g));
+        if (!rx_group_name(re, g).n) {
+            uint32_t i = error_at(p, gs, "parse regex extracts named groups only: this group has no name");
+            diag_hint(p->d, i, "use (?:...) for a group that captures nothing, or name it: (?<name>...)");
+            return false;
+        }
+        if (rx_group_parent(re, g)) {
+            uint32_t i = error_at(p, gs, "parse regex cannot extract a named group inside another one");
+            diag_hint(p->d, i, "make the outer group (?:...), or extract the inner part with another parse regex");
+            return false;
+        }
+    }
+    if (nn == 0) {
+        uint32_t i = error_at(p, t->sp, "parse regex needs at least one named group");
+        diag_hint(p->d, i, "name what to extract: (?<user>\\S+)");
+        return false;
+    }
+    if (ng > PARSE_REGEX_MAX_GROUPS) {
+        error_at(p, t->sp, "parse regex takes at most %d groups", PARSE_REGEX_MAX_GROUPS);
+        return false;
+    }
+    /* Outputs in the order the groups appear in the pattern (rx_name's
+     * order), each with its regex and group number. */
+    arena_t *a = &p->q->arena;
+    uint32_t n = st->nflds, total = n + nn;
+    st->flds = arena_grow(a, st->flds, n, total, sizeof *st->flds);
+    st->flds_sp = arena_grow(a, st->flds_sp, n, total, sizeof *st->flds_sp);
+    st->flds_re = arena_grow(a, st->flds_re, n, total, sizeof *st->flds_re);
+    st->flds_grp = arena_grow(a, st->flds_grp, n, total, sizeof *st->flds_grp);
+    for (uint32_t i = 0; i < nn; i++) {
+        uint32_t g;
+        pstr_t name = rx_name(re, i, &g);
+        /* The name bytes live in the compiled regex; intern copies them. */
+        uint32_t id = field_def(p, name);
+        span_t gs = regex_span(p, t, rx_group_off(re, g));
+        for (uint32_t j = 0; j < st->nflds; j++) {
+            if (st->flds[j] != id) continue;
+            error_at(p, gs, "this parse regex extracts the field '%.*s' twice", (int)name.n, name.p);
+            return false;
+        }
+        st->flds[st->nflds] = id;
+        st->flds_sp[st->nflds] = gs;
+        st->flds_re[st->nflds] = k;
+        st->flds_grp[st->nflds] = g;
+        st->nflds++;
+    }
+    return true;
+}
+
+/* parse regex [field=f] "re" [, "re"...] [nodrop] [multi]. Several
+ * comma-separated regexes each match from the start of the message, and
+ * all must match (parse regex page). */
 bool stage_parse_regex(parser_t *p, stage_t *st) {
     st->kind = ST_PARSE_REGEX;
     advance(p);
     if (!parse_src(p, st)) return false;
-    if (p->t.kind != T_STR) {
-        unexpected(p, "a quoted regex such as \"user=(?<user>\\S+)\"");
-        return false;
-    }
-    tok_t t = p->t;
-    st->pattern = t.v;
-    st->re = compile_regex(p, &t, t.v);
-    if (!st->re) return false;
-    uint32_t nn = rx_nnames(st->re);
-    if (nn == 0) {
-        uint32_t i = error_at(p, t.sp, "parse regex needs at least one named group");
-        diag_hint(p->d, i, "name what to extract: (?<user>\\S+)");
-        return false;
-    }
-    advance(p);
-    /* Outputs in the order the groups appear in the pattern. */
-    uint32_t *grp = arena_alloc(&p->q->arena, nn * sizeof *grp);
-    pstr_t *names = arena_alloc(&p->q->arena, nn * sizeof *names);
-    for (uint32_t i = 0; i < nn; i++) {
-        uint32_t g;
-        pstr_t nm = rx_name(st->re, i, &g);
-        uint32_t j = i;
-        for (; j > 0 && grp[j - 1] > g; j--) {
-            grp[j] = grp[j - 1];
-            names[j] = names[j - 1];
-        }
-        grp[j] = g;
-        names[j] = nm;
-    }
-    st->flds = arena_alloc(&p->q->arena, nn * sizeof *st->flds);
-    st->flds_sp = arena_alloc(&p->q->arena, nn * sizeof *st->flds_sp);
-    for (uint32_t i = 0; i < nn; i++) {
-        /* The name bytes live in the compiled regex; intern copies them. */
-        st->flds[i] = field_def(p, names[i]);
-        st->flds_sp[i] = t.sp;
-    }
-    st->nflds = nn;
     for (;;) {
-        if (is_kw(&p->t, "nodrop")) st->nodrop = true;
-        else if (is_kw(&p->t, "multi")) st->multi = true;
-        else return true;
+        if (p->t.kind != T_STR) {
+            unexpected(p, st->nres ? "another quoted regex" : "a quoted regex such as \"user=(?<user>\\S+)\"");
+            return false;
+        }
+        tok_t t = p->t;
+        rx_t *re = compile_regex(p, &t, t.v);
+        if (!re) return false;
+        if (!st->nres) {
+            st->pattern = t.v;
+            st->re = re;
+        }
+        st->res = arena_grow(&p->q->arena, st->res, st->nres, st->nres + 1, sizeof *st->res);
+        st->res[st->nres++] = re;
+        if (!parse_regex_outputs(p, st, &t, re, st->nres - 1)) return false;
+        advance(p);
+        if (p->t.kind != T_COMMA) break;
+        advance(p);
+    }
+    for (;;) {
+        if (is_kw(&p->t, "nodrop")) {
+            st->nodrop = true;
+        } else if (is_kw(&p->t, "multi")) {
+            if (st->nres > 1) {
+                uint32_t i = error_at(p, p->t.sp, "multi takes a single regex, and this parse regex has %u",
+                                      st->nres);
+                diag_hint(p->d, i, "one parse regex ... multi, then a parse regex for the other fields");
+                return false;
+            }
+            st->multi = true;
+        } else {
+            return true;
+        }
         advance(p);
     }
 }

@@ -1,17 +1,19 @@
-/* regex.c — Sumo's RE2 regex dialect on top of PCRE2 (see regex.h).
+/* regex.c — Sumo's regex dialect (Java's syntax) on top of PCRE2 (see regex.h).
  *
- * rx_compile first scans the pattern for the PCRE-only constructs RE2 does
- * not have and rejects them with the offset of the construct, so a query
- * that postern accepts also runs in Sumo. The rest is plain PCRE2: compile,
- * JIT when available, and a match limit so a pathological pattern costs a
- * bounded amount of work per message instead of hanging the pipeline.
+ * rx_compile hands the pattern to rxj_translate (regex_java.c), which
+ * rewrites Java syntax into PCRE2 syntax, or refuses what PCRE2 would read
+ * differently, with the offset of the construct. The rest is plain PCRE2:
+ * compile, JIT when available, and match, depth and heap limits so a
+ * pathological pattern costs a bounded amount of work and memory per
+ * message instead of hanging the pipeline.
  *
  * Mode: patterns are byte-oriented (PCRE2's default 8-bit, no UTF) unless
- * they contain a non-ASCII byte or a \p / \P property, which need code
- * points; those compile with PCRE2_UTF | PCRE2_MATCH_INVALID_UTF so that
- * invalid UTF-8 in log lines never makes a match fail with an error.
- * `$` matches only at the very end of the subject (PCRE2_DOLLAR_ENDONLY),
- * as in RE2.
+ * the translation says they need code points (non-ASCII text, \p, \h,
+ * escapes above 0x7F, (?U)); those compile with PCRE2_UTF |
+ * PCRE2_MATCH_INVALID_UTF so that invalid UTF-8 in log lines never makes a
+ * match fail with an error. Lines end at CR, LF or CRLF (PCRE2's ANYCRLF),
+ * Java's line terminators in ASCII: `.` matches neither, `$` also matches
+ * before one that ends the subject, as in Java.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "regex.h"
@@ -22,178 +24,100 @@
 #include <string.h>
 
 #include "arena.h"
+#include "regex_java.h"
 
 /* Matching gives up after this many backtracking steps (PCRE2's own
  * default); rx_search then reports -1 and the caller counts it. */
 #define RX_MATCH_LIMIT 10000000u
+/* The interpreter (when JIT is unavailable) gives up at this nesting of
+ * backtracking frames, and at this much heap for them (KiB); the JIT's
+ * own bound is its stack (rx_scratch_new). */
+#define RX_DEPTH_LIMIT 1000000u
+#define RX_HEAP_LIMIT_KIB (64u * 1024u)
 /* Scratch match data is created for at least this many groups. */
 #define RX_MIN_PAIRS 64u
 
+/* One capturing group, as the pattern wrote it. */
+typedef struct rx_group {
+    uint32_t off;      /* offset of its '(' in the pattern */
+    uint32_t parent;   /* the innermost capturing group around it; 0 at the top */
+    pstr_t name;       /* its name (bytes in rx.namebuf); n == 0 when unnamed */
+} rx_group_t;
+
 struct rx {
-    pcre2_code *code;     /* compiled pattern, owned */
-    uint32_t ngroups;     /* capture groups, not counting group 0 */
-    uint32_t nnames;      /* named groups */
-    uint32_t name_size;   /* bytes per name-table entry */
-    PCRE2_SPTR names;     /* name table, inside code */
+    pcre2_code *code;       /* compiled pattern, owned */
+    uint32_t ngroups;       /* capture groups, not counting group 0 */
+    rx_group_t *groups;     /* groups[g - 1] for group g (owned) */
+    uint32_t *named;        /* numbers of the named groups, in pattern order (owned) */
+    uint32_t nnames;
+    char *namebuf;          /* the group names' bytes (owned) */
+    const char *nonre2;     /* first construct RE2 lacks (static), or NULL */
+    size_t nonre2_off;      /* its offset in the pattern */
 };
 
 struct rx_scratch {
     pcre2_match_data *md;     /* ovector of `pairs` pairs, owned */
     uint32_t pairs;
-    pcre2_match_context *mc;  /* match limit and JIT stack, owned */
+    pcre2_match_context *mc;  /* match, depth and heap limits and JIT stack, owned */
     pcre2_jit_stack *js;      /* may be NULL when JIT is unavailable */
 };
 
-/* ---- the RE2 dialect check ------------------------------------------- */
-
-/* A construct RE2 lacks: where it starts and what to say. */
-typedef struct unsupported {
-    size_t off;        /* byte offset in the pattern */
-    const char *what;  /* the construct, e.g. "lookbehind" (static) */
-} unsupported_t;
-
-/* Length of a `{n}`, `{n,}` or `{n,m}` quantifier at p[i], or 0 when the
- * brace is a literal (as both PCRE2 and RE2 treat it). */
-static size_t brace_quant_len(const char *p, size_t n, size_t i) {
-    size_t j = i + 1, d = 0;
-    while (j < n && p[j] >= '0' && p[j] <= '9') { j++; d++; }
-    if (!d) return 0;
-    if (j < n && p[j] == ',') {
-        j++;
-        while (j < n && p[j] >= '0' && p[j] <= '9') j++;
-    }
-    return (j < n && p[j] == '}') ? j - i + 1 : 0;
-}
-
-/* What follows `(?` at p[i] (i indexes the '?'): NULL when RE2 has it. */
-static const char *group_kind(const char *p, size_t n, size_t i) {
-    char c = i + 1 < n ? p[i + 1] : 0, c2 = i + 2 < n ? p[i + 2] : 0;
-    switch (c) {
-    case '=': return "lookahead";
-    case '!': return "negative lookahead";
-    case '<':
-        if (c2 == '=') return "lookbehind";
-        if (c2 == '!') return "negative lookbehind";
-        return NULL; /* (?<name>...) */
-    case '>': return "atomic groups";
-    case '(': return "conditional groups";
-    case '|': return "branch-reset groups";
-    case '#': return "comment groups";
-    case 'C': return "callouts";
-    case 'R': case '&': case '+': return "recursion";
-    case '-': return (c2 >= '0' && c2 <= '9') ? "recursion" : NULL;
-    case 'P':
-        if (c2 == '>') return "recursion";
-        if (c2 == '=') return "backreferences";
-        return NULL; /* (?P<name>...) */
-    default:
-        if (c >= '0' && c <= '9') return "recursion";
-        return NULL;
-    }
-}
-
-/* Scan pat for constructs RE2 does not support. Returns true and fills
- * *u for the first one found. */
-static bool find_unsupported(pstr_t pat, unsupported_t *u) {
-    const char *p = pat.p;
-    size_t n = pat.n, i = 0;
-    bool in_class = false;
-    while (i < n) {
-        char c = p[i];
-        if (c == '\\') {
-            char e = i + 1 < n ? p[i + 1] : 0;
-            if (e == 'Q') { /* \Q...\E is literal text */
-                size_t j = i + 2;
-                while (j + 1 < n && !(p[j] == '\\' && p[j + 1] == 'E')) j++;
-                i = j + 2;
-                continue;
-            }
-            if (!in_class) {
-                if (e >= '1' && e <= '9') { *u = (unsupported_t){i, "backreferences"}; return true; }
-                if (e == 'k' || e == 'g') { *u = (unsupported_t){i, "backreferences"}; return true; }
-                if (e == 'K') { *u = (unsupported_t){i, "\\K (match-start reset)"}; return true; }
-            }
-            i += 2;
-            continue;
-        }
-        if (in_class) {
-            if (c == '[' && i + 1 < n && (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
-                char close = p[i + 1];
-                size_t j = i + 2;
-                while (j + 1 < n && !(p[j] == close && p[j + 1] == ']')) j++;
-                i = j + 2;
-                continue;
-            }
-            if (c == ']') in_class = false;
-            i++;
-            continue;
-        }
-        if (c == '[') {
-            in_class = true;
-            i++;
-            if (i < n && p[i] == '^') i++;
-            if (i < n && p[i] == ']') i++; /* a leading ']' is literal */
-            continue;
-        }
-        if (c == '(') {
-            if (i + 1 < n && p[i + 1] == '*') { *u = (unsupported_t){i, "backtracking verbs"}; return true; }
-            if (i + 1 < n && p[i + 1] == '?') {
-                const char *k = group_kind(p, n, i + 1);
-                if (k) { *u = (unsupported_t){i, k}; return true; }
-                i += 2; /* past "(?" so the '?' is not taken for a quantifier */
-                continue;
-            }
-            i++;
-            continue;
-        }
-        size_t qlen = 0;
-        if (c == '*' || c == '+' || c == '?') qlen = 1;
-        else if (c == '{') qlen = brace_quant_len(p, n, i);
-        if (qlen && i + qlen < n && p[i + qlen] == '+') {
-            *u = (unsupported_t){i + qlen, "possessive quantifiers"};
-            return true;
-        }
-        i += qlen ? qlen : 1;
-    }
-    return false;
-}
-
-/* True when the pattern needs PCRE2's UTF mode (see the file comment). */
-static bool needs_utf(pstr_t pat) {
-    for (size_t i = 0; i < pat.n; i++) {
-        unsigned char c = (unsigned char)pat.p[i];
-        if (c >= 0x80) return true;
-        if (c == '\\' && i + 1 < pat.n) {
-            if (pat.p[i + 1] == 'p' || pat.p[i + 1] == 'P') return true;
-            i++;
-        }
-    }
-    return false;
-}
-
 /* ---- compile --------------------------------------------------------- */
+
+/* Copy the translation's group table into r (names into one block). */
+static void take_groups(rx_t *r, const rxj_t *t) {
+    size_t bytes = 0;
+    for (uint32_t g = 0; g < t->ngroups; g++) {
+        bytes += t->groups[g].name.n;
+        if (t->groups[g].name.n) r->nnames++;
+    }
+    r->groups = xcalloc(t->ngroups ? t->ngroups : 1, sizeof *r->groups);
+    r->named = xcalloc(r->nnames ? r->nnames : 1, sizeof *r->named);
+    r->namebuf = xmalloc(bytes ? bytes : 1);
+    size_t at = 0;
+    uint32_t k = 0;
+    for (uint32_t g = 0; g < t->ngroups; g++) {
+        const rxj_group_t *s = &t->groups[g];
+        if (s->name.n) memcpy(r->namebuf + at, s->name.p, s->name.n);
+        r->groups[g] = (rx_group_t){s->off, s->parent, s->name.n ? pstr(r->namebuf + at, s->name.n) : PSTR_NULL};
+        at += s->name.n;
+        if (s->name.n) r->named[k++] = g + 1;
+    }
+}
 
 /* See regex.h. */
 rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
-    unsupported_t u;
-    if (find_unsupported(pat, &u)) {
-        if (err && errlen) snprintf(err, errlen, "RE2 (Sumo's regex engine) does not support %s", u.what);
-        if (erroff) *erroff = u.off;
+    rxj_t t;
+    if (!rxj_translate(pat, &t)) {
+        if (err && errlen) snprintf(err, errlen, "%s", t.err);
+        if (erroff) *erroff = t.erroff;
+        rxj_free(&t);
         return NULL;
     }
-    uint32_t opts = PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C;
-    if (needs_utf(pat)) opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    uint32_t opts = PCRE2_NEVER_BACKSLASH_C;
+    if (t.modes & RXJ_UTF) opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    if (t.modes & RXJ_UCP) opts |= PCRE2_UCP;
+    pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
+    if (!cc) {
+        fprintf(stderr, "postern: out of memory (regex compile context)\n");
+        abort();
+    }
+    pcre2_set_newline(cc, PCRE2_NEWLINE_ANYCRLF);
     int ec = 0;
     PCRE2_SIZE eo = 0;
-    PCRE2_SPTR sp = (PCRE2_SPTR)(pat.p ? pat.p : "");
-    pcre2_code *code = pcre2_compile(sp, pat.n, opts, &ec, &eo, NULL);
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)t.out.p, t.out.n, opts, &ec, &eo, cc);
+    pcre2_compile_context_free(cc);
     if (!code) {
         if (err && errlen) {
             PCRE2_UCHAR msg[256];
             if (pcre2_get_error_message(ec, msg, sizeof msg) < 0) strcpy((char *)msg, "invalid pattern");
             snprintf(err, errlen, "bad regex: %s", (const char *)msg);
         }
-        if (erroff) *erroff = eo > pat.n ? pat.n : eo;
+        /* PCRE2's offset is in the translated pattern, just past what it
+         * could not read (a \p{...} name, a {} quantifier): map the byte
+         * before it back into the Java pattern. */
+        if (erroff) *erroff = t.map[eo == 0 ? 0 : eo <= t.out.n ? eo - 1 : t.out.n];
+        rxj_free(&t);
         return NULL;
     }
     /* JIT is an optimisation: without it (unsupported CPU, no executable
@@ -202,9 +126,16 @@ rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
     rx_t *r = xcalloc(1, sizeof *r);
     r->code = code;
     pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &r->ngroups);
-    pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &r->nnames);
-    pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &r->name_size);
-    pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &r->names);
+    if (r->ngroups != t.ngroups) {
+        /* The translation adds and drops no capturing group: a mismatch is
+         * a bug in regex_java.c, and the fuzzer should see it. */
+        fprintf(stderr, "postern: internal error: regex groups %u != %u\n", r->ngroups, t.ngroups);
+        abort();
+    }
+    take_groups(r, &t);
+    r->nonre2 = t.nonre2;
+    r->nonre2_off = t.nonre2_off;
+    rxj_free(&t);
     return r;
 }
 
@@ -212,6 +143,9 @@ rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
 void rx_free(rx_t *r) {
     if (!r) return;
     pcre2_code_free(r->code);
+    free(r->groups);
+    free(r->named);
+    free(r->namebuf);
     free(r);
 }
 
@@ -221,16 +155,34 @@ uint32_t rx_ngroups(const rx_t *r) { return r->ngroups; }
 /* See regex.h. */
 uint32_t rx_nnames(const rx_t *r) { return r->nnames; }
 
-/* See regex.h. Names come in PCRE2's table order (sorted by name); the
- * view points into the compiled pattern and lives as long as r. */
+/* See regex.h. Names come in pattern order; the view lives as long as r. */
 pstr_t rx_name(const rx_t *r, uint32_t i, uint32_t *group) {
     if (i >= r->nnames) {
         if (group) *group = 0;
         return PSTR_NULL;
     }
-    PCRE2_SPTR e = r->names + (size_t)i * r->name_size;
-    if (group) *group = ((uint32_t)e[0] << 8) | e[1];
-    return pstr_c((const char *)e + 2);
+    uint32_t g = r->named[i];
+    if (group) *group = g;
+    return r->groups[g - 1].name;
+}
+
+/* See regex.h. */
+pstr_t rx_group_name(const rx_t *r, uint32_t g) {
+    return g >= 1 && g <= r->ngroups ? r->groups[g - 1].name : PSTR_NULL;
+}
+
+/* See regex.h. */
+size_t rx_group_off(const rx_t *r, uint32_t g) { return g >= 1 && g <= r->ngroups ? r->groups[g - 1].off : 0; }
+
+/* See regex.h. */
+uint32_t rx_group_parent(const rx_t *r, uint32_t g) {
+    return g >= 1 && g <= r->ngroups ? r->groups[g - 1].parent : 0;
+}
+
+/* See regex.h. */
+const char *rx_nonre2(const rx_t *r, size_t *off) {
+    if (off) *off = r->nonre2_off;
+    return r->nonre2;
 }
 
 /* ---- matching -------------------------------------------------------- */
@@ -244,6 +196,8 @@ rx_scratch_t *rx_scratch_new(void) {
         abort();
     }
     pcre2_set_match_limit(s->mc, RX_MATCH_LIMIT);
+    pcre2_set_depth_limit(s->mc, RX_DEPTH_LIMIT);
+    pcre2_set_heap_limit(s->mc, RX_HEAP_LIMIT_KIB);
     s->js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (s->js) pcre2_jit_stack_assign(s->mc, NULL, s->js);
     return s;

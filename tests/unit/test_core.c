@@ -273,7 +273,7 @@ static void test_gtab(void) {
     CHECK(fmt_is(rec_get(ra, outs[4]), "30"));
     CHECK(fmt_is(rec_get(ra, outs[5]), "10"));  /* newest: time 1007 */
     CHECK(fmt_is(rec_get(ra, outs[6]), "30"));  /* oldest: time 999 */
-    CHECK(fmt_is(rec_get(ra, outs[7]), "10\n20\n30\nx"));
+    CHECK(fmt_is(rec_get(ra, outs[7]), "10\n20\n30\nx")); /* one value a line */
     /* The null key is a group of its own. */
     const record_t *rn = &t1.rows[2];
     CHECK(rec_get(rn, fk).t == V_NULL && fmt_is(rec_get(rn, outs[0]), "2"));
