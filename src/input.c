@@ -1294,6 +1294,15 @@ static void run_input(run_t *r, const char *path, const char *name, const char *
         return;
     }
     buf = r->buf;
+    if (!fmt && !failed && !walked && !all_blank(buf, end) && !memchr(buf, 0, end)) {
+        /* A named file in no known format that holds text: one message a
+         * line, as Sumo stores any log; said, so nobody mistakes it. */
+        if (!r->o->quiet)
+            fprintf(stderr, "postern: %s: no log format recognised: read as plain text, one message a line in "
+                            "_raw (--input-format text)\n",
+                    name);
+        fmt = &rd_text;
+    }
     if (!fmt) {
         if (!failed && !walked && !all_blank(buf, end)) {
             fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", name);

@@ -732,7 +732,7 @@ static int cmd_formats(int argc, char **argv) {
             int score;
             if (input_detect(argv[i], &f, &score) != 0) rc = EXIT_ERR;
             else if (f) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
-            else printf("%s: unknown\n", argv[i]);
+            else printf("%s: unknown (a named file of text is read as plain text lines)\n", argv[i]);
         }
         return rc;
     }

@@ -36,7 +36,8 @@
     X(rd_leef)        \
     X(rd_ocsf)        \
     X(rd_osquery)     \
-    X(rd_auditd)
+    X(rd_auditd)      \
+    X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
  * in_reason_name() use these indices. */

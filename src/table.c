@@ -109,6 +109,8 @@ void table_finish_cols(table_t *t, const ftab_t *ft) {
         for (uint32_t k = 0; k < r->norder; k++)
             if (!hidden(r->order[k])) table_add_col(t, r->order[k]);
     }
+    /* Messages with no field of their own (plain text) show their text. */
+    if (!t->fixed && t->ncols == first && t->n) table_add_col(t, F_RAW);
     if (!t->fixed && t->ncols - first > 1) {
         for (uint32_t i = first + 1; i < t->ncols; i++) { /* insertion sort: few columns */
             uint32_t c = t->cols[i], j = i;
