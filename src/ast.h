@@ -133,7 +133,11 @@ int agg_lookup(pstr_t name);
     X(EX_COND)     /* a ? b : c, and if(a, b, c) */                      \
     X(EX_KEYWORD)  /* scope: term or phrase against _raw: str, neg */    \
     X(EX_FIELDWILD)/* scope: field=pattern, case-insensitive wildcard */ \
-    X(EX_ALL)      /* scope: * */
+    X(EX_ALL)      /* scope: * */                                         \
+    X(EX_SUBQUERY) /* [subquery: ... | compose f]: sub; a = the composed condition (run time) */
+
+/* Where a subquery stands, which decides what compose builds. */
+enum { SUB_SCOPE, SUB_EXPR, SUB_IN };
 
 typedef enum expr_kind {
 #define X(k) k,
@@ -158,6 +162,9 @@ typedef struct expr {
     struct rx *re;         /* EX_REGEX: compiled pattern */
     cset_t *set;           /* EX_IN whose values are all string literals: them as a set (query arena) */
     struct kwpat *kw;      /* EX_KEYWORD: the compiled keyword (query arena) */
+    struct query *sub;     /* EX_SUBQUERY, and EX_IN over a subquery (in b): the child query,
+                              owned by the parent (query_t.subs) */
+    uint8_t subctx;        /* EX_SUBQUERY: SUB_SCOPE, SUB_EXPR or SUB_IN (what compose builds) */
     const struct dt_zone *zone; /* EX_CALL formatDate/parseDate: the literal zone, resolved when parsed (process cache, not owned; NULL: unknown) */
 } expr_t;
 
@@ -195,6 +202,7 @@ typedef struct sortkey {
     X(ST_AGG, "aggregate", SF_BLOCKING, stage_agg, row_none, tab_agg)                               \
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
+    X(ST_COMPOSE, "compose", 0, stage_compose, row_none, tab_none) /* a subquery's last stage */       \
     X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \
     X(ST_TOP, "top", SF_BLOCKING, stage_top, row_none, tab_agg)                                     \
     X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \
@@ -278,6 +286,9 @@ typedef struct query {
     arena_t arena;         /* every node */
     struct rx **rxs;       /* every compiled regex, for query_free */
     uint32_t nrx, rxcap;
+    struct expr **subs;    /* every subquery node (arena array), for exec (resolved first) and
+                              query_free (which frees their child queries) */
+    uint32_t nsubs, subcap;
     bool needs_range;      /* something reads the search's time range (queryStartTime(),
                               timeslice N buckets, ...): exec resolves it before the run */
     int64_t range_from;    /* the resolved range [range_from, range_to), epoch ms (exec) */

@@ -567,12 +567,14 @@ bool eval_cond(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     case EX_IN: {
         value_t v = eval_expr(c, e->a, r);
         if (v.t == V_NULL) return false;
+        const expr_t *l = e->b ? e->b : e; /* `in [subquery]`: its values, composed before the run */
         bool hit = false;
-        if (e->set) hit = v.t == V_STR && cset_has(e->set, val_pstr(v)); /* strings only: in_eq's answer */
+        if (l->set) hit = v.t == V_STR && cset_has(l->set, val_pstr(v)); /* strings only: in_eq's answer */
         else
-            for (uint32_t i = 0; i < e->nargs && !hit; i++) hit = in_eq(v, eval_expr(c, e->args[i], r));
+            for (uint32_t i = 0; i < l->nargs && !hit; i++) hit = in_eq(v, eval_expr(c, l->args[i], r));
         return hit != e->neg;
     }
+    case EX_SUBQUERY: return e->a && eval_cond(c, e->a, r);
     case EX_MATCHES: return matches(c, e, r) != e->neg;
     case EX_CONTAINS: return contains2(c, eval_expr(c, e->a, r), eval_expr(c, e->b, r));
     default: return val_truthy(eval_expr(c, e, r));

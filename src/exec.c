@@ -634,6 +634,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
     plan_fields(q);
     if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
+    if (ex_subqueries(q, paths, npaths, io, eo) != 0) return 2;
 
     /* Lookup tables are loaded once, before any record, and shared. */
     lktab_t **lk = xcalloc(q->nst ? q->nst : 1, sizeof *lk);
@@ -755,6 +756,10 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
     uint32_t stop = 0;
     if (q->needs_range) {
         snprintf(why, whylen, "the query reads the search's time range, which a stream does not have");
+        return NULL;
+    }
+    if (q->nsubs) {
+        snprintf(why, whylen, "a subquery reads the inputs before the query runs, which a stream cannot");
         return NULL;
     }
     while (stop < q->nst && !is_blocking(q->st[stop].kind)) stop++;

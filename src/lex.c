@@ -329,6 +329,7 @@ static tok_t lex_op(lexer_t *lx) {
         else k = T_LT;
         break;
     case '>': if (c2 == '=') { k = T_GE; len = 2; } else k = T_GT; break;
+    case '[': k = T_LBRACKET; break;
     case '&':
         if (c2 == '&') { k = T_ANDAND; len = 2; break; }
         lx->pos = i + 1;
@@ -384,6 +385,15 @@ static tok_t lex_scope(lexer_t *lx) {
     case '%':
         if (i + 1 < n && s[i + 1] == '"') return lex_delimited(lx, T_QIDENT, i, i + 1, '"'); /* %"x-event"=v */
         break;
+    case '[': { /* [subquery ...]: any other '[' is part of a term */
+        uint32_t k = i + 1;
+        while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r')) k++;
+        if (n - k >= 8 && pstr_ieq_c(pstr(s + k, 8), "subquery")) {
+            lx->pos = i + 1;
+            return mk(T_LBRACKET, lx, i, i + 1);
+        }
+        break;
+    }
     case '!':
         if (i + 1 < n && s[i + 1] == '=') { lx->pos = i + 2; return mk(T_NE, lx, i, i + 2); }
         lx->pos = i + 1;

@@ -48,7 +48,8 @@
     X(T_QUESTION, "'?'")                                        \
     X(T_COLON, "':'")                                           \
     X(T_ANDAND, "'&&'")                                         \
-    X(T_OROR, "'||'")
+    X(T_OROR, "'||'")                                           \
+    X(T_LBRACKET, "'['")      /* only as `[subquery` */
 
 typedef enum tok_kind {
 #define X(k, desc) k,

@@ -33,6 +33,7 @@ typedef struct parser {
     int depth;          /* current nesting, checked against the depth cap */
     bool fail;          /* the current stage (or the scope) has an error */
     uint32_t stcap;     /* allocated entries of q->st */
+    bool sub;           /* parsing a subquery's child (compose allowed) */
 } parser_t;
 
 /* Move to the next token. */
@@ -69,6 +70,14 @@ bool ps_src(parser_t *p, stage_t *st);
 /* Compile the regex of token t (a /regex/ or a "quoted" one) with pattern
  * pat; errors point into the token. The query owns the result. */
 struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat);
+/* Parse q's text [from, to) as a subquery's child query (the caller owns
+ * the result: query_free, or the parent's subs); NULL after an error. */
+query_t *ps_parse_range(parser_t *p, uint32_t from, uint32_t to);
+/* A subquery at the current '[' token (op_subquery.c); ctx is SUB_SCOPE,
+ * SUB_EXPR or SUB_IN. The node joins q->subs. NULL after an error. */
+expr_t *ps_subquery(parser_t *p, uint8_t ctx);
+/* A new expression node of kind (expr_kind_t) with span sp (query arena). */
+expr_t *ps_node(parser_t *p, uint8_t kind, span_t sp);
 /* The query arena (nodes, per-stage data). */
 arena_t *ps_arena(parser_t *p);
 /* Make room for one more element of an arena array of n elements (cap
@@ -119,6 +128,9 @@ int ex_next(exec_t *x, uint32_t i, record_t *r);
 int ex_parse_next(exec_t *x, uint32_t i, const stage_t *s, record_t *r, bool matched);
 /* The value a parse-family stage reads: its field= or _raw. */
 value_t ex_src(const record_t *r, const stage_t *s);
+/* Run every subquery of q (its children over the same inputs) and fill in
+ * the conditions they compose; before q's own run. 0, or 2 with a message. */
+int ex_subqueries(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo);
 /* Intern a field name found at run time (json auto, kv): thread-safe. */
 uint32_t ex_field(exec_t *x, pstr_t name);
 

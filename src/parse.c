@@ -551,6 +551,7 @@ static expr_t *parse_primary(parser_t *p) {
         e = parse_expr(p);
         if (!e || !expect(p, T_RPAREN, "')'")) return NULL;
         return e;
+    case T_LBRACKET: return ps_subquery(p, SUB_EXPR);
     case T_IDENT: {
         /* contains(a, b) is a function; contains alone is the operator. */
         if (peek(p).kind == T_LPAREN && pstr_ieq_c(t.v, "contains")) return parse_call(p);
@@ -623,7 +624,11 @@ static expr_t *parse_binary(parser_t *p, int minprec) {
         expr_t *e = node(p, op->ex, span_from(p, start));
         e->a = left;
         e->neg = neg;
-        if (op->ex == EX_IN) {
+        if (op->ex == EX_IN && p->t.kind == T_LBRACKET) {
+            /* x in [subquery: ... | compose x]: the values it returns */
+            e->b = ps_subquery(p, SUB_IN);
+            if (!e->b) { left = NULL; break; }
+        } else if (op->ex == EX_IN) {
             if (!parse_args(p, &e->args, &e->nargs, "'(' and a list of values")) { left = NULL; break; }
             if (e->nargs == 0) {
                 error_at(p, span_from(p, start), "empty list after in");
@@ -669,7 +674,8 @@ static stage_parse_fn stage_keyword(pstr_t w);
 static expr_t *scope_or(parser_t *p);
 
 static bool starts_term(const tok_t *t) {
-    if (t->kind == T_STR || t->kind == T_LPAREN || t->kind == T_BANG || t->kind == T_QIDENT) return true;
+    if (t->kind == T_STR || t->kind == T_LPAREN || t->kind == T_BANG || t->kind == T_QIDENT || t->kind == T_LBRACKET)
+        return true;
     return t->kind == T_WORD && !is_kw(t, "or");
 }
 
@@ -685,6 +691,7 @@ static expr_t *scope_term(parser_t *p) {
         if (!e || !expect(p, T_RPAREN, "')'")) return NULL;
         return e;
     }
+    if (t.kind == T_LBRACKET) return ps_subquery(p, SUB_SCOPE);
     if (t.kind == T_STR) {
         advance(p);
         e = node(p, EX_KEYWORD, t.sp);
@@ -1437,22 +1444,22 @@ static void parse_stage(parser_t *p) {
     PUSH(p, q->st, q->nst, p->stcap, st);
 }
 
-/* See ast.h. */
-query_t *query_parse(const char *text, size_t len, diag_t *d) {
+/* Parse text[from..to) of the query text text[0..len) as a query of its
+ * own; spans stay offsets into the whole text, so messages point into it.
+ * sub: a subquery's child (compose allowed). NULL after an error. */
+static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint32_t to, diag_t *d, bool sub) {
     uint32_t nerr0 = d->nerr;
-    if (len >= UINT32_MAX / 2) {
-        diag_add(d, D_ERROR, (span_t){0, 0}, NULL, "query too long (%zu bytes)", len);
-        return NULL;
-    }
     query_t *q = xcalloc(1, sizeof *q);
     ftab_init(&q->ft);
     q->text = arena_strndup(&q->arena, text ? text : "", text ? len : 0);
-    q->len = text ? (uint32_t)len : 0;
+    q->len = text ? len : 0;
     parser_t p;
     memset(&p, 0, sizeof p);
     p.q = q;
     p.d = d;
-    lex_init(&p.lx, q->text, q->len, &q->arena);
+    p.sub = sub;
+    lex_init(&p.lx, q->text, to, &q->arena);
+    p.lx.pos = from;
     p.t = lex_next(&p.lx);
     parse_scope(&p);
     while (p.t.kind != T_PIPE && p.t.kind != T_EOF) advance(&p); /* after a scope error */
@@ -1473,8 +1480,23 @@ query_t *query_parse(const char *text, size_t len, diag_t *d) {
 }
 
 /* See ast.h. */
+query_t *query_parse(const char *text, size_t len, diag_t *d) {
+    if (len >= UINT32_MAX / 2) {
+        diag_add(d, D_ERROR, (span_t){0, 0}, NULL, "query too long (%zu bytes)", len);
+        return NULL;
+    }
+    return parse_range(text, (uint32_t)len, 0, (uint32_t)len, d, false);
+}
+
+/* See op.h. */
+query_t *ps_parse_range(parser_t *p, uint32_t from, uint32_t to) {
+    return parse_range(p->q->text, p->q->len, from, to, p->d, true);
+}
+
+/* See ast.h. */
 void query_free(query_t *q) {
     if (!q) return;
+    for (uint32_t i = 0; i < q->nsubs; i++) query_free(q->subs[i]->sub); /* the list is in the arena */
     for (uint32_t i = 0; i < q->nrx; i++) rx_free(q->rxs[i]);
     free(q->rxs);
     ftab_free(&q->ft);
@@ -1570,7 +1592,20 @@ static void dump_expr(buf_t *b, const query_t *q, const expr_t *e) {
         }
         buf_putc(b, ')');
         return;
+    case EX_SUBQUERY:
+        buf_puts(b, "(subquery ");
+        if (e->sub) query_dump(e->sub, b);
+        buf_putc(b, ')');
+        return;
     case EX_IN:
+        if (e->b) { /* in [subquery] */
+            buf_puts(b, e->neg ? "(not-in " : "(in ");
+            dump_expr(b, q, e->a);
+            buf_putc(b, ' ');
+            dump_expr(b, q, e->b);
+            buf_putc(b, ')');
+            return;
+        }
         buf_puts(b, e->neg ? "(not-in " : "(in ");
         dump_expr(b, q, e->a);
         for (uint32_t i = 0; i < e->nargs; i++) {
@@ -1776,3 +1811,5 @@ struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat) { return compile_re
 arena_t *ps_arena(parser_t *p) { return &p->q->arena; }
 /* See op.h. */
 void *ps_grow(parser_t *p, void *arr, uint32_t n, uint32_t *cap, size_t elem) { return grow(p, arr, n, cap, elem); }
+/* See op.h. */
+expr_t *ps_node(parser_t *p, uint8_t kind, span_t sp) { return node(p, kind, sp); }

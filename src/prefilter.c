@@ -155,18 +155,21 @@ static pnode_t *build(pf_t *p, const query_t *q, const expr_t *e, const uint8_t 
         n->icase = true;
         return n;
     }
+    case EX_SUBQUERY: return e->a ? build(p, q, e->a, assigned) : NULL; /* composed before the run */
     case EX_IN: {
+        const expr_t *l = e->b ? e->b : e; /* `in [subquery]`: the values it composed */
+        if (e->b && !e->b->set) return NULL;
         if (e->neg || e->a->kind != EX_FIELD || assigned[e->a->field]) return NULL;
-        for (uint32_t i = 0; i < e->nargs; i++)
-            if (e->args[i]->kind != EX_STR) return NULL;
+        for (uint32_t i = 0; i < l->nargs; i++)
+            if (l->args[i]->kind != EX_STR) return NULL;
         int s = slot_of(p, q, e->a->field);
         if (s < 0) return NULL;
         pnode_t *n = node(PN_IN);
         n->slot = (uint32_t)s;
-        n->vals = xmalloc((e->nargs ? e->nargs : 1) * sizeof *n->vals);
-        for (uint32_t i = 0; i < e->nargs; i++) n->vals[i] = e->args[i]->str;
-        n->nvals = e->nargs;
-        n->words = xmalloc(n->nvals * sizeof *n->words);
+        n->vals = xmalloc((l->nargs ? l->nargs : 1) * sizeof *n->vals);
+        for (uint32_t i = 0; i < l->nargs; i++) n->vals[i] = l->args[i]->str;
+        n->nvals = l->nargs;
+        n->words = xmalloc((n->nvals ? n->nvals : 1) * sizeof *n->words);
         cset_init(&n->set, n->vals, n->nvals, n->words);
         return n;
     }
