@@ -554,6 +554,13 @@ static void worker_free(exec_t *x) {
     arena_free(&x->scratch);
 }
 
+/* See op.h. */
+bool ex_reads_stdin(const char *const *paths, int npaths) {
+    bool std = npaths == 0;
+    for (int i = 0; i < npaths; i++) std = std || !paths[i] || strcmp(paths[i], "-") == 0;
+    return std;
+}
+
 /* ---- the search's time range ------------------------------------------ */
 
 /* Widths `timeslice N buckets` picks from: the smallest that gives at
@@ -589,9 +596,7 @@ static int resolve_range(query_t *q, const char *const *paths, int npaths, const
                          const exec_opts_t *eo) {
     int64_t from = eo->has_from ? eo->from_ms : 0, to = eo->has_to ? eo->to_ms : 0;
     if (!eo->has_from || !eo->has_to) {
-        bool std = npaths == 0;
-        for (int i = 0; i < npaths; i++) std = std || !paths[i] || strcmp(paths[i], "-") == 0;
-        if (std) {
+        if (ex_reads_stdin(paths, npaths)) {
             fprintf(stderr, "postern: the query reads the search's time range (queryStartTime(), timeslice "
                             "without a width, ...) and stdin cannot be read twice to find it: give --from and --to\n");
             return 2;

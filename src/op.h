@@ -131,6 +131,9 @@ value_t ex_src(const record_t *r, const stage_t *s);
 /* Run every subquery of q (its children over the same inputs) and fill in
  * the conditions they compose; before q's own run. 0, or 2 with a message. */
 int ex_subqueries(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo);
+/* True when the inputs include stdin (no path, or "-"), which a second
+ * pass (time range, subqueries, compare) cannot read again. */
+bool ex_reads_stdin(const char *const *paths, int npaths);
 /* Intern a field name found at run time (json auto, kv): thread-safe. */
 uint32_t ex_field(exec_t *x, pstr_t name);
 
