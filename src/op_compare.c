@@ -292,6 +292,12 @@ static record_t *join_row(table_t *out, rowmap_t *m, const record_t *pr, const u
 /* See op.h (STAGE_KINDS). */
 int tab_compare(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     const cmp_t *c = s->data;
+    if (ex_reads_stdin(x->paths, x->npaths)) {
+        fprintf(stderr, "postern: compare reads the inputs again for each shifted period, which stdin cannot be: "
+                        "give the files\n");
+        x->err = 2;
+        return 2;
+    }
     if (!x->eo->has_from || !x->eo->has_to)
         fprintf(stderr, "postern: warning: compare shifts the data's own time range (%lld to %lld); give --from "
                         "and --to for the period to compare\n",
