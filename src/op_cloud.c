@@ -14,10 +14,10 @@ static const struct cloud_op {
     uint8_t kind;       /* stage_kind_t */
     const char *reason; /* one clause, for "stage N, <op>: <reason>" */
 } cloud_ops[] = {
-    {ST_SAVE, "save writes the results into a lookup table of Sumo's library (save page)"},
-    {ST_INFER, "infer runs a Global Intelligence model that Sumo hosts"},
-    {ST_BENCHMARK, "benchmark compares with Sumo's Global Intelligence benchmarks of other customers"},
-    {ST_LOGEXPLAIN, "logexplain is a Behavior Insights analysis that Sumo's service runs (logexplain page)"},
+    {ST_SAVE, "it writes the results into a lookup table of Sumo's library (save page)"},
+    {ST_INFER, "it runs a Global Intelligence model that Sumo hosts"},
+    {ST_BENCHMARK, "it compares with Sumo's Global Intelligence benchmarks of other customers"},
+    {ST_LOGEXPLAIN, "it is a Behavior Insights analysis that Sumo's service runs (logexplain page)"},
 };
 
 /* See op.h. */

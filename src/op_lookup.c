@@ -595,9 +595,7 @@ static bool resolve_file(const exec_opts_t *eo, uint8_t src, pstr_t source, char
     }
     if (best) {
         const char *dir = strrchr(best, '=') + 1;
-        size_t skip = source.n;
-        for (size_t k = 0; k < source.n && skip == source.n; k++) /* the prefix as written in the source */
-            if (k + 1 >= bestlen && source.p[k] == '/') skip = k + 1;
+        size_t skip = bestlen; /* the rest of the source names the file */
         if (try_dir(dir, pstr(source.p + skip, source.n - skip), path, n)) return true;
         snprintf(why, whylen, "lookup table '%.*s': %s has no file %.*s or %.*s.csv (--lookup-map)", (int)source.n,
                  source.p, dir, (int)(source.n - skip), source.p + skip, (int)(source.n - skip), source.p + skip);
@@ -814,7 +812,9 @@ static bool tab_outputs(lktab_t *lk, query_t *q, const stage_t *st, const lk_spe
         lk->rec_out = xcalloc(lk->nout ? lk->nout : 1, sizeof *lk->rec_out);
         for (uint32_t k = 0; k < lk->nout; k++) {
             lk->col_out[k] = F_NBUILTIN + k;
-            lk->rec_out[k] = ftab_intern(&q->ft, ftab_name(&lk->ft, F_NBUILTIN + k));
+            pstr_t name = ftab_name(&lk->ft, F_NBUILTIN + k);
+            lk->rec_out[k] = ftab_intern(&q->ft, name);
+            ftab_rename(&q->ft, lk->rec_out[k], name); /* the header's spelling, as `as` would give */
             q->ft.e[lk->rec_out[k]].assigned = 1;
         }
         return true;

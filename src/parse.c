@@ -1553,7 +1553,7 @@ static void dump_stage(buf_t *b, const query_t *q, const stage_t *s) {
     case ST_LOOKUP:
         buf_putc(b, ' ');
         dump_str(b, s->lookup_path);
-        buf_putc(b, ' ');
+        buf_puts(b, s->nflds ? " " : " (*"); /* lookup *: the table's columns */
         for (uint32_t i = 0; i < s->nflds && i < s->npaths; i++) {
             buf_puts(b, i ? " " : "(");
             buf_put(b, s->paths[i].p, s->paths[i].n);
