@@ -221,6 +221,7 @@ static const geo_field_t *db_fields(uint8_t src, size_t *n) {
     return src == LS_GEO ? geo_fields : asn_fields;
 }
 
+/* The field of a database source named name (any case), or NULL. */
 static const geo_field_t *db_field(uint8_t src, pstr_t name) {
     size_t n;
     const geo_field_t *f = db_fields(src, &n);
@@ -627,6 +628,7 @@ static bool resolve_file(const exec_opts_t *eo, uint8_t src, pstr_t source, char
 
 /* ---- CSV tables ----------------------------------------------------------- */
 
+/* input_run's callback: keep one row of the table being read. */
 static int tab_row(record_t *r, void *ud) {
     table_add(&((lktab_t *)ud)->t, r);
     return 0;
@@ -643,6 +645,7 @@ static void columns(const lktab_t *lk, buf_t *b) {
     }
 }
 
+/* "table has no column 'col'; its columns: ..." into why. */
 static void no_column(const lktab_t *lk, pstr_t source, pstr_t col, char *why, size_t whylen) {
     buf_t b = {0};
     columns(lk, &b);
@@ -731,6 +734,7 @@ static void tab_index(lktab_t *lk) {
     }
 }
 
+/* Free what a table or database entry holds (NULL is a no-op). */
 static void tab_close(lktab_t *lk) {
     if (!lk) return;
     if (lk->table) {
