@@ -9,12 +9,12 @@
 #   make deps       install the Debian packages the build needs
 
 CC      ?= cc
-PKGS    := libpcre2-8 zlib libzstd yaml-0.1
+PKGS    := libpcre2-8 zlib libzstd yaml-0.1 libmaxminddb
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wundef -Wwrite-strings -Wpointer-arith -Wcast-qual -Wvla -Werror
 CFLAGS  ?= -O2 -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP
-LIBS    := -lpcre2-8 -lz -lzstd -lyaml -lm -lpthread
+LIBS    := -lpcre2-8 -lz -lzstd -lyaml -lmaxminddb -lm -lpthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRC     := $(wildcard src/*.c)
@@ -108,14 +108,18 @@ HAVE_CLANG := $(shell command -v $(FUZZCC) 2>/dev/null)
 build/gen: bench/gen.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
 
+# Writes the small MaxMind databases the geo and ASN lookup tests read.
+build/mmdb-write: tests/tools/mmdb_write.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
+
 # Times a command and its peak RSS for the benchmarks.
 build/bench-rss: bench/rss.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
 
-check: postern build/postern-san build/gen $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
+check: postern build/postern-san build/gen build/mmdb-write $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
 	@sh tests/check.sh
 
-check-plain: postern build/gen $(UNITBIN)
+check-plain: postern build/gen build/mmdb-write $(UNITBIN)
 	@POSTERN_NO_SAN=1 sh tests/check.sh
 
 deps:

@@ -55,6 +55,7 @@ struct dt_zone;
     X(FN_ISEMPTY, "isEmpty", 1, 1, 0, f_isempty, "true when null or the empty string")                                           \
     X(FN_ISBLANK, "isBlank", 1, 1, 0, f_isblank, "true when null, empty or only whitespace")                                     \
     X(FN_CONTAINS, "contains", 2, 2, 0, f_contains, "contains(a, b): b is a substring of a")                                     \
+    X(FN_LOOKUPCONTAINS, "lookupContains", 2, 2, 0, f_lookupcontains, "lookupContains(path://\"t\", f=col [and g=c]): key in table") \
     X(FN_ABS, "abs", 1, 1, FF_INPLACE | FF_NUM, f_abs, "absolute value")                                                                  \
     X(FN_ROUND, "round", 1, 1, FF_INPLACE | FF_NUM, f_round, "round to the nearest integer")                                              \
     X(FN_FLOOR, "floor", 1, 1, FF_INPLACE | FF_NUM, f_floor, "round down")                                                                \
@@ -166,6 +167,7 @@ typedef struct expr {
                               owned by the parent (query_t.subs) */
     uint8_t subctx;        /* EX_SUBQUERY: SUB_SCOPE, SUB_EXPR or SUB_IN (what compose builds) */
     const struct dt_zone *zone; /* EX_CALL formatDate/parseDate: the literal zone, resolved when parsed (process cache, not owned; NULL: unknown) */
+    struct lktab *lk;      /* EX_CALL lookupContains: its table, opened for a run before any record (op_lookup.c; owned by the run) */
 } expr_t;
 
 /* One aggregate in an aggregation stage. */
@@ -190,6 +192,7 @@ typedef struct sortkey {
 #define SF_BLOCKING 1 /* needs every row first: runs as a table function (aggregates, sort, ...) */
 #define SF_PARSE 2    /* parse family: nodrop and the chain rule; lint's drop note */
 #define SF_ANYFIELD 4 /* may create fields the query does not name (json auto, ...) */
+#define SF_CLOUD 8    /* only Sumo's service runs it: refused before any record is read, lint warns (op_cloud.c) */
 
 /* Stages: kind, keyword (the dump's name), flags, and the functions that
  * parse and run it (op.h): one row an operator. parse.c finds a stage's
@@ -210,7 +213,14 @@ typedef struct sortkey {
     X(ST_PARSE, "parse", SF_PARSE, stage_parse, row_parse, tab_none)                                \
     X(ST_PARSE_REGEX, "parse regex", SF_PARSE, stage_parse_regex, row_parse_regex, tab_none)        \
     X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
-    X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)
+    X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)                                   \
+    X(ST_GEOIP, "geoip", 0, stage_geoip, row_lookup, tab_none)                                      \
+    X(ST_THREATIP, "threatip", 0, stage_threatip, row_lookup, tab_none)                             \
+    X(ST_THREATLOOKUP, "threatlookup", 0, stage_threatlookup, row_threatlookup, tab_none)           \
+    X(ST_SAVE, "save", SF_CLOUD, stage_save, row_cloud, tab_none)                                   \
+    X(ST_INFER, "infer", SF_CLOUD, stage_infer, row_cloud, tab_none)                                \
+    X(ST_BENCHMARK, "benchmark", SF_CLOUD, stage_benchmark, row_cloud, tab_none)                    \
+    X(ST_LOGEXPLAIN, "logexplain", SF_CLOUD, stage_logexplain, row_cloud, tab_none)
 
 typedef enum stage_kind {
 #define X(k, name, flags, ps, row, tab) k,
@@ -301,6 +311,10 @@ typedef struct query {
 query_t *query_parse(const char *text, size_t len, diag_t *d);
 /* Free a query and everything it owns. */
 void query_free(query_t *q);
+/* Why stage st cannot run offline as written, or NULL: *hard is set when
+ * it never can (a cloud-only operator), cleared when an option would
+ * give it a local stand-in (--geo-db, --lookup-map). Static text. */
+const char *lk_offline(const stage_t *st, bool *hard);
 /* Add static warnings (lint rules, see lint.c) about q to d. */
 void lint_query(const query_t *q, diag_t *d);
 /* Append a one-line S-expression rendering of q (for tests and

@@ -608,6 +608,7 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
  * (the function gives null). A literal pattern is checked for letters
  * Java refuses. */
 bool eval_prepare_call(expr_t *e, diag_t *d) {
+    if (e->kind == EX_CALL && e->func == FN_LOOKUPCONTAINS) return lk_prepare_contains(e, d);
     if (e->kind != EX_CALL || (e->func != FN_FORMATDATE && e->func != FN_PARSEDATE)) return true;
     const char *fn = func_info[e->func].name;
     char bad;

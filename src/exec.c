@@ -20,132 +20,9 @@
 #include "prefilter.h"
 #include "regex.h"
 
-/* A loaded lookup table: rows keyed by the lower-cased `on` columns. */
-struct lktab {
-    table_t t;          /* the CSV rows, by the lookup's own field table */
-    ftab_t ft;          /* column names */
-    uint32_t *col_on;   /* ids of the `on` columns in ft */
-    uint32_t *col_out;  /* ids of the output columns in ft */
-    record_t **slot;    /* open addressing on the key */
-    unsigned long *h;
-    uint32_t cap;
-};
 typedef struct lktab lktab_t;
 
 static int run_from(exec_t *x, uint32_t i, record_t *r);
-
-/* ---- lookup tables ---------------------------------------------------- */
-
-struct lk_load { lktab_t *lk; };
-
-static int lk_row(record_t *r, void *ud) {
-    lktab_t *lk = ((struct lk_load *)ud)->lk;
-    table_add(&lk->t, r);
-    return 0;
-}
-
-static unsigned long lk_hash(const lktab_t *lk, const record_t *r, uint32_t n, const uint32_t *ids, bool *null) {
-    unsigned long h = 1469598103934665603UL;
-    *null = false;
-    for (uint32_t i = 0; i < n; i++) {
-        value_t v = rec_get(r, ids[i]);
-        if (v.t != V_STR) { *null = true; return 0; }
-        h ^= pstr_ihash(val_pstr(v));
-        h *= 1099511628211UL;
-    }
-    (void)lk;
-    return h;
-}
-
-static bool lk_keyeq(const record_t *a, const uint32_t *ida, const record_t *b, const uint32_t *idb, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        if (!pstr_ieq(val_pstr(rec_get(a, ida[i])), val_pstr(rec_get(b, idb[i])))) return false;
-    return true;
-}
-
-static lktab_t *lk_load(exec_t *x, const stage_t *s) {
-    /* path://"/Library/Users/x/table": the table is looked up by its last
-     * component in the lookup directory, with or without a .csv suffix. */
-    pstr_t p = s->lookup_path;
-    const char *slash = NULL;
-    for (size_t i = 0; i < p.n; i++)
-        if (p.p[i] == '/') slash = p.p + i;
-    pstr_t base = slash ? pstr(slash + 1, p.n - (size_t)(slash + 1 - p.p)) : p;
-    const char *dir = x->eo->lookup_dir ? x->eo->lookup_dir : ".";
-    char path[4096];
-    const char *cands[3] = {"%s/%.*s", "%s/%.*s.csv", NULL};
-    FILE *f = NULL;
-    for (int i = 0; cands[i] && !f; i++) {
-        snprintf(path, sizeof path, cands[i], dir, (int)base.n, base.p);
-        f = fopen(path, "rb");
-    }
-    if (!f) {
-        fprintf(stderr, "postern: lookup table '%.*s' not found in %s (tried %.*s and %.*s.csv; set --lookup-dir)\n",
-                (int)p.n, p.p, dir, (int)base.n, base.p, (int)base.n, base.p);
-        return NULL;
-    }
-    fclose(f);
-    lktab_t *lk = xcalloc(1, sizeof *lk);
-    table_init(&lk->t);
-    ftab_init(&lk->ft);
-    lk->ft.want_all = true;
-    in_opts_t io = {.format = "csv", .max_reports = 5};
-    in_stats_t st = {0};
-    struct lk_load ud = {lk};
-    const char *paths[1] = {path};
-    if (input_run(paths, 1, &io, &lk->ft, lk_row, &ud, &st) != 0) {
-        table_free(&lk->t);
-        ftab_free(&lk->ft);
-        free(lk);
-        return NULL;
-    }
-    lk->col_on = xcalloc(s->non ? s->non : 1, sizeof *lk->col_on);
-    lk->col_out = xcalloc(s->nflds ? s->nflds : 1, sizeof *lk->col_out);
-    for (uint32_t i = 0; i < s->non; i++) {
-        lk->col_on[i] = ftab_find(&lk->ft, s->on_col[i]);
-        if (lk->col_on[i] == FIELD_NONE) {
-            fprintf(stderr, "postern: lookup table %s has no column '%.*s'\n", path, (int)s->on_col[i].n, s->on_col[i].p);
-            lk->col_on[i] = ftab_intern(&lk->ft, s->on_col[i]);
-        }
-    }
-    for (uint32_t i = 0; i < s->nflds; i++) {
-        pstr_t col = i < s->npaths ? s->paths[i] : ftab_name(&x->q->ft, s->flds[i]);
-        lk->col_out[i] = ftab_find(&lk->ft, col);
-        if (lk->col_out[i] == FIELD_NONE) {
-            fprintf(stderr, "postern: lookup table %s has no column '%.*s'\n", path, (int)col.n, col.p);
-            lk->col_out[i] = ftab_intern(&lk->ft, col);
-        }
-    }
-    lk->cap = 16;
-    while (lk->cap < lk->t.n * 2 + 2) lk->cap *= 2;
-    lk->slot = xcalloc(lk->cap, sizeof *lk->slot);
-    lk->h = xcalloc(lk->cap, sizeof *lk->h);
-    for (size_t i = 0; i < lk->t.n; i++) {
-        record_t *row = &lk->t.rows[i];
-        bool null;
-        unsigned long h = lk_hash(lk, row, s->non, lk->col_on, &null);
-        if (null) continue;
-        uint32_t j = (uint32_t)h & (lk->cap - 1);
-        bool dup = false;
-        while (lk->slot[j]) {
-            if (lk->h[j] == h && lk_keyeq(lk->slot[j], lk->col_on, row, lk->col_on, s->non)) { dup = true; break; }
-            j = (j + 1) & (lk->cap - 1);
-        }
-        if (!dup) { lk->slot[j] = row; lk->h[j] = h; } /* first row of a key wins */
-    }
-    return lk;
-}
-
-static void lk_free(lktab_t *lk) {
-    if (!lk) return;
-    table_free(&lk->t);
-    ftab_free(&lk->ft);
-    free(lk->col_on);
-    free(lk->col_out);
-    free(lk->slot);
-    free(lk->h);
-    free(lk);
-}
 
 /* ---- row stages ------------------------------------------------------- */
 
@@ -218,21 +95,6 @@ int row_parse_regex(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     }
     if (any) return 0;
     return ex_parse_next(x, i, s, r, false);
-}
-
-/* See op.h (STAGE_KINDS). */
-int row_lookup(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
-    lktab_t *lk = x->lk[i]; /* loaded by exec_run before any record */
-    bool null;
-    unsigned long h = lk_hash(lk, r, s->non, s->on_field, &null);
-    record_t *hit = NULL;
-    if (!null) {
-        uint32_t j = (uint32_t)h & (lk->cap - 1);
-        for (; lk->slot[j]; j = (j + 1) & (lk->cap - 1))
-            if (lk->h[j] == h && lk_keyeq(r, s->on_field, lk->slot[j], lk->col_on, s->non)) { hit = lk->slot[j]; break; }
-    }
-    for (uint32_t k = 0; k < s->nflds; k++) rec_set(r, s->flds[k], hit ? rec_get(hit, lk->col_out[k]) : val_null());
-    return ex_next(x, i, r);
 }
 
 /* See op.h (STAGE_KINDS). */
@@ -641,16 +503,15 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
     if (ex_subqueries(q, paths, npaths, io, eo) != 0) return 2;
 
-    /* Lookup tables are loaded once, before any record, and shared. */
-    lktab_t **lk = xcalloc(q->nst ? q->nst : 1, sizeof *lk);
+    /* Lookup tables are opened once, before any record, and shared. */
+    char why[1024];
+    lktab_t **lk = lk_open_all(q, eo, why, sizeof why);
     exec_t *xs = xcalloc(nw, sizeof *xs);
     int rc = 0;
-    for (uint32_t i = 0; i < q->nst && rc == 0; i++)
-        if (q->st[i].kind == ST_LOOKUP) {
-            exec_t tmp = {.q = q, .eo = eo};
-            lk[i] = lk_load(&tmp, &q->st[i]);
-            if (!lk[i]) rc = 2;
-        }
+    if (!lk) {
+        fprintf(stderr, "postern: %s\n", why);
+        rc = 2;
+    }
 
     /* Records stream through the stages up to the first blocking one. With
      * several threads a `limit` blocks too: it must see rows in input order. */
@@ -737,8 +598,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         worker_free(&xs[w]);
         table_free(&parts[w]);
     }
-    for (uint32_t i = 0; i < q->nst; i++) lk_free(lk[i]);
-    free(lk);
+    lk_close_all(q, lk);
     free(xs);
     free(parts);
     free(uds);
@@ -781,17 +641,11 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
     plan_fields(q);
     exec_stream_t *s = xcalloc(1, sizeof *s);
     s->q = q;
-    s->lk = xcalloc(q->nst ? q->nst : 1, sizeof *s->lk);
-    for (uint32_t i = 0; i < q->nst; i++)
-        if (q->st[i].kind == ST_LOOKUP) {
-            exec_t tmp = {.q = q, .eo = eo};
-            s->lk[i] = lk_load(&tmp, &q->st[i]);
-            if (!s->lk[i]) {
-                snprintf(why, whylen, "lookup table of stage %u cannot be loaded", i + 1);
-                exec_stream_free(s);
-                return NULL;
-            }
-        }
+    s->lk = lk_open_all(q, eo, why, whylen);
+    if (!s->lk) {
+        exec_stream_free(s);
+        return NULL;
+    }
     table_t unused;
     worker_init(&s->x, q, eo, s->lk, stop, false, &unused);
     s->x.tab = NULL;
@@ -834,7 +688,6 @@ void exec_stream_counts(const exec_stream_t *s, uint64_t *in_scope, uint64_t *us
 void exec_stream_free(exec_stream_t *s) {
     if (!s) return;
     if (s->worker) worker_free(&s->x);
-    for (uint32_t i = 0; i < s->q->nst; i++) lk_free(s->lk[i]);
-    free(s->lk);
+    lk_close_all(s->q, s->lk);
     free(s);
 }

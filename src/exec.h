@@ -18,6 +18,10 @@
 /* Options of a run. */
 typedef struct exec_opts {
     const char *lookup_dir;   /* where lookup path://"..." tables are found (NULL: current dir) */
+    const char *geo_db;       /* --geo-db: MaxMind City database for geo://location and geoip (NULL: none) */
+    const char *asn_db;       /* --asn-db: MaxMind ASN database for asn://default (NULL: none) */
+    const char *const *lookup_map; /* --lookup-map SOURCE=FILE entries, as given (borrowed) */
+    unsigned nlookup_map;     /* their number */
     int64_t now_ms;           /* now() */
     unsigned threads;         /* worker threads for large inputs (0 or 1: this thread only) */
     bool no_prefilter;        /* parse every record, no raw-byte tests (for testing) */

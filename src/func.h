@@ -21,6 +21,11 @@ typedef value_t (*fn_impl_t)(eval_ctx_t *c, const expr_t *e, const record_t *r, 
 FUNC_TABLE(X)
 #undef X
 
+/* Check a lookupContains call as the parser builds it: a table path and
+ * `field=column [and field=column ...]` (op_lookup.c). Errors go to d;
+ * false after one. */
+bool lk_prepare_contains(expr_t *e, diag_t *d);
+
 /* The text of v: strings as they are, numbers formatted into c->arena,
  * booleans as true/false; null gives PSTR_NULL (p == NULL). */
 pstr_t fn_text(eval_ctx_t *c, value_t v);

@@ -382,6 +382,18 @@ static void lint_stage(lint_t *l, const stage_t *st) {
     }
 }
 
+/* offline: a cloud-only operator (a warning: the run will be refused),
+ * or a source that needs a local stand-in (a note naming the option). */
+static void check_offline(lint_t *l, const stage_t *st) {
+    bool hard;
+    const char *why = lk_offline(st, &hard);
+    if (!why) return;
+    const char *name = stage_info[st->kind].name;
+    uint32_t i = hard ? diag_add(l->d, D_WARNING, st->sp, "cloud-only", "%s will not run offline: %s", name, why)
+                      : diag_add(l->d, D_NOTE, st->sp, "offline-source", "%s %s", name, why);
+    if (hard) diag_hint(l->d, i, "postern parses it, but refuses to run a query that contains it");
+}
+
 /* See ast.h. Rules, in the order of the Sumo reference's pitfalls:
  * matches-wildcard, dcount, distinct-by-key, in-numeric, minmax-double,
  * first-last, where-case, where-wildcard, drop, sort-text; then
@@ -393,7 +405,10 @@ void lint_query(const query_t *q, diag_t *d) {
     for (size_t i = 0; i < sizeof numeric_builtins / sizeof *numeric_builtins; i++)
         if (numeric_builtins[i] < q->ft.n) l.num[numeric_builtins[i]] = 1;
     walk(&l, q->scope, false);
-    for (uint32_t i = 0; i < q->nst; i++) lint_stage(&l, &q->st[i]);
+    for (uint32_t i = 0; i < q->nst; i++) {
+        lint_stage(&l, &q->st[i]);
+        check_offline(&l, &q->st[i]);
+    }
     free(l.num);
     free(l.have);
 }

@@ -45,6 +45,10 @@ typedef struct opts {
     bool strict, stats, quiet, fail_on_findings, ast, no_prefilter;
     unsigned threads;         /* -j: 0 = one per online core */
     const char *lookup_dir;
+    const char *geo_db;       /* --geo-db FILE */
+    const char *asn_db;       /* --asn-db FILE */
+    const char *lookup_map[64]; /* --lookup-map SOURCE=FILE, in order */
+    unsigned nlookup_map;
     const char *rule_files[64];
     int nrule_files;
     const char *rules_dir;
@@ -95,6 +99,11 @@ static const char usage_query[] =
     "  --from TIME, --to TIME  the search's time range [from, to): records outside are left\n"
     "                          out; TIME is ISO 8601, epoch s/ms, now, or -15m/-2h/-7d from now;\n"
     "                          queryStartTime() and timeslice N buckets use it (default: the data's)\n"
+    "  --lookup-map SOURCE=FILE  read lookup source SOURCE (a path, https://... URL,\n"
+    "                          sumo://threat/cs, ...) from CSV FILE; a SOURCE ending in /\n"
+    "                          maps every source under it into directory FILE (repeatable)\n"
+    "  --geo-db FILE           MaxMind City database for geo://location and geoip\n"
+    "  --asn-db FILE           MaxMind ASN database for asn://default\n"
     "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
     "  --stats                 print records read / in scope / rejected to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
@@ -118,6 +127,9 @@ static const char usage_detect[] =
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup tables are found\n"
     "  --from TIME, --to TIME  only records in [from, to) (ISO 8601, epoch, now, -15m, ...)\n"
+    "  --lookup-map SOURCE=FILE  read lookup source SOURCE from CSV FILE (repeatable)\n"
+    "  --geo-db FILE           MaxMind City database for geo://location and geoip\n"
+    "  --asn-db FILE           MaxMind ASN database for asn://default\n"
     "  --strict                warnings become errors\n"
     "  --stats                 print record counts to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
@@ -258,6 +270,22 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
         } else if (!is_lint && strcmp(a, "--lookup-dir") == 0) {
             NEEDVAL();
             o->lookup_dir = val;
+        } else if (!is_lint && strcmp(a, "--lookup-map") == 0) {
+            NEEDVAL();
+            const char *eq = strrchr(val, '=');
+            if (!eq || eq == val || !eq[1]) {
+                fprintf(stderr, "postern %s: --lookup-map needs SOURCE=FILE, not '%s'\n", cmd, val);
+                return 2;
+            }
+            if (o->nlookup_map == 64) {
+                fprintf(stderr, "postern %s: at most 64 --lookup-map options\n", cmd);
+                return 2;
+            }
+            o->lookup_map[o->nlookup_map++] = val;
+        } else if (!is_lint && (strcmp(a, "--geo-db") == 0 || strcmp(a, "--asn-db") == 0)) {
+            NEEDVAL();
+            if (a[2] == 'g') o->geo_db = val;
+            else o->asn_db = val;
         } else if (!is_lint && (strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0 || strncmp(a, "-j", 2) == 0)) {
             if (strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0) NEEDVAL();
             else val = a + 2;
@@ -372,6 +400,14 @@ static void print_stats(const in_stats_t *st, size_t results) {
     if (st->prefiltered) fprintf(stderr, "postern: stats: JSON line scan kernel: %s\n", scan_impl());
 }
 
+/* The lookup options of a run (the rest of eo is the caller's). */
+static void lookup_opts(exec_opts_t *eo, const opts_t *o) {
+    eo->geo_db = o->geo_db;
+    eo->asn_db = o->asn_db;
+    eo->lookup_map = o->lookup_map;
+    eo->nlookup_map = o->nlookup_map;
+}
+
 static int cmd_query(int argc, char **argv) {
     opts_t o;
     int rc = parse_opts("query", argc, argv, &o, usage_query);
@@ -409,6 +445,7 @@ static int cmd_query(int argc, char **argv) {
     exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                       .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
                       .from_ms = o.from_ms, .to_ms = o.to_ms};
+    lookup_opts(&eo, &o);
     progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
     progress_stop();
@@ -494,6 +531,7 @@ static int detect_follow(opts_t *o) {
     if (ruleset_prepare(&rs, o->rule_files, o->nrule_files, o->rules_dir, o->tunes, o->ntunes, o->strict, o->quiet) != 0)
         return EXIT_ERR;
     exec_opts_t eo = {.lookup_dir = o->lookup_dir, .now_ms = now_ms(), .threads = 1};
+    lookup_opts(&eo, o);
     stream_opts_t so = {.window_ms = o->window_ms ? o->window_ms : STREAM_DEFAULT_WINDOW_MS,
                         .lateness_ms = o->lateness_ms >= 0 ? o->lateness_ms : STREAM_DEFAULT_LATENESS_MS,
                         .max_groups = o->max_groups, .out = stdout};
@@ -602,6 +640,7 @@ static int cmd_detect(int argc, char **argv) {
         exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                           .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
                           .from_ms = o.from_ms, .to_ms = o.to_ms};
+        lookup_opts(&eo, &o);
         progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
         int erc = exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st);
         progress_stop();

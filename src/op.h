@@ -143,6 +143,25 @@ uint32_t ex_field(exec_t *x, pstr_t name);
  * goes on with ex_next (zero or more times); a table function runs
  * stage i on the whole table t, in place. Both return 0, or non-zero to
  * stop the run (x->err set on an error). */
+/* ---- lookups and cloud-only operators (op_lookup.c, op_cloud.c) -------- */
+
+/* Read the source after `from` (or save's table): path://"...", or the
+ * bare text up to the next blank (https://host/t.csv,
+ * geo://location, shared/table), which the tokenizer would split. *src
+ * borrows the query; *sp is its span; *is_path: it was path://"...". */
+bool lk_parse_source(parser_t *p, pstr_t *src, span_t *sp, bool *is_path);
+/* Open what q's stages and lookupContains calls read (lookup tables, the
+ * MaxMind databases), before any record, and refuse the stages only Sumo's
+ * service runs. Returns one entry per stage (NULL for stages that read
+ * nothing; the array is the caller's, freed with lk_close_all), or NULL
+ * with a one-line reason in why (nothing left open). */
+struct lktab **lk_open_all(query_t *q, const exec_opts_t *eo, char *why, size_t whylen);
+/* Close what lk_open_all opened and free the array (NULL is a no-op). */
+void lk_close_all(query_t *q, struct lktab **lk);
+/* Why a stage of kind k only runs in Sumo's service (SF_CLOUD rows), or
+ * NULL. Static text. */
+const char *cloud_reason(uint8_t k);
+
 #define X(kind, name, flags, ps, row, tab)                                  \
     bool ps(parser_t *p, stage_t *st);                                      \
     int row(exec_t *x, uint32_t i, const stage_t *s, record_t *r);          \

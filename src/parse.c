@@ -73,11 +73,11 @@ static const char *const foreign_aggs[] = {
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
     "count_frequent", "topk", "transpose", "outlier", "predict", "accum", "total", "median",
-    "most_recent", "least_recent", "pct_sampling", "dedup", "fillmissing", "geoip", "join",
-    "merge", "save", "compare", "logreduce", "logcompare", "diff", "smooth", "rollingstd",
-    "backshift", "sessionize", "trace", "threatip", "kv", "keyvalue", "csv", "split", "xml",
+    "most_recent", "least_recent", "pct_sampling", "dedup", "fillmissing", "join",
+    "merge", "compare", "logreduce", "logcompare", "diff", "smooth", "rollingstd",
+    "backshift", "sessionize", "trace", "kv", "keyvalue", "csv", "split", "xml",
     "format", "urldecode", "urlencode", "base64decode", "base64encode", "getcidrprefix",
-    "maskfromcidr", "lookupcontains", "parsehex", "tojson", "haversine", "luhn", NULL,
+    "maskfromcidr", "parsehex", "tojson", "haversine", "luhn", NULL,
 };
 
 /* Stage keywords, for "did you mean" on an unknown operator. */
@@ -517,6 +517,7 @@ static expr_t *parse_primary(parser_t *p) {
     switch (t.kind) {
     case T_NUM: return number_node(p, t.sp.off, false);
     case T_STR:
+    case T_PATH: /* lookupContains(path://"...", ...): the table's path as a string */
         advance(p);
         e = node(p, EX_STR, t.sp);
         e->str = t.v;
@@ -1312,47 +1313,6 @@ bool stage_timeslice(parser_t *p, stage_t *st) {
     return timeslice_as(p, st);
 }
 
-/* See op.h (STAGE_KINDS). */
-bool stage_lookup(parser_t *p, stage_t *st) {
-    st->kind = ST_LOOKUP;
-    advance(p);
-    uint32_t cap = 0, pcap = 0;
-    for (;;) {
-        pstr_t col;
-        span_t sp;
-        if (!parse_fieldname(p, &col, &sp)) return false;
-        push_field(p, &st->flds, &st->flds_sp, &st->nflds, &cap, field_def(p, col), sp);
-        PUSH(p, st->paths, st->npaths, pcap, col);
-        if (p->t.kind != T_COMMA) break;
-        advance(p);
-    }
-    if (!expect_kw(p, "from", "'from' and path://\"...\"")) return false;
-    if (p->t.kind != T_PATH) {
-        unexpected(p, "a table path such as path://\"/Library/Users/me/table\"");
-        return false;
-    }
-    st->lookup_path = p->t.v;
-    advance(p);
-    if (!expect_kw(p, "on", "'on' and the key, e.g. on ip=ip_address")) return false;
-    uint32_t fcap = 0, ccap = 0;
-    for (;;) {
-        pstr_t f;
-        span_t sp;
-        if (!parse_fieldname(p, &f, &sp)) return false;
-        pstr_t col = f;
-        if (p->t.kind == T_EQ) {
-            advance(p);
-            if (!parse_fieldname(p, &col, &sp)) return false;
-        }
-        st->on_field = grow(p, st->on_field, st->non, &fcap, sizeof *st->on_field);
-        st->on_col = grow(p, st->on_col, st->non, &ccap, sizeof *st->on_col);
-        st->on_field[st->non] = field_use(p, f);
-        st->on_col[st->non++] = col;
-        if (p->t.kind != T_COMMA) return true;
-        advance(p);
-    }
-}
-
 /* See ast.h. */
 const stage_info_t stage_info[ST__COUNT] = { /* ORDER STAGE */
 #define X(k, name, flags, ps, row, tab) [k] = {name, flags},
@@ -1725,7 +1685,7 @@ static void dump_stage(buf_t *b, const query_t *q, const stage_t *s) {
     case ST_LOOKUP:
         buf_putc(b, ' ');
         dump_str(b, s->lookup_path);
-        buf_putc(b, ' ');
+        buf_puts(b, s->nflds ? " " : " (*"); /* lookup *: the table's columns */
         for (uint32_t i = 0; i < s->nflds && i < s->npaths; i++) {
             buf_puts(b, i ? " " : "(");
             buf_put(b, s->paths[i].p, s->paths[i].n);

@@ -276,6 +276,7 @@ pf_t *pf_compile(const query_t *q, const char *category) {
         }
         case ST_ASSIGN: case ST_TIMESLICE: assigned[s->as] = 1; break;
         case ST_PARSE: case ST_PARSE_REGEX: case ST_LOOKUP: case ST_FIELDS:
+            if (s->kind == ST_LOOKUP && !s->nflds) stop = true; /* lookup *: the table names the fields */
             for (uint32_t k = 0; k < s->nflds; k++) assigned[s->flds[k]] = 1;
             break;
         case ST_JSON:

@@ -6,6 +6,9 @@ pkgs="make gcc clang libclang-rt-14-dev pkg-config libpcre2-dev zlib1g-dev libzs
 # The tz database: formatDate and parseDate read named zones
 # ("America/New_York") from its TZif files under /usr/share/zoneinfo.
 pkgs="$pkgs tzdata"
+# geo://location, asn://default and geoip read MaxMind databases through
+# libmaxminddb; the tests check the databases they write with mmdblookup.
+pkgs="$pkgs libmaxminddb-dev mmdb-bin"
 # The live sensor (postern sensor, watch, validate): eBPF build tools and
 # libraries, and the clients and listener the live tests drive (nc, curl,
 # socat; ip and ss from iproute2).
