@@ -1103,6 +1103,22 @@ bool stage_top(parser_t *p, stage_t *st) {
     if (!parse_fieldname(p, &name, &sp)) return false;
     st->topfield = field_use(p, name);
     st->as = ftab_intern(&p->q->ft, PSTR_LIT("_count"));
+    if (p->t.kind == T_COMMA) {
+        /* top N a, b, c: the most frequent combinations; b, c are group
+         * keys beside a (and a `by` list only adds keys). */
+        advance(p);
+        if (!parse_field_list(p, false, &st->by, &st->by_sp, &st->nby)) return false;
+        if (!is_kw(&p->t, "by")) return true;
+        advance(p);
+        uint32_t *more = NULL, nmore = 0;
+        span_t *msp = NULL;
+        if (!parse_field_list(p, false, &more, &msp, &nmore)) return false;
+        uint32_t cap = st->nby;
+        for (uint32_t k = 0; k < nmore; k++)
+            if (!pstr_ieq_c(ftab_name(&p->q->ft, more[k]), "_count") && !pstr_ieq_c(ftab_name(&p->q->ft, more[k]), "count"))
+                push_field(p, &st->by, &st->by_sp, &st->nby, &cap, more[k], msp[k]);
+        return true;
+    }
     if (!is_kw(&p->t, "by")) return true;
     advance(p);
     if (!parse_field_list(p, false, &st->by, &st->by_sp, &st->nby)) return false;
