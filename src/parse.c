@@ -1163,11 +1163,17 @@ static bool parse_regex_outputs(parser_t *p, stage_t *st, const tok_t *t, const 
     for (uint32_t g = 1; g <= ng; g++) {
         span_t gs = regex_span(p, t, rx_group_off(re, g));
         if (!rx_group_name(re, g).n) {
-            uint32_t i = error_at(p, gs, "parse regex extracts named groups only: this group has no name");
+            /* The parse regex page says unnamed groups are not supported,
+             * yet Sumo's own app queries use them ("…"(,|\])): a warning,
+             * and the group fills no field. */
+            uint32_t i = diag_add(p->d, D_WARNING, gs, "regex-unnamed-group",
+                                  "this group has no name: it extracts nothing (the parse regex page says Sumo "
+                                  "does not support unnamed groups)");
             diag_hint(p->d, i, "use (?:...) for a group that captures nothing, or name it: (?<name>...)");
-            return false;
+            continue;
         }
-        if (rx_group_parent(re, g)) {
+        uint32_t par = rx_group_parent(re, g);
+        if (par && rx_group_name(re, par).n) {
             uint32_t i = error_at(p, gs, "parse regex cannot extract a named group inside another one");
             diag_hint(p->d, i, "make the outer group (?:...), or extract the inner part with another parse regex");
             return false;

@@ -937,10 +937,12 @@ static bool push_group(jx_t *x, uint32_t off, uint32_t cap) {
 /* (?<name>...) or (?P<name>...): the name starts at p[from]. */
 static bool named_group(jx_t *x, uint32_t at, uint32_t from) {
     uint32_t j = from;
-    if (j < x->n && is_alpha(x->p[j]))
+    /* Java wants a letter first; Sumo's own app queries extract into
+     * built-in fields such as (?<_sourceHost>...), so '_' is allowed too. */
+    if (j < x->n && (is_alpha(x->p[j]) || x->p[j] == '_'))
         while (j < x->n && is_name_char(x->p[j])) j++;
     if (j == from || j >= x->n || x->p[j] != '>')
-        return fail(x, at, "a group name starts with a letter and holds letters, digits and '_': (?<user>...)");
+        return fail(x, at, "a group name starts with a letter or '_' and holds letters, digits and '_': (?<user>...)");
     pstr_t name = pstr(x->p + from, j - from);
     for (uint32_t g = 0; g < x->t->ngroups; g++)
         if (pstr_eq(x->t->groups[g].name, name))
