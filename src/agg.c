@@ -78,9 +78,10 @@ struct gtab {
 gtab_t *gtab_new(const stage_t *st) {
     gtab_t *g = xcalloc(1, sizeof *g);
     g->stage = st;
-    if (st->kind == ST_TOP) {
-        /* `top N f by x` (exec.c set as = x): rank f by its largest x;
-         * otherwise count per f (and any further `by` keys). */
+    if (st->kind != ST_AGG) {
+        /* top. `top N f by x` (exec.c set as = x): rank
+         * f by its largest x; otherwise count per f (and any further `by`
+         * keys). */
         bool rank = st->nby == 1 && st->as == st->by[0];
         g->topcount = rank ? (aggspec_t){.fn = AG_MAX, .field = st->by[0], .as = st->as}
                            : (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};

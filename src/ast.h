@@ -178,6 +178,8 @@ typedef struct sortkey {
 #define SF_BLOCKING 1 /* needs every row first: runs as a table function (aggregates, sort, ...) */
 #define SF_PARSE 2    /* parse family: nodrop and the chain rule; lint's drop note */
 #define SF_ANYFIELD 4 /* may create fields the query does not name (json auto, ...) */
+#define SF_GROUP 8    /* folds records into agg.c's group table (aggregate, top, count_frequent) */
+#define SF_NUMOUT 16  /* the fields in flds it creates hold numbers (lint's sort-text) */
 
 /* Stages: kind, keyword (the dump's name), flags, and the functions that
  * parse and run it (op.h): one row an operator. parse.c finds a stage's
@@ -187,10 +189,10 @@ typedef struct sortkey {
 #define STAGE_KINDS(X)                                                                              \
     X(ST_WHERE, "where", 0, stage_where, row_where, tab_none)                                       \
     X(ST_ASSIGN, "as", 0, stage_assign, row_assign, tab_none)    /* expr as f */                    \
-    X(ST_AGG, "aggregate", SF_BLOCKING, stage_agg, row_none, tab_agg)                               \
+    X(ST_AGG, "aggregate", SF_BLOCKING | SF_GROUP, stage_agg, row_none, tab_agg)                    \
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
-    X(ST_TOP, "top", SF_BLOCKING, stage_top, row_none, tab_agg)                                     \
+    X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \
     X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \
     X(ST_JSON, "json", SF_PARSE, stage_json, row_json, tab_none)                                    \
     X(ST_PARSE, "parse", SF_PARSE, stage_parse, row_parse, tab_none)                                \
