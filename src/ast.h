@@ -191,6 +191,8 @@ typedef struct sortkey {
     X(ST_ASSIGN, "as", 0, stage_assign, row_assign, tab_none)    /* expr as f */                    \
     X(ST_AGG, "aggregate", SF_BLOCKING | SF_GROUP, stage_agg, row_none, tab_agg)                    \
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
+    X(ST_TRANSPOSE, "transpose", SF_BLOCKING | SF_ANYFIELD, stage_transpose, row_none,              \
+      tab_transpose)                                                                                \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \
     X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \

@@ -398,10 +398,14 @@ static void test_errors(void) {
                 "query:1:16: error: unexpected end of query, expected an operator such as where, count or sort\n"
                 "    | where x = 1 |\n"
                 "                   ^\n");
+    check_error("| predict _count by 1m",
+                "query:1:3: error: postern does not support Sumo's 'predict' operator yet\n"
+                "    | predict _count by 1m\n"
+                "      ^~~~~~~\n");
     check_error("| transpose row _sourceHost",
-                "query:1:3: error: postern does not support Sumo's 'transpose' operator yet\n"
+                "query:1:28: error: unexpected end of query, expected 'column' and the fields whose values name the columns\n"
                 "    | transpose row _sourceHost\n"
-                "      ^~~~~~~~~\n");
+                "                               ^\n");
     check_error("| count_distinct by x",
                 "query:1:3: error: count_distinct needs a field: count_distinct(<field>)\n"
                 "    | count_distinct by x\n"
