@@ -75,7 +75,8 @@ extern const func_info_t func_info[FN__COUNT];
 int func_lookup(pstr_t name);
 
 /* Aggregates: id, name, default output name, argument kind
- * (0 none, 1 optional field, 2 required field, 3 field and number),
+ * (0 none, 1 optional field, 2 required field, 3 field and percentiles,
+ * 50 when none is given),
  * help. ORDER AGG: agg.c's ops table. */
 #define AGG_TABLE(X)                                                                \
     X(AG_COUNT, "count", "_count", 1, "number of messages (count(f): having f)")    \
@@ -89,7 +90,13 @@ int func_lookup(pstr_t name);
     X(AG_LAST, "last", "_last", 2, "value of the oldest message")                   \
     X(AG_VALUES, "values", "_values", 2, "distinct values, one a line (the first 100)")        \
     X(AG_PCT, "pct", "_pct", 3, "pct(f, n): n-th percentile")                       \
-    X(AG_STDDEV, "stddev", "_stddev", 2, "sample standard deviation")
+    X(AG_STDDEV, "stddev", "_stddev", 2, "sample standard deviation")              \
+    X(AG_MOST_RECENT, "most_recent", "_mostrecent", 2,                              \
+      "value of the newest message (of a withtime field: by its time)")            \
+    X(AG_LEAST_RECENT, "least_recent", "_leastrecent", 2,                           \
+      "value of the oldest message (of a withtime field: by its time)")            \
+    X(AG_MEDIAN, "median", "_median", 2, "median(f): pct(f, 50)")                   \
+    X(AG_PCT_SAMPLING, "pct_sampling", "_pct", 3, "pct_sampling(f, n): pct, exact")
 
 typedef enum agg_id {
 #define X(id, name, dflt, arg, help) id,
@@ -193,6 +200,7 @@ typedef struct sortkey {
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
     X(ST_TRANSPOSE, "transpose", SF_BLOCKING | SF_ANYFIELD, stage_transpose, row_none,              \
       tab_transpose)                                                                                \
+    X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \
     X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \

@@ -410,10 +410,10 @@ static void test_errors(void) {
                 "query:1:3: error: count_distinct needs a field: count_distinct(<field>)\n"
                 "    | count_distinct by x\n"
                 "      ^~~~~~~~~~~~~~\n");
-    check_error("| pct(y)",
-                "query:1:3: error: pct needs a percentile: pct(<field>, 95)\n"
-                "    | pct(y)\n"
-                "      ^~~~~~\n");
+    check_error("| median(y, 50)",
+                "query:1:13: error: median takes a single field\n"
+                "    | median(y, 50)\n"
+                "                ^~\n");
     check_error("| where a @ b",
                 "query:1:11: error: unexpected character near '@ b'\n"
                 "    | where a @ b\n"
