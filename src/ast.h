@@ -200,6 +200,7 @@ typedef struct sortkey {
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
     X(ST_TRANSPOSE, "transpose", SF_BLOCKING | SF_ANYFIELD, stage_transpose, row_none,              \
       tab_transpose)                                                                                \
+    X(ST_FILLMISSING, "fillmissing", SF_BLOCKING, stage_fillmissing, row_none, tab_fillmissing)     \
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \
