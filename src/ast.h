@@ -201,6 +201,13 @@ typedef struct sortkey {
     X(ST_TRANSPOSE, "transpose", SF_BLOCKING | SF_ANYFIELD, stage_transpose, row_none,              \
       tab_transpose)                                                                                \
     X(ST_FILLMISSING, "fillmissing", SF_BLOCKING, stage_fillmissing, row_none, tab_fillmissing)     \
+    X(ST_TOTAL, "total", SF_BLOCKING | SF_NUMOUT, stage_total, row_none, tab_running)               \
+    X(ST_ACCUM, "accum", SF_BLOCKING | SF_NUMOUT, stage_accum, row_none, tab_running)               \
+    X(ST_DIFF, "diff", SF_BLOCKING | SF_NUMOUT, stage_diff, row_none, tab_running)                  \
+    X(ST_SMOOTH, "smooth", SF_BLOCKING | SF_NUMOUT, stage_smooth, row_none, tab_running)            \
+    X(ST_ROLLINGSTD, "rollingstd", SF_BLOCKING | SF_NUMOUT, stage_rollingstd, row_none,             \
+      tab_running)                                                                                  \
+    X(ST_BACKSHIFT, "backshift", SF_BLOCKING | SF_NUMOUT, stage_backshift, row_none, tab_running)   \
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \

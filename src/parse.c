@@ -72,10 +72,10 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "count_frequent", "topk", "outlier", "predict", "accum", "total",
+    "count_frequent", "topk", "outlier", "predict",
     "dedup", "geoip", "join",
-    "merge", "save", "compare", "logreduce", "logcompare", "diff", "smooth", "rollingstd",
-    "backshift", "sessionize", "trace", "threatip", "kv", "keyvalue", "csv", "split", "xml",
+    "merge", "save", "compare", "logreduce", "logcompare",
+    "sessionize", "trace", "threatip", "kv", "keyvalue", "csv", "split", "xml",
     "format", "urldecode", "urlencode", "base64decode", "base64encode", "getcidrprefix",
     "maskfromcidr", "lookupcontains", "parsehex", "tojson", "haversine", "luhn", NULL,
 };
@@ -84,7 +84,8 @@ static const char *const unsupported_ops[] = {
 static const char *const stage_words[] = {
     "where", "sort", "order", "limit", "top", "fields", "json", "parse", "extract", "timeslice",
     "lookup", "if", "count", "count_distinct", "sum", "min", "max", "avg", "first", "last",
-    "values", "pct", "stddev", "transpose", "fillmissing", "withtime", NULL,
+    "values", "pct", "stddev", "transpose", "fillmissing", "total", "accum", "diff", "smooth",
+    "rollingstd", "backshift", "withtime", NULL,
 };
 
 static bool in_list(pstr_t w, const char *const *list) {
