@@ -72,7 +72,7 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "count_frequent", "topk", "outlier", "predict",
+    "count_frequent", "topk", "predict",
     "dedup", "geoip", "join",
     "merge", "save", "compare", "logreduce", "logcompare",
     "sessionize", "trace", "threatip", "kv", "keyvalue", "csv", "split", "xml",
@@ -85,7 +85,7 @@ static const char *const stage_words[] = {
     "where", "sort", "order", "limit", "top", "fields", "json", "parse", "extract", "timeslice",
     "lookup", "if", "count", "count_distinct", "sum", "min", "max", "avg", "first", "last",
     "values", "pct", "stddev", "transpose", "fillmissing", "total", "accum", "diff", "smooth",
-    "rollingstd", "backshift", "withtime", NULL,
+    "rollingstd", "backshift", "outlier", "withtime", NULL,
 };
 
 static bool in_list(pstr_t w, const char *const *list) {
