@@ -81,7 +81,7 @@ gtab_t *gtab_new(const stage_t *st) {
     gtab_t *g = xcalloc(1, sizeof *g);
     g->stage = st;
     if (st->kind != ST_AGG) {
-        /* top. `top N f by x` (exec.c set as = x): rank
+        /* top and count_frequent. `top N f by x` (exec.c set as = x): rank
          * f by its largest x; otherwise count per f (and any further `by`
          * keys). */
         bool rank = st->nby == 1 && st->as == st->by[0];

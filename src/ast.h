@@ -210,6 +210,9 @@ typedef struct sortkey {
     X(ST_BACKSHIFT, "backshift", SF_BLOCKING | SF_NUMOUT, stage_backshift, row_none, tab_running)   \
     X(ST_OUTLIER, "outlier", SF_BLOCKING | SF_NUMOUT, stage_outlier, row_none, tab_outlier)         \
     X(ST_DEDUP, "dedup", SF_BLOCKING, stage_dedup, row_none, tab_dedup)                             \
+    X(ST_TOPK, "topk", SF_BLOCKING | SF_NUMOUT, stage_topk, row_none, tab_topk)                     \
+    X(ST_COUNT_FREQUENT, "count_frequent", SF_BLOCKING | SF_GROUP | SF_NUMOUT,                      \
+      stage_count_frequent, row_none, tab_agg)                                                      \
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \

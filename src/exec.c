@@ -424,7 +424,7 @@ int tab_agg(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     for (size_t k = 0; k < t->n; k++) gtab_add(g, &t->rows[k], k);
     gtab_emit(g, t);
     gtab_free(g);
-    if (s->kind != ST_AGG) top_finish(t, s); /* top */
+    if (s->kind != ST_AGG) top_finish(t, s); /* top, count_frequent */
     return 0;
 }
 

@@ -72,8 +72,7 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "count_frequent", "topk", "predict",
-    "geoip", "join",
+    "predict", "geoip", "join",
     "merge", "save", "compare", "logreduce", "logcompare",
     "sessionize", "trace", "threatip", "kv", "keyvalue", "csv", "split", "xml",
     "format", "urldecode", "urlencode", "base64decode", "base64encode", "getcidrprefix",
@@ -85,7 +84,7 @@ static const char *const stage_words[] = {
     "where", "sort", "order", "limit", "top", "fields", "json", "parse", "extract", "timeslice",
     "lookup", "if", "count", "count_distinct", "sum", "min", "max", "avg", "first", "last",
     "values", "pct", "stddev", "transpose", "fillmissing", "total", "accum", "diff", "smooth",
-    "rollingstd", "backshift", "outlier", "dedup", "withtime", NULL,
+    "rollingstd", "backshift", "outlier", "dedup", "topk", "count_frequent", "withtime", NULL,
 };
 
 static bool in_list(pstr_t w, const char *const *list) {
