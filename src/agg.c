@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
+#include "withtime.h"
 
 /* values() returns at most this many distinct values (values page). */
 #define AGG_VALUES_MAX 100
@@ -78,9 +80,10 @@ struct gtab {
 gtab_t *gtab_new(const stage_t *st) {
     gtab_t *g = xcalloc(1, sizeof *g);
     g->stage = st;
-    if (st->kind == ST_TOP) {
-        /* `top N f by x` (exec.c set as = x): rank f by its largest x;
-         * otherwise count per f (and any further `by` keys). */
+    if (st->kind != ST_AGG) {
+        /* top and count_frequent. `top N f by x` (exec.c set as = x): rank
+         * f by its largest x; otherwise count per f (and any further `by`
+         * keys). */
         bool rank = st->nby == 1 && st->as == st->by[0];
         g->topcount = rank ? (aggspec_t){.fn = AG_MAX, .field = st->by[0], .as = st->as}
                            : (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};
@@ -171,6 +174,9 @@ static void dvec_push(dvec_t *d, arena_t *a, double x) {
 /* Newer-than order for first/last: by _messageTime, ties by input position. */
 static bool newer(int64_t t1, uint64_t s1, int64_t t2, uint64_t s2) { return t1 != t2 ? t1 > t2 : s1 > s2; }
 
+/* first and most_recent keep the newest value, last and least_recent the oldest. */
+static bool takes_newest(int fn) { return fn == AG_FIRST || fn == AG_MOST_RECENT; }
+
 static int64_t rec_time(const record_t *r) {
     double d;
     value_t v = rec_get(r, F_MESSAGETIME);
@@ -217,16 +223,21 @@ static void step(gtab_t *g, const aggspec_t *sp, aggst_t *s, const record_t *r, 
         if (val_to_num(v, &d)) dvec_push(&s->vec, &g->arena, d);
         break;
     case AG_FIRST:
-    case AG_LAST: {
+    case AG_LAST:
+    case AG_MOST_RECENT:
+    case AG_LEAST_RECENT: {
         if (v.t == V_NULL) break;
         int64_t t = rec_time(r);
-        bool take = !s->has || (sp->fn == AG_FIRST ? newer(t, seq, s->t, s->seq) : newer(s->t, s->seq, t, seq));
+        pstr_t json = PSTR_NULL;
+        /* most_recent(f_withtime): the time and value the withtime object holds. */
+        if ((sp->fn == AG_MOST_RECENT || sp->fn == AG_LEAST_RECENT) && v.t == V_STR) wt_split(val_pstr(v), &t, &json);
+        bool take = !s->has || (takes_newest(sp->fn) ? newer(t, seq, s->t, s->seq) : newer(s->t, s->seq, t, seq));
         if (take) {
             s->has = true;
             s->t = t;
             s->seq = seq;
-            s->v = v;
-            if (v.t == V_STR) s->v.s = arena_strndup(&g->arena, v.s, v.n);
+            s->v = json.p ? json_to_value(json, &g->arena) : v;
+            if (s->v.t == V_STR) s->v.s = arena_strndup(&g->arena, s->v.s, s->v.n);
         }
         break;
     }
@@ -334,8 +345,10 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, aggst_t *d, const aggst_
         break;
     case AG_FIRST:
     case AG_LAST:
-        if (s->has && (!d->has || (sp->fn == AG_FIRST ? newer(s->t, s->seq, d->t, d->seq)
-                                                      : newer(d->t, d->seq, s->t, s->seq)))) {
+    case AG_MOST_RECENT:
+    case AG_LEAST_RECENT:
+        if (s->has && (!d->has || (takes_newest(sp->fn) ? newer(s->t, s->seq, d->t, d->seq)
+                                                        : newer(d->t, d->seq, s->t, s->seq)))) {
             d->has = true;
             d->t = s->t;
             d->seq = s->seq;
@@ -386,7 +399,7 @@ static value_t final(gtab_t *g, const aggspec_t *sp, aggst_t *s, table_t *out) {
         if (idx >= s->vec.n) idx = s->vec.n - 1;
         return val_num(s->vec.v[idx]);
     }
-    case AG_FIRST: case AG_LAST: return s->has ? s->v : val_null();
+    case AG_FIRST: case AG_LAST: case AG_MOST_RECENT: case AG_LEAST_RECENT: return s->has ? s->v : val_null();
     case AG_VALUES: {
         pstr_t *v = xmalloc((s->set.n ? s->set.n : 1) * sizeof *v);
         uint32_t k = 0;

@@ -81,7 +81,8 @@ extern const func_info_t func_info[FN__COUNT];
 int func_lookup(pstr_t name);
 
 /* Aggregates: id, name, default output name, argument kind
- * (0 none, 1 optional field, 2 required field, 3 field and number),
+ * (0 none, 1 optional field, 2 required field, 3 field and percentiles,
+ * 50 when none is given),
  * help. ORDER AGG: agg.c's ops table. */
 #define AGG_TABLE(X)                                                                \
     X(AG_COUNT, "count", "_count", 1, "number of messages (count(f): having f)")    \
@@ -95,7 +96,13 @@ int func_lookup(pstr_t name);
     X(AG_LAST, "last", "_last", 2, "value of the oldest message")                   \
     X(AG_VALUES, "values", "_values", 2, "distinct values, one a line (the first 100)")        \
     X(AG_PCT, "pct", "_pct", 3, "pct(f, n): n-th percentile")                       \
-    X(AG_STDDEV, "stddev", "_stddev", 2, "sample standard deviation")
+    X(AG_STDDEV, "stddev", "_stddev", 2, "sample standard deviation")              \
+    X(AG_MOST_RECENT, "most_recent", "_mostrecent", 2,                              \
+      "value of the newest message (of a withtime field: by its time)")            \
+    X(AG_LEAST_RECENT, "least_recent", "_leastrecent", 2,                           \
+      "value of the oldest message (of a withtime field: by its time)")            \
+    X(AG_MEDIAN, "median", "_median", 2, "median(f): pct(f, 50)")                   \
+    X(AG_PCT_SAMPLING, "pct_sampling", "_pct", 3, "pct_sampling(f, n): pct, exact")
 
 typedef enum agg_id {
 #define X(id, name, dflt, arg, help) id,
@@ -192,7 +199,9 @@ typedef struct sortkey {
 #define SF_BLOCKING 1 /* needs every row first: runs as a table function (aggregates, sort, ...) */
 #define SF_PARSE 2    /* parse family: nodrop and the chain rule; lint's drop note */
 #define SF_ANYFIELD 4 /* may create fields the query does not name (json auto, ...) */
-#define SF_CLOUD 8    /* only Sumo's service runs it: refused before any record is read, lint warns (op_cloud.c) */
+#define SF_GROUP 8    /* folds records into agg.c's group table (aggregate, top, count_frequent) */
+#define SF_NUMOUT 16  /* the fields in flds it creates hold numbers (lint's sort-text) */
+#define SF_CLOUD 32   /* only Sumo's service runs it: refused before any record is read, lint warns (op_cloud.c) */
 
 /* Stages: kind, keyword (the dump's name), flags, and the functions that
  * parse and run it (op.h): one row an operator. parse.c finds a stage's
@@ -202,12 +211,28 @@ typedef struct sortkey {
 #define STAGE_KINDS(X)                                                                              \
     X(ST_WHERE, "where", 0, stage_where, row_where, tab_none)                                       \
     X(ST_ASSIGN, "as", 0, stage_assign, row_assign, tab_none)    /* expr as f */                    \
-    X(ST_AGG, "aggregate", SF_BLOCKING, stage_agg, row_none, tab_agg)                               \
+    X(ST_AGG, "aggregate", SF_BLOCKING | SF_GROUP, stage_agg, row_none, tab_agg)                    \
     X(ST_SORT, "sort", SF_BLOCKING, stage_sort, row_none, tab_sort)                                 \
+    X(ST_TRANSPOSE, "transpose", SF_BLOCKING | SF_ANYFIELD, stage_transpose, row_none,              \
+      tab_transpose)                                                                                \
+    X(ST_FILLMISSING, "fillmissing", SF_BLOCKING, stage_fillmissing, row_none, tab_fillmissing)     \
+    X(ST_TOTAL, "total", SF_BLOCKING | SF_NUMOUT, stage_total, row_none, tab_running)               \
+    X(ST_ACCUM, "accum", SF_BLOCKING | SF_NUMOUT, stage_accum, row_none, tab_running)               \
+    X(ST_DIFF, "diff", SF_BLOCKING | SF_NUMOUT, stage_diff, row_none, tab_running)                  \
+    X(ST_SMOOTH, "smooth", SF_BLOCKING | SF_NUMOUT, stage_smooth, row_none, tab_running)            \
+    X(ST_ROLLINGSTD, "rollingstd", SF_BLOCKING | SF_NUMOUT, stage_rollingstd, row_none,             \
+      tab_running)                                                                                  \
+    X(ST_BACKSHIFT, "backshift", SF_BLOCKING | SF_NUMOUT, stage_backshift, row_none, tab_running)   \
+    X(ST_OUTLIER, "outlier", SF_BLOCKING | SF_NUMOUT, stage_outlier, row_none, tab_outlier)         \
+    X(ST_DEDUP, "dedup", SF_BLOCKING, stage_dedup, row_none, tab_dedup)                             \
+    X(ST_TOPK, "topk", SF_BLOCKING | SF_NUMOUT, stage_topk, row_none, tab_topk)                     \
+    X(ST_COUNT_FREQUENT, "count_frequent", SF_BLOCKING | SF_GROUP | SF_NUMOUT,                      \
+      stage_count_frequent, row_none, tab_agg)                                                      \
+    X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_COMPOSE, "compose", 0, stage_compose, row_none, tab_none) /* a subquery's last stage */       \
     X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \
-    X(ST_TOP, "top", SF_BLOCKING, stage_top, row_none, tab_agg)                                     \
+    X(ST_TOP, "top", SF_BLOCKING | SF_GROUP, stage_top, row_none, tab_agg)                          \
     X(ST_FIELDS, "fields", 0, stage_fields, row_fields, tab_none)                                   \
     X(ST_JSON, "json", SF_PARSE, stage_json, row_json, tab_none)                                    \
     X(ST_PARSE, "parse", SF_PARSE, stage_parse, row_parse, tab_none)                                \

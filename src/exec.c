@@ -305,7 +305,7 @@ int tab_agg(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     for (size_t k = 0; k < t->n; k++) gtab_add(g, &t->rows[k], k);
     gtab_emit(g, t);
     gtab_free(g);
-    if (s->kind == ST_TOP) top_finish(t, s);
+    if (s->kind != ST_AGG) top_finish(t, s); /* top, count_frequent */
     return 0;
 }
 
@@ -378,7 +378,7 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
 static void plan_fields(query_t *q) {
     bool agg = false;
     for (uint32_t i = 0; i < q->nst; i++)
-        if (q->st[i].kind == ST_AGG || q->st[i].kind == ST_TOP || (q->st[i].kind == ST_FIELDS && !q->st[i].remove))
+        if ((stage_info[q->st[i].kind].flags & SF_GROUP) || (q->st[i].kind == ST_FIELDS && !q->st[i].remove))
             agg = true;
     q->ft.want_all = !agg;
     q->ft.e[F_MESSAGETIME].wanted = 1;
@@ -517,7 +517,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
      * several threads a `limit` blocks too: it must see rows in input order. */
     uint32_t stop = 0;
     while (stop < q->nst && !is_blocking(q->st[stop].kind) && !(nw > 1 && q->st[stop].kind == ST_LIMIT)) stop++;
-    bool grouped = stop < q->nst && (q->st[stop].kind == ST_AGG || q->st[stop].kind == ST_TOP);
+    bool grouped = stop < q->nst && (stage_info[q->st[stop].kind].flags & SF_GROUP);
     table_t *parts = xcalloc(nw, sizeof *parts);
     void **uds = xcalloc(nw, sizeof *uds);
     for (unsigned w = 0; w < nw; w++) {
@@ -548,7 +548,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
              * not depend on how the input was split. */
             for (unsigned w = 1; w < nw; w++) gtab_merge(x->g, xs[w].g);
             gtab_emit(x->g, out);
-            if (q->st[x->stop].kind == ST_TOP) top_finish(out, &q->st[x->stop]);
+            if (q->st[x->stop].kind != ST_AGG) top_finish(out, &q->st[x->stop]);
             from = x->stop + 1;
         } else if (nw > 1) {
             for (unsigned w = 1; w < nw; w++) table_append_move(out, &parts[w]);
@@ -558,7 +558,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         /* A `fields a, b` decides the columns of message output too. */
         for (uint32_t i = q->nst; i-- > 0;) {
             const stage_t *s = &q->st[i];
-            if (s->kind == ST_AGG || s->kind == ST_TOP) break;
+            if (stage_info[s->kind].flags & SF_GROUP) break;
             if (s->kind == ST_FIELDS && !s->remove && !out->fixed) {
                 out->fixed = true;
                 out->ncols = 0;
@@ -629,12 +629,11 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
     }
     while (stop < q->nst && !is_blocking(q->st[stop].kind)) stop++;
     if (stop < q->nst && q->st[stop].kind != ST_AGG) {
-        snprintf(why, whylen, "a %s before any aggregate cannot run on a stream",
-                 q->st[stop].kind == ST_SORT ? "sort" : "top");
+        snprintf(why, whylen, "a %s before any aggregate cannot run on a stream", stage_info[q->st[stop].kind].name);
         return NULL;
     }
     for (uint32_t i = stop + 1; i < q->nst; i++)
-        if (q->st[i].kind == ST_AGG || q->st[i].kind == ST_TOP) {
+        if (stage_info[q->st[i].kind].flags & SF_GROUP) {
             snprintf(why, whylen, "only one aggregate stage can run on a stream (a second one is stage %u)", i + 1);
             return NULL;
         }

@@ -378,7 +378,10 @@ static void lint_stage(lint_t *l, const stage_t *st) {
         for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 0;
         break;
     case ST_TIMESLICE: l->num[st->as] = 1; break;
-    default: break;
+    default:
+        if (stage_info[st->kind].flags & SF_NUMOUT)
+            for (uint32_t i = 0; i < st->nflds; i++) l->num[st->flds[i]] = 1;
+        break;
     }
 }
 

@@ -72,10 +72,8 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "count_frequent", "topk", "transpose", "outlier", "predict", "accum", "total", "median",
-    "most_recent", "least_recent", "pct_sampling", "dedup", "fillmissing", "join",
-    "merge", "compare", "logreduce", "logcompare", "diff", "smooth", "rollingstd",
-    "backshift", "sessionize", "trace", "kv", "keyvalue", "csv", "split", "xml",
+    "predict", "join", "merge", "logreduce", "logcompare", "sessionize", "trace", "kv", "keyvalue", "csv",
+    "split", "xml",
     "format", "urldecode", "urlencode", "base64decode", "base64encode", "getcidrprefix",
     "maskfromcidr", "parsehex", "tojson", "haversine", "luhn", NULL,
 };
@@ -84,7 +82,8 @@ static const char *const unsupported_ops[] = {
 static const char *const stage_words[] = {
     "where", "sort", "order", "limit", "top", "fields", "json", "parse", "extract", "timeslice",
     "lookup", "if", "count", "count_distinct", "sum", "min", "max", "avg", "first", "last",
-    "values", "pct", "stddev", NULL,
+    "values", "pct", "stddev", "transpose", "fillmissing", "total", "accum", "diff", "smooth",
+    "rollingstd", "backshift", "outlier", "dedup", "topk", "count_frequent", "withtime", NULL,
 };
 
 static bool in_list(pstr_t w, const char *const *list) {
@@ -904,6 +903,9 @@ static bool parse_aggspec(parser_t *p, stage_t *st, uint32_t *cap) {
         return false;
     }
     const char *fname = agg_info[fn].name;
+    /* median(f) is pct(f, 50) (median page); pct_sampling is pct, exact. */
+    bool median = fn == AG_MEDIAN;
+    if (median || fn == AG_PCT_SAMPLING) fn = AG_PCT;
     advance(p);
     uint32_t field = FIELD_NONE;
     double pct[MAX_PCTS];
@@ -923,7 +925,7 @@ static bool parse_aggspec(parser_t *p, stage_t *st, uint32_t *cap) {
             field = a->field;
             while (p->t.kind == T_COMMA) {
                 advance(p);
-                if (fn != AG_PCT) {
+                if (fn != AG_PCT || median) {
                     error_at(p, p->t.sp, "%s takes a single field", fname);
                     return false;
                 }
@@ -955,8 +957,9 @@ static bool parse_aggspec(parser_t *p, stage_t *st, uint32_t *cap) {
         return false;
     }
     if (kind == 3 && npct == 0) {
-        error_at(p, span_from(p, name.sp.off), "pct needs a percentile: pct(<field>, 95)");
-        return false;
+        /* pct(<field> [, 50]): the percentile defaults to the median (median page). */
+        pct_txt[0] = PSTR_LIT("50");
+        pct[npct++] = 50;
     }
     uint32_t as = FIELD_NONE;
     if (is_kw(&p->t, "as")) {
@@ -1372,6 +1375,23 @@ static bool continues_expr(const tok_t *t) {
     return match_binop(t) != NULL;
 }
 
+/* `min(a, b)` and `max(a, b)`, two arguments at the top level of the
+ * parentheses, are the math functions (math expressions page), so the
+ * stage is an expression, not the aggregate. */
+static bool minmax_math(const parser_t *p, pstr_t w) {
+    if (!pstr_ieq_c(w, "min") && !pstr_ieq_c(w, "max")) return false;
+    lexer_t lx = p->lx;
+    if (lex_next(&lx).kind != T_LPAREN) return false;
+    for (int depth = 1; depth > 0;) {
+        tok_t t = lex_next(&lx);
+        if (t.kind == T_EOF || t.kind == T_PIPE || t.kind == T_ERROR) return false;
+        if (t.kind == T_LPAREN) depth++;
+        else if (t.kind == T_RPAREN) depth--;
+        else if (t.kind == T_COMMA && depth == 1) return true;
+    }
+    return false;
+}
+
 /* Dispatch on the operator keyword; returns false on an error. */
 static bool parse_stage_body(parser_t *p, stage_t *st) {
     const tok_t t = p->t;
@@ -1383,6 +1403,7 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
     pstr_t w = t.v;
     stage_parse_fn fn = stage_keyword(w);
     if (fn) return fn(p, st);
+    if (minmax_math(p, w)) return stage_assign(p, st);
     if (agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount")) return stage_agg(p, st);
     if (in_list(w, foreign_aggs)) {
         report_unknown_agg(p, &t);

@@ -34,6 +34,17 @@ int pstr_cmp(pstr_t a, pstr_t b) {
 }
 
 /* See str.h. */
+int pstr_alphacmp(pstr_t a, pstr_t b) {
+    size_t n = a.n < b.n ? a.n : b.n;
+    for (size_t i = 0; i < n; i++) {
+        int d = (unsigned char)str_lc(a.p[i]) - (unsigned char)str_lc(b.p[i]);
+        if (d) return d;
+    }
+    if (a.n != b.n) return a.n < b.n ? -1 : 1;
+    return pstr_cmp(a, b);
+}
+
+/* See str.h. */
 bool pstr_contains(pstr_t hay, pstr_t needle) {
     if (needle.n == 0) return true;
     if (needle.n > hay.n) return false;

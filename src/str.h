@@ -49,6 +49,8 @@ bool pstr_ieq(pstr_t a, pstr_t b);
 bool pstr_ieq_c(pstr_t a, const char *b);
 /* Three-way byte comparison (memcmp order, shorter first on a tie). */
 int pstr_cmp(pstr_t a, pstr_t b);
+/* Alphabetical order: ASCII case ignored, then bytewise (field names). */
+int pstr_alphacmp(pstr_t a, pstr_t b);
 /* True when needle occurs in hay (byte-exact). An empty needle occurs everywhere. */
 bool pstr_contains(pstr_t hay, pstr_t needle);
 /* ASCII case-insensitive substring search; returns offset or -1. */

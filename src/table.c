@@ -81,14 +81,7 @@ static bool hidden(uint32_t id) {
  * bytewise (fields page: "the fields in non-aggregated results are ordered
  * alphabetically"). */
 static int cmp_name(const ftab_t *ft, uint32_t a, uint32_t b) {
-    pstr_t x = ftab_name(ft, a), y = ftab_name(ft, b);
-    size_t n = x.n < y.n ? x.n : y.n;
-    for (size_t i = 0; i < n; i++) {
-        int d = (unsigned char)str_lc(x.p[i]) - (unsigned char)str_lc(y.p[i]);
-        if (d) return d;
-    }
-    if (x.n != y.n) return x.n < y.n ? -1 : 1;
-    return pstr_cmp(x, y);
+    return pstr_alphacmp(ftab_name(ft, a), ftab_name(ft, b));
 }
 
 /* See table.h. */

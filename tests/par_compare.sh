@@ -6,7 +6,9 @@
 # Generates ROWS connection records with bench/gen.c as JSON Lines and as
 # CSV (large enough to be split across threads), runs a set of queries —
 # aggregates, first/last, values, message output in input order, limit,
-# sort, keyword scope, formatDate in a tz database zone — with -j1
+# sort, keyword scope, formatDate in a tz database zone, the table
+# operators (transpose, fillmissing, accum and its siblings, outlier,
+# dedup, count_frequent, topk, most_recent) — with -j1
 # --no-prefilter (the reference: every record parsed, one thread) and
 # with -j1, -j2 and -j3 (prefilter on, the CPU's best JSON line scan
 # kernel) and with the sse2 and scalar kernels (POSTERN_SCAN), and
@@ -33,6 +35,15 @@ svchost | count by dest_port, process_name
 _sourceCategory=*firewall* | where dest_port = 25 | count by src_ip | top 5 src_ip by _count
 * | parse regex field=process_name "(?<exe>[^\\\\/]+)$" nodrop | where dest_port in ("110") | count by exe
 * | formatDate(_messageTime, "yyyy-MM-dd HH", "America/New_York") as hour | count by hour | sort by hour asc
+* | timeslice 1h | count by _timeslice, dest_port | transpose row _timeslice column dest_port
+* | where dest_port in ("25","110") | timeslice 15m | count by _timeslice, protocol | fillmissing timeslice(15m), values("tcp", "udp", "sctp") in protocol | sort by _timeslice asc, protocol asc
+* | timeslice 1h | sum(bytes_out) as b by _timeslice | sort by _timeslice asc | accum b as a | diff b as d | smooth b, 3 as s | rollingstd b, 3 as r | backshift b, 2 as k | total b as t
+* | timeslice 30m | count by _timeslice, protocol | outlier _count by protocol window=4, threshold=1.5, consecutive=1, direction=+-
+* | where dest_port = "25" | dedup 2 by src_ip | fields src_ip, dest_port, _messageTime
+* | dedup consecutive by dest_port | count by dest_port
+* | count_frequent process_name, dest_port
+* | count by src_ip, dest_port | topk(3, _count) by dest_port
+* | withtime process_name | most_recent(process_name_withtime) as m, least_recent(process_name_withtime) as l, median(bytes_out), pct_sampling(bytes_in, 90) by dest_port
 Q
 status=0
 while IFS= read -r q; do

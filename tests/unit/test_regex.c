@@ -198,8 +198,8 @@ static void test_refusals(void) {
     REFUSE("\\1", 0, "backreference \\1, but the pattern has 0 capturing groups");
     REFUSE("\\k<x>(?<x>a)", 0, "\\k<x>: no group of that name comes before it");
     REFUSE("\\k", 0, "\\k needs a group name: \\k<name>");
-    REFUSE("(?<1a>x)", 0, "a group name starts with a letter and holds letters, digits and '_': (?<user>...)");
-    REFUSE("(?<a-b>x)", 0, "a group name starts with a letter and holds letters, digits and '_': (?<user>...)");
+    REFUSE("(?<1a>x)", 0, "a group name starts with a letter or '_' and holds letters, digits and '_': (?<user>...)");
+    REFUSE("(?<a-b>x)", 0, "a group name starts with a letter or '_' and holds letters, digits and '_': (?<user>...)");
     REFUSE("(?<a>x)(?P<a>y)", 7, "two groups are named <a>");
     REFUSE("a[b", 1, "this character class is not closed: ']' is missing");
     REFUSE("[]", 0, "this character class is not closed: ']' is missing");
