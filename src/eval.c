@@ -459,11 +459,6 @@ value_t f_abs(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     return math1(ARG(0), fabs);
 }
 /* See func.h (FUNC_TABLE). */
-value_t f_round(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
-    (void)c; (void)e; (void)r;
-    return math1(ARG(0), round);
-}
-/* See func.h (FUNC_TABLE). */
 value_t f_floor(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return math1(ARG(0), floor);
@@ -509,8 +504,9 @@ static value_t arith(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     case EX_ADD: return val_num(x + y);
     case EX_SUB: return val_num(x - y);
     case EX_MUL: return val_num(x * y);
-    case EX_DIV: return y == 0 ? val_null() : val_num(x / y);
-    case EX_MOD: return y == 0 ? val_null() : val_num(fmod(x, y));
+    /* Java's doubles: 5/0 is Infinity, 0/0 and 5%0 NaN (isInfinity page). */
+    case EX_DIV: return val_num(x / y);
+    case EX_MOD: return val_num(fmod(x, y));
     default: return val_null();
     }
 }
@@ -606,6 +602,7 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
  * (the function gives null). A literal pattern is checked for letters
  * Java refuses. */
 bool eval_prepare_call(expr_t *e, diag_t *d) {
+    if (e->kind == EX_CALL && !fn_prepare(e, d)) return false;
     if (e->kind != EX_CALL || (e->func != FN_FORMATDATE && e->func != FN_PARSEDATE)) return true;
     const char *fn = func_info[e->func].name;
     char bad;

@@ -471,6 +471,14 @@ static expr_t *parse_call(parser_t *p) {
     if (!parse_args(p, &args, &n, "'('")) return NULL;
     const func_info_t *fi = &func_info[fn];
     span_t sp = span_from(p, name.sp.off);
+    if ((n < fi->min_args || n > fi->max_args) && agg_lookup(name.v) >= 0) {
+        /* min(x): the aggregate, where only min(a, b) is a function. */
+        int len = (int)(name.v.n > NEAR_MAX ? NEAR_MAX : name.v.n);
+        uint32_t i = error_at(p, sp, "aggregate '%.*s' cannot be used inside an expression", len, name.v.p);
+        diag_hint(p->d, i, "the aggregate is a stage of its own: `| %.*s(f) as x by g`; %s(a, b) of two values is a function",
+                  len, name.v.p, fi->name);
+        return NULL;
+    }
     if (n < fi->min_args || n > fi->max_args) {
         char want[48];
         if (fi->min_args == fi->max_args)
@@ -1383,6 +1391,27 @@ static bool continues_expr(const tok_t *t) {
     return match_binop(t) != NULL;
 }
 
+/* min and max are aggregates and functions of two values: `| max(a, b)
+ * as m` is the function, `| max(x) by g` the aggregate. True when the
+ * parenthesised list after the current token has a comma at its top. */
+static bool call_has_comma(const parser_t *p) {
+    lexer_t lx = p->lx;
+    if (lex_next(&lx).kind != T_LPAREN) return false;
+    for (int depth = 1;;) {
+        switch (lex_next(&lx).kind) {
+        case T_LPAREN: depth++; break;
+        case T_RPAREN:
+            if (--depth == 0) return false;
+            break;
+        case T_COMMA:
+            if (depth == 1) return true;
+            break;
+        case T_EOF: case T_PIPE: case T_ERROR: return false;
+        default: break;
+        }
+    }
+}
+
 /* Dispatch on the operator keyword; returns false on an error. */
 static bool parse_stage_body(parser_t *p, stage_t *st) {
     const tok_t t = p->t;
@@ -1394,6 +1423,7 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
     pstr_t w = t.v;
     stage_parse_fn fn = stage_keyword(w);
     if (fn) return fn(p, st);
+    if (agg_lookup(w) >= 0 && func_lookup(w) >= 0 && call_has_comma(p)) return stage_assign(p, st);
     if (agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount")) return stage_agg(p, st);
     if (in_list(w, foreign_aggs)) {
         report_unknown_agg(p, &t);
