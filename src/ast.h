@@ -87,7 +87,8 @@ struct dt_zone;
     X(FN_TORADIANS, "toRadians", 1, 1, FF_INPLACE | FF_NUM, f_toradians, "degrees to radians")                                              \
     X(FN_ISNAN, "isNaN", 1, 1, FF_INPLACE, f_isnan, "true when the text is no number")                                                      \
     X(FN_ISINFINITY, "isInfinity", 1, 1, FF_INPLACE, f_isinfinity, "true for positive or negative infinity")                                \
-    X(FN_HAVERSINE, "haversine", 4, 4, FF_NUM, f_haversine, "haversine(lat1, lon1, lat2, lon2): distance in km")
+    X(FN_HAVERSINE, "haversine", 4, 4, FF_NUM, f_haversine, "haversine(lat1, lon1, lat2, lon2): distance in km")                            \
+    X(FN_FORMAT, "format", 2, 17, 0, f_format, "format(fmt, a, ...): Java's String.format, up to 16 values")
 
 typedef enum func_id {
 #define X(id, name, lo, hi, flags, impl, help) id,

@@ -387,6 +387,7 @@ static value_t ip_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(u
     if (v.t == V_NULL || !parse_v4(text_of(c, v), &a)) {
         c->drop = true;
         c->drop_fn = e->func;
+        c->drop_why = NULL;
         return val_null();
     }
     return val_bool(cls(a));

@@ -57,6 +57,12 @@ void fn_dec_round(fn_dec_t *o, int keep, int mode);
 /* The double nearest to o. */
 double fn_dec_value(const fn_dec_t *o);
 
+/* ---- func_format.c -------------------------------------------------------- */
+
+/* Ask the stage to drop the current record because of call e; why ends
+ * the warning "<fn> dropped N records <why>" (static text). Returns null. */
+value_t fn_drop(eval_ctx_t *c, const expr_t *e, const char *why);
+
 /* ---- checks when the query is parsed -------------------------------------- */
 
 /* Each func_*.c file checks the calls of its own functions once, when the
@@ -64,10 +70,11 @@ double fn_dec_value(const fn_dec_t *o);
  * errors and warnings go to d with the culprit's span; false after an
  * error. Calls of other functions pass. */
 bool fmath_prepare(expr_t *e, diag_t *d);
+bool ffmt_prepare(expr_t *e, diag_t *d);
 
 /* Every file's check of call e (eval_prepare_call runs it). */
 static inline bool fn_prepare(expr_t *e, diag_t *d) {
-    return fmath_prepare(e, d);
+    return fmath_prepare(e, d) && ffmt_prepare(e, d);
 }
 
 #endif
