@@ -88,7 +88,21 @@ struct dt_zone;
     X(FN_ISNAN, "isNaN", 1, 1, FF_INPLACE, f_isnan, "true when the text is no number")                                                      \
     X(FN_ISINFINITY, "isInfinity", 1, 1, FF_INPLACE, f_isinfinity, "true for positive or negative infinity")                                \
     X(FN_HAVERSINE, "haversine", 4, 4, FF_NUM, f_haversine, "haversine(lat1, lon1, lat2, lon2): distance in km")                            \
-    X(FN_FORMAT, "format", 2, 17, 0, f_format, "format(fmt, a, ...): Java's String.format, up to 16 values")
+    X(FN_FORMAT, "format", 2, 17, 0, f_format, "format(fmt, a, ...): Java's String.format, up to 16 values")                                \
+    X(FN_URLDECODE, "urldecode", 1, 1, FF_INPLACE, f_urldecode, "decode %XX escapes and +")                                                 \
+    X(FN_URLENCODE, "urlencode", 1, 1, FF_INPLACE, f_urlencode, "encode for a URL query (Java's URLEncoder)")                               \
+    X(FN_BASE64DECODE, "base64Decode", 1, 2, 0, f_base64decode, "base64Decode(s[, charset]): decode base64 text")                           \
+    X(FN_BASE64ENCODE, "base64Encode", 1, 1, 0, f_base64encode, "encode as base64")                                                         \
+    X(FN_TOURL, "tourl", 2, 4, 0, f_tourl, "tourl(url, name[, prefix, suffix]): a named link")                                              \
+    X(FN_DECTOHEX, "decToHex", 1, 1, 0, f_dectohex, "integer to upper-case hex (two's complement)")                                         \
+    X(FN_HEXTODEC, "hexToDec", 1, 1, FF_NUM, f_hextodec, "up to 16 hex digits to an integer (two's complement)")                            \
+    X(FN_PARSEHEX, "parseHex", 1, 1, FF_NUM, f_parsehex, "hexToDec that also takes a 0x prefix")                                            \
+    X(FN_HEXTOASCII, "hexToAscii", 1, 1, 0, f_hextoascii, "hex digit pairs to text")                                                        \
+    X(FN_ISNUMERIC, "isNumeric", 1, 1, FF_INPLACE, f_isnumeric, "true for a Java number (1.5, 0x1F, 017, 12L)")                             \
+    X(FN_JSONARRAYCONTAINS, "jsonArrayContains", 2, 2, 0, f_jsonarraycontains, "jsonArrayContains(array, item): item is in the JSON array") \
+    X(FN_JSONARRAYSIZE, "jsonArraySize", 1, 1, FF_NUM, f_jsonarraysize, "elements of a JSON array (-1 for null)")                           \
+    X(FN_HASH, "hash", 1, 2, FF_INPLACE, f_hash, "hash(s[, md5|sha1|sha2_256|murmur3_128]): hex digest")                                    \
+    X(FN_LUHN, "luhn", 1, 1, FF_INPLACE, f_luhn, "true when the digits pass the Luhn check")
 
 typedef enum func_id {
 #define X(id, name, lo, hi, flags, impl, help) id,

@@ -30,6 +30,8 @@ void eval_init(eval_ctx_t *c, arena_t *arena, int64_t now_ms) {
 void eval_free(eval_ctx_t *c) {
     rx_scratch_free(c->rx);
     c->rx = NULL;
+    fn_scratch_free(c->fx);
+    c->fx = NULL;
 }
 
 /* Text of a value; numbers are formatted into the arena. Null gives NULL p. */

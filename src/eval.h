@@ -29,6 +29,7 @@ typedef struct eval_ctx {
     const char *drop_why;  /* why it dropped, for the warning (static text; NULL: not an IPv4 address) */
     uint64_t dropped_by[FN__COUNT];        /* records dropped, by the function that asked */
     const char *dropped_why[FN__COUNT];    /* and its reason (drop_why), for the warnings */
+    struct fn_scratch *fx; /* state the func_*.c functions keep between records, made on first use (owned) */
     const struct dt_zone *zone; /* the zone a formatDate/parseDate value named last (process cache, not owned) */
 } eval_ctx_t;
 

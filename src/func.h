@@ -63,6 +63,20 @@ double fn_dec_value(const fn_dec_t *o);
  * the warning "<fn> dropped N records <why>" (static text). Returns null. */
 value_t fn_drop(eval_ctx_t *c, const expr_t *e, const char *why);
 
+/* ---- func_text.c ---------------------------------------------------------- */
+
+/* The string p[0..n) as valid UTF-8 in c->arena: a broken sequence
+ * becomes one U+FFFD, as Java's decoders do. Returns p itself, not a
+ * copy, when it is valid already. */
+pstr_t fn_utf8_clean(eval_ctx_t *c, const char *p, size_t n);
+
+/* ---- func_hash.c ---------------------------------------------------------- */
+
+/* State the functions keep per evaluation context (c->fx). */
+struct fn_scratch;
+/* Free c->fx (NULL is fine); eval_free calls it. */
+void fn_scratch_free(struct fn_scratch *fx);
+
 /* ---- checks when the query is parsed -------------------------------------- */
 
 /* Each func_*.c file checks the calls of its own functions once, when the
@@ -71,10 +85,12 @@ value_t fn_drop(eval_ctx_t *c, const expr_t *e, const char *why);
  * error. Calls of other functions pass. */
 bool fmath_prepare(expr_t *e, diag_t *d);
 bool ffmt_prepare(expr_t *e, diag_t *d);
+bool ftext_prepare(expr_t *e, diag_t *d);
+bool fhash_prepare(expr_t *e, diag_t *d);
 
 /* Every file's check of call e (eval_prepare_call runs it). */
 static inline bool fn_prepare(expr_t *e, diag_t *d) {
-    return fmath_prepare(e, d) && ffmt_prepare(e, d);
+    return fmath_prepare(e, d) && ffmt_prepare(e, d) && ftext_prepare(e, d) && fhash_prepare(e, d);
 }
 
 #endif
