@@ -102,7 +102,16 @@ struct dt_zone;
     X(FN_JSONARRAYCONTAINS, "jsonArrayContains", 2, 2, 0, f_jsonarraycontains, "jsonArrayContains(array, item): item is in the JSON array") \
     X(FN_JSONARRAYSIZE, "jsonArraySize", 1, 1, FF_NUM, f_jsonarraysize, "elements of a JSON array (-1 for null)")                           \
     X(FN_HASH, "hash", 1, 2, FF_INPLACE, f_hash, "hash(s[, md5|sha1|sha2_256|murmur3_128]): hex digest")                                    \
-    X(FN_LUHN, "luhn", 1, 1, FF_INPLACE, f_luhn, "true when the digits pass the Luhn check")
+    X(FN_LUHN, "luhn", 1, 1, FF_INPLACE, f_luhn, "true when the digits pass the Luhn check")                                                \
+    X(FN_ISVALIDIPV4, "isValidIPv4", 1, 1, FF_INPLACE, f_isvalidipv4, "true for an IPv4 address")                                           \
+    X(FN_ISVALIDIPV6, "isValidIPv6", 1, 1, FF_INPLACE, f_isvalidipv6, "true for an IPv6 address")                                           \
+    X(FN_ISRESERVEDIP, "isReservedIP", 1, 1, FF_INPLACE, f_isreservedip, "true for an RFC 5735 special-use IPv4 address")                   \
+    X(FN_IPV4TONUMBER, "ipv4ToNumber", 1, 1, FF_INPLACE | FF_NUM, f_ipv4tonumber, "IPv4 address as a number")                               \
+    X(FN_GETCIDRPREFIX, "getCIDRPrefix", 2, 2, 0, f_getcidrprefix, "getCIDRPrefix(ip, bits): the network address")                          \
+    X(FN_MASKFROMCIDR, "maskFromCIDR", 1, 1, 0, f_maskfromcidr, "maskFromCIDR(bits): dotted subnet mask")                                   \
+    X(FN_FROMMILLIS, "fromMillis", 1, 1, FF_NUM, f_frommillis, "epoch milliseconds as a time")                                              \
+    X(FN_FROMSECONDS, "fromSeconds", 1, 1, FF_NUM, f_fromseconds, "epoch seconds as a time (milliseconds)")                                 \
+    X(FN_TOMILLIS, "toMillis", 1, 1, FF_NUM, f_tomillis, "a time as epoch milliseconds")
 
 typedef enum func_id {
 #define X(id, name, lo, hi, flags, impl, help) id,

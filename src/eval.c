@@ -131,6 +131,12 @@ static bool v4_public(uint32_t a) {
     return true;
 }
 
+/* See func.h. */
+bool fn_ipv4(pstr_t s, uint32_t *out) { return parse_v4(s, out); }
+
+/* See func.h. */
+bool fn_ipv6(pstr_t s) { return parse_v6(s); }
+
 /* ---- functions ------------------------------------------------------- */
 
 
@@ -393,6 +399,11 @@ static value_t ip_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(u
         return val_null();
     }
     return val_bool(cls(a));
+}
+
+/* See func.h. */
+value_t fn_ipv4_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(uint32_t)) {
+    return ip_class(c, e, v, cls);
 }
 
 /* See func.h (FUNC_TABLE). */

@@ -29,6 +29,14 @@ FUNC_TABLE(X)
 pstr_t fn_text(eval_ctx_t *c, value_t v);
 /* A string value holding a copy of p[0..n) in c->arena. */
 value_t fn_str(eval_ctx_t *c, const char *p, size_t n);
+/* IPv4 address in s (surrounding whitespace allowed) into *out, host
+ * order. */
+bool fn_ipv4(pstr_t s, uint32_t *out);
+/* True when s is an IPv6 address. */
+bool fn_ipv6(pstr_t s);
+/* cls(address) of the IPv4 address v as a boolean; a value that is no
+ * IPv4 address drops the record, as isPrivateIP does. */
+value_t fn_ipv4_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(uint32_t));
 
 /* ---- func_math.c ---------------------------------------------------------- */
 
@@ -87,10 +95,12 @@ bool fmath_prepare(expr_t *e, diag_t *d);
 bool ffmt_prepare(expr_t *e, diag_t *d);
 bool ftext_prepare(expr_t *e, diag_t *d);
 bool fhash_prepare(expr_t *e, diag_t *d);
+bool fnet_prepare(expr_t *e, diag_t *d);
 
 /* Every file's check of call e (eval_prepare_call runs it). */
 static inline bool fn_prepare(expr_t *e, diag_t *d) {
-    return fmath_prepare(e, d) && ffmt_prepare(e, d) && ftext_prepare(e, d) && fhash_prepare(e, d);
+    return fmath_prepare(e, d) && ffmt_prepare(e, d) && ftext_prepare(e, d) && fhash_prepare(e, d) &&
+           fnet_prepare(e, d);
 }
 
 #endif
