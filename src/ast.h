@@ -26,7 +26,8 @@ struct dt_zone;
 #define FF_NUM 4     /* returns a number (lint: sorting on it is numeric) */
 
 /* Scalar functions: id, name (Sumo spelling, matched case-insensitively),
- * min and max args, flags, the implementation (eval.c), one-line help.
+ * min and max args, flags, the implementation (eval.c or func_*.c,
+ * declared by func.h), one-line help.
  * One row a function; ORDER FUNC: nothing depends on the order. */
 #define FUNC_TABLE(X) \
     X(FN_TOLOWERCASE, "toLowerCase", 1, 1, FF_INPLACE, f_tolower, "lower-case a string")                                         \
@@ -57,10 +58,61 @@ struct dt_zone;
     X(FN_CONTAINS, "contains", 2, 2, 0, f_contains, "contains(a, b): b is a substring of a")                                     \
     X(FN_LOOKUPCONTAINS, "lookupContains", 2, 2, 0, f_lookupcontains, "lookupContains(path://\"t\", f=col [and g=c]): key in table") \
     X(FN_ABS, "abs", 1, 1, FF_INPLACE | FF_NUM, f_abs, "absolute value")                                                                  \
-    X(FN_ROUND, "round", 1, 1, FF_INPLACE | FF_NUM, f_round, "round to the nearest integer")                                              \
+    X(FN_ROUND, "round", 1, 2, FF_INPLACE | FF_NUM, f_round, "round(x[, digits]): nearest, halves upwards")                               \
     X(FN_FLOOR, "floor", 1, 1, FF_INPLACE | FF_NUM, f_floor, "round down")                                                                \
     X(FN_CEIL, "ceil", 1, 1, FF_INPLACE | FF_NUM, f_ceil, "round up")                                                                     \
-    X(FN_IF, "if", 3, 3, 0, f_if, "if(cond, a, b)")
+    X(FN_IF, "if", 3, 3, 0, f_if, "if(cond, a, b)")                                                                                         \
+    X(FN_ACOS, "acos", 1, 1, FF_INPLACE | FF_NUM, f_acos, "inverse cosine, in radians")                                                     \
+    X(FN_ASIN, "asin", 1, 1, FF_INPLACE | FF_NUM, f_asin, "inverse sine, in radians")                                                       \
+    X(FN_ATAN, "atan", 1, 1, FF_INPLACE | FF_NUM, f_atan, "inverse tangent, in radians")                                                    \
+    X(FN_ATAN2, "atan2", 2, 2, FF_NUM, f_atan2, "atan2(y, x): angle of the point (x, y)")                                                   \
+    X(FN_CBRT, "cbrt", 1, 1, FF_INPLACE | FF_NUM, f_cbrt, "cube root")                                                                      \
+    X(FN_COS, "cos", 1, 1, FF_INPLACE | FF_NUM, f_cos, "cosine of radians")                                                                 \
+    X(FN_COSH, "cosh", 1, 1, FF_INPLACE | FF_NUM, f_cosh, "hyperbolic cosine")                                                              \
+    X(FN_EXP, "exp", 1, 1, FF_INPLACE | FF_NUM, f_exp, "e to the power x")                                                                  \
+    X(FN_EXPM1, "expm1", 1, 1, FF_INPLACE | FF_NUM, f_expm1, "exp(x) - 1, exact near 0")                                                    \
+    X(FN_HYPOT, "hypot", 2, 2, FF_NUM, f_hypot, "hypot(a, b): sqrt(a*a + b*b)")                                                             \
+    X(FN_LOG, "log", 1, 1, FF_INPLACE | FF_NUM, f_log, "natural logarithm")                                                                 \
+    X(FN_LOG10, "log10", 1, 1, FF_INPLACE | FF_NUM, f_log10, "base 10 logarithm")                                                           \
+    X(FN_LOG1P, "log1p", 1, 1, FF_INPLACE | FF_NUM, f_log1p, "log(1 + x), exact near 0")                                                    \
+    X(FN_MAX, "max", 2, 2, FF_NUM, f_max, "max(a, b): the larger number (max(f) alone is the aggregate)")                                   \
+    X(FN_MIN, "min", 2, 2, FF_NUM, f_min, "min(a, b): the smaller number (min(f) alone is the aggregate)")                                  \
+    X(FN_POW, "pow", 2, 2, FF_NUM, f_pow, "pow(x, y): x to the power y")                                                                    \
+    X(FN_SIGNUM, "signum", 1, 1, FF_INPLACE | FF_NUM, f_signum, "-1, 0 or 1 by the sign")                                                   \
+    X(FN_SIN, "sin", 1, 1, FF_INPLACE | FF_NUM, f_sin, "sine of radians")                                                                   \
+    X(FN_SINH, "sinh", 1, 1, FF_INPLACE | FF_NUM, f_sinh, "hyperbolic sine")                                                                \
+    X(FN_SQRT, "sqrt", 1, 1, FF_INPLACE | FF_NUM, f_sqrt, "square root")                                                                    \
+    X(FN_TAN, "tan", 1, 1, FF_INPLACE | FF_NUM, f_tan, "tangent of radians")                                                                \
+    X(FN_TANH, "tanh", 1, 1, FF_INPLACE | FF_NUM, f_tanh, "hyperbolic tangent")                                                             \
+    X(FN_TODEGREES, "toDegrees", 1, 1, FF_INPLACE | FF_NUM, f_todegrees, "radians to degrees")                                              \
+    X(FN_TORADIANS, "toRadians", 1, 1, FF_INPLACE | FF_NUM, f_toradians, "degrees to radians")                                              \
+    X(FN_ISNAN, "isNaN", 1, 1, FF_INPLACE, f_isnan, "true when the text is no number")                                                      \
+    X(FN_ISINFINITY, "isInfinity", 1, 1, FF_INPLACE, f_isinfinity, "true for positive or negative infinity")                                \
+    X(FN_HAVERSINE, "haversine", 4, 4, FF_NUM, f_haversine, "haversine(lat1, lon1, lat2, lon2): distance in km")                            \
+    X(FN_FORMAT, "format", 2, 17, 0, f_format, "format(fmt, a, ...): Java's String.format, up to 16 values")                                \
+    X(FN_URLDECODE, "urldecode", 1, 1, FF_INPLACE, f_urldecode, "decode %XX escapes and +")                                                 \
+    X(FN_URLENCODE, "urlencode", 1, 1, FF_INPLACE, f_urlencode, "encode for a URL query (Java's URLEncoder)")                               \
+    X(FN_BASE64DECODE, "base64Decode", 1, 2, 0, f_base64decode, "base64Decode(s[, charset]): decode base64 text")                           \
+    X(FN_BASE64ENCODE, "base64Encode", 1, 1, 0, f_base64encode, "encode as base64")                                                         \
+    X(FN_TOURL, "tourl", 2, 4, 0, f_tourl, "tourl(url, name[, prefix, suffix]): a named link")                                              \
+    X(FN_DECTOHEX, "decToHex", 1, 1, 0, f_dectohex, "integer to upper-case hex (two's complement)")                                         \
+    X(FN_HEXTODEC, "hexToDec", 1, 1, FF_NUM, f_hextodec, "up to 16 hex digits to an integer (two's complement)")                            \
+    X(FN_PARSEHEX, "parseHex", 1, 1, FF_NUM, f_parsehex, "hexToDec that also takes a 0x prefix")                                            \
+    X(FN_HEXTOASCII, "hexToAscii", 1, 1, 0, f_hextoascii, "hex digit pairs to text")                                                        \
+    X(FN_ISNUMERIC, "isNumeric", 1, 1, FF_INPLACE, f_isnumeric, "true for a Java number (1.5, 0x1F, 017, 12L)")                             \
+    X(FN_JSONARRAYCONTAINS, "jsonArrayContains", 2, 2, 0, f_jsonarraycontains, "jsonArrayContains(array, item): item is in the JSON array") \
+    X(FN_JSONARRAYSIZE, "jsonArraySize", 1, 1, FF_NUM, f_jsonarraysize, "elements of a JSON array (-1 for null)")                           \
+    X(FN_HASH, "hash", 1, 2, FF_INPLACE, f_hash, "hash(s[, md5|sha1|sha2_256|murmur3_128]): hex digest")                                    \
+    X(FN_LUHN, "luhn", 1, 1, FF_INPLACE, f_luhn, "true when the digits pass the Luhn check")                                                \
+    X(FN_ISVALIDIPV4, "isValidIPv4", 1, 1, FF_INPLACE, f_isvalidipv4, "true for an IPv4 address")                                           \
+    X(FN_ISVALIDIPV6, "isValidIPv6", 1, 1, FF_INPLACE, f_isvalidipv6, "true for an IPv6 address")                                           \
+    X(FN_ISRESERVEDIP, "isReservedIP", 1, 1, FF_INPLACE, f_isreservedip, "true for an RFC 5735 special-use IPv4 address")                   \
+    X(FN_IPV4TONUMBER, "ipv4ToNumber", 1, 1, FF_INPLACE | FF_NUM, f_ipv4tonumber, "IPv4 address as a number")                               \
+    X(FN_GETCIDRPREFIX, "getCIDRPrefix", 2, 2, 0, f_getcidrprefix, "getCIDRPrefix(ip, bits): the network address")                          \
+    X(FN_MASKFROMCIDR, "maskFromCIDR", 1, 1, 0, f_maskfromcidr, "maskFromCIDR(bits): dotted subnet mask")                                   \
+    X(FN_FROMMILLIS, "fromMillis", 1, 1, FF_NUM, f_frommillis, "epoch milliseconds as a time")                                              \
+    X(FN_FROMSECONDS, "fromSeconds", 1, 1, FF_NUM, f_fromseconds, "epoch seconds as a time (milliseconds)")                                 \
+    X(FN_TOMILLIS, "toMillis", 1, 1, FF_NUM, f_tomillis, "a time as epoch milliseconds")
 
 typedef enum func_id {
 #define X(id, name, lo, hi, flags, impl, help) id,

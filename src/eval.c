@@ -30,6 +30,8 @@ void eval_init(eval_ctx_t *c, arena_t *arena, int64_t now_ms) {
 void eval_free(eval_ctx_t *c) {
     rx_scratch_free(c->rx);
     c->rx = NULL;
+    fn_scratch_free(c->fx);
+    c->fx = NULL;
 }
 
 /* Text of a value; numbers are formatted into the arena. Null gives NULL p. */
@@ -128,6 +130,12 @@ static bool v4_public(uint32_t a) {
     }
     return true;
 }
+
+/* See func.h. */
+bool fn_ipv4(pstr_t s, uint32_t *out) { return parse_v4(s, out); }
+
+/* See func.h. */
+bool fn_ipv6(pstr_t s) { return parse_v6(s); }
 
 /* ---- functions ------------------------------------------------------- */
 
@@ -387,9 +395,15 @@ static value_t ip_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(u
     if (v.t == V_NULL || !parse_v4(text_of(c, v), &a)) {
         c->drop = true;
         c->drop_fn = e->func;
+        c->drop_why = NULL;
         return val_null();
     }
     return val_bool(cls(a));
+}
+
+/* See func.h. */
+value_t fn_ipv4_class(eval_ctx_t *c, const expr_t *e, value_t v, bool (*cls)(uint32_t)) {
+    return ip_class(c, e, v, cls);
 }
 
 /* See func.h (FUNC_TABLE). */
@@ -459,11 +473,6 @@ value_t f_abs(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     return math1(ARG(0), fabs);
 }
 /* See func.h (FUNC_TABLE). */
-value_t f_round(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
-    (void)c; (void)e; (void)r;
-    return math1(ARG(0), round);
-}
-/* See func.h (FUNC_TABLE). */
 value_t f_floor(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     (void)c; (void)e; (void)r;
     return math1(ARG(0), floor);
@@ -509,8 +518,9 @@ static value_t arith(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     case EX_ADD: return val_num(x + y);
     case EX_SUB: return val_num(x - y);
     case EX_MUL: return val_num(x * y);
-    case EX_DIV: return y == 0 ? val_null() : val_num(x / y);
-    case EX_MOD: return y == 0 ? val_null() : val_num(fmod(x, y));
+    /* Java's doubles: 5/0 is Infinity, 0/0 and 5%0 NaN (isInfinity page). */
+    case EX_DIV: return val_num(x / y);
+    case EX_MOD: return val_num(fmod(x, y));
     default: return val_null();
     }
 }
@@ -609,6 +619,7 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
  * Java refuses. */
 bool eval_prepare_call(expr_t *e, diag_t *d) {
     if (e->kind == EX_CALL && e->func == FN_LOOKUPCONTAINS) return lk_prepare_contains(e, d);
+    if (e->kind == EX_CALL && !fn_prepare(e, d)) return false;
     if (e->kind != EX_CALL || (e->func != FN_FORMATDATE && e->func != FN_PARSEDATE)) return true;
     const char *fn = func_info[e->func].name;
     char bad;

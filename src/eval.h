@@ -26,6 +26,10 @@ typedef struct eval_ctx {
                             * non-IPv4 value); the stage that evaluated clears it and drops */
     uint64_t dropped;      /* records dropped that way */
     int drop_fn;           /* func_id_t of the last function that dropped one */
+    const char *drop_why;  /* why it dropped, for the warning (static text; NULL: not an IPv4 address) */
+    uint64_t dropped_by[FN__COUNT];        /* records dropped, by the function that asked */
+    const char *dropped_why[FN__COUNT];    /* and its reason (drop_why), for the warnings */
+    struct fn_scratch *fx; /* state the func_*.c functions keep between records, made on first use (owned) */
     const struct dt_zone *zone; /* the zone a formatDate/parseDate value named last (process cache, not owned) */
 } eval_ctx_t;
 
@@ -45,6 +49,7 @@ static inline bool eval_take_drop(eval_ctx_t *c) {
     if (!c->drop) return false;
     c->drop = false;
     c->dropped++;
+    if (c->drop_fn >= 0 && c->drop_fn < FN__COUNT) c->dropped_by[c->drop_fn]++, c->dropped_why[c->drop_fn] = c->drop_why;
     return true;
 }
 /* Resolve, once per query, what a function call e can resolve before any

@@ -575,17 +575,22 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         }
     }
     /* Read after the table phase, which runs on worker 0 and may add to it. */
-    uint64_t rx_limit = 0, dropped = 0;
-    int drop_fn = -1;
-    for (unsigned w = 0; w < nw; w++) {
-        rx_limit += xs[w].ev.rx_limit;
-        dropped += xs[w].ev.dropped;
-        if (xs[w].ev.dropped) drop_fn = xs[w].ev.drop_fn;
+    uint64_t rx_limit = 0;
+    for (unsigned w = 0; w < nw; w++) rx_limit += xs[w].ev.rx_limit;
+    /* Sumo shows a warning when isPrivateIP, format and friends drop
+     * records: one for each function that did. */
+    for (int f = 0; f < FN__COUNT; f++) {
+        uint64_t dropped = 0;
+        const char *reason = NULL;
+        for (unsigned w = 0; w < nw; w++) {
+            dropped += xs[w].ev.dropped_by[f];
+            if (xs[w].ev.dropped_why[f]) reason = xs[w].ev.dropped_why[f];
+        }
+        if (dropped)
+            fprintf(stderr, "postern: warning: %s dropped %llu record%s %s\n", func_info[f].name,
+                    (unsigned long long)dropped, dropped == 1 ? "" : "s",
+                    reason ? reason : "whose value is not an IPv4 address");
     }
-    /* Sumo shows a warning when isPrivateIP and friends drop records. */
-    if (dropped && drop_fn >= 0 && drop_fn < FN__COUNT)
-        fprintf(stderr, "postern: warning: %s dropped %llu record%s whose value is not an IPv4 address\n",
-                func_info[drop_fn].name, (unsigned long long)dropped, dropped == 1 ? "" : "s");
     /* A regex that gave up at the match limit counted as "no match": say
      * so, since RE2 (what Sumo runs) would have given an answer. */
     if (rx_limit)

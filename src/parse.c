@@ -73,9 +73,7 @@ static const char *const foreign_aggs[] = {
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
     "predict", "join", "merge", "logreduce", "logcompare", "sessionize", "trace", "kv", "keyvalue", "csv",
-    "split", "xml",
-    "format", "urldecode", "urlencode", "base64decode", "base64encode", "getcidrprefix",
-    "maskfromcidr", "parsehex", "tojson", "haversine", "luhn", NULL,
+    "split", "xml", "tojson", NULL,
 };
 
 /* Stage keywords, for "did you mean" on an unknown operator. */
@@ -470,6 +468,14 @@ static expr_t *parse_call(parser_t *p) {
     if (!parse_args(p, &args, &n, "'('")) return NULL;
     const func_info_t *fi = &func_info[fn];
     span_t sp = span_from(p, name.sp.off);
+    if ((n < fi->min_args || n > fi->max_args) && agg_lookup(name.v) >= 0) {
+        /* min(x): the aggregate, where only min(a, b) is a function. */
+        int len = (int)(name.v.n > NEAR_MAX ? NEAR_MAX : name.v.n);
+        uint32_t i = error_at(p, sp, "aggregate '%.*s' cannot be used inside an expression", len, name.v.p);
+        diag_hint(p->d, i, "the aggregate is a stage of its own: `| %.*s(f) as x by g`; %s(a, b) of two values is a function",
+                  len, name.v.p, fi->name);
+        return NULL;
+    }
     if (n < fi->min_args || n > fi->max_args) {
         char want[48];
         if (fi->min_args == fi->max_args)
@@ -1375,21 +1381,25 @@ static bool continues_expr(const tok_t *t) {
     return match_binop(t) != NULL;
 }
 
-/* `min(a, b)` and `max(a, b)`, two arguments at the top level of the
- * parentheses, are the math functions (math expressions page), so the
- * stage is an expression, not the aggregate. */
-static bool minmax_math(const parser_t *p, pstr_t w) {
-    if (!pstr_ieq_c(w, "min") && !pstr_ieq_c(w, "max")) return false;
+/* min and max are aggregates and functions of two values: `| max(a, b)
+ * as m` is the function, `| max(x) by g` the aggregate. True when the
+ * parenthesised list after the current token has a comma at its top. */
+static bool call_has_comma(const parser_t *p) {
     lexer_t lx = p->lx;
     if (lex_next(&lx).kind != T_LPAREN) return false;
-    for (int depth = 1; depth > 0;) {
-        tok_t t = lex_next(&lx);
-        if (t.kind == T_EOF || t.kind == T_PIPE || t.kind == T_ERROR) return false;
-        if (t.kind == T_LPAREN) depth++;
-        else if (t.kind == T_RPAREN) depth--;
-        else if (t.kind == T_COMMA && depth == 1) return true;
+    for (int depth = 1;;) {
+        switch (lex_next(&lx).kind) {
+        case T_LPAREN: depth++; break;
+        case T_RPAREN:
+            if (--depth == 0) return false;
+            break;
+        case T_COMMA:
+            if (depth == 1) return true;
+            break;
+        case T_EOF: case T_PIPE: case T_ERROR: return false;
+        default: break;
+        }
     }
-    return false;
 }
 
 /* Dispatch on the operator keyword; returns false on an error. */
@@ -1403,7 +1413,7 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
     pstr_t w = t.v;
     stage_parse_fn fn = stage_keyword(w);
     if (fn) return fn(p, st);
-    if (minmax_math(p, w)) return stage_assign(p, st);
+    if (agg_lookup(w) >= 0 && func_lookup(w) >= 0 && call_has_comma(p)) return stage_assign(p, st);
     if (agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount")) return stage_agg(p, st);
     if (in_list(w, foreign_aggs)) {
         report_unknown_agg(p, &t);

@@ -3,6 +3,8 @@
 # Needs root (or sudo) only when something is missing.
 set -eu
 pkgs="make gcc clang libclang-rt-14-dev pkg-config libpcre2-dev zlib1g-dev libzstd-dev libyaml-dev"
+# hash(): MD5 and the SHA digests come from OpenSSL's libcrypto.
+pkgs="$pkgs libssl-dev"
 # The tz database: formatDate and parseDate read named zones
 # ("America/New_York") from its TZif files under /usr/share/zoneinfo.
 pkgs="$pkgs tzdata"
