@@ -195,6 +195,8 @@ typedef struct sortkey {
     X(ST_JSON, "json", SF_PARSE, stage_json, row_json, tab_none)                                    \
     X(ST_PARSE, "parse", SF_PARSE, stage_parse, row_parse, tab_none)                                \
     X(ST_PARSE_REGEX, "parse regex", SF_PARSE, stage_parse_regex, row_parse_regex, tab_none)        \
+    X(ST_KV, "kv", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                             \
+    X(ST_KEYVALUE, "keyvalue", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                  \
     X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
     X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)
 
