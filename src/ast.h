@@ -197,6 +197,8 @@ typedef struct sortkey {
     X(ST_PARSE_REGEX, "parse regex", SF_PARSE, stage_parse_regex, row_parse_regex, tab_none)        \
     X(ST_KV, "kv", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                             \
     X(ST_KEYVALUE, "keyvalue", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                  \
+    X(ST_CSV, "csv", SF_PARSE, stage_split, row_split, tab_none)                                    \
+    X(ST_SPLIT, "split", SF_PARSE, stage_split, row_split, tab_none)                                \
     X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
     X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)
 
