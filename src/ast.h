@@ -199,6 +199,7 @@ typedef struct sortkey {
     X(ST_KEYVALUE, "keyvalue", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                  \
     X(ST_CSV, "csv", SF_PARSE, stage_split, row_split, tab_none)                                    \
     X(ST_SPLIT, "split", SF_PARSE, stage_split, row_split, tab_none)                                \
+    X(ST_XML, "xml", SF_PARSE, stage_xml, row_xml, tab_none)                                        \
     X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
     X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)
 

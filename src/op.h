@@ -66,6 +66,10 @@ uint32_t ps_field_def(parser_t *p, pstr_t name);
 bool ps_count(parser_t *p, int64_t *out);
 /* `field=x` before a pattern: st->src (F_RAW when absent). */
 bool ps_src(parser_t *p, stage_t *st);
+/* `as a, b, ...` (the current token is `as`): the n fields a stage
+ * extracts, created into st->flds; an error such as "json extracts 2
+ * paths but 'as' names 1 field" (op, what) when the count differs. */
+bool ps_as_fields(parser_t *p, stage_t *st, uint32_t n, const char *op, const char *what);
 /* Compile the regex of token t (a /regex/ or a "quoted" one) with pattern
  * pat; errors point into the token. The query owns the result. */
 struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat);

@@ -339,13 +339,7 @@ bool stage_kv(parser_t *p, stage_t *st) {
                 ps_error(p, t.sp, k->nkeys ? "keyvalue takes one 'as' list" : "'as' names the fields of keys given before it");
                 return false;
             }
-            ps_advance(p);
-            if (!ps_field_list(p, true, &st->flds, &st->flds_sp, &st->nflds)) return false;
-            if (st->nflds != k->nkeys) {
-                ps_error(p, ps_span_from(p, t.sp.off), "keyvalue extracts %u key%s but 'as' names %u field%s", k->nkeys,
-                         k->nkeys == 1 ? "" : "s", st->nflds, st->nflds == 1 ? "" : "s");
-                return false;
-            }
+            if (!ps_as_fields(p, st, k->nkeys, "keyvalue", "key")) return false;
         } else if ((t.kind == T_STR || t.kind == T_IDENT) && !kv_word(&t) && !st->nflds) {
             if (!parse_keys(p, k, &ksp, &kcap)) return false;
         } else {

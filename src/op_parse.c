@@ -8,7 +8,7 @@
  * stage are tried independently; the record is kept when at least one
  * matches ("messages must match at least one segment of the parse
  * expression"), and the others' fields are null. `parse regex` is parsed
- * by stage_parse_regex (parse.c).
+ * by stage_parse_regex (parse.c), `parse xml` by stage_xml (op_xml.c).
  */
 #include <string.h>
 
@@ -94,6 +94,7 @@ static bool parse_one(parser_t *p, stage_t *st, pa_patterns_t *pp) {
 bool stage_parse(parser_t *p, stage_t *st) {
     ps_advance(p);
     if (ps_is_kw(&p->t, "regex")) return stage_parse_regex(p, st);
+    if (ps_is_kw(&p->t, "xml")) return stage_xml(p, st);
     st->kind = ST_PARSE;
     if (!ps_src(p, st)) return false;
     pa_patterns_t *pp = arena_calloc(ps_arena(p), sizeof *pp);
