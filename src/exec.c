@@ -655,8 +655,7 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
     uint32_t stop = 0;
     while (stop < q->nst && !is_blocking(q->st[stop].kind)) stop++;
     if (stop < q->nst && q->st[stop].kind != ST_AGG) {
-        snprintf(why, whylen, "a %s before any aggregate cannot run on a stream",
-                 q->st[stop].kind == ST_SORT ? "sort" : "top");
+        snprintf(why, whylen, "a %s before any aggregate cannot run on a stream", stage_info[q->st[stop].kind].name);
         return NULL;
     }
     for (uint32_t i = stop + 1; i < q->nst; i++)
