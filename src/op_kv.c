@@ -229,9 +229,10 @@ static uint32_t key_field(parser_t *p, pstr_t key) {
     return ps_field_def(p, pstr(o, n));
 }
 
-/* Keys: "a", "b" or bare words, comma-separated. */
-static bool parse_keys(parser_t *p, kv_stage_t *k, span_t **sps, uint32_t *kcap) {
-    uint32_t scap = 0, ns = k->nkeys;
+/* Keys: "a", "b" or bare words, comma-separated, appended to those read
+ * before (kcap and scap: the allocated keys and spans). */
+static bool parse_keys(parser_t *p, kv_stage_t *k, span_t **sps, uint32_t *kcap, uint32_t *scap) {
+    uint32_t ns = k->nkeys;
     for (;;) {
         if (p->t.kind != T_STR && p->t.kind != T_IDENT) {
             ps_unexpected(p, "a key such as \"user\"");
@@ -242,7 +243,7 @@ static bool parse_keys(parser_t *p, kv_stage_t *k, span_t **sps, uint32_t *kcap)
             return false;
         }
         PS_PUSH(p, k->keys, k->nkeys, *kcap, p->t.v);
-        PS_PUSH(p, *sps, ns, scap, p->t.sp);
+        PS_PUSH(p, *sps, ns, *scap, p->t.sp);
         ps_advance(p);
         if (p->t.kind != T_COMMA) return true;
         ps_advance(p);
@@ -299,7 +300,7 @@ bool stage_kv(parser_t *p, stage_t *st) {
     st->data = k;
     k->delims = kv_default;
     bool mode_given = false, delim_given = false;
-    uint32_t kcap = 0;
+    uint32_t kcap = 0, scap = 0;
     span_t *ksp = NULL, refsp = {0, 0}, delimsp = {0, 0};
     for (;;) {
         tok_t t = p->t;
@@ -326,7 +327,7 @@ bool stage_kv(parser_t *p, stage_t *st) {
             ps_advance(p);
         } else if (ps_is_kw(&t, "keys")) {
             ps_advance(p);
-            if (!parse_keys(p, k, &ksp, &kcap)) return false;
+            if (!parse_keys(p, k, &ksp, &kcap, &scap)) return false;
         } else if (ps_is_kw(&t, "refonly")) {
             k->refonly = true;
             refsp = t.sp;
@@ -341,7 +342,7 @@ bool stage_kv(parser_t *p, stage_t *st) {
             }
             if (!ps_as_fields(p, st, k->nkeys, "keyvalue", "key")) return false;
         } else if ((t.kind == T_STR || t.kind == T_IDENT) && !kv_word(&t) && !st->nflds) {
-            if (!parse_keys(p, k, &ksp, &kcap)) return false;
+            if (!parse_keys(p, k, &ksp, &kcap, &scap)) return false;
         } else {
             break;
         }
