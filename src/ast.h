@@ -202,6 +202,7 @@ typedef struct sortkey {
     X(ST_XML, "xml", SF_PARSE, stage_xml, row_xml, tab_none)                                        \
     X(ST_TRANSACTIONIZE, "transactionize", SF_BLOCKING, stage_transactionize, row_none, tab_transactionize) \
     X(ST_MERGE, "merge", SF_BLOCKING, stage_merge, row_none, tab_merge)                             \
+    X(ST_SESSIONIZE, "sessionize", SF_BLOCKING, stage_sessionize, row_none, tab_sessionize)         \
     X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
     X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)
 

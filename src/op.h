@@ -82,6 +82,23 @@ void *ps_grow(parser_t *p, void *arr, uint32_t n, uint32_t *cap, size_t elem);
 #define PS_PUSH(p, arr, n, cap, val) \
     ((arr) = ps_grow((p), (arr), (n), &(cap), sizeof *(arr)), (arr)[(n)++] = (val))
 
+/* ---- the parse operator's anchors (implemented in op_parse.c) ----------- */
+
+/* Captures of one anchor pattern at most (each `*` is one). */
+#define PA_MAXCAPS 64
+
+/* Match the anchor pattern pat (`start*stop`, anchors ignoring ASCII
+ * case, the first occurrence of each, a final `*` to the end) against
+ * text; the captures (views into text) go to caps[0..*ncaps), at most
+ * PA_MAXCAPS. False when an anchor is missing. */
+bool pa_match(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps);
+
+/* ---- transaction analytics (implemented in op_transaction.c) ---------- */
+
+/* The rows of t by message time, oldest first, input order among equals
+ * (no time counts as 0): an array of pointers into t the caller frees. */
+record_t **tr_by_time(table_t *t);
+
 /* ---- running (implemented in exec.c) ----------------------------------- */
 
 struct lktab;

@@ -14,9 +14,6 @@
 
 #include "op.h"
 
-/* Captures of one pattern at most (each `*` is one). */
-#define PA_MAXCAPS 64
-
 /* The stage's patterns beyond st->pattern (query arena). */
 typedef struct pa_patterns {
     uint32_t n, cap;     /* patterns (the first being st->pattern), allocated */
@@ -119,8 +116,8 @@ static long find_anchor(pstr_t text, size_t pos, pstr_t a) {
     return k < 0 ? -1 : (long)pos + k;
 }
 
-/* Match pattern pat against text; the captures go to caps. */
-static bool match_one(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps) {
+/* See op.h. */
+bool pa_match(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps) {
     size_t pos = 0, pi = 0;
     uint32_t out = 0;
     bool first = true;
@@ -164,7 +161,7 @@ int row_parse(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     value_t caps[PA_MAXCAPS];
     for (uint32_t k = 0; k < pp->n; k++) {
         uint32_t n = 0;
-        bool hit = src.t == V_STR && match_one(val_pstr(src), pp->pat[k], caps, &n);
+        bool hit = src.t == V_STR && pa_match(val_pstr(src), pp->pat[k], caps, &n);
         if (hit) {
             for (uint32_t c = 0; c < n && c < pp->nout[k]; c++) rec_set(r, s->flds[off + c], caps[c]);
             any = true;

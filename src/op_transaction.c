@@ -188,8 +188,8 @@ static void merge_rows(const mg_stage_t *m, record_t *const *rows, size_t n, rec
     rec_pin(out, a);
 }
 
-/* Rows of t as pointers ordered by message time (caller frees). */
-static record_t **by_time(table_t *t) {
+/* See op.h. */
+record_t **tr_by_time(table_t *t) {
     record_t **rows = xmalloc((t->n ? t->n : 1) * sizeof *rows);
     for (size_t i = 0; i < t->n; i++) rows[i] = &t->rows[i];
     if (t->n > 1) qsort(rows, t->n, sizeof *rows, cmp_time);
@@ -209,7 +209,7 @@ int tab_merge(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     table_t nt;
     fresh_table(&nt);
     if (t->n) {
-        record_t **rows = by_time(t);
+        record_t **rows = tr_by_time(t);
         buf_t b = {0};
         merge_rows(s->data, rows, t->n, table_new_row(&nt), &nt.arena, &b);
         buf_free(&b);
@@ -535,7 +535,7 @@ int tab_transactionize(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     R.slot = xmalloc(R.cap * sizeof *R.slot);
     for (size_t k = 0; k < R.cap; k++) R.slot[k].tr = -1;
     int32_t *gid = xmalloc((t->n ? t->n : 1) * sizeof *gid);
-    record_t **rows = by_time(t);
+    record_t **rows = tr_by_time(t);
     group_rows(&R, rows, t->n, t->rows, gid);
 
     /* Resolve roots; number the transactions kept (strict rules) in order
