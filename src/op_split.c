@@ -274,8 +274,9 @@ bool stage_split(parser_t *p, stage_t *st) {
 
 /* ---- running ------------------------------------------------------------- */
 
-/* See op.h (STAGE_KINDS). A message matches when its field has every
- * column named; a shorter one keeps the columns it has under nodrop. */
+/* See op.h (STAGE_KINDS). A message matches when its field is text;
+ * columns past its last one are null (Sumo's PAN-OS app names 67 columns
+ * for firmware whose lines have fewer). */
 int row_split(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     const sp_stage_t *sp = s->data;
     value_t src = ex_src(r, s);
@@ -288,5 +289,5 @@ int row_split(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
         if (c <= n) rec_set(r, s->flds[k], val_strv(cols[c - 1]));
         else if (!rec_has(r, s->flds[k])) rec_set(r, s->flds[k], val_null());
     }
-    return ex_parse_next(x, i, s, r, n >= sp->maxpos);
+    return ex_parse_next(x, i, s, r, true);
 }
