@@ -258,6 +258,16 @@ static bool kv_word(const tok_t *t) {
     return false;
 }
 
+/* Options other tools' key-value parsers have and Sumo's page does not
+ * (pair and key-value delimiters, key and value regexes). */
+static bool undocumented(const tok_t *t) {
+    static const char *const words[] = {"pairDelim", "kvDelim", "keyRegex", "valueRegex", "pair_delimiter",
+                                        "kv_delimiter", "quote", "escape"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (ps_is_kw(t, words[i])) return true;
+    return false;
+}
+
 /* Check the mode words against each other; mode is the one just read. */
 static bool set_mode(parser_t *p, kv_stage_t *k, bool *given, uint8_t mode, span_t sp) {
     if (*given) {
@@ -341,6 +351,11 @@ bool stage_kv(parser_t *p, stage_t *st) {
                 return false;
             }
             if (!ps_as_fields(p, st, k->nkeys, "keyvalue", "key")) return false;
+        } else if (t.kind == T_IDENT && ps_peek(p).kind == T_EQ && undocumented(&t)) {
+            uint32_t e = ps_error(p, t.sp, "keyvalue has no '%.*s' option", (int)t.v.n, t.v.p);
+            diag_hint(p->d, e, "Sumo documents `delim \":\"` (between key and value), `regex \"(k)=(v)\"`, keys, refonly, "
+                               "field= and nodrop");
+            return false;
         } else if ((t.kind == T_STR || t.kind == T_IDENT) && !kv_word(&t) && !st->nflds) {
             if (!parse_keys(p, k, &ksp, &kcap, &scap)) return false;
         } else {
