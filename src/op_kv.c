@@ -29,7 +29,7 @@ enum { KV_INFER, KV_AUTO, KV_REGEX };
 typedef struct kv_stage {
     uint8_t mode;        /* KV_INFER, KV_AUTO or KV_REGEX */
     pstr_t *keys;        /* the keys asked for (query text or arena) */
-    uint32_t nkeys;
+    uint32_t nkeys;      /* how many */
     kv_delims_t delims;  /* key-value delimiters (infer and auto) */
     struct rx *re;       /* regex mode: the pattern, owned by the query */
     uint32_t groups;     /* regex mode: its capture groups, 1 or 2 */

@@ -22,15 +22,15 @@ typedef struct sz_pat {
     pstr_t pat;          /* the pattern to match (query arena) */
     uint32_t *cap;       /* per capture: the variable it fills */
     bool *join;          /* per capture: it must equal the session's value ($name or a shared alias) */
-    uint32_t ncap;
+    uint32_t ncap;       /* captures */
 } sz_pat_t;
 
 /* A sessionize's parsed form (query arena). */
 typedef struct sz_stage {
-    sz_pat_t pats[SZ_MAXPATS];
-    uint32_t npats;
+    sz_pat_t pats[SZ_MAXPATS]; /* the patterns in order */
+    uint32_t npats;      /* how many (2 or more) */
     uint32_t *vars;      /* the field of each variable (aliases of every pattern) */
-    uint32_t nvars;
+    uint32_t nvars;      /* how many */
 } sz_stage_t;
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -182,20 +182,20 @@ typedef struct sz_sess {
  * values they must meet, joined by 0x1f). */
 typedef struct sz_bucket {
     pstr_t key;          /* run arena; p == NULL: empty slot */
-    uint32_t stage;
+    uint32_t stage;      /* the pattern its sessions wait for */
     int32_t head;        /* first session, -1: none */
 } sz_bucket_t;
 
 /* The run's state. */
 typedef struct sz_run {
-    const sz_stage_t *z;
+    const sz_stage_t *z; /* the stage run (query arena) */
     sz_sess_t *s;        /* sessions */
-    size_t ns, scap;
+    size_t ns, scap;     /* used, allocated */
     sz_bucket_t *b;      /* open addressing */
-    size_t bcap, nb;
+    size_t bcap, nb;     /* slots (a power of two), used */
     arena_t a;           /* keys and session values */
-    char *kbuf;          /* key scratch */
-    size_t kcap;
+    char *kbuf;          /* key scratch (heap) */
+    size_t kcap;         /* its size */
 } sz_run_t;
 
 /* The join key of pattern k for the values in val (vals of captures

@@ -32,8 +32,8 @@ typedef struct mg_item {
 
 /* A merge's parsed form (query arena). */
 typedef struct mg_stage {
-    mg_item_t *items;
-    uint32_t n;
+    mg_item_t *items;    /* in the order written */
+    uint32_t n;          /* how many */
     bool time_given;     /* an item writes _messageTime itself */
 } mg_stage_t;
 
@@ -224,7 +224,7 @@ int tab_merge(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
 /* A transactionize's parsed form (query arena). */
 typedef struct tr_stage {
     uint32_t *keys;          /* the fields that join messages */
-    uint32_t nkeys;
+    uint32_t nkeys;          /* how many */
     uint32_t f_group, f_duration, f_size, f_orphaned; /* output fields (prefix or _group) */
     int64_t max_span;        /* ms, 0: none */
     int64_t max_pause;       /* ms, 0: none */
@@ -376,15 +376,16 @@ typedef struct tr_group {
 
 /* The run's state. */
 typedef struct tr_run {
-    const tr_stage_t *tr;
+    const tr_stage_t *tr;  /* the stage run (query arena) */
     tr_slot_t *slot;    /* open addressing on (k, value) */
     size_t cap;         /* a power of two */
     tr_group_t *g;      /* transactions */
-    size_t ng, gcap;
+    size_t ng, gcap;    /* used, allocated */
     arena_t a;          /* text of non-string values */
     buf_t b;            /* formatting scratch */
 } tr_run_t;
 
+/* The root of transaction i (union-find, paths halved). */
 static int32_t find_root(tr_run_t *R, int32_t i) {
     while (R->g[i].parent != i) {
         R->g[i].parent = R->g[R->g[i].parent].parent;

@@ -19,7 +19,7 @@
 /* An xml stage's compiled paths (query arena), parallel to st->flds. */
 typedef struct xml_stage {
     xml_path_t *paths;   /* one per path written */
-    uint32_t n;
+    uint32_t n;          /* how many */
 } xml_stage_t;
 
 /* The field a path's last name makes without `as`: bytes other than

@@ -13,6 +13,7 @@
 
 #include "value.h"
 
+/* XML white space. */
 static bool is_sp(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
 
 /* ---- scanner ------------------------------------------------------------- */

@@ -102,7 +102,7 @@ enum { XP_POS, XP_LAST, XP_HAS, XP_EQ };
 typedef struct xml_step {
     pstr_t name;          /* element name; "*" any */
     xml_pred_t *preds;    /* in order */
-    uint32_t npreds;
+    uint32_t npreds;      /* how many */
 } xml_step_t;
 
 /* What a path selects at its end. */
@@ -111,7 +111,7 @@ enum { XT_ELEM, XT_TEXT, XT_ATTR };
 /* A compiled path: /step/step[...]/(text()|@attr)? */
 typedef struct xml_path {
     xml_step_t *steps;    /* from the root element down */
-    uint32_t nsteps;
+    uint32_t nsteps;      /* how many (at least 1) */
     uint8_t target;       /* XT_ELEM, XT_TEXT or XT_ATTR */
     pstr_t attr;          /* XT_ATTR: the attribute's name */
     bool prefixed;        /* a name has a namespace prefix: selects nothing (not namespace aware) */
