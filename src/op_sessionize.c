@@ -289,6 +289,11 @@ int tab_sessionize(exec_t *x, uint32_t i, const stage_t *st, table_t *t) {
     record_t **rows = tr_by_time(t);
     table_t nt;
     table_init(&nt);
+    if (t->fixed) { /* columns set by an aggregate or fields: they stay, the aliases join them */
+        nt.fixed = true;
+        for (uint32_t c = 0; c < t->ncols; c++) table_add_col(&nt, t->cols[c]);
+        for (uint32_t v = 0; v < z->nvars; v++) table_add_col(&nt, z->vars[v]);
+    }
     value_t caps[PA_MAXCAPS];
     pstr_t jv[PA_MAXCAPS];
     for (size_t j = 0; j < t->n; j++) {

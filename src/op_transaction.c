@@ -150,7 +150,8 @@ static bool pset_add(pset_t *s, pstr_t v, const buf_t *b) {
 
 /* Merge rows[0..n) (oldest first) into out, whose strings go to a. */
 static void merge_rows(const mg_stage_t *m, record_t *const *rows, size_t n, record_t *out, arena_t *a, buf_t *b) {
-    if (!m->time_given && n) rec_set(out, F_MESSAGETIME, rec_get(rows[0], F_MESSAGETIME)); /* the earliest */
+    if (!m->time_given && n && rec_get(rows[0], F_MESSAGETIME).t != V_NULL)
+        rec_set(out, F_MESSAGETIME, rec_get(rows[0], F_MESSAGETIME)); /* the earliest */
     for (uint32_t k = 0; k < m->n; k++) {
         const mg_item_t *it = &m->items[k];
         value_t res = val_null();
@@ -196,10 +197,15 @@ record_t **tr_by_time(table_t *t) {
     return rows;
 }
 
-/* Replace t by an empty table of derived columns. */
-static void fresh_table(table_t *nt) {
+/* An empty table: with t's columns (when t has its columns fixed, as
+ * after an aggregate) plus the ids extra[0..nextra), or derived ones when
+ * t is NULL. */
+static void fresh_table(table_t *nt, const table_t *t, const uint32_t *extra, uint32_t nextra) {
     table_init(nt);
-    nt->fixed = false;
+    if (!t || !t->fixed) return;
+    nt->fixed = true;
+    for (uint32_t c = 0; c < t->ncols; c++) table_add_col(nt, t->cols[c]);
+    for (uint32_t c = 0; c < nextra; c++) table_add_col(nt, extra[c]);
 }
 
 /* See op.h (STAGE_KINDS): every row merged into one (none from none). */
@@ -207,7 +213,7 @@ int tab_merge(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     (void)x;
     (void)i;
     table_t nt;
-    fresh_table(&nt);
+    fresh_table(&nt, NULL, NULL, 0);
     if (t->n) {
         record_t **rows = tr_by_time(t);
         buf_t b = {0};
@@ -554,7 +560,8 @@ int tab_transactionize(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     }
 
     table_t nt;
-    fresh_table(&nt);
+    const uint32_t outs[4] = {tr->f_group, tr->f_duration, tr->f_size, tr->f_orphaned};
+    fresh_table(&nt, tr->sub ? NULL : t, outs, 4);
     if (tr->sub) {
         /* One merged row per transaction, in order; orphans pass as they are. */
         const mg_stage_t *m = tr->sub->data;
