@@ -289,6 +289,14 @@ typedef struct sortkey {
     X(ST_JSON, "json", SF_PARSE, stage_json, row_json, tab_none)                                    \
     X(ST_PARSE, "parse", SF_PARSE, stage_parse, row_parse, tab_none)                                \
     X(ST_PARSE_REGEX, "parse regex", SF_PARSE, stage_parse_regex, row_parse_regex, tab_none)        \
+    X(ST_KV, "kv", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                             \
+    X(ST_KEYVALUE, "keyvalue", SF_PARSE | SF_ANYFIELD, stage_kv, row_kv, tab_none)                  \
+    X(ST_CSV, "csv", SF_PARSE, stage_split, row_split, tab_none)                                    \
+    X(ST_SPLIT, "split", SF_PARSE, stage_split, row_split, tab_none)                                \
+    X(ST_XML, "xml", SF_PARSE, stage_xml, row_xml, tab_none)                                        \
+    X(ST_TRANSACTIONIZE, "transactionize", SF_BLOCKING, stage_transactionize, row_none, tab_transactionize) \
+    X(ST_MERGE, "merge", SF_BLOCKING, stage_merge, row_none, tab_merge)                             \
+    X(ST_SESSIONIZE, "sessionize", SF_BLOCKING, stage_sessionize, row_none, tab_sessionize)         \
     X(ST_TIMESLICE, "timeslice", 0, stage_timeslice, row_timeslice, tab_none)                       \
     X(ST_LOOKUP, "lookup", 0, stage_lookup, row_lookup, tab_none)                                   \
     X(ST_GEOIP, "geoip", 0, stage_geoip, row_lookup, tab_none)                                      \

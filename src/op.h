@@ -67,6 +67,10 @@ uint32_t ps_field_def(parser_t *p, pstr_t name);
 bool ps_count(parser_t *p, int64_t *out);
 /* `field=x` before a pattern: st->src (F_RAW when absent). */
 bool ps_src(parser_t *p, stage_t *st);
+/* `as a, b, ...` (the current token is `as`): the n fields a stage
+ * extracts, created into st->flds; an error such as "json extracts 2
+ * paths but 'as' names 1 field" (op, what) when the count differs. */
+bool ps_as_fields(parser_t *p, stage_t *st, uint32_t n, const char *op, const char *what);
 /* Compile the regex of token t (a /regex/ or a "quoted" one) with pattern
  * pat; errors point into the token. The query owns the result. */
 struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat);
@@ -86,6 +90,23 @@ void *ps_grow(parser_t *p, void *arr, uint32_t n, uint32_t *cap, size_t elem);
 /* Append val to the arena array arr of n elements (cap allocated). */
 #define PS_PUSH(p, arr, n, cap, val) \
     ((arr) = ps_grow((p), (arr), (n), &(cap), sizeof *(arr)), (arr)[(n)++] = (val))
+
+/* ---- the parse operator's anchors (implemented in op_parse.c) ----------- */
+
+/* Captures of one anchor pattern at most (each `*` is one). */
+#define PA_MAXCAPS 64
+
+/* Match the anchor pattern pat (`start*stop`, anchors ignoring ASCII
+ * case, the first occurrence of each, a final `*` to the end) against
+ * text; the captures (views into text) go to caps[0..*ncaps), at most
+ * PA_MAXCAPS. False when an anchor is missing. */
+bool pa_match(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps);
+
+/* ---- transaction analytics (implemented in op_transaction.c) ---------- */
+
+/* The rows of t by message time, oldest first, input order among equals
+ * (no time counts as 0): an array of pointers into t the caller frees. */
+record_t **tr_by_time(table_t *t);
 
 /* ---- running (implemented in exec.c) ----------------------------------- */
 

@@ -129,14 +129,7 @@ bool stage_json(parser_t *p, stage_t *st) {
         ps_advance(p);
     }
     if (ps_is_kw(&p->t, "as")) {
-        uint32_t start = p->t.sp.off;
-        ps_advance(p);
-        if (!ps_field_list(p, true, &st->flds, &st->flds_sp, &st->nflds)) return false;
-        if (st->nflds != st->npaths) {
-            ps_error(p, ps_span_from(p, start), "json extracts %u path%s but 'as' names %u field%s", st->npaths,
-                     st->npaths == 1 ? "" : "s", st->nflds, st->nflds == 1 ? "" : "s");
-            return false;
-        }
+        if (!ps_as_fields(p, st, st->npaths, "json", "path")) return false;
     } else {
         /* Without `as` each output is named by its path text. */
         st->flds = arena_alloc(ps_arena(p), st->npaths * sizeof *st->flds);

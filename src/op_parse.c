@@ -8,14 +8,11 @@
  * stage are tried independently; the record is kept when at least one
  * matches ("messages must match at least one segment of the parse
  * expression"), and the others' fields are null. `parse regex` is parsed
- * by stage_parse_regex (parse.c).
+ * by stage_parse_regex (parse.c), `parse xml` by stage_xml (op_xml.c).
  */
 #include <string.h>
 
 #include "op.h"
-
-/* Captures of one pattern at most (each `*` is one). */
-#define PA_MAXCAPS 64
 
 /* The stage's patterns beyond st->pattern (query arena). */
 typedef struct pa_patterns {
@@ -94,6 +91,7 @@ static bool parse_one(parser_t *p, stage_t *st, pa_patterns_t *pp) {
 bool stage_parse(parser_t *p, stage_t *st) {
     ps_advance(p);
     if (ps_is_kw(&p->t, "regex")) return stage_parse_regex(p, st);
+    if (ps_is_kw(&p->t, "xml")) return stage_xml(p, st);
     st->kind = ST_PARSE;
     if (!ps_src(p, st)) return false;
     pa_patterns_t *pp = arena_calloc(ps_arena(p), sizeof *pp);
@@ -118,8 +116,8 @@ static long find_anchor(pstr_t text, size_t pos, pstr_t a) {
     return k < 0 ? -1 : (long)pos + k;
 }
 
-/* Match pattern pat against text; the captures go to caps. */
-static bool match_one(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps) {
+/* See op.h. */
+bool pa_match(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps) {
     size_t pos = 0, pi = 0;
     uint32_t out = 0;
     bool first = true;
@@ -163,7 +161,7 @@ int row_parse(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
     value_t caps[PA_MAXCAPS];
     for (uint32_t k = 0; k < pp->n; k++) {
         uint32_t n = 0;
-        bool hit = src.t == V_STR && match_one(val_pstr(src), pp->pat[k], caps, &n);
+        bool hit = src.t == V_STR && pa_match(val_pstr(src), pp->pat[k], caps, &n);
         if (hit) {
             for (uint32_t c = 0; c < n && c < pp->nout[k]; c++) rec_set(r, s->flds[off + c], caps[c]);
             any = true;

@@ -1819,6 +1819,16 @@ bool ps_count(parser_t *p, int64_t *out) { return parse_count(p, out); }
 /* See op.h. */
 bool ps_src(parser_t *p, stage_t *st) { return parse_src(p, st); }
 /* See op.h. */
+bool ps_as_fields(parser_t *p, stage_t *st, uint32_t n, const char *op, const char *what) {
+    uint32_t start = p->t.sp.off;
+    advance(p);
+    if (!parse_field_list(p, true, &st->flds, &st->flds_sp, &st->nflds)) return false;
+    if (st->nflds == n) return true;
+    error_at(p, span_from(p, start), "%s extracts %u %s%s but 'as' names %u field%s", op, n, what, n == 1 ? "" : "s",
+             st->nflds, st->nflds == 1 ? "" : "s");
+    return false;
+}
+/* See op.h. */
 struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat) { return compile_regex(p, t, pat); }
 /* See op.h. */
 arena_t *ps_arena(parser_t *p) { return &p->q->arena; }

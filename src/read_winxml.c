@@ -6,13 +6,15 @@
  * for Linux); other syslog lines are skipped and counted. A small
  * zero-copy scanner lists the event's values (System elements `EventID`
  * and attributes `Provider.Name`, EventData items by Name, UserData
- * leaves, RenderingInfo Message) and winevt.c maps them to the schema.
+ * leaves, RenderingInfo Message) through xml.c's scanner and winevt.c
+ * maps them to the schema.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "read.h"
 #include "winevt.h"
+#include "xml.h"
 
 #define WX_MAXDEPTH 16     /* element nesting followed inside an event */
 #define WX_MAXFIELDS 1024  /* values kept per event */
@@ -42,18 +44,6 @@ static void wx_close(void *st) {
 
 static bool is_sp(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
 
-/* Offset of needle in s[i..n), or n. */
-static size_t find(const char *s, size_t n, size_t i, const char *needle) {
-    size_t k = strlen(needle);
-    while (i + k <= n) {
-        const char *q = memchr(s + i, needle[0], n - i - k + 1);
-        if (!q) return n;
-        if (memcmp(q, needle, k) == 0) return (size_t)(q - s);
-        i = (size_t)(q - s) + 1;
-    }
-    return n;
-}
-
 /* True when s[i..n) starts with the tag name `name` (then a blank, '>' or '/'). */
 static bool tag_is(const char *s, size_t n, size_t i, const char *name) {
     size_t k = strlen(name);
@@ -61,64 +51,6 @@ static bool tag_is(const char *s, size_t n, size_t i, const char *name) {
 }
 
 /* ---- one event -------------------------------------------------------- */
-
-/* A tag: <name attrs> </name> <name attrs/>. */
-typedef struct xtag {
-    pstr_t name;     /* local name (prefix dropped) */
-    pstr_t attrs;    /* the bytes between the name and '>' */
-    bool end;        /* </name> */
-    bool empty;      /* <name/> */
-} xtag_t;
-
-/* Read the tag at s[i] ('<'); returns the index after it, 0 when malformed. */
-static size_t read_tag(const char *s, size_t n, size_t i, xtag_t *t) {
-    size_t j = i + 1;
-    t->end = j < n && s[j] == '/';
-    if (t->end) j++;
-    size_t b = j;
-    while (j < n && !is_sp(s[j]) && s[j] != '>' && s[j] != '/') j++;
-    if (j == b) return 0;
-    t->name = pstr(s + b, j - b);
-    const char *colon = memchr(t->name.p, ':', t->name.n);
-    if (colon) t->name = pstr(colon + 1, t->name.n - (size_t)(colon + 1 - t->name.p));
-    size_t a = j;
-    char q = 0;
-    for (; j < n; j++) { /* to '>' outside quotes */
-        if (q) {
-            if (s[j] == q) q = 0;
-        } else if (s[j] == '"' || s[j] == '\'') {
-            q = s[j];
-        } else if (s[j] == '>') {
-            break;
-        }
-    }
-    if (j >= n) return 0;
-    t->empty = j > a && s[j - 1] == '/';
-    t->attrs = pstr(s + a, j - a - (t->empty ? 1 : 0));
-    return j + 1;
-}
-
-/* Next attribute of attrs from *i: name and raw (still escaped) value. */
-static bool next_attr(pstr_t attrs, size_t *i, pstr_t *name, pstr_t *val) {
-    const char *s = attrs.p;
-    size_t n = attrs.n, j = *i;
-    while (j < n && is_sp(s[j])) j++;
-    size_t b = j;
-    while (j < n && !is_sp(s[j]) && s[j] != '=') j++;
-    if (j == b) return false;
-    *name = pstr(s + b, j - b);
-    while (j < n && is_sp(s[j])) j++;
-    if (j >= n || s[j] != '=') return false;
-    j++;
-    while (j < n && is_sp(s[j])) j++;
-    if (j >= n || (s[j] != '"' && s[j] != '\'')) return false;
-    char q = s[j++];
-    const char *e = memchr(s + j, q, n - j);
-    if (!e) return false;
-    *val = pstr(s + j, (size_t)(e - (s + j)));
-    *i = (size_t)(e - s) + 1;
-    return true;
-}
 
 static we_field_t *add_field(wx_t *x) {
     if (x->nf == WX_MAXFIELDS) return NULL;
@@ -163,24 +95,15 @@ static bool scan_event(rd_ctx_t *c, wx_t *x, const char *s, size_t n) {
     x->nf = 0;
     size_t i = 0;
     while (i < n) {
-        const char *lt = memchr(s + i, '<', n - i);
-        if (!lt) break;
-        i = (size_t)(lt - s);
-        if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-            i = find(s, n, i + 4, "-->") + 3;
+        xml_tok_t tok;
+        size_t after = xml_token(s, n, i, &tok);
+        if (tok.kind == XML_BAD) return false;
+        if (tok.kind != XML_TAG) { /* text, CDATA, comments, declarations */
+            i = after;
             continue;
         }
-        if (n - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) { /* text */
-            i = find(s, n, i + 9, "]]>") + 3;
-            continue;
-        }
-        if (n - i >= 2 && s[i + 1] == '?') {
-            i = find(s, n, i + 2, "?>") + 2;
-            continue;
-        }
-        xtag_t t;
-        size_t after = read_tag(s, n, i, &t);
-        if (!after) return false;
+        xml_tag_t t = tok.tag;
+        t.name = xml_local(t.name); /* prefix dropped */
         if (t.end) {
             if (depth == 0) return false;
             depth--;
@@ -196,7 +119,7 @@ static bool scan_event(rd_ctx_t *c, wx_t *x, const char *s, size_t n) {
                     pstr_t an, av, dn = nm;
                     size_t k = 0;
                     if (pstr_eq(nm, PSTR_LIT("Data")))
-                        while (next_attr(st[depth].attrs, &k, &an, &av))
+                        while (xml_next_attr(st[depth].attrs, &k, &an, &av))
                             if (pstr_eq(an, PSTR_LIT("Name"))) dn = av;
                     if ((f = add_field(x))) f->name = dn, f->sect = WE_DATA;
                 } else if (sect == X_USER && depth >= 2) {
@@ -225,7 +148,7 @@ static bool scan_event(rd_ctx_t *c, wx_t *x, const char *s, size_t n) {
         if (sect == X_SYSTEM && depth == 2) { /* attributes: Element.Attribute */
             pstr_t an, av;
             size_t k = 0;
-            while (next_attr(t.attrs, &k, &an, &av)) {
+            while (xml_next_attr(t.attrs, &k, &an, &av)) {
                 if (pstr_eq(an, PSTR_LIT("xmlns"))) continue;
                 we_field_t *f = add_field(x);
                 if (!f) break;
@@ -240,7 +163,7 @@ static bool scan_event(rd_ctx_t *c, wx_t *x, const char *s, size_t n) {
             if (sect == X_DATA && depth == 2 && pstr_eq(t.name, PSTR_LIT("Data"))) { /* <Data Name="x"/> */
                 pstr_t an, av;
                 size_t k = 0;
-                while (next_attr(t.attrs, &k, &an, &av))
+                while (xml_next_attr(t.attrs, &k, &an, &av))
                     if (pstr_eq(an, PSTR_LIT("Name"))) {
                         we_field_t *f = add_field(x);
                         if (f) *f = (we_field_t){av, pstr(s + i, 0), WE_PLAIN, WE_DATA, true};
@@ -292,7 +215,7 @@ static rd_status_t wx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             const char *close = n - i >= 4 && memcmp(p + i, "<!--", 4) == 0 ? "-->"
                                 : i + 1 < n && p[i + 1] == '?'            ? "?>"
                                                                           : ">";
-            size_t e = find(p, n, i + 1, close);
+            size_t e = xml_find(p, n, i + 1, close);
             if (e >= n) {
                 if (!eof) return RD_MORE;
                 c->rec_off = i;
@@ -306,7 +229,7 @@ static rd_status_t wx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
         }
         c->rec_off = i;
         if (p[i] == '<' && !pri) { /* an XML event, maybe over many lines */
-            size_t e = find(p, n, i, "</Event>");
+            size_t e = xml_find(p, n, i, "</Event>");
             if (e >= n) {
                 if (!eof) return RD_MORE;
                 c->text = pstr(p + i, n - i);
@@ -332,7 +255,7 @@ static rd_status_t wx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
         size_t b = (size_t)(h.body.p - line.p);
         while (b < line.n && is_sp(line.p[b])) b++;
         if (!event_at(line.p, line.n, b)) return RD_SKIP; /* another daemon's message */
-        size_t e = find(line.p, line.n, b, "</Event>");
+        size_t e = xml_find(line.p, line.n, b, "</Event>");
         if (e >= line.n) { /* cut short (syslog size limit) */
             c->reason = RD_R_XML;
             return RD_REJECT;
@@ -347,7 +270,7 @@ static int wx_probe(const char *p, size_t n) {
     size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     while (i < n && is_sp(p[i])) i++;
     if (tag_is(p, n, i, "<Event") || tag_is(p, n, i, "<Events")) return 90;
-    if (n - i >= 5 && memcmp(p + i, "<?xml", 5) == 0 && find(p, n, i, "<Event") < n) return 90;
+    if (n - i >= 5 && memcmp(p + i, "<?xml", 5) == 0 && xml_find(p, n, i, "<Event") < n) return 90;
     return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "datetime.h"
 #include "json.h"
+#include "xml.h"
 
 /* What an event is. ORDER KIND: we_cats[]. */
 enum we_kind {
@@ -288,69 +289,6 @@ static void proc_store(we_state_t *w, const char *key, pstr_t cmd, pstr_t parent
 }
 
 /* ---- values ----------------------------------------------------------- */
-
-/* Decode XML character and entity references into the arena. */
-static pstr_t xml_decode(pstr_t v, arena_t *a) {
-    if (!memchr(v.p, '&', v.n)) return v;
-    char *o = arena_alloc(a, v.n + 1);
-    size_t k = 0;
-    static const struct {
-        const char *ent;
-        char ch;
-    } ents[] = {{"lt;", '<'}, {"gt;", '>'}, {"amp;", '&'}, {"quot;", '"'}, {"apos;", '\''}};
-    for (size_t i = 0; i < v.n; i++) {
-        if (v.p[i] != '&') {
-            o[k++] = v.p[i];
-            continue;
-        }
-        pstr_t rest = pstr(v.p + i + 1, v.n - i - 1);
-        bool done = false;
-        for (size_t e = 0; e < sizeof ents / sizeof ents[0] && !done; e++) {
-            size_t el = strlen(ents[e].ent);
-            if (rest.n >= el && memcmp(rest.p, ents[e].ent, el) == 0) {
-                o[k++] = ents[e].ch;
-                i += el;
-                done = true;
-            }
-        }
-        if (!done && rest.n >= 3 && rest.p[0] == '#') { /* &#NN; or &#xHH; */
-            bool hex = rest.p[1] == 'x' || rest.p[1] == 'X';
-            size_t j = hex ? 2 : 1;
-            unsigned long cp = 0;
-            size_t nd = 0;
-            for (; j < rest.n && nd < 8; j++, nd++) {
-                char ch = rest.p[j];
-                int d = ch >= '0' && ch <= '9' ? ch - '0'
-                        : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                        : hex && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                                          : -1;
-                if (d < 0) break;
-                cp = cp * (hex ? 16 : 10) + (unsigned long)d;
-            }
-            if (nd && j < rest.n && rest.p[j] == ';' && cp && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF)) {
-                /* UTF-8: never longer than the reference it replaces */
-                if (cp < 0x80) o[k++] = (char)cp;
-                else if (cp < 0x800) {
-                    o[k++] = (char)(0xC0 | cp >> 6);
-                    o[k++] = (char)(0x80 | (cp & 0x3F));
-                } else if (cp < 0x10000) {
-                    o[k++] = (char)(0xE0 | cp >> 12);
-                    o[k++] = (char)(0x80 | (cp >> 6 & 0x3F));
-                    o[k++] = (char)(0x80 | (cp & 0x3F));
-                } else {
-                    o[k++] = (char)(0xF0 | cp >> 18);
-                    o[k++] = (char)(0x80 | (cp >> 12 & 0x3F));
-                    o[k++] = (char)(0x80 | (cp >> 6 & 0x3F));
-                    o[k++] = (char)(0x80 | (cp & 0x3F));
-                }
-                i += j + 1;
-                done = true;
-            }
-        }
-        if (!done) o[k++] = '&';
-    }
-    return pstr(o, k);
-}
 
 /* See winevt.h. */
 value_t we_value(rd_ctx_t *c, const we_field_t *f) {
