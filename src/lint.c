@@ -222,7 +222,7 @@ static void check_agg(lint_t *l, const stage_t *st, const aggspec_t *a) {
 /* Rule drop: parse/json without nodrop. */
 static void check_drop(lint_t *l, const stage_t *st) {
     if (st->nodrop || st->json_auto) return;
-    const char *op = st->kind == ST_JSON ? "json" : st->kind == ST_PARSE ? "parse" : "parse regex";
+    const char *op = stage_info[st->kind].name;
     buf_t m = {0}, h = {0};
     buf_printf(&m, "%s drops every message it cannot extract from", op);
     buf_puts(&h, "add nodrop to keep them (with null fields)");
