@@ -5,9 +5,10 @@
  * ... N·D (each a complete run over the same inputs), and their results
  * are joined to the present one by the aggregate's group keys, a
  * `_timeslice` key moved forward by the shift so that the same time of
- * day lines up. Every other column c becomes c_target (the present) and
- * c_<shift> (c_1d, c_2d, ...), or c_<alias>; an avg/min/max comparison
- * folds its N shifted runs into one column c_<D>_<N>_<agg>. Rows found in
+ * day lines up. Every other column c keeps its name for the present and
+ * gains c_<shift> (c_1d, c_2d, ...), or c_<alias>; an avg/min/max
+ * comparison folds its N shifted runs into one column c_<N·D>_<agg>
+ * (`timeshift 1d 7 avg` makes _count_7d_avg). Rows found in
  * any period are kept (an outer join); a missing period's cells are null.
  */
 #include <math.h>
@@ -166,7 +167,7 @@ static uint32_t out_col(exec_t *x, uint32_t c, pstr_t suffix) {
 }
 
 /* The suffix of the k-th shift of item it (1-based): the alias, or the
- * shift as written times k (1d, 2d, ...), or D_N_agg for a fold. */
+ * shift as written times k (1d, 2d, ...), or N·D_agg for a fold (7d_avg). */
 static void suffix_of(buf_t *b, const cmp_item_t *it, uint32_t k) {
     buf_clear(b);
     if (it->alias.n) {
@@ -174,10 +175,7 @@ static void suffix_of(buf_t *b, const cmp_item_t *it, uint32_t k) {
         if (it->agg == CMP_EACH && it->n > 1) buf_printf(b, "_%u", k);
         return;
     }
-    if (it->agg != CMP_EACH) {
-        buf_printf(b, "%.*s_%u_%s", (int)it->shift_txt.n, it->shift_txt.p, it->n, cmp_agg_name[it->agg]);
-        return;
-    }
+    if (it->agg != CMP_EACH) k = it->n; /* the span folded: 1d 7 avg is _7d_avg (Time Compare page) */
     char num[40];
     size_t d = 0;
     while (d < it->shift_txt.n && d + 1 < sizeof num &&
@@ -187,6 +185,7 @@ static void suffix_of(buf_t *b, const cmp_item_t *it, uint32_t k) {
     char vt[40];
     int len = num_fmt(vt, strtod(num, NULL) * k);
     buf_printf(b, "%.*s%.*s", len, vt, (int)(it->shift_txt.n - d), it->shift_txt.p + d);
+    if (it->agg != CMP_EACH) buf_printf(b, "_%s", cmp_agg_name[it->agg]);
 }
 
 /* Run stages 0..i-1 of x's query over the search's range shifted back by
@@ -318,9 +317,10 @@ int tab_compare(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     for (uint32_t k = 0; k < nk; k++) table_add_col(&out, keys[k]);
     rowmap_t m = {0};
     buf_t kb = {0}, sb = {0};
-    /* The present period: c_target. */
+    /* The present period keeps its columns' names ("Today's results are
+     * represented by _count"). */
     for (uint32_t v = 0; v < nv; v++) {
-        col[v] = out_col(x, vals[v], PSTR_LIT("target"));
+        col[v] = vals[v];
         table_add_col(&out, col[v]);
     }
     for (size_t r = 0; r < t->n; r++) {

@@ -254,7 +254,7 @@ static void list_push(fm_list_t *l, uint32_t *cap, value_t v) {
 }
 
 /* The values generator g enumerates over table t. */
-static void gen_values(const fm_gen_t *g, const table_t *t, fm_list_t *l) {
+static void gen_values(const exec_t *x, const fm_gen_t *g, const table_t *t, fm_list_t *l) {
     uint32_t cap = 0;
     if (g->kind == FM_VALUES) {
         for (uint32_t k = 0; k < g->nvals; k++) list_push(l, &cap, val_strv(g->vals[k]));
@@ -270,17 +270,17 @@ static void gen_values(const fm_gen_t *g, const table_t *t, fm_list_t *l) {
         }
         tk_free(&seen);
     } else {
-        /* TODO(time range): this is where the run's time range plugs in.
-         * When exec_opts_t has one (--from/--to), pass x->eo down from
-         * tab_fillmissing and enumerate the slices from floor(from / w) * w
-         * up to `to` instead of the data's first and last value (then an
-         * empty table gets its slices too). */
+        /* The slices of the search's time range (--from/--to, each bound
+         * that was given), else from the data's first to its last value:
+         * "the query's time range" (fillmissing page). */
         double lo = INFINITY, hi = -INFINITY, d;
         for (size_t r = 0; r < t->n; r++)
             if (val_to_num(rec_get(&t->rows[r], g->field), &d)) {
                 if (d < lo) lo = d;
                 if (d > hi) hi = d;
             }
+        if (x->eo->has_from) lo = (double)x->eo->from_ms;
+        if (x->eo->has_to) hi = (double)x->eo->to_ms - 1;
         if (!(lo <= hi)) return; /* no slice: all stays 0 */
         double w = (double)g->width, first = floor(lo / w) * w;
         l->all = floor((hi - first) / w) + 1;
@@ -320,7 +320,6 @@ static int cmp_added(const void *a, const void *b) {
 
 /* See op.h (STAGE_KINDS). */
 int tab_fillmissing(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
-    (void)x;
     (void)i;
     const fm_stage_t *fm = s->data;
     uint32_t ng = fm->ngens;
@@ -346,7 +345,7 @@ int tab_fillmissing(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     fm_list_t *lists = xcalloc(ng, sizeof *lists);
     double combos = 1, all = 1; /* combinations made, and that the generators describe */
     for (uint32_t g = 0; g < ng; g++) {
-        gen_values(&fm->gens[g], t, &lists[g]);
+        gen_values(x, &fm->gens[g], t, &lists[g]);
         combos *= lists[g].n;
         all *= lists[g].all;
     }
