@@ -19,6 +19,7 @@
 #include "eval.h"
 #include "prefilter.h"
 #include "regex.h"
+#include "schema.h"
 
 typedef struct lktab lktab_t;
 
@@ -235,9 +236,70 @@ static int on_record(record_t *r, void *ud) {
     }
     if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
     x->st.in_scope++;
+    for (uint32_t k = 0; k < x->ninf; k++) x->inf_hits[k] += rec_get(r, x->inf[k]).t != V_NULL;
     int rc = run_from(x, 0, r);
     if (rc) return rc;
     return x->stream_limit_hit ? -1 : 0;
+}
+
+/* ---- the fields a query reads from its input ---------------------------- */
+
+/* Add field id to ids[0..*n) (at most max) when it comes from the input:
+ * no built-in, nothing a stage of the query creates. */
+static void inf_add(const query_t *q, uint32_t id, uint32_t *ids, uint32_t *n, uint32_t max) {
+    if (id == FIELD_NONE || id < F_NBUILTIN || id >= q->ft.n || q->ft.e[id].assigned || *n >= max) return;
+    for (uint32_t k = 0; k < *n; k++)
+        if (ids[k] == id) return;
+    ids[(*n)++] = id;
+}
+
+static void inf_expr(const query_t *q, const expr_t *e, uint32_t *ids, uint32_t *n, uint32_t max) {
+    if (!e || e->kind == EX_SUBQUERY) return; /* a subquery's composed fields are the parent's args */
+    if (e->kind == EX_FIELD || e->kind == EX_FIELDWILD) inf_add(q, e->field, ids, n, max);
+    inf_expr(q, e->a, ids, n, max);
+    inf_expr(q, e->b, ids, n, max);
+    inf_expr(q, e->c, ids, n, max);
+    for (uint32_t i = 0; i < e->nargs; i++) inf_expr(q, e->args[i], ids, n, max);
+}
+
+/* The fields q reads from its input, up to its first blocking stage (that
+ * stage's group keys and arguments included), into ids; their number. */
+static uint32_t input_fields(const query_t *q, uint32_t *ids, uint32_t max) {
+    uint32_t n = 0;
+    inf_expr(q, q->scope, ids, &n, max);
+    for (uint32_t i = 0; i < q->nst; i++) {
+        const stage_t *s = &q->st[i];
+        inf_expr(q, s->e, ids, &n, max);
+        if (s->src_given) inf_add(q, s->src, ids, &n, max);
+        for (uint32_t k = 0; k < s->non; k++) inf_add(q, s->on_field[k], ids, &n, max);
+        if (stage_info[s->kind].flags & SF_GROUP) {
+            for (uint32_t k = 0; k < s->nby; k++) inf_add(q, s->by[k], ids, &n, max);
+            for (uint32_t k = 0; k < s->naggs; k++) inf_add(q, s->aggs[k].field, ids, &n, max);
+            if (s->kind == ST_TOP) inf_add(q, s->topfield, ids, &n, max);
+        }
+        if (stage_info[s->kind].flags & SF_BLOCKING) break;
+    }
+    return n;
+}
+
+/* Say which fields the query reads that no record in scope carried (a
+ * misspelt name, or a reader that does not fill it), with the nearest
+ * schema field name. */
+static void warn_missing_inputs(const query_t *q, const uint32_t *inf, uint32_t ninf, const uint64_t *hits,
+                                uint64_t in_scope) {
+    if (!in_scope) return;
+    const char *names[SC_N + 1];
+    for (unsigned f = 0; f < SC_N; f++) names[f] = schema_name(f);
+    names[SC_N] = NULL;
+    for (uint32_t k = 0; k < ninf; k++) {
+        if (hits[k]) continue;
+        pstr_t n = ftab_name(&q->ft, inf[k]);
+        const char *near = str_closest(n, names, SC_N);
+        if (near && pstr_ieq_c(n, near)) near = NULL;
+        fprintf(stderr, "postern: warning: none of the %llu record%s in scope has a field '%.*s'%s%s%s\n",
+                (unsigned long long)in_scope, in_scope == 1 ? "" : "s", (int)n.n, n.p, near ? " (did you mean " : "",
+                near ? near : "", near ? "?)" : "");
+    }
 }
 
 /* ---- the table phase --------------------------------------------------- */
@@ -520,9 +582,15 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     bool grouped = stop < q->nst && (stage_info[q->st[stop].kind].flags & SF_GROUP);
     table_t *parts = xcalloc(nw, sizeof *parts);
     void **uds = xcalloc(nw, sizeof *uds);
+    uint32_t inf[64];
+    uint32_t ninf = input_fields(q, inf, 64);
+    uint64_t *hits = xcalloc((size_t)nw * 64, sizeof *hits);
     for (unsigned w = 0; w < nw; w++) {
         table_init(&parts[w]);
         worker_init(&xs[w], q, eo, lk, stop, grouped, w == 0 ? out : &parts[w]);
+        xs[w].inf = inf;
+        xs[w].ninf = ninf;
+        xs[w].inf_hits = hits + (size_t)w * 64;
         xs[w].paths = paths;
         xs[w].npaths = npaths;
         xs[w].io = io;
@@ -574,6 +642,14 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
                     for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(out, q->st[i].flds[f]);
         }
     }
+    /* (Only when the prefilter dropped nothing: a line it dropped may have
+     * carried the field.) */
+    if (rc == 0 && eo->warn_inputs && !(io && io->quiet) && !st->prefiltered) {
+        for (unsigned w = 1; w < nw; w++)
+            for (uint32_t k = 0; k < ninf; k++) hits[k] += hits[(size_t)w * 64 + k];
+        warn_missing_inputs(q, inf, ninf, hits, st->in_scope);
+    }
+    free(hits);
     /* Read after the table phase, which runs on worker 0 and may add to it. */
     uint64_t rx_limit = 0;
     for (unsigned w = 0; w < nw; w++) rx_limit += xs[w].ev.rx_limit;

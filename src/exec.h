@@ -25,6 +25,7 @@ typedef struct exec_opts {
     int64_t now_ms;           /* now() */
     unsigned threads;         /* worker threads for large inputs (0 or 1: this thread only) */
     bool no_prefilter;        /* parse every record, no raw-byte tests (for testing) */
+    bool warn_inputs;         /* say which fields the query reads that no record carried (query) */
     bool has_from, has_to;    /* --from / --to were given */
     int64_t from_ms, to_ms;   /* the run's time range [from, to): records whose _messageTime lies
                                  outside are left out (records without a time are kept) */

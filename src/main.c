@@ -444,7 +444,7 @@ static int cmd_query(int argc, char **argv) {
     in_stats_t st = {0};
     exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                       .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
-                      .from_ms = o.from_ms, .to_ms = o.to_ms};
+                      .from_ms = o.from_ms, .to_ms = o.to_ms, .warn_inputs = true};
     lookup_opts(&eo, &o);
     progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);

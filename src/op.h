@@ -137,6 +137,9 @@ struct exec {
     bool parse_hit;        /* the current record matched a `nodrop` parse since the last parse
                             * without nodrop: a later parse without nodrop keeps it (ex_parse_next) */
     int err;               /* an error stopped the run (2) */
+    const uint32_t *inf;   /* the fields the query reads from its input (exec_run's list, borrowed) */
+    uint32_t ninf;
+    uint64_t *inf_hits;    /* per inf[k]: records in scope that carried it (owned) */
     const char *const *paths; /* the run's inputs (borrowed), for stages that read them again */
     int npaths;
     const in_opts_t *io;   /* how they are read (borrowed) */

@@ -89,57 +89,16 @@ static bool in_list(pstr_t w, const char *const *list) {
     return false;
 }
 
-/* Optimal-string-alignment edit distance, ASCII case folded; names longer
- * than 40 bytes count as far from everything. */
-static unsigned edit_distance(pstr_t a, const char *bs) {
-    pstr_t b = pstr_c(bs);
-    if (a.n > 40 || b.n > 40) return 99;
-    unsigned d[41][41];
-    for (size_t i = 0; i <= a.n; i++) d[i][0] = (unsigned)i;
-    for (size_t j = 0; j <= b.n; j++) d[0][j] = (unsigned)j;
-    for (size_t i = 1; i <= a.n; i++) {
-        for (size_t j = 1; j <= b.n; j++) {
-            unsigned cost = str_lc(a.p[i - 1]) != str_lc(b.p[j - 1]);
-            unsigned v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && str_lc(a.p[i - 1]) == str_lc(b.p[j - 2]) &&
-                str_lc(a.p[i - 2]) == str_lc(b.p[j - 1]) && d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    }
-    return d[a.n][b.n];
-}
-
-/* The candidate nearest to w, or NULL when none is close: one edit for
- * names up to 4 bytes, two beyond; failing that, the shortest candidate
- * that w begins (toLower → toLowerCase). */
-static const char *closest(pstr_t w, const char *const *cands, size_t ncands) {
-    unsigned limit = w.n <= 4 ? 1 : 2, best = limit + 1;
-    const char *pick = NULL;
-    for (size_t i = 0; i < ncands && cands[i]; i++) {
-        unsigned dist = edit_distance(w, cands[i]);
-        if (dist < best) { best = dist; pick = cands[i]; }
-    }
-    if (pick || w.n < 3) return pick;
-    for (size_t i = 0; i < ncands && cands[i]; i++) {
-        pstr_t c = pstr_c(cands[i]);
-        if (c.n > w.n && pstr_ieq(pstr(c.p, w.n), w) && (!pick || c.n < strlen(pick))) pick = cands[i];
-    }
-    return pick;
-}
-
 static const char *closest_func(pstr_t w) {
     const char *names[FN__COUNT];
     for (int i = 0; i < FN__COUNT; i++) names[i] = func_info[i].name;
-    return closest(w, names, FN__COUNT);
+    return str_closest(w, names, FN__COUNT);
 }
 
 static const char *closest_agg(pstr_t w) {
     const char *names[AG__COUNT];
     for (int i = 0; i < AG__COUNT; i++) names[i] = agg_info[i].name;
-    return closest(w, names, AG__COUNT);
+    return str_closest(w, names, AG__COUNT);
 }
 
 /* ---- parser state and helpers ---------------------------------------- */
@@ -1429,7 +1388,7 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
     }
     uint32_t i = error_at(p, t.sp, "unknown operator '%.*s'", len, w.p);
     size_t ncand = sizeof stage_words / sizeof *stage_words - 1;
-    const char *c = closest(w, stage_words, ncand);
+    const char *c = str_closest(w, stage_words, ncand);
     if (c) diag_hint(p->d, i, "did you mean %s?", c);
     return false;
 }

@@ -107,4 +107,10 @@ unsigned long pstr_hash(pstr_t s);
  * literal, the whole of s must match. icase folds ASCII case. */
 bool str_wildmatch(pstr_t pat, pstr_t s, bool icase);
 
+/* The candidate nearest to w (ASCII case folded, optimal-string-alignment
+ * edit distance: one edit for names up to 4 bytes, two beyond; failing
+ * that, the shortest candidate that w begins), or NULL. cands holds
+ * ncands names (a NULL entry ends it early). For "did you mean". */
+const char *str_closest(pstr_t w, const char *const *cands, size_t ncands);
+
 #endif
