@@ -81,17 +81,20 @@ gtab_t *gtab_new(const stage_t *st) {
     gtab_t *g = xcalloc(1, sizeof *g);
     g->stage = st;
     if (st->kind != ST_AGG) {
-        /* top and count_frequent. `top N f by x` (exec.c set as = x): rank
-         * f by its largest x; otherwise count per f (and any further `by`
-         * keys). */
-        bool rank = st->nby == 1 && st->as == st->by[0];
-        g->topcount = rank ? (aggspec_t){.fn = AG_MAX, .field = st->by[0], .as = st->as}
-                           : (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};
-        g->aggs = &g->topcount;
-        g->naggs = 1;
+        /* top and count_frequent: grouped by the counted field and any
+         * further fields; top's aggregates (parse.c) rank them, a bare
+         * count_frequent counts. */
+        if (st->naggs) {
+            g->aggs = st->aggs;
+            g->naggs = st->naggs;
+        } else {
+            g->topcount = (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};
+            g->aggs = &g->topcount;
+            g->naggs = 1;
+        }
         g->topby[0] = st->topfield;
         uint32_t k = 1;
-        for (uint32_t i = 0; i < st->nby && k < 65 && !rank; i++) g->topby[k++] = st->by[i];
+        for (uint32_t i = 0; i < st->nby && k < 65; i++) g->topby[k++] = st->by[i];
         g->by = g->topby;
         g->nby = k;
     } else {
@@ -201,6 +204,7 @@ static void step(gtab_t *g, const aggspec_t *sp, aggst_t *s, const record_t *r, 
     }
     case AG_SUM:
         if (val_to_num(v, &d)) { s->a += d; s->has = true; }
+        else if (sp->one_if_missing && v.t == V_NULL) { s->a += 1; s->has = true; }
         break;
     case AG_MIN:
         if (val_to_num(v, &d) && (!s->has || d < s->a)) { s->a = d; s->has = true; }

@@ -238,6 +238,7 @@ typedef struct aggspec {
     bool as_given;   /* `as` was written */
     span_t sp;       /* whole aggregate, e.g. `dcount(dest_ip) as X` */
     span_t name_sp;  /* the function name as written (dcount stays visible to lint) */
+    bool one_if_missing; /* sum: a record without the field counts 1 (top's `by _count`) */
 } aggspec_t;
 
 /* One sort key. */

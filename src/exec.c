@@ -274,7 +274,8 @@ static uint32_t input_fields(const query_t *q, uint32_t *ids, uint32_t max) {
         for (uint32_t k = 0; k < s->non; k++) inf_add(q, s->on_field[k], ids, &n, max);
         if (stage_info[s->kind].flags & SF_GROUP) {
             for (uint32_t k = 0; k < s->nby; k++) inf_add(q, s->by[k], ids, &n, max);
-            for (uint32_t k = 0; k < s->naggs; k++) inf_add(q, s->aggs[k].field, ids, &n, max);
+            for (uint32_t k = 0; k < s->naggs; k++)
+                if (!s->aggs[k].one_if_missing) inf_add(q, s->aggs[k].field, ids, &n, max);
             if (s->kind == ST_TOP) inf_add(q, s->topfield, ids, &n, max);
         }
         if (stage_info[s->kind].flags & SF_BLOCKING) break;
@@ -347,11 +348,16 @@ static void sort_table(table_t *t, const stage_t *s) {
     free(tmp);
 }
 
-/* top: the counts sorted descending, cut to N rows. */
+/* top: the groups sorted by its ranking keys (count_frequent: the count
+ * descending), cut to N rows. */
 static void top_finish(table_t *t, const stage_t *s) {
     stage_t tmp = {.kind = ST_SORT, .nkeys = 1};
     sortkey_t key = {.field = s->as, .desc = true};
     tmp.keys = &key;
+    if (s->nkeys) {
+        tmp.keys = s->keys;
+        tmp.nkeys = s->nkeys;
+    }
     sort_table(t, &tmp);
     if (s->n >= 0 && (size_t)s->n < t->n) {
         for (size_t k = (size_t)s->n; k < t->n; k++) rec_free(&t->rows[k]);

@@ -372,6 +372,7 @@ static void lint_stage(lint_t *l, const stage_t *st) {
     case ST_TOP: {
         uint32_t c = ftab_find(&l->q->ft, PSTR_LIT("_count"));
         if (c != FIELD_NONE) l->num[c] = 1;
+        for (uint32_t i = 0; i < st->naggs; i++) l->num[st->aggs[i].as] = 1; /* count, sum, max */
         break;
     }
     case ST_LOOKUP:

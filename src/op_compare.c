@@ -134,6 +134,7 @@ static uint32_t join_keys(const query_t *q, uint32_t i, const table_t *t, uint32
         const stage_t *s = &q->st[k];
         if (!(stage_info[s->kind].flags & SF_BLOCKING) || s->kind == ST_SORT) continue;
         if (s->kind == ST_AGG || s->kind == ST_TOP) {
+            if (s->kind == ST_TOP && n < max) keys[n++] = s->topfield;
             for (uint32_t b = 0; b < s->nby && n < max; b++) keys[n++] = s->by[b];
             return n;
         }

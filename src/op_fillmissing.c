@@ -72,8 +72,10 @@ static void find_numeric(parser_t *p, fm_stage_t *fm) {
                 if (numeric_agg(s->aggs[k].fn)) PS_PUSH(p, fm->numeric, fm->nnumeric, cap, s->aggs[k].as);
             return;
         }
-        if (stage_info[s->kind].flags & SF_GROUP) { /* top, count_frequent: the count */
-            PS_PUSH(p, fm->numeric, fm->nnumeric, cap, s->as);
+        if (stage_info[s->kind].flags & SF_GROUP) { /* top, count_frequent: the count or ranks */
+            if (!s->naggs) PS_PUSH(p, fm->numeric, fm->nnumeric, cap, s->as);
+            for (uint32_t k = 0; k < s->naggs; k++)
+                if (numeric_agg(s->aggs[k].fn)) PS_PUSH(p, fm->numeric, fm->nnumeric, cap, s->aggs[k].as);
             return;
         }
         if (stage_info[s->kind].flags & SF_NUMOUT)

@@ -1069,32 +1069,69 @@ bool stage_top(parser_t *p, stage_t *st) {
     span_t sp;
     if (!parse_fieldname(p, &name, &sp)) return false;
     st->topfield = field_use(p, name);
-    st->as = ftab_intern(&p->q->ft, PSTR_LIT("_count"));
+    uint32_t cnt = ftab_intern(&p->q->ft, PSTR_LIT("_count"));
+    st->as = cnt;
+    /* top N a, b, c: the most frequent combinations (b, c are group keys). */
     if (p->t.kind == T_COMMA) {
-        /* top N a, b, c: the most frequent combinations; b, c are group
-         * keys beside a (and a `by` list only adds keys). */
         advance(p);
         if (!parse_field_list(p, false, &st->by, &st->by_sp, &st->nby)) return false;
-        if (!is_kw(&p->t, "by")) return true;
-        advance(p);
-        uint32_t *more = NULL, nmore = 0;
-        span_t *msp = NULL;
-        if (!parse_field_list(p, false, &more, &msp, &nmore)) return false;
-        uint32_t cap = st->nby;
-        for (uint32_t k = 0; k < nmore; k++)
-            if (!pstr_ieq_c(ftab_name(&p->q->ft, more[k]), "_count") && !pstr_ieq_c(ftab_name(&p->q->ft, more[k]), "count"))
-                push_field(p, &st->by, &st->by_sp, &st->nby, &cap, more[k], msp[k]);
+    }
+    uint32_t acap = 0, kcap = 0;
+    if (!is_kw(&p->t, "by")) {
+        aggspec_t a = {.fn = AG_COUNT, .field = FIELD_NONE, .as = cnt, .sp = st->sp};
+        PUSH(p, st->aggs, st->naggs, acap, a);
+        sortkey_t k = {cnt, true, st->sp};
+        PUSH(p, st->keys, st->nkeys, kcap, k);
         return true;
     }
-    if (!is_kw(&p->t, "by")) return true;
     advance(p);
-    if (!parse_field_list(p, false, &st->by, &st->by_sp, &st->nby)) return false;
-    /* Sumo's `top N f by x` ranks the values of f by x, as in the documented
-     * `count user | top 2 user by _count` (agg.c keeps the largest x per
-     * value of f when as == by[0]); `by count` is the plain count; several
-     * `by` fields stay extra group keys of the count. */
-    if (st->nby == 1 && pstr_ieq_c(ftab_name(&p->q->ft, st->by[0]), "count")) st->nby = 0;
-    else if (st->nby == 1) st->as = st->by[0];
+    /* `by k1 [asc|desc], k2 ...` ranks the groups (the top page's
+     * `top 10 _sourceCategory by _messagetime`; panels write
+     * `top 10 c_ip by _count, c_ip asc`). A key is: `count`, the count;
+     * `_count`, the sum of an earlier aggregate's _count (a record without
+     * one counts 1, so on raw messages it is the count); a group field, its
+     * value; any other field, its largest value. Keys sort descending unless
+     * written asc; later keys break ties. */
+    for (;;) {
+        uint32_t start = p->t.sp.off;
+        if (!parse_fieldname(p, &name, &sp)) return false;
+        bool desc = true;
+        if (is_kw(&p->t, "asc")) { desc = false; advance(p); }
+        else if (is_kw(&p->t, "desc")) advance(p);
+        span_t ksp = span_from(p, start);
+        uint32_t id;
+        aggspec_t a = {.field = FIELD_NONE, .sp = ksp, .name_sp = sp};
+        bool agg = true;
+        if (pstr_ieq_c(name, "count")) {
+            a.fn = AG_COUNT;
+            id = cnt;
+        } else if (pstr_ieq_c(name, "_count")) {
+            a.fn = AG_SUM;
+            a.field = field_use(p, name);
+            a.one_if_missing = true;
+            id = cnt;
+        } else {
+            id = field_use(p, name);
+            agg = id != st->topfield;
+            for (uint32_t i = 0; i < st->nby && agg; i++) agg = id != st->by[i];
+            a.fn = AG_MAX;
+            a.field = id;
+        }
+        for (uint32_t i = 0; i < st->nkeys; i++)
+            if (st->keys[i].field == id) {
+                error_at(p, sp, "top ranks by '%.*s' twice", (int)(name.n > NEAR_MAX ? NEAR_MAX : name.n), name.p);
+                return false;
+            }
+        if (agg) {
+            a.as = id;
+            PUSH(p, st->aggs, st->naggs, acap, a);
+        }
+        sortkey_t k = {id, desc, ksp};
+        PUSH(p, st->keys, st->nkeys, kcap, k);
+        if (p->t.kind != T_COMMA) break;
+        advance(p);
+    }
+    st->as = st->keys[0].field;
     return true;
 }
 
@@ -1660,6 +1697,11 @@ static void dump_stage(buf_t *b, const query_t *q, const stage_t *s) {
         if (s->nby) {
             buf_puts(b, " (by ");
             dump_fields(b, q, s->by, s->nby);
+            buf_putc(b, ')');
+        }
+        for (uint32_t i = 0; i < s->nkeys; i++) {
+            buf_puts(b, s->keys[i].desc ? " (rank desc " : " (rank asc ");
+            dump_field(b, q, s->keys[i].field);
             buf_putc(b, ')');
         }
         break;
