@@ -286,8 +286,36 @@ static uint32_t field_def(parser_t *p, pstr_t name) {
     return id;
 }
 
-/* A field name: an identifier or %"quoted name". */
+/* Length of a name that starts with digits at token t: the number's text
+ * and an identifier right after it (`2hrs` lexes as 2 and hrs), when the
+ * whole is letters, digits and `_` with at least one that is no digit
+ * (timeslice page: `timeslice 2h as 2hrs`); 0 otherwise. */
+static uint32_t digit_name_len(const parser_t *p, const tok_t *t) {
+    if (t->kind != T_NUM) return 0;
+    uint32_t end = t->sp.off + t->sp.len;
+    tok_t nx = peek(p);
+    if (nx.kind == T_IDENT && nx.sp.off == end) end = nx.sp.off + nx.sp.len;
+    bool word = false;
+    for (uint32_t i = t->sp.off; i < end; i++) {
+        unsigned char c = (unsigned char)p->q->text[i];
+        bool digit = c >= '0' && c <= '9';
+        if (!digit && c != '_' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) return 0;
+        word |= !digit;
+    }
+    return word ? end - t->sp.off : 0;
+}
+
+/* A field name: an identifier, %"quoted name", or a name that starts with
+ * a digit (`2hrs`). */
 static bool parse_fieldname(parser_t *p, pstr_t *name, span_t *sp) {
+    uint32_t dn = digit_name_len(p, &p->t);
+    if (dn) {
+        uint32_t start = p->t.sp.off;
+        while (p->t.kind != T_EOF && p->t.sp.off < start + dn) advance(p);
+        *sp = (span_t){start, dn};
+        *name = pstr(p->q->text + start, dn);
+        return true;
+    }
     if (p->t.kind != T_IDENT && p->t.kind != T_QIDENT) {
         unexpected(p, "a field name");
         return false;
@@ -1032,8 +1060,9 @@ bool stage_agg(parser_t *p, stage_t *st) {
         }
     }
     if (is_kw(&p->t, "group")) {
+        /* `group by`, and `group` alone (sum page: `sum (filesize) group _sourceHost`). */
         advance(p);
-        if (!expect_kw(p, "by", "'by'")) return false;
+        if (is_kw(&p->t, "by")) advance(p);
     } else if (is_kw(&p->t, "by")) {
         advance(p);
     } else if (p->t.kind != T_IDENT && p->t.kind != T_QIDENT) {
