@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "keyword.h"
 #include "lex.h"
 #include "regex.h"
 
@@ -162,9 +163,28 @@ static void check_compare(lint_t *l, const expr_t *e, bool in_where) {
     }
 }
 
+/* Rule keyword-partial-wildcard: `jsmith@some*re.com`, a wildcard for part
+ * of an inner term of a keyword of several terms, which Sumo's index
+ * cannot match (keyword search page); postern matches nothing either. */
+static void check_keyword(lint_t *l, const expr_t *e) {
+    int32_t off = kw_partial_wildcard(e->kw);
+    if (off < 0 || e->quoted || (uint32_t)off >= e->sp.len) return;
+    uint32_t n = 1;
+    while ((uint32_t)off + n < e->sp.len && strchr("*?", l->q->text[e->sp.off + (uint32_t)off + n])) n++;
+    buf_t m = {0}, h = {0};
+    buf_puts(&m, "in a keyword of several terms a wildcard stands for whole terms only, not part of one: "
+                 "this keyword matches nothing");
+    buf_puts(&h, "search the terms apart (`jsmith some*re`, an AND), or let the wildcard be a whole term "
+                 "(`jsmith@*.com`)");
+    report(l, D_WARNING, (span_t){e->sp.off + (uint32_t)off, n}, "keyword-partial-wildcard", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
 static void walk(lint_t *l, const expr_t *e, bool in_where) {
     if (!e) return;
     switch (e->kind) {
+    case EX_KEYWORD: check_keyword(l, e); break;
     case EX_MATCHES: check_matches(l, e); break;
     case EX_REGEX: check_re2(l, e); break;
     case EX_IN: check_in(l, e); break;
