@@ -281,6 +281,7 @@ typedef struct sortkey {
     X(ST_COUNT_FREQUENT, "count_frequent", SF_BLOCKING | SF_GROUP | SF_NUMOUT,                      \
       stage_count_frequent, row_none, tab_agg)                                                      \
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
+    X(ST_BIN, "bin", SF_NUMOUT, stage_bin, row_bin, tab_none)                                       \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_COMPOSE, "compose", 0, stage_compose, row_none, tab_none) /* a subquery's last stage */       \
     X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \
