@@ -282,6 +282,7 @@ typedef struct sortkey {
       stage_count_frequent, row_none, tab_agg)                                                      \
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_BIN, "bin", SF_NUMOUT, stage_bin, row_bin, tab_none)                                       \
+    X(ST_PREDICT, "predict", SF_BLOCKING | SF_NUMOUT, stage_predict, row_none, tab_predict)         \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_COMPOSE, "compose", 0, stage_compose, row_none, tab_none) /* a subquery's last stage */       \
     X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \
