@@ -283,6 +283,10 @@ typedef struct sortkey {
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
     X(ST_BIN, "bin", SF_NUMOUT, stage_bin, row_bin, tab_none)                                       \
     X(ST_PREDICT, "predict", SF_BLOCKING | SF_NUMOUT, stage_predict, row_none, tab_predict)         \
+    X(ST_LOGREDUCE, "logreduce", SF_BLOCKING, stage_logreduce, row_none, tab_logreduce)             \
+    X(ST_LOGREDUCE_KEYS, "logreduce keys", SF_BLOCKING, stage_logreduce_keys, row_none,             \
+      tab_logreduce_keys)                                                                           \
+    X(ST_LOGREDUCE_VALUES, "logreduce values", SF_CLOUD, stage_logreduce_values, row_cloud, tab_none) \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_COMPOSE, "compose", 0, stage_compose, row_none, tab_none) /* a subquery's last stage */       \
     X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \

@@ -72,7 +72,7 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "join", "logreduce", "logcompare", "trace", "tojson", NULL,
+    "join", "logcompare", "trace", "tojson", NULL,
 };
 
 /* Stage keywords, for "did you mean" on an unknown operator. */
