@@ -1457,6 +1457,12 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
         return false;
     }
     uint32_t i = error_at(p, t.sp, "unknown operator '%.*s'", len, w.p);
+    /* `csv_raw extract ...` (the log operators cheat sheet): an operator
+     * glued to the field `_raw`. */
+    if (w.n > 4 && pstr_ieq_c(pstr(w.p + w.n - 4, 4), "_raw") && stage_keyword(pstr(w.p, w.n - 4))) {
+        diag_hint(p->d, i, "did you mean `%.*s _raw`, the operator and the field it reads?", (int)(w.n - 4), w.p);
+        return false;
+    }
     size_t ncand = sizeof stage_words / sizeof *stage_words - 1;
     const char *c = closest(w, stage_words, ncand);
     if (c) diag_hint(p->d, i, "did you mean %s?", c);
