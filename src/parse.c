@@ -72,7 +72,7 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "join", "logcompare", "trace", "tojson", NULL,
+    "logcompare", "trace", "tojson", NULL,
 };
 
 /* Stage keywords, for "did you mean" on an unknown operator. */
@@ -1494,7 +1494,8 @@ static void parse_stage(parser_t *p) {
 /* Parse text[from..to) of the query text text[0..len) as a query of its
  * own; spans stay offsets into the whole text, so messages point into it.
  * sub: a subquery's child (compose allowed). NULL after an error. */
-static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint32_t to, diag_t *d, bool sub) {
+static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint32_t to, diag_t *d, bool sub,
+                            bool stages) {
     uint32_t nerr0 = d->nerr;
     query_t *q = xcalloc(1, sizeof *q);
     ftab_init(&q->ft);
@@ -1507,8 +1508,15 @@ static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint3
     p.sub = sub;
     lex_init(&p.lx, q->text, to, &q->arena);
     p.lx.pos = from;
-    p.t = lex_next(&p.lx);
-    parse_scope(&p);
+    if (stages) { /* a join or filter table: an operator first, no scope */
+        p.lx.scope = false;
+        p.lx.operand = true;
+        p.t = lex_next(&p.lx);
+        parse_stage(&p);
+    } else {
+        p.t = lex_next(&p.lx);
+        parse_scope(&p);
+    }
     while (p.t.kind != T_PIPE && p.t.kind != T_EOF) advance(&p); /* after a scope error */
     while (p.t.kind == T_PIPE) {
         p.lx.scope = false;
@@ -1532,18 +1540,34 @@ query_t *query_parse(const char *text, size_t len, diag_t *d) {
         diag_add(d, D_ERROR, (span_t){0, 0}, NULL, "query too long (%zu bytes)", len);
         return NULL;
     }
-    return parse_range(text, (uint32_t)len, 0, (uint32_t)len, d, false);
+    return parse_range(text, (uint32_t)len, 0, (uint32_t)len, d, false, false);
 }
 
 /* See op.h. */
 query_t *ps_parse_range(parser_t *p, uint32_t from, uint32_t to) {
-    return parse_range(p->q->text, p->q->len, from, to, p->d, true);
+    return parse_range(p->q->text, p->q->len, from, to, p->d, true, false);
+}
+
+/* See op.h. */
+query_t *ps_parse_table(parser_t *p, uint32_t from, uint32_t to, bool *scope) {
+    const char *s = p->q->text;
+    uint32_t i = from, j;
+    while (i < to && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+    j = i;
+    while (j < to && (s[j] == '_' || (s[j] >= '0' && s[j] <= '9') || ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z'))) j++;
+    pstr_t w = pstr(s + i, j - i);
+    bool op = w.n && (stage_keyword(w) || agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount"));
+    *scope = !op;
+    query_t *t = parse_range(s, p->q->len, from, to, p->d, false, op);
+    if (t) PUSH(p, p->q->tables, p->q->ntables, p->q->tabcap, t);
+    return t;
 }
 
 /* See ast.h. */
 void query_free(query_t *q) {
     if (!q) return;
     for (uint32_t i = 0; i < q->nsubs; i++) query_free(q->subs[i]->sub); /* the list is in the arena */
+    for (uint32_t i = 0; i < q->ntables; i++) query_free(q->tables[i]);
     for (uint32_t i = 0; i < q->nrx; i++) rx_free(q->rxs[i]);
     free(q->rxs);
     ftab_free(&q->ft);
