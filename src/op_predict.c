@@ -107,7 +107,8 @@ static bool parse_option(parser_t *p, pr_stage_t *pr) {
  * width's, for errors). False after an error. */
 static bool check_before(parser_t *p, stage_t *st, pr_stage_t *pr, span_t kw, span_t wsp) {
     const stage_t *ts = NULL, *agg = NULL;
-    for (const stage_t *b = p->q->st; b < p->q->st + p->q->nst; b++) { /* st is not among them yet */
+    for (uint32_t k = 0; k < p->q->nst; k++) { /* st is not among them yet */
+        const stage_t *b = &p->q->st[k];
         if (b->kind == ST_TIMESLICE) ts = b;
         if (b->kind == ST_AGG) agg = b;
     }
