@@ -64,7 +64,9 @@ int tab_filter(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     for (uint32_t k = 0; k < s->nby && !rc; k++) {
         pstr_t name = ftab_name(&x->q->ft, s->by[k]);
         ids[k] = ftab_find(&ft->q->ft, name);
-        if (ids[k] == FIELD_NONE || (res.fixed && !table_has_col(&res, ids[k]))) {
+        bool has = ids[k] != FIELD_NONE && (res.fixed ? table_has_col(&res, ids[k]) : res.n == 0);
+        for (size_t r = 0; r < res.n && !has && ids[k] != FIELD_NONE; r++) has = rec_has(&res.rows[r], ids[k]);
+        if (!has && !(ids[k] == FIELD_NONE && !res.fixed && res.n == 0)) {
             fprintf(stderr, "postern: filter: the query's results have no field %.*s (\"All the fields must be present "
                             "in the output fields for the child query\")\n", (int)name.n, name.p);
             rc = 2;
