@@ -31,10 +31,10 @@ typedef struct jn_cond {
 /* The stage's parsed form (query arena). */
 typedef struct jn_stage {
     query_t *q[JN_MAXTABLES]; /* each table's query (owned by the parent's tables) */
-    pstr_t alias[JN_MAXTABLES];
+    pstr_t alias[JN_MAXTABLES];  /* each table's name after `as` (query text) */
     uint32_t n;               /* tables */
-    jn_cond_t *conds;         /* the ON clause */
-    uint32_t nconds;
+    jn_cond_t *conds;         /* the ON clause (query arena) */
+    uint32_t nconds;          /* its equalities */
     int64_t window;           /* timewindow in ms (0: none) */
 } jn_stage_t;
 

@@ -206,6 +206,8 @@ bool stage_logreduce_values(parser_t *p, stage_t *st) {
 
 /* ---- signatures ---------------------------------------------------------- */
 
+/* Byte classes: ASCII digits, letters, word characters (as keyword.c's:
+ * letters, digits, `_`, any byte >= 0x80), hex digits, blanks. */
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 static bool is_word(unsigned char c) { return is_digit(c) || is_alpha(c) || c == '_' || c >= 0x80; }
@@ -327,6 +329,8 @@ typedef struct sig {
     bool wild_open;  /* such a `*` exists */
 } sig_t;
 
+/* Append one token p[0..n) (a `*` when wild) to the signature, after a
+ * space when blanks preceded it. */
 static void sig_text(sig_t *g, const char *p, size_t n, bool wild) {
     if (wild && g->wild_open) { /* `1, 2 3`: one wildcard for the run */
         g->b->n = g->wild_end;
@@ -497,6 +501,7 @@ typedef struct lr_keys {
     int maxdepth;         /* levels read */
 } lr_keys_t;
 
+/* Add the key p[0..n), lower-cased, unless the message has LR_MAXKEYS. */
 static void add_key(lr_keys_t *ks, const char *p, size_t n) {
     if (ks->n >= LR_MAXKEYS) return;
     char *d = arena_alloc(ks->a, n ? n : 1);
@@ -582,6 +587,7 @@ static void kv_keys(lr_keys_t *ks, pstr_t text) {
     }
 }
 
+/* Keys in byte order (the page: "sorted based on the alphabetical ordering of keys"). */
 static int cmp_pstr(const void *a, const void *b) { return pstr_cmp(*(const pstr_t *)a, *(const pstr_t *)b); }
 
 /* The schema of row (its sorted, distinct keys joined by ", ") into b;

@@ -279,6 +279,7 @@ typedef struct pr_point {
     size_t row;       /* its table row */
 } pr_point_t;
 
+/* Points by series, then time, then row. */
 static int cmp_point(const void *a, const void *b) {
     const pr_point_t *x = a, *y = b;
     if (x->series != y->series) return x->series < y->series ? -1 : 1;
