@@ -282,6 +282,14 @@ typedef struct sortkey {
     X(ST_COUNT_FREQUENT, "count_frequent", SF_BLOCKING | SF_GROUP | SF_NUMOUT,                      \
       stage_count_frequent, row_none, tab_agg)                                                      \
     X(ST_WITHTIME, "withtime", 0, stage_withtime, row_withtime, tab_none)                           \
+    X(ST_BIN, "bin", SF_NUMOUT, stage_bin, row_bin, tab_none)                                       \
+    X(ST_PREDICT, "predict", SF_BLOCKING | SF_NUMOUT, stage_predict, row_none, tab_predict)         \
+    X(ST_LOGREDUCE, "logreduce", SF_BLOCKING, stage_logreduce, row_none, tab_logreduce)             \
+    X(ST_LOGREDUCE_KEYS, "logreduce keys", SF_BLOCKING, stage_logreduce_keys, row_none,             \
+      tab_logreduce_keys)                                                                           \
+    X(ST_LOGREDUCE_VALUES, "logreduce values", SF_CLOUD, stage_logreduce_values, row_cloud, tab_none) \
+    X(ST_FILTER, "filter", SF_BLOCKING, stage_filter, row_none, tab_filter)                         \
+    X(ST_JOIN, "join", SF_BLOCKING | SF_ANYFIELD, stage_join, row_none, tab_join)                   \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \
     X(ST_COMPOSE, "compose", 0, stage_compose, row_none, tab_none) /* a subquery's last stage */       \
     X(ST_COMPARE, "compare", SF_BLOCKING, stage_compare, row_none, tab_compare)                     \
@@ -385,6 +393,8 @@ typedef struct query {
     struct expr **subs;    /* every subquery node (arena array), for exec (resolved first) and
                               query_free (which frees their child queries) */
     uint32_t nsubs, subcap;
+    struct query **tables; /* the queries of join and filter tables (arena array; query_free frees them) */
+    uint32_t ntables, tabcap;
     bool needs_range;      /* something reads the search's time range (queryStartTime(),
                               timeslice N buckets, ...): exec resolves it before the run */
     int64_t range_from;    /* the resolved range [range_from, range_to), epoch ms (exec) */

@@ -206,7 +206,10 @@ value_t f_substring(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *
     return val_str(s.p + (size_t)st, (size_t)en - (size_t)st);
 }
 
-/* Expand $1 / ${name} references of a regex replacement. */
+/* Expand a replacement as Java's Matcher does (replace page, "Required
+ * characters to escape"): `\c` is c, `$0`-`$9` and `${name}` are groups
+ * of the match at ov (ng groups; re may be NULL for a literal search,
+ * whose only group is $0, the match). */
 static void expand_repl(buf_t *b, pstr_t repl, pstr_t subj, const rx_t *re, const long *ov, uint32_t ng) {
     for (size_t i = 0; i < repl.n; i++) {
         char ch = repl.p[i];
@@ -220,7 +223,7 @@ static void expand_repl(buf_t *b, pstr_t repl, pstr_t subj, const rx_t *re, cons
             while (j < repl.n && repl.p[j] != '}') j++;
             if (j >= repl.n) { buf_putc(b, ch); continue; }
             pstr_t name = pstr(repl.p + i + 2, j - i - 2);
-            for (uint32_t k = 0; k < rx_nnames(re); k++) {
+            for (uint32_t k = 0; re && k < rx_nnames(re); k++) {
                 uint32_t grp;
                 if (pstr_eq(rx_name(re, k, &grp), name)) g = (long)grp;
             }
@@ -261,7 +264,8 @@ value_t f_replace(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av
         size_t i = 0;
         while (i < s.n) {
             if (lit.n && i + lit.n <= s.n && memcmp(s.p + i, lit.p, lit.n) == 0) {
-                buf_put(&b, repl.p, repl.n);
+                long ov[2] = {(long)i, (long)(i + lit.n)};
+                expand_repl(&b, repl, s, NULL, ov, 1);
                 i += lit.n;
             } else {
                 buf_putc(&b, s.p[i++]);
@@ -610,6 +614,53 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
     }
 }
 
+/* ---- substring: literal offsets checked once per query ----------------- */
+
+/* The value of a numeric literal argument (`4`, `-1`), or false. */
+static bool literal_num(const expr_t *a, double *v) {
+    if (a->kind == EX_NEG && a->a && a->a->kind == EX_NUM) {
+        *v = -a->a->num;
+        return true;
+    }
+    if (a->kind != EX_NUM) return false;
+    *v = a->num;
+    return true;
+}
+
+/* The substring page's rules on offsets written as literals: the start a
+ * whole number >= 0 (and below the length of a literal text), the end a
+ * whole number >= the start. Offsets read from fields are clamped when
+ * the query runs (f_substring). */
+static bool substring_prepare(expr_t *e, diag_t *d) {
+    double st = 0, en;
+    bool have_st = e->nargs > 1 && literal_num(e->args[1], &st);
+    if (have_st && (st < 0 || st != floor(st))) {
+        uint32_t i = diag_add(d, D_ERROR, e->args[1]->sp, NULL,
+                              "substring(): the start offset must be a whole number of 0 or more");
+        diag_hint(d, i, "offsets count from 0: substring(s, 0, 4) is the first four characters");
+        return false;
+    }
+    if (have_st && e->args[0]->kind == EX_STR && st >= (double)e->args[0]->str.n && e->args[0]->str.n > 0) {
+        diag_add(d, D_ERROR, e->args[1]->sp, NULL,
+                 "substring(): the start offset %.0f is not less than the length of the text (%zu)", st,
+                 e->args[0]->str.n);
+        return false;
+    }
+    if (e->nargs > 2 && literal_num(e->args[2], &en)) {
+        if (en < 0 || en != floor(en)) {
+            diag_add(d, D_ERROR, e->args[2]->sp, NULL, "substring(): the end offset must be a whole number of 0 or more");
+            return false;
+        }
+        if (have_st && en < st) {
+            uint32_t i = diag_add(d, D_ERROR, e->args[2]->sp, NULL,
+                                  "substring(): the end offset %.0f is before the start offset %.0f", en, st);
+            diag_hint(d, i, "the end is the offset after the last character: substring(s, %.0f, %.0f)", st, st + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- formatDate, parseDate: resolved once per query -------------------- */
 
 /* See eval.h. A literal zone is looked up now, so records never look it
@@ -619,6 +670,7 @@ value_t eval_expr(eval_ctx_t *c, const expr_t *e, const record_t *r) {
  * Java refuses. */
 bool eval_prepare_call(expr_t *e, diag_t *d) {
     if (e->kind == EX_CALL && e->func == FN_LOOKUPCONTAINS) return lk_prepare_contains(e, d);
+    if (e->kind == EX_CALL && e->func == FN_SUBSTRING && !substring_prepare(e, d)) return false;
     if (e->kind == EX_CALL && !fn_prepare(e, d)) return false;
     if (e->kind != EX_CALL || (e->func != FN_FORMATDATE && e->func != FN_PARSEDATE)) return true;
     const char *fn = func_info[e->func].name;

@@ -484,6 +484,66 @@ static void worker_free(exec_t *x) {
     arena_free(&x->scratch);
 }
 
+/* See op.h. The worker is a fresh one over q, with its own lookup
+ * tables; rows pass the stages as records of the input would. */
+int ex_run_on_table(exec_t *px, query_t *q, const table_t *in, table_t *out) {
+    table_init(out);
+    char why[512];
+    lktab_t **lk = lk_open_all(q, px->eo, why, sizeof why);
+    if (!lk) {
+        fprintf(stderr, "postern: %s\n", why);
+        return 2;
+    }
+    uint32_t stop = 0;
+    while (stop < q->nst && !is_blocking(q->st[stop].kind)) stop++;
+    bool grouped = stop < q->nst && (stage_info[q->st[stop].kind].flags & SF_GROUP);
+    exec_t x;
+    worker_init(&x, q, px->eo, lk, stop, grouped, out);
+    x.paths = px->paths;
+    x.npaths = px->npaths;
+    x.io = px->io;
+    /* Field ids of in's columns and fields, by name, in q's table. */
+    const ftab_t *pft = &px->q->ft;
+    uint32_t *map = xmalloc((pft->n ? pft->n : 1) * sizeof *map);
+    for (uint32_t f = 0; f < pft->n; f++) map[f] = f < F_NBUILTIN ? f : FIELD_NONE;
+    record_t r;
+    rec_init(&r, &x.scratch);
+    int rc = 0;
+    for (size_t k = 0; k < in->n && !rc && !x.err; k++) {
+        const record_t *src = &in->rows[k];
+        arena_reset(&x.scratch);
+        x.parse_hit = false;
+        rec_clear(&r);
+        for (uint32_t o = 0; o < src->norder; o++) {
+            uint32_t id = src->order[o];
+            if (id < pft->n && map[id] == FIELD_NONE) map[id] = ftab_intern(&q->ft, ftab_name(pft, id));
+            if (id < pft->n) rec_set(&r, map[id], rec_get(src, id));
+        }
+        r.raw = src->raw;
+        r.file = src->file;
+        r.line = src->line;
+        r.seq = k;
+        x.st.in_scope++;
+        rc = run_from(&x, 0, &r);
+    }
+    if (!rc && !x.err) {
+        uint32_t from = stop;
+        if (grouped) {
+            gtab_emit(x.g, out);
+            if (q->st[stop].kind != ST_AGG) top_finish(out, &q->st[stop]);
+            from = stop + 1;
+        }
+        rc = table_phase(&x, out, from);
+        table_finish_cols(out, &q->ft);
+    }
+    if (!rc) rc = x.err;
+    rec_free(&r);
+    free(map);
+    worker_free(&x);
+    lk_close_all(q, lk);
+    return rc;
+}
+
 /* See op.h. */
 bool ex_reads_stdin(const char *const *paths, int npaths) {
     bool std = npaths == 0;

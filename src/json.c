@@ -350,21 +350,11 @@ static bool path_index(pstr_t arr, size_t idx, pstr_t *out) {
     }
 }
 
-/* See json.h. Grammar: segment ('.' segment | '[' index ']' |
- * '[' quoted-key ']')*, where a segment is a bare name up to the next '.'
- * or '[', or a double-quoted name; a path wholly in double quotes is read
- * without them. Keys compare case-sensitively. */
-bool json_path(pstr_t doc, pstr_t path, pstr_t *val) {
-    pstr_t cur = pstr_trim(doc);
-    const char *p = path.p;
-    size_t n = path.n, i = 0;
-
-    while (n && is_ws(p[0])) { p++; n--; }
-    while (n && is_ws(p[n - 1])) n--;
-    if (n >= 2 && p[0] == '"' && p[n - 1] == '"' && !memchr(p + 1, '"', n - 2)) { p++; n -= 2; }
-    if (!cur.n) return false;
-    if (n == 0) { *val = cur; return true; }
-
+/* Walk path p[i..n) from the value view cur; every value it reaches goes
+ * to fn (several only through `[*]`, which visits each element of an
+ * array in order). Returns false when the path is malformed or reaches
+ * nothing. depth caps the recursion of nested `[*]`. */
+static bool walk(pstr_t cur, const char *p, size_t n, size_t i, json_path_fn fn, void *ud, int depth) {
     while (i < n) {
         pstr_t next;
         if (p[i] == '[') {
@@ -378,10 +368,23 @@ bool json_path(pstr_t doc, pstr_t path, pstr_t *val) {
                 if (i >= n || p[i] != ']') return false;
                 i++;
                 if (!path_member(cur, name, &next)) return false;
+            } else if (i + 1 < n && p[i] == '*' && p[i + 1] == ']') {
+                /* [*]: the rest of the path from every element. */
+                i += 2;
+                if (i < n && p[i] == '.') {
+                    i++;
+                    if (i >= n) return false; /* trailing dot */
+                } else if (i < n && p[i] != '[') {
+                    return false;
+                }
+                if (depth >= 8) return false;
+                bool any = false;
+                for (size_t k = 0; path_index(cur, k, &next); k++) any |= walk(next, p, n, i, fn, ud, depth + 1);
+                return any;
             } else {
                 size_t idx = 0, start = i;
                 while (i < n && is_digit(p[i]) && i - start < 18) idx = idx * 10 + (size_t)(p[i++] - '0');
-                if (i == start || i >= n || p[i] != ']') return false; /* [*], [-1], [] */
+                if (i == start || i >= n || p[i] != ']') return false; /* [-1], [] */
                 i++;
                 if (!path_index(cur, idx, &next)) return false;
             }
@@ -407,6 +410,37 @@ bool json_path(pstr_t doc, pstr_t path, pstr_t *val) {
             return false;
         }
     }
-    *val = cur;
+    fn(ud, cur);
     return true;
+}
+
+/* The path without surrounding blanks and, when it is wholly in double
+ * quotes, without them. */
+static pstr_t path_body(pstr_t path) {
+    const char *p = path.p;
+    size_t n = path.n;
+    while (n && is_ws(p[0])) { p++; n--; }
+    while (n && is_ws(p[n - 1])) n--;
+    if (n >= 2 && p[0] == '"' && p[n - 1] == '"' && !memchr(p + 1, '"', n - 2)) { p++; n -= 2; }
+    return pstr(p, n);
+}
+
+/* See json.h. Grammar: segment ('.' segment | '[' index ']' | '[*]' |
+ * '[' quoted-key ']')*, where a segment is a bare name up to the next '.'
+ * or '[', or a double-quoted name; a path wholly in double quotes is read
+ * without them. Keys compare case-sensitively. */
+bool json_path_each(pstr_t doc, pstr_t path, json_path_fn fn, void *ud) {
+    pstr_t cur = pstr_trim(doc), b = path_body(path);
+    if (!cur.n) return false;
+    return walk(cur, b.p, b.n, 0, fn, ud, 0);
+}
+
+/* json_path's callback: keep the one value. */
+static void keep_one(void *ud, pstr_t v) { *(pstr_t *)ud = v; }
+
+/* See json.h. */
+bool json_path(pstr_t doc, pstr_t path, pstr_t *val) {
+    pstr_t b = path_body(path);
+    if (pstr_contains(b, PSTR_LIT("[*]"))) return false;
+    return json_path_each(doc, path, keep_one, val);
 }

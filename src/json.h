@@ -55,9 +55,15 @@ bool json_unescape_body(pstr_t body, arena_t *a, pstr_t *out);
  * objects and arrays as their JSON text. */
 value_t json_to_value(pstr_t val, arena_t *a);
 
-/* Look up a Sumo json path ("a.b", "a[0].c", "['key with.dot'].x",
- * "a[*]" not supported) in the document doc. Returns true and the value
- * view when found. */
+/* Look up a Sumo json path ("a.b", "a[0].c", "['key with.dot'].x") in
+ * the document doc. Returns true and the value view when found; a path
+ * with "[*]" is never found here (see json_path_each). */
 bool json_path(pstr_t doc, pstr_t path, pstr_t *val);
+/* Receives each value view a path reaches. */
+typedef void (*json_path_fn)(void *ud, pstr_t val);
+/* json_path that also takes "[*]" ("Actor[*].Type": the rest of the path
+ * from every element of the array, in order) and gives every value it
+ * reaches to fn. True when at least one was. */
+bool json_path_each(pstr_t doc, pstr_t path, json_path_fn fn, void *ud);
 
 #endif

@@ -9,6 +9,8 @@
  * punctuation: `com*services` does not match `com.test.services`), `?`
  * one word character, a whitespace run any whitespace run, and a keyword
  * that starts (ends) with a word character may not continue a term there.
+ * In a keyword of several terms a wildcard stands for whole terms only (or
+ * completes the first or last one): `jsmith@some*re.com` matches nothing.
  * Plain keywords are a bounded substring search; the others run a small
  * NFA over the message, after a substring test of their longest literal.
  */
@@ -32,6 +34,8 @@ struct kwpat {
     pstr_t longest;  /* the longest run of literals (for a quick reject) */
     bool left;       /* the first element is a word character: check the byte before */
     bool right;      /* the last element is a word character: check the byte after */
+    int32_t partial; /* a bare keyword of several terms with a wildcard for part of an inner
+                        term: its byte offset in the keyword (it matches nothing); else -1 */
 };
 
 static bool is_word(unsigned char ch) {
@@ -49,6 +53,8 @@ static unsigned char lc(unsigned char ch) { return ch >= 'A' && ch <= 'Z' ? (uns
 static bool elem_wordy(const kwpat_t *k, uint32_t i) {
     return k->type[i] == K_ONE || (k->type[i] == K_LIT && is_word(k->ch[i]));
 }
+
+static int32_t partial_wildcard(pstr_t kw);
 
 /* See keyword.h. */
 kwpat_t *kw_compile(arena_t *a, pstr_t kw, bool quoted) {
@@ -84,8 +90,37 @@ kwpat_t *kw_compile(arena_t *a, pstr_t kw, bool quoted) {
     k->longest = pstr(lits + best_end - best, best);
     k->left = k->n && elem_wordy(k, 0);
     k->right = k->n && elem_wordy(k, k->n - 1);
+    k->partial = quoted ? -1 : partial_wildcard(kw);
     return k;
 }
+
+/* The keyword search page: in a keyword of several terms (`jsmith@x.com`)
+ * a wildcard "will only represent one individual full term": `jsmith@*.com`,
+ * and one at the keyword's start or end completes the first or last term
+ * (`com.*.services*`), but "not a partial term: jsmith@some*re.com".
+ * Returns the offset of the first run of `*`/`?` inside the keyword that
+ * touches a word character, or -1 (also for a keyword of one term, where
+ * `*456*` is fine). */
+static int32_t partial_wildcard(pstr_t kw) {
+    bool several = false;
+    for (size_t i = 0; i < kw.n; i++) {
+        unsigned char c = (unsigned char)kw.p[i];
+        if (!is_word(c) && c != '*' && c != '?') several = true;
+    }
+    if (!several) return -1;
+    for (size_t i = 0; i < kw.n;) {
+        if (kw.p[i] != '*' && kw.p[i] != '?') { i++; continue; }
+        size_t j = i;
+        while (j < kw.n && (kw.p[j] == '*' || kw.p[j] == '?')) j++;
+        if (i > 0 && j < kw.n && (is_word((unsigned char)kw.p[i - 1]) || is_word((unsigned char)kw.p[j])))
+            return (int32_t)i;
+        i = j;
+    }
+    return -1;
+}
+
+/* See keyword.h. */
+int32_t kw_partial_wildcard(const kwpat_t *k) { return k ? k->partial : -1; }
 
 /* Offset of the first case-insensitive occurrence of seg in raw at or
  * after from whose ends are term boundaries where asked; -1 when none. */
@@ -160,6 +195,7 @@ static bool nfa_match(const kwpat_t *k, pstr_t raw, kwset_t *cur, kwset_t *nxt) 
 
 /* See keyword.h. */
 bool kw_match(const kwpat_t *k, pstr_t raw) {
+    if (k->partial >= 0) return false;
     if (k->n == 0) return true;
     if (k->plain) return find_bounded(raw, 0, k->text, k->left, k->right) >= 0;
     if (k->longest.n && pstr_ifind(raw, k->longest) < 0) return false;

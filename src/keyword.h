@@ -29,5 +29,9 @@ kwpat_t *kw_compile(arena_t *a, pstr_t kw, bool quoted);
  * where the keyword's first (last) element is a word character, the match
  * may not continue a term on that side. */
 bool kw_match(const kwpat_t *k, pstr_t raw);
+/* The byte offset in a bare keyword of several terms of a `*` or `?` that
+ * stands for part of an inner term (`jsmith@some*re.com`): such a keyword
+ * matches nothing, as in Sumo. -1 when there is none (or k is NULL). */
+int32_t kw_partial_wildcard(const kwpat_t *k);
 
 #endif

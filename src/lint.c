@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "keyword.h"
 #include "lex.h"
 #include "regex.h"
 
@@ -162,9 +163,28 @@ static void check_compare(lint_t *l, const expr_t *e, bool in_where) {
     }
 }
 
+/* Rule keyword-partial-wildcard: `jsmith@some*re.com`, a wildcard for part
+ * of an inner term of a keyword of several terms, which Sumo's index
+ * cannot match (keyword search page); postern matches nothing either. */
+static void check_keyword(lint_t *l, const expr_t *e) {
+    int32_t off = kw_partial_wildcard(e->kw);
+    if (off < 0 || e->quoted || (uint32_t)off >= e->sp.len) return;
+    uint32_t n = 1;
+    while ((uint32_t)off + n < e->sp.len && strchr("*?", l->q->text[e->sp.off + (uint32_t)off + n])) n++;
+    buf_t m = {0}, h = {0};
+    buf_puts(&m, "in a keyword of several terms a wildcard stands for whole terms only, not part of one: "
+                 "this keyword matches nothing");
+    buf_puts(&h, "search the terms apart (`jsmith some*re`, an AND), or let the wildcard be a whole term "
+                 "(`jsmith@*.com`)");
+    report(l, D_WARNING, (span_t){e->sp.off + (uint32_t)off, n}, "keyword-partial-wildcard", &m, &h);
+    buf_free(&m);
+    buf_free(&h);
+}
+
 static void walk(lint_t *l, const expr_t *e, bool in_where) {
     if (!e) return;
     switch (e->kind) {
+    case EX_KEYWORD: check_keyword(l, e); break;
     case EX_MATCHES: check_matches(l, e); break;
     case EX_REGEX: check_re2(l, e); break;
     case EX_IN: check_in(l, e); break;
@@ -398,10 +418,67 @@ static void check_offline(lint_t *l, const stage_t *st) {
     if (hard) diag_hint(l->d, i, "postern parses it, but refuses to run a query that contains it");
 }
 
+/* The span where e reads field id, or a zero span. */
+static span_t expr_reads(const expr_t *e, uint32_t id) {
+    if (!e) return (span_t){0, 0};
+    if (e->kind == EX_FIELD && e->field == id) return e->sp;
+    const expr_t *kids[3] = {e->a, e->b, e->c};
+    for (int k = 0; k < 3; k++) {
+        span_t sp = expr_reads(kids[k], id);
+        if (sp.len) return sp;
+    }
+    for (uint32_t i = 0; i < e->nargs; i++) {
+        span_t sp = expr_reads(e->args[i], id);
+        if (sp.len) return sp;
+    }
+    return (span_t){0, 0};
+}
+
+/* The span where stage st reads field id (a key, an aggregate's or a
+ * sort's field, a kept field, an expression), or a zero span. */
+static span_t stage_reads(const stage_t *st, uint32_t id) {
+    for (uint32_t i = 0; i < st->nby; i++)
+        if (st->by[i] == id) return st->by_sp[i];
+    for (uint32_t i = 0; i < st->naggs; i++)
+        if (st->aggs[i].field == id) return st->aggs[i].sp;
+    for (uint32_t i = 0; i < st->nkeys; i++)
+        if (st->keys[i].field == id) return st->keys[i].sp;
+    if (st->kind == ST_FIELDS && !st->remove)
+        for (uint32_t i = 0; i < st->nflds; i++)
+            if (st->flds[i] == id) return st->flds_sp[i];
+    if (st->kind == ST_TOP && st->topfield == id) return st->sp;
+    return expr_reads(st->e, id);
+}
+
+/* Rule bin-label: `_bin` read after a bin, which names its label
+ * `_bin_label` (bin page); the log operators cheat sheet writes `_bin`. */
+static void check_bin_label(lint_t *l) {
+    uint32_t id = ftab_find(&l->q->ft, PSTR_LIT("_bin"));
+    if (id == FIELD_NONE) return;
+    bool after_bin = false;
+    for (uint32_t i = 0; i < l->q->nst; i++) {
+        const stage_t *st = &l->q->st[i];
+        if (st->kind == ST_BIN) {
+            if (st->as == id) return; /* bin ... as _bin */
+            after_bin = true;
+            continue;
+        }
+        span_t sp = after_bin ? stage_reads(st, id) : (span_t){0, 0};
+        if (!sp.len) continue;
+        buf_t m = {0}, h = {0};
+        buf_puts(&m, "bin sets _bin_label, _bin_lower and _bin_upper; _bin does not exist, so it is null here");
+        buf_puts(&h, "use _bin_label (the bin page's name), or name the label: bin f width=10 as _bin");
+        report(l, D_WARNING, sp, "bin-label", &m, &h);
+        buf_free(&m);
+        buf_free(&h);
+        return;
+    }
+}
+
 /* See ast.h. Rules, in the order of the Sumo reference's pitfalls:
  * matches-wildcard, dcount, distinct-by-key, in-numeric, minmax-double,
  * first-last, where-case, where-wildcard, drop, sort-text; then
- * regex-re2. */
+ * regex-re2, keyword-partial-wildcard, bin-label. */
 void lint_query(const query_t *q, diag_t *d) {
     if (!q) return;
     lint_t l = {q, d, xcalloc(q->ft.n, 1), xcalloc(q->ft.n, 1), false, {0, 0}};
@@ -413,6 +490,7 @@ void lint_query(const query_t *q, diag_t *d) {
         lint_stage(&l, &q->st[i]);
         check_offline(&l, &q->st[i]);
     }
+    check_bin_label(&l);
     free(l.num);
     free(l.have);
 }

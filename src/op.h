@@ -77,6 +77,16 @@ struct rx *ps_regex(parser_t *p, const tok_t *t, pstr_t pat);
 /* Parse q's text [from, to) as a subquery's child query (the caller owns
  * the result: query_free, or the parent's subs); NULL after an error. */
 query_t *ps_parse_range(parser_t *p, uint32_t from, uint32_t to);
+/* Parse q's text [from, to) as a table of join or filter: stages only
+ * when it starts with an operator or aggregate (`parse "x=*" as x`),
+ * else a scope and stages (*scope set: join ignores the scope). The
+ * parent query owns the result (q->tables); NULL after an error. */
+query_t *ps_parse_table(parser_t *p, uint32_t from, uint32_t to, bool *scope);
+/* A table's query in parentheses, `(<query>)`, at the current token, for
+ * join and filter (op_join.c): the query (parent-owned, see
+ * ps_parse_table) and *scope, or NULL after an error. op names the
+ * operator in messages. */
+query_t *jn_parse_table(parser_t *p, const char *op, bool *scope);
 /* A subquery at the current '[' token (op_subquery.c); ctx is SUB_SCOPE,
  * SUB_EXPR or SUB_IN. The node joins q->subs. NULL after an error. */
 expr_t *ps_subquery(parser_t *p, uint8_t ctx);
@@ -158,6 +168,11 @@ int ex_subqueries(query_t *q, const char *const *paths, int npaths, const in_opt
 /* True when the inputs include stdin (no path, or "-"), which a second
  * pass (time range, subqueries, compare) cannot read again. */
 bool ex_reads_stdin(const char *const *paths, int npaths);
+/* Run every stage of query q (its scope left aside) over the rows of in,
+ * a table of x's query, read by field name into q's fields; the result,
+ * in q's field ids, goes to out (initialised here; the caller frees it).
+ * For join and filter, in the table phase. 0, or 2 with a message. */
+int ex_run_on_table(exec_t *x, query_t *q, const table_t *in, table_t *out);
 /* Intern a field name found at run time (json auto, kv): thread-safe. */
 uint32_t ex_field(exec_t *x, pstr_t name);
 

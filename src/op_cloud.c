@@ -1,5 +1,5 @@
 /* op_cloud.c — operators only Sumo's service can run: save, infer,
- * benchmark, logexplain.
+ * benchmark, logexplain, logreduce values.
  *
  * Their rows in STAGE_KINDS carry SF_CLOUD. postern parses them with their
  * documented syntax, so a query that uses them lints and dumps; lint warns
@@ -18,6 +18,8 @@ static const struct cloud_op {
     {ST_INFER, "it runs a Global Intelligence model that Sumo hosts"},
     {ST_BENCHMARK, "it compares with Sumo's Global Intelligence benchmarks of other customers"},
     {ST_LOGEXPLAIN, "it is a Behavior Insights analysis that Sumo's service runs (logexplain page)"},
+    {ST_LOGREDUCE_VALUES, "it clusters the values with Sumo's histogram model, which the logreduce values page does "
+                          "not describe (`count by` the keys gives the exact combinations)"},
 };
 
 /* See op.h. */

@@ -1,7 +1,9 @@
 /* op_json.c — the json operator: named paths, and json auto.
  *
  * `json [field=f] "a.b", "c[0]" [as x, y] [nodrop]` extracts paths and,
- * like every parse, drops records that lack one unless nodrop.
+ * like every parse, drops records that lack one unless nodrop; a path
+ * with `[*]` ("Actor[*].Type") gives the JSON array of every element's
+ * value.
  * `json auto [field=f] [maxdepth N] [extractarrays] [keys "k", ... [refonly]
  * [as a, ...]]` finds the JSON object in the text (it may follow a
  * preamble: the object that ends at the text's last '}'), flattens it into
@@ -141,6 +143,47 @@ bool stage_json(parser_t *p, stage_t *st) {
         st->nodrop = true;
         ps_advance(p);
     }
+    /* Paths with `[*]` gather every element's value (row_json). */
+    uint8_t *wild = arena_calloc(ps_arena(p), st->npaths);
+    bool any = false;
+    for (uint32_t k = 0; k < st->npaths; k++) any |= (wild[k] = pstr_contains(st->paths[k], PSTR_LIT("[*]")));
+    st->data = any ? wild : NULL;
+    return true;
+}
+
+/* ---- json "a[*].b" ----------------------------------------------------- */
+
+/* Gathers the values a `[*]` path reaches into one JSON array text: a
+ * first walk measures (out NULL), the second writes. */
+typedef struct gather {
+    char *out;   /* where the text goes (scratch arena), NULL while measuring */
+    size_t len;  /* bytes measured or written so far, the '[' included */
+    size_t n;    /* values seen */
+} gather_t;
+
+/* json_path_each's callback: append one value view, comma-separated. */
+static void gather_one(void *ud, pstr_t v) {
+    gather_t *g = ud;
+    v = pstr_trim(v);
+    if (g->out) {
+        if (g->n) g->out[g->len] = ',';
+        memcpy(g->out + g->len + (g->n ? 1 : 0), v.p, v.n);
+    }
+    g->len += v.n + (g->n ? 1 : 0);
+    g->n++;
+}
+
+/* The values path reaches in doc as the JSON array `[v1,v2,...]` (each
+ * value's text as written), in arena a; false when it reaches none. */
+static bool gather_path(pstr_t doc, pstr_t path, arena_t *a, value_t *out) {
+    gather_t g = {NULL, 1, 0};
+    if (!json_path_each(doc, path, gather_one, &g) || g.n == 0) return false;
+    char *buf = arena_alloc(a, g.len + 1);
+    buf[0] = '[';
+    gather_t w = {buf, 1, 0};
+    json_path_each(doc, path, gather_one, &w);
+    buf[w.len] = ']';
+    *out = val_str(buf, w.len + 1);
     return true;
 }
 
@@ -295,9 +338,13 @@ int row_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
         return ex_next(x, i, r); /* json auto drops nothing */
     }
     bool all = true;
+    const uint8_t *wild = s->data;
     for (uint32_t k = 0; k < s->npaths && k < s->nflds; k++) {
         pstr_t val;
-        if (doc.p && json_path(doc, s->paths[k], &val)) {
+        value_t v;
+        if (wild && wild[k] && doc.p && gather_path(doc, s->paths[k], &x->scratch, &v)) {
+            rec_set(r, s->flds[k], v);
+        } else if ((!wild || !wild[k]) && doc.p && json_path(doc, s->paths[k], &val)) {
             rec_set(r, s->flds[k], json_to_value(val, &x->scratch));
         } else {
             all = false;

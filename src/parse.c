@@ -72,7 +72,7 @@ static const char *const foreign_aggs[] = {
 
 /* Sumo operators and functions postern does not implement. */
 static const char *const unsupported_ops[] = {
-    "predict", "join", "logreduce", "logcompare", "trace", "tojson", NULL,
+    "logcompare", "trace", "tojson", NULL,
 };
 
 /* Stage keywords, for "did you mean" on an unknown operator. */
@@ -245,8 +245,36 @@ static uint32_t field_def(parser_t *p, pstr_t name) {
     return id;
 }
 
-/* A field name: an identifier or %"quoted name". */
+/* Length of a name that starts with digits at token t: the number's text
+ * and an identifier right after it (`2hrs` lexes as 2 and hrs), when the
+ * whole is letters, digits and `_` with at least one that is no digit
+ * (timeslice page: `timeslice 2h as 2hrs`); 0 otherwise. */
+static uint32_t digit_name_len(const parser_t *p, const tok_t *t) {
+    if (t->kind != T_NUM) return 0;
+    uint32_t end = t->sp.off + t->sp.len;
+    tok_t nx = peek(p);
+    if (nx.kind == T_IDENT && nx.sp.off == end) end = nx.sp.off + nx.sp.len;
+    bool word = false;
+    for (uint32_t i = t->sp.off; i < end; i++) {
+        unsigned char c = (unsigned char)p->q->text[i];
+        bool digit = c >= '0' && c <= '9';
+        if (!digit && c != '_' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) return 0;
+        word |= !digit;
+    }
+    return word ? end - t->sp.off : 0;
+}
+
+/* A field name: an identifier, %"quoted name", or a name that starts with
+ * a digit (`2hrs`). */
 static bool parse_fieldname(parser_t *p, pstr_t *name, span_t *sp) {
+    uint32_t dn = digit_name_len(p, &p->t);
+    if (dn) {
+        uint32_t start = p->t.sp.off;
+        while (p->t.kind != T_EOF && p->t.sp.off < start + dn) advance(p);
+        *sp = (span_t){start, dn};
+        *name = pstr(p->q->text + start, dn);
+        return true;
+    }
     if (p->t.kind != T_IDENT && p->t.kind != T_QIDENT) {
         unexpected(p, "a field name");
         return false;
@@ -991,8 +1019,9 @@ bool stage_agg(parser_t *p, stage_t *st) {
         }
     }
     if (is_kw(&p->t, "group")) {
+        /* `group by`, and `group` alone (sum page: `sum (filesize) group _sourceHost`). */
         advance(p);
-        if (!expect_kw(p, "by", "'by'")) return false;
+        if (is_kw(&p->t, "by")) advance(p);
     } else if (is_kw(&p->t, "by")) {
         advance(p);
     } else if (p->t.kind != T_IDENT && p->t.kind != T_QIDENT) {
@@ -1424,6 +1453,12 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
         return false;
     }
     uint32_t i = error_at(p, t.sp, "unknown operator '%.*s'", len, w.p);
+    /* `csv_raw extract ...` (the log operators cheat sheet): an operator
+     * glued to the field `_raw`. */
+    if (w.n > 4 && pstr_ieq_c(pstr(w.p + w.n - 4, 4), "_raw") && stage_keyword(pstr(w.p, w.n - 4))) {
+        diag_hint(p->d, i, "did you mean `%.*s _raw`, the operator and the field it reads?", (int)(w.n - 4), w.p);
+        return false;
+    }
     size_t ncand = sizeof stage_words / sizeof *stage_words - 1;
     const char *c = str_closest(w, stage_words, ncand);
     if (c) diag_hint(p->d, i, "did you mean %s?", c);
@@ -1455,7 +1490,8 @@ static void parse_stage(parser_t *p) {
 /* Parse text[from..to) of the query text text[0..len) as a query of its
  * own; spans stay offsets into the whole text, so messages point into it.
  * sub: a subquery's child (compose allowed). NULL after an error. */
-static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint32_t to, diag_t *d, bool sub) {
+static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint32_t to, diag_t *d, bool sub,
+                            bool stages) {
     uint32_t nerr0 = d->nerr;
     query_t *q = xcalloc(1, sizeof *q);
     ftab_init(&q->ft);
@@ -1468,8 +1504,15 @@ static query_t *parse_range(const char *text, uint32_t len, uint32_t from, uint3
     p.sub = sub;
     lex_init(&p.lx, q->text, to, &q->arena);
     p.lx.pos = from;
-    p.t = lex_next(&p.lx);
-    parse_scope(&p);
+    if (stages) { /* a join or filter table: an operator first, no scope */
+        p.lx.scope = false;
+        p.lx.operand = true;
+        p.t = lex_next(&p.lx);
+        parse_stage(&p);
+    } else {
+        p.t = lex_next(&p.lx);
+        parse_scope(&p);
+    }
     while (p.t.kind != T_PIPE && p.t.kind != T_EOF) advance(&p); /* after a scope error */
     while (p.t.kind == T_PIPE) {
         p.lx.scope = false;
@@ -1493,18 +1536,34 @@ query_t *query_parse(const char *text, size_t len, diag_t *d) {
         diag_add(d, D_ERROR, (span_t){0, 0}, NULL, "query too long (%zu bytes)", len);
         return NULL;
     }
-    return parse_range(text, (uint32_t)len, 0, (uint32_t)len, d, false);
+    return parse_range(text, (uint32_t)len, 0, (uint32_t)len, d, false, false);
 }
 
 /* See op.h. */
 query_t *ps_parse_range(parser_t *p, uint32_t from, uint32_t to) {
-    return parse_range(p->q->text, p->q->len, from, to, p->d, true);
+    return parse_range(p->q->text, p->q->len, from, to, p->d, true, false);
+}
+
+/* See op.h. */
+query_t *ps_parse_table(parser_t *p, uint32_t from, uint32_t to, bool *scope) {
+    const char *s = p->q->text;
+    uint32_t i = from, j;
+    while (i < to && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+    j = i;
+    while (j < to && (s[j] == '_' || (s[j] >= '0' && s[j] <= '9') || ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z'))) j++;
+    pstr_t w = pstr(s + i, j - i);
+    bool op = w.n && (stage_keyword(w) || agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount"));
+    *scope = !op;
+    query_t *t = parse_range(s, p->q->len, from, to, p->d, false, op);
+    if (t) PUSH(p, p->q->tables, p->q->ntables, p->q->tabcap, t);
+    return t;
 }
 
 /* See ast.h. */
 void query_free(query_t *q) {
     if (!q) return;
     for (uint32_t i = 0; i < q->nsubs; i++) query_free(q->subs[i]->sub); /* the list is in the arena */
+    for (uint32_t i = 0; i < q->ntables; i++) query_free(q->tables[i]);
     for (uint32_t i = 0; i < q->nrx; i++) rx_free(q->rxs[i]);
     free(q->rxs);
     ftab_free(&q->ft);

@@ -8,7 +8,7 @@
 # aggregates, first/last, values, message output in input order, limit,
 # sort, keyword scope, formatDate in a tz database zone, the table
 # operators (transpose, fillmissing, accum and its siblings, outlier,
-# dedup, count_frequent, topk, most_recent) — with -j1
+# dedup, count_frequent, topk, most_recent, bin, predict, logreduce, filter, join) — with -j1
 # --no-prefilter (the reference: every record parsed, one thread) and
 # with -j1, -j2 and -j3 (prefilter on, the CPU's best JSON line scan
 # kernel) and with the sse2 and scalar kernels (POSTERN_SCAN), and
@@ -44,6 +44,12 @@ _sourceCategory=*firewall* | where dest_port = 25 | count by src_ip | top 5 src_
 * | count_frequent process_name, dest_port
 * | count by src_ip, dest_port | topk(3, _count) by dest_port
 * | withtime process_name | most_recent(process_name_withtime) as m, least_recent(process_name_withtime) as l, median(bytes_out), pct_sampling(bytes_in, 90) by dest_port
+* | bin bytes_out width=5000, min=0, max=100000 | count by _bin_label, _bin_lower | sort by _bin_lower asc
+* | timeslice 1h | count by _timeslice, protocol | predict _count by 1h model=ar, ar.window=3, forecast=2
+* | concat(process_name, " to ", dest_ip, ":", dest_port) as m | logreduce field=m by protocol limit=5, criteria=mostcommon
+* | logreduce keys | sort by _count
+* | count by src_ip, dest_port | filter src_ip in (sum(_count) by src_ip | top 5 src_ip by _sum)
+* | where dest_port in ("25", "110") | join (count by src_ip, dest_port) as a, (sum(bytes_out) as b by src_ip) as s on a.src_ip = s.src_ip | sort by a_src_ip asc, a_dest_port asc
 Q
 status=0
 while IFS= read -r q; do

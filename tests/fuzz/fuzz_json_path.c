@@ -1,7 +1,8 @@
 /* fuzz_json_path.c — libFuzzer target for the JSON scanner (json.c) and
  * timestamp parsing (datetime.c).
  *
- * The input is "path\ndocument": json_path looks the path up, then every
+ * The input is "path\ndocument": json_path looks the path up (and
+ * json_path_each, which also takes "[*]", checks each view), then every
  * member of the document is iterated, decoded with json_to_value and its
  * string values unescaped; the path line is also given to dt_parse.
  */
@@ -13,6 +14,15 @@
 #include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The document the views must lie in, for each_view. */
+static pstr_t fz_doc;
+
+/* json_path_each's callback: every view lies inside the document. */
+static void each_view(void *ud, pstr_t v) {
+    if (v.p < fz_doc.p || v.p + v.n > fz_doc.p + fz_doc.n) abort();
+    *(size_t *)ud += v.n;
+}
 
 /* libFuzzer entry point: one path and one document. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -28,6 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (v.p < doc.p || v.p + v.n > doc.p + doc.n) abort();
         for (size_t i = 0; i < v.n; i++) sum += (unsigned char)v.p[i];
     }
+    fz_doc = doc;
+    size_t seen = 0;
+    (void)json_path_each(doc, path, each_view, &seen);
     size_t e = json_skip(doc.p, doc.n, 0);
     if (e != (size_t)-1 && e > doc.n) abort();
     json_iter_t it;

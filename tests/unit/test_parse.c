@@ -413,10 +413,10 @@ static void test_errors(void) {
                 "query:1:16: error: unexpected end of query, expected an operator such as where, count or sort\n"
                 "    | where x = 1 |\n"
                 "                   ^\n");
-    check_error("| predict _count by 1m",
-                "query:1:3: error: postern does not support Sumo's 'predict' operator yet\n"
-                "    | predict _count by 1m\n"
-                "      ^~~~~~~\n");
+    check_error("| logcompare timeshift -24h",
+                "query:1:3: error: postern does not support Sumo's 'logcompare' operator yet\n"
+                "    | logcompare timeshift -24h\n"
+                "      ^~~~~~~~~~\n");
     check_error("| transpose row _sourceHost",
                 "query:1:28: error: unexpected end of query, expected 'column' and the fields whose values name the columns\n"
                 "    | transpose row _sourceHost\n"
