@@ -231,8 +231,8 @@ static void test_stages(void) {
     check_dump("| sort a asc, -b, +c, d desc", "(sort (asc a) (desc b) (asc c) (desc d))");
     check_dump("| order by x", "(sort (desc x))");
     check_dump("| limit 10", "(limit 10)");
-    check_dump("| top src_ip", "(top 10 src_ip)");
-    check_dump("| top 3 a by b, c", "(top 3 a (by b c))");
+    check_dump("| top src_ip", "(top 10 src_ip (rank desc _count))");
+    check_dump("| top 3 a by b, c", "(top 3 a (rank desc b) (rank desc c))");
     check_dump("| fields a, b", "(fields a b)");
     check_dump("| fields - a", "(fields - a)");
     check_dump("| fields + a", "(fields a)");
