@@ -41,6 +41,7 @@ struct dt_zone;
     X(FN_NUMBER, "number", 1, 1, FF_INPLACE | FF_NUM, f_num, "same as num")                                                               \
     X(FN_TOLONG, "toLong", 1, 1, FF_INPLACE | FF_NUM, f_tolong, "cast to an integer, truncating")                                         \
     X(FN_TOINT, "toInt", 1, 1, FF_INPLACE | FF_NUM, f_tolong, "cast to an integer, truncating")                                           \
+    X(FN_INT, "int", 1, 1, FF_INPLACE | FF_NUM, f_tolong, "toInt under the name Sumo's app queries use")                                    \
     X(FN_TOSTRING, "toString", 1, 1, FF_INPLACE, f_tostring, "cast to a string")                                                 \
     X(FN_NOW, "now", 0, 0, FF_NUM, f_now, "current time, epoch milliseconds")                                                         \
     X(FN_QUERYSTARTTIME, "queryStartTime", 0, 0, FF_RANGE | FF_NUM, f_querystart, "start of the search's time range, epoch ms")             \

@@ -8,6 +8,7 @@
 #include "json.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define JSON_MAXDEPTH 512
@@ -350,89 +351,299 @@ static bool path_index(pstr_t arr, size_t idx, pstr_t *out) {
     }
 }
 
+/* One walk over a path: where values go, or (check) only the grammar. */
+typedef struct jwalk {
+    json_path_fn fn;
+    void *ud;
+    bool check;         /* no document: validate the path, mark indef */
+    bool indef;         /* check: the path has `[*]` or a filter */
+    size_t errpos;      /* check: where the path went wrong */
+    const char *expect; /* check: what was expected there */
+} jwalk_t;
+
+static bool bad(jwalk_t *w, size_t i, const char *expect) {
+    if (w->check && !w->expect) {
+        w->errpos = i;
+        w->expect = expect;
+    }
+    return false;
+}
+
+static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int depth);
+
+/* A filter's operand: a JSON literal (number, 'text' or "text", true,
+ * false, null) at p[i..n). Sets *lit to its text (text without quotes,
+ * *str set) and returns the index after it, or 0. */
+static size_t filter_literal(const char *p, size_t n, size_t i, pstr_t *lit, bool *str) {
+    *str = false;
+    if (i < n && (p[i] == '\'' || p[i] == '"')) {
+        const char *e = memchr(p + i + 1, p[i], n - i - 1);
+        if (!e) return 0;
+        *lit = pstr(p + i + 1, (size_t)(e - (p + i + 1)));
+        *str = true;
+        return (size_t)(e - p) + 1;
+    }
+    size_t start = i;
+    while (i < n && (is_digit(p[i]) || p[i] == '-' || p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
+                     (p[i] >= 'a' && p[i] <= 'z')))
+        i++;
+    *lit = pstr(p + start, i - start);
+    if (pstr_eq(*lit, PSTR_LIT("true")) || pstr_eq(*lit, PSTR_LIT("false")) || pstr_eq(*lit, PSTR_LIT("null"))) return i;
+    if (!lit->n || !is_digit(lit->p[0] == '-' && lit->n > 1 ? lit->p[1] : lit->p[0])) return 0;
+    char tmp[64], *end;
+    if (lit->n >= sizeof tmp) return 0;
+    memcpy(tmp, lit->p, lit->n);
+    tmp[lit->n] = 0;
+    (void)strtod(tmp, &end);
+    return *end ? 0 : i;
+}
+
+/* The comparison operators of a filter, longest first. */
+static const struct { const char *op; int code; } filter_ops[] = {
+    {"==", 0}, {"!=", 1}, {"<=", 2}, {">=", 3}, {"<", 4}, {">", 5},
+};
+
+/* filter_one's callback: keep the one value. */
+static void keep_view(void *ud, pstr_t v) { *(pstr_t *)ud = v; }
+
+/* Does the value view v satisfy `op lit`? Numbers compare as numbers,
+ * texts as texts (== and != only), true/false/null by their token. */
+static bool filter_cmp(pstr_t v, int op, pstr_t lit, bool str) {
+    v = pstr_trim(v);
+    if (str) {
+        if (op > 1) return false;
+        bool eq = v.n >= 2 && v.p[0] == '"' && pstr_eq(pstr(v.p + 1, v.n - 2), lit);
+        return op == 0 ? eq : !eq;
+    }
+    if (!is_digit(lit.p[0]) && lit.p[0] != '-') {
+        bool eq = pstr_eq(v, lit);
+        return op == 0 ? eq : op == 1 ? !eq : false;
+    }
+    char a[64], b[64], *ea, *eb;
+    if (v.n >= sizeof a || lit.n >= sizeof b || !v.n || v.p[0] == '"') return op == 1;
+    memcpy(a, v.p, v.n);
+    a[v.n] = 0;
+    memcpy(b, lit.p, lit.n);
+    b[lit.n] = 0;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    if (*ea) return op == 1;
+    switch (op) {
+    case 0: return x == y;
+    case 1: return x != y;
+    case 2: return x <= y;
+    case 3: return x >= y;
+    case 4: return x < y;
+    default: return x > y;
+    }
+}
+
+/* A filter `?(@path [op literal])` at p[i..n), n just before the ')'.
+ * With elem, whether the element passes; in check mode, whether the
+ * filter is well formed. */
+static bool filter_one(jwalk_t *w, pstr_t elem, const char *p, size_t n, size_t i) {
+    while (i < n && is_ws(p[i])) i++;
+    if (i >= n || p[i] != '@') return bad(w, i, "'@' and the member a filter tests, as in [?(@.isFinal == true)]");
+    size_t ps = ++i;
+    while (i < n && p[i] != '=' && p[i] != '!' && p[i] != '<' && p[i] != '>' && !is_ws(p[i])) {
+        if (p[i] == '\'' || p[i] == '"') {
+            const char *e = memchr(p + i + 1, p[i], n - i - 1);
+            if (!e) return bad(w, i, "the closing quote of a key");
+            i = (size_t)(e - p);
+        }
+        i++;
+    }
+    size_t pe = i;
+    while (i < n && is_ws(p[i])) i++;
+    int op = -1;
+    pstr_t lit = PSTR_NULL;
+    bool str = false;
+    if (i < n) {
+        for (size_t k = 0; k < sizeof filter_ops / sizeof *filter_ops; k++) {
+            size_t l = strlen(filter_ops[k].op);
+            if (n - i >= l && memcmp(p + i, filter_ops[k].op, l) == 0) {
+                op = filter_ops[k].code;
+                i += l;
+                break;
+            }
+        }
+        if (op < 0) return bad(w, i, "a comparison (== != < <= > >=) in the filter");
+        while (i < n && is_ws(p[i])) i++;
+        size_t e = filter_literal(p, n, i, &lit, &str);
+        if (!e) return bad(w, i, "a number, a quoted text, true, false or null in the filter");
+        i = e;
+        while (i < n && is_ws(p[i])) i++;
+        if (i != n) return bad(w, i, "')' closing the filter (one comparison; && and || are not supported)");
+    }
+    /* The member path: `.a.b`, `['a']` or `[0]` from the element. */
+    if (pe > ps && p[ps] != '.' && p[ps] != '[') return bad(w, ps, "'.' or '[' after '@'");
+    size_t from = ps < pe && p[ps] == '.' ? ps + 1 : ps;
+    if (w->check) {
+        if (from >= pe) return op >= 0 || pe > ps ? true : bad(w, ps, "the member a filter tests, as in @.isFinal");
+        jwalk_t sub = {.check = true};
+        if (!walk(&sub, elem, p, pe, from, 8)) return bad(w, sub.errpos, sub.expect);
+        if (sub.indef) return bad(w, ps, "a plain member path inside a filter");
+        return true;
+    }
+    if (from >= pe && op < 0) return false; /* `?(@)`: a check error */
+    pstr_t v = elem;
+    if (from < pe) {
+        jwalk_t sub = {.fn = keep_view, .ud = &v};
+        if (!walk(&sub, elem, p, pe, from, 8)) return false;
+    }
+    return op < 0 ? true : filter_cmp(v, op, lit, str);
+}
+
 /* Walk path p[i..n) from the value view cur; every value it reaches goes
- * to fn (several only through `[*]`, which visits each element of an
- * array in order). Returns false when the path is malformed or reaches
- * nothing. depth caps the recursion of nested `[*]`. */
-static bool walk(pstr_t cur, const char *p, size_t n, size_t i, json_path_fn fn, void *ud, int depth) {
+ * to w->fn (several only through `[*]` and filters, which visit the
+ * elements of an array in order). Returns false when the path is
+ * malformed or reaches nothing. depth caps the recursion. In check mode
+ * there is no document: only the grammar is followed. */
+static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int depth) {
     while (i < n) {
-        pstr_t next;
+        pstr_t next = cur;
         if (p[i] == '[') {
             i++;
             if (i < n && (p[i] == '\'' || p[i] == '"')) {
                 char q = p[i++];
                 const char *e = memchr(p + i, q, n - i);
-                if (!e) return false;
+                if (!e) return bad(w, i - 1, "the closing quote of the key");
                 pstr_t name = pstr(p + i, (size_t)(e - (p + i)));
                 i = (size_t)(e - p) + 1;
-                if (i >= n || p[i] != ']') return false;
+                if (i >= n || p[i] != ']') return bad(w, i, "']' after the quoted key");
                 i++;
-                if (!path_member(cur, name, &next)) return false;
-            } else if (i + 1 < n && p[i] == '*' && p[i + 1] == ']') {
-                /* [*]: the rest of the path from every element. */
-                i += 2;
+                if (!w->check && !path_member(cur, name, &next)) return false;
+            } else if ((i + 1 < n && p[i] == '*' && p[i + 1] == ']') || (i + 1 < n && p[i] == '?' && p[i + 1] == '(')) {
+                /* [*] or [?(filter)]: the rest of the path from every
+                 * (passing) element. */
+                size_t fs = 0, fe = 0;
+                if (p[i] == '*') {
+                    i += 2;
+                } else {
+                    fs = i + 2;
+                    const char *e = NULL;
+                    for (size_t k = fs; k + 1 < n; k++)
+                        if (p[k] == ')' && p[k + 1] == ']') e = p + k;
+                    if (!e) return bad(w, i, "')]' closing the filter");
+                    fe = (size_t)(e - p);
+                    i = fe + 2;
+                }
                 if (i < n && p[i] == '.') {
                     i++;
-                    if (i >= n) return false; /* trailing dot */
+                    if (i >= n) return bad(w, i, "a member name after '.'");
                 } else if (i < n && p[i] != '[') {
-                    return false;
+                    return bad(w, i, "'.' or '[' after ']'");
                 }
-                if (depth >= 8) return false;
+                if (depth >= 8) return bad(w, i, "at most 8 nested [*] or filters");
+                if (w->check) {
+                    w->indef = true;
+                    if (fs && !filter_one(w, cur, p, fe, fs)) return false;
+                    return walk(w, cur, p, n, i, depth + 1);
+                }
                 bool any = false;
-                for (size_t k = 0; path_index(cur, k, &next); k++) any |= walk(next, p, n, i, fn, ud, depth + 1);
+                for (size_t k = 0; path_index(cur, k, &next); k++)
+                    if (!fs || filter_one(w, next, p, fe, fs)) any |= walk(w, next, p, n, i, depth + 1);
                 return any;
             } else {
+                /* An index; negative counts from the end ([-1]: the last). */
                 size_t idx = 0, start = i;
-                while (i < n && is_digit(p[i]) && i - start < 18) idx = idx * 10 + (size_t)(p[i++] - '0');
-                if (i == start || i >= n || p[i] != ']') return false; /* [-1], [] */
+                bool neg = i < n && p[i] == '-';
+                if (neg) i++;
+                size_t ds = i;
+                while (i < n && is_digit(p[i]) && i - ds < 18) idx = idx * 10 + (size_t)(p[i++] - '0');
+                if (i == ds || i >= n || p[i] != ']' || (neg && idx == 0))
+                    return bad(w, start, "an array index, '*', a filter ?(...) or a quoted key inside [ ]");
                 i++;
-                if (!path_index(cur, idx, &next)) return false;
+                if (!w->check && neg) {
+                    size_t len = 0;
+                    pstr_t e;
+                    while (path_index(cur, len, &e)) len++;
+                    if (idx > len) return false;
+                    idx = len - idx;
+                }
+                if (!w->check && !path_index(cur, idx, &next)) return false;
             }
         } else {
             pstr_t name;
             if (p[i] == '"') {
                 const char *e = memchr(p + i + 1, '"', n - i - 1);
-                if (!e) return false;
+                if (!e) return bad(w, i, "the closing quote of the key");
                 name = pstr(p + i + 1, (size_t)(e - (p + i + 1)));
                 i = (size_t)(e - p) + 1;
             } else {
                 size_t start = i;
                 while (i < n && p[i] != '.' && p[i] != '[') i++;
                 name = pstr(p + start, i - start);
+                if (!name.n) return bad(w, start, "a member name");
+                if (w->check && pstr_ends(name, PSTR_LIT("()")))
+                    return bad(w, start, "a member name; of JSONPath's functions only a final .length() is supported");
             }
-            if (!path_member(cur, name, &next)) return false;
+            if (!w->check && !path_member(cur, name, &next)) return false;
         }
         cur = next;
         if (i < n && p[i] == '.') {
             i++;
-            if (i >= n) return false; /* trailing dot */
+            if (i >= n) return bad(w, i, "a member name after '.'");
         } else if (i < n && p[i] != '[') {
-            return false;
+            return bad(w, i, "'.' or '[' between path steps");
         }
     }
-    fn(ud, cur);
+    if (!w->check) w->fn(w->ud, cur);
     return true;
 }
 
 /* The path without surrounding blanks and, when it is wholly in double
- * quotes, without them. */
-static pstr_t path_body(pstr_t path) {
+ * quotes, without them; *off is how many bytes were cut from the front. */
+static pstr_t path_body_off(pstr_t path, size_t *off) {
     const char *p = path.p;
     size_t n = path.n;
     while (n && is_ws(p[0])) { p++; n--; }
     while (n && is_ws(p[n - 1])) n--;
     if (n >= 2 && p[0] == '"' && p[n - 1] == '"' && !memchr(p + 1, '"', n - 2)) { p++; n -= 2; }
+    *off = (size_t)(p - path.p);
     return pstr(p, n);
 }
 
-/* See json.h. Grammar: segment ('.' segment | '[' index ']' | '[*]' |
- * '[' quoted-key ']')*, where a segment is a bare name up to the next '.'
- * or '[', or a double-quoted name; a path wholly in double quotes is read
- * without them. Keys compare case-sensitively. */
+static pstr_t path_body(pstr_t path) {
+    size_t off;
+    return path_body_off(path, &off);
+}
+
+/* Where the steps start: after a JSONPath root `$` (and its '.'). */
+static size_t path_start(pstr_t b) {
+    if (!b.n || b.p[0] != '$') return 0;
+    if (b.n > 1 && b.p[1] == '.') return 2;
+    return 1;
+}
+
+/* See json.h. Grammar: ['$' ['.']] step ('.' segment | '[' index ']' |
+ * '[*]' | '[?(' filter ')]' | '[' quoted-key ']')*, where a segment is a
+ * bare name up to the next '.' or '[', or a double-quoted name; a path
+ * wholly in double quotes is read without them. Keys compare
+ * case-sensitively. */
 bool json_path_each(pstr_t doc, pstr_t path, json_path_fn fn, void *ud) {
     pstr_t cur = pstr_trim(doc), b = path_body(path);
-    if (!cur.n) return false;
-    return walk(cur, b.p, b.n, 0, fn, ud, 0);
+    if (!cur.n || !b.n) return false;
+    jwalk_t w = {.fn = fn, .ud = ud};
+    size_t i = path_start(b);
+    if (i == 2 && b.n == 2) return false; /* "$." */
+    return walk(&w, cur, b.p, b.n, i, 0);
+}
+
+/* See json.h. */
+bool json_path_check(pstr_t path, size_t *errpos, const char **expect, bool *indef) {
+    size_t off;
+    pstr_t b = path_body_off(path, &off);
+    jwalk_t w = {.check = true};
+    size_t i = path_start(b);
+    bool ok = b.n > 0 && !(i == 2 && b.n == 2) && walk(&w, PSTR_NULL, b.p, b.n, i, 0);
+    if (!ok && !w.expect) {
+        w.expect = "a json path such as \"a.b\", \"a[0].c\" or \"['a.b']\"";
+        w.errpos = b.n ? i : 0;
+    }
+    *errpos = off + w.errpos;
+    *expect = w.expect;
+    *indef = w.indef;
+    return ok;
 }
 
 /* json_path's callback: keep the one value. */
@@ -440,7 +651,36 @@ static void keep_one(void *ud, pstr_t v) { *(pstr_t *)ud = v; }
 
 /* See json.h. */
 bool json_path(pstr_t doc, pstr_t path, pstr_t *val) {
-    pstr_t b = path_body(path);
-    if (pstr_contains(b, PSTR_LIT("[*]"))) return false;
+    size_t pos;
+    const char *why;
+    bool indef;
+    if (!json_path_check(path, &pos, &why, &indef) || indef) return false;
     return json_path_each(doc, path, keep_one, val);
+}
+
+/* See json.h. */
+bool json_length(pstr_t val, size_t *len) {
+    val = pstr_trim(val);
+    if (!val.n) return false;
+    if (val.p[0] == '[' || val.p[0] == '{') {
+        size_t n = 0;
+        if (val.p[0] == '{') {
+            json_iter_t it;
+            pstr_t k, v;
+            bool esc;
+            if (!json_iter_begin(&it, val.p, val.n, 0)) return false;
+            while (json_iter_next(&it, &k, &esc, &v)) n++;
+            if (it.err) return false;
+        } else {
+            pstr_t e;
+            while (path_index(val, n, &e)) n++;
+        }
+        *len = n;
+        return true;
+    }
+    if (val.p[0] == '"') {
+        *len = val.n - 2; /* bytes of the written text */
+        return val.n >= 2;
+    }
+    return false;
 }

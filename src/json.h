@@ -61,9 +61,19 @@ value_t json_to_value(pstr_t val, arena_t *a);
 bool json_path(pstr_t doc, pstr_t path, pstr_t *val);
 /* Receives each value view a path reaches. */
 typedef void (*json_path_fn)(void *ud, pstr_t val);
-/* json_path that also takes "[*]" ("Actor[*].Type": the rest of the path
+/* json_path that also takes "[*]" and filters ("Actor[*].Type": the rest of the path
  * from every element of the array, in order) and gives every value it
  * reaches to fn. True when at least one was. */
 bool json_path_each(pstr_t doc, pstr_t path, json_path_fn fn, void *ud);
+/* Check a path's grammar without a document (the json operator does at
+ * parse time). Paths may start at a JSONPath root `$` ("$['a']['b.c']",
+ * "$.a") and filter arrays ("a[?(@.final == true)].b"; one comparison with
+ * a number, quoted text, true, false or null; or just "@.b": has b).
+ * Returns false with *errpos (offset in path) and *expect set; *indef
+ * says whether the path can reach several values ([*], filters). */
+bool json_path_check(pstr_t path, size_t *errpos, const char **expect, bool *indef);
+/* The number of elements of an array view, members of an object view, or
+ * bytes of a string view's written text (JSONPath's length()). */
+bool json_length(pstr_t val, size_t *len);
 
 #endif

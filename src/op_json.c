@@ -103,6 +103,33 @@ static bool parse_auto(parser_t *p, stage_t *st) {
     return true;
 }
 
+/* How row_json reads a path (stage data, one byte a path). */
+enum { PATH_ONE, PATH_EACH, PATH_LENGTH };
+
+/* A json path the walker can follow, or an error with a caret at the
+ * place it went wrong (sp: the quoted token). `.length()` must end a
+ * path that reaches one value. */
+static bool check_path(parser_t *p, const pstr_t *path, span_t sp) {
+    pstr_t body = *path;
+    bool len = pstr_ends(body, PSTR_LIT(".length()"));
+    if (len) body.n -= 9;
+    size_t pos;
+    const char *why;
+    bool indef;
+    bool ok = json_path_check(body, &pos, &why, &indef);
+    if (ok && len && indef) {
+        pos = body.n;
+        why = "length() of a path that reaches one value (not after [*] or a filter)";
+        ok = false;
+    }
+    if (ok) return true;
+    /* The caret lands inside the token when the path has no escapes. */
+    span_t at = sp;
+    if (sp.len == path->n + 2 && pos < path->n) at = (span_t){sp.off + 1 + (uint32_t)pos, 1};
+    ps_error(p, at, "bad json path: expected %s", why);
+    return false;
+}
+
 /* See op.h (STAGE_KINDS). */
 bool stage_json(parser_t *p, stage_t *st) {
     st->kind = ST_JSON;
@@ -126,6 +153,7 @@ bool stage_json(parser_t *p, stage_t *st) {
         }
         PS_PUSH(p, st->paths, st->npaths, pcap, p->t.v);
         PS_PUSH(p, psp, npsp, pscap, p->t.sp);
+        if (!check_path(p, &st->paths[st->npaths - 1], p->t.sp)) return false;
         ps_advance(p);
         if (p->t.kind != T_COMMA) break;
         ps_advance(p);
@@ -143,11 +171,26 @@ bool stage_json(parser_t *p, stage_t *st) {
         st->nodrop = true;
         ps_advance(p);
     }
-    /* Paths with `[*]` gather every element's value (row_json). */
-    uint8_t *wild = arena_calloc(ps_arena(p), st->npaths);
+    /* How each path is read (row_json): PATH_ONE, PATH_EACH (`[*]` and
+     * filters gather every value), PATH_LENGTH (`.length()`). */
+    uint8_t *mode = arena_calloc(ps_arena(p), st->npaths);
     bool any = false;
-    for (uint32_t k = 0; k < st->npaths; k++) any |= (wild[k] = pstr_contains(st->paths[k], PSTR_LIT("[*]")));
-    st->data = any ? wild : NULL;
+    for (uint32_t k = 0; k < st->npaths; k++) {
+        size_t pos;
+        const char *why;
+        bool indef;
+        pstr_t body = st->paths[k];
+        if (pstr_ends(body, PSTR_LIT(".length()"))) {
+            body.n -= 9;
+            st->paths[k] = body;
+            mode[k] = PATH_LENGTH;
+        } else {
+            json_path_check(body, &pos, &why, &indef); /* checked above */
+            mode[k] = indef ? PATH_EACH : PATH_ONE;
+        }
+        any |= mode[k] != PATH_ONE;
+    }
+    st->data = any ? mode : NULL;
     return true;
 }
 
@@ -186,6 +229,9 @@ static bool gather_path(pstr_t doc, pstr_t path, arena_t *a, value_t *out) {
     *out = val_str(buf, w.len + 1);
     return true;
 }
+
+/* json_path_each's callback for a path that reaches one value. */
+static void keep_val(void *ud, pstr_t v) { *(pstr_t *)ud = v; }
 
 /* ---- json auto ------------------------------------------------------ */
 
@@ -338,14 +384,18 @@ int row_json(exec_t *x, uint32_t i, const stage_t *s, record_t *r) {
         return ex_next(x, i, r); /* json auto drops nothing */
     }
     bool all = true;
-    const uint8_t *wild = s->data;
+    const uint8_t *mode = s->data;
     for (uint32_t k = 0; k < s->npaths && k < s->nflds; k++) {
         pstr_t val;
         value_t v;
-        if (wild && wild[k] && doc.p && gather_path(doc, s->paths[k], &x->scratch, &v)) {
+        size_t len;
+        int m = mode ? mode[k] : PATH_ONE;
+        if (m == PATH_EACH && doc.p && gather_path(doc, s->paths[k], &x->scratch, &v)) {
             rec_set(r, s->flds[k], v);
-        } else if ((!wild || !wild[k]) && doc.p && json_path(doc, s->paths[k], &val)) {
+        } else if (m == PATH_ONE && doc.p && json_path_each(doc, s->paths[k], keep_val, &val)) {
             rec_set(r, s->flds[k], json_to_value(val, &x->scratch));
+        } else if (m == PATH_LENGTH && doc.p && json_path_each(doc, s->paths[k], keep_val, &val) && json_length(val, &len)) {
+            rec_set(r, s->flds[k], val_num((double)len));
         } else {
             all = false;
             if (!rec_has(r, s->flds[k])) rec_set(r, s->flds[k], val_null());

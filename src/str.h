@@ -53,6 +53,10 @@ int pstr_cmp(pstr_t a, pstr_t b);
 int pstr_alphacmp(pstr_t a, pstr_t b);
 /* True when needle occurs in hay (byte-exact). An empty needle occurs everywhere. */
 bool pstr_contains(pstr_t hay, pstr_t needle);
+/* True when s ends with suffix (byte-exact). */
+static inline bool pstr_ends(pstr_t s, pstr_t suffix) {
+    return s.n >= suffix.n && (suffix.n == 0 || memcmp(s.p + s.n - suffix.n, suffix.p, suffix.n) == 0);
+}
 /* ASCII case-insensitive substring search; returns offset or -1. */
 long pstr_ifind(pstr_t hay, pstr_t needle);
 /* First occurrence of needle in hay, or NULL; icase folds ASCII case.

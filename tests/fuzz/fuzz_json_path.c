@@ -2,7 +2,8 @@
  * timestamp parsing (datetime.c).
  *
  * The input is "path\ndocument": json_path looks the path up (and
- * json_path_each, which also takes "[*]", checks each view), then every
+ * json_path_each, which also takes "[*]" and filters, checks each view;
+ * json_path_check must accept every path that reached a value), then every
  * member of the document is iterated, decoded with json_to_value and its
  * string values unescaped; the path line is also given to dt_parse.
  */
@@ -40,7 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     fz_doc = doc;
     size_t seen = 0;
-    (void)json_path_each(doc, path, each_view, &seen);
+    bool reached = json_path_each(doc, path, each_view, &seen);
+    /* The grammar check agrees: a path that reached a value is well formed. */
+    size_t epos;
+    const char *why;
+    bool indef;
+    bool ok = json_path_check(path, &epos, &why, &indef);
+    if (!ok && (epos > path.n || !why)) abort();
+    if (reached && !ok) abort();
+    size_t len;
+    if (json_path(doc, path, &v) && json_length(v, &len) && len > v.n) abort();
     size_t e = json_skip(doc.p, doc.n, 0);
     if (e != (size_t)-1 && e > doc.n) abort();
     json_iter_t it;
