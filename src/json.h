@@ -68,7 +68,8 @@ bool json_path_each(pstr_t doc, pstr_t path, json_path_fn fn, void *ud);
 /* Check a path's grammar without a document (the json operator does at
  * parse time). Paths may start at a JSONPath root `$` ("$['a']['b.c']",
  * "$.a") and filter arrays ("a[?(@.final == true)].b"; one comparison with
- * a number, quoted text, true, false or null; or just "@.b": has b).
+ * a number, quoted text, true, false or null; or just "@.b": has b; an
+ * element without the tested member never passes).
  * Returns false with *errpos (offset in path) and *expect set; *indef
  * says whether the path can reach several values ([*], filters). */
 bool json_path_check(pstr_t path, size_t *errpos, const char **expect, bool *indef);

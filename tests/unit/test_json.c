@@ -195,7 +195,84 @@ static void test_path(void) {
     CHECK(path_is("[]", "[0]", NULL));
     CHECK(path_is("{\"a\":1", "a", NULL)); /* malformed document */
     CHECK(path_is("  {\"a\": true } ", "a", "true"));
-    CHECK(path_is("{\"a\":1}", "", "{\"a\":1}"));
+    CHECK(path_is("{\"a\":1}", "", NULL));              /* no path reaches nothing */
+    CHECK(path_is("{\"a\":1}", "$", "{\"a\":1}"));     /* the JSONPath root */
+    CHECK(path_is(d, "$.a.b", "\"x\""));
+    CHECK(path_is(d, "$['key.with.dots']['x']", "1"));
+    CHECK(path_is(d, "a.c[-1][0]", "7"));                /* from the end */
+    CHECK(path_is(d, "a.c[-4]", NULL));
+    CHECK(path_is(d, "a.c[-0]", NULL));
+    CHECK(path_is(d, "a.c[?(@.d)]", NULL));               /* filters reach several: json_path_each */
+}
+
+static bool check_is(const char *path, bool ok, size_t pos, bool indef) {
+    size_t p = 99;
+    const char *why = NULL;
+    bool ind = false;
+    bool r = json_path_check(pstr_c(path), &p, &why, &ind);
+    if (r != ok || (!r && (p != pos || !why)) || (r && ind != indef)) {
+        fprintf(stderr, "  check %s: ok=%d pos=%zu indef=%d (%s)\n", path, r, p, ind, why ? why : "-");
+        return false;
+    }
+    return true;
+}
+
+/* json_path_each's callback for test_filter: count and sum the numbers. */
+static void add_num(void *ud, pstr_t v) {
+    double *acc = ud;
+    acc[0] += 1;
+    acc[1] += strtod(v.p, NULL);
+}
+
+static double each_sum(const char *doc, const char *path, double *count) {
+    double acc[2] = {0, 0};
+    json_path_each(pstr_c(doc), pstr_c(path), add_num, acc);
+    *count = acc[0];
+    return acc[1];
+}
+
+static void test_path_check(void) {
+    CHECK(check_is("a.b", true, 0, false));
+    CHECK(check_is("$", true, 0, false));
+    CHECK(check_is("$['a']['b.c']", true, 0, false));
+    CHECK(check_is("a[*].b", true, 0, true));
+    CHECK(check_is("a[?(@.f == true)].b", true, 0, true));
+    CHECK(check_is("a[?(@ >= -1.5e3)]", true, 0, true));
+    CHECK(check_is("a[?(@['x y'] != 'v')]", true, 0, true));
+    CHECK(check_is("", false, 0, false));
+    CHECK(check_is("$.", false, 2, false));
+    CHECK(check_is("a..b", false, 2, false));
+    CHECK(check_is("a[0:2]", false, 2, false));
+    CHECK(check_is("a['b", false, 2, false));
+    CHECK(check_is("a[?(@.f ~ 1)]", false, 8, false));
+    CHECK(check_is("a[?(@.f == x)]", false, 11, false));
+    CHECK(check_is("a[?(@.f == 1 && @.g == 2)]", false, 13, false));
+    CHECK(check_is("a[?(@)]", false, 5, false));
+    CHECK(check_is("a[?(@.f == 1]", false, 2, false));
+    CHECK(check_is("a.keys()", false, 2, false));
+    CHECK(check_is("\"a..b\"", false, 3, false)); /* the offset counts the quote */
+}
+
+static void test_filter(void) {
+    const char *d = "{\"r\":[{\"f\":true,\"n\":1},{\"f\":false,\"n\":2},{\"n\":4},{\"f\":true,\"n\":8}],"
+                    "\"v\":[1,5,9],\"s\":[{\"k\":\"a\",\"n\":16},{\"k\":\"b\",\"n\":32}]}";
+    double c;
+    CHECK(each_sum(d, "r[?(@.f == true)].n", &c) == 9 && c == 2);
+    CHECK(each_sum(d, "r[?(@.f != true)].n", &c) == 2 && c == 1); /* an element without f never passes */
+    CHECK(each_sum(d, "r[?(@.f)].n", &c) == 11 && c == 3);
+    CHECK(each_sum(d, "r[?(@.n > 2)].n", &c) == 12 && c == 2);
+    CHECK(each_sum(d, "r[?(@.n <= 2)].n", &c) == 3 && c == 2);
+    CHECK(each_sum(d, "v[?(@ >= 5)]", &c) == 14 && c == 2);
+    CHECK(each_sum(d, "s[?(@.k == 'b')].n", &c) == 32 && c == 1);
+    CHECK(each_sum(d, "s[?(@['k'] == \"a\")].n", &c) == 16 && c == 1);
+    CHECK(each_sum(d, "s[?(@.k > 'a')].n", &c) == 0 && c == 0); /* texts: == and != only */
+    CHECK(each_sum(d, "r[?(@.f == null)].n", &c) == 0 && c == 0);
+    size_t len;
+    CHECK(json_length(pstr_c("[1,[2,3],{}]"), &len) && len == 3);
+    CHECK(json_length(pstr_c("{\"a\":1,\"b\":2}"), &len) && len == 2);
+    CHECK(json_length(pstr_c("\"abc\""), &len) && len == 3);
+    CHECK(json_length(pstr_c("[]"), &len) && len == 0);
+    CHECK(!json_length(pstr_c("12"), &len));
 }
 
 int main(void) {
@@ -204,5 +281,7 @@ int main(void) {
     test_unescape();
     test_to_value();
     test_path();
+    test_path_check();
+    test_filter();
     return CHECK_DONE("test_json");
 }
