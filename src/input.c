@@ -2,7 +2,7 @@
  *
  * Walks files and directories (sorted, dotfiles skipped), undoes gzip and
  * zstd found by magic bytes and converts UTF-16 to UTF-8, picks a reader
- * (read.h) by --input-format or by a vote over the first lines, and
+ * (reader.h) by --input-format or by a vote over the first lines, and
  * streams the input through a buffer that carries the unfinished record
  * over to the next block. Then it completes each record (_raw,
  * _messageTime, _sourceName, _sourceCategory) and hands it to the
@@ -21,7 +21,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "read.h"
+#include "reader.h"
 #include "json.h"
 #include "prefilter.h"
 #include "progress.h"
@@ -50,10 +50,10 @@ static const char *const reason_names[] = {
 #undef X
 };
 
-/* See reader.h. */
+/* See input.h. */
 const char *in_reason_name(unsigned i) { return i < RD_NREASON ? reason_names[i] : NULL; }
 
-/* See reader.h: generated from RD_READERS in read.h. */
+/* See input.h: generated from RD_READERS in reader.h. */
 const rd_format_t *const rd_formats[] = {
 #define X(r) &r.pub,
     RD_READERS(X)
@@ -84,7 +84,7 @@ static int special_of(pstr_t name) {
     return RD_SP_NONE;
 }
 
-/* See read.h. */
+/* See reader.h. */
 uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
     /* The slot pair is picked by a few bytes of the key, not by its
      * position (records that leave out a field shift every later one);
@@ -131,7 +131,7 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
     return id;
 }
 
-/* See read.h. */
+/* See reader.h. */
 void rd_note(rd_ctx_t *c, int sp, value_t v) {
     if (sp < 0 || v.t != V_STR) return;
     if (sp == RD_SP_RAW) c->raw = val_pstr(v);
@@ -139,16 +139,16 @@ void rd_note(rd_ctx_t *c, int sp, value_t v) {
     c->spmask |= (uint32_t)1 << sp;
 }
 
-/* See read.h. */
+/* See reader.h. */
 void rd_time(rd_ctx_t *c, int64_t ms) {
     c->has_time = true;
     c->time_ms = ms;
 }
 
-/* See read.h. */
+/* See reader.h. */
 void rd_category(rd_ctx_t *c, pstr_t cat) { c->defcat = cat; }
 
-/* See read.h. */
+/* See reader.h. */
 uint64_t rd_count_nl(const char *p, size_t n) {
     uint64_t k = 0;
     const char *e = p + n;
@@ -1508,7 +1508,7 @@ static int run_done(run_t *r) {
     return r->stop ? r->stop : r->rc;
 }
 
-/* See reader.h. */
+/* See input.h. */
 int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, const in_par_t *par,
                   in_stats_t *st) {
     run_t r;
@@ -1519,7 +1519,7 @@ int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab
     return run_done(&r);
 }
 
-/* See reader.h. */
+/* See input.h. */
 int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
               in_stats_t *st) {
     void *uds[1] = {ud};
@@ -1527,7 +1527,7 @@ int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *
     return input_run_par(paths, npaths, o, ft, &par, st);
 }
 
-/* See reader.h. */
+/* See input.h. */
 int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, const in_opts_t *o, ftab_t *ft,
                   in_cb_t cb, void *ud, in_stats_t *st) {
     run_t r;
@@ -1538,7 +1538,7 @@ int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, con
     return run_done(&r);
 }
 
-/* See reader.h. Reads the probe window the way run_input does. */
+/* See input.h. Reads the probe window the way run_input does. */
 int input_detect(const char *path, const rd_format_t **fmt, int *score) {
     src_t s;
     memset(&s, 0, sizeof s);

@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "rdmap.h"
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
 /* One framed line. Views borrow the input buffer given to ll_line. */

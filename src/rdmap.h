@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
 /* How a native value becomes a schema value. ORDER CONV: rm_acc_emit. */
@@ -76,7 +76,7 @@ bool rm_time_java(pstr_t v, pstr_t pat, sl_clock_t *k, int64_t *ms);
 
 /* Frame the next text line of p[0..n) for a line reader: blank lines are
  * skipped, a CR before the newline dropped, c->rec_off, c->text and
- * *used set. RD_REC gives the line in *line; RD_MORE/RD_END as read.h. */
+ * *used set. RD_REC gives the line in *line; RD_MORE/RD_END as reader.h. */
 rd_status_t rm_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, pstr_t *line);
 
 /* v with backslash escapes decoded: `\` + from[i] becomes to[i]; other

@@ -294,7 +294,7 @@ static rd_status_t asa_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size
 /* A line holding `%ASA-N-` or `%FTD-N-`. */
 static int asa_line(const rd_line_t *l) { return asa_at(l->text) < l->text.n ? 90 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_asa = {
     .pub = {"asa",
             "Cisco ASA / Firepower Threat Defense syslog (%ASA-/%FTD- messages); connection messages 302013-302016 "

@@ -503,7 +503,7 @@ static int au_line(const rd_line_t *l) {
     return au_header(l->text, NULL, &h) == 1 ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_auditd = {
     .pub = {"auditd",
             "Linux audit logs (audit.log, raw or ENRICHED; audispd or kernel lines in syslog; ausearch -i): the "

@@ -202,7 +202,7 @@ static int cef_line(const rd_line_t *l) {
     return q[0] >= '0' && q[0] <= '9' && (q[1] == '|' || q[2] == '|') ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_cef = {
     .pub = {"cef",
             "ArcSight Common Event Format (CEF:Version|Vendor|Product|…|Extension), with or without a syslog header",

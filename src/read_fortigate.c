@@ -113,7 +113,7 @@ static rd_status_t fg_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
 /* A line with logid= and devid=. */
 static int fg_line(const rd_line_t *l) { return fg_is(l->sl.body) ? 90 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_fortigate = {
     .pub = {"fortigate",
             "Fortinet FortiGate logs: key=value text (quoted or not), with or without a syslog header; other lines "

@@ -11,7 +11,7 @@
 #include "json.h"
 #include "rdmap.h"
 
-/* See read.h. */
+/* See reader.h. */
 bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
     json_iter_t it;
     pstr_t k, v;
@@ -34,13 +34,13 @@ static int jsonl_line(const rd_line_t *l) {
     return l->sl.kind == SL_NONE && l->text.n && l->text.p[0] == '{' ? 50 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 pstr_t rd_json_text(const rd_line_t *l) {
     pstr_t t = l->sl.kind == SL_NONE ? l->text : l->sl.body;
     return t.n && t.p[0] == '{' ? t : PSTR_NULL;
 }
 
-/* See read.h. Blank lines are consumed silently. */
+/* See reader.h. Blank lines are consumed silently. */
 rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, bool syslog, pstr_t *obj) {
     pstr_t line;
     rd_status_t st = rm_line(c, p, n, eof, used, &line);
@@ -75,7 +75,7 @@ static void *jsonl_open(rd_ctx_t *c) {
 
 static void jsonl_close(void *st) { (void)st; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_jsonl = {
     .pub = {"jsonl", "JSON Lines: one JSON object per line, top-level keys become fields",
             "lines that open a JSON object", "none: native keys only (Cloud SIEM alias keys fill their schema field)"},

@@ -148,7 +148,7 @@ static int leef_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_leef = {
     .pub = {"leef", "IBM QRadar LEEF 1.0 (tab-separated) and 2.0 (custom delimiter), with or without a syslog header",
             "lines (syslog header stripped) holding `LEEF:1.0|` or `LEEF:2.0|`",

@@ -127,7 +127,7 @@ static int nf_line(const rd_line_t *l) {
     return packet_at(b) < b.n && pstr_contains(b, PSTR_LIT(" SRC=")) ? 85 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_netfilter = {
     .pub = {"netfilter",
             "Linux iptables/nftables LOG lines (kernel messages, with or without a syslog header); other lines skipped",

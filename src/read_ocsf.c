@@ -97,7 +97,7 @@ static int ocsf_line(const rd_line_t *l) {
     return pstr_contains(t, PSTR_LIT("\"class_uid\"")) ? 75 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_ocsf = {
     .pub = {"ocsf", "OCSF events as NDJSON; Network Activity (class_uid 4001) and the other 4xxx network classes",
             "object lines with a \"class_uid\" key",

@@ -291,7 +291,7 @@ static int oq_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_osquery = {
     .pub = {"osquery", "osquery results logs (NDJSON): differential, snapshot and batch rows; socket_events and "
                        "process_open_sockets mapped",

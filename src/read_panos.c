@@ -146,7 +146,7 @@ static int pan_line(const rd_line_t *l) {
     return t.n >= 3 ? 60 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_panos = {
     .pub = {"panos",
             "Palo Alto Networks PAN-OS TRAFFIC logs: positional CSV, with or without a syslog header; other log "

@@ -134,7 +134,7 @@ static rd_status_t pf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
 /* A `filterlog` line. */
 static int pf_line(const rd_line_t *l) { return pf_csv(&l->sl, l->text).p ? 90 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_pflog = {
     .pub = {"pflog",
             "pfSense / OPNsense filterlog lines (pf's packet log, CSV in syslog), IPv4 and IPv6; other lines skipped",

@@ -52,7 +52,7 @@ static rd_status_t tx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
     return ll_next(c, p, n, eof, used, rec, tx_record);
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_text = {
     .pub = {"text",
             "plain text: one message a line in _raw, no other fields (the fallback for a named file in no other "

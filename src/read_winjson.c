@@ -496,7 +496,7 @@ static int ecs_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_evtx_json = {
     .pub = {"evtx-json",
             "Windows events as evtx_dump JSON ({\"Event\":{\"System\":…,\"EventData\":…}}, -o jsonl or -o json) and "
@@ -513,7 +513,7 @@ const rd_impl_t rd_evtx_json = {
     .line_sync = true,
 };
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_ecs = {
     .pub = {"ecs", "Elastic Common Schema NDJSON: Winlogbeat (winlog.*, Sysmon module) and other Beats/Agent events",
             "object lines with a winlog key, or @timestamp with ecs, source or destination",

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "read.h"
+#include "reader.h"
 #include "winevt.h"
 #include "xml.h"
 
@@ -280,7 +280,7 @@ static int wx_line(const rd_line_t *l) {
     return b.n > 7 && memcmp(b.p, "<Event", 6) == 0 && (is_sp(b.p[6]) || b.p[6] == '>') ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_winevt_xml = {
     .pub = {"winevt-xml",
             "Windows Event XML (<Events>/<Event>, one per line or pretty-printed; UTF-16 or UTF-8) and Sysmon for "

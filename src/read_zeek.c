@@ -14,7 +14,7 @@
 
 #include "datetime.h"
 #include "json.h"
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
 /* How a Zeek value becomes a schema value. */
@@ -377,7 +377,7 @@ static int zjson_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_zeek_tsv = {
     .pub = {"zeek-tsv", "Zeek logs in the ASCII writer's TSV (conn.log, smtp.log, …): columns from #fields",
             "a first line `#separator`, or a `#fields` header line",
@@ -391,7 +391,7 @@ const rd_impl_t rd_zeek_tsv = {
     .line_sync = true,
 };
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_zeek_json = {
     .pub = {"zeek-json", "Zeek logs from the JSON writer: one object per line, id.orig_h or id_orig_h keys",
             "JSON object lines with \"uid\" and \"id.orig_h\" (or \"id_orig_h\")",

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
 /* How a value's bytes are written. */
