@@ -129,16 +129,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
 }
 
 /* The cell's text, unescaping "" into the arena when needed. */
-static pstr_t cell_text(const csv_cell_t *c, arena_t *a) {
-    if (!c->dq) return pstr(c->p, c->n);
-    char *o = arena_alloc(a, c->n ? c->n : 1);
-    size_t k = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        o[k++] = c->p[i];
-        if (c->p[i] == '"' && i + 1 < c->n && c->p[i + 1] == '"') i++;
-    }
-    return pstr(o, k);
-}
+static pstr_t cell_text(const csv_cell_t *c, arena_t *a) { return rd_csv_dequote(pstr(c->p, c->n), c->dq, a); }
 
 static bool blank_line(const char *p, size_t a, size_t b) {
     while (a < b && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "logline.h"
+#include "reader.h"
 
 /* pfSense's names for the cells. ORDER PF: the enum below. */
 #define PF_NAMES(X)                                                                                     \
@@ -48,15 +48,26 @@ static const uint8_t pf_tcp[] = {PF_TCPFLAGS, PF_SEQ, PF_ACK, PF_WINDOW, PF_URG,
 
 #define PF_MAXCELLS 64
 
+/* The cells that fill the schema (proto, else protoid). */
+static const rd_map_t pf_map[] = {
+    RD_MAP("srcip", SC_SRC_IP, RD_IP, 0),       RD_MAP("srcport", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("dstip", SC_DEST_IP, RD_IP, 0),      RD_MAP("dstport", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),  RD_MAP("protoid", SC_PROTOCOL, RD_PROTO, 1),
+    RD_MAP("act", SC_ACTION, RD_TEXT, 0),
+};
+static const rd_maptab_t pf_tab = RD_MAPTAB(pf_map, RD_EXACT);
+
 /* Per-input state (heap, owned by the reader). */
 typedef struct pfl {
-    ll_base_t b;           /* schema ids, clock */
-    uint32_t id[PF_N];     /* the field of each name, FIELD_NONE when not read */
+    rd_base_t b;             /* schema ids, clock */
+    uint32_t id[PF_N];       /* the field of each name, FIELD_NONE when not read */
+    const rd_map_t *m[PF_N]; /* the pf_map entry of each name, NULL */
 } pfl_t;
 
 static void *pf_open(rd_ctx_t *c) {
-    pfl_t *s = rm_alloc(c, sizeof *s);
-    ll_ids(c, pf_names, PF_N, s->id);
+    pfl_t *s = rd_base_alloc(c, sizeof *s);
+    rd_ids(c, pf_names, PF_N, s->id);
+    rd_map_cols(&pf_tab, pf_names, PF_N, s->m);
     return s;
 }
 
@@ -78,57 +89,60 @@ static pstr_t pf_csv(const sl_hdr_t *h, pstr_t text) {
     return pstr(text.p + i, text.n - i);
 }
 
-/* The cells of one block from *at on, as fields and into the named slots v[]. */
+/* The cells of one block from *at on, as fields, into the named slots v[]
+ * and into the schema values a. */
 static void pf_block(const pfl_t *s, const uint8_t *blk, size_t nb, const pstr_t *cells, unsigned *at,
-                     pstr_t *v, record_t *rec) {
+                     pstr_t *v, rd_acc_t *a, record_t *rec) {
     for (size_t k = 0; k < nb; k++) {
         pstr_t cell = cells[(*at)++];
         v[blk[k]] = cell;
         if (s->id[blk[k]] != FIELD_NONE) rec_set(rec, s->id[blk[k]], val_strv(cell));
+        if (s->m[blk[k]]) rd_acc_put(a, s->m[blk[k]], cell);
     }
 }
 
 /* One line: a filterlog CSV into rec, another line skipped. */
-static rd_status_t pf_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
+static rd_status_t pf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
     pfl_t *s = st;
-    pstr_t csv = pf_csv(&l->h, l->text);
+    pstr_t csv = pf_csv(&l->sl, l->text);
     if (!csv.p) return RD_SKIP;
     pstr_t cells[PF_MAXCELLS];
     bool quoted;
-    long nc = ll_csv_split(csv, cells, PF_MAXCELLS, &quoted);
+    long nc = rd_csv_split(csv, cells, PF_MAXCELLS, &quoted);
     if (nc > PF_MAXCELLS) nc = PF_MAXCELLS;
     pstr_t v[PF_N];
     memset(v, 0, sizeof v);
+    rd_acc_t a;
+    rd_acc_init(&a, &s->b.ids, NULL, 0);
     unsigned at = 0, n = nc > 0 ? (unsigned)nc : 0;
     c->reason = RD_R_FIELDS;
     if (n < sizeof pf_common + sizeof pf_ip6 + sizeof pf_addr) return RD_REJECT;
-    pf_block(s, pf_common, sizeof pf_common, cells, &at, v, rec);
+    pf_block(s, pf_common, sizeof pf_common, cells, &at, v, &a, rec);
     bool v4 = pstr_eq(v[PF_VERSION], PSTR_LIT("4"));
     if (!v4 && !pstr_eq(v[PF_VERSION], PSTR_LIT("6"))) return RD_REJECT;
     const uint8_t *ipb = v4 ? pf_ip4 : pf_ip6;
     size_t nip = v4 ? sizeof pf_ip4 : sizeof pf_ip6;
     if (n < at + nip + sizeof pf_addr) return RD_REJECT;
-    pf_block(s, ipb, nip, cells, &at, v, rec);
-    pf_block(s, pf_addr, sizeof pf_addr, cells, &at, v, rec);
+    pf_block(s, ipb, nip, cells, &at, v, &a, rec);
+    pf_block(s, pf_addr, sizeof pf_addr, cells, &at, v, &a, rec);
     bool tcp = pstr_eq(v[PF_PROTOID], PSTR_LIT("6")), udp = pstr_eq(v[PF_PROTOID], PSTR_LIT("17"));
     if (tcp || udp) {
         if (n < at + sizeof pf_ports) return RD_REJECT;
-        pf_block(s, pf_ports, sizeof pf_ports, cells, &at, v, rec);
-        if (tcp) pf_block(s, pf_tcp, n - at < sizeof pf_tcp ? n - at : sizeof pf_tcp, cells, &at, v, rec);
+        pf_block(s, pf_ports, sizeof pf_ports, cells, &at, v, &a, rec);
+        if (tcp) pf_block(s, pf_tcp, n - at < sizeof pf_tcp ? n - at : sizeof pf_tcp, cells, &at, v, &a, rec);
     }
     c->reason = RD_R_ADDR;
-    if (!ll_ip_ok(v[PF_SRCIP]) || !ll_ip_ok(v[PF_DSTIP])) return RD_REJECT;
-    if ((tcp || udp) && (!ll_port_ok(v[PF_SRCPORT]) || !ll_port_ok(v[PF_DSTPORT]))) return RD_REJECT;
-    ll_conn_t k = {.src_ip = v[PF_SRCIP], .src_port = v[PF_SRCPORT], .dest_ip = v[PF_DSTIP],
-                   .dest_port = v[PF_DSTPORT], .protocol = v[PF_PROTO].n ? v[PF_PROTO] : v[PF_PROTOID],
-                   .action = v[PF_ACT]};
-    ll_conn_emit(c, &s->b.ids, &k, &l->h, PSTR_LIT("network/firewall/pfsense"), rec);
+    if (!rd_ip_ok(v[PF_SRCIP]) || !rd_ip_ok(v[PF_DSTIP])) return RD_REJECT;
+    if ((tcp || udp) && (!rd_port_ok(v[PF_SRCPORT]) || !rd_port_ok(v[PF_DSTPORT]))) return RD_REJECT;
+    rd_acc_syslog(&a, &l->sl);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, PSTR_LIT("network/firewall/pfsense"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t pf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, pf_record);
+    return rd_line_record(c, p, n, eof, used, rec, pf_record);
 }
 
 /* A `filterlog` line. */
@@ -145,7 +159,7 @@ const rd_impl_t rd_pflog = {
     .line = pf_line,
     .open = pf_open,
     .next = pf_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

@@ -44,7 +44,7 @@ static rd_status_t sumo_record(rd_ctx_t *c, pstr_t elem, record_t *rec) {
         return RD_REJECT;
     }
     c->text = map;
-    if (!jsonl_object(c, map.p, map.n, rec)) {
+    if (!rd_json_object(c, map.p, map.n, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
     }

@@ -13,7 +13,7 @@
 
 #include "datetime.h"
 #include "json.h"
-#include "rdmap.h"
+#include "reader.h"
 #include "winevt.h"
 
 #define WJ_MAXFIELDS 1024   /* values kept per event */
@@ -363,7 +363,7 @@ static bool schema_of(const sc_ids_t *ids, uint32_t id) {
     return false;
 }
 
-/* One member of the record (an rm_walk callback): natively under its
+/* One member of the record (an rd_walk callback): natively under its
  * dotted path; winlog.event_data items and the paths ecs_paths names are
  * kept for the mappings. */
 static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
@@ -446,7 +446,7 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     w->s = s;
     w->rec = rec;
     s->nf = 0;
-    if (!rm_walk(c, o, PSTR_NULL, ecs_leaf, w)) return false;
+    if (!rd_walk(c, o, PSTR_NULL, ecs_leaf, w)) return false;
     if (w->winlog) {
         /* System values under the XML rendering's names (not set natively) */
         static const struct {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "input.h"
+#include "schema.h"
 #include "syslog.h"
 
 /* The descriptors, in probe order (a tie goes to the earlier one). */
@@ -135,10 +136,12 @@ typedef struct rd_ctx {
     uint64_t mux_recs[IN_MAXFORMATS];
 } rd_ctx_t;
 
-/* One line of an input's first lines, as the format vote shows it. */
+/* One line of input, as the format vote and the line framer show it
+ * (views into the line). */
 typedef struct rd_line {
     pstr_t text;         /* the line without its terminator and surrounding blanks */
     sl_hdr_t sl;         /* its syslog header (sl.kind SL_NONE: none, sl.body = text) */
+    pstr_t body;         /* the message: sl.body, a bare `<PRI>` dropped, a `tag` holding '=' kept */
 } rd_line_t;
 
 /* A log format. */
@@ -177,6 +180,19 @@ typedef struct rd_impl {
 RD_READERS(X)
 #undef X
 
+/* ==== the reader toolkit (reader.c, reader_text.c) ===================
+ *
+ * One way for every reader to turn its bytes into a record: native names
+ * looked up once (rd_lookup, rd_set, rd_json_member); one map table type
+ * from native names to schema fields (rd_map_t, rd_maptab_t); one
+ * accumulator per record that collects the schema values and writes them
+ * once (rd_acc_t); one line framer with syslog header stripping
+ * (rd_line_next); and the cutters and checks of text formats. Views
+ * borrow the reader's bytes (the input buffer) or c->arena; nothing here
+ * allocates on the heap but rd_base_alloc. */
+
+/* ---- native names (reader.c) ---- */
+
 /* Field id to fill for key (raw bytes, escaped when esc) seen as member
  * number pos of a record (pos >= RD_KCACHE: not cached; otherwise the
  * answer is cached by the key's bytes), or FIELD_NONE
@@ -195,10 +211,183 @@ void rd_time(rd_ctx_t *c, int64_t ms);
  * batch: a static string or bytes of the input). */
 void rd_category(rd_ctx_t *c, pstr_t cat);
 
-/* JSON object members at s[i] (an object view) into rec through
- * rd_lookup, values through json_to_value. Returns false on malformed
- * JSON. Shared by the JSON Lines and Sumo readers. */
-bool jsonl_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
+/* How rd_set and rd_json_member treat a native value (bits). */
+enum {
+    RD_KEEP = 1,    /* a field that already holds a value keeps it (the first key wins) */
+    RD_NONOTE = 2,  /* a special key (timestamp, _raw) is not noted for _messageTime */
+    RD_NEED = 4     /* rd_json_member: decode the value even when nothing reads it */
+};
+/* Set native field key (raw bytes, not escaped) to v when the query
+ * reads it, and note it when it is a special key; how: RD_KEEP,
+ * RD_NONOTE. pos is the key-cache position (RD_KCACHE: not cached). */
+void rd_set(rd_ctx_t *c, unsigned pos, pstr_t key, value_t v, record_t *rec, unsigned how);
+/* One JSON member val (a value view) of a record under key (escaped when
+ * esc): set natively when the query reads it, noted when it is a special
+ * key (unless RD_NONOTE). Returns its value (strings decoded into
+ * c->arena, numbers as text) when it was set or noted or how has
+ * RD_NEED, else a null value. */
+value_t rd_json_member(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, pstr_t val, unsigned how, record_t *rec);
+/* Resolve names[0..n) once per input: ids[k] is the field to set for
+ * names[k], FIELD_NONE when the query does not read it or names[k] is
+ * NULL. */
+void rd_ids(rd_ctx_t *c, const char *const *names, unsigned n, uint32_t *ids);
+
+/* ---- map tables: native names to schema fields (reader.c) ---- */
+
+/* How a value becomes a schema value when the accumulator writes it.
+ * ORDER CONV: rd_acc_emit. */
+enum rd_conv {
+    RD_TEXT,     /* as logged */
+    RD_IP,       /* schema_ip */
+    RD_NUM,      /* schema_number */
+    RD_PROTO,    /* schema_protocol */
+    RD_DIR,      /* schema_direction (true/false, %%14593, egress/ingress, outbound/inbound) */
+    RD_DIR01,    /* CEF deviceDirection: 0 inbound, 1 outbound */
+    RD_DIR12,    /* OCSF direction_id: 1 inbound, 2 outbound */
+    RD_OCSFACT,  /* OCSF activity_id: 1 Open, 2 Close, 3 Reset, 4 Fail, 5 Refuse, 6 Traffic */
+    RD_HOST,     /* as logged; also _sourceHost where the record has none */
+    RD_TIME,     /* _messageTime: ISO-8601 or epoch (dt_parse) */
+    RD_DEVTIME   /* _messageTime: rd_devtime (also `MMM dd [yyyy] HH:mm:ss`), yearless by the clock */
+};
+
+/* A slot of the accumulator: a schema field (enum sc_field), or RD_OWN + k
+ * (k < RD_NOWN), a value the reader reads back (rd_acc_get) for its own
+ * decisions and the accumulator never writes. */
+#define RD_OWN SC_N
+#define RD_NOWN 16
+#define RD_NSLOT (SC_N + RD_NOWN)
+
+/* One native name and the slot it fills. */
+typedef struct rd_map {
+    const char *name;  /* the native name (static) */
+    uint8_t n;         /* its length */
+    uint8_t slot;      /* enum sc_field, or RD_OWN + k */
+    uint8_t conv;      /* enum rd_conv */
+    uint8_t rank;      /* when several names fill one slot, the lowest rank wins */
+} rd_map_t;
+/* An rd_map_t initialiser for a string literal name. */
+#define RD_MAP(name, slot, conv, rank) {name, sizeof(name) - 1, slot, conv, rank}
+
+/* How a table's names match a key. */
+enum rd_match {
+    RD_EXACT,  /* byte for byte */
+    RD_ICASE,  /* ASCII case ignored */
+    RD_DOTS    /* ASCII case ignored, and a '.' of the name also matches '_' (Zeek) */
+};
+
+/* A map table: one format's native names. */
+typedef struct rd_maptab {
+    const rd_map_t *e;  /* the entries (static) */
+    uint16_t n;         /* their number */
+    uint8_t match;      /* enum rd_match */
+} rd_maptab_t;
+/* An rd_maptab_t initialiser for a static array of entries. */
+#define RD_MAPTAB(arr, match) {arr, (uint16_t)(sizeof arr / sizeof arr[0]), match}
+
+/* The entry of t for native name key, or NULL. */
+const rd_map_t *rd_map_find(const rd_maptab_t *t, pstr_t key);
+/* Resolve names[0..n) once per input (columns known by position):
+ * out[k] is the entry of t for names[k], NULL when none or names[k] is NULL. */
+void rd_map_cols(const rd_maptab_t *t, const char *const *names, unsigned n, const rd_map_t **out);
+
+/* ---- the accumulator: one record's schema values (reader.c) ---- */
+
+/* How an accumulator keeps and writes values (bits). */
+enum {
+    RD_ACC_TRIM = 1,   /* values are trimmed of blanks before they are kept */
+    RD_ACC_LAST = 2,   /* of two values of one rank the later wins (else the earlier) */
+    RD_ACC_EMPTY = 4,  /* an empty RD_TEXT value is kept, and written as empty text */
+    RD_ACC_FILL = 8    /* every value fills only fields the record does not hold yet */
+};
+
+/* A record's values by slot, collected while the reader reads it, then
+ * written once by rd_acc_emit. Lives on the reader's stack; its views
+ * borrow the reader's bytes. */
+typedef struct rd_acc {
+    const sc_ids_t *ids;    /* schema fields the query reads (borrowed) */
+    sl_clock_t *clock;      /* places yearless RD_DEVTIME dates (borrowed, may be NULL) */
+    unsigned flags;         /* RD_ACC_* */
+    uint64_t has;           /* bit s: slot s holds a value */
+    uint64_t fill;          /* bit s: slot s only fills (rd_acc_syslog's host) */
+    bool has_ms;            /* ms is a _messageTime to use when the record has no other */
+    int64_t ms;             /* epoch ms UTC (the syslog header's time) */
+    pstr_t v[RD_NSLOT];     /* the values as logged */
+    uint8_t conv[RD_NSLOT]; /* their enum rd_conv */
+    uint8_t rank[RD_NSLOT]; /* their rank */
+} rd_acc_t;
+
+/* Start a record's accumulator: ids and clock (may be NULL) are borrowed
+ * until rd_acc_emit; flags RD_ACC_*. */
+void rd_acc_init(rd_acc_t *a, const sc_ids_t *ids, sl_clock_t *clock, unsigned flags);
+/* Offer value v of the native name m: kept when m's slot has no value yet
+ * or m ranks better than the one it has (at an equal rank, the later
+ * value wins with RD_ACC_LAST). Empty values are ignored (but see
+ * RD_ACC_EMPTY). */
+void rd_acc_put(rd_acc_t *a, const rd_map_t *m, pstr_t v);
+/* rd_acc_put of v for slot with conversion conv at rank 0. */
+void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t v);
+/* rd_acc_put through t's entry for key; false when t has none. */
+bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v);
+/* The value slot holds (as logged), PSTR_NULL when none. */
+pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot);
+/* Forget slot's value. */
+void rd_acc_clear(rd_acc_t *a, unsigned slot);
+/* Exchange the values of two slots (rank and conversion go with them). */
+void rd_acc_swap(rd_acc_t *a, unsigned s1, unsigned s2);
+/* What a syslog header adds to the record read from its message: its
+ * host is _sourceHost, and host where the record names none; its time is
+ * _messageTime when the record has none. */
+void rd_acc_syslog(rd_acc_t *a, const sl_hdr_t *h);
+/* Write the schema values into rec, once: each converted (enum rd_conv)
+ * and set where the query reads it (with RD_ACC_FILL only where rec has
+ * no value); a time goes to rd_time. */
+void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec);
+
+/* ---- a reader's state (reader.c) ---- */
+
+/* What a reader's state can start with: the schema ids of the query and
+ * the clock that places yearless dates. */
+typedef struct rd_base {
+    sc_ids_t ids;        /* schema fields the query reads */
+    sl_clock_t clock;    /* years for yearless dates, started at c->ref_ms */
+} rd_base_t;
+
+/* A zeroed state of size bytes (>= sizeof(rd_base_t), starting with one)
+ * on the heap, its rd_base_t set up for c's query and input; the reader
+ * owns it until rd_base_close. */
+void *rd_base_alloc(rd_ctx_t *c, size_t size);
+/* An rd_base_t alone (an rd_impl_t open). */
+void *rd_base_open(rd_ctx_t *c);
+/* Free a state from rd_base_alloc or rd_base_open (NULL is fine). */
+void rd_base_close(void *st);
+
+/* ---- lines (reader_text.c) ---- */
+
+/* How rd_line_next frames a line (bits). */
+enum {
+    RD_LN_SYSLOG = 1,  /* parse its syslog header into l->sl and set l->body */
+    RD_LN_RAW = 2      /* keep the blanks around the line (a CR before its newline is dropped) */
+};
+/* Fill l from text: its syslog header (yearless dates placed by k, which
+ * may be NULL) and its message body. */
+void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k);
+/* Frame the next non-blank line of p[0..n) (eof: nothing follows): sets
+ * c->rec_off, c->text (the line, trimmed unless RD_LN_RAW) and *used.
+ * Returns RD_REC with *l filled (with RD_LN_SYSLOG its header parsed, by
+ * clock k; without, l->body is the line and only l->sl.kind is set, to
+ * SL_NONE), RD_MORE when the line does not end inside the buffer, RD_END
+ * at the end of input. */
+rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, sl_clock_t *k, size_t *used,
+                         rd_line_t *l);
+/* A line reader's work on one framed line: RD_REC (rec filled),
+ * RD_REJECT (c->reason set) or RD_SKIP (a line of another format). st
+ * is the reader's state, which starts with an rd_base_t. */
+typedef rd_status_t (*rd_line_fn)(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec);
+/* The next() of a reader of one record a line behind an optional syslog
+ * header: frames one line (RD_LN_SYSLOG, the clock of the rd_base_t at
+ * c->st) and hands it to fn. */
+rd_status_t rd_line_record(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec,
+                           rd_line_fn fn);
 
 /* Frame the next JSON-object line of p[0..n) for a line-based JSON reader:
  * blank lines are skipped, c->rec_off, c->text and used are set, a line that
@@ -214,6 +403,91 @@ rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t 
  * it); empty otherwise. rd_json_line with syslog reads such lines. */
 pstr_t rd_json_text(const rd_line_t *l);
 
+/* Number of '\n' in p[0..n). */
+uint64_t rd_count_nl(const char *p, size_t n);
+
+/* ---- JSON objects (reader.c) ---- */
+
+/* The members of the JSON object s[0..n) into rec as native fields
+ * (rd_json_member). Returns false on malformed JSON. Shared by the JSON
+ * Lines and Sumo readers. */
+bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
+/* Called by rd_walk for every member of an object: its dotted path
+ * (bytes of the walker, valid during the call), its key and value view. */
+typedef void (*rd_leaf_fn)(void *ud, pstr_t path, pstr_t key, pstr_t val);
+/* Walk a JSON object depth first: every member under its dotted path
+ * (prefix.key), objects before their members, up to 16 levels and paths
+ * of 255 bytes. Escaped keys are decoded into c->arena. Returns false
+ * when obj is not a valid object. */
+bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud);
+
+/* ---- cutting text (reader_text.c) ---- */
+
+/* A cursor over `key=value key="quoted value" bare …` text. */
+typedef struct rd_kv {
+    const char *p;  /* the text (borrowed) */
+    size_t n, i;    /* its length, the next byte to read */
+} rd_kv_t;
+
+/* One token of rd_kv_next. */
+typedef struct rd_tok {
+    pstr_t key;     /* the key, or the whole bare word */
+    pstr_t val;     /* the value (quotes dropped, escapes kept); PSTR_NULL for a bare word */
+    bool bare;      /* a word without '=' */
+    bool esc;       /* val holds a backslash escape (decode with rd_unescape) */
+} rd_tok_t;
+
+/* The next token at the cursor; false at the end of the text. A value
+ * opening with '"' runs to the closing '"' (\" and \\ inside); otherwise
+ * to the next blank. `[…]` groups (netfilter's embedded packet) are
+ * stepped over. *bad is set (and false returned) for an unterminated
+ * quote. */
+bool rd_kv_next(rd_kv_t *s, rd_tok_t *t, bool *bad);
+
+/* v with backslash escapes decoded: `\` + from[i] becomes to[i], other
+ * backslashes are kept; with from NULL, `\x` becomes x for any x. v
+ * itself when it holds no backslash, else a copy in arena a. */
+pstr_t rd_unescape(pstr_t v, arena_t *a, const char *from, const char *to);
+
+/* Cut line into comma-separated cells (RFC 4180 quotes: a quoted cell
+ * may hold ',' and "" for '"'). Up to max cells are stored in cells;
+ * returns how many the line has (possibly more than max), or -1 for an
+ * unterminated quote. *quoted is set when any cell was quoted: such a
+ * cell is stored with its quotes, for rd_csv_cell. */
+long rd_csv_split(pstr_t line, pstr_t *cells, unsigned max, bool *quoted);
+/* A cell from rd_csv_split as text: quotes dropped and "" decoded (into
+ * arena a when it holds one). */
+pstr_t rd_csv_cell(pstr_t cell, arena_t *a);
+/* The text inside a quoted CSV cell with "" decoded: in itself when
+ * has_dq is false, else a copy in arena a. */
+pstr_t rd_csv_dequote(pstr_t in, bool has_dq, arena_t *a);
+
+/* Split s at separators sep not escaped by a backslash into at most max
+ * fields f[]; returns their number. When max fields were found, *rest is
+ * the offset of what follows the max-th separator (the extension), else
+ * s.n. Field bytes stay escaped. */
+size_t rd_split(pstr_t s, char sep, pstr_t *f, size_t max, size_t *rest);
+/* Where marker (`CEF:`, `LEEF:`) starts in line, -1 when absent: at the
+ * start or after a blank, ':' or '>'. The syslog header in front of it
+ * (if any) is parsed into *h with clock k. */
+long rd_marker(pstr_t line, const char *marker, sl_clock_t *k, sl_hdr_t *h);
+
+/* True when v is an IPv4 dotted quad or an IPv6 address (hex groups,
+ * '::', an embedded IPv4 tail, a %zone), optionally in [brackets]. */
+bool rd_ip_ok(pstr_t v);
+/* True when v is a decimal port 0..65535. */
+bool rd_port_ok(pstr_t v);
+
+/* A timestamp as devices write it (CEF, LEEF, OCSF): what dt_parse reads
+ * (epoch seconds or ms, ISO-8601), or "MMM dd [yyyy] HH:mm:ss[.SSS]
+ * [zone]" (zone Z, UTC, GMT or an offset; none: UTC; no year: placed by
+ * k, none without k). */
+bool rd_devtime(pstr_t v, sl_clock_t *k, int64_t *ms);
+/* A timestamp by a Java SimpleDateFormat pattern (LEEF devTimeFormat) as
+ * dt_parse_java reads it (UTC unless the text has an offset); a date
+ * without a year is placed by k (no time without k). */
+bool rd_javatime(pstr_t v, pstr_t pat, sl_clock_t *k, int64_t *ms);
+
 /* The CSV reader's entry points, shared with the Sumo CSV descriptor. */
 void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
@@ -223,8 +497,5 @@ int csv_colmap(void *st, uint32_t id);
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */
 unsigned csv_header_probe(const char *p, size_t n, void (*fn)(pstr_t name, void *ud), void *ud);
-
-/* Number of '\n' in p[0..n). */
-uint64_t rd_count_nl(const char *p, size_t n);
 
 #endif
