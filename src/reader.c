@@ -205,6 +205,9 @@ pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot) {
 }
 
 /* See reader.h. */
+bool rd_acc_has(const rd_acc_t *a, unsigned slot) { return slot < RD_NSLOT && (a->has & BIT(slot)); }
+
+/* See reader.h. */
 void rd_acc_clear(rd_acc_t *a, unsigned slot) {
     if (slot < RD_NSLOT) a->has &= ~BIT(slot), a->fill &= ~BIT(slot);
 }

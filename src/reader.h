@@ -330,6 +330,8 @@ void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t v);
 bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v);
 /* The value slot holds (as logged), PSTR_NULL when none. */
 pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot);
+/* True when slot holds a value (an empty one too, with RD_ACC_EMPTY). */
+bool rd_acc_has(const rd_acc_t *a, unsigned slot);
 /* Forget slot's value. */
 void rd_acc_clear(rd_acc_t *a, unsigned slot);
 /* Exchange the values of two slots (rank and conversion go with them). */
