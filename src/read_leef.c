@@ -16,10 +16,12 @@
 
 /* LEEF keys that fill schema fields. */
 static const rd_map_t leef_map[] = {
-    RD_MAP("src", SC_SRC_IP, RD_IP, 0),          RD_MAP("dst", SC_DEST_IP, RD_IP, 0),          RD_MAP("srcPort", SC_SRC_PORT, RD_NUM, 0),
-    RD_MAP("dstPort", SC_DEST_PORT, RD_NUM, 0),  RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),    RD_MAP("srcBytes", SC_BYTES_OUT, RD_NUM, 0),
-    RD_MAP("dstBytes", SC_BYTES_IN, RD_NUM, 0),  RD_MAP("usrName", SC_USER, RD_TEXT, 0),       RD_MAP("identHostName", SC_HOST, RD_TEXT, 0),
-    RD_MAP("action", SC_ACTION, RD_TEXT, 0),     RD_MAP("cat", SC_ACTION, RD_TEXT, 1),
+    RD_MAP("src", SC_SRC_IP, RD_IP, 0),            RD_MAP("dst", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("srcPort", SC_SRC_PORT, RD_NUM, 0),     RD_MAP("dstPort", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),     RD_MAP("srcBytes", SC_BYTES_OUT, RD_NUM, 0),
+    RD_MAP("dstBytes", SC_BYTES_IN, RD_NUM, 0),    RD_MAP("usrName", SC_USER, RD_TEXT, 0),
+    RD_MAP("identHostName", SC_HOST, RD_TEXT, 0),  RD_MAP("action", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("cat", SC_ACTION, RD_TEXT, 1),
 };
 static const rd_maptab_t leef_tab = RD_MAPTAB(leef_map, RD_EXACT);
 
