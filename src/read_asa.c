@@ -51,12 +51,16 @@ typedef struct asa_conn {
 typedef struct asa {
     rd_base_t b;               /* schema ids, clock */
     uint32_t id[A_N];          /* field of each native name */
+    uint8_t read[A_N];         /* the names whose field the query reads, in order */
+    unsigned nread;            /* their number */
     asa_conn_t conn[ASA_CONNS]; /* Built directions by connection id (a newer id overwrites an older one) */
 } asa_t;
 
 static void *asa_open(rd_ctx_t *c) {
     asa_t *s = rd_base_alloc(c, sizeof *s);
     rd_ids(c, asa_names, A_N, s->id);
+    for (unsigned k = 0; k < A_N; k++)
+        if (s->id[k] != FIELD_NONE) s->read[s->nread++] = (uint8_t)k;
     return s;
 }
 
@@ -278,8 +282,8 @@ static rd_status_t asa_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_
         rd_acc_set(&a, SC_BYTES_OUT, RD_NUM, m.v[A_BYTES]); /* the total of both ways: ASA does not split it */
         if (out >= 0) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, out ? PSTR_LIT("outbound") : PSTR_LIT("inbound"));
     }
-    for (int j = 0; j < A_N; j++)
-        if (m.v[j].n && s->id[j] != FIELD_NONE) rec_set(rec, s->id[j], val_strv(m.v[j]));
+    for (unsigned k = 0; k < s->nread; k++)
+        if (m.v[s->read[k]].n) rec_set(rec, s->id[s->read[k]], val_strv(m.v[s->read[k]]));
     sl_hdr_t h = l->sl;
     if (h.host.p && h.host.p >= t.p + at) h.host = PSTR_NULL;
     rd_acc_syslog(&a, &h);

@@ -221,8 +221,8 @@ static const rd_maptab_t au_tab = RD_MAPTAB(au_map, RD_EXACT);
 
 /* The event being turned into a record. */
 typedef struct au_out {
-    rd_ctx_t *c;
-    record_t *rec;
+    rd_ctx_t *c;              /* the reader context */
+    record_t *rec;            /* the record being filled */
     unsigned pos;             /* key-cache position */
     bool interp;              /* ausearch -i text: values are interpreted, never hex */
     rd_acc_t acc;             /* the values the schema and the reader read (first wins) */

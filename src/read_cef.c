@@ -157,14 +157,12 @@ static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec)
     rd_acc_set(&acc, SC_EVENT_ID, RD_TEXT, rd_unescape(f[4], c->arena, "|\\", "|\\"));
     size_t np = cef_pairs(s, pstr(body.p + rest, body.n - rest));
     for (size_t i = 0; i < np; i++) {
-        const rd_map_t *m = rd_map_find(&cef_tab, s->pair[i].k);
-        int sp;
-        uint32_t id = rd_lookup(c, 7 + (unsigned)i, s->pair[i].k, false, &sp);
-        if (id == FIELD_NONE && sp == RD_SP_NONE && !m) continue;
+        rd_key_t k = rd_key(c, 7 + (unsigned)i, s->pair[i].k, false, &cef_tab);
+        if (k.id == FIELD_NONE && k.sp == RD_SP_NONE && !k.m) continue;
         pstr_t v = ext_value(c, s->pair[i].v);
-        if (id != FIELD_NONE) rec_set(rec, id, val_strv(v));
-        rd_note(c, sp, val_strv(v));
-        if (m) rd_acc_put(&acc, m, v);
+        if (k.id != FIELD_NONE) rec_set(rec, k.id, val_strv(v));
+        rd_note(c, k.sp, val_strv(v));
+        if (k.m) rd_acc_put(&acc, k.m, v);
     }
     cef_labels(c, s, np, rec);
     bool proc = rd_acc_get(&acc, SC_PROCESS_NAME).n || rd_acc_get(&acc, SC_PID).n;

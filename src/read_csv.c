@@ -129,7 +129,9 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
 }
 
 /* The cell's text, unescaping "" into the arena when needed. */
-static pstr_t cell_text(const csv_cell_t *c, arena_t *a) { return rd_csv_dequote(pstr(c->p, c->n), c->dq, a); }
+static pstr_t cell_text(const csv_cell_t *c, arena_t *a) {
+    return c->dq ? rd_csv_dequote(pstr(c->p, c->n), true, a) : pstr(c->p, c->n);
+}
 
 static bool blank_line(const char *p, size_t a, size_t b) {
     while (a < b && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;

@@ -70,8 +70,9 @@ static rd_status_t fg_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
     for (unsigned pos = 0; rd_kv_next(&kv, &t, &bad); pos++) {
         if (t.bare) continue;
         pstr_t val = t.esc ? rd_unescape(t.val, c->arena, NULL, NULL) : t.val;
-        rd_set(c, pos, t.key, val_strv(val), rec, RD_NONOTE);
-        rd_acc_key(&a, &fg_tab, t.key, val);
+        rd_key_t k = rd_key(c, pos, t.key, false, &fg_tab);
+        if (k.id != FIELD_NONE) rec_set(rec, k.id, val_strv(val));
+        if (k.m) rd_acc_put(&a, k.m, val);
     }
     if (bad) {
         c->reason = RD_R_KVQUOTE;

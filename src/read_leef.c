@@ -114,9 +114,11 @@ static rd_status_t leef_record(rd_ctx_t *c, rd_base_t *s, pstr_t line, record_t 
         const char *eq = memchr(a.p, '=', a.n);
         if (!eq || eq == a.p) continue;
         pstr_t k = pstr_trim(pstr(a.p, (size_t)(eq - a.p))), v = pstr(eq + 1, (size_t)(a.p + a.n - eq - 1));
-        rd_set(c, pos, k, val_strv(v), rec, 0);
-        if (rd_acc_key(&acc, &leef_tab, k, v)) continue;
-        if (pstr_eq(k, PSTR_LIT("devTime"))) dtime = pstr_trim(v);
+        rd_key_t key = rd_key(c, pos, k, false, &leef_tab);
+        if (key.id != FIELD_NONE) rec_set(rec, key.id, val_strv(v));
+        rd_note(c, key.sp, val_strv(v));
+        if (key.m) rd_acc_put(&acc, key.m, v);
+        else if (pstr_eq(k, PSTR_LIT("devTime"))) dtime = pstr_trim(v);
         else if (pstr_eq(k, PSTR_LIT("devTimeFormat"))) dfmt = pstr_trim(v);
     }
     bool net = rd_acc_get(&acc, SC_SRC_IP).n || rd_acc_get(&acc, SC_DEST_IP).n;

@@ -86,11 +86,12 @@ static rd_status_t nf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
     rd_acc_init(&a, &s->b.ids, NULL, 0);
     for (unsigned pos = 0; rd_kv_next(&kv, &t, &bad); pos++) {
         pstr_t v = t.bare ? t.key : t.val;
-        rd_set(c, pos, t.key, val_strv(v), rec, RD_NONOTE);
-        if (t.bare || t.key.n > 5) continue;
-        if (pstr_eq(t.key, PSTR_LIT("IN"))) in = v, has_in = true;
+        rd_key_t k = rd_key(c, pos, t.key, false, &nf_tab);
+        if (k.id != FIELD_NONE) rec_set(rec, k.id, val_strv(v));
+        if (t.bare) continue;
+        if (k.m) rd_acc_put(&a, k.m, v);
+        else if (pstr_eq(t.key, PSTR_LIT("IN"))) in = v, has_in = true;
         else if (pstr_eq(t.key, PSTR_LIT("OUT"))) out = v, has_out = true;
-        else rd_acc_key(&a, &nf_tab, t.key, v);
     }
     (void)bad; /* netfilter quotes nothing: a '"' is an ordinary byte */
     if (!has_in || !has_out || !rd_ip_ok(rd_acc_get(&a, SC_SRC_IP)) || !rd_ip_ok(rd_acc_get(&a, SC_DEST_IP))) {

@@ -48,13 +48,18 @@ static const rd_maptab_t pan_tab = RD_MAPTAB(pan_map, RD_EXACT);
 typedef struct pan {
     rd_base_t b;                    /* schema ids, clock */
     uint32_t id[PAN_NCOL];          /* the field of each position */
-    const rd_map_t *m[PAN_NCOL];    /* the pan_map entry of each position, NULL */
+    uint8_t read[PAN_NCOL];         /* the positions whose field the query reads, in order */
+    unsigned nread;                 /* their number */
+    rd_col_t cols[PAN_NCOL];        /* the positions pan_map maps */
+    unsigned ncols;                 /* their number */
 } pan_t;
 
 static void *pan_open(rd_ctx_t *c) {
     pan_t *s = rd_base_alloc(c, sizeof *s);
     rd_ids(c, pan_names, PAN_NCOL, s->id);
-    rd_map_cols(&pan_tab, pan_names, PAN_NCOL, s->m);
+    for (unsigned k = 0; k < PAN_NCOL; k++)
+        if (s->id[k] != FIELD_NONE) s->read[s->nread++] = (uint8_t)k;
+    s->ncols = rd_map_cols(&pan_tab, pan_names, PAN_NCOL, s->cols);
     return s;
 }
 
@@ -129,10 +134,11 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_
     }
     rd_acc_t a;
     rd_acc_init(&a, &s->b.ids, NULL, 0);
-    for (unsigned k = 0; k < n; k++) {
-        if (s->id[k] != FIELD_NONE) rec_set(rec, s->id[k], val_strv(cells[k]));
-        if (s->m[k]) rd_acc_put(&a, s->m[k], cells[k]);
+    for (unsigned k = 0; k < s->nread && s->read[k] < n; k++) {
+        unsigned j = s->read[k];
+        rec_set(rec, s->id[j], val_strv(cells[j]));
     }
+    for (unsigned k = 0; k < s->ncols; k++) rd_acc_put(&a, s->cols[k].m, cells[s->cols[k].col]);
     sl_hdr_t h = l->sl;
     if (h.host.p && h.host.p >= csv.p) h.host = PSTR_NULL; /* a relay header without a host */
     rd_acc_syslog(&a, &h);

@@ -61,13 +61,14 @@ static const rd_maptab_t pf_tab = RD_MAPTAB(pf_map, RD_EXACT);
 typedef struct pfl {
     rd_base_t b;             /* schema ids, clock */
     uint32_t id[PF_N];       /* the field of each name, FIELD_NONE when not read */
-    const rd_map_t *m[PF_N]; /* the pf_map entry of each name, NULL */
+    rd_col_t cols[PF_N];     /* the names pf_map maps */
+    unsigned ncols;          /* their number */
 } pfl_t;
 
 static void *pf_open(rd_ctx_t *c) {
     pfl_t *s = rd_base_alloc(c, sizeof *s);
     rd_ids(c, pf_names, PF_N, s->id);
-    rd_map_cols(&pf_tab, pf_names, PF_N, s->m);
+    s->ncols = rd_map_cols(&pf_tab, pf_names, PF_N, s->cols);
     return s;
 }
 
@@ -89,15 +90,13 @@ static pstr_t pf_csv(const sl_hdr_t *h, pstr_t text) {
     return pstr(text.p + i, text.n - i);
 }
 
-/* The cells of one block from *at on, as fields, into the named slots v[]
- * and into the schema values a. */
+/* The cells of one block from *at on, as fields and into the named slots v[]. */
 static void pf_block(const pfl_t *s, const uint8_t *blk, size_t nb, const pstr_t *cells, unsigned *at,
-                     pstr_t *v, rd_acc_t *a, record_t *rec) {
+                     pstr_t *v, record_t *rec) {
     for (size_t k = 0; k < nb; k++) {
         pstr_t cell = cells[(*at)++];
         v[blk[k]] = cell;
         if (s->id[blk[k]] != FIELD_NONE) rec_set(rec, s->id[blk[k]], val_strv(cell));
-        if (s->m[blk[k]]) rd_acc_put(a, s->m[blk[k]], cell);
     }
 }
 
@@ -112,28 +111,29 @@ static rd_status_t pf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
     if (nc > PF_MAXCELLS) nc = PF_MAXCELLS;
     pstr_t v[PF_N];
     memset(v, 0, sizeof v);
-    rd_acc_t a;
-    rd_acc_init(&a, &s->b.ids, NULL, 0);
     unsigned at = 0, n = nc > 0 ? (unsigned)nc : 0;
     c->reason = RD_R_FIELDS;
     if (n < sizeof pf_common + sizeof pf_ip6 + sizeof pf_addr) return RD_REJECT;
-    pf_block(s, pf_common, sizeof pf_common, cells, &at, v, &a, rec);
+    pf_block(s, pf_common, sizeof pf_common, cells, &at, v, rec);
     bool v4 = pstr_eq(v[PF_VERSION], PSTR_LIT("4"));
     if (!v4 && !pstr_eq(v[PF_VERSION], PSTR_LIT("6"))) return RD_REJECT;
     const uint8_t *ipb = v4 ? pf_ip4 : pf_ip6;
     size_t nip = v4 ? sizeof pf_ip4 : sizeof pf_ip6;
     if (n < at + nip + sizeof pf_addr) return RD_REJECT;
-    pf_block(s, ipb, nip, cells, &at, v, &a, rec);
-    pf_block(s, pf_addr, sizeof pf_addr, cells, &at, v, &a, rec);
+    pf_block(s, ipb, nip, cells, &at, v, rec);
+    pf_block(s, pf_addr, sizeof pf_addr, cells, &at, v, rec);
     bool tcp = pstr_eq(v[PF_PROTOID], PSTR_LIT("6")), udp = pstr_eq(v[PF_PROTOID], PSTR_LIT("17"));
     if (tcp || udp) {
         if (n < at + sizeof pf_ports) return RD_REJECT;
-        pf_block(s, pf_ports, sizeof pf_ports, cells, &at, v, &a, rec);
-        if (tcp) pf_block(s, pf_tcp, n - at < sizeof pf_tcp ? n - at : sizeof pf_tcp, cells, &at, v, &a, rec);
+        pf_block(s, pf_ports, sizeof pf_ports, cells, &at, v, rec);
+        if (tcp) pf_block(s, pf_tcp, n - at < sizeof pf_tcp ? n - at : sizeof pf_tcp, cells, &at, v, rec);
     }
     c->reason = RD_R_ADDR;
     if (!rd_ip_ok(v[PF_SRCIP]) || !rd_ip_ok(v[PF_DSTIP])) return RD_REJECT;
     if ((tcp || udp) && (!rd_port_ok(v[PF_SRCPORT]) || !rd_port_ok(v[PF_DSTPORT]))) return RD_REJECT;
+    rd_acc_t a;
+    rd_acc_init(&a, &s->b.ids, NULL, 0);
+    for (unsigned k = 0; k < s->ncols; k++) rd_acc_put(&a, s->cols[k].m, v[s->cols[k].col]);
     rd_acc_syslog(&a, &l->sl);
     rd_acc_emit(c, &a, rec);
     rd_category(c, PSTR_LIT("network/firewall/pfsense"));

@@ -61,6 +61,7 @@ static pstr_t zeek_category(char *buf, size_t cap, pstr_t path) {
 /* A column of the current #fields. */
 typedef struct zcol {
     uint32_t id;          /* field, FIELD_NONE when not read */
+    uint32_t end;         /* the row being read: offset of the cell's end in the line */
     const rd_map_t *zm;   /* its zeek_map entry, NULL */
 } zcol_t;
 
@@ -182,20 +183,24 @@ static rd_status_t ztsv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
             c->reason = RD_R_NOHDR;
             return RD_REJECT;
         }
-        /* count the cells first: a row of another width is rejected whole */
-        unsigned k = 1;
-        for (const char *q = line.p; (q = memchr(q, s->sep, (size_t)(line.p + line.n - q))) != NULL; q++) k++;
-        if (k != s->ncol) {
+        /* cut the row at its separators first: a row of another width is rejected whole */
+        unsigned k = 0;
+        for (size_t at = 0;;) {
+            const char *q = memchr(line.p + at, s->sep, line.n - at);
+            size_t b = q ? (size_t)(q - line.p) : line.n;
+            if (k < s->ncol) s->col[k].end = (uint32_t)b;
+            if (!q || ++k > s->ncol) break;
+            at = b + 1;
+        }
+        if (k != s->ncol - 1) {
             c->reason = RD_R_COLS;
             return RD_REJECT;
         }
         rd_acc_t a;
         zeek_acc(&a, &s->ids);
-        size_t at = 0;
         pstr_t unset = pstr_c(s->unset), empty = pstr_c(s->empty);
         for (unsigned j = 0; j < s->ncol; j++) {
-            const char *q = memchr(line.p + at, s->sep, line.n - at);
-            size_t b = q ? (size_t)(q - line.p) : line.n;
+            size_t at = j ? s->col[j - 1].end + 1 : 0, b = s->col[j].end;
             const zcol_t *col = &s->col[j];
             if (col->id != FIELD_NONE || col->zm) {
                 pstr_t v = pstr(line.p + at, b - at);
@@ -205,7 +210,6 @@ static rd_status_t ztsv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
                     if (col->zm) rd_acc_put(&a, col->zm, v);
                 }
             }
-            at = b + 1;
         }
         zeek_direction(&a);
         rd_acc_emit(c, &a, rec);

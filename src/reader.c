@@ -38,10 +38,18 @@ static int special_of(pstr_t name) {
 
 /* See reader.h. */
 uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
+    rd_key_t k = rd_key(c, pos, key, esc, NULL);
+    *sp = k.sp;
+    return k.id;
+}
+
+/* See reader.h. */
+rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t) {
     /* The slot pair is picked by a few bytes of the key, not by its
      * position (records that leave out a field shift every later one);
      * two slots per pair, so two keys that hash alike do not evict each
      * other. */
+    rd_key_t r = {FIELD_NONE, RD_SP_NONE, NULL};
     rd_kslot_t *slot = NULL;
     if (pos < RD_KCACHE && key.n) {
         unsigned h = (unsigned)key.n * 40503u ^ (unsigned char)key.p[0] * 131u ^
@@ -49,8 +57,16 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
         rd_kslot_t *a = &c->kc[(h ^ h >> 6) & (RD_KCACHE - 2)], *b = a + 1;
         for (rd_kslot_t *k = a; k <= b; k++)
             if (k->n == key.n && memcmp(k->key, key.p, key.n) == 0) {
-                *sp = k->sp;
-                return k->id;
+                r.id = k->id;
+                r.sp = k->sp;
+                if (t && !esc) {
+                    if (k->tab != t) { /* asked by another reader of the input before */
+                        k->tab = t;
+                        k->m = rd_map_find(t, key);
+                    }
+                    r.m = k->m;
+                }
+                return r;
             }
         /* A miss: the newest key goes first, the older one to the second slot. */
         if (a->n) *b = *a;
@@ -73,14 +89,18 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
         }
         ftab_unlock(ft);
     }
+    r.id = id;
+    r.sp = s;
+    r.m = t && !esc ? rd_map_find(t, key) : NULL;
     if (slot && key.n && key.n <= sizeof slot->key) {
         memcpy(slot->key, key.p, key.n);
         slot->n = (uint8_t)key.n;
         slot->sp = (int8_t)s;
         slot->id = id;
+        slot->tab = t && !esc ? t : NULL;
+        slot->m = r.m;
     }
-    *sp = s;
-    return id;
+    return r;
 }
 
 /* See reader.h. */
@@ -109,16 +129,19 @@ void rd_set(rd_ctx_t *c, unsigned pos, pstr_t key, value_t v, record_t *rec, uns
     if (!(how & RD_NONOTE)) rd_note(c, sp, v);
 }
 
+/* A JSON member whose key k was looked up: rd_json_member's work. */
+static inline value_t json_member(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how, record_t *rec) {
+    if (how & RD_NONOTE) k.sp = RD_SP_NONE;
+    if (k.id == FIELD_NONE && k.sp == RD_SP_NONE && !(how & RD_NEED)) return val_null();
+    value_t v = json_to_value(val, c->arena);
+    if (k.id != FIELD_NONE) rec_set(rec, k.id, v);
+    rd_note(c, k.sp, v);
+    return v;
+}
+
 /* See reader.h. */
 value_t rd_json_member(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, pstr_t val, unsigned how, record_t *rec) {
-    int sp;
-    uint32_t id = rd_lookup(c, pos, key, esc, &sp);
-    if (how & RD_NONOTE) sp = RD_SP_NONE;
-    if (id == FIELD_NONE && sp == RD_SP_NONE && !(how & RD_NEED)) return val_null();
-    value_t v = json_to_value(val, c->arena);
-    if (id != FIELD_NONE) rec_set(rec, id, v);
-    rd_note(c, sp, v);
-    return v;
+    return json_member(c, rd_key(c, pos, key, esc, NULL), val, how, rec);
 }
 
 /* See reader.h. */
@@ -144,6 +167,10 @@ const rd_map_t *rd_map_find(const rd_maptab_t *t, pstr_t key) {
     for (uint16_t i = 0; i < t->n; i++) {
         const rd_map_t *m = &t->e[i];
         if (m->n != key.n || !same_byte(m->name[0], key.p[0], t->match)) continue;
+        if (t->match == RD_EXACT) {
+            if (memcmp(m->name, key.p, key.n) == 0) return m;
+            continue;
+        }
         size_t k = 1;
         while (k < key.n && same_byte(m->name[k], key.p[k], t->match)) k++;
         if (k == key.n) return m;
@@ -152,8 +179,13 @@ const rd_map_t *rd_map_find(const rd_maptab_t *t, pstr_t key) {
 }
 
 /* See reader.h. */
-void rd_map_cols(const rd_maptab_t *t, const char *const *names, unsigned n, const rd_map_t **out) {
-    for (unsigned k = 0; k < n; k++) out[k] = names[k] ? rd_map_find(t, pstr_c(names[k])) : NULL;
+unsigned rd_map_cols(const rd_maptab_t *t, const char *const *names, unsigned n, rd_col_t *out) {
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const rd_map_t *m = names[i] ? rd_map_find(t, pstr_c(names[i])) : NULL;
+        if (m) out[k++] = (rd_col_t){i, m};
+    }
+    return k;
 }
 
 /* ---- the accumulator ------------------------------------------------- */
@@ -165,31 +197,9 @@ void rd_acc_init(rd_acc_t *a, const sc_ids_t *ids, sl_clock_t *clock, unsigned f
     a->ids = ids;
     a->clock = clock;
     a->flags = flags;
-    a->has = a->fill = 0;
+    a->has = 0;
     a->has_ms = false;
     a->ms = 0;
-}
-
-/* See reader.h. */
-void rd_acc_put(rd_acc_t *a, const rd_map_t *m, pstr_t v) {
-    unsigned s = m->slot;
-    if (s >= RD_NSLOT) return;
-    if (a->flags & RD_ACC_TRIM) v = pstr_trim(v);
-    if (!v.n && !((a->flags & RD_ACC_EMPTY) && m->conv == RD_TEXT)) return;
-    if (a->has & BIT(s)) {
-        if (m->rank > a->rank[s] || (m->rank == a->rank[s] && !(a->flags & RD_ACC_LAST))) return;
-    }
-    a->v[s] = v;
-    a->conv[s] = m->conv;
-    a->rank[s] = m->rank;
-    a->has |= BIT(s);
-    a->fill &= ~BIT(s);
-}
-
-/* See reader.h. */
-void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t v) {
-    rd_map_t m = {"", 0, (uint8_t)slot, (uint8_t)conv, 0};
-    rd_acc_put(a, &m, v);
 }
 
 /* See reader.h. */
@@ -200,39 +210,24 @@ bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v) {
 }
 
 /* See reader.h. */
-pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot) {
-    return slot < RD_NSLOT && (a->has & BIT(slot)) ? a->v[slot] : PSTR_NULL;
-}
-
-/* See reader.h. */
-bool rd_acc_has(const rd_acc_t *a, unsigned slot) { return slot < RD_NSLOT && (a->has & BIT(slot)); }
-
-/* See reader.h. */
-void rd_acc_clear(rd_acc_t *a, unsigned slot) {
-    if (slot < RD_NSLOT) a->has &= ~BIT(slot), a->fill &= ~BIT(slot);
-}
+void rd_acc_clear(rd_acc_t *a, unsigned slot) { a->has &= ~BIT(slot); }
 
 /* See reader.h. */
 void rd_acc_swap(rd_acc_t *a, unsigned s1, unsigned s2) {
     pstr_t v = a->v[s1];
     uint8_t cv = a->conv[s1], rk = a->rank[s1];
-    uint64_t h1 = a->has >> s1 & 1, h2 = a->has >> s2 & 1, f1 = a->fill >> s1 & 1, f2 = a->fill >> s2 & 1;
+    uint64_t h1 = a->has >> s1 & 1, h2 = a->has >> s2 & 1;
     a->v[s1] = a->v[s2], a->conv[s1] = a->conv[s2], a->rank[s1] = a->rank[s2];
     a->v[s2] = v, a->conv[s2] = cv, a->rank[s2] = rk;
     a->has = (a->has & ~(BIT(s1) | BIT(s2))) | h2 << s1 | h1 << s2;
-    a->fill = (a->fill & ~(BIT(s1) | BIT(s2))) | f2 << s1 | f1 << s2;
 }
 
-/* See reader.h. The header's host goes in at the worst rank, as a fill:
- * a host the record names (or holds natively) wins. */
+/* See reader.h. The header's host goes in at RD_RANK_FILL: a host the
+ * record names (or holds natively) wins. */
 void rd_acc_syslog(rd_acc_t *a, const sl_hdr_t *h) {
     if (h->host.n) {
         rd_acc_set(a, SC_SOURCEHOST, RD_TEXT, h->host);
-        if (!(a->has & BIT(SC_HOST))) {
-            rd_map_t m = {"", 0, SC_HOST, RD_TEXT, 255};
-            rd_acc_put(a, &m, h->host);
-            a->fill |= BIT(SC_HOST);
-        }
+        rd_acc_keep(a, SC_HOST, RD_TEXT, RD_RANK_FILL, h->host);
     }
     if (h->has_time) {
         a->has_ms = true;
@@ -258,12 +253,14 @@ void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
     static const char *const dir12[] = {NULL, "inbound", "outbound"};
     static const char *const ocsfact[] = {"Unknown", "Open", "Close", "Reset", "Fail", "Refuse", "Traffic"};
     const sc_ids_t *ids = a->ids;
-    for (unsigned f = 0; f < SC_N; f++) {
-        if (!(a->has & BIT(f))) continue;
+    for (uint64_t todo = a->has & (BIT(SC_N) - 1); todo; todo &= todo - 1) {
+        unsigned f = (unsigned)__builtin_ctzll(todo); /* the slots that hold a value, in field order */
+        unsigned conv = a->conv[f];
+        if (ids->id[f] == FIELD_NONE && conv < RD_HOST) continue; /* not read: not converted either */
         pstr_t v = a->v[f];
-        bool fill = (a->flags & RD_ACC_FILL) || (a->fill & BIT(f));
+        bool fill = (a->flags & RD_ACC_FILL) || a->rank[f] == RD_RANK_FILL;
         int64_t ms;
-        switch (a->conv[f]) {
+        switch (conv) {
         case RD_IP: v = schema_ip(v); break;
         case RD_NUM: v = schema_number(v); break;
         case RD_PROTO: v = schema_protocol(v); break;
@@ -280,7 +277,7 @@ void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
             continue;
         default: break;
         }
-        if (v.n || ((a->flags & RD_ACC_EMPTY) && a->conv[f] == RD_TEXT)) put_field(rec, ids, f, v, fill);
+        if (v.n || ((a->flags & RD_ACC_EMPTY) && conv == RD_TEXT)) put_field(rec, ids, f, v, fill);
     }
     if (!c->has_time && a->has_ms) rd_time(c, a->ms);
 }
@@ -310,7 +307,7 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
     bool esc;
     unsigned pos = 0;
     if (!json_iter_begin(&it, s, n, 0)) return false;
-    while (json_iter_next(&it, &k, &esc, &v)) rd_json_member(c, pos++, k, esc, v, 0, rec);
+    while (json_iter_next(&it, &k, &esc, &v)) json_member(c, rd_key(c, pos++, k, esc, NULL), v, 0, rec);
     return !it.err && json_ws(s, n, it.i) == n;
 }
 

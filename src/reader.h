@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "input.h"
 #include "schema.h"
@@ -102,10 +103,12 @@ typedef enum rd_status {
 
 /* One slot of the key cache: a key seen before, in the slot its bytes hash to. */
 typedef struct rd_kslot {
+    const struct rd_maptab *tab; /* the map table m was looked up in (NULL: none yet) */
+    const struct rd_map *m;      /* the key's entry in tab, NULL when none */
+    uint32_t id;    /* field to set, FIELD_NONE when the query does not read it */
     char key[38];   /* the raw (still escaped) key bytes */
     uint8_t n;      /* their length, 0 = empty slot */
     int8_t sp;      /* enum rd_special */
-    uint32_t id;    /* field to set, FIELD_NONE when the query does not read it */
 } rd_kslot_t;
 
 #define RD_KCACHE 64
@@ -235,7 +238,8 @@ void rd_ids(rd_ctx_t *c, const char *const *names, unsigned n, uint32_t *ids);
 /* ---- map tables: native names to schema fields (reader.c) ---- */
 
 /* How a value becomes a schema value when the accumulator writes it.
- * ORDER CONV: rd_acc_emit. */
+ * ORDER CONV: rd_acc_emit (RD_HOST and the times last: written even where
+ * the field itself is not read). */
 enum rd_conv {
     RD_TEXT,     /* as logged */
     RD_IP,       /* schema_ip */
@@ -265,6 +269,9 @@ typedef struct rd_map {
     uint8_t conv;      /* enum rd_conv */
     uint8_t rank;      /* when several names fill one slot, the lowest rank wins */
 } rd_map_t;
+/* The rank of a value that only fills a field the record does not hold
+ * yet (rd_acc_syslog's host): worse than any table's. */
+#define RD_RANK_FILL 255
 /* An rd_map_t initialiser for a string literal name. */
 #define RD_MAP(name, slot, conv, rank) {name, sizeof(name) - 1, slot, conv, rank}
 
@@ -286,9 +293,24 @@ typedef struct rd_maptab {
 
 /* The entry of t for native name key, or NULL. */
 const rd_map_t *rd_map_find(const rd_maptab_t *t, pstr_t key);
-/* Resolve names[0..n) once per input (columns known by position):
- * out[k] is the entry of t for names[k], NULL when none or names[k] is NULL. */
-void rd_map_cols(const rd_maptab_t *t, const char *const *names, unsigned n, const rd_map_t **out);
+/* What a native key is to a reader: rd_lookup's answer and its map entry. */
+typedef struct rd_key {
+    uint32_t id;        /* the field to set, FIELD_NONE when the query does not read it */
+    int sp;             /* enum rd_special */
+    const rd_map_t *m;  /* its entry in the reader's table, NULL when none (or the key is escaped) */
+} rd_key_t;
+/* rd_lookup and rd_map_find(t, key) at once (t may be NULL), both cached
+ * by the key's bytes: the one lookup of a native key per record. */
+rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t);
+/* A cell position that fills a slot, for readers of cells known by position. */
+typedef struct rd_col {
+    unsigned col;       /* the cell's position */
+    const rd_map_t *m;  /* its entry in the reader's table */
+} rd_col_t;
+/* Resolve names[0..n) once per input (cells known by position): the
+ * positions whose names t maps, in order, into out (room for n); returns
+ * how many. NULL names are no cell's. */
+unsigned rd_map_cols(const rd_maptab_t *t, const char *const *names, unsigned n, rd_col_t *out);
 
 /* ---- the accumulator: one record's schema values (reader.c) ---- */
 
@@ -308,7 +330,6 @@ typedef struct rd_acc {
     sl_clock_t *clock;      /* places yearless RD_DEVTIME dates (borrowed, may be NULL) */
     unsigned flags;         /* RD_ACC_* */
     uint64_t has;           /* bit s: slot s holds a value */
-    uint64_t fill;          /* bit s: slot s only fills (rd_acc_syslog's host) */
     bool has_ms;            /* ms is a _messageTime to use when the record has no other */
     int64_t ms;             /* epoch ms UTC (the syslog header's time) */
     pstr_t v[RD_NSLOT];     /* the values as logged */
@@ -319,19 +340,35 @@ typedef struct rd_acc {
 /* Start a record's accumulator: ids and clock (may be NULL) are borrowed
  * until rd_acc_emit; flags RD_ACC_*. */
 void rd_acc_init(rd_acc_t *a, const sc_ids_t *ids, sl_clock_t *clock, unsigned flags);
-/* Offer value v of the native name m: kept when m's slot has no value yet
- * or m ranks better than the one it has (at an equal rank, the later
- * value wins with RD_ACC_LAST). Empty values are ignored (but see
- * RD_ACC_EMPTY). */
-void rd_acc_put(rd_acc_t *a, const rd_map_t *m, pstr_t v);
-/* rd_acc_put of v for slot with conversion conv at rank 0. */
-void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t v);
+/* Keep value v (conversion conv, rank rank) in slot s (< RD_NSLOT): when
+ * the slot has no value yet or rank is better than the one it has (at an
+ * equal rank, the later value wins with RD_ACC_LAST). Empty values are
+ * ignored (but see RD_ACC_EMPTY). Inline: readers call it for every
+ * mapped value. */
+static inline void rd_acc_keep(rd_acc_t *a, unsigned s, unsigned conv, unsigned rank, pstr_t v) {
+    uint64_t bit = (uint64_t)1 << s;
+    unsigned fl = a->flags;
+    if (fl & RD_ACC_TRIM) v = pstr_trim(v);
+    if (!v.n && !((fl & RD_ACC_EMPTY) && conv == RD_TEXT)) return;
+    if ((a->has & bit) && (rank > a->rank[s] || (rank == a->rank[s] && !(fl & RD_ACC_LAST)))) return;
+    a->v[s] = v;
+    a->conv[s] = (uint8_t)conv;
+    a->rank[s] = (uint8_t)rank;
+    a->has |= bit;
+}
+/* Offer value v of the native name m (rd_acc_keep with m's slot,
+ * conversion and rank). */
+static inline void rd_acc_put(rd_acc_t *a, const rd_map_t *m, pstr_t v) { rd_acc_keep(a, m->slot, m->conv, m->rank, v); }
+/* rd_acc_keep of v for slot with conversion conv at rank 0. */
+static inline void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t v) { rd_acc_keep(a, slot, conv, 0, v); }
 /* rd_acc_put through t's entry for key; false when t has none. */
 bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v);
+/* True when slot (< RD_NSLOT) holds a value (an empty one too, with RD_ACC_EMPTY). */
+static inline bool rd_acc_has(const rd_acc_t *a, unsigned slot) { return a->has >> slot & 1; }
 /* The value slot holds (as logged), PSTR_NULL when none. */
-pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot);
-/* True when slot holds a value (an empty one too, with RD_ACC_EMPTY). */
-bool rd_acc_has(const rd_acc_t *a, unsigned slot);
+static inline pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot) {
+    return rd_acc_has(a, slot) ? a->v[slot] : PSTR_NULL;
+}
 /* Forget slot's value. */
 void rd_acc_clear(rd_acc_t *a, unsigned slot);
 /* Exchange the values of two slots (rank and conversion go with them). */
@@ -406,7 +443,15 @@ rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t 
 pstr_t rd_json_text(const rd_line_t *l);
 
 /* Number of '\n' in p[0..n). */
-uint64_t rd_count_nl(const char *p, size_t n);
+static inline uint64_t rd_count_nl(const char *p, size_t n) {
+    uint64_t k = 0;
+    const char *e = p + n;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        k++;
+        p++;
+    }
+    return k;
+}
 
 /* ---- JSON objects (reader.c) ---- */
 

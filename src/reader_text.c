@@ -52,14 +52,15 @@ rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigne
         size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
         size_t a = i, b = e;
         while (a < b && is_ws(p[a])) a++;
-        while (b > a && is_ws(p[b - 1])) b--;
-        if (a == b) {
+        if (a == b) { /* a blank line */
             i = next;
             continue;
         }
         if (how & RD_LN_RAW) { /* the line as it is, but for a CR before its newline */
             a = i;
-            b = e > i && p[e - 1] == '\r' ? e - 1 : e;
+            if (p[b - 1] == '\r') b--;
+        } else {
+            while (is_ws(p[b - 1])) b--;
         }
         c->rec_off = i;
         c->text = pstr(p + a, b - a);
@@ -106,17 +107,6 @@ rd_status_t rd_json_line(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t 
     }
     *obj = line;
     return RD_REC;
-}
-
-/* See reader.h. */
-uint64_t rd_count_nl(const char *p, size_t n) {
-    uint64_t k = 0;
-    const char *e = p + n;
-    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-        k++;
-        p++;
-    }
-    return k;
 }
 
 /* ---- key=value ---------------------------------------------------------- */
