@@ -219,7 +219,8 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
         in_lane_free(L);
     }
     if (!r->o->quiet && total > r->max_reports)
-        fprintf(stderr, "%s: %llu more malformed records skipped\n", name, (unsigned long long)(total - r->max_reports));
+        fprintf(stderr, "%s: %llu more malformed records skipped\n", name,
+                (unsigned long long)(total - r->max_reports));
     free(J);
     return true;
 }

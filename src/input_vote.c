@@ -11,7 +11,7 @@
 #include "json.h"
 
 #define IN_VOTE 20                     /* first non-blank lines the format vote looks at */
-#define IN_VOTE_FAR 5000               /* most lines of the window searched further when none of those is any reader's */
+#define IN_VOTE_FAR 5000               /* most lines searched further when none of those is any reader's */
 
 /* When none of the first lines is any reader's (a syslog file where other
  * daemons speak first), the rest of p[from..n) is searched, up to

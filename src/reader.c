@@ -2,7 +2,7 @@
  * accumulator, reader states and JSON objects (see reader.h; the text
  * cutters and the line framer are in reader_text.c).
  *
- * Sits between input.c, which owns the buffer, the arena and the record,
+ * Sits between the input layer, which owns the buffer, the arena and the record,
  * and the read_*.c readers: a reader looks native names up here (cached
  * by the key's bytes), maps them to schema slots through its rd_map_t
  * table, and writes the schema once per record with rd_acc_emit.

@@ -1,10 +1,13 @@
-/* reader.h — the interface a log reader implements (and input.c drives).
+/* reader.h — the interface a log reader implements (and the input layer
+ * drives), and the reader toolkit every reader is written with.
  *
- * input.c owns the byte buffer, decompression, line numbers, the batch
- * arena and the record; a reader owns only its per-input state (from
- * open, freed by close) and turns buffered bytes into field values. Each
- * format is one rd_impl_t descriptor; RD_READERS lists them once and
- * generates both the probe order and the public rd_formats[] table.
+ * The input layer (input_int.h) owns the byte buffer, decompression, line
+ * numbers, the batch arena and the record; a reader owns only its
+ * per-input state (from open, freed by close) and turns buffered bytes
+ * into field values. Each format is one rd_impl_t descriptor; RD_READERS
+ * lists them once and generates both the vote order and the public
+ * rd_formats[] table. The toolkit (second half) is reader.c and
+ * reader_text.c: views it returns borrow the reader's bytes or c->arena.
  */
 #ifndef POSTERN_READER_H
 #define POSTERN_READER_H
@@ -113,7 +116,7 @@ typedef struct rd_kslot {
 
 #define RD_KCACHE 64
 
-/* The context of one input, shared by input.c and the reader. */
+/* The context of one input, shared by the input layer and the reader. */
 typedef struct rd_ctx {
     ftab_t *ft;          /* field names (borrowed) */
     arena_t *arena;      /* batch arena for decoded strings (borrowed) */
@@ -123,14 +126,14 @@ typedef struct rd_ctx {
     size_t rec_off;      /* offset of the record's first byte in next()'s p */
     unsigned reason;     /* enum rd_reason, with RD_REJECT */
     pstr_t text;         /* the record's text (line, CSV row, map JSON) */
-    /* set through rd_note, reset by input.c before each next(): */
+    /* set through rd_note, reset by the input layer before each next(): */
     pstr_t raw;          /* the record's own _raw value */
     uint32_t spmask;     /* bit k: special k was seen, its value in spv[k] */
     pstr_t spv[RD_NSPECIAL];
     bool has_time;       /* rd_time was called: time_ms is the record's _messageTime */
     int64_t time_ms;     /* epoch ms UTC */
     pstr_t defcat;       /* rd_category: the reader's default _sourceCategory (static or batch bytes) */
-    /* set by input.c once per input: */
+    /* set by the input layer once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
     rd_kslot_t kc[RD_KCACHE]; /* keys seen, by a hash of their bytes (JSON readers) */
     /* Other mux readers' states for lines the input's reader skipped
@@ -155,7 +158,7 @@ typedef struct rd_impl {
     int (*probe)(const char *p, size_t n);
     /* 0..100: how much one of the first lines looks like this format; the
      * input's vote is the average over up to 20 non-blank lines (see
-     * input.c pick). May be NULL. */
+     * input_vote.c). May be NULL. */
     int (*line)(const rd_line_t *l);
     /* Per-input state (heap, or NULL when none is needed). */
     void *(*open)(rd_ctx_t *c);
@@ -358,7 +361,9 @@ static inline void rd_acc_keep(rd_acc_t *a, unsigned s, unsigned conv, unsigned 
 }
 /* Offer value v of the native name m (rd_acc_keep with m's slot,
  * conversion and rank). */
-static inline void rd_acc_put(rd_acc_t *a, const rd_map_t *m, pstr_t v) { rd_acc_keep(a, m->slot, m->conv, m->rank, v); }
+static inline void rd_acc_put(rd_acc_t *a, const rd_map_t *m, pstr_t v) {
+    rd_acc_keep(a, m->slot, m->conv, m->rank, v);
+}
 /* rd_acc_keep of v for slot with conversion conv at rank 0. */
 static inline void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t v) { rd_acc_keep(a, slot, conv, 0, v); }
 /* rd_acc_put through t's entry for key; false when t has none. */

@@ -2,7 +2,7 @@
  * (syslog header included), key=value and CSV cutters, escapes, address
  * and port checks, device timestamps (see reader.h).
  *
- * Sits between input.c, which hands a reader the buffered bytes, and the
+ * Sits between the input layer, which hands a reader the buffered bytes, and the
  * readers of line formats (JSON lines, firewalls, CEF, LEEF, auditd, Zeek
  * TSV, text). Every view borrows the caller's bytes or the batch arena.
  */

@@ -1,7 +1,7 @@
 /* schema.c — the schema table, alias resolution and value normalisers.
  *
  * Sits between the parser (schema_query_name: an alias in a query names
- * its schema field), input.c (rd_lookup: an alias key in a record fills
+ * its schema field), reader.c (rd_lookup: an alias key in a record fills
  * the schema field) and the readers that map native names to schema
  * fields (schema_ids, sc_set, and the normalisers below).
  */
