@@ -1,6 +1,6 @@
 /* datetime.c — dates, times and time zones (see datetime.h).
  *
- * Used by the readers (input.c's _messageTime, syslog.c, rdmap.c, the
+ * Used by the readers (input_lane.c's _messageTime, syslog.c, reader_text.c, the
  * firewall and Windows readers) and by eval.c's formatDate and parseDate.
  * In order: civil arithmetic and names, offsets in text, tz database zones
  * (TZif files and their POSIX TZ footer, per RFC 8536 and tzfile(5)), the

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "ast.h"
-#include "reader.h"
+#include "input.h"
 #include "table.h"
 
 /* Options of a run. */

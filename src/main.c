@@ -20,7 +20,7 @@
 #include "exec.h"
 #include "out.h"
 #include "progress.h"
-#include "reader.h"
+#include "input.h"
 #include "rule.h"
 #include "scan.h"
 #include "ruleset.h"

@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "logline.h"
+#include "reader.h"
 
 #define ASA_CONNS 4096 /* connection ids remembered (a power of two) */
 
@@ -49,14 +49,18 @@ typedef struct asa_conn {
 
 /* Per-input state (heap, owned by the reader). */
 typedef struct asa {
-    ll_base_t b;               /* schema ids, clock */
+    rd_base_t b;               /* schema ids, clock */
     uint32_t id[A_N];          /* field of each native name */
+    uint8_t read[A_N];         /* the names whose field the query reads, in order */
+    unsigned nread;            /* their number */
     asa_conn_t conn[ASA_CONNS]; /* Built directions by connection id (a newer id overwrites an older one) */
 } asa_t;
 
 static void *asa_open(rd_ctx_t *c) {
-    asa_t *s = rm_alloc(c, sizeof *s);
-    ll_ids(c, asa_names, A_N, s->id);
+    asa_t *s = rd_base_alloc(c, sizeof *s);
+    rd_ids(c, asa_names, A_N, s->id);
+    for (unsigned k = 0; k < A_N; k++)
+        if (s->id[k] != FIELD_NONE) s->read[s->nread++] = (uint8_t)k;
     return s;
 }
 
@@ -137,7 +141,7 @@ static bool endpoint(cur_t *c, ep_t *e) {
         pstr_t g = pstr(c->p + c->i + 1, (size_t)(r - c->p) - c->i - 1);
         c->i = (size_t)(r - c->p) + 1;
         pstr_t ip, port;
-        if (!e->mip.n && ip_port(g, &ip, &port) && ll_ip_ok(ip)) e->mip = ip, e->mport = port;
+        if (!e->mip.n && ip_port(g, &ip, &port) && rd_ip_ok(ip)) e->mip = ip, e->mport = port;
         else e->user = g;
     }
 }
@@ -216,7 +220,7 @@ static void ep_values(pstr_t *v, const ep_t *e, int base) {
 }
 
 /* One line: an %ASA line into rec, another line skipped. */
-static rd_status_t asa_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
+static rd_status_t asa_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
     asa_t *s = st;
     pstr_t t = l->text;
     size_t at = asa_at(t);
@@ -238,13 +242,13 @@ static rd_status_t asa_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
     bool conn = pstr_eq(id, PSTR_LIT("302013")) || pstr_eq(id, PSTR_LIT("302014")) ||
                 pstr_eq(id, PSTR_LIT("302015")) || pstr_eq(id, PSTR_LIT("302016"));
     bool deny = pstr_eq(id, PSTR_LIT("106023"));
-    ll_conn_t k;
-    memset(&k, 0, sizeof k);
+    rd_acc_t a;
+    rd_acc_init(&a, &s->b.ids, NULL, 0);
     if (conn || deny) {
         bool ok = conn ? parse_conn(&cu, &m) : parse_deny(&cu, &m);
         bool ports = !pstr_ieq_c(m.v[A_TRANSPORT], "icmp") && !pstr_ieq_c(m.v[A_TRANSPORT], "icmp6");
-        if (!ok || !ll_ip_ok(m.f.ip) || !ll_ip_ok(m.t.ip) ||
-            (ports && (!ll_port_ok(m.f.port) || !ll_port_ok(m.t.port)))) {
+        if (!ok || !rd_ip_ok(m.f.ip) || !rd_ip_ok(m.t.ip) ||
+            (ports && (!rd_port_ok(m.f.port) || !rd_port_ok(m.t.port)))) {
             c->reason = RD_R_ADDR;
             return RD_REJECT;
         }
@@ -268,33 +272,35 @@ static rd_status_t asa_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
             to_opened = !(tp >= 0 && tp < 1024 && fp >= 1024);
         }
         const ep_t *src = to_opened ? &m.t : &m.f, *dst = to_opened ? &m.f : &m.t;
-        k.src_ip = src->ip;
-        k.src_port = src->port;
-        k.dest_ip = dst->ip;
-        k.dest_port = dst->port;
-        k.user = src->user;
-        k.protocol = m.v[A_TRANSPORT];
-        k.action = m.v[A_EVENT];
-        k.bytes_out = m.v[A_BYTES]; /* the total of both ways: ASA does not split it */
-        if (out >= 0) k.direction = out ? PSTR_LIT("outbound") : PSTR_LIT("inbound");
+        rd_acc_set(&a, SC_SRC_IP, RD_IP, src->ip);
+        rd_acc_set(&a, SC_SRC_PORT, RD_NUM, src->port);
+        rd_acc_set(&a, SC_DEST_IP, RD_IP, dst->ip);
+        rd_acc_set(&a, SC_DEST_PORT, RD_NUM, dst->port);
+        rd_acc_set(&a, SC_USER, RD_TEXT, src->user);
+        rd_acc_set(&a, SC_PROTOCOL, RD_PROTO, m.v[A_TRANSPORT]);
+        rd_acc_set(&a, SC_ACTION, RD_TEXT, m.v[A_EVENT]);
+        rd_acc_set(&a, SC_BYTES_OUT, RD_NUM, m.v[A_BYTES]); /* the total of both ways: ASA does not split it */
+        if (out >= 0) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, out ? PSTR_LIT("outbound") : PSTR_LIT("inbound"));
     }
-    for (int j = 0; j < A_N; j++)
-        if (m.v[j].n && s->id[j] != FIELD_NONE) rec_set(rec, s->id[j], val_strv(m.v[j]));
-    sl_hdr_t h = l->h;
+    for (unsigned k = 0; k < s->nread; k++)
+        if (m.v[s->read[k]].n) rec_set(rec, s->id[s->read[k]], val_strv(m.v[s->read[k]]));
+    sl_hdr_t h = l->sl;
     if (h.host.p && h.host.p >= t.p + at) h.host = PSTR_NULL;
-    ll_conn_emit(c, &s->b.ids, &k, &h, PSTR_LIT("network/firewall/asa"), rec);
+    rd_acc_syslog(&a, &h);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, PSTR_LIT("network/firewall/asa"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t asa_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, asa_record);
+    return rd_line_record(c, p, n, eof, used, rec, asa_record);
 }
 
 /* A line holding `%ASA-N-` or `%FTD-N-`. */
 static int asa_line(const rd_line_t *l) { return asa_at(l->text) < l->text.n ? 90 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_asa = {
     .pub = {"asa",
             "Cisco ASA / Firepower Threat Defense syslog (%ASA-/%FTD- messages); connection messages 302013-302016 "
@@ -307,7 +313,7 @@ const rd_impl_t rd_asa = {
     .line = asa_line,
     .open = asa_open,
     .next = asa_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "datetime.h"
-#include "rdmap.h"
+#include "reader.h"
 
 #define AU_MAXPEND 64                /* events waiting for their last record */
 #define AU_MAXTEXT ((size_t)64 << 10) /* bytes of one event's lines kept */
@@ -72,20 +72,14 @@ typedef struct au_ev {
 
 /* Per-input state (heap, owned by the reader). */
 typedef struct au {
-    sc_ids_t ids;              /* schema fields the query reads */
-    sl_clock_t clock;          /* years for syslog dates */
+    rd_base_t b;               /* schema ids, clock (years for syslog dates) */
     au_ev_t ev[AU_MAXPEND];    /* pending events */
     uint64_t order;            /* events started */
     int ready[AU_MAXPEND];     /* complete events, oldest first */
     unsigned nready;
 } au_t;
 
-static void *au_open(rd_ctx_t *c) {
-    au_t *s = xcalloc(1, sizeof *s);
-    schema_ids(c->ft, &s->ids);
-    sl_clock_init(&s->clock, c->ref_ms);
-    return s;
-}
+static void *au_open(rd_ctx_t *c) { return rd_base_alloc(c, sizeof(au_t)); }
 
 static void au_close(void *st) {
     au_t *s = st;
@@ -207,19 +201,31 @@ static void au_append(au_ev_t *e, pstr_t line) {
 
 /* ---- an event into a record ------------------------------------------ */
 
-/* Values of the event the mapping reads. ORDER AUV: au_keys[]. */
-enum { AV_ARCH, AV_SYSCALL, AV_SUCCESS, AV_EXIT, AV_PID, AV_UID, AV_COMM, AV_EXE, AV_SADDR, AV_FAM, AV_LADDR,
-       AV_LPORT, AV_SYSCALL_TEXT, AV_UID_TEXT, AV_N };
-static const char *const au_keys[AV_N] = {"arch", "syscall", "success", "exit",  "pid",   "uid",     "comm",
-                                          "exe",  "saddr",   "saddr_fam", "laddr", "lport", "SYSCALL", "UID"};
+/* Values of the event the reader decides by, as own slots of the
+ * accumulator (RD_OWN + k). */
+enum { AV_ARCH, AV_SYSCALL, AV_SUCCESS, AV_EXIT, AV_SADDR, AV_FAM, AV_LADDR, AV_LPORT, AV_SYSCALL_TEXT };
+#define AV(k) (RD_OWN + (k))
+
+/* Native names the schema and the reader read (the first record holding
+ * a key wins); the ENRICHED `UID` ranks before the raw `uid`. */
+static const rd_map_t au_map[] = {
+    RD_MAP("exe", SC_PROCESS_NAME, RD_TEXT, 0), RD_MAP("comm", SC_PROCESS_NAME, RD_TEXT, 1),
+    RD_MAP("pid", SC_PID, RD_NUM, 0),           RD_MAP("UID", SC_USER, RD_TEXT, 0),
+    RD_MAP("uid", SC_USER, RD_TEXT, 1),         RD_MAP("arch", AV(AV_ARCH), RD_TEXT, 0),
+    RD_MAP("syscall", AV(AV_SYSCALL), RD_TEXT, 0), RD_MAP("success", AV(AV_SUCCESS), RD_TEXT, 0),
+    RD_MAP("exit", AV(AV_EXIT), RD_TEXT, 0),    RD_MAP("saddr", AV(AV_SADDR), RD_TEXT, 0),
+    RD_MAP("saddr_fam", AV(AV_FAM), RD_TEXT, 0), RD_MAP("laddr", AV(AV_LADDR), RD_TEXT, 0),
+    RD_MAP("lport", AV(AV_LPORT), RD_TEXT, 0),  RD_MAP("SYSCALL", AV(AV_SYSCALL_TEXT), RD_TEXT, 0),
+};
+static const rd_maptab_t au_tab = RD_MAPTAB(au_map, RD_EXACT);
 
 /* The event being turned into a record. */
 typedef struct au_out {
-    rd_ctx_t *c;
-    record_t *rec;
+    rd_ctx_t *c;              /* the reader context */
+    record_t *rec;            /* the record being filled */
     unsigned pos;             /* key-cache position */
     bool interp;              /* ausearch -i text: values are interpreted, never hex */
-    pstr_t v[AV_N];           /* values the mapping reads (first wins) */
+    rd_acc_t acc;             /* the values the schema and the reader read (first wins) */
 } au_out_t;
 
 /* Decode hex text v into out (cap bytes); the byte count, -1 when v is not hex. */
@@ -298,12 +304,8 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
 
 /* One key=value of the event: natively (the first one wins) and for the mapping. */
 static void au_set(au_out_t *o, pstr_t k, pstr_t v) {
-    rm_native(o->c, o->pos++, k, val_strv(v), o->rec, true);
-    for (int m = 0; m < AV_N; m++)
-        if (!o->v[m].n && k.n == strlen(au_keys[m]) && memcmp(k.p, au_keys[m], k.n) == 0) {
-            o->v[m] = v;
-            break;
-        }
+    rd_set(o->c, o->pos++, k, val_strv(v), o->rec, RD_KEEP);
+    rd_acc_key(&o->acc, &au_tab, k, v);
 }
 
 /* A hex saddr as auditd interprets it: saddr_fam, laddr, lport. */
@@ -330,47 +332,39 @@ static void au_saddr(au_out_t *o, pstr_t hex) {
 
 /* True when the event is a connect syscall. */
 static bool au_is_connect(const au_out_t *o) {
-    if (pstr_eq(o->v[AV_SYSCALL], PSTR_LIT("connect")) || pstr_eq(o->v[AV_SYSCALL_TEXT], PSTR_LIT("connect")))
+    pstr_t sc = rd_acc_get(&o->acc, AV(AV_SYSCALL));
+    if (pstr_eq(sc, PSTR_LIT("connect")) || pstr_eq(rd_acc_get(&o->acc, AV(AV_SYSCALL_TEXT)), PSTR_LIT("connect")))
         return true;
     for (size_t i = 0; i < sizeof au_connect / sizeof au_connect[0]; i++)
-        if (pstr_ieq_c(o->v[AV_ARCH], au_connect[i].arch) && pstr_eq(o->v[AV_SYSCALL], pstr_c(au_connect[i].nr)))
+        if (pstr_ieq_c(rd_acc_get(&o->acc, AV(AV_ARCH)), au_connect[i].arch) && pstr_eq(sc, pstr_c(au_connect[i].nr)))
             return true;
     return false;
 }
 
-/* The schema of the event. */
-static void au_schema(rd_ctx_t *c, au_t *s, au_out_t *o, pstr_t type, pstr_t node, pstr_t host, record_t *rec) {
-    rm_acc_t acc;
-    rm_acc_init(&acc);
+/* The schema of the event, from the values o->acc collected. */
+static void au_schema(rd_ctx_t *c, au_out_t *o, pstr_t type, pstr_t node, pstr_t host, record_t *rec) {
+    rd_acc_t *acc = &o->acc;
     bool conn = au_is_connect(o);
-    pstr_t fam = o->v[AV_FAM];
+    pstr_t fam = rd_acc_get(acc, AV(AV_FAM));
     bool inet = pstr_eq(fam, PSTR_LIT("inet")) || pstr_eq(fam, PSTR_LIT("inet6"));
-    static const rm_map_t m_dip = {"laddr", SC_DEST_IP, RM_IP, 0}, m_dport = {"lport", SC_DEST_PORT, RM_NUM, 0},
-                          m_exe = {"exe", SC_PROCESS_NAME, RM_TEXT, 0}, m_comm = {"comm", SC_PROCESS_NAME, RM_TEXT, 1},
-                          m_pid = {"pid", SC_PID, RM_NUM, 0}, m_uidt = {"UID", SC_USER, RM_TEXT, 0},
-                          m_uid = {"uid", SC_USER, RM_TEXT, 1}, m_node = {"node", SC_HOST, RM_HOST, 0},
-                          m_host = {"host", SC_HOST, RM_HOST, 1}, m_act = {"success", SC_ACTION, RM_TEXT, 0},
-                          m_type = {"type", SC_EVENT_ID, RM_TEXT, 0};
     if (conn && inet) {
-        rm_acc_put(&acc, &m_dip, o->v[AV_LADDR]);
-        rm_acc_put(&acc, &m_dport, o->v[AV_LPORT]);
-        sc_set(rec, &s->ids, SC_DIRECTION, val_strv(PSTR_LIT("outbound")));
+        rd_acc_set(acc, SC_DEST_IP, RD_IP, rd_acc_get(acc, AV(AV_LADDR)));
+        rd_acc_set(acc, SC_DEST_PORT, RD_NUM, rd_acc_get(acc, AV(AV_LPORT)));
+        rd_acc_set(acc, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound"));
     }
-    rm_acc_put(&acc, &m_exe, o->v[AV_EXE]);
-    rm_acc_put(&acc, &m_comm, o->v[AV_COMM]);
-    rm_acc_put(&acc, &m_pid, o->v[AV_PID]);
-    rm_acc_put(&acc, &m_uidt, o->v[AV_UID_TEXT]);
-    rm_acc_put(&acc, &m_uid, o->v[AV_UID]);
-    rm_acc_put(&acc, &m_node, node);
-    rm_acc_put(&acc, &m_host, host);
-    rm_acc_put(&acc, &m_type, type);
-    pstr_t ok = o->v[AV_SUCCESS], ex = o->v[AV_EXIT];
+    static const rd_map_t hosts[] = {RD_MAP("node", SC_HOST, RD_HOST, 0), RD_MAP("host", SC_HOST, RD_HOST, 1)};
+    rd_acc_put(acc, &hosts[0], node);
+    rd_acc_put(acc, &hosts[1], host);
+    rd_acc_set(acc, SC_EVENT_ID, RD_TEXT, type);
+    pstr_t ok = rd_acc_get(acc, AV(AV_SUCCESS)), ex = rd_acc_get(acc, AV(AV_EXIT));
+    bool pending = pstr_eq(ex, PSTR_LIT("-115")) || pstr_contains(ex, PSTR_LIT("EINPROGRESS"));
     if (ok.n) /* a non-blocking connect returns EINPROGRESS: a real attempt */
-        rm_acc_put(&acc, &m_act, pstr_eq(ok, PSTR_LIT("yes"))                                          ? PSTR_LIT("succeeded")
-                                 : pstr_eq(ex, PSTR_LIT("-115")) || pstr_contains(ex, PSTR_LIT("EINPROGRESS")) ? PSTR_LIT("in_progress")
-                                                                                                            : PSTR_LIT("failed"));
-    rm_acc_emit(c, &s->ids, &acc, NULL, rec);
-    if (host.n) sc_set(rec, &s->ids, SC_SOURCEHOST, val_strv(host));
+        rd_acc_set(acc, SC_ACTION, RD_TEXT,
+                   pstr_eq(ok, PSTR_LIT("yes")) ? PSTR_LIT("succeeded")
+                   : pending                    ? PSTR_LIT("in_progress")
+                                                : PSTR_LIT("failed"));
+    if (host.n) rd_acc_set(acc, SC_SOURCEHOST, RD_TEXT, host);
+    rd_acc_emit(c, acc, rec);
     rd_category(c, conn && inet ? PSTR_LIT("endpoint/linux/auditd/network") : PSTR_LIT("endpoint/linux/auditd"));
 }
 
@@ -389,6 +383,7 @@ static void au_emit(rd_ctx_t *c, au_t *s, int i, record_t *rec) {
     au_out_t *o = arena_calloc(c->arena, sizeof *o);
     o->c = c;
     o->rec = rec;
+    rd_acc_init(&o->acc, &s->b.ids, NULL, RD_ACC_TRIM);
     pstr_t type = PSTR_NULL, node = PSTR_NULL, host = PSTR_NULL, msg = PSTR_NULL;
     for (size_t a = 0; a < n;) {
         const char *nl = memchr(text + a, '\n', n - a);
@@ -409,9 +404,10 @@ static void au_emit(rd_ctx_t *c, au_t *s, int i, record_t *rec) {
         a = b + 1;
     }
     au_set(o, PSTR_LIT("type"), type);
-    if (o->v[AV_SADDR].n && o->v[AV_SADDR].p[0] != '{') au_saddr(o, o->v[AV_SADDR]);
+    pstr_t sa = rd_acc_get(&o->acc, AV(AV_SADDR));
+    if (sa.n && sa.p[0] != '{') au_saddr(o, sa);
     rd_time(c, ms);
-    au_schema(c, s, o, type, node, host, rec);
+    au_schema(c, o, type, node, host, rec);
 }
 
 /* ---- the stream ------------------------------------------------------ */
@@ -430,9 +426,9 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             au_emit(c, s, i, rec);
             return RD_REC;
         }
-        pstr_t line;
+        rd_line_t ln;
         size_t u;
-        rd_status_t st = rm_line(c, p + done, n - done, eof, &u, &line);
+        rd_status_t st = rd_line_next(c, p + done, n - done, eof, 0, NULL, &u, &ln);
         if (st != RD_REC) {
             done += u;
             *used = done;
@@ -445,6 +441,7 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             }
             return st;
         }
+        pstr_t line = ln.text;
         size_t off = done + c->rec_off;
         c->rec_off = off;
         if (pstr_eq(line, PSTR_LIT("----"))) { /* ausearch's separator: every event is complete */
@@ -453,7 +450,7 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             continue;
         }
         au_hdr_t h;
-        int hr = au_header(line, &s->clock, &h);
+        int hr = au_header(line, &s->b.clock, &h);
         if (hr <= 0) {
             *used = done + u;
             if (hr == 0) return RD_SKIP;
@@ -503,7 +500,7 @@ static int au_line(const rd_line_t *l) {
     return au_header(l->text, NULL, &h) == 1 ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_auditd = {
     .pub = {"auditd",
             "Linux audit logs (audit.log, raw or ENRICHED; audispd or kernel lines in syslog; ausearch -i): the "

@@ -9,57 +9,56 @@
  * customNLabel's text, and the table below fills the schema. Lines of a
  * syslog file that hold no CEF record are skipped and counted.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "rdmap.h"
+#include "reader.h"
 
 #define CEF_MAXPAIRS 512   /* extension pairs read per record */
 
 /* CEF keys that fill schema fields; short and full names alike. */
-static const rm_map_t cef_map[] = {
-    {"src", SC_SRC_IP, RM_IP, 0},
-    {"sourceAddress", SC_SRC_IP, RM_IP, 0},
-    {"c6a2", SC_SRC_IP, RM_IP, 1},
-    {"deviceCustomIPv6Address2", SC_SRC_IP, RM_IP, 1},
-    {"dst", SC_DEST_IP, RM_IP, 0},
-    {"destinationAddress", SC_DEST_IP, RM_IP, 0},
-    {"c6a3", SC_DEST_IP, RM_IP, 1},
-    {"deviceCustomIPv6Address3", SC_DEST_IP, RM_IP, 1},
-    {"spt", SC_SRC_PORT, RM_NUM, 0},
-    {"sourcePort", SC_SRC_PORT, RM_NUM, 0},
-    {"dpt", SC_DEST_PORT, RM_NUM, 0},
-    {"destinationPort", SC_DEST_PORT, RM_NUM, 0},
-    {"proto", SC_PROTOCOL, RM_PROTO, 0},
-    {"transportProtocol", SC_PROTOCOL, RM_PROTO, 0},
-    {"deviceDirection", SC_DIRECTION, RM_DIR01, 0},
-    {"sproc", SC_PROCESS_NAME, RM_TEXT, 0},
-    {"sourceProcessName", SC_PROCESS_NAME, RM_TEXT, 0},
-    {"deviceProcessName", SC_PROCESS_NAME, RM_TEXT, 1},
-    {"spid", SC_PID, RM_NUM, 0},
-    {"sourceProcessId", SC_PID, RM_NUM, 0},
-    {"dvcpid", SC_PID, RM_NUM, 1},
-    {"deviceProcessId", SC_PID, RM_NUM, 1},
-    {"suser", SC_USER, RM_TEXT, 0},
-    {"sourceUserName", SC_USER, RM_TEXT, 0},
-    {"dvchost", SC_HOST, RM_HOST, 0},
-    {"deviceHostName", SC_HOST, RM_HOST, 0},
-    {"shost", SC_HOST, RM_HOST, 1},
-    {"sourceHostName", SC_HOST, RM_HOST, 1},
-    {"out", SC_BYTES_OUT, RM_NUM, 0},
-    {"bytesOut", SC_BYTES_OUT, RM_NUM, 0},
-    {"in", SC_BYTES_IN, RM_NUM, 0},
-    {"bytesIn", SC_BYTES_IN, RM_NUM, 0},
-    {"act", SC_ACTION, RM_TEXT, 0},
-    {"deviceAction", SC_ACTION, RM_TEXT, 0},
-    {"rt", SC_MESSAGETIME, RM_TIME, 0},
-    {"deviceReceiptTime", SC_MESSAGETIME, RM_TIME, 0},
-    {"end", SC_MESSAGETIME, RM_TIME, 1},
-    {"endTime", SC_MESSAGETIME, RM_TIME, 1},
-    {"start", SC_MESSAGETIME, RM_TIME, 2},
-    {"startTime", SC_MESSAGETIME, RM_TIME, 2},
+static const rd_map_t cef_map[] = {
+    RD_MAP("src", SC_SRC_IP, RD_IP, 0),
+    RD_MAP("sourceAddress", SC_SRC_IP, RD_IP, 0),
+    RD_MAP("c6a2", SC_SRC_IP, RD_IP, 1),
+    RD_MAP("deviceCustomIPv6Address2", SC_SRC_IP, RD_IP, 1),
+    RD_MAP("dst", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("destinationAddress", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("c6a3", SC_DEST_IP, RD_IP, 1),
+    RD_MAP("deviceCustomIPv6Address3", SC_DEST_IP, RD_IP, 1),
+    RD_MAP("spt", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("sourcePort", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("dpt", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("destinationPort", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),
+    RD_MAP("transportProtocol", SC_PROTOCOL, RD_PROTO, 0),
+    RD_MAP("deviceDirection", SC_DIRECTION, RD_DIR01, 0),
+    RD_MAP("sproc", SC_PROCESS_NAME, RD_TEXT, 0),
+    RD_MAP("sourceProcessName", SC_PROCESS_NAME, RD_TEXT, 0),
+    RD_MAP("deviceProcessName", SC_PROCESS_NAME, RD_TEXT, 1),
+    RD_MAP("spid", SC_PID, RD_NUM, 0),
+    RD_MAP("sourceProcessId", SC_PID, RD_NUM, 0),
+    RD_MAP("dvcpid", SC_PID, RD_NUM, 1),
+    RD_MAP("deviceProcessId", SC_PID, RD_NUM, 1),
+    RD_MAP("suser", SC_USER, RD_TEXT, 0),
+    RD_MAP("sourceUserName", SC_USER, RD_TEXT, 0),
+    RD_MAP("dvchost", SC_HOST, RD_HOST, 0),
+    RD_MAP("deviceHostName", SC_HOST, RD_HOST, 0),
+    RD_MAP("shost", SC_HOST, RD_HOST, 1),
+    RD_MAP("sourceHostName", SC_HOST, RD_HOST, 1),
+    RD_MAP("out", SC_BYTES_OUT, RD_NUM, 0),
+    RD_MAP("bytesOut", SC_BYTES_OUT, RD_NUM, 0),
+    RD_MAP("in", SC_BYTES_IN, RD_NUM, 0),
+    RD_MAP("bytesIn", SC_BYTES_IN, RD_NUM, 0),
+    RD_MAP("act", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("deviceAction", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("rt", SC_MESSAGETIME, RD_DEVTIME, 0),
+    RD_MAP("deviceReceiptTime", SC_MESSAGETIME, RD_DEVTIME, 0),
+    RD_MAP("end", SC_MESSAGETIME, RD_DEVTIME, 1),
+    RD_MAP("endTime", SC_MESSAGETIME, RD_DEVTIME, 1),
+    RD_MAP("start", SC_MESSAGETIME, RD_DEVTIME, 2),
+    RD_MAP("startTime", SC_MESSAGETIME, RD_DEVTIME, 2),
 };
-#define NCEFMAP (sizeof cef_map / sizeof cef_map[0])
+static const rd_maptab_t cef_tab = RD_MAPTAB(cef_map, RD_EXACT);
 
 /* The header fields' names. ORDER CEFHDR: the header's field order. */
 static const char *const cef_hdr[7] = {"cefVersion",         "deviceVendor", "deviceProduct", "deviceVersion",
@@ -72,19 +71,11 @@ typedef struct cef_pair {
 
 /* Per-input state (heap, owned by the reader). */
 typedef struct cef {
-    sc_ids_t ids;                     /* schema fields the query reads */
-    sl_clock_t clock;                 /* years for yearless dates */
+    rd_base_t b;                      /* schema ids, clock */
     cef_pair_t pair[CEF_MAXPAIRS];    /* the record's pairs, reused */
 } cef_t;
 
-static void *cef_open(rd_ctx_t *c) {
-    cef_t *s = xcalloc(1, sizeof *s);
-    schema_ids(c->ft, &s->ids);
-    sl_clock_init(&s->clock, c->ref_ms);
-    return s;
-}
-
-static void cef_close(void *st) { free(st); }
+static void *cef_open(rd_ctx_t *c) { return rd_base_alloc(c, sizeof(cef_t)); }
 
 static bool key_char(char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
@@ -130,7 +121,7 @@ static size_t cef_pairs(cef_t *s, pstr_t ext) {
     return np;
 }
 
-static pstr_t ext_value(rd_ctx_t *c, pstr_t v) { return rm_unescape(v, c->arena, "=\\nr|", "=\\\n\r|"); }
+static pstr_t ext_value(rd_ctx_t *c, pstr_t v) { return rd_unescape(v, c->arena, "=\\nr|", "=\\\n\r|"); }
 
 /* customN values under their customNLabel's text. */
 static void cef_labels(rd_ctx_t *c, const cef_t *s, size_t np, record_t *rec) {
@@ -141,7 +132,7 @@ static void cef_labels(rd_ctx_t *c, const cef_t *s, size_t np, record_t *rec) {
         for (size_t j = 0; j < np; j++)
             if (pstr_eq(s->pair[j].k, base)) {
                 pstr_t label = ext_value(c, s->pair[i].v);
-                rm_native(c, RD_KCACHE, label, val_strv(ext_value(c, s->pair[j].v)), rec, false);
+                rd_set(c, RD_KCACHE, label, val_strv(ext_value(c, s->pair[j].v)), rec, 0);
                 break;
             }
     }
@@ -150,37 +141,34 @@ static void cef_labels(rd_ctx_t *c, const cef_t *s, size_t np, record_t *rec) {
 /* One record from the line: header fields, extension pairs, labels, schema. */
 static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec) {
     sl_hdr_t h;
-    long at = rm_marker(line, "CEF:", &s->clock, &h);
+    long at = rd_marker(line, "CEF:", &s->b.clock, &h);
     if (at < 0) return RD_SKIP; /* another daemon's syslog line */
     pstr_t body = pstr(line.p + at + 4, line.n - (size_t)at - 4);
     pstr_t f[7];
     size_t rest;
-    if (rm_split(body, '|', f, 7, &rest) < 7 || !f[0].n || f[0].n > 2 || f[0].p[0] < '0' || f[0].p[0] > '9') {
+    if (rd_split(body, '|', f, 7, &rest) < 7 || !f[0].n || f[0].n > 2 || f[0].p[0] < '0' || f[0].p[0] > '9') {
         c->reason = RD_R_HDR;
         return RD_REJECT;
     }
-    rm_acc_t acc;
-    rm_acc_init(&acc);
+    rd_acc_t acc;
+    rd_acc_init(&acc, &s->b.ids, &s->b.clock, RD_ACC_TRIM);
     for (unsigned k = 0; k < 7; k++)
-        rm_native(c, k, pstr_c(cef_hdr[k]), val_strv(rm_unescape(f[k], c->arena, "|\\", "|\\")), rec, false);
-    static const rm_map_t sigid = {"deviceEventClassId", SC_EVENT_ID, RM_TEXT, 0};
-    rm_acc_put(&acc, &sigid, rm_unescape(f[4], c->arena, "|\\", "|\\"));
+        rd_set(c, k, pstr_c(cef_hdr[k]), val_strv(rd_unescape(f[k], c->arena, "|\\", "|\\")), rec, 0);
+    rd_acc_set(&acc, SC_EVENT_ID, RD_TEXT, rd_unescape(f[4], c->arena, "|\\", "|\\"));
     size_t np = cef_pairs(s, pstr(body.p + rest, body.n - rest));
     for (size_t i = 0; i < np; i++) {
-        int m = rm_find(cef_map, NCEFMAP, s->pair[i].k);
-        int sp;
-        uint32_t id = rd_lookup(c, 7 + (unsigned)i, s->pair[i].k, false, &sp);
-        if (id == FIELD_NONE && sp == RD_SP_NONE && m < 0) continue;
+        rd_key_t k = rd_key(c, 7 + (unsigned)i, s->pair[i].k, false, &cef_tab);
+        if (k.id == FIELD_NONE && k.sp == RD_SP_NONE && !k.m) continue;
         pstr_t v = ext_value(c, s->pair[i].v);
-        if (id != FIELD_NONE) rec_set(rec, id, val_strv(v));
-        rd_note(c, sp, val_strv(v));
-        if (m >= 0) rm_acc_put(&acc, &cef_map[m], v);
+        if (k.id != FIELD_NONE) rec_set(rec, k.id, val_strv(v));
+        rd_note(c, k.sp, val_strv(v));
+        if (k.m) rd_acc_put(&acc, k.m, v);
     }
     cef_labels(c, s, np, rec);
-    bool proc = acc.v[SC_PROCESS_NAME].n || acc.v[SC_PID].n;
-    bool net = acc.v[SC_SRC_IP].n || acc.v[SC_DEST_IP].n;
-    rm_acc_emit(c, &s->ids, &acc, &s->clock, rec);
-    rm_syslog_fill(c, &s->ids, &h, rec);
+    bool proc = rd_acc_get(&acc, SC_PROCESS_NAME).n || rd_acc_get(&acc, SC_PID).n;
+    bool net = rd_acc_get(&acc, SC_SRC_IP).n || rd_acc_get(&acc, SC_DEST_IP).n;
+    rd_acc_syslog(&acc, &h);
+    rd_acc_emit(c, &acc, rec);
     rd_category(c, proc && net ? PSTR_LIT("endpoint/cef/network") : net ? PSTR_LIT("network/cef/flow")
                                                                           : PSTR_LIT("cef/event"));
     return RD_REC;
@@ -188,21 +176,21 @@ static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec)
 
 /* One line per call. */
 static rd_status_t cef_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    pstr_t line;
-    rd_status_t st = rm_line(c, p, n, eof, used, &line);
-    return st == RD_REC ? cef_record(c, c->st, line, rec) : st;
+    rd_line_t l;
+    rd_status_t st = rd_line_next(c, p, n, eof, 0, NULL, used, &l);
+    return st == RD_REC ? cef_record(c, c->st, l.text, rec) : st;
 }
 
 /* A line holding `CEF:<digit>|`. */
 static int cef_line(const rd_line_t *l) {
     sl_hdr_t h;
-    long at = rm_marker(l->text, "CEF:", NULL, &h);
+    long at = rd_marker(l->text, "CEF:", NULL, &h);
     if (at < 0 || l->text.n - (size_t)at < 7) return 0;
     const char *q = l->text.p + at + 4;
     return q[0] >= '0' && q[0] <= '9' && (q[1] == '|' || q[2] == '|') ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_cef = {
     .pub = {"cef",
             "ArcSight Common Event Format (CEF:Version|Vendor|Product|…|Extension), with or without a syslog header",
@@ -215,7 +203,7 @@ const rd_impl_t rd_cef = {
     .line = cef_line,
     .open = cef_open,
     .next = cef_next,
-    .close = cef_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "read.h"
+#include "reader.h"
 
 /* A cell of the current row: a view of its bytes. */
 typedef struct csv_cell {
@@ -130,14 +130,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
 
 /* The cell's text, unescaping "" into the arena when needed. */
 static pstr_t cell_text(const csv_cell_t *c, arena_t *a) {
-    if (!c->dq) return pstr(c->p, c->n);
-    char *o = arena_alloc(a, c->n ? c->n : 1);
-    size_t k = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        o[k++] = c->p[i];
-        if (c->p[i] == '"' && i + 1 < c->n && c->p[i + 1] == '"') i++;
-    }
-    return pstr(o, k);
+    return c->dq ? rd_csv_dequote(pstr(c->p, c->n), true, a) : pstr(c->p, c->n);
 }
 
 static bool blank_line(const char *p, size_t a, size_t b) {
@@ -145,13 +138,13 @@ static bool blank_line(const char *p, size_t a, size_t b) {
     return a == b;
 }
 
-/* See read.h. */
+/* See reader.h. */
 void *csv_open(rd_ctx_t *c) {
     (void)c;
     return xcalloc(1, sizeof(csv_st_t));
 }
 
-/* See read.h. */
+/* See reader.h. */
 void csv_close(void *st) {
     csv_st_t *s = st;
     if (!s) return;
@@ -173,7 +166,7 @@ static void csv_header(rd_ctx_t *c, csv_st_t *s, unsigned ncell) {
     s->have_hdr = true;
 }
 
-/* See read.h. Blank lines are skipped; the first row is the header. */
+/* See reader.h. Blank lines are skipped; the first row is the header. */
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     csv_st_t *s = c->st;
     size_t i = 0;
@@ -225,7 +218,7 @@ rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *use
     }
 }
 
-/* See read.h. */
+/* See reader.h. */
 int csv_colmap(void *st, uint32_t id) {
     const csv_st_t *s = st;
     if (!s || !s->have_hdr) return -2;
@@ -240,7 +233,7 @@ static bool name_char(char ch) {
            ch == '@' || ch == '.' || ch == '-' || ch == ' ' || ch == '/' || ch == '(' || ch == ')' || ch == '#';
 }
 
-/* See read.h. A header has at least two cells, each a short name made of
+/* See reader.h. A header has at least two cells, each a short name made of
  * letters, digits, spaces and _@.-/()# that does not start with a digit. */
 unsigned csv_header_probe(const char *p, size_t n, void (*fn)(pstr_t name, void *ud), void *ud) {
     size_t i = 0;
@@ -293,7 +286,7 @@ unsigned csv_header_probe(const char *p, size_t n, void (*fn)(pstr_t name, void 
 
 static int csv_probe(const char *p, size_t n) { return csv_header_probe(p, n, NULL, NULL) ? 40 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_csv = {
     .pub = {"csv", "CSV with a header row (RFC 4180 quoting); header names become fields",
             "a first line of two or more short column names",

@@ -12,46 +12,45 @@
 #include <string.h>
 
 #include "datetime.h"
-#include "logline.h"
+#include "reader.h"
 
-/* Keys the schema or the time reads. ORDER FG: fg_keys[]. */
-enum fg_key {
-    FG_SRCIP, FG_SRCPORT, FG_DSTIP, FG_DSTPORT, FG_PROTO, FG_ACTION, FG_SENTBYTE, FG_RCVDBYTE, FG_USER,
-    FG_DEVNAME, FG_EVENTTIME, FG_DATE, FG_TIME, FG_TZ, FG_TYPE, FG_SRCROLE, FG_DSTROLE, FG_LOGID, FG_DEVID, FG_N
+/* Keys the reader decides by, as own slots of the accumulator. */
+enum fg_own { FG_EVENTTIME, FG_DATE, FG_TIME, FG_TZ, FG_TYPE, FG_SRCROLE, FG_DSTROLE };
+#define FG(k) (RD_OWN + (k))
+
+/* Keys that fill the schema (type="traffic" only, but devname) or that
+ * the reader reads; the last of a key wins. */
+static const rd_map_t fg_map[] = {
+    RD_MAP("srcip", SC_SRC_IP, RD_IP, 0),          RD_MAP("srcport", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("dstip", SC_DEST_IP, RD_IP, 0),         RD_MAP("dstport", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),     RD_MAP("action", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("sentbyte", SC_BYTES_OUT, RD_NUM, 0),   RD_MAP("rcvdbyte", SC_BYTES_IN, RD_NUM, 0),
+    RD_MAP("user", SC_USER, RD_TEXT, 0),           RD_MAP("devname", SC_HOST, RD_HOST, 0),
+    RD_MAP("eventtime", FG(FG_EVENTTIME), RD_TEXT, 0), RD_MAP("date", FG(FG_DATE), RD_TEXT, 0),
+    RD_MAP("time", FG(FG_TIME), RD_TEXT, 0),       RD_MAP("tz", FG(FG_TZ), RD_TEXT, 0),
+    RD_MAP("type", FG(FG_TYPE), RD_TEXT, 0),       RD_MAP("srcintfrole", FG(FG_SRCROLE), RD_TEXT, 0),
+    RD_MAP("dstintfrole", FG(FG_DSTROLE), RD_TEXT, 0),
 };
-
-static const char *const fg_keys[FG_N] = {
-    "srcip", "srcport", "dstip", "dstport", "proto", "action", "sentbyte", "rcvdbyte", "user", "devname",
-    "eventtime", "date", "time", "tz", "type", "srcintfrole", "dstintfrole", "logid", "devid",
-};
-
-/* Index in fg_keys of key, or -1. */
-static int fg_key(pstr_t key) {
-    if (key.n < 2 || key.n > 11) return -1;
-    for (int k = 0; k < FG_N; k++)
-        if (key.p[0] == fg_keys[k][0] && pstr_eq(key, pstr_c(fg_keys[k]))) return k;
-    return -1;
-}
-
-/* Per-input state: the line readers' base alone. */
-static void *fg_open(rd_ctx_t *c) { return rm_alloc(c, sizeof(ll_base_t)); }
+static const rd_maptab_t fg_tab = RD_MAPTAB(fg_map, RD_EXACT);
 
 /* The record's time: eventtime, else date + time (+ tz offset). */
-static bool fg_time(const pstr_t *v, int64_t *ms) {
-    if (v[FG_EVENTTIME].n && dt_parse(v[FG_EVENTTIME], ms)) return true;
-    if (!v[FG_DATE].n || !v[FG_TIME].n || v[FG_DATE].n + v[FG_TIME].n + v[FG_TZ].n > 60) return false;
+static bool fg_time(const rd_acc_t *a, int64_t *ms) {
+    pstr_t et = rd_acc_get(a, FG(FG_EVENTTIME)), date = rd_acc_get(a, FG(FG_DATE)), time = rd_acc_get(a, FG(FG_TIME)),
+           tz = rd_acc_get(a, FG(FG_TZ));
+    if (et.n && dt_parse(et, ms)) return true;
+    if (!date.n || !time.n || date.n + time.n + tz.n > 60) return false;
     char buf[64];
     size_t k = 0;
-    memcpy(buf, v[FG_DATE].p, v[FG_DATE].n);
-    k += v[FG_DATE].n;
+    memcpy(buf, date.p, date.n);
+    k += date.n;
     buf[k++] = ' ';
-    memcpy(buf + k, v[FG_TIME].p, v[FG_TIME].n);
-    k += v[FG_TIME].n;
+    memcpy(buf + k, time.p, time.n);
+    k += time.n;
     size_t bare = k;
-    if (v[FG_TZ].n) {
+    if (tz.n) {
         buf[k++] = ' ';
-        memcpy(buf + k, v[FG_TZ].p, v[FG_TZ].n);
-        k += v[FG_TZ].n;
+        memcpy(buf + k, tz.p, tz.n);
+        k += tz.n;
     }
     return dt_parse(pstr(buf, k), ms) || dt_parse(pstr(buf, bare), ms); /* a zone name: device time as UTC */
 }
@@ -60,60 +59,62 @@ static bool fg_time(const pstr_t *v, int64_t *ms) {
 static bool fg_is(pstr_t b) { return pstr_contains(b, PSTR_LIT("logid=")) && pstr_contains(b, PSTR_LIT("devid=")); }
 
 /* One line: a FortiGate key=value line into rec, another line skipped. */
-static rd_status_t fg_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
-    ll_base_t *s = st;
+static rd_status_t fg_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
+    rd_base_t *s = st;
     if (!fg_is(l->body)) return RD_SKIP;
-    ll_kv_t kv = {l->body.p, l->body.n, 0};
-    ll_tok_t t;
+    rd_kv_t kv = {l->body.p, l->body.n, 0};
+    rd_tok_t t;
     bool bad;
-    pstr_t v[FG_N];
-    memset(v, 0, sizeof v);
-    for (unsigned pos = 0; ll_kv_next(&kv, &t, &bad); pos++) {
+    rd_acc_t a;
+    rd_acc_init(&a, &s->ids, NULL, RD_ACC_LAST);
+    for (unsigned pos = 0; rd_kv_next(&kv, &t, &bad); pos++) {
         if (t.bare) continue;
-        pstr_t val = t.esc ? ll_unescape(t.val, c->arena) : t.val;
-        ll_set(c, pos, t.key, val, rec);
-        int k = fg_key(t.key);
-        if (k >= 0) v[k] = val;
+        pstr_t val = t.esc ? rd_unescape(t.val, c->arena, NULL, NULL) : t.val;
+        rd_key_t k = rd_key(c, pos, t.key, false, &fg_tab);
+        if (k.id != FIELD_NONE) rec_set(rec, k.id, val_strv(val));
+        if (k.m) rd_acc_put(&a, k.m, val);
     }
     if (bad) {
         c->reason = RD_R_KVQUOTE;
         return RD_REJECT;
     }
     int64_t ms;
-    if (fg_time(v, &ms)) rd_time(c, ms);
-    ll_conn_t k = {.host = v[FG_DEVNAME]};
-    if (pstr_eq(v[FG_TYPE], PSTR_LIT("traffic"))) {
-        bool ports = pstr_eq(v[FG_PROTO], PSTR_LIT("6")) || pstr_eq(v[FG_PROTO], PSTR_LIT("17"));
-        if (!ll_ip_ok(v[FG_SRCIP]) || !ll_ip_ok(v[FG_DSTIP]) ||
-            (ports && (!ll_port_ok(v[FG_SRCPORT]) || !ll_port_ok(v[FG_DSTPORT])))) {
+    if (fg_time(&a, &ms)) rd_time(c, ms);
+    if (pstr_eq(rd_acc_get(&a, FG(FG_TYPE)), PSTR_LIT("traffic"))) {
+        pstr_t proto = rd_acc_get(&a, SC_PROTOCOL);
+        bool ports = pstr_eq(proto, PSTR_LIT("6")) || pstr_eq(proto, PSTR_LIT("17"));
+        if (!rd_ip_ok(rd_acc_get(&a, SC_SRC_IP)) || !rd_ip_ok(rd_acc_get(&a, SC_DEST_IP)) ||
+            (ports && (!rd_port_ok(rd_acc_get(&a, SC_SRC_PORT)) || !rd_port_ok(rd_acc_get(&a, SC_DEST_PORT))))) {
             c->reason = RD_R_ADDR;
             return RD_REJECT;
         }
-        k = (ll_conn_t){.src_ip = v[FG_SRCIP], .src_port = v[FG_SRCPORT], .dest_ip = v[FG_DSTIP],
-                        .dest_port = v[FG_DSTPORT], .protocol = v[FG_PROTO], .action = v[FG_ACTION],
-                        .bytes_out = v[FG_SENTBYTE], .bytes_in = v[FG_RCVDBYTE], .user = v[FG_USER],
-                        .host = v[FG_DEVNAME]};
-        pstr_t sr = v[FG_SRCROLE], dr = v[FG_DSTROLE];
-        if (pstr_eq(sr, PSTR_LIT("lan")) && pstr_eq(dr, PSTR_LIT("wan"))) k.direction = PSTR_LIT("outbound");
-        else if (pstr_eq(sr, PSTR_LIT("wan")) && pstr_eq(dr, PSTR_LIT("lan"))) k.direction = PSTR_LIT("inbound");
+        pstr_t sr = rd_acc_get(&a, FG(FG_SRCROLE)), dr = rd_acc_get(&a, FG(FG_DSTROLE));
+        if (pstr_eq(sr, PSTR_LIT("lan")) && pstr_eq(dr, PSTR_LIT("wan")))
+            rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound"));
+        else if (pstr_eq(sr, PSTR_LIT("wan")) && pstr_eq(dr, PSTR_LIT("lan")))
+            rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("inbound"));
     } else { /* srcport/dstport are aliases of src_port/dest_port: a UTM or event log is no connection */
+        for (unsigned f = 0; f < SC_N; f++)
+            if (f != SC_HOST) rd_acc_clear(&a, f);
         static const uint8_t ports[] = {SC_SRC_PORT, SC_DEST_PORT};
         for (size_t j = 0; j < sizeof ports; j++)
             if (s->ids.id[ports[j]] != FIELD_NONE) rec_unset(rec, s->ids.id[ports[j]]);
     }
-    ll_conn_emit(c, &s->ids, &k, &l->h, PSTR_LIT("network/firewall/fortigate"), rec);
+    rd_acc_syslog(&a, &l->sl);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, PSTR_LIT("network/firewall/fortigate"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t fg_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, fg_record);
+    return rd_line_record(c, p, n, eof, used, rec, fg_record);
 }
 
 /* A line with logid= and devid=. */
 static int fg_line(const rd_line_t *l) { return fg_is(l->sl.body) ? 90 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_fortigate = {
     .pub = {"fortigate",
             "Fortinet FortiGate logs: key=value text (quoted or not), with or without a syslog header; other lines "
@@ -124,9 +125,9 @@ const rd_impl_t rd_fortigate = {
             "dest_port (dstport), protocol (proto), action, bytes_out (sentbyte), bytes_in (rcvdbyte), user, "
             "direction (srcintfrole lan/wan to dstintfrole wan/lan)"},
     .line = fg_line,
-    .open = fg_open,
+    .open = rd_base_open,
     .next = fg_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

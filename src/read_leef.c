@@ -10,19 +10,20 @@
  * skipped and counted.
  */
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "rdmap.h"
+#include "reader.h"
 
 /* LEEF keys that fill schema fields. */
-static const rm_map_t leef_map[] = {
-    {"src", SC_SRC_IP, RM_IP, 0},          {"dst", SC_DEST_IP, RM_IP, 0},          {"srcPort", SC_SRC_PORT, RM_NUM, 0},
-    {"dstPort", SC_DEST_PORT, RM_NUM, 0},  {"proto", SC_PROTOCOL, RM_PROTO, 0},    {"srcBytes", SC_BYTES_OUT, RM_NUM, 0},
-    {"dstBytes", SC_BYTES_IN, RM_NUM, 0},  {"usrName", SC_USER, RM_TEXT, 0},       {"identHostName", SC_HOST, RM_TEXT, 0},
-    {"action", SC_ACTION, RM_TEXT, 0},     {"cat", SC_ACTION, RM_TEXT, 1},
+static const rd_map_t leef_map[] = {
+    RD_MAP("src", SC_SRC_IP, RD_IP, 0),            RD_MAP("dst", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("srcPort", SC_SRC_PORT, RD_NUM, 0),     RD_MAP("dstPort", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),     RD_MAP("srcBytes", SC_BYTES_OUT, RD_NUM, 0),
+    RD_MAP("dstBytes", SC_BYTES_IN, RD_NUM, 0),    RD_MAP("usrName", SC_USER, RD_TEXT, 0),
+    RD_MAP("identHostName", SC_HOST, RD_TEXT, 0),  RD_MAP("action", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("cat", SC_ACTION, RD_TEXT, 1),
 };
-#define NLEEFMAP (sizeof leef_map / sizeof leef_map[0])
+static const rd_maptab_t leef_tab = RD_MAPTAB(leef_map, RD_EXACT);
 
 /* The header fields' names. ORDER LEEFHDR: the header's field order. */
 static const char *const leef_hdr[6] = {"leefVersion", "deviceVendor", "deviceProduct",
@@ -65,14 +66,14 @@ static const char *leef_pipe_next(pstr_t a, size_t i) {
 }
 
 /* One record from the line. */
-static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t *rec) {
+static rd_status_t leef_record(rd_ctx_t *c, rd_base_t *s, pstr_t line, record_t *rec) {
     sl_hdr_t h;
-    long at = rm_marker(line, "LEEF:", &s->clock, &h);
+    long at = rd_marker(line, "LEEF:", &s->clock, &h);
     if (at < 0) return RD_SKIP;
     pstr_t body = pstr(line.p + at + 5, line.n - (size_t)at - 5);
     pstr_t f[6];
     size_t rest;
-    size_t nf = rm_split(body, '|', f, 6, &rest);
+    size_t nf = rd_split(body, '|', f, 6, &rest);
     bool v2 = nf >= 1 && f[0].n && f[0].p[0] == '2';
     char dch = '\t';
     if (nf < 5 || !(pstr_eq(f[0], PSTR_LIT("1.0")) || pstr_eq(f[0], PSTR_LIT("2.0")) || pstr_eq(f[0], PSTR_LIT("1")) ||
@@ -91,11 +92,10 @@ static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t
         return RD_REJECT;
     }
     for (unsigned k = 0; k < nh; k++)
-        rm_native(c, k, pstr_c(leef_hdr[k]), val_strv(rm_unescape(f[k], c->arena, "|\\", "|\\")), rec, false);
-    rm_acc_t acc;
-    rm_acc_init(&acc);
-    static const rm_map_t evid = {"eventId", SC_EVENT_ID, RM_TEXT, 0};
-    rm_acc_put(&acc, &evid, f[4]);
+        rd_set(c, k, pstr_c(leef_hdr[k]), val_strv(rd_unescape(f[k], c->arena, "|\\", "|\\")), rec, 0);
+    rd_acc_t acc;
+    rd_acc_init(&acc, &s->ids, &s->clock, RD_ACC_TRIM);
+    rd_acc_set(&acc, SC_EVENT_ID, RD_TEXT, f[4]);
     pstr_t attrs = pstr(body.p + rest, body.n - rest), dtime = PSTR_NULL, dfmt = PSTR_NULL;
     pstr_t delim = pstr(&dch, 1);
     bool pipes = false;
@@ -114,33 +114,34 @@ static rd_status_t leef_record(rd_ctx_t *c, rm_state_t *s, pstr_t line, record_t
         const char *eq = memchr(a.p, '=', a.n);
         if (!eq || eq == a.p) continue;
         pstr_t k = pstr_trim(pstr(a.p, (size_t)(eq - a.p))), v = pstr(eq + 1, (size_t)(a.p + a.n - eq - 1));
-        rm_native(c, pos, k, val_strv(v), rec, false);
-        int m = rm_find(leef_map, NLEEFMAP, k);
-        if (m >= 0) rm_acc_put(&acc, &leef_map[m], v);
+        rd_key_t key = rd_key(c, pos, k, false, &leef_tab);
+        if (key.id != FIELD_NONE) rec_set(rec, key.id, val_strv(v));
+        rd_note(c, key.sp, val_strv(v));
+        if (key.m) rd_acc_put(&acc, key.m, v);
         else if (pstr_eq(k, PSTR_LIT("devTime"))) dtime = pstr_trim(v);
         else if (pstr_eq(k, PSTR_LIT("devTimeFormat"))) dfmt = pstr_trim(v);
     }
-    bool net = acc.v[SC_SRC_IP].n || acc.v[SC_DEST_IP].n;
-    rm_acc_emit(c, &s->ids, &acc, &s->clock, rec);
+    bool net = rd_acc_get(&acc, SC_SRC_IP).n || rd_acc_get(&acc, SC_DEST_IP).n;
     int64_t ms;
-    if (dtime.n && (dfmt.n ? rm_time_java(dtime, dfmt, &s->clock, &ms) : rm_time(dtime, &s->clock, &ms)))
+    if (dtime.n && (dfmt.n ? rd_javatime(dtime, dfmt, &s->clock, &ms) : rd_devtime(dtime, &s->clock, &ms)))
         rd_time(c, ms);
-    rm_syslog_fill(c, &s->ids, &h, rec);
+    rd_acc_syslog(&acc, &h);
+    rd_acc_emit(c, &acc, rec);
     rd_category(c, net ? PSTR_LIT("network/leef/flow") : PSTR_LIT("leef/event"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t leef_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    pstr_t line;
-    rd_status_t st = rm_line(c, p, n, eof, used, &line);
-    return st == RD_REC ? leef_record(c, c->st, line, rec) : st;
+    rd_line_t l;
+    rd_status_t st = rd_line_next(c, p, n, eof, 0, NULL, used, &l);
+    return st == RD_REC ? leef_record(c, c->st, l.text, rec) : st;
 }
 
 /* A line holding `LEEF:1.0|` or `LEEF:2.0|`. */
 static int leef_line(const rd_line_t *l) {
     sl_hdr_t h;
-    long at = rm_marker(l->text, "LEEF:", NULL, &h);
+    long at = rd_marker(l->text, "LEEF:", NULL, &h);
     if (at < 0 || l->text.n - (size_t)at < 7) return 0;
     const char *q = l->text.p + at + 5;
     return (q[0] == '1' || q[0] == '2') && (q[1] == '|' || (q[1] == '.' && l->text.n - (size_t)at > 8 && q[3] == '|'))
@@ -148,7 +149,7 @@ static int leef_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_leef = {
     .pub = {"leef", "IBM QRadar LEEF 1.0 (tab-separated) and 2.0 (custom delimiter), with or without a syslog header",
             "lines (syslog header stripped) holding `LEEF:1.0|` or `LEEF:2.0|`",
@@ -157,9 +158,9 @@ const rd_impl_t rd_leef = {
             "_sourceHost, bytes_out (srcBytes), bytes_in (dstBytes), action (action, else cat), event_id (EventID), "
             "_sourceCategory (network/leef/flow with addresses, else leef/event)"},
     .line = leef_line,
-    .open = rm_open,
+    .open = rd_base_open,
     .next = leef_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

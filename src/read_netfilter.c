@@ -9,18 +9,26 @@
  */
 #include <string.h>
 
-#include "logline.h"
+#include "reader.h"
 
 /* Per-input state (heap, owned by the reader). */
 typedef struct nf {
-    ll_base_t b;        /* schema ids, clock */
+    rd_base_t b;        /* schema ids, clock */
     uint32_t prefix_id; /* the field `prefix` */
 } nf_t;
 
+/* The packet fields that fill the schema (the first of each wins). */
+static const rd_map_t nf_map[] = {
+    RD_MAP("SRC", SC_SRC_IP, RD_IP, 0),       RD_MAP("SPT", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("DST", SC_DEST_IP, RD_IP, 0),      RD_MAP("DPT", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("PROTO", SC_PROTOCOL, RD_PROTO, 0), RD_MAP("UID", SC_USER, RD_TEXT, 0),
+};
+static const rd_maptab_t nf_tab = RD_MAPTAB(nf_map, RD_EXACT);
+
 static void *nf_open(rd_ctx_t *c) {
-    nf_t *s = rm_alloc(c, sizeof *s);
+    nf_t *s = rd_base_alloc(c, sizeof *s);
     static const char *const names[] = {"prefix"};
-    ll_ids(c, names, 1, &s->prefix_id);
+    rd_ids(c, names, 1, &s->prefix_id);
     return s;
 }
 
@@ -62,63 +70,53 @@ static pstr_t prefix_action(pstr_t pfx) {
 
 /* One line: a packet line (fields from its key=value text, checked, into
  * the schema) or another line, skipped. */
-static rd_status_t nf_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
+static rd_status_t nf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
     nf_t *s = st;
     pstr_t b = l->body;
     size_t at = packet_at(b);
     if (at == b.n) return RD_SKIP;
     pstr_t pfx = log_prefix(b, at);
     if (pfx.n && s->prefix_id != FIELD_NONE) rec_set(rec, s->prefix_id, val_strv(pfx));
-    ll_kv_t kv = {b.p + at, b.n - at, 0};
-    ll_tok_t t;
+    rd_kv_t kv = {b.p + at, b.n - at, 0};
+    rd_tok_t t;
     bool bad;
-    pstr_t in = PSTR_NULL, out = PSTR_NULL, proto = PSTR_NULL, uid = PSTR_NULL;
-    ll_conn_t k;
-    memset(&k, 0, sizeof k);
+    pstr_t in = PSTR_NULL, out = PSTR_NULL;
     bool has_in = false, has_out = false;
-    for (unsigned pos = 0; ll_kv_next(&kv, &t, &bad); pos++) {
+    rd_acc_t a;
+    rd_acc_init(&a, &s->b.ids, NULL, 0);
+    for (unsigned pos = 0; rd_kv_next(&kv, &t, &bad); pos++) {
         pstr_t v = t.bare ? t.key : t.val;
-        ll_set(c, pos, t.key, v, rec);
-        if (t.bare || t.key.n > 5) continue;
-        switch (t.key.p[0]) { /* the keys the schema needs */
-        case 'I': if (pstr_eq(t.key, PSTR_LIT("IN"))) in = v, has_in = true; break;
-        case 'O': if (pstr_eq(t.key, PSTR_LIT("OUT"))) out = v, has_out = true; break;
-        case 'S':
-            if (pstr_eq(t.key, PSTR_LIT("SRC")) && !k.src_ip.n) k.src_ip = v;
-            else if (pstr_eq(t.key, PSTR_LIT("SPT")) && !k.src_port.n) k.src_port = v;
-            break;
-        case 'D':
-            if (pstr_eq(t.key, PSTR_LIT("DST")) && !k.dest_ip.n) k.dest_ip = v;
-            else if (pstr_eq(t.key, PSTR_LIT("DPT")) && !k.dest_port.n) k.dest_port = v;
-            break;
-        case 'P': if (pstr_eq(t.key, PSTR_LIT("PROTO")) && !proto.n) proto = v; break;
-        case 'U': if (pstr_eq(t.key, PSTR_LIT("UID"))) uid = v; break;
-        default: break;
-        }
+        rd_key_t k = rd_key(c, pos, t.key, false, &nf_tab);
+        if (k.id != FIELD_NONE) rec_set(rec, k.id, val_strv(v));
+        if (t.bare) continue;
+        if (k.m) rd_acc_put(&a, k.m, v);
+        else if (pstr_eq(t.key, PSTR_LIT("IN"))) in = v, has_in = true;
+        else if (pstr_eq(t.key, PSTR_LIT("OUT"))) out = v, has_out = true;
     }
     (void)bad; /* netfilter quotes nothing: a '"' is an ordinary byte */
-    if (!has_in || !has_out || !ll_ip_ok(k.src_ip) || !ll_ip_ok(k.dest_ip)) {
+    if (!has_in || !has_out || !rd_ip_ok(rd_acc_get(&a, SC_SRC_IP)) || !rd_ip_ok(rd_acc_get(&a, SC_DEST_IP))) {
         c->reason = RD_R_ADDR;
         return RD_REJECT;
     }
+    pstr_t proto = rd_acc_get(&a, SC_PROTOCOL), spt = rd_acc_get(&a, SC_SRC_PORT), dpt = rd_acc_get(&a, SC_DEST_PORT);
     bool ports = pstr_ieq_c(proto, "TCP") || pstr_ieq_c(proto, "UDP") || pstr_ieq_c(proto, "UDPLITE") ||
                  pstr_ieq_c(proto, "SCTP") || pstr_ieq_c(proto, "DCCP");
-    if ((ports || k.src_port.n || k.dest_port.n) && (!ll_port_ok(k.src_port) || !ll_port_ok(k.dest_port))) {
+    if ((ports || spt.n || dpt.n) && (!rd_port_ok(spt) || !rd_port_ok(dpt))) {
         c->reason = RD_R_ADDR;
         return RD_REJECT;
     }
-    k.protocol = proto;
-    k.user = uid;
-    k.action = prefix_action(pfx);
-    if (!in.n && out.n) k.direction = PSTR_LIT("outbound"); /* locally generated */
-    else if (in.n && !out.n) k.direction = PSTR_LIT("inbound"); /* to this host */
-    ll_conn_emit(c, &s->b.ids, &k, &l->h, PSTR_LIT("network/firewall/netfilter"), rec);
+    rd_acc_set(&a, SC_ACTION, RD_TEXT, prefix_action(pfx));
+    if (!in.n && out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound")); /* locally generated */
+    else if (in.n && !out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("inbound")); /* to this host */
+    rd_acc_syslog(&a, &l->sl);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, PSTR_LIT("network/firewall/netfilter"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t nf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, nf_record);
+    return rd_line_record(c, p, n, eof, used, rec, nf_record);
 }
 
 /* A line (syslog header stripped) holding `IN=… OUT=` and ` SRC=`. */
@@ -127,7 +125,7 @@ static int nf_line(const rd_line_t *l) {
     return packet_at(b) < b.n && pstr_contains(b, PSTR_LIT(" SRC=")) ? 85 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_netfilter = {
     .pub = {"netfilter",
             "Linux iptables/nftables LOG lines (kernel messages, with or without a syslog header); other lines skipped",
@@ -138,7 +136,7 @@ const rd_impl_t rd_netfilter = {
     .line = nf_line,
     .open = nf_open,
     .next = nf_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

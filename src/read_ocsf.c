@@ -9,70 +9,69 @@
  * keys only. The vote recognises OCSF by "class_uid", so plain JSON
  * Lines and Zeek or ECS JSON stay with their readers.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "rdmap.h"
+#include "reader.h"
 
 /* OCSF paths that fill schema fields. */
-static const rm_map_t ocsf_map[] = {
-    {"time", SC_MESSAGETIME, RM_TIME, 0},
-    {"time_dt", SC_MESSAGETIME, RM_TIME, 1},
-    {"src_endpoint.ip", SC_SRC_IP, RM_IP, 0},
-    {"src_endpoint.port", SC_SRC_PORT, RM_NUM, 0},
-    {"dst_endpoint.ip", SC_DEST_IP, RM_IP, 0},
-    {"dst_endpoint.port", SC_DEST_PORT, RM_NUM, 0},
-    {"connection_info.protocol_name", SC_PROTOCOL, RM_PROTO, 0},
-    {"connection_info.protocol_num", SC_PROTOCOL, RM_PROTO, 1},
-    {"connection_info.direction_id", SC_DIRECTION, RM_DIR12, 0},
-    {"connection_info.direction", SC_DIRECTION, RM_DIR, 1},
-    {"traffic.bytes_out", SC_BYTES_OUT, RM_NUM, 0},
-    {"traffic.bytes_in", SC_BYTES_IN, RM_NUM, 0},
-    {"actor.process.file.path", SC_PROCESS_NAME, RM_TEXT, 0},
-    {"actor.process.name", SC_PROCESS_NAME, RM_TEXT, 1},
-    {"actor.process.pid", SC_PID, RM_NUM, 0},
-    {"actor.user.name", SC_USER, RM_TEXT, 0},
-    {"device.hostname", SC_HOST, RM_HOST, 0},
-    {"device.name", SC_HOST, RM_HOST, 1},
-    {"action", SC_ACTION, RM_TEXT, 0},
-    {"disposition", SC_ACTION, RM_TEXT, 1},
-    {"activity_name", SC_ACTION, RM_TEXT, 2},
-    {"activity_id", SC_ACTION, RM_OCSFACT, 3},
-    {"type_uid", SC_EVENT_ID, RM_TEXT, 0},
-    {"class_uid", SC_EVENT_ID, RM_TEXT, 1},
+static const rd_map_t ocsf_map[] = {
+    RD_MAP("time", SC_MESSAGETIME, RD_DEVTIME, 0),
+    RD_MAP("time_dt", SC_MESSAGETIME, RD_DEVTIME, 1),
+    RD_MAP("src_endpoint.ip", SC_SRC_IP, RD_IP, 0),
+    RD_MAP("src_endpoint.port", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("dst_endpoint.ip", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("dst_endpoint.port", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("connection_info.protocol_name", SC_PROTOCOL, RD_PROTO, 0),
+    RD_MAP("connection_info.protocol_num", SC_PROTOCOL, RD_PROTO, 1),
+    RD_MAP("connection_info.direction_id", SC_DIRECTION, RD_DIR12, 0),
+    RD_MAP("connection_info.direction", SC_DIRECTION, RD_DIR, 1),
+    RD_MAP("traffic.bytes_out", SC_BYTES_OUT, RD_NUM, 0),
+    RD_MAP("traffic.bytes_in", SC_BYTES_IN, RD_NUM, 0),
+    RD_MAP("actor.process.file.path", SC_PROCESS_NAME, RD_TEXT, 0),
+    RD_MAP("actor.process.name", SC_PROCESS_NAME, RD_TEXT, 1),
+    RD_MAP("actor.process.pid", SC_PID, RD_NUM, 0),
+    RD_MAP("actor.user.name", SC_USER, RD_TEXT, 0),
+    RD_MAP("device.hostname", SC_HOST, RD_HOST, 0),
+    RD_MAP("device.name", SC_HOST, RD_HOST, 1),
+    RD_MAP("action", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("disposition", SC_ACTION, RD_TEXT, 1),
+    RD_MAP("activity_name", SC_ACTION, RD_TEXT, 2),
+    RD_MAP("activity_id", SC_ACTION, RD_OCSFACT, 3),
+    RD_MAP("type_uid", SC_EVENT_ID, RD_TEXT, 0),
+    RD_MAP("class_uid", SC_EVENT_ID, RD_TEXT, 1),
 };
-#define NOCSFMAP (sizeof ocsf_map / sizeof ocsf_map[0])
+static const rd_maptab_t ocsf_tab = RD_MAPTAB(ocsf_map, RD_EXACT);
 
 /* What the walk over one record collects. */
 typedef struct ocsf_walk {
     rd_ctx_t *c;      /* the reader context */
     record_t *rec;    /* the record being filled */
     unsigned pos;     /* members so far: the key-cache position */
-    rm_acc_t acc;     /* schema values */
+    rd_acc_t acc;     /* schema values */
     pstr_t cls;       /* class_uid as text */
 } ocsf_walk_t;
 
 static void ocsf_leaf(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     ocsf_walk_t *w = ud;
     (void)key;
-    int m = rm_find(ocsf_map, NOCSFMAP, path);
-    value_t v = rm_json_member(w->c, w->pos++, path, val, m >= 0, w->rec);
-    if (m < 0 || v.t != V_STR) return;
-    rm_acc_put(&w->acc, &ocsf_map[m], val_pstr(v));
-    if (ocsf_map[m].f == SC_EVENT_ID && ocsf_map[m].rank == 1) w->cls = val_pstr(v);
+    const rd_map_t *m = rd_map_find(&ocsf_tab, path);
+    value_t v = rd_json_member(w->c, w->pos++, path, false, val, m ? RD_NEED : 0, w->rec);
+    if (!m || v.t != V_STR) return;
+    rd_acc_put(&w->acc, m, val_pstr(v));
+    if (m->slot == SC_EVENT_ID && m->rank == 1) w->cls = val_pstr(v);
 }
 
 /* One record: every member, then the schema for OCSF network classes. */
-static bool ocsf_object(rd_ctx_t *c, rm_state_t *s, pstr_t o, record_t *rec) {
+static bool ocsf_object(rd_ctx_t *c, rd_base_t *s, pstr_t o, record_t *rec) {
     ocsf_walk_t *w = arena_calloc(c->arena, sizeof *w);
     w->c = c;
     w->rec = rec;
-    if (!rm_walk(c, o, PSTR_NULL, ocsf_leaf, w)) return false;
+    rd_acc_init(&w->acc, &s->ids, NULL, RD_ACC_TRIM);
+    if (!rd_walk(c, o, PSTR_NULL, ocsf_leaf, w)) return false;
     if (!w->cls.n) return true; /* no OCSF event: its keys only */
     bool network = pstr_eq(w->cls, PSTR_LIT("4001"));
-    bool proc = w->acc.v[SC_PROCESS_NAME].n || w->acc.v[SC_PID].n;
-    rm_acc_emit(c, &s->ids, &w->acc, NULL, rec);
+    bool proc = rd_acc_get(&w->acc, SC_PROCESS_NAME).n || rd_acc_get(&w->acc, SC_PID).n;
+    rd_acc_emit(c, &w->acc, rec);
     rd_category(c, !network ? PSTR_LIT("ocsf/event")
                    : proc   ? PSTR_LIT("endpoint/ocsf/network")
                             : PSTR_LIT("network/ocsf/flow"));
@@ -97,7 +96,7 @@ static int ocsf_line(const rd_line_t *l) {
     return pstr_contains(t, PSTR_LIT("\"class_uid\"")) ? 75 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_ocsf = {
     .pub = {"ocsf", "OCSF events as NDJSON; Network Activity (class_uid 4001) and the other 4xxx network classes",
             "object lines with a \"class_uid\" key",
@@ -109,9 +108,9 @@ const rd_impl_t rd_ocsf = {
             "_sourceCategory (endpoint/ocsf/network with a process, network/ocsf/flow without, ocsf/event for "
             "other classes)"},
     .line = ocsf_line,
-    .open = rm_open,
+    .open = rd_base_open,
     .next = ocsf_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .split = 1,
 };

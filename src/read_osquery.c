@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "rdmap.h"
+#include "reader.h"
 
 #define OQ_MAXTOP 64   /* top-level members of a line remembered for its rows */
 
@@ -27,13 +27,13 @@ static const char *const oq_cols[OQ_NCOL] = {"action",     "path",       "pid", 
 
 /* Endpoint columns by the socket's role: an outbound connect, an inbound
  * accept, a socket of process_open_sockets (local → remote, no direction). */
-static const rm_map_t oq_out[] = {
-    {"local_address", SC_SRC_IP, RM_IP, 0}, {"local_port", SC_SRC_PORT, RM_NUM, 0},
-    {"remote_address", SC_DEST_IP, RM_IP, 0}, {"remote_port", SC_DEST_PORT, RM_NUM, 0},
+static const rd_map_t oq_out[] = {
+    RD_MAP("local_address", SC_SRC_IP, RD_IP, 0), RD_MAP("local_port", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("remote_address", SC_DEST_IP, RD_IP, 0), RD_MAP("remote_port", SC_DEST_PORT, RD_NUM, 0),
 };
-static const rm_map_t oq_in[] = {
-    {"remote_address", SC_SRC_IP, RM_IP, 0}, {"remote_port", SC_SRC_PORT, RM_NUM, 0},
-    {"local_address", SC_DEST_IP, RM_IP, 0}, {"local_port", SC_DEST_PORT, RM_NUM, 0},
+static const rd_map_t oq_in[] = {
+    RD_MAP("remote_address", SC_SRC_IP, RD_IP, 0), RD_MAP("remote_port", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("local_address", SC_DEST_IP, RD_IP, 0), RD_MAP("local_port", SC_DEST_PORT, RD_NUM, 0),
 };
 /* ORDER OQROLE: in the order of oq_out and oq_in. */
 static const int oq_role_col[4] = {OQ_LADDR, OQ_LPORT, OQ_RADDR, OQ_RPORT};
@@ -41,12 +41,12 @@ static const int oq_role_col[4] = {OQ_LADDR, OQ_LPORT, OQ_RADDR, OQ_RPORT};
 /* Columns that fill one field whatever the role. */
 static const struct {
     int col;          /* OQ_* */
-    rm_map_t m;       /* field, conversion, rank */
+    rd_map_t m;       /* field, conversion, rank */
 } oq_any[] = {
-    {OQ_PID, {"pid", SC_PID, RM_NUM, 0}},         {OQ_PROTO, {"protocol", SC_PROTOCOL, RM_PROTO, 0}},
-    {OQ_UID, {"uid", SC_USER, RM_TEXT, 0}},       {OQ_AUID, {"auid", SC_USER, RM_TEXT, 1}},
-    {OQ_STATUS, {"status", SC_ACTION, RM_TEXT, 0}}, {OQ_STATE, {"state", SC_ACTION, RM_TEXT, 1}},
-    {OQ_TIME, {"time", SC_MESSAGETIME, RM_TIME, 0}},
+    {OQ_PID, RD_MAP("pid", SC_PID, RD_NUM, 0)},         {OQ_PROTO, RD_MAP("protocol", SC_PROTOCOL, RD_PROTO, 0)},
+    {OQ_UID, RD_MAP("uid", SC_USER, RD_TEXT, 0)},       {OQ_AUID, RD_MAP("auid", SC_USER, RD_TEXT, 1)},
+    {OQ_STATUS, RD_MAP("status", SC_ACTION, RD_TEXT, 0)}, {OQ_STATE, RD_MAP("state", SC_ACTION, RD_TEXT, 1)},
+    {OQ_TIME, RD_MAP("time", SC_MESSAGETIME, RD_DEVTIME, 0)},
 };
 
 /* A member of the line, as offsets into its object text. */
@@ -158,7 +158,7 @@ static void oq_col(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     int m = -1;
     for (int k = 0; r->cols && k < OQ_NCOL && path.n == key.n + 8; k++) /* columns.<name>, not deeper */
         if (pstr_eq(key, pstr_c(oq_cols[k]))) m = k;
-    value_t v = rm_json_member(r->c, r->pos++, path, val, m >= 0, r->rec);
+    value_t v = rd_json_member(r->c, r->pos++, path, false, val, m >= 0 ? RD_NEED : 0, r->rec);
     if (m >= 0 && v.t == V_STR) r->col[m] = val_pstr(v);
 }
 
@@ -176,42 +176,43 @@ static bool unset_value(pstr_t v) {
  * sockets fill no endpoints). Unset values (0, 0.0.0.0, ::) are left out. A "removed" row is the end of a socket already
  * reported as added: it fills no endpoints, so it is not counted twice. */
 static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, record_t *rec) {
-    rm_acc_t acc;
-    rm_acc_init(&acc);
+    rd_acc_t acc;
+    rd_acc_init(&acc, &s->ids, NULL, RD_ACC_TRIM);
     pstr_t act = r->col[OQ_ACTION];
     bool sock = r->col[OQ_RADDR].n || r->col[OQ_RPORT].n;
-    const rm_map_t *role = NULL;
+    const rd_map_t *role = NULL;
     pstr_t dir = PSTR_NULL;
     if (pstr_eq(act, PSTR_LIT("connect"))) role = oq_out, dir = PSTR_LIT("outbound");
     else if (pstr_eq(act, PSTR_LIT("accept"))) role = oq_in, dir = PSTR_LIT("inbound");
     else if (!act.n && sock && !unset_value(r->col[OQ_RADDR])) role = oq_out; /* connected, not listening */
     if (pstr_eq(diff, PSTR_LIT("removed"))) role = NULL;
     for (int k = 0; role && k < 4; k++)
-        if (!unset_value(r->col[oq_role_col[k]])) rm_acc_put(&acc, &role[k], r->col[oq_role_col[k]]);
+        if (!unset_value(r->col[oq_role_col[k]])) rd_acc_put(&acc, &role[k], r->col[oq_role_col[k]]);
     /* socket_events' path is the executable; process_open_sockets' own
      * path is set for AF_UNIX sockets only, so on a row with a remote
      * address a path comes from a join with processes (`SELECT p.path,
      * pos.* … JOIN processes p USING (pid)`): the executable too. */
     if (act.n || (role && !pstr_eq(diff, PSTR_LIT("removed")))) {
-        static const rm_map_t path = {"path", SC_PROCESS_NAME, RM_TEXT, 0};
-        rm_acc_put(&acc, &path, r->col[OQ_PATH]);
+        static const rd_map_t path = RD_MAP("path", SC_PROCESS_NAME, RD_TEXT, 0);
+        rd_acc_put(&acc, &path, r->col[OQ_PATH]);
     }
     for (size_t k = 0; k < sizeof oq_any / sizeof oq_any[0]; k++) {
         pstr_t v = r->col[oq_any[k].col];
         if (oq_any[k].col == OQ_AUID && pstr_eq(v, PSTR_LIT("4294967295"))) continue; /* unset */
         if ((oq_any[k].col == OQ_TIME || oq_any[k].col == OQ_PROTO) && unset_value(v)) continue;
-        rm_acc_put(&acc, &oq_any[k].m, v);
+        rd_acc_put(&acc, &oq_any[k].m, v);
     }
-    static const rm_map_t ok = {"success", SC_ACTION, RM_TEXT, 2}, utime = {"unixTime", SC_MESSAGETIME, RM_TIME, 1},
-                          host = {"hostIdentifier", SC_HOST, RM_HOST, 0};
+    static const rd_map_t ok = RD_MAP("success", SC_ACTION, RD_TEXT, 2),
+                          utime = RD_MAP("unixTime", SC_MESSAGETIME, RD_DEVTIME, 1),
+                          host = RD_MAP("hostIdentifier", SC_HOST, RD_HOST, 0);
     pstr_t succ = r->col[OQ_SUCCESS];
-    rm_acc_put(&acc, &ok, pstr_eq(succ, PSTR_LIT("1")) ? PSTR_LIT("succeeded")
+    rd_acc_put(&acc, &ok, pstr_eq(succ, PSTR_LIT("1")) ? PSTR_LIT("succeeded")
                           : pstr_eq(succ, PSTR_LIT("0")) ? PSTR_LIT("failed")
                                                         : PSTR_NULL);
-    rm_acc_put(&acc, &utime, s->utime);
-    rm_acc_put(&acc, &host, s->host);
-    if (dir.n && role) sc_set(rec, &s->ids, SC_DIRECTION, val_strv(dir));
-    rm_acc_emit(c, &s->ids, &acc, NULL, rec);
+    rd_acc_put(&acc, &utime, s->utime);
+    rd_acc_put(&acc, &host, s->host);
+    if (dir.n && role) rd_acc_set(&acc, SC_DIRECTION, RD_TEXT, dir);
+    rd_acc_emit(c, &acc, rec);
     rd_category(c, sock ? PSTR_LIT("endpoint/osquery/network") : PSTR_LIT("endpoint/osquery"));
 }
 
@@ -228,13 +229,13 @@ static void oq_record(rd_ctx_t *c, oq_t *s, pstr_t o, pstr_t row, pstr_t diff, r
         pstr_t k = pstr(o.p + m->ko, m->kn), v = pstr(o.p + m->vo, m->vn);
         if (m->esc && !json_unescape_body(k, c->arena, &k)) continue;
         if (pstr_eq(k, PSTR_LIT("snapshot")) || pstr_eq(k, PSTR_LIT("diffResults"))) continue; /* the rows: records */
-        rm_json_member(c, r->pos++, k, v, false, rec);
+        rd_json_member(c, r->pos++, k, false, v, 0, rec);
         if ((int)t == s->cols) row = v;
-        else if (v.n && v.p[0] == '{') rm_walk(c, v, k, oq_col, r);
+        else if (v.n && v.p[0] == '{') rd_walk(c, v, k, oq_col, r);
     }
     if (!row.n) return; /* another object: its members only */
     r->cols = true;
-    rm_walk(c, row, PSTR_LIT("columns"), oq_col, r);
+    rd_walk(c, row, PSTR_LIT("columns"), oq_col, r);
     osq_schema(c, s, r, diff, rec);
 }
 
@@ -291,7 +292,7 @@ static int oq_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_osquery = {
     .pub = {"osquery", "osquery results logs (NDJSON): differential, snapshot and batch rows; socket_events and "
                        "process_open_sockets mapped",

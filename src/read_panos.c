@@ -10,8 +10,7 @@
  */
 #include <string.h>
 
-#include "datetime.h"
-#include "logline.h"
+#include "reader.h"
 
 /* The TRAFFIC cells by position (PAN-OS 9.1-11.x); NULL: FUTURE_USE. */
 static const char *const pan_names[] = {
@@ -28,22 +27,39 @@ static const char *const pan_names[] = {
 };
 #define PAN_NCOL (sizeof pan_names / sizeof pan_names[0])
 
-/* Positions the schema reads. */
+/* Positions the checks read. */
 enum {
-    PAN_TYPE = 3, PAN_TIME = 6, PAN_SRC = 7, PAN_DST = 8, PAN_SRCUSER = 12, PAN_SPORT = 24, PAN_DPORT = 25,
-    PAN_PROTO = 29, PAN_ACTION = 30, PAN_SENT = 32, PAN_RCVD = 33, PAN_DEVICE = 52,
+    PAN_SRC = 7, PAN_DST = 8, PAN_SPORT = 24, PAN_DPORT = 25,
     PAN_MINCOL = PAN_DPORT + 1 /* a TRAFFIC line must reach the destination port */
 };
 
+/* The cells that fill the schema. */
+static const rd_map_t pan_map[] = {
+    RD_MAP("time_generated", SC_MESSAGETIME, RD_TIME, 0), RD_MAP("src", SC_SRC_IP, RD_IP, 0),
+    RD_MAP("sport", SC_SRC_PORT, RD_NUM, 0),              RD_MAP("dst", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("dport", SC_DEST_PORT, RD_NUM, 0),             RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),
+    RD_MAP("action", SC_ACTION, RD_TEXT, 0),              RD_MAP("srcuser", SC_USER, RD_TEXT, 0),
+    RD_MAP("bytes_sent", SC_BYTES_OUT, RD_NUM, 0),        RD_MAP("bytes_received", SC_BYTES_IN, RD_NUM, 0),
+    RD_MAP("device_name", SC_HOST, RD_HOST, 0),
+};
+static const rd_maptab_t pan_tab = RD_MAPTAB(pan_map, RD_EXACT);
+
 /* Per-input state (heap, owned by the reader). */
 typedef struct pan {
-    ll_base_t b;              /* schema ids, clock */
-    uint32_t id[PAN_NCOL];    /* the field of each position */
+    rd_base_t b;                    /* schema ids, clock */
+    uint32_t id[PAN_NCOL];          /* the field of each position */
+    uint8_t read[PAN_NCOL];         /* the positions whose field the query reads, in order */
+    unsigned nread;                 /* their number */
+    rd_col_t cols[PAN_NCOL];        /* the positions pan_map maps */
+    unsigned ncols;                 /* their number */
 } pan_t;
 
 static void *pan_open(rd_ctx_t *c) {
-    pan_t *s = rm_alloc(c, sizeof *s);
-    ll_ids(c, pan_names, PAN_NCOL, s->id);
+    pan_t *s = rd_base_alloc(c, sizeof *s);
+    rd_ids(c, pan_names, PAN_NCOL, s->id);
+    for (unsigned k = 0; k < PAN_NCOL; k++)
+        if (s->id[k] != FIELD_NONE) s->read[s->nread++] = (uint8_t)k;
+    s->ncols = rd_map_cols(&pan_tab, pan_names, PAN_NCOL, s->cols);
     return s;
 }
 
@@ -90,7 +106,7 @@ static pstr_t pan_type(pstr_t csv) {
 }
 
 /* One line: a TRAFFIC CSV into rec, other lines skipped. */
-static rd_status_t pan_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
+static rd_status_t pan_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
     pan_t *s = st;
     size_t at = pan_start(l->text);
     if (at == l->text.n) return RD_SKIP;
@@ -98,7 +114,7 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
     if (!pstr_eq(pan_type(csv), PSTR_LIT("TRAFFIC"))) return RD_SKIP;
     pstr_t cells[PAN_NCOL];
     bool quoted;
-    long nc = ll_csv_split(csv, cells, PAN_NCOL, &quoted);
+    long nc = rd_csv_split(csv, cells, PAN_NCOL, &quoted);
     if (nc < 0) {
         c->reason = RD_R_QUOTE;
         return RD_REJECT;
@@ -110,29 +126,30 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_
     unsigned n = nc > (long)PAN_NCOL ? (unsigned)PAN_NCOL : (unsigned)nc;
     for (unsigned j = n; j < PAN_NCOL; j++) cells[j] = PSTR_NULL; /* a shortened line */
     if (quoted)
-        for (unsigned k = 0; k < n; k++) cells[k] = ll_csv_cell(cells[k], c->arena);
-    if (!ll_ip_ok(cells[PAN_SRC]) || !ll_ip_ok(cells[PAN_DST]) || !ll_port_ok(cells[PAN_SPORT]) ||
-        !ll_port_ok(cells[PAN_DPORT])) {
+        for (unsigned k = 0; k < n; k++) cells[k] = rd_csv_cell(cells[k], c->arena);
+    if (!rd_ip_ok(cells[PAN_SRC]) || !rd_ip_ok(cells[PAN_DST]) || !rd_port_ok(cells[PAN_SPORT]) ||
+        !rd_port_ok(cells[PAN_DPORT])) {
         c->reason = RD_R_ADDR;
         return RD_REJECT;
     }
-    for (unsigned k = 0; k < n; k++)
-        if (s->id[k] != FIELD_NONE) rec_set(rec, s->id[k], val_strv(cells[k]));
-    int64_t ms;
-    if (dt_parse(cells[PAN_TIME], &ms)) rd_time(c, ms);
-    ll_conn_t k = {.src_ip = cells[PAN_SRC], .src_port = cells[PAN_SPORT], .dest_ip = cells[PAN_DST],
-                   .dest_port = cells[PAN_DPORT], .protocol = cells[PAN_PROTO], .action = cells[PAN_ACTION],
-                   .bytes_out = cells[PAN_SENT], .bytes_in = cells[PAN_RCVD], .user = cells[PAN_SRCUSER],
-                   .host = cells[PAN_DEVICE]};
-    sl_hdr_t h = l->h;
+    rd_acc_t a;
+    rd_acc_init(&a, &s->b.ids, NULL, 0);
+    for (unsigned k = 0; k < s->nread && s->read[k] < n; k++) {
+        unsigned j = s->read[k];
+        rec_set(rec, s->id[j], val_strv(cells[j]));
+    }
+    for (unsigned k = 0; k < s->ncols; k++) rd_acc_put(&a, s->cols[k].m, cells[s->cols[k].col]);
+    sl_hdr_t h = l->sl;
     if (h.host.p && h.host.p >= csv.p) h.host = PSTR_NULL; /* a relay header without a host */
-    ll_conn_emit(c, &s->b.ids, &k, &h, PSTR_LIT("network/firewall/panos"), rec);
+    rd_acc_syslog(&a, &h);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, PSTR_LIT("network/firewall/panos"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t pan_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, pan_record);
+    return rd_line_record(c, p, n, eof, used, rec, pan_record);
 }
 
 /* A PAN-OS line: 90 for TRAFFIC, 60 for another log type. */
@@ -146,7 +163,7 @@ static int pan_line(const rd_line_t *l) {
     return t.n >= 3 ? 60 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_panos = {
     .pub = {"panos",
             "Palo Alto Networks PAN-OS TRAFFIC logs: positional CSV, with or without a syslog header; other log "
@@ -159,7 +176,7 @@ const rd_impl_t rd_panos = {
     .line = pan_line,
     .open = pan_open,
     .next = pan_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

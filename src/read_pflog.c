@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "logline.h"
+#include "reader.h"
 
 /* pfSense's names for the cells. ORDER PF: the enum below. */
 #define PF_NAMES(X)                                                                                     \
@@ -48,15 +48,27 @@ static const uint8_t pf_tcp[] = {PF_TCPFLAGS, PF_SEQ, PF_ACK, PF_WINDOW, PF_URG,
 
 #define PF_MAXCELLS 64
 
+/* The cells that fill the schema (proto, else protoid). */
+static const rd_map_t pf_map[] = {
+    RD_MAP("srcip", SC_SRC_IP, RD_IP, 0),       RD_MAP("srcport", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("dstip", SC_DEST_IP, RD_IP, 0),      RD_MAP("dstport", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),  RD_MAP("protoid", SC_PROTOCOL, RD_PROTO, 1),
+    RD_MAP("act", SC_ACTION, RD_TEXT, 0),
+};
+static const rd_maptab_t pf_tab = RD_MAPTAB(pf_map, RD_EXACT);
+
 /* Per-input state (heap, owned by the reader). */
 typedef struct pfl {
-    ll_base_t b;           /* schema ids, clock */
-    uint32_t id[PF_N];     /* the field of each name, FIELD_NONE when not read */
+    rd_base_t b;             /* schema ids, clock */
+    uint32_t id[PF_N];       /* the field of each name, FIELD_NONE when not read */
+    rd_col_t cols[PF_N];     /* the names pf_map maps */
+    unsigned ncols;          /* their number */
 } pfl_t;
 
 static void *pf_open(rd_ctx_t *c) {
-    pfl_t *s = rm_alloc(c, sizeof *s);
-    ll_ids(c, pf_names, PF_N, s->id);
+    pfl_t *s = rd_base_alloc(c, sizeof *s);
+    rd_ids(c, pf_names, PF_N, s->id);
+    s->ncols = rd_map_cols(&pf_tab, pf_names, PF_N, s->cols);
     return s;
 }
 
@@ -89,13 +101,13 @@ static void pf_block(const pfl_t *s, const uint8_t *blk, size_t nb, const pstr_t
 }
 
 /* One line: a filterlog CSV into rec, another line skipped. */
-static rd_status_t pf_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
+static rd_status_t pf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
     pfl_t *s = st;
-    pstr_t csv = pf_csv(&l->h, l->text);
+    pstr_t csv = pf_csv(&l->sl, l->text);
     if (!csv.p) return RD_SKIP;
     pstr_t cells[PF_MAXCELLS];
     bool quoted;
-    long nc = ll_csv_split(csv, cells, PF_MAXCELLS, &quoted);
+    long nc = rd_csv_split(csv, cells, PF_MAXCELLS, &quoted);
     if (nc > PF_MAXCELLS) nc = PF_MAXCELLS;
     pstr_t v[PF_N];
     memset(v, 0, sizeof v);
@@ -117,24 +129,26 @@ static rd_status_t pf_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t
         if (tcp) pf_block(s, pf_tcp, n - at < sizeof pf_tcp ? n - at : sizeof pf_tcp, cells, &at, v, rec);
     }
     c->reason = RD_R_ADDR;
-    if (!ll_ip_ok(v[PF_SRCIP]) || !ll_ip_ok(v[PF_DSTIP])) return RD_REJECT;
-    if ((tcp || udp) && (!ll_port_ok(v[PF_SRCPORT]) || !ll_port_ok(v[PF_DSTPORT]))) return RD_REJECT;
-    ll_conn_t k = {.src_ip = v[PF_SRCIP], .src_port = v[PF_SRCPORT], .dest_ip = v[PF_DSTIP],
-                   .dest_port = v[PF_DSTPORT], .protocol = v[PF_PROTO].n ? v[PF_PROTO] : v[PF_PROTOID],
-                   .action = v[PF_ACT]};
-    ll_conn_emit(c, &s->b.ids, &k, &l->h, PSTR_LIT("network/firewall/pfsense"), rec);
+    if (!rd_ip_ok(v[PF_SRCIP]) || !rd_ip_ok(v[PF_DSTIP])) return RD_REJECT;
+    if ((tcp || udp) && (!rd_port_ok(v[PF_SRCPORT]) || !rd_port_ok(v[PF_DSTPORT]))) return RD_REJECT;
+    rd_acc_t a;
+    rd_acc_init(&a, &s->b.ids, NULL, 0);
+    for (unsigned k = 0; k < s->ncols; k++) rd_acc_put(&a, s->cols[k].m, v[s->cols[k].col]);
+    rd_acc_syslog(&a, &l->sl);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, PSTR_LIT("network/firewall/pfsense"));
     return RD_REC;
 }
 
 /* One line per call. */
 static rd_status_t pf_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, pf_record);
+    return rd_line_record(c, p, n, eof, used, rec, pf_record);
 }
 
 /* A `filterlog` line. */
 static int pf_line(const rd_line_t *l) { return pf_csv(&l->sl, l->text).p ? 90 : 0; }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_pflog = {
     .pub = {"pflog",
             "pfSense / OPNsense filterlog lines (pf's packet log, CSV in syslog), IPv4 and IPv6; other lines skipped",
@@ -145,7 +159,7 @@ const rd_impl_t rd_pflog = {
     .line = pf_line,
     .open = pf_open,
     .next = pf_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .mux = true,
 };

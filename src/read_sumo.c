@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "read.h"
+#include "reader.h"
 
 /* Where the walk is. */
 enum sumo_where {
@@ -44,7 +44,7 @@ static rd_status_t sumo_record(rd_ctx_t *c, pstr_t elem, record_t *rec) {
         return RD_REJECT;
     }
     c->text = map;
-    if (!jsonl_object(c, map.p, map.n, rec)) {
+    if (!rd_json_object(c, map.p, map.n, rec)) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
     }
@@ -274,7 +274,7 @@ static int sumo_csv_probe(const char *p, size_t n) {
     return seen == 3 ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_sumo_json = {
     .pub = {"sumo-json", "Sumo Logic Search Job API JSON pages or {\"map\":…} lines; also pretty-printed JSON objects",
             "a JSON array, an object whose first key is fields/messages/records/map, or a multi-line object",
@@ -286,7 +286,7 @@ const rd_impl_t rd_sumo_json = {
     .line_sync = false,
 };
 
-/* See read.h. The CSV reader with its own probe: _messagetimems and _raw
+/* See reader.h. The CSV reader with its own probe: _messagetimems and _raw
  * are picked up by rd_lookup's special keys. */
 const rd_impl_t rd_sumo_csv = {
     .pub = {"sumo-csv", "Sumo Logic UI CSV export (_messagetimems, _raw, … columns)",

@@ -11,9 +11,7 @@
 #include <string.h>
 
 #include "datetime.h"
-#include "logline.h"
-
-static void *tx_open(rd_ctx_t *c) { return rm_alloc(c, sizeof(ll_base_t)); }
+#include "reader.h"
 
 /* A timestamp that starts s: a date token, maybe followed by a time
  * token (`2024-06-04 10:00:00,123`), or one ISO 8601 token. */
@@ -39,29 +37,29 @@ static bool lead_time(pstr_t s, int64_t *ms) {
     return false;
 }
 
-static rd_status_t tx_record(rd_ctx_t *c, void *st, const ll_line_t *l, record_t *rec) {
+static rd_status_t tx_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
     (void)st;
     (void)rec;
     int64_t ms;
-    if (l->h.has_time) rd_time(c, l->h.ms);
+    if (l->sl.has_time) rd_time(c, l->sl.ms);
     else if (lead_time(l->text, &ms)) rd_time(c, ms);
     return RD_REC;
 }
 
 static rd_status_t tx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    return ll_next(c, p, n, eof, used, rec, tx_record);
+    return rd_line_record(c, p, n, eof, used, rec, tx_record);
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_text = {
     .pub = {"text",
             "plain text: one message a line in _raw, no other fields (the fallback for a named file in no other "
             "format)",
             "never by the vote: used for a named file no other reader recognises, or with --input-format text",
             "_raw (the line), _messageTime (a syslog header, or a date and time that start the line)"},
-    .open = tx_open,
+    .open = rd_base_open,
     .next = tx_next,
-    .close = rm_close,
+    .close = rd_base_close,
     .line_sync = true,
     .split = 1,
 };

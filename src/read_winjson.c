@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datetime.h"
 #include "json.h"
-#include "rdmap.h"
+#include "reader.h"
 #include "winevt.h"
 
 #define WJ_MAXFIELDS 1024   /* values kept per event */
@@ -332,19 +331,28 @@ static int evtx_line(const rd_line_t *l) {
 
 /* ---- ecs ------------------------------------------------------------ */
 
-/* ECS and Winlogbeat paths the mapping reads. ORDER ECS: ecs_paths[]. */
-enum {
-    E_TS, E_PROV, E_CHAN, E_EID, E_CODE, E_COMP, E_EXECPID, E_SID, E_SIP, E_SPORT, E_DIP, E_DPORT, E_TRANSPORT,
-    E_DIRECTION, E_EXE, E_PNAME, E_PID, E_UNAME, E_UDOMAIN, E_HNAME, E_HHOST, E_SBYTES, E_DBYTES, E_ACTION,
-    E_OUTCOME, E_N
+/* Winlogbeat and ECS values the reader decides by, as own slots. */
+enum ecs_own { E_PROV, E_CHAN, E_EID, E_COMP, E_EXECPID, E_SID, E_UNAME, E_UDOMAIN, E_HNAME, E_HHOST };
+#define EO(k) (RD_OWN + (k))
+
+/* ECS and Winlogbeat paths that fill the schema (where the Windows
+ * mapping left it empty) or that the reader reads; the last of a path wins. */
+static const rd_map_t ecs_map[] = {
+    RD_MAP("@timestamp", SC_MESSAGETIME, RD_TIME, 0),      RD_MAP("event.code", SC_EVENT_ID, RD_TEXT, 0),
+    RD_MAP("source.ip", SC_SRC_IP, RD_IP, 0),              RD_MAP("source.port", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("destination.ip", SC_DEST_IP, RD_IP, 0),        RD_MAP("destination.port", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("network.transport", SC_PROTOCOL, RD_PROTO, 0), RD_MAP("network.direction", SC_DIRECTION, RD_DIR, 0),
+    RD_MAP("process.executable", SC_PROCESS_NAME, RD_TEXT, 0), RD_MAP("process.name", SC_PROCESS_NAME, RD_TEXT, 1),
+    RD_MAP("process.pid", SC_PID, RD_NUM, 0),              RD_MAP("source.bytes", SC_BYTES_OUT, RD_NUM, 0),
+    RD_MAP("destination.bytes", SC_BYTES_IN, RD_NUM, 0),   RD_MAP("event.action", SC_ACTION, RD_TEXT, 0),
+    RD_MAP("event.outcome", SC_ACTION, RD_TEXT, 1),        RD_MAP("winlog.provider_name", EO(E_PROV), RD_TEXT, 0),
+    RD_MAP("winlog.channel", EO(E_CHAN), RD_TEXT, 0),      RD_MAP("winlog.event_id", EO(E_EID), RD_TEXT, 0),
+    RD_MAP("winlog.computer_name", EO(E_COMP), RD_TEXT, 0), RD_MAP("winlog.process.pid", EO(E_EXECPID), RD_TEXT, 0),
+    RD_MAP("winlog.user.identifier", EO(E_SID), RD_TEXT, 0), RD_MAP("user.name", EO(E_UNAME), RD_TEXT, 0),
+    RD_MAP("user.domain", EO(E_UDOMAIN), RD_TEXT, 0),      RD_MAP("host.name", EO(E_HNAME), RD_TEXT, 0),
+    RD_MAP("host.hostname", EO(E_HHOST), RD_TEXT, 0),
 };
-static const char *const ecs_paths[E_N] = {
-    "@timestamp",      "winlog.provider_name", "winlog.channel",   "winlog.event_id",   "event.code",
-    "winlog.computer_name", "winlog.process.pid", "winlog.user.identifier", "source.ip", "source.port",
-    "destination.ip",  "destination.port",     "network.transport", "network.direction", "process.executable",
-    "process.name",    "process.pid",          "user.name",        "user.domain",       "host.name",
-    "host.hostname",   "source.bytes",         "destination.bytes", "event.action",     "event.outcome",
-};
+static const rd_maptab_t ecs_tab = RD_MAPTAB(ecs_map, RD_EXACT);
 
 /* What the walk over one record collected. */
 typedef struct ecs_walk {
@@ -352,7 +360,7 @@ typedef struct ecs_walk {
     wj_t *s;              /* the reader state */
     record_t *rec;        /* the record being filled */
     unsigned pos;         /* lookups so far (the key cache position) */
-    pstr_t val[E_N];      /* value views of ecs_paths */
+    rd_acc_t acc;         /* the ECS values (decoded), filling only what the Windows mapping left */
     bool winlog;          /* a winlog object or winlog.* key was seen */
 } ecs_walk_t;
 
@@ -363,9 +371,9 @@ static bool schema_of(const sc_ids_t *ids, uint32_t id) {
     return false;
 }
 
-/* One member of the record (an rm_walk callback): natively under its
- * dotted path; winlog.event_data items and the paths ecs_paths names are
- * kept for the mappings. */
+/* One member of the record (an rd_walk callback): natively under its
+ * dotted path; winlog.event_data items go to the Windows mapping, the
+ * paths ecs_map names into the accumulator. */
 static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
     ecs_walk_t *w = ud;
     size_t plen = path.n;
@@ -384,59 +392,33 @@ static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
         }
     }
     if (is_obj(v)) return;
-    for (int k = 0; k < E_N; k++)
-        if (ecs_paths[k][0] == path.p[0] && pstr_eq(path, pstr_c(ecs_paths[k]))) {
-            w->val[k] = v;
-            break;
-        }
+    const rd_map_t *m = rd_map_find(&ecs_tab, path);
+    if (!m) return;
+    value_t x = json_to_value(v, w->c->arena);
+    if (x.t == V_STR) rd_acc_put(&w->acc, m, val_pstr(x));
 }
 
-/* The ECS fields into the schema where the Windows mapping left gaps. */
+/* The ECS values into the schema where the Windows mapping left gaps. */
 static void ecs_fill(ecs_walk_t *w) {
     rd_ctx_t *c = w->c;
-    const sc_ids_t *ids = we_ids(w->s->we);
-    record_t *rec = w->rec;
-    value_t v[E_N];
-    for (int k = 0; k < E_N; k++) v[k] = w->val[k].n ? json_to_value(w->val[k], c->arena) : val_null();
-#define S(k) (v[k].t == V_STR ? val_pstr(v[k]) : PSTR_NULL)
-    if (S(E_SIP).n) sc_fill(rec, ids, SC_SRC_IP, val_strv(schema_ip(S(E_SIP))));
-    if (S(E_SPORT).n) sc_fill(rec, ids, SC_SRC_PORT, val_strv(schema_number(S(E_SPORT))));
-    if (S(E_DIP).n) sc_fill(rec, ids, SC_DEST_IP, val_strv(schema_ip(S(E_DIP))));
-    if (S(E_DPORT).n) sc_fill(rec, ids, SC_DEST_PORT, val_strv(schema_number(S(E_DPORT))));
-    if (S(E_TRANSPORT).n) sc_fill(rec, ids, SC_PROTOCOL, val_strv(schema_protocol(S(E_TRANSPORT))));
-    pstr_t dir = schema_direction(S(E_DIRECTION));
-    if (dir.n) sc_fill(rec, ids, SC_DIRECTION, val_strv(dir));
-    pstr_t exe = S(E_EXE).n ? S(E_EXE) : S(E_PNAME);
-    if (exe.n) sc_fill(rec, ids, SC_PROCESS_NAME, val_strv(exe));
-    if (S(E_PID).n) sc_fill(rec, ids, SC_PID, val_strv(schema_number(S(E_PID))));
-    pstr_t un = S(E_UNAME), ud = S(E_UDOMAIN);
-    if (un.n && ud.n && ids->id[SC_USER] != FIELD_NONE) { /* DOMAIN\name, as Sysmon writes it */
+    rd_acc_t *a = &w->acc;
+    pstr_t un = rd_acc_get(a, EO(E_UNAME)), ud = rd_acc_get(a, EO(E_UDOMAIN));
+    if (un.n && ud.n && a->ids->id[SC_USER] != FIELD_NONE) { /* DOMAIN\name, as Sysmon writes it */
         char *o = arena_alloc(c->arena, ud.n + un.n + 1);
         memcpy(o, ud.p, ud.n);
         o[ud.n] = '\\';
         memcpy(o + ud.n + 1, un.p, un.n);
         un = pstr(o, ud.n + un.n + 1);
     }
-    if (un.n) sc_fill(rec, ids, SC_USER, val_strv(un));
-    pstr_t host = S(E_HNAME).n ? S(E_HNAME) : S(E_HHOST);
-    if (host.n) {
-        sc_fill(rec, ids, SC_HOST, val_strv(host));
-        sc_fill(rec, ids, SC_SOURCEHOST, val_strv(host));
-    }
-    if (S(E_SBYTES).n) sc_fill(rec, ids, SC_BYTES_OUT, val_strv(schema_number(S(E_SBYTES))));
-    if (S(E_DBYTES).n) sc_fill(rec, ids, SC_BYTES_IN, val_strv(schema_number(S(E_DBYTES))));
-    pstr_t act = S(E_ACTION).n ? S(E_ACTION) : S(E_OUTCOME);
-    if (act.n) sc_fill(rec, ids, SC_ACTION, val_strv(act));
-    if (S(E_CODE).n) sc_fill(rec, ids, SC_EVENT_ID, val_strv(S(E_CODE)));
-    int64_t ms;
-    if (!c->has_time && S(E_TS).n && dt_parse(S(E_TS), &ms)) rd_time(c, ms);
-    if (!w->winlog) {
-        bool net = S(E_DIP).n || S(E_SIP).n;
-        rd_category(c, !net ? PSTR_LIT("ecs/event")
-                            : exe.n ? PSTR_LIT("endpoint/ecs/network")
-                                    : PSTR_LIT("network/ecs/flow"));
-    }
-#undef S
+    rd_acc_set(a, SC_USER, RD_TEXT, un);
+    pstr_t hname = rd_acc_get(a, EO(E_HNAME));
+    rd_acc_set(a, SC_HOST, RD_HOST, hname.n ? hname : rd_acc_get(a, EO(E_HHOST)));
+    bool net = rd_acc_get(a, SC_DEST_IP).n || rd_acc_get(a, SC_SRC_IP).n, exe = rd_acc_get(a, SC_PROCESS_NAME).n;
+    rd_acc_emit(c, a, w->rec);
+    if (!w->winlog)
+        rd_category(c, !net  ? PSTR_LIT("ecs/event")
+                       : exe ? PSTR_LIT("endpoint/ecs/network")
+                             : PSTR_LIT("network/ecs/flow"));
 }
 
 /* One record: the walk, then the Windows mapping (winlog records) and ECS. */
@@ -445,23 +427,25 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     w->c = c;
     w->s = s;
     w->rec = rec;
+    rd_acc_init(&w->acc, we_ids(s->we), NULL, RD_ACC_LAST | RD_ACC_FILL);
     s->nf = 0;
-    if (!rm_walk(c, o, PSTR_NULL, ecs_leaf, w)) return false;
+    if (!rd_walk(c, o, PSTR_NULL, ecs_leaf, w)) return false;
     if (w->winlog) {
-        /* System values under the XML rendering's names (not set natively) */
+        /* System values under the XML rendering's names (decoded, not set natively) */
         static const struct {
-            int e;
+            unsigned slot;
             const char *name;
         } sysmap[] = {
-            {E_PROV, "Provider.Name"},   {E_CHAN, "Channel"},   {E_EID, "EventID"},
-            {E_COMP, "Computer"},        {E_TS, "TimeCreated.SystemTime"}, {E_EXECPID, "Execution.ProcessID"},
-            {E_SID, "Security.UserID"},
+            {EO(E_PROV), "Provider.Name"},         {EO(E_CHAN), "Channel"},           {EO(E_EID), "EventID"},
+            {EO(E_COMP), "Computer"},              {SC_MESSAGETIME, "TimeCreated.SystemTime"},
+            {EO(E_EXECPID), "Execution.ProcessID"}, {EO(E_SID), "Security.UserID"},
         };
         for (size_t k = 0; k < sizeof sysmap / sizeof sysmap[0]; k++) {
-            pstr_t v = w->val[sysmap[k].e];
-            if (sysmap[k].e == E_EID && !v.n) v = w->val[E_CODE];
-            if (sysmap[k].e == E_COMP && !v.n) v = w->val[E_HNAME];
-            if (v.n) add(s, pstr_c(sysmap[k].name), v, WE_SYS, false);
+            pstr_t v = rd_acc_get(&w->acc, sysmap[k].slot);
+            if (sysmap[k].slot == EO(E_EID) && !v.n) v = rd_acc_get(&w->acc, SC_EVENT_ID);
+            if (sysmap[k].slot == EO(E_COMP) && !v.n) v = rd_acc_get(&w->acc, EO(E_HNAME));
+            we_field_t *f = v.n ? add(s, pstr_c(sysmap[k].name), v, WE_SYS, false) : NULL;
+            if (f) f->enc = WE_PLAIN;
         }
         we_ext_t ext = {PSTR_NULL, false, 0, w->pos}; /* after the walk's cache positions */
         we_emit(s->we, c, s->f, s->nf, &ext, rec);
@@ -496,7 +480,7 @@ static int ecs_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_evtx_json = {
     .pub = {"evtx-json",
             "Windows events as evtx_dump JSON ({\"Event\":{\"System\":…,\"EventData\":…}}, -o jsonl or -o json) and "
@@ -513,7 +497,7 @@ const rd_impl_t rd_evtx_json = {
     .line_sync = true,
 };
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_ecs = {
     .pub = {"ecs", "Elastic Common Schema NDJSON: Winlogbeat (winlog.*, Sysmon module) and other Beats/Agent events",
             "object lines with a winlog key, or @timestamp with ecs, source or destination",

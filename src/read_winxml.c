@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "read.h"
+#include "reader.h"
 #include "winevt.h"
 #include "xml.h"
 
@@ -244,14 +244,14 @@ static rd_status_t wx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             return emit_event(c, x, p + i, e - i, &ext, rec);
         }
         /* a text line: a syslog message holding one event (Sysmon for Linux) */
-        const char *nl = memchr(p + i, '\n', n - i);
-        if (!nl && !eof) return RD_MORE;
-        size_t le = nl ? (size_t)(nl - p) : n;
-        *used = nl ? le + 1 : n;
-        pstr_t line = pstr_trim(pstr(p + i, le - i));
-        c->text = line;
-        sl_hdr_t h;
-        sl_parse(line, &x->clock, &h);
+        rd_line_t l;
+        size_t u;
+        rd_status_t st = rd_line_next(c, p + i, n - i, eof, RD_LN_SYSLOG, &x->clock, &u, &l);
+        *used = i + u;
+        if (st != RD_REC) return st;
+        c->rec_off += i;
+        pstr_t line = l.text;
+        const sl_hdr_t h = l.sl;
         size_t b = (size_t)(h.body.p - line.p);
         while (b < line.n && is_sp(line.p[b])) b++;
         if (!event_at(line.p, line.n, b)) return RD_SKIP; /* another daemon's message */
@@ -280,7 +280,7 @@ static int wx_line(const rd_line_t *l) {
     return b.n > 7 && memcmp(b.p, "<Event", 6) == 0 && (is_sp(b.p[6]) || b.p[6] == '>') ? 90 : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_winevt_xml = {
     .pub = {"winevt-xml",
             "Windows Event XML (<Events>/<Event>, one per line or pretty-printed; UTF-16 or UTF-8) and Sysmon for "

@@ -12,61 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datetime.h"
 #include "json.h"
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
-/* How a Zeek value becomes a schema value. */
-enum zconv {
-    ZC_TEXT,   /* as is */
-    ZC_TIME,   /* ts: _messageTime */
-    ZC_IP,     /* schema_ip */
-    ZC_NUM,    /* schema_number */
-    ZC_PROTO,  /* schema_protocol */
-    ZC_LORIG,  /* local_orig T/F: direction with local_resp */
-    ZC_LRESP,  /* local_resp T/F */
-    ZC_PATH,   /* _path (JSON streams): _sourceCategory */
-    ZC_SMTP    /* a key only smtp.log has: the category when there is no _path */
+/* Values the reader decides by, as own slots of the accumulator. */
+enum zown { Z_LORIG, Z_LRESP, Z_PATH, Z_SMTP };
+#define ZO(k) (RD_OWN + (k))
+
+/* Zeek names that fill schema fields or that the reader reads; '.' also
+ * matches '_', case is ignored, the last of a name wins. */
+static const rd_map_t zeek_map[] = {
+    RD_MAP("ts", SC_MESSAGETIME, RD_TIME, 0),       RD_MAP("id.orig_h", SC_SRC_IP, RD_IP, 0),
+    RD_MAP("id.orig_p", SC_SRC_PORT, RD_NUM, 0),    RD_MAP("id.resp_h", SC_DEST_IP, RD_IP, 0),
+    RD_MAP("id.resp_p", SC_DEST_PORT, RD_NUM, 0),   RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),
+    RD_MAP("orig_bytes", SC_BYTES_OUT, RD_NUM, 0),  RD_MAP("resp_bytes", SC_BYTES_IN, RD_NUM, 0),
+    RD_MAP("conn_state", SC_ACTION, RD_TEXT, 0),    RD_MAP("local_orig", ZO(Z_LORIG), RD_TEXT, 0),
+    RD_MAP("local_resp", ZO(Z_LRESP), RD_TEXT, 0),  RD_MAP("_path", ZO(Z_PATH), RD_TEXT, 0),
+    RD_MAP("helo", ZO(Z_SMTP), RD_TEXT, 0),         RD_MAP("mailfrom", ZO(Z_SMTP), RD_TEXT, 0),
+    RD_MAP("rcptto", ZO(Z_SMTP), RD_TEXT, 0), /* keys only smtp.log has: its category without _path */
 };
+static const rd_maptab_t zeek_tab = RD_MAPTAB(zeek_map, RD_DOTS);
 
-/* Zeek names that fill schema fields; '.' also matches '_'. */
-static const struct zmap {
-    const char *name;
-    uint8_t f;      /* enum sc_field (unused for ZC_LORIG/LRESP/PATH) */
-    uint8_t conv;   /* enum zconv */
-} zmaps[] = {
-    {"ts", SC_MESSAGETIME, ZC_TIME},     {"id.orig_h", SC_SRC_IP, ZC_IP},      {"id.orig_p", SC_SRC_PORT, ZC_NUM},
-    {"id.resp_h", SC_DEST_IP, ZC_IP},    {"id.resp_p", SC_DEST_PORT, ZC_NUM},  {"proto", SC_PROTOCOL, ZC_PROTO},
-    {"orig_bytes", SC_BYTES_OUT, ZC_NUM}, {"resp_bytes", SC_BYTES_IN, ZC_NUM}, {"conn_state", SC_ACTION, ZC_TEXT},
-    {"local_orig", SC_DIRECTION, ZC_LORIG}, {"local_resp", SC_DIRECTION, ZC_LRESP}, {"_path", SC_SOURCECATEGORY, ZC_PATH},
-    {"helo", SC_N, ZC_SMTP},             {"mailfrom", SC_N, ZC_SMTP},          {"rcptto", SC_N, ZC_SMTP},
-};
-#define NZMAP (sizeof zmaps / sizeof zmaps[0])
-
-/* Index into zmaps of a Zeek name, or -1. */
-static int zmap_find(pstr_t k) {
-    if (k.n < 2 || k.n > 10) return -1;
-    for (size_t m = 0; m < NZMAP; m++) {
-        const char *z = zmaps[m].name;
-        if (strlen(z) != k.n) continue;
-        size_t i = 0;
-        for (; i < k.n; i++) {
-            char a = str_lc(k.p[i]);
-            if (a != z[i] && !(z[i] == '.' && a == '_')) break;
-        }
-        if (i == k.n) return (int)m;
-    }
-    return -1;
-}
-
-/* What one record collected for the fields that need two values. */
-typedef struct zrec {
-    char lorig, lresp;  /* 'T', 'F' or 0 */
-    bool smtp;          /* a key of smtp.log was seen */
-    bool zeek;          /* an id.orig_h / id.resp_h key was seen: a Zeek record */
-    pstr_t path;        /* _path value */
-} zrec_t;
+/* A record's accumulator: Zeek sets even an empty text, and the last column of a name wins. */
+static void zeek_acc(rd_acc_t *a, const sc_ids_t *ids) { rd_acc_init(a, ids, NULL, RD_ACC_LAST | RD_ACC_EMPTY); }
 
 /* 'T' or 'F' for a Zeek bool (T/F in TSV, true/false in JSON), else 0. */
 static char zbool(pstr_t v) {
@@ -74,33 +43,11 @@ static char zbool(pstr_t v) {
     return ch == 't' ? 'T' : ch == 'f' ? 'F' : 0;
 }
 
-/* Put a Zeek value v for zmaps[m] into the schema. */
-static void zmap_apply(rd_ctx_t *c, const sc_ids_t *ids, int m, pstr_t v, record_t *rec, zrec_t *z) {
-    const struct zmap *zm = &zmaps[m];
-    int64_t ms;
-    switch (zm->conv) {
-    case ZC_TIME:
-        if (dt_parse(v, &ms)) rd_time(c, ms);
-        return;
-    case ZC_LORIG: z->lorig = zbool(v); return;
-    case ZC_LRESP: z->lresp = zbool(v); return;
-    case ZC_PATH: z->path = v; return;
-    case ZC_SMTP: z->smtp = true; return;
-    case ZC_IP:
-        z->zeek = true;
-        v = schema_ip(v);
-        break;
-    case ZC_NUM: v = schema_number(v); break;
-    case ZC_PROTO: v = schema_protocol(v); break;
-    default: break;
-    }
-    sc_set(rec, ids, zm->f, val_strv(v));
-}
-
 /* local_orig/local_resp: T/F is outbound, F/T inbound. */
-static void zrec_finish(const sc_ids_t *ids, const zrec_t *z, record_t *rec) {
-    if (z->lorig == 'T' && z->lresp == 'F') sc_set(rec, ids, SC_DIRECTION, val_strv(PSTR_LIT("outbound")));
-    else if (z->lorig == 'F' && z->lresp == 'T') sc_set(rec, ids, SC_DIRECTION, val_strv(PSTR_LIT("inbound")));
+static void zeek_direction(rd_acc_t *a) {
+    char o = zbool(rd_acc_get(a, ZO(Z_LORIG))), r = zbool(rd_acc_get(a, ZO(Z_LRESP)));
+    if (o == 'T' && r == 'F') rd_acc_set(a, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound"));
+    else if (o == 'F' && r == 'T') rd_acc_set(a, SC_DIRECTION, RD_TEXT, PSTR_LIT("inbound"));
 }
 
 /* "network/zeek/<path>" into buf (cap bytes); the view of it. */
@@ -113,8 +60,9 @@ static pstr_t zeek_category(char *buf, size_t cap, pstr_t path) {
 
 /* A column of the current #fields. */
 typedef struct zcol {
-    uint32_t id;    /* field, FIELD_NONE when not read */
-    int8_t zm;      /* zmaps index, -1 */
+    uint32_t id;          /* field, FIELD_NONE when not read */
+    uint32_t end;         /* the row being read: offset of the cell's end in the line */
+    const rd_map_t *zm;   /* its zeek_map entry, NULL */
 } zcol_t;
 
 /* Per-input state (heap, owned by the reader). */
@@ -207,7 +155,7 @@ static void ztsv_header(rd_ctx_t *c, ztsv_t *s, pstr_t line) {
             zcol_t *z = &s->col[s->ncol++];
             int sp;
             z->id = name.n ? rd_lookup(c, RD_KCACHE, name, false, &sp) : FIELD_NONE;
-            z->zm = (int8_t)zmap_find(name);
+            z->zm = rd_map_find(&zeek_tab, name);
             if (!e) break;
             i = (size_t)(e - val.p) + 1;
         }
@@ -219,55 +167,52 @@ static rd_status_t ztsv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
     ztsv_t *s = c->st;
     size_t i = 0;
     for (;;) {
-        *used = i;
-        if (i >= n) return eof ? RD_END : RD_MORE;
-        const char *nl = memchr(p + i, '\n', n - i);
-        if (!nl && !eof) return RD_MORE;
-        size_t le = nl ? (size_t)(nl - p) : n, next = nl ? le + 1 : n;
-        size_t e = le;
-        if (e > i && p[e - 1] == '\r') e--;
-        pstr_t line = pstr(p + i, e - i);
-        if (!pstr_trim(line).n) {
-            i = next;
-            continue;
-        }
+        size_t u;
+        rd_line_t l;
+        rd_status_t st = rd_line_next(c, p + i, n - i, eof, RD_LN_RAW, NULL, &u, &l);
+        *used = i + u;
+        if (st != RD_REC) return st;
+        pstr_t line = l.text;
         if (line.p[0] == '#') {
             ztsv_header(c, s, line);
-            i = next;
+            i += u;
             continue;
         }
-        c->rec_off = i;
-        c->text = line;
-        *used = next;
+        c->rec_off += i;
         if (!s->ncol) {
             c->reason = RD_R_NOHDR;
             return RD_REJECT;
         }
-        /* count the cells first: a row of another width is rejected whole */
-        unsigned k = 1;
-        for (const char *q = line.p; (q = memchr(q, s->sep, (size_t)(line.p + line.n - q))) != NULL; q++) k++;
-        if (k != s->ncol) {
+        /* cut the row at its separators first: a row of another width is rejected whole */
+        unsigned k = 0;
+        for (size_t at = 0;;) {
+            const char *q = memchr(line.p + at, s->sep, line.n - at);
+            size_t b = q ? (size_t)(q - line.p) : line.n;
+            if (k < s->ncol) s->col[k].end = (uint32_t)b;
+            if (!q || ++k > s->ncol) break;
+            at = b + 1;
+        }
+        if (k != s->ncol - 1) {
             c->reason = RD_R_COLS;
             return RD_REJECT;
         }
-        zrec_t z = {0, 0, false, false, PSTR_NULL};
-        size_t a = 0;
+        rd_acc_t a;
+        zeek_acc(&a, &s->ids);
         pstr_t unset = pstr_c(s->unset), empty = pstr_c(s->empty);
         for (unsigned j = 0; j < s->ncol; j++) {
-            const char *q = memchr(line.p + a, s->sep, line.n - a);
-            size_t b = q ? (size_t)(q - line.p) : line.n;
+            size_t at = j ? s->col[j - 1].end + 1 : 0, b = s->col[j].end;
             const zcol_t *col = &s->col[j];
-            if (col->id != FIELD_NONE || col->zm >= 0) {
-                pstr_t v = pstr(line.p + a, b - a);
+            if (col->id != FIELD_NONE || col->zm) {
+                pstr_t v = pstr(line.p + at, b - at);
                 if (!pstr_eq(v, unset)) {
-                    v = pstr_eq(v, empty) ? pstr(line.p + a, 0) : zeek_unescape(v, c->arena);
+                    v = pstr_eq(v, empty) ? pstr(line.p + at, 0) : zeek_unescape(v, c->arena);
                     if (col->id != FIELD_NONE) rec_set(rec, col->id, val_strv(v));
-                    if (col->zm >= 0) zmap_apply(c, &s->ids, col->zm, v, rec, &z);
+                    if (col->zm) rd_acc_put(&a, col->zm, v);
                 }
             }
-            a = b + 1;
         }
-        zrec_finish(&s->ids, &z, rec);
+        zeek_direction(&a);
+        rd_acc_emit(c, &a, rec);
         rd_category(c, pstr(s->cat, s->catn));
         return RD_REC;
     }
@@ -305,15 +250,10 @@ static void *zjson_open(rd_ctx_t *c) {
 static void zjson_close(void *st) { free(st); }
 
 /* One member: native field, special key, schema field. */
-static void zjson_member(rd_ctx_t *c, zjson_t *s, unsigned pos, pstr_t k, bool esc, pstr_t v, record_t *rec, zrec_t *z) {
-    int sp;
-    uint32_t id = rd_lookup(c, pos, k, esc, &sp);
-    int m = esc ? -1 : zmap_find(k);
-    if (id == FIELD_NONE && sp == RD_SP_NONE && m < 0) return;
-    value_t val = json_to_value(v, c->arena);
-    if (id != FIELD_NONE) rec_set(rec, id, val);
-    rd_note(c, sp, val);
-    if (m >= 0 && val.t == V_STR) zmap_apply(c, &s->ids, m, val_pstr(val), rec, z);
+static void zjson_member(rd_ctx_t *c, unsigned pos, pstr_t k, bool esc, pstr_t v, record_t *rec, rd_acc_t *a) {
+    const rd_map_t *m = esc ? NULL : rd_map_find(&zeek_tab, k);
+    value_t val = rd_json_member(c, pos, k, esc, v, m ? RD_NEED : 0, rec);
+    if (m && val.t == V_STR) rd_acc_put(a, m, val_pstr(val));
 }
 
 /* The members of the object, a nested "id" object as id.<key>. */
@@ -322,7 +262,8 @@ static bool zjson_object(rd_ctx_t *c, zjson_t *s, const char *o, size_t n, recor
     pstr_t k, v;
     bool esc;
     unsigned pos = 0;
-    zrec_t z = {0, 0, false, false, PSTR_NULL};
+    rd_acc_t a;
+    zeek_acc(&a, &s->ids);
     if (!json_iter_begin(&it, o, n, 0)) return false;
     while (json_iter_next(&it, &k, &esc, &v)) {
         if (pstr_eq(k, PSTR_LIT("id")) && v.n && v.p[0] == '{') {
@@ -336,21 +277,26 @@ static bool zjson_object(rd_ctx_t *c, zjson_t *s, const char *o, size_t n, recor
                     memcpy(nb, "id.", 3);
                     memcpy(nb + 3, ik.p, ik.n);
                     pstr_t full = pstr(arena_strndup(c->arena, nb, ik.n + 3), ik.n + 3);
-                    zjson_member(c, s, RD_KCACHE, full, false, iv, rec, &z);
+                    zjson_member(c, RD_KCACHE, full, false, iv, rec, &a);
                 }
         }
-        zjson_member(c, s, pos++, k, esc, v, rec, &z);
+        zjson_member(c, pos++, k, esc, v, rec, &a);
     }
     if (it.err || json_ws(o, n, it.i) != n) return false;
-    zrec_finish(&s->ids, &z, rec);
-    if (z.path.n) {
-        if (z.path.n > 40 || !pstr_eq(z.path, pstr_c(s->lastpath))) {
-            copy_cstr(s->lastpath, sizeof s->lastpath, z.path);
-            s->catn = zeek_category(s->cat, sizeof s->cat, z.path).n;
+    zeek_direction(&a);
+    /* a Zeek record: one with an address key (other objects get no default) */
+    bool zeek = rd_acc_has(&a, SC_SRC_IP) || rd_acc_has(&a, SC_DEST_IP);
+    pstr_t path = rd_acc_get(&a, ZO(Z_PATH));
+    bool smtp = rd_acc_has(&a, ZO(Z_SMTP));
+    rd_acc_emit(c, &a, rec);
+    if (path.n) {
+        if (path.n > 40 || !pstr_eq(path, pstr_c(s->lastpath))) {
+            copy_cstr(s->lastpath, sizeof s->lastpath, path);
+            s->catn = zeek_category(s->cat, sizeof s->cat, path).n;
         }
         rd_category(c, pstr(s->cat, s->catn));
-    } else if (z.zeek) { /* other objects get no default */
-        rd_category(c, z.smtp ? PSTR_LIT("network/zeek/smtp") : PSTR_LIT("network/zeek/conn"));
+    } else if (zeek) {
+        rd_category(c, smtp ? PSTR_LIT("network/zeek/smtp") : PSTR_LIT("network/zeek/conn"));
     }
     return true;
 }
@@ -377,7 +323,7 @@ static int zjson_line(const rd_line_t *l) {
                : 0;
 }
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_zeek_tsv = {
     .pub = {"zeek-tsv", "Zeek logs in the ASCII writer's TSV (conn.log, smtp.log, …): columns from #fields",
             "a first line `#separator`, or a `#fields` header line",
@@ -391,7 +337,7 @@ const rd_impl_t rd_zeek_tsv = {
     .line_sync = true,
 };
 
-/* See read.h. */
+/* See reader.h. */
 const rd_impl_t rd_zeek_json = {
     .pub = {"zeek-json", "Zeek logs from the JSON writer: one object per line, id.orig_h or id_orig_h keys",
             "JSON object lines with \"uid\" and \"id.orig_h\" (or \"id_orig_h\")",

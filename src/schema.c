@@ -1,7 +1,7 @@
 /* schema.c — the schema table, alias resolution and value normalisers.
  *
  * Sits between the parser (schema_query_name: an alias in a query names
- * its schema field), input.c (rd_lookup: an alias key in a record fills
+ * its schema field), reader.c (rd_lookup: an alias key in a record fills
  * the schema field) and the readers that map native names to schema
  * fields (schema_ids, sc_set, and the normalisers below).
  */
@@ -79,18 +79,24 @@ void schema_ids(ftab_t *ft, sc_ids_t *ids) {
 
 /* IANA protocol numbers and names postern translates. */
 static const struct {
-    const char *num;
-    const char *name;
+    const char *num;   /* the IANA number */
+    uint8_t numn;      /* its length */
+    const char *name;  /* the lower-case name */
+    uint8_t namen;     /* its length */
 } sc_protos[] = {
-    {"6", "tcp"}, {"17", "udp"}, {"1", "icmp"}, {"58", "icmpv6"}, {"132", "sctp"},
-    {"47", "gre"}, {"50", "esp"}, {"51", "ah"},  {"2", "igmp"},
+#define P(num, name) {num, sizeof(num) - 1, name, sizeof(name) - 1}
+    P("6", "tcp"), P("17", "udp"), P("1", "icmp"), P("58", "icmpv6"), P("132", "sctp"),
+    P("47", "gre"), P("50", "esp"), P("51", "ah"), P("2", "igmp"),
+#undef P
 };
 
-/* See schema.h. */
+/* See schema.h. Lengths first: a protocol is compared only with names as long. */
 pstr_t schema_protocol(pstr_t v) {
     pstr_t t = pstr_trim(v);
     for (size_t k = 0; k < sizeof sc_protos / sizeof sc_protos[0]; k++)
-        if (pstr_eq(t, pstr_c(sc_protos[k].num)) || pstr_ieq_c(t, sc_protos[k].name)) return pstr_c(sc_protos[k].name);
+        if ((t.n == sc_protos[k].numn && memcmp(t.p, sc_protos[k].num, t.n) == 0) ||
+            (t.n == sc_protos[k].namen && pstr_ieq_c(t, sc_protos[k].name)))
+            return pstr(sc_protos[k].name, sc_protos[k].namen);
     if (pstr_ieq_c(t, "ipv6-icmp")) return PSTR_LIT("icmpv6");
     return v;
 }

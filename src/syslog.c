@@ -1,7 +1,7 @@
 /* syslog.c — syslog header recognition (see syslog.h).
  *
  * Used by the readers of formats that travel through syslog (Sysmon for
- * Linux today, firewall logs later) and by input.c's format vote, which
+ * Linux today, firewall logs later) and by input_vote.c's format vote, which
  * strips a header before asking the readers about a line. One pass over
  * the header bytes; nothing allocates.
  */

@@ -37,7 +37,7 @@
 
 #include "buf.h"
 #include "json.h"
-#include "reader.h"
+#include "input.h"
 #include "ruleset.h"
 #include "sensor.h"
 #include "stream.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "reader.h"
+#include "input.h"
 #include "ruleset.h"
 #include "sensor.h"
 #include "stream.h"

@@ -1,11 +1,12 @@
-/* winevt.c — one Windows event to schema fields (see winevt.h).
+/* winevt.c — one decoded Windows event to one schema record (see winevt.h).
  *
- * The readers (read_winxml.c, read_winjson.c) find an event's values;
- * this module decides what the event is from its provider or channel and
- * EventID, maps EventData names through one table (we_maps) to schema
- * fields, applies the per-kind rules (WFP's Source* is always the local
- * end, so inbound rows swap; 5156 allowed / 5157 blocked), and keeps a
- * bounded LRU of Sysmon EID 1 details by ProcessGuid for EID 3 records.
+ * The readers (read_winxml.c, read_winjson.c, and any later one such as a
+ * native .evtx reader) find an event's values; we_emit decides what the
+ * event is from its provider or channel and EventID, maps EventData
+ * names through the reader toolkit's map tables (one per kind) into an
+ * accumulator, applies the per-kind rules (WFP's Source* is always the
+ * local end, so inbound rows swap; 5156 allowed / 5157 blocked), and keeps
+ * a bounded LRU of Sysmon EID 1 details by ProcessGuid for EID 3 records.
  */
 #include "winevt.h"
 
@@ -27,8 +28,6 @@ enum we_kind {
     WK_PS,           /* PowerShell 4104, script block */
     WK_N
 };
-#define KB(k) (1u << (k))
-#define K_SYSMON (KB(WK_SYSMON_PROC) | KB(WK_SYSMON_NET) | KB(WK_SYSMON_DNS) | KB(WK_SYSMON))
 
 /* Default _sourceCategory by kind, Windows and Linux. ORDER KIND. */
 static const char *const we_cats[WK_N][2] = {
@@ -41,61 +40,57 @@ static const char *const we_cats[WK_N][2] = {
     {"endpoint/windows/powershell", "endpoint/windows/powershell"},
 };
 
-/* How a mapped value is converted. */
-enum we_conv {
-    WC_TEXT,     /* as logged */
-    WC_TIME,     /* _messageTime */
-    WC_IP,       /* schema_ip */
-    WC_NUM,      /* schema_number */
-    WC_PROTO,    /* schema_protocol */
-    WC_DIR,      /* schema_direction */
-    WC_DEVPATH,  /* we_device_path */
-    WC_GUID,     /* ProcessGuid: the enrichment key */
-    WC_CMD,      /* CommandLine: stored from EID 1 */
-    WC_PARENT    /* ParentImage: stored from EID 1 */
+/* EventData values the mapping decides by, as own slots of the accumulator. */
+enum we_own { W_UTC, W_GUID, W_CMD, W_PARENT };
+#define WO(k) (RD_OWN + (k))
+
+/* EventData names (ASCII case ignored) every Sysmon event maps. */
+static const rd_map_t we_sysmon[] = {
+    RD_MAP("UtcTime", WO(W_UTC), RD_TEXT, 0),        RD_MAP("Image", SC_PROCESS_NAME, RD_TEXT, 0),
+    RD_MAP("ProcessId", SC_PID, RD_NUM, 0),          RD_MAP("User", SC_USER, RD_TEXT, 0),
+    RD_MAP("ProcessGuid", WO(W_GUID), RD_TEXT, 0), /* the enrichment key */
+};
+/* Sysmon EID 1: what enrichment stores. */
+static const rd_map_t we_sysmon_proc[] = {
+    RD_MAP("CommandLine", WO(W_CMD), RD_TEXT, 0), RD_MAP("ParentImage", WO(W_PARENT), RD_TEXT, 0),
+};
+/* Sysmon EID 3: the connection. */
+static const rd_map_t we_sysmon_net[] = {
+    RD_MAP("SourceIp", SC_SRC_IP, RD_IP, 0),         RD_MAP("SourcePort", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("DestinationIp", SC_DEST_IP, RD_IP, 0),   RD_MAP("DestinationPort", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("Protocol", SC_PROTOCOL, RD_PROTO, 0),    RD_MAP("Initiated", SC_DIRECTION, RD_DIR, 0),
+};
+/* Security 5156/5157 (Application is an NT device path, mapped after). */
+static const rd_map_t we_wfp[] = {
+    RD_MAP("ProcessID", SC_PID, RD_NUM, 0),          RD_MAP("Application", SC_PROCESS_NAME, RD_TEXT, 0),
+    RD_MAP("SourceAddress", SC_SRC_IP, RD_IP, 0),    RD_MAP("SourcePort", SC_SRC_PORT, RD_NUM, 0),
+    RD_MAP("DestAddress", SC_DEST_IP, RD_IP, 0),     RD_MAP("DestPort", SC_DEST_PORT, RD_NUM, 0),
+    RD_MAP("Protocol", SC_PROTOCOL, RD_PROTO, 0),    RD_MAP("Direction", SC_DIRECTION, RD_DIR, 0),
 };
 
-/* EventData names (ASCII case ignored) and what they fill, by kind. */
-static const struct we_map {
-    const char *name;
-    uint8_t kinds;   /* KB() mask */
-    uint8_t f;       /* enum sc_field (SC_N: none) */
-    uint8_t conv;    /* enum we_conv */
-} we_maps[] = {
-    {"UtcTime", K_SYSMON, SC_MESSAGETIME, WC_TIME},
-    {"Image", K_SYSMON, SC_PROCESS_NAME, WC_TEXT},
-    {"ProcessId", K_SYSMON | KB(WK_WFP), SC_PID, WC_NUM}, /* WFP spells it ProcessID */
-    {"User", K_SYSMON, SC_USER, WC_TEXT},
-    {"ProcessGuid", K_SYSMON, SC_N, WC_GUID},
-    {"CommandLine", KB(WK_SYSMON_PROC), SC_N, WC_CMD},
-    {"ParentImage", KB(WK_SYSMON_PROC), SC_N, WC_PARENT},
-    {"SourceIp", KB(WK_SYSMON_NET), SC_SRC_IP, WC_IP},
-    {"SourcePort", KB(WK_SYSMON_NET) | KB(WK_WFP), SC_SRC_PORT, WC_NUM},
-    {"DestinationIp", KB(WK_SYSMON_NET), SC_DEST_IP, WC_IP},
-    {"DestinationPort", KB(WK_SYSMON_NET), SC_DEST_PORT, WC_NUM},
-    {"Protocol", KB(WK_SYSMON_NET) | KB(WK_WFP), SC_PROTOCOL, WC_PROTO},
-    {"Initiated", KB(WK_SYSMON_NET), SC_DIRECTION, WC_DIR},
-    {"Application", KB(WK_WFP), SC_PROCESS_NAME, WC_DEVPATH},
-    {"Direction", KB(WK_WFP), SC_DIRECTION, WC_DIR},
-    {"SourceAddress", KB(WK_WFP), SC_SRC_IP, WC_IP},
-    {"DestAddress", KB(WK_WFP), SC_DEST_IP, WC_IP},
-    {"DestPort", KB(WK_WFP), SC_DEST_PORT, WC_NUM},
+/* The tables each kind's EventData goes through. ORDER KIND. */
+static const rd_maptab_t we_tabs[WK_N][2] = {
+    {{NULL, 0, RD_ICASE}, {NULL, 0, RD_ICASE}},
+    {RD_MAPTAB(we_sysmon, RD_ICASE), RD_MAPTAB(we_sysmon_proc, RD_ICASE)},
+    {RD_MAPTAB(we_sysmon, RD_ICASE), RD_MAPTAB(we_sysmon_net, RD_ICASE)},
+    {RD_MAPTAB(we_sysmon, RD_ICASE), {NULL, 0, RD_ICASE}},
+    {RD_MAPTAB(we_sysmon, RD_ICASE), {NULL, 0, RD_ICASE}},
+    {RD_MAPTAB(we_wfp, RD_ICASE), {NULL, 0, RD_ICASE}},
+    {{NULL, 0, RD_ICASE}, {NULL, 0, RD_ICASE}},
 };
-#define NMAP (sizeof we_maps / sizeof we_maps[0])
 
-/* System values the classification and the schema read. ORDER SYS. */
+/* System values the classification and the schema read. ORDER SYS: sys_map's slots. */
 enum { S_PROVIDER, S_CHANNEL, S_EVENTID, S_COMPUTER, S_TIME, S_EXECPID, S_SID, S_N };
 
 /* Their names: the XML rendering's, and the flattened converters'. */
-static const char *const sys_names[S_N][2] = {
-    {"Provider.Name", "Provider"},
-    {"Channel", NULL},
-    {"EventID", NULL},
-    {"Computer", NULL},
-    {"TimeCreated.SystemTime", "TimeCreated"},
-    {"Execution.ProcessID", NULL},
-    {"Security.UserID", NULL},
+static const rd_map_t sys_map[] = {
+    RD_MAP("Provider.Name", S_PROVIDER, RD_TEXT, 0), RD_MAP("Provider", S_PROVIDER, RD_TEXT, 0),
+    RD_MAP("Channel", S_CHANNEL, RD_TEXT, 0),        RD_MAP("EventID", S_EVENTID, RD_TEXT, 0),
+    RD_MAP("Computer", S_COMPUTER, RD_TEXT, 0),      RD_MAP("TimeCreated.SystemTime", S_TIME, RD_TEXT, 0),
+    RD_MAP("TimeCreated", S_TIME, RD_TEXT, 0),       RD_MAP("Execution.ProcessID", S_EXECPID, RD_TEXT, 0),
+    RD_MAP("Security.UserID", S_SID, RD_TEXT, 0),
 };
+static const rd_maptab_t sys_tab = RD_MAPTAB(sys_map, RD_ICASE);
 
 /* ---- enrichment: Sysmon EID 1 details by ProcessGuid ------------------ */
 
@@ -315,19 +310,6 @@ pstr_t we_device_path(pstr_t p, arena_t *a) {
 
 /* ---- the mapping ------------------------------------------------------ */
 
-static int map_find(pstr_t name, unsigned kind) {
-    if (name.n < 4 || name.n > 15) return -1;
-    for (size_t m = 0; m < NMAP; m++)
-        if ((we_maps[m].kinds & KB(kind)) && pstr_ieq_c(name, we_maps[m].name)) return (int)m;
-    return -1;
-}
-
-static int sys_find(pstr_t name) {
-    for (int s = 0; s < S_N; s++)
-        if (pstr_ieq_c(name, sys_names[s][0]) || (sys_names[s][1] && pstr_ieq_c(name, sys_names[s][1]))) return s;
-    return -1;
-}
-
 static bool starts_ci(pstr_t s, const char *pre) {
     size_t n = strlen(pre);
     return s.n >= n && pstr_ieq(pstr(s.p, n), pstr_c(pre));
@@ -416,98 +398,87 @@ static pstr_t vol_map(we_state_t *w, arena_t *a, pstr_t host, pstr_t p) {
     return pstr(o, rest.n + 2);
 }
 
+/* The EventData entry for name in an event of kind, or NULL. */
+static const rd_map_t *data_find(unsigned kind, pstr_t name) {
+    const rd_map_t *m = rd_map_find(&we_tabs[kind][0], name);
+    return m ? m : rd_map_find(&we_tabs[kind][1], name);
+}
+
 /* See winevt.h. */
 void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec) {
-    const sc_ids_t *ids = &w->ids;
-    /* 1. the System values that say what the event is */
+    /* 1. the System values that say what the event is (the first of each) */
     int sysat[S_N];
     for (int s = 0; s < S_N; s++) sysat[s] = -1;
     for (size_t i = 0; i < n; i++)
         if (f[i].sect == WE_SYS) {
-            int s = sys_find(f[i].name);
-            if (s >= 0 && sysat[s] < 0) sysat[s] = (int)i;
+            const rd_map_t *m = rd_map_find(&sys_tab, f[i].name);
+            if (m && sysat[m->slot] < 0) sysat[m->slot] = (int)i;
         }
     value_t sys[S_N];
     for (int s = 0; s < S_N; s++) sys[s] = sysat[s] >= 0 ? we_value(c, &f[sysat[s]]) : val_null();
     bool lnx;
     unsigned kind = classify(str_of(sys[S_PROVIDER]), str_of(sys[S_CHANNEL]), str_of(sys[S_EVENTID]), &lnx);
 
-    /* 2. native fields and the EventData mapping */
-    value_t out[SC_N];
-    for (int k = 0; k < SC_N; k++) out[k] = val_null();
-    pstr_t guid = PSTR_NULL, cmd = PSTR_NULL, parent = PSTR_NULL;
-    bool has_time = false;
-    int64_t ms = 0;
+    /* 2. native fields, and the EventData values into the accumulator (the last of a name wins) */
+    rd_acc_t a;
+    rd_acc_init(&a, &w->ids, NULL, RD_ACC_LAST | RD_ACC_EMPTY);
     for (size_t i = 0; i < n; i++) {
         uint32_t id = FIELD_NONE;
         if (f[i].native && f[i].name.n) {
             int sp;
             id = rd_lookup(c, ext->pos0 + (unsigned)i, f[i].name, false, &sp);
         }
-        int m = f[i].sect == WE_DATA ? map_find(f[i].name, kind) : -1;
-        if (id == FIELD_NONE && m < 0) continue;
+        const rd_map_t *m = f[i].sect == WE_DATA ? data_find(kind, f[i].name) : NULL;
+        if (id == FIELD_NONE && !m) continue;
         value_t v = we_value(c, &f[i]);
         if (id != FIELD_NONE) rec_set(rec, id, v);
-        if (m < 0 || v.t != V_STR) continue;
-        pstr_t s = val_pstr(v);
-        const struct we_map *mp = &we_maps[m];
-        switch (mp->conv) {
-        case WC_TIME: has_time = dt_parse(s, &ms); continue;
-        case WC_GUID: guid = s; continue;
-        case WC_CMD: cmd = s; continue;
-        case WC_PARENT: parent = s; continue;
-        case WC_IP: s = schema_ip(s); break;
-        case WC_NUM: s = schema_number(s); break;
-        case WC_PROTO: s = schema_protocol(s); break;
-        case WC_DIR: s = schema_direction(s); break;
-        case WC_DEVPATH: s = we_device_path(s, c->arena); break;
-        default: break;
-        }
-        if (s.n || mp->conv == WC_TEXT) out[mp->f] = val_strv(s);
+        if (m && v.t == V_STR) rd_acc_put(&a, m, val_pstr(v));
     }
 
     /* 3. System values into the schema, per-kind rules */
-    out[SC_HOST] = sys[S_COMPUTER];
-    out[SC_EVENT_ID] = sys[S_EVENTID];
+    pstr_t host = str_of(sys[S_COMPUTER]);
+    if (sys[S_COMPUTER].t == V_STR) rd_acc_set(&a, SC_HOST, RD_TEXT, host);
+    if (sys[S_EVENTID].t == V_STR) rd_acc_set(&a, SC_EVENT_ID, RD_TEXT, val_pstr(sys[S_EVENTID]));
     if (kind == WK_PS) {
-        if (sys[S_EXECPID].t == V_STR) out[SC_PID] = val_strv(schema_number(val_pstr(sys[S_EXECPID])));
-        out[SC_USER] = sys[S_SID];
+        if (sys[S_EXECPID].t == V_STR) rd_acc_set(&a, SC_PID, RD_NUM, val_pstr(sys[S_EXECPID]));
+        if (sys[S_SID].t == V_STR) rd_acc_set(&a, SC_USER, RD_TEXT, val_pstr(sys[S_SID]));
     }
     if ((kind == WK_SYSMON_PROC || kind == WK_SYSMON_NET) && !lnx)
-        image_note(w, str_of(out[SC_HOST]), str_of(out[SC_PROCESS_NAME]));
+        image_note(w, host, rd_acc_get(&a, SC_PROCESS_NAME));
     if (kind == WK_WFP) {
-        pstr_t app = str_of(out[SC_PROCESS_NAME]), mapped = vol_map(w, c->arena, str_of(out[SC_HOST]), app);
-        if (mapped.p != app.p) out[SC_PROCESS_NAME] = val_strv(mapped);
+        if (rd_acc_has(&a, SC_PROCESS_NAME)) { /* the NT device path as a drive path where that is certain */
+            pstr_t app = we_device_path(rd_acc_get(&a, SC_PROCESS_NAME), c->arena);
+            if (app.n) rd_acc_set(&a, SC_PROCESS_NAME, RD_TEXT, vol_map(w, c->arena, host, app));
+            else rd_acc_clear(&a, SC_PROCESS_NAME);
+        }
         double d;
         if (str_to_num(str_of(sys[S_EVENTID]), &d))
-            out[SC_ACTION] = val_strv(d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed"));
+            rd_acc_set(&a, SC_ACTION, RD_TEXT, d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed"));
         /* Source* is the local end: on inbound rows the remote one opened it */
-        if (pstr_eq(str_of(out[SC_DIRECTION]), PSTR_LIT("inbound"))) {
-            value_t t = out[SC_SRC_IP];
-            out[SC_SRC_IP] = out[SC_DEST_IP];
-            out[SC_DEST_IP] = t;
-            t = out[SC_SRC_PORT];
-            out[SC_SRC_PORT] = out[SC_DEST_PORT];
-            out[SC_DEST_PORT] = t;
+        if (pstr_eq(schema_direction(rd_acc_get(&a, SC_DIRECTION)), PSTR_LIT("inbound"))) {
+            rd_acc_swap(&a, SC_SRC_IP, SC_DEST_IP);
+            rd_acc_swap(&a, SC_SRC_PORT, SC_DEST_PORT);
         }
     }
+    int64_t ms = 0;
+    bool has_time = rd_acc_has(&a, WO(W_UTC)) && dt_parse(rd_acc_get(&a, WO(W_UTC)), &ms);
     if (!has_time && sys[S_TIME].t == V_STR) has_time = dt_parse(val_pstr(sys[S_TIME]), &ms);
     if (!has_time && ext->has_time) {
         has_time = true;
         ms = ext->time_ms;
     }
     if (has_time) rd_time(c, ms);
-    out[SC_SOURCEHOST] = ext->host.n ? val_strv(ext->host) : out[SC_HOST];
-    out[SC_MESSAGETIME] = val_null(); /* complete() sets it from rd_time */
-    for (int k = 0; k < SC_N; k++)
-        if (out[k].t != V_NULL) sc_set(rec, ids, (unsigned)k, out[k]);
+    if (ext->host.n) rd_acc_set(&a, SC_SOURCEHOST, RD_TEXT, ext->host);
+    else if (sys[S_COMPUTER].t == V_STR) rd_acc_set(&a, SC_SOURCEHOST, RD_TEXT, host);
+    rd_acc_emit(c, &a, rec);
     rd_category(c, pstr_c(we_cats[kind][lnx]));
 
     /* 4. enrichment */
     char key[40];
+    pstr_t guid = rd_acc_get(&a, WO(W_GUID));
     if (!w->enrich || !guid.n || !guid_key(guid, key)) return;
     if (kind == WK_SYSMON_PROC) {
-        proc_store(w, key, cmd, parent, str_of(out[SC_USER]));
+        proc_store(w, key, rd_acc_get(&a, WO(W_CMD)), rd_acc_get(&a, WO(W_PARENT)), rd_acc_get(&a, SC_USER));
     } else if (kind == WK_SYSMON_NET) {
         int32_t i = proc_find(w, key);
         if (i < 0) return;
@@ -518,6 +489,6 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
             rec_set(rec, w->id_cmd, val_str(p->buf, p->cmdn));
         if (w->id_parent != FIELD_NONE && p->parn && !rec_has(rec, w->id_parent))
             rec_set(rec, w->id_parent, val_str(p->buf + p->cmdn, p->parn));
-        if (p->usern) sc_fill(rec, ids, SC_USER, val_str(p->buf + p->cmdn + p->parn, p->usern));
+        if (p->usern) sc_fill(rec, &w->ids, SC_USER, val_str(p->buf + p->cmdn + p->parn, p->usern));
     }
 }

@@ -1,14 +1,22 @@
-/* winevt.h — Windows events (and Sysmon for Linux) mapped to the schema,
- * shared by the XML, evtx-JSON and Winlogbeat readers.
+/* winevt.h — a Windows event (or Sysmon for Linux) to one schema record:
+ * the mapper the XML, evtx-JSON and Winlogbeat readers share, and the one
+ * any other reader of Windows events (a native .evtx reader) feeds.
  *
- * A reader hands over one event as a list of name/value views (System
- * elements and attributes, EventData items); we_emit sets the native
- * fields the query reads, tells Sysmon (by provider or channel, never by
- * EventID alone), Security 5156/5157 and PowerShell 4104 apart, fills the
- * schema fields, the default _sourceCategory and _messageTime, and adds
- * Sysmon EID 1 details to later EID 3 records of the same process. The
- * views borrow the reader's bytes; we_state_t (one per input, heap) owns
- * the enrichment cache.
+ * A reader decodes one event into a list of name/value views (System
+ * elements and attributes, EventData items) and calls we_emit; it sets
+ * the native fields the query reads, tells Sysmon (by provider or
+ * channel, never by EventID alone), Security 5156/5157 and PowerShell
+ * 4104 apart, fills the schema fields, the default _sourceCategory and
+ * _messageTime, and adds Sysmon EID 1 details to later EID 3 records of
+ * the same process. The views borrow the reader's bytes; we_state_t (one
+ * per input, heap) owns the enrichment cache.
+ *
+ * How a reader uses it: we_open in its open(), we_close in its close();
+ * per event, a we_field_t per value (System values under the XML
+ * rendering's names, `EventID`, `Provider.Name`, `TimeCreated.SystemTime`,
+ * `Execution.ProcessID`, `Computer`, …, with sect WE_SYS; EventData and
+ * UserData items by Name with WE_DATA; values already decoded as WE_PLAIN),
+ * then we_emit into the record next() fills, and return RD_REC.
  */
 #ifndef POSTERN_WINEVT_H
 #define POSTERN_WINEVT_H
@@ -16,7 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
 /* How a value's bytes are written. */
@@ -64,7 +72,10 @@ const sc_ids_t *we_ids(const we_state_t *w);
  * when present; JSON null is V_NULL. */
 value_t we_value(rd_ctx_t *c, const we_field_t *f);
 
-/* Map one event (fields f[0..n), in document order) into rec. */
+/* Map one event (fields f[0..n), in document order) into rec: native
+ * fields, schema fields, _messageTime, default category, enrichment. f
+ * and its views are the caller's (valid for the call); ext may give the
+ * syslog header's host and time and the key-cache position of f[0]. */
 void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec);
 
 /* NT device path to a drive path where the mapping is certain:

@@ -12,7 +12,7 @@
 #include "ast.h"
 #include "eval.h"
 #include "prefilter.h"
-#include "reader.h"
+#include "input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

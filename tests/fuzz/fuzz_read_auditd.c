@@ -1,4 +1,4 @@
-/* fuzz_read_auditd.c — libFuzzer target for the auditd reader (read_auditd.c, rdmap.c, input.c).
+/* fuzz_read_auditd.c — libFuzzer target for the auditd reader (read_auditd.c, reader.c, the input layer).
  *
  * The bytes after the first are read in the auditd format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

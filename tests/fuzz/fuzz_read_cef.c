@@ -1,4 +1,4 @@
-/* fuzz_read_cef.c — libFuzzer target for the CEF reader (read_cef.c, rdmap.c, input.c).
+/* fuzz_read_cef.c — libFuzzer target for the CEF reader (read_cef.c, reader.c, the input layer).
  *
  * The bytes after the first are read in the cef format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

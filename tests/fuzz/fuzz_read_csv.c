@@ -1,4 +1,4 @@
-/* fuzz_read_csv.c — libFuzzer target for the CSV reader (read_csv.c, input.c).
+/* fuzz_read_csv.c — libFuzzer target for the CSV reader (read_csv.c, the input layer).
  *
  * The bytes after the first are read as a csv input; the first byte picks
  * the read size and field selection (see fuzz_reader_common.h).

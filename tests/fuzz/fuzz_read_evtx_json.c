@@ -1,4 +1,4 @@
-/* fuzz_read_evtx_json.c — libFuzzer target for the evtx_dump JSON reader (read_winjson.c, winevt.c, input.c).
+/* fuzz_read_evtx_json.c — libFuzzer target for the evtx_dump JSON reader (read_winjson.c, winevt.c, the input layer).
  *
  * The bytes after the first are read in the evtx-json format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -1,4 +1,4 @@
-/* fuzz_read_fortigate.c — libFuzzer target for the fortigate reader (read_fortigate.c, logline.c, syslog.c, input.c).
+/* fuzz_read_fortigate.c — libFuzzer target for the fortigate reader (read_fortigate.c, reader_text.c, syslog.c, the input layer).
  *
  * The bytes after the first are read in the fortigate format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

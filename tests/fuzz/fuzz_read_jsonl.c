@@ -1,4 +1,4 @@
-/* fuzz_read_jsonl.c — libFuzzer target for the JSON Lines reader (read_jsonl.c, input.c).
+/* fuzz_read_jsonl.c — libFuzzer target for the JSON Lines reader (read_jsonl.c, the input layer).
  *
  * The bytes after the first are read as a jsonl input; the first byte picks
  * the read size and field selection (see fuzz_reader_common.h).

@@ -1,4 +1,4 @@
-/* fuzz_read_leef.c — libFuzzer target for the LEEF reader (read_leef.c, rdmap.c, input.c).
+/* fuzz_read_leef.c — libFuzzer target for the LEEF reader (read_leef.c, reader.c, the input layer).
  *
  * The bytes after the first are read in the leef format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -1,4 +1,4 @@
-/* fuzz_read_netfilter.c — libFuzzer target for the netfilter reader (read_netfilter.c, logline.c, syslog.c, input.c).
+/* fuzz_read_netfilter.c — libFuzzer target for the netfilter reader (read_netfilter.c, reader_text.c, syslog.c, the input layer).
  *
  * The bytes after the first are read in the netfilter format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -1,4 +1,4 @@
-/* fuzz_read_ocsf.c — libFuzzer target for the OCSF reader (read_ocsf.c, rdmap.c, input.c).
+/* fuzz_read_ocsf.c — libFuzzer target for the OCSF reader (read_ocsf.c, reader.c, the input layer).
  *
  * The bytes after the first are read in the ocsf format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -1,4 +1,4 @@
-/* fuzz_read_osquery.c — libFuzzer target for the osquery results reader (read_osquery.c, rdmap.c, input.c).
+/* fuzz_read_osquery.c — libFuzzer target for the osquery results reader (read_osquery.c, reader.c, the input layer).
  *
  * The bytes after the first are read in the osquery format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

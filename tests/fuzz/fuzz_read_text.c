@@ -1,4 +1,4 @@
-/* fuzz_read_text.c — libFuzzer target for the text reader (read_text.c, logline.c, syslog.c, datetime.c, input.c).
+/* fuzz_read_text.c — libFuzzer target for the text reader (read_text.c, reader_text.c, syslog.c, datetime.c, the input layer).
  *
  * The bytes after the first are read as plain text, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

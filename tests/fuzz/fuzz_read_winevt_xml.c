@@ -1,4 +1,4 @@
-/* fuzz_read_winevt_xml.c — libFuzzer target for the Windows Event XML (and Sysmon for Linux syslog) reader (read_winxml.c, winevt.c, syslog.c, input.c).
+/* fuzz_read_winevt_xml.c — libFuzzer target for the Windows Event XML (and Sysmon for Linux syslog) reader (read_winxml.c, winevt.c, syslog.c, the input layer).
  *
  * The bytes after the first are read in the winevt-xml format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -1,4 +1,4 @@
-/* fuzz_read_zeek_json.c — libFuzzer target for the Zeek JSON reader (read_zeek.c, input.c).
+/* fuzz_read_zeek_json.c — libFuzzer target for the Zeek JSON reader (read_zeek.c, the input layer).
  *
  * The bytes after the first are read in the zeek-json format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -1,4 +1,4 @@
-/* fuzz_read_zeek_tsv.c — libFuzzer target for the Zeek TSV reader (read_zeek.c, input.c).
+/* fuzz_read_zeek_tsv.c — libFuzzer target for the Zeek TSV reader (read_zeek.c, the input layer).
  *
  * The bytes after the first are read in the zeek-tsv format, or auto-detected
  * when bit 0x40 of the first byte is set (the format vote runs too); the

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reader.h"
+#include "input.h"
 
 /* Touch every byte a record hands out; abort on a broken invariant. */
 static int fuzz_cb(record_t *rec, void *ud) {

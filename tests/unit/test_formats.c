@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "check.h"
-#include "reader.h"
+#include "input.h"
 
 /* Everything the callback saw, serialised. */
 typedef struct seen {

@@ -11,7 +11,7 @@
 #include "diag.h"
 #include "eval.h"
 #include "prefilter.h"
-#include "reader.h"
+#include "input.h"
 #include "scan.h"
 
 static query_t *parse(const char *text) {

@@ -17,7 +17,7 @@
 
 #include "check.h"
 #include "buf.h"
-#include "reader.h"
+#include "input.h"
 
 
 /* ---- collecting records -------------------------------------------- */

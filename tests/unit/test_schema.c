@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "ast.h"
-#include "read.h"
+#include "reader.h"
 #include "schema.h"
 
 /* A query text and its length. */

@@ -1,0 +1,105 @@
+/* input.h — postern's public input API: turning input files into records.
+ *
+ * input_run walks the paths (files, directories recursively, "-" for
+ * stdin), decompresses gzip (and zstd) found by magic bytes, picks a log
+ * format (by content unless forced), and calls the callback once per
+ * record. A record's values borrow the input buffer and the batch arena:
+ * they are valid only during the callback (rec_pin copies them out).
+ * Malformed records are skipped and counted; the first few are reported on
+ * stderr as `file:line: reason`. The engine (exec.c, stream.c), main.c
+ * and the tests call this API; a log reader implements reader.h instead.
+ */
+#ifndef POSTERN_INPUT_H
+#define POSTERN_INPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "field.h"
+
+/* Most readers rd_formats[] may list. */
+#define IN_MAXFORMATS 48
+
+/* Counts of what was read; merged across inputs. */
+typedef struct in_stats {
+    uint64_t files;           /* inputs opened */
+    uint64_t files_skipped;   /* files found in directories that no reader recognises */
+    uint64_t bytes;           /* bytes read after decompression */
+    uint64_t records;         /* records handed to the callback */
+    uint64_t rejected;        /* records skipped as malformed */
+    uint64_t reasons[16];     /* rejected, by reason index (see in_reason_name) */
+    uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) */
+    uint64_t out_of_range;    /* outside the run's --from/--to (counted by the engine) */
+    uint64_t in_scope;        /* kept by the scope (counted by the engine) */
+    uint64_t used;            /* reached the end of the pipeline (engine) */
+    uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
+    uint64_t fmt_records[IN_MAXFORMATS]; /* records, by reader (index into rd_formats[]) */
+} in_stats_t;
+
+/* A short text for reason index i of in_stats_t.reasons, NULL past the end. */
+const char *in_reason_name(unsigned i);
+
+/* Options of one run. */
+typedef struct in_opts {
+    const char *format;       /* "auto" (or NULL) or a name from rd_formats[] */
+    const char *category;     /* _sourceCategory for records without one, may be NULL */
+    unsigned max_reports;     /* malformed records reported on stderr (default 5) */
+    bool quiet;               /* no malformed-record reports */
+    bool follow;              /* a file's end is no end: wait for more (like tail -F: reopened when
+                                 replaced, read from the start when truncated); stdin is read until
+                                 EOF; the format vote needs only the first complete line */
+    const volatile int *stop; /* follow: a non-zero value ends the wait (set by a signal handler) */
+} in_opts_t;
+
+/* Called once per record; return 0 to go on, non-zero to stop the run. */
+typedef int (*in_cb_t)(record_t *rec, void *ud);
+
+/* Read every path (NULL or "-" = stdin) with ft deciding which fields are
+ * extracted (ft->e[id].wanted, or all when ft->want_all; readers intern
+ * new names only when want_all). Returns 0 on success, 2 on an I/O or
+ * usage error (message printed to stderr), or the callback's non-zero
+ * value. Stats are added to *st. */
+int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
+              in_stats_t *st);
+
+/* input_run over one in-memory input called name (for tests and fuzz
+ * targets): buf[0..n) (borrowed) is decompressed, probed and read exactly
+ * like a file, chunk bytes per read (0 = as much as fits) so that record
+ * boundaries can fall anywhere. Same return values as input_run. */
+int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, const in_opts_t *o, ftab_t *ft,
+                  in_cb_t cb, void *ud, in_stats_t *st);
+
+struct pf;
+
+/* How to read in parallel. Large plain files in a format that can be split
+ * at line boundaries (JSON Lines, CSV) are cut into nthreads ranges read
+ * by one thread each; everything else is read by this thread as lane 0.
+ * Lane i calls cb(rec, uds[i]); a record's seq gives its input order. */
+typedef struct in_par {
+    unsigned nthreads;        /* lanes, >= 1 */
+    in_cb_t cb;
+    void *const *uds;         /* nthreads callback arguments */
+    const struct pf *pf;      /* raw-byte prefilter, may be NULL (prefilter.h) */
+} in_par_t;
+
+/* input_run with lanes and a prefilter. */
+int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, const in_par_t *par,
+                  in_stats_t *st);
+
+/* One log format. */
+typedef struct rd_format {
+    const char *name;    /* --input-format name */
+    const char *desc;    /* one line for `postern formats` and --help */
+    const char *detect;  /* what auto-detection recognises it by */
+    const char *fills;   /* schema fields (schema.h) it fills, "" for none */
+} rd_format_t;
+
+/* The formats, NULL-terminated. */
+extern const rd_format_t *const rd_formats[];
+
+/* The format `--input-format auto` picks for path (a file, or NULL/"-"
+ * for stdin): *fmt (NULL when no reader recognises it) with its vote
+ * score 0..100 in *score. Returns 0, or 2 on an I/O error (printed). */
+int input_detect(const char *path, const rd_format_t **fmt, int *score);
+
+#endif

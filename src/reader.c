@@ -1,0 +1,350 @@
+/* reader.c — the reader toolkit: native names, map tables, the
+ * accumulator, reader states and JSON objects (see reader.h; the text
+ * cutters and the line framer are in reader_text.c).
+ *
+ * Sits between the input layer, which owns the buffer, the arena and the record,
+ * and the read_*.c readers: a reader looks native names up here (cached
+ * by the key's bytes), maps them to schema slots through its rd_map_t
+ * table, and writes the schema once per record with rd_acc_emit.
+ */
+#include "reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "datetime.h"
+#include "json.h"
+#include "schema.h"
+
+#define RD_MAXDEPTH 16   /* object nesting rd_walk follows */
+#define RD_MAXPATH 256   /* longest dotted path */
+
+_Static_assert(RD_NSLOT <= 64, "rd_acc_t.has has a bit per slot");
+
+static const char *const special_names[] = {
+#define X(id, name) name,
+    RD_SPECIALS(X)
+#undef X
+};
+
+/* ---- native names --------------------------------------------------- */
+
+static int special_of(pstr_t name) {
+    if (name.n < 2 || name.n > 14) return RD_SP_NONE;
+    for (int k = 0; k < RD_NSPECIAL; k++)
+        if (pstr_ieq_c(name, special_names[k])) return k;
+    return RD_SP_NONE;
+}
+
+/* See reader.h. */
+uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
+    rd_key_t k = rd_key(c, pos, key, esc, NULL);
+    *sp = k.sp;
+    return k.id;
+}
+
+/* See reader.h. */
+rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t) {
+    /* The slot pair is picked by a few bytes of the key, not by its
+     * position (records that leave out a field shift every later one);
+     * two slots per pair, so two keys that hash alike do not evict each
+     * other. */
+    rd_key_t r = {FIELD_NONE, RD_SP_NONE, NULL};
+    rd_kslot_t *slot = NULL;
+    if (pos < RD_KCACHE && key.n) {
+        unsigned h = (unsigned)key.n * 40503u ^ (unsigned char)key.p[0] * 131u ^
+                     (unsigned char)key.p[key.n - 1] * 17u ^ (unsigned char)key.p[key.n / 2] * 7u;
+        rd_kslot_t *a = &c->kc[(h ^ h >> 6) & (RD_KCACHE - 2)], *b = a + 1;
+        for (rd_kslot_t *k = a; k <= b; k++)
+            if (k->n == key.n && memcmp(k->key, key.p, key.n) == 0) {
+                r.id = k->id;
+                r.sp = k->sp;
+                if (t && !esc) {
+                    if (k->tab != t) { /* asked by another reader of the input before */
+                        k->tab = t;
+                        k->m = rd_map_find(t, key);
+                    }
+                    r.m = k->m;
+                }
+                return r;
+            }
+        /* A miss: the newest key goes first, the older one to the second slot. */
+        if (a->n) *b = *a;
+        slot = a;
+    }
+    pstr_t name = key;
+    if (esc && !json_unescape_body(key, c->arena, &name)) name = key;
+    int s = special_of(name);
+    int al = schema_alias(name); /* a Cloud SIEM name fills its schema field */
+    if (al >= 0) name = pstr_c(schema_name((unsigned)al));
+    uint32_t id = FIELD_NONE;
+    if (name.n) {
+        ftab_t *ft = c->ft;
+        ftab_lock(ft);
+        id = ftab_find(ft, name);
+        if (id == FIELD_NONE && ft->want_all) id = ftab_intern(ft, name);
+        if (id != FIELD_NONE) {
+            ft->e[id].seen = 1;
+            if (!ft->want_all && !ft->e[id].wanted) id = FIELD_NONE;
+        }
+        ftab_unlock(ft);
+    }
+    r.id = id;
+    r.sp = s;
+    r.m = t && !esc ? rd_map_find(t, key) : NULL;
+    if (slot && key.n && key.n <= sizeof slot->key) {
+        memcpy(slot->key, key.p, key.n);
+        slot->n = (uint8_t)key.n;
+        slot->sp = (int8_t)s;
+        slot->id = id;
+        slot->tab = t && !esc ? t : NULL;
+        slot->m = r.m;
+    }
+    return r;
+}
+
+/* See reader.h. */
+void rd_note(rd_ctx_t *c, int sp, value_t v) {
+    if (sp < 0 || v.t != V_STR) return;
+    if (sp == RD_SP_RAW) c->raw = val_pstr(v);
+    c->spv[sp] = val_pstr(v);
+    c->spmask |= (uint32_t)1 << sp;
+}
+
+/* See reader.h. */
+void rd_time(rd_ctx_t *c, int64_t ms) {
+    c->has_time = true;
+    c->time_ms = ms;
+}
+
+/* See reader.h. */
+void rd_category(rd_ctx_t *c, pstr_t cat) { c->defcat = cat; }
+
+
+/* See reader.h. */
+void rd_set(rd_ctx_t *c, unsigned pos, pstr_t key, value_t v, record_t *rec, unsigned how) {
+    int sp;
+    uint32_t id = rd_lookup(c, pos, key, false, &sp);
+    if (id != FIELD_NONE && !((how & RD_KEEP) && rec_get(rec, id).t != V_NULL)) rec_set(rec, id, v);
+    if (!(how & RD_NONOTE)) rd_note(c, sp, v);
+}
+
+/* A JSON member whose key k was looked up: rd_json_member's work. */
+static inline value_t json_member(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how, record_t *rec) {
+    if (how & RD_NONOTE) k.sp = RD_SP_NONE;
+    if (k.id == FIELD_NONE && k.sp == RD_SP_NONE && !(how & RD_NEED)) return val_null();
+    value_t v = json_to_value(val, c->arena);
+    if (k.id != FIELD_NONE) rec_set(rec, k.id, v);
+    rd_note(c, k.sp, v);
+    return v;
+}
+
+/* See reader.h. */
+value_t rd_json_member(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, pstr_t val, unsigned how, record_t *rec) {
+    return json_member(c, rd_key(c, pos, key, esc, NULL), val, how, rec);
+}
+
+/* See reader.h. */
+void rd_ids(rd_ctx_t *c, const char *const *names, unsigned n, uint32_t *ids) {
+    for (unsigned k = 0; k < n; k++) {
+        int sp;
+        ids[k] = names[k] ? rd_lookup(c, RD_KCACHE, pstr_c(names[k]), false, &sp) : FIELD_NONE;
+    }
+}
+
+/* ---- map tables ------------------------------------------------------ */
+
+/* Name byte a and key byte b are alike under match. */
+static bool same_byte(char a, char b, unsigned match) {
+    if (match == RD_EXACT) return a == b;
+    char x = str_lc(b);
+    return str_lc(a) == x || (match == RD_DOTS && a == '.' && x == '_');
+}
+
+/* See reader.h. A length and first-byte test first: most keys are in no table. */
+const rd_map_t *rd_map_find(const rd_maptab_t *t, pstr_t key) {
+    if (!key.n) return NULL;
+    for (uint16_t i = 0; i < t->n; i++) {
+        const rd_map_t *m = &t->e[i];
+        if (m->n != key.n || !same_byte(m->name[0], key.p[0], t->match)) continue;
+        if (t->match == RD_EXACT) {
+            if (memcmp(m->name, key.p, key.n) == 0) return m;
+            continue;
+        }
+        size_t k = 1;
+        while (k < key.n && same_byte(m->name[k], key.p[k], t->match)) k++;
+        if (k == key.n) return m;
+    }
+    return NULL;
+}
+
+/* See reader.h. */
+unsigned rd_map_cols(const rd_maptab_t *t, const char *const *names, unsigned n, rd_col_t *out) {
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const rd_map_t *m = names[i] ? rd_map_find(t, pstr_c(names[i])) : NULL;
+        if (m) out[k++] = (rd_col_t){i, m};
+    }
+    return k;
+}
+
+/* ---- the accumulator ------------------------------------------------- */
+
+#define BIT(s) ((uint64_t)1 << (s))
+
+/* See reader.h. */
+void rd_acc_init(rd_acc_t *a, const sc_ids_t *ids, sl_clock_t *clock, unsigned flags) {
+    a->ids = ids;
+    a->clock = clock;
+    a->flags = flags;
+    a->has = 0;
+    a->has_ms = false;
+    a->ms = 0;
+}
+
+/* See reader.h. */
+bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v) {
+    const rd_map_t *m = rd_map_find(t, key);
+    if (m) rd_acc_put(a, m, v);
+    return m != NULL;
+}
+
+/* See reader.h. */
+void rd_acc_clear(rd_acc_t *a, unsigned slot) { a->has &= ~BIT(slot); }
+
+/* See reader.h. */
+void rd_acc_swap(rd_acc_t *a, unsigned s1, unsigned s2) {
+    pstr_t v = a->v[s1];
+    uint8_t cv = a->conv[s1], rk = a->rank[s1];
+    uint64_t h1 = a->has >> s1 & 1, h2 = a->has >> s2 & 1;
+    a->v[s1] = a->v[s2], a->conv[s1] = a->conv[s2], a->rank[s1] = a->rank[s2];
+    a->v[s2] = v, a->conv[s2] = cv, a->rank[s2] = rk;
+    a->has = (a->has & ~(BIT(s1) | BIT(s2))) | h2 << s1 | h1 << s2;
+}
+
+/* See reader.h. The header's host goes in at RD_RANK_FILL: a host the
+ * record names (or holds natively) wins. */
+void rd_acc_syslog(rd_acc_t *a, const sl_hdr_t *h) {
+    if (h->host.n) {
+        rd_acc_set(a, SC_SOURCEHOST, RD_TEXT, h->host);
+        rd_acc_keep(a, SC_HOST, RD_TEXT, RD_RANK_FILL, h->host);
+    }
+    if (h->has_time) {
+        a->has_ms = true;
+        a->ms = h->ms;
+    }
+}
+
+/* A small number code to a name: 0-based table lookup, empty when out of range. */
+static pstr_t code_name(pstr_t v, const char *const *names, unsigned n) {
+    if (v.n != 1 || v.p[0] < '0' || (unsigned)(v.p[0] - '0') >= n || !names[v.p[0] - '0']) return PSTR_NULL;
+    return pstr_c(names[v.p[0] - '0']);
+}
+
+/* Set or fill schema field f. */
+static void put_field(record_t *rec, const sc_ids_t *ids, unsigned f, pstr_t v, bool fill) {
+    if (fill) sc_fill(rec, ids, f, val_strv(v));
+    else sc_set(rec, ids, f, val_strv(v));
+}
+
+/* See reader.h. */
+void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
+    static const char *const dir01[] = {"inbound", "outbound"};
+    static const char *const dir12[] = {NULL, "inbound", "outbound"};
+    static const char *const ocsfact[] = {"Unknown", "Open", "Close", "Reset", "Fail", "Refuse", "Traffic"};
+    const sc_ids_t *ids = a->ids;
+    for (uint64_t todo = a->has & (BIT(SC_N) - 1); todo; todo &= todo - 1) {
+        unsigned f = (unsigned)__builtin_ctzll(todo); /* the slots that hold a value, in field order */
+        unsigned conv = a->conv[f];
+        if (ids->id[f] == FIELD_NONE && conv < RD_HOST) continue; /* not read: not converted either */
+        pstr_t v = a->v[f];
+        bool fill = (a->flags & RD_ACC_FILL) || a->rank[f] == RD_RANK_FILL;
+        int64_t ms;
+        switch (conv) {
+        case RD_IP: v = schema_ip(v); break;
+        case RD_NUM: v = schema_number(v); break;
+        case RD_PROTO: v = schema_protocol(v); break;
+        case RD_DIR: v = schema_direction(v); break;
+        case RD_DIR01: v = code_name(v, dir01, 2); break;
+        case RD_DIR12: v = code_name(v, dir12, 3); break;
+        case RD_OCSFACT: v = code_name(v, ocsfact, 7); break;
+        case RD_HOST: sc_fill(rec, ids, SC_SOURCEHOST, val_strv(v)); break;
+        case RD_TIME:
+            if (!(fill && c->has_time) && dt_parse(v, &ms)) rd_time(c, ms);
+            continue;
+        case RD_DEVTIME:
+            if (!(fill && c->has_time) && rd_devtime(v, a->clock, &ms)) rd_time(c, ms);
+            continue;
+        default: break;
+        }
+        if (v.n || ((a->flags & RD_ACC_EMPTY) && conv == RD_TEXT)) put_field(rec, ids, f, v, fill);
+    }
+    if (!c->has_time && a->has_ms) rd_time(c, a->ms);
+}
+
+/* ---- a reader's state ------------------------------------------------ */
+
+/* See reader.h. */
+void *rd_base_alloc(rd_ctx_t *c, size_t size) {
+    rd_base_t *s = xcalloc(1, size);
+    schema_ids(c->ft, &s->ids);
+    sl_clock_init(&s->clock, c->ref_ms);
+    return s;
+}
+
+/* See reader.h. */
+void *rd_base_open(rd_ctx_t *c) { return rd_base_alloc(c, sizeof(rd_base_t)); }
+
+/* See reader.h. */
+void rd_base_close(void *st) { free(st); }
+
+/* ---- JSON objects ---------------------------------------------------- */
+
+/* See reader.h. */
+bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    unsigned pos = 0;
+    if (!json_iter_begin(&it, s, n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v)) json_member(c, rd_key(c, pos++, k, esc, NULL), v, 0, rec);
+    return !it.err && json_ws(s, n, it.i) == n;
+}
+
+/* The walk's state. */
+typedef struct walk {
+    rd_ctx_t *c;             /* for the arena */
+    rd_leaf_fn fn;           /* called per member */
+    void *ud;                /* its argument */
+    char path[RD_MAXPATH];   /* the path of the member being visited */
+} walk_t;
+
+/* The members of object o under the path's first plen bytes, depth first. */
+static bool walk_obj(walk_t *w, pstr_t o, size_t plen, int depth) {
+    json_iter_t it;
+    pstr_t k, v;
+    bool esc;
+    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
+    while (json_iter_next(&it, &k, &esc, &v)) {
+        pstr_t key = k;
+        if (esc && !json_unescape_body(k, w->c->arena, &key)) continue;
+        size_t np = plen + (plen ? 1 : 0) + key.n;
+        if (np >= RD_MAXPATH) continue;
+        if (plen) w->path[plen] = '.';
+        if (key.n) memcpy(w->path + np - key.n, key.p, key.n);
+        w->fn(w->ud, pstr(w->path, np), key, v);
+        if (v.n && v.p[0] == '{' && depth < RD_MAXDEPTH) walk_obj(w, v, np, depth + 1);
+    }
+    return !it.err;
+}
+
+/* See reader.h. */
+bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud) {
+    walk_t *w = arena_alloc(c->arena, sizeof *w);
+    w->c = c;
+    w->fn = fn;
+    w->ud = ud;
+    size_t plen = prefix.n < RD_MAXPATH / 2 ? prefix.n : 0;
+    if (plen) memcpy(w->path, prefix.p, plen);
+    return walk_obj(w, obj, plen, 0) && json_skip(obj.p, obj.n, 0) == obj.n;
+}
