@@ -562,6 +562,31 @@ static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int 
                 }
                 if (!w->check && !path_index(cur, idx, &next)) return false;
             }
+        } else if (p[i] == '*' && (i + 1 == n || p[i + 1] == '.' || p[i + 1] == '[')) {
+            /* `.*` (or `]*`): every member of an object or element of an
+             * array, then the rest of the path from each (indefinite). */
+            i++;
+            if (i < n && p[i] == '.') {
+                i++;
+                if (i >= n) return bad(w, i, "a member name after '.'");
+            }
+            if (depth >= 8) return bad(w, i, "at most 8 nested [*] or filters");
+            if (w->check) {
+                w->indef = true;
+                return walk(w, cur, p, n, i, depth + 1);
+            }
+            bool any = false;
+            pstr_t t = pstr_trim(cur);
+            if (t.n && t.p[0] == '{') {
+                json_iter_t it;
+                pstr_t k, v;
+                bool esc;
+                if (!json_iter_begin(&it, t.p, t.n, 0)) return false;
+                while (json_iter_next(&it, &k, &esc, &v)) any |= walk(w, v, p, n, i, depth + 1);
+            } else {
+                for (size_t k = 0; path_index(cur, k, &next); k++) any |= walk(w, next, p, n, i, depth + 1);
+            }
+            return any;
         } else {
             pstr_t name;
             if (p[i] == '"') {
@@ -583,7 +608,7 @@ static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int 
         if (i < n && p[i] == '.') {
             i++;
             if (i >= n) return bad(w, i, "a member name after '.'");
-        } else if (i < n && p[i] != '[') {
+        } else if (i < n && p[i] != '[' && !(p[i] == '*' && p[i - 1] == ']')) {
             return bad(w, i, "'.' or '[' between path steps");
         }
     }
@@ -616,7 +641,7 @@ static size_t path_start(pstr_t b) {
 }
 
 /* See json.h. Grammar: ['$' ['.']] step ('.' segment | '[' index ']' |
- * '[*]' | '[?(' filter ')]' | '[' quoted-key ']')*, where a segment is a
+ * '[*]' | '.*' | ']*' | '[?(' filter ')]' | '[' quoted-key ']')*, where a segment is a
  * bare name up to the next '.' or '[', or a double-quoted name; a path
  * wholly in double quotes is read without them. Keys compare
  * case-sensitively. */

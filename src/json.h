@@ -70,8 +70,10 @@ bool json_path_each(pstr_t doc, pstr_t path, json_path_fn fn, void *ud);
  * "$.a") and filter arrays ("a[?(@.final == true)].b"; one comparison with
  * a number, quoted text, true, false or null; or just "@.b": has b; an
  * element without the tested member never passes).
+ * A `*` step (".*", or "['a']*" as Dropbox's app writes it) visits every
+ * member of an object or element of an array.
  * Returns false with *errpos (offset in path) and *expect set; *indef
- * says whether the path can reach several values ([*], filters). */
+ * says whether the path can reach several values ([*], *, filters). */
 bool json_path_check(pstr_t path, size_t *errpos, const char **expect, bool *indef);
 /* The number of elements of an array view, members of an object view, or
  * bytes of a string view's written text (JSONPath's length()). */

@@ -250,6 +250,9 @@ static void test_path_check(void) {
     CHECK(check_is("a[?(@)]", false, 5, false));
     CHECK(check_is("a[?(@.f == 1]", false, 2, false));
     CHECK(check_is("a.keys()", false, 2, false));
+    CHECK(check_is("a.*.b", true, 0, true));
+    CHECK(check_is("$['a']*['b']", true, 0, true));
+    CHECK(check_is("a*b", true, 0, false)); /* a name with a star in it */
     CHECK(check_is("\"a..b\"", false, 3, false)); /* the offset counts the quote */
 }
 
@@ -267,6 +270,9 @@ static void test_filter(void) {
     CHECK(each_sum(d, "s[?(@['k'] == \"a\")].n", &c) == 16 && c == 1);
     CHECK(each_sum(d, "s[?(@.k > 'a')].n", &c) == 0 && c == 0); /* texts: == and != only */
     CHECK(each_sum(d, "r[?(@.f == null)].n", &c) == 0 && c == 0);
+    CHECK(each_sum(d, "s.*.n", &c) == 48 && c == 2);      /* `*` over an array */
+    CHECK(each_sum(d, "$['s'][1]*", &c) == 32 && c == 2); /* `]*` over an object: "b" is no number */
+    CHECK(each_sum(d, "v.*", &c) == 15 && c == 3);
     size_t len;
     CHECK(json_length(pstr_c("[1,[2,3],{}]"), &len) && len == 3);
     CHECK(json_length(pstr_c("{\"a\":1,\"b\":2}"), &len) && len == 2);
