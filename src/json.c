@@ -599,7 +599,7 @@ static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int 
                 while (i < n && p[i] != '.' && p[i] != '[') i++;
                 name = pstr(p + start, i - start);
                 if (!name.n) return bad(w, start, "a member name");
-                if (w->check && pstr_ends(name, PSTR_LIT("()")))
+                if (pstr_ends(name, PSTR_LIT("()"))) /* a function; ['k()'] reaches such a key */
                     return bad(w, start, "a member name; of JSONPath's functions only a final .length() is supported");
             }
             if (!w->check && !path_member(cur, name, &next)) return false;
