@@ -289,6 +289,7 @@ typedef struct sortkey {
     X(ST_LOGREDUCE_KEYS, "logreduce keys", SF_BLOCKING, stage_logreduce_keys, row_none,             \
       tab_logreduce_keys)                                                                           \
     X(ST_LOGREDUCE_VALUES, "logreduce values", SF_CLOUD, stage_logreduce_values, row_cloud, tab_none) \
+    X(ST_LOGREDUCE_OPTIMIZE, "logreduce optimize", SF_CLOUD, stage_logreduce, row_cloud, tab_none)   \
     X(ST_FILTER, "filter", SF_BLOCKING, stage_filter, row_none, tab_filter)                         \
     X(ST_JOIN, "join", SF_BLOCKING | SF_ANYFIELD, stage_join, row_none, tab_join)                   \
     X(ST_LIMIT, "limit", 0, stage_limit, row_limit, tab_none)                                       \

@@ -20,6 +20,8 @@ static const struct cloud_op {
     {ST_LOGEXPLAIN, "it is a Behavior Insights analysis that Sumo's service runs (logexplain page)"},
     {ST_LOGREDUCE_VALUES, "it clusters the values with Sumo's histogram model, which the logreduce values page does "
                           "not describe (`count by` the keys gives the exact combinations)"},
+    {ST_LOGREDUCE_OPTIMIZE, "it groups the messages by the signatures Sumo stored from earlier logreduce runs "
+                            "(logreduce page); drop `optimize` to make them at run time"},
 };
 
 /* See op.h. */

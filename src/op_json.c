@@ -138,6 +138,8 @@ bool stage_json(parser_t *p, stage_t *st) {
         ps_advance(p);
         return parse_auto(p, st);
     }
+    /* `json keys "a", "b"` (the logreduce pages write it): json auto's keys. */
+    if (ps_is_kw(&p->t, "keys") && ps_peek(p).kind == T_STR) return parse_auto(p, st);
     if (!ps_src(p, st)) return false;
     uint32_t pcap = 0;
     span_t *psp = NULL;

@@ -123,10 +123,10 @@ bool stage_logreduce(parser_t *p, stage_t *st) {
             }
             ps_advance(p);
         } else if (ps_is_kw(&p->t, "optimize")) {
-            uint32_t e = ps_error(p, p->t.sp, "logreduce optimize groups messages by signatures Sumo stored from "
-                                              "earlier runs, which postern does not have");
-            diag_hint(p->d, e, "drop `optimize`: postern's logreduce makes its signatures at run time");
-            return false;
+            /* Groups by signatures Sumo stored from earlier runs: parsed,
+             * refused at run time (SF_CLOUD, cloud_reason). */
+            st->kind = ST_LOGREDUCE_OPTIMIZE;
+            ps_advance(p);
         } else if (ps_is_kw(&p->t, "details")) {
             ps_error(p, p->t.sp, "logreduce details needs a signature id from Sumo's web interface");
             return false;
