@@ -1437,6 +1437,14 @@ static bool parse_stage_body(parser_t *p, stage_t *st) {
     pstr_t w = t.v;
     stage_parse_fn fn = stage_keyword(w);
     if (fn) return fn(p, st);
+    if (pstr_ieq_c(w, "summarize")) {
+        /* logreduce's old name (logreduce page: "synonyms for a limited
+         * time"); KQL's `summarize count() by x` stays a foreign aggregate. */
+        tok_t n = peek(p);
+        if (!(n.kind == T_IDENT && !is_kw(&n, "field") && !is_kw(&n, "by") && !is_kw(&n, "limit") &&
+              !is_kw(&n, "criteria") && !is_kw(&n, "optimize")))
+            return stage_logreduce(p, st);
+    }
     if (agg_lookup(w) >= 0 && func_lookup(w) >= 0 && call_has_comma(p)) return stage_assign(p, st);
     if (agg_lookup(w) >= 0 || pstr_ieq_c(w, "dcount")) return stage_agg(p, st);
     if (in_list(w, foreign_aggs)) {
