@@ -280,30 +280,6 @@ static long u16_unit(in_src_t *s) {
     return s->u16 == U16_LE ? (long)(b[0] | b[1] << 8) : (long)(b[0] << 8 | b[1]);
 }
 
-/* Encode code point cp as UTF-8 into o; returns the length. */
-static uint8_t utf8_put(unsigned long cp, char *o) {
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Decide the encoding from the first decoded bytes: a UTF-16 byte-order
  * mark, or two ASCII characters each paired with a zero byte (XML saved
  * as UTF-16 without a mark). Text logs never hold NUL bytes. */
@@ -374,7 +350,7 @@ long in_src_read(in_src_t *s, char *dst, size_t cap) {
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             cp = 0xFFFD;
         }
-        s->olen = utf8_put(cp, s->ob);
+        s->olen = (uint8_t)str_utf8_put(s->ob, (uint32_t)cp);
         s->ooff = 0;
     }
     return (long)out;

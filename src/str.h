@@ -117,4 +117,8 @@ bool str_wildmatch(pstr_t pat, pstr_t s, bool icase);
  * ncands names (a NULL entry ends it early). For "did you mean". */
 const char *str_closest(pstr_t w, const char *const *cands, size_t ncands);
 
+/* Code point cp (at most 0x10FFFF) as UTF-8 into o (4 bytes of room);
+ * returns the bytes written. */
+size_t str_utf8_put(char *o, uint32_t cp);
+
 #endif
