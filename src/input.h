@@ -27,7 +27,7 @@ typedef struct in_stats {
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
-    uint64_t reasons[16];     /* rejected, by reason index (see in_reason_name) */
+    uint64_t reasons[24];     /* rejected, by reason index (see in_reason_name) */
     uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) */
     uint64_t out_of_range;    /* outside the run's --from/--to (counted by the engine) */
     uint64_t in_scope;        /* kept by the scope (counted by the engine) */

@@ -51,6 +51,10 @@ void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_
     L->stop = L->err = 0;
     L->ctx.name = name;
     L->ctx.ref_ms = ref_ms;
+    /* Lane 0 reads an input alone: its reader may use -j's threads (a
+     * lane of a file cut for several threads is one of them). */
+    L->ctx.nthreads = L == &L->r->lane && L->r->par.nthreads > 1 ? L->r->par.nthreads : 1;
+    L->ctx.quiet = L->r->o->quiet;
     L->ctx.st = fmt->open(&L->ctx);
 }
 
@@ -198,6 +202,7 @@ static void ctx_clear(rd_ctx_t *c, record_t *rec) {
     c->defcat = PSTR_NULL;
     c->text = PSTR_NULL;
     c->rec_off = 0;
+    c->pos = 0;
 }
 
 /* The input's reader fmt skipped the last line of p[0..used) as no record
@@ -266,8 +271,13 @@ static rd_status_t step(in_lane_t *L) {
     /* A line of another source in a syslog file (not when the user forced
      * one reader with --input-format). */
     if (rs == RD_SKIP && fmt->mux && !r->force) rs = mux_line(fmt, c, &L->rec, p, used, &off);
-    uint64_t at = L->line + rd_count_nl(p, off);
-    L->line = at + rd_count_nl(p + off, used - off);
+    uint64_t at;
+    if (fmt->binary) { /* no lines: the reader numbers its records */
+        at = c->pos;
+    } else {
+        at = L->line + rd_count_nl(p, off);
+        L->line = at + rd_count_nl(p + off, used - off);
+    }
     if (rs == RD_REC && used - off > IN_MAXREC) { /* ended within the last read */
         rs = RD_REJECT;
         c->reason = RD_R_LONG;

@@ -31,6 +31,7 @@
     X(rd_zeek_json)   \
     X(rd_winevt_xml)  \
     X(rd_evtx_json)   \
+    X(rd_evtx)        \
     X(rd_ecs)         \
     X(rd_netfilter)   \
     X(rd_pflog)       \
@@ -58,7 +59,11 @@
     X(RD_R_ADDR, "missing or malformed address or port")         \
     X(RD_R_KVQUOTE, "unterminated quoted value")                 \
     X(RD_R_HDR, "malformed CEF or LEEF header")                  \
-    X(RD_R_AUDIT, "malformed audit record")
+    X(RD_R_AUDIT, "malformed audit record")                     \
+    X(RD_R_EVTXHDR, "damaged evtx file or chunk header")         \
+    X(RD_R_EVTXREC, "evtx record header or size out of bounds")  \
+    X(RD_R_BINXML, "malformed binary XML in an evtx record")     \
+    X(RD_R_EVTXBIG, "evtx record too large once rendered")
 
 enum rd_reason {
 #define X(id, text) id,
@@ -133,8 +138,12 @@ typedef struct rd_ctx {
     bool has_time;       /* rd_time was called: time_ms is the record's _messageTime */
     int64_t time_ms;     /* epoch ms UTC */
     pstr_t defcat;       /* rd_category: the reader's default _sourceCategory (static or batch bytes) */
+    uint64_t pos;        /* binary formats: the number reported for the record in place of its
+                          * line (an evtx EventRecordID), >= 1 */
     /* set by the input layer once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
+    unsigned nthreads;   /* threads the reader may use for this input (-j), >= 1 */
+    bool quiet;          /* --quiet: the reader prints no notes */
     rd_kslot_t kc[RD_KCACHE]; /* keys seen, by a hash of their bytes (JSON readers) */
     /* Other mux readers' states for lines the input's reader skipped
      * (opened on first use, closed with the input), and their records. */
@@ -173,6 +182,7 @@ typedef struct rd_impl {
                           * 2: at '\n' outside double quotes (CSV) */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
                           * 2 CSV columns through colmap */
+    bool binary;         /* a binary format: no lines are counted; c->pos numbers each record */
     bool mux;            /* one record a line, maybe behind a syslog header; next() reads one
                           * line a call and skips (RD_SKIP) a line of another format, which
                           * another mux reader may then read (a syslog file mixing sources) */

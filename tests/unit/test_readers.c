@@ -576,10 +576,10 @@ static void test_paths(void) {
     CHECK(rd_formats[0] && strcmp(rd_formats[0]->name, "jsonl") == 0);
     int nf = 0;
     while (rd_formats[nf]) nf++;
-    CHECK(nf == 20); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json ecs
+    CHECK(nf == 21); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json evtx ecs
                       * netfilter pflog panos fortigate asa cef leef ocsf osquery auditd text */
-    CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && in_reason_name(11) &&
-          !in_reason_name(12));
+    CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && in_reason_name(15) &&
+          !in_reason_name(16));
     ftab_free(&ft);
 }
 
