@@ -5,11 +5,13 @@
  * event is from its provider or channel and EventID, maps EventData
  * names through the reader toolkit's map tables (one per kind) into an
  * accumulator, applies the per-kind rules (WFP's Source* is always the
- * local end, so inbound rows swap; 5156 allowed / 5157 blocked), and keeps
- * a bounded LRU of Sysmon EID 1 details by ProcessGuid for EID 3 records.
+ * local end, so inbound rows swap; 5156 allowed / 5157 blocked), keeps a
+ * bounded LRU of Sysmon EID 1 details by ProcessGuid for EID 3 records,
+ * and joins PowerShell script blocks logged in several 4104 parts.
  */
 #include "winevt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,7 @@ static const char *const we_cats[WK_N][2] = {
 };
 
 /* EventData values the mapping decides by, as own slots of the accumulator. */
-enum we_own { W_UTC, W_GUID, W_CMD, W_PARENT };
+enum we_own { W_UTC, W_GUID, W_CMD, W_PARENT, W_SBID, W_SBNUM, W_SBTOTAL, W_SBTEXT };
 #define WO(k) (RD_OWN + (k))
 
 /* EventData names (ASCII case ignored) every Sysmon event maps. */
@@ -68,6 +70,14 @@ static const rd_map_t we_wfp[] = {
     RD_MAP("Protocol", SC_PROTOCOL, RD_PROTO, 0),    RD_MAP("Direction", SC_DIRECTION, RD_DIR, 0),
 };
 
+/* PowerShell 4104: a script block's part (read only when ScriptBlockFull is). */
+static const rd_map_t we_ps[] = {
+    RD_MAP("ScriptBlockId", WO(W_SBID), RD_TEXT, 0),     /* the block's key */
+    RD_MAP("MessageNumber", WO(W_SBNUM), RD_TEXT, 0),    /* this part's number (from 1) */
+    RD_MAP("MessageTotal", WO(W_SBTOTAL), RD_TEXT, 0),   /* the block's parts */
+    RD_MAP("ScriptBlockText", WO(W_SBTEXT), RD_TEXT, 0), /* this part's text */
+};
+
 /* The tables each kind's EventData goes through. ORDER KIND. */
 static const rd_maptab_t we_tabs[WK_N][2] = {
     {{NULL, 0, RD_ICASE}, {NULL, 0, RD_ICASE}},
@@ -76,7 +86,7 @@ static const rd_maptab_t we_tabs[WK_N][2] = {
     {RD_MAPTAB(we_sysmon, RD_ICASE), {NULL, 0, RD_ICASE}},
     {RD_MAPTAB(we_sysmon, RD_ICASE), {NULL, 0, RD_ICASE}},
     {RD_MAPTAB(we_wfp, RD_ICASE), {NULL, 0, RD_ICASE}},
-    {{NULL, 0, RD_ICASE}, {NULL, 0, RD_ICASE}},
+    {RD_MAPTAB(we_ps, RD_ICASE), {NULL, 0, RD_ICASE}},
 };
 
 /* System values the classification and the schema read. ORDER SYS: sys_map's slots. */
@@ -135,6 +145,29 @@ typedef struct we_vol {
     char letter;            /* 0: empty slot; '-': kept as logged */
 } we_vol_t;
 
+/* ---- PowerShell script blocks logged in several 4104 events ------------ */
+
+/* A block longer than one event allows is logged as MessageTotal events
+ * with MessageNumber 1..MessageTotal and one ScriptBlockId. Their parts
+ * are kept until the last one arrives; the record that completes a block
+ * gets ScriptBlockFull, the parts joined in order (a one-part block: its
+ * own text). Bounded: blocks whose parts never all arrive are dropped,
+ * least recently added to first, and counted. */
+#define WE_SB 64                        /* blocks being joined at once */
+#define WE_SBPARTS 4096                 /* MessageTotal accepted at most */
+#define WE_SBBUDGET ((size_t)64 << 20)  /* bytes of parts kept at most */
+
+/* One script block being joined. */
+typedef struct we_sblock {
+    char id[40];           /* lower-cased ScriptBlockId, "" when the slot is free */
+    uint32_t total, seen;  /* MessageTotal, parts kept */
+    uint64_t stamp;        /* when a part was last added, for dropping */
+    uint32_t *off;         /* per part (MessageNumber - 1): offset in buf + 1, 0 = not seen (owned) */
+    uint32_t *len;         /* per part: its length (owned) */
+    char *buf;             /* the parts' text back to back (owned) */
+    size_t n, cap;         /* used, allocated */
+} we_sblock_t;
+
 /* See winevt.h. */
 struct we_state {
     sc_ids_t ids;                /* schema fields the query reads */
@@ -151,6 +184,14 @@ struct we_state {
     uint32_t nimage;
     we_vol_t vols[WE_VOLS];         /* learnt volumes, a ring */
     uint32_t nvol;
+    /* PowerShell script blocks being joined (above). */
+    uint32_t id_sbfull;             /* ScriptBlockFull: FIELD_NONE when not read (nothing is kept then) */
+    we_sblock_t sb[WE_SB];
+    uint64_t sbclock;               /* parts added so far: the stamps */
+    size_t sbbytes;                 /* bytes of parts kept */
+    uint64_t sbdropped;             /* blocks given up (never complete, or crowded out) */
+    const char *name;               /* the input's name for the note on them (borrowed) */
+    bool quiet;                     /* no note */
 };
 
 static uint32_t want_id(ftab_t *ft, const char *name) {
@@ -170,12 +211,34 @@ we_state_t *we_open(rd_ctx_t *c) {
     w->id_parent = want_id(c->ft, "ParentImage");
     w->enrich = w->id_cmd != FIELD_NONE || w->id_parent != FIELD_NONE || w->ids.id[SC_USER] != FIELD_NONE;
     w->head = w->tail = w->freel = -1;
+    w->id_sbfull = want_id(c->ft, "ScriptBlockFull");
+    w->name = c->name;
+    w->quiet = c->quiet;
     return w;
+}
+
+static void sb_free(we_state_t *w, we_sblock_t *b) {
+    w->sbbytes -= b->cap;
+    free(b->off);
+    free(b->len);
+    free(b->buf);
+    memset(b, 0, sizeof *b);
 }
 
 /* See winevt.h. */
 void we_close(we_state_t *w) {
     if (!w) return;
+    for (int i = 0; i < WE_SB; i++)
+        if (w->sb[i].id[0]) {
+            w->sbdropped++;
+            sb_free(w, &w->sb[i]);
+        }
+    if (w->sbdropped && !w->quiet)
+        fprintf(stderr,
+                "postern: %s: %llu PowerShell script block%s logged in several parts never had all %s parts: "
+                "the parts are records of their own, without ScriptBlockFull\n",
+                w->name ? w->name : "-", (unsigned long long)w->sbdropped, w->sbdropped == 1 ? "" : "s",
+                w->sbdropped == 1 ? "its" : "their");
     if (w->procs)
         for (uint32_t i = 0; i < WE_LRU; i++) free(w->procs[i].buf);
     free(w->procs);
@@ -308,6 +371,82 @@ pstr_t we_device_path(pstr_t p, arena_t *a) {
     return p;
 }
 
+/* The block of id (lower-cased) for a block of total parts: found, or a
+ * slot given to it (the least recently added block dropped when all are
+ * taken). */
+static we_sblock_t *sb_slot(we_state_t *w, const char *id, uint32_t total) {
+    we_sblock_t *free_slot = NULL, *oldest = NULL;
+    for (int i = 0; i < WE_SB; i++) {
+        we_sblock_t *b = &w->sb[i];
+        if (!b->id[0]) {
+            if (!free_slot) free_slot = b;
+            continue;
+        }
+        if (strcmp(b->id, id) == 0 && b->total == total) return b;
+        if (!oldest || b->stamp < oldest->stamp) oldest = b;
+    }
+    we_sblock_t *b = free_slot;
+    if (!b) {
+        w->sbdropped++;
+        sb_free(w, oldest);
+        b = oldest;
+    }
+    memcpy(b->id, id, strlen(id) + 1);
+    b->total = total;
+    b->off = xcalloc(total, sizeof *b->off);
+    b->len = xcalloc(total, sizeof *b->len);
+    return b;
+}
+
+/* Part num of total of script block id with text t: kept; when it
+ * completes the block, the whole block (in c->arena) is returned and the
+ * block forgotten. A one-part block is its own text. */
+static pstr_t sb_part(we_state_t *w, rd_ctx_t *c, pstr_t id, pstr_t num, pstr_t total, pstr_t t) {
+    double dn, dt;
+    char key[40];
+    if (!str_to_num(num, &dn) || !str_to_num(total, &dt) || dt < 1 || dt > WE_SBPARTS || dn < 1 || dn > dt)
+        return PSTR_NULL;
+    if (dt == 1) return t;
+    if (!guid_key(id, key) || t.n > WE_SBBUDGET / 4) return PSTR_NULL;
+    we_sblock_t *b = sb_slot(w, key, (uint32_t)dt);
+    uint32_t k = (uint32_t)dn - 1;
+    if (b->off[k]) return PSTR_NULL; /* logged twice: the first one counts */
+    if (b->n + t.n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + t.n) cap *= 2;
+        b->buf = xrealloc(b->buf, cap);
+        w->sbbytes += cap - b->cap;
+        b->cap = cap;
+    }
+    if (t.n) memcpy(b->buf + b->n, t.p, t.n);
+    b->off[k] = (uint32_t)b->n + 1;
+    b->len[k] = (uint32_t)t.n;
+    b->n += t.n;
+    b->seen++;
+    b->stamp = ++w->sbclock;
+    pstr_t whole = PSTR_NULL;
+    if (b->seen == b->total) {
+        char *o = arena_alloc(c->arena, b->n + 1);
+        size_t at = 0;
+        for (uint32_t i = 0; i < b->total; i++) {
+            memcpy(o + at, b->buf + b->off[i] - 1, b->len[i]);
+            at += b->len[i];
+        }
+        whole = pstr(o, at);
+        sb_free(w, b);
+    }
+    /* Over the budget: drop the least recently added blocks. */
+    while (w->sbbytes > WE_SBBUDGET) {
+        we_sblock_t *oldest = NULL;
+        for (int i = 0; i < WE_SB; i++)
+            if (w->sb[i].id[0] && (!oldest || w->sb[i].stamp < oldest->stamp)) oldest = &w->sb[i];
+        if (!oldest) break;
+        w->sbdropped++;
+        sb_free(w, oldest);
+    }
+    return whole;
+}
+
 /* ---- the mapping ------------------------------------------------------ */
 
 static bool starts_ci(pstr_t s, const char *pre) {
@@ -429,6 +568,7 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
             id = rd_lookup(c, ext->pos0 + (unsigned)i, f[i].name, false, &sp);
         }
         const rd_map_t *m = f[i].sect == WE_DATA ? data_find(kind, f[i].name) : NULL;
+        if (m && kind == WK_PS && w->id_sbfull == FIELD_NONE) m = NULL; /* script blocks not joined */
         if (id == FIELD_NONE && !m) continue;
         value_t v = we_value(c, &f[i]);
         if (id != FIELD_NONE) rec_set(rec, id, v);
@@ -472,6 +612,12 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
     else if (sys[S_COMPUTER].t == V_STR) rd_acc_set(&a, SC_SOURCEHOST, RD_TEXT, host);
     rd_acc_emit(c, &a, rec);
     rd_category(c, pstr_c(we_cats[kind][lnx]));
+    pstr_t sbnum = rd_acc_get(&a, WO(W_SBNUM));
+    if (kind == WK_PS && w->id_sbfull != FIELD_NONE && sbnum.n) {
+        pstr_t whole = sb_part(w, c, rd_acc_get(&a, WO(W_SBID)), sbnum, rd_acc_get(&a, WO(W_SBTOTAL)),
+                               rd_acc_get(&a, WO(W_SBTEXT)));
+        if (whole.p) rec_set(rec, w->id_sbfull, val_strv(whole));
+    }
 
     /* 4. enrichment */
     char key[40];
