@@ -15,6 +15,10 @@ pkgs="$pkgs libmaxminddb-dev mmdb-bin"
 # libraries, and the clients and listener the live tests drive (nc, curl,
 # socat; ip and ss from iproute2).
 pkgs="$pkgs bpftool libbpf-dev libelf-dev netcat-openbsd socat curl iproute2"
+# The evtx reader's cross-check (tests/evtx_compare.sh) reads the same
+# .evtx files with two independent parsers: python-evtx and libevtx's
+# evtxexport.
+pkgs="$pkgs python3-evtx libevtx-utils"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
