@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "arena.h"
 #include "str.h"
@@ -62,18 +65,21 @@ bool evtx_file_header(const unsigned char *p, size_t n, evtx_fhdr_t *h) {
 
 /* ---- output buffers ---------------------------------------------------- */
 
+/* Grow b to hold k more bytes (the slow path of room). */
+static void grow_buf(evtx_buf_t *b, size_t k) {
+    size_t cap = b->cap ? b->cap : 64 << 10;
+    while (cap - b->n < k) cap *= 2;
+    b->p = xrealloc(b->p, cap);
+    b->cap = cap;
+}
+
 /* Room for k more bytes at b->p + b->n. */
-static char *room(evtx_buf_t *b, size_t k) {
-    if (!b->p || b->cap - b->n < k) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap - b->n < k) cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
+static inline char *room(evtx_buf_t *b, size_t k) {
+    if (!b->p || b->cap - b->n < k) grow_buf(b, k);
     return b->p + b->n;
 }
 
-static void put(evtx_buf_t *b, const void *s, size_t k) {
+static inline void put(evtx_buf_t *b, const void *s, size_t k) {
     memcpy(room(b, k), s, k);
     b->n += k;
 }
@@ -85,7 +91,7 @@ static void put_self(evtx_buf_t *b, size_t off, size_t k) {
     b->n += k;
 }
 
-static void putc1(evtx_buf_t *b, char ch) {
+static inline void putc1(evtx_buf_t *b, char ch) {
     *room(b, 1) = ch;
     b->n++;
 }
@@ -110,7 +116,26 @@ static size_t esc_ascii(char *o, unsigned ch, int esc) {
  * (strings often carry their terminator), unpaired surrogates become U+FFFD. */
 static void put_u16(evtx_buf_t *b, const unsigned char *s, size_t k, int esc) {
     char *o = room(b, k * 6), *o0 = o;
-    for (size_t i = 0; i < k; i++) {
+    size_t i = 0;
+#ifdef __SSE2__
+    /* Eight ASCII characters at a time while none needs escaping (or is NUL). */
+    const __m128i hi = _mm_set1_epi16((short)0xFF80), amp = _mm_set1_epi16('&'), lt = _mm_set1_epi16('<'),
+                  gt = _mm_set1_epi16('>'), qu = _mm_set1_epi16(esc == ESC_ATTR ? '"' : 0), zero = _mm_setzero_si128();
+    for (; i + 8 <= k; i += 8) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * i));
+        __m128i bad = _mm_or_si128(_mm_cmpeq_epi16(_mm_and_si128(v, hi), zero), zero);
+        bad = _mm_andnot_si128(bad, _mm_set1_epi16(-1)); /* non-ASCII lanes */
+        bad = _mm_or_si128(bad, _mm_cmpeq_epi16(v, zero));
+        if (esc) {
+            bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi16(v, amp), _mm_cmpeq_epi16(v, lt)));
+            bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi16(v, gt), _mm_cmpeq_epi16(v, qu)));
+        }
+        if (_mm_movemask_epi8(bad)) break;
+        _mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));
+        o += 8;
+    }
+#endif
+    for (; i < k; i++) {
         uint32_t u = le16(s + 2 * i);
         if (u < 0x80) {
             if (!(esc_need[u] & esc)) {
@@ -475,10 +500,33 @@ enum {
 /* One operation. */
 typedef struct evtx_op {
     uint8_t kind;   /* EO_* */
-    uint16_t sub;   /* EO_SUB, EO_OSUB: the value's index */
+    uint16_t sub;   /* EO_SUB, EO_OSUB: the value's index; EO_OPEN, EO_ATTR: the name's NF_* flags */
     uint32_t a, b;  /* see the kinds */
-    uint32_t c;     /* EO_TINST: end of the instance data */
+    uint32_t c;     /* EO_TINST: end of the instance data; EO_OPEN: 1 + the value index when the
+                     * element's only content is that substitution (an array is written per item) */
 } evtx_op_t;
+
+/* What compile finds out once about a name, for render (in evtx_op_t.sub).
+ * ORDER NAMEFLAG: nf_names[]. */
+enum {
+    NF_SYSTEM = 1,        /* "System" */
+    NF_EVENTDATA = 2,     /* "EventData" */
+    NF_USERDATA = 4,      /* "UserData" */
+    NF_RENDERING = 8,     /* "RenderingInfo" */
+    NF_DATA = 16,         /* "Data" */
+    NF_MESSAGE = 32,      /* "Message" */
+    NF_XMLNS = 64,        /* "xmlns" */
+    NF_NAME = 128         /* "Name" */
+};
+static const char *const nf_names[] = {"System", "EventData", "UserData", "RenderingInfo",
+                                       "Data", "Message", "xmlns", "Name"};
+
+/* The NF_* flag of the pool's name p[0..n), 0 for any other name. */
+static uint16_t name_flags(const char *p, uint32_t n) {
+    for (unsigned i = 0; i < sizeof nf_names / sizeof nf_names[0]; i++)
+        if (n == strlen(nf_names[i]) && memcmp(p, nf_names[i], n) == 0) return (uint16_t)(1u << i);
+    return 0;
+}
 
 /* A list of operations. */
 typedef struct opool {
@@ -599,6 +647,7 @@ static bool name_op(evtx_dec_t *d, opool_t *P, uint8_t kind, uint32_t off, uint3
     o->kind = kind;
     o->a = np;
     o->b = nn;
+    o->sub = name_flags(d->pool.p + np, nn);
     return true;
 }
 
@@ -651,6 +700,7 @@ static bool compile(evtx_dec_t *d, opool_t *P, uint32_t pos, uint32_t end, int m
                     uint32_t *count) {
     const unsigned char *ck = d->ck;
     uint32_t depth = 0, st = CS_TOP;
+    uint32_t opened[EVTX_MAXDEPTH]; /* P index of each open element's EO_OPEN */
     *first = P->n;
     if (end > d->n) return false;
 #define NEED(k) \
@@ -679,6 +729,7 @@ static bool compile(evtx_dec_t *d, opool_t *P, uint32_t pos, uint32_t end, int m
             NEED(8);
             uint32_t noff = le32(ck + pos + 4);
             pos += 8;
+            opened[depth] = P->n;
             if (!name_op(d, P, EO_OPEN, noff, &pos, end)) return false;
             if (tok == 0x41) {
                 NEED(4);
@@ -704,6 +755,10 @@ static bool compile(evtx_dec_t *d, opool_t *P, uint32_t pos, uint32_t end, int m
         case 0x04: { /* '>', "/>", end tag */
             const struct close_tok *t = &close_toks[tok - 0x02];
             if (!(t->states >> st & 1) || (t->close && !depth)) return false;
+            uint32_t n = P->n;
+            if (t->op == EO_END && n >= 2 && (P->v[n - 1].kind == EO_SUB || P->v[n - 1].kind == EO_OSUB) &&
+                P->v[n - 2].kind == EO_CLOSE_START && opened[depth - 1] < n - 2)
+                P->v[opened[depth - 1]].c = (uint32_t)P->v[n - 1].sub + 1; /* <x …>%sub</x> */
             op_add(P)->kind = t->op;
             pos++;
             depth -= t->close;
@@ -871,6 +926,7 @@ enum { SC_NONE, SC_SYSTEM, SC_DATA, SC_USER, SC_RENDER };
 /* An open element. */
 typedef struct frame {
     uint32_t name, nlen;    /* its name in text */
+    uint16_t flags;         /* its name's NF_* flags */
     uint32_t content;       /* text offset after its start tag */
     uint32_t dname, dnlen;  /* a Data element's Name attribute (has_dname) in text */
     bool kids;              /* it has child elements */
@@ -889,22 +945,13 @@ typedef struct rstate {
     uint32_t attr_start;      /* text offset of its ' ' */
     uint32_t attr_val;        /* text offset of its value */
     uint32_t aname, anlen;    /* its name in the pool */
+    uint16_t aflags;          /* its name's NF_* flags */
     size_t text0;             /* text offset of the record's rendering */
     uint32_t work;            /* operations replayed */
     uint32_t nest;            /* binary-XML values inside values */
     bool fail;                /* malformed, or too large */
     uint8_t err;              /* the reason when fail */
 } rstate_t;
-
-static bool pool_is(const evtx_dec_t *d, uint32_t p, uint32_t n, const char *s) {
-    size_t k = strlen(s);
-    return n == k && memcmp(d->pool.p + p, s, k) == 0;
-}
-
-static bool text_is(const evtx_chunk_t *o, uint32_t p, uint32_t n, const char *s) {
-    size_t k = strlen(s);
-    return n == k && memcmp(o->text.p + p, s, k) == 0;
-}
 
 static void item_add(rstate_t *R, uint32_t name, uint32_t nlen, bool aux, uint32_t val, uint32_t vlen, uint8_t sect) {
     evtx_chunk_t *o = R->out;
@@ -929,21 +976,20 @@ static void attr_end(rstate_t *R) {
     putc1(&o->text, '"');
     uint32_t e = R->depth - 1;
     frame_t *f = &R->fr[e];
-    if (R->sect == SC_SYSTEM && e == 2 && !pool_is(R->d, R->aname, R->anlen, "xmlns")) {
+    if (R->sect == SC_SYSTEM && e == 2 && !(R->aflags & NF_XMLNS)) {
         uint32_t a = (uint32_t)o->aux.n;
         put(&o->aux, o->text.p + f->name, f->nlen);
         putc1(&o->aux, '.');
         put(&o->aux, R->d->pool.p + R->aname, R->anlen);
         item_add(R, a, (uint32_t)(o->aux.n - a), true, R->attr_val, vlen, EVTX_SYS);
-    } else if (R->sect == SC_DATA && e == 2 && pool_is(R->d, R->aname, R->anlen, "Name") &&
-               text_is(o, f->name, f->nlen, "Data")) {
+    } else if (R->sect == SC_DATA && e == 2 && (R->aflags & NF_NAME) && (f->flags & NF_DATA)) {
         f->dname = R->attr_val;
         f->dnlen = vlen;
         f->has_dname = true;
     }
 }
 
-static void el_open(rstate_t *R, uint32_t np, uint32_t nn) {
+static void el_open(rstate_t *R, uint32_t np, uint32_t nn, uint16_t flags) {
     if (R->depth >= EVTX_MAXDEPTH) {
         R->fail = true;
         R->err = EVTX_E_BINXML;
@@ -955,17 +1001,16 @@ static void el_open(rstate_t *R, uint32_t np, uint32_t nn) {
     frame_t *f = &R->fr[R->depth];
     f->name = (uint32_t)o->text.n;
     f->nlen = nn;
+    f->flags = flags;
     f->kids = f->has_dname = false;
     f->content = 0;
     put(&o->text, R->d->pool.p + np, nn);
-    if (R->depth == 1) {
-        const evtx_dec_t *d = R->d;
-        R->sect = pool_is(d, np, nn, "System")          ? SC_SYSTEM
-                  : pool_is(d, np, nn, "EventData")     ? SC_DATA
-                  : pool_is(d, np, nn, "UserData")      ? SC_USER
-                  : pool_is(d, np, nn, "RenderingInfo") ? SC_RENDER
-                                                        : SC_NONE;
-    }
+    if (R->depth == 1)
+        R->sect = flags & NF_SYSTEM      ? SC_SYSTEM
+                  : flags & NF_EVENTDATA ? SC_DATA
+                  : flags & NF_USERDATA  ? SC_USER
+                  : flags & NF_RENDERING ? SC_RENDER
+                                         : SC_NONE;
     R->depth++;
 }
 
@@ -981,9 +1026,8 @@ static void close_start(rstate_t *R) {
 static void el_finish(rstate_t *R, bool empty, uint32_t cend) {
     uint32_t e = R->depth - 1;
     frame_t *f = &R->fr[e];
-    evtx_chunk_t *o = R->out;
     if (e >= 2 && !f->kids) {
-        bool data = text_is(o, f->name, f->nlen, "Data");
+        bool data = f->flags & NF_DATA;
         if (empty) {
             if (R->sect == SC_DATA && e == 2 && data && f->has_dname)
                 item_add(R, f->dname, f->dnlen, false, cend, 0, EVTX_DATA);
@@ -996,7 +1040,7 @@ static void el_finish(rstate_t *R, bool empty, uint32_t cend) {
                     item_add(R, f->name, f->nlen, false, v, vn, item_sect(R->sect));
             } else if (R->sect == SC_USER) {
                 item_add(R, f->name, f->nlen, false, v, vn, EVTX_DATA);
-            } else if (R->sect == SC_RENDER && e == 2 && text_is(o, f->name, f->nlen, "Message")) {
+            } else if (R->sect == SC_RENDER && e == 2 && (f->flags & NF_MESSAGE)) {
                 item_add(R, f->name, f->nlen, false, v, vn, EVTX_OTHER);
             }
         }
@@ -1106,31 +1150,31 @@ static void render_value(rstate_t *R, const evtx_val_t *v, int esc) {
 }
 
 /* An element whose only content is an array value is written once per
- * item (none: once, empty). ops[i] opens it; its start tag ends at
- * ops[*j], which is followed by the substitution and the end tag. True
- * when that is the case (and the element was rendered). */
+ * item (none: once, empty). ops[i] opens it (compile marked it: its c is
+ * 1 + the substitution's index); its start tag ends at the operation
+ * before that substitution, its end tag follows it. True when the value
+ * is an array (and the element was rendered, *next after its end tag). */
 static bool render_array_element(rstate_t *R, opool_t *P, uint32_t i, uint32_t last, uint32_t vb, uint32_t vn,
                                  uint32_t *next) {
-    uint32_t j = i + 1;
-    while (j < last && (P->v[j].kind == EO_ATTR || P->v[j].kind == EO_TEXT || P->v[j].kind == EO_SUB ||
-                        P->v[j].kind == EO_OSUB))
-        j++;
-    if (j + 2 >= last || P->v[j].kind != EO_CLOSE_START || P->v[j + 2].kind != EO_END) return false;
-    const evtx_op_t *s = &P->v[j + 1];
-    if ((s->kind != EO_SUB && s->kind != EO_OSUB) || s->sub >= vn) return false;
-    evtx_val_t v = R->d->vals[vb + s->sub];
+    const evtx_op_t *o = &P->v[i];
+    uint32_t k = o->c - 1;
+    if (k >= vn) return false;
+    evtx_val_t v = R->d->vals[vb + k];
     if (!(v.type & 0x80) || v.type == (VT_BINXML | 0x80)) return false;
+    uint32_t j = i + 1; /* the start tag's '>' */
+    while (j < last && P->v[j].kind != EO_CLOSE_START) j++;
+    if (j + 2 >= last || P->v[j + 2].kind != EO_END) return false;
     unsigned t = v.type & 0x7f;
     const unsigned char *p = R->d->ck + v.off;
-    size_t at = 0, st, k;
+    size_t at = 0, st, n;
     bool any = false;
     for (;;) {
-        bool more = array_item(t, p, v.size, &at, &st, &k);
+        bool more = array_item(t, p, v.size, &at, &st, &n);
         if (!more && any) break;
-        el_open(R, P->v[i].a, P->v[i].b);
+        el_open(R, P->v[i].a, P->v[i].b, P->v[i].sub);
         render(R, P, i + 1, j - i, vb, vn); /* its attributes and '>' */
         if (R->fail) return true;
-        if (more) put_value(&R->out->text, t, p + st, k, ESC_TEXT);
+        if (more) put_value(&R->out->text, t, p + st, n, ESC_TEXT);
         el_end(R);
         any = true;
         if (!more) break;
@@ -1146,7 +1190,9 @@ static void render(rstate_t *R, opool_t *P, uint32_t first, uint32_t count, uint
     evtx_chunk_t *o = R->out;
     uint32_t last = first + count;
     for (uint32_t i = first; i < last && !R->fail;) {
-        if (++R->work > EVTX_MAXWORK || o->text.n - R->text0 > EVTX_MAXXML) {
+        /* Limits: looked at every 16 operations (one writes a name of at most
+         * 98 KB) and after a long text or a value that passes the limit. */
+        if ((++R->work & 15) == 0 && (R->work > EVTX_MAXWORK || o->text.n - R->text0 > EVTX_MAXXML)) {
             R->fail = true;
             R->err = EVTX_E_LARGE;
             return;
@@ -1156,11 +1202,11 @@ static void render(rstate_t *R, opool_t *P, uint32_t first, uint32_t count, uint
         case EO_OPEN: {
             attr_end(R);
             uint32_t next = i + 1;
-            if (vn && render_array_element(R, P, i, last, vb, vn, &next)) {
+            if (op.c && render_array_element(R, P, i, last, vb, vn, &next)) {
                 i = next;
                 continue;
             }
-            el_open(R, op.a, op.b);
+            el_open(R, op.a, op.b, op.sub);
             break;
         }
         case EO_ATTR:
@@ -1174,6 +1220,7 @@ static void render(rstate_t *R, opool_t *P, uint32_t first, uint32_t count, uint
             R->attr_val = (uint32_t)o->text.n;
             R->aname = op.a;
             R->anlen = op.b;
+            R->aflags = op.sub;
             break;
         case EO_CLOSE_START: close_start(R); break;
         case EO_CLOSE_EMPTY:
@@ -1182,7 +1229,10 @@ static void render(rstate_t *R, opool_t *P, uint32_t first, uint32_t count, uint
             el_finish(R, true, (uint32_t)o->text.n);
             break;
         case EO_END: el_end(R); break;
-        case EO_TEXT: put(&o->text, d->pool.p + op.a, op.b); break;
+        case EO_TEXT:
+            put(&o->text, d->pool.p + op.a, op.b);
+            if (op.b > 4096) R->work |= 15; /* the limits are looked at next */
+            break;
         case EO_SUB:
         case EO_OSUB: {
             if (op.sub >= vn) break; /* no such value: nothing */
@@ -1192,6 +1242,7 @@ static void render(rstate_t *R, opool_t *P, uint32_t first, uint32_t count, uint
                 break;
             }
             render_value(R, &v, R->in_attr ? ESC_ATTR : ESC_TEXT);
+            if (o->text.n - R->text0 > EVTX_MAXXML) R->work |= 15;
             break;
         }
         case EO_TINST:

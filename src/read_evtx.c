@@ -60,7 +60,8 @@ typedef struct rx {
     unsigned ci, ri;         /* the next record: chunk, record */
     unsigned lci, lri;       /* the batch's last record (its end is the batch's) */
     evtx_dec_t *dec;         /* this thread's decoder */
-    rx_pool_t *pool;         /* the other decoding threads, NULL with one thread */
+    rx_pool_t *pool;         /* the other decoding threads: started for the first batch of more than one chunk */
+    unsigned nthreads;       /* threads that may decode (-j) */
     uint64_t slots;          /* chunk slots read so far */
     uint64_t chunks;         /* of them, chunks (the rest: unused space) */
     uint64_t beyond;         /* chunks after the header's count */
@@ -157,7 +158,7 @@ static void *rx_open(rd_ctx_t *c) {
     x->batch = nt > 1 ? nt * RX_PER_THREAD : 1;
     x->ck = xcalloc(x->batch, sizeof *x->ck);
     x->dec = evtx_dec_new();
-    if (nt > 1) x->pool = pool_new(nt - 1);
+    x->nthreads = nt;
     return x;
 }
 
@@ -196,6 +197,7 @@ static void rx_close(void *st) {
 static void decode_batch(rx_t *x, const unsigned char *p, size_t n) {
     unsigned k = (unsigned)((n + EVTX_CHUNK - 1) / EVTX_CHUNK);
     x->nck = k;
+    if (!x->pool && x->nthreads > 1 && k > 1) x->pool = pool_new(x->nthreads - 1);
     rx_pool_t *P = x->pool;
     if (!P || k == 1) {
         for (unsigned i = 0; i < k; i++) {

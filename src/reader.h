@@ -119,7 +119,7 @@ typedef struct rd_kslot {
     int8_t sp;      /* enum rd_special */
 } rd_kslot_t;
 
-#define RD_KCACHE 64
+#define RD_KCACHE 256
 
 /* The context of one input, shared by the input layer and the reader. */
 typedef struct rd_ctx {
