@@ -136,9 +136,11 @@ bench: postern
 bench-quick: postern
 	sh bench/run.sh --quick
 
-# Every reader on the same generated records: MB/s, records/s, peak RSS (ROWS=N for another size).
+# Every reader on the same generated records: MB/s, records/s, peak RSS (ROWS=N for another size);
+# then the evtx reader on the real .evtx files against evtxexport (bench/evtx.sh).
 bench-readers: postern build/gen build/bench-rss
 	sh bench/readers.sh $(if $(ROWS),--rows $(ROWS))
+	sh bench/evtx.sh
 
 # The live sensor's CPU cost and event loss under a loopback connection load
 # (root, eBPF): see bench/sensor.sh.
