@@ -595,12 +595,12 @@ static int resolve_range(query_t *q, const char *const *paths, int npaths, const
         ftab_init(&ft);
         ft.e[F_MESSAGETIME].wanted = 1;
         in_opts_t o = *io;
-        o.quiet = true;
+        o.quiet = o.again = true; /* the query's own run says what it cannot read */
         in_stats_t st = {0};
         struct span_acc acc = {.eo = eo};
         int rc = input_run(paths, npaths, &o, &ft, span_record, &acc, &st);
         ftab_free(&ft);
-        if (rc != 0) return 2;
+        if (rc != 0 && rc != IN_PARTIAL) return 2;
         if (!eo->has_from) from = acc.any ? (int64_t)acc.lo : 0;
         if (!eo->has_to) to = acc.any ? (int64_t)acc.hi + 1 : from + 1;
     }
@@ -636,6 +636,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     lktab_t **lk = lk_open_all(q, eo, why, sizeof why);
     exec_t *xs = xcalloc(nw, sizeof *xs);
     int rc = 0;
+    bool partial = false; /* some inputs could not be read: the rows are the rest's */
     if (!lk) {
         fprintf(stderr, "postern: %s\n", why);
         rc = 2;
@@ -667,6 +668,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         in_par_t par = {.nthreads = nw, .cb = on_record, .uds = uds, .pf = pf};
         rc = input_run_par(paths, npaths, io, &q->ft, &par, st);
         if (rc == -1 && xs[0].stream_limit_hit) rc = 0;
+        if (rc == IN_PARTIAL) partial = true, rc = 0;
     }
     for (unsigned w = 0; w < nw; w++) {
         if (xs[w].err) rc = xs[w].err;
@@ -749,7 +751,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     free(xs);
     free(parts);
     free(uds);
-    return rc;
+    return rc ? rc : partial ? IN_PARTIAL : 0;
 }
 
 /* ---- record at a time --------------------------------------------------- */

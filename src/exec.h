@@ -32,7 +32,9 @@ typedef struct exec_opts {
 } exec_opts_t;
 
 /* Run q over the inputs; rows go to out (initialised by the caller).
- * Returns 0, or 2 on an error (message printed to stderr). */
+ * Returns 0, IN_PARTIAL when some inputs could not be read (said on
+ * stderr; out holds the rows of the others), or 2 on an error (message
+ * printed to stderr). */
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st);
 

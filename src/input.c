@@ -5,8 +5,9 @@
  * as a byte source (input_source.c), its first window read, a reader
  * picked by --input-format or by the vote (input_vote.c), and its records
  * read by a lane (input_lane.c): lane 0 for every input, or one lane per
- * thread for a large plain file (input_lanes.c). The file family is
- * described in input_int.h.
+ * thread for a large plain file (input_lanes.c). An input that cannot be
+ * read is said and counted, and the run goes on with the next. The file
+ * family is described in input_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,9 +62,15 @@ size_t in_reader_index(const rd_impl_t *fmt) {
 /* ---- one input ------------------------------------------------------ */
 
 /* See input_int.h. */
-void in_io_error(in_run_t *r, const char *name, const in_src_t *s) {
-    fprintf(stderr, "postern: %s: %s\n", name, in_src_error(s));
-    r->rc = 2;
+void in_fail(in_run_t *r, const char *name, const char *why, uint64_t records) {
+    r->st->files_failed++;
+    r->failed = true;
+    if (r->o->again) return;
+    if (records)
+        fprintf(stderr, "postern: %s: %s (after %llu record%s, which are kept)\n", name, why,
+                (unsigned long long)records, records == 1 ? "" : "s");
+    else
+        fprintf(stderr, "postern: %s: %s\n", name, why);
 }
 
 /* Now, epoch ms. */
@@ -74,8 +81,8 @@ static int64_t now_ms(void) {
 }
 
 /* Open in's file (--follow: wait for it to appear, like tail -F) or
- * stdin, or set up its memory, into s. False (message printed) when the
- * file cannot be opened. */
+ * stdin, or set up its memory, into s. False when the file
+ * cannot be opened (said, counted). */
 static bool open_input(in_run_t *r, const in_input_t *in, in_src_t *s) {
     if (in->mem) {
         in_src_mem(s, in->mem, in->memn, r->chunk, r->o, r->zb, r->zcap);
@@ -85,19 +92,18 @@ static bool open_input(in_run_t *r, const in_input_t *in, in_src_t *s) {
         in_src_fd(s, 0, false, NULL, r->o, r->zb, r->zcap);
         return true;
     }
-    int fd = open(in->path, O_RDONLY);
+    int fd = open(in->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && r->o->follow) {
         if (!r->o->quiet) fprintf(stderr, "postern: %s: not there yet, waiting for it\n", in->name);
         while (fd < 0 && errno == ENOENT && !(r->o->stop && *r->o->stop)) {
             struct timespec ts = {0, IN_FOLLOW_MS * 1000000L};
             nanosleep(&ts, NULL);
-            fd = open(in->path, O_RDONLY);
+            fd = open(in->path, O_RDONLY | O_CLOEXEC);
         }
     }
     in_src_fd(s, fd, fd >= 0, in->path, r->o, r->zb, r->zcap);
     if (fd >= 0) return true;
-    s->errnum = errno;
-    in_io_error(r, in->name, s);
+    in_fail(r, in->name, strerror(errno), 0);
     return false;
 }
 
@@ -181,12 +187,12 @@ static const rd_impl_t *choose(in_run_t *r, const in_input_t *in, const rd_impl_
 void in_input(in_run_t *r, const in_input_t *in) {
     in_src_t s;
     if (!open_input(r, in, &s)) return;
-    r->st->files++;
     if (!in_src_start(&s)) {
-        in_io_error(r, in->name, &s);
+        in_fail(r, in->name, in_src_error(&s), 0);
         in_src_end(&s);
         return;
     }
+    r->st->files++;
 
     /* the first window, to vote on: the same IN_PROBE bytes whatever the buffer */
     in_lane_t *L = &r->lane;
@@ -203,8 +209,7 @@ void in_input(in_run_t *r, const in_input_t *in) {
     while (L->end < want && !L->eof && !(r->o->follow && L->end && memchr(L->buf, '\n', L->end))) {
         long k = in_src_read(&s, L->buf + L->end, L->cap - L->end);
         if (k < 0) {
-            in_io_error(r, in->name, &s);
-            failed = L->eof = true;
+            failed = L->eof = true; /* said once the records before the error are read */
         } else if (k == 0) {
             L->eof = true;
         } else {
@@ -219,11 +224,10 @@ void in_input(in_run_t *r, const in_input_t *in) {
         in_src_end(&s);
         return;
     }
+    uint64_t records = 0;
     fmt = choose(r, in, fmt, failed);
-    if (!fmt) {
-        in_src_end(&s);
-        return;
-    }
+    if (!fmt) goto done;
+    if (failed && fmt->line_sync) in_lane_cut(L);
     if (L->end >= 3 && memcmp(L->buf, "\xEF\xBB\xBF", 3) == 0) L->beg = 3;
     r->fileno++;
     struct stat fsb;
@@ -233,14 +237,17 @@ void in_input(in_run_t *r, const in_input_t *in) {
         (size_t)fsb.st_size >= IN_PARMIN && (size_t)fsb.st_size >= L->end &&
         in_lanes_file(r, fmt, s.fd, (size_t)fsb.st_size, in->name, L->beg)) {
         r->st->bytes += (size_t)fsb.st_size - L->end;
-        in_src_end(&s);
-        return;
+        goto done; /* (a lane's read error is said by in_lanes_file) */
     }
     in_lane_begin(L, fmt, in->name, &s, L->ctx.ref_ms);
     in_lane_read(L);
     in_lane_end(L);
     in_lane_merge(L, r->st);
     if (L->stop) r->stop = L->stop;
+    failed |= L->err != 0;
+    records = L->st.records;
+done:
+    if (failed) in_fail(r, in->name, in_src_error(&s), records);
     in_src_end(&s);
 }
 
@@ -278,7 +285,7 @@ static bool run_init(in_run_t *r, const in_opts_t *o, ftab_t *ft, const in_par_t
 static int run_done(in_run_t *r) {
     in_lane_free(&r->lane);
     free(r->zb);
-    return r->stop ? r->stop : r->rc;
+    return r->stop ? r->stop : r->rc ? r->rc : r->failed ? IN_PARTIAL : 0;
 }
 
 /* See input.h. */

@@ -6,7 +6,9 @@
  * record. A record's values borrow the input buffer and the batch arena:
  * they are valid only during the callback (rec_pin copies them out).
  * Malformed records are skipped and counted; the first few are reported on
- * stderr as `file:line: reason`. The engine (exec.c, stream.c), main.c
+ * stderr as `file:line: reason`. An input that cannot be read (open, read
+ * or decoding error) is reported as `postern: file: error` and the run
+ * goes on with the rest (IN_PARTIAL). The engine (exec.c, stream.c), main.c
  * and the tests call this API; a log reader implements reader.h instead.
  */
 #ifndef POSTERN_INPUT_H
@@ -24,6 +26,7 @@
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
     uint64_t files_skipped;   /* files found in directories that no reader recognises */
+    uint64_t files_failed;    /* inputs that could not be (wholly) read: open, read or decoding errors */
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
@@ -49,16 +52,23 @@ typedef struct in_opts {
                                  replaced, read from the start when truncated); stdin is read until
                                  EOF; the format vote needs only the first complete line */
     const volatile int *stop; /* follow: a non-zero value ends the wait (set by a signal handler) */
+    bool again;               /* another run over the same paths reports on them: inputs that cannot be
+                                 read are counted but not said (set quiet too) */
 } in_opts_t;
+
+/* What input_run returns when every error was an input that could not be
+ * read (said on stderr, counted in files_failed): the rest was read. */
+#define IN_PARTIAL 4
 
 /* Called once per record; return 0 to go on, non-zero to stop the run. */
 typedef int (*in_cb_t)(record_t *rec, void *ud);
 
 /* Read every path (NULL or "-" = stdin) with ft deciding which fields are
  * extracted (ft->e[id].wanted, or all when ft->want_all; readers intern
- * new names only when want_all). Returns 0 on success, 2 on an I/O or
- * usage error (message printed to stderr), or the callback's non-zero
- * value. Stats are added to *st. */
+ * new names only when want_all). Returns 0 on success, IN_PARTIAL when
+ * some inputs could not be read (each said on stderr; the others were),
+ * 2 on a usage error (message printed to stderr), or the callback's
+ * non-zero value. Stats are added to *st. */
 int input_run(const char *const *paths, int npaths, const in_opts_t *o, ftab_t *ft, in_cb_t cb, void *ud,
               in_stats_t *st);
 

@@ -82,6 +82,8 @@ typedef struct in_src {
     size_t zlast;           /* zstd: last return (0 = at a frame end) */
     const char *err;        /* a decoder error message, NULL = see errnum */
     int errnum;             /* errno of a read error */
+    bool failed;            /* a read failed: every later read fails too */
+    bool pending;           /* err is set, the bytes decoded before it handed out: the next read fails */
     int u16;                /* U16_*: UTF-16 text is converted to UTF-8 (input_source.c) */
     unsigned char *ub;      /* UTF-16 bytes read ahead (owned, allocated when needed) */
     size_t uoff, ulen;      /* unread part ub[uoff..ulen) */
@@ -179,7 +181,8 @@ typedef struct in_run {
     ftab_t *ft;              /* the query's fields (borrowed) */
     in_par_t par;            /* callback, its arguments (par.uds borrowed), lanes, prefilter (borrowed) */
     in_stats_t *st;          /* counts (borrowed) */
-    int rc;                  /* 0, 2 after an I/O or usage error */
+    int rc;                  /* 0, 2 after a usage error */
+    bool failed;             /* an input could not be read (in_fail): the run returns IN_PARTIAL */
     int stop;                /* the callback's non-zero value */
     unsigned char *zb;       /* raw read-ahead of lane 0's sources (owned) */
     size_t zcap;             /* its size */
@@ -198,10 +201,13 @@ typedef struct in_input {
 } in_input_t;
 
 /* Read one input through the reader the vote (or --input-format) picks
- * (input.c). Errors are printed and set r->rc. */
+ * (input.c). An input that cannot be read is said (in_fail); the run goes
+ * on. */
 void in_input(in_run_t *r, const in_input_t *in);
-/* Say on stderr that an input failed (s's error) and set r->rc. */
-void in_io_error(in_run_t *r, const char *name, const in_src_t *s);
+/* Input name could not be (wholly) read, because of why: say so on stderr
+ * (unless o->again), with the records read before the error when there
+ * were any (they are kept), and count it; the run returns IN_PARTIAL. */
+void in_fail(in_run_t *r, const char *name, const char *why, uint64_t records);
 
 /* Set up lane L of run r (number idx) with a buffer of cap bytes; the
  * lane owns what it allocates until in_lane_free. */
@@ -216,6 +222,9 @@ void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_
  * end of the source or until the callback stops. Thread-safe across
  * lanes of one run (r is only read). */
 void in_lane_read(in_lane_t *L);
+/* After a read error: drop the bytes of the unfinished last line of
+ * buf[beg..end) (a line cut short would be a wrong record). */
+void in_lane_cut(in_lane_t *L);
 /* Close the reader's state and move the reader counts of lines other
  * mux readers read to them (in L->st). */
 void in_lane_end(in_lane_t *L);
@@ -232,7 +241,8 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
 /* ---- paths (input_walk.c) ---- */
 
 /* Read path: a file, or a directory walked in sorted name order (depth:
- * its nesting, 0 for a path given by the user); NULL or "-" is stdin. */
+ * its nesting, 0 for a path given by the user); NULL or "-" is stdin. A
+ * path that cannot be read is said (in_fail) and the walk goes on. */
 void in_walk(in_run_t *r, const char *path, int depth);
 
 #endif

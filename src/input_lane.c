@@ -312,9 +312,18 @@ static rd_status_t drop(in_lane_t *L) {
     return RD_SKIP;
 }
 
+/* See input_int.h. */
+void in_lane_cut(in_lane_t *L) {
+    size_t e = L->end;
+    while (e > L->beg && L->buf[e - 1] != '\n') e--;
+    L->end = e;
+}
+
 /* More bytes from the source after buf[beg..end), the unfinished record
  * moved to the buffer's start first. A record longer than IN_MAXREC is
- * rejected and dropped. Sets L->eof at the end (or on a read error). */
+ * rejected and dropped. Sets L->eof at the end, or on a read error (which
+ * in_input or in_lanes_file says; the unfinished line before it is
+ * dropped when the reader's records are lines). */
 static void fill(in_lane_t *L) {
     if (!L->discard && L->end - L->beg > IN_MAXREC) {
         report(L, L->line, RD_R_LONG);
@@ -337,7 +346,7 @@ static void fill(in_lane_t *L) {
     long k = in_src_read(L->src, L->buf + L->end, room);
     if (k < 0) {
         L->err = L->src->errnum ? L->src->errnum : EIO;
-        if (L->direct) in_io_error(L->r, L->name, L->src);
+        if (L->fmt->line_sync) in_lane_cut(L);
         L->eof = true;
     } else if (k == 0) {
         L->eof = true;

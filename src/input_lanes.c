@@ -196,7 +196,7 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
 
     /* Counts, then the malformed-record reports in file order. */
     uint64_t base = 1, shown = 0, total = 0;
-    bool need_base = false;
+    bool need_base = false, failed = false;
     for (unsigned i = 0; i < n; i++) need_base |= J[i].lane.nrep > 0;
     if (need_base) base += count_nl_at(fd, 0, J[0].lo);
     for (unsigned i = 0; i < n; i++) {
@@ -210,9 +210,9 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
                         in_reason_name(L->rep_reason[k]));
         total += L->nrep;
         if (L->stop && !r->stop) r->stop = L->stop;
-        if (L->err && !r->rc) {
-            fprintf(stderr, "postern: %s: %s\n", name, strerror(L->err));
-            r->rc = 2;
+        if (L->err && !failed) {
+            in_fail(r, name, strerror(L->err), 0);
+            failed = true;
         }
         bool done = !L->stop && !L->err;
         if (i + 1 < n && J[i + 1].lane.nrep) base += done ? L->line - 1 : count_nl_at(fd, J[i].lo, J[i].hi);

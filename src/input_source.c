@@ -1,7 +1,9 @@
 /* input_source.c — an input's bytes: a file, stdin or memory, gzip and
  * zstd undone (found by their magic bytes), UTF-16 converted to UTF-8,
  * a followed file's end waited past, or a range of a plain file for a
- * parallel lane (see input_int.h).
+ * parallel lane (see input_int.h). A read
+ * error or damaged compressed data ends the source: every later read
+ * fails, and input.c says so and goes on with the next input.
  *
  * The first stage of the input layer: in_src_read hands decoded text to
  * the lanes (input_lane.c) and to the vote's first window (input.c).
@@ -175,9 +177,19 @@ void in_src_end(in_src_t *s) {
     if (s->own_fd) close(s->fd);
 }
 
+/* Damaged compressed data (err): the bytes decoded before it, got, are
+ * handed out first; the error comes with the next read. */
+static long bad_data(in_src_t *s, const char *err, size_t got) {
+    s->err = err;
+    if (!got) return -1;
+    s->pending = true;
+    return (long)got;
+}
+
 /* gzip: decode into dst; multi-member files go on with the next member;
  * bytes after the last member that are not a gzip header are ignored. */
 static long gz_read(in_src_t *s, char *dst, size_t cap) {
+    if (s->pending) return -1;
     for (;;) {
         if (s->zoff == s->zlen && !s->raw_eof && !raw_fill(s)) return -1;
         if (s->zoff == s->zlen && s->raw_eof) {
@@ -202,16 +214,14 @@ static long gz_read(in_src_t *s, char *dst, size_t cap) {
             if (got || s->codec < 0) return (long)got;
             continue;
         }
-        if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            s->err = "invalid gzip data";
-            return -1;
-        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) return bad_data(s, "invalid gzip data", got);
         if (got) return (long)got;
     }
 }
 
 /* zstd: decode into dst; concatenated frames are decoded in turn. */
 static long zs_read(in_src_t *s, char *dst, size_t cap) {
+    if (s->pending) return -1;
     for (;;) {
         if (s->zoff == s->zlen && !s->raw_eof && !raw_fill(s)) return -1;
         if (s->zoff == s->zlen && s->raw_eof) {
@@ -225,10 +235,7 @@ static long zs_read(in_src_t *s, char *dst, size_t cap) {
         ZSTD_outBuffer out = {dst, cap, 0};
         size_t rc = ZSTD_decompressStream(s->zd, &out, &in);
         s->zoff = in.pos;
-        if (ZSTD_isError(rc)) {
-            s->err = "invalid zstd data";
-            return -1;
-        }
+        if (ZSTD_isError(rc)) return bad_data(s, "invalid zstd data", out.pos);
         s->zlast = rc;
         if (out.pos) return (long)out.pos;
     }
@@ -315,9 +322,9 @@ static long range_read(in_src_t *s, char *dst, size_t cap) {
     return (long)got;
 }
 
-/* See input_int.h. Text is src_read's, with UTF-16 input converted to
- * UTF-8 (unpaired surrogates become U+FFFD). */
-long in_src_read(in_src_t *s, char *dst, size_t cap) {
+/* Text is src_read's, with UTF-16 input converted to UTF-8 (unpaired
+ * surrogates become U+FFFD). */
+static long src_text(in_src_t *s, char *dst, size_t cap) {
     if (s->from == IN_SRC_RANGE) return range_read(s, dst, cap);
     if (s->u16 == U16_UNKNOWN && !u16_start(s)) return -1;
     if (s->u16 == U16_NO) {
@@ -354,4 +361,13 @@ long in_src_read(in_src_t *s, char *dst, size_t cap) {
         s->ooff = 0;
     }
     return (long)out;
+}
+
+/* See input_int.h. After an error (damaged gzip data, a failed read) the
+ * source gives nothing more: a decoder is not asked to go on past it. */
+long in_src_read(in_src_t *s, char *dst, size_t cap) {
+    if (s->failed) return -1;
+    long k = src_text(s, dst, cap);
+    if (k < 0) s->failed = true;
+    return k;
 }

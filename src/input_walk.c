@@ -4,7 +4,8 @@
  *
  * Each file found is one input for input.c (in_input); a file found in a
  * directory that no reader recognises is skipped quietly, a named one is
- * an error.
+ * an error. A path that cannot be read is said and the walk goes on
+ * (in_fail).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,12 +13,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "input_int.h"
 
 /* qsort order of names: bytewise. */
 static int cmp_names(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Say that the link path leads nowhere (errno from its stat): a dangling
+ * link is named so, with its target. */
+static void fail_link(in_run_t *r, const char *path, int err) {
+    char to[512];
+    ssize_t n = err == ENOENT ? readlink(path, to, sizeof to - 1) : -1;
+    if (n < 0) {
+        in_fail(r, path, strerror(err), 0);
+        return;
+    }
+    to[n] = 0;
+    char why[600];
+    snprintf(why, sizeof why, "dangling symbolic link (to %s)", to);
+    in_fail(r, path, why, 0);
 }
 
 /* See input_int.h. */
@@ -33,8 +50,10 @@ void in_walk(in_run_t *r, const char *path, int depth) {
         return;
     }
     if (stat(path, &sb) != 0) {
-        fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
-        r->rc = 2;
+        int err = errno;
+        struct stat lsb;
+        if (lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) fail_link(r, path, err);
+        else in_fail(r, path, strerror(err), 0);
         return;
     }
     if (!S_ISDIR(sb.st_mode)) {
@@ -44,8 +63,7 @@ void in_walk(in_run_t *r, const char *path, int depth) {
     if (depth >= IN_MAXDEPTH) return;
     DIR *d = opendir(path);
     if (!d) {
-        fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
-        r->rc = 2;
+        in_fail(r, path, strerror(errno), 0);
         return;
     }
     char **names = NULL;

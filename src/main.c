@@ -3,7 +3,8 @@
  * Parses options, loads the query or rules, runs the engine and writes
  * the results. Results go to stdout, every message to stderr. Exit status:
  * 0 ok, 1 findings (only with --fail-on-findings), 2 usage, query or I/O
- * error.
+ * error, 4 (added to 1) some inputs could not be read and the results are
+ * the other inputs'.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,7 +35,7 @@
 #define POSTERN_VERSION "0.1.0"
 #endif
 
-enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_ERR = 2 };
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_ERR = 2, EXIT_PARTIAL = 4 };
 
 /* Options shared by query, detect and lint. */
 typedef struct opts {
@@ -81,7 +82,8 @@ static const char usage_main[] =
     "  postern COMMAND --help  options of a command\n"
     "  postern --version       version\n"
     "\n"
-    "exit status: 0 ok, 1 findings (detect --fail-on-findings), 2 usage, query or I/O error\n";
+    "exit status: 0 ok, 1 findings (detect --fail-on-findings), 2 usage, query or I/O error,\n"
+    "4 some inputs could not be read (the results are the rest's; 5 = 4 + findings)\n";
 
 static const char usage_query[] =
     "usage: postern query [OPTIONS] QUERY [FILE...]\n"
@@ -109,7 +111,10 @@ static const char usage_query[] =
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --quiet                 no warnings, malformed-record reports or progress bar\n"
-    "  -h, --help              this help\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "exit status: 0 ok, 2 usage, query or I/O error, 4 some inputs could not be read\n"
+    "(each said on stderr; the results are the other inputs')\n";
 
 static const char usage_detect[] =
     "usage: postern detect [--rule FILE | --rules DIR] [OPTIONS] [FILE...]\n"
@@ -147,7 +152,9 @@ static const char usage_detect[] =
     "                          older records whose window has closed are dropped and counted\n"
     "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
     "\n"
-    "exit status: 0 ok, 1 findings or signals (with --fail-on-findings), 2 error\n";
+    "exit status: 0 ok, 1 findings or signals (with --fail-on-findings), 2 error,\n"
+    "4 some inputs could not be read (each said on stderr; the findings are the other\n"
+    "inputs'), 5 both 4 and 1\n";
 
 static const char usage_lint[] =
     "usage: postern lint [--strict] [--ast] QUERY\n"
@@ -390,14 +397,37 @@ static void print_stats(const in_stats_t *st, size_t results) {
             fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
     if (st->skipped)
         fprintf(stderr, "postern: stats: skipped %llu lines of other formats\n", (unsigned long long)st->skipped);
-    if (st->files_skipped)
-        fprintf(stderr, "postern: stats: skipped %llu files found in directories, in no format postern reads\n",
-                (unsigned long long)st->files_skipped);
+    /* the inputs not read, or not wholly */
+    const struct {
+        uint64_t n;
+        const char *verb, *what;
+    } inputs[] = {
+        {st->files_skipped, "skipped", "files found in directories, in no format postern reads"},
+        {st->files_failed, "failed", "inputs that could not be (wholly) read"},
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        if (inputs[i].n)
+            fprintf(stderr, "postern: stats: %s %llu %s\n", inputs[i].verb, (unsigned long long)inputs[i].n,
+                    inputs[i].what);
     for (unsigned i = 0; i < IN_MAXFORMATS && rd_formats[i]; i++)
         if (st->fmt_records[i])
             fprintf(stderr, "postern: stats: read as %s: %llu records\n", rd_formats[i]->name,
                     (unsigned long long)st->fmt_records[i]);
     if (st->prefiltered) fprintf(stderr, "postern: stats: JSON line scan kernel: %s\n", scan_impl());
+}
+
+/* The exit status of a run that went on past inputs it could not read
+ * (st->files_failed, each said as it failed), from status, what it would
+ * be otherwise: EXIT_PARTIAL added, or EXIT_ERR when no input could be
+ * read at all. Said on stderr. */
+static int input_failures(const in_stats_t *st, int status) {
+    if (!st->files) {
+        fputs("postern: no input could be read\n", stderr);
+        return EXIT_ERR;
+    }
+    fprintf(stderr, "postern: %llu input%s could not be read (said above); the results are the other inputs'\n",
+            (unsigned long long)st->files_failed, st->files_failed == 1 ? "" : "s");
+    return status | EXIT_PARTIAL;
 }
 
 /* The lookup options of a run (the rest of eo is the caller's). */
@@ -449,9 +479,10 @@ static int cmd_query(int argc, char **argv) {
     progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
     progress_stop();
-    if (rc == 0 && out_write(stdout, pick_format(&o), &t, &q->ft) != 0) {
+    int status = rc == IN_PARTIAL ? input_failures(&st, EXIT_OK) : rc ? EXIT_ERR : EXIT_OK;
+    if (status != EXIT_ERR && out_write(stdout, pick_format(&o), &t, &q->ft) != 0) {
         fputs("postern: write error on standard output\n", stderr);
-        rc = EXIT_ERR;
+        status = EXIT_ERR;
     }
     if (o.stats) print_stats(&st, t.n);
     table_free(&t);
@@ -459,7 +490,7 @@ static int cmd_query(int argc, char **argv) {
     diag_free(&d);
     free(text);
     free(o.files);
-    return rc ? EXIT_ERR : EXIT_OK;
+    return status;
 }
 
 /* ---- detect ------------------------------------------------------------ */
@@ -578,10 +609,11 @@ static int detect_follow(opts_t *o) {
     if (rc == -1) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
-    } else if (rc != 0) {
+    } else if (rc != 0 && rc != IN_PARTIAL) {
         status = EXIT_ERR;
-    } else if (o->fail_on_findings && c.signals) {
-        status = EXIT_FINDINGS;
+    } else {
+        if (o->fail_on_findings && c.signals) status = EXIT_FINDINGS;
+        if (rc == IN_PARTIAL) status = input_failures(&st, status);
     }
     stream_free(s);
     ruleset_free(&rs);
@@ -607,6 +639,7 @@ static int cmd_detect(int argc, char **argv) {
     if (ruleset_load(o.rule_files, o.nrule_files, o.rules_dir, &rules, &nrules) != 0) status = EXIT_ERR;
     out_fmt_t fmt = pick_format(&o);
     size_t findings = 0;
+    in_stats_t failed = {0}; /* the first rule's run: the inputs that could not be read */
     /* Machine formats get one table of every rule's findings. */
     table_t all;
     ftab_t allft;
@@ -642,9 +675,14 @@ static int cmd_detect(int argc, char **argv) {
                           .from_ms = o.from_ms, .to_ms = o.to_ms};
         lookup_opts(&eo, &o);
         progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
-        int erc = exec_run(q, o.files, o.nfiles, &o.in, &eo, &t, &st);
+        /* Every rule reads the inputs: the first one says what it cannot read. */
+        in_opts_t io = o.in;
+        if (i > 0) io.quiet = io.again = true;
+        int erc = exec_run(q, o.files, o.nfiles, &io, &eo, &t, &st);
         progress_stop();
-        if (erc != 0) status = EXIT_ERR;
+        if (erc == IN_PARTIAL && i == 0) failed = st;
+        if (erc == IN_PARTIAL && !st.files) erc = input_failures(&st, EXIT_OK);
+        if (erc != 0 && erc != IN_PARTIAL) status = EXIT_ERR;
         else {
             decorate(ru, q, &t);
             findings += t.n;
@@ -678,6 +716,7 @@ static int cmd_detect(int argc, char **argv) {
     free(rules);
     free(o.files);
     if (status == EXIT_OK && o.fail_on_findings && findings) status = EXIT_FINDINGS;
+    if (status != EXIT_ERR && failed.files_failed) status = input_failures(&failed, status);
     return status;
 }
 

@@ -203,9 +203,10 @@ static int shifted_run(exec_t *x, uint32_t i, int64_t shift, table_t *out) {
     eo.to_ms = to - shift;
     in_stats_t st = {0};
     in_opts_t io = *x->io;
-    io.quiet = true; /* the first run reported the inputs' problems */
+    io.quiet = io.again = true; /* the first run reported the inputs' problems */
     q->nst = i;
     int rc = exec_run(q, x->paths, x->npaths, &io, &eo, out, &st);
+    if (rc == IN_PARTIAL) rc = 0; /* (and the first run's status says so) */
     q->nst = nst;
     q->range_from = from;
     q->range_to = to;

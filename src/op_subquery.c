@@ -264,13 +264,14 @@ static int resolve_one(query_t *q, expr_t *e, const char *const *paths, int npat
     if (c->has_from) ceo.has_from = true, ceo.from_ms = c->from_ms;
     if (c->has_to) ceo.has_to = true, ceo.to_ms = c->to_ms;
     in_opts_t cio = *io;
-    cio.quiet = true; /* the parent's run reports the inputs' problems */
+    cio.quiet = cio.again = true; /* the parent's run reports the inputs' problems */
     in_stats_t st = {0};
     table_t t;
     table_init(&t);
     child->nst--; /* run everything but compose */
     int rc = exec_run(child, paths, npaths, &cio, &ceo, &t, &st);
     child->nst++;
+    if (rc == IN_PARTIAL) rc = 0; /* (the parent's run reads the same inputs and says so) */
     if (rc != 0) {
         table_free(&t);
         return rc;

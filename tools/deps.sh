@@ -19,6 +19,8 @@ pkgs="$pkgs bpftool libbpf-dev libelf-dev netcat-openbsd socat curl iproute2"
 # .evtx files with two independent parsers: python-evtx and libevtx's
 # evtxexport.
 pkgs="$pkgs python3-evtx libevtx-utils"
+# The tests cut zstd streams short with the zstd tool.
+pkgs="$pkgs zstd"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
