@@ -73,6 +73,11 @@ void in_fail(in_run_t *r, const char *name, const char *why, uint64_t records) {
         fprintf(stderr, "postern: %s: %s\n", name, why);
 }
 
+/* See input_int.h. */
+void in_skip_note(const in_run_t *r, const char *name, const char *what) {
+    if (!r->o->quiet) fprintf(stderr, "postern: %s: skipped: %s\n", name, what);
+}
+
 /* Now, epoch ms. */
 static int64_t now_ms(void) {
     struct timespec ts;
@@ -80,9 +85,28 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A walked file: opened without blocking (a FIFO put in its place since
+ * the walk looked would hang the run) and without following a link the
+ * walk does not follow, kept only when it is a regular file. Returns the
+ * descriptor, -1 with errno set, or -2 (said) when it is no regular file. */
+static int open_walked(in_run_t *r, const in_input_t *in) {
+    int fd = open(in->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (r->o->follow_symlinks ? 0 : O_NOFOLLOW));
+    if (fd < 0) return -1;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        in_skip_note(r, in->name, "not a regular file (any more)");
+        r->st->files_special++;
+        return -2;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
 /* Open in's file (--follow: wait for it to appear, like tail -F) or
  * stdin, or set up its memory, into s. False when the file
- * cannot be opened (said, counted). */
+ * cannot be opened (said, counted) or was skipped. */
 static bool open_input(in_run_t *r, const in_input_t *in, in_src_t *s) {
     if (in->mem) {
         in_src_mem(s, in->mem, in->memn, r->chunk, r->o, r->zb, r->zcap);
@@ -92,7 +116,8 @@ static bool open_input(in_run_t *r, const in_input_t *in, in_src_t *s) {
         in_src_fd(s, 0, false, NULL, r->o, r->zb, r->zcap);
         return true;
     }
-    int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+    int fd = in->walked ? open_walked(r, in) : open(in->path, O_RDONLY | O_CLOEXEC);
+    if (fd == -2) return false;
     if (fd < 0 && errno == ENOENT && r->o->follow) {
         if (!r->o->quiet) fprintf(stderr, "postern: %s: not there yet, waiting for it\n", in->name);
         while (fd < 0 && errno == ENOENT && !(r->o->stop && *r->o->stop)) {
@@ -284,6 +309,7 @@ static bool run_init(in_run_t *r, const in_opts_t *o, ftab_t *ft, const in_par_t
 /* Free what the run holds; its return value. */
 static int run_done(in_run_t *r) {
     in_lane_free(&r->lane);
+    in_walk_free(r);
     free(r->zb);
     return r->stop ? r->stop : r->rc ? r->rc : r->failed ? IN_PARTIAL : 0;
 }
@@ -293,8 +319,8 @@ int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab
                   in_stats_t *st) {
     in_run_t r;
     if (!run_init(&r, o, ft, par, st, IN_BLOCK, IN_ZBUF)) return 2;
-    if (!paths || npaths <= 0) in_walk(&r, NULL, 0);
-    for (int k = 0; paths && k < npaths && !r.stop; k++) in_walk(&r, paths[k], 0);
+    if (!paths || npaths <= 0) in_walk(&r, NULL);
+    for (int k = 0; paths && k < npaths && !r.stop; k++) in_walk(&r, paths[k]);
     return run_done(&r);
 }
 

@@ -27,6 +27,9 @@ typedef struct in_stats {
     uint64_t files;           /* inputs opened */
     uint64_t files_skipped;   /* files found in directories that no reader recognises */
     uint64_t files_failed;    /* inputs that could not be (wholly) read: open, read or decoding errors */
+    uint64_t files_special;   /* FIFOs, sockets and devices found in directories, not read */
+    uint64_t links_skipped;   /* symbolic links found in directories, not followed */
+    uint64_t files_again;     /* files and directories found again by another path (links, loops), not reread */
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
@@ -52,6 +55,7 @@ typedef struct in_opts {
                                  replaced, read from the start when truncated); stdin is read until
                                  EOF; the format vote needs only the first complete line */
     const volatile int *stop; /* follow: a non-zero value ends the wait (set by a signal handler) */
+    bool follow_symlinks;     /* follow symbolic links found in directories (named paths are always followed) */
     bool again;               /* another run over the same paths reports on them: inputs that cannot be
                                  read are counted but not said (set quiet too) */
 } in_opts_t;

@@ -11,7 +11,7 @@
  *   input_vote.c    which reader reads an input: the vote over its first lines, JSON documents
  *   input_lane.c    a lane: the reading loop, record completion, prefilter, mux lines, reports
  *   input_lanes.c   one file cut into ranges read by several threads
- *   input_walk.c    paths: files, directories walked in order, stdin
+ *   input_walk.c    paths: files, directories walked in order (links, loops, FIFOs), stdin
  * Nothing here is used outside the input layer; pointers borrowed from
  * the caller of input_run* are said so on each field.
  */
@@ -183,6 +183,7 @@ typedef struct in_run {
     in_stats_t *st;          /* counts (borrowed) */
     int rc;                  /* 0, 2 after a usage error */
     bool failed;             /* an input could not be read (in_fail): the run returns IN_PARTIAL */
+    struct in_seen *seen;    /* files and directories the walk has met (input_walk.c; owned) */
     int stop;                /* the callback's non-zero value */
     unsigned char *zb;       /* raw read-ahead of lane 0's sources (owned) */
     size_t zcap;             /* its size */
@@ -197,7 +198,8 @@ typedef struct in_input {
     const char *name;        /* for messages and _sourceName */
     const char *mem;         /* memory input (borrowed), NULL for a file or stdin */
     size_t memn;             /* its length */
-    bool walked;             /* found by walking a directory: skipped quietly when no reader knows it */
+    bool walked;             /* found by walking a directory: only a regular file is opened, and it
+                                is skipped, said, when no reader knows it */
 } in_input_t;
 
 /* Read one input through the reader the vote (or --input-format) picks
@@ -208,6 +210,8 @@ void in_input(in_run_t *r, const in_input_t *in);
  * (unless o->again), with the records read before the error when there
  * were any (they are kept), and count it; the run returns IN_PARTIAL. */
 void in_fail(in_run_t *r, const char *name, const char *why, uint64_t records);
+/* A note about input name on stderr, unless o->quiet: `postern: name: skipped: what`. */
+void in_skip_note(const in_run_t *r, const char *name, const char *what);
 
 /* Set up lane L of run r (number idx) with a buffer of cap bytes; the
  * lane owns what it allocates until in_lane_free. */
@@ -240,9 +244,13 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
 
 /* ---- paths (input_walk.c) ---- */
 
-/* Read path: a file, or a directory walked in sorted name order (depth:
- * its nesting, 0 for a path given by the user); NULL or "-" is stdin. A
- * path that cannot be read is said (in_fail) and the walk goes on. */
-void in_walk(in_run_t *r, const char *path, int depth);
+/* Read path, given by the user: a file (symbolic links followed), or a
+ * directory walked in sorted name order; NULL or "-" is stdin. In a
+ * directory, symbolic links are followed only with o->follow_symlinks,
+ * FIFOs, sockets and devices are skipped, and a file or directory met
+ * again (the same device and inode: a link, a loop) is not read twice. */
+void in_walk(in_run_t *r, const char *path);
+/* Free what the walks of run r kept (the files met). */
+void in_walk_free(in_run_t *r);
 
 #endif

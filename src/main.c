@@ -110,6 +110,8 @@ static const char usage_query[] =
     "  --stats                 print records read / in scope / rejected to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
+    "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
+    "                          directory read once); without it they are skipped, said\n"
     "  --quiet                 no warnings, malformed-record reports or progress bar\n"
     "  -h, --help              this help\n"
     "\n"
@@ -139,6 +141,8 @@ static const char usage_detect[] =
     "  --stats                 print record counts to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
+    "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
+    "                          directory read once); without it they are skipped, said\n"
     "  --quiet                 no warnings or malformed-record reports\n"
     "  -h, --help              this help\n"
     "\n"
@@ -315,6 +319,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
             else { o->has_to = true; o->to_ms = ms; }
         } else if (!is_lint && strcmp(a, "--no-prefilter") == 0) {
             o->no_prefilter = true;
+        } else if (!is_lint && strcmp(a, "--follow-symlinks") == 0) {
+            o->in.follow_symlinks = true;
         } else if (strcmp(a, "--strict") == 0) {
             o->strict = true;
         } else if (!is_lint && strcmp(a, "--stats") == 0) {
@@ -404,6 +410,9 @@ static void print_stats(const in_stats_t *st, size_t results) {
     } inputs[] = {
         {st->files_skipped, "skipped", "files found in directories, in no format postern reads"},
         {st->files_failed, "failed", "inputs that could not be (wholly) read"},
+        {st->files_special, "skipped", "FIFOs, sockets and devices found in directories"},
+        {st->links_skipped, "skipped", "symbolic links found in directories (see --follow-symlinks)"},
+        {st->files_again, "skipped", "files and directories found again by another path"},
     };
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
         if (inputs[i].n)

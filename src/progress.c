@@ -101,9 +101,12 @@ void progress_stop(void) {
     if (drawn) fputs("\r\033[K", stderr);
 }
 
+/* The bytes of the regular files under path (a named path's links are
+ * followed, not those found in directories: a link to a parent would
+ * make the walk exponential). */
 static uint64_t walk(const char *path, int depth) {
     struct stat sb;
-    if (depth > 32 || stat(path, &sb) != 0) return 0;
+    if (depth > 32 || (depth ? lstat(path, &sb) : stat(path, &sb)) != 0) return 0;
     if (S_ISREG(sb.st_mode)) return (uint64_t)sb.st_size;
     if (!S_ISDIR(sb.st_mode)) return 0;
     DIR *d = opendir(path);
