@@ -5,9 +5,10 @@
  * as a byte source (input_source.c), its first window read, a reader
  * picked by --input-format or by the vote (input_vote.c), and its records
  * read by a lane (input_lane.c): lane 0 for every input, or one lane per
- * thread for a large plain file (input_lanes.c). An input that cannot be
- * read is said and counted, and the run goes on with the next. The file
- * family is described in input_int.h.
+ * thread for a large plain file (input_lanes.c); a zip archive's members
+ * are inputs of their own (input_zip.c). An input that cannot be read is
+ * said and counted, and the run goes on with the next. The file family
+ * is described in input_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,12 +105,16 @@ static int open_walked(in_run_t *r, const in_input_t *in) {
     return fd;
 }
 
-/* Open in's file (--follow: wait for it to appear, like tail -F) or
- * stdin, or set up its memory, into s. False when the file
+/* Open in's file (--follow: wait for it to appear, like tail -F), stdin
+ * or a zip member, or set up its memory, into s. False when the file
  * cannot be opened (said, counted) or was skipped. */
 static bool open_input(in_run_t *r, const in_input_t *in, in_src_t *s) {
     if (in->mem) {
         in_src_mem(s, in->mem, in->memn, r->chunk, r->o, r->zb, r->zcap);
+        return true;
+    }
+    if (in->zf) {
+        in_src_zipf(s, in->zf, r->o, r->zb, r->zcap);
         return true;
     }
     if (!in->path) {
@@ -214,6 +219,16 @@ void in_input(in_run_t *r, const in_input_t *in) {
     if (!open_input(r, in, &s)) return;
     if (!in_src_start(&s)) {
         in_fail(r, in->name, in_src_error(&s), 0);
+        in_src_end(&s);
+        return;
+    }
+    if (s.zip) {
+        if (in->zf) { /* a member's bytes cannot be seeked, as libzip needs */
+            in_skip_note(r, in->name, "a zip archive inside a zip archive is not read (unzip the outer one first)");
+            r->st->files_skipped++;
+        } else {
+            in_zip(r, in->name, &s);
+        }
         in_src_end(&s);
         return;
     }
@@ -362,6 +377,10 @@ int input_detect(const char *path, const rd_format_t **fmt, int *score) {
     if (fd < 0 || !in_src_start(&s)) {
         fprintf(stderr, "postern: %s: %s\n", name, in_src_error(&s));
         rc = 2;
+    } else if (s.zip) { /* its members are voted on one by one when read */
+        *fmt = &in_zip_format;
+        *score = 100;
+        eof = true;
     }
     while (!rc && end < IN_PROBE && !eof) {
         long k = in_src_read(&s, buf + end, IN_PROBE - end);
@@ -374,7 +393,7 @@ int input_detect(const char *path, const rd_format_t **fmt, int *score) {
             end += (size_t)k;
         }
     }
-    if (!rc) {
+    if (!rc && !s.zip) {
         const rd_impl_t *rd = in_vote(buf, end, eof, score);
         if (rd == &rd_sumo_json) { /* a document of another reader's records? (as in_input) */
             buf_t out = {0};

@@ -8,7 +8,8 @@
  * Malformed records are skipped and counted; the first few are reported on
  * stderr as `file:line: reason`. An input that cannot be read (open, read
  * or decoding error) is reported as `postern: file: error` and the run
- * goes on with the rest (IN_PARTIAL). The engine (exec.c, stream.c), main.c
+ * goes on with the rest (IN_PARTIAL). Zip archives are read member by
+ * member (input_zip.c). The engine (exec.c, stream.c), main.c
  * and the tests call this API; a log reader implements reader.h instead.
  */
 #ifndef POSTERN_INPUT_H

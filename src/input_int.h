@@ -12,6 +12,7 @@
  *   input_lane.c    a lane: the reading loop, record completion, prefilter, mux lines, reports
  *   input_lanes.c   one file cut into ranges read by several threads
  *   input_walk.c    paths: files, directories walked in order (links, loops, FIFOs), stdin
+ *   input_zip.c     zip archives: each member one input (libzip)
  * Nothing here is used outside the input layer; pointers borrowed from
  * the caller of input_run* are said so on each field.
  */
@@ -54,8 +55,11 @@ size_t in_reader_index(const rd_impl_t *fmt);
 enum in_src_kind {
     IN_SRC_FD,     /* a file descriptor (a file or stdin), read with read(2) */
     IN_SRC_MEM,    /* a buffer in memory */
-    IN_SRC_RANGE   /* bytes [off, hi) of a plain file, read with pread (a parallel lane's) */
+    IN_SRC_RANGE,  /* bytes [off, hi) of a plain file, read with pread (a parallel lane's) */
+    IN_SRC_ZIP     /* a zip archive's member, read with zip_fread (input_zip.c) */
 };
+
+struct zip_file;
 
 /* One input's bytes, decoded: gzip or zstd undone (found by magic bytes),
  * UTF-16 converted to UTF-8 (found by a byte-order mark or zero bytes).
@@ -84,6 +88,9 @@ typedef struct in_src {
     int errnum;             /* errno of a read error */
     bool failed;            /* a read failed: every later read fails too */
     bool pending;           /* err is set, the bytes decoded before it handed out: the next read fails */
+    bool zip;               /* in_src_start found a zip archive's magic bytes (read by input_zip.c) */
+    struct zip_file *zf;    /* IN_SRC_ZIP: the member (borrowed) */
+    char errbuf[160];       /* IN_SRC_ZIP: the text of libzip's error (err points here) */
     int u16;                /* U16_*: UTF-16 text is converted to UTF-8 (input_source.c) */
     unsigned char *ub;      /* UTF-16 bytes read ahead (owned, allocated when needed) */
     size_t uoff, ulen;      /* unread part ub[uoff..ulen) */
@@ -103,9 +110,17 @@ void in_src_mem(in_src_t *s, const char *mem, size_t n, size_t chunk, const in_o
 /* Set s up to read bytes [lo, hi) of the plain UTF-8 file fd (not
  * owned) as they are: no decoder, no read-ahead. */
 void in_src_range(in_src_t *s, int fd, uint64_t lo, uint64_t hi);
-/* Read the magic bytes and start the decoder. False on an error (s->err
- * or s->errnum says which). */
+/* Set s up to read the zip member zf (borrowed) through the same decoders
+ * as a file. */
+void in_src_zipf(in_src_t *s, struct zip_file *zf, const in_opts_t *o, unsigned char *zb, size_t zcap);
+/* Read the magic bytes and start the decoder; a zip archive's magic sets
+ * s->zip instead (nothing is decoded then). False on an error (s->err or
+ * s->errnum says which). */
 bool in_src_start(in_src_t *s);
+/* The raw bytes of s (read-ahead first, no decoder) into dst[0..cap): the
+ * count, 0 at the end, -1 on an error. For a zip archive that cannot be
+ * seeked (stdin, a FIFO), read into memory. */
+long in_src_raw(in_src_t *s, char *dst, size_t cap);
 /* Decoded text into dst[0..cap): the count, 0 at the end, -1 on an error.
  * Following a file (o->follow), its end is waited past. */
 long in_src_read(in_src_t *s, char *dst, size_t cap);
@@ -198,13 +213,14 @@ typedef struct in_input {
     const char *name;        /* for messages and _sourceName */
     const char *mem;         /* memory input (borrowed), NULL for a file or stdin */
     size_t memn;             /* its length */
-    bool walked;             /* found by walking a directory: only a regular file is opened, and it
-                                is skipped, said, when no reader knows it */
+    struct zip_file *zf;     /* a zip archive's member (borrowed), NULL for the rest */
+    bool walked;             /* found by walking a directory or in an archive: only a regular file is
+                                opened, and it is skipped, said, when no reader knows it */
 } in_input_t;
 
 /* Read one input through the reader the vote (or --input-format) picks
- * (input.c). An input that cannot be read is said (in_fail); the run goes
- * on. */
+ * (input.c); a zip archive's members are read in turn (in_zip). An input
+ * that cannot be read is said (in_fail); the run goes on. */
 void in_input(in_run_t *r, const in_input_t *in);
 /* Input name could not be (wholly) read, because of why: say so on stderr
  * (unless o->again), with the records read before the error when there
@@ -252,5 +268,13 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
 void in_walk(in_run_t *r, const char *path);
 /* Free what the walks of run r kept (the files met). */
 void in_walk_free(in_run_t *r);
+
+/* ---- zip archives (input_zip.c) ---- */
+
+/* What input_detect says of a zip archive (not a reader: its members have theirs). */
+extern const rd_format_t in_zip_format;
+/* Read the members of the zip archive s (in_src_start set s->zip) named
+ * name, each as an input `name:member` (in_input), in archive order. */
+void in_zip(in_run_t *r, const char *name, in_src_t *s);
 
 #endif

@@ -1,7 +1,7 @@
-/* input_source.c — an input's bytes: a file, stdin or memory, gzip and
- * zstd undone (found by their magic bytes), UTF-16 converted to UTF-8,
- * a followed file's end waited past, or a range of a plain file for a
- * parallel lane (see input_int.h). A read
+/* input_source.c — an input's bytes: a file, stdin, memory or a zip
+ * archive's member, gzip and zstd undone (found by their magic bytes),
+ * UTF-16 converted to UTF-8, a followed file's end waited past, or a
+ * range of a plain file for a parallel lane (see input_int.h). A read
  * error or damaged compressed data ends the source: every later read
  * fails, and input.c says so and goes on with the next input.
  *
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include "input_int.h"
 #include "progress.h"
@@ -59,6 +60,12 @@ void in_src_range(in_src_t *s, int fd, uint64_t lo, uint64_t hi) {
     s->off = lo;
     s->hi = hi;
     s->u16 = U16_NO;
+}
+
+/* See input_int.h. */
+void in_src_zipf(in_src_t *s, struct zip_file *zf, const in_opts_t *o, unsigned char *zb, size_t zcap) {
+    src_init(s, IN_SRC_ZIP, -1, o, zb, zcap);
+    s->zf = zf;
 }
 
 /* See input_int.h. */
@@ -111,6 +118,14 @@ static long raw_read(in_src_t *s, void *dst, size_t cap) {
         s->memoff += k;
         return (long)k;
     }
+    if (s->from == IN_SRC_ZIP) {
+        zip_int64_t k = zip_fread(s->zf, dst, cap);
+        if (k >= 0) return (long)k;
+        /* (libzip's text lives in zf: copied, it outlives the member) */
+        snprintf(s->errbuf, sizeof s->errbuf, "%s", zip_file_strerror(s->zf));
+        s->err = s->errbuf;
+        return -1;
+    }
     for (;;) {
         ssize_t k = read(s->fd, dst, cap);
         if (k > 0) progress_add((uint64_t)k);
@@ -149,7 +164,9 @@ bool in_src_start(in_src_t *s) {
     while (s->zlen < 4 && !s->raw_eof)
         if (!raw_fill(s)) return false;
     const unsigned char *m = s->zb;
-    if (s->zlen >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+    if (s->zlen >= 4 && m[0] == 'P' && m[1] == 'K' && ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6))) {
+        s->zip = true; /* a local file header, or the end record of an empty archive */
+    } else if (s->zlen >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
         s->codec = SRC_GZIP;
         memset(&s->zs, 0, sizeof s->zs);
         if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) {
@@ -167,6 +184,19 @@ bool in_src_start(in_src_t *s) {
         s->zlast = 1;
     }
     return true;
+}
+
+/* See input_int.h. */
+long in_src_raw(in_src_t *s, char *dst, size_t cap) {
+    if (s->zoff < s->zlen) {
+        size_t k = s->zlen - s->zoff;
+        if (k > cap) k = cap;
+        memcpy(dst, s->zb + s->zoff, k);
+        s->zoff += k;
+        return (long)k;
+    }
+    if (s->raw_eof) return 0;
+    return raw_read(s, dst, cap);
 }
 
 /* See input_int.h. */
@@ -246,16 +276,7 @@ static long src_read(in_src_t *s, char *dst, size_t cap) {
     switch (s->codec) {
     case SRC_GZIP: return gz_read(s, dst, cap);
     case SRC_ZSTD: return zs_read(s, dst, cap);
-    case SRC_PLAIN:
-        if (s->zoff < s->zlen) {
-            size_t k = s->zlen - s->zoff;
-            if (k > cap) k = cap;
-            memcpy(dst, s->zb + s->zoff, k);
-            s->zoff += k;
-            return (long)k;
-        }
-        if (s->raw_eof) return 0;
-        return raw_read(s, dst, cap);
+    case SRC_PLAIN: return in_src_raw(s, dst, cap);
     default: return 0;
     }
 }

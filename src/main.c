@@ -90,7 +90,7 @@ static const char usage_query[] =
     "       postern query [OPTIONS] -q QUERYFILE [FILE...]\n"
     "\n"
     "Run a Sumo Logic search query over log files (no FILE or - reads stdin;\n"
-    "directories are read recursively; gzip and zstd are recognised).\n"
+    "directories are read recursively; gzip, zstd and zip archives are recognised).\n"
     "\n"
     "options:\n"
     "  -q, --query-file FILE   read the query from FILE\n"

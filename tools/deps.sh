@@ -19,8 +19,9 @@ pkgs="$pkgs bpftool libbpf-dev libelf-dev netcat-openbsd socat curl iproute2"
 # .evtx files with two independent parsers: python-evtx and libevtx's
 # evtxexport.
 pkgs="$pkgs python3-evtx libevtx-utils"
-# The tests cut zstd streams short with the zstd tool.
-pkgs="$pkgs zstd"
+# Zip archives are read member by member through libzip (input_zip.c);
+# the tests build their archives with Info-ZIP's zip and the zstd tool.
+pkgs="$pkgs libzip-dev zip zstd"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
