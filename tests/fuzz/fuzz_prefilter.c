@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (int k = 0; k < 6; k++)
                 if (pstr_ieq_c(name, cols[k])) col[i] = k;
         }
-        a = pf_csv(p, col, 6, line, n);
+        a = pf_csv(p, col, 6, line, n, NULL);
         if (a != PF_MAYBE && full(q, "csv", csv, sizeof hdr - 1 + n, &kept) == 1 && kept != (a == PF_YES)) {
             fprintf(stderr, "prefilter unsound on CSV row: query %s answer %d kept %d\n", qt, a, kept);
             abort();
