@@ -6,22 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "ast.h"
 #include "diag.h"
+#include "check.h"
 #include "eval.h"
 #include "prefilter.h"
 #include "input.h"
 #include "scan.h"
 
-static query_t *parse(const char *text) {
-    diag_t d;
-    diag_init(&d, "query", text, strlen(text));
-    query_t *q = query_parse(text, strlen(text), &d);
-    if (!q) diag_print(&d, stderr, D_ERROR);
-    diag_free(&d);
-    return q;
-}
 
 /* Does the full pipeline keep the record? Scope and where stages only. */
 typedef struct keep_ud {
@@ -53,7 +45,7 @@ static int full_keeps(query_t *q, const char *line, const char *category) {
 }
 
 static void jl(const char *query, const char *line, pf_ans_t want, const char *category) {
-    query_t *q = parse(query);
+    query_t *q = check_parse(query);
     CHECK(q != NULL);
     if (!q) return;
     pf_t *p = pf_compile(q, category);
@@ -95,7 +87,7 @@ static void jl(const char *query, const char *line, pf_ans_t want, const char *c
 }
 
 static void csv(const char *query, const char *header, const char *row, pf_ans_t want) {
-    query_t *q = parse(query);
+    query_t *q = check_parse(query);
     CHECK(q != NULL);
     if (!q) return;
     pf_t *p = pf_compile(q, NULL);
@@ -148,7 +140,7 @@ static int view_cb(record_t *r, void *ud) {
  * (the key fields); the counts it adds must be what the engine sees when
  * it reads the line (view_cb). drop: whether the line is dropped. */
 static void tally_case(const char *line, bool drop) {
-    query_t *q = parse("_sourceCategory=*network* | where dest_port in (\"25\") | where !(process_name matches /mail/)");
+    query_t *q = check_parse("_sourceCategory=*network* | where dest_port in (\"25\") | where !(process_name matches /mail/)");
     CHECK(q != NULL);
     if (!q) return;
     uint32_t ids[3] = {ftab_find(&q->ft, PSTR_LIT("dest_port")), ftab_find(&q->ft, PSTR_LIT("process_name")),
@@ -299,7 +291,7 @@ int main(void) {
     }
 
     /* Nothing to push down: no prefilter at all. */
-    query_t *q = parse("| count by a");
+    query_t *q = check_parse("| count by a");
     CHECK(q && pf_compile(q, NULL) == NULL);
     query_free(q);
     return CHECK_DONE("test_prefilter");
