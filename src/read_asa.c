@@ -296,10 +296,11 @@ static rd_status_t asa_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_
         rd_acc_set(&a, SC_ACTION, RD_TEXT, m.v[A_EVENT]);
         rd_acc_set(&a, SC_BYTES_OUT, RD_NUM, m.v[A_BYTES]); /* the total of both ways: ASA does not split it */
         if (conn) rd_acc_set(&a, SC_CONN_ID, RD_TEXT, m.v[A_CONNID]);
-        rd_acc_set(&a, SC_OUTCOME, RD_TEXT, asa_outcome(&m));
+        if (rd_acc_wants(&a, SC_OUTCOME)) rd_acc_set(&a, SC_OUTCOME, RD_TEXT, asa_outcome(&m));
         if (out >= 0) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, out ? PSTR_LIT("outbound") : PSTR_LIT("inbound"));
-        else rd_acc_set(&a, SC_DIRECTION, RD_TEXT, schema_direction_of(schema_zone_inside(src->ifc),
-                                                                        schema_zone_inside(dst->ifc)));
+        else if (rd_acc_wants(&a, SC_DIRECTION))
+            rd_acc_set(&a, SC_DIRECTION, RD_TEXT,
+                       schema_direction_of(schema_zone_inside(src->ifc), schema_zone_inside(dst->ifc)));
     }
     for (unsigned k = 0; k < s->nread; k++)
         if (m.v[s->read[k]].n) rec_set(rec, s->id[s->read[k]], val_strv(m.v[s->read[k]]));

@@ -43,9 +43,12 @@ static const char *const fg_ended[] = {"close", "timeout", "server-rst", "client
  * *-rst) or blocked it (deny, …); an allowed TCP session that got no
  * packet back was never answered. Byte counts include headers. */
 static void fg_schema(rd_acc_t *a) {
-    pstr_t dir = schema_direction_of(schema_zone_inside(rd_acc_get(a, FG(FG_SRCROLE))),
-                                     schema_zone_inside(rd_acc_get(a, FG(FG_DSTROLE))));
-    if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    if (rd_acc_wants(a, SC_DIRECTION)) {
+        pstr_t dir = schema_direction_of(schema_zone_inside(rd_acc_get(a, FG(FG_SRCROLE))),
+                                         schema_zone_inside(rd_acc_get(a, FG(FG_DSTROLE))));
+        if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    }
+    if (!rd_acc_wants(a, SC_OUTCOME)) return;
     pstr_t act = rd_acc_get(a, SC_ACTION), out = schema_outcome(act);
     for (size_t k = 0; !out.n && k < sizeof fg_ended / sizeof fg_ended[0]; k++)
         if (pstr_eq(act, pstr_c(fg_ended[k]))) out = PSTR_LIT("allowed");

@@ -106,7 +106,8 @@ static rd_status_t nf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
         return RD_REJECT;
     }
     rd_acc_set(&a, SC_ACTION, RD_TEXT, prefix_action(pfx));
-    rd_acc_set(&a, SC_OUTCOME, RD_TEXT, rd_verdict(pfx)); /* [UFW BLOCK], IPTABLES-DROP:, policy ACCEPT */
+    if (rd_acc_wants(&a, SC_OUTCOME))
+        rd_acc_set(&a, SC_OUTCOME, RD_TEXT, rd_verdict(pfx)); /* [UFW BLOCK], IPTABLES-DROP:, policy ACCEPT */
     /* an empty IN: this host sent it (it opened the connection); an empty
      * OUT: this host receives it; both set: forwarded, nothing known */
     if (!in.n && out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, schema_direction_of(1, 0));

@@ -58,9 +58,12 @@ static const rd_maptab_t pan_tab = RD_MAPTAB(pan_map, RD_EXACT);
  * `incomplete` means no data crossed it (no handshake, or one without
  * data). Byte counts include headers: they never prove data. */
 static void pan_schema(rd_acc_t *a) {
-    pstr_t dir = schema_direction_of(schema_zone_inside(rd_acc_get(a, PO(P_FROM))),
-                                     schema_zone_inside(rd_acc_get(a, PO(P_TO))));
-    if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    if (rd_acc_wants(a, SC_DIRECTION)) {
+        pstr_t dir = schema_direction_of(schema_zone_inside(rd_acc_get(a, PO(P_FROM))),
+                                         schema_zone_inside(rd_acc_get(a, PO(P_TO))));
+        if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    }
+    if (!rd_acc_wants(a, SC_OUTCOME)) return;
     pstr_t out = schema_outcome(rd_acc_get(a, SC_ACTION));
     if (pstr_eq(out, PSTR_LIT("allowed"))) {
         if (rd_count_sign(rd_acc_get(a, PO(P_PKTS_RCVD))) == 0 &&

@@ -61,8 +61,11 @@ static const char *const zeek_unopened[] = {"S0", "REJ", "SH", "SHR", "RSTOS0", 
  * state give the outcome, and an smtp.log transaction (smtp: the record
  * is one) is SMTP commands, so data. */
 static void zeek_schema(rd_acc_t *a, bool smtp) {
-    pstr_t dir = schema_direction_of(zlocal(rd_acc_get(a, ZO(Z_LORIG))), zlocal(rd_acc_get(a, ZO(Z_LRESP))));
-    if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    if (rd_acc_wants(a, SC_DIRECTION)) {
+        pstr_t dir = schema_direction_of(zlocal(rd_acc_get(a, ZO(Z_LORIG))), zlocal(rd_acc_get(a, ZO(Z_LRESP))));
+        if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    }
+    if (!rd_acc_wants(a, SC_OUTCOME)) return;
     pstr_t state = rd_acc_get(a, SC_ACTION);
     if (smtp || rd_acc_has(a, ZO(Z_SMTP))) {
         rd_acc_set(a, SC_OUTCOME, RD_TEXT, PSTR_LIT("data"));

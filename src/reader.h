@@ -382,6 +382,9 @@ static inline void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t 
 bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v);
 /* True when slot (< RD_NSLOT) holds a value (an empty one too, with RD_ACC_EMPTY). */
 static inline bool rd_acc_has(const rd_acc_t *a, unsigned slot) { return a->has >> slot & 1; }
+/* True when the query reads schema field f (< SC_N): a value the reader
+ * would have to work out for it is worth the work. */
+static inline bool rd_acc_wants(const rd_acc_t *a, unsigned f) { return a->ids->id[f] != FIELD_NONE; }
 /* The value slot holds (as logged), PSTR_NULL when none. */
 static inline pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot) {
     return rd_acc_has(a, slot) ? a->v[slot] : PSTR_NULL;
