@@ -120,6 +120,19 @@ bool ruleset_name_sources(query_t *q) {
         a[s->naggs] = (aggspec_t){.fn = AG_VALUES, .field = F_SOURCENAME, .as = F_SOURCENAME, .as_given = true};
         s->aggs = a;
         s->naggs++;
+        /* A later `fields a, b` would drop it again: it keeps _sourceName
+         * too, as its last column. */
+        for (uint32_t j = i + 1; j < q->nst; j++) {
+            stage_t *f = &q->st[j];
+            if (f->kind != ST_FIELDS || f->remove) continue;
+            bool has = false;
+            for (uint32_t k = 0; k < f->nflds; k++) has |= f->flds[k] == F_SOURCENAME;
+            if (has) continue;
+            uint32_t *ids = arena_alloc(&q->arena, (f->nflds + 1) * sizeof *ids);
+            memcpy(ids, f->flds, f->nflds * sizeof *ids);
+            ids[f->nflds++] = F_SOURCENAME;
+            f->flds = ids;
+        }
         return true;
     }
     return false;

@@ -39,7 +39,8 @@ int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t *
 void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
 /* Make each finding of q name the files its records came from: q's first
  * aggregate (when its first blocking stage is one) also collects
- * values(_sourceName) as _sourceName, the last column. Nothing changes
+ * values(_sourceName) as _sourceName, the last column (a later `fields`
+ * list keeps it too, last). Nothing changes
  * when q groups by or already makes _sourceName. Returns whether the
  * aggregate was extended (its new array lives in q's arena). */
 bool ruleset_name_sources(query_t *q);

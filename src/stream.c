@@ -139,8 +139,11 @@ stream_t *stream_new(rule_t *ru, query_t **q, unsigned n, const exec_opts_t *eo,
         R->f_sev = ru[i].severity_field ? ftab_find(&q[i]->ft, pstr_c(ru[i].severity_field)) : FIELD_NONE;
         /* The readers extract what any rule reads. */
         if (q[i]->ft.want_all) s->ft.want_all = true;
-        for (uint32_t id = 0; id < q[i]->ft.n; id++)
-            if (q[i]->ft.e[id].wanted) s->ft.e[ftab_intern(&s->ft, ftab_name(&q[i]->ft, id))].wanted = 1;
+        for (uint32_t id = 0; id < q[i]->ft.n; id++) {
+            if (!q[i]->ft.e[id].wanted) continue;
+            uint32_t sid = ftab_intern(&s->ft, ftab_name(&q[i]->ft, id)); /* may move s->ft.e: index it after */
+            s->ft.e[sid].wanted = 1;
+        }
     }
     return s;
 }
