@@ -74,7 +74,9 @@ enum rd_reason {
 
 /* Keys that matter even when the query does not read them: the record's
  * own _raw, and timestamp fields, best first (_messageTime is made from
- * the first one that parses). ORDER SPECIAL: rd_special_name[]. */
+ * the first one that parses): an event's own times, then the times a
+ * collector stamped (Azure's TimeGenerated, Sumo's _receipttime). ORDER
+ * SPECIAL: rd_special_name[]. */
 #define RD_SPECIALS(X)              \
     X(RD_SP_RAW, "_raw")            \
     X(RD_SP_MTIMEMS, "_messagetimems") \
@@ -90,6 +92,7 @@ enum rd_reason {
     X(RD_SP_DATE, "date")           \
     X(RD_SP_UTCTIME, "utctime")     \
     X(RD_SP_TIMECREATED, "timecreated") \
+    X(RD_SP_TIMEGENERATED, "timegenerated") \
     X(RD_SP_RECEIPTTIME, "_receipttime")
 
 enum rd_special {
