@@ -43,6 +43,8 @@
     X(rd_ocsf)        \
     X(rd_osquery)     \
     X(rd_auditd)      \
+    X(rd_azure_json)  \
+    X(rd_azure_csv)   \
     X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
@@ -558,6 +560,17 @@ void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
 void csv_close(void *st);
 int csv_colmap(void *st, uint32_t id);
+/* The CSV row framer for readers of CSV whose columns they map
+ * themselves (azure-csv, argus), with st from csv_open: the next
+ * non-blank row of p[0..n) (quoted cells may span lines) as *ncell cells
+ * in *cells, quotes dropped and "" decoded (into c->arena); the array is
+ * st's, valid until the next call. Sets c->rec_off, c->text and *used as
+ * next() does; RD_REC, RD_REJECT (an unterminated quote, c->reason set),
+ * RD_MORE or RD_END. The header is a row like any other. */
+rd_status_t csv_cells(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used, const pstr_t **cells,
+                      unsigned *ncell);
+/* Cells of st's rows are separated by sep (',' until set; '\t' for TSV). */
+void csv_set_sep(void *st, char sep);
 /* The cells of the first non-blank line of p[0..n) when it looks like a
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */
