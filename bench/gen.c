@@ -1281,6 +1281,28 @@ static void write_auditd(const rec_t *r) {
     }
 }
 
+/* ---- Argus flows (Stratosphere's .binetflow: ra -c ,) */
+
+static void head_argus(void) {
+    puts_("StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,SrcPkts,"
+          "Label\n");
+}
+
+/* One flow; its packets and duration hashed from the record. */
+static void write_argus(const rec_t *r) {
+    uint64_t out_b = out_ok(r) ? r->bytes_out : 0, in_b = r->has_in ? r->bytes_in : 0;
+    uint64_t spk = 1 + out_b / 1400 + rec_rand(r, 1, 4), dpk = in_b ? 1 + in_b / 1400 : 0;
+    put_time(r->ms, "2024/06/01 %T.%3");
+    putz((unsigned)rec_rand(r, 2, 1000), 3);
+    putch(','); putu(rec_rand(r, 3, 300)); putch('.'); putz((unsigned)rec_rand(r, 4, 1000000), 6);
+    putch(','); puts_(r->protocol); putch(','); puts_(r->h->ip); putch(','); putu(r->src_port);
+    puts_(proto_num(r) == 6 ? ",   ->," : ",  <->,");
+    puts_(r->dest_ip); putch(','); putu(port_num(r->dest_port));
+    puts_(proto_num(r) == 6 ? (in_b ? ",FSPA_FSPA" : ",S_") : ",CON");
+    puts_(",0,0,"); putu(spk + dpk); putch(','); putu(out_b + in_b + 40 * (spk + dpk)); putch(',');
+    putu(out_b + 40 * spk); putch(','); putu(spk); puts_(",flow=Background\n");
+}
+
 /* ---- Azure Monitor Log Analytics (Microsoft Sentinel) rows */
 
 /* The columns every Log Analytics row carries before the table's own. */
@@ -1409,6 +1431,7 @@ static const writer_t writers[] = {
     {"auditd", NULL, write_auditd, NULL},
     {"azure-json", NULL, write_azure_json, NULL},
     {"azure-csv", head_azure_csv, write_azure_csv, NULL},
+    {"argus", head_argus, write_argus, NULL},
 };
 #define NWRITERS (sizeof writers / sizeof writers[0])
 

@@ -109,8 +109,7 @@ typedef struct az {
     az_col_t col[AZ_MAXCOLS]; /* the row's columns */
     /* azure-csv: */
     void *csv;                /* the CSV row framer's state */
-    bool have_hdr;            /* the header row was read */
-    unsigned ncol;            /* its columns */
+    unsigned ncol;            /* the header's columns (at most AZ_MAXCOLS) */
     char **hname;             /* their names (owned) */
     bool local;               /* TimeGenerated is "[Local Time]": its zone is not in the file */
 } az_t;
@@ -389,7 +388,8 @@ static pstr_t hdr_name(pstr_t cell, bool *local) {
 }
 
 /* The header row: the columns' names, kept for every row. */
-static void azc_header(rd_ctx_t *c, az_t *s, const pstr_t *cells, unsigned nc) {
+static void azc_header(rd_ctx_t *c, void *ud, const pstr_t *cells, unsigned nc) {
+    az_t *s = ud;
     s->ncol = nc < AZ_MAXCOLS ? nc : AZ_MAXCOLS;
     s->hname = xcalloc(s->ncol ? s->ncol : 1, sizeof *s->hname);
     for (unsigned k = 0; k < s->ncol; k++) {
@@ -398,7 +398,6 @@ static void azc_header(rd_ctx_t *c, az_t *s, const pstr_t *cells, unsigned nc) {
         s->hname[k] = xstrndup(nm.p, nm.n);
         if (local && pstr_ieq_c(nm, "TimeGenerated")) s->local = true;
     }
-    s->have_hdr = true;
     if (s->local && !c->quiet)
         fprintf(stderr,
                 "postern: %s: TimeGenerated [Local Time]: the export does not say which zone that is; read as UTC "
@@ -409,28 +408,12 @@ static void azc_header(rd_ctx_t *c, az_t *s, const pstr_t *cells, unsigned nc) {
 /* The header, then one row a call. */
 static rd_status_t azc_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     az_t *s = c->st;
-    size_t done = 0;
-    for (;;) {
-        const pstr_t *cells;
-        unsigned nc;
-        size_t u;
-        rd_status_t st = csv_cells(c, s->csv, p + done, n - done, eof, &u, &cells, &nc);
-        *used = done + u;
-        if (st != RD_REC && st != RD_REJECT) return st;
-        c->rec_off += done;
-        if (st == RD_REJECT) return st;
-        if (!s->have_hdr) {
-            azc_header(c, s, cells, nc);
-            done += u;
-            continue;
-        }
-        if (nc != s->ncol && !(nc > AZ_MAXCOLS && s->ncol == AZ_MAXCOLS)) {
-            c->reason = RD_R_COLS;
-            return RD_REJECT;
-        }
-        for (unsigned k = 0; k < s->ncol; k++) s->col[k] = (az_col_t){pstr_c(s->hname[k]), cells[k], false};
-        return az_row(c, s, s->ncol, rec);
-    }
+    const pstr_t *cells;
+    unsigned nc;
+    rd_status_t st = csv_data_row(c, s->csv, p, n, eof, used, &cells, &nc, azc_header, s);
+    if (st != RD_REC) return st;
+    for (unsigned k = 0; k < s->ncol; k++) s->col[k] = (az_col_t){pstr_c(s->hname[k]), cells[k], false};
+    return az_row(c, s, s->ncol, rec);
 }
 
 /* A first line naming a TimeGenerated column (85), and Log Analytics'

@@ -260,6 +260,56 @@ rd_status_t csv_cells(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, 
     return RD_REC;
 }
 
+/* The first non-blank line of p[0..n), or PSTR_NULL when it does not
+ * end inside p and more may come. */
+static pstr_t first_line(const char *p, size_t n, bool eof) {
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n && (p[i] == '\n' || p[i] == '\r' || p[i] == ' ' || p[i] == '\t')) i++;
+    const char *nl = memchr(p + i, '\n', n - i);
+    if (!nl && !eof) return PSTR_NULL;
+    return pstr_trim(pstr(p + i, (nl ? (size_t)(nl - p) : n) - i));
+}
+
+/* See reader.h. */
+char csv_sep_of(pstr_t header) {
+    return memchr(header.p, '\t', header.n) && !memchr(header.p, ',', header.n) ? '\t' : ',';
+}
+
+/* See reader.h. */
+rd_status_t csv_data_row(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used,
+                         const pstr_t **cells, unsigned *ncell, csv_hdr_fn hdr, void *ud) {
+    csv_st_t *s = st;
+    size_t done = 0;
+    for (;;) {
+        if (!s->have_hdr) { /* the header's separator is the rows' */
+            pstr_t h = first_line(p + done, n - done, eof);
+            if (!h.p) {
+                *used = done;
+                return RD_MORE;
+            }
+            s->sep = h.n ? csv_sep_of(h) : ',';
+        }
+        size_t u;
+        rd_status_t r = csv_cells(c, s, p + done, n - done, eof, &u, cells, ncell);
+        *used = done + u;
+        if (r != RD_REC && r != RD_REJECT) return r;
+        c->rec_off += done;
+        if (r == RD_REJECT) return r;
+        if (!s->have_hdr) {
+            s->have_hdr = true;
+            s->ncol = *ncell;
+            hdr(c, ud, *cells, *ncell);
+            done += u;
+            continue;
+        }
+        if (*ncell != s->ncol) {
+            c->reason = RD_R_COLS;
+            return RD_REJECT;
+        }
+        return RD_REC;
+    }
+}
+
 /* See reader.h. */
 int csv_colmap(void *st, uint32_t id) {
     const csv_st_t *s = st;

@@ -45,6 +45,7 @@
     X(rd_auditd)      \
     X(rd_azure_json)  \
     X(rd_azure_csv)   \
+    X(rd_argus)       \
     X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
@@ -571,6 +572,17 @@ rd_status_t csv_cells(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, 
                       unsigned *ncell);
 /* Cells of st's rows are separated by sep (',' until set; '\t' for TSV). */
 void csv_set_sep(void *st, char sep);
+/* A header row's cells, for the reader to map its columns (ud: the
+ * reader's state). */
+typedef void (*csv_hdr_fn)(rd_ctx_t *c, void *ud, const pstr_t *cells, unsigned ncell);
+/* csv_cells for CSV with a header row: the first row is handed to hdr
+ * (its separator, ',' or a TAB when it has TABs and no comma, is every
+ * row's), then each data row comes back as RD_REC with as many cells as
+ * the header has; a row of another width is rejected (RD_R_COLS). */
+rd_status_t csv_data_row(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used,
+                         const pstr_t **cells, unsigned *ncell, csv_hdr_fn hdr, void *ud);
+/* The separator of a header line: a TAB when it has one and no comma. */
+char csv_sep_of(pstr_t header);
 /* The cells of the first non-blank line of p[0..n) when it looks like a
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */
