@@ -1303,6 +1303,28 @@ static void write_argus(const rec_t *r) {
     putu(out_b + 40 * spk); putch(','); putu(spk); puts_(",flow=Background\n");
 }
 
+/* ---- Proxifier's connection log */
+
+/* A connection as Proxifier logs it: its open line, then its close line
+ * (the reader joins the two). Records without a process are logged by
+ * no Proxifier: they carry svchost.exe instead. */
+static void write_proxifier(const rec_t *r) {
+    const char *proc = r->proc && *r->proc ? base_name(r->proc) : "svchost.exe";
+    for (int close = 0; close < 2; close++) {
+        put_time(r->ms + (uint64_t)close * 1000 * (1 + rec_rand(r, 5, 60)), "[06.01 %T] ");
+        puts_(proc);
+        if (!r->proc || !*r->proc || !is_linux(r)) puts_(" *64");
+        puts_(" - "); puts_(r->dest_ip); putch(':'); putu(port_num(r->dest_port));
+        if (!close) {
+            puts_(rec_rand(r, 6, 4) ? " open through proxy 10.0.0.8:3128 HTTPS\n" : " open directly\n");
+            continue;
+        }
+        puts_(" close, "); putu(out_ok(r) ? r->bytes_out : 0); puts_(" bytes sent, ");
+        putu(r->has_in ? r->bytes_in : 0); puts_(" bytes received, lifetime 00:");
+        putz((unsigned)(1 + rec_rand(r, 5, 59)), 2); putch('\n');
+    }
+}
+
 /* ---- Azure Monitor Log Analytics (Microsoft Sentinel) rows */
 
 /* The columns every Log Analytics row carries before the table's own. */
@@ -1432,6 +1454,7 @@ static const writer_t writers[] = {
     {"azure-json", NULL, write_azure_json, NULL},
     {"azure-csv", head_azure_csv, write_azure_csv, NULL},
     {"argus", head_argus, write_argus, NULL},
+    {"proxifier", NULL, write_proxifier, NULL},
 };
 #define NWRITERS (sizeof writers / sizeof writers[0])
 

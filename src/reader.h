@@ -46,6 +46,7 @@
     X(rd_azure_json)  \
     X(rd_azure_csv)   \
     X(rd_argus)       \
+    X(rd_proxifier)   \
     X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
