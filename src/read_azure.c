@@ -354,10 +354,16 @@ static bool la_columns(pstr_t t) {
 static int azj_line(const rd_line_t *l) {
     pstr_t t = l->text;
     if (l->sl.kind != SL_NONE || !t.n || t.p[0] != '{' || !pstr_contains(t, PSTR_LIT("\"TimeGenerated\""))) return 0;
-    char pat[40];
-    for (size_t i = 0; i < sizeof az_tables / sizeof az_tables[0]; i++) {
-        snprintf(pat, sizeof pat, "\"Type\":\"%s\"", az_tables[i].name);
-        if (pstr_contains(t, pstr_c(pat))) return 90;
+    /* "Type":"VMConnection", or "Type": "VMConnection" as az CLI indents it */
+    for (size_t k = 0; k + 7 < t.n; k++) {
+        if (memcmp(t.p + k, "\"Type\":", 7) != 0) continue;
+        size_t v = k + 7;
+        while (v < t.n && t.p[v] == ' ') v++;
+        char pat[40];
+        for (size_t i = 0; i < sizeof az_tables / sizeof az_tables[0]; i++) {
+            int len = snprintf(pat, sizeof pat, "\"%s\"", az_tables[i].name);
+            if (t.n - v >= (size_t)len && memcmp(t.p + v, pat, (size_t)len) == 0) return 90;
+        }
     }
     return la_columns(t) ? 85 : 75;
 }
