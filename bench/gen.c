@@ -9,8 +9,16 @@
  * input for the benchmarks and for tests/ref/compare.sh; see bench/README.md.
  *
  *   cc -O2 -std=c11 -Wall -Wextra -Werror -o build/gen bench/gen.c
- *   build/gen [--format NAME] [--rows N] [--seed S] [--hosts H]
+ *   build/gen [--format NAME] [--rows N] [--seed S] [--hosts H] [--conn]
  *   build/gen --list          (the format names, one a line)
+ *
+ * --conn (jsonl and csv only) adds the schema's direction, outcome and
+ * conn_id to every record (hashed from the record, so the records are the
+ * others' with three more fields) and writes a quarter of the firewall
+ * records twice, as a firewall logs a connection's start and its end: the
+ * copy holds the same conn_id, no byte counts and the outcome `allowed`.
+ * The rows are then more than --rows. For tests/ref/compare.sh and the
+ * thread comparisons of the rule's connection counting.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -293,8 +301,12 @@ typedef struct rec {
     const char *bytes_out_s;/* a non-numeric bytes_out ("-"), else NULL */
     uint64_t bytes_out, bytes_in;
     uint8_t has_out, has_in, has_user, has_host;
+    uint8_t start;          /* --conn: the copy logged at the connection's start */
     uint64_t seq;           /* the row index */
 } rec_t;
+
+/* --conn: write direction, outcome and conn_id (see the top). */
+static int conn_cols;
 
 /* A planted flow (an implant, mostly): a process on one host connecting
  * again and again to one destination, evenly spaced over the day. */
@@ -496,7 +508,31 @@ static void put_ts(uint64_t ms) {
 
 static void write_csv_header(void) {
     puts_("timestamp,_messageTime,_sourceCategory,src_ip,src_port,dest_ip,dest_port,protocol,process_name,"
-          "bytes_out,bytes_in,user,host\n");
+          "bytes_out,bytes_in,user,host");
+    puts_(conn_cols ? ",direction,outcome,conn_id\n" : "\n");
+}
+
+static uint64_t mix(uint64_t x);
+
+/* --conn: a record's direction, outcome and conn_id ("" when it has
+ * none), hashed from the record. The firewall records have ids; of the
+ * others a few carry an empty conn_id, as a CSV export of records without
+ * one does. */
+static void conn_fields(const rec_t *r, const char **dir, const char **oc, char *id, size_t cap) {
+    static const char *const dirs[] = {"outbound", "outbound", "outbound", "outbound", "outbound", "outbound",
+                                       "outbound", "internal", "inbound", NULL};
+    static const char *const ocs[] = {"data", "data", "data", "data", "failed", "blocked", "empty",
+                                      "allowed", "allowed", NULL};
+    uint64_t h = mix(r->seq * 4 + 0x7c0f3);
+    *dir = dirs[h % 10];
+    *oc = r->start ? "allowed" : ocs[(h >> 8) % 10];
+    id[0] = 0;
+    if (r->cat == CAT_PAN || r->cat == CAT_ASA) snprintf(id, cap, "S%llu", (unsigned long long)r->seq);
+}
+
+/* --conn: whether firewall record r is also logged at its start. */
+static int conn_twice(const rec_t *r) {
+    return conn_cols && (r->cat == CAT_PAN || r->cat == CAT_ASA) && mix(r->seq * 4 + 0x2d1) % 4 == 0;
 }
 
 static void write_csv(const rec_t *r) {
@@ -518,6 +554,17 @@ static void write_csv(const rec_t *r) {
     if (r->has_user) put_csv_str(r->h->user);
     putch(',');
     if (r->has_host) put_csv_str(r->h->name);
+    if (conn_cols) {
+        const char *dir, *oc;
+        char id[32];
+        conn_fields(r, &dir, &oc, id, sizeof id);
+        putch(',');
+        if (dir) puts_(dir);
+        putch(',');
+        if (oc) puts_(oc);
+        putch(',');
+        puts_(id);
+    }
     putch('\n');
 }
 
@@ -537,6 +584,14 @@ static void write_jsonl(const rec_t *r) {
     if (r->has_in) { puts_(",\"bytes_in\":"); putu(r->bytes_in); }
     if (r->has_user) { puts_(",\"user\":"); put_json_str(r->h->user); }
     if (r->has_host) { puts_(",\"host\":"); put_json_str(r->h->name); }
+    if (conn_cols) {
+        const char *dir, *oc;
+        char id[32];
+        conn_fields(r, &dir, &oc, id, sizeof id);
+        if (dir) { puts_(",\"direction\":"); put_json_str(dir); }
+        if (oc) { puts_(",\"outcome\":"); put_json_str(oc); }
+        if (id[0]) { puts_(",\"conn_id\":"); put_json_str(id); }
+    }
     puts_("}\n");
 }
 
@@ -1461,7 +1516,7 @@ static const writer_t writers[] = {
 /* ---------------------------------------------------------------- main -- */
 
 static void usage(void) {
-    fputs("usage: gen [--format NAME] [--rows N] [--seed S] [--hosts H]\n"
+    fputs("usage: gen [--format NAME] [--rows N] [--seed S] [--hosts H] [--conn]\n"
           "       gen --list\n"
           "  defaults: --format jsonl --rows 100000 --seed 1 --hosts 2000 (H <= 150000)\n"
           "  formats:",
@@ -1488,6 +1543,10 @@ int main(int argc, char **argv) {
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--conn") == 0) {
+            conn_cols = 1;
+            continue;
+        }
         if (i + 1 >= argc) usage();
         if (strcmp(a, "--format") == 0) {
             const char *f = argv[++i];
@@ -1501,6 +1560,7 @@ int main(int argc, char **argv) {
         else usage();
     }
     if (nh < 1 || nh > 150000 || rows > 1000000000000ULL) usage();
+    if (conn_cols && w != &writers[0] && w != &writers[1]) usage(); /* jsonl, csv */
     rng_state = seed * 0x2545f4914f6cdd1dULL + 0x1234567ULL;
     make_hosts((uint32_t)nh);
     plan_implants(rows);
@@ -1534,6 +1594,13 @@ int main(int argc, char **argv) {
             else fill_other(&r);
             r.src_port = r.h->role == R_WIN_WS || r.h->role == R_WIN_SRV ? 49152 + rndn(16384) : 32768 + rndn(28232);
             shape(&r);
+        }
+        if (conn_twice(&r)) { /* the start, then the end */
+            rec_t b = r;
+            b.start = 1;
+            b.has_out = b.has_in = 0;
+            b.bytes_out_s = NULL;
+            w->rec(&b);
         }
         w->rec(&r);
         if (outn >= OUT_CAP) flush();

@@ -20,6 +20,18 @@
 /* Most readers rd_formats[] may list. */
 #define IN_MAXFORMATS 48
 
+/* Most fields the prefilter counts in the lines it drops (pf_count). */
+#define IN_MAXTALLY 17
+
+/* What the lines the raw-byte prefilter dropped unparsed held, for the
+ * engine's coverage counts (coverage.h): field i is the i-th id given to
+ * pf_count. */
+typedef struct in_tally {
+    uint64_t in_scope;                  /* lines the query's scope keeps (its where tests failed) */
+    uint64_t with[IN_MAXTALLY];         /* lines carrying field i */
+    uint64_t with_in_scope[IN_MAXTALLY];/* lines in scope carrying field i */
+} in_tally_t;
+
 /* Counts of what was read; merged across inputs. */
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
@@ -34,6 +46,7 @@ typedef struct in_stats {
     uint64_t used;            /* reached the end of the pipeline (engine) */
     uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
     uint64_t fmt_records[IN_MAXFORMATS]; /* records, by reader (index into rd_formats[]) */
+    in_tally_t pf_tally;      /* what the prefiltered records held (when the prefilter counts) */
 } in_stats_t;
 
 /* A short text for reason index i of in_stats_t.reasons, NULL past the end. */

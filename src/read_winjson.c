@@ -397,6 +397,7 @@ static void ecs_fill(ecs_walk_t *w) {
     pstr_t hname = rd_acc_get(a, EO(E_HNAME));
     rd_acc_set(a, SC_HOST, RD_HOST, hname.n ? hname : rd_acc_get(a, EO(E_HHOST)));
     bool net = rd_acc_get(a, SC_DEST_IP).n || rd_acc_get(a, SC_SRC_IP).n, exe = rd_acc_get(a, SC_PROCESS_NAME).n;
+    rd_acc_outcome(a); /* event.outcome success / failure, or a verdict in event.action */
     rd_acc_emit(c, a, w->rec);
     if (!w->winlog)
         rd_category(c, !net  ? PSTR_LIT("ecs/event")

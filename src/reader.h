@@ -265,10 +265,12 @@ enum rd_conv {
     RD_IP,       /* schema_ip */
     RD_NUM,      /* schema_number */
     RD_PROTO,    /* schema_protocol */
-    RD_DIR,      /* schema_direction (true/false, %%14593, egress/ingress, outbound/inbound) */
+    RD_DIR,      /* schema_direction (true/false, %%14593, egress/ingress, outbound/inbound, …) */
     RD_DIR01,    /* CEF deviceDirection: 0 inbound, 1 outbound */
-    RD_DIR12,    /* OCSF direction_id: 1 inbound, 2 outbound */
+    RD_DIR12,    /* OCSF direction_id: 1 inbound, 2 outbound, 3 lateral (internal) */
     RD_OCSFACT,  /* OCSF activity_id: 1 Open, 2 Close, 3 Reset, 4 Fail, 5 Refuse, 6 Traffic */
+    RD_OUTCOME,  /* schema_outcome: a verdict word (deny, accept, pass, …) as blocked, allowed or failed */
+    RD_OCSFOUT,  /* OCSF activity_id as an outcome: 4 Fail and 5 Refuse are failed */
     RD_HOST,     /* as logged; also _sourceHost where the record has none */
     RD_TIME,     /* _messageTime: ISO-8601 or epoch (dt_parse) */
     RD_DEVTIME   /* _messageTime: rd_devtime (also `MMM dd [yyyy] HH:mm:ss`), yearless by the clock */
@@ -387,12 +389,19 @@ static inline void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t 
 bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v);
 /* True when slot (< RD_NSLOT) holds a value (an empty one too, with RD_ACC_EMPTY). */
 static inline bool rd_acc_has(const rd_acc_t *a, unsigned slot) { return a->has >> slot & 1; }
+/* True when the query reads schema field f (< SC_N): a value the reader
+ * would have to work out for it is worth the work. */
+static inline bool rd_acc_wants(const rd_acc_t *a, unsigned f) { return a->ids->id[f] != FIELD_NONE; }
 /* The value slot holds (as logged), PSTR_NULL when none. */
 static inline pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot) {
     return rd_acc_has(a, slot) ? a->v[slot] : PSTR_NULL;
 }
 /* Forget slot's value. */
 void rd_acc_clear(rd_acc_t *a, unsigned slot);
+/* Unless the record has an outcome, its action's verdict word is its
+ * outcome (RD_OUTCOME; an OCSF activity_id through RD_OCSFOUT): deny,
+ * accept, pass, succeeded, failed … (docs/schema.md §1.2). */
+void rd_acc_outcome(rd_acc_t *a);
 /* Exchange the values of two slots (rank and conversion go with them). */
 void rd_acc_swap(rd_acc_t *a, unsigned s1, unsigned s2);
 /* What a syslog header adds to the record read from its message: its
@@ -546,6 +555,14 @@ long rd_marker(pstr_t line, const char *marker, sl_clock_t *k, sl_hdr_t *h);
 bool rd_ip_ok(pstr_t v);
 /* True when v is a decimal port 0..65535. */
 bool rd_port_ok(pstr_t v);
+/* The verdict a free text (a netfilter log prefix: "[UFW BLOCK]",
+ * "IPTABLES-DROP:", "policy ACCEPT") names: its last word of letters
+ * outside double quotes that schema_outcome reads as blocked or
+ * allowed; empty when none. */
+pstr_t rd_verdict(pstr_t text);
+/* A byte or packet count as logged ("0", " 42", "7.0"): 0 when it is
+ * zero, 1 when it is above, -1 when v is empty or no whole number. */
+int rd_count_sign(pstr_t v);
 
 /* A timestamp as devices write it (CEF, LEEF, OCSF): what dt_parse reads
  * (epoch seconds or ms, ISO-8601), or "MMM dd [yyyy] HH:mm:ss[.SSS]

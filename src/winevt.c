@@ -5,8 +5,8 @@
  * for every reader that meets one; we_emit decides what the
  * event is from its provider or channel and EventID, maps EventData
  * names through the reader toolkit's map tables (one per kind) into an
- * accumulator, applies the per-kind rules (WFP's Source* is always the
- * local end, so inbound rows swap; 5156 allowed / 5157 blocked), keeps a
+ * accumulator, applies the per-kind rules (which end of an inbound WFP
+ * row opened it, wfp_source_opened; 5156 allowed / 5157 blocked), keeps a
  * bounded LRU of Sysmon EID 1 details by ProcessGuid for EID 3 records,
  * and joins PowerShell script blocks logged in several 4104 parts.
  */
@@ -689,6 +689,47 @@ static const rd_map_t *data_find(unsigned kind, pstr_t name) {
     return m ? m : rd_map_find(&we_tabs[kind][1], name);
 }
 
+/* A multicast or broadcast address (IPv4 224.0.0.0/4 and
+ * 255.255.255.255, IPv6 ff00::/8): a group, never a connection's opener. */
+static bool wfp_group(pstr_t ip) {
+    ip = pstr_trim(ip);
+    if (ip.n >= 2 && str_lc(ip.p[0]) == 'f' && str_lc(ip.p[1]) == 'f' && memchr(ip.p, ':', ip.n)) return true;
+    unsigned o = 0;
+    size_t i = 0;
+    while (i < ip.n && i < 3 && ip.p[i] >= '0' && ip.p[i] <= '9') o = o * 10 + (unsigned)(ip.p[i++] - '0');
+    if (!i || i >= ip.n || ip.p[i] != '.') return false;
+    return (o >= 224 && o <= 239) || pstr_eq(ip, PSTR_LIT("255.255.255.255"));
+}
+
+/* A port below 1024 (a service's); false for other text. */
+static bool wfp_low_port(pstr_t p) {
+    pstr_t t = schema_number(p);
+    if (!rd_port_ok(t)) return false;
+    unsigned x = 0;
+    for (size_t i = 0; i < t.n; i++) x = x * 10 + (unsigned)(t.p[i] - '0');
+    return x < 1024;
+}
+
+/* Which end of an inbound (%%14592) 5156/5157 opened the connection:
+ * true when the Source* end did. Microsoft's documentation says Source*
+ * is always the local end, but Windows 10 and Server 2016 and later log
+ * an accepted TCP connection with the remote client as Source* (real
+ * exports: a Tomcat accept from 192.168.3.5:50452 to :8080, http.sys on
+ * :80 accepting a connection from its own address), while the UDP
+ * multicast rows of other builds put the group first. So the row's own
+ * evidence decides: a multicast or broadcast address never opened it;
+ * else a port below 1024 on one end only is the listener's (every mail
+ * port is one, so a loopback 127.0.0.1:50203 -> 127.0.0.1:25 comes out
+ * right whichever way Windows wrote it); else the row is taken as
+ * logged, Source* first, as current Windows writes it. */
+static bool wfp_source_opened(pstr_t sip, pstr_t sport, pstr_t dip, pstr_t dport) {
+    bool sg = wfp_group(sip), dg = wfp_group(dip);
+    if (sg != dg) return dg;
+    bool sl = wfp_low_port(sport), dl = wfp_low_port(dport);
+    if (sl != dl) return dl;
+    return true;
+}
+
 /* See winevt.h. */
 void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec) {
     /* 1. the System values that say what the event is (the first of each) */
@@ -738,10 +779,15 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
             else rd_acc_clear(&a, SC_PROCESS_NAME);
         }
         double d;
-        if (str_to_num(str_of(sys[S_EVENTID]), &d))
-            rd_acc_set(&a, SC_ACTION, RD_TEXT, d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed"));
-        /* Source* is the local end: on inbound rows the remote one opened it */
-        if (pstr_eq(schema_direction(rd_acc_get(&a, SC_DIRECTION)), PSTR_LIT("inbound"))) {
+        if (str_to_num(str_of(sys[S_EVENTID]), &d)) {
+            pstr_t verdict = d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed");
+            rd_acc_set(&a, SC_ACTION, RD_TEXT, verdict);
+            rd_acc_set(&a, SC_OUTCOME, RD_TEXT, verdict);
+        }
+        /* on an inbound row the remote end opened it: make it the source */
+        if (pstr_eq(schema_direction(rd_acc_get(&a, SC_DIRECTION)), PSTR_LIT("inbound")) &&
+            !wfp_source_opened(rd_acc_get(&a, SC_SRC_IP), rd_acc_get(&a, SC_SRC_PORT), rd_acc_get(&a, SC_DEST_IP),
+                               rd_acc_get(&a, SC_DEST_PORT))) {
             rd_acc_swap(&a, SC_SRC_IP, SC_DEST_IP);
             rd_acc_swap(&a, SC_SRC_PORT, SC_DEST_PORT);
         }
