@@ -1336,6 +1336,146 @@ static void write_auditd(const rec_t *r) {
     }
 }
 
+/* ---- Argus flows (Stratosphere's .binetflow: ra -c ,) */
+
+static void head_argus(void) {
+    puts_("StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,SrcPkts,"
+          "Label\n");
+}
+
+/* One flow; its packets and duration hashed from the record. */
+static void write_argus(const rec_t *r) {
+    uint64_t out_b = out_ok(r) ? r->bytes_out : 0, in_b = r->has_in ? r->bytes_in : 0;
+    uint64_t spk = 1 + out_b / 1400 + rec_rand(r, 1, 4), dpk = in_b ? 1 + in_b / 1400 : 0;
+    put_time(r->ms, "2024/06/01 %T.%3");
+    putz((unsigned)rec_rand(r, 2, 1000), 3);
+    putch(','); putu(rec_rand(r, 3, 300)); putch('.'); putz((unsigned)rec_rand(r, 4, 1000000), 6);
+    putch(','); puts_(r->protocol); putch(','); puts_(r->h->ip); putch(','); putu(r->src_port);
+    puts_(proto_num(r) == 6 ? ",   ->," : ",  <->,");
+    puts_(r->dest_ip); putch(','); putu(port_num(r->dest_port));
+    puts_(proto_num(r) == 6 ? (in_b ? ",FSPA_FSPA" : ",S_") : ",CON");
+    puts_(",0,0,"); putu(spk + dpk); putch(','); putu(out_b + in_b + 40 * (spk + dpk)); putch(',');
+    putu(out_b + 40 * spk); putch(','); putu(spk); puts_(",flow=Background\n");
+}
+
+/* ---- Proxifier's connection log */
+
+/* A connection as Proxifier logs it: its open line, then its close line
+ * (the reader joins the two). Records without a process are logged by
+ * no Proxifier: they carry svchost.exe instead. */
+static void write_proxifier(const rec_t *r) {
+    const char *proc = r->proc && *r->proc ? base_name(r->proc) : "svchost.exe";
+    for (int close = 0; close < 2; close++) {
+        put_time(r->ms + (uint64_t)close * 1000 * (1 + rec_rand(r, 5, 60)), "[06.01 %T] ");
+        puts_(proc);
+        if (!r->proc || !*r->proc || !is_linux(r)) puts_(" *64");
+        puts_(" - "); puts_(r->dest_ip); putch(':'); putu(port_num(r->dest_port));
+        if (!close) {
+            puts_(rec_rand(r, 6, 4) ? " open through proxy 10.0.0.8:3128 HTTPS\n" : " open directly\n");
+            continue;
+        }
+        puts_(" close, "); putu(out_ok(r) ? r->bytes_out : 0); puts_(" bytes sent, ");
+        putu(r->has_in ? r->bytes_in : 0); puts_(" bytes received, lifetime 00:");
+        putz((unsigned)(1 + rec_rand(r, 5, 59)), 2); putch('\n');
+    }
+}
+
+/* ---- Azure Monitor Log Analytics (Microsoft Sentinel) rows */
+
+/* The columns every Log Analytics row carries before the table's own. */
+static void azure_head(const rec_t *r) {
+    puts_("{\"TenantId\":\"0f1e2d3c-0000-4000-8000-00000000abcd\"");
+    put_time(r->ms, ",\"TimeGenerated\":\"2024-06-01T%T.%3Z\"");
+    jstr("Computer", r->h->name);
+}
+
+/* The row's _ResourceId and the end of the object. */
+static void azure_tail(const rec_t *r) {
+    puts_(",\"_ResourceId\":\"/subscriptions/0f1e2d3c-0000-4000-8000-000000000001/resourcegroups/prod/providers/"
+          "microsoft.compute/virtualmachines/");
+    puts_(r->h->name);
+    puts_("\"}\n");
+}
+
+/* One VMConnection row for the record: its connections in one minute (a
+ * record without a process leaves ProcessName out). */
+static void write_vmconnection_json(const rec_t *r) {
+    azure_head(r);
+    puts_(",\"SourceSystem\":\"OpsManager\"");
+    if (r->proc) {
+        jstr("ProcessName", base_name(r->proc));
+        puts_(",\"Process\":\"p-");
+        putu(str_hash(r->proc) % 1000000007);
+        putch('"');
+    }
+    jstr("SourceIp", r->h->ip); jstr("DestinationIp", r->dest_ip);
+    jnum("DestinationPort", port_num(r->dest_port)); jstr("Protocol", r->protocol);
+    puts_(",\"Direction\":\"outbound\"");
+    jstr("RemoteIp", r->dest_ip);
+    puts_(",\"LinksEstablished\":1,\"LinksTerminated\":1,\"LinksLive\":0,\"LinksFailed\":0");
+    jnum("BytesSent", out_ok(r) ? r->bytes_out : 0);
+    jnum("BytesReceived", r->has_in ? r->bytes_in : 0);
+    puts_(",\"Responses\":0,\"Type\":\"VMConnection\"");
+    azure_tail(r);
+}
+
+/* azure-json: records with a process as Sentinel's WindowsEvent table
+ * holds Sysmon event 3 (EventData a JSON string), the others as
+ * VMConnection rows. */
+static void write_azure_json(const rec_t *r) {
+    if (!r->proc) {
+        write_vmconnection_json(r);
+        return;
+    }
+    const sysmon_src_t *src = is_linux(r) ? &sysmon_lnx : &sysmon_win;
+    azure_head(r);
+    puts_(",\"SourceSystem\":\"OpsManager\"");
+    jstr("Provider", src->provider); jstr("Channel", src->channel);
+    puts_(",\"Task\":3,\"EventLevel\":4,\"EventLevelName\":\"Information\",\"EventID\":3");
+    /* the EventData object, written, then written again as a JSON string */
+    static char inner[4096];
+    size_t at = outn;
+    putch('{');
+    item_t it[24];
+    int n = sysmon_items(r, it);
+    for (int i = 0; i < n; i++) {
+        jkey(it[i].name);
+        if (it[i].kind == IT_UTC) put_time(it[i].u, "\"2024-06-01 %T.%3\"");
+        else if (it[i].kind == IT_NUM) { putch('"'); putu(it[i].u); putch('"'); }
+        else put_json_str(it[i].s);
+    }
+    putch('}');
+    size_t len = outn - at < sizeof inner - 1 ? outn - at : sizeof inner - 1;
+    memcpy(inner, out + at, len);
+    inner[len] = 0;
+    outn = at;
+    jkey("EventData"); put_json_str(inner);
+    puts_(",\"Type\":\"WindowsEvent\"");
+    azure_tail(r);
+}
+
+/* The portal's CSV export of VMConnection: "TimeGenerated [UTC]" as
+ * "6/1/2024, 1:05:09.123 PM". */
+static void head_azure_csv(void) {
+    puts_("TenantId,TimeGenerated [UTC],Computer,ProcessName,SourceIp,DestinationIp,DestinationPort,Protocol,"
+          "Direction,RemoteIp,LinksEstablished,LinksTerminated,LinksLive,LinksFailed,BytesSent,BytesReceived,Type\n");
+}
+
+static void write_azure_csv(const rec_t *r) {
+    unsigned s = (unsigned)((r->ms - DAY0_MS) / 1000), h = s / 3600;
+    puts_("0f1e2d3c-0000-4000-8000-00000000abcd,\"6/1/2024, ");
+    putu(h % 12 ? h % 12 : 12); putch(':'); putz(s / 60 % 60, 2); putch(':'); putz(s % 60, 2);
+    putch('.'); putz((unsigned)(r->ms % 1000), 3);
+    puts_(h < 12 ? " AM\"," : " PM\",");
+    put_csv_str(r->h->name); putch(',');
+    if (r->proc) put_csv_str(base_name(r->proc));
+    putch(',');
+    puts_(r->h->ip); putch(','); puts_(r->dest_ip); putch(','); putu(port_num(r->dest_port)); putch(',');
+    puts_(r->protocol); puts_(",outbound,"); puts_(r->dest_ip); puts_(",1,1,0,0,");
+    putu(out_ok(r) ? r->bytes_out : 0); putch(','); putu(r->has_in ? r->bytes_in : 0);
+    puts_(",VMConnection\n");
+}
+
 /* ------------------------------------------------------- format table -- */
 
 /* A log format: how to write the records in it. ORDER: `postern formats`. */
@@ -1366,6 +1506,10 @@ static const writer_t writers[] = {
     {"ocsf", NULL, write_ocsf, NULL},
     {"osquery", NULL, write_osquery, NULL},
     {"auditd", NULL, write_auditd, NULL},
+    {"azure-json", NULL, write_azure_json, NULL},
+    {"azure-csv", head_azure_csv, write_azure_csv, NULL},
+    {"argus", head_argus, write_argus, NULL},
+    {"proxifier", NULL, write_proxifier, NULL},
 };
 #define NWRITERS (sizeof writers / sizeof writers[0])
 

@@ -35,7 +35,7 @@ typedef struct in_tally {
 /* Counts of what was read; merged across inputs. */
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
-    uint64_t files_skipped;   /* files found in directories that no reader recognises */
+    uint64_t files_skipped;   /* binary files found in directories that no reader recognises */
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
@@ -111,8 +111,10 @@ typedef struct rd_format {
 extern const rd_format_t *const rd_formats[];
 
 /* The format `--input-format auto` picks for path (a file, or NULL/"-"
- * for stdin): *fmt (NULL when no reader recognises it) with its vote
- * score 0..100 in *score. Returns 0, or 2 on an I/O error (printed). */
+ * for stdin): *fmt with its vote score 0..100 in *score; the text
+ * reader with score 0 for text no reader recognises (read as plain
+ * text), NULL for an empty or binary input in no known format. Returns
+ * 0, or 2 on an I/O error (printed). */
 int input_detect(const char *path, const rd_format_t **fmt, int *score);
 
 #endif

@@ -399,7 +399,7 @@ static void print_stats(const in_stats_t *st, size_t results) {
     if (st->skipped)
         fprintf(stderr, "postern: stats: skipped %llu lines of other formats\n", (unsigned long long)st->skipped);
     if (st->files_skipped)
-        fprintf(stderr, "postern: stats: skipped %llu files found in directories, in no format postern reads\n",
+        fprintf(stderr, "postern: stats: skipped %llu binary files found in directories, in no format postern reads\n",
                 (unsigned long long)st->files_skipped);
     for (unsigned i = 0; i < IN_MAXFORMATS && rd_formats[i]; i++)
         if (st->fmt_records[i])
@@ -787,8 +787,9 @@ static int cmd_formats(int argc, char **argv) {
             const rd_format_t *f;
             int score;
             if (input_detect(argv[i], &f, &score) != 0) rc = EXIT_ERR;
-            else if (f) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
-            else printf("%s: unknown (a named file of text is read as plain text lines)\n", argv[i]);
+            else if (f && score) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
+            else if (f) printf("%s: %s (no other format recognised: plain text lines)\n", argv[i], f->name);
+            else printf("%s: unknown (empty, or binary in no format postern reads)\n", argv[i]);
         }
         return rc;
     }

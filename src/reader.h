@@ -43,6 +43,10 @@
     X(rd_ocsf)        \
     X(rd_osquery)     \
     X(rd_auditd)      \
+    X(rd_azure_json)  \
+    X(rd_azure_csv)   \
+    X(rd_argus)       \
+    X(rd_proxifier)   \
     X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
@@ -74,7 +78,9 @@ enum rd_reason {
 
 /* Keys that matter even when the query does not read them: the record's
  * own _raw, and timestamp fields, best first (_messageTime is made from
- * the first one that parses). ORDER SPECIAL: rd_special_name[]. */
+ * the first one that parses): an event's own times, then the times a
+ * collector stamped (Azure's TimeGenerated, Sumo's _receipttime). ORDER
+ * SPECIAL: rd_special_name[]. */
 #define RD_SPECIALS(X)              \
     X(RD_SP_RAW, "_raw")            \
     X(RD_SP_MTIMEMS, "_messagetimems") \
@@ -90,6 +96,7 @@ enum rd_reason {
     X(RD_SP_DATE, "date")           \
     X(RD_SP_UTCTIME, "utctime")     \
     X(RD_SP_TIMECREATED, "timecreated") \
+    X(RD_SP_TIMEGENERATED, "timegenerated") \
     X(RD_SP_RECEIPTTIME, "_receipttime")
 
 enum rd_special {
@@ -572,6 +579,28 @@ void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
 void csv_close(void *st);
 int csv_colmap(void *st, uint32_t id);
+/* The CSV row framer for readers of CSV whose columns they map
+ * themselves (azure-csv, argus), with st from csv_open: the next
+ * non-blank row of p[0..n) (quoted cells may span lines) as *ncell cells
+ * in *cells, quotes dropped and "" decoded (into c->arena); the array is
+ * st's, valid until the next call. Sets c->rec_off, c->text and *used as
+ * next() does; RD_REC, RD_REJECT (an unterminated quote, c->reason set),
+ * RD_MORE or RD_END. The header is a row like any other. */
+rd_status_t csv_cells(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used, const pstr_t **cells,
+                      unsigned *ncell);
+/* Cells of st's rows are separated by sep (',' until set; '\t' for TSV). */
+void csv_set_sep(void *st, char sep);
+/* A header row's cells, for the reader to map its columns (ud: the
+ * reader's state). */
+typedef void (*csv_hdr_fn)(rd_ctx_t *c, void *ud, const pstr_t *cells, unsigned ncell);
+/* csv_cells for CSV with a header row: the first row is handed to hdr
+ * (its separator, ',' or a TAB when it has TABs and no comma, is every
+ * row's), then each data row comes back as RD_REC with as many cells as
+ * the header has; a row of another width is rejected (RD_R_COLS). */
+rd_status_t csv_data_row(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used,
+                         const pstr_t **cells, unsigned *ncell, csv_hdr_fn hdr, void *ud);
+/* The separator of a header line: a TAB when it has one and no comma. */
+char csv_sep_of(pstr_t header);
 /* The cells of the first non-blank line of p[0..n) when it looks like a
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */
