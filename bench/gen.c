@@ -9,8 +9,16 @@
  * input for the benchmarks and for tests/ref/compare.sh; see bench/README.md.
  *
  *   cc -O2 -std=c11 -Wall -Wextra -Werror -o build/gen bench/gen.c
- *   build/gen [--format NAME] [--rows N] [--seed S] [--hosts H]
+ *   build/gen [--format NAME] [--rows N] [--seed S] [--hosts H] [--conn]
  *   build/gen --list          (the format names, one a line)
+ *
+ * --conn (jsonl and csv only) adds the schema's direction, outcome and
+ * conn_id to every record (hashed from the record, so the records are the
+ * others' with three more fields) and writes a quarter of the firewall
+ * records twice, as a firewall logs a connection's start and its end: the
+ * copy holds the same conn_id, no byte counts and the outcome `allowed`.
+ * The rows are then more than --rows. For tests/ref/compare.sh and the
+ * thread comparisons of the rule's connection counting.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -293,8 +301,12 @@ typedef struct rec {
     const char *bytes_out_s;/* a non-numeric bytes_out ("-"), else NULL */
     uint64_t bytes_out, bytes_in;
     uint8_t has_out, has_in, has_user, has_host;
+    uint8_t start;          /* --conn: the copy logged at the connection's start */
     uint64_t seq;           /* the row index */
 } rec_t;
+
+/* --conn: write direction, outcome and conn_id (see the top). */
+static int conn_cols;
 
 /* A planted flow (an implant, mostly): a process on one host connecting
  * again and again to one destination, evenly spaced over the day. */
@@ -496,7 +508,31 @@ static void put_ts(uint64_t ms) {
 
 static void write_csv_header(void) {
     puts_("timestamp,_messageTime,_sourceCategory,src_ip,src_port,dest_ip,dest_port,protocol,process_name,"
-          "bytes_out,bytes_in,user,host\n");
+          "bytes_out,bytes_in,user,host");
+    puts_(conn_cols ? ",direction,outcome,conn_id\n" : "\n");
+}
+
+static uint64_t mix(uint64_t x);
+
+/* --conn: a record's direction, outcome and conn_id ("" when it has
+ * none), hashed from the record. The firewall records have ids; of the
+ * others a few carry an empty conn_id, as a CSV export of records without
+ * one does. */
+static void conn_fields(const rec_t *r, const char **dir, const char **oc, char *id, size_t cap) {
+    static const char *const dirs[] = {"outbound", "outbound", "outbound", "outbound", "outbound", "outbound",
+                                       "outbound", "internal", "inbound", NULL};
+    static const char *const ocs[] = {"data", "data", "data", "data", "failed", "blocked", "empty",
+                                      "allowed", "allowed", NULL};
+    uint64_t h = mix(r->seq * 4 + 0x7c0f3);
+    *dir = dirs[h % 10];
+    *oc = r->start ? "allowed" : ocs[(h >> 8) % 10];
+    id[0] = 0;
+    if (r->cat == CAT_PAN || r->cat == CAT_ASA) snprintf(id, cap, "S%llu", (unsigned long long)r->seq);
+}
+
+/* --conn: whether firewall record r is also logged at its start. */
+static int conn_twice(const rec_t *r) {
+    return conn_cols && (r->cat == CAT_PAN || r->cat == CAT_ASA) && mix(r->seq * 4 + 0x2d1) % 4 == 0;
 }
 
 static void write_csv(const rec_t *r) {
@@ -518,6 +554,17 @@ static void write_csv(const rec_t *r) {
     if (r->has_user) put_csv_str(r->h->user);
     putch(',');
     if (r->has_host) put_csv_str(r->h->name);
+    if (conn_cols) {
+        const char *dir, *oc;
+        char id[32];
+        conn_fields(r, &dir, &oc, id, sizeof id);
+        putch(',');
+        if (dir) puts_(dir);
+        putch(',');
+        if (oc) puts_(oc);
+        putch(',');
+        puts_(id);
+    }
     putch('\n');
 }
 
@@ -537,6 +584,14 @@ static void write_jsonl(const rec_t *r) {
     if (r->has_in) { puts_(",\"bytes_in\":"); putu(r->bytes_in); }
     if (r->has_user) { puts_(",\"user\":"); put_json_str(r->h->user); }
     if (r->has_host) { puts_(",\"host\":"); put_json_str(r->h->name); }
+    if (conn_cols) {
+        const char *dir, *oc;
+        char id[32];
+        conn_fields(r, &dir, &oc, id, sizeof id);
+        if (dir) { puts_(",\"direction\":"); put_json_str(dir); }
+        if (oc) { puts_(",\"outcome\":"); put_json_str(oc); }
+        if (id[0]) { puts_(",\"conn_id\":"); put_json_str(id); }
+    }
     puts_("}\n");
 }
 
@@ -1281,6 +1336,146 @@ static void write_auditd(const rec_t *r) {
     }
 }
 
+/* ---- Argus flows (Stratosphere's .binetflow: ra -c ,) */
+
+static void head_argus(void) {
+    puts_("StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,SrcPkts,"
+          "Label\n");
+}
+
+/* One flow; its packets and duration hashed from the record. */
+static void write_argus(const rec_t *r) {
+    uint64_t out_b = out_ok(r) ? r->bytes_out : 0, in_b = r->has_in ? r->bytes_in : 0;
+    uint64_t spk = 1 + out_b / 1400 + rec_rand(r, 1, 4), dpk = in_b ? 1 + in_b / 1400 : 0;
+    put_time(r->ms, "2024/06/01 %T.%3");
+    putz((unsigned)rec_rand(r, 2, 1000), 3);
+    putch(','); putu(rec_rand(r, 3, 300)); putch('.'); putz((unsigned)rec_rand(r, 4, 1000000), 6);
+    putch(','); puts_(r->protocol); putch(','); puts_(r->h->ip); putch(','); putu(r->src_port);
+    puts_(proto_num(r) == 6 ? ",   ->," : ",  <->,");
+    puts_(r->dest_ip); putch(','); putu(port_num(r->dest_port));
+    puts_(proto_num(r) == 6 ? (in_b ? ",FSPA_FSPA" : ",S_") : ",CON");
+    puts_(",0,0,"); putu(spk + dpk); putch(','); putu(out_b + in_b + 40 * (spk + dpk)); putch(',');
+    putu(out_b + 40 * spk); putch(','); putu(spk); puts_(",flow=Background\n");
+}
+
+/* ---- Proxifier's connection log */
+
+/* A connection as Proxifier logs it: its open line, then its close line
+ * (the reader joins the two). Records without a process are logged by
+ * no Proxifier: they carry svchost.exe instead. */
+static void write_proxifier(const rec_t *r) {
+    const char *proc = r->proc && *r->proc ? base_name(r->proc) : "svchost.exe";
+    for (int close = 0; close < 2; close++) {
+        put_time(r->ms + (uint64_t)close * 1000 * (1 + rec_rand(r, 5, 60)), "[06.01 %T] ");
+        puts_(proc);
+        if (!r->proc || !*r->proc || !is_linux(r)) puts_(" *64");
+        puts_(" - "); puts_(r->dest_ip); putch(':'); putu(port_num(r->dest_port));
+        if (!close) {
+            puts_(rec_rand(r, 6, 4) ? " open through proxy 10.0.0.8:3128 HTTPS\n" : " open directly\n");
+            continue;
+        }
+        puts_(" close, "); putu(out_ok(r) ? r->bytes_out : 0); puts_(" bytes sent, ");
+        putu(r->has_in ? r->bytes_in : 0); puts_(" bytes received, lifetime 00:");
+        putz((unsigned)(1 + rec_rand(r, 5, 59)), 2); putch('\n');
+    }
+}
+
+/* ---- Azure Monitor Log Analytics (Microsoft Sentinel) rows */
+
+/* The columns every Log Analytics row carries before the table's own. */
+static void azure_head(const rec_t *r) {
+    puts_("{\"TenantId\":\"0f1e2d3c-0000-4000-8000-00000000abcd\"");
+    put_time(r->ms, ",\"TimeGenerated\":\"2024-06-01T%T.%3Z\"");
+    jstr("Computer", r->h->name);
+}
+
+/* The row's _ResourceId and the end of the object. */
+static void azure_tail(const rec_t *r) {
+    puts_(",\"_ResourceId\":\"/subscriptions/0f1e2d3c-0000-4000-8000-000000000001/resourcegroups/prod/providers/"
+          "microsoft.compute/virtualmachines/");
+    puts_(r->h->name);
+    puts_("\"}\n");
+}
+
+/* One VMConnection row for the record: its connections in one minute (a
+ * record without a process leaves ProcessName out). */
+static void write_vmconnection_json(const rec_t *r) {
+    azure_head(r);
+    puts_(",\"SourceSystem\":\"OpsManager\"");
+    if (r->proc) {
+        jstr("ProcessName", base_name(r->proc));
+        puts_(",\"Process\":\"p-");
+        putu(str_hash(r->proc) % 1000000007);
+        putch('"');
+    }
+    jstr("SourceIp", r->h->ip); jstr("DestinationIp", r->dest_ip);
+    jnum("DestinationPort", port_num(r->dest_port)); jstr("Protocol", r->protocol);
+    puts_(",\"Direction\":\"outbound\"");
+    jstr("RemoteIp", r->dest_ip);
+    puts_(",\"LinksEstablished\":1,\"LinksTerminated\":1,\"LinksLive\":0,\"LinksFailed\":0");
+    jnum("BytesSent", out_ok(r) ? r->bytes_out : 0);
+    jnum("BytesReceived", r->has_in ? r->bytes_in : 0);
+    puts_(",\"Responses\":0,\"Type\":\"VMConnection\"");
+    azure_tail(r);
+}
+
+/* azure-json: records with a process as Sentinel's WindowsEvent table
+ * holds Sysmon event 3 (EventData a JSON string), the others as
+ * VMConnection rows. */
+static void write_azure_json(const rec_t *r) {
+    if (!r->proc) {
+        write_vmconnection_json(r);
+        return;
+    }
+    const sysmon_src_t *src = is_linux(r) ? &sysmon_lnx : &sysmon_win;
+    azure_head(r);
+    puts_(",\"SourceSystem\":\"OpsManager\"");
+    jstr("Provider", src->provider); jstr("Channel", src->channel);
+    puts_(",\"Task\":3,\"EventLevel\":4,\"EventLevelName\":\"Information\",\"EventID\":3");
+    /* the EventData object, written, then written again as a JSON string */
+    static char inner[4096];
+    size_t at = outn;
+    putch('{');
+    item_t it[24];
+    int n = sysmon_items(r, it);
+    for (int i = 0; i < n; i++) {
+        jkey(it[i].name);
+        if (it[i].kind == IT_UTC) put_time(it[i].u, "\"2024-06-01 %T.%3\"");
+        else if (it[i].kind == IT_NUM) { putch('"'); putu(it[i].u); putch('"'); }
+        else put_json_str(it[i].s);
+    }
+    putch('}');
+    size_t len = outn - at < sizeof inner - 1 ? outn - at : sizeof inner - 1;
+    memcpy(inner, out + at, len);
+    inner[len] = 0;
+    outn = at;
+    jkey("EventData"); put_json_str(inner);
+    puts_(",\"Type\":\"WindowsEvent\"");
+    azure_tail(r);
+}
+
+/* The portal's CSV export of VMConnection: "TimeGenerated [UTC]" as
+ * "6/1/2024, 1:05:09.123 PM". */
+static void head_azure_csv(void) {
+    puts_("TenantId,TimeGenerated [UTC],Computer,ProcessName,SourceIp,DestinationIp,DestinationPort,Protocol,"
+          "Direction,RemoteIp,LinksEstablished,LinksTerminated,LinksLive,LinksFailed,BytesSent,BytesReceived,Type\n");
+}
+
+static void write_azure_csv(const rec_t *r) {
+    unsigned s = (unsigned)((r->ms - DAY0_MS) / 1000), h = s / 3600;
+    puts_("0f1e2d3c-0000-4000-8000-00000000abcd,\"6/1/2024, ");
+    putu(h % 12 ? h % 12 : 12); putch(':'); putz(s / 60 % 60, 2); putch(':'); putz(s % 60, 2);
+    putch('.'); putz((unsigned)(r->ms % 1000), 3);
+    puts_(h < 12 ? " AM\"," : " PM\",");
+    put_csv_str(r->h->name); putch(',');
+    if (r->proc) put_csv_str(base_name(r->proc));
+    putch(',');
+    puts_(r->h->ip); putch(','); puts_(r->dest_ip); putch(','); putu(port_num(r->dest_port)); putch(',');
+    puts_(r->protocol); puts_(",outbound,"); puts_(r->dest_ip); puts_(",1,1,0,0,");
+    putu(out_ok(r) ? r->bytes_out : 0); putch(','); putu(r->has_in ? r->bytes_in : 0);
+    puts_(",VMConnection\n");
+}
+
 /* ------------------------------------------------------- format table -- */
 
 /* A log format: how to write the records in it. ORDER: `postern formats`. */
@@ -1311,13 +1506,17 @@ static const writer_t writers[] = {
     {"ocsf", NULL, write_ocsf, NULL},
     {"osquery", NULL, write_osquery, NULL},
     {"auditd", NULL, write_auditd, NULL},
+    {"azure-json", NULL, write_azure_json, NULL},
+    {"azure-csv", head_azure_csv, write_azure_csv, NULL},
+    {"argus", head_argus, write_argus, NULL},
+    {"proxifier", NULL, write_proxifier, NULL},
 };
 #define NWRITERS (sizeof writers / sizeof writers[0])
 
 /* ---------------------------------------------------------------- main -- */
 
 static void usage(void) {
-    fputs("usage: gen [--format NAME] [--rows N] [--seed S] [--hosts H]\n"
+    fputs("usage: gen [--format NAME] [--rows N] [--seed S] [--hosts H] [--conn]\n"
           "       gen --list\n"
           "  defaults: --format jsonl --rows 100000 --seed 1 --hosts 2000 (H <= 150000)\n"
           "  formats:",
@@ -1344,6 +1543,10 @@ int main(int argc, char **argv) {
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--conn") == 0) {
+            conn_cols = 1;
+            continue;
+        }
         if (i + 1 >= argc) usage();
         if (strcmp(a, "--format") == 0) {
             const char *f = argv[++i];
@@ -1357,6 +1560,7 @@ int main(int argc, char **argv) {
         else usage();
     }
     if (nh < 1 || nh > 150000 || rows > 1000000000000ULL) usage();
+    if (conn_cols && w != &writers[0] && w != &writers[1]) usage(); /* jsonl, csv */
     rng_state = seed * 0x2545f4914f6cdd1dULL + 0x1234567ULL;
     make_hosts((uint32_t)nh);
     plan_implants(rows);
@@ -1390,6 +1594,13 @@ int main(int argc, char **argv) {
             else fill_other(&r);
             r.src_port = r.h->role == R_WIN_WS || r.h->role == R_WIN_SRV ? 49152 + rndn(16384) : 32768 + rndn(28232);
             shape(&r);
+        }
+        if (conn_twice(&r)) { /* the start, then the end */
+            rec_t b = r;
+            b.start = 1;
+            b.has_out = b.has_in = 0;
+            b.bytes_out_s = NULL;
+            w->rec(&b);
         }
         w->rec(&r);
         if (outn >= OUT_CAP) flush();

@@ -775,6 +775,7 @@ static bool parse_us(cur_t *c, int64_t *out) {
     unsigned y, mo, d, h, mi, s = 0, ms = 0;
     if (!digits(c, 1, 2, &mo) || !eat(c, '/') || !digits(c, 1, 2, &d) || !eat(c, '/') || !digits(c, 4, 4, &y))
         return false;
+    eat(c, ','); /* Azure's portal export: "11/17/2023, 11:32:04.819 AM" */
     if (!eat(c, ' ') && !eat(c, 'T')) return false;
     skip_blanks(c);
     if (!digits(c, 1, 2, &h) || !eat(c, ':') || !digits(c, 2, 2, &mi)) return false;
@@ -854,10 +855,36 @@ static bool parse_epoch(pstr_t s, int64_t *out) {
     return true;
 }
 
+/* .NET's JSON date, as PowerShell's ConvertTo-Json writes a DateTime:
+ * `/Date(1652432045210)/`, epoch ms (maybe negative), optionally with the
+ * writer's offset `/Date(1652432045210+0200)/`, which does not change the
+ * instant. */
+static bool parse_wcf(pstr_t s, int64_t *out) {
+    static const char pre[] = "/Date(";
+    size_t m = sizeof pre - 1, i = m;
+    if (s.n < m + 3 || memcmp(s.p, pre, m) != 0 || memcmp(s.p + s.n - 2, ")/", 2) != 0) return false;
+    bool neg = i < s.n && s.p[i] == '-';
+    if (neg) i++;
+    int64_t v = 0;
+    size_t d0 = i;
+    while (i < s.n && is_digit(s.p[i]) && i - d0 < 16) v = v * 10 + (s.p[i++] - '0');
+    if (i == d0) return false;
+    if (s.p[i] == '+' || s.p[i] == '-') { /* the offset: four digits */
+        size_t k = i + 1;
+        while (k < s.n && is_digit(s.p[k])) k++;
+        if (k - i != 5) return false;
+        i = k;
+    }
+    if (i != s.n - 2) return false;
+    *out = neg ? -v : v;
+    return true;
+}
+
 /* See datetime.h. Anything left over makes the text not a time. */
 bool dt_parse(pstr_t s, int64_t *ms) {
     if (!s.p) return false;
     s = pstr_trim(s);
+    if (s.n && s.p[0] == '/') return parse_wcf(s, ms);
     if (s.n == 0 || s.n > 64 || !is_digit(s.p[0])) return false;
     size_t k = 0;
     while (k < s.n && is_digit(s.p[k])) k++;

@@ -122,7 +122,9 @@ int64_t dt_zone_to_utc(const dt_zone_t *z, int64_t local_sec);
  * digits; no offset: UTC), also with '/' in the date; epoch seconds (up to
  * 10 integer digits, optional fraction), ms (11-13), µs (14-16) and ns
  * (17-19), or in exponent form; Sumo's display form "MM/dd/yyyy
- * hh:mm:ss.SSS a ±HHMM". Surrounding blanks are ignored. */
+ * hh:mm:ss.SSS a ±HHMM" (also with a comma after the year, as Azure's
+ * portal exports write it); .NET's JSON date "/Date(ms)/" (PowerShell's
+ * ConvertTo-Json). Surrounding blanks are ignored. */
 bool dt_parse(pstr_t s, int64_t *ms);
 
 /* Where a date without a year goes: the caller's rule picks the year and

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "coverage.h"
 #include "eval.h"
 #include "prefilter.h"
 #include "regex.h"
@@ -230,11 +231,14 @@ static int on_record(record_t *r, void *ud) {
     exec_t *x = ud;
     arena_reset(&x->scratch);
     x->parse_hit = false;
-    if (out_of_range(x->eo, r)) {
-        x->st.out_of_range++;
-        return 0;
-    }
-    if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
+    bool in_range = !out_of_range(x->eo, r);
+    if (!in_range) x->st.out_of_range++;
+    if (!in_range && !x->cov) return 0;
+    /* Counted runs (detect) test the scope whatever the time: the counts
+     * say what the rule's scope kept, the time range is said apart. */
+    bool scoped = !x->q->scope || eval_cond(&x->ev, x->q->scope, r);
+    if (x->cov) cov_record(x->cov, r, scoped, in_range);
+    if (!in_range || !scoped) return 0;
     x->st.in_scope++;
     for (uint32_t k = 0; k < x->ninf; k++) x->inf_hits[k] += rec_get(r, x->inf[k]).t != V_NULL;
     int rc = run_from(x, 0, r);
@@ -243,45 +247,6 @@ static int on_record(record_t *r, void *ud) {
 }
 
 /* ---- the fields a query reads from its input ---------------------------- */
-
-/* Add field id to ids[0..*n) (at most max) when it comes from the input:
- * no built-in, nothing a stage of the query creates. */
-static void inf_add(const query_t *q, uint32_t id, uint32_t *ids, uint32_t *n, uint32_t max) {
-    if (id == FIELD_NONE || id < F_NBUILTIN || id >= q->ft.n || q->ft.e[id].assigned || *n >= max) return;
-    for (uint32_t k = 0; k < *n; k++)
-        if (ids[k] == id) return;
-    ids[(*n)++] = id;
-}
-
-static void inf_expr(const query_t *q, const expr_t *e, uint32_t *ids, uint32_t *n, uint32_t max) {
-    if (!e || e->kind == EX_SUBQUERY) return; /* a subquery's composed fields are the parent's args */
-    if (e->kind == EX_FIELD || e->kind == EX_FIELDWILD) inf_add(q, e->field, ids, n, max);
-    inf_expr(q, e->a, ids, n, max);
-    inf_expr(q, e->b, ids, n, max);
-    inf_expr(q, e->c, ids, n, max);
-    for (uint32_t i = 0; i < e->nargs; i++) inf_expr(q, e->args[i], ids, n, max);
-}
-
-/* The fields q reads from its input, up to its first blocking stage (that
- * stage's group keys and arguments included), into ids; their number. */
-static uint32_t input_fields(const query_t *q, uint32_t *ids, uint32_t max) {
-    uint32_t n = 0;
-    inf_expr(q, q->scope, ids, &n, max);
-    for (uint32_t i = 0; i < q->nst; i++) {
-        const stage_t *s = &q->st[i];
-        inf_expr(q, s->e, ids, &n, max);
-        if (s->src_given) inf_add(q, s->src, ids, &n, max);
-        for (uint32_t k = 0; k < s->non; k++) inf_add(q, s->on_field[k], ids, &n, max);
-        if (stage_info[s->kind].flags & SF_GROUP) {
-            for (uint32_t k = 0; k < s->nby; k++) inf_add(q, s->by[k], ids, &n, max);
-            for (uint32_t k = 0; k < s->naggs; k++)
-                if (!s->aggs[k].one_if_missing) inf_add(q, s->aggs[k].field, ids, &n, max);
-            if (s->kind == ST_TOP) inf_add(q, s->topfield, ids, &n, max);
-        }
-        if (stage_info[s->kind].flags & SF_BLOCKING) break;
-    }
-    return n;
-}
 
 /* Say which fields the query reads that no record in scope carried (a
  * misspelt name, or a reader that does not fill it), with the nearest
@@ -650,7 +615,10 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     table_t *parts = xcalloc(nw, sizeof *parts);
     void **uds = xcalloc(nw, sizeof *uds);
     uint32_t inf[64];
-    uint32_t ninf = input_fields(q, inf, 64);
+    uint32_t ninf = cov_input_fields(q, inf, 64, COV_INPUTS);
+    /* Counted runs: one cov per worker, merged into eo->cov at the end. */
+    cov_t *covs = eo->cov ? xcalloc(nw, sizeof *covs) : NULL;
+    if (eo->cov) cov_init(eo->cov, q);
     uint64_t *hits = xcalloc((size_t)nw * 64, sizeof *hits);
     for (unsigned w = 0; w < nw; w++) {
         table_init(&parts[w]);
@@ -658,12 +626,26 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         xs[w].inf = inf;
         xs[w].ninf = ninf;
         xs[w].inf_hits = hits + (size_t)w * 64;
+        if (covs) {
+            cov_init(&covs[w], q);
+            xs[w].cov = &covs[w];
+        }
         xs[w].paths = paths;
         xs[w].npaths = npaths;
         xs[w].io = io;
         uds[w] = &xs[w];
     }
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
+    if (pf && eo->cov) {
+        /* The prefilter counts what the lines it drops held, or is not used. */
+        uint32_t ids[IN_MAXTALLY];
+        uint32_t n = cov_tally_ids(eo->cov, ids);
+        if (!pf_count(pf, q, ids, n, eo->cov->plan.n)) {
+            pf_free(pf);
+            pf = NULL;
+        }
+    }
+    in_tally_t tally0 = st->pf_tally;
     if (rc == 0) {
         in_par_t par = {.nthreads = nw, .cb = on_record, .uds = uds, .pf = pf};
         rc = input_run_par(paths, npaths, io, &q->ft, &par, st);
@@ -675,6 +657,21 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         st->in_scope += xs[w].st.in_scope;
         st->out_of_range += xs[w].st.out_of_range;
         st->used += xs[w].st.used;
+    }
+    if (covs) {
+        for (unsigned w = 0; w < nw; w++) {
+            cov_merge(eo->cov, &covs[w]);
+            cov_free(&covs[w]);
+        }
+        free(covs);
+        /* This run's part of the prefilter's counts. */
+        in_tally_t t = st->pf_tally;
+        t.in_scope -= tally0.in_scope;
+        for (unsigned k = 0; k < IN_MAXTALLY; k++) {
+            t.with[k] -= tally0.with[k];
+            t.with_in_scope[k] -= tally0.with_in_scope[k];
+        }
+        cov_add_tally(eo->cov, &t);
     }
     exec_t *x = &xs[0];
     if (rc == 0) {
@@ -763,6 +760,7 @@ struct exec_stream {
     lktab_t **lk;          /* per stage: lookup table (owned) */
     uint32_t agg;          /* index of the aggregate stage, or nst */
     bool worker;           /* x is initialised */
+    cov_t cov;             /* what the query saw (owned) */
 };
 
 /* See exec.h. */
@@ -798,6 +796,7 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
     worker_init(&s->x, q, eo, s->lk, stop, false, &unused);
     s->x.tab = NULL;
     s->worker = true;
+    cov_init(&s->cov, q);
     s->agg = stop;
     *agg = stop;
     return s;
@@ -808,7 +807,9 @@ int exec_stream_row(exec_stream_t *s, record_t *r, exec_row_fn fn, void *ud) {
     exec_t *x = &s->x;
     arena_reset(&x->scratch);
     x->parse_hit = false;
-    if (x->q->scope && !eval_cond(&x->ev, x->q->scope, r)) return 0;
+    bool scoped = !x->q->scope || eval_cond(&x->ev, x->q->scope, r);
+    cov_record(&s->cov, r, scoped, true);
+    if (!scoped) return 0;
     x->st.in_scope++;
     x->end = s->agg;
     x->sink = sink_stream;
@@ -833,9 +834,13 @@ void exec_stream_counts(const exec_stream_t *s, uint64_t *in_scope, uint64_t *us
 }
 
 /* See exec.h. */
+const struct cov *exec_stream_cov(const exec_stream_t *s) { return &s->cov; }
+
+/* See exec.h. */
 void exec_stream_free(exec_stream_t *s) {
     if (!s) return;
     if (s->worker) worker_free(&s->x);
+    cov_free(&s->cov);
     lk_close_all(s->q, s->lk);
     free(s);
 }

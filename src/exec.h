@@ -29,6 +29,8 @@ typedef struct exec_opts {
     bool has_from, has_to;    /* --from / --to were given */
     int64_t from_ms, to_ms;   /* the run's time range [from, to): records whose _messageTime lies
                                  outside are left out (records without a time are kept) */
+    struct cov *cov;          /* when set: exec_run starts *cov (cov_init) and counts into it what
+                                 the query saw (coverage.h); the caller frees it with cov_free */
 } exec_opts_t;
 
 /* Run q over the inputs; rows go to out (initialised by the caller).
@@ -65,6 +67,8 @@ size_t exec_stream_after(exec_stream_t *x, table_t *t);
 /* Records the scope kept, rows that reached the aggregate (or the end),
  * and regex match-limit hits, so far. */
 void exec_stream_counts(const exec_stream_t *x, uint64_t *in_scope, uint64_t *used, uint64_t *rx_limit);
+/* What the query saw so far (coverage.h; owned by x). */
+const struct cov *exec_stream_cov(const exec_stream_t *x);
 /* Free x and its lookup tables. */
 void exec_stream_free(exec_stream_t *x);
 

@@ -185,15 +185,15 @@ static bool read_doc(in_run_t *r, in_src_t *s, const in_input_t *in) {
 }
 
 /* The reader of an input whose first window lane 0 holds, given fmt,
- * --input-format's or the vote's: fmt, or for a named file of text that
- * no reader knows the text reader, or NULL (said on stderr as the case
- * asks). */
+ * --input-format's or the vote's: fmt, or for a file of text that no
+ * reader knows (named, or met in a directory) the text reader, or NULL
+ * (said on stderr as the case asks). */
 static const rd_impl_t *choose(in_run_t *r, const in_input_t *in, const rd_impl_t *fmt, bool failed) {
     const in_lane_t *L = &r->lane;
     bool blank = in_blank(L->buf, L->end);
-    if (!fmt && !failed && !in->walked && !blank && !memchr(L->buf, 0, L->end)) {
-        /* A named file in no known format that holds text: one message a
-         * line, as Sumo stores any log; said, so nobody mistakes it. */
+    if (!fmt && !failed && !blank && !memchr(L->buf, 0, L->end)) {
+        /* A file in no known format that holds text: one message a line,
+         * as Sumo stores any log; said, so nobody mistakes it. */
         if (!r->o->quiet)
             fprintf(stderr, "postern: %s: no log format recognised: read as plain text, one message a line in "
                             "_raw (--input-format text)\n",
@@ -205,9 +205,10 @@ static const rd_impl_t *choose(in_run_t *r, const in_input_t *in, const rd_impl_
         fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", in->name);
         r->rc = 2;
     } else {
-        /* Found in a directory (a README, a script): skipped, and said. */
+        /* Binary, found in a directory (an archive, an image): skipped, and said. */
         if (!r->o->quiet)
-            fprintf(stderr, "postern: %s: skipped: not in a format postern reads (see postern formats)\n", in->name);
+            fprintf(stderr, "postern: %s: skipped: binary, in no format postern reads (see postern formats)\n",
+                    in->name);
         r->st->files_skipped++;
     }
     return NULL;
@@ -405,6 +406,8 @@ int input_detect(const char *path, const rd_format_t **fmt, int *score) {
             }
             buf_free(&out);
         }
+        /* text no reader recognises is read as plain text (choose), said with vote 0 */
+        if (!rd && !in_blank(buf, end) && !memchr(buf, 0, end)) rd = &rd_text;
         *fmt = rd ? &rd->pub : NULL;
     }
     free(buf);

@@ -23,10 +23,22 @@
 /* Most readers rd_formats[] may list. */
 #define IN_MAXFORMATS 48
 
+/* Most fields the prefilter counts in the lines it drops (pf_count). */
+#define IN_MAXTALLY 17
+
+/* What the lines the raw-byte prefilter dropped unparsed held, for the
+ * engine's coverage counts (coverage.h): field i is the i-th id given to
+ * pf_count. */
+typedef struct in_tally {
+    uint64_t in_scope;                  /* lines the query's scope keeps (its where tests failed) */
+    uint64_t with[IN_MAXTALLY];         /* lines carrying field i */
+    uint64_t with_in_scope[IN_MAXTALLY];/* lines in scope carrying field i */
+} in_tally_t;
+
 /* Counts of what was read; merged across inputs. */
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
-    uint64_t files_skipped;   /* files found in directories that no reader recognises */
+    uint64_t files_skipped;   /* binary files found in directories that no reader recognises */
     uint64_t files_failed;    /* inputs that could not be (wholly) read: open, read or decoding errors */
     uint64_t files_special;   /* FIFOs, sockets and devices found in directories, not read */
     uint64_t links_skipped;   /* symbolic links found in directories, not followed */
@@ -41,6 +53,7 @@ typedef struct in_stats {
     uint64_t used;            /* reached the end of the pipeline (engine) */
     uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
     uint64_t fmt_records[IN_MAXFORMATS]; /* records, by reader (index into rd_formats[]) */
+    in_tally_t pf_tally;      /* what the prefiltered records held (when the prefilter counts) */
 } in_stats_t;
 
 /* A short text for reason index i of in_stats_t.reasons, NULL past the end. */
@@ -113,8 +126,10 @@ typedef struct rd_format {
 extern const rd_format_t *const rd_formats[];
 
 /* The format `--input-format auto` picks for path (a file, or NULL/"-"
- * for stdin): *fmt (NULL when no reader recognises it) with its vote
- * score 0..100 in *score. Returns 0, or 2 on an I/O error (printed). */
+ * for stdin): *fmt with its vote score 0..100 in *score; the text
+ * reader with score 0 for text no reader recognises (read as plain
+ * text), NULL for an empty or binary input in no known format. Returns
+ * 0, or 2 on an I/O error (printed). */
 int input_detect(const char *path, const rd_format_t **fmt, int *score);
 
 #endif

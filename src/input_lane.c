@@ -89,6 +89,11 @@ void in_lane_merge(const in_lane_t *L, in_stats_t *st) {
     st->skipped += L->st.skipped;
     for (unsigned k = 0; k < RD_NREASON; k++) st->reasons[k] += L->st.reasons[k];
     for (unsigned k = 0; k < IN_MAXFORMATS; k++) st->fmt_records[k] += L->st.fmt_records[k];
+    st->pf_tally.in_scope += L->st.pf_tally.in_scope;
+    for (unsigned k = 0; k < IN_MAXTALLY; k++) {
+        st->pf_tally.with[k] += L->st.pf_tally.with[k];
+        st->pf_tally.with_in_scope[k] += L->st.pf_tally.with_in_scope[k];
+    }
 }
 
 /* ---- one record ---------------------------------------------------- */
@@ -148,9 +153,9 @@ static void report(in_lane_t *L, uint64_t line, unsigned reason) {
 
 /* True when the CSV row at p[0..n) (the whole rest of the buffer) is
  * complete and certainly fails the prefilter, with *len its length
- * including the newline. */
+ * including the newline (and what it held counted in t). */
 static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcols_t *pc, const char *p, size_t n,
-                        size_t *len) {
+                        size_t *len, in_tally_t *t) {
     const char *nl = memchr(p, '\n', n);
     if (!nl) return false;
     size_t k = (size_t)(nl - p);
@@ -171,21 +176,22 @@ static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcol
         pc->ncol = (unsigned)w;
         pc->ready = true;
     }
-    return pf_csv(pf, pc->col, pc->ncol, p, k) == PF_NO;
+    return pf_csv(pf, pc->col, pc->ncol, p, k, t) == PF_NO;
 }
 
 /* How many records from the start of p[0..n) (the whole rest of the
  * buffer) certainly fail the prefilter, one after the other: they are
- * dropped unread, *len gets the bytes they take. Only for readers whose
- * raw keys or columns are the field names (fmt->prefilter). */
+ * dropped unread, *len gets the bytes they take, t what they held (when
+ * the prefilter counts). Only for readers whose raw keys or columns are
+ * the field names (fmt->prefilter). */
 static uint64_t prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcols_t *pc, const char *p,
-                            size_t n, size_t *len) {
+                            size_t n, size_t *len, in_tally_t *t) {
     *len = 0;
-    if (fmt->prefilter == 1) return pf_jsonl_drop(pf, p, n, len);
+    if (fmt->prefilter == 1) return pf_jsonl_drop(pf, p, n, len, t);
     if (fmt->prefilter != 2) return 0;
     uint64_t k = 0;
     size_t one;
-    while (*len < n && csv_dropped(pf, fmt, st, pc, p + *len, n - *len, &one)) {
+    while (*len < n && csv_dropped(pf, fmt, st, pc, p + *len, n - *len, &one, t)) {
         *len += one;
         k++;
     }
@@ -256,7 +262,7 @@ static rd_status_t step(in_lane_t *L) {
     rd_ctx_t *c = &L->ctx;
     const char *p = L->buf + L->beg;
     size_t n = L->end - L->beg, used = 0;
-    uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used) : 0;
+    uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used, &L->st.pf_tally) : 0;
     if (k) {
         L->st.records += k;
         L->st.prefiltered += k;

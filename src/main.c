@@ -18,6 +18,7 @@
 
 #include "ast.h"
 #include "buf.h"
+#include "coverage.h"
 #include "exec.h"
 #include "out.h"
 #include "progress.h"
@@ -137,14 +138,20 @@ static const char usage_detect[] =
     "  --lookup-map SOURCE=FILE  read lookup source SOURCE from CSV FILE (repeatable)\n"
     "  --geo-db FILE           MaxMind City database for geo://location and geoip\n"
     "  --asn-db FILE           MaxMind ASN database for asn://default\n"
-    "  --strict                warnings become errors\n"
+    "  --strict                warnings become errors (also a rule that saw nothing: exit 2)\n"
     "  --stats                 print record counts to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
     "                          directory read once); without it they are skipped, said\n"
-    "  --quiet                 no warnings or malformed-record reports\n"
+    "  --quiet                 no summary lines, warnings or malformed-record reports (a rule\n"
+    "                          that saw nothing is still said)\n"
     "  -h, --help              this help\n"
+    "\n"
+    "After each rule, one line on stderr says what it saw:\n"
+    "  postern: rule ID: read=N in_scope=N with_FIELD=N ... findings=N\n"
+    "with a warning when it saw nothing (no record in scope, none with a field it needs);\n"
+    "no record read at all is an error (exit 2).\n"
     "\n"
     "streaming (one FILE, or - for stdin):\n"
     "  --follow                keep reading FILE as it grows (like tail -F; reopened when\n"
@@ -156,9 +163,9 @@ static const char usage_detect[] =
     "                          older records whose window has closed are dropped and counted\n"
     "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
     "\n"
-    "exit status: 0 ok, 1 findings or signals (with --fail-on-findings), 2 error,\n"
-    "4 some inputs could not be read (each said on stderr; the findings are the other\n"
-    "inputs'), 5 both 4 and 1\n";
+    "exit status: 0 ok, 1 findings or signals (with --fail-on-findings), 2 error (also no\n"
+    "record read, and with --strict a rule that saw nothing), 4 some inputs could not be\n"
+    "read (each said on stderr; the findings are the other inputs'), 5 both 4 and 1\n";
 
 static const char usage_lint[] =
     "usage: postern lint [--strict] [--ast] QUERY\n"
@@ -408,7 +415,7 @@ static void print_stats(const in_stats_t *st, size_t results) {
         uint64_t n;
         const char *verb, *what;
     } inputs[] = {
-        {st->files_skipped, "skipped", "files found in directories, in no format postern reads"},
+        {st->files_skipped, "skipped", "binary files found in directories, in no format postern reads"},
         {st->files_failed, "failed", "inputs that could not be (wholly) read"},
         {st->files_special, "skipped", "FIFOs, sockets and devices found in directories"},
         {st->links_skipped, "skipped", "symbolic links found in directories (see --follow-symlinks)"},
@@ -614,11 +621,21 @@ static int detect_follow(opts_t *o) {
         print_stats(&st, (size_t)c.signals);
         stream_print_counts(s, "postern detect", stderr);
     }
+    /* What each rule saw: a followed file may stay quiet, so no record is
+     * a warning here (an error under --strict), not the batch run's error. */
+    unsigned warned = 0;
+    if (rc == 0) {
+        st.records = c.records;
+        warned += cov_no_input(&st, "postern detect", o->strict, stderr);
+        warned += stream_report(s, o->quiet, o->strict, stderr);
+    }
     int status = EXIT_OK;
     if (rc == -1) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
     } else if (rc != 0 && rc != IN_PARTIAL) {
+        status = EXIT_ERR;
+    } else if (o->strict && warned) {
         status = EXIT_ERR;
     } else {
         if (o->fail_on_findings && c.signals) status = EXIT_FINDINGS;
@@ -627,6 +644,15 @@ static int detect_follow(opts_t *o) {
     stream_free(s);
     ruleset_free(&rs);
     return status;
+}
+
+/* Print rule ru's coverage (coverage.h) for a run that read st and gave
+ * results rows; returns the warnings it printed. */
+static unsigned report_rule(const rule_t *ru, const query_t *q, const cov_t *cov, const in_stats_t *st,
+                            uint64_t results, const char *what, const opts_t *o) {
+    cov_report_t cr = {.rule = ru->id, .q = q, .c = cov, .read = st->records, .results = results, .what = what,
+                       .has_range = o->has_from || o->has_to, .quiet = o->quiet, .strict = o->strict};
+    return cov_report(&cr, stderr);
 }
 
 static int cmd_detect(int argc, char **argv) {
@@ -642,46 +668,32 @@ static int cmd_detect(int argc, char **argv) {
         free(o.files);
         return EXIT_ERR;
     }
-    rule_t *rules = NULL;
-    int nrules = 0;
+    ruleset_t rs;
+    if (ruleset_prepare(&rs, o.rule_files, o.nrule_files, o.rules_dir, o.tunes, o.ntunes, o.strict, o.quiet) != 0) {
+        free(o.files);
+        return EXIT_ERR;
+    }
     int status = EXIT_OK;
-    if (ruleset_load(o.rule_files, o.nrule_files, o.rules_dir, &rules, &nrules) != 0) status = EXIT_ERR;
     out_fmt_t fmt = pick_format(&o);
     size_t findings = 0;
     in_stats_t failed = {0}; /* the first rule's run: the inputs that could not be read */
+    unsigned warned = 0;
     /* Machine formats get one table of every rule's findings. */
     table_t all;
     ftab_t allft;
     table_init(&all);
     ftab_init(&allft);
     all.fixed = true;
-    for (int i = 0; i < nrules && status != EXIT_ERR; i++) {
-        rule_t *ru = &rules[i];
-        /* Switch on the tunings the user named. */
-        for (int k = 0; k < o.ntunes; k++) {
-            bool found = false;
-            for (uint32_t j = 0; j < ru->ntunings; j++)
-                if (strcmp(ru->tunings[j].name, o.tunes[k]) == 0) ru->tunings[j].enabled = found = true;
-            if (!found) fprintf(stderr, "postern: rule %s has no tuning '%s'\n", ru->id, o.tunes[k]);
-        }
-        char *qt = rule_tuned_query(ru);
-        diag_t d;
-        bool tuned = strcmp(qt, ru->query) != 0;
-        /* Positions refer to the rule file unless a tuning rewrote the query. */
-        query_t *q = ruleset_compile(tuned ? "query (tuned)" : ru->path, qt, strlen(qt), tuned ? 0 : ru->query_line - 1,
-                             o.strict, o.quiet, false, &ru->lint_ignore, &d);
-        if (!q) {
-            diag_free(&d);
-            free(qt);
-            status = EXIT_ERR;
-            break;
-        }
+    for (int i = 0; i < rs.n && status != EXIT_ERR; i++) {
+        rule_t *ru = &rs.rules[i];
+        query_t *q = rs.q[i];
         table_t t;
         table_init(&t);
         in_stats_t st = {0};
+        cov_t cov = {0};
         exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                           .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
-                          .from_ms = o.from_ms, .to_ms = o.to_ms};
+                          .from_ms = o.from_ms, .to_ms = o.to_ms, .cov = &cov};
         lookup_opts(&eo, &o);
         progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
         /* Every rule reads the inputs: the first one says what it cannot read. */
@@ -691,10 +703,15 @@ static int cmd_detect(int argc, char **argv) {
         progress_stop();
         if (erc == IN_PARTIAL && i == 0) failed = st;
         if (erc == IN_PARTIAL && !st.files) erc = input_failures(&st, EXIT_OK);
-        if (erc != 0 && erc != IN_PARTIAL) status = EXIT_ERR;
-        else {
+        if (erc != 0 && erc != IN_PARTIAL) {
+            status = EXIT_ERR;
+        } else if (cov_no_input(&st, "postern detect", true, stderr)) {
+            /* Every rule reads the same inputs: no record is no answer. */
+            status = EXIT_ERR;
+        } else {
             decorate(ru, q, &t);
             findings += t.n;
+            warned += report_rule(ru, q, &cov, &st, t.n, "findings", &o);
             int wr = 0;
             if (fmt == OUT_TABLE) {
                 printf("%s  %s  %s (%s)  %zu finding%s\n", ru->subtechnique_id ? ru->subtechnique_id : "", ru->title,
@@ -703,17 +720,15 @@ static int cmd_detect(int argc, char **argv) {
                 static const char *const shown_above[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique"};
                 for (unsigned k = 0; k < 4; k++) table_del_col(&t, ftab_find(&q->ft, pstr_c(shown_above[k])));
                 if (t.n) wr = out_write(stdout, fmt, &t, &q->ft);
-                if (i + 1 < nrules) putchar('\n');
+                if (i + 1 < rs.n) putchar('\n');
             } else {
                 append_findings(&all, &allft, &t, &q->ft);
             }
             if (wr) status = EXIT_ERR;
         }
         if (o.stats) print_stats(&st, t.n);
+        cov_free(&cov);
         table_free(&t);
-        query_free(q);
-        diag_free(&d);
-        free(qt);
     }
     if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, fmt, &all, &allft) != 0) {
         fputs("postern: write error on standard output\n", stderr);
@@ -721,9 +736,10 @@ static int cmd_detect(int argc, char **argv) {
     }
     table_free(&all);
     ftab_free(&allft);
-    for (int i = 0; i < nrules; i++) rule_free(&rules[i]);
-    free(rules);
+    ruleset_free(&rs);
     free(o.files);
+    /* --strict: a rule that could not see the data is an error, its findings still printed. */
+    if (status == EXIT_OK && o.strict && warned) status = EXIT_ERR;
     if (status == EXIT_OK && o.fail_on_findings && findings) status = EXIT_FINDINGS;
     if (status != EXIT_ERR && failed.files_failed) status = input_failures(&failed, status);
     return status;
@@ -818,8 +834,9 @@ static int cmd_formats(int argc, char **argv) {
             const rd_format_t *f;
             int score;
             if (input_detect(argv[i], &f, &score) != 0) rc = EXIT_ERR;
-            else if (f) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
-            else printf("%s: unknown (a named file of text is read as plain text lines)\n", argv[i]);
+            else if (f && score) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
+            else if (f) printf("%s: %s (no other format recognised: plain text lines)\n", argv[i], f->name);
+            else printf("%s: unknown (empty, or binary in no format postern reads)\n", argv[i]);
         }
         return rc;
     }

@@ -150,6 +150,7 @@ struct exec {
     const uint32_t *inf;   /* the fields the query reads from its input (exec_run's list, borrowed) */
     uint32_t ninf;
     uint64_t *inf_hits;    /* per inf[k]: records in scope that carried it (owned) */
+    struct cov *cov;       /* what this worker saw (coverage.h; exec_run's), NULL when not counted */
     const char *const *paths; /* the run's inputs (borrowed), for stages that read them again */
     int npaths;
     const in_opts_t *io;   /* how they are read (borrowed) */

@@ -198,6 +198,7 @@ static int shifted_run(exec_t *x, uint32_t i, int64_t shift, table_t *out) {
     int64_t from = q->range_from, to = q->range_to;
     bool want_all = q->ft.want_all;
     exec_opts_t eo = *x->eo;
+    eo.cov = NULL; /* the present's run counts what the rule saw */
     eo.has_from = eo.has_to = true;
     eo.from_ms = from - shift;
     eo.to_ms = to - shift;

@@ -261,6 +261,7 @@ static int resolve_one(query_t *q, expr_t *e, const char *const *paths, int npat
     const stage_t *cs = &child->st[child->nst - 1];
     const compose_t *c = cs->data;
     exec_opts_t ceo = *eo;
+    ceo.cov = NULL; /* the parent's run counts what the rule saw */
     if (c->has_from) ceo.has_from = true, ceo.from_ms = c->from_ms;
     if (c->has_to) ceo.has_to = true, ceo.to_ms = c->to_ms;
     in_opts_t cio = *io;

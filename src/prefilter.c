@@ -6,6 +6,10 @@
  * searching for its key with memmem, in a CSV row by counting commas. Any
  * doubt — an escaped value, a key spelled in another case, a quoted CSV
  * cell — answers "maybe" and leaves the decision to the full parse.
+ * When detect counts what each rule saw (pf_count), a dropped line is
+ * also told apart: kept by the scope or not, which counted fields it
+ * carries (their presence only); a line where that is unsure is left to
+ * the reader instead.
  */
 #include "prefilter.h"
 
@@ -63,6 +67,14 @@ struct pf {
     bool scan_ok;          /* scan_jsonl can find all of them */
     pstr_t category;       /* --category, or p == NULL */
     bool has_category;
+    /* Counting what dropped lines hold (pf_count). */
+    uint32_t nfilter;      /* slots the filters read (the first nfilter); the rest are only counted */
+    bool inprobe[32];      /* scan_jsonl finds slot i's key and aliases */
+    pnode_t *scope;        /* the scope's own test (a node of root), NULL when it cannot be tested early */
+    bool scope_all;        /* the query has no scope (or `*`): every line is in it */
+    bool counting;         /* pf_count was called: dropped lines are counted */
+    uint32_t cslot[IN_MAXTALLY]; /* slot of counted field i */
+    uint32_t ncount, nkey; /* counted fields; the first nkey are the key ones */
 };
 
 static pnode_t *node(uint8_t kind) {
@@ -247,6 +259,25 @@ static uint64_t fold8(const char *s, size_t n, uint64_t *mask) {
     return w;
 }
 
+/* The vector scan's probe and each key's first-word test, for the slots
+ * there are. One vector pass per line finds every key of the filters
+ * when their first bytes fit the probe (an empty key "" never does);
+ * keys only counted (pf_count) join it when there is room, else they are
+ * searched for one by one (inprobe). */
+static void prepare_keys(pf_t *p) {
+    memset(&p->probe, 0, sizeof p->probe);
+    p->scan_ok = true;
+    for (uint32_t i = 0; i < p->nfields; i++) {
+        bool in = p->keylen[i] >= 3 && scan_probe_add(&p->probe, p->keys[i][1]);
+        for (uint32_t a = p->abeg[i]; a < (uint32_t)p->abeg[i] + p->acnt[i]; a++)
+            in = scan_probe_add(&p->probe, p->alias[a][1]) && in;
+        p->inprobe[i] = in;
+        if (!in && i < p->nfilter) p->scan_ok = false;
+        p->kfold[i] = fold8(p->keys[i], p->keylen[i], &p->kmask[i]);
+    }
+    for (uint32_t i = 0; i < p->nalias; i++) p->afold[i] = fold8(p->alias[i], p->aliaslen[i], &p->amask[i]);
+}
+
 /* See prefilter.h. */
 pf_t *pf_compile(const query_t *q, const char *category) {
     pf_t *p = xcalloc(1, sizeof *p);
@@ -256,6 +287,8 @@ pf_t *pf_compile(const query_t *q, const char *category) {
     }
     uint8_t *assigned = xcalloc(q->ft.n + 1, 1);
     pnode_t *root = q->scope ? build(p, q, q->scope, assigned) : NULL;
+    p->scope = root;
+    p->scope_all = !q->scope || q->scope->kind == EX_ALL;
     for (uint32_t i = 0; i < q->nst; i++) {
         const stage_t *s = &q->st[i];
         bool stop = false;
@@ -294,18 +327,24 @@ pf_t *pf_compile(const query_t *q, const char *category) {
     }
     order(root);
     p->root = root;
-    /* One vector pass per line finds every key when their first bytes
-     * fit the probe (an empty key "" never does). */
-    p->scan_ok = true;
-    for (uint32_t i = 0; i < p->nfields; i++) {
-        if (p->keylen[i] < 3 || !scan_probe_add(&p->probe, p->keys[i][1])) p->scan_ok = false;
-        p->kfold[i] = fold8(p->keys[i], p->keylen[i], &p->kmask[i]);
-    }
-    for (uint32_t i = 0; i < p->nalias; i++) {
-        if (!scan_probe_add(&p->probe, p->alias[i][1])) p->scan_ok = false;
-        p->afold[i] = fold8(p->alias[i], p->aliaslen[i], &p->amask[i]);
-    }
+    p->nfilter = p->nfields;
+    prepare_keys(p);
     return p;
+}
+
+/* See prefilter.h. */
+bool pf_count(pf_t *p, const query_t *q, const uint32_t *ids, uint32_t n, uint32_t nkey) {
+    if (n > IN_MAXTALLY || nkey > n) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        int s = slot_of(p, q, ids[i]);
+        if (s < 0) return false;
+        p->cslot[i] = (uint32_t)s;
+    }
+    p->ncount = n;
+    p->nkey = nkey;
+    p->counting = true;
+    prepare_keys(p);
+    return true;
 }
 
 /* See prefilter.h. */
@@ -326,7 +365,9 @@ uint32_t pf_field(const pf_t *p, uint32_t i) { return p->fields[i]; }
 /* ---- evaluation ------------------------------------------------------ */
 
 /* A field's raw value: state, then the bytes when state is V_FOUND. */
-enum { V_ABSENT, V_FOUND, V_NULLV, V_UNSURE };
+/* V_PRESENT: a string whose escapes are the reader's to decode: its
+ * value is unknown, but the field is there (not null). */
+enum { V_ABSENT, V_FOUND, V_NULLV, V_UNSURE, V_PRESENT };
 
 typedef struct rawval {
     uint8_t state;
@@ -410,10 +451,11 @@ enum { K_NOT, K_FOUND, K_UNSURE };
 /* Is s[k] the start of a member key of klen bytes (with its quotes, equal
  * to the key sought; exact: spelled the same, not just the same but for
  * case) of the line's top object? K_FOUND sets *r to its value (V_FOUND or
- * V_NULLV, or V_UNSURE for escapes and anything unusual) and *next past
- * it. */
-static int key_at(const char *s, size_t n, size_t k, size_t klen, bool exact, nest_t *nt, rawval_t *r,
-                  size_t *next) {
+ * V_NULLV, V_PRESENT for a string with escapes, V_UNSURE for anything
+ * unusual) and *next past it. With presence, only whether a value is
+ * there is told (V_PRESENT, V_NULLV), without reading it. */
+static int key_at(const char *s, size_t n, size_t k, size_t klen, bool exact, bool presence, nest_t *nt,
+                  rawval_t *r, size_t *next) {
     const char *e = s + n;
     /* A key: after '{' or ',' (and blanks), followed by blanks and ':'. */
     size_t b = k;
@@ -430,6 +472,12 @@ static int key_at(const char *s, size_t n, size_t k, size_t klen, bool exact, ne
     c++;
     while (c < e && is_ws(*c)) c++;
     if (c >= e) return K_UNSURE;
+    if (presence && *c != '{' && *c != '[') {
+        bool null = (size_t)(e - c) >= 4 && memcmp(c, "null", 4) == 0;
+        *r = (rawval_t){null ? V_NULLV : V_PRESENT, PSTR_NULL};
+        *next = (size_t)(c - s) + 1;
+        return K_FOUND;
+    }
     if (*c == '"') {
         /* Values tested are short: a plain loop beats two memchr calls. */
         const char *q = c + 1;
@@ -439,7 +487,7 @@ static int key_at(const char *s, size_t n, size_t k, size_t klen, bool exact, ne
             /* An escape: the value is the reader's to decode; skip past it. */
             while (q < e && *q != '"') q += *q == '\\' ? 2 : 1;
             if (q >= e) return K_UNSURE;
-            *r = (rawval_t){V_UNSURE, PSTR_NULL};
+            *r = (rawval_t){V_PRESENT, PSTR_NULL};
         } else {
             *r = (rawval_t){V_FOUND, pstr(c + 1, (size_t)(q - c - 1))};
         }
@@ -472,11 +520,13 @@ static bool has_u_escape(const char *s, size_t n) {
 }
 
 /* The value of the field in slot in a JSON object line s[0..n); V_UNSURE
- * for escapes and anything unusual. The last top-level occurrence wins, as
- * in the reader. With sl (a scan_jsonl of the line), only its candidate
- * positions are looked at; without it, each key is searched for. */
+ * for anything unusual. The last top-level occurrence wins, as in the
+ * reader. With sl (a scan_jsonl of the line), only its candidate
+ * positions are looked at; without it, each key is searched for. A slot
+ * only counted (pf_count) is looked at for its presence only (key_at). */
 static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n, const scan_line_t *sl,
                            nest_t *nt) {
+    bool presence = slot >= p->nfilter;
     rawval_t r = {V_ABSENT, PSTR_NULL};
     const char *key = p->keys[slot];
     size_t klen = p->keylen[slot], next = 0;
@@ -492,7 +542,7 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
             if ((w ^ p->kfold[slot]) & p->kmask[slot]) continue;
             int same = ieq_at(s, n, k, key, klen);
             if (!same) continue;
-            int got = key_at(s, n, k, klen, same == 1, nt, &r, &next);
+            int got = key_at(s, n, k, klen, same == 1, presence, nt, &r, &next);
             if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
         }
     } else {
@@ -504,7 +554,7 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
             if (!k) break;
             size_t at = (size_t)(k - s);
             next = at + 1;
-            int got = key_at(s, n, at, klen, memcmp(k, key, klen) == 0, nt, &r, &next);
+            int got = key_at(s, n, at, klen, memcmp(k, key, klen) == 0, presence, nt, &r, &next);
             if (got == K_UNSURE) return (rawval_t){V_UNSURE, PSTR_NULL};
         }
     }
@@ -568,7 +618,8 @@ static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jso
  * vals[]: a reload right after the store stalls.) */
 static rawval_t value_of(evctx_t *x, uint32_t slot) {
     if (x->have >> slot & 1) return x->vals[slot];
-    rawval_t r = x->jsonl ? json_value(x->p, slot, x->s, x->n, x->sl, &x->nest) : csv_value(x, x->col[slot]);
+    const scan_line_t *sl = x->p->inprobe[slot] ? x->sl : NULL;
+    rawval_t r = x->jsonl ? json_value(x->p, slot, x->s, x->n, sl, &x->nest) : csv_value(x, x->col[slot]);
     /* An absent _sourceCategory takes --category. */
     if (r.state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
         r = (rawval_t){V_FOUND, x->p->category};
@@ -606,7 +657,7 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
     default: break;
     }
     rawval_t v = value_of(x, nd->slot);
-    if (v.state == V_UNSURE) return PF_MAYBE;
+    if (v.state == V_UNSURE || v.state == V_PRESENT) return PF_MAYBE;
     if (v.state != V_FOUND) return PF_NO; /* null never matches, never equals */
     switch (nd->kind) {
     case PN_IN: return cset_has(&nd->set, v.v) ? PF_YES : PF_NO;
@@ -617,6 +668,45 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
     case PN_WILD: return str_wildmatch(nd->pat, v.v, nd->icase) ? PF_YES : PF_NO;
     default: return PF_MAYBE;
     }
+}
+
+/* A line the filters drop, when the prefilter counts (pf_count): whether
+ * the scope keeps it and which counted fields it carries go to t (NULL:
+ * not recorded). Returns false, counting nothing, when any of that is
+ * unsure or the line carries none of the key fields: the line is then
+ * left to the reader, and the engine counts it from the parsed record. */
+static bool tally(evctx_t *x, in_tally_t *t) {
+    const pf_t *p = x->p;
+    pf_ans_t in = p->scope_all ? PF_YES : eval(x, p->scope);
+    if (in == PF_MAYBE) return false;
+    uint32_t have = 0;
+    bool key = p->nkey == 0;
+    for (uint32_t i = 0; i < p->ncount; i++) {
+        rawval_t v = value_of(x, p->cslot[i]);
+        if (v.state == V_UNSURE) return false;
+        if (v.state == V_FOUND || v.state == V_PRESENT) {
+            have |= 1u << i;
+            if (i < p->nkey) key = true;
+        }
+    }
+    if (!key) return false;
+    if (t) {
+        t->in_scope += in == PF_YES;
+        for (uint32_t i = 0; i < p->ncount; i++)
+            if (have >> i & 1) {
+                t->with[i]++;
+                t->with_in_scope[i] += in == PF_YES;
+            }
+    }
+    return true;
+}
+
+/* The answer for a line: the filters' own, unless they drop a line the
+ * counting cannot account for (tally), which is then left to the reader. */
+static pf_ans_t answer(evctx_t *x, in_tally_t *t) {
+    pf_ans_t a = eval(x, x->p->root);
+    if (a == PF_NO && x->p->counting && !tally(x, t)) return PF_MAYBE;
+    return a;
 }
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -644,7 +734,7 @@ static pf_ans_t jsonl_eval(const pf_t *p, const char *s, size_t n, size_t i0, bo
     scan_line_t sl;
     if (scan && p->scan_ok) ev_scan(&x, n, i0, &sl);
     while (x.n && is_ws(x.s[x.n - 1])) x.n--;
-    return eval(&x, p->root);
+    return answer(&x, NULL);
 }
 
 /* See prefilter.h. */
@@ -656,7 +746,7 @@ pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n) {
 }
 
 /* pf_jsonl_next, inlined into the loop of pf_jsonl_drop. */
-static inline pf_ans_t jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
+static inline pf_ans_t jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t) {
     *len = 0;
     size_t i0 = 0;
     while (i0 < n && is_blank(buf[i0])) i0++;
@@ -679,17 +769,19 @@ static inline pf_ans_t jsonl_next(const pf_t *p, const char *buf, size_t n, size
      * garbled line goes to the reader, which reports it. */
     while (x.n > i0 && is_ws(buf[x.n - 1])) x.n--;
     if (buf[x.n - 1] != '}') return PF_MAYBE;
-    return eval(&x, p->root);
+    return answer(&x, t);
 }
 
 /* See prefilter.h. */
-pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) { return jsonl_next(p, buf, n, len); }
+pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
+    return jsonl_next(p, buf, n, len, NULL);
+}
 
 /* See prefilter.h. */
-uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len) {
+uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t) {
     uint64_t k = 0;
     size_t off = 0, one;
-    while (off < n && jsonl_next(p, buf + off, n - off, &one) == PF_NO) {
+    while (off < n && jsonl_next(p, buf + off, n - off, &one, t) == PF_NO) {
         off += one;
         k++;
     }
@@ -698,7 +790,7 @@ uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len) {
 }
 
 /* See prefilter.h. */
-pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n) {
+pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n, in_tally_t *t) {
     evctx_t x;
     uint32_t comma[CSV_MAXCOLS];
     ev_init(&x, p, row, n, false);
@@ -711,5 +803,5 @@ pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, s
     x.ncomma = str_csv_commas(x.s, x.n, comma, CSV_MAXCOLS);
     if (x.ncomma < 0) return PF_MAYBE;
     if (ncol && (unsigned long)x.ncomma + 1 != ncol) return PF_MAYBE; /* the reader rejects it */
-    return eval(&x, p->root);
+    return answer(&x, t);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ast.h"
+#include "input.h"
 
 typedef struct pf pf_t;
 
@@ -27,7 +28,16 @@ typedef enum pf_ans { PF_NO = 0, PF_YES = 1, PF_MAYBE = 2 } pf_ans_t;
 pf_t *pf_compile(const query_t *q, const char *category);
 /* Free p (NULL is fine). */
 void pf_free(pf_t *p);
-/* Number of fields the filters read (for binding CSV columns). */
+/* Count, in the lines the filters drop, what the engine's coverage
+ * counts need (coverage.h): whether the scope keeps each line, and which
+ * of the fields ids[0..n) it carries (at most IN_MAXTALLY; field i is
+ * in_tally_t's i-th). From then on a line is dropped only when all of
+ * that is certain and it carries one of the key fields ids[0..nkey) (any
+ * field when nkey is 0): every other line is left to the reader, so the
+ * engine sees each record that holds none of them. Returns false when a
+ * field cannot be looked for in raw bytes (then do not use p to drop). */
+bool pf_count(pf_t *p, const query_t *q, const uint32_t *ids, uint32_t n, uint32_t nkey);
+/* Number of fields the filters read, and the counted ones (for binding CSV columns). */
 uint32_t pf_nfields(const pf_t *p);
 /* Field id of the i-th field the filters read. */
 uint32_t pf_field(const pf_t *p, uint32_t i);
@@ -45,12 +55,14 @@ pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n);
 pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len);
 /* Skip the lines at the start of buf[0..n) that pf_jsonl_next answers
  * "no" for, up to the first it does not: returns how many, with *len the
- * bytes they take (one call per run of lines, not per line). */
-uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len);
+ * bytes they take (one call per run of lines, not per line); what they
+ * held is added to *t when p counts (pf_count; t may be NULL). */
+uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t);
 /* Test one CSV row row[0..n) (a whole record, without its newline):
  * col[i] is the column holding pf_field(p, i), or -1 when the header has
  * no such column; ncol is the header's width (a row of another width is
- * the reader's to reject: "maybe"; 0 skips that check). */
-pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n);
+ * the reader's to reject: "maybe"; 0 skips that check). A dropped row's
+ * counts go to *t as in pf_jsonl_drop. */
+pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n, in_tally_t *t);
 
 #endif

@@ -10,7 +10,9 @@
  * inbound one by the `for` endpoint; a Teardown keeps its Built's order
  * and takes the direction the Built of the same connection id gave
  * (remembered per input), else the side with the server port (< 1024)
- * is the destination. Other syslog lines are skipped.
+ * is the destination. The connection id is conn_id, so the Built and the
+ * Teardown of one connection count once; a Teardown's bytes say whether
+ * it carried data (outcome). Other syslog lines are skipped.
  */
 #include <string.h>
 
@@ -198,6 +200,19 @@ static bool parse_deny(cur_t *c, asa_msg_t *m) {
     return true;
 }
 
+/* What became of the connection: a Deny blocked it, a Built let it
+ * through; a Teardown's bytes (payload, both ways: a SYN that timed out
+ * has 0) say whether it carried data, and a SYN timeout that it was
+ * never answered. */
+static pstr_t asa_outcome(const asa_msg_t *m) {
+    if (m->deny) return PSTR_LIT("blocked");
+    if (m->built) return PSTR_LIT("allowed");
+    int sign = rd_count_sign(m->v[A_BYTES]);
+    if (sign > 0) return PSTR_LIT("data");
+    if (sign < 0) return PSTR_LIT("allowed");
+    return str_search(m->v[A_REASON], PSTR_LIT("SYN Timeout"), true) ? PSTR_LIT("failed") : PSTR_LIT("empty");
+}
+
 /* The `%ASA-` / `%FTD-` tag in t: its offset, or t.n. */
 static size_t asa_at(pstr_t t) {
     const char *e = t.p + t.n;
@@ -280,7 +295,12 @@ static rd_status_t asa_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_
         rd_acc_set(&a, SC_PROTOCOL, RD_PROTO, m.v[A_TRANSPORT]);
         rd_acc_set(&a, SC_ACTION, RD_TEXT, m.v[A_EVENT]);
         rd_acc_set(&a, SC_BYTES_OUT, RD_NUM, m.v[A_BYTES]); /* the total of both ways: ASA does not split it */
+        if (conn) rd_acc_set(&a, SC_CONN_ID, RD_TEXT, m.v[A_CONNID]);
+        if (rd_acc_wants(&a, SC_OUTCOME)) rd_acc_set(&a, SC_OUTCOME, RD_TEXT, asa_outcome(&m));
         if (out >= 0) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, out ? PSTR_LIT("outbound") : PSTR_LIT("inbound"));
+        else if (rd_acc_wants(&a, SC_DIRECTION))
+            rd_acc_set(&a, SC_DIRECTION, RD_TEXT,
+                       schema_direction_of(schema_zone_inside(src->ifc), schema_zone_inside(dst->ifc)));
     }
     for (unsigned k = 0; k < s->nread; k++)
         if (m.v[s->read[k]].n) rec_set(rec, s->id[s->read[k]], val_strv(m.v[s->read[k]]));
@@ -308,8 +328,9 @@ const rd_impl_t rd_asa = {
             "lines holding `%ASA-N-` or `%FTD-N-`",
             "_messageTime (syslog header, device time as UTC), _sourceCategory (network/firewall/asa), _sourceHost, "
             "host (syslog host); connection messages: src_ip, src_port, dest_ip, dest_port (`to` side opened an "
-            "outbound connection, `for` side an inbound one), protocol, direction, action (Built, Teardown, Deny), "
-            "user, bytes_out (Teardown's bytes: both ways)"},
+            "outbound connection, `for` side an inbound one), protocol, direction (Built's, else the interfaces' "
+            "names), action (Built, Teardown, Deny), outcome, conn_id (connection id), user, bytes_out (Teardown's "
+            "bytes: both ways)"},
     .line = asa_line,
     .open = asa_open,
     .next = asa_next,

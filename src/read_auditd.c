@@ -358,11 +358,12 @@ static void au_schema(rd_ctx_t *c, au_out_t *o, pstr_t type, pstr_t node, pstr_t
     rd_acc_set(acc, SC_EVENT_ID, RD_TEXT, type);
     pstr_t ok = rd_acc_get(acc, AV(AV_SUCCESS)), ex = rd_acc_get(acc, AV(AV_EXIT));
     bool pending = pstr_eq(ex, PSTR_LIT("-115")) || pstr_contains(ex, PSTR_LIT("EINPROGRESS"));
-    if (ok.n) /* a non-blocking connect returns EINPROGRESS: a real attempt */
+    if (ok.n) { /* a non-blocking connect returns EINPROGRESS: a real attempt */
+        bool yes = pstr_eq(ok, PSTR_LIT("yes"));
         rd_acc_set(acc, SC_ACTION, RD_TEXT,
-                   pstr_eq(ok, PSTR_LIT("yes")) ? PSTR_LIT("succeeded")
-                   : pending                    ? PSTR_LIT("in_progress")
-                                                : PSTR_LIT("failed"));
+                   yes ? PSTR_LIT("succeeded") : pending ? PSTR_LIT("in_progress") : PSTR_LIT("failed"));
+        if (conn) rd_acc_set(acc, SC_OUTCOME, RD_TEXT, yes || pending ? PSTR_LIT("allowed") : PSTR_LIT("failed"));
+    }
     if (host.n) rd_acc_set(acc, SC_SOURCEHOST, RD_TEXT, host);
     rd_acc_emit(c, acc, rec);
     rd_category(c, conn && inet ? PSTR_LIT("endpoint/linux/auditd/network") : PSTR_LIT("endpoint/linux/auditd"));

@@ -167,6 +167,7 @@ static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec)
     cef_labels(c, s, np, rec);
     bool proc = rd_acc_get(&acc, SC_PROCESS_NAME).n || rd_acc_get(&acc, SC_PID).n;
     bool net = rd_acc_get(&acc, SC_SRC_IP).n || rd_acc_get(&acc, SC_DEST_IP).n;
+    rd_acc_outcome(&acc);
     rd_acc_syslog(&acc, &h);
     rd_acc_emit(c, &acc, rec);
     rd_category(c, proc && net ? PSTR_LIT("endpoint/cef/network") : net ? PSTR_LIT("network/cef/flow")

@@ -26,11 +26,14 @@ typedef struct csv_col {
 
 /* Per-input state (heap, owned by the reader). */
 typedef struct csv_st {
+    char sep;           /* the cell separator: ',' (or '\t' with csv_set_sep) */
     bool have_hdr;      /* the header row has been read */
     unsigned ncol;      /* its columns */
     csv_col_t *col;     /* ncol entries */
     csv_cell_t *cell;   /* the row being read, reused */
     unsigned cellcap;
+    pstr_t *text;       /* csv_cells: the row's cells as text, reused */
+    unsigned textcap;
 } csv_st_t;
 
 enum { ROW_OK, ROW_MORE, ROW_QUOTE };
@@ -43,7 +46,8 @@ static void cells_grow(csv_st_t *s) {
 /* Split the row at p[i]: cells into s->cell (*ncell), *end = the row's
  * last byte + 1 (line terminator excluded), *next = where the next row
  * starts. ROW_MORE when the row may continue past n and !eof; ROW_QUOTE
- * when a quote is still open at the end of the input. */
+ * when a quote is still open at the end of the input. Cells are separated
+ * by s->sep. */
 static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, unsigned *ncell, size_t *end,
                    size_t *next) {
     size_t j = i, eol = 0;
@@ -72,13 +76,13 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
             c->dq = dq;
             size_t after = r + 1;
             eol_ok = false;
-            if (after < n && p[after] != ',' && p[after] != '\n' && p[after] != '\r') {
+            if (after < n && p[after] != s->sep && p[after] != '\n' && p[after] != '\r') {
                 /* text after the closing quote: take the cell verbatim up
                  * to the next delimiter */
                 const char *nl = memchr(p + after, '\n', n - after);
                 size_t lim = nl ? (size_t)(nl - p) : n;
                 if (!nl && !eof) return ROW_MORE;
-                const char *cm = memchr(p + after, ',', lim - after);
+                const char *cm = memchr(p + after, s->sep, lim - after);
                 size_t e = cm ? (size_t)(cm - p) : lim;
                 if (!cm && e > after && p[e - 1] == '\r') e--;
                 c->p = p + j;
@@ -94,7 +98,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
                 eol_ok = true;
             }
             if (eol == n && !eof) return ROW_MORE;
-            const char *cm = memchr(p + j, ',', eol - j);
+            const char *cm = memchr(p + j, s->sep, eol - j);
             size_t e = cm ? (size_t)(cm - p) : eol;
             size_t ce = e;
             if (!cm && ce > j && p[ce - 1] == '\r') ce--;
@@ -109,7 +113,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
             *end = *next = n;
             break;
         }
-        if (p[j] == ',') {
+        if (p[j] == s->sep) {
             j++;
             continue;
         }
@@ -141,8 +145,13 @@ static bool blank_line(const char *p, size_t a, size_t b) {
 /* See reader.h. */
 void *csv_open(rd_ctx_t *c) {
     (void)c;
-    return xcalloc(1, sizeof(csv_st_t));
+    csv_st_t *s = xcalloc(1, sizeof(csv_st_t));
+    s->sep = ',';
+    return s;
 }
+
+/* See reader.h. */
+void csv_set_sep(void *st, char sep) { ((csv_st_t *)st)->sep = sep; }
 
 /* See reader.h. */
 void csv_close(void *st) {
@@ -150,6 +159,7 @@ void csv_close(void *st) {
     if (!s) return;
     free(s->col);
     free(s->cell);
+    free(s->text);
     free(s);
 }
 
@@ -166,9 +176,11 @@ static void csv_header(rd_ctx_t *c, csv_st_t *s, unsigned ncell) {
     s->have_hdr = true;
 }
 
-/* See reader.h. Blank lines are skipped; the first row is the header. */
-rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
-    csv_st_t *s = c->st;
+/* Frame the next non-blank row of p[0..n) into s->cell: c->rec_off,
+ * c->text and *used as next() sets them. RD_REC with *ncell, RD_REJECT
+ * (an unterminated quote), RD_MORE or RD_END. */
+static rd_status_t frame_row(rd_ctx_t *c, csv_st_t *s, const char *p, size_t n, bool eof, size_t *used,
+                             unsigned *ncell) {
     size_t i = 0;
     for (;;) {
         if (i >= n) {
@@ -185,9 +197,8 @@ rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *use
             i = nl ? le + 1 : n;
             continue;
         }
-        unsigned ncell = 0;
         size_t end = 0, next = 0;
-        int r = csv_row(s, p, n, eof, i, &ncell, &end, &next);
+        int r = csv_row(s, p, n, eof, i, ncell, &end, &next);
         *used = i;
         if (r == ROW_MORE) return RD_MORE;
         c->rec_off = i;
@@ -198,9 +209,25 @@ rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *use
             return RD_REJECT;
         }
         *used = next;
+        return RD_REC;
+    }
+}
+
+/* See reader.h. Blank lines are skipped; the first row is the header. */
+rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    csv_st_t *s = c->st;
+    size_t done = 0;
+    for (;;) {
+        unsigned ncell = 0;
+        size_t u;
+        rd_status_t st = frame_row(c, s, p + done, n - done, eof, &u, &ncell);
+        *used = done + u;
+        if (st != RD_REC && st != RD_REJECT) return st;
+        c->rec_off += done;
+        if (st == RD_REJECT) return st;
         if (!s->have_hdr) {
             csv_header(c, s, ncell);
-            i = next;
+            done += u;
             continue;
         }
         if (ncell != s->ncol) {
@@ -213,6 +240,71 @@ rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *use
             value_t v = val_strv(cell_text(&s->cell[k], c->arena));
             if (col->id != FIELD_NONE) rec_set(rec, col->id, v);
             rd_note(c, col->sp, v);
+        }
+        return RD_REC;
+    }
+}
+
+/* See reader.h. */
+rd_status_t csv_cells(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used, const pstr_t **cells,
+                      unsigned *ncell) {
+    csv_st_t *s = st;
+    rd_status_t r = frame_row(c, s, p, n, eof, used, ncell);
+    if (r != RD_REC) return r;
+    if (*ncell > s->textcap) {
+        s->textcap = *ncell;
+        s->text = xrealloc(s->text, s->textcap * sizeof *s->text);
+    }
+    for (unsigned k = 0; k < *ncell; k++) s->text[k] = cell_text(&s->cell[k], c->arena);
+    *cells = s->text;
+    return RD_REC;
+}
+
+/* The first non-blank line of p[0..n), or PSTR_NULL when it does not
+ * end inside p and more may come. */
+static pstr_t first_line(const char *p, size_t n, bool eof) {
+    size_t i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n && (p[i] == '\n' || p[i] == '\r' || p[i] == ' ' || p[i] == '\t')) i++;
+    const char *nl = memchr(p + i, '\n', n - i);
+    if (!nl && !eof) return PSTR_NULL;
+    return pstr_trim(pstr(p + i, (nl ? (size_t)(nl - p) : n) - i));
+}
+
+/* See reader.h. */
+char csv_sep_of(pstr_t header) {
+    return memchr(header.p, '\t', header.n) && !memchr(header.p, ',', header.n) ? '\t' : ',';
+}
+
+/* See reader.h. */
+rd_status_t csv_data_row(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used,
+                         const pstr_t **cells, unsigned *ncell, csv_hdr_fn hdr, void *ud) {
+    csv_st_t *s = st;
+    size_t done = 0;
+    for (;;) {
+        if (!s->have_hdr) { /* the header's separator is the rows' */
+            pstr_t h = first_line(p + done, n - done, eof);
+            if (!h.p) {
+                *used = done;
+                return RD_MORE;
+            }
+            s->sep = h.n ? csv_sep_of(h) : ',';
+        }
+        size_t u;
+        rd_status_t r = csv_cells(c, s, p + done, n - done, eof, &u, cells, ncell);
+        *used = done + u;
+        if (r != RD_REC && r != RD_REJECT) return r;
+        c->rec_off += done;
+        if (r == RD_REJECT) return r;
+        if (!s->have_hdr) {
+            s->have_hdr = true;
+            s->ncol = *ncell;
+            hdr(c, ud, *cells, *ncell);
+            done += u;
+            continue;
+        }
+        if (*ncell != s->ncol) {
+            c->reason = RD_R_COLS;
+            return RD_REJECT;
         }
         return RD_REC;
     }

@@ -15,7 +15,7 @@
 #include "reader.h"
 
 /* Keys the reader decides by, as own slots of the accumulator. */
-enum fg_own { FG_EVENTTIME, FG_DATE, FG_TIME, FG_TZ, FG_TYPE, FG_SRCROLE, FG_DSTROLE };
+enum fg_own { FG_EVENTTIME, FG_DATE, FG_TIME, FG_TZ, FG_TYPE, FG_SRCROLE, FG_DSTROLE, FG_RCVDPKT };
 #define FG(k) (RD_OWN + (k))
 
 /* Keys that fill the schema (type="traffic" only, but devname) or that
@@ -29,9 +29,34 @@ static const rd_map_t fg_map[] = {
     RD_MAP("eventtime", FG(FG_EVENTTIME), RD_TEXT, 0), RD_MAP("date", FG(FG_DATE), RD_TEXT, 0),
     RD_MAP("time", FG(FG_TIME), RD_TEXT, 0),       RD_MAP("tz", FG(FG_TZ), RD_TEXT, 0),
     RD_MAP("type", FG(FG_TYPE), RD_TEXT, 0),       RD_MAP("srcintfrole", FG(FG_SRCROLE), RD_TEXT, 0),
-    RD_MAP("dstintfrole", FG(FG_DSTROLE), RD_TEXT, 0),
+    RD_MAP("dstintfrole", FG(FG_DSTROLE), RD_TEXT, 0), RD_MAP("rcvdpkt", FG(FG_RCVDPKT), RD_TEXT, 0),
+    RD_MAP("sessionid", SC_CONN_ID, RD_TEXT, 0),
 };
 static const rd_maptab_t fg_tab = RD_MAPTAB(fg_map, RD_EXACT);
+
+/* FortiGate's session-end actions: the policy let the session through. */
+static const char *const fg_ended[] = {"close", "timeout", "server-rst", "client-rst"};
+
+/* Direction and outcome of a traffic record: the interfaces' roles (lan,
+ * dmz inside; wan outside) say who opened it; the action says whether
+ * the policy let it through (accept, or a session's end: close, timeout,
+ * *-rst) or blocked it (deny, …); an allowed TCP session that got no
+ * packet back was never answered. Byte counts include headers. */
+static void fg_schema(rd_acc_t *a) {
+    if (rd_acc_wants(a, SC_DIRECTION)) {
+        pstr_t dir = schema_direction_of(schema_zone_inside(rd_acc_get(a, FG(FG_SRCROLE))),
+                                         schema_zone_inside(rd_acc_get(a, FG(FG_DSTROLE))));
+        if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    }
+    if (!rd_acc_wants(a, SC_OUTCOME)) return;
+    pstr_t act = rd_acc_get(a, SC_ACTION), out = schema_outcome(act);
+    for (size_t k = 0; !out.n && k < sizeof fg_ended / sizeof fg_ended[0]; k++)
+        if (pstr_eq(act, pstr_c(fg_ended[k]))) out = PSTR_LIT("allowed");
+    if (pstr_eq(out, PSTR_LIT("allowed")) && rd_count_sign(rd_acc_get(a, FG(FG_RCVDPKT))) == 0 &&
+        pstr_eq(schema_protocol(rd_acc_get(a, SC_PROTOCOL)), PSTR_LIT("tcp")))
+        out = PSTR_LIT("failed");
+    if (out.n) rd_acc_set(a, SC_OUTCOME, RD_TEXT, out);
+}
 
 /* The record's time: eventtime, else date + time (+ tz offset). */
 static bool fg_time(const rd_acc_t *a, int64_t *ms) {
@@ -88,11 +113,7 @@ static rd_status_t fg_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
             c->reason = RD_R_ADDR;
             return RD_REJECT;
         }
-        pstr_t sr = rd_acc_get(&a, FG(FG_SRCROLE)), dr = rd_acc_get(&a, FG(FG_DSTROLE));
-        if (pstr_eq(sr, PSTR_LIT("lan")) && pstr_eq(dr, PSTR_LIT("wan")))
-            rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound"));
-        else if (pstr_eq(sr, PSTR_LIT("wan")) && pstr_eq(dr, PSTR_LIT("lan")))
-            rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("inbound"));
+        fg_schema(&a);
     } else { /* srcport/dstport are aliases of src_port/dest_port: a UTM or event log is no connection */
         for (unsigned f = 0; f < SC_N; f++)
             if (f != SC_HOST) rd_acc_clear(&a, f);
@@ -122,8 +143,8 @@ const rd_impl_t rd_fortigate = {
             "lines holding `logid=` and `devid=`",
             "_messageTime (eventtime in s/ms/us/ns, else date+time+tz), _sourceCategory (network/firewall/fortigate), "
             "_sourceHost, host (devname); type=\"traffic\" only: src_ip (srcip), src_port (srcport), dest_ip (dstip), "
-            "dest_port (dstport), protocol (proto), action, bytes_out (sentbyte), bytes_in (rcvdbyte), user, "
-            "direction (srcintfrole lan/wan to dstintfrole wan/lan)"},
+            "dest_port (dstport), protocol (proto), action, outcome (action, rcvdpkt), conn_id (sessionid), "
+            "bytes_out (sentbyte), bytes_in (rcvdbyte), user, direction (srcintfrole and dstintfrole: lan, dmz, wan)"},
     .line = fg_line,
     .open = rd_base_open,
     .next = fg_next,

@@ -125,6 +125,7 @@ static rd_status_t leef_record(rd_ctx_t *c, rd_base_t *s, pstr_t line, record_t 
     int64_t ms;
     if (dtime.n && (dfmt.n ? rd_javatime(dtime, dfmt, &s->clock, &ms) : rd_devtime(dtime, &s->clock, &ms)))
         rd_time(c, ms);
+    rd_acc_outcome(&acc);
     rd_acc_syslog(&acc, &h);
     rd_acc_emit(c, &acc, rec);
     rd_category(c, net ? PSTR_LIT("network/leef/flow") : PSTR_LIT("leef/event"));

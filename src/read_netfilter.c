@@ -106,8 +106,12 @@ static rd_status_t nf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
         return RD_REJECT;
     }
     rd_acc_set(&a, SC_ACTION, RD_TEXT, prefix_action(pfx));
-    if (!in.n && out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound")); /* locally generated */
-    else if (in.n && !out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, PSTR_LIT("inbound")); /* to this host */
+    if (rd_acc_wants(&a, SC_OUTCOME))
+        rd_acc_set(&a, SC_OUTCOME, RD_TEXT, rd_verdict(pfx)); /* [UFW BLOCK], IPTABLES-DROP:, policy ACCEPT */
+    /* an empty IN: this host sent it (it opened the connection); an empty
+     * OUT: this host receives it; both set: forwarded, nothing known */
+    if (!in.n && out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, schema_direction_of(1, 0));
+    else if (in.n && !out.n) rd_acc_set(&a, SC_DIRECTION, RD_TEXT, schema_direction_of(0, 1));
     rd_acc_syslog(&a, &l->sl);
     rd_acc_emit(c, &a, rec);
     rd_category(c, PSTR_LIT("network/firewall/netfilter"));
@@ -132,7 +136,8 @@ const rd_impl_t rd_netfilter = {
             "lines (syslog header stripped) holding `IN=… OUT=` and ` SRC=`",
             "_messageTime (syslog header), _sourceCategory (network/firewall/netfilter), _sourceHost, host (syslog "
             "host), src_ip (SRC), src_port (SPT), dest_ip (DST), dest_port (DPT), protocol (PROTO), direction (empty "
-            "IN: outbound, empty OUT: inbound), action (the log prefix), user (UID)"},
+            "IN: outbound, empty OUT: inbound), action (the log prefix), outcome (its DROP, REJECT, ACCEPT, … "
+            "word), user (UID)"},
     .line = nf_line,
     .open = nf_open,
     .next = nf_next,

@@ -25,6 +25,7 @@ static const rd_map_t ocsf_map[] = {
     RD_MAP("connection_info.protocol_num", SC_PROTOCOL, RD_PROTO, 1),
     RD_MAP("connection_info.direction_id", SC_DIRECTION, RD_DIR12, 0),
     RD_MAP("connection_info.direction", SC_DIRECTION, RD_DIR, 1),
+    RD_MAP("connection_info.uid", SC_CONN_ID, RD_TEXT, 0),
     RD_MAP("traffic.bytes_out", SC_BYTES_OUT, RD_NUM, 0),
     RD_MAP("traffic.bytes_in", SC_BYTES_IN, RD_NUM, 0),
     RD_MAP("actor.process.file.path", SC_PROCESS_NAME, RD_TEXT, 0),
@@ -71,6 +72,7 @@ static bool ocsf_object(rd_ctx_t *c, rd_base_t *s, pstr_t o, record_t *rec) {
     if (!w->cls.n) return true; /* no OCSF event: its keys only */
     bool network = pstr_eq(w->cls, PSTR_LIT("4001"));
     bool proc = rd_acc_get(&w->acc, SC_PROCESS_NAME).n || rd_acc_get(&w->acc, SC_PID).n;
+    rd_acc_outcome(&w->acc);
     rd_acc_emit(c, &w->acc, rec);
     rd_category(c, !network ? PSTR_LIT("ocsf/event")
                    : proc   ? PSTR_LIT("endpoint/ocsf/network")

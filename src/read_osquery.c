@@ -212,6 +212,7 @@ static void osq_schema(rd_ctx_t *c, oq_t *s, const oq_row_t *r, pstr_t diff, rec
     rd_acc_put(&acc, &utime, s->utime);
     rd_acc_put(&acc, &host, s->host);
     if (dir.n && role) rd_acc_set(&acc, SC_DIRECTION, RD_TEXT, dir);
+    rd_acc_outcome(&acc); /* succeeded allowed, failed failed */
     rd_acc_emit(c, &acc, rec);
     rd_category(c, sock ? PSTR_LIT("endpoint/osquery/network") : PSTR_LIT("endpoint/osquery"));
 }

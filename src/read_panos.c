@@ -33,16 +33,46 @@ enum {
     PAN_MINCOL = PAN_DPORT + 1 /* a TRAFFIC line must reach the destination port */
 };
 
-/* The cells that fill the schema. */
+/* Cells the reader decides by, as own slots of the accumulator. */
+enum pan_own { P_FROM, P_TO, P_APP, P_PKTS_RCVD };
+#define PO(k) (RD_OWN + (k))
+
+/* The cells that fill the schema or that the reader reads. */
 static const rd_map_t pan_map[] = {
     RD_MAP("time_generated", SC_MESSAGETIME, RD_TIME, 0), RD_MAP("src", SC_SRC_IP, RD_IP, 0),
     RD_MAP("sport", SC_SRC_PORT, RD_NUM, 0),              RD_MAP("dst", SC_DEST_IP, RD_IP, 0),
     RD_MAP("dport", SC_DEST_PORT, RD_NUM, 0),             RD_MAP("proto", SC_PROTOCOL, RD_PROTO, 0),
     RD_MAP("action", SC_ACTION, RD_TEXT, 0),              RD_MAP("srcuser", SC_USER, RD_TEXT, 0),
     RD_MAP("bytes_sent", SC_BYTES_OUT, RD_NUM, 0),        RD_MAP("bytes_received", SC_BYTES_IN, RD_NUM, 0),
-    RD_MAP("device_name", SC_HOST, RD_HOST, 0),
+    RD_MAP("device_name", SC_HOST, RD_HOST, 0),           RD_MAP("sessionid", SC_CONN_ID, RD_TEXT, 0),
+    RD_MAP("from", PO(P_FROM), RD_TEXT, 0),               RD_MAP("to", PO(P_TO), RD_TEXT, 0),
+    RD_MAP("app", PO(P_APP), RD_TEXT, 0),                 RD_MAP("pkts_received", PO(P_PKTS_RCVD), RD_TEXT, 0),
 };
 static const rd_maptab_t pan_tab = RD_MAPTAB(pan_map, RD_EXACT);
+
+/* Direction and outcome from the session's cells: the zones' names
+ * (trust, untrust, …: schema_zone_inside) say who opened it; the action
+ * says whether the policy let it through (deny, drop, reset-* blocked
+ * it); an allowed TCP session that got no packet back was never
+ * answered (a UDP one may have carried data one way), and App-ID
+ * `incomplete` means no data crossed it (no handshake, or one without
+ * data). Byte counts include headers: they never prove data. */
+static void pan_schema(rd_acc_t *a) {
+    if (rd_acc_wants(a, SC_DIRECTION)) {
+        pstr_t dir = schema_direction_of(schema_zone_inside(rd_acc_get(a, PO(P_FROM))),
+                                         schema_zone_inside(rd_acc_get(a, PO(P_TO))));
+        if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    }
+    if (!rd_acc_wants(a, SC_OUTCOME)) return;
+    pstr_t out = schema_outcome(rd_acc_get(a, SC_ACTION));
+    if (pstr_eq(out, PSTR_LIT("allowed"))) {
+        if (rd_count_sign(rd_acc_get(a, PO(P_PKTS_RCVD))) == 0 &&
+            pstr_eq(schema_protocol(rd_acc_get(a, SC_PROTOCOL)), PSTR_LIT("tcp")))
+            out = PSTR_LIT("failed");
+        else if (pstr_eq(rd_acc_get(a, PO(P_APP)), PSTR_LIT("incomplete"))) out = PSTR_LIT("empty");
+    }
+    if (out.n) rd_acc_set(a, SC_OUTCOME, RD_TEXT, out);
+}
 
 /* Per-input state (heap, owned by the reader). */
 typedef struct pan {
@@ -139,6 +169,7 @@ static rd_status_t pan_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_
         rec_set(rec, s->id[j], val_strv(cells[j]));
     }
     for (unsigned k = 0; k < s->ncols; k++) rd_acc_put(&a, s->cols[k].m, cells[s->cols[k].col]);
+    pan_schema(&a);
     sl_hdr_t h = l->sl;
     if (h.host.p && h.host.p >= csv.p) h.host = PSTR_NULL; /* a relay header without a host */
     rd_acc_syslog(&a, &h);
@@ -171,7 +202,8 @@ const rd_impl_t rd_panos = {
             "lines (any header) holding `N,YYYY/MM/DD hh:mm:ss,SERIAL,TRAFFIC,`",
             "_messageTime (time_generated, device time as UTC), _sourceCategory (network/firewall/panos), "
             "_sourceHost, host (device_name, else syslog host), src_ip (src), src_port (sport), dest_ip (dst), "
-            "dest_port (dport), protocol (proto), action, user (srcuser), bytes_out (bytes_sent), bytes_in "
+            "dest_port (dport), protocol (proto), direction (from/to zones), action, outcome (action, "
+            "pkts_received, app), conn_id (sessionid), user (srcuser), bytes_out (bytes_sent), bytes_in "
             "(bytes_received)"},
     .line = pan_line,
     .open = pan_open,

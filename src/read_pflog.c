@@ -134,6 +134,7 @@ static rd_status_t pf_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
     rd_acc_t a;
     rd_acc_init(&a, &s->b.ids, NULL, 0);
     for (unsigned k = 0; k < s->ncols; k++) rd_acc_put(&a, s->cols[k].m, v[s->cols[k].col]);
+    rd_acc_outcome(&a); /* pass allowed, block blocked */
     rd_acc_syslog(&a, &l->sl);
     rd_acc_emit(c, &a, rec);
     rd_category(c, PSTR_LIT("network/firewall/pfsense"));

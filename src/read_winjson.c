@@ -15,13 +15,10 @@
 #include "reader.h"
 #include "winevt.h"
 
-#define WJ_MAXFIELDS 1024   /* values kept per event */
-
 /* Per-input state of both readers (heap, owned by the reader). */
 typedef struct wj {
     we_state_t *we;         /* the Windows-event mapping's state */
-    we_field_t *f;          /* the event's values, reused */
-    size_t nf, cap;         /* used / allocated */
+    we_list_t l;            /* the event's values, reused */
 } wj_t;
 
 static void *wj_open(rd_ctx_t *c) {
@@ -34,32 +31,18 @@ static void wj_close(void *st) {
     wj_t *s = st;
     if (!s) return;
     we_close(s->we);
-    free(s->f);
+    we_list_free(&s->l);
     free(s);
 }
 
 static we_field_t *add(wj_t *s, pstr_t name, pstr_t val, uint8_t sect, bool native) {
-    if (s->nf == WJ_MAXFIELDS) return NULL;
-    if (s->nf == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 64;
-        s->f = xrealloc(s->f, s->cap * sizeof *s->f);
-    }
-    we_field_t *f = &s->f[s->nf++];
-    *f = (we_field_t){name, val, WE_JSON, sect, native};
+    we_field_t *f = we_add(&s->l);
+    if (f) *f = (we_field_t){name, val, WE_JSON, sect, native};
     return f;
 }
 
 static bool is_obj(pstr_t v) { return v.n && v.p[0] == '{'; }
 static bool is_null(pstr_t v) { return v.n == 4 && memcmp(v.p, "null", 4) == 0; }
-
-/* "K.A" in the arena. */
-static pstr_t dotted(arena_t *a, pstr_t k, pstr_t at) {
-    char *o = arena_alloc(a, k.n + at.n + 1);
-    memcpy(o, k.p, k.n);
-    o[k.n] = '.';
-    memcpy(o + k.n + 1, at.p, at.n);
-    return pstr(o, k.n + at.n + 1);
-}
 
 /* A member's value: v itself, or its "#text" when v is an object. */
 static pstr_t text_of(pstr_t v) {
@@ -102,10 +85,10 @@ static void evtx_system(rd_ctx_t *c, wj_t *s, pstr_t sys) {
                 bool aesc;
                 if (json_iter_begin(&at, iv.p, iv.n, 0))
                     while (json_iter_next(&at, &ak, &aesc, &av))
-                        if (!aesc && !is_obj(av) && !is_null(av)) add(s, dotted(c->arena, k, ak), av, WE_SYS, true);
+                        if (!aesc && !is_obj(av) && !is_null(av)) add(s, we_dotted(c->arena, k, ak), av, WE_SYS, true);
             } else if (!is_obj(iv) && !is_null(iv)) {
                 if (ik.n > 1 && ik.p[0] == '@') ik = pstr(ik.p + 1, ik.n - 1);
-                add(s, dotted(c->arena, k, ik), iv, WE_SYS, true);
+                add(s, we_dotted(c->arena, k, ik), iv, WE_SYS, true);
             }
         }
     }
@@ -199,7 +182,7 @@ static const char *const nx_meta[] = {
     "Opcode",        "EventReceivedTime", "SourceModuleName", "SourceModuleType",
 };
 
-/* An NXLog event (SourceName, EventID and Channel at the top) into s->f:
+/* An NXLog event (SourceName, EventID and Channel at the top) into s->l:
  * System names mapped, NXLog's metadata left native only, every other
  * member an EventData item. NXLog writes the system ProcessID and a 5156
  * item ProcessID under one name: it is read as the system's. Returns
@@ -245,11 +228,11 @@ static bool evtx_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     }
     if (it.err || json_ws(o.p, o.n, it.i) != o.n) return false;
     if (!ev.n && sys) ev = o; /* the event without its wrapper */
-    s->nf = 0;
+    s->l.n = 0;
     if (!ev.n && !nxlog_event(s, o)) return true; /* another object: top-level keys only */
     if (ev.n) evtx_event(c, s, ev);
     we_ext_t ext = {PSTR_NULL, false, 0, pos}; /* after the top-level keys' cache positions */
-    we_emit(s->we, c, s->f, s->nf, &ext, rec);
+    we_emit(s->we, c, s->l.f, s->l.n, &ext, rec);
     return true;
 }
 
@@ -414,6 +397,7 @@ static void ecs_fill(ecs_walk_t *w) {
     pstr_t hname = rd_acc_get(a, EO(E_HNAME));
     rd_acc_set(a, SC_HOST, RD_HOST, hname.n ? hname : rd_acc_get(a, EO(E_HHOST)));
     bool net = rd_acc_get(a, SC_DEST_IP).n || rd_acc_get(a, SC_SRC_IP).n, exe = rd_acc_get(a, SC_PROCESS_NAME).n;
+    rd_acc_outcome(a); /* event.outcome success / failure, or a verdict in event.action */
     rd_acc_emit(c, a, w->rec);
     if (!w->winlog)
         rd_category(c, !net  ? PSTR_LIT("ecs/event")
@@ -428,7 +412,7 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     w->s = s;
     w->rec = rec;
     rd_acc_init(&w->acc, we_ids(s->we), NULL, RD_ACC_LAST | RD_ACC_FILL);
-    s->nf = 0;
+    s->l.n = 0;
     if (!rd_walk(c, o, PSTR_NULL, ecs_leaf, w)) return false;
     if (w->winlog) {
         /* System values under the XML rendering's names (decoded, not set natively) */
@@ -448,7 +432,7 @@ static bool ecs_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
             if (f) f->enc = WE_PLAIN;
         }
         we_ext_t ext = {PSTR_NULL, false, 0, w->pos}; /* after the walk's cache positions */
-        we_emit(s->we, c, s->f, s->nf, &ext, rec);
+        we_emit(s->we, c, s->l.f, s->l.n, &ext, rec);
     }
     ecs_fill(w);
     return true;

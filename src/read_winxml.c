@@ -3,11 +3,10 @@
  * An input is a run of `<Event>…</Event>` elements (concatenated, wrapped
  * in `<Events>`, pretty-printed over many lines: records are cut at
  * `</Event>`), or syslog lines whose message is one such element (Sysmon
- * for Linux); other syslog lines are skipped and counted. A small
- * zero-copy scanner lists the event's values (System elements `EventID`
- * and attributes `Provider.Name`, EventData items by Name, UserData
- * leaves, RenderingInfo Message) through xml.c's scanner and winevt.c
- * maps them to the schema.
+ * for Linux); other syslog lines are skipped and counted. winevt.c lists
+ * the event's values (System elements `EventID` and attributes
+ * `Provider.Name`, EventData items by Name, UserData leaves,
+ * RenderingInfo Message: we_xml_scan) and maps them to the schema.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +15,10 @@
 #include "winevt.h"
 #include "xml.h"
 
-#define WX_MAXDEPTH 16     /* element nesting followed inside an event */
-#define WX_MAXFIELDS 1024  /* values kept per event */
-
 /* Per-input state (heap, owned by the reader). */
 typedef struct wx {
     we_state_t *we;        /* the mapping's state */
-    we_field_t *f;         /* the event's values, reused */
-    size_t nf, cap;        /* used / allocated */
+    we_list_t l;           /* the event's values, reused */
     sl_clock_t clock;      /* years for BSD syslog dates */
 } wx_t;
 
@@ -38,7 +33,7 @@ static void wx_close(void *st) {
     wx_t *s = st;
     if (!s) return;
     we_close(s->we);
-    free(s->f);
+    we_list_free(&s->l);
     free(s);
 }
 
@@ -50,147 +45,13 @@ static bool tag_is(const char *s, size_t n, size_t i, const char *name) {
     return i + k < n && memcmp(s + i, name, k) == 0 && (is_sp(s[i + k]) || s[i + k] == '>' || s[i + k] == '/');
 }
 
-/* ---- one event -------------------------------------------------------- */
-
-static we_field_t *add_field(wx_t *x) {
-    if (x->nf == WX_MAXFIELDS) return NULL;
-    if (x->nf == x->cap) {
-        x->cap = x->cap ? x->cap * 2 : 64;
-        x->f = xrealloc(x->f, x->cap * sizeof *x->f);
-    }
-    return &x->f[x->nf++];
-}
-
-/* Sections of an event (its child elements). */
-enum { X_NONE, X_SYSTEM, X_DATA, X_USER, X_RENDER };
-
-/* "E.A" in the arena. */
-static pstr_t dotted(arena_t *a, pstr_t e, pstr_t at) {
-    char *o = arena_alloc(a, e.n + at.n + 1);
-    memcpy(o, e.p, e.n);
-    o[e.n] = '.';
-    memcpy(o + e.n + 1, at.p, at.n);
-    return pstr(o, e.n + at.n + 1);
-}
-
-/* A leaf element's text: CDATA unwrapped, else XML-escaped. */
-static void leaf_value(pstr_t t, we_field_t *f) {
-    f->enc = WE_XML;
-    if (t.n >= 12 && memcmp(t.p, "<![CDATA[", 9) == 0 && memcmp(t.p + t.n - 3, "]]>", 3) == 0) {
-        t = pstr(t.p + 9, t.n - 12);
-        f->enc = WE_PLAIN;
-    }
-    f->val = t;
-}
-
-/* List the values of the event s[0..n) (from "<Event" to "</Event>").
- * Returns false when it is not well formed enough to read. */
-static bool scan_event(rd_ctx_t *c, wx_t *x, const char *s, size_t n) {
-    struct {
-        pstr_t name, attrs;
-        size_t text;   /* offset where its content starts */
-        bool kids;     /* it has child elements */
-    } st[WX_MAXDEPTH];
-    int depth = 0, sect = X_NONE;
-    x->nf = 0;
-    size_t i = 0;
-    while (i < n) {
-        xml_tok_t tok;
-        size_t after = xml_token(s, n, i, &tok);
-        if (tok.kind == XML_BAD) return false;
-        if (tok.kind != XML_TAG) { /* text, CDATA, comments, declarations */
-            i = after;
-            continue;
-        }
-        xml_tag_t t = tok.tag;
-        t.name = xml_local(t.name); /* prefix dropped */
-        if (t.end) {
-            if (depth == 0) return false;
-            depth--;
-            if (!pstr_eq(st[depth].name, t.name)) return false;
-            if (depth == 0) return true; /* </Event> */
-            if (!st[depth].kids) { /* a leaf: its text is a value */
-                pstr_t text = pstr(s + st[depth].text, i - st[depth].text);
-                pstr_t nm = st[depth].name;
-                we_field_t *f = NULL;
-                if (sect == X_SYSTEM && depth == 2) {
-                    if ((f = add_field(x))) f->name = nm, f->sect = WE_SYS;
-                } else if (sect == X_DATA && depth == 2) {
-                    pstr_t an, av, dn = nm;
-                    size_t k = 0;
-                    if (pstr_eq(nm, PSTR_LIT("Data")))
-                        while (xml_next_attr(st[depth].attrs, &k, &an, &av))
-                            if (pstr_eq(an, PSTR_LIT("Name"))) dn = av;
-                    if ((f = add_field(x))) f->name = dn, f->sect = WE_DATA;
-                } else if (sect == X_USER && depth >= 2) {
-                    if ((f = add_field(x))) f->name = nm, f->sect = WE_DATA;
-                } else if (sect == X_RENDER && depth == 2 && pstr_eq(nm, PSTR_LIT("Message"))) {
-                    if ((f = add_field(x))) f->name = nm, f->sect = WE_OTHER;
-                }
-                if (f) {
-                    f->native = true;
-                    leaf_value(text, f);
-                }
-            }
-            if (depth == 1) sect = X_NONE;
-            i = after;
-            continue;
-        }
-        /* a start tag */
-        if (depth > 0) st[depth - 1].kids = true;
-        if (depth == 1) {
-            sect = pstr_eq(t.name, PSTR_LIT("System"))          ? X_SYSTEM
-                   : pstr_eq(t.name, PSTR_LIT("EventData"))     ? X_DATA
-                   : pstr_eq(t.name, PSTR_LIT("UserData"))      ? X_USER
-                   : pstr_eq(t.name, PSTR_LIT("RenderingInfo")) ? X_RENDER
-                                                                : X_NONE;
-        }
-        if (sect == X_SYSTEM && depth == 2) { /* attributes: Element.Attribute */
-            pstr_t an, av;
-            size_t k = 0;
-            while (xml_next_attr(t.attrs, &k, &an, &av)) {
-                if (pstr_eq(an, PSTR_LIT("xmlns"))) continue;
-                we_field_t *f = add_field(x);
-                if (!f) break;
-                f->name = dotted(c->arena, t.name, an);
-                f->val = av;
-                f->enc = WE_XML;
-                f->sect = WE_SYS;
-                f->native = true;
-            }
-        }
-        if (t.empty) {
-            if (sect == X_DATA && depth == 2 && pstr_eq(t.name, PSTR_LIT("Data"))) { /* <Data Name="x"/> */
-                pstr_t an, av;
-                size_t k = 0;
-                while (xml_next_attr(t.attrs, &k, &an, &av))
-                    if (pstr_eq(an, PSTR_LIT("Name"))) {
-                        we_field_t *f = add_field(x);
-                        if (f) *f = (we_field_t){av, pstr(s + i, 0), WE_PLAIN, WE_DATA, true};
-                    }
-            }
-            if (depth == 1) sect = X_NONE;
-            i = after;
-            continue;
-        }
-        if (depth == WX_MAXDEPTH) return false;
-        st[depth].name = t.name;
-        st[depth].attrs = t.attrs;
-        st[depth].text = after;
-        st[depth].kids = false;
-        depth++;
-        i = after;
-    }
-    return false;
-}
-
 /* Map the event s[0..n) into rec. */
 static rd_status_t emit_event(rd_ctx_t *c, wx_t *x, const char *s, size_t n, const we_ext_t *ext, record_t *rec) {
-    if (!scan_event(c, x, s, n)) {
+    if (!we_xml_scan(c, &x->l, s, n, false)) {
         c->reason = RD_R_XML;
         return RD_REJECT;
     }
-    we_emit(x->we, c, x->f, x->nf, ext, rec);
+    we_emit(x->we, c, x->l.f, x->l.n, ext, rec);
     return RD_REC;
 }
 

@@ -31,6 +31,7 @@ static const rd_map_t zeek_map[] = {
     RD_MAP("local_resp", ZO(Z_LRESP), RD_TEXT, 0),  RD_MAP("_path", ZO(Z_PATH), RD_TEXT, 0),
     RD_MAP("helo", ZO(Z_SMTP), RD_TEXT, 0),         RD_MAP("mailfrom", ZO(Z_SMTP), RD_TEXT, 0),
     RD_MAP("rcptto", ZO(Z_SMTP), RD_TEXT, 0), /* keys only smtp.log has: its category without _path */
+    RD_MAP("uid", SC_CONN_ID, RD_TEXT, 0),
 };
 static const rd_maptab_t zeek_tab = RD_MAPTAB(zeek_map, RD_DOTS);
 
@@ -43,11 +44,41 @@ static char zbool(pstr_t v) {
     return ch == 't' ? 'T' : ch == 'f' ? 'F' : 0;
 }
 
-/* local_orig/local_resp: T/F is outbound, F/T inbound. */
-static void zeek_direction(rd_acc_t *a) {
-    char o = zbool(rd_acc_get(a, ZO(Z_LORIG))), r = zbool(rd_acc_get(a, ZO(Z_LRESP)));
-    if (o == 'T' && r == 'F') rd_acc_set(a, SC_DIRECTION, RD_TEXT, PSTR_LIT("outbound"));
-    else if (o == 'F' && r == 'T') rd_acc_set(a, SC_DIRECTION, RD_TEXT, PSTR_LIT("inbound"));
+/* A Zeek bool as 1 (T), 0 (F) or -1 (unset or other). */
+static int zlocal(pstr_t v) {
+    char ch = zbool(v);
+    return ch == 'T' ? 1 : ch == 'F' ? 0 : -1;
+}
+
+/* conn_state values of connections that were never established: no
+ * answer (S0), refused (REJ), half-open or backscatter (SH, SHR, RSTOS0,
+ * RSTRH). The others (S1, S2, S3, SF, RSTO, RSTR, OTH) saw a connection. */
+static const char *const zeek_unopened[] = {"S0", "REJ", "SH", "SHR", "RSTOS0", "RSTRH"};
+
+/* The schema's direction and outcome from what the record holds:
+ * local_orig/local_resp give the direction (T/F outbound, F/T inbound,
+ * T/T internal, F/F external); a conn.log record's payload counts and
+ * state give the outcome, and an smtp.log transaction (smtp: the record
+ * is one) is SMTP commands, so data. */
+static void zeek_schema(rd_acc_t *a, bool smtp) {
+    if (rd_acc_wants(a, SC_DIRECTION)) {
+        pstr_t dir = schema_direction_of(zlocal(rd_acc_get(a, ZO(Z_LORIG))), zlocal(rd_acc_get(a, ZO(Z_LRESP))));
+        if (dir.n) rd_acc_set(a, SC_DIRECTION, RD_TEXT, dir);
+    }
+    if (!rd_acc_wants(a, SC_OUTCOME)) return;
+    pstr_t state = rd_acc_get(a, SC_ACTION);
+    if (smtp || rd_acc_has(a, ZO(Z_SMTP))) {
+        rd_acc_set(a, SC_OUTCOME, RD_TEXT, PSTR_LIT("data"));
+    } else if (state.n) {
+        const char *out = "empty";
+        if (rd_count_sign(rd_acc_get(a, SC_BYTES_OUT)) > 0 || rd_count_sign(rd_acc_get(a, SC_BYTES_IN)) > 0) {
+            out = "data";
+        } else {
+            for (size_t k = 0; k < sizeof zeek_unopened / sizeof zeek_unopened[0]; k++)
+                if (pstr_eq(state, pstr_c(zeek_unopened[k]))) out = "failed";
+        }
+        rd_acc_set(a, SC_OUTCOME, RD_TEXT, pstr_c(out));
+    }
 }
 
 /* "network/zeek/<path>" into buf (cap bytes); the view of it. */
@@ -74,6 +105,7 @@ typedef struct ztsv {
     char unset[16];     /* #unset_field */
     char cat[64];       /* network/zeek/<#path> */
     size_t catn;        /* its length */
+    bool smtp;          /* #path is smtp: every row is an SMTP transaction */
     zcol_t *col;        /* the columns of the current #fields (owned) */
     unsigned ncol, colcap;  /* ncol 0: no #fields yet */
 } ztsv_t;
@@ -141,7 +173,10 @@ static void ztsv_header(rd_ctx_t *c, ztsv_t *s, pstr_t line) {
     if (pstr_eq(key, PSTR_LIT("set_separator"))) s->setsep = sep_value(val);
     else if (pstr_eq(key, PSTR_LIT("empty_field"))) copy_cstr(s->empty, sizeof s->empty, val);
     else if (pstr_eq(key, PSTR_LIT("unset_field"))) copy_cstr(s->unset, sizeof s->unset, val);
-    else if (pstr_eq(key, PSTR_LIT("path"))) s->catn = zeek_category(s->cat, sizeof s->cat, val).n;
+    else if (pstr_eq(key, PSTR_LIT("path"))) {
+        s->catn = zeek_category(s->cat, sizeof s->cat, val).n;
+        s->smtp = pstr_eq(val, PSTR_LIT("smtp"));
+    }
     else if (pstr_eq(key, PSTR_LIT("fields"))) {
         s->ncol = 0;
         size_t i = 0;
@@ -211,7 +246,7 @@ static rd_status_t ztsv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
                 }
             }
         }
-        zeek_direction(&a);
+        zeek_schema(&a, s->smtp);
         rd_acc_emit(c, &a, rec);
         rd_category(c, pstr(s->cat, s->catn));
         return RD_REC;
@@ -283,11 +318,11 @@ static bool zjson_object(rd_ctx_t *c, zjson_t *s, const char *o, size_t n, recor
         zjson_member(c, pos++, k, esc, v, rec, &a);
     }
     if (it.err || json_ws(o, n, it.i) != n) return false;
-    zeek_direction(&a);
     /* a Zeek record: one with an address key (other objects get no default) */
     bool zeek = rd_acc_has(&a, SC_SRC_IP) || rd_acc_has(&a, SC_DEST_IP);
     pstr_t path = rd_acc_get(&a, ZO(Z_PATH));
     bool smtp = rd_acc_has(&a, ZO(Z_SMTP));
+    if (zeek) zeek_schema(&a, pstr_eq(path, PSTR_LIT("smtp")));
     rd_acc_emit(c, &a, rec);
     if (path.n) {
         if (path.n > 40 || !pstr_eq(path, pstr_c(s->lastpath))) {
@@ -329,7 +364,7 @@ const rd_impl_t rd_zeek_tsv = {
             "a first line `#separator`, or a `#fields` header line",
             "_messageTime (ts), _sourceCategory (network/zeek/<#path>), src_ip, src_port, dest_ip, dest_port, "
             "protocol, bytes_out (orig_bytes), bytes_in (resp_bytes), action (conn_state), direction "
-            "(local_orig/local_resp)"},
+            "(local_orig/local_resp), outcome (conn_state and the payload counts; smtp.log: data), conn_id (uid)"},
     .probe = ztsv_probe,
     .open = ztsv_open,
     .next = ztsv_next,
@@ -342,7 +377,7 @@ const rd_impl_t rd_zeek_json = {
     .pub = {"zeek-json", "Zeek logs from the JSON writer: one object per line, id.orig_h or id_orig_h keys",
             "JSON object lines with \"uid\" and \"id.orig_h\" (or \"id_orig_h\")",
             "_messageTime (ts), _sourceCategory (network/zeek/<_path>, else network/zeek/conn), src_ip, src_port, "
-            "dest_ip, dest_port, protocol, bytes_out, bytes_in, action, direction"},
+            "dest_ip, dest_port, protocol, bytes_out, bytes_in, action, direction, outcome, conn_id (uid)"},
     .line = zjson_line,
     .open = zjson_open,
     .next = zjson_next,

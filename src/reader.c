@@ -213,6 +213,13 @@ bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v) {
 void rd_acc_clear(rd_acc_t *a, unsigned slot) { a->has &= ~BIT(slot); }
 
 /* See reader.h. */
+void rd_acc_outcome(rd_acc_t *a) {
+    if (rd_acc_has(a, SC_OUTCOME) || !rd_acc_has(a, SC_ACTION)) return;
+    unsigned conv = a->conv[SC_ACTION] == RD_OCSFACT ? RD_OCSFOUT : RD_OUTCOME;
+    rd_acc_keep(a, SC_OUTCOME, conv, a->rank[SC_ACTION], a->v[SC_ACTION]);
+}
+
+/* See reader.h. */
 void rd_acc_swap(rd_acc_t *a, unsigned s1, unsigned s2) {
     pstr_t v = a->v[s1];
     uint8_t cv = a->conv[s1], rk = a->rank[s1];
@@ -250,8 +257,9 @@ static void put_field(record_t *rec, const sc_ids_t *ids, unsigned f, pstr_t v, 
 /* See reader.h. */
 void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
     static const char *const dir01[] = {"inbound", "outbound"};
-    static const char *const dir12[] = {NULL, "inbound", "outbound"};
+    static const char *const dir12[] = {NULL, "inbound", "outbound", "internal"};
     static const char *const ocsfact[] = {"Unknown", "Open", "Close", "Reset", "Fail", "Refuse", "Traffic"};
+    static const char *const ocsfout[] = {NULL, NULL, NULL, NULL, "failed", "failed"};
     const sc_ids_t *ids = a->ids;
     for (uint64_t todo = a->has & (BIT(SC_N) - 1); todo; todo &= todo - 1) {
         unsigned f = (unsigned)__builtin_ctzll(todo); /* the slots that hold a value, in field order */
@@ -266,8 +274,10 @@ void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
         case RD_PROTO: v = schema_protocol(v); break;
         case RD_DIR: v = schema_direction(v); break;
         case RD_DIR01: v = code_name(v, dir01, 2); break;
-        case RD_DIR12: v = code_name(v, dir12, 3); break;
+        case RD_DIR12: v = code_name(v, dir12, 4); break;
         case RD_OCSFACT: v = code_name(v, ocsfact, 7); break;
+        case RD_OUTCOME: v = schema_outcome(v); break;
+        case RD_OCSFOUT: v = code_name(v, ocsfout, 6); break;
         case RD_HOST: sc_fill(rec, ids, SC_SOURCEHOST, val_strv(v)); break;
         case RD_TIME:
             if (!(fill && c->has_time) && dt_parse(v, &ms)) rd_time(c, ms);

@@ -43,6 +43,10 @@
     X(rd_ocsf)        \
     X(rd_osquery)     \
     X(rd_auditd)      \
+    X(rd_azure_json)  \
+    X(rd_azure_csv)   \
+    X(rd_argus)       \
+    X(rd_proxifier)   \
     X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
@@ -74,7 +78,9 @@ enum rd_reason {
 
 /* Keys that matter even when the query does not read them: the record's
  * own _raw, and timestamp fields, best first (_messageTime is made from
- * the first one that parses). ORDER SPECIAL: rd_special_name[]. */
+ * the first one that parses): an event's own times, then the times a
+ * collector stamped (Azure's TimeGenerated, Sumo's _receipttime). ORDER
+ * SPECIAL: rd_special_name[]. */
 #define RD_SPECIALS(X)              \
     X(RD_SP_RAW, "_raw")            \
     X(RD_SP_MTIMEMS, "_messagetimems") \
@@ -90,6 +96,7 @@ enum rd_reason {
     X(RD_SP_DATE, "date")           \
     X(RD_SP_UTCTIME, "utctime")     \
     X(RD_SP_TIMECREATED, "timecreated") \
+    X(RD_SP_TIMEGENERATED, "timegenerated") \
     X(RD_SP_RECEIPTTIME, "_receipttime")
 
 enum rd_special {
@@ -258,10 +265,12 @@ enum rd_conv {
     RD_IP,       /* schema_ip */
     RD_NUM,      /* schema_number */
     RD_PROTO,    /* schema_protocol */
-    RD_DIR,      /* schema_direction (true/false, %%14593, egress/ingress, outbound/inbound) */
+    RD_DIR,      /* schema_direction (true/false, %%14593, egress/ingress, outbound/inbound, …) */
     RD_DIR01,    /* CEF deviceDirection: 0 inbound, 1 outbound */
-    RD_DIR12,    /* OCSF direction_id: 1 inbound, 2 outbound */
+    RD_DIR12,    /* OCSF direction_id: 1 inbound, 2 outbound, 3 lateral (internal) */
     RD_OCSFACT,  /* OCSF activity_id: 1 Open, 2 Close, 3 Reset, 4 Fail, 5 Refuse, 6 Traffic */
+    RD_OUTCOME,  /* schema_outcome: a verdict word (deny, accept, pass, …) as blocked, allowed or failed */
+    RD_OCSFOUT,  /* OCSF activity_id as an outcome: 4 Fail and 5 Refuse are failed */
     RD_HOST,     /* as logged; also _sourceHost where the record has none */
     RD_TIME,     /* _messageTime: ISO-8601 or epoch (dt_parse) */
     RD_DEVTIME   /* _messageTime: rd_devtime (also `MMM dd [yyyy] HH:mm:ss`), yearless by the clock */
@@ -380,12 +389,19 @@ static inline void rd_acc_set(rd_acc_t *a, unsigned slot, unsigned conv, pstr_t 
 bool rd_acc_key(rd_acc_t *a, const rd_maptab_t *t, pstr_t key, pstr_t v);
 /* True when slot (< RD_NSLOT) holds a value (an empty one too, with RD_ACC_EMPTY). */
 static inline bool rd_acc_has(const rd_acc_t *a, unsigned slot) { return a->has >> slot & 1; }
+/* True when the query reads schema field f (< SC_N): a value the reader
+ * would have to work out for it is worth the work. */
+static inline bool rd_acc_wants(const rd_acc_t *a, unsigned f) { return a->ids->id[f] != FIELD_NONE; }
 /* The value slot holds (as logged), PSTR_NULL when none. */
 static inline pstr_t rd_acc_get(const rd_acc_t *a, unsigned slot) {
     return rd_acc_has(a, slot) ? a->v[slot] : PSTR_NULL;
 }
 /* Forget slot's value. */
 void rd_acc_clear(rd_acc_t *a, unsigned slot);
+/* Unless the record has an outcome, its action's verdict word is its
+ * outcome (RD_OUTCOME; an OCSF activity_id through RD_OCSFOUT): deny,
+ * accept, pass, succeeded, failed … (docs/schema.md §1.2). */
+void rd_acc_outcome(rd_acc_t *a);
 /* Exchange the values of two slots (rank and conversion go with them). */
 void rd_acc_swap(rd_acc_t *a, unsigned s1, unsigned s2);
 /* What a syslog header adds to the record read from its message: its
@@ -539,6 +555,14 @@ long rd_marker(pstr_t line, const char *marker, sl_clock_t *k, sl_hdr_t *h);
 bool rd_ip_ok(pstr_t v);
 /* True when v is a decimal port 0..65535. */
 bool rd_port_ok(pstr_t v);
+/* The verdict a free text (a netfilter log prefix: "[UFW BLOCK]",
+ * "IPTABLES-DROP:", "policy ACCEPT") names: its last word of letters
+ * outside double quotes that schema_outcome reads as blocked or
+ * allowed; empty when none. */
+pstr_t rd_verdict(pstr_t text);
+/* A byte or packet count as logged ("0", " 42", "7.0"): 0 when it is
+ * zero, 1 when it is above, -1 when v is empty or no whole number. */
+int rd_count_sign(pstr_t v);
 
 /* A timestamp as devices write it (CEF, LEEF, OCSF): what dt_parse reads
  * (epoch seconds or ms, ISO-8601), or "MMM dd [yyyy] HH:mm:ss[.SSS]
@@ -555,6 +579,28 @@ void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
 void csv_close(void *st);
 int csv_colmap(void *st, uint32_t id);
+/* The CSV row framer for readers of CSV whose columns they map
+ * themselves (azure-csv, argus), with st from csv_open: the next
+ * non-blank row of p[0..n) (quoted cells may span lines) as *ncell cells
+ * in *cells, quotes dropped and "" decoded (into c->arena); the array is
+ * st's, valid until the next call. Sets c->rec_off, c->text and *used as
+ * next() does; RD_REC, RD_REJECT (an unterminated quote, c->reason set),
+ * RD_MORE or RD_END. The header is a row like any other. */
+rd_status_t csv_cells(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used, const pstr_t **cells,
+                      unsigned *ncell);
+/* Cells of st's rows are separated by sep (',' until set; '\t' for TSV). */
+void csv_set_sep(void *st, char sep);
+/* A header row's cells, for the reader to map its columns (ud: the
+ * reader's state). */
+typedef void (*csv_hdr_fn)(rd_ctx_t *c, void *ud, const pstr_t *cells, unsigned ncell);
+/* csv_cells for CSV with a header row: the first row is handed to hdr
+ * (its separator, ',' or a TAB when it has TABs and no comma, is every
+ * row's), then each data row comes back as RD_REC with as many cells as
+ * the header has; a row of another width is rejected (RD_R_COLS). */
+rd_status_t csv_data_row(rd_ctx_t *c, void *st, const char *p, size_t n, bool eof, size_t *used,
+                         const pstr_t **cells, unsigned *ncell, csv_hdr_fn hdr, void *ud);
+/* The separator of a header line: a TAB when it has one and no comma. */
+char csv_sep_of(pstr_t header);
 /* The cells of the first non-blank line of p[0..n) when it looks like a
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */

@@ -15,6 +15,7 @@
 
 static bool is_ws(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\f' || ch == '\v'; }
 static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+static bool is_letter(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
 
 /* ---- lines -------------------------------------------------------------- */
 
@@ -343,6 +344,37 @@ bool rd_port_ok(pstr_t v) {
         x = x * 10 + (unsigned)(v.p[i] - '0');
     }
     return x <= 65535;
+}
+
+/* See reader.h. */
+int rd_count_sign(pstr_t v) {
+    pstr_t t = schema_number(v);
+    if (!t.n) return -1;
+    for (size_t i = 0; i < t.n; i++)
+        if (!is_digit(t.p[i])) return -1;
+    return t.n == 1 && t.p[0] == '0' ? 0 : 1;
+}
+
+/* See reader.h. */
+pstr_t rd_verdict(pstr_t text) {
+    pstr_t found = PSTR_NULL;
+    for (size_t i = 0; i < text.n;) {
+        if (text.p[i] == '"') { /* a quoted value (a rule's description) says no verdict */
+            const char *q = memchr(text.p + i + 1, '"', text.n - i - 1);
+            i = q ? (size_t)(q - text.p) + 1 : text.n;
+            continue;
+        }
+        if (!is_letter(text.p[i])) {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < text.n && is_letter(text.p[i])) i++;
+        if (i - b < 4) continue; /* the shortest verdict is "drop", "deny", "pass" */
+        pstr_t o = schema_outcome(pstr(text.p + b, i - b));
+        if (pstr_eq(o, PSTR_LIT("blocked")) || pstr_eq(o, PSTR_LIT("allowed"))) found = o;
+    }
+    return found;
 }
 
 /* ---- timestamps --------------------------------------------------------- */

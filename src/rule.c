@@ -211,7 +211,8 @@ static const kdesc_t tuning_keys[] = {
     {"description", K_STR, offsetof(rule_tuning_t, description), false},
     {"field", K_STR, offsetof(rule_tuning_t, field), true},
     {"enabled", K_BOOL, offsetof(rule_tuning_t, enabled), false},
-    {"values", K_LIST, offsetof(rule_tuning_t, values), true},
+    {"values", K_LIST, offsetof(rule_tuning_t, values), false},
+    {"prefixes", K_LIST, offsetof(rule_tuning_t, prefixes), false},
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -360,7 +361,7 @@ static void read_severity(rp_t *p, const yaml_node_t *n) {
         say(p, D_ERROR, got[1], NULL, "default severity '%s' is not one of 'levels'", r->default_severity);
 }
 
-/* tuning: [{name, description, field, enabled, values}, ...] */
+/* tuning: [{name, description, field, enabled, values, prefixes}, ...] */
 static void read_tunings(rp_t *p, const yaml_node_t *n) {
     rule_t *r = p->r;
     if (is_null(n)) return;
@@ -380,14 +381,19 @@ static void read_tunings(rp_t *p, const yaml_node_t *n) {
         if (t->field && !is_ident(t->field))
             say(p, D_ERROR, e, NULL, "tuning '%s': 'field' must be a field name, not '%s'",
                 t->name ? t->name : "?", t->field);
-        for (uint32_t i = 0; i < t->values.n; i++)
-            for (const char *c = t->values.v[i]; *c; c++)
-                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-                    say(p, D_ERROR, e, NULL, "tuning '%s': value '%s' contains a control character",
-                        t->name ? t->name : "?", t->values.v[i]);
-                    break;
-                }
-        if ((seen & (1u << 4)) && t->values.n == 0) /* 4: 'values' in tuning_keys */
+        const strlist_t *lists[2] = {&t->values, &t->prefixes};
+        for (unsigned l = 0; l < 2; l++)
+            for (uint32_t i = 0; i < lists[l]->n; i++)
+                for (const char *c = lists[l]->v[i]; *c; c++)
+                    if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                        say(p, D_ERROR, e, NULL, "tuning '%s': value '%s' contains a control character",
+                            t->name ? t->name : "?", lists[l]->v[i]);
+                        break;
+                    }
+        /* 4, 5: 'values' and 'prefixes' in tuning_keys */
+        if (!(seen & (3u << 4)))
+            say(p, D_ERROR, e, NULL, "tuning '%s' needs 'values' or 'prefixes'", t->name ? t->name : "?");
+        else if (t->values.n == 0 && t->prefixes.n == 0)
             say(p, D_WARNING, e, "empty-tuning", "tuning '%s' has no values and does nothing",
                 t->name ? t->name : "?");
         for (uint32_t j = 0; t->name && j + 1 < r->ntunings; j++)
@@ -572,6 +578,7 @@ void rule_free(rule_t *r) {
         free(t->description);
         free(t->field);
         list_free(&t->values);
+        list_free(&t->prefixes);
     }
     free(r->tunings);
     memset(r, 0, sizeof *r);
@@ -621,25 +628,55 @@ static size_t scope_end(const char *q, size_t n) {
     return n;
 }
 
-/* Append one tuning's stage: | where !(F matches /(?i)(^|[\\\/])(v1|v2)$/).
- * Values are matched literally: every ASCII punctuation byte is escaped,
- * `/` included so the regex literal stays closed. */
-static void put_tuning(buf_t *b, const rule_tuning_t *t) {
-    buf_printf(b, "| where !(%s matches /(?i)(^|[\\\\\\/])(", t->field);
-    for (uint32_t i = 0; i < t->values.n; i++) {
-        if (i) buf_putc(b, '|');
-        for (const char *c = t->values.v[i]; *c; c++) {
-            unsigned char u = (unsigned char)*c;
-            bool punct = (u >= '!' && u <= '/') || (u >= ':' && u <= '@') || (u >= '[' && u <= '`') ||
-                         (u >= '{' && u <= '~');
-            if (punct && u != '_') buf_putc(b, '\\');
-            buf_putc(b, *c);
-        }
+/* Append c[0..) as a regex that matches it literally: every ASCII
+ * punctuation byte is escaped, `/` included so the regex literal stays
+ * closed. */
+static void put_literal(buf_t *b, const char *c) {
+    for (; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+        bool punct = (u >= '!' && u <= '/') || (u >= ':' && u <= '@') || (u >= '[' && u <= '`') ||
+                     (u >= '{' && u <= '~');
+        if (punct && u != '_') buf_putc(b, '\\');
+        buf_putc(b, *c);
     }
-    buf_puts(b, ")$/)");
 }
 
-/* See rule.h. A tuning without a field or values is skipped. When the
+/* Append a path prefix: literal, but a drive letter (`C:\`) may also be
+ * written as the volume Windows Filtering Platform logs (5156:
+ * `\device\harddiskvolume2\`), whichever volume it is. */
+static void put_prefix(buf_t *b, const char *v) {
+    bool drive = ((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z')) && v[1] == ':' && v[2] == '\\';
+    if (drive) {
+        buf_printf(b, "(%c\\:|\\\\device\\\\harddiskvolume[0-9]+)", v[0]);
+        v += 2;
+    }
+    put_literal(b, v);
+}
+
+/* Append one tuning's stage: | where !(F matches /(?i)(^|[\\\/])(v1|v2)$|^(p1|p2)/),
+ * values matched at the path's end, prefixes at its start. */
+static void put_tuning(buf_t *b, const rule_tuning_t *t) {
+    buf_printf(b, "| where !(%s matches /(?i)", t->field);
+    if (t->values.n) {
+        buf_puts(b, "(^|[\\\\\\/])(");
+        for (uint32_t i = 0; i < t->values.n; i++) {
+            if (i) buf_putc(b, '|');
+            put_literal(b, t->values.v[i]);
+        }
+        buf_puts(b, ")$");
+    }
+    if (t->prefixes.n) {
+        buf_puts(b, t->values.n ? "|^(" : "^(");
+        for (uint32_t i = 0; i < t->prefixes.n; i++) {
+            if (i) buf_putc(b, '|');
+            put_prefix(b, t->prefixes.v[i]);
+        }
+        buf_putc(b, ')');
+    }
+    buf_puts(b, "/)");
+}
+
+/* See rule.h. A tuning without a field, values or prefixes is skipped. When the
  * first stage's `|` starts a line, each new stage goes on a line of its
  * own with the same indentation; otherwise stages are joined with spaces.
  * A query without stages gets them appended. */
@@ -651,7 +688,7 @@ char *rule_tuned_query(const rule_t *r) {
     bool any = false;
     for (uint32_t i = 0; i < r->ntunings; i++) {
         const rule_tuning_t *t = &r->tunings[i];
-        if (t->enabled && t->field && t->values.n) any = true;
+        if (t->enabled && t->field && (t->values.n || t->prefixes.n)) any = true;
     }
     if (!any) return xstrndup(q, n);
 
@@ -669,7 +706,7 @@ char *rule_tuned_query(const rule_t *r) {
         if (e == 0) buf_putc(&b, '*');
         for (uint32_t i = 0; i < r->ntunings; i++) {
             const rule_tuning_t *t = &r->tunings[i];
-            if (!t->enabled || !t->field || !t->values.n) continue;
+            if (!t->enabled || !t->field || !(t->values.n || t->prefixes.n)) continue;
             buf_putc(&b, ' ');
             put_tuning(&b, t);
         }
@@ -679,7 +716,7 @@ char *rule_tuned_query(const rule_t *r) {
     buf_put(&b, q, at);
     for (uint32_t i = 0; i < r->ntunings; i++) {
         const rule_tuning_t *t = &r->tunings[i];
-        if (!t->enabled || !t->field || !t->values.n) continue;
+        if (!t->enabled || !t->field || !(t->values.n || t->prefixes.n)) continue;
         put_tuning(&b, t);
         if (own_line) {
             buf_putc(&b, '\n');

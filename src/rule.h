@@ -32,7 +32,10 @@ typedef struct rule_tuning {
     char *name;          /* e.g. "allowlist" */
     char *description;
     char *field;         /* field tested, e.g. "process_name" */
-    strlist_t values;    /* process names (basenames), compared case-insensitively */
+    strlist_t values;    /* process names (basenames), compared case-insensitively with the path's end */
+    strlist_t prefixes;  /* path prefixes (a folder: "C:\...\Bin\"), compared case-insensitively
+                            with the path's start; one with a drive letter also matches the path
+                            under any \Device\HarddiskVolumeN (as Windows Filtering Platform logs it) */
     bool enabled;        /* on by default */
 } rule_tuning_t;
 
@@ -73,8 +76,9 @@ void rule_free(rule_t *r);
 /* Score (0..10) of a severity name, or -1 when the rule does not list it. */
 int rule_sev_score(const rule_t *r, const char *name, size_t n);
 /* The query with the enabled tunings applied: each tuning adds
- *   | where !(<field> matches /(?i)(^|[\\/])(v1|v2)$/)
- * right after the scope (before the first stage). Returns a heap string. */
+ *   | where !(<field> matches /(?i)(^|[\\/])(v1|v2)$|^(p1|p2)/)
+ * right after the scope (before the first stage): v the values, p the
+ * prefixes (either part left out when empty). Returns a heap string. */
 char *rule_tuned_query(const rule_t *r);
 
 /* A rule compiled into the binary. */

@@ -106,6 +106,39 @@ void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes) {
 }
 
 /* See ruleset.h. */
+bool ruleset_name_sources(query_t *q) {
+    for (uint32_t i = 0; i < q->nst; i++) {
+        stage_t *s = &q->st[i];
+        if (!(stage_info[s->kind].flags & SF_BLOCKING)) continue;
+        if (s->kind != ST_AGG) return false;
+        for (uint32_t k = 0; k < s->nby; k++)
+            if (s->by[k] == F_SOURCENAME) return false;
+        for (uint32_t k = 0; k < s->naggs; k++)
+            if (s->aggs[k].as == F_SOURCENAME) return false;
+        aggspec_t *a = arena_alloc(&q->arena, (s->naggs + 1) * sizeof *a);
+        memcpy(a, s->aggs, s->naggs * sizeof *a);
+        a[s->naggs] = (aggspec_t){.fn = AG_VALUES, .field = F_SOURCENAME, .as = F_SOURCENAME, .as_given = true};
+        s->aggs = a;
+        s->naggs++;
+        /* A later `fields a, b` would drop it again: it keeps _sourceName
+         * too, as its last column. */
+        for (uint32_t j = i + 1; j < q->nst; j++) {
+            stage_t *f = &q->st[j];
+            if (f->kind != ST_FIELDS || f->remove) continue;
+            bool has = false;
+            for (uint32_t k = 0; k < f->nflds; k++) has |= f->flds[k] == F_SOURCENAME;
+            if (has) continue;
+            uint32_t *ids = arena_alloc(&q->arena, (f->nflds + 1) * sizeof *ids);
+            memcpy(ids, f->flds, f->nflds * sizeof *ids);
+            ids[f->nflds++] = F_SOURCENAME;
+            f->flds = ids;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* See ruleset.h. */
 int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const char *dir, const char *const *tunes,
                     int ntunes, bool strict, bool quiet) {
     memset(rs, 0, sizeof *rs);
@@ -129,6 +162,7 @@ int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const c
             ruleset_free(rs);
             return -1;
         }
+        ruleset_name_sources(rs->q[i]);
     }
     return 0;
 }

@@ -1,8 +1,8 @@
 /* ruleset.h — the rules a command runs: loaded, tuned and compiled.
  *
  * Used by detect, watch and validate. ruleset_load reads rule files (or the
- * builtin rules); ruleset_prepare also switches on the tunings named and
- * compiles every rule's query. A ruleset_t owns its rules, queries, tuned
+ * builtin rules); ruleset_prepare also switches on the tunings named,
+ * compiles every rule's query and makes its findings name their files. A ruleset_t owns its rules, queries, tuned
  * query texts and diagnostics; ruleset_free releases them.
  */
 #ifndef POSTERN_RULESET_H
@@ -37,7 +37,15 @@ int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t *
 /* Switch on tuning tunes[0..ntunes) in every rule that has it; a name no
  * rule knows is reported on stderr. */
 void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
-/* ruleset_load, ruleset_tune, then compile each rule. Returns 0, or -1
+/* Make each finding of q name the files its records came from: q's first
+ * aggregate (when its first blocking stage is one) also collects
+ * values(_sourceName) as _sourceName, the last column (a later `fields`
+ * list keeps it too, last). Nothing changes
+ * when q groups by or already makes _sourceName. Returns whether the
+ * aggregate was extended (its new array lives in q's arena). */
+bool ruleset_name_sources(query_t *q);
+/* ruleset_load, ruleset_tune, then compile each rule and name the
+ * sources of its findings (ruleset_name_sources). Returns 0, or -1
  * (messages printed; rs is left empty). */
 int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const char *dir, const char *const *tunes,
                     int ntunes, bool strict, bool quiet);

@@ -101,18 +101,75 @@ pstr_t schema_protocol(pstr_t v) {
     return v;
 }
 
+/* The direction values, and the native words that name them (ASCII case
+ * ignored). ORDER DIR: sc_dir_names. */
+enum { DIR_OUT, DIR_IN, DIR_INTERNAL, DIR_EXTERNAL };
+static const char *const sc_dir_names[] = {"outbound", "inbound", "internal", "external"};
+static const struct {
+    const char *word;  /* as logged */
+    uint8_t dir;       /* DIR_* */
+} sc_dir_words[] = {
+    {"outbound", DIR_OUT},      {"inbound", DIR_IN},       {"internal", DIR_INTERNAL},
+    {"external", DIR_EXTERNAL}, {"true", DIR_OUT},         {"false", DIR_IN},           /* Sysmon Initiated */
+    {"%%14593", DIR_OUT},       {"%%14592", DIR_IN},       /* Windows Filtering Platform */
+    {"egress", DIR_OUT},        {"ingress", DIR_IN},       /* ECS, seen from the host */
+    {"lateral", DIR_INTERNAL},                             /* OCSF */
+};
+
 /* See schema.h. */
 pstr_t schema_direction(pstr_t v) {
+    pstr_t t = pstr_trim(v);
+    for (size_t k = 0; k < sizeof sc_dir_words / sizeof sc_dir_words[0]; k++)
+        if (pstr_ieq_c(t, sc_dir_words[k].word)) return pstr_c(sc_dir_names[sc_dir_words[k].dir]);
+    return PSTR_NULL;
+}
+
+/* See schema.h. Indexed by [opener local][responder local]. */
+pstr_t schema_direction_of(int opener_local, int responder_local) {
+    static const uint8_t dir[2][2] = {{DIR_EXTERNAL, DIR_IN}, {DIR_OUT, DIR_INTERNAL}};
+    if (opener_local < 0 || responder_local < 0) return PSTR_NULL;
+    return pstr_c(sc_dir_names[dir[opener_local != 0][responder_local != 0]]);
+}
+
+/* See schema.h. The usual names of the two sides of a firewall: PAN-OS's
+ * default zones, ASA's interface names, FortiGate's interface roles. */
+int schema_zone_inside(pstr_t v) {
     static const struct {
-        const char *in;
-        bool out;
-    } dirs[] = {
-        {"true", true},     {"false", false}, {"%%14593", true}, {"%%14592", false},
-        {"outbound", true}, {"inbound", false}, {"egress", true}, {"ingress", false},
+        const char *name;
+        int8_t inside;
+    } zones[] = {
+        {"trust", 1},    {"inside", 1},  {"internal", 1}, {"lan", 1},      {"dmz", 1},
+        {"untrust", 0},  {"outside", 0}, {"external", 0}, {"wan", 0},      {"internet", 0},
     };
     pstr_t t = pstr_trim(v);
-    for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++)
-        if (pstr_ieq_c(t, dirs[k].in)) return dirs[k].out ? PSTR_LIT("outbound") : PSTR_LIT("inbound");
+    for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
+        if (pstr_ieq_c(t, zones[k].name)) return zones[k].inside;
+    return -1;
+}
+
+/* See schema.h. */
+pstr_t schema_outcome(pstr_t v) {
+    static const char *const blocked[] = {"blocked", "block",    "deny",         "denied",       "drop",
+                                          "dropped", "drop-icmp", "reject",      "rejected",     "reset-client",
+                                          "reset-server", "reset-both"};
+    static const char *const allowed[] = {"allowed", "allow",    "accept",  "accepted", "permit",
+                                          "permitted", "pass",   "passed",  "succeeded", "success"};
+    static const char *const failed[] = {"failed", "fail", "failure"};
+    static const struct {
+        const char *const *words;
+        size_t n;
+        const char *name;
+    } kinds[] = {
+        {blocked, sizeof blocked / sizeof blocked[0], "blocked"},
+        {allowed, sizeof allowed / sizeof allowed[0], "allowed"},
+        {failed, sizeof failed / sizeof failed[0], "failed"},
+    };
+    pstr_t t = pstr_trim(v);
+    if (pstr_ieq_c(t, "empty")) return PSTR_LIT("empty");
+    if (pstr_ieq_c(t, "data")) return PSTR_LIT("data");
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (size_t j = 0; j < kinds[k].n; j++)
+            if (pstr_ieq_c(t, kinds[k].words[j])) return pstr_c(kinds[k].name);
     return PSTR_NULL;
 }
 

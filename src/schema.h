@@ -29,15 +29,19 @@
     X(SC_DEST_IP, "dest_ip", "address that accepted the connection (IPv4-mapped IPv6 written as IPv4)")   \
     X(SC_DEST_PORT, "dest_port", "its port, decimal text (\"587\", whether logged as number or string)")   \
     X(SC_PROTOCOL, "protocol", "transport, lower case: tcp, udp, icmp, … (IANA numbers translated)")       \
-    X(SC_DIRECTION, "direction", "outbound (this host opened it) or inbound; absent when not logged")      \
+    X(SC_DIRECTION, "direction",                                                                           \
+      "who opened it: outbound, inbound, internal or external (docs/schema.md §1.1); absent when not logged")  \
     X(SC_PROCESS_NAME, "process_name", "full image path of the process, as logged")                       \
     X(SC_PID, "pid", "process id, decimal text")                                                           \
     X(SC_USER, "user", "account of the process or session, as logged (DOMAIN\\name, login or SID)")        \
     X(SC_HOST, "host", "host the event is about (Computer, hostname)")                                     \
     X(SC_BYTES_OUT, "bytes_out", "payload bytes sent by the side that opened the connection")              \
     X(SC_BYTES_IN, "bytes_in", "payload bytes sent back to it")                                            \
-    X(SC_ACTION, "action", "what the sensor did or saw: allowed, blocked, a connection state (SF, REJ…)") \
-    X(SC_EVENT_ID, "event_id", "the source's event number (Sysmon 3, Security 5156, …)")
+    X(SC_ACTION, "action", "what the sensor did or saw, in its own words: pass, Deny, Built, SF, REJ, …")   \
+    X(SC_EVENT_ID, "event_id", "the source's event number (Sysmon 3, Security 5156, …)")                 \
+    X(SC_OUTCOME, "outcome",                                                                               \
+      "what became of the connection: blocked, failed, empty, data or allowed (docs/schema.md §1.2)")       \
+    X(SC_CONN_ID, "conn_id", "the log's own id of the connection, shared by all its records (Zeek uid, …)")
 
 enum sc_field {
 #define X(id, name, desc) id,
@@ -99,9 +103,24 @@ static inline void sc_fill(record_t *rec, const sc_ids_t *ids, unsigned f, value
  * lower-case name; other text unchanged. */
 pstr_t schema_protocol(pstr_t v);
 /* Direction: true/false (Sysmon Initiated), %%14593/%%14592 (WFP),
- * egress/ingress (ECS), outbound/inbound in any case; empty view when the
- * value says neither. */
+ * egress/ingress (ECS), outbound/inbound/internal/external in any case,
+ * lateral (OCSF) as internal; empty view when the value says none of them. */
 pstr_t schema_direction(pstr_t v);
+/* Direction from where the two ends are: whether the side that opened
+ * the connection and the side that accepted it are local (inside the
+ * host or network that logged it): 1 yes, 0 no, -1 not known. outbound,
+ * inbound, internal, external; empty view when either is not known. */
+pstr_t schema_direction_of(int opener_local, int responder_local);
+/* Whether a zone or interface named v is inside (1: trust, inside,
+ * internal, lan, dmz) or outside (0: untrust, outside, external, wan,
+ * internet) the network a firewall guards, ASCII case ignored; -1 for
+ * any other name. */
+int schema_zone_inside(pstr_t v);
+/* Outcome of a device's verdict word (any case): deny, drop, block,
+ * reject, reset-client, … as blocked; allow, accept, permit, pass,
+ * succeeded, … as allowed; fail, failed, failure as failed; the outcome
+ * names themselves as they are; empty view for any other word. */
+pstr_t schema_outcome(pstr_t v);
 /* Port or count: surrounding blanks dropped, "587.0" and "0587" read as
  * "587"; other text unchanged. */
 pstr_t schema_number(pstr_t v);

@@ -25,6 +25,7 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "coverage.h"
 #include "out.h"
 
 /* One open window of one rule. */
@@ -55,6 +56,7 @@ typedef struct srule {
     uint64_t groups;        /* live groups over the open windows */
     int64_t t;              /* _messageTime of the current record */
     uint32_t f_sev;         /* the rule's severity field in q, or FIELD_NONE */
+    uint64_t signals;       /* signals this rule wrote */
 } srule_t;
 
 struct stream {
@@ -137,8 +139,11 @@ stream_t *stream_new(rule_t *ru, query_t **q, unsigned n, const exec_opts_t *eo,
         R->f_sev = ru[i].severity_field ? ftab_find(&q[i]->ft, pstr_c(ru[i].severity_field)) : FIELD_NONE;
         /* The readers extract what any rule reads. */
         if (q[i]->ft.want_all) s->ft.want_all = true;
-        for (uint32_t id = 0; id < q[i]->ft.n; id++)
-            if (q[i]->ft.e[id].wanted) s->ft.e[ftab_intern(&s->ft, ftab_name(&q[i]->ft, id))].wanted = 1;
+        for (uint32_t id = 0; id < q[i]->ft.n; id++) {
+            if (!q[i]->ft.e[id].wanted) continue;
+            uint32_t sid = ftab_intern(&s->ft, ftab_name(&q[i]->ft, id)); /* may move s->ft.e: index it after */
+            s->ft.e[sid].wanted = 1;
+        }
     }
     return s;
 }
@@ -248,6 +253,7 @@ static void emit_signal(stream_t *s, srule_t *R, table_t *row, uint64_t count, i
     out_json_row(b, r, row, &R->q->ft);
     buf_puts(b, "}\n");
     s->c.signals++;
+    R->signals++;
     if (s->o.out && (fwrite(b->p, 1, b->n, s->o.out) != b->n || fflush(s->o.out) != 0)) s->err = 1;
     if (s->o.on_signal) s->o.on_signal(s->o.ctx, b->p, b->n);
 }
@@ -431,6 +437,19 @@ void stream_print_counts(const stream_t *s, const char *who, FILE *f) {
             (unsigned long long)c->over_cap, (unsigned long long)c->signals, (unsigned long long)c->windows_opened,
             (unsigned long long)c->windows_closed, (unsigned long long)c->max_open_windows,
             (unsigned long long)c->max_live_groups, (unsigned long long)c->max_state_bytes);
+}
+
+/* See stream.h. */
+unsigned stream_report(const stream_t *s, bool quiet, bool strict, FILE *f) {
+    unsigned warned = 0;
+    for (unsigned i = 0; i < s->nrules; i++) {
+        const srule_t *R = &s->rules[i];
+        cov_report_t cr = {.rule = R->ru->id ? R->ru->id : "?", .q = R->q, .c = exec_stream_cov(R->x),
+                           .read = s->c.records, .results = R->signals, .what = "signals", .quiet = quiet,
+                           .strict = strict};
+        warned += cov_report(&cr, f);
+    }
+    return warned;
 }
 
 /* See stream.h. */

@@ -43,7 +43,7 @@ static const char usage_watch[] =
     "  --poll                  sock_diag polling instead of eBPF (misses short connections)\n"
     "  --fail-on-findings      exit with status 1 when a signal was printed\n"
     "  --stats                 print the stream's counters on stderr at exit\n"
-    "  --quiet                 no start-up lines\n"
+    "  --quiet                 no start-up lines, nor the rules' summary lines at exit\n"
     "  -h, --help              this help\n"
     "\n"
     "Needs root (or CAP_BPF and CAP_PERFMON). exit status: 0 stopped normally, 1 signals\n"
@@ -170,6 +170,8 @@ int cmd_watch(int argc, char **argv) {
     stream_counts_t c;
     stream_counts(w.s, &c);
     if (stats) stream_print_counts(w.s, "postern watch", stderr);
+    /* What each rule saw (an idle host reads nothing: no warning for that). */
+    stream_report(w.s, quiet, false, stderr);
     if (w.err) {
         fputs("postern watch: write error on standard output\n", stderr);
         status = 2;

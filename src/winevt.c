@@ -1,11 +1,12 @@
 /* winevt.c — one decoded Windows event to one schema record (see winevt.h).
  *
- * The readers (read_winxml.c, read_winjson.c, and any later one such as a
- * native .evtx reader) find an event's values; we_emit decides what the
+ * The readers (read_winxml.c, read_winjson.c, read_evtx.c, read_azure.c)
+ * find an event's values — those of an XML rendering through we_xml_scan,
+ * for every reader that meets one; we_emit decides what the
  * event is from its provider or channel and EventID, maps EventData
  * names through the reader toolkit's map tables (one per kind) into an
- * accumulator, applies the per-kind rules (WFP's Source* is always the
- * local end, so inbound rows swap; 5156 allowed / 5157 blocked), keeps a
+ * accumulator, applies the per-kind rules (which end of an inbound WFP
+ * row opened it, wfp_source_opened; 5156 allowed / 5157 blocked), keeps a
  * bounded LRU of Sysmon EID 1 details by ProcessGuid for EID 3 records,
  * and joins PowerShell script blocks logged in several 4104 parts.
  */
@@ -447,6 +448,151 @@ static pstr_t sb_part(we_state_t *w, rd_ctx_t *c, pstr_t id, pstr_t num, pstr_t 
     return whole;
 }
 
+/* ---- the XML rendering of an event ------------------------------------ */
+
+#define WE_XMLDEPTH 16  /* element nesting followed inside an event */
+
+/* See winevt.h. */
+we_field_t *we_add(we_list_t *l) {
+    if (l->n == WE_MAXFIELDS) return NULL;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->f = xrealloc(l->f, l->cap * sizeof *l->f);
+    }
+    we_field_t *f = &l->f[l->n++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+/* See winevt.h. */
+void we_list_free(we_list_t *l) {
+    free(l->f);
+    l->f = NULL;
+    l->n = l->cap = 0;
+}
+
+/* Sections of an event (its child elements). */
+enum { X_NONE, X_SYSTEM, X_DATA, X_USER, X_RENDER };
+
+/* See winevt.h. */
+pstr_t we_dotted(arena_t *a, pstr_t e, pstr_t at) {
+    char *o = arena_alloc(a, e.n + at.n + 1);
+    memcpy(o, e.p, e.n);
+    o[e.n] = '.';
+    memcpy(o + e.n + 1, at.p, at.n);
+    return pstr(o, e.n + at.n + 1);
+}
+
+/* A leaf element's text: CDATA unwrapped, else XML-escaped. */
+static void leaf_value(pstr_t t, we_field_t *f) {
+    f->enc = WE_XML;
+    if (t.n >= 12 && memcmp(t.p, "<![CDATA[", 9) == 0 && memcmp(t.p + t.n - 3, "]]>", 3) == 0) {
+        t = pstr(t.p + 9, t.n - 12);
+        f->enc = WE_PLAIN;
+    }
+    f->val = t;
+}
+
+/* See winevt.h. The sections sit at depth 1 (below <Event>) and their
+ * items at depth 2; a section alone is scanned as if an <Event> held it,
+ * and ends with its own end tag. */
+bool we_xml_scan(rd_ctx_t *c, we_list_t *x, const char *s, size_t n, bool section) {
+    struct open_el {
+        pstr_t name, attrs;
+        size_t text;   /* offset where its content starts */
+        bool kids;     /* it has child elements */
+    } st[WE_XMLDEPTH];
+    int root = section ? 1 : 0, depth = root, sect = X_NONE;
+    if (section) st[0] = (struct open_el){PSTR_NULL, PSTR_NULL, 0, true};
+    x->n = 0;
+    size_t i = 0;
+    while (i < n) {
+        xml_tok_t tok;
+        size_t after = xml_token(s, n, i, &tok);
+        if (tok.kind == XML_BAD) return false;
+        if (tok.kind != XML_TAG) { /* text, CDATA, comments, declarations */
+            i = after;
+            continue;
+        }
+        xml_tag_t t = tok.tag;
+        t.name = xml_local(t.name); /* prefix dropped */
+        if (t.end) {
+            if (depth == root) return false;
+            depth--;
+            if (!pstr_eq(st[depth].name, t.name)) return false;
+            if (depth == root) return true; /* </Event>, or the section's end */
+            if (!st[depth].kids) { /* a leaf: its text is a value */
+                pstr_t text = pstr(s + st[depth].text, i - st[depth].text);
+                pstr_t nm = st[depth].name;
+                we_field_t *f = NULL;
+                if (sect == X_SYSTEM && depth == 2) {
+                    if ((f = we_add(x))) f->name = nm, f->sect = WE_SYS;
+                } else if (sect == X_DATA && depth == 2) {
+                    pstr_t an, av, dn = nm;
+                    size_t k = 0;
+                    if (pstr_eq(nm, PSTR_LIT("Data")))
+                        while (xml_next_attr(st[depth].attrs, &k, &an, &av))
+                            if (pstr_eq(an, PSTR_LIT("Name"))) dn = av;
+                    if ((f = we_add(x))) f->name = dn, f->sect = WE_DATA;
+                } else if (sect == X_USER && depth >= 2) {
+                    if ((f = we_add(x))) f->name = nm, f->sect = WE_DATA;
+                } else if (sect == X_RENDER && depth == 2 && pstr_eq(nm, PSTR_LIT("Message"))) {
+                    if ((f = we_add(x))) f->name = nm, f->sect = WE_OTHER;
+                }
+                if (f) {
+                    f->native = true;
+                    leaf_value(text, f);
+                }
+            }
+            if (depth == 1) sect = X_NONE;
+            i = after;
+            continue;
+        }
+        /* a start tag */
+        if (depth > 0) st[depth - 1].kids = true;
+        if (depth == 1) {
+            sect = pstr_eq(t.name, PSTR_LIT("System"))          ? X_SYSTEM
+                   : pstr_eq(t.name, PSTR_LIT("EventData"))     ? X_DATA
+                   : pstr_eq(t.name, PSTR_LIT("UserData"))      ? X_USER
+                   : pstr_eq(t.name, PSTR_LIT("RenderingInfo")) ? X_RENDER
+                                                                : X_NONE;
+        }
+        if (sect == X_SYSTEM && depth == 2) { /* attributes: Element.Attribute */
+            pstr_t an, av;
+            size_t k = 0;
+            while (xml_next_attr(t.attrs, &k, &an, &av)) {
+                if (pstr_eq(an, PSTR_LIT("xmlns"))) continue;
+                we_field_t *f = we_add(x);
+                if (!f) break;
+                *f = (we_field_t){we_dotted(c->arena, t.name, an), av, WE_XML, WE_SYS, true};
+            }
+        }
+        if (t.empty) {
+            if (sect == X_DATA && depth == 2 && pstr_eq(t.name, PSTR_LIT("Data"))) { /* <Data Name="x"/> */
+                pstr_t an, av;
+                size_t k = 0;
+                while (xml_next_attr(t.attrs, &k, &an, &av))
+                    if (pstr_eq(an, PSTR_LIT("Name"))) {
+                        we_field_t *f = we_add(x);
+                        if (f) *f = (we_field_t){av, pstr(s + i, 0), WE_PLAIN, WE_DATA, true};
+                    }
+            }
+            if (depth == 1) sect = X_NONE;
+            if (depth == root && section) return true; /* <EventData/> */
+            i = after;
+            continue;
+        }
+        if (depth == WE_XMLDEPTH) return false;
+        st[depth].name = t.name;
+        st[depth].attrs = t.attrs;
+        st[depth].text = after;
+        st[depth].kids = false;
+        depth++;
+        i = after;
+    }
+    return false;
+}
+
 /* ---- the mapping ------------------------------------------------------ */
 
 static bool starts_ci(pstr_t s, const char *pre) {
@@ -543,6 +689,47 @@ static const rd_map_t *data_find(unsigned kind, pstr_t name) {
     return m ? m : rd_map_find(&we_tabs[kind][1], name);
 }
 
+/* A multicast or broadcast address (IPv4 224.0.0.0/4 and
+ * 255.255.255.255, IPv6 ff00::/8): a group, never a connection's opener. */
+static bool wfp_group(pstr_t ip) {
+    ip = pstr_trim(ip);
+    if (ip.n >= 2 && str_lc(ip.p[0]) == 'f' && str_lc(ip.p[1]) == 'f' && memchr(ip.p, ':', ip.n)) return true;
+    unsigned o = 0;
+    size_t i = 0;
+    while (i < ip.n && i < 3 && ip.p[i] >= '0' && ip.p[i] <= '9') o = o * 10 + (unsigned)(ip.p[i++] - '0');
+    if (!i || i >= ip.n || ip.p[i] != '.') return false;
+    return (o >= 224 && o <= 239) || pstr_eq(ip, PSTR_LIT("255.255.255.255"));
+}
+
+/* A port below 1024 (a service's); false for other text. */
+static bool wfp_low_port(pstr_t p) {
+    pstr_t t = schema_number(p);
+    if (!rd_port_ok(t)) return false;
+    unsigned x = 0;
+    for (size_t i = 0; i < t.n; i++) x = x * 10 + (unsigned)(t.p[i] - '0');
+    return x < 1024;
+}
+
+/* Which end of an inbound (%%14592) 5156/5157 opened the connection:
+ * true when the Source* end did. Microsoft's documentation says Source*
+ * is always the local end, but Windows 10 and Server 2016 and later log
+ * an accepted TCP connection with the remote client as Source* (real
+ * exports: a Tomcat accept from 192.168.3.5:50452 to :8080, http.sys on
+ * :80 accepting a connection from its own address), while the UDP
+ * multicast rows of other builds put the group first. So the row's own
+ * evidence decides: a multicast or broadcast address never opened it;
+ * else a port below 1024 on one end only is the listener's (every mail
+ * port is one, so a loopback 127.0.0.1:50203 -> 127.0.0.1:25 comes out
+ * right whichever way Windows wrote it); else the row is taken as
+ * logged, Source* first, as current Windows writes it. */
+static bool wfp_source_opened(pstr_t sip, pstr_t sport, pstr_t dip, pstr_t dport) {
+    bool sg = wfp_group(sip), dg = wfp_group(dip);
+    if (sg != dg) return dg;
+    bool sl = wfp_low_port(sport), dl = wfp_low_port(dport);
+    if (sl != dl) return dl;
+    return true;
+}
+
 /* See winevt.h. */
 void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec) {
     /* 1. the System values that say what the event is (the first of each) */
@@ -592,10 +779,15 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
             else rd_acc_clear(&a, SC_PROCESS_NAME);
         }
         double d;
-        if (str_to_num(str_of(sys[S_EVENTID]), &d))
-            rd_acc_set(&a, SC_ACTION, RD_TEXT, d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed"));
-        /* Source* is the local end: on inbound rows the remote one opened it */
-        if (pstr_eq(schema_direction(rd_acc_get(&a, SC_DIRECTION)), PSTR_LIT("inbound"))) {
+        if (str_to_num(str_of(sys[S_EVENTID]), &d)) {
+            pstr_t verdict = d == 5157 ? PSTR_LIT("blocked") : PSTR_LIT("allowed");
+            rd_acc_set(&a, SC_ACTION, RD_TEXT, verdict);
+            rd_acc_set(&a, SC_OUTCOME, RD_TEXT, verdict);
+        }
+        /* on an inbound row the remote end opened it: make it the source */
+        if (pstr_eq(schema_direction(rd_acc_get(&a, SC_DIRECTION)), PSTR_LIT("inbound")) &&
+            !wfp_source_opened(rd_acc_get(&a, SC_SRC_IP), rd_acc_get(&a, SC_SRC_PORT), rd_acc_get(&a, SC_DEST_IP),
+                               rd_acc_get(&a, SC_DEST_PORT))) {
             rd_acc_swap(&a, SC_SRC_IP, SC_DEST_IP);
             rd_acc_swap(&a, SC_SRC_PORT, SC_DEST_PORT);
         }

@@ -58,6 +58,36 @@ typedef struct we_ext {
     unsigned pos0;     /* rd_lookup key-cache position of f[0] (after the reader's own lookups) */
 } we_ext_t;
 
+/* An event's values, in document order (the array on the heap, owned by
+ * the reader that holds the list; the views it holds are the reader's). */
+typedef struct we_list {
+    we_field_t *f;     /* the values */
+    size_t n, cap;     /* used / allocated */
+} we_list_t;
+
+/* Values kept per event: the rest are dropped. */
+#define WE_MAXFIELDS 1024
+
+/* Room for one more value at the end of l (zeroed), NULL when l holds
+ * WE_MAXFIELDS already. */
+we_field_t *we_add(we_list_t *l);
+/* Free l's array (l itself is the caller's). */
+void we_list_free(we_list_t *l);
+
+/* "E.A" in arena a: the name of attribute A of System element E
+ * (`TimeCreated.SystemTime`). */
+pstr_t we_dotted(arena_t *a, pstr_t e, pstr_t at);
+
+/* List the values of Windows Event XML s[0..n) into l (emptied first),
+ * the views into s or c->arena: System elements by name and their
+ * attributes as `Element.Attribute` (WE_SYS), EventData items by Name and
+ * UserData leaves by element name (WE_DATA), RenderingInfo's Message
+ * (WE_OTHER), all native and XML-escaped (WE_XML) unless CDATA. s is a
+ * whole event (`<Event>…</Event>`), or with section one section element
+ * alone (`<EventData>…</EventData>`, as Azure Log Analytics stores an
+ * event's data). False when s is not well formed enough to read. */
+bool we_xml_scan(rd_ctx_t *c, we_list_t *l, const char *s, size_t n, bool section);
+
 /* Per-input state (opaque). */
 typedef struct we_state we_state_t;
 

@@ -3,7 +3,10 @@
  * one JSON line (and, second, the same bytes as a CSV row under a fixed
  * header). Whenever the prefilter answers yes or no, the full evaluation
  * of the parsed record must agree; a disagreement aborts. Soundness, not
- * just absence of crashes, is what this target checks.
+ * just absence of crashes, is what this target checks. With counting on
+ * (pf_count, as detect uses it), a line dropped must also be counted as
+ * the engine sees the parsed record: in scope or not, and which fields it
+ * carries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +29,25 @@ static const char *const queries[] = {
 };
 #define NQ (sizeof queries / sizeof queries[0])
 
+/* The fields counted with pf_count (the first NKEY are the key ones). */
+static const char *const counted[] = {"dest_port", "process_name", "a", "_sourceCategory"};
+#define NCOUNT 4
+#define NKEY 3
+
 typedef struct ud {
     query_t *q;
     eval_ctx_t *ev;
     int n, kept;
+    int scoped;           /* the scope kept the record */
+    unsigned have;        /* bit i: it carries counted[i] */
 } ud_t;
 
 static int cb(record_t *r, void *p) {
     ud_t *u = p;
     bool ok = !u->q->scope || eval_cond(u->ev, u->q->scope, r);
+    u->scoped = ok;
+    for (uint32_t i = 0; i < NCOUNT; i++)
+        if (rec_get(r, ftab_find(&u->q->ft, pstr_c(counted[i]))).t != V_NULL) u->have |= 1u << i;
     for (uint32_t i = 0; ok && i < u->q->nst && u->q->st[i].kind == ST_WHERE; i++) ok = eval_cond(u->ev, u->q->st[i].e, r);
     u->n++;
     u->kept += ok;
@@ -42,19 +55,38 @@ static int cb(record_t *r, void *p) {
 }
 
 /* Parse text as one record of format fmt; the number of records read
- * (must be 1 to compare) and whether the pipeline kept it. */
-static int full(query_t *q, const char *fmt, const char *text, size_t n, int *kept) {
+ * (must be 1 to compare), whether the pipeline kept it, and what the
+ * counts see in it. */
+static int full(query_t *q, const char *fmt, const char *text, size_t n, int *kept, ud_t *view) {
     arena_t a = {0};
     eval_ctx_t ev;
     eval_init(&ev, &a, 0);
-    ud_t u = {q, &ev, 0, 0};
+    ud_t u = {q, &ev, 0, 0, 0, 0};
     in_opts_t io = {.format = fmt, .quiet = true};
     in_stats_t st = {0};
     input_run_mem("f", text, n, 0, &io, &q->ft, cb, &u, &st);
     eval_free(&ev);
     arena_free(&a);
     *kept = u.kept;
+    if (view) *view = u;
     return u.n;
+}
+
+/* A line the counting prefilter dropped (t its counts) must be counted as
+ * the engine sees it. */
+static void check_tally(query_t *q, const char *fmt, const char *text, size_t n, const in_tally_t *t, const char *qt) {
+    int kept;
+    ud_t v;
+    if (full(q, fmt, text, n, &kept, &v) != 1) return;
+    bool bad = kept || t->in_scope != (uint64_t)v.scoped;
+    for (unsigned i = 0; i < NCOUNT; i++) {
+        bool has = v.have >> i & 1;
+        bad |= t->with[i] != has || t->with_in_scope[i] != (has && v.scoped);
+    }
+    if (bad) {
+        fprintf(stderr, "prefilter counts wrong on %s: query %s scope %d have %x\n", fmt, qt, v.scoped, v.have);
+        abort();
+    }
 }
 
 /* libFuzzer entry point. */
@@ -74,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (p) {
         int kept;
         pf_ans_t a = pf_jsonl(p, line, n);
-        if (a != PF_MAYBE && full(q, "jsonl", line, n, &kept) == 1 && kept != (a == PF_YES)) {
+        if (a != PF_MAYBE && full(q, "jsonl", line, n, &kept, NULL) == 1 && kept != (a == PF_YES)) {
             fprintf(stderr, "prefilter unsound on JSON line: query %s answer %d kept %d\n", qt, a, kept);
             abort();
         }
@@ -91,11 +123,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (int k = 0; k < 6; k++)
                 if (pstr_ieq_c(name, cols[k])) col[i] = k;
         }
-        a = pf_csv(p, col, 6, line, n);
-        if (a != PF_MAYBE && full(q, "csv", csv, sizeof hdr - 1 + n, &kept) == 1 && kept != (a == PF_YES)) {
+        a = pf_csv(p, col, 6, line, n, NULL);
+        if (a != PF_MAYBE && full(q, "csv", csv, sizeof hdr - 1 + n, &kept, NULL) == 1 && kept != (a == PF_YES)) {
             fprintf(stderr, "prefilter unsound on CSV row: query %s answer %d kept %d\n", qt, a, kept);
             abort();
         }
+        /* Counting: a dropped line's counts are the engine's view of it. */
+        uint32_t ids[NCOUNT];
+        for (unsigned i = 0; i < NCOUNT; i++) ids[i] = ftab_intern(&q->ft, pstr_c(counted[i]));
+        pf_t *pc = pf_compile(q, NULL);
+        if (pc && pf_count(pc, q, ids, NCOUNT, NKEY)) {
+            char *jl = malloc(n + 1);
+            memcpy(jl, line, n);
+            jl[n] = '\n';
+            size_t len;
+            in_tally_t t = {0};
+            if (pf_jsonl_drop(pc, jl, n + 1, &len, &t) == 1) check_tally(q, "jsonl", line, n, &t, qt);
+            free(jl);
+            for (uint32_t i = 0; i < pf_nfields(pc) && i < 32; i++) {
+                pstr_t name = ftab_name(&q->ft, pf_field(pc, i));
+                static const char *const cols[] = {"a", "b", "c", "dest_port", "process_name", "_sourceCategory"};
+                col[i] = -1;
+                for (int k = 0; k < 6; k++)
+                    if (pstr_ieq_c(name, cols[k])) col[i] = k;
+            }
+            memset(&t, 0, sizeof t);
+            if (pf_csv(pc, col, 6, line, n, &t) == PF_NO) check_tally(q, "csv", csv, sizeof hdr - 1 + n, &t, qt);
+        }
+        pf_free(pc);
         free(csv);
     }
     pf_free(p);

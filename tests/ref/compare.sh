@@ -4,8 +4,10 @@
 #   sh tests/ref/compare.sh [ROWS]        (default 200000; SEED=n to vary the data)
 #
 # Generates ROWS connection records with bench/gen.c (fixed seed) as CSV
-# and as JSONL, runs the seed query verbatim and the fixed query of
-# rules/t1071.003-mail-protocols.yml through ./postern on both files and
+# and as JSONL, without and with --conn (direction, outcome, conn_id; a
+# quarter of the firewall records twice), runs the seed query verbatim and
+# the fixed query of rules/t1071.003-mail-protocols.yml (on both kinds of
+# data) through ./postern on both files and
 # through the awk reference (tests/ref/mail_ref.awk, -v query=seed or fixed) on
 # the CSV, puts each result in a canonical order (header first, then rows
 # sorted bytewise, CRs stripped, cells re-quoted minimally) and diffs them.
@@ -35,6 +37,8 @@ trap 'exit 1' INT TERM
 
 build/gen --format csv --rows "$ROWS" --seed "$SEED" > "$tmp/in.csv" || exit 1
 build/gen --format jsonl --rows "$ROWS" --seed "$SEED" > "$tmp/in.jsonl" || exit 1
+build/gen --format csv --rows "$ROWS" --seed "$SEED" --conn > "$tmp/conn.csv" || exit 1
+build/gen --format jsonl --rows "$ROWS" --seed "$SEED" --conn > "$tmp/conn.jsonl" || exit 1
 
 # The queries: the seed page's text verbatim, and the rule's query block.
 seedq=tests/data/seed-query-verbatim.txt
@@ -54,19 +58,20 @@ canon() {
 
 status=0
 
-# check NAME QUERYFILE REFAWK
+# check NAME QUERYFILE QUERY DATA: the query named QUERY (seed, fixed) on the
+# records $tmp/DATA.csv and $tmp/DATA.jsonl
 check() {
-    name=$1 q=$2
+    name=$1 q=$2 rq=$3 data=$4
     ok=1
     for f in csv jsonl; do
-        if ! "$POSTERN" query --format csv -q "$q" "$tmp/in.$f" > "$tmp/$name.$f.out" 2> "$tmp/$name.$f.err"; then
+        if ! "$POSTERN" query --format csv -q "$q" "$tmp/$data.$f" > "$tmp/$name.$f.out" 2> "$tmp/$name.$f.err"; then
             echo "compare: $name query: postern failed on the $f input:" >&2
             sed 's/^/  /' "$tmp/$name.$f.err" | head -n 20 >&2
             ok=0
         fi
     done
-    if ! $AWK -v query="$name" -f tests/ref/mail_ref.awk "$tmp/in.csv" > "$tmp/$name.ref.out"; then
-        echo "compare: $name query: $ref failed" >&2
+    if ! $AWK -v query="$rq" -f tests/ref/mail_ref.awk "$tmp/$data.csv" > "$tmp/$name.ref.out"; then
+        echo "compare: $name query: tests/ref/mail_ref.awk failed" >&2
         ok=0
     fi
     if [ $ok = 0 ]; then status=1; return; fi
@@ -80,7 +85,7 @@ check() {
     status=1
     echo "compare: $name query: MISMATCH ($groups groups in the reference, $ROWS rows, seed $SEED)"
     if ! cmp -s "$tmp/$name.csv.canon" "$tmp/$name.ref.canon"; then
-        echo "--- reference ($ref) vs +++ postern(csv)"
+        echo "--- reference (tests/ref/mail_ref.awk) vs +++ postern(csv)"
         diff -u "$tmp/$name.ref.canon" "$tmp/$name.csv.canon" | sed -n '3,42p'
     fi
     if ! cmp -s "$tmp/$name.jsonl.canon" "$tmp/$name.csv.canon"; then
@@ -89,6 +94,7 @@ check() {
     fi
 }
 
-check seed "$seedq"
-check fixed "$fixedq"
+check seed "$seedq" seed in
+check fixed "$fixedq" fixed in
+check fixed-conn "$fixedq" fixed conn
 exit $status

@@ -39,6 +39,19 @@
 #       A null process_name: `null matches X` is false, !(...) true, kept;
 #       an empty one: the regex does not match "", kept.
 #   | count_distinct(dest_ip) instead of dcount(dest_ip) (the same here).
+# and postern's three (docs/schema.md §1.1-§1.3), read from the direction,
+# outcome and conn_id columns when the input has them (build/gen --conn):
+#   - Severity is no group key: a group is (src_ip, dest_ip, dest_port,
+#     Protocol, process_name).
+#   - A group with any record whose direction is "inbound" is dropped.
+#   - ConnectionCount = records with an empty or absent conn_id + the
+#     distinct non-empty conn_ids.
+#   - Payload per record: 2 when outcome is "data", or when it is none of
+#     blocked/failed/empty and the record has no conn_id; 1 for blocked,
+#     failed, empty; else 0. A group whose largest is 1 is "low" and its
+#     Note says "no payload: every connection was blocked, failed or empty
+#     (attempts, not sessions)"; the others keep the protocol's severity
+#     and an empty Note.
 #
 
 # Choices for values CSV cannot tell apart or Sumo leaves undocumented:
@@ -58,7 +71,7 @@
 #   - Ties in ConnectionCount are ordered by the row's text, ascending.
 # Output: RFC 4180 CSV, header
 #   src_ip,dest_ip,dest_port,Protocol,process_name,Severity,ConnectionCount,
-#   UniqueDestIPs,TotalBytesSent,FirstSeen,LastSeen
+#   UniqueDestIPs,TotalBytesSent,FirstSeen,LastSeen (fixed: then Note)
 # cells quoted only when they hold a comma, quote, CR or LF.
 
 BEGIN {
@@ -154,6 +167,7 @@ FNR == 1 { have_hdr = 0 }
         c_cat = col["_sourceCategory"]; c_src = col["src_ip"]; c_dst = col["dest_ip"]
         c_port = col["dest_port"]; c_proc = col["process_name"]; c_out = col["bytes_out"]
         c_time = col["_messageTime"]
+        c_dir = col["direction"]; c_oc = col["outcome"]; c_id = col["conn_id"]
         next
     }
     if (rec == "") next
@@ -182,13 +196,30 @@ FNR == 1 { have_hdr = 0 }
 
     src = (c_src ? F[c_src] : "") ""
     dst = (c_dst ? F[c_dst] : "") ""
-    k = src SUBSEP dst SUBSEP port SUBSEP proto SUBSEP proc SUBSEP sev
-    if (!(k in cnt)) {
-        cnt[k] = 0
-        keys[++ngroups] = k
-        line[k] = cell(src) "," cell(dst) "," cell(port) "," proto "," cell(proc) "," sev
+    if (query == "seed") {
+        k = src SUBSEP dst SUBSEP port SUBSEP proto SUBSEP proc SUBSEP sev
+        if (!(k in cnt)) {
+            cnt[k] = 0
+            keys[++ngroups] = k
+            line[k] = cell(src) "," cell(dst) "," cell(port) "," proto "," cell(proc) "," sev
+        }
+        cnt[k]++
+    } else {
+        k = src SUBSEP dst SUBSEP port SUBSEP proto SUBSEP proc
+        if (!(k in cnt)) {
+            cnt[k] = 0
+            keys[++ngroups] = k
+            psev[k] = sev
+            line[k] = cell(src) "," cell(dst) "," cell(port) "," proto "," cell(proc)
+        }
+        id = c_id ? F[c_id] : ""
+        oc = c_oc ? F[c_oc] : ""
+        if (c_dir && F[c_dir] == "inbound") inbound[k] = 1
+        if (id == "") { cnt[k]++; if (c_id) blank[k] = 1 }
+        else if (!((k SUBSEP "id" SUBSEP id) in seen)) { seen[k SUBSEP "id" SUBSEP id] = 1; cnt[k]++ }
+        r = (oc == "data") ? 2 : (oc == "blocked" || oc == "failed" || oc == "empty") ? 1 : (id == "") ? 2 : 0
+        if (!(k in pay) || r > pay[k]) pay[k] = r
     }
-    cnt[k]++
     if (!((k SUBSEP dst) in seen)) { seen[k SUBSEP dst] = 1; udst[k]++ }
     b = c_out ? F[c_out] : ""
     if (b ~ NUMRE) { sum[k] += b + 0; hassum[k] = 1 }
@@ -201,14 +232,24 @@ FNR == 1 { have_hdr = 0 }
 }
 
 END {
-    print "src_ip,dest_ip,dest_port,Protocol,process_name,Severity,ConnectionCount,UniqueDestIPs,TotalBytesSent,FirstSeen,LastSeen"
+    printf "src_ip,dest_ip,dest_port,Protocol,process_name,Severity,ConnectionCount,UniqueDestIPs,TotalBytesSent,FirstSeen,LastSeen"
+    print query == "fixed" ? ",Note" : ""
     m = 0
-    for (i = 1; i <= ngroups; i++) if (cnt[keys[i]] > 2) out[++m] = keys[i]
+    for (i = 1; i <= ngroups; i++) if (cnt[keys[i]] > 2 && !(keys[i] in inbound)) out[++m] = keys[i]
     qsort(out, 1, m)
     for (i = 1; i <= m; i++) {
         k = out[i]
-        print line[k] "," cnt[k] "," udst[k] "," (k in hassum ? numstr(sum[k]) : "") "," \
+        if (query == "fixed") {
+            low = pay[k] == 1
+            row = line[k] "," (low ? "low" : psev[k])
+        } else {
+            row = line[k]
+        }
+        printf "%s", row "," cnt[k] "," udst[k] "," (k in hassum ? numstr(sum[k]) : "") "," \
             (k in tmin ? numstr(tmin[k]) : "") "," (k in tmax ? numstr(tmax[k]) : "")
+        if (query == "fixed")
+            printf ",%s", low ? cell("no payload: every connection was blocked, failed or empty (attempts, not sessions)") : ""
+        printf "\n"
     }
     if (skipped) printf "mail_ref.awk: %d rows with the wrong number of columns skipped\n", skipped > "/dev/stderr"
 }

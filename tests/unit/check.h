@@ -46,6 +46,19 @@ static inline const char *check_cstr(pstr_t v) {
     return b[k];
 }
 
+#if defined(POSTERN_AST_H) && defined(POSTERN_DIAG_H)
+/* Parse a query (tests that include ast.h and diag.h first); its errors
+ * are printed. Returns the query (caller frees), or NULL. */
+static inline query_t *check_parse(const char *text) {
+    diag_t d;
+    diag_init(&d, "query", text, strlen(text));
+    query_t *q = query_parse(text, strlen(text), &d);
+    if (!q) diag_print(&d, stderr, D_ERROR);
+    diag_free(&d);
+    return q;
+}
+#endif
+
 /* Print the totals and give main's return value. */
 #define CHECK_DONE(name) (printf("%s: %d passed, %d failed\n", (name), npass, nfail), nfail ? 1 : 0)
 

@@ -6,22 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "ast.h"
 #include "diag.h"
+#include "check.h"
 #include "eval.h"
 #include "prefilter.h"
 #include "input.h"
 #include "scan.h"
 
-static query_t *parse(const char *text) {
-    diag_t d;
-    diag_init(&d, "query", text, strlen(text));
-    query_t *q = query_parse(text, strlen(text), &d);
-    if (!q) diag_print(&d, stderr, D_ERROR);
-    diag_free(&d);
-    return q;
-}
 
 /* Does the full pipeline keep the record? Scope and where stages only. */
 typedef struct keep_ud {
@@ -53,7 +45,7 @@ static int full_keeps(query_t *q, const char *line, const char *category) {
 }
 
 static void jl(const char *query, const char *line, pf_ans_t want, const char *category) {
-    query_t *q = parse(query);
+    query_t *q = check_parse(query);
     CHECK(q != NULL);
     if (!q) return;
     pf_t *p = pf_compile(q, category);
@@ -95,7 +87,7 @@ static void jl(const char *query, const char *line, pf_ans_t want, const char *c
 }
 
 static void csv(const char *query, const char *header, const char *row, pf_ans_t want) {
-    query_t *q = parse(query);
+    query_t *q = check_parse(query);
     CHECK(q != NULL);
     if (!q) return;
     pf_t *p = pf_compile(q, NULL);
@@ -116,14 +108,97 @@ static void csv(const char *query, const char *header, const char *row, pf_ans_t
     }
     unsigned ncol = 1;
     for (const char *h = header; *h; h++) ncol += *h == ',';
-    pf_ans_t got = pf_csv(p, col, ncol, row, strlen(row));
+    pf_ans_t got = pf_csv(p, col, ncol, row, strlen(row), NULL);
     if (got != want) fprintf(stderr, "  csv query %s row %s: got %d want %d\n", query, row, got, want);
     CHECK(got == want);
     pf_free(p);
     query_free(q);
 }
 
+/* What the engine sees in a record: whether the scope keeps it and which
+ * of the fields ids[0..n) it carries (bit i). */
+typedef struct view_ud {
+    query_t *q;
+    eval_ctx_t *ev;
+    const uint32_t *ids;
+    uint32_t n;
+    int in_scope;
+    unsigned have;
+} view_ud_t;
+
+static int view_cb(record_t *r, void *ud) {
+    view_ud_t *v = ud;
+    v->in_scope = !v->q->scope || eval_cond(v->ev, v->q->scope, r);
+    for (uint32_t i = 0; i < v->n; i++)
+        if (rec_get(r, v->ids[i]).t != V_NULL) v->have |= 1u << i;
+    return 0;
+}
+
+/* pf_count on the rule's shape: a line the filters drop is dropped only
+ * when the scope's answer and the presence of dest_port, process_name and
+ * _sourceCategory are certain and it carries dest_port or process_name
+ * (the key fields); the counts it adds must be what the engine sees when
+ * it reads the line (view_cb). drop: whether the line is dropped. */
+static void tally_case(const char *line, bool drop) {
+    query_t *q = check_parse("_sourceCategory=*network* | where dest_port in (\"25\") | where !(process_name matches /mail/)");
+    CHECK(q != NULL);
+    if (!q) return;
+    uint32_t ids[3] = {ftab_find(&q->ft, PSTR_LIT("dest_port")), ftab_find(&q->ft, PSTR_LIT("process_name")),
+                       F_SOURCECATEGORY};
+    pf_t *p = pf_compile(q, NULL);
+    CHECK(p && pf_count(p, q, ids, 3, 2));
+    if (!p) { query_free(q); return; }
+    size_t n = strlen(line), len = 0;
+    char *b = malloc(n + 1);
+    memcpy(b, line, n);
+    b[n] = '\n';
+    in_tally_t t = {0};
+    uint64_t k = pf_jsonl_drop(p, b, n + 1, &len, &t);
+    if ((k == 1) != drop) fprintf(stderr, "  tally: line %s: dropped %llu, want %d\n", line, (unsigned long long)k, drop);
+    CHECK((k == 1) == drop);
+    /* The engine's view of the same record. */
+    arena_t a = {0};
+    eval_ctx_t ev;
+    eval_init(&ev, &a, 0);
+    view_ud_t v = {q, &ev, ids, 3, 0, 0};
+    in_opts_t io = {.format = "jsonl", .quiet = true};
+    in_stats_t st = {0};
+    q->ft.want_all = true;
+    input_run_mem("t", line, n, 0, &io, &q->ft, view_cb, &v, &st);
+    if (k == 1) {
+        CHECK(t.in_scope == (uint64_t)v.in_scope);
+        for (unsigned i = 0; i < 3; i++) {
+            bool has = v.have >> i & 1;
+            if (t.with[i] != has || t.with_in_scope[i] != (has && v.in_scope))
+                fprintf(stderr, "  tally: line %s: field %u counted %llu, engine %d\n", line, i,
+                        (unsigned long long)t.with[i], has);
+            CHECK(t.with[i] == has && t.with_in_scope[i] == (has && v.in_scope));
+        }
+    } else {
+        CHECK(t.in_scope == 0 && t.with[0] == 0 && t.with[1] == 0 && t.with[2] == 0);
+    }
+    eval_free(&ev);
+    arena_free(&a);
+    free(b);
+    pf_free(p);
+    query_free(q);
+}
+
 int main(void) {
+    /* pf_count: what the dropped lines held. */
+    tally_case("{\"_sourceCategory\":\"a/network\",\"dest_port\":\"443\",\"process_name\":\"C:\\\\a.exe\"}", true);
+    tally_case("{\"_sourceCategory\":\"app/web\",\"dest_port\":\"443\"}", true);   /* out of scope */
+    tally_case("{\"dest_port\":\"443\",\"process_name\":null}", true);                /* no category, a null */
+    tally_case("{\"process_name\":\"/bin/x\",\"_sourceCategory\":\"b/network\"}", true); /* no dest_port */
+    tally_case("{\"_sourceCategory\":\"a/network\",\"x\":1}", false);   /* no key field: the engine names it */
+    tally_case("{\"x\":1}", false);
+    tally_case("{\"_sourceCategory\":\"a/network\",\"dest_port\":\"25\"}", false); /* passes the filters */
+    tally_case("{\"_sourceCategory\":\"a/netw\\u006frk\",\"dest_port\":\"443\"}", false); /* an escape: unsure */
+    tally_case("{\"dest_port\":\"443\",\"baseImage\":\"x\"}", false); /* an alias of process_name */
+    tally_case("{\"dest_port\":\"443\",\"process_name\":{\"a\":1}}", false); /* an object: unsure */
+    tally_case("{\"dest_port\":\"443\",\"Process_Name\":\"x\"}", false); /* another spelling */
+    tally_case("{\"dest_port\":\"443\",\"process_name\":\"x\",\"process_name\":null}", true); /* the last wins */
+
     const char *in = "| where dest_port in (\"25\",\"465\",\"587\")";
     jl(in, "{\"dest_port\":\"25\",\"x\":1}", PF_YES, NULL);
     jl(in, "{\"dest_port\":\"443\",\"x\":1}", PF_NO, NULL);
@@ -216,7 +291,7 @@ int main(void) {
     }
 
     /* Nothing to push down: no prefilter at all. */
-    query_t *q = parse("| count by a");
+    query_t *q = check_parse("| count by a");
     CHECK(q && pf_compile(q, NULL) == NULL);
     query_free(q);
     return CHECK_DONE("test_prefilter");

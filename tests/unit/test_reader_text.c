@@ -3,7 +3,8 @@
  * Address and port checks (IPv4, IPv6 with '::', IPv4 tails, zones,
  * brackets, and what is none of them); key=value tokens (quoted values
  * with escapes, bare words, bracketed groups, an unterminated quote); CSV
- * cells (quoted commas, doubled quotes, more cells than stored).
+ * cells (quoted commas, doubled quotes, more cells than stored); counts
+ * (zero, above, not a count) and the verdict word of a log prefix.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,8 +58,28 @@ static void test_kv(void) {
     arena_free(&a);
 }
 
+static void test_counts_verdicts(void) {
+    CHECK(rd_count_sign(pstr_c("0")) == 0 && rd_count_sign(pstr_c(" 000 ")) == 0 && rd_count_sign(pstr_c("0.0")) == 0);
+    CHECK(rd_count_sign(pstr_c("1")) == 1 && rd_count_sign(pstr_c("51")) == 1 && rd_count_sign(pstr_c("7.0")) == 1);
+    CHECK(rd_count_sign(pstr_c("")) == -1 && rd_count_sign(pstr_c("-")) == -1 && rd_count_sign(pstr_c("1.5")) == -1);
+    CHECK(rd_count_sign(PSTR_NULL) == -1 && rd_count_sign(pstr_c("x1")) == -1);
+    static const struct {
+        const char *prefix, *verdict;
+    } v[] = {
+        {"[UFW BLOCK]", "blocked"},       {"[UFW ALLOW]", "allowed"},       {"IPTABLES-DROP:", "blocked"},
+        {"0 3 PVEFW-HOST-IN 20/Jun/2022:13:09:14 +0200 policy DROP", "blocked"},
+        {"101 1 tap101i0-IN 20/Jun/2022:13:13:14 +0200 ACCEPT", "allowed"},
+        {"PVEFW-reject", "blocked"},      {"EGRESS-MAIL:", ""},             {"FWD-NEW:", ""},
+        {"[WAN_LOCAL-D-2147483647] DESCR=\"[WAN_LOCAL]Block All Traffic\"", ""}, /* quoted: a description */
+        {"DROP then ACCEPT", "allowed"}, /* the last verdict word */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) CHECK_STR(check_cstr(rd_verdict(pstr_c(v[i].prefix))), v[i].verdict);
+}
+
 int main(void) {
     test_addresses();
     test_kv();
+    test_counts_verdicts();
     return CHECK_DONE("test_reader_text");
 }

@@ -511,7 +511,8 @@ static void test_paths(void) {
     write_file(path_of("tree/.hidden"), "{\"f\":\"hidden\"}\n", 15);
     write_file(path_of("tree/sub/c.jsonl"), "{\"f\":\"c\"}", 9);
     write_file(path_of("tree/empty.log"), "", 0);
-    write_file(path_of("tree/README.md"), "# notes\nplain text\n", 19); /* skipped: found by the walk */
+    write_file(path_of("tree/README.md"), "# notes\nplain text\n", 19); /* read as plain text */
+    write_file(path_of("tree/blob.bin"), "\x89PNG\r\n\x1a\n\0\0", 10);    /* binary: skipped */
     ftab_t ft;
     ftab_init(&ft);
     ft.want_all = true;
@@ -530,17 +531,18 @@ static void test_paths(void) {
     close(saved);
     close(devnull);
     CHECK(rc == IN_PARTIAL && st.files_failed == 1); /* the missing file; the rest is read */
-    CHECK(g.n == 3);
-    CHECK(fv_is(&g, 0, "f", "a") && fv_is(&g, 1, "f", "b") && fv_is(&g, 2, "f", "c"));
-    CHECK(strcmp(g.file[2], path_of("tree/sub/c.jsonl")) == 0);
-    CHECK(fv_is(&g, 2, "_sourceName", path_of("tree/sub/c.jsonl")));
-    CHECK(st.files == 5);
+    CHECK(g.n == 5); /* README.md's two lines (sorted first), then a, b, c */
+    CHECK(strcmp(g.raw[0], "# notes") == 0 && strcmp(g.raw[1], "plain text") == 0);
+    CHECK(fv_is(&g, 2, "f", "a") && fv_is(&g, 3, "f", "b") && fv_is(&g, 4, "f", "c"));
+    CHECK(strcmp(g.file[4], path_of("tree/sub/c.jsonl")) == 0);
+    CHECK(fv_is(&g, 4, "_sourceName", path_of("tree/sub/c.jsonl")));
+    CHECK(st.files == 6 && st.files_skipped == 1);
     got_free(&g);
 
-    /* a directory alone: the unrecognised README is no error */
+    /* a directory alone: the README read as text and the binary file are no error */
     g.ft = &ft;
     const char *paths1[] = {d};
-    CHECK(input_run(paths1, 1, &o, &ft, collect, &g, &st) == 0 && g.n == 3);
+    CHECK(input_run(paths1, 1, &o, &ft, collect, &g, &st) == 0 && g.n == 5);
     got_free(&g);
 
     /* the callback's value stops the run */
@@ -576,8 +578,9 @@ static void test_paths(void) {
     CHECK(rd_formats[0] && strcmp(rd_formats[0]->name, "jsonl") == 0);
     int nf = 0;
     while (rd_formats[nf]) nf++;
-    CHECK(nf == 21); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json evtx ecs
-                      * netfilter pflog panos fortigate asa cef leef ocsf osquery auditd text */
+    CHECK(nf == 25); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json evtx ecs
+                      * netfilter pflog panos fortigate asa cef leef ocsf osquery auditd azure-json
+                      * azure-csv argus proxifier text */
     CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && in_reason_name(15) &&
           !in_reason_name(16));
     ftab_free(&ft);

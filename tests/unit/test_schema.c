@@ -124,8 +124,38 @@ static void test_normalisers(void) {
     CHECK_STR(check_cstr(schema_direction(pstr_c("%%14592"))), "inbound");
     CHECK_STR(check_cstr(schema_direction(pstr_c("egress"))), "outbound");
     CHECK_STR(check_cstr(schema_direction(pstr_c("Inbound"))), "inbound");
-    CHECK(schema_direction(pstr_c("internal")).n == 0);
+    CHECK_STR(check_cstr(schema_direction(pstr_c("internal"))), "internal");
+    CHECK_STR(check_cstr(schema_direction(pstr_c(" External "))), "external");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("Lateral"))), "internal");
+    CHECK_STR(check_cstr(schema_direction(pstr_c("ingress"))), "inbound");
+    CHECK(schema_direction(pstr_c("unknown")).n == 0);
+    CHECK(schema_direction(pstr_c("%%14594")).n == 0);
     CHECK(schema_direction(pstr_c("")).n == 0);
+
+    CHECK_STR(check_cstr(schema_direction_of(1, 0)), "outbound");
+    CHECK_STR(check_cstr(schema_direction_of(0, 1)), "inbound");
+    CHECK_STR(check_cstr(schema_direction_of(1, 1)), "internal");
+    CHECK_STR(check_cstr(schema_direction_of(0, 0)), "external");
+    CHECK(schema_direction_of(-1, 0).n == 0 && schema_direction_of(1, -1).n == 0);
+    CHECK(schema_zone_inside(pstr_c("trust")) == 1 && schema_zone_inside(pstr_c("DMZ")) == 1);
+    CHECK(schema_zone_inside(pstr_c("inside")) == 1 && schema_zone_inside(pstr_c("lan")) == 1);
+    CHECK(schema_zone_inside(pstr_c("untrust")) == 0 && schema_zone_inside(pstr_c("OUTSIDE")) == 0);
+    CHECK(schema_zone_inside(pstr_c("wan")) == 0 && schema_zone_inside(pstr_c("internet")) == 0);
+    CHECK(schema_zone_inside(pstr_c("ethernet1/2")) == -1 && schema_zone_inside(pstr_c("")) == -1);
+    CHECK(schema_zone_inside(pstr_c("trusted")) == -1); /* whole names only */
+
+    static const struct {
+        const char *word, *outcome;
+    } oc[] = {
+        {"deny", "blocked"},      {"Denied", "blocked"},  {"drop", "blocked"},    {"reset-both", "blocked"},
+        {"block", "blocked"},     {"REJECT", "blocked"},  {"pass", "allowed"},    {"accept", "allowed"},
+        {"allow", "allowed"},     {"Allowed", "allowed"}, {"permitted", "allowed"}, {"succeeded", "allowed"},
+        {"success", "allowed"},   {"failure", "failed"},  {"failed", "failed"},   {"empty", "empty"},
+        {"data", "data"},         {"Built", ""},          {"SF", ""},             {"close", ""},
+        {"in_progress", ""},      {"", ""},
+    };
+    for (size_t i = 0; i < sizeof oc / sizeof oc[0]; i++)
+        CHECK_STR(check_cstr(schema_outcome(pstr_c(oc[i].word))), oc[i].outcome);
 
     CHECK_STR(check_cstr(schema_number(pstr_c("587"))), "587");
     CHECK_STR(check_cstr(schema_number(pstr_c(" 587 "))), "587");

@@ -2,8 +2,8 @@
  *
  * Checks the civil-date arithmetic against known day numbers (and a
  * day-by-day walk over four centuries), ISO-8601 with zones and
- * fractions, epoch numbers by digit count, Sumo's display form, and
- * text that must not parse.
+ * fractions, epoch numbers by digit count, Sumo's display form, .NET's
+ * JSON dates, and text that must not parse.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -102,6 +102,18 @@ static void test_sumo_display(void) {
     CHECK(is("03/05/2024 12:15:01.000 PM +0000", 1709640901000));
     CHECK(is("03/05/2024 05:15:01.123 AM -0500", 1709633701123));
     CHECK(is("3/5/2024 10:15:01", 1709633701000));
+    CHECK(is("3/5/2024, 10:15:01.123 AM", 1709633701123)); /* Azure's portal export */
+}
+
+/* .NET's JSON dates (PowerShell's ConvertTo-Json). */
+static void test_wcf(void) {
+    CHECK(is("/Date(1652432045210)/", 1652432045210));
+    CHECK(is("/Date(1652432045210+0200)/", 1652432045210));
+    CHECK(is("/Date(-1000)/", -1000));
+    CHECK(bad("/Date()/"));
+    CHECK(bad("/Date(1652432045210+02)/"));
+    CHECK(bad("/Date(1652432045210)"));
+    CHECK(bad("/Date(12x)/"));
 }
 
 static void test_bad(void) {
@@ -131,6 +143,7 @@ int main(void) {
     test_iso();
     test_epoch();
     test_sumo_display();
+    test_wcf();
     test_bad();
     return CHECK_DONE("test_time");
 }
