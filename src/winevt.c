@@ -608,8 +608,11 @@ static unsigned classify(pstr_t prov, pstr_t chan, pstr_t eid, bool *lnx) {
     if (pstr_ieq_c(prov, "Microsoft-Windows-Sysmon") || pstr_ieq_c(prov, "Linux-Sysmon") ||
         pstr_ieq_c(chan, "Microsoft-Windows-Sysmon/Operational") || pstr_ieq_c(chan, "Linux-Sysmon/Operational"))
         return id == 1 ? WK_SYSMON_PROC : id == 3 ? WK_SYSMON_NET : id == 22 ? WK_SYSMON_DNS : WK_SYSMON;
-    if ((id == 5156 || id == 5157) &&
-        (pstr_ieq_c(prov, "Microsoft-Windows-Security-Auditing") || pstr_ieq_c(chan, "Security")))
+    /* 5156/5157 with neither provider nor channel (a row of a Kusto union
+     * or a converter that dropped them) is the Security log's WFP event:
+     * no other provider writes those IDs to a log anyone exports. */
+    if ((id == 5156 || id == 5157) && (pstr_ieq_c(prov, "Microsoft-Windows-Security-Auditing") ||
+                                       pstr_ieq_c(chan, "Security") || (!prov.n && !chan.n)))
         return WK_WFP;
     if (id == 4104 && (pstr_ieq_c(prov, "Microsoft-Windows-PowerShell") || pstr_ieq_c(prov, "PowerShellCore") ||
                        pstr_ieq_c(chan, "Microsoft-Windows-PowerShell/Operational") ||
