@@ -310,7 +310,7 @@ static void summary(const cov_report_t *r, FILE *f) {
     buf_t names = {0};
     put_names(&names, ft, p, (uint32_t)((1ull << p->n) - 1), "or");
     for (uint32_t i = 0; i < n && i < 10; i++)
-        fprintf(f, "postern: rule %s: %s: %llu record%s without %s (not mapped to postern's schema: postern formats --detect "
+        fprintf(f, "postern: rule %s: %s: %llu record%s without %s (events of other kinds, or a format postern does not map to its schema: postern formats --detect "
                    "FILE names the reader)\n",
                 r->rule, fs[i]->name, (unsigned long long)fs[i]->unmapped, plural(fs[i]->unmapped), names.p);
     if (n > 10) fprintf(f, "postern: rule %s: and %u more files like these\n", r->rule, n - 10);
