@@ -86,6 +86,26 @@ static bool has_ports(pstr_t proto) {
            pstr_ieq_c(proto, "udt") || pstr_ieq_c(proto, "rtp") || pstr_ieq_c(proto, "rtcp");
 }
 
+/* outcome (docs/schema.md §1.2) of a TCP flow from its State: the flags
+ * each side sent ("FSPA_FSPA": source's, then destination's) when the
+ * file was written with `ra -Z b`: a PSH either way carried payload (data);
+ * no SYN back (S_, S_RA: unanswered or refused) failed; else empty. Of
+ * Argus's state words only REQ (a SYN never answered) tells: failed.
+ * Other protocols, and the words CON, RST, FIN, …: nothing (their byte
+ * counts include headers, so they cannot prove payload either). */
+static pstr_t ar_outcome(pstr_t proto, pstr_t state) {
+    if (!pstr_ieq_c(proto, "tcp") || !state.n) return PSTR_NULL;
+    if (pstr_ieq_c(state, "REQ")) return PSTR_LIT("failed");
+    const char *us = memchr(state.p, '_', state.n);
+    if (!us) return PSTR_NULL;
+    pstr_t src = pstr(state.p, (size_t)(us - state.p)), dst = pstr(us + 1, state.n - src.n - 1);
+    for (size_t i = 0; i < state.n; i++)
+        if (!strchr("FSRPAUEC_", state.p[i])) return PSTR_NULL; /* not flag letters */
+    if (memchr(src.p, 'P', src.n) || memchr(dst.p, 'P', dst.n)) return PSTR_LIT("data");
+    if (!memchr(dst.p, 'S', dst.n)) return PSTR_LIT("failed");
+    return PSTR_LIT("empty");
+}
+
 /* One flow: native columns, then the schema. */
 static rd_status_t ar_row(rd_ctx_t *c, ar_t *s, const pstr_t *cells, record_t *rec) {
     rd_acc_t a;
@@ -118,6 +138,10 @@ static rd_status_t ar_row(rd_ctx_t *c, ar_t *s, const pstr_t *cells, record_t *r
         char *o = arena_alloc(c->arena, 24);
         int len = snprintf(o, 24, "%.0f", tot - out);
         rd_acc_keep(&a, SC_BYTES_IN, RD_NUM, 1, pstr(o, (size_t)len));
+    }
+    if (rd_acc_wants(&a, SC_OUTCOME)) {
+        pstr_t oc = ar_outcome(rd_acc_get(&a, SC_PROTOCOL), rd_acc_get(&a, SC_ACTION));
+        if (oc.n) rd_acc_set(&a, SC_OUTCOME, RD_TEXT, oc);
     }
     rd_acc_emit(c, &a, rec);
     rd_category(c, PSTR_LIT("network/argus/flow"));

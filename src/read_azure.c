@@ -259,6 +259,7 @@ static void vm_row(rd_ctx_t *c, az_t *s, unsigned nc, record_t *rec) {
         rd_acc_set(&a, SC_ACTION, RD_TEXT,
                    d[V_EST] > 0 || d[V_LIVE] > 0 || d[V_TERM] > 0 || !(d[V_FAIL] > 0) ? PSTR_LIT("succeeded")
                                                                                         : PSTR_LIT("failed"));
+    rd_acc_outcome(&a); /* succeeded allowed, failed failed */
     rd_acc_emit(c, &a, rec);
     rd_category(c, PSTR_LIT("endpoint/vminsights/network"));
 }

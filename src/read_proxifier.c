@@ -241,6 +241,18 @@ static void px_emit(rd_ctx_t *c, px_t *s, const px_line_t *o, const px_line_t *x
         rd_acc_set(&a, SC_ACTION, RD_TEXT, pstr_c(what[last->kind]));
         rd_acc_set(&a, SC_BYTES_OUT, RD_NUM, last->sent);
         rd_acc_set(&a, SC_BYTES_IN, RD_NUM, last->recv);
+        /* outcome (docs/schema.md §1.2): Proxifier counts the program's
+         * own bytes, so a close proves payload or its absence */
+        pstr_t out = PSTR_NULL;
+        if (last->kind == PX_ERROR) out = PSTR_LIT("failed");
+        else if (last->kind == PX_OPEN) out = PSTR_LIT("allowed");
+        else if (last->kind == PX_CLOSE) {
+            double sent = 0, recv = 0;
+            bool ks = str_to_num(last->sent, &sent), kr = str_to_num(last->recv, &recv);
+            if ((ks && sent > 0) || (kr && recv > 0)) out = PSTR_LIT("data");
+            else if (ks && kr) out = PSTR_LIT("empty");
+        }
+        if (out.n) rd_acc_set(&a, SC_OUTCOME, RD_TEXT, out);
     }
     pstr_t nat[7] = {pstr_c(what[last->kind]), o ? o->route : PSTR_NULL, o ? o->proxy : PSTR_NULL,
                      o ? o->ptype : PSTR_NULL, last->lifetime, last->error, first->bits};
