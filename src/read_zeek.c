@@ -160,8 +160,9 @@ static void copy_cstr(char *dst, size_t cap, pstr_t v) {
     dst[k] = 0;
 }
 
-/* One '#' header line (without its newline). */
-static void ztsv_header(rd_ctx_t *c, ztsv_t *s, pstr_t line) {
+/* One '#' header line (without its newline); ud is the ztsv_t. */
+static void ztsv_header(rd_ctx_t *c, void *ud, pstr_t line) {
+    ztsv_t *s = ud;
     if (line.n >= 11 && memcmp(line.p, "#separator", 10) == 0 && (line.p[10] == ' ' || line.p[10] == '\t')) {
         s->sep = sep_value(pstr_trim(pstr(line.p + 11, line.n - 11)));
         s->ncol = 0; /* a new block */
@@ -200,57 +201,46 @@ static void ztsv_header(rd_ctx_t *c, ztsv_t *s, pstr_t line) {
 /* One line per call: header lines are read on the way, data rows become records. */
 static rd_status_t ztsv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     ztsv_t *s = c->st;
-    size_t i = 0;
-    for (;;) {
-        size_t u;
-        rd_line_t l;
-        rd_status_t st = rd_line_next(c, p + i, n - i, eof, RD_LN_RAW, NULL, &u, &l);
-        *used = i + u;
-        if (st != RD_REC) return st;
-        pstr_t line = l.text;
-        if (line.p[0] == '#') {
-            ztsv_header(c, s, line);
-            i += u;
-            continue;
-        }
-        c->rec_off += i;
-        if (!s->ncol) {
-            c->reason = RD_R_NOHDR;
-            return RD_REJECT;
-        }
-        /* cut the row at its separators first: a row of another width is rejected whole */
-        unsigned k = 0;
-        for (size_t at = 0;;) {
-            const char *q = memchr(line.p + at, s->sep, line.n - at);
-            size_t b = q ? (size_t)(q - line.p) : line.n;
-            if (k < s->ncol) s->col[k].end = (uint32_t)b;
-            if (!q || ++k > s->ncol) break;
-            at = b + 1;
-        }
-        if (k != s->ncol - 1) {
-            c->reason = RD_R_COLS;
-            return RD_REJECT;
-        }
-        rd_acc_t a;
-        zeek_acc(&a, &s->ids);
-        pstr_t unset = pstr_c(s->unset), empty = pstr_c(s->empty);
-        for (unsigned j = 0; j < s->ncol; j++) {
-            size_t at = j ? s->col[j - 1].end + 1 : 0, b = s->col[j].end;
-            const zcol_t *col = &s->col[j];
-            if (col->id != FIELD_NONE || col->zm) {
-                pstr_t v = pstr(line.p + at, b - at);
-                if (!pstr_eq(v, unset)) {
-                    v = pstr_eq(v, empty) ? pstr(line.p + at, 0) : zeek_unescape(v, c->arena);
-                    if (col->id != FIELD_NONE) rec_set(rec, col->id, val_strv(v));
-                    if (col->zm) rd_acc_put(&a, col->zm, v);
-                }
+    rd_line_t l;
+    rd_status_t st = rd_line_data(c, p, n, eof, RD_LN_RAW, used, &l, ztsv_header, s);
+    if (st != RD_REC) return st;
+    pstr_t line = l.text;
+    if (!s->ncol) {
+        c->reason = RD_R_NOHDR;
+        return RD_REJECT;
+    }
+    /* cut the row at its separators first: a row of another width is rejected whole */
+    unsigned k = 0;
+    for (size_t at = 0;;) {
+        const char *q = memchr(line.p + at, s->sep, line.n - at);
+        size_t b = q ? (size_t)(q - line.p) : line.n;
+        if (k < s->ncol) s->col[k].end = (uint32_t)b;
+        if (!q || ++k > s->ncol) break;
+        at = b + 1;
+    }
+    if (k != s->ncol - 1) {
+        c->reason = RD_R_COLS;
+        return RD_REJECT;
+    }
+    rd_acc_t a;
+    zeek_acc(&a, &s->ids);
+    pstr_t unset = pstr_c(s->unset), empty = pstr_c(s->empty);
+    for (unsigned j = 0; j < s->ncol; j++) {
+        size_t at = j ? s->col[j - 1].end + 1 : 0, b = s->col[j].end;
+        const zcol_t *col = &s->col[j];
+        if (col->id != FIELD_NONE || col->zm) {
+            pstr_t v = pstr(line.p + at, b - at);
+            if (!pstr_eq(v, unset)) {
+                v = pstr_eq(v, empty) ? pstr(line.p + at, 0) : zeek_unescape(v, c->arena);
+                if (col->id != FIELD_NONE) rec_set(rec, col->id, val_strv(v));
+                if (col->zm) rd_acc_put(&a, col->zm, v);
             }
         }
-        zeek_schema(&a, s->smtp);
-        rd_acc_emit(c, &a, rec);
-        rd_category(c, pstr(s->cat, s->catn));
-        return RD_REC;
     }
+    zeek_schema(&a, s->smtp);
+    rd_acc_emit(c, &a, rec);
+    rd_category(c, pstr(s->cat, s->catn));
+    return RD_REC;
 }
 
 /* A `#separator` first line, or `#fields` among the first lines. */

@@ -47,6 +47,8 @@
     X(rd_azure_csv)   \
     X(rd_argus)       \
     X(rd_proxifier)   \
+    X(rd_pfirewall)   \
+    X(rd_mikrotik)    \
     X(rd_text)
 
 /* Why a record was skipped. ORDER REASON: in_stats_t.reasons and
@@ -67,7 +69,8 @@
     X(RD_R_EVTXHDR, "damaged evtx file or chunk header")         \
     X(RD_R_EVTXREC, "evtx record header or size out of bounds")  \
     X(RD_R_BINXML, "malformed binary XML in an evtx record")     \
-    X(RD_R_EVTXBIG, "evtx record too large once rendered")
+    X(RD_R_EVTXBIG, "evtx record too large once rendered")      \
+    X(RD_R_WIDTH, "number of fields differs from the #Fields header")
 
 enum rd_reason {
 #define X(id, text) id,
@@ -186,7 +189,9 @@ typedef struct rd_impl {
     void (*close)(void *st);
     bool line_sync;      /* after a too-long record, go on at the next line (else drop the input's rest) */
     uint8_t split;       /* 0: read serially; 1: records end at every '\n' (JSON Lines);
-                          * 2: at '\n' outside double quotes (CSV) */
+                          * 2: at '\n' outside double quotes, after a header row (CSV);
+                          * 3: at every '\n', after header lines (pfirewall's #Fields);
+                          * with 2 and 3 every lane's reader is fed the header first */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
                           * 2 CSV columns through colmap */
     bool binary;         /* a binary format: no lines are counted; c->pos numbers each record */
@@ -449,6 +454,14 @@ void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k);
  * at the end of input. */
 rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, sl_clock_t *k, size_t *used,
                          rd_line_t *l);
+/* What a reader does with one of its header lines (ud: its state). */
+typedef void (*rd_hdr_fn)(rd_ctx_t *c, void *ud, pstr_t line);
+/* rd_line_next for formats whose header lines open with '#' (Zeek TSV,
+ * pfirewall.log): each such line is handed to hdr and consumed, then the
+ * next other line is framed (c->rec_off counts from p; *used covers the
+ * header lines too, also with RD_MORE). */
+rd_status_t rd_line_data(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, size_t *used, rd_line_t *l,
+                         rd_hdr_fn hdr, void *ud);
 /* A line reader's work on one framed line: RD_REC (rec filled),
  * RD_REJECT (c->reason set) or RD_SKIP (a line of another format). st
  * is the reader's state, which starts with an rd_base_t. */

@@ -77,6 +77,24 @@ rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigne
 }
 
 /* See reader.h. */
+rd_status_t rd_line_data(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, size_t *used, rd_line_t *l,
+                         rd_hdr_fn hdr, void *ud) {
+    size_t i = 0;
+    for (;;) {
+        size_t u;
+        rd_status_t st = rd_line_next(c, p + i, n - i, eof, how, NULL, &u, l);
+        *used = i + u;
+        if (st != RD_REC) return st;
+        if (l->text.p[0] != '#') {
+            c->rec_off += i;
+            return RD_REC;
+        }
+        hdr(c, ud, l->text);
+        i += u;
+    }
+}
+
+/* See reader.h. */
 rd_status_t rd_line_record(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec,
                            rd_line_fn fn) {
     rd_base_t *b = c->st;
