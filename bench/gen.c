@@ -1380,6 +1380,34 @@ static void write_proxifier(const rec_t *r) {
     }
 }
 
+/* ---- Windows Defender Firewall's pfirewall.log */
+
+static void head_pfirewall(void) {
+    puts_("#Version: 1.5\n#Software: Microsoft Windows Firewall\n#Time Format: Local\n"
+          "#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin "
+          "icmptype icmpcode info path pid\n");
+}
+
+/* A connection the host opened, allowed (the log's ALLOW SEND row). */
+static void write_pfirewall(const rec_t *r) {
+    put_time(r->ms, "2024-06-01 %T ALLOW ");
+    puts_(proto_num(r) == 6 ? "TCP " : "UDP "); puts_(r->h->ip); putch(' '); puts_(r->dest_ip); putch(' ');
+    putu(r->src_port); putch(' '); putu(port_num(r->dest_port));
+    puts_(proto_num(r) == 6 ? " 0 - 0 0 0 - - - SEND " : " 0 - - - - - - - SEND ");
+    putu(rec_pid(r)); putch('\n');
+}
+
+/* ---- MikroTik RouterOS firewall log (rsyslog's RFC 3339 header) */
+
+/* A forwarded connection's first packet, from the LAN bridge to the WAN. */
+static void write_mikrotik(const rec_t *r) {
+    put_time(r->ms, "2024-06-01T%T.%3+00:00 gw firewall,info fwd-accept forward: in:bridge-LAN out:ether1-WAN, "
+                    "connection-state:new src-mac 52:54:00:ab:cd:ef, proto ");
+    puts_(proto_num(r) == 6 ? "TCP (SYN), " : "UDP, ");
+    puts_(r->h->ip); putch(':'); putu(r->src_port); puts_("->"); puts_(r->dest_ip); putch(':');
+    putu(port_num(r->dest_port)); puts_(proto_num(r) == 6 ? ", len 60\n" : ", len 76\n");
+}
+
 /* ---- Azure Monitor Log Analytics (Microsoft Sentinel) rows */
 
 /* The columns every Log Analytics row carries before the table's own. */
@@ -1510,6 +1538,8 @@ static const writer_t writers[] = {
     {"azure-csv", head_azure_csv, write_azure_csv, NULL},
     {"argus", head_argus, write_argus, NULL},
     {"proxifier", NULL, write_proxifier, NULL},
+    {"pfirewall", head_pfirewall, write_pfirewall, NULL},
+    {"mikrotik", NULL, write_mikrotik, NULL},
 };
 #define NWRITERS (sizeof writers / sizeof writers[0])
 

@@ -578,11 +578,11 @@ static void test_paths(void) {
     CHECK(rd_formats[0] && strcmp(rd_formats[0]->name, "jsonl") == 0);
     int nf = 0;
     while (rd_formats[nf]) nf++;
-    CHECK(nf == 25); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json evtx ecs
+    CHECK(nf == 27); /* jsonl csv sumo-json sumo-csv zeek-tsv zeek-json winevt-xml evtx-json evtx ecs
                       * netfilter pflog panos fortigate asa cef leef ocsf osquery auditd azure-json
-                      * azure-csv argus proxifier text */
-    CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && in_reason_name(15) &&
-          !in_reason_name(16));
+                      * azure-csv argus proxifier pfirewall mikrotik text */
+    CHECK(in_reason_name(4) && strcmp(in_reason_name(4), "record too long") == 0 && in_reason_name(16) &&
+          !in_reason_name(17));
     ftab_free(&ft);
 }
 
