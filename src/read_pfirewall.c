@@ -190,8 +190,9 @@ static int pw_probe(const char *p, size_t n) {
     return 0;
 }
 
-/* A row as Windows writes it: `YYYY-MM-DD HH:MM:SS ACTION PROTOCOL …`,
- * 17 or 18 cells, the action an upper-case word. */
+/* A row as Windows writes it: `YYYY-MM-DD HH:MM:SS ACTION PROTOCOL
+ * SRC-IP …`, 17 or 18 cells, the action an upper-case word, the protocol
+ * a name, a number or `-`, the source an address or `-`. */
 static int pw_line(const rd_line_t *l) {
     pstr_t t = l->text;
     if (t.n < 40 || t.p[4] != '-' || t.p[7] != '-' || t.p[10] != ' ' || t.p[13] != ':' || t.p[16] != ':' ||
@@ -204,7 +205,12 @@ static int pw_line(const rd_line_t *l) {
     if (e == 20 || e >= t.n || t.p[e] != ' ') return 0;
     pstr_t cells[PW_NDEFAULT + 1];
     unsigned k = pw_cut(t, cells, PW_NDEFAULT + 1);
-    return k == PW_NDEFAULT || k + 1 == PW_NDEFAULT ? 80 : 0;
+    if (k != PW_NDEFAULT && k + 1 != PW_NDEFAULT) return 0;
+    pstr_t proto = cells[3], src = cells[4];
+    bool num = proto.n && proto.n <= 3;
+    for (size_t i = 0; num && i < proto.n; i++) num = proto.p[i] >= '0' && proto.p[i] <= '9';
+    bool proto_ok = num || pstr_eq(proto, PSTR_LIT("-")) || pstr_ieq_c(proto, "ICMP") || pw_ports(proto);
+    return proto_ok && (pstr_eq(src, PSTR_LIT("-")) || rd_ip_ok(src)) ? 80 : 0;
 }
 
 /* See reader.h. */
