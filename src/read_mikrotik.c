@@ -185,94 +185,106 @@ static pstr_t mt_direction(pstr_t chain, pstr_t in, pstr_t out, pstr_t state) {
     return schema_direction_of(mt_zone(in), mt_zone(out));
 }
 
-/* Set native field k to v when the query reads it and v is not empty. */
-static void mt_set(const mt_t *s, unsigned k, pstr_t v, record_t *rec) {
-    if (v.n && s->id[k] != FIELD_NONE) rec_set(rec, s->id[k], val_strv(v));
-}
-
 /* True for the transports whose lines carry ports. */
 static bool mt_ports(pstr_t proto) {
     return pstr_ieq_c(proto, "TCP") || pstr_ieq_c(proto, "UDP") || pstr_ieq_c(proto, "SCTP") ||
            pstr_ieq_c(proto, "DCCP") || pstr_ieq_c(proto, "UDP-lite");
 }
 
-/* One line: a firewall line into rec, another line skipped. */
-static rd_status_t mt_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
-    mt_t *s = st;
+/* A firewall line cut into its parts (views into the line). */
+typedef struct mt_msg {
+    pstr_t v[MT_N];     /* the native fields, by enum (empty: not in the line) */
+    pstr_t addrs;       /* `SRC[:PORT]->DST[:PORT]` */
+    pstr_t proto;       /* the protocol word (`TCP`, `47`) */
+    sl_hdr_t h;         /* the syslog header, its host dropped when it was the topics */
+    bool has_ms;        /* ms is RouterOS's own date */
+    int64_t ms;         /* epoch ms */
+} mt_msg_t;
+
+/* Cut the firewall line t, whose chain starts at cs and whose `in:` is at
+ * inat (mt_chain), behind its header l->sl, into *m. */
+static void mt_cut(mt_t *s, const rd_line_t *l, size_t cs, size_t inat, mt_msg_t *m) {
     pstr_t t = l->text;
-    size_t inat, cs = mt_chain(t, &inat);
-    if (cs == t.n) return RD_SKIP;
-    sl_hdr_t h = l->sl;
+    memset(m, 0, sizeof *m);
+    m->h = l->sl;
     /* where the message starts: after the syslog header, which takes the
      * chain for a tag, or the topics for a host, when it has no host */
     const char *ms = l->body.p;
     if (ms > t.p + cs) ms = t.p + cs;
-    if (h.kind != SL_NONE) {
+    if (m->h.kind != SL_NONE) {
         const char *sp = memchr(ms, ' ', (size_t)(t.p + cs - ms));
-        if (h.host.n && h.host.p < ms && mt_topics(h.host) && !mt_topics(pstr(ms, sp ? (size_t)(sp - ms) : 0))) {
-            ms = h.host.p;
-            h.host = PSTR_NULL;
+        pstr_t host = m->h.host;
+        if (host.n && host.p < ms && mt_topics(host) && !mt_topics(pstr(ms, sp ? (size_t)(sp - ms) : 0))) {
+            ms = host.p;
+            m->h.host = PSTR_NULL;
         }
     }
     pstr_t pre = pstr(ms, (size_t)(t.p + cs - ms));
-    int64_t lead_ms = 0;
-    bool lead = false;
-    if (h.kind == SL_NONE) {
-        size_t k = mt_lead_time(pre, &s->b.clock, &lead_ms, &lead);
+    if (m->h.kind == SL_NONE) {
+        size_t k = mt_lead_time(pre, &s->b.clock, &m->ms, &m->has_ms);
         pre = pstr(pre.p + k, pre.n - k);
     }
+    /* [topics] [prefix] */
     pre = pstr_trim(pre);
-    pstr_t topics = PSTR_NULL, prefix = pre;
     const char *sp = memchr(pre.p, ' ', pre.n);
     pstr_t w1 = sp ? pstr(pre.p, (size_t)(sp - pre.p)) : pre;
+    m->v[MT_PREFIX] = pre;
     if (mt_topics(w1)) {
-        topics = w1;
-        prefix = pstr_trim(pstr(pre.p + w1.n, pre.n - w1.n));
+        m->v[MT_TOPICS] = w1;
+        m->v[MT_PREFIX] = pstr_trim(pstr(pre.p + w1.n, pre.n - w1.n));
     }
-    pstr_t chain = pstr(t.p + cs, inat - 2 - cs);
+    m->v[MT_CHAIN] = pstr(t.p + cs, inat - 2 - cs);
     /* in:IFACE out:IFACE (a name may hold a blank: `(unknown 0)`) */
     pstr_t rest = pstr(t.p + inat + 3, t.n - inat - 3);
     const char *o = str_search(rest, PSTR_LIT(" out:"), false);
-    pstr_t in = pstr(rest.p, (size_t)(o - rest.p));
+    m->v[MT_IN] = pstr(rest.p, (size_t)(o - rest.p));
     rest = pstr(o + 5, (size_t)(rest.p + rest.n - o - 5));
     const char *oe = str_search(rest, PSTR_LIT(", "), false);
-    pstr_t out = oe ? pstr(rest.p, (size_t)(oe - rest.p)) : rest;
+    m->v[MT_OUT] = oe ? pstr(rest.p, (size_t)(oe - rest.p)) : rest;
     rest = oe ? pstr(oe + 2, (size_t)(rest.p + rest.n - oe - 2)) : PSTR_NULL;
-    pstr_t state = PSTR_NULL, mac = PSTR_NULL, proto = PSTR_NULL, flags = PSTR_NULL, addrs = PSTR_NULL,
-           nat = PSTR_NULL, len = PSTR_NULL, part;
+    pstr_t part;
     bool after_proto = false;
     for (size_t i = 0; mt_part(rest, &i, &part);) {
         if (after_proto) { /* the addresses follow the protocol */
-            addrs = part;
+            m->addrs = part;
             after_proto = false;
         } else if (part.n > 4 && memcmp(part.p, "NAT ", 4) == 0) {
-            nat = pstr(part.p + 4, part.n - 4);
+            m->v[MT_NAT] = pstr(part.p + 4, part.n - 4);
         } else if (part.n > 4 && memcmp(part.p, "len ", 4) == 0) {
-            len = pstr(part.p + 4, part.n - 4);
+            m->v[MT_LEN] = pstr(part.p + 4, part.n - 4);
         } else { /* `[connection-state:new ][src-mac 00:…][, ]proto TCP (SYN)`: one part or several */
             for (size_t j = 0; j < part.n;) {
                 const char *e = memchr(part.p + j, ' ', part.n - j);
                 pstr_t w = pstr(part.p + j, (e ? (size_t)(e - part.p) : part.n) - j);
                 j += w.n + 1;
                 if (w.n > 17 && memcmp(w.p, "connection-state:", 17) == 0) {
-                    state = pstr(w.p + 17, w.n - 17);
+                    m->v[MT_STATE] = pstr(w.p + 17, w.n - 17);
                 } else if (pstr_eq(w, PSTR_LIT("src-mac")) && j < part.n) {
                     e = memchr(part.p + j, ' ', part.n - j);
-                    mac = pstr(part.p + j, (e ? (size_t)(e - part.p) : part.n) - j);
-                    j += mac.n + 1;
+                    m->v[MT_MAC] = pstr(part.p + j, (e ? (size_t)(e - part.p) : part.n) - j);
+                    j += m->v[MT_MAC].n + 1;
                 } else if (pstr_eq(w, PSTR_LIT("proto")) && j < part.n) { /* the rest of the part */
                     pstr_t v = pstr_trim(pstr(part.p + j, part.n - j));
                     const char *par = memchr(v.p, '(', v.n);
-                    proto = pstr_trim(par ? pstr(v.p, (size_t)(par - v.p)) : v);
-                    if (par && v.p[v.n - 1] == ')') flags = pstr(par + 1, (size_t)(v.p + v.n - par - 2));
+                    m->proto = pstr_trim(par ? pstr(v.p, (size_t)(par - v.p)) : v);
+                    if (par && v.p[v.n - 1] == ')') m->v[MT_FLAGS] = pstr(par + 1, (size_t)(v.p + v.n - par - 2));
                     after_proto = true;
                     break;
                 }
             }
         }
     }
+}
+
+/* One line: a firewall line into rec, another line skipped. */
+static rd_status_t mt_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
+    mt_t *s = st;
+    size_t inat, cs = mt_chain(l->text, &inat);
+    if (cs == l->text.n) return RD_SKIP;
+    mt_msg_t m;
+    mt_cut(s, l, cs, inat, &m);
     /* SRC->DST, each checked */
-    pstr_t sip, sport, dip, dport;
+    pstr_t sip, sport, dip, dport, addrs = m.addrs, proto = m.proto;
     const char *arrow = addrs.n ? str_search(addrs, PSTR_LIT("->"), false) : NULL;
     if (!proto.n || !arrow || !mt_end(pstr(addrs.p, (size_t)(arrow - addrs.p)), &sip, &sport) ||
         !mt_end(pstr(arrow + 2, (size_t)(addrs.p + addrs.n - arrow - 2)), &dip, &dport) ||
@@ -280,16 +292,9 @@ static rd_status_t mt_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
         c->reason = RD_R_ADDR;
         return RD_REJECT;
     }
-    mt_set(s, MT_TOPICS, topics, rec);
-    mt_set(s, MT_PREFIX, prefix, rec);
-    mt_set(s, MT_CHAIN, chain, rec);
-    mt_set(s, MT_IN, in, rec);
-    mt_set(s, MT_OUT, out, rec);
-    mt_set(s, MT_STATE, state, rec);
-    mt_set(s, MT_MAC, mac, rec);
-    mt_set(s, MT_FLAGS, flags, rec);
-    mt_set(s, MT_NAT, nat, rec);
-    mt_set(s, MT_LEN, len, rec);
+    for (unsigned k = 0; k < MT_N; k++)
+        if (m.v[k].n && s->id[k] != FIELD_NONE) rec_set(rec, s->id[k], val_strv(m.v[k]));
+    pstr_t prefix = m.v[MT_PREFIX];
     rd_acc_t a;
     rd_acc_init(&a, &s->b.ids, NULL, 0);
     rd_acc_set(&a, SC_SRC_IP, RD_IP, sip);
@@ -299,9 +304,9 @@ static rd_status_t mt_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
     rd_acc_set(&a, SC_PROTOCOL, RD_PROTO, proto);
     rd_acc_set(&a, SC_ACTION, RD_TEXT, prefix);
     if (rd_acc_wants(&a, SC_OUTCOME)) rd_acc_set(&a, SC_OUTCOME, RD_TEXT, rd_verdict(prefix)); /* drop-in, D|default drop| */
-    rd_acc_set(&a, SC_DIRECTION, RD_TEXT, mt_direction(chain, in, out, state));
-    if (lead) rd_time(c, lead_ms);
-    rd_acc_syslog(&a, &h);
+    rd_acc_set(&a, SC_DIRECTION, RD_TEXT, mt_direction(m.v[MT_CHAIN], m.v[MT_IN], m.v[MT_OUT], m.v[MT_STATE]));
+    if (m.has_ms) rd_time(c, m.ms);
+    rd_acc_syslog(&a, &m.h);
     rd_acc_emit(c, &a, rec);
     rd_category(c, PSTR_LIT("network/firewall/mikrotik"));
     return RD_REC;
