@@ -568,9 +568,9 @@ static int cmp_group_seq(const void *a, const void *b) {
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* The result of aggregate sp from its state st (strings in out's arena
- * or g's). */
-static value_t final(const aggspec_t *sp, void *st, table_t *out) {
+/* The result of aggregate sp from its state st (strings in arena a or
+ * in g's). */
+static value_t final(const aggspec_t *sp, void *st, arena_t *a) {
     switch (sp->fn) {
     case AG_COUNT: return val_num((double)*(uint64_t *)st);
     case AG_COUNT_DISTINCT: return val_num((double)((sset_t *)st)->n);
@@ -615,7 +615,7 @@ static value_t final(const aggspec_t *sp, void *st, table_t *out) {
             if (i) buf_putc(&b, '\n');
             buf_put(&b, v[i].p, v[i].n);
         }
-        value_t r = val_str(arena_strndup(&out->arena, b.p ? b.p : "", b.n), b.n);
+        value_t r = val_str(arena_strndup(a, b.p ? b.p : "", b.n), b.n);
         buf_free(&b);
         free(v);
         return r;
@@ -633,31 +633,59 @@ static void emit_begin(const gtab_t *g, table_t *out) {
     for (uint32_t i = 0; i < g->naggs; i++) table_add_col(out, g->aggs[i].as);
 }
 
-/* Append group gr's row (keys, then the aggregates' results) to out. */
-static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
+/* Fill r (cleared first) with group gr's row: the by keys, then the
+ * aggregates' results; strings borrowed from g or placed in a. */
+static void fill_row(gtab_t *g, group_t *gr, record_t *r, arena_t *a) {
     value_t keys[65];
     dec_key(g, gr, keys);
-    record_t *r = table_new_row(out);
+    rec_clear(r);
     for (uint32_t k = 0; k < g->nby; k++) rec_set(r, g->by[k], keys[k]);
-    for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(&g->aggs[k], state(g, gr, k), out));
+    for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(&g->aggs[k], state(g, gr, k), a));
+}
+
+/* Append group gr's row to out (its strings copied into out's arena). */
+static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
+    record_t *r = table_new_row(out);
+    fill_row(g, gr, r, &out->arena);
     rec_pin(r, &out->arena);
+}
+
+/* Put the groups in the order of their first record. */
+static void sort_groups(gtab_t *g) {
+    if (g->n < 2) return;
+    qsort(g->grp, g->n, sizeof *g->grp, cmp_group_seq);
+    /* The index holds ids into grp, which the sort reordered: place them again. */
+    hm_free(&g->ix);
+    hm_reserve(&g->ix, (uint32_t)g->n);
+    for (size_t i = 0; i < g->n; i++) {
+        hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);
+        while (hm_next(&g->ix, &p) != HM_NONE) continue;
+        hm_add(&g->ix, &p, (uint32_t)i);
+    }
 }
 
 /* See agg.h. */
 void gtab_emit(gtab_t *g, table_t *out) {
     emit_begin(g, out);
-    if (g->n > 1) qsort(g->grp, g->n, sizeof *g->grp, cmp_group_seq); /* grp is NULL when empty */
-    /* The index holds ids into grp, which the sort reordered: place them again. */
-    if (g->n > 1) {
-        hm_free(&g->ix);
-        hm_reserve(&g->ix, (uint32_t)g->n);
-        for (size_t i = 0; i < g->n; i++) {
-            hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);
-            while (hm_next(&g->ix, &p) != HM_NONE) continue;
-            hm_add(&g->ix, &p, (uint32_t)i);
-        }
-    }
+    sort_groups(g);
     for (size_t i = 0; i < g->n; i++) emit_row(g, g->grp[i], out);
+}
+
+/* See agg.h. */
+int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud) {
+    sort_groups(g);
+    arena_t a = {0};
+    record_t r;
+    rec_init(&r, &a);
+    int rc = 0;
+    for (size_t i = 0; i < g->n && !rc; i++) {
+        arena_reset(&a);
+        fill_row(g, g->grp[i], &r, &a);
+        rc = fn(ud, &r);
+    }
+    rec_free(&r);
+    arena_free(&a);
+    return rc;
 }
 
 /* See agg.h. */

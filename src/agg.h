@@ -76,5 +76,11 @@ size_t gtab_count(const gtab_t *g);
  * aggregates in query order; out->cols fixed to that order. Groups come in
  * the order of their first record. */
 void gtab_emit(gtab_t *g, table_t *out);
+/* Call fn(ud, r) with each group's row, in the order of their first
+ * record, columns as gtab_emit: for a caller that writes rows as they
+ * come instead of holding a table of them. r and its strings are valid
+ * during the call only. Stops at the first non-zero return of fn and
+ * returns it (0 when every row was taken). The table stays usable. */
+int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud);
 
 #endif
