@@ -126,7 +126,7 @@ void rec_set(record_t *r, uint32_t id, value_t v) {
     if (!r->present[id]) {
         r->present[id] = 1;
         if (r->norder == r->ordcap) {
-            r->ordcap = r->ordcap ? r->ordcap * 2 : 32;
+            r->ordcap = r->ordcap ? r->ordcap * 2 : 8;
             r->order = xrealloc(r->order, r->ordcap * sizeof *r->order);
         }
         r->order[r->norder++] = id;
