@@ -650,14 +650,18 @@ static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
     rec_pin(r, &out->arena);
 }
 
-/* Put the groups in the order of their first record. */
+/* Put the groups in the order of their first record. They usually are:
+ * a lane creates its groups in input order, and lanes read consecutive
+ * ranges that merge in order; then there is nothing to sort. */
 static void sort_groups(gtab_t *g) {
-    if (g->n < 2) return;
+    size_t i = 1;
+    while (i < g->n && g->grp[i - 1]->seq <= g->grp[i]->seq) i++;
+    if (i >= g->n) return;
     qsort(g->grp, g->n, sizeof *g->grp, cmp_group_seq);
     /* The index holds ids into grp, which the sort reordered: place them again. */
     hm_free(&g->ix);
     hm_reserve(&g->ix, (uint32_t)g->n);
-    for (size_t i = 0; i < g->n; i++) {
+    for (i = 0; i < g->n; i++) {
         hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);
         while (hm_next(&g->ix, &p) != HM_NONE) continue;
         hm_add(&g->ix, &p, (uint32_t)i);
