@@ -3,8 +3,9 @@
  * Linear probing over a power-of-two slot array kept at most 3/4 full;
  * a slot holds the low 32 bits of its entry's hash, so growing needs no
  * entry and no rehash of a key. Used by the group table (agg.c), the
- * field names (field.c), the table operators' keys (tabkit.c) and the
- * lookup tables (op_lookup.c).
+ * field names (field.c), the table operators' keys (tabkit.c), the
+ * lookup tables (op_lookup.c), compare, sessionize, transaction and
+ * merge, and the directory walk's set of files met (input_walk.c).
  */
 #include "hmap.h"
 
