@@ -7,10 +7,12 @@
 #include "agg.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "hmap.h"
 #include "json.h"
 #include "withtime.h"
 
@@ -30,33 +32,60 @@ typedef struct dvec {
     uint32_t n, cap;
 } dvec_t;
 
-/* The state of one aggregate in one group. */
-typedef struct aggst {
-    uint64_t n;       /* count; values seen (avg, stddev) */
-    double a, b;      /* sum | min/max | avg sum | stddev mean, m2 */
+/* Each aggregate's state holds only what it needs; a group keeps them
+ * side by side at offsets fixed per table (gtab.off). */
+
+/* sum, min, max: the running value. */
+typedef struct st_num {
+    double a;         /* sum | min | max */
     bool has;         /* a numeric value was seen */
-    value_t v;        /* first/last value (pinned in the arena) */
+} st_num_t;
+
+/* avg: sum and count. */
+typedef struct st_avg {
+    double sum;
+    uint64_t n;
+} st_avg_t;
+
+/* stddev: Welford's running mean and sum of squared deviations. */
+typedef struct st_sd {
+    uint64_t n;
+    double mean, m2;
+} st_sd_t;
+
+/* first, last, most_recent, least_recent: the value kept and its order. */
+typedef struct st_pick {
+    value_t v;        /* the value (strings pinned in the arena) */
     int64_t t;        /* its _messageTime */
     uint64_t seq;     /* its input position */
-    sset_t set;       /* count_distinct, values */
-    dvec_t vec;       /* pct */
-} aggst_t;
+    bool has;         /* a value was kept */
+} st_pick_t;
 
-/* One group. */
+/* Bytes of each aggregate's state (0: no state; the result is null). */
+static size_t state_size(int fn) {
+    switch (fn) {
+    case AG_COUNT: return sizeof(uint64_t);
+    case AG_COUNT_DISTINCT: case AG_VALUES: return sizeof(sset_t);
+    case AG_SUM: case AG_MIN: case AG_MAX: return sizeof(st_num_t);
+    case AG_AVG: return sizeof(st_avg_t);
+    case AG_STDDEV: return sizeof(st_sd_t);
+    case AG_PCT: return sizeof(dvec_t);
+    case AG_FIRST: case AG_LAST: case AG_MOST_RECENT: case AG_LEAST_RECENT: return sizeof(st_pick_t);
+    default: return 0;
+    }
+}
+
+/* One group: this header, then (8-aligned, at offsets the table fixes)
+ * the caller's gtab_mark_t when marks are kept, one state per aggregate,
+ * and the encoded key bytes. One arena block, no pointer of its own. */
 typedef struct gtab_group {
-    unsigned long h;   /* hash of the key bytes */
-    pstr_t key;        /* encoded key tuple (arena) */
-    value_t *keys;     /* decoded by values (arena) */
-    aggst_t *st;       /* one per aggregate (arena) */
     uint64_t seq;      /* first record's input position */
-    gtab_mark_t mark;  /* the streaming caller's bookkeeping (agg.h) */
+    uint32_t tag;      /* the key hash's low 32 bits (the index's tag) */
+    uint32_t klen;     /* encoded key bytes at the end of the block */
 } group_t;
 
-/* One slot of a group table's index. */
-typedef struct gslot {
-    unsigned long h;    /* the group's key hash */
-    group_t *g;         /* NULL: empty */
-} gslot_t;
+/* Group blocks are carved from arena chunks of this size. */
+#define GT_CHUNK ((size_t)256 << 10)
 
 struct gtab {
     const stage_t *stage;
@@ -66,15 +95,44 @@ struct gtab {
     uint32_t *by;       /* group keys */
     uint32_t nby;
     uint32_t topby[65];
-    gslot_t *slot;      /* open addressing: the hash next to the group, so a probe
-                         * that does not match reads no group (they are cold
-                         * after the input streamed through the caches) */
-    uint32_t scap;
-    group_t **list;     /* groups in creation order */
-    size_t n, lcap;
-    arena_t arena;
+    uint32_t *off;      /* per aggregate: its state's offset in a group block */
+    uint32_t mark_off;  /* the mark's offset (0: no marks kept) */
+    uint32_t key_off;   /* where the key bytes start in a group block */
+    hm_t ix;            /* key hash -> group id */
+    group_t **grp;      /* groups by id, in creation order (heap) */
+    size_t n, gcap;
+    arena_t arena;      /* group blocks and what states hold */
+    char *bump;         /* free bytes of the current chunk */
+    size_t left;        /* how many */
     buf_t kb;           /* key scratch */
+    gtab_budget_t *budget; /* shared memory budget (NULL: none) */
+    size_t charged;     /* bytes this table has charged to budget */
+    bool over;          /* the budget was exceeded: no more groups */
 };
+
+/* Round up to a multiple of 8. */
+static inline size_t al8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* Fix the offsets of the states and the key in a group block. */
+static void layout(gtab_t *g) {
+    g->off = xmalloc((g->naggs ? g->naggs : 1) * sizeof *g->off);
+    size_t o = al8(sizeof(group_t));
+    if (g->mark_off) {
+        g->mark_off = (uint32_t)o;
+        o += al8(sizeof(gtab_mark_t));
+    }
+    for (uint32_t i = 0; i < g->naggs; i++) {
+        g->off[i] = (uint32_t)o;
+        o += al8(state_size(g->aggs[i].fn));
+    }
+    g->key_off = (uint32_t)o;
+}
+
+/* Aggregate i's state in group gr. */
+static inline void *state(const gtab_t *g, group_t *gr, uint32_t i) { return (char *)gr + g->off[i]; }
+
+/* The key bytes of gr. */
+static inline const char *key_of(const gtab_t *g, const group_t *gr) { return (const char *)gr + g->key_off; }
 
 /* See agg.h. */
 gtab_t *gtab_new(const stage_t *st) {
@@ -103,16 +161,49 @@ gtab_t *gtab_new(const stage_t *st) {
         g->by = st->by;
         g->nby = st->nby;
     }
-    g->scap = 64;
-    g->slot = xcalloc(g->scap, sizeof *g->slot);
+    layout(g);
     return g;
+}
+
+/* See agg.h. */
+void gtab_keep_marks(gtab_t *g) {
+    if (g->n || g->mark_off) return;
+    free(g->off);
+    g->mark_off = 1;
+    layout(g);
+}
+
+/* See agg.h. */
+void gtab_set_budget(gtab_t *g, gtab_budget_t *b) { g->budget = b; }
+
+/* See agg.h. */
+bool gtab_over(const gtab_t *g) { return g->over; }
+
+/* Charge the table's growth to its budget; false (and over) past it. */
+static bool charge(gtab_t *g) {
+    if (!g->budget) return true;
+    size_t now = gtab_bytes(g);
+    if (now > g->charged) {
+        size_t total = atomic_fetch_add(&g->budget->used, now - g->charged) + (now - g->charged);
+        g->charged = now;
+        if (g->budget->max && total > g->budget->max) g->over = true;
+    }
+    return !g->over;
+}
+
+/* Give back what g charged to its budget. */
+static void uncharge(gtab_t *g) {
+    if (g->budget && g->charged) atomic_fetch_sub(&g->budget->used, g->charged);
+    g->charged = 0;
 }
 
 /* See agg.h. */
 void gtab_free(gtab_t *g) {
     if (!g) return;
-    free(g->slot);
-    free(g->list);
+    uncharge(g);
+    hm_free(&g->ix);
+    free(g->grp);
+    free(g->off);
     arena_free(&g->arena);
     buf_free(&g->kb);
     free(g);
@@ -121,20 +212,57 @@ void gtab_free(gtab_t *g) {
 /* See agg.h. */
 size_t gtab_count(const gtab_t *g) { return g->n; }
 
-/* Key encoding: per key a type byte, then 4 length bytes and the text
- * (strings) or 8 bytes (numbers). Equal encodings are equal tuples. */
+/* Key encoding: per key a type byte, then for a string its length (7 bits
+ * a byte, high bit: more) and its bytes, for a number its 8 bytes, for a
+ * boolean 1 byte. Equal encodings are equal tuples. */
 static void enc_key(buf_t *b, value_t v) {
-    uint8_t t = v.t;
-    buf_put(b, &t, 1);
+    uint8_t t[6] = {v.t};
     if (v.t == V_STR) {
+        size_t k = 1;
         uint32_t n = v.n;
-        buf_put(b, &n, 4);
-        buf_put(b, v.s, v.n);
+        do {
+            t[k++] = (uint8_t)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+            n >>= 7;
+        } while (n);
+        buf_put(b, t, k);
+        if (v.n) buf_put(b, v.s, v.n);
     } else if (v.t == V_NUM) {
         double d = v.d == 0 ? 0.0 : v.d; /* -0 and 0 are one key */
+        buf_put(b, t, 1);
         buf_put(b, &d, 8);
     } else if (v.t == V_BOOL) {
-        buf_put(b, &v.b, 1);
+        t[1] = v.b;
+        buf_put(b, t, 2);
+    } else {
+        buf_put(b, t, 1);
+    }
+}
+
+/* Decode the key values of group gr into vals[0..nby); strings point
+ * into the group's key bytes. */
+static void dec_key(const gtab_t *g, const group_t *gr, value_t *vals) {
+    const uint8_t *p = (const uint8_t *)key_of(g, gr), *e = p + gr->klen;
+    for (uint32_t i = 0; i < g->nby; i++) {
+        vals[i] = val_null();
+        if (p >= e) continue;
+        uint8_t t = *p++;
+        if (t == V_STR) {
+            uint32_t n = 0;
+            for (unsigned sh = 0; p < e; sh += 7) {
+                uint8_t c = *p++;
+                n |= (uint32_t)(c & 0x7f) << sh;
+                if (!(c & 0x80)) break;
+            }
+            vals[i] = val_str((const char *)p, n);
+            p += n;
+        } else if (t == V_NUM) {
+            double d;
+            memcpy(&d, p, 8);
+            vals[i] = val_num(d);
+            p += 8;
+        } else if (t == V_BOOL) {
+            vals[i] = val_bool(*p++ != 0);
+        }
     }
 }
 
@@ -186,50 +314,62 @@ static int64_t rec_time(const record_t *r) {
     return val_to_num(v, &d) ? (int64_t)d : INT64_MIN;
 }
 
-static void step(gtab_t *g, const aggspec_t *sp, aggst_t *s, const record_t *r, uint64_t seq) {
+/* Fold record r (input position seq) into state st of aggregate sp. */
+static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, uint64_t seq) {
     value_t v = sp->field == FIELD_NONE ? val_null() : rec_get(r, sp->field);
     double d;
     char tmp[40];
     switch (sp->fn) {
     case AG_COUNT:
-        if (sp->field == FIELD_NONE || v.t != V_NULL) s->n++;
+        if (sp->field == FIELD_NONE || v.t != V_NULL) ++*(uint64_t *)st;
         break;
     case AG_COUNT_DISTINCT:
     case AG_VALUES: {
         if (v.t == V_NULL) break;
         pstr_t txt = v.t == V_STR ? val_pstr(v) : pstr(tmp, (size_t)(v.t == V_NUM ? num_fmt(tmp, v.d) : sprintf(tmp, "%s", v.b ? "true" : "false")));
         if (!txt.p) txt.p = "";
-        sset_add(&s->set, &g->arena, txt, pstr_hash(txt), true);
+        sset_add(st, &g->arena, txt, pstr_hash(txt), true);
         break;
     }
-    case AG_SUM:
+    case AG_SUM: {
+        st_num_t *s = st;
         if (val_to_num(v, &d)) { s->a += d; s->has = true; }
         else if (sp->one_if_missing && v.t == V_NULL) { s->a += 1; s->has = true; }
         break;
-    case AG_MIN:
+    }
+    case AG_MIN: {
+        st_num_t *s = st;
         if (val_to_num(v, &d) && (!s->has || d < s->a)) { s->a = d; s->has = true; }
         break;
-    case AG_MAX:
+    }
+    case AG_MAX: {
+        st_num_t *s = st;
         if (val_to_num(v, &d) && (!s->has || d > s->a)) { s->a = d; s->has = true; }
         break;
-    case AG_AVG:
-        if (val_to_num(v, &d)) { s->a += d; s->n++; }
+    }
+    case AG_AVG: {
+        st_avg_t *s = st;
+        if (val_to_num(v, &d)) { s->sum += d; s->n++; }
         break;
-    case AG_STDDEV:
+    }
+    case AG_STDDEV: {
+        st_sd_t *s = st;
         if (val_to_num(v, &d)) {
             s->n++;
-            double delta = d - s->a;
-            s->a += delta / (double)s->n;
-            s->b += delta * (d - s->a);
+            double delta = d - s->mean;
+            s->mean += delta / (double)s->n;
+            s->m2 += delta * (d - s->mean);
         }
         break;
+    }
     case AG_PCT:
-        if (val_to_num(v, &d)) dvec_push(&s->vec, &g->arena, d);
+        if (val_to_num(v, &d)) dvec_push(st, &g->arena, d);
         break;
     case AG_FIRST:
     case AG_LAST:
     case AG_MOST_RECENT:
     case AG_LEAST_RECENT: {
+        st_pick_t *s = st;
         if (v.t == V_NULL) break;
         int64_t t = rec_time(r);
         pstr_t json = PSTR_NULL;
@@ -249,44 +389,51 @@ static void step(gtab_t *g, const aggspec_t *sp, aggst_t *s, const record_t *r, 
     }
 }
 
-static void grow_index(gtab_t *g) {
-    uint32_t ncap = g->scap * 2;
-    gslot_t *ns = xcalloc(ncap, sizeof *ns);
-    for (size_t i = 0; i < g->n; i++) {
-        group_t *gr = g->list[i];
-        uint32_t j = (uint32_t)gr->h & (ncap - 1);
-        while (ns[j].g) j = (j + 1) & (ncap - 1);
-        ns[j] = (gslot_t){gr->h, gr};
+/* n bytes (8-aligned) for a group block, from the current arena chunk. */
+static void *carve(gtab_t *g, size_t n) {
+    if (n > g->left) {
+        size_t c = n > GT_CHUNK ? n : GT_CHUNK;
+        g->bump = arena_alloc(&g->arena, c);
+        g->left = c;
     }
-    free(g->slot);
-    g->slot = ns;
-    g->scap = ncap;
+    void *p = g->bump;
+    g->bump += n;
+    g->left -= n;
+    return p;
 }
 
-/* Find the group with encoded key k, or create it (when create; else
- * return NULL); vals are the key values (copied on creation). */
-static group_t *lookup(gtab_t *g, pstr_t k, unsigned long h, const value_t *vals, uint64_t seq, bool create) {
-    uint32_t j = (uint32_t)h & (g->scap - 1);
-    for (; g->slot[j].g; j = (j + 1) & (g->scap - 1))
-        if (g->slot[j].h == h && pstr_eq(g->slot[j].g->key, k)) return g->slot[j].g;
-    if (!create) return NULL;
-    group_t *gr = arena_calloc(&g->arena, sizeof *gr);
-    gr->h = h;
-    gr->key = pstr(arena_strndup(&g->arena, k.p, k.n), k.n);
-    gr->keys = arena_alloc(&g->arena, (g->nby ? g->nby : 1) * sizeof *gr->keys);
-    for (uint32_t i = 0; i < g->nby; i++) {
-        gr->keys[i] = vals[i];
-        if (vals[i].t == V_STR) gr->keys[i].s = arena_strndup(&g->arena, vals[i].s, vals[i].n);
+/* Append gr to the creation-order list and index it at the probe's slot. */
+static void place(gtab_t *g, group_t *gr, const hm_probe_t *p) {
+    if (g->n == g->gcap) {
+        g->gcap = g->gcap ? g->gcap * 2 : 64;
+        g->grp = xrealloc(g->grp, g->gcap * sizeof *g->grp);
     }
-    gr->st = arena_calloc(&g->arena, (g->naggs ? g->naggs : 1) * sizeof *gr->st);
+    g->grp[g->n] = gr;
+    hm_add(&g->ix, p, (uint32_t)g->n);
+    g->n++;
+}
+
+/* Find the group with encoded key k (hash h), or create it when create
+ * and the budget allows (else return NULL). */
+static group_t *lookup(gtab_t *g, pstr_t k, uint64_t h, uint64_t seq, bool create) {
+    hm_probe_t p = hm_start(&g->ix, h);
+    for (uint32_t id; (id = hm_next(&g->ix, &p)) != HM_NONE;) {
+        group_t *gr = g->grp[id];
+        if (gr->klen == k.n && memcmp(key_of(g, gr), k.p, k.n) == 0) return gr;
+    }
+    if (!create || g->over) return NULL;
+    bool full = g->n == g->gcap || (size_t)g->ix.n + 1 > ((size_t)g->ix.mask + 1) * 3 / 4;
+    size_t sz = al8(g->key_off + k.n);
+    bool fresh = sz > g->left;
+    group_t *gr = carve(g, sz);
+    memset(gr, 0, g->key_off);
     gr->seq = seq;
-    g->slot[j] = (gslot_t){h, gr};
-    if (g->n == g->lcap) {
-        g->lcap = g->lcap ? g->lcap * 2 : 64;
-        g->list = xrealloc(g->list, g->lcap * sizeof *g->list);
-    }
-    g->list[g->n++] = gr;
-    if (g->n * 2 > g->scap) grow_index(g);
+    gr->tag = p.tag;
+    gr->klen = (uint32_t)k.n;
+    if (k.n) memcpy((char *)gr + g->key_off, k.p, k.n);
+    place(g, gr, &p);
+    /* The table grows by chunks and doublings: check the budget then. */
+    if ((full || fresh) && !charge(g)) return NULL;
     return gr;
 }
 
@@ -295,83 +442,118 @@ gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq) { return gtab
 
 /* See agg.h. */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create) {
-    value_t vals[65];
     buf_clear(&g->kb);
-    for (uint32_t i = 0; i < g->nby && i < 65; i++) {
-        vals[i] = rec_get(r, g->by[i]);
-        enc_key(&g->kb, vals[i]);
-    }
+    for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->kb, rec_get(r, g->by[i]));
     pstr_t k = pstr(g->kb.p ? g->kb.p : "", g->kb.n);
-    group_t *gr = lookup(g, k, pstr_hash(k), vals, seq, create);
+    group_t *gr = lookup(g, k, hm_hash(k.p, k.n), seq, create);
     if (!gr) return NULL;
     if (seq < gr->seq) gr->seq = seq;
-    for (uint32_t i = 0; i < g->naggs; i++) step(g, &g->aggs[i], &gr->st[i], r, seq);
+    for (uint32_t i = 0; i < g->naggs; i++) step(g, &g->aggs[i], state(g, gr, i), r, seq);
     return gr;
 }
 
-/* See agg.h. */
-gtab_mark_t *gtab_group_mark(gtab_group_t *gr) { return &gr->mark; }
+/* See agg.h. The mark sits right after the header (layout). */
+gtab_mark_t *gtab_group_mark(gtab_group_t *gr) { return (gtab_mark_t *)((char *)gr + al8(sizeof(group_t))); }
 
 /* See agg.h. */
 size_t gtab_bytes(const gtab_t *g) {
-    return g->arena.total + g->scap * sizeof *g->slot + g->lcap * sizeof *g->list + g->kb.cap + sizeof *g;
+    return g->arena.total + hm_bytes(&g->ix) + g->gcap * sizeof *g->grp + g->kb.cap + sizeof *g;
 }
 
-static void merge_state(gtab_t *g, const aggspec_t *sp, aggst_t *d, const aggst_t *s) {
+/* Fold state s of aggregate sp into d (both of g's layout). */
+static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
     switch (sp->fn) {
-    case AG_COUNT: d->n += s->n; break;
+    case AG_COUNT: *(uint64_t *)dst += *(uint64_t *)src; break;
     case AG_COUNT_DISTINCT:
-    case AG_VALUES:
-        for (uint32_t i = 0; i < s->set.cap; i++)
-            if (s->set.s[i].p) sset_add(&d->set, &g->arena, s->set.s[i], s->set.h[i], true);
+    case AG_VALUES: {
+        /* The strings already live in g's arena (gtab_merge adopted src's). */
+        sset_t *d = dst, *s = src;
+        for (uint32_t i = 0; i < s->cap; i++)
+            if (s->s[i].p) sset_add(d, &g->arena, s->s[i], s->h[i], false);
         break;
-    case AG_SUM:
+    }
+    case AG_SUM: {
+        st_num_t *d = dst, *s = src;
         if (s->has) { d->a += s->a; d->has = true; }
         break;
-    case AG_MIN:
+    }
+    case AG_MIN: {
+        st_num_t *d = dst, *s = src;
         if (s->has && (!d->has || s->a < d->a)) { d->a = s->a; d->has = true; }
         break;
-    case AG_MAX:
+    }
+    case AG_MAX: {
+        st_num_t *d = dst, *s = src;
         if (s->has && (!d->has || s->a > d->a)) { d->a = s->a; d->has = true; }
         break;
-    case AG_AVG: d->a += s->a; d->n += s->n; break;
-    case AG_STDDEV:
+    }
+    case AG_AVG: {
+        st_avg_t *d = dst, *s = src;
+        d->sum += s->sum;
+        d->n += s->n;
+        break;
+    }
+    case AG_STDDEV: {
+        st_sd_t *d = dst, *s = src;
         if (s->n) {
             uint64_t n = d->n + s->n;
-            double delta = s->a - d->a;
-            d->b += s->b + delta * delta * (double)d->n * (double)s->n / (double)n;
-            d->a += delta * (double)s->n / (double)n;
+            double delta = s->mean - d->mean;
+            d->m2 += s->m2 + delta * delta * (double)d->n * (double)s->n / (double)n;
+            d->mean += delta * (double)s->n / (double)n;
             d->n = n;
         }
         break;
-    case AG_PCT:
-        for (uint32_t i = 0; i < s->vec.n; i++) dvec_push(&d->vec, &g->arena, s->vec.v[i]);
+    }
+    case AG_PCT: {
+        dvec_t *d = dst, *s = src;
+        for (uint32_t i = 0; i < s->n; i++) dvec_push(d, &g->arena, s->v[i]);
         break;
+    }
     case AG_FIRST:
     case AG_LAST:
     case AG_MOST_RECENT:
-    case AG_LEAST_RECENT:
+    case AG_LEAST_RECENT: {
+        st_pick_t *d = dst, *s = src;
         if (s->has && (!d->has || (takes_newest(sp->fn) ? newer(s->t, s->seq, d->t, d->seq)
-                                                        : newer(d->t, d->seq, s->t, s->seq)))) {
-            d->has = true;
-            d->t = s->t;
-            d->seq = s->seq;
-            d->v = s->v;
-            if (s->v.t == V_STR) d->v.s = arena_strndup(&g->arena, s->v.s, s->v.n);
-        }
+                                                        : newer(d->t, d->seq, s->t, s->seq))))
+            *d = *s; /* its string lives in g's arena already */
         break;
+    }
     default: break;
     }
 }
 
-/* See agg.h. */
+/* See agg.h. src's arena moves into dst, so a group new to dst is taken
+ * over as it is (no copy) and the states' strings stay where they are. */
 void gtab_merge(gtab_t *dst, gtab_t *src) {
+    arena_adopt(&dst->arena, &src->arena);
+    src->bump = NULL;
+    src->left = 0;
+    hm_reserve(&dst->ix, (uint32_t)(dst->n + src->n < HM_NONE / 2 ? dst->n + src->n : HM_NONE / 2));
     for (size_t i = 0; i < src->n; i++) {
-        group_t *sg = src->list[i];
-        group_t *dg = lookup(dst, sg->key, sg->h, sg->keys, sg->seq, true);
+        group_t *sg = src->grp[i];
+        hm_probe_t p = hm_start(&dst->ix, sg->tag);
+        group_t *dg = NULL;
+        for (uint32_t id; (id = hm_next(&dst->ix, &p)) != HM_NONE;) {
+            group_t *x = dst->grp[id];
+            if (x->klen == sg->klen && memcmp(key_of(dst, x), key_of(src, sg), sg->klen) == 0) {
+                dg = x;
+                break;
+            }
+        }
+        if (!dg) {
+            place(dst, sg, &p);
+            continue;
+        }
         if (sg->seq < dg->seq) dg->seq = sg->seq;
-        for (uint32_t k = 0; k < dst->naggs; k++) merge_state(dst, &dst->aggs[k], &dg->st[k], &sg->st[k]);
+        for (uint32_t k = 0; k < dst->naggs; k++) merge_state(dst, &dst->aggs[k], state(dst, dg, k), state(src, sg, k));
     }
+    hm_free(&src->ix);
+    free(src->grp);
+    src->grp = NULL;
+    src->n = src->gcap = 0;
+    uncharge(src);
+    charge(dst);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -386,29 +568,44 @@ static int cmp_group_seq(const void *a, const void *b) {
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static value_t final(gtab_t *g, const aggspec_t *sp, aggst_t *s, table_t *out) {
-    (void)g;
+/* The result of aggregate sp from its state st (strings in arena a or
+ * in g's). */
+static value_t final(const aggspec_t *sp, void *st, arena_t *a) {
     switch (sp->fn) {
-    case AG_COUNT: return val_num((double)s->n);
-    case AG_COUNT_DISTINCT: return val_num((double)s->set.n);
-    case AG_SUM: case AG_MIN: case AG_MAX: return s->has ? val_num(s->a) : val_null();
-    case AG_AVG: return s->n ? val_num(s->a / (double)s->n) : val_null();
-    case AG_STDDEV: return s->n > 1 ? val_num(sqrt(s->b / (double)(s->n - 1))) : (s->n == 1 ? val_num(0) : val_null());
-    case AG_PCT: {
-        if (!s->vec.n) return val_null();
-        qsort(s->vec.v, s->vec.n, sizeof *s->vec.v, cmp_double);
-        /* Nearest rank: the smallest value with at least p% of values at or below it. */
-        double rank = ceil(sp->arg / 100.0 * (double)s->vec.n);
-        size_t idx = rank < 1 ? 0 : (size_t)rank - 1;
-        if (idx >= s->vec.n) idx = s->vec.n - 1;
-        return val_num(s->vec.v[idx]);
+    case AG_COUNT: return val_num((double)*(uint64_t *)st);
+    case AG_COUNT_DISTINCT: return val_num((double)((sset_t *)st)->n);
+    case AG_SUM: case AG_MIN: case AG_MAX: {
+        st_num_t *s = st;
+        return s->has ? val_num(s->a) : val_null();
     }
-    case AG_FIRST: case AG_LAST: case AG_MOST_RECENT: case AG_LEAST_RECENT: return s->has ? s->v : val_null();
+    case AG_AVG: {
+        st_avg_t *s = st;
+        return s->n ? val_num(s->sum / (double)s->n) : val_null();
+    }
+    case AG_STDDEV: {
+        st_sd_t *s = st;
+        return s->n > 1 ? val_num(sqrt(s->m2 / (double)(s->n - 1))) : (s->n == 1 ? val_num(0) : val_null());
+    }
+    case AG_PCT: {
+        dvec_t *s = st;
+        if (!s->n) return val_null();
+        qsort(s->v, s->n, sizeof *s->v, cmp_double);
+        /* Nearest rank: the smallest value with at least p% of values at or below it. */
+        double rank = ceil(sp->arg / 100.0 * (double)s->n);
+        size_t idx = rank < 1 ? 0 : (size_t)rank - 1;
+        if (idx >= s->n) idx = s->n - 1;
+        return val_num(s->v[idx]);
+    }
+    case AG_FIRST: case AG_LAST: case AG_MOST_RECENT: case AG_LEAST_RECENT: {
+        st_pick_t *s = st;
+        return s->has ? s->v : val_null();
+    }
     case AG_VALUES: {
-        pstr_t *v = xmalloc((s->set.n ? s->set.n : 1) * sizeof *v);
+        sset_t *s = st;
+        pstr_t *v = xmalloc((s->n ? s->n : 1) * sizeof *v);
         uint32_t k = 0;
-        for (uint32_t i = 0; i < s->set.cap; i++)
-            if (s->set.s[i].p) v[k++] = s->set.s[i];
+        for (uint32_t i = 0; i < s->cap; i++)
+            if (s->s[i].p) v[k++] = s->s[i];
         qsort(v, k, sizeof *v, cmp_pstr);
         /* One value a line, in byte order (digits before letters, upper
          * case before lower), the first AGG_VALUES_MAX of them. */
@@ -418,7 +615,7 @@ static value_t final(gtab_t *g, const aggspec_t *sp, aggst_t *s, table_t *out) {
             if (i) buf_putc(&b, '\n');
             buf_put(&b, v[i].p, v[i].n);
         }
-        value_t r = val_str(arena_strndup(&out->arena, b.p ? b.p : "", b.n), b.n);
+        value_t r = val_str(arena_strndup(a, b.p ? b.p : "", b.n), b.n);
         buf_free(&b);
         free(v);
         return r;
@@ -436,19 +633,63 @@ static void emit_begin(const gtab_t *g, table_t *out) {
     for (uint32_t i = 0; i < g->naggs; i++) table_add_col(out, g->aggs[i].as);
 }
 
-/* Append group gr's row (keys, then the aggregates' results) to out. */
+/* Fill r (cleared first) with group gr's row: the by keys, then the
+ * aggregates' results; strings borrowed from g or placed in a. */
+static void fill_row(gtab_t *g, group_t *gr, record_t *r, arena_t *a) {
+    value_t keys[65];
+    dec_key(g, gr, keys);
+    rec_clear(r);
+    for (uint32_t k = 0; k < g->nby; k++) rec_set(r, g->by[k], keys[k]);
+    for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(&g->aggs[k], state(g, gr, k), a));
+}
+
+/* Append group gr's row to out (its strings copied into out's arena). */
 static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
     record_t *r = table_new_row(out);
-    for (uint32_t k = 0; k < g->nby; k++) rec_set(r, g->by[k], gr->keys[k]);
-    for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(g, &g->aggs[k], &gr->st[k], out));
+    fill_row(g, gr, r, &out->arena);
     rec_pin(r, &out->arena);
+}
+
+/* Put the groups in the order of their first record. They usually are:
+ * a lane creates its groups in input order, and lanes read consecutive
+ * ranges that merge in order; then there is nothing to sort. */
+static void sort_groups(gtab_t *g) {
+    size_t i = 1;
+    while (i < g->n && g->grp[i - 1]->seq <= g->grp[i]->seq) i++;
+    if (i >= g->n) return;
+    qsort(g->grp, g->n, sizeof *g->grp, cmp_group_seq);
+    /* The index holds ids into grp, which the sort reordered: place them again. */
+    hm_free(&g->ix);
+    hm_reserve(&g->ix, (uint32_t)g->n);
+    for (i = 0; i < g->n; i++) {
+        hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);
+        while (hm_next(&g->ix, &p) != HM_NONE) continue;
+        hm_add(&g->ix, &p, (uint32_t)i);
+    }
 }
 
 /* See agg.h. */
 void gtab_emit(gtab_t *g, table_t *out) {
     emit_begin(g, out);
-    if (g->n > 1) qsort(g->list, g->n, sizeof *g->list, cmp_group_seq); /* list is NULL when empty */
-    for (size_t i = 0; i < g->n; i++) emit_row(g, g->list[i], out);
+    sort_groups(g);
+    for (size_t i = 0; i < g->n; i++) emit_row(g, g->grp[i], out);
+}
+
+/* See agg.h. */
+int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud) {
+    sort_groups(g);
+    arena_t a = {0};
+    record_t r;
+    rec_init(&r, &a);
+    int rc = 0;
+    for (size_t i = 0; i < g->n && !rc; i++) {
+        arena_reset(&a);
+        fill_row(g, g->grp[i], &r, &a);
+        rc = fn(ud, &r);
+    }
+    rec_free(&r);
+    arena_free(&a);
+    return rc;
 }
 
 /* See agg.h. */

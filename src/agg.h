@@ -1,15 +1,18 @@
 /* agg.h — grouping and aggregate functions.
  *
- * A gtab_t is the state of one aggregation stage: an open-addressing hash
- * table of groups keyed on the tuple of `by` values, each group holding
- * one mergeable state per aggregate. Key bytes and kept values are copied
- * into the gtab's arena only when a group is created. Two gtabs of the
+ * A gtab_t is the state of one aggregation stage: groups keyed on the
+ * tuple of `by` values in the one hash table (hmap.h), each group one
+ * arena block holding a small header, one mergeable state per aggregate
+ * sized to what that aggregate needs, and the encoded key bytes (a
+ * `count by a, b` group is 24 bytes plus its key). Kept values are copied
+ * into the gtab's arena only when a group takes them. Two gtabs of the
  * same stage merge (gtab_merge) so inputs can be split across threads and
  * combined. The stage (and the query) are borrowed and must outlive it.
  */
 #ifndef POSTERN_AGG_H
 #define POSTERN_AGG_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "ast.h"
@@ -29,17 +32,35 @@ typedef struct gtab_mark {
     bool alerted;        /* the caller has reported this group */
 } gtab_mark_t;
 
+/* A memory budget the tables of one stage share (one per lane): what
+ * they hold, counted as they grow (arena chunks, index doublings). */
+typedef struct gtab_budget {
+    _Atomic size_t used;  /* bytes charged by every table that uses it */
+    size_t max;           /* the limit (0: none) */
+} gtab_budget_t;
+
 /* A new, empty table for aggregation stage st (ST_AGG or ST_TOP). */
 gtab_t *gtab_new(const stage_t *st);
+/* Keep a gtab_mark_t in every group (for gtab_group_mark); call before
+ * the first gtab_add. Tables without marks spend no byte on them. */
+void gtab_keep_marks(gtab_t *g);
+/* Charge g's memory to budget b (borrowed, outlives g). Once the budget's
+ * total passes b->max, gtab_over(g) is true and g creates no more groups
+ * (gtab_add returns NULL). */
+void gtab_set_budget(gtab_t *g, gtab_budget_t *b);
+/* True when g's budget was exceeded (see gtab_set_budget). */
+bool gtab_over(const gtab_t *g);
 /* Free the table. */
 void gtab_free(gtab_t *g);
 /* Fold record r (input position seq, for first/last ties and output
- * order) into its group; returns that group. */
+ * order) into its group; returns that group (NULL only when the budget
+ * is exceeded, see gtab_set_budget). */
 gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq);
 /* gtab_add, except that when r's group does not exist yet and create is
  * false, nothing is folded and NULL is returned (a cap on groups). */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create);
-/* The caller's bookkeeping of group gr (see gtab_mark_t). */
+/* The caller's bookkeeping of group gr (see gtab_mark_t); only for a
+ * table that keeps marks (gtab_keep_marks). */
 gtab_mark_t *gtab_group_mark(gtab_group_t *gr);
 /* Write group gr's current partial result as the only row of out (cleared
  * first), columns as gtab_emit: the state is not consumed, so more records
@@ -55,5 +76,11 @@ size_t gtab_count(const gtab_t *g);
  * aggregates in query order; out->cols fixed to that order. Groups come in
  * the order of their first record. */
 void gtab_emit(gtab_t *g, table_t *out);
+/* Call fn(ud, r) with each group's row, in the order of their first
+ * record, columns as gtab_emit: for a caller that writes rows as they
+ * come instead of holding a table of them. r and its strings are valid
+ * during the call only. Stops at the first non-zero return of fn and
+ * returns it (0 when every row was taken). The table stays usable. */
+int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agg.h"
 #include "coverage.h"
@@ -199,7 +200,7 @@ uint32_t ex_field(exec_t *x, pstr_t name) {
 
 static int sink_group(exec_t *x, record_t *r) {
     x->st.used++;
-    gtab_add(x->g, r, r->seq);
+    if (!gtab_add(x->g, r, r->seq)) return x->err = 2; /* over --max-memory: said by exec_run */
     return 0;
 }
 
@@ -589,6 +590,22 @@ static int resolve_range(query_t *q, const char *const *paths, int npaths, const
 }
 
 /* See exec.h. */
+size_t exec_default_max_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || psz <= 0) return (size_t)4 << 30;
+    return (size_t)pages / 2 * (size_t)psz;
+}
+
+/* Say that stage i's groups (ngroups of them) outgrew the memory limit. */
+static void say_over_budget(const query_t *q, uint32_t i, size_t ngroups, size_t max) {
+    const stage_t *s = &q->st[i];
+    fprintf(stderr,
+            "postern: stage %u `%.*s`: %zu groups need more than --max-memory %zu MiB; raise --max-memory or "
+            "group by fewer or coarser fields\n",
+            i + 1, (int)s->sp.len, q->text + s->sp.off, ngroups, max >> 20);
+}
+
+/* See exec.h. */
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st) {
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
@@ -620,9 +637,12 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     cov_t *covs = eo->cov ? xcalloc(nw, sizeof *covs) : NULL;
     if (eo->cov) cov_init(eo->cov, q);
     uint64_t *hits = xcalloc((size_t)nw * 64, sizeof *hits);
+    /* Every lane's groups count against one budget (--max-memory). */
+    gtab_budget_t budget = {.max = eo->max_memory ? eo->max_memory : exec_default_max_memory()};
     for (unsigned w = 0; w < nw; w++) {
         table_init(&parts[w]);
         worker_init(&xs[w], q, eo, lk, stop, grouped, w == 0 ? out : &parts[w]);
+        if (grouped) gtab_set_budget(xs[w].g, &budget);
         xs[w].inf = inf;
         xs[w].ninf = ninf;
         xs[w].inf_hits = hits + (size_t)w * 64;
@@ -652,6 +672,13 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         if (rc == -1 && xs[0].stream_limit_hit) rc = 0;
         if (rc == IN_PARTIAL) partial = true, rc = 0;
     }
+    size_t ngroups = 0;
+    bool over = false;
+    for (unsigned w = 0; w < nw && grouped; w++) {
+        ngroups += gtab_count(xs[w].g);
+        over = over || gtab_over(xs[w].g);
+    }
+    if (over) say_over_budget(q, stop, ngroups, budget.max);
     for (unsigned w = 0; w < nw; w++) {
         if (xs[w].err) rc = xs[w].err;
         st->in_scope += xs[w].st.in_scope;
@@ -680,6 +707,11 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
             /* Partial groups merge; the output order (first record) does
              * not depend on how the input was split. */
             for (unsigned w = 1; w < nw; w++) gtab_merge(x->g, xs[w].g);
+        }
+        if (grouped && gtab_over(x->g)) {
+            say_over_budget(q, x->stop, gtab_count(x->g), budget.max);
+            rc = 2;
+        } else if (grouped) {
             gtab_emit(x->g, out);
             if (q->st[x->stop].kind != ST_AGG) top_finish(out, &q->st[x->stop]);
             from = x->stop + 1;

@@ -29,9 +29,14 @@ typedef struct exec_opts {
     bool has_from, has_to;    /* --from / --to were given */
     int64_t from_ms, to_ms;   /* the run's time range [from, to): records whose _messageTime lies
                                  outside are left out (records without a time are kept) */
+    size_t max_memory;        /* --max-memory: bytes the aggregate's groups may hold, over every
+                                 lane (0: exec_default_max_memory()); past it the run stops (2) */
     struct cov *cov;          /* when set: exec_run starts *cov (cov_init) and counts into it what
                                  the query saw (coverage.h); the caller frees it with cov_free */
 } exec_opts_t;
+
+/* The default --max-memory: half of physical memory. */
+size_t exec_default_max_memory(void);
 
 /* Run q over the inputs; rows go to out (initialised by the caller).
  * Returns 0, IN_PARTIAL when some inputs could not be read (said on

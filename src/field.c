@@ -1,7 +1,7 @@
 /* field.c — the field-name table and the record's slot arrays.
  *
- * Names are interned case-insensitively in an open-addressing table; ids
- * are dense so a record can keep its values in an array indexed by id.
+ * Names are interned case-insensitively in the one hash table (hmap.h);
+ * ids are dense so a record can keep its values in an array indexed by id.
  */
 #include "field.h"
 
@@ -14,22 +14,11 @@ static const char *const builtin_names[] = {
 #undef X
 };
 
-static void rehash(ftab_t *ft, uint32_t hcap) {
-    free(ft->hslot);
-    ft->hslot = xcalloc(hcap, sizeof *ft->hslot);
-    ft->hcap = hcap;
-    for (uint32_t id = 0; id < ft->n; id++) {
-        uint32_t i = (uint32_t)ft->e[id].h & (hcap - 1);
-        while (ft->hslot[i]) i = (i + 1) & (hcap - 1);
-        ft->hslot[i] = id + 1;
-    }
-}
-
 /* See field.h. */
 void ftab_init(ftab_t *ft) {
     memset(ft, 0, sizeof *ft);
     pthread_mutex_init(&ft->lock, NULL);
-    rehash(ft, 64);
+    hm_reserve(&ft->ix, 64);
     for (unsigned i = 0; i < F_NBUILTIN; i++) ftab_intern(ft, pstr_c(builtin_names[i]));
 }
 
@@ -47,42 +36,40 @@ void ftab_unlock(ftab_t *ft) {
 void ftab_free(ftab_t *ft) {
     for (uint32_t i = 0; i < ft->n; i++) free(ft->e[i].name);
     free(ft->e);
-    free(ft->hslot);
+    hm_free(&ft->ix);
     pthread_mutex_destroy(&ft->lock);
     memset(ft, 0, sizeof *ft);
 }
 
-/* See field.h. */
-uint32_t ftab_find(const ftab_t *ft, pstr_t name) {
-    unsigned long h = pstr_ihash(name);
-    uint32_t i = (uint32_t)h & (ft->hcap - 1);
-    for (uint32_t s; (s = ft->hslot[i]) != 0; i = (i + 1) & (ft->hcap - 1)) {
-        const fentry_t *e = &ft->e[s - 1];
-        if (e->h == h && pstr_ieq(pstr(e->name, e->n), name)) return s - 1;
-    }
+/* The id of name (ignoring case), or FIELD_NONE with *p where it goes. */
+static uint32_t probe(const ftab_t *ft, pstr_t name, hm_probe_t *p) {
+    *p = hm_start(&ft->ix, hm_ihash(name.p, name.n));
+    for (uint32_t id; (id = hm_next(&ft->ix, p)) != HM_NONE;)
+        if (pstr_ieq(pstr(ft->e[id].name, ft->e[id].n), name)) return id;
     return FIELD_NONE;
 }
 
 /* See field.h. */
+uint32_t ftab_find(const ftab_t *ft, pstr_t name) {
+    hm_probe_t p;
+    return probe(ft, name, &p);
+}
+
+/* See field.h. */
 uint32_t ftab_intern(ftab_t *ft, pstr_t name) {
-    uint32_t id = ftab_find(ft, name);
-    if (id != FIELD_NONE) return id;
+    hm_probe_t p;
+    uint32_t found = probe(ft, name, &p);
+    if (found != FIELD_NONE) return found;
     if (ft->n == ft->cap) {
         ft->cap = ft->cap ? ft->cap * 2 : 32;
         ft->e = xrealloc(ft->e, ft->cap * sizeof *ft->e);
     }
-    id = ft->n++;
+    uint32_t id = ft->n++;
     fentry_t *e = &ft->e[id];
     memset(e, 0, sizeof *e);
     e->name = xstrndup(name.p, name.n);
     e->n = (uint32_t)name.n;
-    e->h = pstr_ihash(name);
-    if (ft->n * 2 > ft->hcap) rehash(ft, ft->hcap * 2);
-    else {
-        uint32_t i = (uint32_t)e->h & (ft->hcap - 1);
-        while (ft->hslot[i]) i = (i + 1) & (ft->hcap - 1);
-        ft->hslot[i] = id + 1;
-    }
+    hm_add(&ft->ix, &p, id);
     return id;
 }
 
@@ -139,7 +126,7 @@ void rec_set(record_t *r, uint32_t id, value_t v) {
     if (!r->present[id]) {
         r->present[id] = 1;
         if (r->norder == r->ordcap) {
-            r->ordcap = r->ordcap ? r->ordcap * 2 : 32;
+            r->ordcap = r->ordcap ? r->ordcap * 2 : 8;
             r->order = xrealloc(r->order, r->ordcap * sizeof *r->order);
         }
         r->order[r->norder++] = id;

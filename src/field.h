@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "hmap.h"
 #include "str.h"
 #include "value.h"
 
@@ -49,7 +50,6 @@ enum field_builtin {
 typedef struct fentry {
     char *name;        /* display spelling, NUL-terminated, owned */
     uint32_t n;        /* its length */
-    unsigned long h;   /* case-insensitive hash */
     uint8_t wanted;    /* the query reads this field: readers must fill it */
     uint8_t assigned;  /* the query creates this field (as, parse, json, ...) */
     uint8_t seen;      /* some input record carried it */
@@ -59,8 +59,7 @@ typedef struct fentry {
 typedef struct ftab {
     fentry_t *e;       /* entries by id */
     uint32_t n, cap;   /* used / allocated entries */
-    uint32_t *hslot;   /* open-addressing index: id+1, 0 = empty */
-    uint32_t hcap;     /* power of two */
+    hm_t ix;           /* case-insensitive hash of a name -> its id (hmap.h) */
     bool want_all;     /* readers must extract every field they see */
     bool mt;           /* shared by threads: callers that may intern take lock */
     pthread_mutex_t lock; /* guards e/hslot while mt (ftab_lock/ftab_unlock) */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hmap.h"
 #include "input_int.h"
 
 /* ---- what the walk has met: a set of (device, inode) ---------------------- */
@@ -29,48 +30,37 @@
 typedef struct seen_key {
     dev_t dev;   /* its device */
     ino_t ino;   /* its inode */
-    bool used;   /* the slot holds a key */
 } seen_key_t;
 
-/* The set, open addressing (linear probing), at most half full. */
+/* The set: the keys by id and the one hash table over them (hmap.h). */
 typedef struct in_seen {
-    seen_key_t *slot;  /* nslot slots (owned) */
-    size_t nslot;      /* a power of two */
-    size_t n;          /* keys held */
+    hm_t ix;           /* hash of (dev, ino) -> id */
+    seen_key_t *key;   /* keys by id (owned) */
+    size_t n, cap;     /* keys held, allocated */
 } in_seen_t;
-
-/* The slot of (dev, ino) in slot[0..nslot): its own, or the empty one where it goes. */
-static seen_key_t *seen_slot(seen_key_t *slot, size_t nslot, dev_t dev, ino_t ino) {
-    uint64_t h = ((uint64_t)dev * 0x9E3779B97F4A7C15u) ^ ((uint64_t)ino * 0xC2B2AE3D27D4EB4Fu);
-    h ^= h >> 29;
-    for (size_t i = (size_t)h & (nslot - 1);; i = (i + 1) & (nslot - 1))
-        if (!slot[i].used || (slot[i].dev == dev && slot[i].ino == ino)) return &slot[i];
-}
 
 /* Add sb's file to the run's set. False when it was there already. */
 static bool seen_add(in_run_t *r, const struct stat *sb) {
     in_seen_t *s = r->seen;
     if (!s) s = r->seen = xcalloc(1, sizeof *s);
-    if (2 * (s->n + 1) > s->nslot) {
-        size_t n2 = s->nslot ? 2 * s->nslot : 64;
-        seen_key_t *t = xcalloc(n2, sizeof *t);
-        for (size_t i = 0; i < s->nslot; i++)
-            if (s->slot[i].used) *seen_slot(t, n2, s->slot[i].dev, s->slot[i].ino) = s->slot[i];
-        free(s->slot);
-        s->slot = t;
-        s->nslot = n2;
+    seen_key_t k = {.dev = sb->st_dev, .ino = sb->st_ino};
+    hm_probe_t p = hm_start(&s->ix, hm_mix(hm_hash(&k.dev, sizeof k.dev), hm_hash(&k.ino, sizeof k.ino)));
+    for (uint32_t id; (id = hm_next(&s->ix, &p)) != HM_NONE;)
+        if (s->key[id].dev == k.dev && s->key[id].ino == k.ino) return false;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 64;
+        s->key = xrealloc(s->key, s->cap * sizeof *s->key);
     }
-    seen_key_t *k = seen_slot(s->slot, s->nslot, sb->st_dev, sb->st_ino);
-    if (k->used) return false;
-    *k = (seen_key_t){.dev = sb->st_dev, .ino = sb->st_ino, .used = true};
-    s->n++;
+    s->key[s->n] = k;
+    hm_add(&s->ix, &p, (uint32_t)s->n++);
     return true;
 }
 
 /* See input_int.h. */
 void in_walk_free(in_run_t *r) {
     if (!r->seen) return;
-    free(r->seen->slot);
+    hm_free(&r->seen->ix);
+    free(r->seen->key);
     free(r->seen);
     r->seen = NULL;
 }

@@ -46,6 +46,7 @@ typedef struct opts {
     in_opts_t in;
     bool strict, stats, quiet, fail_on_findings, ast, no_prefilter;
     unsigned threads;         /* -j: 0 = one per online core */
+    size_t max_memory;        /* --max-memory in bytes (0: the default, half of physical memory) */
     const char *lookup_dir;
     const char *geo_db;       /* --geo-db FILE */
     const char *asn_db;       /* --asn-db FILE */
@@ -110,6 +111,8 @@ static const char usage_query[] =
     "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
     "  --stats                 print records read / in scope / rejected to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
+    "  --max-memory SIZE       memory an aggregate's groups may hold (512M, 4G, ...; default:\n"
+    "                          half of physical memory); past it the query stops (exit 2)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
     "                          directory read once); without it they are skipped, said\n"
@@ -141,6 +144,8 @@ static const char usage_detect[] =
     "  --strict                warnings become errors (also a rule that saw nothing: exit 2)\n"
     "  --stats                 print record counts to stderr\n"
     "  -j, --threads N         read large files with N threads (default: one per core)\n"
+    "  --max-memory SIZE       memory an aggregate's groups may hold (512M, 4G, ...; default:\n"
+    "                          half of physical memory); past it the query stops (exit 2)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
     "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
     "                          directory read once); without it they are skipped, said\n"
@@ -230,6 +235,27 @@ static bool parse_when(const char *v, int64_t *ms) {
     return dt_parse(pstr_c(v), ms);
 }
 
+/* A size: a positive count of bytes, or of KiB, MiB, GiB, TiB with the
+ * suffix K, M, G, T (optionally followed by iB or B). */
+static bool parse_size(const char *s, size_t *out) {
+    char *e;
+    errno = 0;
+    unsigned long long k = strtoull(s, &e, 10);
+    if (e == s || *s == '-' || errno) return false;
+    static const char units[] = "KMGT";
+    unsigned shift = 0;
+    if (*e) {
+        const char *u = strchr(units, *e >= 'a' ? *e - 32 : *e);
+        if (!u) return false;
+        shift = 10 * (unsigned)(u - units + 1);
+        e++;
+        if (strcmp(e, "iB") == 0 || strcmp(e, "B") == 0) e += strlen(e);
+    }
+    if (*e || k == 0 || k > (SIZE_MAX >> shift)) return false;
+    *out = (size_t)(k << shift);
+    return true;
+}
+
 /* Parse options for cmd; positional arguments are collected into o->files
  * (the first is the query for query/lint unless -q). Returns 0, 1 for
  * --help printed, or 2 on a usage error. */
@@ -314,6 +340,13 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
                 return 2;
             }
             o->threads = (unsigned)k;
+        } else if ((is_query || is_detect) && strcmp(a, "--max-memory") == 0) {
+            NEEDVAL();
+            if (!parse_size(val, &o->max_memory)) {
+                fprintf(stderr, "postern %s: --max-memory wants a size such as 512M, 4G or 1048576, not '%s'\n", cmd,
+                        val);
+                return 2;
+            }
         } else if ((is_query || is_detect) && (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0)) {
             NEEDVAL();
             int64_t ms;
@@ -490,7 +523,8 @@ static int cmd_query(int argc, char **argv) {
     in_stats_t st = {0};
     exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                       .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
-                      .from_ms = o.from_ms, .to_ms = o.to_ms, .warn_inputs = true};
+                      .from_ms = o.from_ms, .to_ms = o.to_ms, .warn_inputs = true,
+                      .max_memory = o.max_memory};
     lookup_opts(&eo, &o);
     progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
     rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
@@ -693,7 +727,7 @@ static int cmd_detect(int argc, char **argv) {
         cov_t cov = {0};
         exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
                           .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
-                          .from_ms = o.from_ms, .to_ms = o.to_ms, .cov = &cov};
+                          .from_ms = o.from_ms, .to_ms = o.to_ms, .cov = &cov, .max_memory = o.max_memory};
         lookup_opts(&eo, &o);
         progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
         /* Every rule reads the inputs: the first one says what it cannot read. */

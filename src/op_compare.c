@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hmap.h"
 #include "op.h"
 
 /* Additional runs one compare may start ("no more than seven"). */
@@ -215,67 +216,14 @@ static int shifted_run(exec_t *x, uint32_t i, int64_t shift, table_t *out) {
     return rc;
 }
 
-/* Rows of the joined table by the text of their keys. */
-typedef struct rowmap {
-    char **key;        /* per row: its key text (owned) */
-    size_t n, cap;     /* rows, allocated */
-    size_t *slot;      /* open addressing: row index + 1, 0 = empty */
-    size_t nslot;      /* power of two */
-} rowmap_t;
-
-static unsigned long key_hash(const char *p, size_t n) {
-    unsigned long h = 1469598103934665603UL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211UL;
-    return h;
-}
-
-/* The row with key k, or (size_t)-1. */
-static size_t map_find(const rowmap_t *m, pstr_t k) {
-    if (!m->nslot) return (size_t)-1;
-    for (size_t i = key_hash(k.p, k.n) & (m->nslot - 1); m->slot[i]; i = (i + 1) & (m->nslot - 1)) {
-        const char *s = m->key[m->slot[i] - 1];
-        if (strlen(s) == k.n && memcmp(s, k.p, k.n) == 0) return m->slot[i] - 1;
-    }
-    return (size_t)-1;
-}
-
-/* Add key k as row m->n. */
-static void map_add(rowmap_t *m, pstr_t k) {
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 64;
-        m->key = xrealloc(m->key, m->cap * sizeof *m->key);
-    }
-    m->key[m->n++] = xstrndup(k.p, k.n);
-    if (m->n * 2 > m->nslot) {
-        free(m->slot);
-        m->nslot = m->nslot ? m->nslot * 2 : 128;
-        while (m->nslot < m->n * 2) m->nslot *= 2;
-        m->slot = xcalloc(m->nslot, sizeof *m->slot);
-        for (size_t r = 0; r < m->n; r++) {
-            size_t i = key_hash(m->key[r], strlen(m->key[r])) & (m->nslot - 1);
-            while (m->slot[i]) i = (i + 1) & (m->nslot - 1);
-            m->slot[i] = r + 1;
-        }
-        return;
-    }
-    size_t i = key_hash(k.p, k.n) & (m->nslot - 1);
-    while (m->slot[i]) i = (i + 1) & (m->nslot - 1);
-    m->slot[i] = m->n;
-}
-
-static void map_free(rowmap_t *m) {
-    for (size_t r = 0; r < m->n; r++) free(m->key[r]);
-    free(m->key);
-    free(m->slot);
-}
-
 /* The output row of past row pr (keys shifted); added when new. */
-static record_t *join_row(table_t *out, rowmap_t *m, const record_t *pr, const uint32_t *keys, uint32_t nk,
+static record_t *join_row(table_t *out, hmb_t *m, const record_t *pr, const uint32_t *keys, uint32_t nk,
                           int64_t shift, buf_t *kb, size_t *at) {
     key_text(kb, pr, keys, nk, shift);
-    pstr_t k = pstr(kb->p ? kb->p : "", kb->n);
-    size_t r = map_find(m, k);
-    if (r == (size_t)-1) { /* a row only the past has */
+    bool isnew;
+    /* The rows of out by the text of their keys: key id = row index. */
+    size_t r = hmb_put(m, pstr(kb->p ? kb->p : "", kb->n), true, &isnew);
+    if (isnew) { /* a row only the past has */
         record_t *row = table_new_row(out);
         for (uint32_t q = 0; q < nk; q++) {
             value_t kv = rec_get(pr, keys[q]);
@@ -284,8 +232,6 @@ static record_t *join_row(table_t *out, rowmap_t *m, const record_t *pr, const u
             rec_set(row, keys[q], kv);
         }
         rec_pin(row, &out->arena);
-        map_add(m, k);
-        r = m->n - 1;
     }
     *at = r;
     return &out->rows[r];
@@ -318,7 +264,7 @@ int tab_compare(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     table_init(&out);
     out.fixed = true;
     for (uint32_t k = 0; k < nk; k++) table_add_col(&out, keys[k]);
-    rowmap_t m = {0};
+    hmb_t m = {0};
     buf_t kb = {0}, sb = {0};
     /* The present period keeps its columns' names ("Today's results are
      * represented by _count"). */
@@ -389,7 +335,7 @@ int tab_compare(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
         free(acc);
         free(cnt);
     }
-    map_free(&m);
+    hmb_free(&m);
     free(col);
     free(vals);
     buf_free(&kb);

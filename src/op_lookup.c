@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "func.h"
+#include "hmap.h"
 #include "op.h"
 
 /* `on` pairs (and lookupContains keys) at most. */
@@ -112,10 +113,10 @@ struct lktab {
     uint32_t nkey;          /* key columns */
     uint32_t col_key[LK_MAXKEYS]; /* their ids in ft */
     uint32_t rec_key[LK_MAXKEYS]; /* the record fields compared with them (query ids) */
-    uint32_t cap;           /* index slots, a power of two */
-    uint32_t *first;        /* per slot: the first row of its key (LK_NONE: empty) */
-    uint32_t *last;         /* per slot: the last row of its key */
-    unsigned long *h;       /* per slot: the key's hash */
+    hm_t ix;                /* key hash -> key id (hmap.h) */
+    uint32_t nkeys;         /* distinct keys */
+    uint32_t *first;        /* per key id: its first row */
+    uint32_t *last;         /* per key id: its last row */
     uint32_t *next;         /* per row: the next row with the same key (LK_NONE: none) */
     uint32_t ndup;          /* rows whose key an earlier row has */
     /* outputs */
@@ -667,68 +668,65 @@ static pstr_t key_text(value_t v, char *buf) {
 
 /* The key texts of r (fields ids) and their hash; false when one is null. */
 static bool key_of(const lktab_t *lk, const record_t *r, const uint32_t *ids, pstr_t *k, char (*buf)[32],
-                   unsigned long *h) {
-    unsigned long x = 1469598103934665603UL;
+                   uint64_t *h) {
+    uint64_t x = 0;
     for (uint32_t i = 0; i < lk->nkey; i++) {
         k[i] = key_text(rec_get(r, ids[i]), buf[i]);
         if (!k[i].p) return false;
-        x ^= lk->icase ? pstr_ihash(k[i]) : pstr_hash(k[i]);
-        x *= 1099511628211UL;
+        x = hm_mix(x, lk->icase ? hm_ihash(k[i].p, k[i].n) : hm_hash(k[i].p, k[i].n));
     }
     *h = x;
     return true;
 }
 
-/* The slot of key k (hash h): where its rows are, or the empty slot
- * where they would go. */
-static uint32_t slot_of(const lktab_t *lk, const pstr_t *k, unsigned long h) {
-    uint32_t j = (uint32_t)h & (lk->cap - 1);
-    for (; lk->first[j] != LK_NONE; j = (j + 1) & (lk->cap - 1)) {
-        if (lk->h[j] != h) continue;
-        const record_t *row = &lk->t.rows[lk->first[j]];
+/* The id of key k (hash h), or LK_NONE with *p where it would go. */
+static uint32_t key_id(const lktab_t *lk, const pstr_t *k, uint64_t h, hm_probe_t *p) {
+    *p = hm_start(&lk->ix, h);
+    for (uint32_t id; (id = hm_next(&lk->ix, p)) != HM_NONE;) {
+        const record_t *row = &lk->t.rows[lk->first[id]];
         bool eq = true;
         for (uint32_t i = 0; i < lk->nkey && eq; i++) {
             pstr_t v = val_pstr(rec_get(row, lk->col_key[i]));
             eq = lk->icase ? pstr_ieq(v, k[i]) : pstr_eq(v, k[i]);
         }
-        if (eq) return j;
+        if (eq) return id;
     }
-    return j;
+    return LK_NONE;
 }
 
-/* The slot holding r's key (its fields ids, one per key column), or
+/* The key id of r's key (its fields ids, one per key column), or
  * LK_NONE. */
 static uint32_t tab_find(const lktab_t *lk, const record_t *r, const uint32_t *ids) {
     pstr_t k[LK_MAXKEYS];
     char buf[LK_MAXKEYS][32];
-    unsigned long h;
+    uint64_t h;
+    hm_probe_t p;
     if (!key_of(lk, r, ids, k, buf, &h)) return LK_NONE;
-    uint32_t j = slot_of(lk, k, h);
-    return lk->first[j] == LK_NONE ? LK_NONE : j;
+    return key_id(lk, k, h, &p);
 }
 
 /* Index the rows by their key; a key of several rows chains them. */
 static void tab_index(lktab_t *lk) {
-    lk->cap = 16;
-    while (lk->cap < lk->t.n * 2 + 2) lk->cap *= 2;
-    lk->first = xmalloc(lk->cap * sizeof *lk->first);
-    lk->last = xmalloc(lk->cap * sizeof *lk->last);
-    lk->h = xcalloc(lk->cap, sizeof *lk->h);
-    lk->next = xmalloc((lk->t.n ? lk->t.n : 1) * sizeof *lk->next);
-    memset(lk->first, 0xff, lk->cap * sizeof *lk->first);
+    size_t n = lk->t.n ? lk->t.n : 1;
+    lk->first = xmalloc(n * sizeof *lk->first);
+    lk->last = xmalloc(n * sizeof *lk->last);
+    lk->next = xmalloc(n * sizeof *lk->next);
+    hm_reserve(&lk->ix, (uint32_t)lk->t.n);
     for (size_t i = 0; i < lk->t.n; i++) {
         lk->next[i] = LK_NONE;
         pstr_t k[LK_MAXKEYS];
         char buf[LK_MAXKEYS][32];
-        unsigned long h;
+        uint64_t h;
+        hm_probe_t p;
         if (!key_of(lk, &lk->t.rows[i], lk->col_key, k, buf, &h)) continue;
-        uint32_t j = slot_of(lk, k, h);
-        if (lk->first[j] == LK_NONE) {
-            lk->first[j] = lk->last[j] = (uint32_t)i;
-            lk->h[j] = h;
+        uint32_t id = key_id(lk, k, h, &p);
+        if (id == LK_NONE) {
+            id = lk->nkeys++;
+            lk->first[id] = lk->last[id] = (uint32_t)i;
+            hm_add(&lk->ix, &p, id);
         } else {
-            lk->next[lk->last[j]] = (uint32_t)i;
-            lk->last[j] = (uint32_t)i;
+            lk->next[lk->last[id]] = (uint32_t)i;
+            lk->last[id] = (uint32_t)i;
             lk->ndup++;
         }
     }
@@ -742,9 +740,9 @@ static void tab_close(lktab_t *lk) {
         ftab_free(&lk->ft);
     }
     if (lk->db_open) MMDB_close(&lk->db);
+    hm_free(&lk->ix);
     free(lk->first);
     free(lk->last);
-    free(lk->h);
     free(lk->next);
     free(lk->col_out);
     free(lk->rec_out);

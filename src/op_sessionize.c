@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hmap.h"
 #include "op.h"
 
 /* Patterns of one sessionize at most. */
@@ -181,7 +182,7 @@ typedef struct sz_sess {
 /* A bucket: the sessions waiting for pattern `stage` with `key` (the
  * values they must meet, joined by 0x1f). */
 typedef struct sz_bucket {
-    pstr_t key;          /* run arena; p == NULL: empty slot */
+    pstr_t key;          /* run arena */
     uint32_t stage;      /* the pattern its sessions wait for */
     int32_t head;        /* first session, -1: none */
 } sz_bucket_t;
@@ -191,8 +192,9 @@ typedef struct sz_run {
     const sz_stage_t *z; /* the stage run (query arena) */
     sz_sess_t *s;        /* sessions */
     size_t ns, scap;     /* used, allocated */
-    sz_bucket_t *b;      /* open addressing */
-    size_t bcap, nb;     /* slots (a power of two), used */
+    hm_t ix;             /* (stage, key) -> bucket id (hmap.h) */
+    sz_bucket_t *b;      /* buckets by id (heap) */
+    size_t bcap, nb;     /* allocated, used */
     arena_t a;           /* keys and session values */
     char *kbuf;          /* key scratch (heap) */
     size_t kcap;         /* its size */
@@ -219,24 +221,12 @@ static bool make_key(sz_run_t *R, uint32_t k, const pstr_t *val, pstr_t *key) {
     return true;
 }
 
-/* The bucket of (stage, key): found, or the empty slot it goes in. */
-static sz_bucket_t *bucket(sz_run_t *R, uint32_t stage, pstr_t key) {
-    size_t h = (pstr_hash(key) ^ (stage * 0x9E3779B97F4A7C15ULL)) & (R->bcap - 1);
-    for (;; h = (h + 1) & (R->bcap - 1)) {
-        sz_bucket_t *b = &R->b[h];
-        if (!b->key.p || (b->stage == stage && pstr_eq(b->key, key))) return b;
-    }
-}
-
-/* Double the bucket table. */
-static void grow_buckets(sz_run_t *R) {
-    sz_bucket_t *old = R->b;
-    size_t oc = R->bcap;
-    R->bcap = oc ? oc * 2 : 64;
-    R->b = xcalloc(R->bcap, sizeof *R->b);
-    for (size_t i = 0; i < oc; i++)
-        if (old[i].key.p) *bucket(R, old[i].stage, old[i].key) = old[i];
-    free(old);
+/* The id of the bucket of (stage, key), or HM_NONE with *p where it goes. */
+static uint32_t bucket(const sz_run_t *R, uint32_t stage, pstr_t key, hm_probe_t *p) {
+    *p = hm_start(&R->ix, hm_mix(hm_hash(key.p, key.n), stage));
+    for (uint32_t id; (id = hm_next(&R->ix, p)) != HM_NONE;)
+        if (R->b[id].stage == stage && pstr_eq(R->b[id].key, key)) return id;
+    return HM_NONE;
 }
 
 /* File session si under the pattern it waits for. */
@@ -247,14 +237,18 @@ static void file_session(sz_run_t *R, int32_t si) {
     for (uint32_t c = 0; c < zp->ncap; c++) jv[c] = s->val[zp->cap[c]];
     pstr_t key;
     if (!make_key(R, s->stage, jv, &key)) return; /* cannot meet the pattern */
-    if (2 * (R->nb + 1) > R->bcap) grow_buckets(R);
-    sz_bucket_t *b = bucket(R, s->stage, key);
-    if (!b->key.p) {
-        b->key = pstr(arena_strndup(&R->a, key.p, key.n), key.n);
-        b->stage = s->stage;
-        b->head = -1;
-        R->nb++;
+    hm_probe_t p;
+    uint32_t id = bucket(R, s->stage, key, &p);
+    if (id == HM_NONE) {
+        if (R->nb == R->bcap) {
+            R->bcap = R->bcap ? R->bcap * 2 : 64;
+            R->b = xrealloc(R->b, R->bcap * sizeof *R->b);
+        }
+        id = (uint32_t)R->nb++;
+        R->b[id] = (sz_bucket_t){pstr(arena_strndup(&R->a, key.p, key.n), key.n), s->stage, -1};
+        hm_add(&R->ix, &p, id);
     }
+    sz_bucket_t *b = &R->b[id];
     s->next = b->head;
     b->head = si;
 }
@@ -285,7 +279,6 @@ int tab_sessionize(exec_t *x, uint32_t i, const stage_t *st, table_t *t) {
     (void)i;
     const sz_stage_t *z = st->data;
     sz_run_t R = {.z = z};
-    grow_buckets(&R);
     record_t **rows = tr_by_time(t);
     table_t nt;
     table_init(&nt);
@@ -313,9 +306,10 @@ int tab_sessionize(exec_t *x, uint32_t i, const stage_t *st, table_t *t) {
             for (uint32_t c = 0; c < zp->ncap; c++) jv[c] = val_pstr(caps[c]);
             pstr_t key;
             if (!make_key(&R, k, jv, &key)) continue;
-            sz_bucket_t *b = bucket(&R, k, key);
-            if (!b->key.p) continue;
-            for (int32_t si = b->head; si >= 0; si = R.s[si].next) {
+            hm_probe_t p;
+            uint32_t id = bucket(&R, k, key, &p);
+            if (id == HM_NONE) continue;
+            for (int32_t si = R.b[id].head; si >= 0; si = R.s[si].next) {
                 if (R.s[si].last == r) continue; /* not joined with itself */
                 int32_t ni = new_session(&R, si, k, caps, r);
                 if (k + 1 < z->npats) {
@@ -337,6 +331,7 @@ int tab_sessionize(exec_t *x, uint32_t i, const stage_t *st, table_t *t) {
     free(rows);
     free(R.s);
     free(R.b);
+    hm_free(&R.ix);
     free(R.kbuf);
     arena_free(&R.a);
     return 0;

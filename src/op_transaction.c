@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hmap.h"
 #include "keyword.h"
 #include "op.h"
 
@@ -114,37 +115,26 @@ static value_t field_value(const record_t *r, uint32_t id) {
     return v;
 }
 
-/* A set of the distinct values joined so far: offsets into the buffer
- * being built (its bytes move as it grows), open addressing. */
+/* A set of values held as places in a buffer that may move (merge's
+ * takeDistinct). */
 typedef struct pset {
-    size_t *off, *len;  /* each slot's value in the buffer; len[i] == (size_t)-1: empty */
-    size_t cap, n;      /* slots (a power of two), used */
+    hm_t ix;            /* value hash -> id (hmap.h) */
+    size_t *at;         /* per id: offset and length of its value in the buffer */
+    size_t n, cap;      /* ids used, allocated */
 } pset_t;
 
 /* Add v (bytes of b) unless an equal value is in s; true when added. */
 static bool pset_add(pset_t *s, pstr_t v, const buf_t *b) {
-    if (2 * (s->n + 1) > s->cap) {
-        pset_t g = {NULL, NULL, s->cap ? s->cap * 2 : 16, 0};
-        g.off = xmalloc(2 * g.cap * sizeof *g.off);
-        g.len = g.off + g.cap;
-        for (size_t i = 0; i < g.cap; i++) g.len[i] = (size_t)-1;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->len[i] != (size_t)-1) {
-                size_t h = pstr_hash(pstr(b->p + s->off[i], s->len[i])) & (g.cap - 1);
-                while (g.len[h] != (size_t)-1) h = (h + 1) & (g.cap - 1);
-                g.off[h] = s->off[i];
-                g.len[h] = s->len[i];
-            }
-        g.n = s->n;
-        free(s->off);
-        *s = g;
+    hm_probe_t p = hm_start(&s->ix, hm_hash(v.p, v.n));
+    for (uint32_t id; (id = hm_next(&s->ix, &p)) != HM_NONE;)
+        if (pstr_eq(pstr(b->p + s->at[2 * id], s->at[2 * id + 1]), v)) return false;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->at = xrealloc(s->at, 2 * s->cap * sizeof *s->at);
     }
-    size_t h = pstr_hash(v) & (s->cap - 1);
-    for (; s->len[h] != (size_t)-1; h = (h + 1) & (s->cap - 1))
-        if (pstr_eq(pstr(b->p + s->off[h], s->len[h]), v)) return false;
-    s->off[h] = (size_t)(v.p - b->p);
-    s->len[h] = v.n;
-    s->n++;
+    s->at[2 * s->n] = (size_t)(v.p - b->p);
+    s->at[2 * s->n + 1] = v.n;
+    hm_add(&s->ix, &p, (uint32_t)s->n++);
     return true;
 }
 
@@ -181,7 +171,8 @@ static void merge_rows(const mg_stage_t *m, record_t *const *rows, size_t n, rec
                 }
                 any = true;
             }
-            free(seen.off);
+            free(seen.at);
+            hm_free(&seen.ix);
             if (any) res = val_str(b->n ? arena_strndup(a, b->p, b->n) : "", b->n);
         }
         rec_set(out, it->as, res);
@@ -366,7 +357,7 @@ bool stage_transactionize(parser_t *p, stage_t *st) {
 typedef struct tr_slot {
     pstr_t v;           /* the value's text (the table's or the run's arena) */
     uint32_t k;         /* which key field */
-    int32_t tr;         /* the transaction it last joined; -1: empty slot */
+    int32_t tr;         /* the transaction it last joined; -1: none yet */
 } tr_slot_t;
 
 /* One transaction. */
@@ -383,8 +374,9 @@ typedef struct tr_group {
 /* The run's state. */
 typedef struct tr_run {
     const tr_stage_t *tr;  /* the stage run (query arena) */
-    tr_slot_t *slot;    /* open addressing on (k, value) */
-    size_t cap;         /* a power of two */
+    hm_t ix;            /* (k, value) -> slot id (hmap.h) */
+    tr_slot_t *slot;    /* slots by id (heap) */
+    size_t nslot, cap;  /* used, allocated */
     tr_group_t *g;      /* transactions */
     size_t ng, gcap;    /* used, allocated */
     arena_t a;          /* text of non-string values */
@@ -400,13 +392,21 @@ static int32_t find_root(tr_run_t *R, int32_t i) {
     return i;
 }
 
-/* The slot of (k, v): found, or the empty one where it goes. */
-static tr_slot_t *lookup(tr_run_t *R, uint32_t k, pstr_t v) {
-    size_t h = (pstr_hash(v) ^ (k * 0x9E3779B97F4A7C15ULL)) & (R->cap - 1);
-    for (;; h = (h + 1) & (R->cap - 1)) {
-        tr_slot_t *s = &R->slot[h];
-        if (s->tr < 0 || (s->k == k && pstr_eq(s->v, v))) return s;
+/* The slot of (k, v): found, or (when add) a new one with tr -1; NULL
+ * when absent and !add. */
+static tr_slot_t *lookup(tr_run_t *R, uint32_t k, pstr_t v, bool add) {
+    hm_probe_t p = hm_start(&R->ix, hm_mix(hm_hash(v.p, v.n), k));
+    for (uint32_t id; (id = hm_next(&R->ix, &p)) != HM_NONE;)
+        if (R->slot[id].k == k && pstr_eq(R->slot[id].v, v)) return &R->slot[id];
+    if (!add) return NULL;
+    if (R->nslot == R->cap) {
+        R->cap = R->cap ? R->cap * 2 : 64;
+        R->slot = xrealloc(R->slot, R->cap * sizeof *R->slot);
     }
+    tr_slot_t *s = &R->slot[R->nslot];
+    *s = (tr_slot_t){v, k, -1};
+    hm_add(&R->ix, &p, (uint32_t)R->nslot++);
+    return s;
 }
 
 /* The text of key k of row r, or false when it is null. */
@@ -455,8 +455,8 @@ static void group_rows(tr_run_t *R, record_t *const *rows, size_t n, const recor
             has[k] = key_text(R, r, k, &vals[k]);
             if (!has[k]) continue;
             nv++;
-            tr_slot_t *s = lookup(R, k, vals[k]);
-            if (s->tr < 0) continue;
+            tr_slot_t *s = lookup(R, k, vals[k], false);
+            if (!s || s->tr < 0) continue;
             int32_t root = find_root(R, s->tr);
             if (!may_join(tr, &R->g[root], t)) {
                 R->g[root].closed = true;
@@ -510,10 +510,7 @@ static void group_rows(tr_run_t *R, record_t *const *rows, size_t n, const recor
         gid[row] = g;
         for (uint32_t k = 0; k < tr->nkeys; k++)
             if (has[k]) {
-                tr_slot_t *s = lookup(R, k, vals[k]);
-                s->v = vals[k];
-                s->k = k;
-                s->tr = g;
+                lookup(R, k, vals[k], true)->tr = g;
             }
     }
     free(cand);
@@ -537,10 +534,6 @@ int tab_transactionize(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     (void)i;
     const tr_stage_t *tr = s->data;
     tr_run_t R = {.tr = tr};
-    R.cap = 16;
-    while (R.cap < (t->n * tr->nkeys) * 2 + 2) R.cap *= 2;
-    R.slot = xmalloc(R.cap * sizeof *R.slot);
-    for (size_t k = 0; k < R.cap; k++) R.slot[k].tr = -1;
     int32_t *gid = xmalloc((t->n ? t->n : 1) * sizeof *gid);
     record_t **rows = tr_by_time(t);
     group_rows(&R, rows, t->n, t->rows, gid);
@@ -605,6 +598,7 @@ int tab_transactionize(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     free(rows);
     free(gid);
     free(R.slot);
+    hm_free(&R.ix);
     free(R.g);
     arena_free(&R.a);
     buf_free(&R.b);

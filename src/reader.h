@@ -119,7 +119,12 @@ typedef enum rd_status {
     RD_SKIP    /* a unit that is no record (a header, another format's line) was consumed */
 } rd_status_t;
 
-/* One slot of the key cache: a key seen before, in the slot its bytes hash to. */
+/* One slot of the key cache: a key seen before, in the slot its bytes hash to.
+ * A fixed, 2-way direct-mapped cache in front of the field table, not the
+ * one hash table (hmap.h) on purpose: it never grows or allocates, it
+ * evicts, and it keeps the key bytes inline so a hit (nearly every key of
+ * every record) is one compare in a cache line already loaded. A miss
+ * goes to ftab_find, which is on hmap. */
 typedef struct rd_kslot {
     const struct rd_maptab *tab; /* the map table m was looked up in (NULL: none yet) */
     const struct rd_map *m;      /* the key's entry in tab, NULL when none */

@@ -201,6 +201,7 @@ static swin_t *get_window(stream_t *s, srule_t *R, int64_t start) {
     memmove(R->wins + k + 1, R->wins + k, (R->nwins - k) * sizeof *R->wins);
     R->wins[k].start = start;
     R->wins[k].g = gtab_new(&R->q->st[R->agg]);
+    gtab_keep_marks(R->wins[k].g);
     R->nwins++;
     s->c.windows_opened++;
     if (++s->c.open_windows > s->c.max_open_windows) s->c.max_open_windows = s->c.open_windows;

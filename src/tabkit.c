@@ -18,10 +18,7 @@ void tk_init(tk_t *k) { memset(k, 0, sizeof *k); }
 
 /* See tabkit.h. */
 void tk_free(tk_t *k) {
-    arena_free(&k->arena);
-    free(k->keys);
-    free(k->h);
-    free(k->slot);
+    hmb_free(&k->set);
     buf_free(&k->kb);
     memset(k, 0, sizeof *k);
 }
@@ -53,44 +50,11 @@ void tk_push(tk_t *k, value_t v) {
     if (n) buf_put(&k->kb, s.p, n);
 }
 
-/* Double the slots and place every key again. */
-static void tk_grow(tk_t *k) {
-    uint32_t ncap = k->scap ? k->scap * 2 : 64;
-    uint32_t *ns = xcalloc(ncap, sizeof *ns);
-    for (uint32_t id = 0; id < k->n; id++) {
-        uint32_t j = (uint32_t)k->h[id] & (ncap - 1);
-        while (ns[j]) j = (j + 1) & (ncap - 1);
-        ns[j] = id + 1;
-    }
-    free(k->slot);
-    k->slot = ns;
-    k->scap = ncap;
-}
-
 /* See tabkit.h. */
 uint32_t tk_end(tk_t *k, bool add, bool *isnew) {
-    if (isnew) *isnew = false;
-    pstr_t key = pstr(k->kb.p ? k->kb.p : "", k->kb.n);
-    unsigned long h = pstr_hash(key);
-    if (k->scap == 0) tk_grow(k);
-    uint32_t j = (uint32_t)h & (k->scap - 1);
-    for (; k->slot[j]; j = (j + 1) & (k->scap - 1)) {
-        uint32_t id = k->slot[j] - 1;
-        if (k->h[id] == h && pstr_eq(k->keys[id], key)) return id;
-    }
-    if (!add) return TK_NONE;
-    if (k->n == k->cap) {
-        k->cap = k->cap ? k->cap * 2 : 64;
-        k->keys = xrealloc(k->keys, k->cap * sizeof *k->keys);
-        k->h = xrealloc(k->h, k->cap * sizeof *k->h);
-    }
-    uint32_t id = k->n++;
-    k->keys[id] = pstr(arena_strndup(&k->arena, key.p, key.n), key.n);
-    k->h[id] = h;
-    k->slot[j] = id + 1;
-    if ((k->n + 1) * 2 > k->scap) tk_grow(k);
-    if (isnew) *isnew = true;
-    return id;
+    uint32_t id = hmb_put(&k->set, pstr(k->kb.p ? k->kb.p : "", k->kb.n), add, isnew);
+    k->n = hmb_count(&k->set);
+    return id == HM_NONE ? TK_NONE : id;
 }
 
 /* See tabkit.h. */

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "field.h"
+#include "hmap.h"
 #include "table.h"
 
 /* "No such key" from tk_end and tk_row. */
@@ -26,12 +27,8 @@
 
 /* A tuple index. Zero-initialised (or tk_init) is empty. */
 typedef struct tk {
-    arena_t arena;      /* copies of the key bytes */
-    pstr_t *keys;       /* each key's bytes, by id (heap) */
-    unsigned long *h;   /* each key's hash, by id (heap) */
-    uint32_t n, cap;    /* ids handed out, allocated */
-    uint32_t *slot;     /* open addressing on the hash: id + 1, 0 empty (heap) */
-    uint32_t scap;      /* slots, a power of two */
+    hmb_t set;          /* the encoded keys, ids in order of first appearance (hmap.h) */
+    uint32_t n;         /* ids handed out (hmb_count(&set)) */
     buf_t kb;           /* the key being built by tk_push */
 } tk_t;
 

@@ -290,6 +290,79 @@ static void test_gtab(void) {
     ftab_free(&ft);
 }
 
+/* Cheap groups: a `count by k` group costs a small fixed state plus its
+ * key bytes; a budget stops new groups; marks and gtab_each. */
+static int count_rows(void *ud, record_t *r) {
+    (void)r;
+    return ++*(size_t *)ud == 3 ? 7 : 0; /* stop at the third row */
+}
+
+static void test_gtab_cheap(void) {
+    ftab_t ft;
+    ftab_init(&ft);
+    uint32_t fk = ftab_intern(&ft, PSTR_LIT("k")), oc = ftab_intern(&ft, PSTR_LIT("_count"));
+    aggspec_t agg = {.fn = AG_COUNT, .field = FIELD_NONE, .as = oc};
+    uint32_t by[1] = {fk};
+    stage_t st = {.kind = ST_AGG, .aggs = &agg, .naggs = 1, .by = by, .nby = 1};
+    arena_t ar = {0};
+    record_t r;
+    rec_init(&r, &ar);
+    char tmp[32];
+    enum { NG = 200000 };
+    gtab_t *g = gtab_new(&st);
+    size_t keybytes = 0;
+    for (int i = 0; i < NG; i++) {
+        rec_clear(&r);
+        int k = snprintf(tmp, sizeof tmp, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+        rec_set(&r, fk, val_str(tmp, (size_t)k));
+        keybytes += (size_t)k;
+        gtab_add(g, &r, (uint64_t)i);
+    }
+    CHECK(gtab_count(g) == NG);
+    /* Header, count, the index's slots and the group list: at most 64
+     * bytes a group beyond its key's text. */
+    size_t per = (gtab_bytes(g) - keybytes) / NG;
+    CHECK(per <= 64);
+    if (per > 64) fprintf(stderr, "  %zu bytes a group beyond the key\n", per);
+    /* gtab_each: rows in first-record order, stops at fn's non-zero. */
+    size_t seen = 0;
+    CHECK(gtab_each(g, count_rows, &seen) == 7 && seen == 3);
+    gtab_free(g);
+
+    /* A budget shared by two tables stops new groups once passed. */
+    gtab_budget_t b = {.max = 1 << 20};
+    gtab_t *g1 = gtab_new(&st), *g2 = gtab_new(&st);
+    gtab_set_budget(g1, &b);
+    gtab_set_budget(g2, &b);
+    int i = 0;
+    bool stopped = false;
+    for (; i < NG && !stopped; i++) {
+        rec_clear(&r);
+        int k = snprintf(tmp, sizeof tmp, "key-%d", i);
+        rec_set(&r, fk, val_str(tmp, (size_t)k));
+        stopped = gtab_add(i % 2 ? g1 : g2, &r, (uint64_t)i) == NULL;
+    }
+    CHECK(stopped && (gtab_over(g1) || gtab_over(g2)));
+    CHECK(i > 1000 && i < NG);
+    gtab_free(g1);
+    gtab_free(g2);
+    CHECK(b.used == 0); /* freed tables give their bytes back */
+
+    /* Marks: zeroed per group, kept across adds. */
+    g = gtab_new(&st);
+    gtab_keep_marks(g);
+    rec_clear(&r);
+    rec_set(&r, fk, val_str("x", 1));
+    gtab_group_t *gr = gtab_add(g, &r, 1);
+    CHECK(gtab_group_mark(gr)->n == 0 && !gtab_group_mark(gr)->alerted);
+    gtab_group_mark(gr)->n = 5;
+    CHECK(gtab_add(g, &r, 2) == gr && gtab_group_mark(gr)->n == 5);
+    gtab_free(g);
+    rec_free(&r);
+    arena_free(&ar);
+    ftab_free(&ft);
+}
+
 static void test_stats_aggs(void) {
     ftab_t ft;
     ftab_init(&ft);
@@ -364,6 +437,7 @@ int main(void) {
     test_value();
     test_ftab_record();
     test_gtab();
+    test_gtab_cheap();
     test_stats_aggs();
     test_table();
     return CHECK_DONE("test_core");

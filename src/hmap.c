@@ -1,0 +1,161 @@
+/* hmap.c — the open-addressing index and the byte-string set (hmap.h).
+ *
+ * Linear probing over a power-of-two slot array kept at most 3/4 full;
+ * a slot holds the low 32 bits of its entry's hash, so growing needs no
+ * entry and no rehash of a key. Used by the group table (agg.c), the
+ * field names (field.c), the table operators' keys (tabkit.c), the
+ * lookup tables (op_lookup.c), compare, sessionize, transaction and
+ * merge, and the directory walk's set of files met (input_walk.c).
+ */
+#include "hmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HM_K1 0x9E3779B97F4A7C15ull
+#define HM_K2 0xD6E8FEB86659FD93ull
+
+/* 8 bytes at p, in host order. */
+static inline uint64_t ld64(const unsigned char *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint64_t ld32(const unsigned char *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* Fold one word into the running hash. */
+static inline uint64_t step(uint64_t h, uint64_t w) {
+    h = (h ^ w) * HM_K2;
+    return h ^ (h >> 31);
+}
+
+/* Final avalanche: every input bit reaches the low bits hm_t uses. */
+static inline uint64_t finish(uint64_t h) {
+    h ^= h >> 32;
+    h *= HM_K1;
+    h ^= h >> 29;
+    h *= HM_K2;
+    return h ^ (h >> 32);
+}
+
+/* The last 0..7 bytes as one word (the length is hashed separately). */
+static inline uint64_t tail(const unsigned char *p, size_t n) {
+    if (n >= 4) return ld32(p) | ld32(p + n - 4) << 32;
+    if (n) return (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
+    return 0;
+}
+
+/* See hmap.h. */
+uint64_t hm_hash(const void *vp, size_t n) {
+    const unsigned char *p = vp;
+    uint64_t h = (uint64_t)n * HM_K1 + HM_K2;
+    for (; n >= 8; p += 8, n -= 8) h = step(h, ld64(p));
+    return finish(step(h, tail(p, n)));
+}
+
+/* See hmap.h. */
+uint64_t hm_ihash(const void *vp, size_t n) {
+    const unsigned char *p = vp;
+    unsigned char w[8];
+    uint64_t h = (uint64_t)n * HM_K1 + HM_K2;
+    while (n) {
+        size_t k = n < 8 ? n : 8;
+        for (size_t i = 0; i < k; i++) w[i] = (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+        h = step(h, k == 8 ? ld64(w) : tail(w, k));
+        p += k;
+        n -= k;
+    }
+    return finish(h);
+}
+
+/* See hmap.h. */
+void hm_init(hm_t *m) { memset(m, 0, sizeof *m); }
+
+/* See hmap.h. */
+void hm_free(hm_t *m) {
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* Rebuild with nslots slots (a power of two), placing every id again. */
+static void resize(hm_t *m, uint32_t nslots) {
+    hm_slot_t *ns = xmalloc((size_t)nslots * sizeof *ns);
+    for (uint32_t i = 0; i < nslots; i++) ns[i].id = HM_NONE;
+    uint32_t mask = nslots - 1;
+    if (m->slot)
+        for (uint32_t i = 0; i <= m->mask; i++) {
+            if (m->slot[i].id == HM_NONE) continue;
+            uint32_t j = m->slot[i].tag & mask;
+            while (ns[j].id != HM_NONE) j = (j + 1) & mask;
+            ns[j] = m->slot[i];
+        }
+    free(m->slot);
+    m->slot = ns;
+    m->mask = mask;
+}
+
+/* See hmap.h. */
+void hm_reserve(hm_t *m, uint32_t n) {
+    uint64_t want = 16;
+    while (want * 3 / 4 < (uint64_t)n + 1) want *= 2;
+    if (want > (uint64_t)1 << 31) want = (uint64_t)1 << 31;
+    if (!m->slot || want > (uint64_t)m->mask + 1) resize(m, (uint32_t)want);
+}
+
+/* See hmap.h. */
+void hm_add(hm_t *m, const hm_probe_t *p, uint32_t id) {
+    if (!m->slot) {
+        /* An empty table has no slot to stand on: make one and probe it. */
+        resize(m, 16);
+        uint32_t j = p->tag & m->mask;
+        while (m->slot[j].id != HM_NONE) j = (j + 1) & m->mask;
+        m->slot[j] = (hm_slot_t){p->tag, id};
+    } else {
+        m->slot[p->pos] = (hm_slot_t){p->tag, id};
+    }
+    m->n++;
+    if ((uint64_t)m->n * 4 > ((uint64_t)m->mask + 1) * 3) {
+        if (m->mask >= (1u << 31) - 1) {
+            fprintf(stderr, "postern: hash table over 2^31 slots\n");
+            abort();
+        }
+        resize(m, (m->mask + 1) * 2);
+    }
+}
+
+/* ---- byte-string keys ------------------------------------------------ */
+
+/* See hmap.h. */
+void hmb_init(hmb_t *b) { memset(b, 0, sizeof *b); }
+
+/* See hmap.h. */
+void hmb_free(hmb_t *b) {
+    hm_free(&b->ix);
+    arena_free(&b->arena);
+    free(b->key);
+    memset(b, 0, sizeof *b);
+}
+
+/* See hmap.h. */
+uint32_t hmb_put(hmb_t *b, pstr_t key, bool add, bool *isnew) {
+    if (isnew) *isnew = false;
+    hm_probe_t p = hm_start(&b->ix, hm_hash(key.p, key.n));
+    for (uint32_t id; (id = hm_next(&b->ix, &p)) != HM_NONE;)
+        if (b->key[id].n == key.n && (key.n == 0 || memcmp(b->key[id].p, key.p, key.n) == 0)) return id;
+    if (!add) return HM_NONE;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 16;
+        b->key = xrealloc(b->key, b->cap * sizeof *b->key);
+    }
+    uint32_t id = b->n++;
+    b->key[id] = pstr(arena_strndup(&b->arena, key.p ? key.p : "", key.n), key.n);
+    hm_add(&b->ix, &p, id);
+    if (isnew) *isnew = true;
+    return id;
+}
