@@ -14,7 +14,8 @@ WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototy
            -Wundef -Wwrite-strings -Wpointer-arith -Wcast-qual -Wvla -Werror
 CFLAGS  ?= -O2 -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP
-LIBS    := -lpcre2-8 -lz -ldeflate -lzstd -lzip -lyaml -lmaxminddb -lcrypto -lm -lpthread
+# libzip and libcrypto are not linked: lazylib.c loads them on first use.
+LIBS    := -lpcre2-8 -lz -ldeflate -lzstd -lyaml -lmaxminddb -lm -lpthread -ldl
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRC     := $(wildcard src/*.c)
