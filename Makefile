@@ -9,12 +9,13 @@
 #   make deps       install the Debian packages the build needs
 
 CC      ?= cc
-PKGS    := libpcre2-8 zlib libzstd yaml-0.1 libmaxminddb libcrypto libzip
+PKGS    := libpcre2-8 zlib libdeflate libzstd yaml-0.1 libmaxminddb libcrypto libzip
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wundef -Wwrite-strings -Wpointer-arith -Wcast-qual -Wvla -Werror
 CFLAGS  ?= -O2 -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP
-LIBS    := -lpcre2-8 -lz -lzstd -lzip -lyaml -lmaxminddb -lcrypto -lm -lpthread
+# libzip and libcrypto are not linked: lazylib.c loads them on first use.
+LIBS    := -lpcre2-8 -lz -ldeflate -lzstd -lyaml -lmaxminddb -lm -lpthread -ldl
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 SRC     := $(wildcard src/*.c)

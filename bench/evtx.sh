@@ -58,7 +58,7 @@ for f in "$@"; do
     bytes=$(wc -c < "$abs")
     recs=$("$POSTERN" query -j1 --stats --quiet --format csv '* | count' "$abs" 2>&1 >/dev/null |
         sed -n 's/^postern: stats: .* records=\([0-9]*\) .*/\1/p')
-    : > "$tmp/e" ; : > "$tmp/p1" ; : > "$tmp/pj" ; : > "$tmp/ce" ; : > "$tmp/cp"
+    : > "$tmp/e" ; : > "$tmp/p1" ; : > "$tmp/pj" ; : > "$tmp/ce" ; : > "$tmp/cp" ; : > "$tmp/cj"
     ee_ok=yes
     for r in $(seq "$REPS"); do
         rm -f "$tmp/l"
@@ -72,8 +72,9 @@ for f in "$@"; do
         rm -f "$tmp/l"
         "$RSS" -o "$tmp/l" "$POSTERN" query -j"$THREADS" --quiet '* | count' "$abs" > /dev/null
         wall "$tmp/l" >> "$tmp/pj"
+        cpu "$tmp/l" >> "$tmp/cj"
     done
-    echo "$(basename "$f") $bytes ${recs:-0} $(median < "$tmp/e") $(median < "$tmp/p1") $(median < "$tmp/pj") $ee_ok $(median < "$tmp/ce") $(median < "$tmp/cp")" >> "$tmp/rows"
+    echo "$(basename "$f") $bytes ${recs:-0} $(median < "$tmp/e") $(median < "$tmp/p1") $(median < "$tmp/pj") $ee_ok $(median < "$tmp/ce") $(median < "$tmp/cp") $(median < "$tmp/cj")" >> "$tmp/rows"
     echo "evtx bench: $(basename "$f") done" >&2
 done
 
@@ -91,8 +92,8 @@ done
         {
             name = $1; if ($7 == "no") name = name " ¹"
             printf "| %s | %.2f | %d | %.4f | %s | %.4f | %s | %s | %.4f | %s | %s |\n", name, $2 / 1e6, $3, $4, mbs($2, $4), $5, mbs($2, $5), x($4, $5), $6, mbs($2, $6), x($4, $6)
-            B += $2; E += $4; P1 += $5; PJ += $6; R += $3; CE += $8; CP += $9
-            if ($3 * 1000 > $2 / 2) { db += $2; de += $4; dp1 += $5; dpj += $6; dr += $3; dn++; dce += $8; dcp += $9 }
+            B += $2; E += $4; P1 += $5; PJ += $6; R += $3; CE += $8; CP += $9; CJ += $10
+            if ($3 * 1000 > $2 / 2) { db += $2; de += $4; dp1 += $5; dpj += $6; dr += $3; dn++; dce += $8; dcp += $9; dcj += $10 }
         }
         END {
             printf "| **all %d files** | %.2f | %d | %.3f | %s | %.3f | %s | %s | %.3f | %s | %s |\n", NR, B / 1e6, R, E, mbs(B, E), P1, mbs(B, P1), x(E, P1), PJ, mbs(B, PJ), x(E, PJ)
@@ -100,10 +101,10 @@ done
             print ""
             print "CPU seconds (user + system, medians summed), which other processes on a shared machine disturb less than wall time:"
             print ""
-            print "| files | evtxexport CPU s | MB/s of CPU | postern -j1 CPU s | MB/s of CPU | × evtxexport |"
-            print "|---|---:|---:|---:|---:|---:|"
-            printf "| all %d | %.3f | %s | %.3f | %s | %s |\n", NR, CE, mbs(B, CE), CP, mbs(B, CP), x(CE, CP)
-            printf "| %d dense | %.3f | %s | %.3f | %s | %s |\n", dn, dce, mbs(db, dce), dcp, mbs(db, dcp), x(dce, dcp)
+            print "| files | evtxexport CPU s | MB/s of CPU | postern -j1 CPU s | MB/s of CPU | × evtxexport | postern -j" J " CPU s | MB/s of CPU | × evtxexport |"
+            print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+            printf "| all %d | %.3f | %s | %.3f | %s | %s | %.3f | %s | %s |\n", NR, CE, mbs(B, CE), CP, mbs(B, CP), x(CE, CP), CJ, mbs(B, CJ), x(CE, CJ)
+            printf "| %d dense | %.3f | %s | %.3f | %s | %s | %.3f | %s | %s |\n", dn, dce, mbs(db, dce), dcp, mbs(db, dcp), x(dce, dcp), dcj, mbs(db, dcj), x(dce, dcj)
         }' "$tmp/rows"
     echo
     echo "¹ evtxexport stops early on this file (exit status not 0): its time covers the records it read."

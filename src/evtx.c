@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -59,7 +59,7 @@ bool evtx_file_header(const unsigned char *p, size_t n, evtx_fhdr_t *h) {
     h->major = le16(p + 38);
     h->nchunks = le16(p + 42);
     h->flags = le32(p + 120);
-    h->crc_ok = (uint32_t)crc32(0, p, 120) == le32(p + 124);
+    h->crc_ok = libdeflate_crc32(0, p, 120) == le32(p + 124);
     return true;
 }
 
@@ -1327,12 +1327,12 @@ void evtx_chunk_decode(evtx_dec_t *d, const unsigned char *p, size_t n, evtx_chu
     out->state = EVTX_CK_OK;
     out->first_id = le64(p + 24);
     out->last_id = le64(p + 32);
-    uint32_t crc = (uint32_t)crc32(0, p, 120);
-    crc = (uint32_t)crc32(crc, p + 128, EVTX_CHUNKHDR - 128);
+    uint32_t crc = libdeflate_crc32(0, p, 120);
+    crc = libdeflate_crc32(crc, p + 128, EVTX_CHUNKHDR - 128);
     out->hdr_crc_bad = crc != le32(p + 124);
     uint32_t free_off = le32(p + 48);
     if (free_off < EVTX_CHUNKHDR || free_off > n) free_off = (uint32_t)n; /* records end at the chunk's */
-    out->data_crc_bad = (uint32_t)crc32(0, p + EVTX_CHUNKHDR, free_off - EVTX_CHUNKHDR) != le32(p + 52);
+    out->data_crc_bad = libdeflate_crc32(0, p + EVTX_CHUNKHDR, free_off - EVTX_CHUNKHDR) != le32(p + 52);
 
     /* per-chunk caches */
     d->ck = p;

@@ -6,11 +6,11 @@
  * record costs no allocation; MurmurHash3 (x64, 128 bits, seed 0) is
  * computed here. Results are lower-case hex in the batch arena.
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "func.h"
+#include "lazylib.h"
 
 /* Algorithms. ORDER HASH: ossl_names. */
 enum { HA_MD5, HA_SHA1, HA_SHA256, HA_MURMUR3, HA__OSSL = HA_MURMUR3 };
@@ -38,8 +38,11 @@ struct fn_scratch {
 /* See func.h. */
 void fn_scratch_free(struct fn_scratch *fx) {
     if (!fx) return;
-    EVP_MD_CTX_free(fx->md);
-    for (int i = 0; i < HA__OSSL; i++) EVP_MD_free(fx->alg[i]);
+    const lazy_crypto_t *C = fx->md ? lazy_crypto(NULL) : NULL; /* loaded when md was made */
+    if (C) {
+        C->EVP_MD_CTX_free(fx->md);
+        for (int i = 0; i < HA__OSSL; i++) C->EVP_MD_free(fx->alg[i]);
+    }
     free(fx);
 }
 
@@ -92,15 +95,17 @@ static void murmur3_128(const unsigned char *p, size_t n, unsigned char out[16])
 }
 
 /* Digest alg (an OpenSSL one) of p[0..n) into out; returns its length,
- * 0 when OpenSSL fails. */
+ * 0 when OpenSSL fails or cannot be loaded. */
 static unsigned ossl_digest(eval_ctx_t *c, int alg, const char *p, size_t n, unsigned char *out) {
+    const lazy_crypto_t *C = lazy_crypto(NULL);
+    if (!C) return 0;
     if (!c->fx) c->fx = xcalloc(1, sizeof *c->fx);
     struct fn_scratch *fx = c->fx;
-    if (!fx->md && !(fx->md = EVP_MD_CTX_new())) return 0;
-    if (!fx->alg[alg] && !(fx->alg[alg] = EVP_MD_fetch(NULL, ossl_names[alg], NULL))) return 0;
+    if (!fx->md && !(fx->md = C->EVP_MD_CTX_new())) return 0;
+    if (!fx->alg[alg] && !(fx->alg[alg] = C->EVP_MD_fetch(NULL, ossl_names[alg], NULL))) return 0;
     unsigned len = 0;
-    if (!EVP_DigestInit_ex(fx->md, fx->alg[alg], NULL) || !EVP_DigestUpdate(fx->md, p, n) ||
-        !EVP_DigestFinal_ex(fx->md, out, &len))
+    if (!C->EVP_DigestInit_ex(fx->md, fx->alg[alg], NULL) || !C->EVP_DigestUpdate(fx->md, p, n) ||
+        !C->EVP_DigestFinal_ex(fx->md, out, &len))
         return 0;
     return len;
 }

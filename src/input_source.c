@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include "input_int.h"
+#include "lazylib.h"
 #include "progress.h"
 
 /* How the raw bytes are encoded. */
@@ -119,10 +119,11 @@ static long raw_read(in_src_t *s, void *dst, size_t cap) {
         return (long)k;
     }
     if (s->from == IN_SRC_ZIP) {
-        zip_int64_t k = zip_fread(s->zf, dst, cap);
+        const lazy_zip_t *Z = lazy_zip(NULL); /* loaded: the member was opened through it */
+        zip_int64_t k = Z->zip_fread(s->zf, dst, cap);
         if (k >= 0) return (long)k;
         /* (libzip's text lives in zf: copied, it outlives the member) */
-        snprintf(s->errbuf, sizeof s->errbuf, "%s", zip_file_strerror(s->zf));
+        snprintf(s->errbuf, sizeof s->errbuf, "%s", Z->zip_file_strerror(s->zf));
         s->err = s->errbuf;
         return -1;
     }

@@ -17,9 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
-
 #include "input_int.h"
+#include "lazylib.h"
 #include "progress.h"
 
 #define IN_ZIPMEM IN_DOCMAX  /* largest archive read into memory (from a pipe) */
@@ -53,9 +52,9 @@ static bool slurp(in_run_t *r, const char *name, in_src_t *s, buf_t *mem) {
 /* libzip's source for the archive s: its file when that can be seeked,
  * else its bytes (in memory already, or read into *mem). NULL (said) on
  * an error. */
-static zip_source_t *archive_source(in_run_t *r, const char *name, in_src_t *s, buf_t *mem) {
+static zip_source_t *archive_source(const lazy_zip_t *Z, in_run_t *r, const char *name, in_src_t *s, buf_t *mem) {
     zip_error_t ze;
-    zip_error_init(&ze);
+    Z->zip_error_init(&ze);
     zip_source_t *zs = NULL;
     struct stat sb;
     if (s->from == IN_SRC_FD && fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
@@ -66,16 +65,16 @@ static zip_source_t *archive_source(in_run_t *r, const char *name, in_src_t *s, 
             if (fd >= 0) close(fd);
             return NULL;
         }
-        zs = zip_source_filep_create(f, 0, -1, &ze); /* closes f when freed */
+        zs = Z->zip_source_filep_create(f, 0, -1, &ze); /* closes f when freed */
         if (!zs) fclose(f); /* (it fails only on bad arguments or memory) */
     } else if (s->from == IN_SRC_MEM) {
-        zs = zip_source_buffer_create(s->mem, s->memn, 0, &ze);
+        zs = Z->zip_source_buffer_create(s->mem, s->memn, 0, &ze);
     } else {
         if (!slurp(r, name, s, mem)) return NULL;
-        zs = zip_source_buffer_create(mem->p ? mem->p : "", mem->n, 0, &ze);
+        zs = Z->zip_source_buffer_create(mem->p ? mem->p : "", mem->n, 0, &ze);
     }
-    if (!zs) in_fail(r, name, zip_error_strerror(&ze), 0);
-    zip_error_fini(&ze);
+    if (!zs) in_fail(r, name, Z->zip_error_strerror(&ze), 0);
+    Z->zip_error_fini(&ze);
     return zs;
 }
 
@@ -92,67 +91,73 @@ static bool member_hidden(const char *m) {
 }
 
 /* Why member i of z cannot be opened, in words. */
-static const char *open_error(zip_t *z) {
-    zip_error_t *e = zip_get_error(z);
-    switch (zip_error_code_zip(e)) {
+static const char *open_error(const lazy_zip_t *Z, zip_t *z) {
+    zip_error_t *e = Z->zip_get_error(z);
+    switch (Z->zip_error_code_zip(e)) {
     case ZIP_ER_NOPASSWD:
     case ZIP_ER_WRONGPASSWD: return "an encrypted zip member (postern reads no encrypted members)";
     case ZIP_ER_COMPNOTSUPP: return "a zip member compressed by a method libzip cannot undo";
     case ZIP_ER_ENCRNOTSUPP: return "a zip member encrypted by a method libzip does not know";
-    default: return zip_error_strerror(e);
+    default: return Z->zip_error_strerror(e);
     }
 }
 
 /* See input_int.h. */
 void in_zip(in_run_t *r, const char *name, in_src_t *s) {
+    const char *no;
+    const lazy_zip_t *Z = lazy_zip(&no);
+    if (!Z) {
+        in_fail(r, name, no, 0);
+        return;
+    }
     buf_t mem = {0};
-    zip_source_t *zs = archive_source(r, name, s, &mem);
+    zip_source_t *zs = archive_source(Z, r, name, s, &mem);
     if (!zs) {
         buf_free(&mem);
         return;
     }
     zip_error_t ze;
-    zip_error_init(&ze);
-    zip_t *z = zip_open_from_source(zs, ZIP_RDONLY, &ze);
+    Z->zip_error_init(&ze);
+    zip_t *z = Z->zip_open_from_source(zs, ZIP_RDONLY, &ze);
     if (!z) {
         /* It starts as a zip archive does (that is how it got here): with
          * no directory at its end, it was cut short. */
-        int code = zip_error_code_zip(&ze);
+        int code = Z->zip_error_code_zip(&ze);
         char why[300];
         snprintf(why, sizeof why, "%s",
                  code == ZIP_ER_NOZIP ? "a zip archive cut short or damaged: its central directory is missing"
                  : code == ZIP_ER_INCONS
                      ? "a damaged zip archive: its central directory does not match its members"
-                     : zip_error_strerror(&ze));
+                     : Z->zip_error_strerror(&ze));
         in_fail(r, name, why, 0);
-        zip_source_free(zs);
+        Z->zip_source_free(zs);
     }
-    zip_error_fini(&ze);
-    zip_int64_t n = z ? zip_get_num_entries(z, 0) : 0;
+    Z->zip_error_fini(&ze);
+    zip_int64_t n = z ? Z->zip_get_num_entries(z, 0) : 0;
     buf_t full = {0};
     for (zip_int64_t i = 0; i < n && !r->stop; i++) {
         zip_stat_t zst;
-        zip_stat_init(&zst);
-        if (zip_stat_index(z, (zip_uint64_t)i, 0, &zst) != 0 || !(zst.valid & ZIP_STAT_NAME)) {
+        Z->zip_stat_init(&zst);
+        if (Z->zip_stat_index(z, (zip_uint64_t)i, 0, &zst) != 0 || !(zst.valid & ZIP_STAT_NAME)) {
             buf_clear(&full);
             buf_printf(&full, "%s:#%lld", name, (long long)i);
-            in_fail(r, full.p, zip_error_strerror(zip_get_error(z)), 0);
+            in_fail(r, full.p, Z->zip_error_strerror(Z->zip_get_error(z)), 0);
             continue;
         }
         if (member_hidden(zst.name)) continue;
         buf_clear(&full);
         buf_printf(&full, "%s:%s", name, zst.name);
-        zip_file_t *zf = zip_fopen_index(z, (zip_uint64_t)i, 0);
+        zip_file_t *zf = Z->zip_fopen_index(z, (zip_uint64_t)i, 0);
         if (!zf) {
-            in_fail(r, full.p, open_error(z), 0);
+            in_fail(r, full.p, open_error(Z, z), 0);
             continue;
         }
         /* (the name outlives the input: records pinned from it copy it) */
         in_input(r, &(in_input_t){.name = full.p, .zf = zf, .walked = true});
-        zip_fclose(zf);
+        Z->zip_fclose(zf);
         if (zst.valid & ZIP_STAT_COMP_SIZE) progress_add(zst.comp_size);
     }
     buf_free(&full);
-    if (z) zip_discard(z);
+    if (z) Z->zip_discard(z);
     buf_free(&mem);
 }

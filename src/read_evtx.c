@@ -1,12 +1,15 @@
 /* read_evtx.c — Windows Event Log files (.evtx), read directly.
  *
  * The input is a 4 KiB file header and 64 KiB chunks, which evtx.c
- * decodes. Chunks are decoded a batch at a time: with -j N, N threads
- * decode a batch of 4N chunks at once (a chunk stands alone: its names and
- * templates are in it), then this thread hands the batch's records out in
- * file order, so the Windows event mapping (winevt.c, with its
- * per-input state) sees exactly what it sees with -j1. Every chunk slot up
- * to the end of the input is read, whatever the header's chunk count says.
+ * decodes. This thread hands the records out chunk after chunk in file
+ * order, so the Windows event mapping (winevt.c, with its per-input state)
+ * sees exactly what it sees with -j1. With -j N, batches of 2N chunks are
+ * decoded in place (reader.h: the input buffer stays put until next()
+ * asks for more) on N-1 worker threads and this one: while this thread
+ * hands out one chunk's records, the workers decode the following chunks
+ * (a chunk stands alone: its names and templates are in it); this thread
+ * decodes the next chunk nobody took when the one it needs is not ready. Every chunk slot up to the end of the
+ * input is read, whatever the header's chunk count says.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,28 +20,33 @@
 #include "reader.h"
 #include "winevt.h"
 
-#define RX_PER_THREAD 4    /* chunks in a batch, per thread */
+#define RX_PER_THREAD 2    /* chunks in a batch, per thread (more: more decoded text out of cache) */
 #define RX_MAXTHREADS 64   /* decoding threads at most */
 
 /* evtx.c's reasons as the input layer's. ORDER EVTX_ERR. */
 static const uint8_t rx_reason[EVTX_NERR] = {RD_R_BINXML, RD_R_EVTXREC, RD_R_BINXML, RD_R_EVTXBIG, RD_R_EVTXHDR};
 
-/* Threads that decode a batch's chunks with the reader's thread. */
+/* Threads that decode a batch's chunks with the reader's thread. The
+ * reader's thread starts a batch (pool_start), then waits for its chunks
+ * in order (pool_wait), decoding chunks no worker has taken yet while it
+ * waits; the batch's bytes and slots must not change until every chunk
+ * was waited for or the pool is freed. */
 typedef struct rx_pool {
     pthread_mutex_t mu;
-    pthread_cond_t go;              /* a batch is ready, or quit */
-    pthread_cond_t done;            /* the batch's last chunk is decoded */
+    pthread_cond_t go;              /* a batch is started, or quit */
+    pthread_cond_t done;            /* a chunk is decoded */
     pthread_t th[RX_MAXTHREADS];
     unsigned nth;                   /* worker threads started */
     evtx_dec_t *dec[RX_MAXTHREADS]; /* their decoders */
-    unsigned gen;                   /* batches handed out so far */
+    unsigned gen;                   /* batches started so far */
     bool quit;                      /* the workers end */
-    /* the batch being decoded: */
-    const unsigned char *p;         /* its bytes (the input buffer, borrowed) */
+    /* the batch being decoded (set under mu by pool_start): */
+    const unsigned char *p;         /* its bytes (borrowed: the input buffer) */
     size_t n;                       /* their count */
     evtx_chunk_t *out;              /* one slot per chunk (the reader's) */
+    bool *ready;                    /* per slot: decoded (owned, nslot entries) */
+    unsigned nslot;                 /* slots of ready */
     unsigned next, total;           /* next chunk to take, chunks in the batch */
-    unsigned pending;               /* chunks not decoded yet */
 } rx_pool_t;
 
 /* Per-input state (heap, owned by the reader). */
@@ -51,14 +59,15 @@ typedef struct rx {
     bool started;            /* the file header was read */
     bool dead;               /* no evtx file header: everything is rejected */
     evtx_fhdr_t fh;          /* the file header */
-    unsigned batch;          /* chunks decoded at once */
-    evtx_chunk_t *ck;        /* the batch's decoded chunks (batch slots) */
+    unsigned nslot;          /* chunks in a batch (fewer only at the end of the input) */
+    evtx_chunk_t *ck;        /* the batch's decoded chunks (nslot slots) */
     unsigned nck;            /* chunks in the current batch */
     bool live;               /* a batch is being handed out */
+    bool pooled;             /* its chunks are decoded on the pool */
     size_t blen;             /* its bytes */
     size_t bpos;             /* batch offset of the caller's p[0] */
     unsigned ci, ri;         /* the next record: chunk, record */
-    unsigned lci, lri;       /* the batch's last record (its end is the batch's) */
+    unsigned seen;           /* chunks of the batch decoded and counted */
     evtx_dec_t *dec;         /* this thread's decoder */
     rx_pool_t *pool;         /* the other decoding threads: started for the first batch of more than one chunk */
     unsigned nthreads;       /* threads that may decode (-j) */
@@ -70,21 +79,17 @@ typedef struct rx {
 
 /* ---- the decoding threads ----------------------------------------------- */
 
-/* Decode chunk i of the pool's batch with decoder d. */
+/* Decode chunk i of the pool's batch with decoder d, unlocked; called
+ * and returns locked, the chunk marked ready. */
 static void pool_decode(rx_pool_t *P, evtx_dec_t *d, unsigned i) {
+    const unsigned char *p = P->p;
     size_t off = (size_t)i * EVTX_CHUNK, n = P->n - off < EVTX_CHUNK ? P->n - off : EVTX_CHUNK;
-    evtx_chunk_decode(d, P->p + off, n, &P->out[i]);
-}
-
-/* Take chunks of the current batch until none is left; called locked. */
-static void pool_work(rx_pool_t *P, evtx_dec_t *d) {
-    while (P->next < P->total) {
-        unsigned i = P->next++;
-        pthread_mutex_unlock(&P->mu);
-        pool_decode(P, d, i);
-        pthread_mutex_lock(&P->mu);
-        if (--P->pending == 0) pthread_cond_broadcast(&P->done);
-    }
+    evtx_chunk_t *out = &P->out[i];
+    pthread_mutex_unlock(&P->mu);
+    evtx_chunk_decode(d, p + off, n, out);
+    pthread_mutex_lock(&P->mu);
+    P->ready[i] = true;
+    pthread_cond_broadcast(&P->done);
 }
 
 /* What a worker thread is started with (heap, freed by the thread). */
@@ -98,24 +103,26 @@ static void *pool_main(void *arg) {
     unsigned k = ((rx_worker_t *)arg)->k;
     free(arg);
     pthread_mutex_lock(&P->mu);
-    unsigned seen = P->gen;
+    unsigned seen = 0; /* a batch started before this thread ran is still worked on */
     for (;;) {
         while (!P->quit && P->gen == seen) pthread_cond_wait(&P->go, &P->mu);
         if (P->quit) break;
         seen = P->gen;
-        pool_work(P, P->dec[k]);
+        while (P->next < P->total) pool_decode(P, P->dec[k], P->next++);
     }
     pthread_mutex_unlock(&P->mu);
     return NULL;
 }
 
-/* nth worker threads (fewer when some cannot start: the reader's thread
- * decodes the rest). NULL when none starts. */
-static rx_pool_t *pool_new(unsigned nth) {
+/* nth worker threads for batches of up to nslot chunks (fewer threads
+ * when some cannot start: the reader's thread decodes the rest). */
+static rx_pool_t *pool_new(unsigned nth, unsigned nslot) {
     rx_pool_t *P = xcalloc(1, sizeof *P);
     pthread_mutex_init(&P->mu, NULL);
     pthread_cond_init(&P->go, NULL);
     pthread_cond_init(&P->done, NULL);
+    P->ready = xcalloc(nslot, sizeof *P->ready);
+    P->nslot = nslot;
     for (unsigned k = 0; k < nth && k < RX_MAXTHREADS; k++) {
         P->dec[P->nth] = evtx_dec_new();
         rx_worker_t *w = xmalloc(sizeof *w);
@@ -130,10 +137,13 @@ static rx_pool_t *pool_new(unsigned nth) {
     return P;
 }
 
+/* Stop the workers (a batch not waited for is abandoned once the chunks
+ * being decoded are done) and free the pool; NULL is fine. */
 static void pool_free(rx_pool_t *P) {
     if (!P) return;
     pthread_mutex_lock(&P->mu);
     P->quit = true;
+    P->next = P->total; /* no more chunks taken */
     pthread_cond_broadcast(&P->go);
     pthread_mutex_unlock(&P->mu);
     for (unsigned k = 0; k < P->nth; k++) {
@@ -143,7 +153,35 @@ static void pool_free(rx_pool_t *P) {
     pthread_mutex_destroy(&P->mu);
     pthread_cond_destroy(&P->go);
     pthread_cond_destroy(&P->done);
+    free(P->ready);
     free(P);
+}
+
+/* Start decoding the batch p[0..n) (whole chunks, the last one maybe cut
+ * short; at most P->nslot of them) into out[] on the workers. */
+static void pool_start(rx_pool_t *P, const unsigned char *p, size_t n, evtx_chunk_t *out) {
+    pthread_mutex_lock(&P->mu);
+    P->p = p;
+    P->n = n;
+    P->out = out;
+    P->next = 0;
+    P->total = (unsigned)((n + EVTX_CHUNK - 1) / EVTX_CHUNK);
+    memset(P->ready, 0, P->total * sizeof *P->ready);
+    P->gen++;
+    pthread_cond_broadcast(&P->go);
+    pthread_mutex_unlock(&P->mu);
+}
+
+/* Return once chunk i of the started batch is decoded, decoding with d
+ * the chunks no worker took yet meanwhile (in order, so chunk i first
+ * when nobody took it). */
+static void pool_wait(rx_pool_t *P, evtx_dec_t *d, unsigned i) {
+    pthread_mutex_lock(&P->mu);
+    while (!P->ready[i]) {
+        if (P->next < P->total) pool_decode(P, d, P->next++);
+        else pthread_cond_wait(&P->done, &P->mu);
+    }
+    pthread_mutex_unlock(&P->mu);
 }
 
 /* ---- the reader --------------------------------------------------------- */
@@ -155,8 +193,8 @@ static void *rx_open(rd_ctx_t *c) {
     x->quiet = c->quiet;
     unsigned nt = c->nthreads > 1 ? c->nthreads : 1;
     if (nt > RX_MAXTHREADS) nt = RX_MAXTHREADS;
-    x->batch = nt > 1 ? nt * RX_PER_THREAD : 1;
-    x->ck = xcalloc(x->batch, sizeof *x->ck);
+    x->nslot = nt > 1 ? nt * RX_PER_THREAD : 1;
+    x->ck = xcalloc(x->nslot, sizeof *x->ck);
     x->dec = evtx_dec_new();
     x->nthreads = nt;
     return x;
@@ -183,8 +221,8 @@ static void rx_close(void *st) {
     rx_t *x = st;
     if (!x) return;
     rx_note(x);
-    pool_free(x->pool);
-    for (unsigned i = 0; i < x->batch; i++) evtx_chunk_free(&x->ck[i]);
+    pool_free(x->pool); /* first: workers may still be decoding from the input buffer into ck */
+    for (unsigned i = 0; i < x->nslot; i++) evtx_chunk_free(&x->ck[i]);
     free(x->ck);
     evtx_dec_free(x->dec);
     we_close(x->we);
@@ -192,56 +230,37 @@ static void rx_close(void *st) {
     free(x);
 }
 
-/* Decode the batch p[0..n) (whole chunks, the last one maybe cut short)
- * into x->ck, on the pool's threads and this one. */
-static void decode_batch(rx_t *x, const unsigned char *p, size_t n) {
-    unsigned k = (unsigned)((n + EVTX_CHUNK - 1) / EVTX_CHUNK);
+/* Start a batch of k chunks at q[0..n) (the last one maybe cut short):
+ * on the pool when it has more than one chunk and -j allows, else each
+ * chunk is decoded by this thread when its turn comes (batch_chunk). */
+static void batch_start(rx_t *x, const unsigned char *q, size_t n, unsigned k) {
     x->nck = k;
-    if (!x->pool && x->nthreads > 1 && k > 1) x->pool = pool_new(x->nthreads - 1);
-    rx_pool_t *P = x->pool;
-    if (!P || k == 1) {
-        for (unsigned i = 0; i < k; i++) {
-            size_t off = (size_t)i * EVTX_CHUNK;
-            evtx_chunk_decode(x->dec, p + off, n - off < EVTX_CHUNK ? n - off : EVTX_CHUNK, &x->ck[i]);
-        }
-        return;
-    }
-    pthread_mutex_lock(&P->mu);
-    P->p = p;
-    P->n = n;
-    P->out = x->ck;
-    P->next = 0;
-    P->total = P->pending = k;
-    P->gen++;
-    pthread_cond_broadcast(&P->go);
-    pool_work(P, x->dec);
-    while (P->pending) pthread_cond_wait(&P->done, &P->mu);
-    pthread_mutex_unlock(&P->mu);
+    x->blen = n;
+    x->live = true;
+    x->bpos = 0;
+    x->ci = x->ri = x->seen = 0;
+    x->pooled = x->nthreads > 1 && k > 1;
+    if (!x->pooled) return;
+    if (!x->pool) x->pool = pool_new(x->nthreads - 1, x->nslot);
+    pool_start(x->pool, q, n, x->ck);
 }
 
-/* Count the batch's chunks for the notes and find its last record. */
-static void batch_scan(rx_t *x) {
-    x->lci = x->lri = 0;
-    bool any = false;
-    for (unsigned i = 0; i < x->nck; i++) {
-        const evtx_chunk_t *k = &x->ck[i];
-        if (k->state != EVTX_CK_EMPTY) {
-            x->chunks++;
-            if (x->slots >= x->fh.nchunks) x->beyond++;
-            if (k->hdr_crc_bad || k->data_crc_bad) x->crc_bad++;
-        }
-        x->slots++;
-        if (k->nrec) {
-            x->lci = i;
-            x->lri = k->nrec - 1;
-            any = true;
-        } else if (k->state == EVTX_CK_BAD) {
-            x->lci = i;
-            x->lri = 0;
-            any = true;
-        }
+/* Chunk i of the batch decoded (p: the batch's byte at offset bpos, no
+ * later than the chunk's first byte); then counted for the notes. */
+static void batch_chunk(rx_t *x, const unsigned char *p, unsigned i) {
+    evtx_chunk_t *k = &x->ck[i];
+    if (x->pooled) {
+        pool_wait(x->pool, x->dec, i);
+    } else {
+        size_t off = (size_t)i * EVTX_CHUNK;
+        evtx_chunk_decode(x->dec, p + (off - x->bpos), x->blen - off < EVTX_CHUNK ? x->blen - off : EVTX_CHUNK, k);
     }
-    if (!any) x->lci = x->nck; /* no record at all */
+    if (k->state != EVTX_CK_EMPTY) {
+        x->chunks++;
+        if (x->slots >= x->fh.nchunks) x->beyond++;
+        if (k->hdr_crc_bad || k->data_crc_bad) x->crc_bad++;
+    }
+    x->slots++;
 }
 
 /* The one hook into the Windows event mapping: the values evtx.c listed
@@ -287,52 +306,44 @@ static rd_status_t rx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             }
             at = n < EVTX_FILEHDR ? n : EVTX_FILEHDR;
         }
-        if (!x->live) {
-            size_t avail = n - at;
-            if (!avail) {
-                *used = at;
-                return eof ? RD_END : RD_MORE;
+        if (!x->live) { /* the next nslot chunks (fewer at the end of the input) */
+            size_t avail = n - at, k = avail / EVTX_CHUNK;
+            if (eof && avail % EVTX_CHUNK) k++; /* the input ends within a chunk */
+            if (!avail || (k < x->nslot && !eof)) {
+                *used = at; /* the previous batch's slack too */
+                return !avail && eof ? RD_END : RD_MORE;
             }
-            size_t want = (size_t)x->batch * EVTX_CHUNK;
-            if (avail < want && !eof) {
-                *used = at;
-                return RD_MORE;
-            }
-            size_t len = avail < want ? avail : want;
-            decode_batch(x, (const unsigned char *)p + at, len);
-            batch_scan(x);
-            x->live = true;
-            x->blen = len;
-            x->bpos = 0;
-            x->ci = x->ri = 0;
+            if (k > x->nslot) k = x->nslot;
+            size_t len = k * EVTX_CHUNK < avail ? k * EVTX_CHUNK : avail;
+            batch_start(x, (const unsigned char *)p + at, len, (unsigned)k);
         }
-        /* the next record of the batch, or a damaged chunk to report */
-        while (x->ci < x->nck && x->ri >= x->ck[x->ci].nrec && !(x->ck[x->ci].state == EVTX_CK_BAD && x->ri == 0)) {
+        /* the next record of the batch, or a damaged chunk to report (p[at]
+         * is batch offset bpos, never past the start of chunk ci) */
+        while (x->ci < x->nck) {
+            if (x->seen == x->ci) batch_chunk(x, (const unsigned char *)p + at, x->seen++);
+            const evtx_chunk_t *k = &x->ck[x->ci];
+            if (x->ri < k->nrec || (k->state == EVTX_CK_BAD && x->ri == 0)) break;
             x->ci++;
             x->ri = 0;
         }
-        if (x->ci >= x->nck) { /* nothing more in this batch */
+        if (x->ci >= x->nck) { /* nothing more in this batch; every chunk was waited for */
             at += x->blen - x->bpos;
             x->live = false;
             continue;
         }
         const evtx_chunk_t *k = &x->ck[x->ci];
-        size_t s = (size_t)x->ci * EVTX_CHUNK, e;
+        size_t s = (size_t)x->ci * EVTX_CHUNK, e = s + EVTX_CHUNK;
+        if (e > x->blen) e = x->blen;
         const evtx_rec_t *r = NULL;
-        if (k->state == EVTX_CK_BAD) {
-            e = s + (x->blen - s < EVTX_CHUNK ? x->blen - s : EVTX_CHUNK);
-        } else {
+        if (k->state != EVTX_CK_BAD) {
             r = &k->recs[x->ri];
             s += r->off;
-            e = s + r->size;
+            if (x->ri + 1 < k->nrec) e = s + r->size; /* the chunk's last record takes its slack */
         }
-        bool last = x->ci == x->lci && x->ri == x->lri;
-        if (last) e = x->blen;
         x->ri++;
         c->rec_off = at + (s - x->bpos);
         *used = at + (e - x->bpos);
         x->bpos = e;
-        if (last) x->live = false;
         if (!r) {
             c->text = pstr(p + c->rec_off, 8);
             c->pos = k->first_id ? k->first_id : 1;

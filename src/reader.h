@@ -188,7 +188,11 @@ typedef struct rd_impl {
     void *(*open)(rd_ctx_t *c);
     /* Read one record from p[0..n) (eof: nothing follows). Sets *used to
      * the bytes consumed (also with RD_MORE, for skipped blank lines);
-     * values set in rec borrow p or c->arena. */
+     * values set in rec borrow p or c->arena. The bytes not consumed stay
+     * where they are, unchanged, until next() returns RD_MORE (only then
+     * does the input layer move or refill its buffer) or close(): a reader
+     * may go on reading them, in other threads too, between calls (the
+     * evtx reader decodes chunks ahead this way). */
     rd_status_t (*next)(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
     /* Free the state from open. */
     void (*close)(void *st);
