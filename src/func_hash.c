@@ -130,10 +130,20 @@ value_t f_hash(eval_ctx_t *c, const expr_t *e, const record_t *r, value_t *av) {
     return val_str(d, 2 * n);
 }
 
-/* See func.h: a literal algorithm must be one hash() knows. */
+/* See func.h: a literal algorithm must be one hash() knows, and OpenSSL's
+ * libcrypto must load when the digest may be one of its (else every row
+ * would silently get null). */
 bool fhash_prepare(expr_t *e, diag_t *d) {
-    if (e->func != FN_HASH || e->nargs < 2) return true;
-    const expr_t *a = e->args[1];
+    if (e->func != FN_HASH) return true;
+    const expr_t *a = e->nargs > 1 ? e->args[1] : NULL;
+    const char *why = NULL;
+    if (!(a && a->kind == EX_STR && hash_alg(a->str) == HA_MURMUR3) && !lazy_crypto(&why)) {
+        uint32_t i = diag_add(d, D_ERROR, e->sp, NULL, "hash(): OpenSSL's libcrypto could not be loaded: %s",
+                              why ? why : "unknown reason");
+        diag_hint(d, i, "install libssl3 (Debian), or use hash(s, \"murmur3_128\"), which needs no library");
+        return false;
+    }
+    if (!a) return true;
     if (a->kind == EX_STR ? hash_alg(a->str) >= 0 : a->kind != EX_NUM && a->kind != EX_BOOL) return true;
     uint32_t i = a->kind == EX_STR ? diag_add(d, D_ERROR, a->sp, NULL, "hash(): unknown algorithm '%.*s'",
                                              (int)(a->str.n > 32 ? 32 : a->str.n), a->str.p)
