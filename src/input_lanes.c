@@ -2,8 +2,8 @@
  * input_int.h).
  *
  * A file in a format whose records end at line boundaries (JSON Lines;
- * CSV, outside quotes) is cut into segments of a few MiB, each cut moved
- * to a record start. The lanes, one per thread, take the segments in file
+ * CSV, outside quotes) is cut into segments of a few MiB (the first ones
+ * smaller), each cut moved to a record start. The lanes, one per thread, take the segments in file
  * order, each the next one free, and read each one through in_lane_read
  * exactly as lane 0 reads an input serially. Segments are numbered across
  * the run; an engine that streams rows in input order is told when a
@@ -239,18 +239,27 @@ static uint64_t seg_len(uint64_t n, unsigned nl) {
     return len < IN_SEGMIN ? IN_SEGMIN : len > IN_SEGMAX ? IN_SEGMAX : len;
 }
 
+/* The nominal length of segment i: IN_SEGMIN for the first, doubling up
+ * to len, so that the first rows of a streamed result come out soon. */
+static uint64_t nominal(size_t i, uint64_t len) {
+    uint64_t l = IN_SEGMIN;
+    for (size_t k = 0; k < i && l < len; k++) l *= 2;
+    return l < len ? l : len;
+}
+
 /* Cut the data bytes [data, size) into segments, each cut moved to the
  * start of a record: after a newline, and for CSV one outside quotes (an
  * even number of '"' since the data start; RFC 4180 doubles the quotes
  * inside a quoted cell). */
 static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t size) {
     uint64_t len = seg_len(size - data, n);
-    S->nseg = (size_t)((size - data + len - 1) / len);
+    S->nseg = 0;
+    for (uint64_t off = data; off < size; off += nominal(S->nseg++, len)) {}
     if (!S->nseg) S->nseg = 1;
     S->seg = xcalloc(S->nseg, sizeof *S->seg);
-    for (size_t i = 0; i < S->nseg; i++) {
-        S->seg[i].lo = data + i * len;
-        S->seg[i].hi = i + 1 < S->nseg ? data + (i + 1) * len : size;
+    for (uint64_t i = 0, off = data; i < S->nseg; off += nominal(i++, len)) {
+        S->seg[i].lo = off;
+        S->seg[i].hi = i + 1 < S->nseg ? off + nominal(i, len) : size;
     }
     bool csv = S->fmt->split == 2;
     if (csv) {

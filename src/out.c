@@ -8,6 +8,7 @@
  */
 #include "out.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,15 +51,33 @@ void out_json_str(buf_t *b, pstr_t s) {
     buf_putc(b, '"');
 }
 
-/* Bytes that make a CSV cell quoted. */
-static const bool csv_special[256] = {[','] = true, ['"'] = true, ['\n'] = true, ['\r'] = true};
+/* Does one of the 8 bytes of w equal the byte that each byte of c is? */
+static inline uint64_t has_byte(uint64_t w, uint64_t c) {
+    uint64_t x = w ^ c;
+    return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Must s be quoted in CSV: does it hold a comma, quote, CR or LF? Eight
+ * bytes at a time. */
+static bool csv_quoted(pstr_t s) {
+    const uint64_t comma = 0x2c2c2c2c2c2c2c2cULL, quote = 0x2222222222222222ULL;
+    const uint64_t lf = 0x0a0a0a0a0a0a0a0aULL, cr = 0x0d0d0d0d0d0d0d0dULL;
+    uint64_t w = 0;
+    if (s.n < 8) { /* zero bytes pad it: no special byte */
+        if (s.n) memcpy(&w, s.p, s.n);
+        return (has_byte(w, comma) | has_byte(w, quote) | has_byte(w, lf) | has_byte(w, cr)) != 0;
+    }
+    for (size_t i = 0;; i += 8) {
+        if (i + 8 > s.n) i = s.n - 8; /* the last word overlaps the one before */
+        memcpy(&w, s.p + i, 8);
+        if (has_byte(w, comma) | has_byte(w, quote) | has_byte(w, lf) | has_byte(w, cr)) return true;
+        if (i + 8 == s.n) return false;
+    }
+}
 
 /* See out.h. */
 void out_csv_cell(buf_t *b, pstr_t s) {
-    const unsigned char *p = (const unsigned char *)s.p;
-    bool q = false;
-    for (size_t i = 0; i < s.n && !q; i++) q = csv_special[p[i]];
-    if (!q) { buf_put(b, s.p, s.n); return; }
+    if (!csv_quoted(s)) { buf_put(b, s.p, s.n); return; }
     buf_putc(b, '"');
     for (size_t i = 0; i < s.n; i++) {
         if (s.p[i] == '"') buf_putc(b, '"');
@@ -245,15 +264,19 @@ void out_row(buf_t *b, const out_cols_t *c, const record_t *r, bool first, out_l
     case OUT_CSV:
         if (!c->n) return;
         for (uint32_t k = 0; k < c->n; k++) {
-            if (k) buf_putc(b, ',');
             value_t v = rec_get(r, c->ids[k]);
-            if (v.t == V_STR) {
-                out_csv_cell(b, val_pstr(v));
-            } else {
-                val_fmt(b, v); /* numbers and booleans need no quotes */
+            if (v.t == V_STR && !csv_quoted(val_pstr(v))) { /* the common cell: copied as it is */
+                buf_reserve(b, (size_t)v.n + 1);
+                if (k) b->p[b->n++] = ',';
+                memcpy(b->p + b->n, v.s, v.n);
+                b->n += v.n;
+                continue;
             }
+            if (k) buf_putc(b, ',');
+            if (v.t == V_STR) out_csv_cell(b, val_pstr(v));
+            else val_fmt(b, v); /* numbers and booleans need no quotes */
         }
-        buf_puts(b, "\r\n");
+        buf_put(b, "\r\n", 2);
         if (late) late_fields(b, c, r, late, ft, false);
         return;
     case OUT_JSON:
