@@ -648,8 +648,8 @@ static int stream_seg_begin(void *ud, uint64_t k) { return emit_seg_begin(((exec
 
 static void stream_seg_end(void *ud, uint64_t k) { emit_seg_end(((exec_t *)ud)->emit, k); }
 
-/* True when no stage of q needs every row before it can give one. */
-static bool streams(const query_t *q) {
+/* See exec.h: no stage of q needs every row before it can give one. */
+bool exec_streams(const query_t *q) {
     for (uint32_t i = 0; i < q->nst; i++)
         if (is_blocking(q->st[i].kind)) return false;
     return true;
@@ -710,7 +710,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
     }
     /* Streamed results: the workers hand rows to the writer; stages from
      * `stop` on (a limit with several threads) run in the writer's tail. */
-    bool stream = em && rc == 0 && streams(q);
+    bool stream = em && rc == 0 && exec_streams(q);
     exec_t tail;
     stream_ctx_t sctx = {.q = q, .from = stop};
     if (stream) {

@@ -44,6 +44,9 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
 
 struct emit;
 
+/* True when q has no blocking stage: exec_run_to streams its rows. */
+bool exec_streams(const query_t *q);
+
 /* exec_run, but when q has no blocking stage and e is not NULL (emit.h),
  * the rows go through e as they come, in input order, and out stays
  * empty: emit_used(e) tells. e must have been started by no other run. */

@@ -507,7 +507,9 @@ static int cmd_query(int argc, char **argv) {
      * SIGPIPE). */
     signal(SIGPIPE, SIG_IGN);
     emit_t *em = o.no_stream ? NULL : emit_new(stdout, pick_format(&o));
-    progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
+    /* (No bar between rows streamed to the same terminal.) */
+    bool bar = !o.quiet && isatty(STDERR_FILENO) && !(em && exec_streams(q) && isatty(STDOUT_FILENO));
+    progress_start(progress_total(files, nfiles), bar);
     rc = exec_run_to(q, files, nfiles, &o.in, &eo, em, &t, &st);
     progress_stop();
     int status = rc == IN_PARTIAL ? input_failures(&st, EXIT_OK) : rc ? EXIT_ERR : EXIT_OK;
