@@ -7,7 +7,8 @@
 
 #include "arena.h"
 
-static void reserve(buf_t *b, size_t extra) {
+/* See buf.h. */
+void buf_reserve(buf_t *b, size_t extra) {
     if (b->n + extra + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->n + extra + 1) cap *= 2;
@@ -17,7 +18,7 @@ static void reserve(buf_t *b, size_t extra) {
 
 /* See buf.h. */
 void buf_put(buf_t *b, const void *s, size_t n) {
-    reserve(b, n);
+    buf_reserve(b, n);
     if (n) memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = 0;
@@ -36,7 +37,7 @@ void buf_vprintf(buf_t *b, const char *fmt, va_list ap) {
     int k = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (k < 0) return;
-    reserve(b, (size_t)k);
+    buf_reserve(b, (size_t)k);
     vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
     b->n += (size_t)k;
 }

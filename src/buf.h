@@ -16,6 +16,9 @@ typedef struct buf {
     size_t cap; /* allocated */
 } buf_t;
 
+/* Make room for extra more bytes (and the NUL): a writer may then fill
+ * p[n..n+extra) itself, moving n and writing the NUL. */
+void buf_reserve(buf_t *b, size_t extra);
 /* Append n bytes. */
 void buf_put(buf_t *b, const void *s, size_t n);
 /* Append a C string. */

@@ -18,6 +18,7 @@
 
 #include "agg.h"
 #include "coverage.h"
+#include "emit.h"
 #include "eval.h"
 #include "prefilter.h"
 #include "regex.h"
@@ -215,6 +216,11 @@ static int sink_stream(exec_t *x, record_t *r) {
     return x->row_fn(x->row_ud, r);
 }
 
+static int sink_emit(exec_t *x, record_t *r) {
+    x->st.used++;
+    return emit_row(x->emit, r);
+}
+
 static int sink_next(exec_t *x, record_t *r) {
     table_add(x->next, r);
     return 0;
@@ -230,6 +236,10 @@ static bool out_of_range(const exec_opts_t *eo, const record_t *r) {
 
 static int on_record(record_t *r, void *ud) {
     exec_t *x = ud;
+    if (x->emit) {
+        if (emit_stopped(x->emit)) return -1;
+        emit_tick(x->emit);
+    }
     arena_reset(&x->scratch);
     x->parse_hit = false;
     bool in_range = !out_of_range(x->eo, r);
@@ -589,6 +599,63 @@ static int resolve_range(query_t *q, const char *const *paths, int npaths, const
     return 0;
 }
 
+/* Fix the output columns of result t (after the table phase): a
+ * `fields a, b` decides the columns of message output too. */
+static void finish_cols(const query_t *q, table_t *t) {
+    for (uint32_t i = q->nst; i-- > 0;) {
+        const stage_t *s = &q->st[i];
+        if (stage_info[s->kind].flags & SF_GROUP) break;
+        if (s->kind == ST_FIELDS && !s->remove && !t->fixed) {
+            t->fixed = true;
+            t->ncols = 0;
+            for (uint32_t f = 0; f < s->nflds; f++) table_add_col(t, s->flds[f]);
+            break;
+        }
+    }
+    table_finish_cols(t, &q->ft);
+    if (t->fixed) {
+        /* `fields` lists decide; drop columns removed by `fields -`. */
+        for (uint32_t i = 0; i < q->nst; i++)
+            if (q->st[i].kind == ST_FIELDS && q->st[i].remove)
+                for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(t, q->st[i].flds[f]);
+    }
+}
+
+/* ---- streamed results ------------------------------------------------- */
+
+/* What the writer's hooks need: the query, and the worker that runs the
+ * stages from `from` on (a limit with several threads) in input order. */
+typedef struct stream_ctx {
+    const query_t *q;
+    exec_t *tail;          /* NULL when the lanes run every stage */
+    uint32_t from;         /* the tail's first stage */
+} stream_ctx_t;
+
+static void stream_cols(void *ud, table_t *t) { finish_cols(((stream_ctx_t *)ud)->q, t); }
+
+static int stream_put(void *ud, record_t *r) { return emit_put(ud, r); }
+
+static int stream_tail(void *ud, record_t *r) {
+    stream_ctx_t *c = ud;
+    exec_t *t = c->tail;
+    arena_reset(&t->scratch);
+    t->parse_hit = false;
+    int rc = run_from(t, c->from, r);
+    if (rc) return rc;
+    return t->stream_limit_hit ? -1 : 0;
+}
+
+static int stream_seg_begin(void *ud, uint64_t k) { return emit_seg_begin(((exec_t *)ud)->emit, k); }
+
+static void stream_seg_end(void *ud, uint64_t k) { emit_seg_end(((exec_t *)ud)->emit, k); }
+
+/* See exec.h: no stage of q needs every row before it can give one. */
+bool exec_streams(const query_t *q) {
+    for (uint32_t i = 0; i < q->nst; i++)
+        if (is_blocking(q->st[i].kind)) return false;
+    return true;
+}
+
 /* See exec.h. */
 size_t exec_default_max_memory(void) {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
@@ -608,6 +675,12 @@ static void say_over_budget(const query_t *q, uint32_t i, size_t ngroups, size_t
 /* See exec.h. */
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st) {
+    return exec_run_to(q, paths, npaths, io, eo, NULL, out, st);
+}
+
+/* See exec.h. */
+int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
+                emit_t *em, table_t *out, in_stats_t *st) {
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
     plan_fields(q);
     if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
@@ -655,6 +728,29 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         xs[w].io = io;
         uds[w] = &xs[w];
     }
+    /* Streamed results: the workers hand rows to the writer; stages from
+     * `stop` on (a limit with several threads) run in the writer's tail. */
+    bool stream = em && rc == 0 && exec_streams(q);
+    exec_t tail;
+    stream_ctx_t sctx = {.q = q, .from = stop};
+    if (stream) {
+        if (stop < q->nst) {
+            worker_init(&tail, q, eo, lk, q->nst, false, NULL);
+            tail.sink = sink_stream;
+            tail.row_fn = stream_put;
+            tail.row_ud = em;
+            tail.paths = paths;
+            tail.npaths = npaths;
+            tail.io = io;
+            sctx.tail = &tail;
+        }
+        emit_hooks_t h = {.ud = &sctx, .cols = stream_cols, .tail = sctx.tail ? stream_tail : NULL};
+        emit_start(em, &q->ft, &h, nw);
+        for (unsigned w = 0; w < nw; w++) {
+            xs[w].sink = sink_emit;
+            xs[w].emit = emit_lane(em, w);
+        }
+    }
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
     if (pf && eo->cov) {
         /* The prefilter counts what the lines it drops held, or is not used. */
@@ -668,8 +764,12 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     in_tally_t tally0 = st->pf_tally;
     if (rc == 0) {
         in_par_t par = {.nthreads = nw, .cb = on_record, .uds = uds, .pf = pf};
+        if (stream) {
+            par.seg_begin = stream_seg_begin;
+            par.seg_end = stream_seg_end;
+        }
         rc = input_run_par(paths, npaths, io, &q->ft, &par, st);
-        if (rc == -1 && xs[0].stream_limit_hit) rc = 0;
+        if (rc == -1 && (xs[0].stream_limit_hit || (stream && emit_stopped(xs[0].emit)))) rc = 0;
         if (rc == IN_PARTIAL) partial = true, rc = 0;
     }
     size_t ngroups = 0;
@@ -701,7 +801,8 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         cov_add_tally(eo->cov, &t);
     }
     exec_t *x = &xs[0];
-    if (rc == 0) {
+    if (stream) emit_finish(em); /* (after an error too: the rows before it are out) */
+    if (rc == 0 && !stream) {
         uint32_t from = x->stop;
         if (grouped) {
             /* Partial groups merge; the output order (first record) does
@@ -720,24 +821,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
             table_sort_seq(out);
         }
         rc = table_phase(x, out, from);
-        /* A `fields a, b` decides the columns of message output too. */
-        for (uint32_t i = q->nst; i-- > 0;) {
-            const stage_t *s = &q->st[i];
-            if (stage_info[s->kind].flags & SF_GROUP) break;
-            if (s->kind == ST_FIELDS && !s->remove && !out->fixed) {
-                out->fixed = true;
-                out->ncols = 0;
-                for (uint32_t f = 0; f < s->nflds; f++) table_add_col(out, s->flds[f]);
-                break;
-            }
-        }
-        table_finish_cols(out, &q->ft);
-        if (out->fixed) {
-            /* `fields` lists decide; drop columns removed by `fields -`. */
-            for (uint32_t i = 0; i < q->nst; i++)
-                if (q->st[i].kind == ST_FIELDS && q->st[i].remove)
-                    for (uint32_t f = 0; f < q->st[i].nflds; f++) table_del_col(out, q->st[i].flds[f]);
-        }
+        finish_cols(q, out);
     }
     /* (Only when the prefilter dropped nothing: a line it dropped may have
      * carried the field.) */
@@ -748,16 +832,18 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
     }
     free(hits);
     /* Read after the table phase, which runs on worker 0 and may add to it. */
-    uint64_t rx_limit = 0;
+    uint64_t rx_limit = sctx.tail ? tail.ev.rx_limit : 0;
     for (unsigned w = 0; w < nw; w++) rx_limit += xs[w].ev.rx_limit;
     /* Sumo shows a warning when isPrivateIP, format and friends drop
      * records: one for each function that did. */
     for (int f = 0; f < FN__COUNT; f++) {
         uint64_t dropped = 0;
         const char *reason = NULL;
-        for (unsigned w = 0; w < nw; w++) {
-            dropped += xs[w].ev.dropped_by[f];
-            if (xs[w].ev.dropped_why[f]) reason = xs[w].ev.dropped_why[f];
+        for (unsigned w = 0; w <= nw; w++) {
+            const eval_ctx_t *ev = w < nw ? &xs[w].ev : sctx.tail ? &tail.ev : NULL;
+            if (!ev) continue;
+            dropped += ev->dropped_by[f];
+            if (ev->dropped_why[f]) reason = ev->dropped_why[f];
         }
         if (dropped)
             fprintf(stderr, "postern: warning: %s dropped %llu record%s %s\n", func_info[f].name,
@@ -772,6 +858,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
                 "matching (simplify the pattern)\n",
                 (unsigned long long)rx_limit, rx_limit == 1 ? "" : "s");
     pf_free(pf);
+    if (sctx.tail) worker_free(&tail);
     for (unsigned w = 0; w < nw; w++) {
         worker_free(&xs[w]);
         table_free(&parts[w]);

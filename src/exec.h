@@ -2,7 +2,9 @@
  *
  * exec_run streams records from the readers through the stages before the
  * first blocking stage (aggregate, top, sort), folds them into groups or a
- * table, then runs the remaining stages on that table. The query is
+ * table, then runs the remaining stages on that table. A query without a
+ * blocking stage may instead hand its rows to a writer as they come
+ * (exec_run_to, emit.h). The query is
  * borrowed (its field table may gain names found in the input); the result
  * table is the caller's to free.
  */
@@ -44,6 +46,17 @@ size_t exec_default_max_memory(void);
  * printed to stderr). */
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st);
+
+struct emit;
+
+/* True when q has no blocking stage: exec_run_to streams its rows. */
+bool exec_streams(const query_t *q);
+
+/* exec_run, but when q has no blocking stage and e is not NULL (emit.h),
+ * the rows go through e as they come, in input order, and out stays
+ * empty: emit_used(e) tells. e must have been started by no other run. */
+int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
+                struct emit *e, table_t *out, in_stats_t *st);
 
 /* ---- record at a time (streaming detection, stream.c) -------------------- */
 

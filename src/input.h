@@ -100,14 +100,24 @@ int input_run_mem(const char *name, const char *buf, size_t n, size_t chunk, con
 struct pf;
 
 /* How to read in parallel. Large plain files in a format that can be split
- * at line boundaries (JSON Lines, CSV) are cut into nthreads ranges read
- * by one thread each; everything else is read by this thread as lane 0.
- * Lane i calls cb(rec, uds[i]); a record's seq gives its input order. */
+ * at line boundaries (JSON Lines, CSV) are cut into segments of a few MiB
+ * that nthreads lanes read, each lane taking the next segment free;
+ * everything else is read by this thread as lane 0. Lane i calls
+ * cb(rec, uds[i]); a record's seq gives its input order. */
 typedef struct in_par {
     unsigned nthreads;        /* lanes, >= 1 */
     in_cb_t cb;
     void *const *uds;         /* nthreads callback arguments */
     const struct pf *pf;      /* raw-byte prefilter, may be NULL (prefilter.h) */
+    /* Both NULL, or both set, for an engine that hands rows over in input
+     * order: lane i calls seg_begin(uds[i], k) before it reads segment k
+     * (numbered across the run in input order, from 0, every one
+     * announced even when empty) and seg_end(uds[i], k) after its last
+     * record. seg_begin may wait (for earlier segments to be written);
+     * its non-zero value stops the run, as the callback's does. Records
+     * read serially come between no such calls. */
+    int (*seg_begin)(void *ud, uint64_t k);
+    void (*seg_end)(void *ud, uint64_t k);
 } in_par_t;
 
 /* input_run with lanes and a prefilter. */

@@ -37,6 +37,8 @@
 #define IN_MAXDEPTH 32                 /* directory nesting followed */
 #define IN_PARMIN ((size_t)4 << 20)    /* smallest file read by several threads */
 #define IN_MAXLANES 64                 /* threads one file is read by at most */
+#define IN_SEGMIN ((size_t)256 << 10)  /* smallest segment of a file read by several threads */
+#define IN_SEGMAX ((size_t)4 << 20)    /* largest one */
 #define IN_LANEREPORTS 16              /* malformed records a parallel lane remembers for the report */
 #define IN_FOLLOW_MS 100               /* --follow: how often a file's end is looked at again */
 
@@ -204,6 +206,7 @@ typedef struct in_run {
     size_t zcap;             /* its size */
     size_t chunk;            /* memory inputs: bytes per read (tests, fuzzing) */
     uint64_t fileno;         /* inputs opened so far: the high bits of a record's seq */
+    uint64_t nseg;           /* segments of the files read by several threads so far (in_lanes_file) */
     in_lane_t lane;          /* lane 0: reads every input serially (its buffer kept across inputs) */
 } in_run_t;
 
@@ -254,8 +257,10 @@ void in_lane_merge(const in_lane_t *L, in_stats_t *st);
 /* ---- several threads (input_lanes.c) ---- */
 
 /* Read the plain regular file fd (size bytes, a UTF-8 byte-order mark up
- * to beg) with r->par->nthreads lanes. Returns false, having delivered
- * nothing, when its first record cannot be found: read it serially. */
+ * to beg) with r->par->nthreads lanes, segment by segment (numbered from
+ * r->nseg on, which grows by their number). Returns false, having
+ * delivered nothing, when its first record cannot be found: read it
+ * serially. */
 bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg);
 
 /* ---- paths (input_walk.c) ---- */

@@ -2,10 +2,15 @@
  * input_int.h).
  *
  * A file in a format whose records end at line boundaries (JSON Lines;
- * CSV, outside quotes; pfirewall.log) is cut into one byte range per thread, each cut
- * moved to a record start, and each range read by its own lane through
- * in_lane_read, exactly as lane 0 reads an input serially. Counts and the
- * malformed-record reports are merged afterwards, in file order.
+ * CSV, outside quotes; pfirewall.log) is cut into segments of a few MiB (the first ones
+ * smaller), each cut moved to a record start. The lanes, one per thread, take the segments in file
+ * order, each the next one free, and read each one through in_lane_read
+ * exactly as lane 0 reads an input serially. Segments are numbered across
+ * the run; an engine that streams rows in input order is told when a
+ * segment starts and ends (in_par_t's seg_begin and seg_end) and may hold
+ * a lane back until the segments before have been written. Counts are
+ * merged as segments end, the malformed-record reports afterwards, in file
+ * order.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,15 +21,39 @@
 
 #include "input_int.h"
 
+/* One segment of the file. */
+typedef struct seg {
+    uint64_t lo, hi;         /* its bytes: nominal, then moved to record starts */
+    uint64_t quotes;         /* CSV: '"' in the nominal range */
+    uint64_t lines;          /* '\n' its lane read (when done) */
+    bool done;               /* read to its end: no stop, no read error */
+    int err;                 /* errno of a failed read, 0 */
+    uint64_t nrep;           /* malformed records met */
+    uint64_t rep_line[IN_LANEREPORTS];  /* lines (segment-relative) of the first ones */
+    unsigned rep_reason[IN_LANEREPORTS]; /* their reasons */
+} seg_t;
+
+/* What the lanes of one file share. */
+typedef struct lanes {
+    in_run_t *r;             /* the run (its counts are merged under mu) */
+    const rd_impl_t *fmt;    /* the file's reader */
+    const char *name;        /* the file's name (borrowed) */
+    int fd;                  /* the file (shared; pread has its own offset) */
+    seg_t *seg;              /* the segments, in file order (owned) */
+    size_t nseg;             /* their number */
+    uint64_t base;           /* run-wide number of segment 0 */
+    char *hdr;               /* CSV, pfirewall: the header, fed to the reader before each segment (owned) */
+    size_t hdrn;             /* its length */
+    pthread_mutex_t mu;      /* guards next, halt and the run's counts */
+    size_t next;             /* the next segment a lane may take */
+    bool halt;               /* a lane stopped the run: take no more */
+} lanes_t;
+
 /* One lane's work, as a thread runs it. */
 typedef struct lane_job {
+    lanes_t *S;              /* the shared state */
     in_lane_t lane;          /* the lane (its reader, buffer, counts) */
-    in_src_t src;            /* its byte range of the file */
-    int fd;                  /* the file (shared; pread has its own offset) */
-    uint64_t lo, hi;         /* the lane's bytes: nominal, then moved to record starts */
-    uint64_t hdr_lo, hdr_hi; /* the header (CSV's row, pfirewall's #lines), fed to the reader first */
-    uint64_t quotes;         /* phase 1: '"' in the nominal range */
-    int err;                 /* phase 1: errno of a failed read */
+    int stop;                /* the callback's (or seg_begin's) non-zero value */
 } lane_job_t;
 
 /* Read n bytes at off (fewer only at the end of the file); -1 on error. */
@@ -40,39 +69,88 @@ static long pread_full(int fd, char *dst, size_t n, uint64_t off) {
     return (long)got;
 }
 
-/* Phase 1 for CSV: count the '"' of the job's nominal range. */
+/* The next segment for a lane to read, or S->nseg when none is left. */
+static size_t take(lanes_t *S) {
+    pthread_mutex_lock(&S->mu);
+    size_t k = !S->halt && S->next < S->nseg ? S->next++ : S->nseg;
+    pthread_mutex_unlock(&S->mu);
+    return k;
+}
+
+/* Phase 1 for CSV: count the '"' of each segment's nominal range. */
 static void *job_count_quotes(void *arg) {
     lane_job_t *J = arg;
+    lanes_t *S = J->S;
     char *buf = xmalloc(IN_BLOCK);
-    uint64_t k = 0;
-    for (uint64_t off = J->lo; off < J->hi;) {
-        size_t want = J->hi - off < IN_BLOCK ? (size_t)(J->hi - off) : IN_BLOCK;
-        long got = pread_full(J->fd, buf, want, off);
-        if (got <= 0) {
-            J->err = got < 0 ? errno : EIO;
-            break;
+    for (size_t i; (i = take(S)) < S->nseg;) {
+        seg_t *g = &S->seg[i];
+        uint64_t k = 0;
+        for (uint64_t off = g->lo; off < g->hi;) {
+            size_t want = g->hi - off < IN_BLOCK ? (size_t)(g->hi - off) : IN_BLOCK;
+            long got = pread_full(S->fd, buf, want, off);
+            if (got <= 0) break; /* (phase 2 meets the error again and says it) */
+            for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++)
+                k++;
+            off += (size_t)got;
         }
-        for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++) k++;
-        off += (size_t)got;
+        g->quotes = k;
     }
     free(buf);
-    J->quotes = k;
     return NULL;
 }
 
-/* Phase 2: the job's records, through its lane (the header first). */
-static void *job_read(void *arg) {
-    lane_job_t *J = arg;
+/* Read segment g (number k of the file) through J's lane, its counts
+ * merged into the run's. */
+static void read_seg(lane_job_t *J, seg_t *g) {
+    lanes_t *S = J->S;
     in_lane_t *L = &J->lane;
-    if (J->hdr_hi > J->hdr_lo) { /* the header maps the columns */
-        size_t hn = (size_t)(J->hdr_hi - J->hdr_lo), used = 0;
-        char *h = xmalloc(hn);
-        if (pread_full(J->fd, h, hn, J->hdr_lo) == (long)hn) L->fmt->next(&L->ctx, h, hn, true, &used, &L->rec);
-        free(h);
+    in_src_t src;
+    in_src_range(&src, S->fd, g->lo, g->hi);
+    L->beg = L->end = 0;
+    L->eof = false;
+    in_lane_begin(L, S->fmt, S->name, &src, S->r->lane.ctx.ref_ms);
+    L->off0 = g->lo;
+    if (S->hdrn) { /* the header (CSV's row, pfirewall's #lines) maps the columns */
+        size_t used = 0;
+        L->fmt->next(&L->ctx, S->hdr, S->hdrn, true, &used, &L->rec);
         rec_clear(&L->rec);
         arena_reset(&L->arena);
     }
-    in_lane_read(L);
+    if (g->lo < g->hi) in_lane_read(L);
+    in_lane_end(L);
+    g->lines = L->line - 1;
+    g->done = !L->stop && !L->err;
+    g->err = L->err;
+    g->nrep = L->nrep;
+    memcpy(g->rep_line, L->rep_line, sizeof g->rep_line);
+    memcpy(g->rep_reason, L->rep_reason, sizeof g->rep_reason);
+    L->st.bytes = 0; /* the caller counts the file's size */
+    pthread_mutex_lock(&S->mu);
+    in_lane_merge(L, S->r->st);
+    pthread_mutex_unlock(&S->mu);
+}
+
+/* Phase 2: the segments' records, each segment announced to the engine
+ * when it streams in order. */
+static void *job_read(void *arg) {
+    lane_job_t *J = arg;
+    lanes_t *S = J->S;
+    const in_par_t *par = &S->r->par;
+    void *ud = par->uds[J->lane.idx];
+    for (size_t k; (k = take(S)) < S->nseg;) {
+        if (par->seg_begin && (J->stop = par->seg_begin(ud, S->base + k)) != 0) break;
+        read_seg(J, &S->seg[k]);
+        if (par->seg_end) par->seg_end(ud, S->base + k);
+        if (J->lane.stop) {
+            J->stop = J->lane.stop;
+            break;
+        }
+    }
+    if (J->stop) {
+        pthread_mutex_lock(&S->mu);
+        S->halt = true;
+        pthread_mutex_unlock(&S->mu);
+    }
     return NULL;
 }
 
@@ -104,11 +182,13 @@ static uint64_t count_nl_at(int fd, uint64_t lo, uint64_t hi) {
 }
 
 /* The first record start at or after pos: after a '\n' that is outside
- * quotes when quotes matter (q: the parity of '"' before pos). */
+ * quotes when quotes matter (q: the parity of '"' before pos). Reads a
+ * little first: records are short. */
 static uint64_t next_cut(int fd, uint64_t pos, uint64_t size, bool quotes, uint64_t q) {
     char buf[65536];
+    size_t step = 4096;
     for (uint64_t off = pos; off < size;) {
-        size_t want = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
+        size_t want = size - off < step ? (size_t)(size - off) : step;
         long got = pread_full(fd, buf, want, off);
         if (got <= 0) return size;
         for (long j = 0; j < got; j++) {
@@ -116,6 +196,7 @@ static uint64_t next_cut(int fd, uint64_t pos, uint64_t size, bool quotes, uint6
             else if (buf[j] == '\n' && !q) return off + (uint64_t)j + 1;
         }
         off += (size_t)got;
+        step = sizeof buf;
     }
     return size;
 }
@@ -151,77 +232,115 @@ static bool data_start(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, c
     return st == RD_REC || st == RD_REJECT;
 }
 
+/* Segment length for a file of n data bytes read by nl lanes: a few per
+ * lane (so that lanes finishing early take more), IN_SEGMIN..IN_SEGMAX. */
+static uint64_t seg_len(uint64_t n, unsigned nl) {
+    uint64_t len = n / ((uint64_t)nl * 4);
+    return len < IN_SEGMIN ? IN_SEGMIN : len > IN_SEGMAX ? IN_SEGMAX : len;
+}
+
+/* The nominal length of segment i: IN_SEGMIN for the first, doubling up
+ * to len, so that the first rows of a streamed result come out soon. */
+static uint64_t nominal(size_t i, uint64_t len) {
+    uint64_t l = IN_SEGMIN;
+    for (size_t k = 0; k < i && l < len; k++) l *= 2;
+    return l < len ? l : len;
+}
+
+/* Cut the data bytes [data, size) into segments, each cut moved to the
+ * start of a record: after a newline, and for CSV one outside quotes (an
+ * even number of '"' since the data start; RFC 4180 doubles the quotes
+ * inside a quoted cell). */
+static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t size) {
+    uint64_t len = seg_len(size - data, n);
+    S->nseg = 0;
+    for (uint64_t off = data; off < size; off += nominal(S->nseg++, len)) {}
+    if (!S->nseg) S->nseg = 1;
+    S->seg = xcalloc(S->nseg, sizeof *S->seg);
+    for (uint64_t i = 0, off = data; i < S->nseg; off += nominal(i++, len)) {
+        S->seg[i].lo = off;
+        S->seg[i].hi = i + 1 < S->nseg ? off + nominal(i, len) : size;
+    }
+    bool csv = S->fmt->split == 2;
+    if (csv) {
+        jobs_run(J, n, job_count_quotes);
+        S->next = 0;
+    }
+    uint64_t parity = 0, prev_cut = data;
+    for (size_t i = 1; i < S->nseg; i++) {
+        if (csv) parity ^= S->seg[i - 1].quotes & 1;
+        uint64_t b = S->seg[i].lo;
+        char prev = 0;
+        if (prev_cut >= b) b = prev_cut; /* the previous cut moved past this one */
+        else if (!(pread_full(S->fd, &prev, 1, b - 1) == 1 && prev == '\n' && !parity))
+            b = next_cut(S->fd, b, size, csv, parity);
+        S->seg[i].lo = b;
+        prev_cut = b;
+    }
+    for (size_t i = 0; i + 1 < S->nseg; i++) S->seg[i].hi = S->seg[i + 1].lo;
+}
+
+/* The malformed-record reports of the segments, in file order, with
+ * their line numbers in the file; a read error said once. */
+static void reports(lanes_t *S) {
+    in_run_t *r = S->r;
+    size_t last = S->nseg; /* the last segment with reports */
+    for (size_t i = 0; i < S->nseg; i++)
+        if (S->seg[i].nrep) last = i;
+    uint64_t base = 1, shown = 0, total = 0;
+    bool failed = false;
+    if (last < S->nseg) base += count_nl_at(S->fd, 0, S->seg[0].lo);
+    for (size_t i = 0; i < S->nseg; i++) {
+        const seg_t *g = &S->seg[i];
+        for (uint64_t k = 0; k < g->nrep && k < IN_LANEREPORTS; k++, shown++)
+            if (!r->o->quiet && shown < r->max_reports)
+                fprintf(stderr, "%s:%llu: skipped: %s\n", S->name, (unsigned long long)(base + g->rep_line[k] - 1),
+                        in_reason_name(g->rep_reason[k]));
+        total += g->nrep;
+        if (g->err && !failed) {
+            in_fail(r, S->name, strerror(g->err), 0);
+            failed = true;
+        }
+        if (last < S->nseg && i < last) base += g->done ? g->lines : count_nl_at(S->fd, g->lo, g->hi);
+    }
+    if (!r->o->quiet && total > r->max_reports)
+        fprintf(stderr, "%s: %llu more malformed records skipped\n", S->name,
+                (unsigned long long)(total - r->max_reports));
+}
+
 /* See input_int.h. */
 bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg) {
     size_t data = beg;
-    bool quotes = fmt->split == 2, header = fmt->split >= 2; /* CSV; CSV and pfirewall */
-    if (header && !data_start(r, fmt, fd, size, name, beg, &data)) return false;
+    /* CSV (split 2) and pfirewall (3) have a header: fed to the reader before each segment */
+    if (fmt->split >= 2 && !data_start(r, fmt, fd, size, name, beg, &data)) return false;
 
     unsigned n = r->par.nthreads < IN_MAXLANES ? r->par.nthreads : IN_MAXLANES;
+    lanes_t S = {.r = r, .fmt = fmt, .name = name, .fd = fd, .base = r->nseg};
+    pthread_mutex_init(&S.mu, NULL);
+    if (data > beg) {
+        S.hdrn = data - beg;
+        S.hdr = xmalloc(S.hdrn);
+        if (pread_full(fd, S.hdr, S.hdrn, beg) != (long)S.hdrn) S.hdrn = 0;
+    }
     lane_job_t *J = xcalloc(n, sizeof *J);
-    uint64_t b[IN_MAXLANES + 1];
-    for (unsigned i = 0; i <= n; i++) b[i] = data + (uint64_t)((double)(size - data) * i / n);
     for (unsigned i = 0; i < n; i++) {
-        J[i].fd = fd;
-        J[i].lo = b[i];
-        J[i].hi = b[i + 1];
-        J[i].hdr_lo = beg;
-        J[i].hdr_hi = data;
-    }
-    /* Move each cut to the start of a record: after a newline, and for CSV
-     * one outside quotes (an even number of '"' since the data start;
-     * RFC 4180 doubles the quotes inside a quoted cell). */
-    uint64_t parity = 0;
-    if (quotes) jobs_run(J, n, job_count_quotes);
-    for (unsigned i = 1; i < n; i++) {
-        if (quotes) parity ^= J[i - 1].quotes & 1;
-        if (b[i - 1] >= b[i]) { /* the previous cut moved past this one */
-            b[i] = b[i - 1];
-            continue;
-        }
-        char prev = 0;
-        if (b[i] > data && pread_full(fd, &prev, 1, b[i] - 1) == 1 && prev == '\n' && !parity) continue;
-        b[i] = next_cut(fd, b[i], size, quotes, parity);
-    }
-    for (unsigned i = 0; i < n; i++) {
-        J[i].lo = b[i];
-        J[i].hi = i + 1 < n ? b[i + 1] : size;
-        in_src_range(&J[i].src, fd, J[i].lo, J[i].hi);
+        J[i].S = &S;
         in_lane_init(&J[i].lane, r, i, IN_BLOCK);
-        in_lane_begin(&J[i].lane, fmt, name, &J[i].src, r->lane.ctx.ref_ms);
-        J[i].lane.off0 = J[i].lo;
     }
+    cut(&S, J, n, data, size);
+    r->nseg += S.nseg;
     r->ft->mt = true; /* lanes may intern names (want_all) */
     jobs_run(J, n, job_read);
     r->ft->mt = false;
 
-    /* Counts, then the malformed-record reports in file order. */
-    uint64_t base = 1, shown = 0, total = 0;
-    bool need_base = false, failed = false;
-    for (unsigned i = 0; i < n; i++) need_base |= J[i].lane.nrep > 0;
-    if (need_base) base += count_nl_at(fd, 0, J[0].lo);
+    reports(&S);
     for (unsigned i = 0; i < n; i++) {
-        in_lane_t *L = &J[i].lane;
-        in_lane_end(L);
-        L->st.bytes = 0; /* the caller counts the file's size */
-        in_lane_merge(L, r->st);
-        for (uint64_t k = 0; k < L->nrep && k < IN_LANEREPORTS; k++, shown++)
-            if (!r->o->quiet && shown < r->max_reports)
-                fprintf(stderr, "%s:%llu: skipped: %s\n", name, (unsigned long long)(base + L->rep_line[k] - 1),
-                        in_reason_name(L->rep_reason[k]));
-        total += L->nrep;
-        if (L->stop && !r->stop) r->stop = L->stop;
-        if (L->err && !failed) {
-            in_fail(r, name, strerror(L->err), 0);
-            failed = true;
-        }
-        bool done = !L->stop && !L->err;
-        if (i + 1 < n && J[i + 1].lane.nrep) base += done ? L->line - 1 : count_nl_at(fd, J[i].lo, J[i].hi);
-        in_lane_free(L);
+        if (J[i].stop && !r->stop) r->stop = J[i].stop;
+        in_lane_free(&J[i].lane);
     }
-    if (!r->o->quiet && total > r->max_reports)
-        fprintf(stderr, "%s: %llu more malformed records skipped\n", name,
-                (unsigned long long)(total - r->max_reports));
+    pthread_mutex_destroy(&S.mu);
+    free(S.seg);
+    free(S.hdr);
     free(J);
     return true;
 }

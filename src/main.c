@@ -19,6 +19,7 @@
 #include "ast.h"
 #include "buf.h"
 #include "coverage.h"
+#include "emit.h"
 #include "exec.h"
 #include "out.h"
 #include "progress.h"
@@ -44,7 +45,7 @@ typedef struct opts {
     const char *query_file;   /* -q FILE */
     int format;               /* out_fmt_t, -1 = by TTY */
     in_opts_t in;
-    bool strict, stats, quiet, fail_on_findings, ast, no_prefilter;
+    bool strict, stats, quiet, fail_on_findings, ast, no_prefilter, no_stream;
     unsigned threads;         /* -j: 0 = one per online core */
     size_t max_memory;        /* --max-memory in bytes (0: the default, half of physical memory) */
     const char *lookup_dir;
@@ -114,12 +115,19 @@ static const char usage_query[] =
     "  --max-memory SIZE       memory an aggregate's groups may hold (512M, 4G, ...; default:\n"
     "                          half of physical memory); past it the query stops (exit 2)\n"
     "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
+    "  --no-stream             hold every row until the end, even without an aggregate or\n"
+    "                          sort (columns from all rows; for checking)\n"
     "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
     "                          directory read once); without it they are skipped, said\n"
     "  --quiet                 no warnings, malformed-record reports or progress bar\n"
     "  -h, --help              this help\n"
     "\n"
-    "exit status: 0 ok, 2 usage, query or I/O error, 4 some inputs could not be read\n"
+    "A query without aggregate, sort or other stage that needs every row writes each row\n"
+    "as soon as it is final, in input order; CSV and table columns are decided on the first\n"
+    "1000 rows (fields first seen later are left out, said on stderr; JSON rows carry them).\n"
+    "\n"
+    "exit status: 0 ok (also when standard output is closed early, as by `| head`: the run\n"
+    "stops reading), 2 usage, query or I/O error, 4 some inputs could not be read\n"
     "(each said on stderr; the results are the other inputs')\n";
 
 static const char usage_detect[] =
@@ -359,6 +367,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
             else { o->has_to = true; o->to_ms = ms; }
         } else if (!is_lint && strcmp(a, "--no-prefilter") == 0) {
             o->no_prefilter = true;
+        } else if (is_query && strcmp(a, "--no-stream") == 0) {
+            o->no_stream = true;
         } else if (!is_lint && strcmp(a, "--follow-symlinks") == 0) {
             o->in.follow_symlinks = true;
         } else if (strcmp(a, "--strict") == 0) {
@@ -526,15 +536,26 @@ static int cmd_query(int argc, char **argv) {
                       .from_ms = o.from_ms, .to_ms = o.to_ms, .warn_inputs = true,
                       .max_memory = o.max_memory};
     lookup_opts(&eo, &o);
-    progress_start(progress_total(files, nfiles), !o.quiet && isatty(STDERR_FILENO));
-    rc = exec_run(q, files, nfiles, &o.in, &eo, &t, &st);
+    /* A query without a blocking stage writes its rows as they come; a
+     * reader that goes away (`| head`) ends the run quietly (EPIPE, not
+     * SIGPIPE). */
+    signal(SIGPIPE, SIG_IGN);
+    emit_t *em = o.no_stream ? NULL : emit_new(stdout, pick_format(&o));
+    /* (No bar between rows streamed to the same terminal.) */
+    bool bar = !o.quiet && isatty(STDERR_FILENO) && !(em && exec_streams(q) && isatty(STDOUT_FILENO));
+    progress_start(progress_total(files, nfiles), bar);
+    rc = exec_run_to(q, files, nfiles, &o.in, &eo, em, &t, &st);
     progress_stop();
     int status = rc == IN_PARTIAL ? input_failures(&st, EXIT_OK) : rc ? EXIT_ERR : EXIT_OK;
-    if (status != EXIT_ERR && out_write(stdout, pick_format(&o), &t, &q->ft) != 0) {
+    bool wfail = emit_used(em) ? emit_failed(em)
+                               : status != EXIT_ERR && out_write(stdout, pick_format(&o), &t, &q->ft) != 0 &&
+                                     errno != EPIPE;
+    if (wfail) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
     }
-    if (o.stats) print_stats(&st, t.n);
+    if (o.stats) print_stats(&st, emit_used(em) ? (size_t)emit_rows(em) : t.n);
+    emit_free(em);
     table_free(&t);
     query_free(q);
     diag_free(&d);

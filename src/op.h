@@ -154,6 +154,7 @@ struct exec {
     const char *const *paths; /* the run's inputs (borrowed), for stages that read them again */
     int npaths;
     const in_opts_t *io;   /* how they are read (borrowed) */
+    struct emit_lane *emit;/* streamed results: where rows go after the last stage (emit.h), else NULL */
 };
 
 /* Run stages i+1.. (up to x->end) on r: a row function's "go on". */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "field.h"
 #include "table.h"
 
@@ -18,7 +19,8 @@ typedef enum out_fmt { OUT_TABLE, OUT_CSV, OUT_JSON, OUT_NDJSON } out_fmt_t;
 
 /* Format by name ("table", "csv", "json", "ndjson"), or -1. */
 int out_fmt_parse(const char *name);
-/* Write t's rows in t's column order. Returns 0, or -1 on a write error. */
+/* Write t's rows in t's column order. Returns 0, or -1 on a write error
+ * (errno says which: EPIPE when the reader of a pipe went away). */
 int out_write(FILE *f, out_fmt_t fmt, const table_t *t, const ftab_t *ft);
 /* Append row r as one JSON object (t's columns in order, no newline) to b. */
 void out_json_row(buf_t *b, const record_t *r, const table_t *t, const ftab_t *ft);
@@ -26,5 +28,50 @@ void out_json_row(buf_t *b, const record_t *r, const table_t *t, const ftab_t *f
 void out_json_str(buf_t *b, pstr_t s);
 /* Append s as one RFC 4180 CSV cell to b (quoted when needed). */
 void out_csv_cell(buf_t *b, pstr_t s);
+
+/* ---- row by row (out_write, and streamed results: emit.c) ---------------- */
+
+/* Distinct late fields out_late_t remembers. */
+#define OUT_MAXLATE 32
+
+/* The columns rows are written with: copies of their names (rows may be
+ * written while other threads intern names) and, for the terminal table,
+ * each column's width. Owned; out_cols_free releases it. */
+typedef struct out_cols {
+    out_fmt_t fmt;      /* the format */
+    uint32_t n;         /* columns */
+    uint32_t *ids;      /* their field ids */
+    pstr_t *names;      /* their display names (bytes in text) */
+    char *text;         /* the names' bytes */
+    size_t *width;      /* OUT_TABLE: each column's display width; else NULL */
+    uint8_t *known;     /* per field id below nknown: 1 for a column or metadata that columns leave out */
+    uint32_t nknown;    /* entries of known */
+} out_cols_t;
+
+/* Fields that rows carried but the columns do not show (decided before
+ * those rows were seen): out_row's record of them. Zero it to start. */
+typedef struct out_late {
+    uint32_t ids[OUT_MAXLATE]; /* the first distinct ones, by field id */
+    uint32_t n;                /* how many ids holds */
+    uint64_t rows;             /* rows that carried one */
+} out_late_t;
+
+/* The columns of t (t->cols, fixed by the caller) for format fmt; the
+ * terminal table's widths are measured over t's rows (and headers). */
+void out_cols_init(out_cols_t *c, out_fmt_t fmt, const table_t *t, const ftab_t *ft);
+/* Free what out_cols_init allocated. */
+void out_cols_free(out_cols_t *c);
+/* Append what comes before the rows: the CSV header, the table's header
+ * and rule, JSON's '['. */
+void out_head(buf_t *b, const out_cols_t *c);
+/* Append row r. first: r is the first row (JSON's separator). late:
+ * NULL, or where fields of r that are no column (nor hidden metadata)
+ * are recorded; JSON and NDJSON then write them too, after the columns,
+ * under their names in ft (taken under ft's lock). */
+void out_row(buf_t *b, const out_cols_t *c, const record_t *r, bool first, out_late_t *late, ftab_t *ft);
+/* Append what comes after nrows rows (JSON's ']'). */
+void out_end(buf_t *b, const out_cols_t *c, uint64_t nrows);
+/* Add the late fields of from to into. */
+void out_late_merge(out_late_t *into, const out_late_t *from);
 
 #endif

@@ -73,7 +73,8 @@ void table_del_col(table_t *t, uint32_t id) {
         }
 }
 
-static bool hidden(uint32_t id) {
+/* See table.h. */
+bool table_col_hidden(uint32_t id) {
     return id < F_NBUILTIN && id != F_MESSAGETIME && id != F_SOURCECATEGORY && id != F_TIMESLICE;
 }
 
@@ -100,7 +101,7 @@ void table_finish_cols(table_t *t, const ftab_t *ft) {
     for (size_t i = 0; i < t->n; i++) {
         const record_t *r = &t->rows[i];
         for (uint32_t k = 0; k < r->norder; k++)
-            if (!hidden(r->order[k])) table_add_col(t, r->order[k]);
+            if (!table_col_hidden(r->order[k])) table_add_col(t, r->order[k]);
     }
     /* Messages with no field of their own (plain text) show their text. */
     if (!t->fixed && t->ncols == first && t->n) table_add_col(t, F_RAW);

@@ -37,6 +37,9 @@ void table_add_col(table_t *t, uint32_t id);
 void table_del_col(table_t *t, uint32_t id);
 /* True when id is a column. */
 bool table_has_col(const table_t *t, uint32_t id);
+/* True when field id is built-in metadata that derived columns leave
+ * out (all but _messageTime, _sourceCategory and _timeslice). */
+bool table_col_hidden(uint32_t id);
 /* Fix the column list for output: derived tables get _messageTime and
  * _sourceCategory first, then every field of the rows by name (ignoring
  * case), built-in metadata hidden; fixed tables get any field rows

@@ -77,7 +77,17 @@ bool val_truthy(value_t v) {
 int num_fmt(char *out, double d) {
     if (isnan(d)) return sprintf(out, "NaN");
     if (isinf(d)) return sprintf(out, d > 0 ? "Infinity" : "-Infinity");
-    if (d == floor(d) && fabs(d) < 9.2e18) return sprintf(out, "%lld", (long long)d);
+    if (d == floor(d) && fabs(d) < 9.2e18) { /* an integer: digits by hand, as %lld writes them */
+        long long v = (long long)d;
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char tmp[24];
+        int n = 0, k = 0;
+        do tmp[n++] = (char)('0' + u % 10); while (u /= 10);
+        if (v < 0) out[k++] = '-';
+        while (n) out[k++] = tmp[--n];
+        out[k] = 0;
+        return k;
+    }
     for (int prec = 15; prec <= 17; prec++) {
         int k = sprintf(out, "%.*g", prec, d);
         if (strtod(out, NULL) == d) return k;
