@@ -624,13 +624,18 @@ static value_t final(const aggspec_t *sp, void *st, arena_t *a) {
     }
 }
 
+/* See agg.h. */
+void gtab_cols(const gtab_t *g, table_t *t) {
+    t->fixed = true;
+    for (uint32_t i = 0; i < g->nby; i++) table_add_col(t, g->by[i]);
+    for (uint32_t i = 0; i < g->naggs; i++) table_add_col(t, g->aggs[i].as);
+}
+
 /* Clear out and give it the columns of g's rows. */
 static void emit_begin(const gtab_t *g, table_t *out) {
     table_free(out);
     table_init(out);
-    out->fixed = true;
-    for (uint32_t i = 0; i < g->nby; i++) table_add_col(out, g->by[i]);
-    for (uint32_t i = 0; i < g->naggs; i++) table_add_col(out, g->aggs[i].as);
+    gtab_cols(g, out);
 }
 
 /* Fill r (cleared first) with group gr's row: the by keys, then the

@@ -76,6 +76,9 @@ size_t gtab_count(const gtab_t *g);
  * aggregates in query order; out->cols fixed to that order. Groups come in
  * the order of their first record. */
 void gtab_emit(gtab_t *g, table_t *out);
+/* Append the columns of g's rows (the by keys, then the aggregates in
+ * query order) to t's and fix them (t->fixed), as gtab_emit does. */
+void gtab_cols(const gtab_t *g, table_t *t);
 /* Call fn(ud, r) with each group's row, in the order of their first
  * record, columns as gtab_emit: for a caller that writes rows as they
  * come instead of holding a table of them. r and its strings are valid

@@ -67,6 +67,9 @@ struct emit {
     bool writing;           /* a lane is writing chunks */
     emit_lane_t *lanes;     /* one per lane (owned) */
     unsigned nlanes;
+    size_t *mw;             /* emit_measure: the widest cell by field id (owned), NULL if none */
+    uint32_t nmw;           /* entries of mw */
+    buf_t cell;             /* emit_measure's scratch */
     record_t rec;           /* a serialized row read back (the writer's) */
     arena_t rarena;         /* its arena (unused: values point into the chunk) */
 };
@@ -114,6 +117,8 @@ void emit_free(emit_t *e) {
     table_free(&e->first);
     out_cols_free(&e->cols);
     buf_free(&e->out);
+    free(e->mw);
+    buf_free(&e->cell);
     rec_free(&e->rec);
     arena_free(&e->rarena);
     pthread_mutex_destroy(&e->mu);
@@ -158,7 +163,7 @@ static void flush(emit_t *e) {
 
 /* Write row r with the decided columns. */
 static void write_row(emit_t *e, const record_t *r) {
-    out_row(&e->out, &e->cols, r, e->rows == 0, &e->late, e->ft);
+    out_row(&e->out, &e->cols, r, e->rows == 0, e->h.exact ? NULL : &e->late, e->ft);
     e->rows++;
     if (e->out.n >= EMIT_FLUSH) flush(e);
 }
@@ -170,6 +175,7 @@ static void decide(emit_t *e) {
     e->h.cols(e->h.ud, &e->first);
     out_cols_init(&e->cols, e->fmt, &e->first, e->ft);
     ftab_unlock(e->ft);
+    out_cols_widen(&e->cols, e->mw, e->nmw);
     out_head(&e->out, &e->cols);
     for (size_t i = 0; i < e->first.n; i++) write_row(e, &e->first.rows[i]);
     table_free(&e->first);
@@ -388,6 +394,25 @@ void emit_seg_end(emit_lane_t *l, uint64_t k) {
     }
     e->writing = false;
     pthread_mutex_unlock(&e->mu);
+}
+
+/* See emit.h. */
+bool emit_wants_widths(const emit_t *e) { return e->fmt == OUT_TABLE; }
+
+/* See emit.h. */
+void emit_measure(emit_t *e, const record_t *r) {
+    for (uint32_t k = 0; k < r->norder; k++) {
+        uint32_t id = r->order[k];
+        if (id >= e->nmw) {
+            uint32_t n = e->nmw ? e->nmw : 64;
+            while (n <= id) n *= 2;
+            e->mw = xrealloc(e->mw, n * sizeof *e->mw);
+            memset(e->mw + e->nmw, 0, (n - e->nmw) * sizeof *e->mw);
+            e->nmw = n;
+        }
+        size_t w = out_cell_width(rec_get(r, id), &e->cell);
+        if (w > e->mw[id]) e->mw[id] = w;
+    }
 }
 
 /* See emit.h. */

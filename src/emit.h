@@ -41,6 +41,10 @@ typedef struct emit_hooks {
      * with several threads) on r, in input order, handing each row that
      * comes out to emit_put; non-zero stops the run (the limit is met). */
     int (*tail)(void *ud, record_t *r);
+    /* The columns cols fixes are the result's own (an aggregate's rows):
+     * fields they do not show are left out silently, as in a buffered
+     * result, not written or said as late fields. */
+    bool exact;
 } emit_hooks_t;
 
 /* ---- for main.c ---------------------------------------------------------- */
@@ -81,6 +85,13 @@ void emit_seg_end(emit_lane_t *l, uint64_t k);
 void emit_tick(emit_lane_t *l);
 /* The run must stop: a limit is met, or the output failed. */
 bool emit_stopped(const emit_lane_t *l);
+/* Does the writer need every row's cell widths before the first row
+ * (the terminal table's columns are as wide as their widest cell)? */
+bool emit_wants_widths(const emit_t *e);
+/* Measure r, a row to come (before any emit_put or emit_row): the columns
+ * will be as wide as the widest cells measured, as if every measured row
+ * had been among the first rows. */
+void emit_measure(emit_t *e, const record_t *r);
 /* After the last record: decide the columns if the first rows never
  * filled, write the rest and the end (JSON's ']'), and say on stderr
  * which fields were left out of the CSV or table columns. */

@@ -371,6 +371,21 @@ int tab_none(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     return 0;
 }
 
+/* The columns of a fixed table after the row stages i..j-1 ran on its
+ * rows: each `fields` list sets them, each `fields -` removes some. */
+static void run_cols(const query_t *q, uint32_t i, uint32_t j, table_t *t) {
+    for (uint32_t k = i; k < j && t->fixed; k++) {
+        const stage_t *s = &q->st[k];
+        if (s->kind != ST_FIELDS) continue;
+        if (s->remove) {
+            for (uint32_t f = 0; f < s->nflds; f++) table_del_col(t, s->flds[f]);
+        } else {
+            t->ncols = 0;
+            for (uint32_t f = 0; f < s->nflds; f++) table_add_col(t, s->flds[f]);
+        }
+    }
+}
+
 static int table_phase(exec_t *x, table_t *t, uint32_t from) {
     query_t *q = x->q;
     for (uint32_t i = from; i < q->nst;) {
@@ -388,17 +403,9 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         table_init(&next);
         next.fixed = t->fixed;
         for (uint32_t c = 0; c < t->ncols; c++) table_add_col(&next, t->cols[c]);
-        for (uint32_t k = i; k < j; k++) {
-            if (q->st[k].kind == ST_FIELDS && next.fixed) {
-                if (q->st[k].remove)
-                    for (uint32_t f = 0; f < q->st[k].nflds; f++) table_del_col(&next, q->st[k].flds[f]);
-                else {
-                    next.ncols = 0;
-                    for (uint32_t f = 0; f < q->st[k].nflds; f++) table_add_col(&next, q->st[k].flds[f]);
-                }
-            }
+        run_cols(q, i, j, &next);
+        for (uint32_t k = i; k < j; k++)
             if (q->st[k].kind == ST_LIMIT) x->limit_left[k] = q->st[k].n;
-        }
         x->end = j;
         x->sink = sink_next;
         x->next = &next;
@@ -649,6 +656,98 @@ static int stream_seg_begin(void *ud, uint64_t k) { return emit_seg_begin(((exec
 
 static void stream_seg_end(void *ud, uint64_t k) { emit_seg_end(((exec_t *)ud)->emit, k); }
 
+/* ---- an aggregate's rows written as they come --------------------------- */
+
+/* May the rows of the aggregate at stage i go to the writer group by
+ * group, through the stages after it? Yes when those only drop rows, set
+ * a field on every row they keep, or keep or drop fields (where, as,
+ * fields, limit, timeslice): every row then carries the same fields in
+ * the same order, so the columns the first rows give are the result's,
+ * and no stage needs all rows. */
+static bool agg_streams(const query_t *q, uint32_t i) {
+    if (i >= q->nst || q->st[i].kind != ST_AGG) return false;
+    for (uint32_t k = i + 1; k < q->nst; k++) {
+        uint8_t kind = q->st[k].kind;
+        if (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_FIELDS && kind != ST_LIMIT && kind != ST_TIMESLICE)
+            return false;
+    }
+    return true;
+}
+
+/* What the writer's column hook needs for an aggregate's rows. */
+typedef struct agg_ctx {
+    const query_t *q;
+    const gtab_t *g;       /* the merged groups */
+    uint32_t i;            /* the aggregate's stage */
+} agg_ctx_t;
+
+/* The columns of the aggregate's result, as the buffered path fixes them
+ * (gtab_emit, table_phase, finish_cols). */
+static void agg_cols(void *ud, table_t *t) {
+    const agg_ctx_t *c = ud;
+    t->ncols = 0;
+    gtab_cols(c->g, t);
+    run_cols(c->q, c->i + 1, c->q->nst, t);
+    finish_cols(c->q, t);
+}
+
+static int sink_put(exec_t *x, record_t *r) { return x->row_fn(x->row_ud, r); }
+
+static int measure_row(void *ud, record_t *r) {
+    emit_measure(ud, r);
+    return 0;
+}
+
+/* Run the stages after the aggregate on group row r (gtab_each's). */
+static int agg_row(void *ud, record_t *r) {
+    exec_t *x = ud;
+    arena_reset(&x->scratch);
+    x->parse_hit = false;
+    int rc = run_from(x, x->stop + 1, r);
+    if (rc || x->err) return rc ? rc : x->err;
+    return x->stream_limit_hit ? -1 : 0; /* a limit is met: no more rows */
+}
+
+/* One pass over the groups of worker x (merged) through the stages after
+ * the aggregate, each row that comes out handed to fn(ud, row). */
+static int agg_pass(exec_t *x, exec_row_fn fn, void *ud) {
+    const query_t *q = x->q;
+    for (uint32_t k = x->stop + 1; k < q->nst; k++) x->limit_left[k] = q->st[k].kind == ST_LIMIT ? q->st[k].n : -1;
+    x->stream_limit_hit = false;
+    x->end = q->nst;
+    x->sink = sink_put;
+    x->next = NULL;
+    x->row_fn = fn;
+    x->row_ud = ud;
+    arena_t *saved = x->ev.arena;
+    gtab_each(x->g, agg_row, x);
+    x->ev.arena = saved;
+    return x->err;
+}
+
+/* Write the result of the aggregate of worker x (its groups merged)
+ * through em, row by row, without a table of the rows: the terminal
+ * table measures its columns' widths in a first pass. */
+static int agg_emit(exec_t *x, emit_t *em) {
+    agg_ctx_t c = {.q = x->q, .g = x->g, .i = x->stop};
+    if (emit_wants_widths(em)) {
+        /* (The writing pass counts the drops and regex give-ups, once.) */
+        eval_ctx_t *ev = &x->ev;
+        uint64_t rx = ev->rx_limit, dropped = ev->dropped, by[FN__COUNT];
+        memcpy(by, ev->dropped_by, sizeof by);
+        int rc = agg_pass(x, measure_row, em);
+        ev->rx_limit = rx;
+        ev->dropped = dropped;
+        memcpy(ev->dropped_by, by, sizeof by);
+        if (rc) return rc;
+    }
+    emit_hooks_t h = {.ud = &c, .cols = agg_cols, .exact = true};
+    emit_start(em, &x->q->ft, &h, 1);
+    int rc = agg_pass(x, stream_put, em);
+    emit_finish(em);
+    return rc;
+}
+
 /* See exec.h: no stage of q needs every row before it can give one. */
 bool exec_streams(const query_t *q) {
     for (uint32_t i = 0; i < q->nst; i++)
@@ -812,6 +911,9 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         if (grouped && gtab_over(x->g)) {
             say_over_budget(q, x->stop, gtab_count(x->g), budget.max);
             rc = 2;
+        } else if (grouped && em && agg_streams(q, x->stop)) {
+            rc = agg_emit(x, em); /* the rows go out as they come: no table */
+            from = q->nst;
         } else if (grouped) {
             gtab_emit(x->g, out);
             if (q->st[x->stop].kind != ST_AGG) top_finish(out, &q->st[x->stop]);
@@ -820,8 +922,10 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
             for (unsigned w = 1; w < nw; w++) table_append_move(out, &parts[w]);
             table_sort_seq(out);
         }
-        rc = table_phase(x, out, from);
-        finish_cols(q, out);
+        if (rc == 0 && !emit_used(em)) {
+            rc = table_phase(x, out, from);
+            finish_cols(q, out);
+        }
     }
     /* (Only when the prefilter dropped nothing: a line it dropped may have
      * carried the field.) */

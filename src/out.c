@@ -128,6 +128,12 @@ static void trim_right(buf_t *b) {
 /* Widest cell the terminal table shows in full. */
 #define TABLE_MAXW 64
 
+/* Column k of the terminal table takes a cell cw wide: wider than the
+ * column (the name or an earlier cell), it widens it up to TABLE_MAXW. */
+static void widen(out_cols_t *c, uint32_t k, size_t cw) {
+    if (cw > c->width[k]) c->width[k] = cw > TABLE_MAXW ? TABLE_MAXW : cw;
+}
+
 /* See out.h. */
 void out_cols_init(out_cols_t *c, out_fmt_t fmt, const table_t *t, const ftab_t *ft) {
     memset(c, 0, sizeof *c);
@@ -158,13 +164,21 @@ void out_cols_init(out_cols_t *c, out_fmt_t fmt, const table_t *t, const ftab_t 
     buf_t cell = {0};
     for (uint32_t k = 0; k < c->n; k++) c->width[k] = width(c->names[k]);
     for (size_t i = 0; i < t->n; i++)
-        for (uint32_t k = 0; k < c->n; k++) {
-            buf_clear(&cell);
-            val_fmt(&cell, rec_get(&t->rows[i], c->ids[k]));
-            size_t cw = width(pstr(cell.p, cell.n));
-            if (cw > c->width[k]) c->width[k] = cw > TABLE_MAXW ? TABLE_MAXW : cw;
-        }
+        for (uint32_t k = 0; k < c->n; k++) widen(c, k, out_cell_width(rec_get(&t->rows[i], c->ids[k]), &cell));
     buf_free(&cell);
+}
+
+/* See out.h. */
+size_t out_cell_width(value_t v, buf_t *scratch) {
+    buf_clear(scratch);
+    val_fmt(scratch, v);
+    return width(pstr(scratch->p, scratch->n));
+}
+
+/* See out.h. */
+void out_cols_widen(out_cols_t *c, const size_t *w, uint32_t nw) {
+    for (uint32_t k = 0; k < c->n && c->width; k++)
+        if (c->ids[k] < nw) widen(c, k, w[c->ids[k]]);
 }
 
 /* See out.h. */

@@ -59,6 +59,14 @@ typedef struct out_late {
 /* The columns of t (t->cols, fixed by the caller) for format fmt; the
  * terminal table's widths are measured over t's rows (and headers). */
 void out_cols_init(out_cols_t *c, out_fmt_t fmt, const table_t *t, const ftab_t *ft);
+/* The display width of value v as a terminal table cell (scratch: a
+ * buffer it is formatted into). */
+size_t out_cell_width(value_t v, buf_t *scratch);
+/* Widen the terminal table's columns of c as cells w[id] wide would (per
+ * field id below nw; the widest cell each column's rows hold, measured
+ * apart: the result is the same as out_cols_init's over those rows). No-op
+ * for the other formats. */
+void out_cols_widen(out_cols_t *c, const size_t *w, uint32_t nw);
 /* Free what out_cols_init allocated. */
 void out_cols_free(out_cols_t *c);
 /* Append what comes before the rows: the CSV header, the table's header
