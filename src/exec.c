@@ -21,6 +21,7 @@
 #include "emit.h"
 #include "eval.h"
 #include "prefilter.h"
+#include "progress.h"
 #include "regex.h"
 #include "schema.h"
 
@@ -742,6 +743,7 @@ static int agg_emit(exec_t *x, emit_t *em) {
         if (rc) return rc;
     }
     emit_hooks_t h = {.ud = &c, .cols = agg_cols, .exact = true};
+    progress_stop(); /* the reading is over: no bar between the rows */
     emit_start(em, &x->q->ft, &h, 1);
     int rc = agg_pass(x, stream_put, em);
     emit_finish(em);
@@ -911,7 +913,8 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         if (grouped && gtab_over(x->g)) {
             say_over_budget(q, x->stop, gtab_count(x->g), budget.max);
             rc = 2;
-        } else if (grouped && em && agg_streams(q, x->stop)) {
+        } else if (grouped && em && agg_streams(q, x->stop) && !(partial && !st->files)) {
+            /* (When no input could be read, the run fails and shows no result.) */
             rc = agg_emit(x, em); /* the rows go out as they come: no table */
             from = q->nst;
         } else if (grouped) {
