@@ -108,6 +108,7 @@ struct gtab {
     gtab_budget_t *budget; /* shared memory budget (NULL: none) */
     size_t charged;     /* bytes this table has charged to budget */
     bool over;          /* the budget was exceeded: no more groups */
+    bool stale;         /* grp was reordered (sort_groups): ix is rebuilt before its next use */
 };
 
 /* Round up to a multiple of 8. */
@@ -440,8 +441,23 @@ static group_t *lookup(gtab_t *g, pstr_t k, uint64_t h, uint64_t seq, bool creat
 /* See agg.h. */
 gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq) { return gtab_add_if(g, r, seq, true); }
 
+/* Index every group again under its place in grp, after sort_groups
+ * reordered them. */
+static void reindex(gtab_t *g) {
+    if (!g->stale) return;
+    g->stale = false;
+    hm_free(&g->ix);
+    hm_reserve(&g->ix, (uint32_t)g->n);
+    for (size_t i = 0; i < g->n; i++) {
+        hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);
+        while (hm_next(&g->ix, &p) != HM_NONE) continue;
+        hm_add(&g->ix, &p, (uint32_t)i);
+    }
+}
+
 /* See agg.h. */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create) {
+    reindex(g);
     buf_clear(&g->kb);
     for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->kb, rec_get(r, g->by[i]));
     pstr_t k = pstr(g->kb.p ? g->kb.p : "", g->kb.n);
@@ -526,6 +542,7 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
 /* See agg.h. src's arena moves into dst, so a group new to dst is taken
  * over as it is (no copy) and the states' strings stay where they are. */
 void gtab_merge(gtab_t *dst, gtab_t *src) {
+    reindex(dst);
     arena_adopt(&dst->arena, &src->arena);
     src->bump = NULL;
     src->left = 0;
@@ -563,10 +580,6 @@ static int cmp_double(const void *a, const void *b) {
 
 static int cmp_pstr(const void *a, const void *b) { return pstr_cmp(*(const pstr_t *)a, *(const pstr_t *)b); }
 
-static int cmp_group_seq(const void *a, const void *b) {
-    const group_t *x = *(group_t *const *)a, *y = *(group_t *const *)b;
-    return (x->seq > y->seq) - (x->seq < y->seq);
-}
 
 /* The result of aggregate sp from its state st (strings in arena a or
  * in g's). */
@@ -655,22 +668,49 @@ static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
     rec_pin(r, &out->arena);
 }
 
-/* Put the groups in the order of their first record. They usually are:
- * a lane creates its groups in input order, and lanes read consecutive
- * ranges that merge in order; then there is nothing to sort. */
+/* A group and its first record's position, sorted by the latter. */
+typedef struct seq_pair {
+    uint64_t seq;
+    group_t *gr;
+} seq_pair_t;
+
+/* Put the groups in the order of their first record. They often are: a
+ * lane creates its groups in input order; but the lanes of a file cut
+ * into segments read them in turns, so the merged groups are not. An LSD
+ * radix sort of (seq, group) pairs, a byte a pass, skipping the bytes
+ * every seq shares: no comparison reads a group (a qsort of the group
+ * pointers missed the cache at each one). Stable, though seqs are
+ * distinct. The index is freed, and rebuilt only if used again (stale). */
 static void sort_groups(gtab_t *g) {
-    size_t i = 1;
-    while (i < g->n && g->grp[i - 1]->seq <= g->grp[i]->seq) i++;
-    if (i >= g->n) return;
-    qsort(g->grp, g->n, sizeof *g->grp, cmp_group_seq);
-    /* The index holds ids into grp, which the sort reordered: place them again. */
-    hm_free(&g->ix);
-    hm_reserve(&g->ix, (uint32_t)g->n);
-    for (i = 0; i < g->n; i++) {
-        hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);
-        while (hm_next(&g->ix, &p) != HM_NONE) continue;
-        hm_add(&g->ix, &p, (uint32_t)i);
+    size_t n = g->n, i = 1;
+    while (i < n && g->grp[i - 1]->seq <= g->grp[i]->seq) i++;
+    if (i >= n) return;
+    hm_free(&g->ix); /* (its ids are about to change: its memory serves the sort) */
+    g->stale = true;
+    seq_pair_t *a = xmalloc(n * sizeof *a), *b = xmalloc(n * sizeof *b);
+    uint64_t any = 0, all = ~(uint64_t)0;
+    for (i = 0; i < n; i++) {
+        a[i] = (seq_pair_t){g->grp[i]->seq, g->grp[i]};
+        any |= a[i].seq;
+        all &= a[i].seq;
     }
+    for (unsigned sh = 0; sh < 64; sh += 8) {
+        if (!(((any ^ all) >> sh) & 0xff)) continue; /* every seq has this byte */
+        size_t at[256] = {0};
+        for (i = 0; i < n; i++) at[(a[i].seq >> sh) & 0xff]++;
+        for (size_t d = 0, sum = 0; d < 256; d++) {
+            size_t c = at[d];
+            at[d] = sum;
+            sum += c;
+        }
+        for (i = 0; i < n; i++) b[at[(a[i].seq >> sh) & 0xff]++] = a[i];
+        seq_pair_t *t = a;
+        a = b;
+        b = t;
+    }
+    for (i = 0; i < n; i++) g->grp[i] = a[i].gr;
+    free(a);
+    free(b);
 }
 
 /* See agg.h. */
