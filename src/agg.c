@@ -721,13 +721,21 @@ void gtab_emit(gtab_t *g, table_t *out) {
 }
 
 /* See agg.h. */
+void gtab_order(gtab_t *g) { sort_groups(g); }
+
+/* See agg.h. */
 int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud) {
     sort_groups(g);
+    return gtab_each_range(g, 0, g->n, fn, ud);
+}
+
+/* See agg.h. */
+int gtab_each_range(gtab_t *g, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud) {
     arena_t a = {0};
     record_t r;
     rec_init(&r, &a);
     int rc = 0;
-    for (size_t i = 0; i < g->n && !rc; i++) {
+    for (size_t i = from; i < to && i < g->n && !rc; i++) {
         arena_reset(&a);
         fill_row(g, g->grp[i], &r, &a);
         rc = fn(ud, &r);

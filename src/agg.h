@@ -85,5 +85,11 @@ void gtab_cols(const gtab_t *g, table_t *t);
  * during the call only. Stops at the first non-zero return of fn and
  * returns it (0 when every row was taken). The table stays usable. */
 int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud);
+/* Put the groups in the order of their first record (gtab_each does). */
+void gtab_order(gtab_t *g);
+/* gtab_each over the groups from..to-1 of that order only, which
+ * gtab_order (or gtab_each) must have set, no group added since. Calls on
+ * ranges that do not overlap may run in several threads at once. */
+int gtab_each_range(gtab_t *g, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud);
 
 #endif

@@ -303,7 +303,7 @@ int emit_row(emit_lane_t *l, record_t *r) {
     chunk_t *c = l->chunk;
     if (!c) return take(e, r);
     if (c->text) {
-        out_row(&c->b, &e->cols, r, false, &c->late, e->ft);
+        out_row(&c->b, &e->cols, r, false, e->h.exact ? NULL : &c->late, e->ft);
         c->nrows++;
     } else {
         blob_put(&c->b, r);
@@ -398,6 +398,14 @@ void emit_seg_end(emit_lane_t *l, uint64_t k) {
 
 /* See emit.h. */
 bool emit_wants_widths(const emit_t *e) { return e->fmt == OUT_TABLE; }
+
+/* See emit.h. */
+bool emit_decided(emit_t *e) {
+    pthread_mutex_lock(&e->mu);
+    bool d = e->decided;
+    pthread_mutex_unlock(&e->mu);
+    return d;
+}
 
 /* See emit.h. */
 void emit_measure(emit_t *e, const record_t *r) {

@@ -85,6 +85,9 @@ void emit_seg_end(emit_lane_t *l, uint64_t k);
 void emit_tick(emit_lane_t *l);
 /* The run must stop: a limit is met, or the output failed. */
 bool emit_stopped(const emit_lane_t *l);
+/* Are the columns decided (rows a lane writes in a segment are then
+ * formatted in the lane)? */
+bool emit_decided(emit_t *e);
 /* Does the writer need every row's cell widths before the first row
  * (the terminal table's columns are as wide as their widest cell)? */
 bool emit_wants_widths(const emit_t *e);

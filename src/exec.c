@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -709,9 +711,9 @@ static int agg_row(void *ud, record_t *r) {
     return x->stream_limit_hit ? -1 : 0; /* a limit is met: no more rows */
 }
 
-/* One pass over the groups of worker x (merged) through the stages after
- * the aggregate, each row that comes out handed to fn(ud, row). */
-static int agg_pass(exec_t *x, exec_row_fn fn, void *ud) {
+/* Set worker x up to run the stages after its aggregate on group rows,
+ * each row that comes out handed to fn(ud, row). */
+static void agg_setup(exec_t *x, exec_row_fn fn, void *ud) {
     const query_t *q = x->q;
     for (uint32_t k = x->stop + 1; k < q->nst; k++) x->limit_left[k] = q->st[k].kind == ST_LIMIT ? q->st[k].n : -1;
     x->stream_limit_hit = false;
@@ -720,34 +722,115 @@ static int agg_pass(exec_t *x, exec_row_fn fn, void *ud) {
     x->next = NULL;
     x->row_fn = fn;
     x->row_ud = ud;
-    arena_t *saved = x->ev.arena;
-    gtab_each(x->g, agg_row, x);
-    x->ev.arena = saved;
-    return x->err;
 }
 
-/* Write the result of the aggregate of worker x (its groups merged)
- * through em, row by row, without a table of the rows: the terminal
- * table measures its columns' widths in a first pass. */
-static int agg_emit(exec_t *x, emit_t *em) {
-    agg_ctx_t c = {.q = x->q, .g = x->g, .i = x->stop};
+/* Groups a worker formats at a time when several write an aggregate's rows. */
+#define AGG_SEG 4096
+
+/* Workers writing the rows of one aggregate: segments of AGG_SEG groups
+ * claimed in order, each formatted in its worker and written in order by
+ * the writer's segment hand-over (emit_seg_begin/emit_seg_end). */
+typedef struct agg_par {
+    exec_t *xs;            /* the workers */
+    gtab_t *g;             /* the merged groups (worker 0's) */
+    emit_t *em;
+    size_t from, to;       /* the groups they write */
+    atomic_size_t next;    /* the next segment to claim */
+    atomic_int stop;       /* a worker failed, or the output did: claim no more */
+} agg_par_t;
+
+/* One worker of an agg_par_t. */
+typedef struct agg_lane {
+    agg_par_t *p;
+    unsigned w;
+} agg_lane_t;
+
+static int sink_lane(exec_t *x, record_t *r) { return emit_row(x->emit, r); }
+
+static void *agg_lane_run(void *ud) {
+    const agg_lane_t *l = ud;
+    agg_par_t *p = l->p;
+    exec_t *x = &p->xs[l->w];
+    agg_setup(x, NULL, NULL);
+    x->sink = sink_lane;
+    x->emit = emit_lane(p->em, l->w);
+    arena_t *saved = x->ev.arena;
+    while (!atomic_load(&p->stop)) {
+        size_t k = atomic_fetch_add(&p->next, 1), lo = p->from + k * AGG_SEG;
+        if (lo >= p->to || emit_seg_begin(x->emit, k) != 0) break;
+        int rc = gtab_each_range(p->g, lo, lo + AGG_SEG < p->to ? lo + AGG_SEG : p->to, agg_row, x);
+        emit_seg_end(x->emit, k);
+        if (rc) atomic_store(&p->stop, 1);
+    }
+    x->ev.arena = saved;
+    x->emit = NULL;
+    return NULL;
+}
+
+/* Write the rows of the groups from..to of worker xs[0]'s aggregate with
+ * the nw workers at once (the columns are decided). */
+static void agg_emit_par(exec_t *xs, unsigned nw, emit_t *em, size_t from, size_t to) {
+    agg_par_t p = {.xs = xs, .g = xs[0].g, .em = em, .from = from, .to = to};
+    atomic_init(&p.next, 0);
+    atomic_init(&p.stop, 0);
+    agg_lane_t *lanes = xcalloc(nw, sizeof *lanes);
+    pthread_t *th = xcalloc(nw, sizeof *th);
+    bool *started = xcalloc(nw, sizeof *started);
+    for (unsigned w = 0; w < nw; w++) lanes[w] = (agg_lane_t){&p, w};
+    for (unsigned w = 1; w < nw; w++) started[w] = pthread_create(&th[w], NULL, agg_lane_run, &lanes[w]) == 0;
+    agg_lane_run(&lanes[0]); /* (segments a thread that failed to start would take go to the others) */
+    for (unsigned w = 1; w < nw; w++)
+        if (started[w]) pthread_join(th[w], NULL);
+    free(started);
+    free(th);
+    free(lanes);
+}
+
+/* Write the result of the aggregate of worker xs[0] (the nw workers'
+ * groups merged into it) through em, row by row, without a table of the
+ * rows: the terminal table measures its columns' widths in a first pass.
+ * The first rows, until the columns are decided, and every row when a
+ * `limit` must count them in order, are run by worker 0 alone; the rest
+ * by every worker, segment by segment. */
+static int agg_emit(exec_t *xs, unsigned nw, emit_t *em) {
+    exec_t *x = &xs[0];
+    const query_t *q = x->q;
+    agg_ctx_t c = {.q = q, .g = x->g, .i = x->stop};
+    gtab_order(x->g);
+    size_t n = gtab_count(x->g);
+    arena_t *saved = x->ev.arena;
     if (emit_wants_widths(em)) {
         /* (The writing pass counts the drops and regex give-ups, once.) */
         eval_ctx_t *ev = &x->ev;
         uint64_t rx = ev->rx_limit, dropped = ev->dropped, by[FN__COUNT];
         memcpy(by, ev->dropped_by, sizeof by);
-        int rc = agg_pass(x, measure_row, em);
+        agg_setup(x, measure_row, em);
+        gtab_each_range(x->g, 0, n, agg_row, x);
         ev->rx_limit = rx;
         ev->dropped = dropped;
         memcpy(ev->dropped_by, by, sizeof by);
-        if (rc) return rc;
+        x->ev.arena = saved;
+        if (x->err) return x->err;
     }
+    bool par = nw > 1;
+    for (uint32_t k = x->stop + 1; k < q->nst; k++) par = par && q->st[k].kind != ST_LIMIT;
     emit_hooks_t h = {.ud = &c, .cols = agg_cols, .exact = true};
     progress_stop(); /* the reading is over: no bar between the rows */
-    emit_start(em, &x->q->ft, &h, 1);
-    int rc = agg_pass(x, stream_put, em);
+    emit_start(em, &x->q->ft, &h, nw);
+    agg_setup(x, stream_put, em);
+    size_t i = 0;
+    int rc = 0;
+    while (i < n && !rc && (!par || !emit_decided(em))) {
+        size_t to = par ? i + 64 : n;
+        rc = gtab_each_range(x->g, i, to, agg_row, x);
+        i = to;
+    }
+    x->ev.arena = saved;
+    if (!rc && i < n) agg_emit_par(xs, nw, em, i, n);
     emit_finish(em);
-    return rc;
+    for (unsigned w = 0; w < nw; w++)
+        if (xs[w].err) return xs[w].err;
+    return 0;
 }
 
 /* See exec.h: no stage of q needs every row before it can give one. */
@@ -915,7 +998,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
             rc = 2;
         } else if (grouped && em && agg_streams(q, x->stop) && !(partial && !st->files)) {
             /* (When no input could be read, the run fails and shows no result.) */
-            rc = agg_emit(x, em); /* the rows go out as they come: no table */
+            rc = agg_emit(xs, nw, em); /* the rows go out as they come: no table */
             from = q->nst;
         } else if (grouped) {
             gtab_emit(x->g, out);
