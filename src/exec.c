@@ -20,6 +20,7 @@
 #include "eval.h"
 #include "prefilter.h"
 #include "regex.h"
+#include "rowsort.h"
 #include "schema.h"
 
 typedef struct lktab lktab_t;
@@ -209,6 +210,12 @@ static int sink_table(exec_t *x, record_t *r) {
     return 0;
 }
 
+static int sink_heap(exec_t *x, record_t *r) {
+    x->st.used++;
+    rowheap_add(x->heap, r);
+    return 0;
+}
+
 static int sink_stream(exec_t *x, record_t *r) {
     x->st.used++;
     return x->row_fn(x->row_ud, r);
@@ -272,62 +279,14 @@ static void warn_missing_inputs(const query_t *q, const uint32_t *inf, uint32_t 
 
 static bool is_blocking(uint8_t k) { return (stage_info[k].flags & SF_BLOCKING) != 0; }
 
-/* Stable merge sort of row indexes by the stage's keys (nulls last in
- * either direction; equal rows keep their order). */
-static int cmp_rows(const table_t *t, const stage_t *s, size_t a, size_t b) {
-    const record_t *x = &t->rows[a], *y = &t->rows[b];
-    for (uint32_t k = 0; k < s->nkeys; k++) {
-        value_t u = rec_get(x, s->keys[k].field), v = rec_get(y, s->keys[k].field);
-        if (u.t == V_NULL || v.t == V_NULL) {
-            if (u.t == v.t) continue;
-            return u.t == V_NULL ? 1 : -1;
-        }
-        int c = val_cmp(u, v);
-        if (c) return s->keys[k].desc ? -c : c;
-    }
-    return 0;
-}
-
-static void msort(const table_t *t, const stage_t *s, size_t *idx, size_t *tmp, size_t n) {
-    if (n < 2) return;
-    size_t h = n / 2;
-    msort(t, s, idx, tmp, h);
-    msort(t, s, idx + h, tmp, n - h);
-    size_t i = 0, j = h, k = 0;
-    while (i < h && j < n) tmp[k++] = cmp_rows(t, s, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
-    while (i < h) tmp[k++] = idx[i++];
-    while (j < n) tmp[k++] = idx[j++];
-    memcpy(idx, tmp, n * sizeof *idx);
-}
-
-static void sort_table(table_t *t, const stage_t *s) {
-    if (t->n < 2) return;
-    size_t *idx = xmalloc(t->n * sizeof *idx), *tmp = xmalloc(t->n * sizeof *tmp);
-    for (size_t i = 0; i < t->n; i++) idx[i] = i;
-    msort(t, s, idx, tmp, t->n);
-    record_t *rows = xmalloc(t->cap * sizeof *rows);
-    for (size_t i = 0; i < t->n; i++) rows[i] = t->rows[idx[i]];
-    free(t->rows);
-    t->rows = rows;
-    free(idx);
-    free(tmp);
-}
-
 /* top: the groups sorted by its ranking keys (count_frequent: the count
  * descending), cut to N rows. */
 static void top_finish(table_t *t, const stage_t *s) {
-    stage_t tmp = {.kind = ST_SORT, .nkeys = 1};
     sortkey_t key = {.field = s->as, .desc = true};
-    tmp.keys = &key;
-    if (s->nkeys) {
-        tmp.keys = s->keys;
-        tmp.nkeys = s->nkeys;
-    }
-    sort_table(t, &tmp);
-    if (s->n >= 0 && (size_t)s->n < t->n) {
-        for (size_t k = (size_t)s->n; k < t->n; k++) rec_free(&t->rows[k]);
-        t->n = (size_t)s->n;
-    }
+    const sortkey_t *keys = s->nkeys ? s->keys : &key;
+    uint32_t nkeys = s->nkeys ? s->nkeys : 1;
+    if (s->n >= 0) rowsort_first(t, keys, nkeys, (size_t)s->n);
+    else rowsort_table(t, keys, nkeys);
 }
 
 /* See op.h (STAGE_KINDS): an aggregate or top over the table's rows. */
@@ -344,9 +303,9 @@ int tab_agg(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
 
 /* See op.h (STAGE_KINDS). */
 int tab_sort(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
-    (void)x;
-    (void)i;
-    sort_table(t, s);
+    int64_t k = rowsort_limit(x->q, i); /* `sort | limit k`: only k rows are needed */
+    if (k >= 0) rowsort_first(t, s->keys, s->nkeys, (size_t)k);
+    else rowsort_table(t, s->keys, s->nkeys);
     return 0;
 }
 
@@ -445,6 +404,7 @@ static void worker_init(exec_t *x, query_t *q, const exec_opts_t *eo, lktab_t **
 static void worker_free(exec_t *x) {
     free(x->limit_left);
     gtab_free(x->g);
+    rowheap_free(x->heap);
     eval_free(&x->ev);
     arena_free(&x->scratch);
 }
@@ -635,6 +595,14 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         xs[w].io = io;
         uds[w] = &xs[w];
     }
+    /* `sort | limit k` over messages: each worker keeps its k first rows
+     * (by seq, then arrival, among equals: the order the table phase puts
+     * the workers' rows in); the sort stage then orders those. */
+    int64_t topk = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT ? rowsort_limit(q, stop) : -1;
+    for (unsigned w = 0; w < nw && topk >= 0; w++) {
+        xs[w].heap = rowheap_new(q->st[stop].keys, q->st[stop].nkeys, (size_t)topk, nw > 1);
+        xs[w].sink = sink_heap;
+    }
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
     if (pf && eo->cov) {
         /* The prefilter counts what the lines it drops held, or is not used. */
@@ -674,6 +642,8 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         cov_add_tally(eo->cov, &t);
     }
     exec_t *x = &xs[0];
+    for (unsigned w = 0; w < nw && rc == 0; w++)
+        if (xs[w].heap) rowheap_finish(xs[w].heap, xs[w].tab);
     if (rc == 0) {
         uint32_t from = x->stop;
         if (grouped) {

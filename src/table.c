@@ -32,17 +32,23 @@ record_t *table_new_row(table_t *t) {
 }
 
 /* See table.h. */
-record_t *table_add(table_t *t, const record_t *src) {
-    record_t *r = table_new_row(t);
+void table_set_row(table_t *t, record_t *dst, const record_t *src) {
+    rec_clear(dst);
     for (uint32_t i = 0; i < src->norder; i++) {
         uint32_t id = src->order[i];
-        rec_set(r, id, src->v[id]);
+        rec_set(dst, id, src->v[id]);
     }
-    r->raw = src->raw;
-    r->file = src->file;
-    r->line = src->line;
-    r->seq = src->seq;
-    rec_pin(r, &t->arena);
+    dst->raw = src->raw;
+    dst->file = src->file;
+    dst->line = src->line;
+    dst->seq = src->seq;
+    rec_pin(dst, &t->arena);
+}
+
+/* See table.h. */
+record_t *table_add(table_t *t, const record_t *src) {
+    record_t *r = table_new_row(t);
+    table_set_row(t, r, src);
     return r;
 }
 

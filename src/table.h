@@ -29,6 +29,9 @@ void table_init(table_t *t);
 void table_free(table_t *t);
 /* Append a copy of r (values and raw text copied into the table). */
 record_t *table_add(table_t *t, const record_t *r);
+/* Make dst, a row of t, a copy of src (values and raw text copied into
+ * t's arena; dst's slot arrays are reused). */
+void table_set_row(table_t *t, record_t *dst, const record_t *src);
 /* Append an empty row whose strings the caller will place in t->arena. */
 record_t *table_new_row(table_t *t);
 /* Append a column id unless present. */
