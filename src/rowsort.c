@@ -2,7 +2,7 @@
  *
  * A sort works on compact entries, one per row: a 64-bit image of the
  * first key whose unsigned order is the key's order (a number's bits made
- * comparable, a text's first 8 bytes big-endian, a boolean 0 or 1; all
+ * comparable, a text's first 8 bytes big-endian, a boolean 1 or 2; all
  * inverted for a descending key; a null above every value), the row's
  * index and the text's length. An LSD radix sort orders the entries by
  * image, stably; entries whose images tie are put in order by the rest of
@@ -143,7 +143,7 @@ static ent_t make_ent(const ctx_t *c, size_t i) {
         memcpy(&u, &d, sizeof u);
         u = u >> 63 ? ~u : u | (UINT64_C(1) << 63);
     } else if (v.t == V_BOOL) {
-        u = v.b;
+        u = (uint64_t)v.b + 1; /* inverted, never the null image */
     } else {
         for (uint32_t b = 0; b < 8; b++) u = u << 8 | (b < v.n ? (unsigned char)v.s[b] : 0);
         e.len = v.n > 8 ? 9 : v.n;
