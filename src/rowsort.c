@@ -373,7 +373,7 @@ void rowheap_add(rowheap_t *h, const record_t *r) {
             h->heap = xrealloc(h->heap, h->cap * sizeof *h->heap);
         }
         uint32_t slot = (uint32_t)h->t.n;
-        table_add(&h->t, r);
+        table_set_row(&h->t, table_new_row(&h->t), r); /* heap slots: the arena is compacted */
         h->arrival[slot] = when;
         h->heap[slot] = slot;
         heap_sift_up(h, slot);

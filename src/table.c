@@ -31,9 +31,14 @@ record_t *table_new_row(table_t *t) {
     return r;
 }
 
-/* See table.h. */
-void table_set_row(table_t *t, record_t *dst, const record_t *src) {
+/* Copy src into dst, a row of t; slots from t's arena when fresh is set
+ * (dst has none yet), else from the heap. */
+static void copy_row(table_t *t, record_t *dst, const record_t *src, bool fresh) {
     rec_clear(dst);
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < src->norder; i++)
+        if (src->order[i] >= top) top = src->order[i] + 1;
+    rec_reserve(dst, fresh ? &t->arena : NULL, top, src->norder);
     for (uint32_t i = 0; i < src->norder; i++) {
         uint32_t id = src->order[i];
         rec_set(dst, id, src->v[id]);
@@ -46,9 +51,12 @@ void table_set_row(table_t *t, record_t *dst, const record_t *src) {
 }
 
 /* See table.h. */
+void table_set_row(table_t *t, record_t *dst, const record_t *src) { copy_row(t, dst, src, false); }
+
+/* See table.h. */
 record_t *table_add(table_t *t, const record_t *src) {
     record_t *r = table_new_row(t);
-    table_set_row(t, r, src);
+    copy_row(t, r, src, true);
     return r;
 }
 
