@@ -226,6 +226,20 @@ static int sink_next(exec_t *x, record_t *r) {
     return 0;
 }
 
+/* The table phase's stages that only drop rows or fields: r, a row of the
+ * old table, moves to the new one as it is (its strings move with the old
+ * table's arena, which table_phase hands over). */
+static int sink_move(exec_t *x, record_t *r) {
+    record_t *dst = table_new_row(x->next);
+    *dst = *r;
+    dst->arena = &x->next->arena;
+    memset(r, 0, sizeof *r); /* the old table no longer owns its slots */
+    return 0;
+}
+
+/* Does stage kind k only drop rows or fields, never set a value? */
+static bool drops_only(uint8_t k) { return k == ST_WHERE || k == ST_FIELDS || k == ST_LIMIT; }
+
 /* Is r outside the run's --from/--to? Records without a time are kept. */
 static bool out_of_range(const exec_opts_t *eo, const record_t *r) {
     if (!eo->has_from && !eo->has_to) return false;
@@ -331,7 +345,8 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         }
         /* A run of row stages: push every row through them into a new table. */
         uint32_t j = i;
-        while (j < q->nst && !is_blocking(q->st[j].kind)) j++;
+        bool move = true;
+        for (; j < q->nst && !is_blocking(q->st[j].kind); j++) move = move && drops_only(q->st[j].kind);
         table_t next;
         table_init(&next);
         next.fixed = t->fixed;
@@ -348,7 +363,7 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
             if (q->st[k].kind == ST_LIMIT) x->limit_left[k] = q->st[k].n;
         }
         x->end = j;
-        x->sink = sink_next;
+        x->sink = move ? sink_move : sink_next;
         x->next = &next;
         arena_t *saved = x->ev.arena;
         for (size_t k = 0; k < t->n && !x->err; k++) {
@@ -359,6 +374,7 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         x->ev.arena = saved;
         x->next = NULL;
         if (x->err) { table_free(&next); return x->err; }
+        if (move) arena_adopt(&next.arena, &t->arena);
         table_move(t, &next);
         i = j;
     }
