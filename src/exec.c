@@ -204,14 +204,24 @@ static int sink_group(exec_t *x, record_t *r) {
     return 0;
 }
 
+/* A row kept for a sort whose later stages never read or show the message
+ * text (rowsort_raw_unused) leaves it behind. */
+static void drop_raw(exec_t *x, record_t *r) {
+    if (!x->drop_raw) return;
+    r->raw = PSTR_NULL;
+    if (rec_has(r, F_RAW)) rec_set(r, F_RAW, val_null());
+}
+
 static int sink_table(exec_t *x, record_t *r) {
     x->st.used++;
+    drop_raw(x, r);
     table_add(x->tab, r);
     return 0;
 }
 
 static int sink_heap(exec_t *x, record_t *r) {
     x->st.used++;
+    drop_raw(x, r);
     rowheap_add(x->heap, r);
     return 0;
 }
@@ -568,6 +578,7 @@ static int resolve_range(query_t *q, const char *const *paths, int npaths, const
 int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
              table_t *out, in_stats_t *st) {
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
+    rowsort_plan(q);
     plan_fields(q);
     if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
     if (ex_subqueries(q, paths, npaths, io, eo) != 0) return 2;
@@ -619,6 +630,8 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
         xs[w].heap = rowheap_new(q->st[stop].keys, q->st[stop].nkeys, (size_t)topk, nw > 1);
         xs[w].sink = sink_heap;
     }
+    bool no_raw = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT && rowsort_raw_unused(q, stop);
+    for (unsigned w = 0; w < nw; w++) xs[w].drop_raw = no_raw;
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
     if (pf && eo->cov) {
         /* The prefilter counts what the lines it drops held, or is not used. */

@@ -49,6 +49,56 @@ int64_t rowsort_limit(const query_t *q, uint32_t i) {
     return -1;
 }
 
+/* Does `fields` stage f keep every key of sort stage s? (Built-in
+ * metadata is always kept.) */
+static bool fields_keep_keys(const stage_t *f, const stage_t *s) {
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        uint32_t id = s->keys[k].field;
+        bool listed = false;
+        for (uint32_t j = 0; j < f->nflds && !listed; j++) listed = f->flds[j] == id;
+        if (f->remove ? listed : !listed && id >= F_NBUILTIN) return false;
+    }
+    return true;
+}
+
+/* See rowsort.h. */
+void rowsort_plan(query_t *q) {
+    for (bool moved = true; moved;) {
+        moved = false;
+        for (uint32_t i = 0; i + 1 < q->nst; i++) {
+            if (q->st[i].kind != ST_SORT || q->st[i + 1].kind != ST_FIELDS) continue;
+            if (!fields_keep_keys(&q->st[i + 1], &q->st[i])) continue;
+            stage_t s = q->st[i];
+            q->st[i] = q->st[i + 1];
+            q->st[i + 1] = s;
+            moved = true;
+        }
+    }
+}
+
+/* See rowsort.h. */
+bool rowsort_raw_unused(const query_t *q, uint32_t i) {
+    for (uint32_t j = i; j < q->nst; j++) {
+        const stage_t *s = &q->st[j];
+        if (s->kind == ST_SORT) {
+            for (uint32_t k = 0; k < s->nkeys; k++)
+                if (s->keys[k].field == F_RAW) return false;
+        } else if (s->kind != ST_FIELDS && s->kind != ST_LIMIT) {
+            return false;
+        }
+    }
+    /* The columns: the last `fields` list (as exec_run decides them). */
+    for (uint32_t j = q->nst; j-- > 0;) {
+        const stage_t *s = &q->st[j];
+        if (stage_info[s->kind].flags & SF_GROUP) return false;
+        if (s->kind != ST_FIELDS || s->remove) continue;
+        for (uint32_t k = 0; k < s->nflds; k++)
+            if (s->flds[k] == F_RAW) return false;
+        return true;
+    }
+    return false;
+}
+
 /* ---- the generic path: row indexes, rows compared ---------------------- */
 
 /* Stable merge sort of row indexes by the keys. */

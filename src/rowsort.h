@@ -41,6 +41,21 @@ void rowsort_first(table_t *t, const sortkey_t *keys, uint32_t nkeys, size_t k);
  * neither drop nor add rows), or -1 when every row is needed. */
 int64_t rowsort_limit(const query_t *q, uint32_t i);
 
+/* Put each `fields` stage that follows a sort and keeps every sort key
+ * before that sort (`sort by k | fields a, k` runs as `fields a, k | sort
+ * by k`): the same rows in the same order, but the sort holds only the
+ * fields that are shown, and cuts them while each record is fresh rather
+ * than after the sort, row by row in sorted order. Run before the query's
+ * per-stage state is set up; running it again changes nothing. */
+void rowsort_plan(query_t *q);
+
+/* Do the stages from i on neither read the message text (_raw) nor show
+ * it? True when they are only sorts (not by _raw), `fields` lists and
+ * limits, and the query's last `fields` list (which decides the columns)
+ * does not name _raw.
+ * The rows a sort at stage i holds can then leave the text behind. */
+bool rowsort_raw_unused(const query_t *q, uint32_t i);
+
 /* A bounded heap of streamed rows: the k first rows, in rowsort order, of
  * the rows added so far, rows equal on the keys ranked by arrival (and by
  * record seq first when by_seq: the order several threads' rows are put
