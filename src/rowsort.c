@@ -132,14 +132,20 @@ static void apply_order(table_t *t, const size_t *idx, size_t m) {
     t->n = m;
 }
 
-/* The generic full sort, cut to k rows. */
-static void sort_generic(table_t *t, const sortkey_t *keys, uint32_t nkeys, size_t k) {
-    size_t *idx = xmalloc(t->n * sizeof *idx), *tmp = xmalloc(t->n * sizeof *tmp);
+/* The generic full sort into idx[0..t->n). */
+static void order_generic(const table_t *t, const sortkey_t *keys, uint32_t nkeys, size_t *idx) {
+    size_t *tmp = xmalloc((t->n ? t->n : 1) * sizeof *tmp);
     for (size_t i = 0; i < t->n; i++) idx[i] = i;
     msort_rows(t, keys, nkeys, idx, tmp, t->n);
+    free(tmp);
+}
+
+/* The generic full sort, cut to k rows. */
+static void sort_generic(table_t *t, const sortkey_t *keys, uint32_t nkeys, size_t k) {
+    size_t *idx = xmalloc((t->n ? t->n : 1) * sizeof *idx);
+    order_generic(t, keys, nkeys, idx);
     apply_order(t, idx, k < t->n ? k : t->n);
     free(idx);
-    free(tmp);
 }
 
 /* ---- compact entries ---------------------------------------------------- */
@@ -279,12 +285,12 @@ static void apply_ents(table_t *t, const ent_t *e, size_t m) {
 }
 
 /* See rowsort.h. */
-void rowsort_table(table_t *t, const sortkey_t *keys, uint32_t nkeys) {
-    if (t->n < 2) return;
+size_t *rowsort_order(const table_t *t, const sortkey_t *keys, uint32_t nkeys) {
+    size_t *idx = xmalloc((t->n ? t->n : 1) * sizeof *idx);
     ctx_t c = {t, keys, nkeys, false};
-    if (!keys_compact(t, keys, nkeys, &c.text0)) {
-        sort_generic(t, keys, nkeys, t->n);
-        return;
+    if (t->n < 2 || !keys_compact(t, keys, nkeys, &c.text0)) {
+        order_generic(t, keys, nkeys, idx);
+        return idx;
     }
     ent_t *e = xmalloc(t->n * sizeof *e), *tmp = xmalloc(t->n * sizeof *tmp);
     for (size_t i = 0; i < t->n; i++) e[i] = make_ent(&c, i);
@@ -294,9 +300,18 @@ void rowsort_table(table_t *t, const sortkey_t *keys, uint32_t nkeys) {
             for (j = i + 1; j < t->n && e[j].img == e[i].img; j++) {}
             if (j - i > 1) msort_ents(&c, e + i, tmp, j - i);
         }
-    apply_ents(t, e, t->n);
+    for (size_t i = 0; i < t->n; i++) idx[i] = e[i].row;
     free(e);
     free(tmp);
+    return idx;
+}
+
+/* See rowsort.h. */
+void rowsort_table(table_t *t, const sortkey_t *keys, uint32_t nkeys) {
+    if (t->n < 2) return;
+    size_t *idx = rowsort_order(t, keys, nkeys);
+    apply_order(t, idx, t->n);
+    free(idx);
 }
 
 /* Restore the max-heap property (the last entry of ent_cmp on top) below

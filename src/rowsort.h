@@ -31,6 +31,10 @@ int rowsort_cmp(const record_t *a, const record_t *b, const sortkey_t *keys, uin
  * indexes that compares the rows (val_cmp is no total order there). */
 void rowsort_table(table_t *t, const sortkey_t *keys, uint32_t nkeys);
 
+/* The indexes of t's rows in rowsort_table's order: a new array of t->n
+ * (at least one) entries the caller frees; t is not changed. */
+size_t *rowsort_order(const table_t *t, const sortkey_t *keys, uint32_t nkeys);
+
 /* Keep the first k rows of rowsort_table's order, in that order; the
  * other rows are freed. A bounded heap over the compact pairs (O(n log k))
  * when the keys allow it, else the full sort and a cut. */
