@@ -116,8 +116,25 @@ static void msort_rows(const table_t *t, const sortkey_t *keys, uint32_t nkeys, 
 }
 
 /* Put t's rows in the order of idx[0..m) (row indexes); rows not named
- * are freed. */
-static void apply_order(table_t *t, const size_t *idx, size_t m) {
+ * are freed. A full permutation (m = t->n) moves the rows in place, cycle
+ * by cycle, and leaves idx scrambled. */
+static void apply_order(table_t *t, size_t *idx, size_t m) {
+    if (m == t->n) {
+        for (size_t i = 0; i < m; i++) {
+            if (idx[i] == i || idx[i] == SIZE_MAX) continue;
+            record_t first = t->rows[i];
+            size_t j = i;
+            while (idx[j] != i) {
+                size_t from = idx[j];
+                t->rows[j] = t->rows[from];
+                idx[j] = SIZE_MAX;
+                j = from;
+            }
+            t->rows[j] = first;
+            idx[j] = SIZE_MAX;
+        }
+        return;
+    }
     record_t *rows = xmalloc((t->cap ? t->cap : 1) * sizeof *rows);
     unsigned char *kept = xcalloc(t->n, 1);
     for (size_t i = 0; i < m; i++) {
