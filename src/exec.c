@@ -25,6 +25,7 @@
 #include "prefilter.h"
 #include "progress.h"
 #include "regex.h"
+#include "rowsort.h"
 #include "schema.h"
 
 typedef struct lktab lktab_t;
@@ -208,9 +209,25 @@ static int sink_group(exec_t *x, record_t *r) {
     return 0;
 }
 
+/* A row kept for a sort whose later stages never read or show the message
+ * text (rowsort_raw_unused) leaves it behind. */
+static void drop_raw(exec_t *x, record_t *r) {
+    if (!x->drop_raw) return;
+    r->raw = PSTR_NULL;
+    if (rec_has(r, F_RAW)) rec_set(r, F_RAW, val_null());
+}
+
 static int sink_table(exec_t *x, record_t *r) {
     x->st.used++;
+    drop_raw(x, r);
     table_add(x->tab, r);
+    return 0;
+}
+
+static int sink_heap(exec_t *x, record_t *r) {
+    x->st.used++;
+    drop_raw(x, r);
+    rowheap_add(x->heap, r);
     return 0;
 }
 
@@ -228,6 +245,20 @@ static int sink_next(exec_t *x, record_t *r) {
     table_add(x->next, r);
     return 0;
 }
+
+/* The table phase's stages that only drop rows or fields: r, a row of the
+ * old table, moves to the new one as it is (its strings move with the old
+ * table's arena, which table_phase hands over). */
+static int sink_move(exec_t *x, record_t *r) {
+    record_t *dst = table_new_row(x->next);
+    *dst = *r;
+    dst->arena = &x->next->arena;
+    memset(r, 0, sizeof *r); /* the old table no longer owns its slots */
+    return 0;
+}
+
+/* Does stage kind k only drop rows or fields, never set a value? */
+static bool drops_only(uint8_t k) { return k == ST_WHERE || k == ST_FIELDS || k == ST_LIMIT; }
 
 /* Is r outside the run's --from/--to? Records without a time are kept. */
 static bool out_of_range(const exec_opts_t *eo, const record_t *r) {
@@ -286,62 +317,14 @@ static void warn_missing_inputs(const query_t *q, const uint32_t *inf, uint32_t 
 
 static bool is_blocking(uint8_t k) { return (stage_info[k].flags & SF_BLOCKING) != 0; }
 
-/* Stable merge sort of row indexes by the stage's keys (nulls last in
- * either direction; equal rows keep their order). */
-static int cmp_rows(const table_t *t, const stage_t *s, size_t a, size_t b) {
-    const record_t *x = &t->rows[a], *y = &t->rows[b];
-    for (uint32_t k = 0; k < s->nkeys; k++) {
-        value_t u = rec_get(x, s->keys[k].field), v = rec_get(y, s->keys[k].field);
-        if (u.t == V_NULL || v.t == V_NULL) {
-            if (u.t == v.t) continue;
-            return u.t == V_NULL ? 1 : -1;
-        }
-        int c = val_cmp(u, v);
-        if (c) return s->keys[k].desc ? -c : c;
-    }
-    return 0;
-}
-
-static void msort(const table_t *t, const stage_t *s, size_t *idx, size_t *tmp, size_t n) {
-    if (n < 2) return;
-    size_t h = n / 2;
-    msort(t, s, idx, tmp, h);
-    msort(t, s, idx + h, tmp, n - h);
-    size_t i = 0, j = h, k = 0;
-    while (i < h && j < n) tmp[k++] = cmp_rows(t, s, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
-    while (i < h) tmp[k++] = idx[i++];
-    while (j < n) tmp[k++] = idx[j++];
-    memcpy(idx, tmp, n * sizeof *idx);
-}
-
-static void sort_table(table_t *t, const stage_t *s) {
-    if (t->n < 2) return;
-    size_t *idx = xmalloc(t->n * sizeof *idx), *tmp = xmalloc(t->n * sizeof *tmp);
-    for (size_t i = 0; i < t->n; i++) idx[i] = i;
-    msort(t, s, idx, tmp, t->n);
-    record_t *rows = xmalloc(t->cap * sizeof *rows);
-    for (size_t i = 0; i < t->n; i++) rows[i] = t->rows[idx[i]];
-    free(t->rows);
-    t->rows = rows;
-    free(idx);
-    free(tmp);
-}
-
 /* top: the groups sorted by its ranking keys (count_frequent: the count
  * descending), cut to N rows. */
 static void top_finish(table_t *t, const stage_t *s) {
-    stage_t tmp = {.kind = ST_SORT, .nkeys = 1};
     sortkey_t key = {.field = s->as, .desc = true};
-    tmp.keys = &key;
-    if (s->nkeys) {
-        tmp.keys = s->keys;
-        tmp.nkeys = s->nkeys;
-    }
-    sort_table(t, &tmp);
-    if (s->n >= 0 && (size_t)s->n < t->n) {
-        for (size_t k = (size_t)s->n; k < t->n; k++) rec_free(&t->rows[k]);
-        t->n = (size_t)s->n;
-    }
+    const sortkey_t *keys = s->nkeys ? s->keys : &key;
+    uint32_t nkeys = s->nkeys ? s->nkeys : 1;
+    if (s->n >= 0) rowsort_first(t, keys, nkeys, (size_t)s->n);
+    else rowsort_table(t, keys, nkeys);
 }
 
 /* See op.h (STAGE_KINDS): an aggregate or top over the table's rows. */
@@ -358,9 +341,9 @@ int tab_agg(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
 
 /* See op.h (STAGE_KINDS). */
 int tab_sort(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
-    (void)x;
-    (void)i;
-    sort_table(t, s);
+    int64_t k = rowsort_limit(x->q, i); /* `sort | limit k`: only k rows are needed */
+    if (k >= 0) rowsort_first(t, s->keys, s->nkeys, (size_t)k);
+    else rowsort_table(t, s->keys, s->nkeys);
     return 0;
 }
 
@@ -401,7 +384,8 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         }
         /* A run of row stages: push every row through them into a new table. */
         uint32_t j = i;
-        while (j < q->nst && !is_blocking(q->st[j].kind)) j++;
+        bool move = true;
+        for (; j < q->nst && !is_blocking(q->st[j].kind); j++) move = move && drops_only(q->st[j].kind);
         table_t next;
         table_init(&next);
         next.fixed = t->fixed;
@@ -410,7 +394,7 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         for (uint32_t k = i; k < j; k++)
             if (q->st[k].kind == ST_LIMIT) x->limit_left[k] = q->st[k].n;
         x->end = j;
-        x->sink = sink_next;
+        x->sink = move ? sink_move : sink_next;
         x->next = &next;
         arena_t *saved = x->ev.arena;
         for (size_t k = 0; k < t->n && !x->err; k++) {
@@ -421,6 +405,7 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
         x->ev.arena = saved;
         x->next = NULL;
         if (x->err) { table_free(&next); return x->err; }
+        if (move) arena_adopt(&next.arena, &t->arena);
         table_move(t, &next);
         i = j;
     }
@@ -466,6 +451,7 @@ static void worker_init(exec_t *x, query_t *q, const exec_opts_t *eo, lktab_t **
 static void worker_free(exec_t *x) {
     free(x->limit_left);
     gtab_free(x->g);
+    rowheap_free(x->heap);
     eval_free(&x->ev);
     arena_free(&x->scratch);
 }
@@ -866,6 +852,7 @@ int exec_run(query_t *q, const char *const *paths, int npaths, const in_opts_t *
 int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo,
                 emit_t *em, table_t *out, in_stats_t *st) {
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
+    rowsort_plan(q);
     plan_fields(q);
     if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
     if (ex_subqueries(q, paths, npaths, io, eo) != 0) return 2;
@@ -935,6 +922,16 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
             xs[w].emit = emit_lane(em, w);
         }
     }
+    /* `sort | limit k` over messages: each worker keeps its k first rows
+     * (by seq, then arrival, among equals: the order the table phase puts
+     * the workers' rows in); the sort stage then orders those. */
+    int64_t topk = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT ? rowsort_limit(q, stop) : -1;
+    for (unsigned w = 0; w < nw && topk >= 0; w++) {
+        xs[w].heap = rowheap_new(q->st[stop].keys, q->st[stop].nkeys, (size_t)topk, nw > 1);
+        xs[w].sink = sink_heap;
+    }
+    bool no_raw = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT && rowsort_raw_unused(q, stop);
+    for (unsigned w = 0; w < nw; w++) xs[w].drop_raw = no_raw;
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
     if (pf && eo->cov) {
         /* The prefilter counts what the lines it drops held, or is not used. */
@@ -986,6 +983,8 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
     }
     exec_t *x = &xs[0];
     if (stream) emit_finish(em); /* (after an error too: the rows before it are out) */
+    for (unsigned w = 0; w < nw && rc == 0; w++)
+        if (xs[w].heap) rowheap_finish(xs[w].heap, xs[w].tab);
     if (rc == 0 && !stream) {
         uint32_t from = x->stop;
         if (grouped) {

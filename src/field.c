@@ -89,9 +89,12 @@ void rec_init(record_t *r, arena_t *arena) {
 
 /* See field.h. */
 void rec_free(record_t *r) {
-    free(r->v);
-    free(r->present);
-    free(r->order);
+    if (!r->borrowed) { /* borrowed slots die with their arena */
+        free(r->v);
+        free(r->present);
+        free(r->order);
+    }
+    r->borrowed = false;
     r->v = NULL;
     r->present = NULL;
     r->order = NULL;
@@ -108,7 +111,26 @@ void rec_clear(record_t *r) {
     r->raw = PSTR_NULL;
 }
 
+/* Slot arrays borrowed from an arena (rec_reserve) move to the heap
+ * before they grow. */
+static void own_slots(record_t *r) {
+    if (!r->borrowed) return;
+    value_t *v = xmalloc((r->cap ? r->cap : 1) * sizeof *v);
+    uint8_t *p = xmalloc(r->cap ? r->cap : 1);
+    uint32_t *o = xmalloc((r->ordcap ? r->ordcap : 1) * sizeof *o);
+    if (r->cap) {
+        memcpy(v, r->v, r->cap * sizeof *v);
+        memcpy(p, r->present, r->cap);
+    }
+    if (r->norder) memcpy(o, r->order, r->norder * sizeof *o);
+    r->v = v;
+    r->present = p;
+    r->order = o;
+    r->borrowed = false;
+}
+
 static void grow_slots(record_t *r, uint32_t id) {
+    own_slots(r);
     uint32_t cap = r->cap ? r->cap : 32;
     while (cap <= id) cap *= 2;
     r->v = xrealloc(r->v, cap * sizeof *r->v);
@@ -126,6 +148,7 @@ void rec_set(record_t *r, uint32_t id, value_t v) {
     if (!r->present[id]) {
         r->present[id] = 1;
         if (r->norder == r->ordcap) {
+            own_slots(r);
             r->ordcap = r->ordcap ? r->ordcap * 2 : 8;
             r->order = xrealloc(r->order, r->ordcap * sizeof *r->order);
         }
@@ -150,9 +173,44 @@ void rec_unset(record_t *r, uint32_t id) {
 
 /* See field.h. */
 void rec_pin(record_t *r, arena_t *a) {
+    /* Values that are views into the message text (_raw itself, a JSON
+     * string without escapes) move with the one copy of the text. */
+    uintptr_t lo = (uintptr_t)r->raw.p, hi = lo + r->raw.n;
+    if (r->raw.n) r->raw.p = arena_strndup(a, r->raw.p, r->raw.n);
     for (uint32_t i = 0; i < r->norder; i++) {
         value_t *v = &r->v[r->order[i]];
-        if (v->t == V_STR && v->n) v->s = arena_strndup(a, v->s, v->n);
+        if (v->t != V_STR || !v->n) continue;
+        uintptr_t p = (uintptr_t)v->s;
+        if (r->raw.n && p >= lo && p + v->n <= hi) v->s = r->raw.p + (p - lo);
+        else v->s = arena_strndup(a, v->s, v->n);
     }
-    if (r->raw.n) r->raw.p = arena_strndup(a, r->raw.p, r->raw.n);
+}
+
+/* See field.h. */
+void rec_reserve(record_t *r, arena_t *a, uint32_t nslots, uint32_t norder) {
+    if (a && !r->v && !r->order && (nslots || norder)) { /* a fresh record: one block of a */
+        size_t vb = nslots * sizeof *r->v, ob = norder * sizeof *r->order;
+        unsigned char *m = arena_alloc(a, vb + ob + nslots);
+        memset(m, 0, vb);
+        memset(m + vb + ob, 0, nslots);
+        r->v = (value_t *)(void *)m;
+        r->order = (uint32_t *)(void *)(m + vb);
+        r->present = m + vb + ob;
+        r->cap = nslots;
+        r->ordcap = norder;
+        r->borrowed = true;
+        return;
+    }
+    own_slots(r);
+    if (nslots > r->cap) {
+        r->v = xrealloc(r->v, nslots * sizeof *r->v);
+        memset(r->v + r->cap, 0, (nslots - r->cap) * sizeof *r->v);
+        r->present = xrealloc(r->present, nslots);
+        memset(r->present + r->cap, 0, nslots - r->cap);
+        r->cap = nslots;
+    }
+    if (norder > r->ordcap) {
+        r->order = xrealloc(r->order, norder * sizeof *r->order);
+        r->ordcap = norder;
+    }
 }

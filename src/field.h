@@ -96,6 +96,7 @@ typedef struct record {
     uint64_t line;     /* 1-based line of the record's first byte */
     uint64_t seq;      /* input order: (input number << 44) | byte offset; orders rows across threads */
     arena_t *arena;    /* batch arena for decoded strings (borrowed) */
+    bool borrowed;     /* v, present and order live in an arena (rec_reserve), not the heap */
 } record_t;
 
 /* Prepare an empty record; arena receives decoded strings. */
@@ -115,7 +116,15 @@ static inline value_t rec_get(const record_t *r, uint32_t id) {
 }
 /* True when field id is present (set, possibly to null). */
 static inline bool rec_has(const record_t *r, uint32_t id) { return id < r->cap && r->present[id]; }
-/* Copy every value's string bytes into a so the record outlives its batch. */
+/* Copy every value's string bytes into a so the record outlives its batch
+ * (the message text once: values that are views into it stay views into
+ * its copy). */
 void rec_pin(record_t *r, arena_t *a);
+/* Make room for field ids below nslots and norder fields without growing
+ * later (rec_set grows by doubling from 32 slots: a row kept in a table
+ * takes what it needs). With an arena a, a record without slots takes
+ * them from a in one block: they die with a (rec_free leaves them), and
+ * move to the heap if a later rec_set needs more. */
+void rec_reserve(record_t *r, arena_t *a, uint32_t nslots, uint32_t norder);
 
 #endif

@@ -135,6 +135,8 @@ struct exec {
     uint32_t stop;         /* first blocking stage (or nst) */
     struct gtab *g;        /* when stop is an aggregate/top */
     table_t *tab;          /* otherwise: the collected rows */
+    struct rowheap *heap;  /* `sort | limit k`: the k first rows so far, moved to tab at the end (owned) */
+    bool drop_raw;         /* rows kept for a sort leave the message text behind (nothing after reads it) */
     in_stats_t st;         /* this worker's in_scope and used counts */
     int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none (owned) */
     struct lktab **lk;     /* per stage: lookup table (shared by the workers) */

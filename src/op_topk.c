@@ -3,7 +3,7 @@
  * `topk(N, <f> [, <f2> ...]) [by <g>, ...]` keeps, in each `by` group, the
  * N rows with the largest values of f (then f2, ...), ranked 1 to N in
  * `_rank` (topk page): a blocking stage on the table, groups in order of
- * first appearance, each group's rows by rank.
+ * first appearance, each group's rows by rank (rowsort.c orders them).
  * `count_frequent <f> [, <g> ...]` counts each tuple of the fields into
  * `_approxcount` and keeps the 10,000 largest counts, most to least (count
  * page): it is a `top` of its own, folded through agg.c's group table.
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "op.h"
+#include "rowsort.h"
 #include "tabkit.h"
 
 /* Results count_frequent keeps ("the highest-count 10,000 results"). */
@@ -52,60 +53,50 @@ bool stage_topk(parser_t *p, stage_t *st) {
     return true;
 }
 
-/* A row to rank. */
-typedef struct topk_item {
-    uint32_t group;          /* its `by` group, by first appearance */
-    size_t row;              /* its table row */
-    const record_t *r;       /* the row */
-    const topk_stage_t *tp;    /* what to compare */
-} topk_item_t;
-
-/* Group, then the ranked fields largest first (nulls last), then table
- * order. */
-static int cmp_item(const void *a, const void *b) {
-    const topk_item_t *x = a, *y = b;
-    if (x->group != y->group) return x->group < y->group ? -1 : 1;
-    for (uint32_t k = 0; k < x->tp->nfields; k++) {
-        value_t u = rec_get(x->r, x->tp->fields[k]), v = rec_get(y->r, x->tp->fields[k]);
-        if (u.t == V_NULL || v.t == V_NULL) {
-            if (u.t == v.t) continue;
-            return u.t == V_NULL ? 1 : -1;
-        }
-        int c = val_cmp(u, v);
-        if (c) return -c;
-    }
-    return (x->row > y->row) - (x->row < y->row);
-}
-
-/* See op.h (STAGE_KINDS). */
+/* See op.h (STAGE_KINDS). The rows in rowsort order by the ranked fields,
+ * each descending (nulls last, equal rows in table order), then put group
+ * by group with a stable counting sort; the first N of each are kept. */
 int tab_topk(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     (void)x;
     (void)i;
     const topk_stage_t *tp = s->data;
+    size_t n = t->n;
     tk_t groups;
     tk_init(&groups);
-    topk_item_t *it = xmalloc((t->n ? t->n : 1) * sizeof *it);
-    for (size_t r = 0; r < t->n; r++)
-        it[r] = (topk_item_t){tk_row(&groups, &t->rows[r], s->by, s->nby, true, NULL), r, &t->rows[r], tp};
-    if (t->n > 1) qsort(it, t->n, sizeof *it, cmp_item);
+    uint32_t *group = xmalloc((n ? n : 1) * sizeof *group), ngroups = 0;
+    for (size_t r = 0; r < n; r++) {
+        group[r] = tk_row(&groups, &t->rows[r], s->by, s->nby, true, NULL);
+        if (group[r] >= ngroups) ngroups = group[r] + 1;
+    }
+    tk_free(&groups);
+    sortkey_t *keys = xmalloc(tp->nfields * sizeof *keys);
+    for (uint32_t k = 0; k < tp->nfields; k++) keys[k] = (sortkey_t){.field = tp->fields[k], .desc = true};
+    size_t *ranked = rowsort_order(t, keys, tp->nfields);
+    free(keys);
+    size_t *start = xcalloc((size_t)ngroups + 1, sizeof *start), *order = xmalloc((n ? n : 1) * sizeof *order);
+    for (size_t r = 0; r < n; r++) start[group[r] + 1]++;
+    for (uint32_t g = 0; g < ngroups; g++) start[g + 1] += start[g];
+    for (size_t k = 0; k < n; k++) order[start[group[ranked[k]]]++] = ranked[k];
     record_t *rows = xmalloc((t->cap ? t->cap : 1) * sizeof *rows);
-    size_t n = 0;
+    size_t kept = 0;
     int64_t rank = 0;
-    for (size_t k = 0; k < t->n; k++) {
-        rank = k > 0 && it[k].group == it[k - 1].group ? rank + 1 : 1;
-        record_t *row = &t->rows[it[k].row];
+    for (size_t k = 0; k < n; k++) {
+        rank = k > 0 && group[order[k]] == group[order[k - 1]] ? rank + 1 : 1;
+        record_t *row = &t->rows[order[k]];
         if (rank > s->n) {
             rec_free(row);
             continue;
         }
         rec_set(row, s->as, val_num((double)rank));
-        rows[n++] = *row;
+        rows[kept++] = *row;
     }
     free(t->rows);
     t->rows = rows;
-    t->n = n;
-    free(it);
-    tk_free(&groups);
+    t->n = kept;
+    free(group);
+    free(ranked);
+    free(start);
+    free(order);
     return 0;
 }
 

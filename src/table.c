@@ -31,18 +31,32 @@ record_t *table_new_row(table_t *t) {
     return r;
 }
 
+/* Copy src into dst, a row of t; slots from t's arena when fresh is set
+ * (dst has none yet), else from the heap. */
+static void copy_row(table_t *t, record_t *dst, const record_t *src, bool fresh) {
+    rec_clear(dst);
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < src->norder; i++)
+        if (src->order[i] >= top) top = src->order[i] + 1;
+    rec_reserve(dst, fresh ? &t->arena : NULL, top, src->norder);
+    for (uint32_t i = 0; i < src->norder; i++) {
+        uint32_t id = src->order[i];
+        rec_set(dst, id, src->v[id]);
+    }
+    dst->raw = src->raw;
+    dst->file = src->file;
+    dst->line = src->line;
+    dst->seq = src->seq;
+    rec_pin(dst, &t->arena);
+}
+
+/* See table.h. */
+void table_set_row(table_t *t, record_t *dst, const record_t *src) { copy_row(t, dst, src, false); }
+
 /* See table.h. */
 record_t *table_add(table_t *t, const record_t *src) {
     record_t *r = table_new_row(t);
-    for (uint32_t i = 0; i < src->norder; i++) {
-        uint32_t id = src->order[i];
-        rec_set(r, id, src->v[id]);
-    }
-    r->raw = src->raw;
-    r->file = src->file;
-    r->line = src->line;
-    r->seq = src->seq;
-    rec_pin(r, &t->arena);
+    copy_row(t, r, src, true);
     return r;
 }
 

@@ -27,8 +27,13 @@ typedef struct table {
 void table_init(table_t *t);
 /* Free everything. */
 void table_free(table_t *t);
-/* Append a copy of r (values and raw text copied into the table). */
+/* Append a copy of r (values, raw text and the row's slot arrays in the
+ * table's arena). */
 record_t *table_add(table_t *t, const record_t *r);
+/* Make dst, a row of t, a copy of src (values and raw text copied into
+ * t's arena; dst's slot arrays are reused or grown on the heap, so the
+ * row survives a fresh copy of t's arena by rec_pin). */
+void table_set_row(table_t *t, record_t *dst, const record_t *src);
 /* Append an empty row whose strings the caller will place in t->arena. */
 record_t *table_new_row(table_t *t);
 /* Append a column id unless present. */
