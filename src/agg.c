@@ -661,9 +661,16 @@ static void fill_row(gtab_t *g, group_t *gr, record_t *r, arena_t *a) {
     for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(&g->aggs[k], state(g, gr, k), a));
 }
 
-/* Append group gr's row to out (its strings copied into out's arena). */
+/* Append group gr's row to out (its strings copied into out's arena;
+ * its slot arrays too, sized to the row's fields). */
 static void emit_row(gtab_t *g, group_t *gr, table_t *out) {
     record_t *r = table_new_row(out);
+    uint32_t top = 0;
+    for (uint32_t k = 0; k < g->nby; k++)
+        if (g->by[k] >= top) top = g->by[k] + 1;
+    for (uint32_t k = 0; k < g->naggs; k++)
+        if (g->aggs[k].as >= top) top = g->aggs[k].as + 1;
+    rec_reserve(r, &out->arena, top, g->nby + g->naggs);
     fill_row(g, gr, r, &out->arena);
     rec_pin(r, &out->arena);
 }
