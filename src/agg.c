@@ -736,20 +736,33 @@ int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud) {
     return gtab_each_range(g, 0, g->n, fn, ud);
 }
 
-/* See agg.h. */
-int gtab_each_range(gtab_t *g, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud) {
+/* fn(ud, row) for the groups at from..to-1 of the first-record order,
+ * or, with idx, at the places idx[from..to) of that order. */
+static int each(gtab_t *g, const size_t *idx, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud) {
     arena_t a = {0};
     record_t r;
     rec_init(&r, &a);
     int rc = 0;
-    for (size_t i = from; i < to && i < g->n && !rc; i++) {
+    for (size_t i = from; i < to && !rc; i++) {
+        size_t at = idx ? idx[i] : i;
+        if (at >= g->n) break;
         arena_reset(&a);
-        fill_row(g, g->grp[i], &r, &a);
+        fill_row(g, g->grp[at], &r, &a);
         rc = fn(ud, &r);
     }
     rec_free(&r);
     arena_free(&a);
     return rc;
+}
+
+/* See agg.h. */
+int gtab_each_range(gtab_t *g, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud) {
+    return each(g, NULL, from, to, fn, ud);
+}
+
+/* See agg.h. */
+int gtab_each_of(gtab_t *g, const size_t *idx, size_t n, int (*fn)(void *ud, record_t *r), void *ud) {
+    return each(g, idx, 0, n, fn, ud);
 }
 
 /* See agg.h. */

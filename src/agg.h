@@ -91,5 +91,8 @@ void gtab_order(gtab_t *g);
  * gtab_order (or gtab_each) must have set, no group added since. Calls on
  * ranges that do not overlap may run in several threads at once. */
 int gtab_each_range(gtab_t *g, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud);
+/* gtab_each over the groups at places idx[0..n) of that order, in idx's
+ * order (a sorted result); as gtab_each_range otherwise. */
+int gtab_each_of(gtab_t *g, const size_t *idx, size_t n, int (*fn)(void *ud, record_t *r), void *ud);
 
 #endif

@@ -652,12 +652,19 @@ static void stream_seg_end(void *ud, uint64_t k) { emit_seg_end(((exec_t *)ud)->
  * a field on every row they keep, or keep or drop fields (where, as,
  * fields, limit, timeslice): every row then carries the same fields in
  * the same order, so the columns the first rows give are the result's,
- * and no stage needs all rows. */
-static bool agg_streams(const query_t *q, uint32_t i) {
+ * and no stage needs all rows. One `sort` may come among them, after
+ * nothing but `fields` lists: the groups are then put in its order
+ * first (agg_order), from their sort keys alone; *sort is its stage (or
+ * q->nst when there is none). */
+static bool agg_streams(const query_t *q, uint32_t i, uint32_t *sort) {
+    *sort = q->nst;
     if (i >= q->nst || q->st[i].kind != ST_AGG) return false;
+    for (uint32_t k = i + 1; k < q->nst && *sort == q->nst; k++)
+        if (q->st[k].kind == ST_SORT) *sort = k;
     for (uint32_t k = i + 1; k < q->nst; k++) {
         uint8_t kind = q->st[k].kind;
-        if (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_FIELDS && kind != ST_LIMIT && kind != ST_TIMESLICE)
+        if (k == *sort || kind == ST_FIELDS) continue;
+        if (k < *sort || (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_LIMIT && kind != ST_TIMESLICE))
             return false;
     }
     return true;
@@ -682,6 +689,26 @@ static void agg_cols(void *ud, table_t *t) {
 
 static int sink_put(exec_t *x, record_t *r) { return x->row_fn(x->row_ud, r); }
 
+/* A group's row reached the sort whose order the rows already come in:
+ * run the stages after it. */
+static int sink_resume(exec_t *x, record_t *r) {
+    uint32_t end = x->end;
+    x->end = x->q->nst;
+    x->sink = x->after;
+    int rc = run_from(x, x->resume, r);
+    x->end = end;
+    x->sink = sink_resume;
+    return rc;
+}
+
+/* Send worker x's rows to last after the query's last stage, past the
+ * sort the rows come sorted for (x->resume). */
+static void agg_route(exec_t *x, sink_fn last) {
+    x->end = x->resume ? x->resume - 1 : x->q->nst;
+    x->sink = x->resume ? sink_resume : last;
+    x->after = last;
+}
+
 static int measure_row(void *ud, record_t *r) {
     emit_measure(ud, r);
     return 0;
@@ -703,11 +730,75 @@ static void agg_setup(exec_t *x, exec_row_fn fn, void *ud) {
     const query_t *q = x->q;
     for (uint32_t k = x->stop + 1; k < q->nst; k++) x->limit_left[k] = q->st[k].kind == ST_LIMIT ? q->st[k].n : -1;
     x->stream_limit_hit = false;
-    x->end = q->nst;
-    x->sink = sink_put;
+    agg_route(x, sink_put);
     x->next = NULL;
     x->row_fn = fn;
     x->row_ud = ud;
+}
+
+/* Run worker x's stages after the aggregate on the groups from..to-1 of
+ * the first-record order, or at places idx[from..to). */
+static int agg_each(gtab_t *g, const size_t *idx, size_t from, size_t to, exec_t *x) {
+    return idx ? gtab_each_of(g, idx + from, to - from, agg_row, x) : gtab_each_range(g, from, to, agg_row, x);
+}
+
+/* The sort keys of the groups' rows (agg_order): field k of a row is the
+ * sort's key k; its seq, the group's place in first-record order. */
+typedef struct agg_keys {
+    exec_t *x;
+    const stage_t *sort;
+    table_t t;
+    size_t at;             /* the group being run */
+} agg_keys_t;
+
+static int key_put(void *ud, record_t *r) {
+    agg_keys_t *c = ud;
+    record_t *kr = table_new_row(&c->t);
+    rec_reserve(kr, &c->t.arena, c->sort->nkeys, c->sort->nkeys);
+    for (uint32_t k = 0; k < c->sort->nkeys; k++) rec_set(kr, k, rec_get(r, c->sort->keys[k].field));
+    kr->seq = c->at;
+    rec_pin(kr, &c->t.arena);
+    return 0;
+}
+
+static int key_group(void *ud, record_t *r) {
+    agg_keys_t *c = ud;
+    int rc = agg_row(c->x, r);
+    c->at++;
+    return rc;
+}
+
+/* Put the groups of worker x's aggregate in the order of the sort at
+ * stage `sort` (x->resume - 1), as the sort would put their rows: a
+ * table of their sort keys alone, rows of a few slots (the keys renumbered
+ * 0, 1, ...), sorted by rowsort, or cut to its first k when a `limit k`
+ * follows. Returns the groups' places in that order (*n of them, heap). */
+static size_t *agg_order(exec_t *x, size_t *n) {
+    const query_t *q = x->q;
+    uint32_t sort = x->resume - 1;
+    agg_keys_t c = {.x = x, .sort = &q->st[sort]};
+    table_init(&c.t);
+    agg_setup(x, key_put, &c);
+    x->end = sort; /* (only `fields` lists come before the sort) */
+    x->sink = sink_put;
+    arena_t *saved = x->ev.arena;
+    gtab_each_range(x->g, 0, gtab_count(x->g), key_group, &c);
+    x->ev.arena = saved;
+    uint32_t nk = c.sort->nkeys;
+    sortkey_t *keys = xcalloc(nk ? nk : 1, sizeof *keys);
+    for (uint32_t k = 0; k < nk; k++) {
+        keys[k] = c.sort->keys[k];
+        keys[k].field = k;
+    }
+    int64_t lim = rowsort_limit(q, sort);
+    if (lim >= 0) rowsort_first(&c.t, keys, nk, (size_t)lim);
+    else rowsort_table(&c.t, keys, nk);
+    size_t *idx = xmalloc((c.t.n ? c.t.n : 1) * sizeof *idx);
+    for (size_t i = 0; i < c.t.n; i++) idx[i] = (size_t)c.t.rows[i].seq;
+    *n = c.t.n;
+    table_free(&c.t);
+    free(keys);
+    return idx;
 }
 
 /* Groups a worker formats at a time when several write an aggregate's rows. */
@@ -719,8 +810,9 @@ static void agg_setup(exec_t *x, exec_row_fn fn, void *ud) {
 typedef struct agg_par {
     exec_t *xs;            /* the workers */
     gtab_t *g;             /* the merged groups (worker 0's) */
+    const size_t *idx;     /* NULL, or the groups' places in sorted order (agg_order) */
     emit_t *em;
-    size_t from, to;       /* the groups they write */
+    size_t from, to;       /* the groups they write (places in idx with idx) */
     atomic_size_t next;    /* the next segment to claim */
     atomic_int stop;       /* a worker failed, or the output did: claim no more */
 } agg_par_t;
@@ -738,13 +830,13 @@ static void *agg_lane_run(void *ud) {
     agg_par_t *p = l->p;
     exec_t *x = &p->xs[l->w];
     agg_setup(x, NULL, NULL);
-    x->sink = sink_lane;
+    agg_route(x, sink_lane);
     x->emit = emit_lane(p->em, l->w);
     arena_t *saved = x->ev.arena;
     while (!atomic_load(&p->stop)) {
         size_t k = atomic_fetch_add(&p->next, 1), lo = p->from + k * AGG_SEG;
         if (lo >= p->to || emit_seg_begin(x->emit, k) != 0) break;
-        int rc = gtab_each_range(p->g, lo, lo + AGG_SEG < p->to ? lo + AGG_SEG : p->to, agg_row, x);
+        int rc = agg_each(p->g, p->idx, lo, lo + AGG_SEG < p->to ? lo + AGG_SEG : p->to, x);
         emit_seg_end(x->emit, k);
         if (rc) atomic_store(&p->stop, 1);
     }
@@ -755,8 +847,8 @@ static void *agg_lane_run(void *ud) {
 
 /* Write the rows of the groups from..to of worker xs[0]'s aggregate with
  * the nw workers at once (the columns are decided). */
-static void agg_emit_par(exec_t *xs, unsigned nw, emit_t *em, size_t from, size_t to) {
-    agg_par_t p = {.xs = xs, .g = xs[0].g, .em = em, .from = from, .to = to};
+static void agg_emit_par(exec_t *xs, unsigned nw, emit_t *em, const size_t *idx, size_t from, size_t to) {
+    agg_par_t p = {.xs = xs, .g = xs[0].g, .idx = idx, .em = em, .from = from, .to = to};
     atomic_init(&p.next, 0);
     atomic_init(&p.stop, 0);
     agg_lane_t *lanes = xcalloc(nw, sizeof *lanes);
@@ -784,6 +876,7 @@ static int agg_emit(exec_t *xs, unsigned nw, emit_t *em) {
     agg_ctx_t c = {.q = q, .g = x->g, .i = x->stop};
     gtab_order(x->g);
     size_t n = gtab_count(x->g);
+    size_t *idx = x->resume ? agg_order(x, &n) : NULL;
     arena_t *saved = x->ev.arena;
     if (emit_wants_widths(em)) {
         /* (The writing pass counts the drops and regex give-ups, once.) */
@@ -791,12 +884,15 @@ static int agg_emit(exec_t *xs, unsigned nw, emit_t *em) {
         uint64_t rx = ev->rx_limit, dropped = ev->dropped, by[FN__COUNT];
         memcpy(by, ev->dropped_by, sizeof by);
         agg_setup(x, measure_row, em);
-        gtab_each_range(x->g, 0, n, agg_row, x);
+        agg_each(x->g, idx, 0, n, x);
         ev->rx_limit = rx;
         ev->dropped = dropped;
         memcpy(ev->dropped_by, by, sizeof by);
         x->ev.arena = saved;
-        if (x->err) return x->err;
+        if (x->err) {
+            free(idx);
+            return x->err;
+        }
     }
     bool par = nw > 1;
     for (uint32_t k = x->stop + 1; k < q->nst; k++) par = par && q->st[k].kind != ST_LIMIT;
@@ -808,12 +904,13 @@ static int agg_emit(exec_t *xs, unsigned nw, emit_t *em) {
     int rc = 0;
     while (i < n && !rc && (!par || !emit_decided(em))) {
         size_t to = par ? i + 64 : n;
-        rc = gtab_each_range(x->g, i, to, agg_row, x);
+        rc = agg_each(x->g, idx, i, to < n ? to : n, x);
         i = to;
     }
     x->ev.arena = saved;
-    if (!rc && i < n) agg_emit_par(xs, nw, em, i, n);
+    if (!rc && i < n) agg_emit_par(xs, nw, em, idx, i, n);
     emit_finish(em);
+    free(idx);
     for (unsigned w = 0; w < nw; w++)
         if (xs[w].err) return xs[w].err;
     return 0;
@@ -986,7 +1083,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
     for (unsigned w = 0; w < nw && rc == 0; w++)
         if (xs[w].heap) rowheap_finish(xs[w].heap, xs[w].tab);
     if (rc == 0 && !stream) {
-        uint32_t from = x->stop;
+        uint32_t from = x->stop, sort;
         if (grouped) {
             /* Partial groups merge; the output order (first record) does
              * not depend on how the input was split. */
@@ -995,8 +1092,9 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         if (grouped && gtab_over(x->g)) {
             say_over_budget(q, x->stop, gtab_count(x->g), budget.max);
             rc = 2;
-        } else if (grouped && em && agg_streams(q, x->stop) && !(partial && !st->files)) {
+        } else if (grouped && em && agg_streams(q, x->stop, &sort) && !(partial && !st->files)) {
             /* (When no input could be read, the run fails and shows no result.) */
+            for (unsigned w = 0; w < nw; w++) xs[w].resume = sort < q->nst ? sort + 1 : 0;
             rc = agg_emit(xs, nw, em); /* the rows go out as they come: no table */
             from = q->nst;
         } else if (grouped) {

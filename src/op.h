@@ -144,6 +144,9 @@ struct exec {
     uint32_t end;          /* stage where the current run stops */
     sink_fn sink;          /* where rows go after stage end-1 */
     table_t *next;         /* table phase: rows of the next table */
+    uint32_t resume;       /* an aggregate's rows put in a sort's order before they run: the stage after
+                            * that sort, where the run goes on past it (0: none) */
+    sink_fn after;         /* then: where rows go after the last stage */
     exec_row_fn row_fn;    /* streaming: where rows reaching the aggregate go */
     void *row_ud;          /* its argument */
     bool parse_hit;        /* the current record matched a `nodrop` parse since the last parse
