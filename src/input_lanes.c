@@ -190,6 +190,7 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
         in_lane_begin(&J[i].lane, fmt, name, &J[i].src, r->lane.ctx.ref_ms);
         J[i].lane.off0 = J[i].lo;
     }
+    r->st->files_split++;
     r->ft->mt = true; /* lanes may intern names (want_all) */
     jobs_run(J, n, job_read);
     r->ft->mt = false;

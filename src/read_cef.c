@@ -206,5 +206,6 @@ const rd_impl_t rd_cef = {
     .next = cef_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

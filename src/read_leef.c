@@ -163,5 +163,6 @@ const rd_impl_t rd_leef = {
     .next = leef_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

@@ -307,4 +307,5 @@ const rd_impl_t rd_osquery = {
     .next = oq_next,
     .close = oq_close,
     .line_sync = true,
+    .split = 1,
 };

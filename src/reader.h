@@ -185,8 +185,13 @@ typedef struct rd_impl {
     /* Free the state from open. */
     void (*close)(void *st);
     bool line_sync;      /* after a too-long record, go on at the next line (else drop the input's rest) */
-    uint8_t split;       /* 0: read serially; 1: records end at every '\n' (JSON Lines);
-                          * 2: at '\n' outside double quotes (CSV) */
+    uint8_t split;       /* a large plain file may be cut into ranges read by threads (input_lanes.c):
+                          * 0: no, read serially (multi-line records, or state across records);
+                          * 1: records end at every '\n' and need nothing of the lines before
+                          * (JSON Lines, one syslog message a line); 2: at '\n' outside double
+                          * quotes, after a header row every range is given (CSV). A line
+                          * reader's yearless dates are placed from the file's mtime in every
+                          * range (the same years as serially for logs spanning under 11 months) */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
                           * 2 CSV columns through colmap */
     bool binary;         /* a binary format: no lines are counted; c->pos numbers each record */
