@@ -149,6 +149,19 @@ trunc:
 size_t json_skip(const char *s, size_t n, size_t i) { return json_skip_ex(s, n, i, NULL); }
 
 /* See json.h. */
+size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
+    if (i >= n || s[i] != '"') return JSON_BAD;
+    size_t j = str_end(s, n, i);
+    if (j >= n) return JSON_BAD;
+    *key = pstr(s + i + 1, j - i - 1);
+    *key_esc = key->n && memchr(key->p, '\\', key->n) != NULL;
+    i = json_ws(s, n, j + 1);
+    if (i >= n || s[i] != ':') return JSON_BAD;
+    i = json_ws(s, n, i + 1);
+    return i < n ? i : JSON_BAD;
+}
+
+/* See json.h. */
 bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i) {
     it->s = s;
     it->n = n;
@@ -178,15 +191,9 @@ bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
     } else {
         goto bad;
     }
-    if (i >= n || s[i] != '"') goto bad;
-    size_t j = str_end(s, n, i);
-    if (j >= n) goto bad;
-    *key = pstr(s + i + 1, j - i - 1);
-    *key_esc = key->n && memchr(key->p, '\\', key->n) != NULL;
-    i = json_ws(s, n, j + 1);
-    if (i >= n || s[i] != ':') goto bad;
-    i = json_ws(s, n, i + 1);
-    j = json_skip(s, n, i);
+    i = json_member_key(s, n, i, key, key_esc);
+    if (i == JSON_BAD) goto bad;
+    size_t j = json_skip(s, n, i);
     if (j == JSON_BAD) goto bad;
     *val = pstr(s + i, j - i);
     it->i = j;

@@ -26,6 +26,13 @@ size_t json_skip(const char *s, size_t n, size_t i);
  * could complete, rather than malformed JSON. */
 size_t json_skip_ex(const char *s, size_t n, size_t i, bool *truncated);
 
+/* The member whose key's opening quote is s[i]: the raw key text without
+ * quotes in *key (escapes not decoded; *key_esc says whether it has any).
+ * Returns the index of its value (after the ':' and whitespace), or
+ * (size_t)-1 when no `"key" :` and value start are there. For walkers
+ * that descend into values instead of skipping them (rd_walk). */
+size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc);
+
 /* Iterator over the members of an object. */
 typedef struct json_iter {
     const char *s;  /* the text, borrowed */

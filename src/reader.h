@@ -329,6 +329,9 @@ typedef struct rd_key {
 /* rd_lookup and rd_map_find(t, key) at once (t may be NULL), both cached
  * by the key's bytes: the one lookup of a native key per record. */
 rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t);
+/* rd_json_member of a key already looked up with rd_key (with the
+ * reader's map table: one lookup gives the field and the map entry). */
+value_t rd_json_value(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how, record_t *rec);
 /* A cell position that fills a slot, for readers of cells known by position. */
 typedef struct rd_col {
     unsigned col;       /* the cell's position */
@@ -500,8 +503,9 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
 typedef void (*rd_leaf_fn)(void *ud, pstr_t path, pstr_t key, pstr_t val);
 /* Walk a JSON object depth first: every member under its dotted path
  * (prefix.key), objects before their members, up to 16 levels and paths
- * of 255 bytes. Escaped keys are decoded into c->arena. Returns false
- * when obj is not a valid object. */
+ * of 255 bytes. Escaped keys are decoded into c->arena. The text is
+ * parsed once (nested objects are not skipped, then walked again).
+ * Returns false, fn not called, when obj is not a valid object. */
 bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud);
 
 /* ---- cutting text (reader_text.c) ---- */
