@@ -43,6 +43,9 @@ static inline int str_hexval(char c) {
     return -1;
 }
 
+/* Byte-exact equality against a C string (pstr_eq(a, pstr_c(b)) without
+ * its strlen, for tables of names compared per record). */
+bool pstr_eq_c(pstr_t a, const char *b);
 /* ASCII case-insensitive equality. */
 bool pstr_ieq(pstr_t a, pstr_t b);
 /* ASCII case-insensitive equality against a C string. */
