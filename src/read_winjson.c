@@ -361,8 +361,8 @@ static bool schema_of(const sc_ids_t *ids, uint32_t id) {
 static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
     ecs_walk_t *w = ud;
     size_t plen = path.n;
-    int sp;
-    uint32_t id = rd_lookup(w->c, w->pos++, path, false, &sp);
+    rd_key_t k = rd_key(w->c, w->pos++, path, false, &ecs_tab); /* field and map entry, cached */
+    uint32_t id = k.id;
     /* ECS objects named like a schema field (user, host) leave the name to the schema */
     if (id != FIELD_NONE && !(is_obj(v) && plen == key.n && schema_of(we_ids(w->s->we), id)))
         rec_set(w->rec, id, json_to_value(v, w->c->arena));
@@ -375,9 +375,8 @@ static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
             return;
         }
     }
-    if (is_obj(v)) return;
-    const rd_map_t *m = rd_map_find(&ecs_tab, path);
-    if (!m) return;
+    const rd_map_t *m = k.m;
+    if (is_obj(v) || !m) return;
     value_t x = json_to_value(v, w->c->arena);
     if (x.t == V_STR) rd_acc_put(&w->acc, m, val_pstr(x));
 }
