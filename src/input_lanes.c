@@ -2,7 +2,8 @@
  * input_int.h).
  *
  * A file in a format whose records end at line boundaries (JSON Lines;
- * CSV, outside quotes) is cut into one byte range per thread, each cut
+ * CSV, outside quotes; Zeek TSV, whose header block every range reads
+ * first) is cut into one byte range per thread, each cut
  * moved to a record start, and each range read by its own lane through
  * in_lane_read, exactly as lane 0 reads an input serially. Counts and the
  * malformed-record reports are merged afterwards, in file order.
@@ -22,8 +23,8 @@ typedef struct lane_job {
     in_src_t src;            /* its byte range of the file */
     int fd;                  /* the file (shared; pread has its own offset) */
     uint64_t lo, hi;         /* the lane's bytes: nominal, then moved to record starts */
-    uint64_t hdr_lo, hdr_hi; /* the CSV header, fed to the reader first */
-    uint64_t quotes;         /* phase 1: '"' in the nominal range */
+    uint64_t hdr_lo, hdr_hi; /* the CSV or Zeek header, fed to the reader first */
+    uint64_t quotes;         /* phase 1: '"' in the nominal range (CSV), or header lines (Zeek) */
     int err;                 /* phase 1: errno of a failed read */
 } lane_job_t;
 
@@ -60,11 +61,42 @@ static void *job_count_quotes(void *arg) {
     return NULL;
 }
 
+/* Phase 1 for Zeek TSV: count the lines of the job's nominal range that
+ * start with '#' but are no `#close` (a header block after the data: the
+ * file is then read serially, as its columns may change). */
+static void *job_count_headers(void *arg) {
+    lane_job_t *J = arg;
+    char *buf = xmalloc(IN_BLOCK);
+    uint64_t k = 0;
+    char prev = 0;
+    if (J->lo > 0 && pread_full(J->fd, &prev, 1, J->lo - 1) != 1) J->err = EIO;
+    for (uint64_t off = J->lo; off < J->hi && !J->err;) {
+        size_t want = J->hi - off < IN_BLOCK ? (size_t)(J->hi - off) : IN_BLOCK;
+        long got = pread_full(J->fd, buf, want, off);
+        if (got <= 0) {
+            J->err = got < 0 ? errno : EIO;
+            break;
+        }
+        for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '#', (size_t)(e - q))) != NULL; q++) {
+            if ((q > buf ? q[-1] : prev) != '\n') continue;
+            char w[6] = {0};
+            if (pread_full(J->fd, w, sizeof w, off + (uint64_t)(q - buf)) != (long)sizeof w ||
+                memcmp(w, "#close", sizeof w) != 0)
+                k++;
+        }
+        prev = buf[got - 1];
+        off += (size_t)got;
+    }
+    free(buf);
+    J->quotes = k;
+    return NULL;
+}
+
 /* Phase 2: the job's records, through its lane (the header first). */
 static void *job_read(void *arg) {
     lane_job_t *J = arg;
     in_lane_t *L = &J->lane;
-    if (J->hdr_hi > J->hdr_lo) { /* the CSV header maps the columns */
+    if (J->hdr_hi > J->hdr_lo) { /* the header maps the columns */
         size_t hn = (size_t)(J->hdr_hi - J->hdr_lo), used = 0;
         char *h = xmalloc(hn);
         if (pread_full(J->fd, h, hn, J->hdr_lo) == (long)hn) L->fmt->next(&L->ctx, h, hn, true, &used, &L->rec);
@@ -120,7 +152,7 @@ static uint64_t next_cut(int fd, uint64_t pos, uint64_t size, bool quotes, uint6
     return size;
 }
 
-/* Where the records of a CSV file start (after its header, from beg on):
+/* Where the records of a CSV or Zeek TSV file start (after its header, from beg on):
  * the reader reads growing windows until the header is whole. Returns
  * false when no record is found in the first IN_MAXREC bytes. */
 static bool data_start(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg,
@@ -154,7 +186,8 @@ static bool data_start(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, c
 /* See input_int.h. */
 bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg) {
     size_t data = beg;
-    if (fmt->split == 2 && !data_start(r, fmt, fd, size, name, beg, &data)) return false;
+    bool csv = fmt->split == 2, zeek = fmt->split == 3; /* a header every range is given first */
+    if ((csv || zeek) && !data_start(r, fmt, fd, size, name, beg, &data)) return false;
 
     unsigned n = r->par.nthreads < IN_MAXLANES ? r->par.nthreads : IN_MAXLANES;
     lane_job_t *J = xcalloc(n, sizeof *J);
@@ -171,16 +204,25 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
      * one outside quotes (an even number of '"' since the data start;
      * RFC 4180 doubles the quotes inside a quoted cell). */
     uint64_t parity = 0;
-    if (fmt->split == 2) jobs_run(J, n, job_count_quotes);
+    if (csv) jobs_run(J, n, job_count_quotes);
+    if (zeek) {
+        jobs_run(J, n, job_count_headers);
+        uint64_t more = 0;
+        for (unsigned i = 0; i < n; i++) more += J[i].quotes + (J[i].err != 0);
+        if (more) { /* another header block: read serially */
+            free(J);
+            return false;
+        }
+    }
     for (unsigned i = 1; i < n; i++) {
-        if (fmt->split == 2) parity ^= J[i - 1].quotes & 1;
+        if (csv) parity ^= J[i - 1].quotes & 1;
         if (b[i - 1] >= b[i]) { /* the previous cut moved past this one */
             b[i] = b[i - 1];
             continue;
         }
         char prev = 0;
         if (b[i] > data && pread_full(fd, &prev, 1, b[i] - 1) == 1 && prev == '\n' && !parity) continue;
-        b[i] = next_cut(fd, b[i], size, fmt->split == 2, parity);
+        b[i] = next_cut(fd, b[i], size, csv, parity);
     }
     for (unsigned i = 0; i < n; i++) {
         J[i].lo = b[i];

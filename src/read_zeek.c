@@ -370,6 +370,7 @@ const rd_impl_t rd_zeek_tsv = {
     .next = ztsv_next,
     .close = ztsv_close,
     .line_sync = true,
+    .split = 3,
 };
 
 /* See reader.h. */

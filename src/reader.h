@@ -189,7 +189,9 @@ typedef struct rd_impl {
                           * 0: no, read serially (multi-line records, or state across records);
                           * 1: records end at every '\n' and need nothing of the lines before
                           * (JSON Lines, one syslog message a line); 2: at '\n' outside double
-                          * quotes, after a header row every range is given (CSV). A line
+                          * quotes, after a header row every range is given (CSV); 3: at every
+                          * '\n', after a block of '#' header lines every range is given, unless
+                          * another header block follows the data (Zeek TSV: then serially). A line
                           * reader's yearless dates are placed from the file's mtime in every
                           * range (the same years as serially for logs spanning under 11 months) */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
