@@ -167,13 +167,7 @@ static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec)
     }
     rd_acc_t acc;
     rd_acc_init(&acc, &s->b.ids, &s->b.clock, RD_ACC_TRIM);
-    for (unsigned k = 0; k < 7; k++) { /* decoded only when read */
-        rd_key_t hk = rd_key(c, k, pstr(cef_hdr[k], cef_hdrn[k]), false, NULL);
-        if (hk.id == FIELD_NONE && hk.sp == RD_SP_NONE) continue;
-        value_t v = val_strv(rd_unescape(f[k], c->arena, "|\\", "|\\"));
-        if (hk.id != FIELD_NONE) rec_set(rec, hk.id, v);
-        rd_note(c, hk.sp, v);
-    }
+    rd_header_cells(c, cef_hdr, cef_hdrn, f, 7, rec);
     rd_acc_set(&acc, SC_EVENT_ID, RD_TEXT, rd_unescape(f[4], c->arena, "|\\", "|\\"));
     size_t np = cef_pairs(s, pstr(body.p + rest, body.n - rest));
     for (size_t i = 0; i < np; i++) {

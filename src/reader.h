@@ -556,6 +556,11 @@ pstr_t rd_csv_dequote(pstr_t in, bool has_dq, arena_t *a);
  * the offset of what follows the max-th separator (the extension), else
  * s.n. Field bytes stay escaped. */
 size_t rd_split(pstr_t s, char sep, pstr_t *f, size_t max, size_t *rest);
+/* The header cells f[0..n) of a CEF or LEEF line as native fields
+ * names[k] (of lengths lens[k]; key-cache positions 0..n-1), `\|` and
+ * `\\` decoded, each only when the query reads it or it is special. */
+void rd_header_cells(rd_ctx_t *c, const char *const *names, const uint8_t *lens, const pstr_t *f, unsigned n,
+                     record_t *rec);
 /* Where marker (`CEF:`, `LEEF:`) starts in line, -1 when absent: at the
  * start or after a blank, ':' or '>'. The syslog header in front of it
  * (if any) is parsed into *h with clock k. */
