@@ -63,12 +63,8 @@ static const rd_maptab_t cef_tab = RD_MAPTAB(cef_map, RD_EXACT);
 /* The header fields' names, in the header's field order. */
 #define CEF_HDR(X) X("cefVersion") X("deviceVendor") X("deviceProduct") X("deviceVersion") \
     X("deviceEventClassId") X("name") X("severity")
-#define X(name) name,
-static const char *const cef_hdr[7] = {CEF_HDR(X)};
-#undef X
-#define X(name) sizeof(name) - 1,
-static const uint8_t cef_hdrn[7] = {CEF_HDR(X)}; /* their lengths */
-#undef X
+static const char *const cef_hdr[7] = {CEF_HDR(RD_NAME_STR)};
+static const uint8_t cef_hdrn[7] = {CEF_HDR(RD_NAME_LEN)}; /* their lengths */
 
 /* One extension pair, still escaped. */
 typedef struct cef_pair {

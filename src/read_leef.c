@@ -28,12 +28,8 @@ static const rd_maptab_t leef_tab = RD_MAPTAB(leef_map, RD_EXACT);
 /* The header fields' names, in the header's field order. */
 #define LEEF_HDR(X) X("leefVersion") X("deviceVendor") X("deviceProduct") X("deviceVersion") X("eventId") \
     X("leefDelimiter")
-#define X(name) name,
-static const char *const leef_hdr[6] = {LEEF_HDR(X)};
-#undef X
-#define X(name) sizeof(name) - 1,
-static const uint8_t leef_hdrn[6] = {LEEF_HDR(X)}; /* their lengths */
-#undef X
+static const char *const leef_hdr[6] = {LEEF_HDR(RD_NAME_STR)};
+static const uint8_t leef_hdrn[6] = {LEEF_HDR(RD_NAME_LEN)}; /* their lengths */
 
 /* The 2.0 delimiter field: one character, or x/0x/\x and one or two hex
  * digits; empty is a tab. Returns false when it is neither. */

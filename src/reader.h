@@ -556,6 +556,9 @@ pstr_t rd_csv_dequote(pstr_t in, bool has_dq, arena_t *a);
  * the offset of what follows the max-th separator (the extension), else
  * s.n. Field bytes stay escaped. */
 size_t rd_split(pstr_t s, char sep, pstr_t *f, size_t max, size_t *rest);
+/* Table makers for an X-macro list of name literals: the names, their lengths. */
+#define RD_NAME_STR(name) name,
+#define RD_NAME_LEN(name) sizeof(name) - 1,
 /* The header cells f[0..n) of a CEF or LEEF line as native fields
  * names[k] (of lengths lens[k]; key-cache positions 0..n-1), `\|` and
  * `\\` decoded, each only when the query reads it or it is special. */
