@@ -96,7 +96,7 @@ static size_t ends_get(const json_ends_t *e, size_t o) {
 /* json_skip_ex, recording container ends in e when not NULL; *truncated
  * (may be NULL) tells a value cut short by the end of the text, which more
  * input could complete, from one that is malformed. */
-static size_t skip(const char *s, size_t n, size_t i, bool *truncated, json_ends_t *e) {
+static inline size_t skip(const char *s, size_t n, size_t i, bool *truncated, json_ends_t *e) {
     uint64_t stk[JSON_MAXDEPTH / 64]; /* bit set: that level is an object */
     unsigned d = 0;
     bool tr = false;
@@ -181,7 +181,7 @@ size_t json_skip_ends(const char *s, size_t n, size_t i, bool *truncated, json_e
 }
 
 /* See json.h. */
-size_t json_skip(const char *s, size_t n, size_t i) { return json_skip_ex(s, n, i, NULL); }
+size_t json_skip(const char *s, size_t n, size_t i) { return skip(s, n, i, NULL, NULL); }
 
 /* See json.h. Strings by str_end, containers by counting brackets
  * outside strings, numbers and literals to the next delimiter: no
@@ -218,8 +218,8 @@ size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e) 
     return j > i ? j : JSON_BAD;
 }
 
-/* See json.h. */
-size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
+/* json_member_key's work, inlined into json_iter_next. */
+static inline size_t member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
     if (i >= n || s[i] != '"') return JSON_BAD;
     size_t j = str_end(s, n, i);
     if (j >= n) return JSON_BAD;
@@ -229,6 +229,11 @@ size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key
     if (i >= n || s[i] != ':') return JSON_BAD;
     i = json_ws(s, n, i + 1);
     return i < n ? i : JSON_BAD;
+}
+
+/* See json.h. */
+size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
+    return member_key(s, n, i, key, key_esc);
 }
 
 /* See json.h. */
@@ -271,7 +276,7 @@ bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
     } else {
         goto bad;
     }
-    i = json_member_key(s, n, i, key, key_esc);
+    i = member_key(s, n, i, key, key_esc);
     if (i == JSON_BAD) goto bad;
     size_t j = it->valid ? json_skip_valid(s, n, i, it->ends) : json_skip(s, n, i);
     if (j == JSON_BAD) goto bad;
