@@ -25,14 +25,6 @@ bool pstr_ieq_c(pstr_t a, const char *b) {
     return b[i] == 0;
 }
 
-/* See str.h. One pass, no strlen. */
-bool pstr_eq_c(pstr_t a, const char *b) {
-    size_t i = 0;
-    for (; i < a.n; i++)
-        if (!b[i] || a.p[i] != b[i]) return false;
-    return b[i] == 0;
-}
-
 /* See str.h. */
 int pstr_cmp(pstr_t a, pstr_t b) {
     size_t m = a.n < b.n ? a.n : b.n;
