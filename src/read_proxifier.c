@@ -200,7 +200,12 @@ static int px_parse(pstr_t t, sl_clock_t *k, px_line_t *l) {
     /* PROCESS[ *64] - HOST:PORT WHAT: the process name may hold " - " */
     for (size_t j = 0; j + 2 <= rest.n; j++) {
         bool lead = j == 0 && rest.p[0] == '-' && rest.p[1] == ' '; /* no process */
-        if (!lead && (j + 3 > rest.n || rest.p[j] != ' ' || rest.p[j + 1] != '-' || rest.p[j + 2] != ' ')) continue;
+        if (!lead) { /* to the next '-' (memchr), then is it " - "? */
+            const char *dash = memchr(rest.p + j + 1, '-', rest.n - j - 1);
+            if (!dash) break;
+            j = (size_t)(dash - rest.p) - 1;
+            if (j + 3 > rest.n || rest.p[j] != ' ' || rest.p[j + 2] != ' ') continue;
+        }
         size_t at = lead ? 2 : j + 3;
         pstr_t after = pstr(rest.p + at, rest.n - at), hp, host, port;
         size_t e = 0;
@@ -312,8 +317,9 @@ static void emit_open(rd_ctx_t *c, px_t *s, unsigned i, record_t *rec) {
     px_emit(c, s, &o, NULL, rec);
 }
 
-/* Keep open line t (time ms) until its close: false when every slot is taken. */
-static bool keep(px_t *s, pstr_t t, int64_t ms) {
+/* Keep open line t (time ms; l: t parsed) until its close: false when
+ * every slot is taken. */
+static bool keep(px_t *s, pstr_t t, const px_line_t *l, int64_t ms) {
     if (s->npend == PX_MAXPEND) return false;
     unsigned i = 0;
     while (s->pend[i].used) i++;
@@ -326,8 +332,12 @@ static bool keep(px_t *s, pstr_t t, int64_t ms) {
     memcpy(e->buf, t.p, n);
     memcpy(e->buf + n, &ms, sizeof ms); /* its time, after the text */
     e->n = n;
-    px_line_t o;
-    e->key = px_parse(pstr(e->buf, n), NULL, &o) == 1;
+    px_line_t o = *l;
+    e->key = n == t.n || px_parse(pstr(e->buf, n), NULL, &o) == 1; /* a cut line as it is kept */
+    if (n == t.n) { /* the views of l, moved into buf */
+        o.proc = pstr(e->buf + (o.proc.p - t.p), o.proc.n);
+        o.dest = pstr(e->buf + (o.dest.p - t.p), o.dest.n);
+    }
     if (e->key) {
         e->po = (uint32_t)(o.proc.p - e->buf), e->pn = (uint32_t)o.proc.n;
         e->dof = (uint32_t)(o.dest.p - e->buf), e->dn = (uint32_t)o.dest.n;
@@ -370,7 +380,7 @@ static rd_status_t px_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             return RD_REJECT;
         }
         if (l.kind == PX_OPEN) {
-            if (!keep(s, ln.text, l.has_ms ? l.ms : 0)) { /* full: the oldest goes out alone, this line again */
+            if (!keep(s, ln.text, &l, l.has_ms ? l.ms : 0)) { /* full: the oldest goes out alone, this line again */
                 *used = done;
                 emit_open(c, s, (unsigned)oldest(s), rec);
                 return RD_REC;
