@@ -256,6 +256,10 @@ static pstr_t au_hexdecode(arena_t *a, pstr_t v) {
 
 static void au_set(au_out_t *o, pstr_t k, pstr_t v);
 
+/* Bytes that end a token: 1 a blank or the enrichment separator 0x1d
+ * (end a value or a bare word), 2 '=' (ends a key too). */
+static const uint8_t au_stop[256] = {[' '] = 1, ['\x1d'] = 1, ['='] = 2};
+
 /* The key=value tokens of s (a record's text after audit(…), an enriched
  * section, the inside of a {…} or '…' value). */
 static void au_pairs(au_out_t *o, pstr_t s, int depth) {
@@ -267,7 +271,7 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
             i++;
         }
         size_t kb = i;
-        while (i < s.n && s.p[i] != '=' && s.p[i] != ' ' && s.p[i] != '\x1d') i++;
+        while (i < s.n && !au_stop[(unsigned char)s.p[i]]) i++;
         if (i >= s.n || s.p[i] != '=') continue; /* a bare word */
         if (i == kb) { /* "=…" without a key */
             i++;
@@ -291,7 +295,7 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
             i = s.n;
             v = pstr(s.p + vb, i - vb);
         } else {
-            while (i < s.n && s.p[i] != ' ' && s.p[i] != '\x1d') i++;
+            while (i < s.n && !(au_stop[(unsigned char)s.p[i]] & 1)) i++;
             v = pstr(s.p + vb, i - vb);
             if (!enriched && !o->interp && k.n >= 3 && k.n <= 9) /* the names' lengths */
                 for (size_t h = 0; h < sizeof au_hexkeys / sizeof au_hexkeys[0]; h++)
