@@ -49,6 +49,8 @@ typedef struct lanes {
     pthread_mutex_t mu;      /* guards next, halt and the run's counts */
     size_t next;             /* the next segment a lane may take */
     bool halt;               /* a lane stopped the run: take no more */
+    /* phase 1's count in a block (count_quotes, count_headers) */
+    uint64_t (*count)(const struct lanes *S, const char *buf, size_t n, uint64_t off, char prev);
 } lanes_t;
 
 /* One lane's work, as a thread runs it. */
@@ -79,55 +81,53 @@ static size_t take(lanes_t *S) {
     return k;
 }
 
-/* Phase 1 for CSV: count the '"' of each segment's nominal range. */
-static void *job_count_quotes(void *arg) {
-    lane_job_t *J = arg;
-    lanes_t *S = J->S;
-    char *buf = xmalloc(IN_BLOCK);
-    for (size_t i; (i = take(S)) < S->nseg;) {
-        seg_t *g = &S->seg[i];
-        uint64_t k = 0;
-        for (uint64_t off = g->lo; off < g->hi;) {
-            size_t want = g->hi - off < IN_BLOCK ? (size_t)(g->hi - off) : IN_BLOCK;
-            long got = pread_full(S->fd, buf, want, off);
-            if (got <= 0) break; /* (phase 2 meets the error again and says it) */
-            for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++)
-                k++;
-            off += (size_t)got;
-        }
-        g->quotes = k;
-    }
-    free(buf);
-    return NULL;
+/* Phase 1 counts in a block buf[0..n) read at file offset off, the byte
+ * before it being prev. CSV: the '"' (their parity tells whether a cut
+ * falls inside quotes). */
+static uint64_t count_quotes(const lanes_t *S, const char *buf, size_t n, uint64_t off, char prev) {
+    (void)S, (void)off, (void)prev;
+    uint64_t k = 0;
+    for (const char *q = buf, *e = buf + n; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++) k++;
+    return k;
 }
 
-/* Phase 1 for a '#' header block (Zeek TSV, pfirewall): count the lines
- * of each segment's nominal range that start with '#' but are no `#close`
- * (a header block after the data: the file is then read serially, as its
- * columns may change). A read error counts as one. */
-static void *job_count_headers(void *arg) {
+/* A '#' header block (Zeek TSV, pfirewall): the lines starting with '#'
+ * that are no `#close` (a header block after the data: the file is then
+ * read serially, as its columns may change). */
+static uint64_t count_headers(const lanes_t *S, const char *buf, size_t n, uint64_t off, char prev) {
+    uint64_t k = 0;
+    for (const char *q = buf, *e = buf + n; q < e && (q = memchr(q, '#', (size_t)(e - q))) != NULL; q++) {
+        if ((q > buf ? q[-1] : prev) != '\n') continue;
+        char w[6] = {0};
+        if (pread_full(S->fd, w, sizeof w, off + (uint64_t)(q - buf)) != (long)sizeof w ||
+            memcmp(w, "#close", sizeof w) != 0)
+            k++;
+    }
+    return k;
+}
+
+/* Phase 1: count (S->count) in each segment's nominal range, into its
+ * quotes. A read error stops the segment's count (phase 2 meets the error
+ * again and says it); for a header block it counts as one, so that the
+ * file is read serially. */
+static void *job_count(void *arg) {
     lane_job_t *J = arg;
     lanes_t *S = J->S;
+    bool headers = S->count == count_headers;
     char *buf = xmalloc(IN_BLOCK);
     for (size_t i; (i = take(S)) < S->nseg;) {
         seg_t *g = &S->seg[i];
         uint64_t k = 0;
         char prev = 0;
-        if (g->lo > 0 && pread_full(S->fd, &prev, 1, g->lo - 1) != 1) k++;
-        for (uint64_t off = g->lo; off < g->hi && !k;) {
+        if (g->lo > 0 && pread_full(S->fd, &prev, 1, g->lo - 1) != 1) k += headers;
+        for (uint64_t off = g->lo; off < g->hi && !(headers && k);) {
             size_t want = g->hi - off < IN_BLOCK ? (size_t)(g->hi - off) : IN_BLOCK;
             long got = pread_full(S->fd, buf, want, off);
             if (got <= 0) {
-                k++;
+                k += headers;
                 break;
             }
-            for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '#', (size_t)(e - q))) != NULL; q++) {
-                if ((q > buf ? q[-1] : prev) != '\n') continue;
-                char w[6] = {0};
-                if (pread_full(S->fd, w, sizeof w, off + (uint64_t)(q - buf)) != (long)sizeof w ||
-                    memcmp(w, "#close", sizeof w) != 0)
-                    k++;
-            }
+            k += S->count(S, buf, (size_t)got, off, prev);
             prev = buf[got - 1];
             off += (size_t)got;
         }
@@ -301,7 +301,8 @@ static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t s
     }
     bool csv = S->fmt->split == 2;
     if (csv || S->fmt->split == 3) {
-        jobs_run(J, n, csv ? job_count_quotes : job_count_headers);
+        S->count = csv ? count_quotes : count_headers;
+        jobs_run(J, n, job_count);
         S->next = 0;
     }
     uint64_t parity = 0, prev_cut = data;
