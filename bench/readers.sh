@@ -8,7 +8,7 @@
 # formats`), generates the same N connection records (default 200000, fixed
 # seed) into bench/data/readers/, checks that `postern formats --detect`
 # picks that reader, then times, R times each (default 3) under bench/rss.c:
-#   postern query -jJ --stats --input-format FMT '* | count by dest_port'
+#   postern query -jJ --stats --input-format FMT '* | count by dest_port, process_name'
 #   postern query -jJ --stats --input-format FMT '<every schema field>'
 # The second query counts _messageTime, addresses, ports, protocol,
 # process, bytes, user and host, so the reader fills every field it maps.
@@ -93,7 +93,7 @@ done
 FORMATS=${ONLY:-$(cat "$tmp/gen.lst")}
 
 # The queries: the issue's, and one that reads every schema field.
-Q1='* | count by dest_port'
+Q1='* | count by dest_port, process_name'
 Q2='* | count as n, count(_messageTime) as t, count(src_ip) as sip, count(src_port) as spt, count(dest_ip) as dip, count(dest_port) as dpt, count(protocol) as proto, count(process_name) as proc, count(bytes_out) as bout, count(bytes_in) as bin, count(user) as usr, count(host) as hst'
 
 # verify FMT WHAT STDERR: the records `--stats` says reader FMT read must be
@@ -194,7 +194,7 @@ for fmt in $FORMATS; do
     cat "$f" > /dev/null
     r=1
     while [ $r -le "$REPS" ]; do
-        timed "$fmt" 1 "$f" "$Q1" && say "$fmt rep $r/$REPS: count by dest_port $T_WALL s"
+        timed "$fmt" 1 "$f" "$Q1" && say "$fmt rep $r/$REPS: count by dest_port, process_name $T_WALL s"
         timed "$fmt" 2 "$f" "$Q2" && say "$fmt rep $r/$REPS: every schema field $T_WALL s"
         r=$((r + 1))
     done
@@ -236,7 +236,7 @@ END {
     }
     print ""
     print "Medians of the repetitions (wall time of the whole process). MB/s = file bytes / 10^6 / s; records/s in millions."
-    print "× JSONL = time / time of the same records as plain JSONL (above 1: slower per record). s, CPU s, MB/s: `* | count by dest_port`;"
+    print "× JSONL = time / time of the same records as plain JSONL (above 1: slower per record). s, CPU s, MB/s: `* | count by dest_port, process_name`;"
     print "all fields: `count` of _messageTime, src_ip, src_port, dest_ip, dest_port, protocol, process_name, bytes_out, bytes_in, user, host."
     print "Peak RSS: the largest ru_maxrss of all runs of the format."
     if (nd) print "² some of its runs (" nd " in all) were disturbed: the rest of the machine kept more than 10% of a core busy meanwhile (compare CPU s)."

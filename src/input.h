@@ -43,6 +43,7 @@ typedef struct in_stats {
     uint64_t files_special;   /* FIFOs, sockets and devices found in directories, not read */
     uint64_t links_skipped;   /* symbolic links found in directories, not followed */
     uint64_t files_again;     /* files and directories found again by another path (links, loops), not reread */
+    uint64_t files_split;     /* files cut into ranges read by several threads (input_lanes.c) */
     uint64_t bytes;           /* bytes read after decompression */
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */

@@ -2,7 +2,9 @@
  * input_int.h).
  *
  * A file in a format whose records end at line boundaries (JSON Lines;
- * CSV, outside quotes; pfirewall.log) is cut into segments of a few MiB (the first ones
+ * CSV, outside quotes; Zeek TSV and pfirewall.log, whose '#' header block every
+ * segment reads first, unless another block follows the data) is cut into
+ * segments of a few MiB (the first ones
  * smaller), each cut moved to a record start. The lanes, one per thread, take the segments in file
  * order, each the next one free, and read each one through in_lane_read
  * exactly as lane 0 reads an input serially. Segments are numbered across
@@ -24,7 +26,7 @@
 /* One segment of the file. */
 typedef struct seg {
     uint64_t lo, hi;         /* its bytes: nominal, then moved to record starts */
-    uint64_t quotes;         /* CSV: '"' in the nominal range */
+    uint64_t quotes;         /* CSV: '"' in the nominal range; split 3: '#' header lines in it */
     uint64_t lines;          /* '\n' its lane read (when done) */
     bool done;               /* read to its end: no stop, no read error */
     int err;                 /* errno of a failed read, 0 */
@@ -42,11 +44,13 @@ typedef struct lanes {
     seg_t *seg;              /* the segments, in file order (owned) */
     size_t nseg;             /* their number */
     uint64_t base;           /* run-wide number of segment 0 */
-    char *hdr;               /* CSV, pfirewall: the header, fed to the reader before each segment (owned) */
+    char *hdr;               /* CSV, Zeek TSV, pfirewall: the header, fed to the reader before each segment (owned) */
     size_t hdrn;             /* its length */
     pthread_mutex_t mu;      /* guards next, halt and the run's counts */
     size_t next;             /* the next segment a lane may take */
     bool halt;               /* a lane stopped the run: take no more */
+    /* phase 1's count in a block (count_quotes, count_headers) */
+    uint64_t (*count)(const struct lanes *S, const char *buf, size_t n, uint64_t off, char prev);
 } lanes_t;
 
 /* One lane's work, as a thread runs it. */
@@ -77,20 +81,54 @@ static size_t take(lanes_t *S) {
     return k;
 }
 
-/* Phase 1 for CSV: count the '"' of each segment's nominal range. */
-static void *job_count_quotes(void *arg) {
+/* Phase 1 counts in a block buf[0..n) read at file offset off, the byte
+ * before it being prev. CSV: the '"' (their parity tells whether a cut
+ * falls inside quotes). */
+static uint64_t count_quotes(const lanes_t *S, const char *buf, size_t n, uint64_t off, char prev) {
+    (void)S, (void)off, (void)prev;
+    uint64_t k = 0;
+    for (const char *q = buf, *e = buf + n; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++) k++;
+    return k;
+}
+
+/* A '#' header block (Zeek TSV, pfirewall): the lines starting with '#'
+ * that are no `#close` (a header block after the data: the file is then
+ * read serially, as its columns may change). */
+static uint64_t count_headers(const lanes_t *S, const char *buf, size_t n, uint64_t off, char prev) {
+    uint64_t k = 0;
+    for (const char *q = buf, *e = buf + n; q < e && (q = memchr(q, '#', (size_t)(e - q))) != NULL; q++) {
+        if ((q > buf ? q[-1] : prev) != '\n') continue;
+        char w[6] = {0};
+        if (pread_full(S->fd, w, sizeof w, off + (uint64_t)(q - buf)) != (long)sizeof w ||
+            memcmp(w, "#close", sizeof w) != 0)
+            k++;
+    }
+    return k;
+}
+
+/* Phase 1: count (S->count) in each segment's nominal range, into its
+ * quotes. A read error stops the segment's count (phase 2 meets the error
+ * again and says it); for a header block it counts as one, so that the
+ * file is read serially. */
+static void *job_count(void *arg) {
     lane_job_t *J = arg;
     lanes_t *S = J->S;
+    bool headers = S->count == count_headers;
     char *buf = xmalloc(IN_BLOCK);
     for (size_t i; (i = take(S)) < S->nseg;) {
         seg_t *g = &S->seg[i];
         uint64_t k = 0;
-        for (uint64_t off = g->lo; off < g->hi;) {
+        char prev = 0;
+        if (g->lo > 0 && pread_full(S->fd, &prev, 1, g->lo - 1) != 1) k += headers;
+        for (uint64_t off = g->lo; off < g->hi && !(headers && k);) {
             size_t want = g->hi - off < IN_BLOCK ? (size_t)(g->hi - off) : IN_BLOCK;
             long got = pread_full(S->fd, buf, want, off);
-            if (got <= 0) break; /* (phase 2 meets the error again and says it) */
-            for (const char *q = buf, *e = buf + got; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++)
-                k++;
+            if (got <= 0) {
+                k += headers;
+                break;
+            }
+            k += S->count(S, buf, (size_t)got, off, prev);
+            prev = buf[got - 1];
             off += (size_t)got;
         }
         g->quotes = k;
@@ -110,7 +148,7 @@ static void read_seg(lane_job_t *J, seg_t *g) {
     L->eof = false;
     in_lane_begin(L, S->fmt, S->name, &src, S->r->lane.ctx.ref_ms);
     L->off0 = g->lo;
-    if (S->hdrn) { /* the header (CSV's row, pfirewall's #lines) maps the columns */
+    if (S->hdrn) { /* the header (CSV's row, Zeek's and pfirewall's # lines) maps the columns */
         size_t used = 0;
         L->fmt->next(&L->ctx, S->hdr, S->hdrn, true, &used, &L->rec);
         rec_clear(&L->rec);
@@ -201,7 +239,7 @@ static uint64_t next_cut(int fd, uint64_t pos, uint64_t size, bool quotes, uint6
     return size;
 }
 
-/* Where the records of a file with a header (CSV, pfirewall) start (from beg on):
+/* Where the records of a file with a header (CSV, Zeek TSV, pfirewall) start (from beg on):
  * the reader reads growing windows until the header is whole. Returns
  * false when no record is found in the first IN_MAXREC bytes. */
 static bool data_start(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg,
@@ -262,8 +300,9 @@ static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t s
         S->seg[i].hi = i + 1 < S->nseg ? off + nominal(i, len) : size;
     }
     bool csv = S->fmt->split == 2;
-    if (csv) {
-        jobs_run(J, n, job_count_quotes);
+    if (csv || S->fmt->split == 3) {
+        S->count = csv ? count_quotes : count_headers;
+        jobs_run(J, n, job_count);
         S->next = 0;
     }
     uint64_t parity = 0, prev_cut = data;
@@ -311,7 +350,8 @@ static void reports(lanes_t *S) {
 /* See input_int.h. */
 bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg) {
     size_t data = beg;
-    /* CSV (split 2) and pfirewall (3) have a header: fed to the reader before each segment */
+    /* CSV (split 2), Zeek TSV and pfirewall (3) have a header: fed to the
+     * reader before each segment */
     if (fmt->split >= 2 && !data_start(r, fmt, fd, size, name, beg, &data)) return false;
 
     unsigned n = r->par.nthreads < IN_MAXLANES ? r->par.nthreads : IN_MAXLANES;
@@ -328,7 +368,18 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
         in_lane_init(&J[i].lane, r, i, IN_BLOCK);
     }
     cut(&S, J, n, data, size);
+    uint64_t more = 0; /* '#' header lines after the data (split 3) */
+    for (size_t i = 0; i < S.nseg && fmt->split == 3; i++) more += S.seg[i].quotes;
+    if (more) { /* another header block: read serially */
+        for (unsigned i = 0; i < n; i++) in_lane_free(&J[i].lane);
+        pthread_mutex_destroy(&S.mu);
+        free(S.seg);
+        free(S.hdr);
+        free(J);
+        return false;
+    }
     r->nseg += S.nseg;
+    r->st->files_split++;
     r->ft->mt = true; /* lanes may intern names (want_all) */
     jobs_run(J, n, job_read);
     r->ft->mt = false;

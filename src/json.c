@@ -74,10 +74,29 @@ static size_t lit_end(const char *s, size_t n, size_t i, const char *lit, size_t
     return i + ln;
 }
 
-/* See json.h. Like json_skip; *truncated (may be NULL) tells a value cut
- * short by the end of the text, which more input could complete, from one
- * that is malformed. */
-size_t json_skip_ex(const char *s, size_t n, size_t i, bool *truncated) {
+/* Record that the container at offset o of e's document ends before offset x. */
+static void ends_put(json_ends_t *e, size_t o, size_t x) {
+    if (e->used >= JSON_NENDS / 2) return;
+    unsigned h = (unsigned)(o * 2654435761u) & (JSON_NENDS - 1);
+    while (e->g[h] == e->gen) h = (h + 1) & (JSON_NENDS - 1);
+    e->g[h] = e->gen;
+    e->off[h] = (uint32_t)o;
+    e->end[h] = (uint32_t)x;
+    e->used++;
+}
+
+/* Where the container at offset o of e's document ends, 0 when not recorded. */
+static size_t ends_get(const json_ends_t *e, size_t o) {
+    unsigned h = (unsigned)(o * 2654435761u) & (JSON_NENDS - 1);
+    for (; e->g[h] == e->gen; h = (h + 1) & (JSON_NENDS - 1))
+        if (e->off[h] == o) return e->end[h];
+    return 0;
+}
+
+/* json_skip_ex, recording container ends in e when not NULL; *truncated
+ * (may be NULL) tells a value cut short by the end of the text, which more
+ * input could complete, from one that is malformed. */
+static inline size_t skip(const char *s, size_t n, size_t i, bool *truncated, json_ends_t *e) {
     uint64_t stk[JSON_MAXDEPTH / 64]; /* bit set: that level is an object */
     unsigned d = 0;
     bool tr = false;
@@ -94,10 +113,11 @@ value:
         if (d == JSON_MAXDEPTH) return JSON_BAD;
         if (obj) stk[d / 64] |= (uint64_t)1 << (d % 64);
         else stk[d / 64] &= ~((uint64_t)1 << (d % 64));
+        if (e) e->open[d] = (uint32_t)i;
         d++;
         i = json_ws(s, n, i + 1);
         if (i >= n) goto trunc;
-        if (s[i] == (obj ? '}' : ']')) { i++; d--; goto after; }
+        if (s[i] == (obj ? '}' : ']')) { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
         if (obj) goto key;
         goto value;
     }
@@ -121,13 +141,13 @@ after:
     i = json_ws(s, n, i);
     if (i >= n) goto trunc;
     if (stk[(d - 1) / 64] >> ((d - 1) % 64) & 1) {
-        if (s[i] == '}') { i++; d--; goto after; }
+        if (s[i] == '}') { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
         if (s[i] != ',') return JSON_BAD;
         i = json_ws(s, n, i + 1);
         if (i >= n) goto trunc;
         goto key;
     }
-    if (s[i] == ']') { i++; d--; goto after; }
+    if (s[i] == ']') { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
     if (s[i] != ',') return JSON_BAD;
     i++;
     goto value;
@@ -146,7 +166,75 @@ trunc:
 }
 
 /* See json.h. */
-size_t json_skip(const char *s, size_t n, size_t i) { return json_skip_ex(s, n, i, NULL); }
+size_t json_skip_ex(const char *s, size_t n, size_t i, bool *truncated) { return skip(s, n, i, truncated, NULL); }
+
+/* See json.h. */
+size_t json_skip_ends(const char *s, size_t n, size_t i, bool *truncated, json_ends_t *e) {
+    if (++e->gen == 0) { /* wrapped: every entry's generation is stale */
+        memset(e->g, 0, sizeof e->g);
+        e->gen = 1;
+    }
+    e->used = 0;
+    e->doc = n <= UINT32_MAX ? s : NULL;
+    e->n = n;
+    return skip(s, n, i, truncated, e->doc ? e : NULL);
+}
+
+/* See json.h. */
+size_t json_skip(const char *s, size_t n, size_t i) { return skip(s, n, i, NULL, NULL); }
+
+/* See json.h. Strings by str_end, containers by counting brackets
+ * outside strings, numbers and literals to the next delimiter: no
+ * grammar is checked, so a byte of a nested value costs a compare. */
+size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e) {
+    i = json_ws(s, n, i);
+    if (i >= n) return JSON_BAD;
+    char ch = s[i];
+    if (ch == '"') {
+        size_t j = str_end(s, n, i);
+        return j < n ? j + 1 : JSON_BAD;
+    }
+    if (ch == '{' || ch == '[') {
+        if (e && e->doc && s + i >= e->doc && s + i < e->doc + e->n) {
+            size_t o = (size_t)(s + i - e->doc), x = ends_get(e, o);
+            if (x > o && x - o <= n - i) return i + (x - o);
+        }
+        size_t d = 0;
+        for (size_t j = i; j < n; j++) {
+            char x = s[j];
+            if (x == '"') {
+                j = str_end(s, n, j);
+                if (j >= n) return JSON_BAD;
+            } else if (x == '{' || x == '[') {
+                d++;
+            } else if ((x == '}' || x == ']') && --d == 0) {
+                return j + 1;
+            }
+        }
+        return JSON_BAD;
+    }
+    size_t j = i;
+    while (j < n && s[j] != ',' && s[j] != '}' && s[j] != ']' && !is_ws(s[j])) j++;
+    return j > i ? j : JSON_BAD;
+}
+
+/* json_member_key's work, inlined into json_iter_next. */
+static inline size_t member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
+    if (i >= n || s[i] != '"') return JSON_BAD;
+    size_t j = str_end(s, n, i);
+    if (j >= n) return JSON_BAD;
+    *key = pstr(s + i + 1, j - i - 1);
+    *key_esc = key->n && memchr(key->p, '\\', key->n) != NULL;
+    i = json_ws(s, n, j + 1);
+    if (i >= n || s[i] != ':') return JSON_BAD;
+    i = json_ws(s, n, i + 1);
+    return i < n ? i : JSON_BAD;
+}
+
+/* See json.h. */
+size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
+    return member_key(s, n, i, key, key_esc);
+}
 
 /* See json.h. */
 bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i) {
@@ -154,8 +242,18 @@ bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i) {
     it->n = n;
     it->i = json_ws(s, n, i);
     it->st = 0;
+    it->valid = false;
+    it->ends = NULL;
     it->err = it->i >= n || s[it->i] != '{';
     return !it->err;
+}
+
+/* See json.h. */
+bool json_iter_begin_valid(json_iter_t *it, const char *s, size_t n, size_t i, const json_ends_t *e) {
+    bool ok = json_iter_begin(it, s, n, i);
+    it->valid = true;
+    it->ends = e;
+    return ok;
 }
 
 /* See json.h. Members are validated as they are passed: a value is
@@ -178,15 +276,9 @@ bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
     } else {
         goto bad;
     }
-    if (i >= n || s[i] != '"') goto bad;
-    size_t j = str_end(s, n, i);
-    if (j >= n) goto bad;
-    *key = pstr(s + i + 1, j - i - 1);
-    *key_esc = key->n && memchr(key->p, '\\', key->n) != NULL;
-    i = json_ws(s, n, j + 1);
-    if (i >= n || s[i] != ':') goto bad;
-    i = json_ws(s, n, i + 1);
-    j = json_skip(s, n, i);
+    i = member_key(s, n, i, key, key_esc);
+    if (i == JSON_BAD) goto bad;
+    size_t j = it->valid ? json_skip_valid(s, n, i, it->ends) : json_skip(s, n, i);
     if (j == JSON_BAD) goto bad;
     *val = pstr(s + i, j - i);
     it->i = j;

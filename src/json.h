@@ -26,17 +26,57 @@ size_t json_skip(const char *s, size_t n, size_t i);
  * could complete, rather than malformed JSON. */
 size_t json_skip_ex(const char *s, size_t n, size_t i, bool *truncated);
 
+/* The member whose key's opening quote is s[i]: the raw key text without
+ * quotes in *key (escapes not decoded; *key_esc says whether it has any).
+ * Returns the index of its value (after the ':' and whitespace), or
+ * (size_t)-1 when no `"key" :` and value start are there. For walkers
+ * that descend into values instead of skipping them (rd_walk). */
+size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc);
+
+/* Where the objects and arrays of one document end, recorded while
+ * json_skip_ends validates it, so that a reader taking the document apart
+ * level by level (json_iter_begin_valid) steps over a nested value at once
+ * instead of scanning it again. Owned by the caller (about 10 KB: keep it
+ * in a reader's state); holds the containers of the last document only. */
+#define JSON_NENDS 512
+typedef struct json_ends {
+    const char *doc;              /* the document (borrowed), NULL: none */
+    size_t n;                     /* its length */
+    uint32_t gen, used;           /* the document's generation, its entries */
+    uint32_t g[JSON_NENDS];       /* an entry's generation (another: empty) */
+    uint32_t off[JSON_NENDS];     /* a container's offset in doc */
+    uint32_t end[JSON_NENDS];     /* the offset past its closing bracket */
+    uint32_t open[512];           /* while validating: the open containers' offsets */
+} json_ends_t;
+
+/* json_skip_ex that also records in *e where the containers of the value
+ * at s[i] end (up to JSON_NENDS / 2 of them; later ones are scanned again
+ * when skipped). Documents over 4 GiB record nothing. */
+size_t json_skip_ends(const char *s, size_t n, size_t i, bool *truncated, json_ends_t *e);
+
+/* json_skip for text known to be valid JSON (a part of a value json_skip
+ * accepted): the same index, found without checking the grammar; a
+ * container e recorded (e may be NULL) is stepped over at once. On other
+ * text the result is unspecified (but within s[0..n), or (size_t)-1). */
+size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e);
+
 /* Iterator over the members of an object. */
 typedef struct json_iter {
     const char *s;  /* the text, borrowed */
     size_t n, i;    /* length, position */
     bool err;       /* set when the text is not a valid object */
     unsigned char st; /* 0 before the first member, 1 inside, 2 after '}' */
+    bool valid;     /* the text is known to be valid JSON: values are skipped by json_skip_valid */
+    const struct json_ends *ends; /* with valid: the document's container ends (may be NULL) */
 } json_iter_t;
 
 /* Start iterating the object whose '{' is at or after s[i] (whitespace
  * allowed). Returns false (and sets it->err) when there is no object. */
 bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i);
+/* json_iter_begin over an object known to be valid JSON (inside a value
+ * json_skip accepted): members' values are skipped by json_skip_valid. For
+ * readers that take one validated record apart at several levels. */
+bool json_iter_begin_valid(json_iter_t *it, const char *s, size_t n, size_t i, const struct json_ends *e);
 /* Next member: key is the raw key text without quotes (escapes not
  * decoded; key_esc says whether it has any), val the value view. Returns
  * false at the end or on an error (it->err). */

@@ -472,6 +472,8 @@ static void print_stats(const in_stats_t *st, size_t results) {
         if (st->fmt_records[i])
             fprintf(stderr, "postern: stats: read as %s: %llu records\n", rd_formats[i]->name,
                     (unsigned long long)st->fmt_records[i]);
+    if (st->files_split)
+        fprintf(stderr, "postern: stats: split across threads: %llu files\n", (unsigned long long)st->files_split);
     if (st->prefiltered) fprintf(stderr, "postern: stats: JSON line scan kernel: %s\n", scan_impl());
 }
 

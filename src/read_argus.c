@@ -118,22 +118,23 @@ static rd_status_t ar_row(rd_ctx_t *c, ar_t *s, const pstr_t *cells, record_t *r
     }
     pstr_t src = rd_acc_get(&a, AO(A_SRC)), dst = rd_acc_get(&a, AO(A_DST));
     pstr_t sp = rd_acc_get(&a, AO(A_SPORT)), dp = rd_acc_get(&a, AO(A_DPORT));
-    bool ports = has_ports(rd_acc_get(&a, SC_PROTOCOL));
-    if (ports && (!rd_ip_ok(src) || !rd_ip_ok(dst) || !rd_port_ok(sp) || !rd_port_ok(dp))) {
+    bool ports = has_ports(rd_acc_get(&a, SC_PROTOCOL)), src_ip = rd_ip_ok(src), dst_ip = rd_ip_ok(dst);
+    if (ports && (!src_ip || !dst_ip || !rd_port_ok(sp) || !rd_port_ok(dp))) {
         c->reason = RD_R_ADDR; /* a TCP or UDP flow always has both ends */
         return RD_REJECT;
     }
     /* other protocols: addresses when they are IP ones (llc, arp hardware
      * addresses stay native), ports never (ICMP type and code in hex) */
-    if (rd_ip_ok(src)) rd_acc_set(&a, SC_SRC_IP, RD_IP, src);
-    if (rd_ip_ok(dst)) rd_acc_set(&a, SC_DEST_IP, RD_IP, dst);
+    if (src_ip) rd_acc_set(&a, SC_SRC_IP, RD_IP, src);
+    if (dst_ip) rd_acc_set(&a, SC_DEST_IP, RD_IP, dst);
     if (ports) {
         rd_acc_set(&a, SC_SRC_PORT, RD_NUM, sp);
         rd_acc_set(&a, SC_DEST_PORT, RD_NUM, dp);
     }
-    /* the destination's bytes: DstBytes, else TotBytes - SrcBytes */
+    /* the destination's bytes: DstBytes, else TotBytes - SrcBytes (worked
+     * out only for a query that reads them: printing a number is dear) */
     double tot, out;
-    if (!rd_acc_has(&a, SC_BYTES_IN) && str_to_num(rd_acc_get(&a, AO(A_TOT)), &tot) &&
+    if (rd_acc_wants(&a, SC_BYTES_IN) && !rd_acc_has(&a, SC_BYTES_IN) && str_to_num(rd_acc_get(&a, AO(A_TOT)), &tot) &&
         str_to_num(rd_acc_get(&a, SC_BYTES_OUT), &out) && tot >= out && tot < 1e18) {
         char *o = arena_alloc(c->arena, 24);
         int len = snprintf(o, 24, "%.0f", tot - out);

@@ -96,15 +96,17 @@ typedef struct au_hdr {
     pstr_t node;      /* node= value, empty when none */
     pstr_t type;      /* type= value */
     pstr_t time;      /* inside audit(…): the time text */
+    int64_t ms;       /* that time (epoch ms UTC), when read with timed */
     uint64_t serial;
     pstr_t rest;      /* after the audit(…) part */
     pstr_t host;      /* the syslog header's host */
 } au_hdr_t;
 
-/* Find the record in line (after any syslog header) and read its header.
- * Returns 0 when the line holds no audit record, -1 when it is
- * malformed, 1 when *h is filled. */
-static int au_header(pstr_t line, sl_clock_t *k, au_hdr_t *h) {
+/* Find the record in line (after any syslog header) and read its header;
+ * with timed, its time too (into h->ms; a time that does not parse is
+ * malformed), else the line is one read before. Returns 0 when the line
+ * holds no audit record, -1 when it is malformed, 1 when *h is filled. */
+static int au_header(pstr_t line, sl_clock_t *k, au_hdr_t *h, bool timed) {
     memset(h, 0, sizeof *h);
     pstr_t body = line;
     if (!(line.n > 5 && (memcmp(line.p, "type=", 5) == 0 || memcmp(line.p, "node=", 5) == 0))) {
@@ -142,15 +144,14 @@ static int au_header(pstr_t line, sl_clock_t *k, au_hdr_t *h) {
         sn = sn * 10 + (uint64_t)(*q - '0');
     }
     h->serial = sn;
-    int64_t ms;
-    if (!dt_parse(h->time, &ms)) return -1;
+    if (timed && !dt_parse(h->time, &h->ms)) return -1;
     h->rest = pstr(cp + 1, (size_t)(end - cp - 1));
     return 1;
 }
 
 static const struct au_type *au_type_of(pstr_t t) {
     for (size_t i = 0; i < sizeof au_types / sizeof au_types[0]; i++)
-        if (pstr_eq(t, pstr_c(au_types[i].name)) || pstr_eq(t, pstr_c(au_types[i].num))) return &au_types[i];
+        if (pstr_eq_c(t, au_types[i].name) || pstr_eq_c(t, au_types[i].num)) return &au_types[i];
     return NULL;
 }
 
@@ -255,6 +256,10 @@ static pstr_t au_hexdecode(arena_t *a, pstr_t v) {
 
 static void au_set(au_out_t *o, pstr_t k, pstr_t v);
 
+/* Bytes that end a token: 1 a blank or the enrichment separator 0x1d
+ * (end a value or a bare word), 2 '=' (ends a key too). */
+static const uint8_t au_stop[256] = {[' '] = 1, ['\x1d'] = 1, ['='] = 2};
+
 /* The key=value tokens of s (a record's text after audit(…), an enriched
  * section, the inside of a {…} or '…' value). */
 static void au_pairs(au_out_t *o, pstr_t s, int depth) {
@@ -266,7 +271,7 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
             i++;
         }
         size_t kb = i;
-        while (i < s.n && s.p[i] != '=' && s.p[i] != ' ' && s.p[i] != '\x1d') i++;
+        while (i < s.n && !au_stop[(unsigned char)s.p[i]]) i++;
         if (i >= s.n || s.p[i] != '=') continue; /* a bare word */
         if (i == kb) { /* "=…" without a key */
             i++;
@@ -290,11 +295,11 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
             i = s.n;
             v = pstr(s.p + vb, i - vb);
         } else {
-            while (i < s.n && s.p[i] != ' ' && s.p[i] != '\x1d') i++;
+            while (i < s.n && !(au_stop[(unsigned char)s.p[i]] & 1)) i++;
             v = pstr(s.p + vb, i - vb);
-            if (!enriched && !o->interp)
+            if (!enriched && !o->interp && k.n >= 3 && k.n <= 9) /* the names' lengths */
                 for (size_t h = 0; h < sizeof au_hexkeys / sizeof au_hexkeys[0]; h++)
-                    if (pstr_eq(k, pstr_c(au_hexkeys[h]))) v = au_hexdecode(o->c->arena, v);
+                    if (pstr_eq_c(k, au_hexkeys[h])) v = au_hexdecode(o->c->arena, v);
         }
         au_set(o, k, v);
         if (depth < 2 && (q == '{' || q == '\'')) /* SADDR={ saddr_fam=inet laddr=… }, msg='op=… res=…' */
@@ -304,8 +309,10 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
 
 /* One key=value of the event: natively (the first one wins) and for the mapping. */
 static void au_set(au_out_t *o, pstr_t k, pstr_t v) {
-    rd_set(o->c, o->pos++, k, val_strv(v), o->rec, RD_KEEP);
-    rd_acc_key(&o->acc, &au_tab, k, v);
+    rd_key_t key = rd_key(o->c, o->pos++, k, false, &au_tab); /* field and map entry, cached */
+    if (key.id != FIELD_NONE && rec_get(o->rec, key.id).t == V_NULL) rec_set(o->rec, key.id, val_strv(v));
+    rd_note(o->c, key.sp, val_strv(v));
+    if (key.m) rd_acc_put(&o->acc, key.m, v);
 }
 
 /* A hex saddr as auditd interprets it: saddr_fam, laddr, lport. */
@@ -390,7 +397,7 @@ static void au_emit(rd_ctx_t *c, au_t *s, int i, record_t *rec) {
         const char *nl = memchr(text + a, '\n', n - a);
         size_t b = nl ? (size_t)(nl - text) : n;
         au_hdr_t h;
-        if (au_header(pstr(text + a, b - a), NULL, &h) == 1) {
+        if (au_header(pstr(text + a, b - a), NULL, &h, false) == 1) { /* a line au_next read */
             if (!msg.n) {
                 node = h.node, host = h.host;
                 o->interp = h.time.n && memchr(h.time.p, '/', h.time.n);
@@ -451,15 +458,14 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             continue;
         }
         au_hdr_t h;
-        int hr = au_header(line, &s->b.clock, &h);
+        int hr = au_header(line, &s->b.clock, &h, true);
         if (hr <= 0) {
             *used = done + u;
             if (hr == 0) return RD_SKIP;
             c->reason = RD_R_AUDIT;
             return RD_REJECT;
         }
-        int64_t ms = 0;
-        dt_parse(h.time, &ms);
+        int64_t ms = h.ms;
         const struct au_type *ty = au_type_of(h.type);
         int i = au_find(s, h.node, h.serial);
         if (i < 0 && ty && ty->kind == AU_EOE) { /* the end of an event already complete */
@@ -498,7 +504,7 @@ static rd_status_t au_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
 /* A line (syslog header stripped) holding `type=` and `audit(`. */
 static int au_line(const rd_line_t *l) {
     au_hdr_t h;
-    return au_header(l->text, NULL, &h) == 1 ? 90 : 0;
+    return au_header(l->text, NULL, &h, true) == 1 ? 90 : 0;
 }
 
 /* See reader.h. */

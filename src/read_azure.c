@@ -112,6 +112,13 @@ typedef struct az {
     unsigned ncol;            /* the header's columns (at most AZ_MAXCOLS) */
     char **hname;             /* their names (owned) */
     bool local;               /* TimeGenerated is "[Local Time]": its zone is not in the file */
+    /* azure-csv: each column's entry in a map table, found once (the
+     * header fixes the names), for the two tables map_row reads */
+    const rd_maptab_t *mtab[2];          /* the table of mcol[i], NULL: not filled yet */
+    const rd_map_t *mcol[2][AZ_MAXCOLS];
+    size_t *hlen;                        /* the lengths of hname[] (owned) */
+    bool ckeys;                          /* ckey[] is filled (by the first row) */
+    rd_key_t ckey[AZ_MAXCOLS];           /* each column's rd_key answer */
 } az_t;
 
 static void *az_open(rd_ctx_t *c) {
@@ -128,6 +135,7 @@ static void az_close(void *st) {
     if (s->csv) csv_close(s->csv);
     for (unsigned k = 0; k < s->ncol; k++) free(s->hname[k]);
     free(s->hname);
+    free(s->hlen);
     rd_base_close(s);
 }
 
@@ -241,8 +249,17 @@ static rd_status_t syslog_row(rd_ctx_t *c, az_t *s, unsigned nc, const int *role
 
 /* Every column of the row through map table t into the schema. */
 static void map_row(rd_ctx_t *c, az_t *s, unsigned nc, const rd_maptab_t *t, rd_acc_t *a) {
+    const rd_map_t **mc = NULL;
+    if (!s->json) { /* CSV: every row has the header's names */
+        unsigned i = s->mtab[0] == t || !s->mtab[0] ? 0 : 1;
+        mc = s->mcol[i];
+        if (s->mtab[i] != t) {
+            for (unsigned k = 0; k < nc; k++) mc[k] = rd_map_find(t, s->col[k].name);
+            s->mtab[i] = t;
+        }
+    }
     for (unsigned k = 0; k < nc; k++) {
-        const rd_map_t *m = s->col[k].esc ? NULL : rd_map_find(t, s->col[k].name);
+        const rd_map_t *m = mc ? mc[k] : s->col[k].esc ? NULL : rd_map_find(t, s->col[k].name);
         if (m) rd_acc_put(a, m, col_text(c, s, &s->col[k]));
     }
 }
@@ -284,7 +301,8 @@ static rd_status_t az_row(rd_ctx_t *c, az_t *s, unsigned nc, record_t *rec) {
     for (int r = 0; r < R_N; r++) role[r] = -1;
     for (unsigned k = 0; k < nc; k++) {
         az_col_t *col = &s->col[k];
-        rd_key_t key = rd_key(c, k, col->name, col->esc, &az_role_tab);
+        rd_key_t key = s->ckeys ? s->ckey[k] : rd_key(c, k, col->name, col->esc, &az_role_tab);
+        if (!s->json) s->ckey[k] = key; /* CSV: every row has the header's names */
         if (key.id != FIELD_NONE || key.sp != RD_SP_NONE) {
             value_t v = s->json ? json_to_value(col->val, c->arena) : val_strv(col->val);
             if (key.id != FIELD_NONE) rec_set(rec, key.id, v);
@@ -295,6 +313,7 @@ static rd_status_t az_row(rd_ctx_t *c, az_t *s, unsigned nc, record_t *rec) {
             rank[key.m->slot] = key.m->rank;
         }
     }
+    s->ckeys = !s->json;
     pstr_t type = role[R_TYPE] >= 0 ? pstr_trim(col_text(c, s, &s->col[role[R_TYPE]])) : PSTR_NULL;
     unsigned table = T_OTHER;
     if (type.n) {
@@ -399,10 +418,12 @@ static void azc_header(rd_ctx_t *c, void *ud, const pstr_t *cells, unsigned nc) 
     az_t *s = ud;
     s->ncol = nc < AZ_MAXCOLS ? nc : AZ_MAXCOLS;
     s->hname = xcalloc(s->ncol ? s->ncol : 1, sizeof *s->hname);
+    s->hlen = xcalloc(s->ncol ? s->ncol : 1, sizeof *s->hlen);
     for (unsigned k = 0; k < s->ncol; k++) {
         bool local;
         pstr_t nm = hdr_name(cells[k], &local);
         s->hname[k] = xstrndup(nm.p, nm.n);
+        s->hlen[k] = strlen(s->hname[k]);
         if (local && pstr_ieq_c(nm, "TimeGenerated")) s->local = true;
     }
     if (s->local && !c->quiet)
@@ -419,7 +440,7 @@ static rd_status_t azc_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size
     unsigned nc;
     rd_status_t st = csv_data_row(c, s->csv, p, n, eof, used, &cells, &nc, azc_header, s);
     if (st != RD_REC) return st;
-    for (unsigned k = 0; k < s->ncol; k++) s->col[k] = (az_col_t){pstr_c(s->hname[k]), cells[k], false};
+    for (unsigned k = 0; k < s->ncol; k++) s->col[k] = (az_col_t){pstr(s->hname[k], s->hlen[k]), cells[k], false};
     return az_row(c, s, s->ncol, rec);
 }
 

@@ -60,9 +60,11 @@ static const rd_map_t cef_map[] = {
 };
 static const rd_maptab_t cef_tab = RD_MAPTAB(cef_map, RD_EXACT);
 
-/* The header fields' names. ORDER CEFHDR: the header's field order. */
-static const char *const cef_hdr[7] = {"cefVersion",         "deviceVendor", "deviceProduct", "deviceVersion",
-                                       "deviceEventClassId", "name",         "severity"};
+/* The header fields' names, in the header's field order. */
+#define CEF_HDR(X) X("cefVersion") X("deviceVendor") X("deviceProduct") X("deviceVersion") \
+    X("deviceEventClassId") X("name") X("severity")
+static const char *const cef_hdr[7] = {CEF_HDR(RD_NAME_STR)};
+static const uint8_t cef_hdrn[7] = {CEF_HDR(RD_NAME_LEN)}; /* their lengths */
 
 /* One extension pair, still escaped. */
 typedef struct cef_pair {
@@ -77,10 +79,19 @@ typedef struct cef {
 
 static void *cef_open(rd_ctx_t *c) { return rd_base_alloc(c, sizeof(cef_t)); }
 
-static bool key_char(char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-           ch == '.' || ch == '-';
-}
+/* The bytes of an extension key: letters, digits, '_', '.' and '-'. */
+static const bool key_chars[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static bool key_char(char ch) { return key_chars[(unsigned char)ch]; }
 
 /* Length of a key followed by '=' at s[i..n), 0 when there is none. */
 static size_t key_at(const char *s, size_t n, size_t i) {
@@ -152,8 +163,7 @@ static rd_status_t cef_record(rd_ctx_t *c, cef_t *s, pstr_t line, record_t *rec)
     }
     rd_acc_t acc;
     rd_acc_init(&acc, &s->b.ids, &s->b.clock, RD_ACC_TRIM);
-    for (unsigned k = 0; k < 7; k++)
-        rd_set(c, k, pstr_c(cef_hdr[k]), val_strv(rd_unescape(f[k], c->arena, "|\\", "|\\")), rec, 0);
+    rd_header_cells(c, cef_hdr, cef_hdrn, f, 7, rec);
     rd_acc_set(&acc, SC_EVENT_ID, RD_TEXT, rd_unescape(f[4], c->arena, "|\\", "|\\"));
     size_t np = cef_pairs(s, pstr(body.p + rest, body.n - rest));
     for (size_t i = 0; i < np; i++) {
@@ -206,5 +216,6 @@ const rd_impl_t rd_cef = {
     .next = cef_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

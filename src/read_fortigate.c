@@ -150,5 +150,6 @@ const rd_impl_t rd_fortigate = {
     .next = fg_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

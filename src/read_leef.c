@@ -25,9 +25,11 @@ static const rd_map_t leef_map[] = {
 };
 static const rd_maptab_t leef_tab = RD_MAPTAB(leef_map, RD_EXACT);
 
-/* The header fields' names. ORDER LEEFHDR: the header's field order. */
-static const char *const leef_hdr[6] = {"leefVersion", "deviceVendor", "deviceProduct",
-                                        "deviceVersion", "eventId",     "leefDelimiter"};
+/* The header fields' names, in the header's field order. */
+#define LEEF_HDR(X) X("leefVersion") X("deviceVendor") X("deviceProduct") X("deviceVersion") X("eventId") \
+    X("leefDelimiter")
+static const char *const leef_hdr[6] = {LEEF_HDR(RD_NAME_STR)};
+static const uint8_t leef_hdrn[6] = {LEEF_HDR(RD_NAME_LEN)}; /* their lengths */
 
 /* The 2.0 delimiter field: one character, or x/0x/\x and one or two hex
  * digits; empty is a tab. Returns false when it is neither. */
@@ -91,8 +93,7 @@ static rd_status_t leef_record(rd_ctx_t *c, rd_base_t *s, pstr_t line, record_t 
         c->reason = RD_R_HDR;
         return RD_REJECT;
     }
-    for (unsigned k = 0; k < nh; k++)
-        rd_set(c, k, pstr_c(leef_hdr[k]), val_strv(rd_unescape(f[k], c->arena, "|\\", "|\\")), rec, 0);
+    rd_header_cells(c, leef_hdr, leef_hdrn, f, (unsigned)nh, rec);
     rd_acc_t acc;
     rd_acc_init(&acc, &s->ids, &s->clock, RD_ACC_TRIM);
     rd_acc_set(&acc, SC_EVENT_ID, RD_TEXT, f[4]);
@@ -163,5 +164,6 @@ const rd_impl_t rd_leef = {
     .next = leef_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

@@ -143,5 +143,6 @@ const rd_impl_t rd_netfilter = {
     .next = nf_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

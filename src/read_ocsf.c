@@ -55,8 +55,9 @@ typedef struct ocsf_walk {
 static void ocsf_leaf(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     ocsf_walk_t *w = ud;
     (void)key;
-    const rd_map_t *m = rd_map_find(&ocsf_tab, path);
-    value_t v = rd_json_member(w->c, w->pos++, path, false, val, m ? RD_NEED : 0, w->rec);
+    rd_key_t k = rd_key(w->c, w->pos++, path, false, &ocsf_tab); /* field and map entry, cached */
+    const rd_map_t *m = k.m;
+    value_t v = rd_json_value(w->c, k, val, m ? RD_NEED : 0, w->rec);
     if (!m || v.t != V_STR) return;
     rd_acc_put(&w->acc, m, val_pstr(v));
     if (m->slot == SC_EVENT_ID && m->rank == 1) w->cls = val_pstr(v);

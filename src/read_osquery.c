@@ -157,7 +157,7 @@ static void oq_col(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     oq_row_t *r = ud;
     int m = -1;
     for (int k = 0; r->cols && k < OQ_NCOL && path.n == key.n + 8; k++) /* columns.<name>, not deeper */
-        if (pstr_eq(key, pstr_c(oq_cols[k]))) m = k;
+        if (pstr_eq_c(key, oq_cols[k])) m = k;
     value_t v = rd_json_member(r->c, r->pos++, path, false, val, m >= 0 ? RD_NEED : 0, r->rec);
     if (m >= 0 && v.t == V_STR) r->col[m] = val_pstr(v);
 }
@@ -307,4 +307,5 @@ const rd_impl_t rd_osquery = {
     .next = oq_next,
     .close = oq_close,
     .line_sync = true,
+    .split = 1,
 };

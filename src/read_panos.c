@@ -210,5 +210,6 @@ const rd_impl_t rd_panos = {
     .next = pan_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

@@ -162,5 +162,6 @@ const rd_impl_t rd_pflog = {
     .next = pf_next,
     .close = rd_base_close,
     .line_sync = true,
+    .split = 1,
     .mux = true,
 };

@@ -44,6 +44,9 @@ typedef struct px_pend {
     uint64_t order;      /* arrival order */
     char *buf;           /* the open line (owned, reused) */
     size_t n, cap;
+    bool key;            /* the line (as kept) parses: its process and destination are */
+    uint32_t po, pn;     /* buf[po..po+pn) */
+    uint32_t dof, dn;    /* and buf[dof..dof+dn) (the join key, found once when kept) */
 } px_pend_t;
 
 /* Per-input state (heap, owned by the reader). */
@@ -128,7 +131,7 @@ static pstr_t byte_count(pstr_t s, pstr_t *rest) {
 static bool cut_at(pstr_t s, const char *what, pstr_t *before, pstr_t *after) {
     size_t n = strlen(what);
     for (size_t i = 0; i + n <= s.n; i++)
-        if (memcmp(s.p + i, what, n) == 0) {
+        if (s.p[i] == what[0] && memcmp(s.p + i, what, n) == 0) {
             *before = pstr(s.p, i);
             *after = pstr(s.p + i + n, s.n - i - n);
             return true;
@@ -196,8 +199,13 @@ static int px_parse(pstr_t t, sl_clock_t *k, px_line_t *l) {
     l->kind = PX_NOTE;
     /* PROCESS[ *64] - HOST:PORT WHAT: the process name may hold " - " */
     for (size_t j = 0; j + 2 <= rest.n; j++) {
-        bool lead = j == 0 && memcmp(rest.p, "- ", 2) == 0; /* no process */
-        if (!lead && (j + 3 > rest.n || memcmp(rest.p + j, " - ", 3) != 0)) continue;
+        bool lead = j == 0 && rest.p[0] == '-' && rest.p[1] == ' '; /* no process */
+        if (!lead) { /* to the next '-' (memchr), then is it " - "? */
+            const char *dash = memchr(rest.p + j + 1, '-', rest.n - j - 1);
+            if (!dash) break;
+            j = (size_t)(dash - rest.p) - 1;
+            if (j + 3 > rest.n || rest.p[j] != ' ' || rest.p[j + 2] != ' ') continue;
+        }
         size_t at = lead ? 2 : j + 3;
         pstr_t after = pstr(rest.p + at, rest.n - at), hp, host, port;
         size_t e = 0;
@@ -286,11 +294,12 @@ static int oldest(const px_t *s) {
 /* The oldest waiting open of l's process and destination, -1 when none. */
 static int waiting(px_t *s, const px_line_t *l) {
     int best = -1;
-    for (unsigned i = 0; i < PX_MAXPEND; i++) {
+    for (unsigned i = 0, seen = 0; i < PX_MAXPEND && seen < s->npend; i++) { /* the used slots, then stop */
         px_pend_t *e = &s->pend[i];
-        if (!e->used || (best >= 0 && e->order > s->pend[best].order)) continue;
-        px_line_t o;
-        if (px_parse(pstr(e->buf, e->n), NULL, &o) == 1 && pstr_eq(o.proc, l->proc) && pstr_eq(o.dest, l->dest))
+        if (!e->used) continue;
+        seen++;
+        if (!e->key || (best >= 0 && e->order > s->pend[best].order)) continue;
+        if (pstr_eq(pstr(e->buf + e->po, e->pn), l->proc) && pstr_eq(pstr(e->buf + e->dof, e->dn), l->dest))
             best = (int)i;
     }
     return best;
@@ -308,8 +317,9 @@ static void emit_open(rd_ctx_t *c, px_t *s, unsigned i, record_t *rec) {
     px_emit(c, s, &o, NULL, rec);
 }
 
-/* Keep open line t (time ms) until its close: false when every slot is taken. */
-static bool keep(px_t *s, pstr_t t, int64_t ms) {
+/* Keep open line t (time ms; l: t parsed) until its close: false when
+ * every slot is taken. */
+static bool keep(px_t *s, pstr_t t, const px_line_t *l, int64_t ms) {
     if (s->npend == PX_MAXPEND) return false;
     unsigned i = 0;
     while (s->pend[i].used) i++;
@@ -322,6 +332,16 @@ static bool keep(px_t *s, pstr_t t, int64_t ms) {
     memcpy(e->buf, t.p, n);
     memcpy(e->buf + n, &ms, sizeof ms); /* its time, after the text */
     e->n = n;
+    px_line_t o = *l;
+    e->key = n == t.n || px_parse(pstr(e->buf, n), NULL, &o) == 1; /* a cut line as it is kept */
+    if (n == t.n) { /* the views of l, moved into buf */
+        o.proc = pstr(e->buf + (o.proc.p - t.p), o.proc.n);
+        o.dest = pstr(e->buf + (o.dest.p - t.p), o.dest.n);
+    }
+    if (e->key) {
+        e->po = (uint32_t)(o.proc.p - e->buf), e->pn = (uint32_t)o.proc.n;
+        e->dof = (uint32_t)(o.dest.p - e->buf), e->dn = (uint32_t)o.dest.n;
+    }
     e->used = true;
     e->order = s->order++;
     s->npend++;
@@ -360,7 +380,7 @@ static rd_status_t px_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
             return RD_REJECT;
         }
         if (l.kind == PX_OPEN) {
-            if (!keep(s, ln.text, l.has_ms ? l.ms : 0)) { /* full: the oldest goes out alone, this line again */
+            if (!keep(s, ln.text, &l, l.has_ms ? l.ms : 0)) { /* full: the oldest goes out alone, this line again */
                 *used = done;
                 emit_open(c, s, (unsigned)oldest(s), rec);
                 return RD_REC;

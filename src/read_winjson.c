@@ -19,6 +19,7 @@
 typedef struct wj {
     we_state_t *we;         /* the Windows-event mapping's state */
     we_list_t l;            /* the event's values, reused */
+    json_ends_t ends;       /* evtx-json: where the record's objects end (json_skip_ends) */
 } wj_t;
 
 static void *wj_open(rd_ctx_t *c) {
@@ -45,12 +46,12 @@ static bool is_obj(pstr_t v) { return v.n && v.p[0] == '{'; }
 static bool is_null(pstr_t v) { return v.n == 4 && memcmp(v.p, "null", 4) == 0; }
 
 /* A member's value: v itself, or its "#text" when v is an object. */
-static pstr_t text_of(pstr_t v) {
+static pstr_t text_of(pstr_t v, const json_ends_t *e) {
     if (!is_obj(v)) return v;
     json_iter_t it;
     pstr_t k, x;
     bool esc;
-    if (json_iter_begin(&it, v.p, v.n, 0))
+    if (json_iter_begin_valid(&it, v.p, v.n, 0, e))
         while (json_iter_next(&it, &k, &esc, &x))
             if (pstr_eq(k, PSTR_LIT("#text")) || pstr_eq(k, PSTR_LIT("text"))) return x;
     return v;
@@ -64,7 +65,7 @@ static void evtx_system(rd_ctx_t *c, wj_t *s, pstr_t sys) {
     json_iter_t it;
     pstr_t k, v;
     bool esc;
-    if (!json_iter_begin(&it, sys.p, sys.n, 0)) return;
+    if (!json_iter_begin_valid(&it, sys.p, sys.n, 0, &s->ends)) return;
     while (json_iter_next(&it, &k, &esc, &v)) {
         if (esc || is_null(v)) continue;
         if (!is_obj(v)) {
@@ -74,7 +75,7 @@ static void evtx_system(rd_ctx_t *c, wj_t *s, pstr_t sys) {
         json_iter_t in;
         pstr_t ik, iv;
         bool iesc;
-        if (!json_iter_begin(&in, v.p, v.n, 0)) continue;
+        if (!json_iter_begin_valid(&in, v.p, v.n, 0, &s->ends)) continue;
         while (json_iter_next(&in, &ik, &iesc, &iv)) {
             if (iesc) continue;
             if (pstr_eq(ik, PSTR_LIT("#text"))) {
@@ -83,7 +84,7 @@ static void evtx_system(rd_ctx_t *c, wj_t *s, pstr_t sys) {
                 json_iter_t at;
                 pstr_t ak, av;
                 bool aesc;
-                if (json_iter_begin(&at, iv.p, iv.n, 0))
+                if (json_iter_begin_valid(&at, iv.p, iv.n, 0, &s->ends))
                     while (json_iter_next(&at, &ak, &aesc, &av))
                         if (!aesc && !is_obj(av) && !is_null(av)) add(s, we_dotted(c->arena, k, ak), av, WE_SYS, true);
             } else if (!is_obj(iv) && !is_null(iv)) {
@@ -103,14 +104,14 @@ static void evtx_data_item(wj_t *s, pstr_t item) {
         add(s, PSTR_LIT("Data"), item, WE_DATA, true);
         return;
     }
-    if (!json_iter_begin(&it, item.p, item.n, 0)) return;
+    if (!json_iter_begin_valid(&it, item.p, item.n, 0, &s->ends)) return;
     while (json_iter_next(&it, &k, &esc, &v)) {
         if (pstr_eq(k, PSTR_LIT("@Name")) || pstr_eq(k, PSTR_LIT("Name"))) name = v;
         else if (pstr_eq(k, PSTR_LIT("#attributes")) && is_obj(v)) {
             json_iter_t at;
             pstr_t ak, av;
             bool aesc;
-            if (json_iter_begin(&at, v.p, v.n, 0))
+            if (json_iter_begin_valid(&at, v.p, v.n, 0, &s->ends))
                 while (json_iter_next(&at, &ak, &aesc, &av))
                     if (pstr_eq(ak, PSTR_LIT("Name"))) name = av;
         } else if (pstr_eq(k, PSTR_LIT("#text")) || pstr_eq(k, PSTR_LIT("Value")) || pstr_eq(k, PSTR_LIT("text"))) {
@@ -127,7 +128,7 @@ static void evtx_data(wj_t *s, pstr_t ed, int depth) {
     json_iter_t it;
     pstr_t k, v;
     bool esc;
-    if (!json_iter_begin(&it, ed.p, ed.n, 0)) return;
+    if (!json_iter_begin_valid(&it, ed.p, ed.n, 0, &s->ends)) return;
     while (json_iter_next(&it, &k, &esc, &v)) {
         if (esc || pstr_eq(k, PSTR_LIT("#attributes")) || (k.n && k.p[0] == '@')) continue;
         if (pstr_eq(k, PSTR_LIT("Data")) && v.n && (v.p[0] == '[' || v.p[0] == '{')) {
@@ -137,7 +138,7 @@ static void evtx_data(wj_t *s, pstr_t ed, int depth) {
             }
             size_t i = json_ws(v.p, v.n, 1);
             while (i < v.n && v.p[i] != ']') {
-                size_t e = json_skip(v.p, v.n, i);
+                size_t e = json_skip_valid(v.p, v.n, i, &s->ends);
                 if (e == (size_t)-1) break;
                 evtx_data_item(s, pstr(v.p + i, e - i));
                 i = json_ws(v.p, v.n, e);
@@ -145,7 +146,7 @@ static void evtx_data(wj_t *s, pstr_t ed, int depth) {
             }
             continue;
         }
-        pstr_t t = text_of(v);
+        pstr_t t = text_of(v, &s->ends);
         if (is_obj(t) && depth < 2) evtx_data(s, t, depth + 1); /* UserData's element */
         else add(s, k, t, WE_DATA, true);
     }
@@ -156,7 +157,7 @@ static void evtx_event(rd_ctx_t *c, wj_t *s, pstr_t ev) {
     json_iter_t it;
     pstr_t k, v;
     bool esc;
-    if (!json_iter_begin(&it, ev.p, ev.n, 0)) return;
+    if (!json_iter_begin_valid(&it, ev.p, ev.n, 0, &s->ends)) return;
     while (json_iter_next(&it, &k, &esc, &v)) {
         if (!is_obj(v)) continue;
         if (pstr_eq(k, PSTR_LIT("System"))) evtx_system(c, s, v);
@@ -192,11 +193,11 @@ static bool nxlog_event(wj_t *s, pstr_t o) {
     pstr_t k, v;
     bool esc;
     unsigned need = 0;
-    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
+    if (!json_iter_begin_valid(&it, o.p, o.n, 0, &s->ends)) return false;
     while (json_iter_next(&it, &k, &esc, &v))
         need |= pstr_eq(k, PSTR_LIT("SourceName")) | pstr_eq(k, PSTR_LIT("EventID")) << 1 |
                 pstr_eq(k, PSTR_LIT("Channel")) << 2;
-    if (need != 7 || !json_iter_begin(&it, o.p, o.n, 0)) return false;
+    if (need != 7 || !json_iter_begin_valid(&it, o.p, o.n, 0, &s->ends)) return false;
     while (json_iter_next(&it, &k, &esc, &v)) {
         if (esc || is_obj(v) || is_null(v)) continue;
         size_t m = 0;
@@ -218,7 +219,7 @@ static bool evtx_object(rd_ctx_t *c, wj_t *s, pstr_t o, record_t *rec) {
     pstr_t k, v, ev = PSTR_NULL;
     bool esc, sys = false;
     unsigned pos = 0;
-    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
+    if (!json_iter_begin_valid(&it, o.p, o.n, 0, &s->ends)) return false;
     while (json_iter_next(&it, &k, &esc, &v)) {
         int sp;
         uint32_t id = rd_lookup(c, pos++, k, esc, &sp);
@@ -269,7 +270,7 @@ static rd_status_t evtx_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
             return RD_REJECT;
         }
         bool tr;
-        size_t e = json_skip_ex(p, n, i, &tr);
+        size_t e = json_skip_ends(p, n, i, &tr, &s->ends); /* and where its objects end */
         c->rec_off = i;
         if (e == (size_t)-1) {
             if (tr && !eof) return RD_MORE;
@@ -360,8 +361,8 @@ static bool schema_of(const sc_ids_t *ids, uint32_t id) {
 static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
     ecs_walk_t *w = ud;
     size_t plen = path.n;
-    int sp;
-    uint32_t id = rd_lookup(w->c, w->pos++, path, false, &sp);
+    rd_key_t k = rd_key(w->c, w->pos++, path, false, &ecs_tab); /* field and map entry, cached */
+    uint32_t id = k.id;
     /* ECS objects named like a schema field (user, host) leave the name to the schema */
     if (id != FIELD_NONE && !(is_obj(v) && plen == key.n && schema_of(we_ids(w->s->we), id)))
         rec_set(w->rec, id, json_to_value(v, w->c->arena));
@@ -374,9 +375,8 @@ static void ecs_leaf(void *ud, pstr_t path, pstr_t key, pstr_t v) {
             return;
         }
     }
-    if (is_obj(v)) return;
-    const rd_map_t *m = rd_map_find(&ecs_tab, path);
-    if (!m) return;
+    const rd_map_t *m = k.m;
+    if (is_obj(v) || !m) return;
     value_t x = json_to_value(v, w->c->arena);
     if (x.t == V_STR) rd_acc_put(&w->acc, m, val_pstr(x));
 }

@@ -276,8 +276,9 @@ static void zjson_close(void *st) { free(st); }
 
 /* One member: native field, special key, schema field. */
 static void zjson_member(rd_ctx_t *c, unsigned pos, pstr_t k, bool esc, pstr_t v, record_t *rec, rd_acc_t *a) {
-    const rd_map_t *m = esc ? NULL : rd_map_find(&zeek_tab, k);
-    value_t val = rd_json_member(c, pos, k, esc, v, m ? RD_NEED : 0, rec);
+    rd_key_t key = rd_key(c, pos, k, esc, &zeek_tab); /* field and map entry, cached */
+    const rd_map_t *m = key.m;
+    value_t val = rd_json_value(c, key, v, m ? RD_NEED : 0, rec);
     if (m && val.t == V_STR) rd_acc_put(a, m, val_pstr(val));
 }
 
@@ -360,6 +361,7 @@ const rd_impl_t rd_zeek_tsv = {
     .next = ztsv_next,
     .close = ztsv_close,
     .line_sync = true,
+    .split = 3,
 };
 
 /* See reader.h. */

@@ -145,6 +145,11 @@ value_t rd_json_member(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, pstr_t v
 }
 
 /* See reader.h. */
+value_t rd_json_value(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how, record_t *rec) {
+    return json_member(c, k, val, how, rec);
+}
+
+/* See reader.h. */
 void rd_ids(rd_ctx_t *c, const char *const *names, unsigned n, uint32_t *ids) {
     for (unsigned k = 0; k < n; k++) {
         int sp;
@@ -321,40 +326,85 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
     return !it.err && json_ws(s, n, it.i) == n;
 }
 
-/* The walk's state. */
+/* One member the walk found: its key (decoded), its value view and the
+ * length of its parent's path. */
+typedef struct walk_ev {
+    pstr_t key, val;
+    uint16_t plen;
+} walk_ev_t;
+
+/* The walk's state: the members found so far, in document order. */
 typedef struct walk {
-    rd_ctx_t *c;             /* for the arena */
-    rd_leaf_fn fn;           /* called per member */
-    void *ud;                /* its argument */
-    char path[RD_MAXPATH];   /* the path of the member being visited */
+    arena_t *a;              /* the batch arena: escaped keys, the member array */
+    walk_ev_t *ev;           /* the members (in a) */
+    unsigned n, cap;
 } walk_t;
 
-/* The members of object o under the path's first plen bytes, depth first. */
-static bool walk_obj(walk_t *w, pstr_t o, size_t plen, int depth) {
-    json_iter_t it;
-    pstr_t k, v;
-    bool esc;
-    if (!json_iter_begin(&it, o.p, o.n, 0)) return false;
-    while (json_iter_next(&it, &k, &esc, &v)) {
-        pstr_t key = k;
-        if (esc && !json_unescape_body(k, w->c->arena, &key)) continue;
-        size_t np = plen + (plen ? 1 : 0) + key.n;
-        if (np >= RD_MAXPATH) continue;
-        if (plen) w->path[plen] = '.';
-        if (key.n) memcpy(w->path + np - key.n, key.p, key.n);
-        w->fn(w->ud, pstr(w->path, np), key, v);
-        if (v.n && v.p[0] == '{' && depth < RD_MAXDEPTH) walk_obj(w, v, np, depth + 1);
+#define WALK_BAD ((size_t)-1)
+
+/* Append a member; returns its index (the array may move). */
+static unsigned walk_add(walk_t *w, pstr_t key, pstr_t val, size_t plen) {
+    if (w->n == w->cap) {
+        unsigned cap = w->cap ? w->cap * 2 : 64;
+        walk_ev_t *ev = arena_alloc(w->a, cap * sizeof *ev);
+        if (w->n) memcpy(ev, w->ev, w->n * sizeof *ev);
+        w->ev = ev;
+        w->cap = cap;
     }
-    return !it.err;
+    w->ev[w->n] = (walk_ev_t){key, val, (uint16_t)plen};
+    return w->n++;
 }
 
-/* See reader.h. */
+/* The object whose '{' is s[i], under a path of plen bytes: its members
+ * appended depth first (objects before their members, their length set
+ * once they close), each byte read once. Returns the index past its '}',
+ * WALK_BAD when it is not valid JSON. */
+static size_t walk_obj(walk_t *w, const char *s, size_t n, size_t i, size_t plen, int depth) {
+    i = json_ws(s, n, i + 1);
+    if (i < n && s[i] == '}') return i + 1;
+    for (;;) {
+        pstr_t k, key;
+        bool esc;
+        size_t v = json_member_key(s, n, i, &k, &esc), e;
+        if (v == WALK_BAD) return WALK_BAD;
+        key = k;
+        bool keep = !esc || json_unescape_body(k, w->a, &key);
+        size_t np = plen + (plen ? 1 : 0) + key.n;
+        if (keep && np < RD_MAXPATH) {
+            unsigned x = walk_add(w, key, pstr(s + v, 0), plen);
+            e = s[v] == '{' && depth < RD_MAXDEPTH ? walk_obj(w, s, n, v, np, depth + 1) : json_skip(s, n, v);
+            if (e == WALK_BAD) return WALK_BAD;
+            w->ev[x].val.n = e - v;
+        } else { /* not walked, nor its members */
+            e = json_skip(s, n, v);
+            if (e == WALK_BAD) return WALK_BAD;
+        }
+        i = json_ws(s, n, e);
+        if (i >= n) return WALK_BAD;
+        if (s[i] == '}') return i + 1;
+        if (s[i] != ',') return WALK_BAD;
+        i = json_ws(s, n, i + 1);
+    }
+}
+
+/* See reader.h. The object is parsed once into a list of its members
+ * (pre-order, so an object's view is whole before fn sees it); then fn
+ * gets each, its path rebuilt in place: a member's parent path is still
+ * in the buffer, since only its earlier siblings' subtrees were written
+ * since, all past it. */
 bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud) {
-    walk_t *w = arena_alloc(c->arena, sizeof *w);
-    w->c = c;
-    w->fn = fn;
-    w->ud = ud;
+    walk_t w = {c->arena, NULL, 0, 0};
+    char path[RD_MAXPATH];
     size_t plen = prefix.n < RD_MAXPATH / 2 ? prefix.n : 0;
-    if (plen) memcpy(w->path, prefix.p, plen);
-    return walk_obj(w, obj, plen, 0) && json_skip(obj.p, obj.n, 0) == obj.n;
+    if (plen) memcpy(path, prefix.p, plen);
+    size_t i = json_ws(obj.p, obj.n, 0);
+    if (i >= obj.n || obj.p[i] != '{' || walk_obj(&w, obj.p, obj.n, i, plen, 0) != obj.n) return false;
+    for (unsigned k = 0; k < w.n; k++) {
+        const walk_ev_t *e = &w.ev[k];
+        size_t np = e->plen + (e->plen ? 1 : 0) + e->key.n;
+        if (e->plen) path[e->plen] = '.';
+        if (e->key.n) memcpy(path + np - e->key.n, e->key.p, e->key.n);
+        fn(ud, pstr(path, np), e->key, e->val);
+    }
+    return true;
 }

@@ -197,10 +197,19 @@ typedef struct rd_impl {
     /* Free the state from open. */
     void (*close)(void *st);
     bool line_sync;      /* after a too-long record, go on at the next line (else drop the input's rest) */
-    uint8_t split;       /* 0: read serially; 1: records end at every '\n' (JSON Lines);
-                          * 2: at '\n' outside double quotes, after a header row (CSV);
-                          * 3: at every '\n', after header lines (pfirewall's #Fields);
-                          * with 2 and 3 every lane's reader is fed the header first */
+    uint8_t split;       /* a large plain file may be cut into ranges read by threads (input_lanes.c):
+                          * 0: no, read serially (multi-line records, or state across records);
+                          * 1: records end at every '
+' and need nothing of the lines before
+                          * (JSON Lines, one syslog message a line); 2: at '
+' outside double
+                          * quotes, after a header row every range is given (CSV); 3: at every
+                          * '
+', after a block of '#' header lines every range is given, unless
+                          * another header block follows the data (Zeek TSV, pfirewall's #Fields:
+                          * then serially). A line reader's yearless dates are placed from the
+                          * file's mtime in every range (the same years as serially for logs
+                          * spanning under 11 months) */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
                           * 2 CSV columns through colmap */
     bool binary;         /* a binary format: no lines are counted; c->pos numbers each record */
@@ -338,6 +347,9 @@ typedef struct rd_key {
 /* rd_lookup and rd_map_find(t, key) at once (t may be NULL), both cached
  * by the key's bytes: the one lookup of a native key per record. */
 rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t);
+/* rd_json_member of a key already looked up with rd_key (with the
+ * reader's map table: one lookup gives the field and the map entry). */
+value_t rd_json_value(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how, record_t *rec);
 /* A cell position that fills a slot, for readers of cells known by position. */
 typedef struct rd_col {
     unsigned col;       /* the cell's position */
@@ -517,8 +529,9 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
 typedef void (*rd_leaf_fn)(void *ud, pstr_t path, pstr_t key, pstr_t val);
 /* Walk a JSON object depth first: every member under its dotted path
  * (prefix.key), objects before their members, up to 16 levels and paths
- * of 255 bytes. Escaped keys are decoded into c->arena. Returns false
- * when obj is not a valid object. */
+ * of 255 bytes. Escaped keys are decoded into c->arena. The text is
+ * parsed once (nested objects are not skipped, then walked again).
+ * Returns false, fn not called, when obj is not a valid object. */
 bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud);
 
 /* ---- cutting text (reader_text.c) ---- */
@@ -567,6 +580,14 @@ pstr_t rd_csv_dequote(pstr_t in, bool has_dq, arena_t *a);
  * the offset of what follows the max-th separator (the extension), else
  * s.n. Field bytes stay escaped. */
 size_t rd_split(pstr_t s, char sep, pstr_t *f, size_t max, size_t *rest);
+/* Table makers for an X-macro list of name literals: the names, their lengths. */
+#define RD_NAME_STR(name) name,
+#define RD_NAME_LEN(name) sizeof(name) - 1,
+/* The header cells f[0..n) of a CEF or LEEF line as native fields
+ * names[k] (of lengths lens[k]; key-cache positions 0..n-1), `\|` and
+ * `\\` decoded, each only when the query reads it or it is special. */
+void rd_header_cells(rd_ctx_t *c, const char *const *names, const uint8_t *lens, const pstr_t *f, unsigned n,
+                     record_t *rec);
 /* Where marker (`CEF:`, `LEEF:`) starts in line, -1 when absent: at the
  * start or after a blank, ':' or '>'. The syslog header in front of it
  * (if any) is parsed into *h with clock k. */

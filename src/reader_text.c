@@ -256,20 +256,36 @@ pstr_t rd_csv_cell(pstr_t cell, arena_t *a) {
 
 /* ---- fields split at a separator ---------------------------------------- */
 
-/* See reader.h. */
+/* See reader.h. Separators are found with memchr; one is escaped when an
+ * odd run of backslashes precedes it (each backslash escapes the next
+ * byte, so the run pairs up from its start). */
 size_t rd_split(pstr_t s, char sep, pstr_t *f, size_t max, size_t *rest) {
-    size_t k = 0, b = 0;
+    size_t k = 0, b = 0, i = 0;
     *rest = s.n;
-    for (size_t i = 0; i < s.n && k < max; i++) {
-        if (s.p[i] == '\\') {
-            i++;
-        } else if (s.p[i] == sep) {
-            f[k++] = pstr(s.p + b, i - b);
-            b = i + 1;
-            if (k == max) *rest = b;
-        }
+    while (k < max && i < s.n) {
+        const char *q = memchr(s.p + i, sep, s.n - i);
+        if (!q) break;
+        size_t j = (size_t)(q - s.p), r = j;
+        while (r > 0 && s.p[r - 1] == '\\') r--;
+        i = j + 1;
+        if ((j - r) & 1) continue; /* escaped */
+        f[k++] = pstr(s.p + b, j - b);
+        b = j + 1;
+        if (k == max) *rest = b;
     }
     return k;
+}
+
+/* See reader.h. */
+void rd_header_cells(rd_ctx_t *c, const char *const *names, const uint8_t *lens, const pstr_t *f, unsigned n,
+                     record_t *rec) {
+    for (unsigned k = 0; k < n; k++) {
+        rd_key_t hk = rd_key(c, k, pstr(names[k], lens[k]), false, NULL);
+        if (hk.id == FIELD_NONE && hk.sp == RD_SP_NONE) continue;
+        value_t v = val_strv(rd_unescape(f[k], c->arena, "|\\", "|\\"));
+        if (hk.id != FIELD_NONE) rec_set(rec, hk.id, v);
+        rd_note(c, hk.sp, v);
+    }
 }
 
 /* See reader.h. */

@@ -29,6 +29,15 @@ static inline bool pstr_eq(pstr_t a, pstr_t b) {
     /* The first byte settles most unequal short strings without a call. */
     return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
 }
+/* Byte-exact equality against a C string: pstr_eq(a, pstr_c(b)) without
+ * its strlen, for tables of names compared per record (inline: the first
+ * byte settles most). */
+static inline bool pstr_eq_c(pstr_t a, const char *b) {
+    size_t i = 0;
+    for (; i < a.n; i++)
+        if (!b[i] || a.p[i] != b[i]) return false;
+    return b[i] == 0;
+}
 
 /* ASCII lower-casing of one byte, locale-independent. */
 static inline char str_lc(char c) {

@@ -58,6 +58,20 @@ static void test_kv(void) {
     arena_free(&a);
 }
 
+/* rd_split: a separator after an odd run of backslashes is escaped, after
+ * an even one (escaped backslashes) it is not; *rest after the max-th. */
+static void test_split(void) {
+    pstr_t f[4];
+    size_t rest;
+    pstr_t s = pstr_c("0|a\\|b|c\\\\|d\\\\\\|e|x=1 y=2|z");
+    CHECK(rd_split(s, '|', f, 4, &rest) == 4);
+    CHECK(!strcmp(check_cstr(f[0]), "0") && !strcmp(check_cstr(f[1]), "a\\|b"));
+    CHECK(!strcmp(check_cstr(f[2]), "c\\\\") && !strcmp(check_cstr(f[3]), "d\\\\\\|e"));
+    CHECK(!strcmp(s.p + rest, "x=1 y=2|z"));
+    CHECK(rd_split(pstr_c("a|b"), '|', f, 4, &rest) == 1 && rest == 3 && !strcmp(check_cstr(f[0]), "a"));
+    CHECK(rd_split(pstr_c("\\|x|"), '|', f, 4, &rest) == 1 && !strcmp(check_cstr(f[0]), "\\|x"));
+}
+
 static void test_counts_verdicts(void) {
     CHECK(rd_count_sign(pstr_c("0")) == 0 && rd_count_sign(pstr_c(" 000 ")) == 0 && rd_count_sign(pstr_c("0.0")) == 0);
     CHECK(rd_count_sign(pstr_c("1")) == 1 && rd_count_sign(pstr_c("51")) == 1 && rd_count_sign(pstr_c("7.0")) == 1);
@@ -80,6 +94,7 @@ static void test_counts_verdicts(void) {
 int main(void) {
     test_addresses();
     test_kv();
+    test_split();
     test_counts_verdicts();
     return CHECK_DONE("test_reader_text");
 }
