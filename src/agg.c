@@ -109,6 +109,10 @@ struct gtab {
     size_t charged;     /* bytes this table has charged to budget */
     bool over;          /* the budget was exceeded: no more groups */
     bool stale;         /* grp was reordered (sort_groups): ix is rebuilt before its next use */
+    bool defer;         /* gtab_put folds each record one call late (gtab_defer) */
+    bool pend;          /* pkb holds a key waiting to be folded */
+    buf_t pkb;          /* its encoded bytes */
+    uint64_t ph, pseq;  /* its hash, its record's input position */
 };
 
 /* Round up to a multiple of 8. */
@@ -207,6 +211,7 @@ void gtab_free(gtab_t *g) {
     free(g->off);
     arena_free(&g->arena);
     buf_free(&g->kb);
+    buf_free(&g->pkb);
     free(g);
 }
 
@@ -455,8 +460,52 @@ static void reindex(gtab_t *g) {
     }
 }
 
+/* Fold the key gtab_put left waiting (a count-only table: one more for
+ * each count). False when the budget stopped its group. */
+static bool settle(gtab_t *g) {
+    if (!g->pend) return true;
+    g->pend = false;
+    pstr_t k = pstr(g->pkb.p ? g->pkb.p : "", g->pkb.n);
+    group_t *gr = lookup(g, k, g->ph, g->pseq, true);
+    if (!gr) return false;
+    if (g->pseq < gr->seq) gr->seq = g->pseq;
+    for (uint32_t i = 0; i < g->naggs; i++) ++*(uint64_t *)state(g, gr, i);
+    return true;
+}
+
+/* See agg.h. */
+void gtab_defer(gtab_t *g) {
+    bool counts = g->naggs > 0 && !g->mark_off;
+    for (uint32_t i = 0; i < g->naggs; i++) counts = counts && g->aggs[i].fn == AG_COUNT && g->aggs[i].field == FIELD_NONE;
+    g->defer = counts;
+}
+
+/* See agg.h. The index slot of a record's key is fetched while the key
+ * before it is folded, and that key's group created or found: a new
+ * group's slot (a cache miss in a large table) is then in cache. */
+bool gtab_put(gtab_t *g, const record_t *r, uint64_t seq) {
+    if (!g->defer) return gtab_add_if(g, r, seq, true) != NULL;
+    reindex(g);
+    buf_clear(&g->kb);
+    for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->kb, rec_get(r, g->by[i]));
+    uint64_t h = hm_hash(g->kb.p ? g->kb.p : "", g->kb.n);
+    if (g->ix.slot) __builtin_prefetch(&g->ix.slot[(uint32_t)h & g->ix.mask]);
+    bool ok = settle(g);
+    buf_t t = g->pkb;
+    g->pkb = g->kb;
+    g->kb = t;
+    g->ph = h;
+    g->pseq = seq;
+    g->pend = true;
+    return ok;
+}
+
+/* See agg.h. */
+void gtab_settle(gtab_t *g) { settle(g); }
+
 /* See agg.h. */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create) {
+    settle(g);
     reindex(g);
     buf_clear(&g->kb);
     for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->kb, rec_get(r, g->by[i]));
@@ -542,6 +591,8 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
 /* See agg.h. src's arena moves into dst, so a group new to dst is taken
  * over as it is (no copy) and the states' strings stay where they are. */
 void gtab_merge(gtab_t *dst, gtab_t *src) {
+    settle(dst);
+    settle(src);
     reindex(dst);
     arena_adopt(&dst->arena, &src->arena);
     src->bump = NULL;
@@ -689,6 +740,7 @@ typedef struct seq_pair {
  * pointers missed the cache at each one). Stable, though seqs are
  * distinct. The index is freed, and rebuilt only if used again (stale). */
 static void sort_groups(gtab_t *g) {
+    settle(g);
     size_t n = g->n, i = 1;
     while (i < n && g->grp[i - 1]->seq <= g->grp[i]->seq) i++;
     if (i >= n) return;

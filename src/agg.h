@@ -59,6 +59,18 @@ gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq);
 /* gtab_add, except that when r's group does not exist yet and create is
  * false, nothing is folded and NULL is returned (a cap on groups). */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create);
+/* Let gtab_put fold each record's key one call late, fetching its index
+ * slot meanwhile, when every aggregate is a plain `count` (no marks); else
+ * gtab_put is gtab_add. */
+void gtab_defer(gtab_t *g);
+/* gtab_add for a caller that needs no group back: false only when the
+ * budget is exceeded. With gtab_defer, r's key is folded at the next
+ * gtab_put (the group of the record before r is the one made or found
+ * now) or by gtab_settle; gtab_count, gtab_over and gtab_bytes do not see
+ * it before, every other function settles first. */
+bool gtab_put(gtab_t *g, const record_t *r, uint64_t seq);
+/* Fold the key gtab_put left waiting, if any (when the input ends). */
+void gtab_settle(gtab_t *g);
 /* The caller's bookkeeping of group gr (see gtab_mark_t); only for a
  * table that keeps marks (gtab_keep_marks). */
 gtab_mark_t *gtab_group_mark(gtab_group_t *gr);

@@ -205,7 +205,7 @@ uint32_t ex_field(exec_t *x, pstr_t name) {
 
 static int sink_group(exec_t *x, record_t *r) {
     x->st.used++;
-    if (!gtab_add(x->g, r, r->seq)) return x->err = 2; /* over --max-memory: said by exec_run */
+    if (!gtab_put(x->g, r, r->seq)) return x->err = 2; /* over --max-memory: said by exec_run */
     return 0;
 }
 
@@ -441,6 +441,7 @@ static void worker_init(exec_t *x, query_t *q, const exec_opts_t *eo, lktab_t **
     x->stop = x->end = stop;
     if (grouped) {
         x->g = gtab_new(&q->st[stop]);
+        gtab_defer(x->g);
         x->sink = sink_group;
     } else {
         x->tab = tab;
@@ -1053,6 +1054,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
     size_t ngroups = 0;
     bool over = false;
     for (unsigned w = 0; w < nw && grouped; w++) {
+        gtab_settle(xs[w].g);
         ngroups += gtab_count(xs[w].g);
         over = over || gtab_over(xs[w].g);
     }
