@@ -76,13 +76,14 @@ function sourceSql(format, file) {
 // The query shapes (bench/shapes.sh holds the postern query of each name):
 // SQL over the source `src`. Columns are named and ordered as postern's
 // output; `sort by` is descending and text (VARCHAR compares bytewise),
-// nulls last, as docs/semantics.md says of postern's sort.
+// nulls last, as docs/semantics.md says of postern's sort. topk breaks ties
+// of _count by dest_ip, so that its ten rows are one set.
 const SHAPES = {
   raw: 'SELECT * FROM src',
   search: `SELECT _messageTime, _sourceCategory, src_ip, src_port, dest_ip, dest_port, process_name, bytes_out
     FROM src WHERE dest_port = '993'`,
   groups: 'SELECT src_ip, src_port, dest_ip, count(*) AS _count FROM src GROUP BY src_ip, src_port, dest_ip',
-  topk: 'SELECT dest_ip, count(*) AS _count FROM src GROUP BY dest_ip ORDER BY _count DESC LIMIT 10',
+  topk: 'SELECT dest_ip, count(*) AS _count FROM src GROUP BY dest_ip ORDER BY _count DESC, dest_ip ASC LIMIT 10',
   sort: `SELECT src_ip, src_port, dest_ip, dest_port, bytes_out, _messageTime, _sourceCategory
     FROM src ORDER BY bytes_out DESC NULLS LAST`,
 };

@@ -21,15 +21,21 @@
 # postern and DuckDB result is put in compare.sh's canonical form and must be
 # identical: a mismatch is reported and makes the script exit 1.
 #
-# Prints a markdown table of medians (and the targets of issue 3, MET or NOT
-# MET) and writes it with a description of the machine to
+# Then bench/shapes.sh: the query shapes of issue 11 on the JSONL files.
+# Every timed process is killed after BENCH_TIMEOUT s or above
+# BENCH_MAX_RSS_MIB of resident memory, and reported as failed.
+#
+# Prints markdown tables of medians (and the targets of issues 3 and 11, MET
+# or NOT MET) and writes them with a description of the machine to
 # bench/results-latest.md. Progress goes to stderr.
 #
 # Environment: POSTERN (./postern), CC (cc), NODE (node), NPM (npm),
 # DUCKDB_NODE_VERSION (1.5.6-r.1), BENCH_SEED (1), BENCH_REPS_SMALL (5),
 # BENCH_REPS_LARGE (3), BENCH_OPTIONAL (small: jq and miller on the smaller
 # size only, one run; all: on both sizes; none), BENCH_RETRIES (2: how many
-# times a run disturbed by other processes is repeated).
+# times a run disturbed by other processes is repeated), BENCH_TIMEOUT (300),
+# BENCH_MAX_RSS_MIB (4096), BENCH_SHAPE_REPS (3), BENCH_SHAPES (raw search
+# groups topk sort), BENCH_SIZES ("SMALL LARGE": other row counts).
 # Needs a C compiler, Node >= 18 with npm, about 5.2 GB of disk for the
 # full data set (0.6 GB with --quick) and as much free RAM to cache it.
 
