@@ -285,7 +285,7 @@ END {
     print ""
     for (si = 1; si <= ns; si++) printf "- %s: `%s`\n", sh[si], query[sh[si]]
     print ""
-    printf "Median and minimum of %d runs (whole process, output written to a file); peak RSS = largest ru_maxrss of the runs. ", reps
+    printf "Median and minimum of %d run(s) (whole process, output written to a file); peak RSS = largest ru_maxrss of the runs. ", reps
     print "Every run is killed after " timeout " s or above " cap " MiB of resident memory (DuckDB gets memory_limit = 3/4 of that and spills); a run that fails is not repeated. "
     print "Result rows: rows of the reference result (the first checked). *Rows identical*: the canonical rows equal the reference (as a multiset; the column of topk (dest_ip) and sort (bytes_out) is also compared in output order)."
     if (ndist) print "² some of its runs (" ndist " in all) were disturbed: other processes kept more than 10% of a core busy during them."
