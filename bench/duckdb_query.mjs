@@ -1,8 +1,20 @@
-// duckdb_query.mjs — the fixed T1071.003 query in DuckDB, for bench/run.sh.
+// duckdb_query.mjs — the fixed T1071.003 query in DuckDB, for bench/run.sh,
+// and the query shapes of bench/shapes.sh.
 //
 //   node bench/duckdb_query.mjs --threads N --format jsonl|csv FILE > out.csv
+//   node bench/duckdb_query.mjs --threads N --shape NAME [--memory-limit MIB]
+//        [--temp-dir DIR] --format jsonl|csv FILE > out.csv
 //   node bench/duckdb_query.mjs --version
-//   node bench/duckdb_query.mjs --sql --format jsonl|csv FILE    (print the SQL)
+//   node bench/duckdb_query.mjs --sql [--shape NAME] --format jsonl|csv FILE  (print the SQL)
+//
+// --shape NAME runs one of SHAPES below instead (the SQL twin of the postern
+// query bench/shapes.sh gives the same name) and streams its result with
+// COPY ... TO '/dev/stdout' (FORMAT csv, HEADER): DuckDB writes it, nothing
+// is held in JavaScript, so results of millions of rows cost what DuckDB's
+// own CSV writer costs. NULL is an empty cell and '' is written "" (the
+// canonical form of tests/ref/canon.awk makes both empty). --memory-limit
+// sets DuckDB's memory_limit (it spills to --temp-dir above it), so that it
+// is not killed by bench/rss.c's RSS cap.
 //
 // Opens an in-memory DuckDB with `threads` set to N, runs the SQL equivalent
 // of the query block of rules/t1071.003-mail-protocols.yml over FILE and
@@ -50,16 +62,41 @@ function sqlString(s) {
   return "'" + String(s).replace(/'/g, "''") + "'";
 }
 
-function buildSql(format, file) {
+// The table function that reads FILE, every column as VARCHAR.
+function sourceSql(format, file) {
   const cols = '{' + COLUMNS.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ') + '}';
-  let source;
   if (format === 'jsonl') {
-    source = `read_json(${sqlString(file)}, format = 'newline_delimited', records = true, columns = ${cols})`;
+    return `read_json(${sqlString(file)}, format = 'newline_delimited', records = true, columns = ${cols})`;
   } else if (format === 'csv') {
-    source = `read_csv(${sqlString(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${cols})`;
-  } else {
-    throw new Error(`unknown format ${format}`);
+    return `read_csv(${sqlString(file)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${cols})`;
   }
+  throw new Error(`unknown format ${format}`);
+}
+
+// The query shapes (bench/shapes.sh holds the postern query of each name):
+// SQL over the source `src`. Columns are named and ordered as postern's
+// output; `sort by` is descending and text (VARCHAR compares bytewise),
+// nulls last, as docs/semantics.md says of postern's sort. topk breaks ties
+// of _count by dest_ip, so that its ten rows are one set.
+const SHAPES = {
+  raw: 'SELECT * FROM src',
+  search: `SELECT _messageTime, _sourceCategory, src_ip, src_port, dest_ip, dest_port, process_name, bytes_out
+    FROM src WHERE dest_port = '993'`,
+  groups: 'SELECT src_ip, src_port, dest_ip, count(*) AS _count FROM src GROUP BY src_ip, src_port, dest_ip',
+  topk: 'SELECT dest_ip, count(*) AS _count FROM src GROUP BY dest_ip ORDER BY _count DESC, dest_ip ASC LIMIT 10',
+  sort: `SELECT src_ip, src_port, dest_ip, dest_port, bytes_out, _messageTime, _sourceCategory
+    FROM src ORDER BY bytes_out DESC NULLS LAST`,
+};
+
+// The COPY statement of shape NAME over FILE.
+function shapeSql(name, format, file) {
+  if (!Object.hasOwn(SHAPES, name)) throw new Error(`unknown shape ${name}`);
+  return `COPY (WITH src AS (SELECT * FROM ${sourceSql(format, file)}) ${SHAPES[name]})
+  TO '/dev/stdout' (FORMAT csv, HEADER)`;
+}
+
+function buildSql(format, file) {
+  const source = sourceSql(format, file);
   return `
 WITH scoped AS (
   SELECT src_ip, dest_ip, dest_port, process_name, bytes_out, _messageTime
@@ -134,8 +171,11 @@ function cell(v) {
 function usage() {
   process.stderr.write(
     'usage: node bench/duckdb_query.mjs --threads N --format jsonl|csv FILE\n' +
+    '       node bench/duckdb_query.mjs --threads N --shape NAME [--memory-limit MIB] [--temp-dir DIR]\n' +
+    '            --format jsonl|csv FILE\n' +
     '       node bench/duckdb_query.mjs --version\n' +
-    '       node bench/duckdb_query.mjs --sql --format jsonl|csv FILE\n');
+    '       node bench/duckdb_query.mjs --sql [--shape NAME] --format jsonl|csv FILE\n' +
+    `  shapes: ${Object.keys(SHAPES).join(' ')}\n`);
   process.exit(2);
 }
 
@@ -157,18 +197,24 @@ async function loadDuckDB() {
 async function main() {
   const args = process.argv.slice(2);
   let threads = 1, format = null, file = null, version = false, sqlOnly = false;
+  let shape = null, memLimit = null, tempDir = null;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--threads' && i + 1 < args.length) threads = Number(args[++i]);
     else if (a === '--format' && i + 1 < args.length) format = args[++i];
+    else if (a === '--shape' && i + 1 < args.length) shape = args[++i];
+    else if (a === '--memory-limit' && i + 1 < args.length) memLimit = Number(args[++i]);
+    else if (a === '--temp-dir' && i + 1 < args.length) tempDir = args[++i];
     else if (a === '--version') version = true;
     else if (a === '--sql') sqlOnly = true;
     else if (!a.startsWith('--') && file === null) file = a;
     else usage();
   }
   if (!version && (!file || !format || !Number.isInteger(threads) || threads < 1)) usage();
+  if (shape !== null && !Object.hasOwn(SHAPES, shape)) usage();
+  if (memLimit !== null && !(Number.isInteger(memLimit) && memLimit > 0)) usage();
   if (sqlOnly) {
-    process.stdout.write(buildSql(format, file) + ';\n');
+    process.stdout.write((shape ? shapeSql(shape, format, file) : buildSql(format, file)) + ';\n');
     return;
   }
   if (!version && !fs.existsSync(file)) {
@@ -179,7 +225,10 @@ async function main() {
   const t0 = performance.now();
   const { DuckDBInstance } = await loadDuckDB();
   const t1 = performance.now();
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const config = { threads: String(threads) };
+  if (memLimit !== null) config.memory_limit = `${memLimit}MiB`;
+  if (tempDir !== null) config.temp_directory = tempDir;
+  const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
   const vr = await conn.runAndReadAll("SELECT version(), current_setting('threads')");
   const [ver, thr] = vr.getRows()[0];
@@ -189,6 +238,19 @@ async function main() {
   }
   if (Number(thr) !== threads) throw new Error(`threads is ${thr}, wanted ${threads}`);
   const t2 = performance.now();
+  const f = (x) => x.toFixed(1);
+
+  if (shape) {
+    const res = await conn.run(shapeSql(shape, format, file));
+    const t3s = performance.now();
+    const n = (await res.getRows?.())?.[0]?.[0] ?? '?';
+    process.stderr.write(`duckdb_query: boot_ms=${f(tBoot)} import_ms=${f(t1 - t0)} ` +
+      `open_ms=${f(t2 - t1)} query_ms=${f(t3s - t2)} write_ms=0.0 ` +
+      `rows=${n} threads=${threads} version=${ver} shape=${shape}\n`);
+    conn.closeSync?.();
+    instance.closeSync?.();
+    return;
+  }
 
   const reader = await conn.runAndReadAll(buildSql(format, file));
   const rows = reader.getRows();
@@ -201,7 +263,6 @@ async function main() {
     process.stdout.write(out.join('\n') + '\n', (e) => (e ? reject(e) : resolve())));
   const t4 = performance.now();
 
-  const f = (x) => x.toFixed(1);
   process.stderr.write(`duckdb_query: boot_ms=${f(tBoot)} import_ms=${f(t1 - t0)} ` +
     `open_ms=${f(t2 - t1)} query_ms=${f(t3 - t2)} write_ms=${f(t4 - t3)} ` +
     `rows=${rows.length} threads=${threads} version=${ver}\n`);

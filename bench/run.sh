@@ -13,20 +13,29 @@
 #   - cat FILE > /dev/null, and bench/scan.c (a bare memmem scan, 1 and 2
 #     threads): what the hardware allows;
 #   - jq and miller (mlr) when installed: a simpler filter + count by keys.
-# The fixed query is the `query:` block of rules/t1071.003-mail-protocols.yml.
+# The fixed query is tests/data/seed-query-fixed.txt, the seed query of the
+# T1071.003 rule (whose query has grown since); bench/shapes.sh adds the
+# query shapes of issue 11 (raw pass-through, 1% search, many groups,
+# top-k, full sort) and the time to the first row.
 # Each timed process runs under bench/rss.c (wall time and peak RSS). Every
 # postern and DuckDB result is put in compare.sh's canonical form and must be
 # identical: a mismatch is reported and makes the script exit 1.
 #
-# Prints a markdown table of medians (and the targets of issue 3, MET or NOT
-# MET) and writes it with a description of the machine to
+# Then bench/shapes.sh: the query shapes of issue 11 on the JSONL files.
+# Every timed process is killed after BENCH_TIMEOUT s or above
+# BENCH_MAX_RSS_MIB of resident memory, and reported as failed.
+#
+# Prints markdown tables of medians (and the targets of issues 3 and 11, MET
+# or NOT MET) and writes them with a description of the machine to
 # bench/results-latest.md. Progress goes to stderr.
 #
 # Environment: POSTERN (./postern), CC (cc), NODE (node), NPM (npm),
 # DUCKDB_NODE_VERSION (1.5.6-r.1), BENCH_SEED (1), BENCH_REPS_SMALL (5),
 # BENCH_REPS_LARGE (3), BENCH_OPTIONAL (small: jq and miller on the smaller
 # size only, one run; all: on both sizes; none), BENCH_RETRIES (2: how many
-# times a run disturbed by other processes is repeated).
+# times a run disturbed by other processes is repeated), BENCH_TIMEOUT (300),
+# BENCH_MAX_RSS_MIB (4096), BENCH_SHAPE_REPS (3), BENCH_SHAPES (raw search
+# groups topk sort), BENCH_SIZES ("SMALL LARGE": other row counts).
 # Needs a C compiler, Node >= 18 with npm, about 5.2 GB of disk for the
 # full data set (0.6 GB with --quick) and as much free RAM to cache it.
 
@@ -63,14 +72,33 @@ REPS_SMALL=${BENCH_REPS_SMALL:-5}
 REPS_LARGE=${BENCH_REPS_LARGE:-3}
 OPTIONAL=${BENCH_OPTIONAL:-small}
 RETRIES=${BENCH_RETRIES:-2}
+TIMEOUT=${BENCH_TIMEOUT:-300}
+MAX_RSS=${BENCH_MAX_RSS_MIB:-4096}
+SHAPE_REPS=${BENCH_SHAPE_REPS:-3}
+SHAPES=${BENCH_SHAPES-raw search groups topk sort}
 if [ $QUICK = 1 ]; then
     SMALL=200000 LARGE=1000000 MODE=quick
 else
     SMALL=1000000 LARGE=10000000 MODE=full
 fi
+if [ -n "${BENCH_SIZES:-}" ]; then # "SMALL LARGE": other sizes, for trying the harness out
+    read -r SMALL LARGE <<EOF
+$BENCH_SIZES
+EOF
+    MODE="custom"
+    case $SMALL$LARGE in '' | *[!0-9]*) echo "bench: BENCH_SIZES must be two numbers" >&2; exit 2 ;; esac
+    [ "$SMALL" -ge 1 ] && [ "$LARGE" -gt "$SMALL" ] || { echo "bench: BENCH_SIZES: SMALL LARGE, 0 < SMALL < LARGE" >&2; exit 2; }
+fi
 case $OPTIONAL in none | small | all) ;; *) echo "bench: BENCH_OPTIONAL must be none, small or all" >&2; exit 2 ;; esac
-case $SEED$REPS_SMALL$REPS_LARGE$RETRIES in *[!0-9]*) echo "bench: BENCH_SEED, BENCH_REPS_* and BENCH_RETRIES must be numbers" >&2; exit 2 ;; esac
-[ "$REPS_SMALL" -ge 1 ] && [ "$REPS_LARGE" -ge 1 ] || { echo "bench: BENCH_REPS_* must be at least 1" >&2; exit 2; }
+case $SEED$REPS_SMALL$REPS_LARGE$RETRIES$TIMEOUT$MAX_RSS$SHAPE_REPS in
+*[!0-9]*) echo "bench: BENCH_SEED, BENCH_REPS_*, BENCH_RETRIES, BENCH_TIMEOUT, BENCH_MAX_RSS_MIB and BENCH_SHAPE_REPS must be numbers" >&2; exit 2 ;;
+esac
+[ "$REPS_SMALL" -ge 1 ] && [ "$REPS_LARGE" -ge 1 ] && [ "$SHAPE_REPS" -ge 1 ] ||
+    { echo "bench: BENCH_REPS_* and BENCH_SHAPE_REPS must be at least 1" >&2; exit 2; }
+[ "$TIMEOUT" -ge 1 ] && [ "$MAX_RSS" -ge 64 ] || { echo "bench: BENCH_TIMEOUT must be at least 1 and BENCH_MAX_RSS_MIB at least 64" >&2; exit 2; }
+for s in $SHAPES; do
+    case $s in raw | search | groups | topk | sort) ;; *) echo "bench: BENCH_SHAPES: unknown shape $s (raw search groups topk sort)" >&2; exit 2 ;; esac
+done
 
 die() {
     echo "bench: $*" >&2
@@ -138,14 +166,14 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-bench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-# The fixed query: the rule's query block, as tests/ref/compare.sh takes it
-# (kept in bench/data/ for the reproducer printed on a mismatch).
+# The seed query: the rule's query as it was when the bench was written
+# (tests/data/seed-query-fixed.txt), the one bench/duckdb_query.mjs
+# translates. The rule has grown since (direction, outcome, conn_id, which
+# bench/gen.c writes only with --conn), so its query block is no longer
+# that. Kept in bench/data/ for the reproducer printed on a mismatch.
 QUERY=$DATA/fixed-query.txt
 rm -rf "$DATA/mismatch"
-awk '/^query: *\|/ { on = 1; next }
-     on && /^[^ ]/ { on = 0 }
-     on { sub(/^  /, ""); print }' rules/t1071.003-mail-protocols.yml > "$QUERY"
-[ -s "$QUERY" ] || cp tests/data/seed-query-fixed.txt "$QUERY" || exit 1
+cp tests/data/seed-query-fixed.txt "$QUERY" || exit 1
 
 # ---------------------------------------------------------------- data
 GENSUM=$(cksum < bench/gen.c | awk '{ print $1 "-" $2 }')
@@ -203,11 +231,16 @@ MISMATCHES=0
 RETRIED=0
 TIMES=$tmp/times # rows fmt engine threads wall_s cpu_s maxrss_kib other_cpu_s disturbed
 DUCKT=$tmp/duck  # rows fmt threads boot_ms import_ms open_ms query_ms write_ms
+FAILS=$tmp/fails # rows fmt engine threads reason...
 : > "$TIMES"
 : > "$DUCKT"
+: > "$FAILS"
 
 # timed ROWS FMT ENGINE THREADS OUT CMD...: run CMD under rss with stdout in
-# OUT, record its time and peak RSS. Returns CMD's status. A run during
+# OUT, record its time and peak RSS (in $T_LOG, default $TIMES). Returns
+# CMD's status. CMD is killed after $TIMEOUT s or above $MAX_RSS MiB of
+# resident memory; a failed run (error, killed) is said on stderr and
+# recorded in $FAILS with its reason, which T_WHY also holds. A run during
 # which the rest of the machine kept more than 10% of a core busy (rss's
 # other_cpu_s: other processes, or steal time on a VM) is repeated, up to
 # $RETRIES times; the least disturbed attempt is kept, and flagged when it
@@ -218,12 +251,20 @@ timed() {
     t_try=0 t_best=
     while :; do
         rm -f "$tmp/rss.line"
-        "$RSS" -o "$tmp/rss.line" "$@" > "$t_out" 2> "$tmp/stderr"
+        "$RSS" -o "$tmp/rss.line" -t "$TIMEOUT" -M "$MAX_RSS" "$@" > "$t_out" 2> "$tmp/stderr"
         t_st=$?
-        t_m=$(sed -n 's/^rss: wall_s=\([0-9.]*\) cpu_s=\([0-9.]*\) maxrss_kib=\([0-9]*\) status=[0-9]* other_cpu_s=\([-0-9.]*\)$/\1 \2 \3 \4/p' "$tmp/rss.line" 2> /dev/null)
+        t_m=$(sed -n 's/^rss: wall_s=\([0-9.]*\) cpu_s=\([0-9.]*\) maxrss_kib=\([0-9]*\) status=[0-9]* other_cpu_s=\([-0-9.]*\) killed=none$/\1 \2 \3 \4/p' "$tmp/rss.line" 2> /dev/null)
         if [ $t_st -ne 0 ] || [ -z "$t_m" ]; then
-            echo "bench: FAILED: $t_eng (threads $t_thr) on $t_rows $t_fmt exited with status $t_st:" >&2
+            t_w=$(sed -n 's/^rss: wall_s=\([0-9]*\.[0-9]\).*/\1/p' "$tmp/rss.line" 2> /dev/null)
+            t_k=$(sed -n 's/^rss: .* maxrss_kib=\([0-9]*\) .* killed=\([a-z]*\).*/\1 \2/p' "$tmp/rss.line" 2> /dev/null)
+            case $t_k in
+            *" timeout") T_WHY="killed: timeout ($TIMEOUT s)" ;;
+            *" rss") T_WHY="killed: over the $MAX_RSS MiB memory cap after ${t_w:-?} s" ;;
+            *) T_WHY="error: exit status $t_st after ${t_w:-?} s" ;;
+            esac
+            echo "bench: FAILED: $t_eng (threads $t_thr) on $t_rows $t_fmt: $T_WHY:" >&2
             sed 's/^/  /' "$tmp/stderr" | head -n 20 >&2
+            echo "$t_rows $t_fmt $t_eng $t_thr $T_WHY" >> "$FAILS"
             STATUS=1
             return 1
         fi
@@ -245,7 +286,7 @@ timed() {
         sleep 1
     done
     cp "$tmp/stderr.best" "$tmp/stderr"
-    echo "$t_rows $t_fmt $t_eng $t_thr $t_best" >> "$TIMES"
+    echo "$t_rows $t_fmt $t_eng $t_thr $t_best" >> "${T_LOG:-$TIMES}"
     T_WALL=${t_best%% *}
     return 0
 }
@@ -287,6 +328,9 @@ check() {
         echo
     } >&2
 }
+
+# The query shapes of issue 11 (shapes_run, shapes_report).
+. bench/shapes.sh
 
 # ---------------------------------------------------------------- runs
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo '?')
@@ -381,6 +425,9 @@ EOF
     done
 done
 
+SEED_MISMATCHES=$MISMATCHES
+shapes_run
+
 # Node's own cost, for the note under the table: `node -e 0`.
 for r in 1 2 3 4 5; do timed 0 - node 1 /dev/null "$NODE" -e 0 || break; done
 
@@ -397,23 +444,8 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2> /dev/null 
 mem_gib=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo 2> /dev/null)
 if [ $HAVE_J = 1 ]; then jnote="-j1 and -j2"; else jnote="no -j option yet: one single-threaded run"; fi
 
-awk -v small="$SMALL" -v large="$LARGE" -v mode="$MODE" \
-    -v have_j="$HAVE_J" -v duckver="$DUCK_VERSION" \
-    -v jqver="${JQ_VERSION:-}" -v mlrver="${MLR_VERSION:-}" \
-    -v bj_s="$(fsize "$(datafile "$SMALL" jsonl)")" -v bc_s="$(fsize "$(datafile "$SMALL" csv)")" \
-    -v bj_l="$(fsize "$(datafile "$LARGE" jsonl)")" -v bc_l="$(fsize "$(datafile "$LARGE" csv)")" \
-    -v duckfile="$DUCKT" -v mismatches="$MISMATCHES" -v retries="$RETRIES" -v retried="$RETRIED" '
-function median(list,   a, n, i, j, x) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-    if (n == 0) return -1
-    return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function rows_label(r) {
-    if (r >= 1000000 && r % 1000000 == 0) return (r / 1000000) "M"
-    if (r >= 1000 && r % 1000 == 0) return (r / 1000) "k"
-    return r
-}
+# The seed-query table and its targets (with the functions of bench/stats.awk).
+cat > "$tmp/seed-table.awk" <<'AWK'
 function bytes(r, f) {
     if (r == small) return f == "jsonl" ? bj_s : bc_s
     return f == "jsonl" ? bj_l : bc_l
@@ -504,7 +536,7 @@ END {
 
     # Targets of issue 3.
     L = rows_label(large); S = rows_label(small)
-    print "Targets (issue 3)" (mode == "quick" ? ", QUICK MODE: evaluated on " L " instead of 10M and " S " instead of 1M, indicative only" : "") ":"
+    print "Targets (issue 3)" (mode != "full" ? ", " toupper(mode) " MODE: evaluated on " L " instead of 10M and " S " instead of 1M, indicative only" : "") ":"
     print ""
     pj2 = have_j ? 2 : 0; pj1 = have_j ? 1 : 0
     nj = have_j ? "" : " (postern has no -j option yet: its single-threaded run is used)"
@@ -534,19 +566,35 @@ function target(what, duck, post, need, dl, pl,   f) {
     if (duck < 0 || post < 0) { printf "- **NOT MET** %s: no measurement\n", what; return }
     f = duck / post
     printf "- **%s** %s: %.2f× (%s %.3f s, %s %.3f s)\n", (f >= need ? "MET" : "NOT MET"), what, f, pl, post, dl, duck
-}' "$TIMES" > "$tmp/table.md" || die "cannot build the table"
+}
+AWK
+awk -v small="$SMALL" -v large="$LARGE" -v mode="$MODE" \
+    -v have_j="$HAVE_J" -v duckver="$DUCK_VERSION" \
+    -v jqver="${JQ_VERSION:-}" -v mlrver="${MLR_VERSION:-}" \
+    -v bj_s="$(fsize "$(datafile "$SMALL" jsonl)")" -v bc_s="$(fsize "$(datafile "$SMALL" csv)")" \
+    -v bj_l="$(fsize "$(datafile "$LARGE" jsonl)")" -v bc_l="$(fsize "$(datafile "$LARGE" csv)")" \
+    -v duckfile="$DUCKT" -v mismatches="$SEED_MISMATCHES" -v retries="$RETRIES" -v retried="$RETRIED" \
+    -f bench/stats.awk -f "$tmp/seed-table.awk" "$TIMES" > "$tmp/table.md" || die "cannot build the table"
 
 {
     echo "# postern benchmark ($MODE mode)"
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc 2> /dev/null || echo '?') online cores, ${cpu_model:-unknown CPU}, ${mem_gib:-?} GiB RAM, $(uname -sr)"
-    echo "- postern: $POSTERN (cksum $binsum) at $rev, $jnote; JSON line scan kernel $SCANK; fixed query of rules/t1071.003-mail-protocols.yml"
+    echo "- postern: $POSTERN (cksum $binsum) at $rev, $jnote; JSON line scan kernel $SCANK; seed query tests/data/seed-query-fixed.txt"
     echo "- DuckDB $DUCK_VERSION (@duckdb/node-api $DUCKDB_NODE_VERSION, Node $("$NODE" --version)); jq $JQ_VERSION; miller $MLR_VERSION"
     echo "- load average (1, 5, 15 min) before the runs: $LOAD0; after: $LOAD1; runs took $((T_END - T_START)) s"
     echo "- data: bench/gen.c --seed $SEED, $SMALL and $LARGE rows; page cache warm; repetitions: $REPS_SMALL at $SMALL rows, $REPS_LARGE at $LARGE"
     echo
+    echo "## The seed query (issue 3)"
+    echo
     cat "$tmp/table.md"
+    if [ -n "$SHAPES" ]; then
+        echo
+        echo "## Query shapes (issue 11), JSONL"
+        echo
+        shapes_report
+    fi
 } > "$REPORT"
 
 cat "$REPORT"

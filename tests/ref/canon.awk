@@ -18,7 +18,7 @@ function out(s) {
     while (nq(rec) % 2 == 1 && (getline nxt) > 0) rec = rec "\n" nxt
     sub(/\r$/, "", rec)
     if (rec == "") next
-    line = ""; n = 0
+    n = 0
     for (;;) {
         if (substr(rec, 1, 1) == "\"") {
             c = ""; rec = substr(rec, 2)
@@ -35,8 +35,28 @@ function out(s) {
             j = index(rec, ",")
             if (j == 0) { c = rec; last = 1 } else { c = substr(rec, 1, j - 1); rec = substr(rec, j + 1); last = 0 }
         }
-        line = line (n++ ? "," : "") out(c)
+        cell[++n] = out(c)
         if (last) break
     }
-    if (!hdr) { print line > hdrfile; hdr = 1 } else print line
+    if (!hdr) header(n)
+    line = ""
+    for (i = 1; i <= n; i++) line = line (i > 1 ? "," : "") cell[perm[i] ? perm[i] : i]
+    if (!hdr) { print line > hdrfile; hdr = 1 } else {
+        print line
+        if (keyfile != "") print (kc ? cell[kc] : "") > keyfile
+    }
+}
+# The header's n cells are in cell[]: set perm[] (the order to write the
+# columns in) and kc (keycol's column, 0: none).
+function header(n,   i, j, x) {
+    for (i = 1; i <= n; i++) {
+        perm[i] = i
+        if (keycol != "" && cell[i] == keycol) kc = i
+    }
+    if (!sortcols) return
+    for (i = 2; i <= n; i++) {
+        x = perm[i]
+        for (j = i - 1; j >= 1 && cell[perm[j]] > cell[x]; j--) perm[j + 1] = perm[j]
+        perm[j + 1] = x
+    }
 }
