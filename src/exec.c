@@ -665,7 +665,8 @@ static bool agg_streams(const query_t *q, uint32_t i, uint32_t *sort) {
     for (uint32_t k = i + 1; k < q->nst; k++) {
         uint8_t kind = q->st[k].kind;
         if (k == *sort || kind == ST_FIELDS) continue;
-        if (k < *sort || (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_LIMIT && kind != ST_TIMESLICE))
+        if ((k < *sort && *sort < q->nst) /* before the sort: fields only */ ||
+            (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_LIMIT && kind != ST_TIMESLICE))
             return false;
     }
     return true;
