@@ -80,8 +80,14 @@ static bool fg_time(const rd_acc_t *a, int64_t *ms) {
     return dt_parse(pstr(buf, k), ms) || dt_parse(pstr(buf, bare), ms); /* a zone name: device time as UTC */
 }
 
-/* A FortiGate line holds logid= and devid= (quoted or not). */
-static bool fg_is(pstr_t b) { return pstr_contains(b, PSTR_LIT("logid=")) && pstr_contains(b, PSTR_LIT("devid=")); }
+/* A FortiGate line holds logid= and devid= (quoted or not), or, as
+ * samples trimmed of the device's identity do, logid= with vd= and
+ * subtype= (the virtual domain and the log's subtype: FortiOS's own keys). */
+static bool fg_is(pstr_t b) {
+    return pstr_contains(b, PSTR_LIT("logid=")) &&
+           (pstr_contains(b, PSTR_LIT("devid=")) ||
+            (pstr_contains(b, PSTR_LIT(" vd=")) && pstr_contains(b, PSTR_LIT(" subtype="))));
+}
 
 /* One line: a FortiGate key=value line into rec, another line skipped. */
 static rd_status_t fg_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t *rec) {
@@ -132,7 +138,7 @@ static rd_status_t fg_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_
     return rd_line_record(c, p, n, eof, used, rec, fg_record);
 }
 
-/* A line with logid= and devid=. */
+/* A FortiGate line (fg_is). */
 static int fg_line(const rd_line_t *l) { return fg_is(l->sl.body) ? 90 : 0; }
 
 /* See reader.h. */
@@ -140,7 +146,7 @@ const rd_impl_t rd_fortigate = {
     .pub = {"fortigate",
             "Fortinet FortiGate logs: key=value text (quoted or not), with or without a syslog header; other lines "
             "skipped",
-            "lines holding `logid=` and `devid=`",
+            "lines holding `logid=` and `devid=` (or `vd=` and `subtype=`)",
             "_messageTime (eventtime in s/ms/us/ns, else date+time+tz), _sourceCategory (network/firewall/fortigate), "
             "_sourceHost, host (devname); type=\"traffic\" only: src_ip (srcip), src_port (srcport), dest_ip (dstip), "
             "dest_port (dstport), protocol (proto), action, outcome (action, rcvdpkt), conn_id (sessionid), "
