@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define JSON_MAXDEPTH 512
 #define JSON_BAD ((size_t)-1)
@@ -17,11 +20,15 @@
 static inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* See json.h. */
-size_t json_ws(const char *s, size_t n, size_t i) {
-    while (i < n && is_ws(s[i])) i++;
+/* Index of the first byte at or after s[i] that is not JSON whitespace:
+ * one compare for most bytes, inlined where members are walked. */
+static inline size_t ws_at(const char *s, size_t n, size_t i) {
+    while (i < n && (unsigned char)s[i] <= ' ' && is_ws(s[i])) i++;
     return i;
 }
+
+/* See json.h. */
+size_t json_ws(const char *s, size_t n, size_t i) { return ws_at(s, n, i); }
 
 /* Index of the quote closing the string whose opening quote is s[i], or n
  * when the text ends first. memchr finds quotes (faster than a byte loop
@@ -39,6 +46,37 @@ static size_t str_end(const char *s, size_t n, size_t i) {
         j = k + 1;
     }
     return n;
+}
+
+/* Index of the first '"' or '\\' at or after s[i], n when there is
+ * none: 16 bytes a step, since keys and most values are short. */
+static inline size_t quote_or_bs(const char *s, size_t n, size_t i) {
+#if defined(__SSE2__)
+    const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vb)));
+        if (m) return i + (unsigned)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++)
+        if (s[i] == '"' || s[i] == '\\') return i;
+    return n;
+}
+
+/* str_end for the members of json_iter_next: a backslash escapes the
+ * byte after it (\uXXXX's digits are plain bytes), so the scan jumps
+ * past it; *esc tells whether the string had any. */
+static inline size_t str_end_esc(const char *s, size_t n, size_t i, bool *esc) {
+    size_t j = i + 1;
+    *esc = false;
+    for (;;) {
+        j = quote_or_bs(s, n, j);
+        if (j >= n) return n;
+        if (s[j] == '"') return j;
+        *esc = true;
+        j += 2;
+    }
 }
 
 /* Index past the number at s[i], JSON_BAD when malformed; *tr is set when
@@ -104,7 +142,7 @@ static inline size_t skip(const char *s, size_t n, size_t i, bool *truncated, js
 
     if (truncated) *truncated = false;
 value:
-    i = json_ws(s, n, i);
+    i = ws_at(s, n, i);
     if (i >= n) goto trunc;
     switch (s[i]) {
     case '{':
@@ -115,7 +153,7 @@ value:
         else stk[d / 64] &= ~((uint64_t)1 << (d % 64));
         if (e) e->open[d] = (uint32_t)i;
         d++;
-        i = json_ws(s, n, i + 1);
+        i = ws_at(s, n, i + 1);
         if (i >= n) goto trunc;
         if (s[i] == (obj ? '}' : ']')) { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
         if (obj) goto key;
@@ -138,12 +176,12 @@ value:
     i = j;
 after:
     if (d == 0) return i;
-    i = json_ws(s, n, i);
+    i = ws_at(s, n, i);
     if (i >= n) goto trunc;
     if (stk[(d - 1) / 64] >> ((d - 1) % 64) & 1) {
         if (s[i] == '}') { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
         if (s[i] != ',') return JSON_BAD;
-        i = json_ws(s, n, i + 1);
+        i = ws_at(s, n, i + 1);
         if (i >= n) goto trunc;
         goto key;
     }
@@ -155,7 +193,7 @@ key:
     if (s[i] != '"') return JSON_BAD;
     j = str_end(s, n, i);
     if (j >= n) goto trunc;
-    i = json_ws(s, n, j + 1);
+    i = ws_at(s, n, j + 1);
     if (i >= n) goto trunc;
     if (s[i] != ':') return JSON_BAD;
     i++;
@@ -187,7 +225,7 @@ size_t json_skip(const char *s, size_t n, size_t i) { return skip(s, n, i, NULL,
  * outside strings, numbers and literals to the next delimiter: no
  * grammar is checked, so a byte of a nested value costs a compare. */
 size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e) {
-    i = json_ws(s, n, i);
+    i = ws_at(s, n, i);
     if (i >= n) return JSON_BAD;
     char ch = s[i];
     if (ch == '"') {
@@ -221,13 +259,12 @@ size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e) 
 /* json_member_key's work, inlined into json_iter_next. */
 static inline size_t member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
     if (i >= n || s[i] != '"') return JSON_BAD;
-    size_t j = str_end(s, n, i);
+    size_t j = str_end_esc(s, n, i, key_esc);
     if (j >= n) return JSON_BAD;
     *key = pstr(s + i + 1, j - i - 1);
-    *key_esc = key->n && memchr(key->p, '\\', key->n) != NULL;
-    i = json_ws(s, n, j + 1);
+    i = ws_at(s, n, j + 1);
     if (i >= n || s[i] != ':') return JSON_BAD;
-    i = json_ws(s, n, i + 1);
+    i = ws_at(s, n, i + 1);
     return i < n ? i : JSON_BAD;
 }
 
@@ -240,7 +277,7 @@ size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key
 bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i) {
     it->s = s;
     it->n = n;
-    it->i = json_ws(s, n, i);
+    it->i = ws_at(s, n, i);
     it->st = 0;
     it->valid = false;
     it->ends = NULL;
@@ -260,11 +297,11 @@ bool json_iter_begin_valid(json_iter_t *it, const char *s, size_t n, size_t i, c
  * returned only once it has been skipped completely. */
 bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
     const char *s = it->s;
-    size_t n = it->n, i = json_ws(s, n, it->i);
+    size_t n = it->n, i = ws_at(s, n, it->i);
     if (it->err || it->st == 2) return false;
     if (i >= n) goto bad;
     if (it->st == 0) {
-        i = json_ws(s, n, i + 1); /* past '{' */
+        i = ws_at(s, n, i + 1); /* past '{' */
         it->st = 1;
         if (i < n && s[i] == '}') { it->i = i + 1; it->st = 2; return false; }
     } else if (s[i] == '}') {
@@ -272,13 +309,26 @@ bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
         it->st = 2;
         return false;
     } else if (s[i] == ',') {
-        i = json_ws(s, n, i + 1);
+        i = ws_at(s, n, i + 1);
     } else {
         goto bad;
     }
     i = member_key(s, n, i, key, key_esc);
     if (i == JSON_BAD) goto bad;
-    size_t j = it->valid ? json_skip_valid(s, n, i, it->ends) : json_skip(s, n, i);
+    size_t j;
+    if (it->valid) {
+        j = json_skip_valid(s, n, i, it->ends);
+    } else { /* what json_skip does, scalars inline: most values are */
+        bool tr, esc;
+        switch (s[i]) {
+        case '"': j = str_end_esc(s, n, i, &esc); j = j < n ? j + 1 : JSON_BAD; break;
+        case 't': j = lit_end(s, n, i, "true", 4, &tr); break;
+        case 'f': j = lit_end(s, n, i, "false", 5, &tr); break;
+        case 'n': j = lit_end(s, n, i, "null", 4, &tr); break;
+        case '{': case '[': j = json_skip(s, n, i); break;
+        default: j = num_end(s, n, i, &tr); break;
+        }
+    }
     if (j == JSON_BAD) goto bad;
     *val = pstr(s + i, j - i);
     it->i = j;
@@ -429,17 +479,17 @@ static bool path_member(pstr_t obj, pstr_t name, pstr_t *out) {
 /* Element idx of the array view arr. */
 static bool path_index(pstr_t arr, size_t idx, pstr_t *out) {
     const char *s = arr.p;
-    size_t n = arr.n, i = json_ws(s, n, 0);
+    size_t n = arr.n, i = ws_at(s, n, 0);
     if (i >= n || s[i] != '[') return false;
-    i = json_ws(s, n, i + 1);
+    i = ws_at(s, n, i + 1);
     if (i < n && s[i] == ']') return false;
     for (size_t k = 0;; k++) {
         size_t j = json_skip(s, n, i);
         if (j == JSON_BAD) return false;
         if (k == idx) { *out = pstr(s + i, j - i); return true; }
-        i = json_ws(s, n, j);
+        i = ws_at(s, n, j);
         if (i >= n || s[i] != ',') return false;
-        i = json_ws(s, n, i + 1);
+        i = ws_at(s, n, i + 1);
     }
 }
 

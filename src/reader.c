@@ -43,8 +43,62 @@ uint32_t rd_lookup(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, int *sp) {
     return k.id;
 }
 
-/* See reader.h. */
+/* The n bytes at a and b are equal (n <= 38, a key slot's size): word
+ * compares, the last word overlapping the one before it. */
+static inline bool key_same(const char *a, const char *b, size_t n) {
+    uint64_t x, y;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t u, v, w, z;
+        memcpy(&u, a, 4), memcpy(&v, b, 4), memcpy(&w, a + n - 4, 4), memcpy(&z, b + n - 4, 4);
+        return u == v && w == z;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* A cached key's answer, its map entry looked up in t when the slot has
+ * none from t yet. */
+static inline rd_key_t slot_key(rd_kslot_t *k, pstr_t key, bool esc, const rd_maptab_t *t) {
+    rd_key_t r = {k->id, k->sp, NULL};
+    if (t && !esc) {
+        if (k->tab != t) { /* asked by another reader of the input before */
+            k->tab = t;
+            k->m = rd_map_find(t, key);
+        }
+        r.m = k->m;
+    }
+    return r;
+}
+
+static rd_key_t key_hashed(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t,
+                           rd_kslot_t **filled);
+
+/* See reader.h. A key is first compared with the one the previous record
+ * had at its position, then looked up by hash. */
 rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t) {
+    rd_kslot_t *k = pos < RD_KSHAPE ? &c->ks[pos] : NULL, *filled = NULL;
+    if (k && k->n == key.n && key.n && key_same(k->key, key.p, key.n)) return slot_key(k, key, esc, t);
+    rd_key_t r = key_hashed(c, pos, key, esc, t, &filled);
+    if (k && filled) *k = *filled;
+    return r;
+}
+
+/* rd_key's lookup by hash; *filled is the cache slot that now holds the
+ * key (NULL when it is not cached). */
+static rd_key_t key_hashed(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab_t *t,
+                           rd_kslot_t **filled) {
     /* The slot pair is picked by a few bytes of the key, not by its
      * position (records that leave out a field shift every later one);
      * two slots per pair, so two keys that hash alike do not evict each
@@ -56,17 +110,9 @@ rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab
                      (unsigned char)key.p[key.n - 1] * 17u ^ (unsigned char)key.p[key.n / 2] * 7u;
         rd_kslot_t *a = &c->kc[(h ^ h >> 6) & (RD_KCACHE - 2)], *b = a + 1;
         for (rd_kslot_t *k = a; k <= b; k++)
-            if (k->n == key.n && memcmp(k->key, key.p, key.n) == 0) {
-                r.id = k->id;
-                r.sp = k->sp;
-                if (t && !esc) {
-                    if (k->tab != t) { /* asked by another reader of the input before */
-                        k->tab = t;
-                        k->m = rd_map_find(t, key);
-                    }
-                    r.m = k->m;
-                }
-                return r;
+            if (k->n == key.n && key_same(k->key, key.p, key.n)) {
+                *filled = k;
+                return slot_key(k, key, esc, t);
             }
         /* A miss: the newest key goes first, the older one to the second slot. */
         if (a->n) *b = *a;
@@ -99,6 +145,7 @@ rd_key_t rd_key(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, const rd_maptab
         slot->id = id;
         slot->tab = t && !esc ? t : NULL;
         slot->m = r.m;
+        *filled = slot;
     }
     return r;
 }

@@ -135,6 +135,7 @@ typedef struct rd_kslot {
 } rd_kslot_t;
 
 #define RD_KCACHE 256
+#define RD_KSHAPE 32 /* key positions remembered as the previous record had them */
 
 /* The context of one input, shared by the input layer and the reader. */
 typedef struct rd_ctx {
@@ -160,6 +161,8 @@ typedef struct rd_ctx {
     unsigned nthreads;   /* threads the reader may use for this input (-j), >= 1 */
     bool quiet;          /* --quiet: the reader prints no notes */
     rd_kslot_t kc[RD_KCACHE]; /* keys seen, by a hash of their bytes (JSON readers) */
+    rd_kslot_t ks[RD_KSHAPE]; /* the key last seen at each position: records of one
+                               * source repeat their keys in order, so one compare finds it */
     /* Other mux readers' states for lines the input's reader skipped
      * (opened on first use, closed with the input), and their records. */
     void *mux_st[IN_MAXFORMATS];
