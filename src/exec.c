@@ -918,6 +918,65 @@ static int agg_emit(exec_t *xs, unsigned nw, emit_t *em) {
     return 0;
 }
 
+/* Say that stage i's groups (ngroups of them) outgrew the memory limit. */
+static void say_over_budget(const query_t *q, uint32_t i, size_t ngroups, size_t max) {
+    const stage_t *s = &q->st[i];
+    fprintf(stderr,
+            "postern: stage %u `%.*s`: %zu groups need more than --max-memory %zu MiB; raise --max-memory or "
+            "group by fewer or coarser fields\n",
+            i + 1, (int)s->sp.len, q->text + s->sp.off, ngroups, max >> 20);
+}
+
+/* The stage of the aggregate that the rows of the aggregate at stage i
+ * reach through row stages alone (`count by a, b | where … | count by
+ * a`), or 0 when another blocking stage comes first. */
+static uint32_t agg_chained(const query_t *q, uint32_t i) {
+    if (q->st[i].kind != ST_AGG) return 0; /* (a top's rows are cut and sorted first) */
+    for (uint32_t k = i + 1; k < q->nst; k++) {
+        uint8_t kind = q->st[k].kind;
+        if (kind == ST_AGG) return k;
+        if (is_blocking(kind)) return 0;
+    }
+    return 0;
+}
+
+static int sink_chain(exec_t *x, record_t *r) {
+    uint64_t seq = x->st.used++; /* (reset by agg_chain: the row's place, as in a table) */
+    return gtab_add(x->gnext, r, seq) ? 0 : (x->err = 2); /* over --max-memory */
+}
+
+/* Run the groups of worker x's aggregate (x->stop), in first-record order,
+ * through the row stages after it into the aggregate at stage j, which
+ * then takes its place: one group's row at a time, never a table of them
+ * (the table phase would give the same groups, each row numbered by its
+ * place). Returns 0, or 2 when the groups outgrow budget. */
+static int agg_chain(exec_t *x, uint32_t j, gtab_budget_t *budget) {
+    const query_t *q = x->q;
+    gtab_t *g = x->g, *next = gtab_new(&q->st[j]);
+    gtab_set_budget(next, budget);
+    gtab_order(g);
+    for (uint32_t k = x->stop + 1; k < j; k++) x->limit_left[k] = q->st[k].kind == ST_LIMIT ? q->st[k].n : -1;
+    x->stream_limit_hit = false;
+    x->end = j;
+    x->sink = sink_chain;
+    x->next = NULL;
+    x->gnext = next;
+    uint64_t used = x->st.used;
+    x->st.used = 0;
+    arena_t *saved = x->ev.arena;
+    gtab_each_range(g, 0, gtab_count(g), agg_row, x);
+    x->ev.arena = saved;
+    x->st.used = used;
+    x->gnext = NULL;
+    bool over = gtab_over(next);
+    /* (Both aggregates' groups are held until the first is done.) */
+    if (over) say_over_budget(q, j, gtab_count(g) + gtab_count(next), budget->max);
+    gtab_free(g);
+    x->g = next;
+    x->stop = x->end = j;
+    return over ? 2 : x->err;
+}
+
 /* See exec.h: no stage of q needs every row before it can give one. */
 bool exec_streams(const query_t *q) {
     for (uint32_t i = 0; i < q->nst; i++)
@@ -930,15 +989,6 @@ size_t exec_default_max_memory(void) {
     long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
     if (pages <= 0 || psz <= 0) return (size_t)4 << 30;
     return (size_t)pages / 2 * (size_t)psz;
-}
-
-/* Say that stage i's groups (ngroups of them) outgrew the memory limit. */
-static void say_over_budget(const query_t *q, uint32_t i, size_t ngroups, size_t max) {
-    const stage_t *s = &q->st[i];
-    fprintf(stderr,
-            "postern: stage %u `%.*s`: %zu groups need more than --max-memory %zu MiB; raise --max-memory or "
-            "group by fewer or coarser fields\n",
-            i + 1, (int)s->sp.len, q->text + s->sp.off, ngroups, max >> 20);
 }
 
 /* See exec.h. */
@@ -1092,9 +1142,15 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
              * not depend on how the input was split. */
             for (unsigned w = 1; w < nw; w++) gtab_merge(x->g, xs[w].g);
         }
-        if (grouped && gtab_over(x->g)) {
+        /* An aggregate of an aggregate's rows takes them one by one
+         * (--no-stream: through a table of them, as before). */
+        for (uint32_t j; rc == 0 && em && grouped && !gtab_over(x->g) && !x->err && (j = agg_chained(q, x->stop));)
+            rc = agg_chain(x, j, &budget);
+        if (rc == 0 && grouped && gtab_over(x->g)) {
             say_over_budget(q, x->stop, gtab_count(x->g), budget.max);
             rc = 2;
+        } else if (rc) {
+            /* the chain failed, and said why */
         } else if (grouped && em && agg_streams(q, x->stop, &sort) && !(partial && !st->files)) {
             /* (When no input could be read, the run fails and shows no result.) */
             for (unsigned w = 0; w < nw; w++) xs[w].resume = sort < q->nst ? sort + 1 : 0;
