@@ -90,6 +90,9 @@ static void resize(hm_t *m, uint32_t nslots) {
     uint32_t mask = nslots - 1;
     if (m->slot)
         for (uint32_t i = 0; i <= m->mask; i++) {
+            /* (The new slot of an entry further on, fetched ahead: the
+             * writes land all over a table bigger than the cache.) */
+            if (i + 16 <= m->mask) __builtin_prefetch(&ns[m->slot[i + 16].tag & mask], 1);
             if (m->slot[i].id == HM_NONE) continue;
             uint32_t j = m->slot[i].tag & mask;
             while (ns[j].id != HM_NONE) j = (j + 1) & mask;
