@@ -7,6 +7,7 @@
 #include "agg.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,7 @@ struct gtab {
     gtab_budget_t *budget; /* shared memory budget (NULL: none) */
     size_t charged;     /* bytes this table has charged to budget */
     bool over;          /* the budget was exceeded: no more groups */
+    unsigned nth;       /* threads the order may be sorted with (gtab_set_threads) */
     bool stale;         /* grp was reordered (sort_groups): ix is rebuilt before its next use */
     bool defer;         /* gtab_put folds each record one call late (gtab_defer) */
     bool pend;          /* pkb holds a key waiting to be folded */
@@ -739,13 +741,74 @@ typedef struct seq_pair {
     group_t *gr;
 } seq_pair_t;
 
+/* Radix digits of the order's sort: 11 bits, so 3 passes cover the 30-odd
+ * bits in which the seqs of a file of a few GB differ (8-bit digits took 4). */
+#define GT_RBITS 11
+#define GT_RBUCKETS ((size_t)1 << GT_RBITS)
+/* Groups from which the order is sorted by several threads. */
+#define GT_PARSORT ((size_t)1 << 18)
+#define GT_MAXTH 16
+
+/* One thread's part of a pass of sort_groups: its slice of the pairs. */
+typedef struct rsort_job {
+    const gtab_t *g;
+    seq_pair_t *a, *b;     /* the pairs, and where the pass puts them */
+    size_t lo, hi;         /* this thread's slice */
+    unsigned sh;           /* the digit's shift */
+    int phase;             /* RS_PAIRS, RS_COUNT or RS_SCATTER */
+    uint64_t any, all;     /* RS_PAIRS: the bits some seq / every seq of the slice has */
+    size_t cnt[GT_RBUCKETS]; /* RS_COUNT: the slice's digits; RS_SCATTER: where each goes next */
+} rsort_job_t;
+
+enum { RS_PAIRS, RS_COUNT, RS_SCATTER };
+
+static void *rsort_run(void *ud) {
+    rsort_job_t *j = ud;
+    seq_pair_t *a = j->a;
+    const size_t mask = GT_RBUCKETS - 1;
+    if (j->phase == RS_PAIRS) {
+        uint64_t any = 0, all = ~(uint64_t)0;
+        for (size_t i = j->lo; i < j->hi; i++) {
+            group_t *gr = j->g->grp[i];
+            a[i] = (seq_pair_t){gr->seq, gr};
+            any |= gr->seq;
+            all &= gr->seq;
+        }
+        j->any = any;
+        j->all = all;
+    } else if (j->phase == RS_COUNT) {
+        memset(j->cnt, 0, sizeof j->cnt);
+        for (size_t i = j->lo; i < j->hi; i++) j->cnt[(a[i].seq >> j->sh) & mask]++;
+    } else {
+        seq_pair_t *b = j->b;
+        for (size_t i = j->lo; i < j->hi; i++) b[j->cnt[(a[i].seq >> j->sh) & mask]++] = a[i];
+    }
+    return NULL;
+}
+
+/* Run phase ph of the nj jobs, each in a thread (the first in the
+ * caller's; a thread that cannot start runs in the caller's too). */
+static void rsort_phase(rsort_job_t *J, unsigned nj, int ph) {
+    pthread_t th[GT_MAXTH];
+    bool started[GT_MAXTH] = {false};
+    for (unsigned t = 0; t < nj; t++) J[t].phase = ph;
+    for (unsigned t = 1; t < nj; t++) started[t] = pthread_create(&th[t], NULL, rsort_run, &J[t]) == 0;
+    rsort_run(&J[0]);
+    for (unsigned t = 1; t < nj; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else rsort_run(&J[t]);
+    }
+}
+
 /* Put the groups in the order of their first record. They often are: a
  * lane creates its groups in input order; but the lanes of a file cut
  * into segments read them in turns, so the merged groups are not. An LSD
- * radix sort of (seq, group) pairs, a byte a pass, skipping the bytes
+ * radix sort of (seq, group) pairs, 11 bits a pass, skipping the bits
  * every seq shares: no comparison reads a group (a qsort of the group
  * pointers missed the cache at each one). Stable, though seqs are
- * distinct. The index is freed, and rebuilt only if used again (stale). */
+ * distinct. With g->nth threads (millions of groups), each counts and
+ * places its own slice of the pairs, at offsets that keep the order
+ * stable. The index is freed, and rebuilt only if used again (stale). */
 static void sort_groups(gtab_t *g) {
     settle(g);
     size_t n = g->n, i = 1;
@@ -753,31 +816,40 @@ static void sort_groups(gtab_t *g) {
     if (i >= n) return;
     hm_free(&g->ix); /* (its ids are about to change: its memory serves the sort) */
     g->stale = true;
+    unsigned nj = n >= GT_PARSORT ? g->nth : 1;
+    if (nj < 1) nj = 1;
+    if (nj > GT_MAXTH) nj = GT_MAXTH;
+    rsort_job_t *J = xcalloc(nj, sizeof *J);
     seq_pair_t *a = xmalloc(n * sizeof *a), *b = xmalloc(n * sizeof *b);
+    for (unsigned t = 0; t < nj; t++) J[t] = (rsort_job_t){.g = g, .a = a, .b = b, .lo = n * t / nj, .hi = n * (t + 1) / nj};
+    rsort_phase(J, nj, RS_PAIRS);
     uint64_t any = 0, all = ~(uint64_t)0;
-    for (i = 0; i < n; i++) {
-        a[i] = (seq_pair_t){g->grp[i]->seq, g->grp[i]};
-        any |= a[i].seq;
-        all &= a[i].seq;
-    }
-    for (unsigned sh = 0; sh < 64; sh += 8) {
-        if (!(((any ^ all) >> sh) & 0xff)) continue; /* every seq has this byte */
-        size_t at[256] = {0};
-        for (i = 0; i < n; i++) at[(a[i].seq >> sh) & 0xff]++;
-        for (size_t d = 0, sum = 0; d < 256; d++) {
-            size_t c = at[d];
-            at[d] = sum;
-            sum += c;
-        }
-        for (i = 0; i < n; i++) b[at[(a[i].seq >> sh) & 0xff]++] = a[i];
-        seq_pair_t *t = a;
+    for (unsigned t = 0; t < nj; t++) any |= J[t].any, all &= J[t].all;
+    for (unsigned sh = 0; sh < 64; sh += GT_RBITS) {
+        if (!(((any ^ all) >> sh) & (GT_RBUCKETS - 1))) continue; /* every seq has these bits */
+        for (unsigned t = 0; t < nj; t++) J[t].a = a, J[t].b = b, J[t].sh = sh;
+        rsort_phase(J, nj, RS_COUNT);
+        /* A digit's places: after every smaller digit, and after the
+         * same digit in earlier slices. */
+        for (size_t d = 0, sum = 0; d < GT_RBUCKETS; d++)
+            for (unsigned t = 0; t < nj; t++) {
+                size_t c = J[t].cnt[d];
+                J[t].cnt[d] = sum;
+                sum += c;
+            }
+        rsort_phase(J, nj, RS_SCATTER);
+        seq_pair_t *tmp = a;
         a = b;
-        b = t;
+        b = tmp;
     }
     for (i = 0; i < n; i++) g->grp[i] = a[i].gr;
     free(a);
     free(b);
+    free(J);
 }
+
+/* See agg.h. */
+void gtab_set_threads(gtab_t *g, unsigned n) { g->nth = n ? n : 1; }
 
 /* See agg.h. */
 void gtab_emit(gtab_t *g, table_t *out) {

@@ -99,6 +99,9 @@ void gtab_cols(const gtab_t *g, table_t *t);
 int gtab_each(gtab_t *g, int (*fn)(void *ud, record_t *r), void *ud);
 /* Put the groups in the order of their first record (gtab_each does). */
 void gtab_order(gtab_t *g);
+/* Let the order of g's groups be sorted by n threads (default 1), when
+ * they are many. */
+void gtab_set_threads(gtab_t *g, unsigned n);
 /* gtab_each over the groups from..to-1 of that order only, which
  * gtab_order (or gtab_each) must have set, no group added since. Calls on
  * ranges that do not overlap may run in several threads at once. */

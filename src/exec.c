@@ -950,10 +950,11 @@ static int sink_chain(exec_t *x, record_t *r) {
  * then takes its place: one group's row at a time, never a table of them
  * (the table phase would give the same groups, each row numbered by its
  * place). Returns 0, or 2 when the groups outgrow budget. */
-static int agg_chain(exec_t *x, uint32_t j, gtab_budget_t *budget) {
+static int agg_chain(exec_t *x, uint32_t j, gtab_budget_t *budget, unsigned nw) {
     const query_t *q = x->q;
     gtab_t *g = x->g, *next = gtab_new(&q->st[j]);
     gtab_set_budget(next, budget);
+    gtab_set_threads(next, nw);
     gtab_order(g);
     for (uint32_t k = x->stop + 1; k < j; k++) x->limit_left[k] = q->st[k].kind == ST_LIMIT ? q->st[k].n : -1;
     x->stream_limit_hit = false;
@@ -1141,11 +1142,12 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
             /* Partial groups merge; the output order (first record) does
              * not depend on how the input was split. */
             for (unsigned w = 1; w < nw; w++) gtab_merge(x->g, xs[w].g);
+            gtab_set_threads(x->g, nw); /* (the order of millions of groups) */
         }
         /* An aggregate of an aggregate's rows takes them one by one
          * (--no-stream: through a table of them, as before). */
         for (uint32_t j; rc == 0 && em && grouped && !gtab_over(x->g) && !x->err && (j = agg_chained(q, x->stop));)
-            rc = agg_chain(x, j, &budget);
+            rc = agg_chain(x, j, &budget, nw);
         if (rc == 0 && grouped && gtab_over(x->g)) {
             say_over_budget(q, x->stop, gtab_count(x->g), budget.max);
             rc = 2;

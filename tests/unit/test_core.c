@@ -374,6 +374,25 @@ static void test_gtab_cheap(void) {
     gtab_free(a);
     gtab_free(b2);
 
+    /* The same with enough groups (300,000: the order is sorted by several
+     * threads from 2^18) and 3 threads, seqs with bits set above bit 33
+     * (a radix pass of 11 bits each): the order of one thread. */
+    enum { NP = 300000 };
+    gtab_t *pa = gtab_new(&st), *pb = gtab_new(&st);
+    for (int i = 0; i < NP; i++) {
+        rec_clear(&r);
+        int k = snprintf(tmp, sizeof tmp, "g%d", i);
+        rec_set(&r, fk, val_str(tmp, (size_t)k));
+        uint64_t seq = ((uint64_t)i << 16) + ((uint64_t)3 << 40);
+        gtab_add((i / 1000) % 2 ? pb : pa, &r, seq);
+    }
+    gtab_merge(pa, pb);
+    gtab_set_threads(pa, 3);
+    struct order_check oc3 = {.last = 0, .ok = true, .n = 0, .fk = fk};
+    CHECK(gtab_each(pa, in_order, &oc3) == 0 && oc3.ok && oc3.n == NP);
+    gtab_free(pa);
+    gtab_free(pb);
+
     /* gtab_put with gtab_defer (a count-only table) folds each key one
      * call late: once settled, the same groups, counts and order as
      * gtab_add gives. */
