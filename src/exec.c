@@ -654,9 +654,9 @@ static void stream_seg_end(void *ud, uint64_t k) { emit_seg_end(((exec_t *)ud)->
  * fields, limit, timeslice): every row then carries the same fields in
  * the same order, so the columns the first rows give are the result's,
  * and no stage needs all rows. One `sort` may come among them, after
- * nothing but `fields` lists: the groups are then put in its order
- * first (agg_order), from their sort keys alone; *sort is its stage (or
- * q->nst when there is none). */
+ * no `limit`: the groups are then put in its order first (agg_order),
+ * from the sort keys of the rows that reach it alone; *sort is its stage
+ * (or q->nst when there is none). */
 static bool agg_streams(const query_t *q, uint32_t i, uint32_t *sort) {
     *sort = q->nst;
     if (i >= q->nst || q->st[i].kind != ST_AGG) return false;
@@ -665,9 +665,8 @@ static bool agg_streams(const query_t *q, uint32_t i, uint32_t *sort) {
     for (uint32_t k = i + 1; k < q->nst; k++) {
         uint8_t kind = q->st[k].kind;
         if (k == *sort || kind == ST_FIELDS) continue;
-        if ((k < *sort && *sort < q->nst) /* before the sort: fields only */ ||
-            (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_LIMIT && kind != ST_TIMESLICE))
-            return false;
+        if (kind != ST_WHERE && kind != ST_ASSIGN && kind != ST_TIMESLICE && (kind != ST_LIMIT || k < *sort))
+            return false; /* (before a sort, a limit would cut the groups in another order) */
     }
     return true;
 }
@@ -694,6 +693,10 @@ static int sink_put(exec_t *x, record_t *r) { return x->row_fn(x->row_ud, r); }
 /* A group's row reached the sort whose order the rows already come in:
  * run the stages after it. */
 static int sink_resume(exec_t *x, record_t *r) {
+    /* The stages before the sort ran on this row in agg_order already,
+     * which counted their regex give-ups; they cannot have dropped it
+     * then, nor now. */
+    x->ev.rx_limit = x->pre_rx;
     uint32_t end = x->end;
     x->end = x->q->nst;
     x->sink = x->after;
@@ -719,6 +722,7 @@ static int measure_row(void *ud, record_t *r) {
 /* Run the stages after the aggregate on group row r (gtab_each's). */
 static int agg_row(void *ud, record_t *r) {
     exec_t *x = ud;
+    x->pre_rx = x->ev.rx_limit; /* (for sink_resume) */
     arena_reset(&x->scratch);
     x->parse_hit = false;
     int rc = run_from(x, x->stop + 1, r);
@@ -772,18 +776,22 @@ static int key_group(void *ud, record_t *r) {
 
 /* Put the groups of worker x's aggregate in the order of the sort at
  * stage `sort` (x->resume - 1), as the sort would put their rows: a
- * table of their sort keys alone, rows of a few slots (the keys renumbered
- * 0, 1, ...), sorted by rowsort, or cut to its first k when a `limit k`
- * follows. Returns the groups' places in that order (*n of them, heap). */
+ * table of the sort keys alone of the rows that reach it (a `where`
+ * before it drops some; `as` sets a key), rows of a few slots (the keys
+ * renumbered 0, 1, ...), sorted by rowsort, or cut to its first k when a
+ * `limit k` follows. Returns the groups' places in that order (*n of them, heap). */
 static size_t *agg_order(exec_t *x, size_t *n) {
     const query_t *q = x->q;
     uint32_t sort = x->resume - 1;
     agg_keys_t c = {.x = x, .sort = &q->st[sort]};
     table_init(&c.t);
     agg_setup(x, key_put, &c);
-    x->end = sort; /* (only `fields` lists come before the sort) */
+    x->end = sort; /* (row stages that keep no state come before the sort) */
     x->sink = sink_put;
     arena_t *saved = x->ev.arena;
+    /* (This pass counts the drops and regex give-ups of the stages before
+     * the sort, for every group; sink_resume forgets those of the rows'
+     * second run.) */
     gtab_each_range(x->g, 0, gtab_count(x->g), key_group, &c);
     x->ev.arena = saved;
     uint32_t nk = c.sort->nkeys;

@@ -135,6 +135,7 @@ struct exec {
     uint32_t stop;         /* first blocking stage (or nst) */
     struct gtab *g;        /* when stop is an aggregate/top */
     struct gtab *gnext;    /* agg_chain: the next aggregate, fed the rows of g (borrowed) */
+    uint64_t pre_rx;       /* agg_row: the regex give-ups counted before this row */
     table_t *tab;          /* otherwise: the collected rows */
     struct rowheap *heap;  /* `sort | limit k`: the k first rows so far, moved to tab at the end (owned) */
     bool drop_raw;         /* rows kept for a sort leave the message text behind (nothing after reads it) */
