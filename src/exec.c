@@ -935,14 +935,15 @@ static void say_over_budget(const query_t *q, uint32_t i, size_t ngroups, size_t
             i + 1, (int)s->sp.len, q->text + s->sp.off, ngroups, max >> 20);
 }
 
-/* The stage of the aggregate that the rows of the aggregate at stage i
- * reach through row stages alone (`count by a, b | where … | count by
- * a`), or 0 when another blocking stage comes first. */
+/* The stage of the aggregate (or top) that the rows of the aggregate at
+ * stage i reach through row stages alone (`count by a, b | where … |
+ * count by a`, `… | top 10 a by _count`), or 0 when another blocking stage
+ * comes first. */
 static uint32_t agg_chained(const query_t *q, uint32_t i) {
     if (q->st[i].kind != ST_AGG) return 0; /* (a top's rows are cut and sorted first) */
     for (uint32_t k = i + 1; k < q->nst; k++) {
         uint8_t kind = q->st[k].kind;
-        if (kind == ST_AGG) return k;
+        if (stage_info[kind].flags & SF_GROUP) return k;
         if (is_blocking(kind)) return 0;
     }
     return 0;
