@@ -6,29 +6,16 @@
  * never a stack overflow. Only json_unescape writes, into a caller's arena.
  */
 #include "json.h"
+#include "json_scan.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #define JSON_MAXDEPTH 512
-#define JSON_BAD ((size_t)-1)
-
-static inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* Index of the first byte at or after s[i] that is not JSON whitespace:
- * one compare for most bytes, inlined where members are walked. */
-static inline size_t ws_at(const char *s, size_t n, size_t i) {
-    while (i < n && (unsigned char)s[i] <= ' ' && is_ws(s[i])) i++;
-    return i;
-}
 
 /* See json.h. */
-size_t json_ws(const char *s, size_t n, size_t i) { return ws_at(s, n, i); }
+size_t json_ws(const char *s, size_t n, size_t i) { return js_ws(s, n, i); }
 
 /* Index of the quote closing the string whose opening quote is s[i], or n
  * when the text ends first. memchr finds quotes (faster than a byte loop
@@ -46,70 +33,6 @@ static size_t str_end(const char *s, size_t n, size_t i) {
         j = k + 1;
     }
     return n;
-}
-
-/* Index of the first '"' or '\\' at or after s[i], n when there is
- * none: 16 bytes a step, since keys and most values are short. */
-static inline size_t quote_or_bs(const char *s, size_t n, size_t i) {
-#if defined(__SSE2__)
-    const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
-    for (; i + 16 <= n; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vb)));
-        if (m) return i + (unsigned)__builtin_ctz(m);
-    }
-#endif
-    for (; i < n; i++)
-        if (s[i] == '"' || s[i] == '\\') return i;
-    return n;
-}
-
-/* str_end for the members of json_iter_next: a backslash escapes the
- * byte after it (\uXXXX's digits are plain bytes), so the scan jumps
- * past it; *esc tells whether the string had any. */
-static inline size_t str_end_esc(const char *s, size_t n, size_t i, bool *esc) {
-    size_t j = i + 1;
-    *esc = false;
-    for (;;) {
-        j = quote_or_bs(s, n, j);
-        if (j >= n) return n;
-        if (s[j] == '"') return j;
-        *esc = true;
-        j += 2;
-    }
-}
-
-/* Index past the number at s[i], JSON_BAD when malformed; *tr is set when
- * the text ends inside it where more digits were required. */
-static size_t num_end(const char *s, size_t n, size_t i, bool *tr) {
-    size_t j = i;
-    if (j < n && s[j] == '-') j++;
-    if (j >= n) { *tr = true; return JSON_BAD; }
-    if (s[j] == '0') j++;
-    else if (s[j] >= '1' && s[j] <= '9') while (j < n && is_digit(s[j])) j++;
-    else return JSON_BAD;
-    if (j < n && s[j] == '.') {
-        if (++j >= n) { *tr = true; return JSON_BAD; }
-        if (!is_digit(s[j])) return JSON_BAD;
-        while (j < n && is_digit(s[j])) j++;
-    }
-    if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-        j++;
-        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
-        if (j >= n) { *tr = true; return JSON_BAD; }
-        if (!is_digit(s[j])) return JSON_BAD;
-        while (j < n && is_digit(s[j])) j++;
-    }
-    return j;
-}
-
-/* Index past the literal lit at s[i], JSON_BAD when it is not there; *tr
- * when the text ends inside a prefix of it. */
-static size_t lit_end(const char *s, size_t n, size_t i, const char *lit, size_t ln, bool *tr) {
-    size_t have = n - i < ln ? n - i : ln;
-    if (memcmp(s + i, lit, have) != 0) return JSON_BAD;
-    if (have < ln) { *tr = true; return JSON_BAD; }
-    return i + ln;
 }
 
 /* Record that the container at offset o of e's document ends before offset x. */
@@ -142,7 +65,7 @@ static inline size_t skip(const char *s, size_t n, size_t i, bool *truncated, js
 
     if (truncated) *truncated = false;
 value:
-    i = ws_at(s, n, i);
+    i = js_ws(s, n, i);
     if (i >= n) goto trunc;
     switch (s[i]) {
     case '{':
@@ -153,7 +76,7 @@ value:
         else stk[d / 64] &= ~((uint64_t)1 << (d % 64));
         if (e) e->open[d] = (uint32_t)i;
         d++;
-        i = ws_at(s, n, i + 1);
+        i = js_ws(s, n, i + 1);
         if (i >= n) goto trunc;
         if (s[i] == (obj ? '}' : ']')) { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
         if (obj) goto key;
@@ -164,10 +87,10 @@ value:
         if (j >= n) goto trunc;
         i = j + 1;
         goto after;
-    case 't': j = lit_end(s, n, i, "true", 4, &tr); break;
-    case 'f': j = lit_end(s, n, i, "false", 5, &tr); break;
-    case 'n': j = lit_end(s, n, i, "null", 4, &tr); break;
-    default: j = num_end(s, n, i, &tr); break;
+    case 't': j = js_lit_end(s, n, i, "true", 4, &tr); break;
+    case 'f': j = js_lit_end(s, n, i, "false", 5, &tr); break;
+    case 'n': j = js_lit_end(s, n, i, "null", 4, &tr); break;
+    default: j = js_num_end(s, n, i, &tr); break;
     }
     if (j == JSON_BAD) {
         if (tr) goto trunc;
@@ -176,12 +99,12 @@ value:
     i = j;
 after:
     if (d == 0) return i;
-    i = ws_at(s, n, i);
+    i = js_ws(s, n, i);
     if (i >= n) goto trunc;
     if (stk[(d - 1) / 64] >> ((d - 1) % 64) & 1) {
         if (s[i] == '}') { i++; d--; if (e) ends_put(e, e->open[d], i); goto after; }
         if (s[i] != ',') return JSON_BAD;
-        i = ws_at(s, n, i + 1);
+        i = js_ws(s, n, i + 1);
         if (i >= n) goto trunc;
         goto key;
     }
@@ -193,7 +116,7 @@ key:
     if (s[i] != '"') return JSON_BAD;
     j = str_end(s, n, i);
     if (j >= n) goto trunc;
-    i = ws_at(s, n, j + 1);
+    i = js_ws(s, n, j + 1);
     if (i >= n) goto trunc;
     if (s[i] != ':') return JSON_BAD;
     i++;
@@ -225,7 +148,7 @@ size_t json_skip(const char *s, size_t n, size_t i) { return skip(s, n, i, NULL,
  * outside strings, numbers and literals to the next delimiter: no
  * grammar is checked, so a byte of a nested value costs a compare. */
 size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e) {
-    i = ws_at(s, n, i);
+    i = js_ws(s, n, i);
     if (i >= n) return JSON_BAD;
     char ch = s[i];
     if (ch == '"') {
@@ -252,19 +175,19 @@ size_t json_skip_valid(const char *s, size_t n, size_t i, const json_ends_t *e) 
         return JSON_BAD;
     }
     size_t j = i;
-    while (j < n && s[j] != ',' && s[j] != '}' && s[j] != ']' && !is_ws(s[j])) j++;
+    while (j < n && s[j] != ',' && s[j] != '}' && s[j] != ']' && !js_is_ws(s[j])) j++;
     return j > i ? j : JSON_BAD;
 }
 
 /* json_member_key's work, inlined into json_iter_next. */
 static inline size_t member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key_esc) {
     if (i >= n || s[i] != '"') return JSON_BAD;
-    size_t j = str_end_esc(s, n, i, key_esc);
+    size_t j = js_str_end(s, n, i, key_esc);
     if (j >= n) return JSON_BAD;
     *key = pstr(s + i + 1, j - i - 1);
-    i = ws_at(s, n, j + 1);
+    i = js_ws(s, n, j + 1);
     if (i >= n || s[i] != ':') return JSON_BAD;
-    i = ws_at(s, n, i + 1);
+    i = js_ws(s, n, i + 1);
     return i < n ? i : JSON_BAD;
 }
 
@@ -277,7 +200,7 @@ size_t json_member_key(const char *s, size_t n, size_t i, pstr_t *key, bool *key
 bool json_iter_begin(json_iter_t *it, const char *s, size_t n, size_t i) {
     it->s = s;
     it->n = n;
-    it->i = ws_at(s, n, i);
+    it->i = js_ws(s, n, i);
     it->st = 0;
     it->valid = false;
     it->ends = NULL;
@@ -297,11 +220,11 @@ bool json_iter_begin_valid(json_iter_t *it, const char *s, size_t n, size_t i, c
  * returned only once it has been skipped completely. */
 bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
     const char *s = it->s;
-    size_t n = it->n, i = ws_at(s, n, it->i);
+    size_t n = it->n, i = js_ws(s, n, it->i);
     if (it->err || it->st == 2) return false;
     if (i >= n) goto bad;
     if (it->st == 0) {
-        i = ws_at(s, n, i + 1); /* past '{' */
+        i = js_ws(s, n, i + 1); /* past '{' */
         it->st = 1;
         if (i < n && s[i] == '}') { it->i = i + 1; it->st = 2; return false; }
     } else if (s[i] == '}') {
@@ -309,7 +232,7 @@ bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
         it->st = 2;
         return false;
     } else if (s[i] == ',') {
-        i = ws_at(s, n, i + 1);
+        i = js_ws(s, n, i + 1);
     } else {
         goto bad;
     }
@@ -318,16 +241,8 @@ bool json_iter_next(json_iter_t *it, pstr_t *key, bool *key_esc, pstr_t *val) {
     size_t j;
     if (it->valid) {
         j = json_skip_valid(s, n, i, it->ends);
-    } else { /* what json_skip does, scalars inline: most values are */
-        bool tr, esc;
-        switch (s[i]) {
-        case '"': j = str_end_esc(s, n, i, &esc); j = j < n ? j + 1 : JSON_BAD; break;
-        case 't': j = lit_end(s, n, i, "true", 4, &tr); break;
-        case 'f': j = lit_end(s, n, i, "false", 5, &tr); break;
-        case 'n': j = lit_end(s, n, i, "null", 4, &tr); break;
-        case '{': case '[': j = json_skip(s, n, i); break;
-        default: j = num_end(s, n, i, &tr); break;
-        }
+    } else {
+        j = js_value_end(s, n, i);
     }
     if (j == JSON_BAD) goto bad;
     *val = pstr(s + i, j - i);
@@ -479,17 +394,17 @@ static bool path_member(pstr_t obj, pstr_t name, pstr_t *out) {
 /* Element idx of the array view arr. */
 static bool path_index(pstr_t arr, size_t idx, pstr_t *out) {
     const char *s = arr.p;
-    size_t n = arr.n, i = ws_at(s, n, 0);
+    size_t n = arr.n, i = js_ws(s, n, 0);
     if (i >= n || s[i] != '[') return false;
-    i = ws_at(s, n, i + 1);
+    i = js_ws(s, n, i + 1);
     if (i < n && s[i] == ']') return false;
     for (size_t k = 0;; k++) {
         size_t j = json_skip(s, n, i);
         if (j == JSON_BAD) return false;
         if (k == idx) { *out = pstr(s + i, j - i); return true; }
-        i = ws_at(s, n, j);
+        i = js_ws(s, n, j);
         if (i >= n || s[i] != ',') return false;
-        i = ws_at(s, n, i + 1);
+        i = js_ws(s, n, i + 1);
     }
 }
 
@@ -526,12 +441,12 @@ static size_t filter_literal(const char *p, size_t n, size_t i, pstr_t *lit, boo
         return (size_t)(e - p) + 1;
     }
     size_t start = i;
-    while (i < n && (is_digit(p[i]) || p[i] == '-' || p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
+    while (i < n && (js_is_digit(p[i]) || p[i] == '-' || p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
                      (p[i] >= 'a' && p[i] <= 'z')))
         i++;
     *lit = pstr(p + start, i - start);
     if (pstr_eq(*lit, PSTR_LIT("true")) || pstr_eq(*lit, PSTR_LIT("false")) || pstr_eq(*lit, PSTR_LIT("null"))) return i;
-    if (!lit->n || !is_digit(lit->p[0] == '-' && lit->n > 1 ? lit->p[1] : lit->p[0])) return 0;
+    if (!lit->n || !js_is_digit(lit->p[0] == '-' && lit->n > 1 ? lit->p[1] : lit->p[0])) return 0;
     char tmp[64], *end;
     if (lit->n >= sizeof tmp) return 0;
     memcpy(tmp, lit->p, lit->n);
@@ -557,7 +472,7 @@ static bool filter_cmp(pstr_t v, int op, pstr_t lit, bool str) {
         bool eq = v.n >= 2 && v.p[0] == '"' && pstr_eq(pstr(v.p + 1, v.n - 2), lit);
         return op == 0 ? eq : !eq;
     }
-    if (!is_digit(lit.p[0]) && lit.p[0] != '-') {
+    if (!js_is_digit(lit.p[0]) && lit.p[0] != '-') {
         bool eq = pstr_eq(v, lit);
         return op == 0 ? eq : op == 1 ? !eq : false;
     }
@@ -583,10 +498,10 @@ static bool filter_cmp(pstr_t v, int op, pstr_t lit, bool str) {
  * With elem, whether the element passes; in check mode, whether the
  * filter is well formed. */
 static bool filter_one(jwalk_t *w, pstr_t elem, const char *p, size_t n, size_t i) {
-    while (i < n && is_ws(p[i])) i++;
+    while (i < n && js_is_ws(p[i])) i++;
     if (i >= n || p[i] != '@') return bad(w, i, "'@' and the member a filter tests, as in [?(@.isFinal == true)]");
     size_t ps = ++i;
-    while (i < n && p[i] != '=' && p[i] != '!' && p[i] != '<' && p[i] != '>' && !is_ws(p[i])) {
+    while (i < n && p[i] != '=' && p[i] != '!' && p[i] != '<' && p[i] != '>' && !js_is_ws(p[i])) {
         if (p[i] == '\'' || p[i] == '"') {
             const char *e = memchr(p + i + 1, p[i], n - i - 1);
             if (!e) return bad(w, i, "the closing quote of a key");
@@ -595,7 +510,7 @@ static bool filter_one(jwalk_t *w, pstr_t elem, const char *p, size_t n, size_t 
         i++;
     }
     size_t pe = i;
-    while (i < n && is_ws(p[i])) i++;
+    while (i < n && js_is_ws(p[i])) i++;
     int op = -1;
     pstr_t lit = PSTR_NULL;
     bool str = false;
@@ -609,11 +524,11 @@ static bool filter_one(jwalk_t *w, pstr_t elem, const char *p, size_t n, size_t 
             }
         }
         if (op < 0) return bad(w, i, "a comparison (== != < <= > >=) in the filter");
-        while (i < n && is_ws(p[i])) i++;
+        while (i < n && js_is_ws(p[i])) i++;
         size_t e = filter_literal(p, n, i, &lit, &str);
         if (!e) return bad(w, i, "a number, a quoted text, true, false or null in the filter");
         i = e;
-        while (i < n && is_ws(p[i])) i++;
+        while (i < n && js_is_ws(p[i])) i++;
         if (i != n) return bad(w, i, "')' closing the filter (one comparison; && and || are not supported)");
     }
     /* The member path: `.a.b`, `['a']` or `[0]` from the element. */
@@ -691,7 +606,7 @@ static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int 
                 bool neg = i < n && p[i] == '-';
                 if (neg) i++;
                 size_t ds = i;
-                while (i < n && is_digit(p[i]) && i - ds < 18) idx = idx * 10 + (size_t)(p[i++] - '0');
+                while (i < n && js_is_digit(p[i]) && i - ds < 18) idx = idx * 10 + (size_t)(p[i++] - '0');
                 if (i == ds || i >= n || p[i] != ']' || (neg && idx == 0))
                     return bad(w, start, "an array index, '*', a filter ?(...) or a quoted key inside [ ]");
                 i++;
@@ -763,8 +678,8 @@ static bool walk(jwalk_t *w, pstr_t cur, const char *p, size_t n, size_t i, int 
 static pstr_t path_body_off(pstr_t path, size_t *off) {
     const char *p = path.p;
     size_t n = path.n;
-    while (n && is_ws(p[0])) { p++; n--; }
-    while (n && is_ws(p[n - 1])) n--;
+    while (n && js_is_ws(p[0])) { p++; n--; }
+    while (n && js_is_ws(p[n - 1])) n--;
     if (n >= 2 && p[0] == '"' && p[n - 1] == '"' && !memchr(p + 1, '"', n - 2)) { p++; n -= 2; }
     *off = (size_t)(p - path.p);
     return pstr(p, n);

@@ -14,6 +14,7 @@
 
 #include "datetime.h"
 #include "json.h"
+#include "json_scan.h"
 #include "schema.h"
 
 #define RD_MAXDEPTH 16   /* object nesting rd_walk follows */
@@ -362,15 +363,46 @@ void rd_base_close(void *st) { free(st); }
 
 /* ---- JSON objects ---------------------------------------------------- */
 
-/* See reader.h. */
+/* See reader.h. json_iter_next's walk and rd_key's lookup in one loop:
+ * a key is first taken to be the one the previous record had at its
+ * position (its bytes and closing quote compared in place, no scan for
+ * the quote); members are validated as they are passed. */
 bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
-    json_iter_t it;
-    pstr_t k, v;
-    bool esc;
-    unsigned pos = 0;
-    if (!json_iter_begin(&it, s, n, 0)) return false;
-    while (json_iter_next(&it, &k, &esc, &v)) json_member(c, rd_key(c, pos++, k, esc, NULL), v, 0, rec);
-    return !it.err && json_ws(s, n, it.i) == n;
+    size_t i = js_ws(s, n, 0);
+    if (i >= n || s[i] != '{') return false;
+    i = js_ws(s, n, i + 1);
+    if (i < n && s[i] == '}') return js_ws(s, n, i + 1) == n;
+    for (unsigned pos = 0;; pos++) {
+        if (i >= n || s[i] != '"') return false;
+        rd_kslot_t *ks = pos < RD_KSHAPE ? &c->ks[pos] : NULL;
+        size_t kn = ks ? ks->n : 0, j;
+        bool esc = false, same;
+        /* (A cached key ends where its closing quote was unescaped; the
+         * same bytes followed by a quote end the same way.) */
+        same = kn && kn + 1 < n - i && s[i + 1 + kn] == '"' && key_same(ks->key, s + i + 1, kn);
+        if (same) {
+            j = i + 1 + kn;
+        } else {
+            j = js_str_end(s, n, i, &esc);
+            if (j >= n) return false;
+        }
+        pstr_t key = pstr(s + i + 1, j - i - 1);
+        i = js_ws(s, n, j + 1);
+        if (i >= n || s[i] != ':') return false;
+        i = js_ws(s, n, i + 1);
+        if (i >= n) return false;
+        j = js_value_end(s, n, i);
+        if (j == JSON_BAD) return false;
+        /* Looked up once the member is known to be whole: a key of a
+         * member that is not names no field. */
+        rd_key_t k = same ? slot_key(ks, key, false, NULL) : rd_key(c, pos, key, esc, NULL);
+        json_member(c, k, pstr(s + i, j - i), 0, rec);
+        i = js_ws(s, n, j);
+        if (i >= n) return false;
+        if (s[i] == '}') return js_ws(s, n, i + 1) == n;
+        if (s[i] != ',') return false;
+        i = js_ws(s, n, i + 1);
+    }
 }
 
 /* One member the walk found: its key (decoded), its value view and the
