@@ -115,6 +115,8 @@ static void test_shipped_rule(void) {
     CHECK(r.false_positives.n == 6 && strstr(r.false_positives.v[4], "internal"));
     CHECK(r.false_positives.n == 6 && !strncmp(r.false_positives.v[5], "Low-severity findings", 21));
     CHECK(r.data_sources.n == 3);
+    CHECK(r.ntests >= 28);
+    CHECK(r.ntests >= 28 && !strcmp(r.tests[0].name, "SMTP on port 25: high") && r.tests[0].nrecords == 3);
     CHECK(r.blind_spots.n >= 4);
     int lunar = 0, zeek = 0;
     for (uint32_t i = 0; i < r.blind_spots.n; i++) {
