@@ -193,7 +193,8 @@ static const char usage_lint[] =
     "\n"
     "options:\n"
     "  -q, --query-file FILE   read the query from FILE\n"
-    "  --rule FILE             lint a rule file's query\n"
+    "  --rule FILE             lint a rule file's query and run its tests (a failing test\n"
+    "                          is an error)\n"
     "  --ast                   also print the parsed query\n"
     "  --strict                warnings become errors\n"
     "  -h, --help              this help\n";

@@ -53,7 +53,7 @@ typedef struct rule_finding {
     span_t sp;           /* the mapping in the rule file */
 } rule_finding_t;
 
-/* One test of a rule (an entry of `tests:`; docs/rules.md). */
+/* One test of a rule (an entry of `tests:`; README.md "Testing a rule"). */
 typedef struct rule_test {
     char *name;
     span_t sp;           /* the test's mapping in the rule file */

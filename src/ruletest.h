@@ -6,7 +6,7 @@
  * decorated as detect prints them (ruleset_decorate), over the test's
  * records (inline JSON, read in memory by the input layer) or files. The
  * findings are compared with the expected ones on the columns those name
- * (docs/rules.md, "Tests"). Results own their texts (ruletest_results_free);
+ * (README.md, "Testing a rule"). Results own their texts (ruletest_results_free);
  * the rule is borrowed.
  */
 #ifndef POSTERN_RULETEST_H
