@@ -518,8 +518,8 @@ int ex_run_on_table(exec_t *px, query_t *q, const table_t *in, table_t *out) {
 }
 
 /* See op.h. */
-bool ex_reads_stdin(const char *const *paths, int npaths) {
-    bool std = npaths == 0;
+bool ex_reads_stdin(const char *const *paths, int npaths, const in_opts_t *io) {
+    bool std = npaths == 0 && !(io && io->nmem);
     for (int i = 0; i < npaths; i++) std = std || !paths[i] || strcmp(paths[i], "-") == 0;
     return std;
 }
@@ -559,7 +559,7 @@ static int resolve_range(query_t *q, const char *const *paths, int npaths, const
                          const exec_opts_t *eo) {
     int64_t from = eo->has_from ? eo->from_ms : 0, to = eo->has_to ? eo->to_ms : 0;
     if (!eo->has_from || !eo->has_to) {
-        if (ex_reads_stdin(paths, npaths)) {
+        if (ex_reads_stdin(paths, npaths, io)) {
             fprintf(stderr, "postern: the query reads the search's time range (queryStartTime(), timeslice "
                             "without a width, ...) and stdin cannot be read twice to find it: give --from and --to\n");
             return 2;

@@ -335,7 +335,10 @@ int input_run_par(const char *const *paths, int npaths, const in_opts_t *o, ftab
                   in_stats_t *st) {
     in_run_t r;
     if (!run_init(&r, o, ft, par, st, IN_BLOCK, IN_ZBUF)) return 2;
-    if (!paths || npaths <= 0) in_walk(&r, NULL);
+    for (unsigned k = 0; o && k < o->nmem && !r.stop; k++)
+        in_input(&r, &(in_input_t){.name = o->mem[k].name, .mem = o->mem[k].p ? o->mem[k].p : "",
+                                   .memn = o->mem[k].p ? o->mem[k].n : 0});
+    if ((!paths || npaths <= 0) && !(o && o->nmem)) in_walk(&r, NULL);
     for (int k = 0; paths && k < npaths && !r.stop; k++) in_walk(&r, paths[k]);
     return run_done(&r);
 }

@@ -60,6 +60,13 @@ typedef struct in_stats {
 /* A short text for reason index i of in_stats_t.reasons, NULL past the end. */
 const char *in_reason_name(unsigned i);
 
+/* An input held in memory, read as a file of that name would be. */
+typedef struct in_mem {
+    const char *name;         /* for messages and _sourceName (borrowed) */
+    const char *p;            /* the bytes (borrowed) */
+    size_t n;                 /* their length */
+} in_mem_t;
+
 /* Options of one run. */
 typedef struct in_opts {
     const char *format;       /* "auto" (or NULL) or a name from rd_formats[] */
@@ -73,6 +80,9 @@ typedef struct in_opts {
     bool follow_symlinks;     /* follow symbolic links found in directories (named paths are always followed) */
     bool again;               /* another run over the same paths reports on them: inputs that cannot be
                                  read are counted but not said (set quiet too) */
+    const in_mem_t *mem;      /* inputs in memory (borrowed), read before the paths: decompressed,
+                                 voted on and read like files (postern test's inline records) */
+    unsigned nmem;            /* their number; with some and no path, stdin is not read */
 } in_opts_t;
 
 /* What input_run returns when every error was an input that could not be

@@ -27,6 +27,7 @@
 #include "rule.h"
 #include "scan.h"
 #include "ruleset.h"
+#include "ruletest.h"
 #include "sensor.h"
 #include "datetime.h"
 #include "stream.h"
@@ -81,6 +82,7 @@ static const char usage_main[] =
     "  sensor [-o FILE]        record live outbound TCP connections (eBPF) as JSON Lines\n"
     "  watch                   live sensor and rules in one process: signals as NDJSON\n"
     "  validate                run the detection page's three tests (root for tests 2 and 3)\n"
+    "  test [RULE.yml | DIR]   run the tests the rules carry: PASS/FAIL per test\n"
     "\n"
     "  postern COMMAND --help  options of a command\n"
     "  postern --version       version\n"
@@ -191,7 +193,8 @@ static const char usage_lint[] =
     "\n"
     "options:\n"
     "  -q, --query-file FILE   read the query from FILE\n"
-    "  --rule FILE             lint a rule file's query\n"
+    "  --rule FILE             lint a rule file's query and run its tests (a failing test\n"
+    "                          is an error)\n"
     "  --ast                   also print the parsed query\n"
     "  --strict                warnings become errors\n"
     "  -h, --help              this help\n";
@@ -568,42 +571,6 @@ static int cmd_query(int argc, char **argv) {
 
 /* ---- detect ------------------------------------------------------------ */
 
-static void set_str(record_t *r, table_t *t, uint32_t id, const char *s) {
-    if (!s) s = "";
-    size_t n = strlen(s);
-    rec_set(r, id, val_str(arena_strndup(&t->arena, s, n), n));
-}
-
-/* Prefix each finding with the rule's identity, MITRE mapping and severity. */
-static void decorate(const rule_t *ru, query_t *q, table_t *t) {
-    ftab_t *ft = &q->ft;
-    uint32_t f_rule = ftab_intern(ft, PSTR_LIT("rule_id")), f_title = ftab_intern(ft, PSTR_LIT("rule_title"));
-    uint32_t f_tac = ftab_intern(ft, PSTR_LIT("mitre_tactic")), f_tech = ftab_intern(ft, PSTR_LIT("mitre_technique"));
-    uint32_t f_sev = ftab_intern(ft, PSTR_LIT("severity")), f_score = ftab_intern(ft, PSTR_LIT("severity_score"));
-    uint32_t f_rowsev = ru->severity_field ? ftab_find(ft, pstr_c(ru->severity_field)) : FIELD_NONE;
-    for (size_t i = 0; i < t->n; i++) {
-        record_t *r = &t->rows[i];
-        value_t sv = f_rowsev != FIELD_NONE ? rec_get(r, f_rowsev) : val_null();
-        pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
-        int score = rule_sev_score(ru, sev.p, sev.n);
-        set_str(r, t, f_rule, ru->id);
-        set_str(r, t, f_title, ru->title);
-        set_str(r, t, f_tac, ru->tactic_id);
-        set_str(r, t, f_tech, ru->subtechnique_id ? ru->subtechnique_id : ru->technique_id);
-        rec_set(r, f_sev, val_str(arena_strndup(&t->arena, sev.p, sev.n), sev.n));
-        rec_set(r, f_score, score >= 0 ? val_num(score) : val_null());
-    }
-    uint32_t front[] = {f_rule, f_title, f_tac, f_tech, f_sev, f_score};
-    uint32_t *old = t->cols, nold = t->ncols;
-    t->cols = NULL;
-    t->ncols = t->colcap = 0;
-    for (unsigned k = 0; k < 6; k++) table_add_col(t, front[k]);
-    for (uint32_t k = 0; k < nold; k++)
-        if (old[k] != f_rowsev) table_add_col(t, old[k]);
-    free(old);
-    t->fixed = true;
-}
-
 /* Copy t's rows into all, whose columns are the union of every rule's. */
 static void append_findings(table_t *all, ftab_t *allft, const table_t *t, const ftab_t *ft) {
     uint32_t *map = xmalloc((t->ncols ? t->ncols : 1) * sizeof *map);
@@ -766,7 +733,7 @@ static int cmd_detect(int argc, char **argv) {
             /* Every rule reads the same inputs: no record is no answer. */
             status = EXIT_ERR;
         } else {
-            decorate(ru, q, &t);
+            ruleset_decorate(ru, q, &t);
             findings += t.n;
             warned += report_rule(ru, q, &cov, &st, t.n, "findings", &o);
             int wr = 0;
@@ -854,6 +821,8 @@ static int cmd_lint(int argc, char **argv) {
     }
     if (q && d.n == 0) fprintf(stderr, "%s: no warnings\n", name);
     int status = q ? EXIT_OK : EXIT_ERR;
+    /* A rule's tests are part of it: a failing one is a lint error. */
+    if (q && have_rule && ruletest_lint(&ru, stderr)) status = EXIT_ERR;
     if (q) query_free(q);
     diag_free(&d);
     free(text);
@@ -918,6 +887,7 @@ static const struct command {
     {"sensor", cmd_sensor},
     {"watch", cmd_watch},
     {"validate", cmd_validate},
+    {"test", ruletest_cmd},
 };
 
 int main(int argc, char **argv) {

@@ -174,9 +174,10 @@ value_t ex_src(const record_t *r, const stage_t *s);
 /* Run every subquery of q (its children over the same inputs) and fill in
  * the conditions they compose; before q's own run. 0, or 2 with a message. */
 int ex_subqueries(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo);
-/* True when the inputs include stdin (no path, or "-"), which a second
- * pass (time range, subqueries, compare) cannot read again. */
-bool ex_reads_stdin(const char *const *paths, int npaths);
+/* True when the inputs include stdin (no path and no in-memory input of
+ * io, or "-"), which a second pass (time range, subqueries, compare)
+ * cannot read again. io may be NULL. */
+bool ex_reads_stdin(const char *const *paths, int npaths, const in_opts_t *io);
 /* Run every stage of query q (its scope left aside) over the rows of in,
  * a table of x's query, read by field name into q's fields; the result,
  * in q's field ids, goes to out (initialised here; the caller frees it).

@@ -240,7 +240,7 @@ static record_t *join_row(table_t *out, hmb_t *m, const record_t *pr, const uint
 /* See op.h (STAGE_KINDS). */
 int tab_compare(exec_t *x, uint32_t i, const stage_t *s, table_t *t) {
     const cmp_t *c = s->data;
-    if (ex_reads_stdin(x->paths, x->npaths)) {
+    if (ex_reads_stdin(x->paths, x->npaths, x->io)) {
         fprintf(stderr, "postern: compare reads the inputs again for each shifted period, which stdin cannot be: "
                         "give the files\n");
         x->err = 2;

@@ -319,7 +319,7 @@ static int resolve_one(query_t *q, expr_t *e, const char *const *paths, int npat
 /* See op.h. */
 int ex_subqueries(query_t *q, const char *const *paths, int npaths, const in_opts_t *io, const exec_opts_t *eo) {
     if (!q->nsubs) return 0;
-    if (ex_reads_stdin(paths, npaths)) {
+    if (ex_reads_stdin(paths, npaths, io)) {
         fprintf(stderr, "postern: a subquery reads the inputs a second time, which stdin cannot be: give the "
                         "files\n");
         return 2;

@@ -19,10 +19,16 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "json.h"
+#include "out.h"
 #include "str.h"
 
 /* Rule files larger than this are refused (the shipped ones are ~6 KiB). */
 #define RULE_MAX_FILE (1u << 20)
+/* Most nesting of a test's inline record, and most bytes one test's records
+ * may make as JSON Lines (aliases can multiply a small file's text). */
+#define RULE_TEST_DEPTH 64
+#define RULE_TEST_MAX_RECORDS (4u << 20)
 
 /* ---------------------------------------------------------------------------
  * Parse state and positions
@@ -170,7 +176,12 @@ typedef enum kkind {
     K_QUERY,    /* char *, also records rule_t.query_line */
     K_MITRE,    /* mapping read with mitre_keys into the rule */
     K_SEVERITY, /* mapping read by read_severity */
-    K_TUNING    /* sequence read by read_tunings */
+    K_TUNING,   /* sequence read by read_tunings */
+    K_TESTS,    /* sequence read by read_tests */
+    K_RECORDS,  /* a test's inline records, read by read_records */
+    K_FILES,    /* a test's `file:` (a string or a list) */
+    K_TUNE,     /* a test's `tune:` (a string or a list) */
+    K_EXPECT    /* a test's expected findings, read by read_expect */
 } kkind_t;
 
 /* One known key of a mapping. */
@@ -195,6 +206,7 @@ static const kdesc_t top_keys[] = {
     {"blind_spots", K_LIST, offsetof(rule_t, blind_spots), false},
     {"lint_ignore", K_LIST, offsetof(rule_t, lint_ignore), false},
     {"query", K_QUERY, offsetof(rule_t, query), true},
+    {"tests", K_TESTS, 0, false},
 };
 
 static const kdesc_t mitre_keys[] = {
@@ -215,10 +227,23 @@ static const kdesc_t tuning_keys[] = {
     {"prefixes", K_LIST, offsetof(rule_tuning_t, prefixes), false},
 };
 
+static const kdesc_t test_keys[] = {
+    {"name", K_STR, offsetof(rule_test_t, name), true},
+    {"records", K_RECORDS, 0, false},
+    {"file", K_FILES, 0, false},
+    {"category", K_STR, offsetof(rule_test_t, category), false},
+    {"tune", K_TUNE, 0, false},
+    {"expect", K_EXPECT, 0, true},
+};
+
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 
 static void read_severity(rp_t *p, const yaml_node_t *n);
 static void read_tunings(rp_t *p, const yaml_node_t *n);
+static void read_tests(rp_t *p, const yaml_node_t *n);
+static void read_records(rp_t *p, const yaml_node_t *n, rule_test_t *t);
+static void read_strs(rp_t *p, const yaml_node_t *n, const char *what, strlist_t *l);
+static void read_expect(rp_t *p, const yaml_node_t *n, rule_test_t *t);
 
 /* Walk mapping n (named what in messages), storing each known key's value
  * at base + its offset. Returns a bitmask of the keys that were present
@@ -271,6 +296,17 @@ static uint32_t read_map(rp_t *p, const yaml_node_t *n, const char *what, const 
             read_map(p, v, "mitre", mitre_keys, NKEYS(mitre_keys), p->r); break;
         case K_SEVERITY: read_severity(p, v); break;
         case K_TUNING: read_tunings(p, v); break;
+        case K_TESTS: read_tests(p, v); break;
+        case K_RECORDS: read_records(p, v, base); break;
+        case K_FILES:
+            read_strs(p, v, "file", &((rule_test_t *)base)->files);
+            ((rule_test_t *)base)->files_sp = node_span(p, v);
+            break;
+        case K_TUNE:
+            read_strs(p, v, "tune", &((rule_test_t *)base)->tune);
+            ((rule_test_t *)base)->tune_sp = node_span(p, v);
+            break;
+        case K_EXPECT: read_expect(p, v, base); break;
         }
     }
     for (size_t i = 0; i < ntab; i++)
@@ -361,17 +397,25 @@ static void read_severity(rp_t *p, const yaml_node_t *n) {
         say(p, D_ERROR, got[1], NULL, "default severity '%s' is not one of 'levels'", r->default_severity);
 }
 
+/* A list of mappings (null: none): allocate *arr, a zeroed array of one
+ * element of size bytes per item of sequence n, and return how many
+ * (0 and *arr untouched when there are none, or, with an error, when n
+ * is no sequence). what names the key in messages. */
+static size_t read_seq(rp_t *p, const yaml_node_t *n, const char *what, size_t size, void **arr) {
+    if (is_null(n)) return 0;
+    if (n->type != YAML_SEQUENCE_NODE) {
+        say(p, D_ERROR, n, NULL, "expected a sequence for '%s'", what);
+        return 0;
+    }
+    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt) *arr = xcalloc(cnt, size);
+    return cnt;
+}
+
 /* tuning: [{name, description, field, enabled, values, prefixes}, ...] */
 static void read_tunings(rp_t *p, const yaml_node_t *n) {
     rule_t *r = p->r;
-    if (is_null(n)) return;
-    if (n->type != YAML_SEQUENCE_NODE) {
-        say(p, D_ERROR, n, NULL, "expected a sequence for 'tuning'");
-        return;
-    }
-    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    if (cnt == 0) return;
-    r->tunings = xcalloc(cnt, sizeof *r->tunings);
+    if (!read_seq(p, n, "tuning", sizeof *r->tunings, (void **)&r->tunings)) return;
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
         const yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
         if (!e) continue;
@@ -401,6 +445,234 @@ static void read_tunings(rp_t *p, const yaml_node_t *n) {
                 say(p, D_ERROR, e, NULL, "duplicate tuning name '%s'", t->name);
                 break;
             }
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Tests (`tests:`, run by ruletest.c)
+ * ------------------------------------------------------------------------- */
+
+/* A string (one item) or a sequence of strings into *l. */
+static void read_strs(rp_t *p, const yaml_node_t *n, const char *what, strlist_t *l) {
+    if (n->type != YAML_SCALAR_NODE || is_null(n)) {
+        read_list(p, n, what, l);
+        return;
+    }
+    char *v = get_str(p, n, what);
+    if (!v) return;
+    l->v = xcalloc(1, sizeof *l->v);
+    l->v[l->n++] = v;
+}
+
+/* True when v[0..n) is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool is_json_number(const char *v, size_t n) {
+    size_t i = 0;
+    if (i < n && v[i] == '-') i++;
+    if (i < n && v[i] == '0') i++;
+    else if (i < n && v[i] >= '1' && v[i] <= '9')
+        while (i < n && v[i] >= '0' && v[i] <= '9') i++;
+    else return false;
+    if (i < n && v[i] == '.') {
+        size_t d = ++i;
+        while (i < n && v[i] >= '0' && v[i] <= '9') i++;
+        if (i == d) return false;
+    }
+    if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+        i++;
+        if (i < n && (v[i] == '+' || v[i] == '-')) i++;
+        size_t d = i;
+        while (i < n && v[i] >= '0' && v[i] <= '9') i++;
+        if (i == d) return false;
+    }
+    return i == n;
+}
+
+/* Append YAML node n to b as JSON: mappings as objects (string keys),
+ * sequences as arrays, plain scalars that read as JSON's null, true,
+ * false or a number as those, every other scalar as a string. Returns
+ * false with an error when n cannot be written so (a key that is not a
+ * string, too deep, too long). */
+static bool yaml_to_json(rp_t *p, const yaml_node_t *n, buf_t *b, int depth) {
+    if (depth > RULE_TEST_DEPTH) {
+        say(p, D_ERROR, n, NULL, "a test record nests deeper than %d levels", RULE_TEST_DEPTH);
+        return false;
+    }
+    if (b->n > RULE_TEST_MAX_RECORDS) {
+        say(p, D_ERROR, n, NULL, "a test's records make more than %u bytes", RULE_TEST_MAX_RECORDS);
+        return false;
+    }
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *v = (const char *)n->data.scalar.value;
+        size_t len = n->data.scalar.length;
+        bool plain = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (plain && is_null(n)) buf_puts(b, "null");
+        else if (plain && ((len == 4 && !memcmp(v, "true", 4)) || (len == 5 && !memcmp(v, "false", 5)) ||
+                           is_json_number(v, len)))
+            buf_put(b, v, len);
+        else out_json_str(b, pstr(v, len));
+        return true;
+    }
+    if (n->type == YAML_SEQUENCE_NODE) {
+        buf_putc(b, '[');
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            const yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
+            if (it > n->data.sequence.items.start) buf_putc(b, ',');
+            if (e && !yaml_to_json(p, e, b, depth + 1)) return false;
+        }
+        buf_putc(b, ']');
+        return true;
+    }
+    if (n->type != YAML_MAPPING_NODE) return false;
+    buf_putc(b, '{');
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(&p->doc, pr->key);
+        const yaml_node_t *v = yaml_document_get_node(&p->doc, pr->value);
+        if (!k || !v) continue;
+        if (k->type != YAML_SCALAR_NODE) {
+            say(p, D_ERROR, k, NULL, "a test record's keys must be strings");
+            return false;
+        }
+        if (pr > n->data.mapping.pairs.start) buf_putc(b, ',');
+        out_json_str(b, pstr((const char *)k->data.scalar.value, k->data.scalar.length));
+        buf_putc(b, ':');
+        if (!yaml_to_json(p, v, b, depth + 1)) return false;
+    }
+    buf_putc(b, '}');
+    return true;
+}
+
+/* records: [ {field: value, ...} | '{"field": "value"}', ... ] -> t->records,
+ * one JSON object a line. A JSON string must hold one object; its line
+ * breaks (whitespace between JSON tokens) become spaces. */
+static void read_records(rp_t *p, const yaml_node_t *n, rule_test_t *t) {
+    t->records_sp = node_span(p, n);
+    if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start) {
+        say(p, D_ERROR, n, NULL, "expected a list of records (mappings or JSON objects) for 'records'");
+        return;
+    }
+    buf_t b = {0};
+    bool ok = true;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; ok && it < n->data.sequence.items.top; it++) {
+        const yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
+        if (!e) continue;
+        if (e->type == YAML_MAPPING_NODE) {
+            ok = yaml_to_json(p, e, &b, 1);
+        } else if (e->type == YAML_SCALAR_NODE && !is_null(e)) {
+            const char *v = (const char *)e->data.scalar.value;
+            size_t len = e->data.scalar.length;
+            size_t i = json_ws(v, len, 0);
+            size_t end = i < len && v[i] == '{' ? json_skip(v, len, i) : (size_t)-1;
+            if (end == (size_t)-1 || json_ws(v, len, end) != len || memchr(v, '\0', len)) {
+                say(p, D_ERROR, e, NULL, "a record must be a mapping or one JSON object");
+                ok = false;
+                break;
+            }
+            for (size_t k = i; k < end; k++) buf_putc(&b, v[k] == '\n' || v[k] == '\r' ? ' ' : v[k]);
+        } else {
+            say(p, D_ERROR, e, NULL, "a record must be a mapping or one JSON object");
+            ok = false;
+            break;
+        }
+        if (ok && b.n > RULE_TEST_MAX_RECORDS) {
+            say(p, D_ERROR, e, NULL, "a test's records make more than %u bytes", RULE_TEST_MAX_RECORDS);
+            ok = false;
+        }
+        buf_putc(&b, '\n');
+        t->nrecords++;
+    }
+    if (ok) {
+        t->records = b.p ? b.p : xstrndup("", 0);
+    } else {
+        buf_free(&b);
+        t->nrecords = 0;
+    }
+}
+
+/* expect: none | [ {column: value, ...}, ... ] */
+static void read_expect(rp_t *p, const yaml_node_t *n, rule_test_t *t) {
+    if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        n->data.scalar.length == 4 && !memcmp(n->data.scalar.value, "none", 4)) {
+        t->expect_none = true;
+        return;
+    }
+    if (n->type != YAML_SEQUENCE_NODE) {
+        say(p, D_ERROR, n, NULL, "expected `none` or a list of findings ({column: value, ...}) for 'expect'");
+        return;
+    }
+    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt == 0) {
+        t->expect_none = true;
+        return;
+    }
+    t->expect = xcalloc(cnt, sizeof *t->expect);
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        const yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
+        if (!e) continue;
+        if (e->type != YAML_MAPPING_NODE) {
+            say(p, D_ERROR, e, NULL, "an expected finding must be a mapping of columns to values");
+            continue;
+        }
+        rule_finding_t *f = &t->expect[t->nexpect++];
+        f->sp = node_span(p, e);
+        size_t np = (size_t)(e->data.mapping.pairs.top - e->data.mapping.pairs.start);
+        f->w = np ? xcalloc(np, sizeof *f->w) : NULL;
+        for (yaml_node_pair_t *pr = e->data.mapping.pairs.start; pr < e->data.mapping.pairs.top; pr++) {
+            const yaml_node_t *k = yaml_document_get_node(&p->doc, pr->key);
+            const yaml_node_t *v = yaml_document_get_node(&p->doc, pr->value);
+            if (!k || !v) continue;
+            char *col = get_str(p, k, "expect");
+            if (!col) continue;
+            if (!*col) {
+                say(p, D_ERROR, k, NULL, "an expected column needs a name");
+                free(col);
+                continue;
+            }
+            bool dup = false;
+            for (uint32_t i = 0; i < f->n && !dup; i++) dup = pstr_ieq_c(pstr_c(col), f->w[i].col);
+            if (dup) {
+                say(p, D_ERROR, k, NULL, "column '%s' is named twice in one expected finding", col);
+                free(col);
+                continue;
+            }
+            char *val = is_null(v) ? xstrndup("", 0) : v->type == YAML_SCALAR_NODE ? get_str(p, v, col) : NULL;
+            if (!val) {
+                if (v->type != YAML_SCALAR_NODE)
+                    say(p, D_ERROR, v, NULL, "the expected value of column '%s' must be a scalar", col);
+                free(col);
+                continue;
+            }
+            f->w[f->n++] = (rule_want_t){.col = col, .val = val, .sp = node_span(p, k)};
+        }
+    }
+}
+
+/* tests: [{name, records | file, category, tune, expect}, ...] */
+static void read_tests(rp_t *p, const yaml_node_t *n) {
+    rule_t *r = p->r;
+    if (!read_seq(p, n, "tests", sizeof *r->tests, (void **)&r->tests)) return;
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        const yaml_node_t *e = yaml_document_get_node(&p->doc, *it);
+        if (!e) continue;
+        rule_test_t *t = &r->tests[r->ntests++];
+        t->sp = node_span(p, e);
+        uint32_t seen = read_map(p, e, "tests", test_keys, NKEYS(test_keys), t);
+        if (!seen) continue;
+        /* 1, 2: 'records' and 'file' in test_keys */
+        if ((seen & (3u << 1)) == (3u << 1))
+            say(p, D_ERROR, e, NULL, "test '%s': give either 'records' or 'file', not both", t->name ? t->name : "?");
+        else if (!(seen & (3u << 1)))
+            say(p, D_ERROR, e, NULL, "test '%s' needs input: 'records' (a list) or 'file' (a path)",
+                t->name ? t->name : "?");
+        if (t->name) {
+            bool bad = !*t->name;
+            for (const char *c = t->name; *c && !bad; c++) bad = (unsigned char)*c < 0x20 || *c == 0x7f;
+            if (bad) say(p, D_ERROR, e, NULL, "a test's name must be one line of text");
+            for (uint32_t j = 0; j + 1 < r->ntests; j++)
+                if (r->tests[j].name && !strcmp(r->tests[j].name, t->name)) {
+                    say(p, D_ERROR, e, NULL, "duplicate test name '%s'", t->name);
+                    break;
+                }
+        }
     }
 }
 
@@ -581,6 +853,23 @@ void rule_free(rule_t *r) {
         list_free(&t->prefixes);
     }
     free(r->tunings);
+    for (uint32_t i = 0; i < r->ntests; i++) {
+        rule_test_t *t = &r->tests[i];
+        free(t->name);
+        free(t->records);
+        free(t->category);
+        list_free(&t->files);
+        list_free(&t->tune);
+        for (uint32_t j = 0; j < t->nexpect; j++) {
+            for (uint32_t k = 0; k < t->expect[j].n; k++) {
+                free(t->expect[j].w[k].col);
+                free(t->expect[j].w[k].val);
+            }
+            free(t->expect[j].w);
+        }
+        free(t->expect);
+    }
+    free(r->tests);
     memset(r, 0, sizeof *r);
 }
 

@@ -39,6 +39,37 @@ typedef struct rule_tuning {
     bool enabled;        /* on by default */
 } rule_tuning_t;
 
+/* One column value a test expects of a finding: `col: val`. */
+typedef struct rule_want {
+    char *col;           /* the column's name, as written (matched case-insensitively, as fields are) */
+    char *val;           /* the scalar's text as written ("" for a YAML null) */
+    span_t sp;           /* the key in the rule file (messages) */
+} rule_want_t;
+
+/* One finding a test expects: the columns it names, the rest not compared. */
+typedef struct rule_finding {
+    rule_want_t *w;      /* owned */
+    uint32_t n;
+    span_t sp;           /* the mapping in the rule file */
+} rule_finding_t;
+
+/* One test of a rule (an entry of `tests:`; README.md "Testing a rule"). */
+typedef struct rule_test {
+    char *name;
+    span_t sp;           /* the test's mapping in the rule file */
+    char *records;       /* the inline records as JSON Lines, one a line (owned), NULL when files */
+    uint32_t nrecords;
+    span_t records_sp;
+    strlist_t files;     /* `file:` paths as written, relative to the rule file's folder */
+    span_t files_sp;
+    char *category;      /* _sourceCategory for records without one (as --category), NULL: none */
+    strlist_t tune;      /* tunings switched on for this test (as --tune) */
+    span_t tune_sp;
+    bool expect_none;    /* `expect: none` (or an empty list) */
+    rule_finding_t *expect; /* otherwise the findings expected, owned */
+    uint32_t nexpect;
+} rule_test_t;
+
 /* A parsed rule. */
 typedef struct rule {
     char *path;              /* file it came from, or "builtin:<id>" */
@@ -60,6 +91,8 @@ typedef struct rule {
     strlist_t lint_ignore;   /* lint codes the rule's authors accepted on purpose */
     rule_tuning_t *tunings;
     uint32_t ntunings;
+    rule_test_t *tests;      /* `tests:`, run by `postern test` and `lint --rule` (ruletest.h) */
+    uint32_t ntests;
     char *query;             /* the Sumo query text */
     uint32_t query_line;     /* 1-based line of the query's first line in the file (for diagnostics) */
     char *text;              /* the whole file text (for diagnostics) */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "table.h"
 
 /* See ruleset.h. */
 query_t *ruleset_compile(const char *name, const char *text, size_t len, uint32_t line0, bool strict, bool quiet,
@@ -136,6 +137,43 @@ bool ruleset_name_sources(query_t *q) {
         return true;
     }
     return false;
+}
+
+/* Set field id of row r (of t) to a copy of s (NULL: ""). */
+static void set_str(record_t *r, table_t *t, uint32_t id, const char *s) {
+    if (!s) s = "";
+    size_t n = strlen(s);
+    rec_set(r, id, val_str(arena_strndup(&t->arena, s, n), n));
+}
+
+/* See ruleset.h. */
+void ruleset_decorate(const rule_t *ru, query_t *q, table_t *t) {
+    ftab_t *ft = &q->ft;
+    uint32_t f_rule = ftab_intern(ft, PSTR_LIT("rule_id")), f_title = ftab_intern(ft, PSTR_LIT("rule_title"));
+    uint32_t f_tac = ftab_intern(ft, PSTR_LIT("mitre_tactic")), f_tech = ftab_intern(ft, PSTR_LIT("mitre_technique"));
+    uint32_t f_sev = ftab_intern(ft, PSTR_LIT("severity")), f_score = ftab_intern(ft, PSTR_LIT("severity_score"));
+    uint32_t f_rowsev = ru->severity_field ? ftab_find(ft, pstr_c(ru->severity_field)) : FIELD_NONE;
+    for (size_t i = 0; i < t->n; i++) {
+        record_t *r = &t->rows[i];
+        value_t sv = f_rowsev != FIELD_NONE ? rec_get(r, f_rowsev) : val_null();
+        pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
+        int score = rule_sev_score(ru, sev.p, sev.n);
+        set_str(r, t, f_rule, ru->id);
+        set_str(r, t, f_title, ru->title);
+        set_str(r, t, f_tac, ru->tactic_id);
+        set_str(r, t, f_tech, ru->subtechnique_id ? ru->subtechnique_id : ru->technique_id);
+        rec_set(r, f_sev, val_str(arena_strndup(&t->arena, sev.p, sev.n), sev.n));
+        rec_set(r, f_score, score >= 0 ? val_num(score) : val_null());
+    }
+    uint32_t front[] = {f_rule, f_title, f_tac, f_tech, f_sev, f_score};
+    uint32_t *old = t->cols, nold = t->ncols;
+    t->cols = NULL;
+    t->ncols = t->colcap = 0;
+    for (unsigned k = 0; k < 6; k++) table_add_col(t, front[k]);
+    for (uint32_t k = 0; k < nold; k++)
+        if (old[k] != f_rowsev) table_add_col(t, old[k]);
+    free(old);
+    t->fixed = true;
 }
 
 /* See ruleset.h. */

@@ -13,6 +13,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "rule.h"
+#include "table.h"
 
 /* Loaded and compiled rules. Entry i of every array belongs to rule i. */
 typedef struct ruleset {
@@ -44,6 +45,11 @@ void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
  * when q groups by or already makes _sourceName. Returns whether the
  * aggregate was extended (its new array lives in q's arena). */
 bool ruleset_name_sources(query_t *q);
+/* Prefix each finding (row of t, q's result) with rule ru's identity, MITRE
+ * mapping and severity, as detect prints them: rule_id, rule_title,
+ * mitre_tactic, mitre_technique, severity (the row's severity field, or the
+ * rule's default) and severity_score first, then q's columns. */
+void ruleset_decorate(const rule_t *ru, query_t *q, table_t *t);
 /* ruleset_load, ruleset_tune, then compile each rule and name the
  * sources of its findings (ruleset_name_sources). Returns 0, or -1
  * (messages printed; rs is left empty). */

@@ -25,6 +25,8 @@ pkgs="$pkgs libdeflate-dev"
 # Zip archives are read member by member through libzip (input_zip.c);
 # the tests build their archives with Info-ZIP's zip and the zstd tool.
 pkgs="$pkgs libzip-dev zip zstd"
+# `postern test --junit` writes JUnit XML; its test checks the file with xmllint.
+pkgs="$pkgs libxml2-utils"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,8 +2,10 @@
  *
  * Feeds arbitrary bytes to rule_parse as a rule file. When a rule loads,
  * every tuning is switched on and the tuned query built, and severity
- * names are looked up, so the whole public surface of rule.c runs. Every
- * allocation is released before returning, so leaks show up under ASan.
+ * names are looked up, so the whole public surface of rule.c runs; the
+ * inline records of its tests must be one JSON object a line, as many as
+ * it says. Every allocation is released before returning, so leaks show
+ * up under ASan.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "json.h"
 #include "rule.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,6 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (uint32_t i = 0; i < r.nsevs; i++)
             if (rule_sev_score(&r, r.sevs[i].name, strlen(r.sevs[i].name)) < 0) abort();
         if (r.default_severity) (void)rule_sev_score(&r, r.default_severity, strlen(r.default_severity));
+        for (uint32_t i = 0; i < r.ntests; i++) {
+            const char *t = r.tests[i].records;
+            if (!t) continue;
+            uint32_t lines = 0;
+            for (const char *nl; (nl = strchr(t, '\n')); t = nl + 1, lines++) {
+                size_t n = (size_t)(nl - t), j = json_ws(t, n, 0);
+                if (j >= n || t[j] != '{' || json_skip(t, n, j) == (size_t)-1) abort();
+            }
+            if (*t || lines != r.tests[i].nrecords) abort();
+        }
     }
     /* Positions must stay inside the text. */
     for (uint32_t i = 0; i < d.n; i++)

@@ -115,6 +115,8 @@ static void test_shipped_rule(void) {
     CHECK(r.false_positives.n == 6 && strstr(r.false_positives.v[4], "internal"));
     CHECK(r.false_positives.n == 6 && !strncmp(r.false_positives.v[5], "Low-severity findings", 21));
     CHECK(r.data_sources.n == 3);
+    CHECK(r.ntests >= 28);
+    CHECK(r.ntests >= 28 && !strcmp(r.tests[0].name, "SMTP on port 25: high") && r.tests[0].nrecords == 3);
     CHECK(r.blind_spots.n >= 4);
     int lunar = 0, zeek = 0;
     for (uint32_t i = 0; i < r.blind_spots.n; i++) {
@@ -429,9 +431,102 @@ static void test_errors(void) {
 }
 
 /* Entry point. */
+/* `tests:`: inline records become JSON Lines (plain scalars that read as
+ * JSON numbers, true, false or null stay so, anything else is a string;
+ * JSON strings are kept, their line breaks made spaces), expected
+ * findings keep each value's text as written, and mistakes are errors at
+ * their place. */
+static void test_tests(void) {
+    rule_t r;
+    diag_t d;
+    uint32_t line, col;
+    const char *ok =
+        "id: t\ntitle: T\nquery: '*'\n"
+        "tests:\n"
+        "  - name: one\n"
+        "    category: network\n"
+        "    tune: allowlist\n"
+        "    records:\n"
+        "      - {a: 1, b: \"1\", c: x y, d: true, e: ~, f: 0x1F, g: [1, {h: -2.5e3}], 'k\"': 'v\\'}\n"
+        "      - |\n"
+        "        {\"a\":\n"
+        "         2}\n"
+        "    expect:\n"
+        "      - {dest_port: \"25\", n: 3, e: ~}\n"
+        "      - {}\n"
+        "  - name: two\n"
+        "    file: [a.log, b/c.csv]\n"
+        "    expect: none\n"
+        "  - name: three\n"
+        "    file: x.jsonl\n"
+        "    expect: []\n";
+    CHECK(parse_text(ok, &r, &d, &line, &col) == 0);
+    CHECK(r.ntests == 3);
+    if (r.ntests == 3) {
+        rule_test_t *t = &r.tests[0];
+        CHECK_STR(t->name, "one");
+        CHECK_STR(t->category, "network");
+        CHECK(t->tune.n == 1 && !strcmp(t->tune.v[0], "allowlist"));
+        CHECK(t->nrecords == 2);
+        CHECK_STR(t->records, "{\"a\":1,\"b\":\"1\",\"c\":\"x y\",\"d\":true,\"e\":null,\"f\":\"0x1F\","
+                              "\"g\":[1,{\"h\":-2.5e3}],\"k\\\"\":\"v\\\\\"}\n{\"a\":  2}\n");
+        CHECK(!t->expect_none && t->nexpect == 2);
+        CHECK(t->nexpect == 2 && t->expect[0].n == 3 && t->expect[1].n == 0);
+        if (t->nexpect == 2 && t->expect[0].n == 3) {
+            CHECK_STR(t->expect[0].w[0].col, "dest_port");
+            CHECK_STR(t->expect[0].w[0].val, "25");
+            CHECK_STR(t->expect[0].w[1].val, "3");
+            CHECK_STR(t->expect[0].w[2].val, "");
+        }
+        CHECK(r.tests[1].files.n == 2 && !strcmp(r.tests[1].files.v[1], "b/c.csv") && r.tests[1].expect_none);
+        CHECK(r.tests[2].files.n == 1 && r.tests[2].expect_none && !r.tests[2].records);
+        diag_linecol(&d, r.tests[1].sp.off, &line, &col);
+        CHECK(line == 16 && col == 5);
+    }
+    rule_free(&r);
+    diag_free(&d);
+
+    static const struct {
+        const char *tests; /* after "tests:\n" */
+        uint32_t line, col;
+        const char *msg;   /* the first error starts so */
+    } bad[] = {
+        {"  - name: a\n    records: [{x: 1}]\n", 5, 5, "missing required key 'expect'"},
+        {"  - name: a\n    expect: none\n", 5, 5, "test 'a' needs input"},
+        {"  - name: a\n    records: [{x: 1}]\n    file: f\n    expect: none\n", 5, 5, "test 'a': give either"},
+        {"  - name: a\n    records: []\n    expect: none\n", 6, 14, "expected a list of records"},
+        {"  - name: a\n    records: ['[1]']\n    expect: none\n", 6, 15, "a record must be"},
+        {"  - name: a\n    records: ['{\"x\": 1} {}']\n    expect: none\n", 6, 15, "a record must be"},
+        {"  - name: a\n    records: [{[x]: 1}]\n    expect: none\n", 6, 16, "a test record's keys"},
+        {"  - name: a\n    records: [{x: 1}]\n    expect: some\n", 7, 13, "expected `none` or a list"},
+        {"  - name: a\n    records: [{x: 1}]\n    expect: [x]\n", 7, 14, "an expected finding must be"},
+        {"  - name: a\n    records: [{x: 1}]\n    expect: [{n: 1, N: 2}]\n", 7, 21, "column 'N' is named twice"},
+        {"  - name: a\n    records: [{x: 1}]\n    expect: [{n: {m: 1}}]\n", 7, 18, "the expected value of"},
+        {"  - name: \"a\\nb\"\n    records: [{x: 1}]\n    expect: none\n", 5, 5, "a test's name must be"},
+        {"  - name: a\n    records: [{x: 1}]\n    expect: none\n  - name: a\n    file: f\n    expect: none\n",
+         8, 5, "duplicate test name 'a'"},
+        {"  x: 1\n", 5, 3, "expected a sequence for 'tests'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf_t b = {0};
+        buf_printf(&b, "id: t\ntitle: T\nquery: '*'\ntests:\n%s", bad[i].tests);
+        int rc = parse_text(b.p, &r, &d, &line, &col);
+        CHECK(rc == -1);
+        const char *m = first_msg(&d, D_ERROR);
+        if (strncmp(m, bad[i].msg, strlen(bad[i].msg)) || line != bad[i].line || col != bad[i].col)
+            fprintf(stderr, "  case %zu: %u:%u: %s\n", i, line, col, m);
+        CHECK(!strncmp(m, bad[i].msg, strlen(bad[i].msg)));
+        CHECK(line == bad[i].line && col == bad[i].col);
+        rule_free(&r);
+        diag_free(&d);
+        buf_free(&b);
+    }
+}
+
 int main(void) {
     test_shipped_rule();
     test_tuned_query();
     test_errors();
+    test_tests();
     return CHECK_DONE("test_rule");
 }
