@@ -33,12 +33,15 @@ enum { AU_ONE, AU_SYS, AU_AUX, AU_EOE };
 static const struct au_type {
     const char *name, *num;
     uint8_t kind;   /* AU_SYS: starts an event that ends at EOE; AU_AUX: one of its records */
+    uint8_t nlen;   /* strlen(name); every num has 4 digits */
 } au_types[] = {
-    {"SYSCALL", "1300", AU_SYS},  {"SOCKADDR", "1306", AU_AUX},  {"PROCTITLE", "1327", AU_AUX},
-    {"CWD", "1307", AU_AUX},      {"PATH", "1302", AU_AUX},      {"EXECVE", "1309", AU_AUX},
-    {"SOCKETCALL", "1304", AU_AUX}, {"FD_PAIR", "1317", AU_AUX}, {"MMAP", "1323", AU_AUX},
-    {"BPRM_FCAPS", "1321", AU_AUX}, {"CAPSET", "1322", AU_AUX},  {"IPC", "1303", AU_AUX},
-    {"OBJ_PID", "1318", AU_AUX},  {"EOE", "1320", AU_EOE},
+#define T(name, num, kind) {name, num, kind, sizeof name - 1}
+    T("SYSCALL", "1300", AU_SYS),  T("SOCKADDR", "1306", AU_AUX),  T("PROCTITLE", "1327", AU_AUX),
+    T("CWD", "1307", AU_AUX),      T("PATH", "1302", AU_AUX),      T("EXECVE", "1309", AU_AUX),
+    T("SOCKETCALL", "1304", AU_AUX), T("FD_PAIR", "1317", AU_AUX), T("MMAP", "1323", AU_AUX),
+    T("BPRM_FCAPS", "1321", AU_AUX), T("CAPSET", "1322", AU_AUX),  T("IPC", "1303", AU_AUX),
+    T("OBJ_PID", "1318", AU_AUX),  T("EOE", "1320", AU_EOE),
+#undef T
 };
 
 /* The connect syscall's number by audit arch. */
@@ -53,9 +56,17 @@ static const struct {
     {"40000003", "362"}, /* i386 (direct connect, not socketcall) */
 };
 
-/* Keys whose raw values auditd hex-encodes when they hold blanks or
- * other special bytes (an unquoted value is hex). */
-static const char *const au_hexkeys[] = {"exe", "comm", "proctitle", "cwd", "name", "cmd", "acct"};
+/* Is k one of the keys whose raw values auditd hex-encodes when they hold
+ * blanks or other special bytes (an unquoted value is hex): exe, comm,
+ * proctitle, cwd, name, cmd, acct? */
+static bool au_hexkey(pstr_t k) {
+    switch (k.n) {
+    case 3: return memcmp(k.p, "exe", 3) == 0 || memcmp(k.p, "cwd", 3) == 0 || memcmp(k.p, "cmd", 3) == 0;
+    case 4: return memcmp(k.p, "comm", 4) == 0 || memcmp(k.p, "name", 4) == 0 || memcmp(k.p, "acct", 4) == 0;
+    case 9: return memcmp(k.p, "proctitle", 9) == 0;
+    default: return false;
+    }
+}
 
 /* One event waiting for its last record. */
 typedef struct au_ev {
@@ -102,6 +113,21 @@ typedef struct au_hdr {
     pstr_t host;      /* the syslog header's host */
 } au_hdr_t;
 
+/* The time of a raw record, "1717200001.342" (10 digits of epoch seconds,
+ * 3 decimals), as epoch ms: dt_parse's answer for it, without its general
+ * parse. False for any other text (ausearch -i's dates, say). */
+static bool au_epoch_ms(pstr_t t, int64_t *ms) {
+    if (t.n != 14 || t.p[10] != '.') return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        if (i == t.n - 4) continue;
+        if (t.p[i] < '0' || t.p[i] > '9') return false;
+        v = v * 10 + (t.p[i] - '0');
+    }
+    *ms = v;
+    return true;
+}
+
 /* Find the record in line (after any syslog header) and read its header;
  * with timed, its time too (into h->ms; a time that does not parse is
  * malformed), else the line is one read before. Returns 0 when the line
@@ -115,9 +141,16 @@ static int au_header(pstr_t line, sl_clock_t *k, au_hdr_t *h, bool timed) {
         body = sl.body;
         h->host = sl.host;
     }
-    const char *t = str_search(body, PSTR_LIT("type="), false);
-    if (!t || (t > body.p && t[-1] != ' ')) return 0;
-    const char *a = str_search(pstr(t, (size_t)(body.p + body.n - t)), PSTR_LIT("audit("), false);
+    const char *t, *a = NULL;
+    if (body.n > 5 && memcmp(body.p, "type=", 5) == 0) { /* as auditd writes it: type=T msg=audit( */
+        t = body.p;
+        const char *sp = memchr(t, ' ', body.n);
+        if (sp && (size_t)(body.p + body.n - sp) > 11 && memcmp(sp, " msg=audit(", 11) == 0) a = sp + 5;
+    } else {
+        t = str_search(body, PSTR_LIT("type="), false);
+        if (!t || (t > body.p && t[-1] != ' ')) return 0;
+    }
+    if (!a) a = str_search(pstr(t, (size_t)(body.p + body.n - t)), PSTR_LIT("audit("), false);
     if (!a) return 0;
     h->rec = pstr(t, (size_t)(body.p + body.n - t));
     if (t - body.p >= 6 && memcmp(t - 1, " ", 1) == 0) { /* node=N before type= */
@@ -144,14 +177,16 @@ static int au_header(pstr_t line, sl_clock_t *k, au_hdr_t *h, bool timed) {
         sn = sn * 10 + (uint64_t)(*q - '0');
     }
     h->serial = sn;
-    if (timed && !dt_parse(h->time, &h->ms)) return -1;
+    if (timed && !au_epoch_ms(h->time, &h->ms) && !dt_parse(h->time, &h->ms)) return -1;
     h->rest = pstr(cp + 1, (size_t)(end - cp - 1));
     return 1;
 }
 
 static const struct au_type *au_type_of(pstr_t t) {
-    for (size_t i = 0; i < sizeof au_types / sizeof au_types[0]; i++)
-        if (pstr_eq_c(t, au_types[i].name) || pstr_eq_c(t, au_types[i].num)) return &au_types[i];
+    for (size_t i = 0; i < sizeof au_types / sizeof au_types[0]; i++) {
+        const struct au_type *y = &au_types[i];
+        if ((t.n == y->nlen && memcmp(t.p, y->name, t.n) == 0) || (t.n == 4 && memcmp(t.p, y->num, 4) == 0)) return y;
+    }
     return NULL;
 }
 
@@ -231,23 +266,30 @@ typedef struct au_out {
 
 /* Decode hex text v into out (cap bytes); the byte count, -1 when v is not hex. */
 static long unhex(pstr_t v, unsigned char *out, size_t cap) {
+    /* A hex digit's value + 1, 0 for any other byte. */
+    static const uint8_t hexv[256] = {
+        ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+        ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+        ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    };
     if (!v.n || v.n % 2 || v.n / 2 > cap) return -1;
+    unsigned bad = 0;
     for (size_t i = 0; i < v.n; i += 2) {
-        int hi = str_hexval(v.p[i]), lo = str_hexval(v.p[i + 1]);
-        if (hi < 0 || lo < 0) return -1;
-        out[i / 2] = (unsigned char)(hi << 4 | lo);
+        unsigned hi = hexv[(unsigned char)v.p[i]], lo = hexv[(unsigned char)v.p[i + 1]];
+        bad |= (hi == 0) | (lo == 0);
+        out[i / 2] = (unsigned char)((hi - 1) << 4 | (lo - 1));
     }
-    return (long)(v.n / 2);
+    return bad ? -1 : (long)(v.n / 2);
 }
 
 /* A hex-encoded value decoded into the arena (NUL bytes, the argument
  * separators of proctitle, become blanks); v itself when it is not hex. */
 static pstr_t au_hexdecode(arena_t *a, pstr_t v) {
     if (v.n < 2 || v.n % 2 || pstr_eq(v, PSTR_LIT("(null)"))) return v;
-    for (size_t i = 0; i < v.n; i++)
-        if (str_hexval(v.p[i]) < 0) return v;
-    unsigned char *o = arena_alloc(a, v.n / 2);
-    size_t n = (size_t)unhex(v, o, v.n / 2);
+    unsigned char *o = arena_alloc(a, v.n / 2); /* (one pass: a value that is not hex wastes it) */
+    long got = unhex(v, o, v.n / 2);
+    if (got < 0) return v;
+    size_t n = (size_t)got;
     while (n && !o[n - 1]) n--;
     for (size_t i = 0; i < n; i++)
         if (!o[i]) o[i] = ' ';
@@ -297,9 +339,7 @@ static void au_pairs(au_out_t *o, pstr_t s, int depth) {
         } else {
             while (i < s.n && !(au_stop[(unsigned char)s.p[i]] & 1)) i++;
             v = pstr(s.p + vb, i - vb);
-            if (!enriched && !o->interp && k.n >= 3 && k.n <= 9) /* the names' lengths */
-                for (size_t h = 0; h < sizeof au_hexkeys / sizeof au_hexkeys[0]; h++)
-                    if (pstr_eq_c(k, au_hexkeys[h])) v = au_hexdecode(o->c->arena, v);
+            if (!enriched && !o->interp && au_hexkey(k)) v = au_hexdecode(o->c->arena, v);
         }
         au_set(o, k, v);
         if (depth < 2 && (q == '{' || q == '\'')) /* SADDR={ saddr_fam=inet laddr=… }, msg='op=… res=…' */
@@ -323,18 +363,32 @@ static void au_saddr(au_out_t *o, pstr_t hex) {
     unsigned fam = b[0] | (unsigned)b[1] << 8; /* host byte order: little-endian machines */
     char txt[INET6_ADDRSTRLEN];
     const char *fname = NULL;
-    if (fam == 2 && n >= 8 && inet_ntop(AF_INET, b + 4, txt, sizeof txt)) fname = "inet";
-    else if (fam == 10 && n >= 24 && inet_ntop(AF_INET6, b + 8, txt, sizeof txt)) fname = "inet6";
+    if (fam == 2 && n >= 8) {
+        /* (inet_ntop's text, without its sprintf) */
+        char *t = txt;
+        for (int k = 0; k < 4; k++) {
+            unsigned x = b[4 + k];
+            if (k) *t++ = '.';
+            if (x >= 100) *t++ = (char)('0' + x / 100);
+            if (x >= 10) *t++ = (char)('0' + x / 10 % 10);
+            *t++ = (char)('0' + x % 10);
+        }
+        *t = 0;
+        fname = "inet";
+    } else if (fam == 10 && n >= 24 && inet_ntop(AF_INET6, b + 8, txt, sizeof txt)) fname = "inet6";
     else if (fam == 1) fname = "local";
     if (!fname) return;
     au_set(o, PSTR_LIT("saddr_fam"), pstr_c(fname));
     if (fam == 1) return;
     size_t tl = strlen(txt);
     char *ip = arena_strndup(o->c->arena, txt, tl);
-    char *port = arena_alloc(o->c->arena, 8);
-    int pl = snprintf(port, 8, "%u", (unsigned)b[2] << 8 | b[3]);
+    char *port = arena_alloc(o->c->arena, 8), digits[8];
+    size_t pl = 0, nd = 0;
+    unsigned pn = (unsigned)b[2] << 8 | b[3];
+    do digits[nd++] = (char)('0' + pn % 10); while ((pn /= 10) != 0);
+    while (nd) port[pl++] = digits[--nd];
     au_set(o, PSTR_LIT("laddr"), pstr(ip, tl));
-    au_set(o, PSTR_LIT("lport"), pstr(port, (size_t)(pl > 0 ? pl : 0)));
+    au_set(o, PSTR_LIT("lport"), pstr(port, pl));
 }
 
 /* True when the event is a connect syscall. */

@@ -135,7 +135,7 @@ typedef struct rd_kslot {
 } rd_kslot_t;
 
 #define RD_KCACHE 256
-#define RD_KSHAPE 32 /* key positions remembered as the previous record had them */
+#define RD_KSHAPE 64 /* key positions remembered as the previous record had them */
 
 /* The context of one input, shared by the input layer and the reader. */
 typedef struct rd_ctx {
