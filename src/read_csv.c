@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "reader.h"
 
@@ -43,6 +46,35 @@ static void cells_grow(csv_st_t *s) {
     s->cell = xrealloc(s->cell, s->cellcap * sizeof *s->cell);
 }
 
+/* Separators a row's unquoted stretch has its positions of found at once. */
+#define CSV_SEPBATCH 64
+
+/* Positions of sep in p[a..b) into pos (at most CSV_SEPBATCH); *more is
+ * set when there are more than that (the rest not stored). 16 bytes a
+ * step: a memchr per cell cost more than the cell's bytes. */
+static unsigned sep_positions(const char *p, size_t a, size_t b, char sep, size_t *pos, bool *more) {
+    unsigned k = 0;
+    size_t i = a;
+    *more = false;
+#if defined(__SSE2__)
+    __m128i vs = _mm_set1_epi8(sep);
+    for (; i + 16 <= b; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), vs));
+        while (m) {
+            if (k == CSV_SEPBATCH) { *more = true; return k; }
+            pos[k++] = i + (unsigned)__builtin_ctz(m);
+            m &= m - 1;
+        }
+    }
+#endif
+    for (; i < b; i++)
+        if (p[i] == sep) {
+            if (k == CSV_SEPBATCH) { *more = true; return k; }
+            pos[k++] = i;
+        }
+    return k;
+}
+
 /* Split the row at p[i]: cells into s->cell (*ncell), *end = the row's
  * last byte + 1 (line terminator excluded), *next = where the next row
  * starts. ROW_MORE when the row may continue past n and !eof; ROW_QUOTE
@@ -53,6 +85,11 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
     size_t j = i, eol = 0;
     bool eol_ok = false; /* eol is the next '\n' at or after j (or n) */
     unsigned k = 0;
+    /* The separators of p[j..eol) while only unquoted cells are taken
+     * (a quoted one may hold separators and line ends: it ends the batch). */
+    size_t bpos[CSV_SEPBATCH];
+    unsigned bn = 0, bi = 0;
+    bool bvalid = false, bmore = false;
     for (;;) {
         if (k == s->cellcap) cells_grow(s);
         csv_cell_t *c = &s->cell[k++];
@@ -76,6 +113,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
             c->dq = dq;
             size_t after = r + 1;
             eol_ok = false;
+            bvalid = false;
             if (after < n && p[after] != s->sep && p[after] != '\n' && p[after] != '\r') {
                 /* text after the closing quote: take the cell verbatim up
                  * to the next delimiter */
@@ -96,9 +134,15 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
                 const char *nl = memchr(p + j, '\n', n - j);
                 eol = nl ? (size_t)(nl - p) : n;
                 eol_ok = true;
+                bvalid = false;
             }
             if (eol == n && !eof) return ROW_MORE;
-            const char *cm = memchr(p + j, s->sep, eol - j);
+            if (!bvalid || (bi == bn && bmore)) {
+                bn = sep_positions(p, j, eol, s->sep, bpos, &bmore);
+                bi = 0;
+                bvalid = true;
+            }
+            const char *cm = bi < bn ? p + bpos[bi++] : NULL; /* (the next separator: the cell's end) */
             size_t e = cm ? (size_t)(cm - p) : eol;
             size_t ce = e;
             if (!cm && ce > j && p[ce - 1] == '\r') ce--;

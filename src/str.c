@@ -170,7 +170,7 @@ long str_csv_commas(const char *p, size_t n, uint32_t *pos, size_t max) {
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
 /* See str.h. */
-pstr_t pstr_trim(pstr_t s) {
+pstr_t pstr_trim_ws(pstr_t s) {
     while (s.n && is_ws(s.p[0])) { s.p++; s.n--; }
     while (s.n && is_ws(s.p[s.n - 1])) s.n--;
     return s;

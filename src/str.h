@@ -80,7 +80,12 @@ const char *str_find2(const char *p, size_t n, char a, char b);
  * rest not stored), or -1 when the row holds a double quote. */
 long str_csv_commas(const char *p, size_t n, uint32_t *pos, size_t max);
 /* The view without leading and trailing ASCII whitespace. */
-pstr_t pstr_trim(pstr_t s);
+pstr_t pstr_trim_ws(pstr_t s);
+/* pstr_trim_ws, inline for the common case of nothing to trim. */
+static inline pstr_t pstr_trim(pstr_t s) {
+    if (s.n && (unsigned char)s.p[0] > ' ' && (unsigned char)s.p[s.n - 1] > ' ') return s;
+    return pstr_trim_ws(s);
+}
 /* A constant set of strings (the values of an `in (…)`), for membership
  * tests in hot loops: each value of up to 8 bytes is kept as its length
  * and one word, so a test is a few integer compares; longer values are
