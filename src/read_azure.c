@@ -119,6 +119,10 @@ typedef struct az {
     size_t *hlen;                        /* the lengths of hname[] (owned) */
     bool ckeys;                          /* ckey[] is filled (by the first row) */
     rd_key_t ckey[AZ_MAXCOLS];           /* each column's rd_key answer */
+    /* the previous row's Type and its table: rows of one export repeat it */
+    char ltype[24];
+    size_t ltype_n;                      /* 0: none yet */
+    unsigned ltable;
 } az_t;
 
 static void *az_open(rd_ctx_t *c) {
@@ -316,9 +320,17 @@ static rd_status_t az_row(rd_ctx_t *c, az_t *s, unsigned nc, record_t *rec) {
     s->ckeys = !s->json;
     pstr_t type = role[R_TYPE] >= 0 ? pstr_trim(col_text(c, s, &s->col[role[R_TYPE]])) : PSTR_NULL;
     unsigned table = T_OTHER;
-    if (type.n) {
+    if (type.n && type.n == s->ltype_n && memcmp(type.p, s->ltype, type.n) == 0) {
+        table = s->ltable;
+    } else if (type.n) {
         for (size_t i = 0; i < sizeof az_tables / sizeof az_tables[0]; i++)
-            if (pstr_ieq_c(type, az_tables[i].name)) table = az_tables[i].table;
+            if (pstr_ieq_c(type, az_tables[i].name)) {
+                table = az_tables[i].table;
+                break;
+            }
+        s->ltype_n = type.n <= sizeof s->ltype ? type.n : 0;
+        if (s->ltype_n) memcpy(s->ltype, type.p, type.n);
+        s->ltable = table;
     } else { /* no Type column: the columns tell */
         table = role[R_LINKS] >= 0 ? T_VMCONN : role[R_SYSMSG] >= 0 ? T_SYSLOG : role[R_EID] >= 0 ? T_WINEVENT : T_OTHER;
     }
