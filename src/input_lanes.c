@@ -2,9 +2,10 @@
  * input_int.h).
  *
  * A file in a format whose records end at line boundaries (JSON Lines;
- * CSV, outside quotes; Zeek TSV and pfirewall.log, whose '#' header block every
- * segment reads first, unless another block follows the data) is cut into
- * segments of a few MiB (the first ones
+ * CSV, outside quoted cells, as its serial reading frames them, followed
+ * segment by segment just ahead of the lanes; Zeek TSV and pfirewall.log,
+ * whose '#' header block every segment reads first, unless another block
+ * follows the data) is cut into segments of a few MiB (the first ones
  * smaller), each cut moved to a record start. The lanes, one per thread, take the segments in file
  * order, each the next one free, and read each one through in_lane_read
  * exactly as lane 0 reads an input serially. Segments are numbered across
@@ -26,7 +27,8 @@
 /* One segment of the file. */
 typedef struct seg {
     uint64_t lo, hi;         /* its bytes: nominal, then moved to record starts */
-    uint64_t quotes;         /* CSV: '"' in the nominal range; split 3: '#' header lines in it */
+    uint64_t nlo, nhi;       /* its nominal bytes (CSV: the stretch its framing is walked over) */
+    uint64_t headers;        /* split 3: '#' header lines in the nominal range */
     uint64_t lines;          /* '\n' its lane read (when done) */
     bool done;               /* read to its end: no stop, no read error */
     int err;                 /* errno of a failed read, 0 */
@@ -49,7 +51,16 @@ typedef struct lanes {
     pthread_mutex_t mu;      /* guards next, halt and the run's counts */
     size_t next;             /* the next segment a lane may take */
     bool halt;               /* a lane stopped the run: take no more */
-    /* phase 1's count in a block (count_quotes, count_headers) */
+    /* CSV: the cuts are made as the lanes reach them (csv_cuts), the
+     * framing walked segment by segment ahead of the reading, so that the
+     * first rows need not wait for a pass over the whole file */
+    bool lazy;
+    char sep;                /* CSV: the cell separator */
+    pthread_mutex_t cmu;     /* guards ncut, cstate and the cuts */
+    size_t ncut;             /* segments whose start is final */
+    int cstate;              /* CSV: the framing state (csv_walk) at segment ncut - 1's nominal start */
+    uint64_t size;           /* the file's size */
+    /* phase 1's count in a block (count_headers) */
     uint64_t (*count)(const struct lanes *S, const char *buf, size_t n, uint64_t off, char prev);
 } lanes_t;
 
@@ -82,14 +93,7 @@ static size_t take(lanes_t *S) {
 }
 
 /* Phase 1 counts in a block buf[0..n) read at file offset off, the byte
- * before it being prev. CSV: the '"' (their parity tells whether a cut
- * falls inside quotes). */
-static uint64_t count_quotes(const lanes_t *S, const char *buf, size_t n, uint64_t off, char prev) {
-    (void)S, (void)off, (void)prev;
-    uint64_t k = 0;
-    for (const char *q = buf, *e = buf + n; q < e && (q = memchr(q, '"', (size_t)(e - q))) != NULL; q++) k++;
-    return k;
-}
+ * before it being prev. */
 
 /* A '#' header block (Zeek TSV, pfirewall): the lines starting with '#'
  * that are no `#close` (a header block after the data: the file is then
@@ -107,7 +111,7 @@ static uint64_t count_headers(const lanes_t *S, const char *buf, size_t n, uint6
 }
 
 /* Phase 1: count (S->count) in each segment's nominal range, into its
- * quotes. A read error stops the segment's count (phase 2 meets the error
+ * headers. A read error stops the segment's count (phase 2 meets the error
  * again and says it); for a header block it counts as one, so that the
  * file is read serially. */
 static void *job_count(void *arg) {
@@ -131,10 +135,84 @@ static void *job_count(void *arg) {
             prev = buf[got - 1];
             off += (size_t)got;
         }
-        g->quotes = k;
+        g->headers = k;
     }
     free(buf);
     return NULL;
+}
+
+static uint64_t next_cut(int fd, uint64_t pos, uint64_t size);
+
+/* Move the start of segment i (> 0) to a record start: after a '\n', not
+ * before the previous segment's start. */
+static void cut_at(lanes_t *S, size_t i) {
+    uint64_t b = S->seg[i].nlo, prev_cut = S->seg[i - 1].lo;
+    char prev = 0;
+    if (prev_cut >= b) b = prev_cut; /* the previous cut moved past this one */
+    else if (!(pread_full(S->fd, &prev, 1, b - 1) == 1 && prev == '\n')) b = next_cut(S->fd, b, S->size);
+    S->seg[i].lo = b;
+    S->seg[i - 1].hi = b;
+}
+
+/* CSV: the framing state after the file's bytes [lo, hi) read from state
+ * st (csv_walk); a read error ends the walk (the reading meets the error
+ * again and says it). */
+static int csv_walk_range(const lanes_t *S, char *buf, uint64_t lo, uint64_t hi, int st) {
+    for (uint64_t off = lo; off < hi;) {
+        size_t want = hi - off < IN_BLOCK ? (size_t)(hi - off) : IN_BLOCK;
+        long got = pread_full(S->fd, buf, want, off);
+        if (got <= 0) break;
+        st = csv_walk(buf, (size_t)got, S->sep, st);
+        off += (size_t)got;
+    }
+    return st;
+}
+
+/* CSV: move the start of segment i (> 0) to the first record start at or
+ * after its nominal start, where the framing state is st: a record start
+ * as csv_row reads the file from its data start (quotes, doubled quotes
+ * and a stray '"' in a plain cell taken as it takes them). */
+static void csv_cut_at(lanes_t *S, size_t i, int st, char *buf) {
+    uint64_t b = S->seg[i].nlo, prev_cut = S->seg[i - 1].lo;
+    char prev = 0;
+    if (prev_cut >= b) {
+        b = prev_cut; /* the previous cut moved past this one */
+    } else if (!(st == CSV_CELL && pread_full(S->fd, &prev, 1, b - 1) == 1 && prev == '\n')) {
+        uint64_t off = b;
+        b = S->size;
+        for (size_t step = 4096; off < S->size; step = IN_BLOCK) { /* (records are short: a little first) */
+            size_t want = S->size - off < step ? (size_t)(S->size - off) : step;
+            long got = pread_full(S->fd, buf, want, off);
+            if (got <= 0) break;
+            long e = csv_record_end(buf, (size_t)got, S->sep, &st);
+            if (e >= 0) {
+                b = off + (uint64_t)e;
+                break;
+            }
+            off += (size_t)got;
+        }
+    }
+    S->seg[i].lo = b;
+    S->seg[i - 1].hi = b;
+}
+
+/* CSV: make the bounds of segment i final (its start and its end, the
+ * next one's start), walking the segments before it that have not been
+ * walked: each segment is walked once, in file order, ahead of its
+ * reading. */
+static void csv_cuts(lanes_t *S, size_t i, char *buf) {
+    size_t want = i + 2 < S->nseg ? i + 2 : S->nseg;
+    pthread_mutex_lock(&S->cmu);
+    for (; S->ncut < want; S->ncut++) {
+        size_t c = S->ncut;
+        if (c == 0) { /* the data start */
+            S->cstate = CSV_CELL;
+            continue;
+        }
+        S->cstate = csv_walk_range(S, buf, S->seg[c - 1].nlo, S->seg[c - 1].nhi, S->cstate);
+        csv_cut_at(S, c, S->cstate, buf);
+    }
+    pthread_mutex_unlock(&S->cmu);
 }
 
 /* Read segment g (number k of the file) through J's lane, its counts
@@ -175,7 +253,9 @@ static void *job_read(void *arg) {
     lanes_t *S = J->S;
     const in_par_t *par = &S->r->par;
     void *ud = par->uds[J->lane.idx];
+    char *buf = S->lazy ? xmalloc(IN_BLOCK) : NULL;
     for (size_t k; (k = take(S)) < S->nseg;) {
+        if (S->lazy) csv_cuts(S, k, buf);
         if (par->seg_begin && (J->stop = par->seg_begin(ud, S->base + k)) != 0) break;
         read_seg(J, &S->seg[k]);
         if (par->seg_end) par->seg_end(ud, S->base + k);
@@ -189,6 +269,7 @@ static void *job_read(void *arg) {
         S->halt = true;
         pthread_mutex_unlock(&S->mu);
     }
+    free(buf);
     return NULL;
 }
 
@@ -219,20 +300,17 @@ static uint64_t count_nl_at(int fd, uint64_t lo, uint64_t hi) {
     return k;
 }
 
-/* The first record start at or after pos: after a '\n' that is outside
- * quotes when quotes matter (q: the parity of '"' before pos). Reads a
- * little first: records are short. */
-static uint64_t next_cut(int fd, uint64_t pos, uint64_t size, bool quotes, uint64_t q) {
+/* The first record start at or after pos: after a '\n'. Reads a little
+ * first: records are short. */
+static uint64_t next_cut(int fd, uint64_t pos, uint64_t size) {
     char buf[65536];
     size_t step = 4096;
     for (uint64_t off = pos; off < size;) {
         size_t want = size - off < step ? (size_t)(size - off) : step;
         long got = pread_full(fd, buf, want, off);
         if (got <= 0) return size;
-        for (long j = 0; j < got; j++) {
-            if (buf[j] == '"' && quotes) q ^= 1;
-            else if (buf[j] == '\n' && !q) return off + (uint64_t)j + 1;
-        }
+        const char *nl = memchr(buf, '\n', (size_t)got);
+        if (nl) return off + (uint64_t)(nl - buf) + 1;
         off += (size_t)got;
         step = sizeof buf;
     }
@@ -286,9 +364,8 @@ static uint64_t nominal(size_t i, uint64_t len) {
 }
 
 /* Cut the data bytes [data, size) into segments, each cut moved to the
- * start of a record: after a newline, and for CSV one outside quotes (an
- * even number of '"' since the data start; RFC 4180 doubles the quotes
- * inside a quoted cell). */
+ * start of a record: after a newline; for CSV, as the lanes reach them, a
+ * newline the serial reading takes for a record end (csv_cuts). */
 static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t size) {
     uint64_t len = seg_len(size - data, n);
     S->nseg = 0;
@@ -296,27 +373,28 @@ static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t s
     if (!S->nseg) S->nseg = 1;
     S->seg = xcalloc(S->nseg, sizeof *S->seg);
     for (uint64_t i = 0, off = data; i < S->nseg; off += nominal(i++, len)) {
-        S->seg[i].lo = off;
-        S->seg[i].hi = i + 1 < S->nseg ? off + nominal(i, len) : size;
+        S->seg[i].lo = S->seg[i].nlo = off;
+        S->seg[i].hi = S->seg[i].nhi = i + 1 < S->nseg ? off + nominal(i, len) : size;
     }
-    bool csv = S->fmt->split == 2;
-    if (csv || S->fmt->split == 3) {
-        S->count = csv ? count_quotes : count_headers;
+    S->size = size;
+    if (S->fmt->split == 2) { /* CSV: cut as the lanes go (csv_cuts) */
+        S->lazy = true;
+        S->sep = ',';
+        if (S->fmt->sep_of_header && S->hdrn) { /* the header row: the last line of S->hdr */
+            size_t e = S->hdrn;
+            while (e && (S->hdr[e - 1] == '\n' || S->hdr[e - 1] == '\r')) e--;
+            size_t b = e;
+            while (b && S->hdr[b - 1] != '\n') b--;
+            S->sep = csv_sep_of(pstr_trim(pstr(S->hdr + b, e - b)));
+        }
+        return;
+    }
+    if (S->fmt->split == 3) {
+        S->count = count_headers;
         jobs_run(J, n, job_count);
         S->next = 0;
     }
-    uint64_t parity = 0, prev_cut = data;
-    for (size_t i = 1; i < S->nseg; i++) {
-        if (csv) parity ^= S->seg[i - 1].quotes & 1;
-        uint64_t b = S->seg[i].lo;
-        char prev = 0;
-        if (prev_cut >= b) b = prev_cut; /* the previous cut moved past this one */
-        else if (!(pread_full(S->fd, &prev, 1, b - 1) == 1 && prev == '\n' && !parity))
-            b = next_cut(S->fd, b, size, csv, parity);
-        S->seg[i].lo = b;
-        prev_cut = b;
-    }
-    for (size_t i = 0; i + 1 < S->nseg; i++) S->seg[i].hi = S->seg[i + 1].lo;
+    for (size_t i = 1; i < S->nseg; i++) cut_at(S, i);
 }
 
 /* The malformed-record reports of the segments, in file order, with
@@ -357,6 +435,7 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     unsigned n = r->par.nthreads < IN_MAXLANES ? r->par.nthreads : IN_MAXLANES;
     lanes_t S = {.r = r, .fmt = fmt, .name = name, .fd = fd, .base = r->nseg};
     pthread_mutex_init(&S.mu, NULL);
+    pthread_mutex_init(&S.cmu, NULL);
     if (data > beg) {
         S.hdrn = data - beg;
         S.hdr = xmalloc(S.hdrn);
@@ -369,10 +448,11 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     }
     cut(&S, J, n, data, size);
     uint64_t more = 0; /* '#' header lines after the data (split 3) */
-    for (size_t i = 0; i < S.nseg && fmt->split == 3; i++) more += S.seg[i].quotes;
+    for (size_t i = 0; i < S.nseg && fmt->split == 3; i++) more += S.seg[i].headers;
     if (more) { /* another header block: read serially */
         for (unsigned i = 0; i < n; i++) in_lane_free(&J[i].lane);
         pthread_mutex_destroy(&S.mu);
+        pthread_mutex_destroy(&S.cmu);
         free(S.seg);
         free(S.hdr);
         free(J);
@@ -390,6 +470,7 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
         in_lane_free(&J[i].lane);
     }
     pthread_mutex_destroy(&S.mu);
+    pthread_mutex_destroy(&S.cmu);
     free(S.seg);
     free(S.hdr);
     free(J);

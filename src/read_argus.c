@@ -193,4 +193,5 @@ const rd_impl_t rd_argus = {
     .close = ar_close,
     .line_sync = true,
     .split = 2,
+    .sep_of_header = true,
 };

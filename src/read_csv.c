@@ -176,6 +176,71 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
     return ROW_OK;
 }
 
+/* ---- framing without reading: where records start ------------------- */
+
+/* See reader.h. Only '"' changes the framing (csv_row): found with
+ * memchr, each one is taken as csv_row takes it — a quote at a cell's
+ * start opens a quoted cell, one elsewhere outside quotes is text, one
+ * inside a quoted cell closes it or, doubled, stands for itself; after a
+ * closing quote, a separator, CR or LF starts the next cell, anything
+ * else is text up to the next separator. */
+int csv_walk(const char *p, size_t n, char sep, int st) {
+    size_t i = 0;
+    while (i < n) {
+        if (st == CSV_QUOTED) {
+            const char *q = memchr(p + i, '"', n - i);
+            if (!q) return CSV_QUOTED;
+            i = (size_t)(q - p) + 1;
+            st = CSV_QUOTE;
+            continue;
+        }
+        if (st == CSV_QUOTE) {
+            char b = p[i++];
+            st = b == '"' ? CSV_QUOTED : (b == sep || b == '\n' || b == '\r') ? CSV_CELL : CSV_TEXT;
+            continue;
+        }
+        const char *q = memchr(p + i, '"', n - i);
+        if (!q) { /* text to the end: at a cell start when the last byte ended a cell */
+            char b = p[n - 1];
+            return b == sep || b == '\n' ? CSV_CELL : CSV_TEXT;
+        }
+        size_t x = (size_t)(q - p);
+        bool start = x == i ? st == CSV_CELL : (p[x - 1] == sep || p[x - 1] == '\n');
+        st = start ? CSV_QUOTED : CSV_TEXT;
+        i = x + 1;
+    }
+    return st;
+}
+
+/* See reader.h. Byte by byte: records are short. */
+long csv_record_end(const char *p, size_t n, char sep, int *st) {
+    int s = *st;
+    for (size_t i = 0; i < n; i++) {
+        char b = p[i];
+        switch (s) {
+        case CSV_QUOTED: s = b == '"' ? CSV_QUOTE : CSV_QUOTED; continue;
+        case CSV_QUOTE:
+            if (b == '"') s = CSV_QUOTED;
+            else if (b == sep || b == '\r') s = CSV_CELL;
+            else if (b != '\n') s = CSV_TEXT;
+            break;
+        case CSV_CELL:
+            if (b == '"') s = CSV_QUOTED;
+            else if (b != sep && b != '\n') s = CSV_TEXT;
+            break;
+        default: /* CSV_TEXT */
+            if (b == sep) s = CSV_CELL;
+            break;
+        }
+        if (b == '\n' && s != CSV_QUOTED) {
+            *st = CSV_CELL;
+            return (long)(i + 1);
+        }
+    }
+    *st = s;
+    return -1;
+}
+
 /* The cell's text, unescaping "" into the arena when needed. */
 static pstr_t cell_text(const csv_cell_t *c, arena_t *a) {
     return c->dq ? rd_csv_dequote(pstr(c->p, c->n), true, a) : pstr(c->p, c->n);

@@ -213,6 +213,7 @@ typedef struct rd_impl {
                           * then serially). A line reader's yearless dates are placed from the
                           * file's mtime in every range (the same years as serially for logs
                           * spanning under 11 months) */
+    bool sep_of_header;  /* split 2: cells are separated as the header's are (csv_sep_of), not by ',' */
     uint8_t prefilter;   /* raw-byte prefilter: 0 none, 1 JSON keys are the field names,
                           * 2 CSV columns through colmap */
     bool binary;         /* a binary format: no lines are counted; c->pos numbers each record */
@@ -647,6 +648,20 @@ rd_status_t csv_data_row(rd_ctx_t *c, void *st, const char *p, size_t n, bool eo
                          const pstr_t **cells, unsigned *ncell, csv_hdr_fn hdr, void *ud);
 /* The separator of a header line: a TAB when it has one and no comma. */
 char csv_sep_of(pstr_t header);
+
+/* Where CSV text stands as csv_row reads it, byte after byte: at the
+ * start of a cell, in a cell's plain text (a '"' there is text), inside a
+ * quoted cell, or just past a '"' inside one (it closes the cell, or
+ * another follows). A record starts after a '\n' read in any but
+ * CSV_QUOTED. For cutting a file at record starts without reading it
+ * (input_lanes.c). */
+enum csv_state { CSV_CELL, CSV_TEXT, CSV_QUOTED, CSV_QUOTE };
+/* The state after p[0..n) read from state st, cells separated by sep. */
+int csv_walk(const char *p, size_t n, char sep, int st);
+/* The index just past the first record end in p[0..n) read from state
+ * *st (*st is then CSV_CELL), or -1 when there is none (*st is then the
+ * state after p[0..n)). */
+long csv_record_end(const char *p, size_t n, char sep, int *st);
 /* The cells of the first non-blank line of p[0..n) when it looks like a
  * CSV header: calls fn for each (unquoted, trimmed) name; returns the
  * number of columns, 0 when it is not a header. */

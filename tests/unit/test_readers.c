@@ -18,6 +18,7 @@
 #include "check.h"
 #include "buf.h"
 #include "input.h"
+#include "reader.h"
 
 
 /* ---- collecting records -------------------------------------------- */
@@ -615,6 +616,98 @@ static void rm_rf(const char *dir) {
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The framing walk (csv_walk, csv_record_end) against the reader's own
+ * row framing (csv_cells), on random CSV-like text of quotes, separators,
+ * CR, LF and letters: its state is the byte-by-byte one, also walked in
+ * two parts split anywhere; and reading from any record end it finds (a
+ * cut of a file read by threads) gives the rows the reading from the
+ * text's start gives from there on. */
+static int csv_ref_state(const char *p, size_t n, char sep) {
+    int st = CSV_CELL;
+    for (size_t i = 0; i < n; i++) (void)csv_record_end(p + i, 1, sep, &st);
+    return st;
+}
+
+/* The rows of txt[from..n) as csv_cells frames them: "offset:cell|cell|…;" each. */
+static void csv_rows_from(rd_ctx_t *c, const char *txt, size_t n, size_t from, buf_t *out) {
+    void *st = csv_open(c);
+    for (size_t at = from; at < n;) {
+        size_t used = 0;
+        const pstr_t *cells;
+        unsigned ncell = 0;
+        rd_status_t r = csv_cells(c, st, txt + at, n - at, true, &used, &cells, &ncell);
+        if (r == RD_REC || r == RD_REJECT) {
+            buf_printf(out, "%zu:", at + c->rec_off);
+            for (unsigned k = 0; r == RD_REC && k < ncell; k++) buf_printf(out, "%s%.*s", k ? "|" : "", (int)cells[k].n, cells[k].p);
+            buf_putc(out, ';');
+        }
+        if (r != RD_REC && r != RD_REJECT) break;
+        at += used;
+        arena_reset(c->arena);
+    }
+    csv_close(st);
+}
+
+static void test_csv_framing(void) {
+    ftab_t ft;
+    ftab_init(&ft);
+    arena_t a = {0};
+    rd_ctx_t c;
+    memset(&c, 0, sizeof c);
+    c.ft = &ft;
+    c.arena = &a;
+    const char alpha[] = "\"\",\n\ra x";
+    unsigned seed = 12345, bad_walk = 0, bad_split = 0, bad_cut = 0, cuts = 0;
+    char txt[64];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 1 + (seed = seed * 1103515245u + 12345u) % 40;
+        for (size_t i = 0; i < n; i++) txt[i] = alpha[(seed = seed * 1103515245u + 12345u) >> 16 & 7];
+        txt[n - 1] = '\n';
+        int whole = csv_ref_state(txt, n, ',');
+        for (size_t k = 1; k <= n; k++) {
+            int ref = csv_ref_state(txt, k, ',');
+            if (csv_walk(txt, k, ',', CSV_CELL) != ref) bad_walk++;
+            if (k < n && csv_walk(txt + k, n - k, ',', ref) != whole) bad_split++;
+        }
+        buf_t all = {0};
+        csv_rows_from(&c, txt, n, 0, &all);
+        int ws = CSV_CELL;
+        for (size_t w = 0; w < n;) {
+            long e = csv_record_end(txt + w, n - w, ',', &ws);
+            if (e < 0) break;
+            w += (size_t)e;
+            if (w >= n) break;
+            /* the rows from w on: those of the whole text that start there or later */
+            buf_t part = {0};
+            csv_rows_from(&c, txt, n, w, &part);
+            /* (entries hold no ';': the alphabet has none) */
+            buf_t from = {0};
+            for (const char *e0 = all.p; e0 && *e0;) {
+                const char *semi = strchr(e0, ';');
+                if (!semi) break;
+                if (strtoul(e0, NULL, 10) >= w) buf_put(&from, e0, (size_t)(semi - e0 + 1));
+                e0 = semi + 1;
+            }
+            bool same = (from.n == part.n) && (!from.n || memcmp(from.p, part.p, from.n) == 0);
+            buf_free(&from);
+            if (!same) {
+                if (bad_cut < 4) fprintf(stderr, "  cut at %zu: [%s] vs [%s]\n", w, part.p ? part.p : "", all.p ? all.p : "");
+                bad_cut++;
+            }
+            cuts++;
+            buf_free(&part);
+        }
+        buf_free(&all);
+    }
+    CHECK(bad_walk == 0);
+    CHECK(bad_split == 0);
+    CHECK(bad_cut == 0);
+    CHECK(cuts > 10000);
+    if (bad_walk || bad_split || bad_cut) fprintf(stderr, "  csv framing: %u %u %u of %u cuts\n", bad_walk, bad_split, bad_cut, cuts);
+    arena_free(&a);
+    ftab_free(&ft);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/postern-test-readers-XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -624,6 +717,7 @@ int main(void) {
     test_jsonl();
     test_reports();
     test_csv();
+    test_csv_framing();
     test_gzip_zstd();
     test_sumo();
     test_sumo_csv();
