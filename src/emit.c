@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "tty.h"
 
 #define EMIT_FLUSH ((size_t)64 << 10) /* bytes of written rows held before they go out */
 #define EMIT_FLUSH_MS 100             /* how long written rows may wait when input is slow */
@@ -45,7 +46,8 @@ struct emit_lane {
 /* See emit.h. */
 struct emit {
     FILE *f;                /* where rows go (borrowed) */
-    out_fmt_t fmt;          /* how */
+    out_fmt_t fmt;          /* how (o.fmt) */
+    out_opts_t o;           /* and with which options */
     ftab_t *ft;             /* the run's field names (borrowed) */
     emit_hooks_t h;         /* the engine's hooks */
     bool started;           /* emit_start was called: the run streams */
@@ -81,10 +83,11 @@ static int64_t mono_ms(void) {
 }
 
 /* See emit.h. */
-emit_t *emit_new(FILE *f, out_fmt_t fmt) {
+emit_t *emit_new(FILE *f, const out_opts_t *o) {
     emit_t *e = xcalloc(1, sizeof *e);
     e->f = f;
-    e->fmt = fmt;
+    e->o = *o;
+    e->fmt = o->fmt;
     table_init(&e->first);
     atomic_init(&e->stop, 0);
     pthread_mutex_init(&e->mu, NULL);
@@ -173,9 +176,10 @@ static void write_row(emit_t *e, const record_t *r) {
 static void decide(emit_t *e) {
     ftab_lock(e->ft);
     e->h.cols(e->h.ud, &e->first);
-    out_cols_init(&e->cols, e->fmt, &e->first, e->ft);
+    out_cols_init(&e->cols, &e->o, &e->first, e->ft);
     ftab_unlock(e->ft);
     out_cols_widen(&e->cols, e->mw, e->nmw);
+    out_cols_fit(&e->cols);
     out_head(&e->out, &e->cols);
     for (size_t i = 0; i < e->first.n; i++) write_row(e, &e->first.rows[i]);
     table_free(&e->first);
@@ -233,7 +237,8 @@ typedef struct blob_head {
 } blob_head_t;
 
 /* Append r to b: the head, the raw text when it is not the _raw field's,
- * then each field in order: id, type, value. */
+ * then each field in order: id, type, value (a string's: its mark byte,
+ * length and bytes). */
 static void blob_put(buf_t *b, const record_t *r) {
     value_t rf = rec_get(r, F_RAW);
     bool same = rf.t == V_STR && rf.s == r->raw.p && rf.n == r->raw.n;
@@ -247,6 +252,7 @@ static void blob_put(buf_t *b, const record_t *r) {
         buf_put(b, &id, sizeof id);
         buf_put(b, &v.t, 1);
         if (v.t == V_STR) {
+            buf_put(b, &v.b, 1);
             buf_put(b, &v.n, sizeof v.n);
             buf_put(b, v.s, v.n);
         } else if (v.t == V_NUM) {
@@ -279,6 +285,7 @@ static void blob_get(const char **p, record_t *r) {
         value_t v = val_null();
         v.t = (uint8_t)*q++;
         if (v.t == V_STR) {
+            v.b = (uint8_t)*q++;
             memcpy(&v.n, q, sizeof v.n);
             q += sizeof v.n;
             v.s = q;
@@ -432,8 +439,7 @@ void emit_finish(emit_t *e) {
     buf_t names = {0};
     for (uint32_t k = 0; k < e->late.n; k++) {
         if (k) buf_puts(&names, ", ");
-        pstr_t n = ftab_name(e->ft, e->late.ids[k]);
-        buf_put(&names, n.p, n.n);
+        tty_escape(&names, ftab_name(e->ft, e->late.ids[k])); /* names from the data */
     }
     if (e->late.n == OUT_MAXLATE) buf_puts(&names, ", ...");
     fprintf(stderr,

@@ -25,6 +25,8 @@ pkgs="$pkgs libdeflate-dev"
 # Zip archives are read member by member through libzip (input_zip.c);
 # the tests build their archives with Info-ZIP's zip and the zstd tool.
 pkgs="$pkgs libzip-dev zip zstd"
+# The output tests check JSON output with jq as its users would.
+pkgs="$pkgs jq"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
