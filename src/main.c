@@ -656,6 +656,49 @@ static void decorate(const rule_t *ru, query_t *q, table_t *t) {
     t->fixed = true;
 }
 
+/* What detect's end-of-run summary says. ORDER SEVSUM: sum_sev_names. */
+enum { SUM_CRITICAL, SUM_HIGH, SUM_MEDIUM, SUM_LOW, SUM_OTHER, SUM_NSEV };
+static const char *const sum_sev_names[SUM_NSEV] = {"critical", "high", "medium", "low", "other"};
+typedef struct run_sum {
+    int64_t start_ms;         /* when the command started (monotonic) */
+    unsigned rules;           /* rules that ran */
+    uint64_t records, files;  /* what the first rule's run read (every rule reads the same inputs) */
+    size_t sev[SUM_NSEV];     /* findings by severity */
+} run_sum_t;
+
+/* Milliseconds of the monotonic clock. */
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Count the findings of t (decorated: each has a severity) in s. */
+static void sum_findings(run_sum_t *s, const table_t *t, const ftab_t *ft) {
+    uint32_t f = ftab_find(ft, PSTR_LIT("severity"));
+    for (size_t i = 0; i < t->n; i++) {
+        value_t v = f != FIELD_NONE ? rec_get(&t->rows[i], f) : val_null();
+        unsigned k = 0;
+        while (k < SUM_OTHER && !(v.t == V_STR && pstr_ieq_c(val_pstr(v), sum_sev_names[k]))) k++;
+        s->sev[k]++;
+    }
+}
+
+/* Print the end-of-run summary line to f: rules, records, files,
+ * findings by severity, elapsed time. */
+static void sum_print(const run_sum_t *s, FILE *f) {
+    size_t total = 0;
+    for (unsigned k = 0; k < SUM_NSEV; k++) total += s->sev[k];
+    fprintf(f, "postern: detect: %u rule%s over %llu record%s in %llu file%s: ", s->rules, s->rules == 1 ? "" : "s",
+            (unsigned long long)s->records, s->records == 1 ? "" : "s", (unsigned long long)s->files,
+            s->files == 1 ? "" : "s");
+    if (!total) fputs("no findings", f);
+    else fprintf(f, "%zu finding%s (", total, total == 1 ? "" : "s");
+    for (unsigned k = 0, n = 0; k < SUM_NSEV && total; k++)
+        if (s->sev[k]) fprintf(f, "%s%s %zu", n++ ? ", " : "", sum_sev_names[k], s->sev[k]);
+    fprintf(f, "%s in %.2f s\n", total ? ")" : "", (double)(mono_ms() - s->start_ms) / 1000.0);
+}
+
 /* Copy t's rows into all, whose columns are the union of every rule's. */
 static void append_findings(table_t *all, ftab_t *allft, const table_t *t, const ftab_t *ft) {
     uint32_t *map = xmalloc((t->ncols ? t->ncols : 1) * sizeof *map);
@@ -765,6 +808,7 @@ static unsigned report_rule(const rule_t *ru, const query_t *q, const cov_t *cov
 }
 
 static int cmd_detect(int argc, char **argv) {
+    int64_t start_ms = mono_ms();
     opts_t o;
     int rc = parse_opts("detect", argc, argv, &o, usage_detect);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
@@ -786,6 +830,7 @@ static int cmd_detect(int argc, char **argv) {
     out_opts_t oo = out_opts_of(&o);
     out_fmt_t fmt = oo.fmt;
     size_t findings = 0;
+    run_sum_t sum = {.start_ms = start_ms};
     in_stats_t failed = {0}; /* the first rule's run: the inputs that could not be read */
     unsigned warned = 0;
     /* Machine formats get one table of every rule's findings. */
@@ -821,6 +866,11 @@ static int cmd_detect(int argc, char **argv) {
         } else {
             decorate(ru, q, &t);
             findings += t.n;
+            sum_findings(&sum, &t, &q->ft);
+            if (sum.rules++ == 0) {
+                sum.records = st.records;
+                sum.files = st.files;
+            }
             warned += report_rule(ru, q, &cov, &st, t.n, "findings", &o);
             int wr = 0;
             if (fmt == OUT_TABLE) {
@@ -844,6 +894,7 @@ static int cmd_detect(int argc, char **argv) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
     }
+    if (status != EXIT_ERR && !o.quiet) sum_print(&sum, stderr);
     table_free(&all);
     ftab_free(&allft);
     ruleset_free(&rs);
