@@ -71,7 +71,6 @@ struct emit {
     unsigned nlanes;
     size_t *mw;             /* emit_measure: the widest cell by field id (owned), NULL if none */
     uint32_t nmw;           /* entries of mw */
-    buf_t cell;             /* emit_measure's scratch */
     record_t rec;           /* a serialized row read back (the writer's) */
     arena_t rarena;         /* its arena (unused: values point into the chunk) */
 };
@@ -121,7 +120,6 @@ void emit_free(emit_t *e) {
     out_cols_free(&e->cols);
     buf_free(&e->out);
     free(e->mw);
-    buf_free(&e->cell);
     rec_free(&e->rec);
     arena_free(&e->rarena);
     pthread_mutex_destroy(&e->mu);
@@ -425,7 +423,7 @@ void emit_measure(emit_t *e, const record_t *r) {
             memset(e->mw + e->nmw, 0, (n - e->nmw) * sizeof *e->mw);
             e->nmw = n;
         }
-        size_t w = out_cell_width(rec_get(r, id), &e->cell);
+        size_t w = out_cell_width(rec_get(r, id));
         if (w > e->mw[id]) e->mw[id] = w;
     }
 }

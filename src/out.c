@@ -238,7 +238,7 @@ void out_cols_init(out_cols_t *c, const out_opts_t *o, const table_t *t, const f
     c->vwidth = xcalloc(c->n ? c->n : 1, sizeof *c->vwidth);
     for (size_t i = 0; i < t->n; i++)
         for (uint32_t k = 0; k < c->n; k++) {
-            size_t w = out_cell_width(rec_get(&t->rows[i], c->ids[k]), NULL);
+            size_t w = out_cell_width(rec_get(&t->rows[i], c->ids[k]));
             if (w > c->vwidth[k]) c->vwidth[k] = w;
         }
     for (uint32_t k = 0; k < c->n; k++) {
@@ -248,11 +248,10 @@ void out_cols_init(out_cols_t *c, const out_opts_t *o, const table_t *t, const f
 }
 
 /* See out.h. */
-size_t out_cell_width(value_t v, buf_t *scratch) {
+size_t out_cell_width(value_t v) {
     if (v.t == V_NULL) return sizeof NULL_TEXT - 1;
     if (v.t == V_STR) return tty_width(val_pstr(v));
     char tmp[40];
-    (void)scratch;
     return v.t == V_NUM ? (size_t)num_fmt(tmp, v.d) : v.b ? 4 : 5;
 }
 

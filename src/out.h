@@ -84,9 +84,9 @@ typedef struct out_late {
 /* The columns of t (t->cols, fixed by the caller) for output o; the
  * terminal table's widths are measured over t's rows (and headers). */
 void out_cols_init(out_cols_t *c, const out_opts_t *o, const table_t *t, const ftab_t *ft);
-/* The display width of value v as a terminal table cell (scratch: a
- * buffer it is formatted into). */
-size_t out_cell_width(value_t v, buf_t *scratch);
+/* The display width of value v as a terminal table cell: escaped
+ * (tty.h), null as `null`. Nothing is written or allocated. */
+size_t out_cell_width(value_t v);
 /* Widen the terminal table's columns of c as cells w[id] wide would (per
  * field id below nw; the widest cell each column's rows hold, measured
  * apart: the result is the same as out_cols_init's over those rows). No-op
