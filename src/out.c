@@ -26,12 +26,36 @@ int out_fmt_parse(const char *name) {
     return -1;
 }
 
+/* Does one of the 8 bytes of w equal the byte that each byte of c is? */
+static inline uint64_t has_byte(uint64_t w, uint64_t c) {
+    uint64_t x = w ^ c;
+    return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Is one of the 8 bytes of w below 0x20 (a C0 control: CR, LF, tab, ESC...)? */
+static inline uint64_t has_ctl(uint64_t w) {
+    return (w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL;
+}
+
+/* May one of the 8 bytes of w need escaping in a JSON string: below 0x20,
+ * '"', '\\', DEL, or a byte of a UTF-8 sequence (perhaps a C1 or bidi
+ * control)? (May say yes for a byte next to one that does; never no for
+ * one that does.) */
+static inline uint64_t json_special(uint64_t w) {
+    const uint64_t quote = 0x2222222222222222ULL, bslash = 0x5c5c5c5c5c5c5c5cULL;
+    return has_ctl(w) | has_byte(w, quote) | has_byte(w, bslash) |
+           ((w | (w + 0x0101010101010101ULL)) & 0x8080808080808080ULL);
+}
+
 /* See out.h. */
 void out_json_str(buf_t *b, pstr_t s) {
     static const char hex[] = "0123456789abcdef";
     buf_putc(b, '"');
     size_t run = 0;
     for (size_t i = 0; i < s.n; i++) {
+        uint64_t w;
+        while (i + 8 <= s.n && (memcpy(&w, s.p + i, 8), !json_special(w))) i += 8; /* 8 plain bytes at a time */
+        if (i >= s.n) break;
         unsigned char ch = (unsigned char)s.p[i];
         if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x7f) continue;
         if (ch >= 0x80) { /* C1 and bidi controls as \uXXXX; other text as it is */
@@ -63,16 +87,6 @@ void out_json_str(buf_t *b, pstr_t s) {
     buf_putc(b, '"');
 }
 
-/* Does one of the 8 bytes of w equal the byte that each byte of c is? */
-static inline uint64_t has_byte(uint64_t w, uint64_t c) {
-    uint64_t x = w ^ c;
-    return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
-}
-
-/* Is one of the 8 bytes of w below 0x20 (a C0 control: CR, LF, tab, ESC...)? */
-static inline uint64_t has_ctl(uint64_t w) {
-    return (w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL;
-}
 
 /* Must s be quoted in CSV: does it hold a comma, quote or control
  * character (C0, CR and LF among them, or DEL)? Eight bytes at a time. */
@@ -129,14 +143,34 @@ static bool json_literal(pstr_t s) {
     return i == s.n;
 }
 
-/* A value as JSON: null, a string (one that was a JSON number, true or
- * false in the input: that literal, unquoted), a number (NaN and
- * infinities: null), true or false. */
+/* Is s a number in the one form every JSON reader gives back as the same
+ * text: an optional '-', an integer without leading zeros, an optional
+ * fraction that does not end in 0, no exponent, at most 15 digits (a
+ * double holds them exactly)? "-0" is not one. */
+static bool plain_number(pstr_t s) {
+    size_t i = s.n && s.p[0] == '-', digits = 0;
+#define DIGIT(k) ((k) < s.n && s.p[k] >= '0' && s.p[k] <= '9')
+    if (!DIGIT(i)) return false; /* most text stops here */
+    if (s.p[i] == '0' && DIGIT(i + 1)) return false;
+    while (DIGIT(i)) i++, digits++;
+    if (i < s.n && s.p[i] == '.') {
+        size_t f = ++i;
+        while (DIGIT(i)) i++, digits++;
+        if (i == f || s.p[i - 1] == '0') return false;
+    }
+#undef DIGIT
+    return i == s.n && digits <= 15 && !(s.n == 2 && s.p[0] == '-' && s.p[1] == '0');
+}
+
+/* A value as JSON: null; a string, but unquoted when it is a number (a
+ * JSON number, true or false from the input as it was written; text that
+ * is a plain number: plain_number); a number (NaN and infinities: null),
+ * true or false. */
 static void json_val(buf_t *b, value_t v) {
     switch (v.t) {
     case V_NULL: buf_puts(b, "null"); break;
     case V_STR:
-        if (v.b == VAL_JSONLIT && json_literal(val_pstr(v))) buf_put(b, v.s, v.n);
+        if ((v.b == VAL_JSONLIT && json_literal(val_pstr(v))) || plain_number(val_pstr(v))) buf_put(b, v.s, v.n);
         else out_json_str(b, val_pstr(v));
         break;
     case V_NUM:

@@ -3,7 +3,8 @@
  * Writers read the table and the field names; they own nothing. CSV is
  * RFC 4180 with the header as the first row and nothing else on the
  * stream (LF line ends unless --crlf). JSON writes input JSON numbers and
- * booleans (VAL_JSONLIT) and computed numbers unquoted, and escapes every
+ * booleans (VAL_JSONLIT), computed numbers and text that is a plain number
+ * unquoted, and escapes every
  * control character (C0, DEL, C1, bidi) as \uXXXX. The terminal table
  * escapes them as tty.h says, fits the width it is given by eliding the
  * middle of long cells, and shows null as `null` (empty text as nothing).

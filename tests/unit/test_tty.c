@@ -3,8 +3,9 @@
  *
  * Covers each escape form (C0, DEL, C1, bidi, bytes that are not UTF-8:
  * overlong forms, surrogates, cut sequences, past U+10FFFF), the widths
- * tty_escape reports, tty_name, $COLUMNS and the colour choice, and
- * out_cols_fit's shrinking.
+ * tty_escape reports, tty_name, $COLUMNS and the colour choice,
+ * out_cols_fit's shrinking, and out_json_str's escapes against a byte by
+ * byte reference.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +137,54 @@ static void test_fit(void) {
     CHECK(got[0] == 200 && got[1] == 5);
 }
 
+/* out_json_str written byte by byte, as a reference for its 8-bytes-at-a-time scan. */
+static void json_ref(buf_t *b, const char *s, size_t n) {
+    buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        uint32_t cp;
+        size_t k = ch >= 0x80 ? tty_uni_ctl((const unsigned char *)s + i, n - i, &cp) : 0;
+        if (k) {
+            buf_printf(b, "\\u%04x", (unsigned)cp);
+            i += k - 1;
+        } else if (ch == '"' || ch == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)ch);
+        } else if (ch == '\n' || ch == '\r' || ch == '\t') {
+            buf_puts(b, ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : "\\t");
+        } else if (ch < 0x20 || ch == 0x7f) {
+            buf_printf(b, "\\u%04x", ch);
+        } else {
+            buf_putc(b, (char)ch);
+        }
+    }
+    buf_putc(b, '"');
+}
+
+static void test_json_str(void) {
+    static const char *const specials[] = {"\"", "\\", "\x01", "\x1f", "\n", "\x7f", "\xc2\x85", "\xe2\x80\xae",
+                                           "\xc3\xa9", "\xe2\x80\xa6", "\xff", "~", " "};
+    size_t bad = 0;
+    for (size_t len = 0; len < 40; len++)
+        for (size_t at = 0; at <= len; at++)
+            for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
+                char s[64];
+                memset(s, 'a', len);
+                size_t n = strlen(specials[k]);
+                memcpy(s + at, specials[k], n);
+                size_t tot = len + n;
+                buf_t x = {0}, y = {0};
+                out_json_str(&x, pstr(s, tot));
+                json_ref(&y, s, tot);
+                bad += x.n != y.n || memcmp(x.p, y.p, x.n) != 0;
+                buf_free(&x);
+                buf_free(&y);
+            }
+    CHECK(bad == 0);
+}
+
 int main(void) {
+    test_json_str();
     test_escape();
     test_name();
     test_env();
