@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "op.h"
 #include "schema.h"
+#include "tty.h"
 
 /* ---- the fields a query reads from its input ---------------------------- */
 
@@ -312,7 +313,7 @@ static void summary(const cov_report_t *r, FILE *f) {
     for (uint32_t i = 0; i < n && i < 10; i++)
         fprintf(f, "postern: rule %s: %s: %llu record%s without %s (events of other kinds, or a format postern does not map to its schema: postern formats --detect "
                    "FILE names the reader)\n",
-                r->rule, fs[i]->name, (unsigned long long)fs[i]->unmapped, plural(fs[i]->unmapped), names.p);
+                r->rule, tty_name(fs[i]->name), (unsigned long long)fs[i]->unmapped, plural(fs[i]->unmapped), names.p);
     if (n > 10) fprintf(f, "postern: rule %s: and %u more files like these\n", r->rule, n - 10);
     buf_free(&names);
     free(fs);
@@ -346,7 +347,11 @@ unsigned cov_report(const cov_report_t *r, FILE *f) {
         } else {
             if (c->ncats) {
                 buf_puts(&b, " (their _sourceCategory: ");
-                for (uint32_t i = 0; i < c->ncats; i++) buf_printf(&b, "%s`%s`", i ? ", " : "", c->cats[i]);
+                for (uint32_t i = 0; i < c->ncats; i++) { /* categories from the data, escaped */
+                    buf_puts(&b, i ? ", `" : "`");
+                    tty_escape(&b, pstr_c(c->cats[i]));
+                    buf_putc(&b, '`');
+                }
                 buf_puts(&b, c->ncats == COV_NCATS ? ", ...)" : ")");
             }
             if (p->scope_category && c->with_category < r->read)

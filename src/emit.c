@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "tty.h"
 
 #define EMIT_FLUSH ((size_t)64 << 10) /* bytes of written rows held before they go out */
 #define EMIT_FLUSH_MS 100             /* how long written rows may wait when input is slow */
@@ -45,7 +46,8 @@ struct emit_lane {
 /* See emit.h. */
 struct emit {
     FILE *f;                /* where rows go (borrowed) */
-    out_fmt_t fmt;          /* how */
+    out_fmt_t fmt;          /* how (o.fmt) */
+    out_opts_t o;           /* and with which options */
     ftab_t *ft;             /* the run's field names (borrowed) */
     emit_hooks_t h;         /* the engine's hooks */
     bool started;           /* emit_start was called: the run streams */
@@ -69,7 +71,6 @@ struct emit {
     unsigned nlanes;
     size_t *mw;             /* emit_measure: the widest cell by field id (owned), NULL if none */
     uint32_t nmw;           /* entries of mw */
-    buf_t cell;             /* emit_measure's scratch */
     record_t rec;           /* a serialized row read back (the writer's) */
     arena_t rarena;         /* its arena (unused: values point into the chunk) */
 };
@@ -81,10 +82,11 @@ static int64_t mono_ms(void) {
 }
 
 /* See emit.h. */
-emit_t *emit_new(FILE *f, out_fmt_t fmt) {
+emit_t *emit_new(FILE *f, const out_opts_t *o) {
     emit_t *e = xcalloc(1, sizeof *e);
     e->f = f;
-    e->fmt = fmt;
+    e->o = *o;
+    e->fmt = o->fmt;
     table_init(&e->first);
     atomic_init(&e->stop, 0);
     pthread_mutex_init(&e->mu, NULL);
@@ -118,7 +120,6 @@ void emit_free(emit_t *e) {
     out_cols_free(&e->cols);
     buf_free(&e->out);
     free(e->mw);
-    buf_free(&e->cell);
     rec_free(&e->rec);
     arena_free(&e->rarena);
     pthread_mutex_destroy(&e->mu);
@@ -173,9 +174,10 @@ static void write_row(emit_t *e, const record_t *r) {
 static void decide(emit_t *e) {
     ftab_lock(e->ft);
     e->h.cols(e->h.ud, &e->first);
-    out_cols_init(&e->cols, e->fmt, &e->first, e->ft);
+    out_cols_init(&e->cols, &e->o, &e->first, e->ft);
     ftab_unlock(e->ft);
     out_cols_widen(&e->cols, e->mw, e->nmw);
+    out_cols_fit(&e->cols);
     out_head(&e->out, &e->cols);
     for (size_t i = 0; i < e->first.n; i++) write_row(e, &e->first.rows[i]);
     table_free(&e->first);
@@ -233,7 +235,8 @@ typedef struct blob_head {
 } blob_head_t;
 
 /* Append r to b: the head, the raw text when it is not the _raw field's,
- * then each field in order: id, type, value. */
+ * then each field in order: id, type, value (a string's: its mark byte,
+ * length and bytes). */
 static void blob_put(buf_t *b, const record_t *r) {
     value_t rf = rec_get(r, F_RAW);
     bool same = rf.t == V_STR && rf.s == r->raw.p && rf.n == r->raw.n;
@@ -247,6 +250,7 @@ static void blob_put(buf_t *b, const record_t *r) {
         buf_put(b, &id, sizeof id);
         buf_put(b, &v.t, 1);
         if (v.t == V_STR) {
+            buf_put(b, &v.b, 1);
             buf_put(b, &v.n, sizeof v.n);
             buf_put(b, v.s, v.n);
         } else if (v.t == V_NUM) {
@@ -279,6 +283,7 @@ static void blob_get(const char **p, record_t *r) {
         value_t v = val_null();
         v.t = (uint8_t)*q++;
         if (v.t == V_STR) {
+            v.b = (uint8_t)*q++;
             memcpy(&v.n, q, sizeof v.n);
             q += sizeof v.n;
             v.s = q;
@@ -418,7 +423,7 @@ void emit_measure(emit_t *e, const record_t *r) {
             memset(e->mw + e->nmw, 0, (n - e->nmw) * sizeof *e->mw);
             e->nmw = n;
         }
-        size_t w = out_cell_width(rec_get(r, id), &e->cell);
+        size_t w = out_cell_width(rec_get(r, id));
         if (w > e->mw[id]) e->mw[id] = w;
     }
 }
@@ -432,8 +437,7 @@ void emit_finish(emit_t *e) {
     buf_t names = {0};
     for (uint32_t k = 0; k < e->late.n; k++) {
         if (k) buf_puts(&names, ", ");
-        pstr_t n = ftab_name(e->ft, e->late.ids[k]);
-        buf_put(&names, n.p, n.n);
+        tty_escape(&names, ftab_name(e->ft, e->late.ids[k])); /* names from the data */
     }
     if (e->late.n == OUT_MAXLATE) buf_puts(&names, ", ...");
     fprintf(stderr,

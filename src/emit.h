@@ -49,8 +49,8 @@ typedef struct emit_hooks {
 
 /* ---- for main.c ---------------------------------------------------------- */
 
-/* A writer of rows in format fmt to f (borrowed). */
-emit_t *emit_new(FILE *f, out_fmt_t fmt);
+/* A writer of rows to f (borrowed) as o (copied) says. */
+emit_t *emit_new(FILE *f, const out_opts_t *o);
 /* Free e (NULL is a no-op). */
 void emit_free(emit_t *e);
 /* The run streamed its rows through e (the result table is empty). */

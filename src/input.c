@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "input_int.h"
+#include "tty.h"
 
 /* ---- tables ------------------------------------------------------- */
 
@@ -68,15 +69,15 @@ void in_fail(in_run_t *r, const char *name, const char *why, uint64_t records) {
     r->failed = true;
     if (r->o->again) return;
     if (records)
-        fprintf(stderr, "postern: %s: %s (after %llu record%s, which are kept)\n", name, why,
+        fprintf(stderr, "postern: %s: %s (after %llu record%s, which are kept)\n", tty_name(name), why,
                 (unsigned long long)records, records == 1 ? "" : "s");
     else
-        fprintf(stderr, "postern: %s: %s\n", name, why);
+        fprintf(stderr, "postern: %s: %s\n", tty_name(name), why);
 }
 
 /* See input_int.h. */
 void in_skip_note(const in_run_t *r, const char *name, const char *what) {
-    if (!r->o->quiet) fprintf(stderr, "postern: %s: skipped: %s\n", name, what);
+    if (!r->o->quiet) fprintf(stderr, "postern: %s: skipped: %s\n", tty_name(name), what);
 }
 
 /* Now, epoch ms. */
@@ -124,7 +125,7 @@ static bool open_input(in_run_t *r, const in_input_t *in, in_src_t *s) {
     int fd = in->walked ? open_walked(r, in) : open(in->path, O_RDONLY | O_CLOEXEC);
     if (fd == -2) return false;
     if (fd < 0 && errno == ENOENT && r->o->follow) {
-        if (!r->o->quiet) fprintf(stderr, "postern: %s: not there yet, waiting for it\n", in->name);
+        if (!r->o->quiet) fprintf(stderr, "postern: %s: not there yet, waiting for it\n", tty_name(in->name));
         while (fd < 0 && errno == ENOENT && !(r->o->stop && *r->o->stop)) {
             struct timespec ts = {0, IN_FOLLOW_MS * 1000000L};
             nanosleep(&ts, NULL);
@@ -197,18 +198,18 @@ static const rd_impl_t *choose(in_run_t *r, const in_input_t *in, const rd_impl_
         if (!r->o->quiet)
             fprintf(stderr, "postern: %s: no log format recognised: read as plain text, one message a line in "
                             "_raw (--input-format text)\n",
-                    in->name);
+                    tty_name(in->name));
         fmt = &rd_text;
     }
     if (fmt || failed || blank) return fmt;
     if (!in->walked) {
-        fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", in->name);
+        fprintf(stderr, "postern: %s: cannot tell the log format (use --input-format)\n", tty_name(in->name));
         r->rc = 2;
     } else {
         /* Binary, found in a directory (an archive, an image): skipped, and said. */
         if (!r->o->quiet)
             fprintf(stderr, "postern: %s: skipped: binary, in no format postern reads (see postern formats)\n",
-                    in->name);
+                    tty_name(in->name));
         r->st->files_skipped++;
     }
     return NULL;
@@ -379,7 +380,7 @@ int input_detect(const char *path, const rd_format_t **fmt, int *score) {
     bool eof = false;
     if (fd < 0) s.errnum = errno;
     if (fd < 0 || !in_src_start(&s)) {
-        fprintf(stderr, "postern: %s: %s\n", name, in_src_error(&s));
+        fprintf(stderr, "postern: %s: %s\n", tty_name(name), in_src_error(&s));
         rc = 2;
     } else if (s.zip) { /* its members are voted on one by one when read */
         *fmt = &in_zip_format;
@@ -389,7 +390,7 @@ int input_detect(const char *path, const rd_format_t **fmt, int *score) {
     while (!rc && end < IN_PROBE && !eof) {
         long k = in_src_read(&s, buf + end, IN_PROBE - end);
         if (k < 0) {
-            fprintf(stderr, "postern: %s: %s\n", name, in_src_error(&s));
+            fprintf(stderr, "postern: %s: %s\n", tty_name(name), in_src_error(&s));
             rc = 2;
         } else if (k == 0) {
             eof = true;

@@ -17,6 +17,7 @@
 #include "datetime.h"
 #include "input_int.h"
 #include "prefilter.h"
+#include "tty.h"
 
 /* See input_int.h. */
 void in_lane_init(in_lane_t *L, in_run_t *r, unsigned idx, size_t cap) {
@@ -63,7 +64,7 @@ void in_lane_end(in_lane_t *L) {
     in_run_t *r = L->r;
     rd_ctx_t *c = &L->ctx;
     if (L->direct && !r->o->quiet && L->nrep > r->max_reports)
-        fprintf(stderr, "%s: %llu more malformed records skipped\n", L->name,
+        fprintf(stderr, "%s: %llu more malformed records skipped\n", tty_name(L->name),
                 (unsigned long long)(L->nrep - r->max_reports));
     /* the records of lines other mux readers read are theirs */
     size_t fidx = in_reader_index(L->fmt);
@@ -141,7 +142,7 @@ static void report(in_lane_t *L, uint64_t line, unsigned reason) {
     if (reason < RD_NREASON) L->st.reasons[reason]++;
     if (r->o->quiet) return;
     if (L->direct && L->nrep < r->max_reports)
-        fprintf(stderr, "%s:%llu: skipped: %s\n", L->name, (unsigned long long)line, in_reason_name(reason));
+        fprintf(stderr, "%s:%llu: skipped: %s\n", tty_name(L->name), (unsigned long long)line, in_reason_name(reason));
     if (!L->direct && L->nrep < IN_LANEREPORTS) {
         L->rep_line[L->nrep] = line;
         L->rep_reason[L->nrep] = reason;

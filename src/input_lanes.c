@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "input_int.h"
+#include "tty.h"
 
 /* One segment of the file. */
 typedef struct seg {
@@ -411,7 +412,7 @@ static void reports(lanes_t *S) {
         const seg_t *g = &S->seg[i];
         for (uint64_t k = 0; k < g->nrep && k < IN_LANEREPORTS; k++, shown++)
             if (!r->o->quiet && shown < r->max_reports)
-                fprintf(stderr, "%s:%llu: skipped: %s\n", S->name, (unsigned long long)(base + g->rep_line[k] - 1),
+                fprintf(stderr, "%s:%llu: skipped: %s\n", tty_name(S->name), (unsigned long long)(base + g->rep_line[k] - 1),
                         in_reason_name(g->rep_reason[k]));
         total += g->nrep;
         if (g->err && !failed) {
@@ -421,7 +422,7 @@ static void reports(lanes_t *S) {
         if (last < S->nseg && i < last) base += g->done ? g->lines : count_nl_at(S->fd, g->lo, g->hi);
     }
     if (!r->o->quiet && total > r->max_reports)
-        fprintf(stderr, "%s: %llu more malformed records skipped\n", S->name,
+        fprintf(stderr, "%s: %llu more malformed records skipped\n", tty_name(S->name),
                 (unsigned long long)(total - r->max_reports));
 }
 

@@ -20,6 +20,7 @@
 #include "input_int.h"
 #include "lazylib.h"
 #include "progress.h"
+#include "tty.h"
 
 /* How the raw bytes are encoded. */
 enum { SRC_PLAIN, SRC_GZIP, SRC_ZSTD };
@@ -95,14 +96,14 @@ static bool follow_wait(in_src_t *s) {
             if (s->own_fd) close(s->fd);
             s->fd = fd;
             s->own_fd = true;
-            fprintf(stderr, "postern: %s: file replaced, following the new one\n", s->path);
+            fprintf(stderr, "postern: %s: file replaced, following the new one\n", tty_name(s->path));
         }
         return true;
     }
     off_t pos = lseek(s->fd, 0, SEEK_CUR);
     if (pos > 0 && a.st_size < pos) {
         lseek(s->fd, 0, SEEK_SET);
-        fprintf(stderr, "postern: %s: file truncated, reading from its start\n", s->path);
+        fprintf(stderr, "postern: %s: file truncated, reading from its start\n", tty_name(s->path));
     }
     return true;
 }

@@ -364,7 +364,13 @@ value_t json_to_value(pstr_t val, arena_t *a) {
     case 'n':
         if (val.n == 4 && memcmp(val.p, "null", 4) == 0) return val_null();
         return val_strv(val);
-    default: return val_strv(val);
+    case '{':
+    case '[': return val_strv(val);
+    default: { /* a number, true or false: marked so JSON output writes it unquoted */
+        value_t v = val_strv(val);
+        v.b = VAL_JSONLIT;
+        return v;
+    }
     }
 }
 

@@ -91,8 +91,8 @@ bool json_unescape(pstr_t quoted, arena_t *a, pstr_t *out);
 bool json_unescape_body(pstr_t body, arena_t *a, pstr_t *out);
 
 /* The field value for a JSON value view, as Sumo stores JSON fields:
- * strings decoded, numbers/true/false as their text, null as null,
- * objects and arrays as their JSON text. */
+ * strings decoded, numbers/true/false as their text (marked VAL_JSONLIT,
+ * value.h), null as null, objects and arrays as their JSON text. */
 value_t json_to_value(pstr_t val, arena_t *a);
 
 /* Look up a Sumo json path ("a.b", "a[0].c", "['key with.dot'].x") in

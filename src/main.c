@@ -31,6 +31,7 @@
 #include "sensor.h"
 #include "datetime.h"
 #include "stream.h"
+#include "tty.h"
 #include "validate.h"
 #include "watch.h"
 
@@ -47,6 +48,8 @@ typedef struct opts {
     int format;               /* out_fmt_t, -1 = by TTY */
     in_opts_t in;
     bool strict, stats, quiet, fail_on_findings, ast, no_prefilter, no_stream;
+    bool crlf, wide;          /* --crlf, --wide */
+    int color;                /* --color: tty_color_t */
     unsigned threads;         /* -j: 0 = one per online core */
     size_t max_memory;        /* --max-memory in bytes (0: the default, half of physical memory) */
     const char *lookup_dir;
@@ -100,6 +103,10 @@ static const char usage_query[] =
     "options:\n"
     "  -q, --query-file FILE   read the query from FILE\n"
     "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
+    "  --crlf                  CSV lines end in CRLF (RFC 4180) instead of LF\n"
+    "  --wide                  table: every cell whole, not fitted to COLUMNS or the terminal\n"
+    "  --color WHEN            table colours (rows by severity): auto (default: on a terminal,\n"
+    "                          unless NO_COLOR is set), never or always\n"
     "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup path://\"...\" tables are found\n"
@@ -124,6 +131,12 @@ static const char usage_query[] =
     "  --quiet                 no warnings, malformed-record reports or progress bar\n"
     "  -h, --help              this help\n"
     "\n"
+    "An option's value may also follow an = (--format=json).\n"
+    "\n"
+    "Output: JSON writes numbers as numbers (input JSON numbers as written, text that is a\n"
+    "plain number such as 587); a table or CSV on a terminal shows control characters from the\n"
+    "data as text (\\x1b, \\u{202e}), never raw.\n"
+    "\n"
     "A query without aggregate, sort or other stage that needs every row writes each row\n"
     "as soon as it is final, in input order; CSV and table columns are decided on the first\n"
     "1000 rows (fields first seen later are left out, said on stderr; JSON rows carry them).\n"
@@ -144,6 +157,10 @@ static const char usage_detect[] =
     "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
     "  --fail-on-findings      exit with status 1 when anything is found\n"
     "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
+    "  --crlf                  CSV lines end in CRLF (RFC 4180) instead of LF\n"
+    "  --wide                  table: every cell whole, not fitted to COLUMNS or the terminal\n"
+    "  --color WHEN            table colours (rows by severity): auto (default: on a terminal,\n"
+    "                          unless NO_COLOR is set), never or always\n"
     "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
     "  --category CAT          _sourceCategory for records that have none\n"
     "  --lookup-dir DIR        where lookup tables are found\n"
@@ -280,20 +297,32 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
     bool is_query = strcmp(cmd, "query") == 0, is_lint = strcmp(cmd, "lint") == 0;
     bool is_detect = strcmp(cmd, "detect") == 0;
     bool dashdash = false;
+    char name[64]; /* a --name=value option's name */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        const char *val = NULL;
+        const char *val = NULL, *inline_val = NULL;
 #define NEEDVAL()                                                                     \
     do {                                                                              \
-        if (i + 1 >= argc) {                                                          \
+        if (inline_val) {                                                             \
+            val = inline_val;                                                         \
+            inline_val = NULL;                                                        \
+        } else if (i + 1 >= argc) {                                                   \
             fprintf(stderr, "postern %s: option %s needs a value\n", cmd, a);         \
             return 2;                                                                 \
+        } else {                                                                      \
+            val = argv[++i];                                                          \
         }                                                                             \
-        val = argv[++i];                                                              \
     } while (0)
         if (dashdash || a[0] != '-' || strcmp(a, "-") == 0) {
             o->files[o->nfiles++] = a;
             continue;
+        }
+        const char *assign = a[1] == '-' ? strchr(a, '=') : NULL;
+        if (assign && (size_t)(assign - a) < sizeof name) { /* --name=value: as --name value */
+            memcpy(name, a, (size_t)(assign - a));
+            name[assign - a] = 0;
+            a = name;
+            inline_val = assign + 1;
         }
         if (strcmp(a, "--") == 0) { dashdash = true; continue; }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -308,6 +337,17 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
             o->format = out_fmt_parse(val);
             if (o->format < 0) {
                 fprintf(stderr, "postern %s: unknown --format '%s' (expected table, csv, json or ndjson)\n", cmd, val);
+                return 2;
+            }
+        } else if (!is_lint && strcmp(a, "--crlf") == 0) {
+            o->crlf = true;
+        } else if (!is_lint && strcmp(a, "--wide") == 0) {
+            o->wide = true;
+        } else if (!is_lint && strcmp(a, "--color") == 0) {
+            NEEDVAL();
+            o->color = tty_color_parse(val);
+            if (o->color < 0) {
+                fprintf(stderr, "postern %s: unknown --color '%s' (expected never, auto or always)\n", cmd, val);
                 return 2;
             }
         } else if (!is_lint && strcmp(a, "--input-format") == 0) {
@@ -419,6 +459,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
             fprintf(stderr, "postern %s: unknown option '%s' (see postern %s --help)\n", cmd, a, cmd);
             return 2;
         }
+        if (inline_val) {
+            fprintf(stderr, "postern %s: option %s takes no value\n", cmd, a);
+            return 2;
+        }
 #undef NEEDVAL
     }
     return 0;
@@ -427,6 +471,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
 static out_fmt_t pick_format(const opts_t *o) {
     if (o->format >= 0) return (out_fmt_t)o->format;
     return isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_CSV;
+}
+
+/* How results go to stdout: the format and its options. */
+static out_opts_t out_opts_of(const opts_t *o) {
+    bool tty = isatty(STDOUT_FILENO);
+    return (out_opts_t){.fmt = pick_format(o), .crlf = o->crlf, .escape = tty, .wide = o->wide,
+                        .color = tty_color_on((tty_color_t)o->color, STDOUT_FILENO),
+                        .columns = tty_columns(STDOUT_FILENO)};
 }
 
 /* -j, or one thread per online core. */
@@ -545,7 +597,8 @@ static int cmd_query(int argc, char **argv) {
      * reader that goes away (`| head`) ends the run quietly (EPIPE, not
      * SIGPIPE). */
     signal(SIGPIPE, SIG_IGN);
-    emit_t *em = o.no_stream ? NULL : emit_new(stdout, pick_format(&o));
+    out_opts_t oo = out_opts_of(&o);
+    emit_t *em = o.no_stream ? NULL : emit_new(stdout, &oo);
     /* (No bar between rows streamed to the same terminal.) */
     bool bar = !o.quiet && isatty(STDERR_FILENO) && !(em && exec_streams(q) && isatty(STDOUT_FILENO));
     progress_start(progress_total(files, nfiles), bar);
@@ -553,7 +606,7 @@ static int cmd_query(int argc, char **argv) {
     progress_stop();
     int status = rc == IN_PARTIAL ? input_failures(&st, EXIT_OK) : rc ? EXIT_ERR : EXIT_OK;
     bool wfail = emit_used(em) ? emit_failed(em)
-                               : status != EXIT_ERR && out_write(stdout, pick_format(&o), &t, &q->ft) != 0 &&
+                               : status != EXIT_ERR && out_write(stdout, &oo, &t, &q->ft) != 0 &&
                                      errno != EPIPE;
     if (wfail) {
         fputs("postern: write error on standard output\n", stderr);
@@ -570,6 +623,49 @@ static int cmd_query(int argc, char **argv) {
 }
 
 /* ---- detect ------------------------------------------------------------ */
+
+/* What detect's end-of-run summary says. ORDER SEVSUM: sum_sev_names. */
+enum { SUM_CRITICAL, SUM_HIGH, SUM_MEDIUM, SUM_LOW, SUM_OTHER, SUM_NSEV };
+static const char *const sum_sev_names[SUM_NSEV] = {"critical", "high", "medium", "low", "other"};
+typedef struct run_sum {
+    int64_t start_ms;         /* when the command started (monotonic) */
+    unsigned rules;           /* rules that ran */
+    uint64_t records, files;  /* what the first rule's run read (every rule reads the same inputs) */
+    size_t sev[SUM_NSEV];     /* findings by severity */
+} run_sum_t;
+
+/* Milliseconds of the monotonic clock. */
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Count the findings of t (decorated: each has a severity) in s. */
+static void sum_findings(run_sum_t *s, const table_t *t, const ftab_t *ft) {
+    uint32_t f = ftab_find(ft, PSTR_LIT("severity"));
+    for (size_t i = 0; i < t->n; i++) {
+        value_t v = f != FIELD_NONE ? rec_get(&t->rows[i], f) : val_null();
+        unsigned k = 0;
+        while (k < SUM_OTHER && !(v.t == V_STR && pstr_ieq_c(val_pstr(v), sum_sev_names[k]))) k++;
+        s->sev[k]++;
+    }
+}
+
+/* Print the end-of-run summary line to f: rules, records, files,
+ * findings by severity, elapsed time. */
+static void sum_print(const run_sum_t *s, FILE *f) {
+    size_t total = 0;
+    for (unsigned k = 0; k < SUM_NSEV; k++) total += s->sev[k];
+    fprintf(f, "postern: detect: %u rule%s over %llu record%s in %llu file%s: ", s->rules, s->rules == 1 ? "" : "s",
+            (unsigned long long)s->records, s->records == 1 ? "" : "s", (unsigned long long)s->files,
+            s->files == 1 ? "" : "s");
+    if (!total) fputs("no findings", f);
+    else fprintf(f, "%zu finding%s (", total, total == 1 ? "" : "s");
+    for (unsigned k = 0, n = 0; k < SUM_NSEV && total; k++)
+        if (s->sev[k]) fprintf(f, "%s%s %zu", n++ ? ", " : "", sum_sev_names[k], s->sev[k]);
+    fprintf(f, "%s in %.2f s\n", total ? ")" : "", (double)(mono_ms() - s->start_ms) / 1000.0);
+}
 
 /* Copy t's rows into all, whose columns are the union of every rule's. */
 static void append_findings(table_t *all, ftab_t *allft, const table_t *t, const ftab_t *ft) {
@@ -680,6 +776,7 @@ static unsigned report_rule(const rule_t *ru, const query_t *q, const cov_t *cov
 }
 
 static int cmd_detect(int argc, char **argv) {
+    int64_t start_ms = mono_ms();
     opts_t o;
     int rc = parse_opts("detect", argc, argv, &o, usage_detect);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
@@ -698,8 +795,10 @@ static int cmd_detect(int argc, char **argv) {
         return EXIT_ERR;
     }
     int status = EXIT_OK;
-    out_fmt_t fmt = pick_format(&o);
+    out_opts_t oo = out_opts_of(&o);
+    out_fmt_t fmt = oo.fmt;
     size_t findings = 0;
+    run_sum_t sum = {.start_ms = start_ms};
     in_stats_t failed = {0}; /* the first rule's run: the inputs that could not be read */
     unsigned warned = 0;
     /* Machine formats get one table of every rule's findings. */
@@ -735,6 +834,11 @@ static int cmd_detect(int argc, char **argv) {
         } else {
             ruleset_decorate(ru, q, &t);
             findings += t.n;
+            sum_findings(&sum, &t, &q->ft);
+            if (sum.rules++ == 0) {
+                sum.records = st.records;
+                sum.files = st.files;
+            }
             warned += report_rule(ru, q, &cov, &st, t.n, "findings", &o);
             int wr = 0;
             if (fmt == OUT_TABLE) {
@@ -743,7 +847,7 @@ static int cmd_detect(int argc, char **argv) {
                 /* The heading names the rule: the table keeps severity and the query's columns. */
                 static const char *const shown_above[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique"};
                 for (unsigned k = 0; k < 4; k++) table_del_col(&t, ftab_find(&q->ft, pstr_c(shown_above[k])));
-                if (t.n) wr = out_write(stdout, fmt, &t, &q->ft);
+                if (t.n) wr = out_write(stdout, &oo, &t, &q->ft);
                 if (i + 1 < rs.n) putchar('\n');
             } else {
                 append_findings(&all, &allft, &t, &q->ft);
@@ -754,10 +858,11 @@ static int cmd_detect(int argc, char **argv) {
         cov_free(&cov);
         table_free(&t);
     }
-    if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, fmt, &all, &allft) != 0) {
+    if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, &oo, &all, &allft) != 0) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
     }
+    if (status != EXIT_ERR && !o.quiet) sum_print(&sum, stderr);
     table_free(&all);
     ftab_free(&allft);
     ruleset_free(&rs);

@@ -21,6 +21,7 @@
 #include "reader.h"
 #include "winevt.h"
 #include "xml.h"
+#include "tty.h"
 
 #define AZ_MAXCOLS 1024  /* columns read per row (SecurityEvent has about 230) */
 
@@ -442,7 +443,7 @@ static void azc_header(rd_ctx_t *c, void *ud, const pstr_t *cells, unsigned nc) 
         fprintf(stderr,
                 "postern: %s: TimeGenerated [Local Time]: the export does not say which zone that is; read as UTC "
                 "(export with the portal's time zone set to UTC)\n",
-                c->name);
+                tty_name(c->name));
 }
 
 /* The header, then one row a call. */

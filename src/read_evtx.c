@@ -19,6 +19,7 @@
 #include "evtx.h"
 #include "reader.h"
 #include "winevt.h"
+#include "tty.h"
 
 #define RX_PER_THREAD 2    /* chunks in a batch, per thread (more: more decoded text out of cache) */
 #define RX_MAXTHREADS 64   /* decoding threads at most */
@@ -207,14 +208,14 @@ static void rx_note(const rx_t *x) {
     if (x->beyond)
         fprintf(stderr,
                 "postern: %s: the evtx header counts %u chunk%s, %llu more %s found after %s and read (%s)\n",
-                x->name, x->fh.nchunks, x->fh.nchunks == 1 ? "" : "s", (unsigned long long)x->beyond,
+                tty_name(x->name), x->fh.nchunks, x->fh.nchunks == 1 ? "" : "s", (unsigned long long)x->beyond,
                 x->beyond == 1 ? "was" : "were", x->fh.nchunks == 1 ? "it" : "them",
                 x->fh.flags & EVTX_DIRTY ? "the log was not closed cleanly" : "the header is stale");
     if (x->crc_bad)
         fprintf(stderr, "postern: %s: %llu evtx chunk%s fail%s the CRC-32 check; %s records were read anyway\n",
-                x->name, (unsigned long long)x->crc_bad, x->crc_bad == 1 ? "" : "s", x->crc_bad == 1 ? "s" : "",
+                tty_name(x->name), (unsigned long long)x->crc_bad, x->crc_bad == 1 ? "" : "s", x->crc_bad == 1 ? "s" : "",
                 x->crc_bad == 1 ? "its" : "their");
-    if (!x->fh.crc_ok) fprintf(stderr, "postern: %s: the evtx file header fails its CRC-32 check\n", x->name);
+    if (!x->fh.crc_ok) fprintf(stderr, "postern: %s: the evtx file header fails its CRC-32 check\n", tty_name(x->name));
 }
 
 static void rx_close(void *st) {

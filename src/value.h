@@ -2,7 +2,9 @@
  *
  * Values from input are strings (views into the input buffer or the batch
  * arena); numbers and booleans appear only where an expression makes them,
- * as in Sumo. A value never owns its string bytes: they live as long as the
+ * as in Sumo. A string that was a JSON number or true/false literal in the
+ * input carries VAL_JSONLIT, so that JSON output writes it back as one
+ * (the engine treats it as any string). A value never owns its string bytes: they live as long as the
  * record's batch (or the query arena, for literals).
  */
 #ifndef POSTERN_VALUE_H
@@ -20,13 +22,18 @@ typedef enum vtype { V_NULL = 0, V_STR, V_NUM, V_BOOL } vtype_t;
 /* A tagged value: 16 bytes. */
 typedef struct value {
     uint8_t t;  /* vtype_t */
-    uint8_t b;  /* V_BOOL: 0 or 1 */
+    uint8_t b;  /* V_BOOL: 0 or 1; V_STR: VAL_JSONLIT or 0 */
     uint32_t n; /* V_STR: length of s */
     union {
         const char *s; /* V_STR: borrowed bytes (see the file comment) */
         double d;      /* V_NUM */
     };
 } value_t;
+
+/* V_STR's b: the text was a JSON number, true or false (unquoted) in the
+ * input (json_to_value). Copies of the value keep it; strings made from it
+ * (functions, concatenation) do not. */
+#define VAL_JSONLIT 1
 
 static inline value_t val_null(void) { return (value_t){.t = V_NULL}; }
 static inline value_t val_num(double d) { return (value_t){.t = V_NUM, .d = d}; }

@@ -19,6 +19,7 @@
 #include "datetime.h"
 #include "json.h"
 #include "xml.h"
+#include "tty.h"
 
 /* What an event is. ORDER KIND: we_cats[]. */
 enum we_kind {
@@ -238,7 +239,7 @@ void we_close(we_state_t *w) {
         fprintf(stderr,
                 "postern: %s: %llu PowerShell script block%s logged in several parts never had all %s parts: "
                 "the parts are records of their own, without ScriptBlockFull\n",
-                w->name ? w->name : "-", (unsigned long long)w->sbdropped, w->sbdropped == 1 ? "" : "s",
+                w->name ? tty_name(w->name) : "-", (unsigned long long)w->sbdropped, w->sbdropped == 1 ? "" : "s",
                 w->sbdropped == 1 ? "its" : "their");
     if (w->procs)
         for (uint32_t i = 0; i < WE_LRU; i++) free(w->procs[i].buf);

@@ -15,6 +15,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The terminal table fits $COLUMNS and NO_COLOR turns colour off: cases
+# set them where they test them, never from the caller's shell.
+unset COLUMNS NO_COLOR
 
 ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); failed="$failed

@@ -27,6 +27,8 @@ pkgs="$pkgs libdeflate-dev"
 pkgs="$pkgs libzip-dev zip zstd"
 # `postern test --junit` writes JUnit XML; its test checks the file with xmllint.
 pkgs="$pkgs libxml2-utils"
+# The output tests check JSON output with jq as its users would.
+pkgs="$pkgs jq"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -154,15 +154,22 @@ static void test_unescape(void) {
 static void test_to_value(void) {
     arena_t a = {0};
     value_t v = json_to_value(PSTR_LIT("\"a\\u0062c\""), &a);
-    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("abc")));
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("abc")) && v.b == 0);
+    /* numbers and true/false are text marked as JSON literals (JSON output writes them unquoted) */
     v = json_to_value(PSTR_LIT("42.5"), &a);
-    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("42.5")));
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("42.5")) && v.b == VAL_JSONLIT);
+    v = json_to_value(PSTR_LIT("-1e3"), &a);
+    CHECK(v.t == V_STR && v.b == VAL_JSONLIT);
     v = json_to_value(PSTR_LIT("true"), &a);
-    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("true")));
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("true")) && v.b == VAL_JSONLIT);
+    v = json_to_value(PSTR_LIT("\"42\""), &a);
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("42")) && v.b == 0);
+    v = json_to_value(PSTR_LIT("[1]"), &a);
+    CHECK(v.t == V_STR && v.b == 0);
     v = json_to_value(PSTR_LIT("null"), &a);
     CHECK(v.t == V_NULL);
     v = json_to_value(PSTR_LIT("{\"x\": [1]}"), &a);
-    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("{\"x\": [1]}")));
+    CHECK(v.t == V_STR && pstr_eq(val_pstr(v), PSTR_LIT("{\"x\": [1]}")) && v.b == 0);
     v = json_to_value(PSTR_LIT("\"\""), &a);
     CHECK(v.t == V_STR && v.n == 0);
     arena_free(&a);
