@@ -897,6 +897,13 @@ int gtab_each_of(gtab_t *g, const size_t *idx, size_t n, int (*fn)(void *ud, rec
 }
 
 /* See agg.h. */
+void gtab_emit_of(gtab_t *g, const size_t *idx, size_t n, table_t *out) {
+    emit_begin(g, out);
+    for (size_t i = 0; i < n; i++)
+        if (idx[i] < g->n) emit_row(g, g->grp[idx[i]], out);
+}
+
+/* See agg.h. */
 void gtab_emit_group(gtab_t *g, gtab_group_t *gr, table_t *out) {
     emit_begin(g, out);
     emit_row(g, gr, out);

@@ -106,6 +106,9 @@ void gtab_set_threads(gtab_t *g, unsigned n);
  * gtab_order (or gtab_each) must have set, no group added since. Calls on
  * ranges that do not overlap may run in several threads at once. */
 int gtab_each_range(gtab_t *g, size_t from, size_t to, int (*fn)(void *ud, record_t *r), void *ud);
+/* The rows of the groups at places idx[0..n) of the first-record order
+ * (gtab_order set it), in idx's order, into out as gtab_emit makes them. */
+void gtab_emit_of(gtab_t *g, const size_t *idx, size_t n, table_t *out);
 /* gtab_each over the groups at places idx[0..n) of that order, in idx's
  * order (a sorted result); as gtab_each_range otherwise. */
 int gtab_each_of(gtab_t *g, const size_t *idx, size_t n, int (*fn)(void *ud, record_t *r), void *ud);

@@ -748,11 +748,12 @@ static int agg_each(gtab_t *g, const size_t *idx, size_t from, size_t to, exec_t
     return idx ? gtab_each_of(g, idx + from, to - from, agg_row, x) : gtab_each_range(g, from, to, agg_row, x);
 }
 
-/* The sort keys of the groups' rows (agg_order): field k of a row is the
- * sort's key k; its seq, the group's place in first-record order. */
+/* The sort keys of groups' rows (agg_order, top_emit): field k of a row
+ * is key k; its seq, the group's place in first-record order. */
 typedef struct agg_keys {
     exec_t *x;
-    const stage_t *sort;
+    const sortkey_t *keys;
+    uint32_t nkeys;
     table_t t;
     size_t at;             /* the group being run */
 } agg_keys_t;
@@ -760,11 +761,30 @@ typedef struct agg_keys {
 static int key_put(void *ud, record_t *r) {
     agg_keys_t *c = ud;
     record_t *kr = table_new_row(&c->t);
-    rec_reserve(kr, &c->t.arena, c->sort->nkeys, c->sort->nkeys);
-    for (uint32_t k = 0; k < c->sort->nkeys; k++) rec_set(kr, k, rec_get(r, c->sort->keys[k].field));
+    rec_reserve(kr, &c->t.arena, c->nkeys, c->nkeys);
+    for (uint32_t k = 0; k < c->nkeys; k++) rec_set(kr, k, rec_get(r, c->keys[k].field));
     kr->seq = c->at;
     rec_pin(kr, &c->t.arena);
     return 0;
+}
+
+/* The places, in first-record order, of the groups whose key rows c->t
+ * holds, in the order of c's keys (ties by place), the first lim only
+ * when lim >= 0 (*n of them, heap). Frees c->t. */
+static size_t *key_order(agg_keys_t *c, int64_t lim, size_t *n) {
+    sortkey_t *keys = xcalloc(c->nkeys ? c->nkeys : 1, sizeof *keys);
+    for (uint32_t k = 0; k < c->nkeys; k++) {
+        keys[k] = c->keys[k];
+        keys[k].field = k;
+    }
+    if (lim >= 0) rowsort_first(&c->t, keys, c->nkeys, (size_t)lim);
+    else rowsort_table(&c->t, keys, c->nkeys);
+    size_t *idx = xmalloc((c->t.n ? c->t.n : 1) * sizeof *idx);
+    for (size_t i = 0; i < c->t.n; i++) idx[i] = (size_t)c->t.rows[i].seq;
+    *n = c->t.n;
+    table_free(&c->t);
+    free(keys);
+    return idx;
 }
 
 static int key_group(void *ud, record_t *r) {
@@ -783,7 +803,7 @@ static int key_group(void *ud, record_t *r) {
 static size_t *agg_order(exec_t *x, size_t *n) {
     const query_t *q = x->q;
     uint32_t sort = x->resume - 1;
-    agg_keys_t c = {.x = x, .sort = &q->st[sort]};
+    agg_keys_t c = {.x = x, .keys = q->st[sort].keys, .nkeys = q->st[sort].nkeys};
     table_init(&c.t);
     agg_setup(x, key_put, &c);
     x->end = sort; /* (row stages that keep no state come before the sort) */
@@ -794,21 +814,7 @@ static size_t *agg_order(exec_t *x, size_t *n) {
      * second run.) */
     gtab_each_range(x->g, 0, gtab_count(x->g), key_group, &c);
     x->ev.arena = saved;
-    uint32_t nk = c.sort->nkeys;
-    sortkey_t *keys = xcalloc(nk ? nk : 1, sizeof *keys);
-    for (uint32_t k = 0; k < nk; k++) {
-        keys[k] = c.sort->keys[k];
-        keys[k].field = k;
-    }
-    int64_t lim = rowsort_limit(q, sort);
-    if (lim >= 0) rowsort_first(&c.t, keys, nk, (size_t)lim);
-    else rowsort_table(&c.t, keys, nk);
-    size_t *idx = xmalloc((c.t.n ? c.t.n : 1) * sizeof *idx);
-    for (size_t i = 0; i < c.t.n; i++) idx[i] = (size_t)c.t.rows[i].seq;
-    *n = c.t.n;
-    table_free(&c.t);
-    free(keys);
-    return idx;
+    return key_order(&c, rowsort_limit(q, sort), n);
 }
 
 /* Groups a worker formats at a time when several write an aggregate's rows. */
@@ -985,6 +991,30 @@ static int agg_chain(exec_t *x, uint32_t j, gtab_budget_t *budget, unsigned nw) 
     x->g = next;
     x->stop = x->end = j;
     return over ? 2 : x->err;
+}
+
+static int top_key(void *ud, record_t *r) {
+    agg_keys_t *c = ud;
+    key_put(c, r);
+    c->at++;
+    return 0;
+}
+
+/* A `top N` (or count_frequent) stage s of worker x's groups, into out:
+ * top_finish's rows — ranked by its keys (the count, descending, when it
+ * names none), ties in first-record order, cut to N — from a table of the
+ * groups' ranking keys alone, then the N groups' rows only, not a table
+ * of every group's row first. */
+static void top_emit(exec_t *x, const stage_t *s, table_t *out) {
+    sortkey_t one = {.field = s->as, .desc = true};
+    agg_keys_t c = {.x = x, .keys = s->nkeys ? s->keys : &one, .nkeys = s->nkeys ? s->nkeys : 1};
+    table_init(&c.t);
+    gtab_order(x->g);
+    gtab_each_range(x->g, 0, gtab_count(x->g), top_key, &c);
+    size_t n;
+    size_t *idx = key_order(&c, s->n, &n);
+    gtab_emit_of(x->g, idx, n, out);
+    free(idx);
 }
 
 /* See exec.h: no stage of q needs every row before it can give one. */
@@ -1167,6 +1197,9 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
             for (unsigned w = 0; w < nw; w++) xs[w].resume = sort < q->nst ? sort + 1 : 0;
             rc = agg_emit(xs, nw, em); /* the rows go out as they come: no table */
             from = q->nst;
+        } else if (grouped && q->st[x->stop].kind != ST_AGG && q->st[x->stop].n >= 0) {
+            top_emit(x, &q->st[x->stop], out); /* top N: the N groups' rows only */
+            from = x->stop + 1;
         } else if (grouped) {
             gtab_emit(x->g, out);
             if (q->st[x->stop].kind != ST_AGG) top_finish(out, &q->st[x->stop]);
