@@ -98,6 +98,21 @@ void diag_suppress(diag_t *d, const char *code) {
 }
 
 /* See diag.h. */
+void diag_accept(diag_t *d, const char *code, const char *why) {
+    for (uint32_t i = 0; i < d->n; i++) {
+        dmsg_t *m = &d->m[i];
+        if (m->lvl != D_WARNING || !m->code || strcmp(m->code, code) != 0) continue;
+        m->lvl = D_NOTE;
+        d->nwarn--;
+        size_t n = strlen(m->msg) + strlen(why) + 4;
+        char *t = xmalloc(n);
+        snprintf(t, n, "%s (%s)", m->msg, why);
+        free(m->msg);
+        m->msg = t;
+    }
+}
+
+/* See diag.h. */
 void diag_promote_warnings(diag_t *d) {
     for (uint32_t i = 0; i < d->n; i++)
         if (d->m[i].lvl == D_WARNING) { d->m[i].lvl = D_ERROR; d->nwarn--; d->nerr++; }

@@ -59,6 +59,9 @@ void diag_hint(diag_t *d, uint32_t i, const char *fmt, ...) __attribute__((forma
 void diag_linecol(const diag_t *d, uint32_t off, uint32_t *line, uint32_t *col);
 /* Drop the warnings and notes carrying code (errors are kept). */
 void diag_suppress(diag_t *d, const char *code);
+/* Turn the warnings carrying code into notes, why appended to their
+ * text in parentheses (a rule's lint_ignore, as lint shows it). */
+void diag_accept(diag_t *d, const char *code, const char *why);
 /* Turn every warning into an error (--strict). */
 void diag_promote_warnings(diag_t *d);
 /* Print every message at or above min severity (D_NOTE prints all). */

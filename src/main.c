@@ -576,6 +576,25 @@ static int cmd_query(int argc, char **argv) {
         len = strlen(text);
         files++;
         nfiles--;
+        /* `postern query FILE`: the query forgotten, the file taken for it
+         * and the keyboard read for logs. */
+        struct stat qs;
+        if (nfiles == 0 && stat(text, &qs) == 0 && S_ISREG(qs.st_mode)) {
+            if (isatty(STDIN_FILENO)) {
+                fprintf(stderr,
+                        "postern query: no query given: '%s' is a file, and the logs would be read from the "
+                        "keyboard; give the query first: postern query '*' %s\n",
+                        text, text);
+                free(text);
+                free(o.files);
+                return EXIT_ERR;
+            }
+            if (!o.quiet)
+                fprintf(stderr,
+                        "postern query: warning: '%s' is a file but is taken as the query, the logs read from "
+                        "stdin; to read the file: postern query '*' %s\n",
+                        text, text);
+        }
     }
     diag_t d;
     query_t *q = ruleset_compile("query", text, len, 0, o.strict, o.quiet, false, NULL, &d);
@@ -916,8 +935,9 @@ static int cmd_lint(int argc, char **argv) {
     }
     if (!text) { free(o.files); return EXIT_ERR; }
     diag_t d;
-    /* lint shows everything, also what a rule's lint_ignore quiets in detect. */
-    query_t *q = ruleset_compile(name, text, len, line0, o.strict, false, true, NULL, &d);
+    /* lint shows everything: what a rule's lint_ignore quiets in detect
+     * as notes, which --strict accepts as detect --strict does. */
+    query_t *q = ruleset_compile(name, text, len, line0, o.strict, false, true, have_rule ? &ru.lint_ignore : NULL, &d);
     if (q && o.ast) {
         buf_t b = {0};
         query_dump(q, &b);

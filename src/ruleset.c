@@ -23,7 +23,10 @@ query_t *ruleset_compile(const char *name, const char *text, size_t len, uint32_
     d->line0 = line0;
     query_t *q = query_parse(text, len, d);
     if (q) lint_query(q, d);
-    for (uint32_t i = 0; ignore && i < ignore->n; i++) diag_suppress(d, ignore->v[i]);
+    for (uint32_t i = 0; ignore && i < ignore->n; i++) {
+        if (show_notes) diag_accept(d, ignore->v[i], "accepted by the rule's lint_ignore");
+        else diag_suppress(d, ignore->v[i]);
+    }
     if (strict) diag_promote_warnings(d);
     if (!quiet || d->nerr) diag_print(d, stderr, d->nerr && quiet ? D_ERROR : (show_notes ? D_NOTE : D_WARNING));
     if (d->nerr) {
@@ -63,7 +66,11 @@ int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t *
             free(ents[i]);
         }
         free(ents);
-        if (ndir == 0) fprintf(stderr, "postern: %s: no *.yml rule files\n", dir);
+        if (ndir == 0) {
+            fprintf(stderr, "postern: %s: no *.yml or *.yaml rule files: no rule to run\n", dir);
+            free(rs);
+            return -1;
+        }
     }
     bool builtin = np == 0 && !dir;
     int total = builtin ? (int)rules_builtin_count : np;
@@ -90,20 +97,47 @@ int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t *
         }
     }
     for (int i = 0; i < ndir; i++) free(dirpaths[i]);
+    /* The same rule twice (a file named twice, or a copy in the folder)
+     * would report each of its findings twice. */
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < i; j++)
+            if (rs[i].id && rs[j].id && strcmp(rs[i].id, rs[j].id) == 0) {
+                fprintf(stderr, "postern: %s: rule id '%s' is %s's too: each rule must be given once\n",
+                        rs[i].path ? rs[i].path : "rule", rs[i].id, rs[j].path ? rs[j].path : "another rule");
+                bad++;
+                break;
+            }
     *out = rs;
     *n = k;
     return bad ? -1 : 0;
 }
 
 /* See ruleset.h. */
-void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes) {
+int ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes) {
+    int bad = 0;
     for (int k = 0; k < ntunes; k++) {
         bool found = false;
+        const char *names[64];
+        size_t nn = 0;
         for (int i = 0; i < n; i++)
-            for (uint32_t j = 0; j < rules[i].ntunings; j++)
+            for (uint32_t j = 0; j < rules[i].ntunings; j++) {
                 if (strcmp(rules[i].tunings[j].name, tunes[k]) == 0) rules[i].tunings[j].enabled = found = true;
-        if (!found) fprintf(stderr, "postern: no rule has a tuning '%s'\n", tunes[k]);
+                if (nn < 64) names[nn++] = rules[i].tunings[j].name;
+            }
+        if (found) continue;
+        bad++;
+        const char *near = nn ? str_closest(pstr_c(tunes[k]), names, nn) : NULL;
+        fprintf(stderr, "postern: --tune %s: no rule has that tuning", tunes[k]);
+        if (near) fprintf(stderr, "; did you mean '%s'?", near);
+        else if (nn) {
+            fprintf(stderr, " (the rules' tunings:");
+            for (size_t i = 0; i < nn; i++) fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+            fputc(')', stderr);
+        }
+        else fprintf(stderr, " (the rules have none)");
+        fputc('\n', stderr);
     }
+    return bad ? -1 : 0;
 }
 
 /* See ruleset.h. */
@@ -184,7 +218,10 @@ int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const c
         ruleset_free(rs);
         return -1;
     }
-    ruleset_tune(rs->rules, rs->n, tunes, ntunes);
+    if (ruleset_tune(rs->rules, rs->n, tunes, ntunes) != 0) {
+        ruleset_free(rs);
+        return -1;
+    }
     int n = rs->n ? rs->n : 1;
     rs->q = xcalloc((size_t)n, sizeof *rs->q);
     rs->text = xcalloc((size_t)n, sizeof *rs->text);

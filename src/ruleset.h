@@ -26,18 +26,20 @@ typedef struct ruleset {
 
 /* Parse and lint a query; print its diagnostics at or above warnings
  * (notes too with show_notes; errors only when quiet) on stderr. Lint codes
- * in ignore are dropped; strict makes warnings errors. d is initialised
+ * in ignore are dropped (with show_notes: made notes, as lint shows a
+ * rule's lint_ignore); strict makes warnings errors. d is initialised
  * here and borrows text. Returns the query (caller frees), or NULL. */
 query_t *ruleset_compile(const char *name, const char *text, size_t len, uint32_t line0, bool strict, bool quiet,
                          bool show_notes, const strlist_t *ignore, diag_t *d);
 /* Load the rule files files[0..nfiles) and every *.yml in dir (NULL: none),
  * or the builtin rules when both are empty. *out (caller frees each with
  * rule_free, then the array) receives the rules that parsed, *n their
- * count. Returns 0, or -1 when some rule failed (messages on stderr). */
+ * count. Returns 0, or -1 when some rule failed, dir holds none, or two
+ * rules have one id (messages on stderr). */
 int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t **out, int *n);
-/* Switch on tuning tunes[0..ntunes) in every rule that has it; a name no
- * rule knows is reported on stderr. */
-void ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
+/* Switch on tuning tunes[0..ntunes) in every rule that has it. Returns 0,
+ * or -1 when a name is no rule's (said on stderr, with the closest). */
+int ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
 /* Make each finding of q name the files its records came from: q's first
  * aggregate (when its first blocking stage is one) also collects
  * values(_sourceName) as _sourceName, the last column (a later `fields`
