@@ -713,6 +713,10 @@ static int detect_follow(opts_t *o) {
         fputs("postern detect: --follow reads one FILE (or - for stdin)\n", stderr);
         return EXIT_ERR;
     }
+    if (o->format >= 0 && o->format != OUT_NDJSON) { /* (signals are one object a line, written as they come) */
+        fputs("postern detect: --follow writes its signals as NDJSON: --format is ndjson or not given\n", stderr);
+        return EXIT_ERR;
+    }
     ruleset_t rs;
     if (ruleset_prepare(&rs, o->rule_files, o->nrule_files, o->rules_dir, o->tunes, o->ntunes, o->strict, o->quiet) != 0)
         return EXIT_ERR;
