@@ -58,10 +58,18 @@ void out_json_str(buf_t *b, pstr_t s) {
         if (i >= s.n) break;
         unsigned char ch = (unsigned char)s.p[i];
         if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x7f) continue;
-        if (ch >= 0x80) { /* C1 and bidi controls as \uXXXX; other text as it is */
+        if (ch >= 0x80) { /* C1 and bidi controls as \uXXXX; other text as it is; bytes that are no UTF-8 as U+FFFD */
             uint32_t cp;
             size_t k = tty_uni_ctl((const unsigned char *)s.p + i, s.n - i, &cp);
-            if (!k) continue;
+            if (!k) {
+                size_t u = str_utf8_len((const unsigned char *)s.p + i, s.n - i);
+                if (u) {
+                    i += u - 1;
+                    continue;
+                }
+                cp = 0xFFFD; /* (JSON text is UTF-8: a byte that is none cannot be written as it is) */
+                k = 1;
+            }
             buf_put(b, s.p + run, i - run);
             char u[7] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15], hex[cp & 15], 0};
             buf_puts(b, u);

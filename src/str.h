@@ -134,5 +134,9 @@ const char *str_closest(pstr_t w, const char *const *cands, size_t ncands);
 /* Code point cp (at most 0x10FFFF) as UTF-8 into o (4 bytes of room);
  * returns the bytes written. */
 size_t str_utf8_put(char *o, uint32_t cp);
+/* Length of the valid UTF-8 sequence of two or more bytes at p[0..n)
+ * (p[0] >= 0x80): 2 to 4, or 0 when it is not one (overlong forms,
+ * surrogates and code points past U+10FFFF are not). */
+size_t str_utf8_len(const unsigned char *p, size_t n);
 
 #endif

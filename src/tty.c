@@ -12,27 +12,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Length of the valid UTF-8 sequence of two or more bytes at p[0..n)
- * (p[0] >= 0x80): 2 to 4, or 0 when it is not one (overlong forms,
- * surrogates and code points past U+10FFFF are not). */
-static size_t utf8_len(const unsigned char *p, size_t n) {
-    unsigned char c = p[0];
-    if (c >= 0xC2 && c <= 0xDF) return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
-        if (c == 0xED && p[1] >= 0xA0) return 0; /* surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0; /* overlong */
-        if (c == 0xF4 && p[1] >= 0x90) return 0; /* past U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
 /* What stands at s[i]: the bytes to copy as they are (*len, one code
  * point), or the escape to write instead (into esc, NUL-terminated, *len
  * bytes of s it stands for). Returns true for an escape. */
@@ -59,7 +38,7 @@ static bool step(const unsigned char *p, size_t n, size_t *len, char esc[16]) {
         snprintf(esc, 16, "\\u{%x}", (unsigned)cp);
         return true;
     }
-    k = utf8_len(p, n);
+    k = str_utf8_len(p, n);
     if (k) {
         *len = k;
         return false;

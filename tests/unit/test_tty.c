@@ -144,9 +144,15 @@ static void json_ref(buf_t *b, const char *s, size_t n) {
         unsigned char ch = (unsigned char)s[i];
         uint32_t cp;
         size_t k = ch >= 0x80 ? tty_uni_ctl((const unsigned char *)s + i, n - i, &cp) : 0;
+        size_t u = ch >= 0x80 && !k ? str_utf8_len((const unsigned char *)s + i, n - i) : 0;
         if (k) {
             buf_printf(b, "\\u%04x", (unsigned)cp);
             i += k - 1;
+        } else if (ch >= 0x80 && !u) { /* no UTF-8 */
+            buf_puts(b, "\\ufffd");
+        } else if (u) {
+            buf_put(b, s + i, u);
+            i += u - 1;
         } else if (ch == '"' || ch == '\\') {
             buf_putc(b, '\\');
             buf_putc(b, (char)ch);
@@ -163,7 +169,8 @@ static void json_ref(buf_t *b, const char *s, size_t n) {
 
 static void test_json_str(void) {
     static const char *const specials[] = {"\"", "\\", "\x01", "\x1f", "\n", "\x7f", "\xc2\x85", "\xe2\x80\xae",
-                                           "\xc3\xa9", "\xe2\x80\xa6", "\xff", "~", " "};
+                                           "\xc3\xa9", "\xe2\x80\xa6", "\xff", "~", " ", "\xc3", "\xed\xa0\x80",
+                                           "\xf0\x9f\x98\x80"};
     size_t bad = 0;
     for (size_t len = 0; len < 40; len++)
         for (size_t at = 0; at <= len; at++)
