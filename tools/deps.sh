@@ -25,6 +25,9 @@ pkgs="$pkgs libdeflate-dev"
 # Zip archives are read member by member through libzip (input_zip.c);
 # the tests build their archives with Info-ZIP's zip and the zstd tool.
 pkgs="$pkgs libzip-dev zip zstd"
+# postern convert's proof (tests/convert/prove.sh) runs the SQL it writes on a
+# throwaway PostgreSQL cluster, and on DuckDB and chdb from npm (Node.js).
+pkgs="$pkgs postgresql nodejs npm"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
