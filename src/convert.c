@@ -47,6 +47,7 @@ typedef struct cv {
     int64_t limit;      /* the final limit, or -1 */
     bool ended;         /* a sort or limit was seen: only fields and limit may follow */
     bool fixed;         /* a `fields` list fixed the columns of message rows */
+    bool nodrop_open;   /* a parse with nodrop ran since the last one without (the chain rule) */
 } cv_t;
 
 static const char *const type_name[] = {"text", "number"};
@@ -95,15 +96,18 @@ static void put_num(cv_t *c, buf_t *b, double v) {
     buf_printf(b, "CAST('%s' AS %s)", tmp, c->D->dbl);
 }
 
-/* Expand template tpl with a and b for $1 and $2. */
-static void put_tpl(buf_t *b, const char *tpl, const char *a, const char *b2) {
+/* Expand template tpl with a, b2 and c3 for $1, $2 and $3. */
+static void put_tpl3(buf_t *b, const char *tpl, const char *a, const char *b2, const char *c3) {
     for (const char *p = tpl; *p; p++) {
-        if (p[0] == '$' && (p[1] == '1' || p[1] == '2')) {
-            buf_puts(b, p[1] == '1' ? a : b2);
+        if (p[0] == '$' && p[1] >= '1' && p[1] <= '3') {
+            buf_puts(b, p[1] == '1' ? a : p[1] == '2' ? b2 : c3);
             p++;
         } else buf_putc(b, *p);
     }
 }
+
+/* Expand template tpl with a and b for $1 and $2. */
+static void put_tpl(buf_t *b, const char *tpl, const char *a, const char *b2) { put_tpl3(b, tpl, a, b2, ""); }
 
 static void put_col(buf_t *b, const col_t *k) { buf_printf(b, "c%u_%u", k->f, k->ver); }
 
@@ -135,6 +139,9 @@ static pstr_t input_name(const cv_t *c, uint32_t f) {
 
 static bool ex_val(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t);
 static bool ex_cond(cv_t *c, const expr_t *e, buf_t *b);
+
+/* The functions whose value is postern's true/false: conditions only. */
+static bool is_cond_fn(int fn) { return fn == FN_ISNULL || fn == FN_ISEMPTY || fn == FN_ISBLANK || fn == FN_CONTAINS; }
 
 /* The number of e (whose SQL is sql, of type t) into b: a number as is, a
  * text literal decided now (an engine may fold a cast of a literal that is
@@ -291,7 +298,23 @@ static bool cond_matches(cv_t *c, const expr_t *e, buf_t *b) {
     return ok;
 }
 
-/* isNull, isEmpty, contains: the functions that are conditions. */
+/* contains(a, b), a contains b (eval.c contains2): a substring test of
+ * two texts; an empty b is found only in an empty a. */
+static bool cond_contains(cv_t *c, const expr_t *a, const expr_t *b2, buf_t *b) {
+    buf_t x = {0}, y = {0}, f = {0}, s = {0};
+    uint8_t tx, ty;
+    bool ok = ex_val(c, a, &x, &tx) && ex_val(c, b2, &y, &ty);
+    if (ok && (tx != T_STR || ty != T_STR)) ok = refuse(c, tx != T_STR ? a->sp : b2->sp, "contains of a number (postern tests its printed form)");
+    if (ok) {
+        put_tpl(&f, c->D->find, x.p, y.p);
+        buf_printf(&s, "(CASE WHEN %s = '' THEN %s = '' ELSE %s > 0 END)", y.p, x.p, f.p);
+        wrap_false(b, s.p);
+    }
+    buf_free(&x); buf_free(&y); buf_free(&f); buf_free(&s);
+    return ok;
+}
+
+/* isNull, isEmpty, isBlank, contains: the functions that are conditions. */
 static bool cond_call(cv_t *c, const expr_t *e, buf_t *b) {
     buf_t x = {0}, y = {0};
     uint8_t tx = T_STR, ty = T_STR;
@@ -305,6 +328,21 @@ static bool cond_call(cv_t *c, const expr_t *e, buf_t *b) {
             if (tx == T_NUM) buf_printf(b, "(%s IS NULL)", x.p);
             else buf_printf(b, "(%s IS NULL OR %s = '')", x.p, x.p);
         }
+        break;
+    case FN_ISBLANK:
+        if ((ok = ex_val(c, e->args[0], &x, &tx))) {
+            if (tx == T_NUM) buf_printf(b, "(%s IS NULL)", x.p);
+            else {
+                buf_t s = {0}, re = {0};
+                put_str(c, &re, PSTR_LIT("^[ \\t\\n\\x0B\\f\\r]*$"));
+                put_tpl(&s, c->D->re_search, x.p, re.p);
+                buf_printf(b, "(%s IS NULL OR %s)", x.p, s.p);
+                buf_free(&s); buf_free(&re);
+            }
+        }
+        break;
+    case FN_CONTAINS:
+        ok = cond_contains(c, e->args[0], e->args[1], b);
         break;
     default: ok = refuse(c, e->sp, "the function %s() as a condition", func_info[e->func].name);
     }
@@ -337,9 +375,10 @@ static bool ex_cond(cv_t *c, const expr_t *e, buf_t *b) {
     case EX_LT: case EX_GT: case EX_LE: case EX_GE: ok = cond_order(c, e, b); break;
     case EX_IN: ok = cond_in(c, e, b); break;
     case EX_MATCHES: ok = cond_matches(c, e, b); break;
+    case EX_CONTAINS: ok = cond_contains(c, e->a, e->b, b); break;
     default: {
         uint8_t t;
-        if (e->kind == EX_CALL && (e->func == FN_ISNULL || e->func == FN_ISEMPTY)) { ok = cond_call(c, e, b); break; }
+        if (e->kind == EX_CALL && is_cond_fn(e->func)) { ok = cond_call(c, e, b); break; }
         if (e->kind == EX_SUBQUERY) { ok = refuse(c, e->sp, "a subquery"); break; }
         /* Any other value: its truth. */
         if (!(ok = ex_val(c, e, &x, &t))) break;
@@ -420,6 +459,21 @@ static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
         buf_puts(b, ")");
         *t = T_STR;
         break;
+    case FN_TOLOWERCASE: case FN_TOUPPERCASE: case FN_TRIM:
+        /* postern's case change is ASCII only, as translate() is. */
+        if ((ok = ex_val(c, e->args[0], &x, &tx)) && tx != T_STR)
+            ok = refuse(c, e->sp, "%s() of a number (postern changes its printed form)", func_info[e->func].name);
+        if (ok && e->func == FN_TRIM) put_tpl(b, c->D->trim, x.p, "");
+        else if (ok)
+            buf_printf(b, "translate(%s, '%s', '%s')", x.p,
+                       e->func == FN_TOLOWERCASE ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "abcdefghijklmnopqrstuvwxyz",
+                       e->func == FN_TOLOWERCASE ? "abcdefghijklmnopqrstuvwxyz" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        *t = T_STR;
+        break;
+    case FN_TOLONG: case FN_TOINT: case FN_INT:
+        if ((ok = ex_num(c, e->args[0], &x))) put_tpl(b, c->D->trunc, x.p, "");
+        *t = T_NUM;
+        break;
     case FN_ABS: case FN_FLOOR: case FN_CEIL: {
         static const char *const fn[] = {[FN_ABS] = "abs", [FN_FLOOR] = "floor", [FN_CEIL] = "ceil"};
         if ((ok = ex_num(c, e->args[0], &x))) buf_printf(b, "%s(%s)", fn[e->func], x.p);
@@ -459,7 +513,7 @@ static bool ex_val(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
     case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD: *t = T_NUM; return val_arith(c, e, b);
     case EX_COND: return val_cond(c, e->a, e->b, e->c, e->sp, b, t);
     default:
-        if (e->kind == EX_CALL && e->func != FN_ISNULL && e->func != FN_ISEMPTY) return val_call(c, e, b, t);
+        if (e->kind == EX_CALL && !is_cond_fn(e->func)) return val_call(c, e, b, t);
         return refuse(c, e->sp, "a condition used as a value (postern's true/false)");
     }
 }
@@ -503,6 +557,7 @@ static uint32_t input_fields(const query_t *q, uint32_t **out) {
         for (uint32_t k = 0; k < s->nby; k++) { tmp.field = s->by[k]; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_TOP) { tmp.field = s->topfield; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_TIMESLICE) { tmp.field = F_MESSAGETIME; refs(&tmp, def, &list, &n, &cap); }
+        if (s->kind == ST_PARSE || s->kind == ST_PARSE_REGEX) { tmp.field = s->src; refs(&tmp, def, &list, &n, &cap); }
         for (uint32_t k = 0; k < s->nkeys; k++) { tmp.field = s->keys[k].field; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_FIELDS)
             for (uint32_t k = 0; k < s->nflds; k++) { tmp.field = s->flds[k]; refs(&tmp, def, &list, &n, &cap); }
@@ -512,6 +567,8 @@ static uint32_t input_fields(const query_t *q, uint32_t **out) {
             break;
         }
         if (s->kind == ST_ASSIGN || s->kind == ST_TIMESLICE) def[s->as] = true;
+        if (s->kind == ST_PARSE || s->kind == ST_PARSE_REGEX)
+            for (uint32_t k = 0; k < s->nflds; k++) def[s->flds[k]] = true;
     }
     free(def);
     *out = list;
@@ -595,6 +652,109 @@ static bool st_timeslice(cv_t *c, const stage_t *s) {
     return true;
 }
 
+/* A helper column's name (in the CTEs of one stage only). */
+static void put_helper(buf_t *b, uint32_t id) { buf_printf(b, "h_%u", id); }
+
+/* Length of anchor a in the target's position units. */
+static size_t units(const cv_t *c, pstr_t a) {
+    size_t n = 0;
+    for (size_t i = 0; i < a.n; i++) n += c->D->byte_pos || ((unsigned char)a.p[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* parse "a=*, b=*" as a, b [nodrop] (op_parse.c pa_match): anchors found
+ * ignoring ASCII case, each the first one after the previous, a final `*`
+ * to the end. One CTE an anchor holds the position after it (NULL once
+ * one is missing); the last one captures the fields. A record that does
+ * not match is dropped, or with nodrop keeps its fields' values. */
+static bool st_parse(cv_t *c, const stage_t *s) {
+    uint32_t stars = 0;
+    for (size_t i = 0; i < s->pattern.n; i++) stars += s->pattern.p[i] == '*';
+    if (stars != s->nflds || !stars || stars > 64) return refuse(c, s->sp, "a parse with several patterns");
+    if (!s->nodrop && c->nodrop_open)
+        return refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
+    col_t *src = find_col(c, s->src);
+    if (!src || src->t != T_STR) return refuse(c, s->sp, "a parse of a field that is no text");
+    c->nodrop_open = s->nodrop;
+    buf_t v = {0}, lc = {0}, x = {0};
+    put_col(&v, src);
+    uint32_t base = ++c->ver;
+    /* The lower-cased text the anchors are looked for in. */
+    open_layer(c);
+    buf_printf(&c->ctes, "SELECT *, translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS ", v.p);
+    put_helper(&c->ctes, base);
+    buf_printf(&c->ctes, " FROM s%u)", c->layer - 1);
+    put_helper(&lc, base);
+    /* e_k: the position after anchor k; a_k = e_k - len(anchor k). */
+    size_t pi = 0;
+    uint32_t k = 0;
+    size_t alen[66];
+    for (;; k++) {
+        size_t pe = pi;
+        while (pe < s->pattern.n && s->pattern.p[pe] != '*') pe++;
+        pstr_t anchor = pstr(s->pattern.p + pi, pe - pi);
+        buf_t lit = {0}, low = {0}, prev = {0}, e = {0};
+        for (size_t i = 0; i < anchor.n; i++) buf_putc(&low, str_lc(anchor.p[i]));
+        put_str(c, &lit, (pstr_t){low.p ? low.p : "", low.n});
+        alen[k] = units(c, anchor);
+        if (k) put_helper(&prev, base + k);
+        else buf_printf(&prev, "(CASE WHEN %s IS NOT NULL THEN 1 END)", v.p);
+        if (anchor.n) {
+            buf_t rest = {0}, f = {0};
+            put_tpl(&rest, c->D->substr, lc.p, prev.p);
+            put_tpl(&f, c->D->find, rest.p, lit.p);
+            buf_printf(&e, "(CASE WHEN %s IS NOT NULL AND %s > 0 THEN %s + %s - 1 + %zu END)", prev.p, f.p, prev.p, f.p,
+                       alen[k]);
+            buf_free(&rest); buf_free(&f);
+        } else if (k && pe >= s->pattern.n) {
+            buf_t len = {0};
+            put_tpl(&len, c->D->length, v.p, "");
+            buf_printf(&e, "(CASE WHEN %s IS NOT NULL THEN %s + 1 END)", prev.p, len.p);
+            buf_free(&len);
+        } else buf_puts(&e, prev.p);
+        open_layer(c);
+        buf_printf(&c->ctes, "SELECT *, %s AS ", e.p);
+        put_helper(&c->ctes, base + k + 1);
+        buf_printf(&c->ctes, " FROM s%u)", c->layer - 1);
+        buf_free(&lit); buf_free(&low); buf_free(&prev); buf_free(&e);
+        if (pe >= s->pattern.n) break;
+        pi = pe + 1;
+    }
+    c->ver += k + 2; /* the helpers' numbers stay unused */
+    /* The captures: capture j lies between anchor j-1's end and anchor j's start. */
+    buf_t sel = {0}, last = {0};
+    put_helper(&last, base + k + 1);
+    for (uint32_t i = 0; i < c->ncols; i++) {
+        bool out = false;
+        for (uint32_t j = 0; j < s->nflds; j++) out |= s->flds[j] == c->cols[i].f;
+        if (out) continue;
+        if (sel.n) buf_puts(&sel, ", ");
+        put_col(&sel, &c->cols[i]);
+    }
+    for (uint32_t j = 0; j < s->nflds; j++) {
+        buf_t from = {0}, to = {0}, n = {0}, cap = {0};
+        put_helper(&from, base + j + 1);
+        put_helper(&to, base + j + 2);
+        buf_printf(&n, "%s - %zu - %s", to.p, alen[j + 1], from.p);
+        put_tpl3(&cap, c->D->substr3, v.p, from.p, n.p);
+        col_t *old = find_col(c, s->flds[j]);
+        if (sel.n) buf_puts(&sel, ", ");
+        buf_printf(&sel, "(CASE WHEN %s IS NOT NULL THEN %s ELSE ", last.p, cap.p);
+        if (old && old->t == T_STR) put_col(&sel, old);
+        else buf_printf(&sel, "CAST(NULL AS %s)", c->D->text);
+        buf_puts(&sel, " END) AS ");
+        add_col(c, s->flds[j], T_STR);
+        put_col(&sel, find_col(c, s->flds[j]));
+        buf_free(&from); buf_free(&to); buf_free(&n); buf_free(&cap);
+    }
+    open_layer(c);
+    buf_printf(&c->ctes, "SELECT %s FROM s%u", sel.p, c->layer - 1);
+    if (!s->nodrop) buf_printf(&c->ctes, " WHERE %s IS NOT NULL", last.p);
+    buf_putc(&c->ctes, ')');
+    buf_free(&sel); buf_free(&last); buf_free(&v); buf_free(&lc); buf_free(&x);
+    return true;
+}
+
 /* An aggregate's SQL over column k (NULL for count). */
 static bool agg_sql(cv_t *c, const stage_t *s, const aggspec_t *a, buf_t *b, uint8_t *t) {
     col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
@@ -657,6 +817,8 @@ static bool st_agg(cv_t *c, const stage_t *s) {
         open_layer(c);
         buf_printf(&c->ctes, "SELECT %s FROM s%u", sel.p, c->layer - 1);
         if (s->nby) buf_printf(&c->ctes, " GROUP BY %s", grp.p);
+        /* Without keys, no rows make no group (SQL would give one row of zeros). */
+        else buf_puts(&c->ctes, " HAVING count(*) > 0");
         buf_putc(&c->ctes, ')');
         c->ncols = 0;
         for (uint32_t i = 0; i < s->nby; i++) {
@@ -711,7 +873,7 @@ static bool st_fields(cv_t *c, const stage_t *s) {
 
 /* The built-in fields the table offers (a contract column each). */
 static bool input_ok(uint32_t f) {
-    return f >= F_NBUILTIN || f == F_MESSAGETIME || f == F_SOURCECATEGORY || f == F_SOURCEHOST || f == F_SOURCENAME ||
+    return f >= F_NBUILTIN || f == F_RAW || f == F_MESSAGETIME || f == F_SOURCECATEGORY || f == F_SOURCEHOST || f == F_SOURCENAME ||
            f == F_SOURCE || f == F_COLLECTOR;
 }
 
@@ -788,6 +950,7 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
         case ST_ASSIGN: ok = st_assign(&c, s); break;
         case ST_AGG: ok = st_agg(&c, s); break;
         case ST_TIMESLICE: ok = st_timeslice(&c, s); break;
+        case ST_PARSE: ok = st_parse(&c, s); break;
         case ST_FIELDS: ok = st_fields(&c, s); break;
         case ST_SORT:
             for (uint32_t k = 0; k < s->nkeys && ok; k++)

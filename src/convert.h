@@ -34,6 +34,13 @@ typedef struct cv_dialect {
     const char *like;        /* $1 LIKE pattern $2 whose escape character is backslash */
     const char *text_cmp;    /* appended to a text operand of < > <= >= and ORDER BY: bytewise order */
     const char *octets;      /* length of $1 in bytes */
+    const char *find;        /* 1-based position of $2 in $1, 0 when absent (in the units of substr) */
+    const char *substr;      /* $1 from position $2 on */
+    const char *substr3;     /* $3 units of $1 from position $2 */
+    const char *length;      /* length of $1 in the units of find and substr */
+    bool byte_pos;           /* find, substr and length count bytes (else characters) */
+    const char *trim;        /* $1 without blanks (space \t \n \v \f \r) at either end */
+    const char *trunc;       /* the number $1 rounded towards 0 */
     int re_dialect;          /* CV_RE_* of convert_regex.c */
 } cv_dialect_t;
 

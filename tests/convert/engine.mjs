@@ -180,19 +180,27 @@ function runPg(data, jobs) {
     script += `\\copy logs FROM ${qstr(csvFile)} WITH (FORMAT csv)\n`;
     jobs.forEach((j, i) => {
       const body = j.sql.replace(/;\s*$/, '');
+      script += `\\warn @@job ${i}\n`;
       script += `\\o ${qstr(path.join(dir, `${i}.hdr`))}\n\\pset format csv\n\\pset tuples_only off\n`;
-      script += `SELECT * FROM (\n${body}\n) t LIMIT 0;\n`;
+      script += `SELECT * FROM (\n${body}\n) postern_row LIMIT 0;\n`;
       script += `\\o ${qstr(path.join(dir, `${i}.rows`))}\n\\pset format unaligned\n\\pset tuples_only on\n`;
-      script += `SELECT row_to_json(t)::text FROM (\n${body}\n) t;\n\\o\n`;
+      script += `SELECT row_to_json(postern_row)::text FROM (\n${body}\n) postern_row;\n\\o\n`;
     });
     fs.writeFileSync(path.join(dir, 'script.sql'), script);
     const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=0', '-f', path.join(dir, 'script.sql')], { encoding: 'utf8' });
-    const errs = (r.stderr || '').split('\n').filter((l) => /ERROR/.test(l));
+    // Each job's errors: the ERROR lines after its @@job marker.
+    const errs = jobs.map(() => []);
+    let cur = -1;
+    for (const l of (r.stderr || '').split('\n')) {
+      const m = /@@job (\d+)/.exec(l);
+      if (m) cur = Number(m[1]);
+      else if (cur >= 0 && /ERROR/.test(l)) errs[cur].push(l.replace(/^psql:[^:]*:\d+: /, ''));
+    }
     jobs.forEach((j, i) => {
       const hf = path.join(dir, `${i}.hdr`), rf = path.join(dir, `${i}.rows`);
       const hdr = fs.existsSync(hf) ? fs.readFileSync(hf, 'utf8').split('\n')[0] : '';
-      if (hdr === '') {
-        fs.writeFileSync(j.out, `ERROR: ${errs.join(' | ') || 'no result'}\n`);
+      if (hdr === '' || errs[i].length) {
+        fs.writeFileSync(j.out, `ERROR: ${errs[i].join(' | ') || 'no result'}\n`);
         return;
       }
       const rows = fs.readFileSync(rf, 'utf8').split('\n').filter((l) => l !== '').map((l) => Object.values(JSON.parse(l)));

@@ -5,6 +5,9 @@
 # backslashes, control characters, and equal _messageTime values.
 #
 #   awk -v rows=N -v seed=S -f tests/convert/gen.awk > data.jsonl
+#   awk -v rows=N -v seed=S -v text=1 -f tests/convert/gen.awk > data.txt
+# With text=1, plain text lines for `parse`: key=value parts whose keys
+# change case, go missing or repeat.
 function pick(a, n) { return a[int(rand() * n) + 1] }
 function js(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); gsub(/\n/, "\\n", s); return "\"" s "\"" }
 BEGIN {
@@ -16,8 +19,18 @@ BEGIN {
     nu = split("alice|Bob|BOB|zoë|O'Brien|back\\slash|'; DROP TABLE logs; --||root", users, "|")
     ni = split("10.0.0.1|10.0.0.2|192.168.1.5|203.0.113.7|198.51.100.9", ips, "|")
     no = split("data|blocked|failed|empty|DATA|", outs, "|")
+    nk = split("user=|User=|USER=|usr=", ukeys, "|")
     t0 = 1717480000000
-    for (i = 0; i < rows; i++) {
+    for (i = 0; text && i < rows; i++) {
+        line = "msg " i
+        if (rand() < 0.85) line = line " " pick(ukeys, nk) pick(users, nu)
+        if (rand() < 0.2) line = line " user=" pick(users, nu)
+        if (rand() < 0.8) line = line " port=" pick(ports, np)
+        if (rand() < 0.7) line = line " Proc=" pick(procs, nq)
+        if (rand() < 0.5) line = line " bytes=" pick(bytes, nb) ";"
+        print line
+    }
+    for (i = 0; !text && i < rows; i++) {
         t = t0 + int(rand() * 7200) * 1000
         if (rand() < 0.1) t = t0 + 5000
         line = "{\"_messageTime\":" sprintf("%.0f", t)
