@@ -284,7 +284,7 @@ static bool cond_matches(cv_t *c, const expr_t *e, buf_t *b) {
         put_like(c, b, x.p, e->b->str, false);
     } else if (e->b->kind == EX_REGEX) {
         buf_t re = {0}, lit = {0}, s = {0};
-        const char *why = cv_regex(e->b->str, c->D->re_dialect, &re);
+        const char *why = cv_regex(e->b->str, c->D->re_dialect, &re, NULL);
         if (why) ok = refuse(c, e->b->sp, "this regex (%s)", why);
         else {
             put_str(c, &lit, (pstr_t){re.p ? re.p : "", re.n});
@@ -652,6 +652,9 @@ static bool st_timeslice(cv_t *c, const stage_t *s) {
     return true;
 }
 
+static void parse_outputs(cv_t *c, const stage_t *s, const char *matched, buf_t *caps);
+static col_t *parse_source(cv_t *c, const stage_t *s);
+
 /* A helper column's name (in the CTEs of one stage only). */
 static void put_helper(buf_t *b, uint32_t id) { buf_printf(b, "h_%u", id); }
 
@@ -671,11 +674,8 @@ static bool st_parse(cv_t *c, const stage_t *s) {
     uint32_t stars = 0;
     for (size_t i = 0; i < s->pattern.n; i++) stars += s->pattern.p[i] == '*';
     if (stars != s->nflds || !stars || stars > 64) return refuse(c, s->sp, "a parse with several patterns");
-    if (!s->nodrop && c->nodrop_open)
-        return refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
-    col_t *src = find_col(c, s->src);
-    if (!src || src->t != T_STR) return refuse(c, s->sp, "a parse of a field that is no text");
-    c->nodrop_open = s->nodrop;
+    col_t *src = parse_source(c, s);
+    if (!src) return false;
     buf_t v = {0}, lc = {0}, x = {0};
     put_col(&v, src);
     uint32_t base = ++c->ver;
@@ -721,9 +721,32 @@ static bool st_parse(cv_t *c, const stage_t *s) {
         pi = pe + 1;
     }
     c->ver += k + 2; /* the helpers' numbers stay unused */
-    /* The captures: capture j lies between anchor j-1's end and anchor j's start. */
-    buf_t sel = {0}, last = {0};
+    /* The captures: capture j lies between anchor j's end and anchor j+1's start. */
+    buf_t last = {0}, matched = {0};
     put_helper(&last, base + k + 1);
+    buf_printf(&matched, "%s IS NOT NULL", last.p);
+    buf_t *caps = calloc(s->nflds + 1, sizeof *caps);
+    if (!caps) abort();
+    for (uint32_t j = 0; j < s->nflds; j++) {
+        buf_t from = {0}, to = {0}, n = {0};
+        put_helper(&from, base + j + 1);
+        put_helper(&to, base + j + 2);
+        buf_printf(&n, "%s - %zu - %s", to.p, alen[j + 1], from.p);
+        put_tpl3(&caps[j], c->D->substr3, v.p, from.p, n.p);
+        buf_free(&from); buf_free(&to); buf_free(&n);
+    }
+    parse_outputs(c, s, matched.p, caps);
+    for (uint32_t j = 0; j < s->nflds; j++) buf_free(&caps[j]);
+    free(caps);
+    buf_free(&last); buf_free(&matched); buf_free(&v); buf_free(&lc); buf_free(&x);
+    return true;
+}
+
+/* The last layer of a parse-family stage: every column but s's fields,
+ * then field j as caps[j] when matched (an SQL condition) holds, else its
+ * value before (nodrop) — and without nodrop only matched rows. */
+static void parse_outputs(cv_t *c, const stage_t *s, const char *matched, buf_t *caps) {
+    buf_t sel = {0};
     for (uint32_t i = 0; i < c->ncols; i++) {
         bool out = false;
         for (uint32_t j = 0; j < s->nflds; j++) out |= s->flds[j] == c->cols[i].f;
@@ -732,27 +755,74 @@ static bool st_parse(cv_t *c, const stage_t *s) {
         put_col(&sel, &c->cols[i]);
     }
     for (uint32_t j = 0; j < s->nflds; j++) {
-        buf_t from = {0}, to = {0}, n = {0}, cap = {0};
-        put_helper(&from, base + j + 1);
-        put_helper(&to, base + j + 2);
-        buf_printf(&n, "%s - %zu - %s", to.p, alen[j + 1], from.p);
-        put_tpl3(&cap, c->D->substr3, v.p, from.p, n.p);
         col_t *old = find_col(c, s->flds[j]);
         if (sel.n) buf_puts(&sel, ", ");
-        buf_printf(&sel, "(CASE WHEN %s IS NOT NULL THEN %s ELSE ", last.p, cap.p);
+        buf_printf(&sel, "(CASE WHEN %s THEN %s ELSE ", matched, caps[j].p);
         if (old && old->t == T_STR) put_col(&sel, old);
         else buf_printf(&sel, "CAST(NULL AS %s)", c->D->text);
         buf_puts(&sel, " END) AS ");
         add_col(c, s->flds[j], T_STR);
         put_col(&sel, find_col(c, s->flds[j]));
-        buf_free(&from); buf_free(&to); buf_free(&n); buf_free(&cap);
     }
     open_layer(c);
     buf_printf(&c->ctes, "SELECT %s FROM s%u", sel.p, c->layer - 1);
-    if (!s->nodrop) buf_printf(&c->ctes, " WHERE %s IS NOT NULL", last.p);
+    if (!s->nodrop) buf_printf(&c->ctes, " WHERE %s", matched);
     buf_putc(&c->ctes, ')');
-    buf_free(&sel); buf_free(&last); buf_free(&v); buf_free(&lc); buf_free(&x);
-    return true;
+    buf_free(&sel);
+}
+
+/* What parse and parse regex share: the chain rule and a text source. */
+static col_t *parse_source(cv_t *c, const stage_t *s) {
+    if (!s->nodrop && c->nodrop_open) {
+        refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
+        return NULL;
+    }
+    col_t *src = find_col(c, s->src);
+    if (!src || src->t != T_STR) {
+        refuse(c, s->sp, "a parse of a field that is no text");
+        return NULL;
+    }
+    c->nodrop_open = s->nodrop;
+    return src;
+}
+
+/* parse regex "re" [nodrop]: one regex, searched anywhere; each named
+ * group fills its field. Only groups that take part in every match
+ * convert: the engines give '' where postern gives null for a group that
+ * took no part. */
+static bool st_parse_regex(cv_t *c, const stage_t *s) {
+    if (s->nres != 1 || s->multi) return refuse(c, s->sp, "a parse regex with several regexes or multi");
+    if (!c->D->re_group)
+        return refuse(c, s->sp, "parse regex (its regex extraction is leftmost-longest where Java's is leftmost-first)");
+    buf_t re = {0}, lit = {0}, v = {0}, m = {0};
+    cv_rxinfo_t info;
+    const char *why = cv_regex(s->pattern, c->D->re_dialect, &re, &info);
+    bool ok = true;
+    if (why) ok = refuse(c, s->sp, "this regex (%s)", why);
+    for (uint32_t j = 0; j < s->nflds && ok; j++)
+        if (s->flds_grp[j] > info.ngroups || s->flds_grp[j] > 64 || (info.optional >> (s->flds_grp[j] - 1) & 1))
+            ok = refuse(c, s->flds_sp[j], "a group that may take no part in a match (postern gives null, the engines '')");
+    col_t *src = ok ? parse_source(c, s) : NULL;
+    if (src) {
+        put_col(&v, src);
+        put_str(c, &lit, (pstr_t){re.p ? re.p : "", re.n});
+        buf_t t = {0};
+        put_tpl(&t, c->D->re_search, v.p, lit.p);
+        wrap_false(&m, t.p);
+        buf_free(&t);
+        buf_t *caps = calloc(s->nflds + 1, sizeof *caps);
+        if (!caps) abort();
+        for (uint32_t j = 0; j < s->nflds; j++) {
+            char g[16];
+            snprintf(g, sizeof g, "%u", s->flds_grp[j]);
+            put_tpl3(&caps[j], c->D->re_group, v.p, lit.p, g);
+        }
+        parse_outputs(c, s, m.p, caps);
+        for (uint32_t j = 0; j < s->nflds; j++) buf_free(&caps[j]);
+        free(caps);
+    } else ok = false;
+    buf_free(&re); buf_free(&lit); buf_free(&v); buf_free(&m);
+    return ok;
 }
 
 /* An aggregate's SQL over column k (NULL for count). */
@@ -951,6 +1021,7 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
         case ST_AGG: ok = st_agg(&c, s); break;
         case ST_TIMESLICE: ok = st_timeslice(&c, s); break;
         case ST_PARSE: ok = st_parse(&c, s); break;
+        case ST_PARSE_REGEX: ok = st_parse_regex(&c, s); break;
         case ST_FIELDS: ok = st_fields(&c, s); break;
         case ST_SORT:
             for (uint32_t k = 0; k < s->nkeys && ok; k++)

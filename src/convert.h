@@ -41,6 +41,7 @@ typedef struct cv_dialect {
     bool byte_pos;           /* find, substr and length count bytes (else characters) */
     const char *trim;        /* $1 without blanks (space \t \n \v \f \r) at either end */
     const char *trunc;       /* the number $1 rounded towards 0 */
+    const char *re_group;    /* group $3 of regex $2's first match in $1 (when it matched), or NULL: no exact form */
     int re_dialect;          /* CV_RE_* of convert_regex.c */
 } cv_dialect_t;
 
@@ -70,10 +71,17 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
  * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */
 int cv_main(int argc, char **argv);
 
+/* What cv_regex saw of a pattern's capturing groups. */
+typedef struct cv_rxinfo {
+    uint32_t ngroups;   /* capturing groups, numbered as Java numbers them (the translation keeps the numbers) */
+    uint64_t optional;  /* bit g-1: group g may take no part in a match (in an alternative, or under ?, * or {0,}) */
+} cv_rxinfo_t;
+
 /* Translate the Java regex pat (as postern reads it, docs/semantics.md §2)
  * into dialect re (CV_RE_*) for a search anywhere in the value, appended
- * to out. Returns NULL, or a static reason naming the construct that has
- * no exact equivalent there (out then holds a partial pattern). */
-const char *cv_regex(pstr_t pat, int re, buf_t *out);
+ * to out; info (may be NULL) receives its groups. Returns NULL, or a
+ * static reason naming the construct that has no exact equivalent there
+ * (out then holds a partial pattern). */
+const char *cv_regex(pstr_t pat, int re, buf_t *out, cv_rxinfo_t *info);
 
 #endif

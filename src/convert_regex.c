@@ -23,7 +23,18 @@ typedef struct rxw {
     bool icase;     /* a leading (?i) */
     bool ascii;     /* no byte >= 0x80: postern matches bytes, where the targets match characters */
     buf_t *out;
+    uint32_t ngroups;       /* capturing groups so far */
+    uint64_t optional;      /* groups that may take no part (cv_rxinfo_t) */
+    uint32_t first[64];     /* per open group (and [0] the whole pattern): the captures before its inner ones */
+    uint32_t gstart[64];    /* ... the captures before it, itself included */
+    bool alt[64];           /* ... an alternation was seen at its level */
+    uint32_t closed_lo, closed_hi; /* the captures (lo, hi] of the group a ')' just closed, for its quantifier */
 } rxw_t;
+
+/* Mark the captures (lo, hi] optional. */
+static void mark_optional(rxw_t *w, uint32_t lo, uint32_t hi) {
+    for (uint32_t g = lo + 1; g <= hi && g <= 64; g++) w->optional |= 1ULL << (g - 1);
+}
 
 static bool is_alnum(unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -126,6 +137,9 @@ static const char *put_quant(rxw_t *w, bool wide, bool atom) {
     if (w->i >= w->n) return wide && w->ascii ? "'.' or a negated class without * or + (postern matches one byte there)" : NULL;
     char c = w->p[w->i];
     bool unbounded = false;
+    uint32_t lo_g = w->closed_lo, hi_g = w->closed_hi;
+    w->closed_lo = w->closed_hi = 0;
+    if ((c == '*' || c == '?' || (c == '{' && w->i + 1 < w->n && w->p[w->i + 1] == '0')) && hi_g) mark_optional(w, lo_g, hi_g);
     if (c == '*' || c == '+' || c == '?') {
         if (!atom) return "a quantifier with nothing to repeat";
         unbounded = c != '?';
@@ -174,118 +188,135 @@ static bool only_closers(const rxw_t *w, size_t i) {
     return true;
 }
 
-/* See convert.h. */
-const char *cv_regex(pstr_t pat, int re, buf_t *out) {
-    rxw_t w = {.p = pat.p, .n = pat.n, .re = re, .ascii = true, .out = out};
-    for (size_t k = 0; k < pat.n; k++)
-        if ((unsigned char)pat.p[k] >= 0x80) w.ascii = false;
-    if (w.n >= 4 && memcmp(w.p, "(?i)", 4) == 0) {
-        if (!w.ascii) return "(?i) in a pattern with non-ASCII text (postern folds non-ASCII letters there)";
-        w.icase = true;
-        w.i = 4;
+/* The translation of w's pattern into w->out (see cv_regex). */
+static const char *rx_walk(rxw_t *w) {
+    for (size_t k = 0; k < w->n; k++)
+        if ((unsigned char)w->p[k] >= 0x80) w->ascii = false;
+    if (w->n >= 4 && memcmp(w->p, "(?i)", 4) == 0) {
+        if (!w->ascii) return "(?i) in a pattern with non-ASCII text (postern folds non-ASCII letters there)";
+        w->icase = true;
+        w->i = 4;
     }
     int depth = 0;
-    while (w.i < w.n) {
-        unsigned char c = (unsigned char)w.p[w.i];
+    while (w->i < w->n) {
+        unsigned char c = (unsigned char)w->p[w->i];
         bool wide = false, atom = true;
         const char *why = NULL;
         switch (c) {
         case '(':
-            if (w.i + 1 < w.n && w.p[w.i + 1] == '?') {
-                if (w.i + 2 < w.n && w.p[w.i + 2] == ':') {
-                    buf_puts(out, "(?:");
-                    w.i += 3;
-                } else if (w.i + 2 < w.n && w.p[w.i + 2] == '<' && w.i + 3 < w.n && w.p[w.i + 3] != '=' &&
-                           w.p[w.i + 3] != '!') {
-                    size_t j = w.i + 3;
-                    while (j < w.n && w.p[j] != '>') j++;
-                    if (j >= w.n) return "an unclosed group name";
-                    buf_putc(out, '(');
-                    w.i = j + 1;
-                } else if (w.i + 2 < w.n && (w.p[w.i + 2] == '=' || w.p[w.i + 2] == '!' || w.p[w.i + 2] == '<')) {
+            if (w->i + 1 < w->n && w->p[w->i + 1] == '?') {
+                if (w->i + 2 < w->n && w->p[w->i + 2] == ':') {
+                    buf_puts(w->out, "(?:");
+                    w->i += 3;
+                } else if (w->i + 2 < w->n && w->p[w->i + 2] == '<' && w->i + 3 < w->n && w->p[w->i + 3] != '=' &&
+                           w->p[w->i + 3] != '!') {
+                    size_t j = w->i + 3;
+                    while (j < w->n && w->p[j] != '>') j++;
+                    if (j >= w->n) return "an unclosed group name";
+                    buf_putc(w->out, '(');
+                    w->i = j + 1;
+                } else if (w->i + 2 < w->n && (w->p[w->i + 2] == '=' || w->p[w->i + 2] == '!' || w->p[w->i + 2] == '<')) {
                     return "a lookahead or lookbehind";
-                } else if (w.i + 2 < w.n && w.p[w.i + 2] == '>') {
+                } else if (w->i + 2 < w->n && w->p[w->i + 2] == '>') {
                     return "an atomic group";
                 } else {
                     return "an inline flag or special group other than a leading (?i)";
                 }
             } else {
-                buf_putc(out, '(');
-                w.i++;
+                buf_putc(w->out, '(');
+                w->i++;
             }
-            depth++;
+            if (++depth >= 64) return "groups nested more than 63 deep";
+            w->gstart[depth] = w->ngroups;
+            /* A capturing group: `(` or `(?<name>` (the translation writes both as `(`). */
+            if (w->out->n && w->out->p[w->out->n - 1] == '(') w->ngroups++;
+            w->first[depth] = w->ngroups;
+            w->alt[depth] = false;
             continue;
         case ')':
             if (depth == 0) return "an unbalanced ')'";
+            if (w->alt[depth]) mark_optional(w, w->first[depth], w->ngroups);
+            w->closed_lo = w->gstart[depth];
+            w->closed_hi = w->ngroups;
             depth--;
-            buf_putc(out, ')');
-            w.i++;
+            buf_putc(w->out, ')');
+            w->i++;
             break;
         case '|':
-            buf_putc(out, '|');
-            w.i++;
+            w->alt[depth] = true;
+            buf_putc(w->out, '|');
+            w->i++;
             continue;
         case '^':
-            buf_putc(out, '^');
-            w.i++;
+            buf_putc(w->out, '^');
+            w->i++;
             continue;
         case '$':
             /* Java's $ also matches before a final line end. */
-            if (!only_closers(&w, w.i + 1) && !(w.i + 1 < w.n && w.p[w.i + 1] == '|'))
+            if (!only_closers(w, w->i + 1) && !(w->i + 1 < w->n && w->p[w->i + 1] == '|'))
                 return "a $ that does not end the pattern or an alternative";
-            buf_puts(out, re == CV_RE_JAVA ? "$" : "(?:\\r\\n|\\n|\\r)?$");
-            w.i++;
+            buf_puts(w->out, w->re == CV_RE_JAVA ? "$" : "(?:\\r\\n|\\n|\\r)?$");
+            w->i++;
             continue;
         case '.':
             wide = true;
-            buf_puts(out, "[^\\n\\r]");
-            w.i++;
+            buf_puts(w->out, "[^\\n\\r]");
+            w->i++;
             break;
         case '[':
-            why = put_class(&w, &wide);
+            why = put_class(w, &wide);
             if (why) return why;
             break;
         case '*': case '+': case '?':
             return "a quantifier with nothing to repeat";
         case '\\': {
-            if (w.i + 1 >= w.n) return "a trailing backslash";
-            unsigned char e = (unsigned char)w.p[w.i + 1];
+            if (w->i + 1 >= w->n) return "a trailing backslash";
+            unsigned char e = (unsigned char)w->p[w->i + 1];
             const char *body = class_body((char)(e | 0x20));
-            w.i += 2;
-            if (body && e >= 'a') buf_printf(out, "[%s]", body);
+            w->i += 2;
+            if (body && e >= 'a') buf_printf(w->out, "[%s]", body);
             else if (body) {
-                buf_printf(out, "[^%s]", body);
+                buf_printf(w->out, "[^%s]", body);
                 wide = true;
-            } else if (e == 't' || e == 'n' || e == 'r' || e == 'f') buf_printf(out, "\\%c", e);
+            } else if (e == 't' || e == 'n' || e == 'r' || e == 'f') buf_printf(w->out, "\\%c", e);
             else if (e == 'A') {
-                buf_puts(out, "^");
+                buf_puts(w->out, "^");
                 atom = false;
             } else if (e == 'z') {
-                if (!only_closers(&w, w.i)) return "a \\z that does not end the pattern";
-                buf_puts(out, "$");
+                if (!only_closers(w, w->i)) return "a \\z that does not end the pattern";
+                buf_puts(w->out, "$");
                 atom = false;
             } else if (e >= '0' && e <= '9') return "a backreference";
             else if (e == 'b' || e == 'B') return "a word boundary (\\b, \\B: the dialects' word characters differ)";
             else if (e == 'Q') return "a \\Q...\\E quote";
             else if (e == 'p' || e == 'P') return "a Unicode class (\\p{...})";
-            else if (e < 0x80 && !is_alnum(e)) put_lit(&w, e);
+            else if (e < 0x80 && !is_alnum(e)) put_lit(w, e);
             else return "this escape (only \\d \\w \\s \\D \\W \\S \\t \\n \\r \\f \\A \\z and escaped punctuation convert)";
             break;
         }
         case '{':
-            if (w.i + 1 < w.n && w.p[w.i + 1] >= '0' && w.p[w.i + 1] <= '9') return "a quantifier with nothing to repeat";
-            put_lit(&w, c);
-            w.i++;
+            if (w->i + 1 < w->n && w->p[w->i + 1] >= '0' && w->p[w->i + 1] <= '9') return "a quantifier with nothing to repeat";
+            put_lit(w, c);
+            w->i++;
             break;
         default:
             if (c < ' ' || c == 0x7f) return "a control character in the pattern";
-            put_lit(&w, c);
-            w.i++;
+            put_lit(w, c);
+            w->i++;
             break;
         }
-        why = put_quant(&w, wide, atom);
+        why = put_quant(w, wide, atom);
         if (why) return why;
     }
     if (depth) return "an unclosed group";
+    if (w->alt[0]) mark_optional(w, 0, w->ngroups);
     return NULL;
+}
+
+/* See convert.h. */
+const char *cv_regex(pstr_t pat, int re, buf_t *out, cv_rxinfo_t *info) {
+    rxw_t w = {.p = pat.p, .n = pat.n, .re = re, .ascii = true, .out = out};
+    const char *why = rx_walk(&w);
+    if (info) *info = (cv_rxinfo_t){.ngroups = w.ngroups, .optional = w.optional};
+    return why;
 }

@@ -32,7 +32,8 @@ static const cv_dialect_t dialects[] = {
      .num = "(CASE WHEN regexp_full_match($1, '" NUM_RE "') THEN CAST(trim($1, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS DOUBLE) END)",
      .re_search = "regexp_matches($1, $2)", .like = "($1 LIKE $2 ESCAPE '\\')", .text_cmp = "",
      .octets = "strlen($1)", .find = "strpos($1, $2)", .substr = "substr($1, $2)", .substr3 = "substr($1, $2, $3)",
-     .length = "length($1)", .trim = "trim($1, " WS_CHR ")", .trunc = "trunc($1)", .re_dialect = CV_RE_RE2},
+     .length = "length($1)", .trim = "trim($1, " WS_CHR ")", .trunc = "trunc($1)",
+     .re_group = "regexp_extract($1, $2, $3)", .re_dialect = CV_RE_RE2},
     {.name = "postgres", .title = "PostgreSQL", .idq = '"', .dbl = "DOUBLE PRECISION", .text = "TEXT",
      .num = "(CASE WHEN $1 ~ '^" NUM_RE "$' THEN CAST($1 AS DOUBLE PRECISION) END)",
      .re_search = "($1 ~ $2)", .like = "($1 LIKE $2 ESCAPE '\\')", .text_cmp = " COLLATE \"C\"",
@@ -45,13 +46,14 @@ static const cv_dialect_t dialects[] = {
      .re_search = "match($1, $2)", .like = "like($1, $2)", .text_cmp = "", .octets = "length($1)",
      .find = "position($1, $2)", .substr = "substring($1, $2)", .substr3 = "substring($1, $2, $3)",
      .length = "length($1)", .byte_pos = true, .trim = "replaceRegexpAll($1, '^" WS_BS "+|" WS_BS "+$', '')",
-     .trunc = "trunc($1)", .re_dialect = CV_RE_RE2},
+     .trunc = "trunc($1)", .re_group = "extractGroups($1, $2)[$3]", .re_dialect = CV_RE_RE2},
     {.name = "spark", .title = "Spark SQL", .idq = '`', .backslash_strings = true, .dbl = "DOUBLE", .text = "STRING",
      .num = "(CASE WHEN $1 RLIKE '^" NUM_RE_BS "$' THEN CAST(regexp_replace($1, '^" WS_BS "+|" WS_BS "+$', '') AS DOUBLE) END)",
      .re_search = "($1 RLIKE $2)", .like = "($1 LIKE $2)", .text_cmp = "", .octets = "octet_length($1)",
      .find = "instr($1, $2)", .substr = "substr($1, $2)", .substr3 = "substr($1, $2, $3)", .length = "length($1)",
      .trim = "regexp_replace($1, '^" WS_BS "+|" WS_BS "+$', '')",
-     .trunc = "CAST(CASE WHEN $1 < 0 THEN ceil($1) ELSE floor($1) END AS DOUBLE)", .re_dialect = CV_RE_JAVA},
+     .trunc = "CAST(CASE WHEN $1 < 0 THEN ceil($1) ELSE floor($1) END AS DOUBLE)",
+     .re_group = "regexp_extract($1, $2, $3)", .re_dialect = CV_RE_JAVA},
 };
 
 /* See convert.h. */

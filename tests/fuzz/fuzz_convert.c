@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int dialects[] = {CV_RE_RE2, CV_RE_ARE, CV_RE_JAVA};
     for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++) {
         buf_t b = {0};
-        (void)cv_regex(pstr(text, size), dialects[i], &b);
+        cv_rxinfo_t info;
+        (void)cv_regex(pstr(text, size), dialects[i], &b, &info);
         buf_free(&b);
     }
     diag_t d;
