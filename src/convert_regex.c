@@ -62,10 +62,16 @@ static void put_lit(rxw_t *w, unsigned char c) {
     buf_putc(w->out, (char)c);
 }
 
-/* One literal character c inside a class. */
-static void put_class_lit(rxw_t *w, unsigned char c) {
+/* One character c inside a class, as itself (escaped where the class
+ * syntax needs it). */
+static void put_class_char(rxw_t *w, unsigned char c) {
     if (c == '\\' || c == ']' || c == '[' || c == '^' || c == '-') buf_putc(w->out, '\\');
     buf_putc(w->out, (char)c);
+}
+
+/* One literal character c inside a class (and its other case under (?i)). */
+static void put_class_lit(rxw_t *w, unsigned char c) {
+    put_class_char(w, c);
     if (w->icase && (is_lower(c) || is_upper(c))) buf_putc(w->out, (char)(is_lower(c) ? c - 32 : c + 32));
 }
 
@@ -108,9 +114,9 @@ static const char *put_class(rxw_t *w, bool *wide) {
                     if (is_lower((unsigned char)k) || is_upper((unsigned char)k))
                         return "a range mixing letters and other characters under (?i)";
             }
-            put_class_lit(w, c);
+            put_class_char(w, c);
             buf_putc(w->out, '-');
-            put_class_lit(w, hi);
+            put_class_char(w, hi);
             if (w->icase && (lo_l || up_l)) {
                 buf_putc(w->out, (char)(lo_l ? c - 32 : c + 32));
                 buf_putc(w->out, '-');

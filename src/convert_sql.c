@@ -69,7 +69,7 @@ const char *cv_dialect_names(void) { return "duckdb|postgres|clickhouse|spark"; 
 static const char usage_convert[] =
     "usage: postern convert --to TARGET [--table NAME] QUERY\n"
     "       postern convert --to TARGET [--table NAME] -q QUERYFILE\n"
-    "       postern convert --to TARGET [--table NAME] --rule RULE.yml\n"
+    "       postern convert --to TARGET [--table NAME] --rule RULE.yml [--tune NAME]...\n"
     "\n"
     "Print the query as one SQL statement for another engine: the same result columns,\n"
     "in the same order, as `postern query` of the query gives. The statement reads one\n"
@@ -83,6 +83,7 @@ static const char usage_convert[] =
     "  -q, --query-file FILE   read the query from FILE\n"
     "  --rule FILE             a rule file: its query as `postern detect` runs it (enabled\n"
     "                          tunings applied), its id, title, MITRE and severities as comments\n"
+    "  --tune NAME             with --rule: switch on the rule's tuning step NAME (allowlist)\n"
     "  -h, --help              this help\n"
     "\n"
     "exit status: 0 ok, 2 usage, query error or a construct the target cannot express\n";
@@ -129,6 +130,8 @@ static void rule_header(const rule_t *r, buf_t *h) {
 /* See convert.h. */
 int cv_main(int argc, char **argv) {
     const char *to = NULL, *table = "logs", *qfile = NULL, *rfile = NULL, *qtext = NULL;
+    const char *tunes[16];
+    int ntunes = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -139,6 +142,13 @@ int cv_main(int argc, char **argv) {
         else if (strcmp(a, "--table") == 0 && more) table = argv[++i];
         else if ((strcmp(a, "-q") == 0 || strcmp(a, "--query-file") == 0) && more) qfile = argv[++i];
         else if (strcmp(a, "--rule") == 0 && more) rfile = argv[++i];
+        else if (strcmp(a, "--tune") == 0 && more) {
+            if (ntunes == 16) {
+                fputs("postern convert: at most 16 --tune\n", stderr);
+                return 2;
+            }
+            tunes[ntunes++] = argv[++i];
+        }
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "postern convert: unknown option or missing value '%s'\n", a);
             fputs(usage_convert, stderr);
@@ -164,6 +174,10 @@ int cv_main(int argc, char **argv) {
         fputs(usage_convert, stderr);
         return 2;
     }
+    if (ntunes && !rfile) {
+        fputs("postern convert: --tune needs --rule\n", stderr);
+        return 2;
+    }
     char *text = NULL;
     size_t len = 0;
     const char *name = "query";
@@ -181,6 +195,7 @@ int cv_main(int argc, char **argv) {
             return 2;
         }
         have_rule = true;
+        ruleset_tune(&ru, 1, tunes, ntunes);
         text = rule_tuned_query(&ru);
         len = strlen(text);
         name = ru.path;
