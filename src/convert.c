@@ -470,6 +470,25 @@ static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
                        e->func == FN_TOLOWERCASE ? "abcdefghijklmnopqrstuvwxyz" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
         *t = T_STR;
         break;
+    case FN_REPLACE: {
+        /* A literal text replaced by a literal text; the replacement's $n and
+         * backslash escapes (Java's replaceAll) and regex patterns are not converted. */
+        const expr_t *pat = e->args[1], *rep = e->args[2];
+        if (pat->kind != EX_STR || !pat->str.n || rep->kind != EX_STR || memchr(rep->str.p, '$', rep->str.n) ||
+            memchr(rep->str.p, '\\', rep->str.n))
+            ok = refuse(c, e->sp, "replace() other than of a non-empty text by a text without $ or \\");
+        else if ((ok = ex_val(c, e->args[0], &x, &tx)) && tx != T_STR)
+            ok = refuse(c, e->sp, "replace() in a number (postern works on its printed form)");
+        if (ok) {
+            buf_t p2 = {0}, r3 = {0};
+            put_str(c, &p2, pat->str);
+            put_str(c, &r3, rep->str);
+            put_tpl3(b, c->D->replace, x.p, p2.p, r3.p);
+            buf_free(&p2); buf_free(&r3);
+        }
+        *t = T_STR;
+        break;
+    }
     case FN_TOLONG: case FN_TOINT: case FN_INT:
         if ((ok = ex_num(c, e->args[0], &x))) put_tpl(b, c->D->trunc, x.p, "");
         *t = T_NUM;
@@ -918,6 +937,14 @@ static bool st_fields(cv_t *c, const stage_t *s) {
         }
         return true;
     }
+    /* A listed field no row has (after an aggregate): an empty column, as postern shows it. */
+    for (uint32_t i = 0; i < s->nflds; i++)
+        if (!find_col(c, s->flds[i]) && c->grouped) {
+            buf_t nul = {0};
+            buf_printf(&nul, "CAST(NULL AS %s)", c->D->text);
+            layer_with(c, s->flds[i], T_STR, nul.p);
+            buf_free(&nul);
+        }
     col_t *old = c->cols;
     uint32_t nold = c->ncols;
     c->cols = NULL;

@@ -41,6 +41,7 @@ typedef struct cv_dialect {
     bool byte_pos;           /* find, substr and length count bytes (else characters) */
     const char *trim;        /* $1 without blanks (space \t \n \v \f \r) at either end */
     const char *trunc;       /* the number $1 rounded towards 0 */
+    const char *replace;     /* $1 with every $2 (a non-empty text, left to right) replaced by $3 */
     const char *re_group;    /* group $3 of regex $2's first match in $1 (when it matched), or NULL: no exact form */
     int re_dialect;          /* CV_RE_* of convert_regex.c */
 } cv_dialect_t;
