@@ -31,7 +31,8 @@
 #   convert: N queries (M from tests/cases), DuckDB N/N, PostgreSQL N/N (K refused), chdb N/N
 # and exits 1 on any mismatch or wrong refusal.
 # Environment: POSTERN (./postern), CONVERT_NPM (tests/convert/.npm),
-# DUCKDB_NODE_VERSION (1.5.6-r.1), CHDB_VERSION (3.4.0), CONVERT_ROWS (400).
+# DUCKDB_NODE_VERSION (1.5.6-r.1), CHDB_VERSION (3.4.0), CONVERT_ROWS (400: records of
+# the generated data sets), CONVERT_SEED (7: their seed).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$(pwd)
@@ -41,6 +42,7 @@ export CONVERT_NPM
 DUCKDB_NODE_VERSION=${DUCKDB_NODE_VERSION:-1.5.6-r.1}
 CHDB_VERSION=${CHDB_VERSION:-3.4.0}
 ROWS=${CONVERT_ROWS:-400}
+SEED=${CONVERT_SEED:-7}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-convert.XXXXXX")
 chmod 755 "$tmp"
 pgdata=""
@@ -134,8 +136,8 @@ done
 
 # Generated data and the hand-written queries ("@text" switches to the
 # text lines of gen.awk, "@json" back).
-awk -v rows="$ROWS" -v seed=7 -f tests/convert/gen.awk > "$tmp/gen.jsonl"
-awk -v rows="$ROWS" -v seed=8 -v text=1 -f tests/convert/gen.awk > "$tmp/gen.txt"
+awk -v rows="$ROWS" -v seed="$SEED" -f tests/convert/gen.awk > "$tmp/gen.jsonl"
+awk -v rows="$ROWS" -v seed="$((SEED + 1))" -v text=1 -f tests/convert/gen.awk > "$tmp/gen.txt"
 ndjson "$tmp/gen.jsonl" > "$tmp/gen.ndjson"
 ndjson --input-format text "$tmp/gen.txt" > "$tmp/text.ndjson"
 data=$tmp/gen.ndjson
