@@ -6,9 +6,9 @@
  * static type of every column, the output columns postern would show);
  * convert_sql.c holds each target's spelling of the pieces that differ
  * (quoting, casts, regex and LIKE tests); convert_regex.c translates a
- * Java regex into the target's dialect or refuses it. Anything a target
- * cannot express exactly is an error at the construct (a diag_t message),
- * never an approximation. docs/convert.md is the user's contract.
+ * Java regex into the target's dialect or refuses it; convert_cmd.c is the
+ * command. Anything a target cannot express exactly is an error at the
+ * construct (a diag_t message), never an approximation. docs/convert.md is the user's contract.
  * Everything returned is owned by the caller's buf_t; the query is borrowed.
  */
 #ifndef POSTERN_CONVERT_H
@@ -68,7 +68,7 @@ typedef struct cv_opts {
  * result is false (out then holds nothing useful). */
 bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
 
-/* `postern convert ARGS`: the command (argc, argv after its name).
+/* `postern convert ARGS` (convert_cmd.c): the command (argc, argv after its name).
  * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */
 int cv_main(int argc, char **argv);
 
