@@ -42,10 +42,7 @@ static char *slurp(const char *path, size_t *len) {
         return NULL;
     }
     buf_t b = {0};
-    char tmp[65536];
-    size_t k;
-    while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) buf_put(&b, tmp, k);
-    bool err = ferror(f);
+    bool err = !buf_read(&b, f);
     fclose(f);
     if (err) {
         fprintf(stderr, "postern convert: %s: read error\n", path);
