@@ -62,3 +62,11 @@ void buf_free(buf_t *b) {
     b->p = NULL;
     b->n = b->cap = 0;
 }
+
+/* See buf.h. */
+bool buf_read(buf_t *b, void *f) {
+    char tmp[65536];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof tmp, (FILE *)f)) > 0) buf_put(b, tmp, k);
+    return !ferror((FILE *)f);
+}

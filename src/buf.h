@@ -7,6 +7,7 @@
 #define POSTERN_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Heap buffer, always NUL-terminated when p != NULL. Zero-init is empty. */
@@ -33,5 +34,8 @@ void buf_vprintf(buf_t *b, const char *fmt, va_list ap);
 void buf_clear(buf_t *b);
 /* Release the memory. */
 void buf_free(buf_t *b);
+/* Append everything left to read from f (a FILE *, not closed here).
+ * Returns false on a read error (what was read stays in b). */
+bool buf_read(buf_t *b, void *f);
 
 #endif

@@ -1,4 +1,4 @@
-/* main.c — the command line: postern query | detect | lint | formats.
+/* main.c — the command line: postern query | detect | lint | convert | formats.
  *
  * Parses options, loads the query or rules, runs the engine and writes
  * the results. Results go to stdout, every message to stderr. Exit status:
@@ -18,6 +18,7 @@
 
 #include "ast.h"
 #include "buf.h"
+#include "convert.h"
 #include "coverage.h"
 #include "emit.h"
 #include "exec.h"
@@ -81,6 +82,7 @@ static const char usage_main[] =
     "  query QUERY [FILE...]   run a Sumo Logic query (no FILE or - reads stdin)\n"
     "  detect [FILE...]        run the shipped detection rules and print findings\n"
     "  lint QUERY | --rule F   print the query's warnings with positions\n"
+    "  convert --to TARGET ... the query (or --rule F) as SQL for duckdb, postgres, clickhouse, spark\n"
     "  formats                 list the input formats postern reads\n"
     "  sensor [-o FILE]        record live outbound TCP connections (eBPF) as JSON Lines\n"
     "  watch                   live sensor and rules in one process: signals as NDJSON\n"
@@ -1012,6 +1014,7 @@ static const struct command {
     {"query", cmd_query},
     {"detect", cmd_detect},
     {"lint", cmd_lint},
+    {"convert", cv_main},
     {"formats", cmd_formats},
     {"sensor", cmd_sensor},
     {"watch", cmd_watch},

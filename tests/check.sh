@@ -3,6 +3,7 @@
 #  - unit tests (build/unit/*), plain and under ASan+UBSan (build/unit/san-*)
 #  - data-driven cases (tests/cases/*.test) against ./postern and build/postern-san
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
+#  - tests/convert/prove.sh: `postern convert` output run on real SQL engines
 # POSTERN_NO_SAN=1 skips the sanitizer runs; POSTERN_CASES=DIR runs the cases
 # of DIR (e.g. tests/doc-pending) instead of tests/cases. Run from the
 # repository root.
@@ -106,6 +107,13 @@ for bin in $bins; do
         run_case "$bin" "$root/$c" "$tmp/case"
     done
 done
+
+# ---- postern convert, proven on DuckDB, PostgreSQL and chdb ----------------------
+# POSTERN_NO_CONVERT=1 skips it (it needs node/npm and PostgreSQL; see the script).
+if [ -z "${POSTERN_NO_CONVERT:-}" ] && [ -z "${POSTERN_CASES:-}" ]; then
+    if sh tests/convert/prove.sh > "$tmp/convert.out" 2>&1; then ok; else ko "tests/convert/prove.sh"; tail -40 "$tmp/convert.out" >&2; fi
+    tail -n 1 "$tmp/convert.out"
+fi
 
 # ---- fuzz corpora -----------------------------------------------------------
 if [ -z "${POSTERN_NO_FUZZ:-}" ]; then

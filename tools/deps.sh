@@ -29,6 +29,13 @@ pkgs="$pkgs libzip-dev zip zstd"
 pkgs="$pkgs libxml2-utils"
 # The output tests check JSON output with jq as its users would.
 pkgs="$pkgs jq"
+# postern convert's proof (tests/convert/prove.sh) runs the SQL it writes on a
+# throwaway PostgreSQL cluster, and on DuckDB and chdb from npm (Node.js:
+# Debian's only when the machine has no node and npm of its own, which
+# Debian's packages would conflict with).
+pkgs="$pkgs postgresql"
+command -v node > /dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm > /dev/null 2>&1 || pkgs="$pkgs npm"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,88 @@
+/* convert.h — `postern convert`: a parsed query as one SQL statement for
+ * another engine (DuckDB, PostgreSQL, ClickHouse, Spark SQL).
+ *
+ * The converter reads the parsed query (ast.h: scope, stages, expressions)
+ * and never its text. convert.c plans the statement (one CTE a stage, the
+ * static type of every column, the output columns postern would show);
+ * convert_sql.c holds each target's spelling of the pieces that differ
+ * (quoting, casts, regex and LIKE tests); convert_regex.c translates a
+ * Java regex into the target's dialect or refuses it; convert_cmd.c is the
+ * command. Anything a target cannot express exactly is an error at the
+ * construct (a diag_t message), never an approximation. docs/convert.md is the user's contract.
+ * Everything returned is owned by the caller's buf_t; the query is borrowed.
+ */
+#ifndef POSTERN_CONVERT_H
+#define POSTERN_CONVERT_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+#include "buf.h"
+#include "diag.h"
+
+/* One target's SQL spelling (convert_sql.c). Templates hold $1 and $2 for
+ * the SQL of their operands. */
+typedef struct cv_dialect {
+    const char *name;        /* the --to name: "duckdb" */
+    const char *title;       /* "DuckDB", for messages */
+    char idq;                /* identifier quote: '"' or '`' (doubled inside) */
+    bool backslash_strings;  /* string literals read backslash escapes (ClickHouse, Spark): \ and ' escaped with \ */
+    const char *dbl;         /* the 64-bit float type: DOUBLE, DOUBLE PRECISION, Float64 */
+    const char *text;        /* the nullable text type: VARCHAR, TEXT, Nullable(String), STRING */
+    const char *num;         /* text $1 as postern's number (value.c str_to_num), else NULL */
+    const char *re_search;   /* regex $2 found anywhere in $1 (true/false/NULL) */
+    const char *like;        /* $1 LIKE pattern $2 whose escape character is backslash */
+    const char *text_cmp;    /* appended to a text operand of < > <= >= and ORDER BY: bytewise order */
+    const char *octets;      /* length of $1 in bytes */
+    const char *find;        /* 1-based position of $2 in $1, 0 when absent (in the units of substr) */
+    const char *substr;      /* $1 from position $2 on */
+    const char *substr3;     /* $3 units of $1 from position $2 */
+    const char *length;      /* length of $1 in the units of find and substr */
+    bool byte_pos;           /* find, substr and length count bytes (else characters) */
+    const char *trim;        /* $1 without blanks (space \t \n \v \f \r) at either end */
+    const char *trunc;       /* the number $1 rounded towards 0 */
+    const char *replace;     /* $1 with every $2 (a non-empty text, left to right) replaced by $3 */
+    const char *re_group;    /* group $3 of regex $2's first match in $1 (when it matched), or NULL: no exact form */
+    int re_dialect;          /* CV_RE_* of convert_regex.c */
+} cv_dialect_t;
+
+/* Regex dialects the translation writes. */
+enum { CV_RE_RE2, CV_RE_ARE, CV_RE_JAVA };
+
+/* The target named name, or NULL. */
+const cv_dialect_t *cv_dialect(const char *name);
+/* The targets' names joined by "|" (static text), for usage messages. */
+const char *cv_dialect_names(void);
+
+/* What a conversion is asked for. */
+typedef struct cv_opts {
+    const cv_dialect_t *to;  /* the target */
+    const char *table;       /* the input table's name (default "logs") */
+    const char *header;      /* comment lines to put first (rule metadata), NULL: none; each line
+                                is written as an SQL comment, control characters blanked */
+} cv_opts_t;
+
+/* Convert q into one SQL statement for o->to, appended to out (ending in
+ * ";\n"). On a construct the target cannot express exactly, an error
+ * naming it and the target goes to d (whose source is q's text) and the
+ * result is false (out then holds nothing useful). */
+bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
+
+/* `postern convert ARGS` (convert_cmd.c): the command (argc, argv after its name).
+ * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */
+int cv_main(int argc, char **argv);
+
+/* What cv_regex saw of a pattern's capturing groups. */
+typedef struct cv_rxinfo {
+    uint32_t ngroups;   /* capturing groups, numbered as Java numbers them (the translation keeps the numbers) */
+    uint64_t optional;  /* bit g-1: group g may take no part in a match (in an alternative, or under ?, * or {0,}) */
+} cv_rxinfo_t;
+
+/* Translate the Java regex pat (as postern reads it, docs/semantics.md §2)
+ * into dialect re (CV_RE_*) for a search anywhere in the value, appended
+ * to out; info (may be NULL) receives its groups. Returns NULL, or a
+ * static reason naming the construct that has no exact equivalent there
+ * (out then holds a partial pattern). */
+const char *cv_regex(pstr_t pat, int re, buf_t *out, cv_rxinfo_t *info);
+
+#endif

@@ -1,0 +1,231 @@
+#!/bin/sh
+# prove.sh — `postern convert` proven by execution (run by tests/check.sh).
+#
+#   sh tests/convert/prove.sh
+#
+# Converts queries to DuckDB, PostgreSQL and ClickHouse SQL, runs each
+# statement on the real engine (tests/convert/engine.mjs) over the same
+# data postern reads, and compares the rows with `postern query --format
+# csv` in canonical form (tests/ref/canon.awk: the header as is, the rows
+# sorted). The queries:
+#   - the shipped rule (rules/*.yml, as `postern detect` runs it) on the
+#     bundled examples/;
+#   - every case under tests/cases with a query, inputs, no options and no
+#     expected failure whose query the converter accepts, on its inputs;
+#   - tests/convert/queries.txt (one query a construct) on data from
+#     tests/convert/gen.awk (nulls, empty strings, numbers as text, mixed
+#     case, non-ASCII, quotes); its "!" lines must be refused by every target.
+# Data reach the engines as postern's own NDJSON of the inputs
+# (`postern query --format ndjson '*'`), which postern then reads too.
+#
+# Engines: DuckDB (@duckdb/node-api) and chdb (npm) are installed into
+# tests/convert/.npm/ (gitignored) on first use; PostgreSQL is Debian's
+# (tools/deps.sh): a throwaway cluster (initdb, pg_ctl) in a temporary
+# folder, on a Unix socket only, run as `nobody` when this runs as root
+# (initdb refuses root), stopped at the end. An engine that cannot be had
+# (no node or npm, no registry, no initdb) is skipped with a message; a
+# skipped engine is no failure, a mismatch is.
+#
+# A query one target refuses (parse regex on PostgreSQL) runs on the others.
+# Prints the mismatches and a summary line:
+#   convert: N queries (M from tests/cases), DuckDB N/N, PostgreSQL N/N (K refused), chdb N/N
+# and exits 1 on any mismatch or wrong refusal.
+# Environment: POSTERN (./postern), CONVERT_NPM (tests/convert/.npm),
+# DUCKDB_NODE_VERSION (1.5.6-r.1), CHDB_VERSION (3.4.0), CONVERT_ROWS (400: records of
+# the generated data sets), CONVERT_SEED (7: their seed).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd)
+POSTERN=${POSTERN:-$root/postern}
+CONVERT_NPM=${CONVERT_NPM:-$root/tests/convert/.npm}
+export CONVERT_NPM
+DUCKDB_NODE_VERSION=${DUCKDB_NODE_VERSION:-1.5.6-r.1}
+CHDB_VERSION=${CHDB_VERSION:-3.4.0}
+ROWS=${CONVERT_ROWS:-400}
+SEED=${CONVERT_SEED:-7}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-convert.XXXXXX")
+chmod 755 "$tmp"
+pgdata=""
+pguser=""
+cleanup() {
+    if [ -n "$pgdata" ] && [ -f "$pgdata/postmaster.pid" ]; then
+        if [ -n "$pguser" ]; then runuser -u "$pguser" -- pg_ctl -D "$pgdata" -m immediate stop > /dev/null 2>&1
+        else pg_ctl -D "$pgdata" -m immediate stop > /dev/null 2>&1; fi
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+say() { echo "convert: $*" >&2; }
+fail=0
+
+# ---- engines -----------------------------------------------------------------
+have_duck=0 have_chdb=0 have_pg=0
+npm_has() { [ -f "$CONVERT_NPM/node_modules/$1/package.json" ] && grep -q "\"version\": *\"$2\"" "$CONVERT_NPM/node_modules/$1/package.json"; }
+if command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1; then
+    mkdir -p "$CONVERT_NPM"
+    if ! npm_has @duckdb/node-api "$DUCKDB_NODE_VERSION" || ! npm_has chdb "$CHDB_VERSION"; then
+        say "installing @duckdb/node-api@$DUCKDB_NODE_VERSION and chdb@$CHDB_VERSION into $CONVERT_NPM (first use)"
+        npm install --prefix "$CONVERT_NPM" --no-audit --no-fund --loglevel=error \
+            "@duckdb/node-api@$DUCKDB_NODE_VERSION" "chdb@$CHDB_VERSION" > "$tmp/npm.log" 2>&1 ||
+            say "npm install failed: $(tail -n 3 "$tmp/npm.log")"
+    fi
+    npm_has @duckdb/node-api "$DUCKDB_NODE_VERSION" && have_duck=1
+    npm_has chdb "$CHDB_VERSION" && have_chdb=1
+else
+    say "node or npm is missing: DuckDB and chdb are skipped"
+fi
+PATH=$PATH:$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
+if command -v initdb > /dev/null 2>&1 && command -v pg_ctl > /dev/null 2>&1 && command -v psql > /dev/null 2>&1; then
+    pgdata=$tmp/pg
+    mkdir -p "$pgdata" "$tmp/sock"
+    run_pg() { "$@"; }
+    if [ "$(id -u)" -eq 0 ]; then
+        pguser=nobody
+        chown "$pguser" "$pgdata" "$tmp/sock"
+        run_pg() { runuser -u "$pguser" -- "$@"; }
+    fi
+    if run_pg initdb -D "$pgdata" -A trust -U postern -E UTF8 --locale=C > "$tmp/initdb.log" 2>&1 &&
+        run_pg pg_ctl -D "$pgdata" -w -t 30 -l "$tmp/sock/log" \
+            -o "-c listen_addresses='' -c unix_socket_directories='$tmp/sock' -c fsync=off" start > /dev/null 2>&1; then
+        have_pg=1
+        PGHOST=$tmp/sock PGUSER=postern PGDATABASE=postgres
+        export PGHOST PGUSER PGDATABASE
+    else
+        say "PostgreSQL did not start: $(tail -n 2 "$tmp/initdb.log" "$tmp/sock/log" 2> /dev/null)"
+    fi
+else
+    say "PostgreSQL (initdb, pg_ctl, psql) is not installed: skipped (tools/deps.sh installs it)"
+fi
+
+# ---- jobs ----------------------------------------------------------------------
+# Each job: a query file and a data set; jobs.lst lines are "ID<TAB>DATA".
+n=0
+: > "$tmp/jobs.lst"
+: > "$tmp/refused.lst"
+ndjson() { "$POSTERN" query --quiet --format ndjson '*' "$@"; }
+add_job() { # query-file data-file [rule-file]
+    n=$((n + 1))
+    rm -f "$tmp/q$n".*
+    cp "$1" "$tmp/q$n.txt"
+    ok=0
+    for t in duckdb postgres clickhouse; do
+        # A target may refuse what another takes (parse regex on PostgreSQL).
+        if [ -n "${3:-}" ]; then "$POSTERN" convert --to "$t" --rule "$3" > "$tmp/q$n.$t.sql" 2> "$tmp/q$n.err"
+        else "$POSTERN" convert --to "$t" -q "$1" > "$tmp/q$n.$t.sql" 2> "$tmp/q$n.err"; fi
+        if [ $? -eq 0 ]; then ok=1; else mv "$tmp/q$n.$t.sql" "$tmp/q$n.$t.refused"; fi
+    done
+    if [ $ok -eq 0 ]; then n=$((n - 1)); return 1; fi
+    # A query of _raw needs the data's _raw: postern's NDJSON has it for
+    # text records only (a JSON record's _raw is its line, which it drops).
+    if grep -q '^-- postern convert.*columns:.*\b_raw\b' "$tmp"/q$n.*.sql &&
+        [ "$(grep -c '"_raw":' "$2")" -ne "$(wc -l < "$2")" ]; then
+        n=$((n - 1)); return 1
+    fi
+    "$POSTERN" query --quiet --format csv -q "$1" "$2" > "$tmp/q$n.expected" 2> "$tmp/q$n.qerr" || {
+        say "postern query failed on $(head -c 200 "$1"): $(head -n 3 "$tmp/q$n.qerr")"; fail=1; }
+    printf '%s\t%s\n' "$n" "$2" >> "$tmp/jobs.lst"
+}
+
+# The shipped rule on the examples.
+ndjson examples/endpoint-network.jsonl examples/firewall-export.csv examples/sumo-export.json > "$tmp/examples.ndjson"
+for r in rules/*.yml; do
+    "$POSTERN" convert --to duckdb --rule "$r" > /dev/null 2>&1 || { say "$r: not converted"; fail=1; continue; }
+    sed -n '/^query: |/,/^[a-z_]*:/p' "$r" | sed '1d;$d' | sed 's/^  //' > "$tmp/rule.q"
+    add_job "$tmp/rule.q" "$tmp/examples.ndjson" "$r" || { say "$r: not converted"; fail=1; }
+done
+
+# Generated data and the hand-written queries ("@text" switches to the
+# text lines of gen.awk, "@json" back).
+awk -v rows="$ROWS" -v seed="$SEED" -f tests/convert/gen.awk > "$tmp/gen.jsonl"
+awk -v rows="$ROWS" -v seed="$((SEED + 1))" -v text=1 -f tests/convert/gen.awk > "$tmp/gen.txt"
+ndjson "$tmp/gen.jsonl" > "$tmp/gen.ndjson"
+ndjson --input-format text "$tmp/gen.txt" > "$tmp/text.ndjson"
+data=$tmp/gen.ndjson
+while IFS= read -r line; do
+    case $line in '#'* | '') continue ;; esac
+    case $line in
+    @text) data=$tmp/text.ndjson; continue ;;
+    @json) data=$tmp/gen.ndjson; continue ;;
+    esac
+    case $line in
+    '!'*)
+        printf '%s\n' "${line#!}" > "$tmp/refuse.q"
+        for t in duckdb postgres clickhouse spark; do
+            "$POSTERN" convert --to "$t" -q "$tmp/refuse.q" > /dev/null 2> "$tmp/refuse.err"
+            rc=$?
+            if [ $rc -ne 2 ] || ! grep -q "cannot be converted to\|error" "$tmp/refuse.err"; then
+                say "not refused by $t (exit $rc): ${line#!}"; fail=1
+            fi
+        done
+        ;;
+    *)
+        printf '%s\n' "$line" > "$tmp/one.q"
+        add_job "$tmp/one.q" "$data" || { say "refused: $line: $(grep -m1 error "$tmp/q$((n + 1)).err")"; fail=1; }
+        ;;
+    esac
+done < tests/convert/queries.txt
+
+# Every accepted case.
+cases=0
+for c in tests/cases/*.test; do
+    grep -q '^%% query' "$c" || continue
+    grep -q '^%% \(command\|args\|status\)' "$c" && continue
+    d=$tmp/case
+    rm -rf "$d"; mkdir -p "$d"
+    awk -v dir="$d" '
+        /^%% / { sec = $2; arg = $3;
+                 if (sec == "input") { f = dir "/in-" (arg == "" ? "input.jsonl" : arg); order = order f "\n" }
+                 else f = dir "/" sec ".sec";
+                 printf "" > f; close(f); next }
+        sec != "" { print >> f; close(f) }
+        END { printf "%s", order > (dir "/inputs.lst") }' "$c"
+    [ -s "$d/inputs.lst" ] || continue
+    "$POSTERN" convert --to duckdb -q "$d/query.sec" > /dev/null 2>&1 || continue
+    cases=$((cases + 1))
+    data=$tmp/case$cases.ndjson
+    # shellcheck disable=SC2046
+    (cd "$d" && ndjson $(sed 's|.*/||' inputs.lst)) > "$data" 2> /dev/null || continue
+    add_job "$d/query.sec" "$data" || true
+done
+
+# ---- run and compare --------------------------------------------------------------
+canon() { awk -v hdrfile="$1.hdr" -f tests/ref/canon.awk "$1" | sort > "$1.body"; }
+summary="convert: $n queries ($cases from tests/cases)"
+for eng in duckdb postgres chdb; do
+    case $eng in
+    duckdb) have=$have_duck; title=DuckDB; t=duckdb ;;
+    postgres) have=$have_pg; title=PostgreSQL; t=postgres ;;
+    chdb) have=$have_chdb; title=chdb; t=clickhouse ;;
+    esac
+    if [ "$have" -ne 1 ]; then summary="$summary, $title skipped"; continue; fi
+    : > "$tmp/$eng.lst"
+    while IFS="$(printf '\t')" read -r id data; do
+        [ -f "$tmp/q$id.$t.sql" ] || continue
+        printf '%s\t%s\t%s\t%s\n' "$data" "$tmp/q$id.$t.sql" "$tmp/q$id.$eng.out" "$tmp/q$id.expected" >> "$tmp/$eng.lst"
+    done < "$tmp/jobs.lst"
+    node tests/convert/engine.mjs "$eng" "$tmp/$eng.lst" 2> "$tmp/$eng.log" || { say "$title: $(tail -n 5 "$tmp/$eng.log")"; fail=1; }
+    good=0 refused=0
+    while IFS="$(printf '\t')" read -r id data; do
+        out=$tmp/q$id.$eng.out
+        if [ -f "$tmp/q$id.$t.refused" ]; then refused=$((refused + 1)); continue; fi
+        canon "$tmp/q$id.expected"
+        if [ -f "$out" ] && ! head -n 1 "$out" | grep -q '^ERROR: '; then
+            canon "$out"
+            if cmp -s "$out.hdr" "$tmp/q$id.expected.hdr" && cmp -s "$out.body" "$tmp/q$id.expected.body"; then
+                good=$((good + 1)); continue
+            fi
+        fi
+        fail=1
+        say "$title differs from postern on: $(tr '\n' ' ' < "$tmp/q$id.txt" | cut -c1-300)"
+        if [ -f "$out" ] && head -n 1 "$out" | grep -q '^ERROR: '; then head -n 1 "$out" | cut -c1-400 >&2
+        else
+            { cat "$tmp/q$id.expected.hdr" "$tmp/q$id.expected.body"; } > "$tmp/want"
+            { cat "$out.hdr" "$out.body" 2> /dev/null; } > "$tmp/got"
+            diff "$tmp/want" "$tmp/got" | head -n 12 | sed 's/^/    /' >&2
+        fi
+    done < "$tmp/jobs.lst"
+    summary="$summary, $title $good/$((n - refused))"
+    [ $refused -gt 0 ] && summary="$summary ($refused refused)"
+done
+echo "$summary"
+[ $fail -eq 0 ]
