@@ -45,6 +45,12 @@ void sensor_bpf_lost(sensor_bpf_t *s, uint64_t *ringbuf, uint64_t *mapfull) {
     *ringbuf = *mapfull = 0;
 }
 
+/* See sensor.h. */
+bool sensor_bpf_stats_readable(sensor_bpf_t *s) {
+    (void)s;
+    return true;
+}
+
 /* Nothing to free. */
 void sensor_bpf_close(sensor_bpf_t *s) { (void)s; }
 
@@ -215,6 +221,16 @@ void sensor_bpf_lost(sensor_bpf_t *s, uint64_t *ringbuf, uint64_t *mapfull) {
         else *mapfull = sum;
     }
     free(vals);
+}
+
+/* See sensor.h: one lookup of the counters' map. */
+bool sensor_bpf_stats_readable(sensor_bpf_t *s) {
+    if (!s) return true;
+    uint64_t *vals = calloc((size_t)s->ncpu, sizeof *vals);
+    uint32_t slot = 0;
+    bool ok = vals && bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.lost), &slot, vals) == 0;
+    free(vals);
+    return ok;
 }
 
 /* Detach and free; see sensor.h. */
