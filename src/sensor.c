@@ -818,6 +818,12 @@ int sensor_run(const sensor_run_t *o) {
         fprintf(stderr, "postern sensor: %llu events written, %llu lost (ring buffer full: %llu, owner map full: %llu)\n",
                 (unsigned long long)S->nevents, (unsigned long long)(rb + mf), (unsigned long long)rb,
                 (unsigned long long)mf);
+        uint64_t skipped, leftover, open;
+        sensor_bpf_unseen(b, &skipped, &leftover, &open);
+        fprintf(stderr,
+                "postern sensor: %llu state changes unseen (the kernel skipped the program, busy on that CPU), "
+                "%llu closes missed so, %llu connections still open at stop\n",
+                (unsigned long long)skipped, (unsigned long long)leftover, (unsigned long long)open);
     } else {
         fprintf(stderr, "postern sensor: %llu events written (polling: short connections may be missing)\n",
                 (unsigned long long)S->nevents);

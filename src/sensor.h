@@ -97,6 +97,13 @@ int sensor_bpf_poll(sensor_bpf_t *s, int timeout_ms, sensor_emit_fn fn, void *ct
 /* Events dropped so far: in the ring buffer (*ringbuf) and for a full owner
  * map (*mapfull). */
 void sensor_bpf_lost(sensor_bpf_t *s, uint64_t *ringbuf, uint64_t *mapfull);
+/* What the counters of sensor_bpf_lost cannot see: *skipped, the times the
+ * kernel did not run the program because it was already running on that CPU
+ * (the program's recursion_misses: those state changes are not seen at all);
+ * *leftover, owners found stale since (a connection whose close was skipped:
+ * no close record); *open, connections seen connecting and not closed yet
+ * (leftovers not found yet included). */
+void sensor_bpf_unseen(sensor_bpf_t *s, uint64_t *skipped, uint64_t *leftover, uint64_t *open);
 /* Whether the lost-event counters of s can be read with the calling thread's
  * capabilities now (true for NULL and in a build without eBPF). */
 bool sensor_bpf_stats_readable(sensor_bpf_t *s);
