@@ -14,7 +14,7 @@
 #   accounting  = every connection of connload's that has a connect record
 #                 has a close record, or is among the closes the sensor says
 #                 it missed (the kernel skips its program when it is already
-#                 running on that CPU: "N closes missed so") or the
+#                 running on that CPU; "N closes never seen") or the
 #                 connections still open at stop: the run fails otherwise,
 #                 and when a close record is not connload's own (a server
 #                 socket's, port 2626: a leftover owner, as before the fix).
@@ -79,8 +79,8 @@ for rate in $rates; do
     nconn=$(grep -c "\"pid\":$pid,.*\"state\":\"connect\"" "$tmp/rec.jsonl" || true)
     nclose=$(grep -c "\"pid\":$pid,.*\"state\":\"close\"" "$tmp/rec.jsonl" || true)
     lost=$(sed -n 's/.* written, \([0-9]*\) lost.*/\1/p' "$tmp/sensor.err")
-    missed=$(sed -n 's/.*, \([0-9]*\) closes missed so, .*/\1/p' "$tmp/sensor.err")
-    open=$(sed -n 's/.* missed so, \([0-9]*\) connections still open at stop.*/\1/p' "$tmp/sensor.err")
+    missed=$(sed -n 's/.*, \([0-9]*\) closes never seen .*/\1/p' "$tmp/sensor.err")
+    open=$(sed -n 's/.* left behind), \([0-9]*\) connections still open at stop.*/\1/p' "$tmp/sensor.err")
     foreign=$(grep -c "\"pid\":$pid,.*\"src_port\":2626,.*\"state\":\"close\"" "$tmp/rec.jsonl" || true)
     if [ "$nconn" -gt $((nclose + ${missed:-0} + ${open:-0})) ] || [ "$foreign" -ne 0 ]; then
         echo "bench-sensor: rate $rate: $nconn connects, $nclose closes ($foreign not connload's own), $missed closes missed, $open still open at stop: a connection unaccounted for" >&2

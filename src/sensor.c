@@ -822,7 +822,7 @@ int sensor_run(const sensor_run_t *o) {
         sensor_bpf_unseen(b, &skipped, &leftover, &open);
         fprintf(stderr,
                 "postern sensor: %llu state changes unseen (the kernel skipped the program, busy on that CPU), "
-                "%llu closes missed so, %llu connections still open at stop\n",
+                "%llu closes never seen (their owners found left behind), %llu connections still open at stop\n",
                 (unsigned long long)skipped, (unsigned long long)leftover, (unsigned long long)open);
     } else {
         fprintf(stderr, "postern sensor: %llu events written (polling: short connections may be missing)\n",
