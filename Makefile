@@ -113,14 +113,18 @@ build/gen: bench/gen.c | build
 build/mmdb-write: tests/tools/mmdb_write.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
 
+# The fault-injection shim (LD_PRELOAD) tests/faults.sh walks with.
+build/faultshim.so: tests/tools/faultshim.c | build
+	$(CC) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+
 # Times a command and its peak RSS for the benchmarks.
 build/bench-rss: bench/rss.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
 
-check: postern build/postern-san build/gen build/mmdb-write $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
+check: postern build/postern-san build/gen build/mmdb-write build/faultshim.so $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
 	@sh tests/check.sh
 
-check-plain: postern build/gen build/mmdb-write $(UNITBIN)
+check-plain: postern build/gen build/mmdb-write build/faultshim.so $(UNITBIN)
 	@POSTERN_NO_SAN=1 sh tests/check.sh
 
 deps:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct arena_blk {
     arena_blk_t *next; /* older block */
@@ -17,8 +18,16 @@ struct arena_blk {
 };
 
 static void oom(size_t n) {
-    fprintf(stderr, "postern: out of memory (%zu bytes)\n", n);
-    abort();
+    char what[48];
+    snprintf(what, sizeof what, "%zu bytes", n);
+    xoom(what);
+}
+
+/* See arena.h. _exit, not exit: other threads may be running and no atexit
+ * handler or stdio flush should run on a heap that just failed. */
+void xoom(const char *what) {
+    fprintf(stderr, "postern: out of memory (%s)\n", what);
+    _exit(2);
 }
 
 /* See arena.h. */

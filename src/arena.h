@@ -37,11 +37,14 @@ void arena_reset(arena_t *a);
 /* Release all memory; the arena is empty and reusable afterwards. */
 void arena_free(arena_t *a);
 
-/* Checked heap helpers for the few long-lived objects outside arenas: they
- * abort with a message on out-of-memory. */
+/* Checked heap helpers for the few long-lived objects outside arenas: on
+ * out-of-memory they call xoom. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
+/* Out of memory for `what`: say "postern: out of memory (WHAT)" on stderr and
+ * end the process at once with status 2 (no atexit handler, no stdio flush). */
+_Noreturn void xoom(const char *what);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,12 @@
 #endif
 
 enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_ERR = 2, EXIT_PARTIAL = 4 };
+
+/* Whether standard output is a pipe or socket whose reader went away. */
+static bool stdout_reader_gone(void) {
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
 
 /* Options shared by query, detect and lint. */
 typedef struct opts {
@@ -776,8 +783,10 @@ static int detect_follow(opts_t *o) {
     }
     int status = EXIT_OK;
     if (rc == -1) {
-        fputs("postern: write error on standard output\n", stderr);
-        status = EXIT_ERR;
+        if (!stdout_reader_gone()) { /* a reader that went away ends the run quietly */
+            fputs("postern: write error on standard output\n", stderr);
+            status = EXIT_ERR;
+        }
     } else if (rc != 0 && rc != IN_PARTIAL) {
         status = EXIT_ERR;
     } else if (o->strict && warned) {
@@ -877,13 +886,16 @@ static int cmd_detect(int argc, char **argv) {
             } else {
                 append_findings(&all, &allft, &t, &q->ft);
             }
-            if (wr) status = EXIT_ERR;
+            if (wr && !stdout_reader_gone()) {
+                fputs("postern: write error on standard output\n", stderr);
+                status = EXIT_ERR;
+            }
         }
         if (o.stats) print_stats(&st, t.n);
         cov_free(&cov);
         table_free(&t);
     }
-    if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, &oo, &all, &allft) != 0) {
+    if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, &oo, &all, &allft) != 0 && !stdout_reader_gone()) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
     }
@@ -1022,6 +1034,18 @@ static const struct command {
     {"test", ruletest_cmd},
 };
 
+/* A command's status once standard output is flushed: a write error (a full
+ * disk, EIO) not reported yet is said and makes it EXIT_ERR; a reader that
+ * went away (`| head`) leaves the status as it was. */
+static int stdout_status(int status) {
+    int e = fflush(stdout) != 0 ? errno : 0;
+    if (!e && !ferror(stdout)) return status;
+    if (stdout_reader_gone()) return status;
+    if (status != EXIT_ERR)
+        fprintf(stderr, "postern: write error on standard output%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+    return EXIT_ERR;
+}
+
 int main(int argc, char **argv) {
     /* POSTERN_SCAN picks the JSON line scanner's kernel (tests, bench). */
     const char *sk = getenv("POSTERN_SCAN");
@@ -1033,17 +1057,19 @@ int main(int argc, char **argv) {
         fputs(usage_main, stderr);
         return EXIT_ERR;
     }
+    /* A reader that goes away ends a command with EPIPE, never SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     const char *c = argv[1];
     if (strcmp(c, "-h") == 0 || strcmp(c, "--help") == 0 || strcmp(c, "help") == 0) {
         fputs(usage_main, stdout);
-        return EXIT_OK;
+        return stdout_status(EXIT_OK);
     }
     if (strcmp(c, "--version") == 0 || strcmp(c, "-V") == 0 || strcmp(c, "version") == 0) {
         printf("postern %s\n", POSTERN_VERSION);
-        return EXIT_OK;
+        return stdout_status(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(c, commands[i].name) == 0) return commands[i].fn(argc - 2, argv + 2);
+        if (strcmp(c, commands[i].name) == 0) return stdout_status(commands[i].fn(argc - 2, argv + 2));
     fprintf(stderr, "postern: unknown command '%s'\n\n", c);
     fputs(usage_main, stderr);
     return EXIT_ERR;

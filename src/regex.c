@@ -99,8 +99,7 @@ rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
     if (t.modes & RXJ_UCP) opts |= PCRE2_UCP;
     pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
     if (!cc) {
-        fprintf(stderr, "postern: out of memory (regex compile context)\n");
-        abort();
+        xoom("regex compile context");
     }
     pcre2_set_newline(cc, PCRE2_NEWLINE_ANYCRLF);
     int ec = 0;
@@ -192,8 +191,7 @@ rx_scratch_t *rx_scratch_new(void) {
     rx_scratch_t *s = xcalloc(1, sizeof *s);
     s->mc = pcre2_match_context_create(NULL);
     if (!s->mc) {
-        fprintf(stderr, "postern: out of memory (regex match context)\n");
-        abort();
+        xoom("regex match context");
     }
     pcre2_set_match_limit(s->mc, RX_MATCH_LIMIT);
     pcre2_set_depth_limit(s->mc, RX_DEPTH_LIMIT);
@@ -220,8 +218,7 @@ int rx_search(const rx_t *r, rx_scratch_t *s, pstr_t str, size_t start, long *ov
         pcre2_match_data_free(s->md);
         s->md = pcre2_match_data_create(need, NULL);
         if (!s->md) {
-            fprintf(stderr, "postern: out of memory (regex match data)\n");
-            abort();
+            xoom("regex match data");
         }
         s->pairs = need;
     }

@@ -714,7 +714,11 @@ static void yaml_error(rp_t *p, const yaml_parser_t *y) {
         off = y->problem_offset > p->len ? (uint32_t)p->len : (uint32_t)y->problem_offset;
     else
         off = char_to_byte(p, y->problem_mark.index);
-    const char *what = y->error == YAML_MEMORY_ERROR ? "out of memory" : y->problem ? y->problem : "unknown error";
+    /* libyaml's loader fails a few allocations (a tag's strdup) without
+     * setting an error: a load failure with none is out of memory too. */
+    const char *what = y->error == YAML_MEMORY_ERROR || y->error == YAML_NO_ERROR ? "out of memory"
+                       : y->problem                                              ? y->problem
+                                                                                 : "unknown error";
     if (y->context)
         diag_add(p->d, D_ERROR, (span_t){off, 1}, NULL, "invalid YAML: %s %s", y->context, what);
     else

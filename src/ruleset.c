@@ -81,8 +81,8 @@ int ruleset_load(const char *const *files, int nfiles, const char *dir, rule_t *
         }
         diag_t d = {0};
         int rc;
+        char name[256]; /* d.name points here until diag_print below */
         if (builtin) {
-            char name[256];
             snprintf(name, sizeof name, "builtin:rules/%s", rules_builtin[i].name);
             rc = rule_parse(name, rules_builtin[i].text, rules_builtin[i].len, &rs[k], &d);
         } else {

@@ -39,7 +39,7 @@
 #define SENSOR_DEFAULT_CATEGORY "endpoint/linux/sensor/network"
 
 static const char usage_sensor[] =
-    "usage: postern sensor [-o FILE] [--duration S] [--category CAT] [--poll] [--check]\n"
+    "usage: postern sensor [-o FILE] [--duration S] [--category CAT] [--user NAME] [--poll] [--check]\n"
     "\n"
     "Record every outbound TCP connection of this host (IPv4 and IPv6, every network\n"
     "namespace) as JSON Lines in postern's schema, one line per event, flushed per batch:\n"
@@ -52,9 +52,13 @@ static const char usage_sensor[] =
     "  -o, --output FILE       write records to FILE (default stdout)\n"
     "  --duration S            stop after S seconds (default: until SIGINT/SIGTERM)\n"
     "  --category CAT          _sourceCategory (default " SENSOR_DEFAULT_CATEGORY ")\n"
+    "  --user NAME             once started, run as user NAME (and its primary group)\n"
     "  --poll                  use sock_diag polling even where eBPF works\n"
     "  --check                 load and attach the eBPF program, report, exit (0 works, 2 not)\n"
     "  -h, --help              this help\n"
+    "\n"
+    "Once started it drops every capability but CAP_SYS_PTRACE (to name other users'\n"
+    "processes; CAP_DAC_READ_SEARCH too when polling) from all its sets and sets no_new_privs.\n"
     "\n"
     "stderr: a line `postern sensor: ready (...)` once recording; lost events every 5 s when\n"
     "there are any, and a total at exit. exit status: 0 ok, 2 usage or error.\n";
@@ -749,6 +753,17 @@ int sensor_run(const sensor_run_t *o) {
         fprintf(stderr, "postern sensor: %s; or use --poll (sock_diag polling misses short connections)\n", why);
         return 2;
     }
+    int fd = diag_open();
+    if (o->drop_privileges) {
+        char pwhy[256];
+        if (sensor_drop_privileges(o->user, !b, b, pwhy, sizeof pwhy) != 0) {
+            fprintf(stderr, "postern sensor: cannot drop privileges: %s\n", pwhy);
+            sensor_bpf_close(b);
+            if (fd >= 0) close(fd);
+            return 2;
+        }
+        if (!o->quiet) fprintf(stderr, "postern sensor: privileges dropped: %s\n", pwhy);
+    }
     sensor_t *S = xcalloc(1, sizeof *S);
     S->category = o->category ? o->category : SENSOR_DEFAULT_CATEGORY;
     S->clk_tck = sysconf(_SC_CLK_TCK);
@@ -764,7 +779,6 @@ int sensor_run(const sensor_run_t *o) {
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int fd = diag_open();
     diag_list_t snap = {0};
     int status = 0;
     double deadline = o->duration > 0 ? mono_s() + o->duration : 0;
@@ -804,6 +818,12 @@ int sensor_run(const sensor_run_t *o) {
         fprintf(stderr, "postern sensor: %llu events written, %llu lost (ring buffer full: %llu, owner map full: %llu)\n",
                 (unsigned long long)S->nevents, (unsigned long long)(rb + mf), (unsigned long long)rb,
                 (unsigned long long)mf);
+        uint64_t skipped, leftover, open;
+        sensor_bpf_unseen(b, &skipped, &leftover, &open);
+        fprintf(stderr,
+                "postern sensor: %llu state changes unseen (the kernel skipped the program, busy on that CPU), "
+                "%llu closes never seen (their owners found left behind), %llu connections still open at stop\n",
+                (unsigned long long)skipped, (unsigned long long)leftover, (unsigned long long)open);
     } else {
         fprintf(stderr, "postern sensor: %llu events written (polling: short connections may be missing)\n",
                 (unsigned long long)S->nevents);
@@ -824,7 +844,7 @@ int sensor_run(const sensor_run_t *o) {
 /* See sensor.h. */
 int cmd_sensor(int argc, char **argv) {
     const char *outpath = NULL;
-    sensor_run_t o = {.category = SENSOR_DEFAULT_CATEGORY};
+    sensor_run_t o = {.category = SENSOR_DEFAULT_CATEGORY, .drop_privileges = true};
     bool check = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -846,6 +866,8 @@ int cmd_sensor(int argc, char **argv) {
             o.force_poll = true;
         } else if (!strcmp(a, "--check")) {
             check = true;
+        } else if (!strcmp(a, "--user") && i + 1 < argc) {
+            o.user = argv[++i];
         } else {
             fprintf(stderr, "postern sensor: unexpected argument '%s'\n", a);
             fputs(usage_sensor, stderr);

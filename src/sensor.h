@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 
@@ -65,6 +66,8 @@ typedef struct sensor_run {
     int (*tick)(void *ctx);    /* after each wait for events (at most tick_ms apart): non-zero stops */
     int tick_ms;               /* longest wait between ticks (0: 200 ms) */
     void *ctx;                 /* argument of line and tick */
+    bool drop_privileges;      /* once started, keep only what naming processes needs */
+    const char *user;          /* with drop_privileges: switch to this user (NULL: stay) */
 } sensor_run_t;
 
 /* Load the eBPF program (or, with force_poll, poll sock_diag), write the
@@ -94,7 +97,26 @@ int sensor_bpf_poll(sensor_bpf_t *s, int timeout_ms, sensor_emit_fn fn, void *ct
 /* Events dropped so far: in the ring buffer (*ringbuf) and for a full owner
  * map (*mapfull). */
 void sensor_bpf_lost(sensor_bpf_t *s, uint64_t *ringbuf, uint64_t *mapfull);
+/* What the counters of sensor_bpf_lost cannot see: *skipped, the times the
+ * kernel did not run the program because it was already running on that CPU
+ * (the program's recursion_misses: those state changes are not seen at all);
+ * *leftover, owners found stale since (a connection whose close was skipped:
+ * no close record); *open, connections seen connecting and not closed yet
+ * (leftovers not found yet included). */
+void sensor_bpf_unseen(sensor_bpf_t *s, uint64_t *skipped, uint64_t *leftover, uint64_t *open);
+/* Whether the lost-event counters of s can be read with the calling thread's
+ * capabilities now (true for NULL and in a build without eBPF). */
+bool sensor_bpf_stats_readable(sensor_bpf_t *s);
 /* Detach, unload and free s (NULL is fine). */
 void sensor_bpf_close(sensor_bpf_t *s);
+
+/* Least privilege (sensor_priv.c), once b (may be NULL) is attached and every
+ * file and socket the run needs is open: drop every capability but
+ * CAP_SYS_PTRACE (and CAP_DAC_READ_SEARCH when polling, and CAP_BPF where
+ * the kernel needs it to read b's counters) from every set, bounding set
+ * included, set no_new_privs, and with user (not NULL) switch to that user and
+ * its primary group. Returns 0 with a summary in why ("running as uid ...,
+ * capabilities kept: ..."), or -1 with the reason in why. */
+int sensor_drop_privileges(const char *user, bool polling, sensor_bpf_t *b, char *why, size_t whylen);
 
 #endif

@@ -45,6 +45,18 @@ void sensor_bpf_lost(sensor_bpf_t *s, uint64_t *ringbuf, uint64_t *mapfull) {
     *ringbuf = *mapfull = 0;
 }
 
+/* See sensor.h. */
+bool sensor_bpf_stats_readable(sensor_bpf_t *s) {
+    (void)s;
+    return true;
+}
+
+/* Nothing is unseen without a sensor. */
+void sensor_bpf_unseen(sensor_bpf_t *s, uint64_t *skipped, uint64_t *leftover, uint64_t *open) {
+    (void)s;
+    *skipped = *leftover = *open = 0;
+}
+
 /* Nothing to free. */
 void sensor_bpf_close(sensor_bpf_t *s) { (void)s; }
 
@@ -212,9 +224,41 @@ void sensor_bpf_lost(sensor_bpf_t *s, uint64_t *ringbuf, uint64_t *mapfull) {
         uint64_t sum = 0;
         for (int i = 0; i < s->ncpu; i++) sum += vals[i];
         if (slot == CONN_LOST_RINGBUF) *ringbuf = sum;
-        else *mapfull = sum;
+        else if (slot == CONN_LOST_MAPFULL) *mapfull = sum;
     }
     free(vals);
+}
+
+/* See sensor.h. */
+void sensor_bpf_unseen(sensor_bpf_t *s, uint64_t *skipped, uint64_t *leftover, uint64_t *open) {
+    *skipped = *leftover = *open = 0;
+    struct bpf_prog_info info;
+    uint32_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(s->skel->progs.postern_conn_state), &info, &len) == 0)
+        *skipped = info.recursion_misses;
+    uint64_t *vals = calloc((size_t)s->ncpu, sizeof *vals);
+    uint32_t slot = CONN_LOST_CLOSE;
+    if (vals && bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.lost), &slot, vals) == 0)
+        for (int i = 0; i < s->ncpu; i++) *leftover += vals[i];
+    free(vals);
+    int fd = bpf_map__fd(s->skel->maps.owners);
+    uint64_t key, next, *prev = NULL;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        ++*open;
+        key = next;
+        prev = &key;
+    }
+}
+
+/* See sensor.h: one lookup of the counters' map. */
+bool sensor_bpf_stats_readable(sensor_bpf_t *s) {
+    if (!s) return true;
+    uint64_t *vals = calloc((size_t)s->ncpu, sizeof *vals);
+    uint32_t slot = 0;
+    bool ok = vals && bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.lost), &slot, vals) == 0;
+    free(vals);
+    return ok;
 }
 
 /* Detach and free; see sensor.h. */

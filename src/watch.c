@@ -40,13 +40,15 @@ static const char usage_watch[] =
     "  --records FILE          also write every sensor record (close records too) to FILE\n"
     "  --duration S            stop after S seconds (default: until SIGINT/SIGTERM)\n"
     "  --category CAT          _sourceCategory of the records (default endpoint/linux/sensor/network)\n"
+    "  --user NAME             once started, run as user NAME (and its primary group)\n"
     "  --poll                  sock_diag polling instead of eBPF (misses short connections)\n"
     "  --fail-on-findings      exit with status 1 when a signal was printed\n"
     "  --stats                 print the stream's counters on stderr at exit\n"
     "  --quiet                 no start-up lines, nor the rules' summary lines at exit\n"
     "  -h, --help              this help\n"
     "\n"
-    "Needs root (or CAP_BPF and CAP_PERFMON). exit status: 0 stopped normally, 1 signals\n"
+    "Needs root (or CAP_BPF and CAP_PERFMON); once started it keeps only CAP_SYS_PTRACE (see\n"
+    "postern sensor --help). exit status: 0 stopped normally, 1 signals\n"
     "printed (with --fail-on-findings), 2 usage error or the sensor could not start.\n";
 
 /* State of a watch run. */
@@ -109,6 +111,8 @@ int cmd_watch(int argc, char **argv) {
             tunes[ntunes++] = argv[++i];
         } else if (!strcmp(a, "--records")) {
             records = argv[++i];
+        } else if (!strcmp(a, "--user")) {
+            ro.user = argv[++i];
         } else if (!strcmp(a, "--category")) {
             ro.category = argv[++i];
         } else if (!strcmp(a, "--window") || !strcmp(a, "--lateness")) {
@@ -161,6 +165,7 @@ int cmd_watch(int argc, char **argv) {
         stream_print_banner(w.s, "postern watch", what, stderr);
     }
     ro.quiet = quiet;
+    ro.drop_privileges = true;
     ro.line = on_line;
     ro.tick = on_tick;
     ro.ctx = &w;

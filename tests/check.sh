@@ -2,9 +2,11 @@
 # Run every test of postern and end with "N passed, N failed".
 #  - unit tests (build/unit/*), plain and under ASan+UBSan (build/unit/san-*)
 #  - data-driven cases (tests/cases/*.test) against ./postern and build/postern-san
+#  - the fault-injection walk (tests/faults.sh), plain and under ASan+UBSan
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
 #  - tests/convert/prove.sh: `postern convert` output run on real SQL engines
-# POSTERN_NO_SAN=1 skips the sanitizer runs; POSTERN_CASES=DIR runs the cases
+# POSTERN_NO_SAN=1 skips the sanitizer runs, POSTERN_NO_FAULTS=1 the fault
+# walk, POSTERN_NO_CONVERT=1 the SQL engines; POSTERN_CASES=DIR runs the cases
 # of DIR (e.g. tests/doc-pending) instead of tests/cases. Run from the
 # repository root.
 set -u
@@ -113,6 +115,21 @@ done
 if [ -z "${POSTERN_NO_CONVERT:-}" ] && [ -z "${POSTERN_CASES:-}" ]; then
     if sh tests/convert/prove.sh > "$tmp/convert.out" 2>&1; then ok; else ko "tests/convert/prove.sh"; tail -40 "$tmp/convert.out" >&2; fi
     tail -n 1 "$tmp/convert.out"
+fi
+
+# ---- fault injection (tests/faults.sh) --------------------------------------
+# Every allocation and I/O call of representative runs failed in turn (an even
+# sample where there are many), through build/faultshim.so; under ASan too.
+if [ -z "${POSTERN_NO_FAULTS:-}" ] && [ -f build/faultshim.so ]; then
+    for kind in plain san; do
+        bin=$root/postern
+        if [ "$kind" = san ]; then
+            [ -z "${POSTERN_NO_SAN:-}" ] && [ -x build/postern-san ] || continue
+            bin=$root/build/postern-san
+        fi
+        if sh tests/faults.sh "$bin" "$kind" > "$tmp/faults.out" 2>&1; then ok; tail -1 "$tmp/faults.out"
+        else ko "fault injection ($kind)"; grep -A8 '^FAIL' "$tmp/faults.out" | head -60 >&2; tail -1 "$tmp/faults.out" >&2; fi
+    done
 fi
 
 # ---- fuzz corpora -----------------------------------------------------------

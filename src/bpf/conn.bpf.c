@@ -137,17 +137,33 @@ int BPF_PROG(postern_conn_state, const struct sock *sk, int oldstate, int newsta
         __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
         if (family != S_AF_INET && family != S_AF_INET6) return 0;
+        if (bpf_map_lookup_elem(&owners, &key)) count_lost(CONN_LOST_CLOSE); /* a leftover: see below */
         if (bpf_map_update_elem(&owners, &key, &zero, BPF_ANY) != 0) {
             count_lost(CONN_LOST_MAPFULL);
             return 0;
         }
         o = bpf_map_lookup_elem(&owners, &key);
-        if (o) fill_owner(&o->ev);
+        if (o) {
+            fill_owner(&o->ev);
+            fill_sock(&o->ev, sk); /* the peer is set before SYN_SENT: the entry's identity */
+        }
         return 0;
     }
 
     o = bpf_map_lookup_elem(&owners, &key);
     if (!o) return 0; /* not an outbound socket seen at SYN_SENT */
+    /* The kernel skips this program when it is already running on the CPU
+     * (a softirq's state change interrupting a connect()'s SYN_SENT run;
+     * counted in the program's recursion_misses): a close skipped so leaves
+     * its owner here, and a later socket at the same address (an accepted
+     * one, say) would inherit it. An owner whose peer is not this socket's
+     * is such a leftover: counted, dropped, never emitted. */
+    if (BPF_CORE_READ(sk, __sk_common.skc_dport) != bpf_htons(o->ev.dport) ||
+        BPF_CORE_READ(sk, __sk_common.skc_family) != o->ev.family) {
+        count_lost(CONN_LOST_CLOSE);
+        bpf_map_delete_elem(&owners, &key);
+        return 0;
+    }
 
     if (oldstate == S_SYN_SENT && newstate == S_ESTABLISHED) {
         emit(o, sk, CONN_CONNECT);

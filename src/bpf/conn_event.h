@@ -19,7 +19,8 @@ enum conn_kind {
 enum conn_lost {
     CONN_LOST_RINGBUF = 0, /* bpf_ringbuf_reserve failed: event dropped */
     CONN_LOST_MAPFULL = 1, /* the sock -> owner map was full at SYN_SENT */
-    CONN_LOST_NSLOTS = 2,
+    CONN_LOST_CLOSE = 2,   /* an owner whose close was never seen, found stale (see conn.bpf.c) */
+    CONN_LOST_NSLOTS = 3,
 };
 
 #define CONN_COMM_LEN 16

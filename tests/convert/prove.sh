@@ -130,7 +130,8 @@ add_job() { # query-file data-file [rule-file]
 ndjson examples/endpoint-network.jsonl examples/firewall-export.csv examples/sumo-export.json > "$tmp/examples.ndjson"
 for r in rules/*.yml; do
     "$POSTERN" convert --to duckdb --rule "$r" > /dev/null 2>&1 || { say "$r: not converted"; fail=1; continue; }
-    sed -n '/^query: |/,/^[a-z_]*:/p' "$r" | sed '1d;$d' | sed 's/^  //' > "$tmp/rule.q"
+    # (the block under `query: |`: its indented lines, up to the first that is not)
+    awk '/^query: \|/ { f = 1; next } f && /^[^ ]/ { exit } f { sub(/^  /, ""); print }' "$r" > "$tmp/rule.q"
     add_job "$tmp/rule.q" "$tmp/examples.ndjson" "$r" || { say "$r: not converted"; fail=1; }
 done
 
