@@ -960,9 +960,9 @@ typedef struct sorted {
 /* Make r row i of c's order; the rows a little further on are fetched
  * into the cache meanwhile (they lie anywhere in the packs). */
 static void sorted_row(const sorted_t *c, size_t i, record_t *r) {
-    if (i + 16 < c->n) {
-        __builtin_prefetch(c->order[i + 16]);
-        __builtin_prefetch(c->order[i + 16] + 64);
+    if (i + 32 < c->n) {
+        __builtin_prefetch(c->order[i + 32]);
+        __builtin_prefetch(c->order[i + 32] + 64);
     }
     sortpack_row(c->ps[0], c->order[i], r);
 }

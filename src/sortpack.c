@@ -2,9 +2,9 @@
  * sortpack.h).
  *
  * A row's bytes: its sort keys (val_pack each, in key order), then the
- * record (rec_pack). They are written one after another into blocks of
- * SP_BLOCK bytes taken from the pack's arena (a larger row gets a block of
- * its own), so a row costs its packed size and nothing else. Its entry
+ * record (rec_pack). They are written one after another into blocks that
+ * grow to SP_BLOCK bytes (a large row gets a block of its own), so a row
+ * costs its packed size and nothing else. Its entry
  * (sp_ent_t) is what the sorts move: 32 bytes, in one growing array.
  *
  * The sort: an LSD radix sort of the entries by seq first when the rows
@@ -19,16 +19,24 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rowsort.h"
 
-#define SP_BLOCK ((size_t)1 << 20) /* bytes of rows a block holds */
+#define SP_FIRST ((size_t)64 << 10) /* bytes of rows the first block holds; blocks double ... */
+#define SP_BLOCK ((size_t)8 << 20)  /* ... up to this */
+#define SP_HUGE ((size_t)2 << 20)   /* blocks this large are aligned to it and asked for huge pages */
+
+/* A block of rows; the rows follow the header. */
+typedef struct sp_blk {
+    struct sp_blk *next;   /* the block before */
+} sp_blk_t;
 
 /* One row of a pack. */
 typedef struct sp_ent {
     uint64_t img;     /* the first key's image (rowsort_image) */
     uint64_t seq;     /* the record's input position */
-    const char *row;  /* the row's bytes (in the pack's arena) */
+    const char *row;  /* the row's bytes (in one of the pack's blocks) */
     uint32_t len;     /* rowsort_image's length of the first key */
     uint32_t pad;     /* (unused) */
 } sp_ent_t;
@@ -39,7 +47,8 @@ struct sortpack {
     uint32_t nkeys;
     bool text0;            /* the first key holds text (set by sortpack_compact) */
     bool unordered;        /* a row came with a lower seq than the one before */
-    arena_t mem;           /* the rows' bytes */
+    sp_blk_t *blks;        /* the rows' bytes: the newest block first (owned) */
+    size_t blk;            /* the size of the newest block */
     char *at;              /* where the next row goes in the current block */
     size_t left;           /* bytes left there */
     sp_ent_t *e;           /* the entries, in the order the rows came, then sorted (owned) */
@@ -58,10 +67,21 @@ sortpack_t *sortpack_new(const sortkey_t *keys, uint32_t nkeys) {
     return p;
 }
 
+/* Free every block of rows. */
+static void free_blocks(sortpack_t *p) {
+    while (p->blks) {
+        sp_blk_t *b = p->blks;
+        p->blks = b->next;
+        free(b);
+    }
+    p->at = NULL;
+    p->left = 0;
+}
+
 /* See sortpack.h. */
 void sortpack_free(sortpack_t *p) {
     if (!p) return;
-    arena_free(&p->mem);
+    free_blocks(p);
     free(p->e);
     free(p->kinds);
     free(p->seen);
@@ -71,12 +91,32 @@ void sortpack_free(sortpack_t *p) {
 /* See sortpack.h. */
 size_t sortpack_count(const sortpack_t *p) { return p->n; }
 
+/* A new block of n bytes (headers included) at the head of p's list.
+ * Large ones are aligned for, and asked to get, huge pages: a sort's rows
+ * are read in random order, and 4 KiB pages would cost a TLB miss (and a
+ * page fault to fill) each. */
+static char *new_block(sortpack_t *p, size_t n) {
+    void *m = NULL;
+    if (n >= SP_HUGE) {
+        if (posix_memalign(&m, SP_HUGE, n) != 0) m = NULL;
+#ifdef MADV_HUGEPAGE
+        if (m) madvise(m, n, MADV_HUGEPAGE);
+#endif
+    }
+    if (!m) m = xmalloc(n);
+    sp_blk_t *b = m;
+    b->next = p->blks;
+    p->blks = b;
+    return (char *)(b + 1);
+}
+
 /* n bytes for a row. */
 static char *row_room(sortpack_t *p, size_t n) {
-    if (n > SP_BLOCK / 8) return arena_alloc(&p->mem, n);
+    if (n > SP_BLOCK / 8) return new_block(p, sizeof(sp_blk_t) + n); /* (before the current block: the list's order is no matter) */
     if (n > p->left) {
-        p->at = arena_alloc(&p->mem, SP_BLOCK);
-        p->left = SP_BLOCK;
+        p->blk = p->blk ? (p->blk < SP_BLOCK ? p->blk * 2 : SP_BLOCK) : SP_FIRST;
+        p->at = new_block(p, p->blk);
+        p->left = p->blk - sizeof(sp_blk_t);
     }
     char *m = p->at;
     p->at += n;
@@ -306,7 +346,5 @@ void sortpack_to_table(sortpack_t *p, table_t *t) {
     free(p->e);
     p->e = NULL;
     p->n = p->cap = 0;
-    arena_free(&p->mem);
-    p->at = NULL;
-    p->left = 0;
+    free_blocks(p);
 }
