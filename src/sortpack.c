@@ -7,13 +7,18 @@
  * costs its packed size and nothing else. Its entry
  * (sp_ent_t) is what the sorts move: 32 bytes, in one growing array.
  *
+ * The first key's image is rowsort_image's, but for a text: its first 7
+ * bytes and then its length (8 for any longer), so that texts of up to 7
+ * bytes are in order by the image alone ("ab" before "ab\0").
+ *
  * The sort: an LSD radix sort of the entries by seq first when the rows
  * did not come in input order (a lane's rows normally do), then by the
- * first key's image, a byte a pass (passes where every entry has the same
- * byte are skipped); runs of equal images that the image cannot settle (a
- * text longer than 8 bytes, lengths that differ, further keys) are put in
- * order by a merge sort that reads the keys from the rows. Every step is
- * stable. The merge of the lanes compares the same way, then by seq.
+ * image, a byte a pass (passes where every entry has the same byte are
+ * skipped); runs of equal images that the image cannot settle (texts
+ * longer than 7 bytes, the empty text and null under a descending key,
+ * further keys) are put in order by a merge sort that reads the keys from
+ * the rows. Every step is stable. The merge of the lanes compares the
+ * same way, then by seq.
  */
 #include "sortpack.h"
 
@@ -32,14 +37,15 @@ typedef struct sp_blk {
     struct sp_blk *next;   /* the block before */
 } sp_blk_t;
 
-/* One row of a pack. */
+/* One row of a pack: 24 bytes. */
 typedef struct sp_ent {
-    uint64_t img;     /* the first key's image (rowsort_image) */
+    uint64_t img;     /* the first key's image (key_image) */
     uint64_t seq;     /* the record's input position */
     const char *row;  /* the row's bytes (in one of the pack's blocks) */
-    uint32_t len;     /* rowsort_image's length of the first key */
-    uint32_t pad;     /* (unused) */
 } sp_ent_t;
+
+/* The low byte of a text's image when the text is longer than 7 bytes. */
+#define SP_LONG 8
 
 /* See sortpack.h. */
 struct sortpack {
@@ -139,6 +145,16 @@ static void note_fields(sortpack_t *p, const record_t *r) {
     }
 }
 
+/* The image of v under the first key (see the top of the file). */
+static uint64_t key_image(value_t v, bool desc) {
+    uint32_t len;
+    if (v.t != V_STR) return rowsort_image(v, desc, &len);
+    uint64_t u = 0;
+    for (uint32_t b = 0; b < 7; b++) u = u << 8 | (b < v.n ? (unsigned char)v.s[b] : 0);
+    u = u << 8 | (v.n > 7 ? SP_LONG : v.n);
+    return desc ? ~u : u;
+}
+
 /* See sortpack.h. */
 void sortpack_add(sortpack_t *p, const record_t *r) {
     size_t n = rec_pack_size(r);
@@ -159,9 +175,7 @@ void sortpack_add(sortpack_t *p, const record_t *r) {
     p->n++;
     e->seq = r->seq;
     e->row = m;
-    e->pad = 0;
-    e->img = p->nkeys ? rowsort_image(rec_get(r, p->keys[0].field), p->keys[0].desc, &e->len) : 0;
-    if (!p->nkeys) e->len = ROWSORT_NULL_LEN;
+    e->img = p->nkeys ? key_image(rec_get(r, p->keys[0].field), p->keys[0].desc) : 0;
     note_fields(p, r);
 }
 
@@ -180,16 +194,17 @@ bool sortpack_compact(sortpack_t *const *ps, unsigned n) {
 
 /* ---- comparing rows ---------------------------------------------------- */
 
+/* Does an image of the first key leave its value open: a text longer
+ * than 7 bytes, or (UINT64_MAX) null or, descending, the empty text? */
+static bool img_open(const sortpack_t *p, uint64_t img) {
+    if (!p->text0) return false;
+    if (img == UINT64_MAX) return true;
+    return ((p->keys[0].desc ? ~img : img) & 255) == SP_LONG;
+}
+
 /* Order of two entries whose images are equal, on the keys alone. */
 static int ent_tie(const sortpack_t *p, const sp_ent_t *a, const sp_ent_t *b) {
-    uint32_t from = 1;
-    if (p->text0) {
-        if (a->len > 8 || b->len > 8) from = 0; /* long texts or a null: read the keys */
-        else if (a->len != b->len) { /* "ab" before "ab\0" */
-            int r = a->len < b->len ? -1 : 1;
-            return p->keys[0].desc ? -r : r;
-        }
-    }
+    uint32_t from = img_open(p, a->img) ? 0 : 1;
     if (from >= p->nkeys) return 0;
     const char *x = a->row, *y = b->row;
     for (uint32_t k = 0; k < p->nkeys; k++) {
@@ -262,14 +277,6 @@ static void radix(sp_ent_t *e, sp_ent_t *tmp, size_t n, bool by_seq) {
     free(cnt);
 }
 
-/* Does the run e[0..n) of equal images need ent_tie to be in order? */
-static bool run_unsettled(const sortpack_t *p, const sp_ent_t *e, size_t n) {
-    if (p->nkeys > 1) return true;
-    if (!p->text0) return false;
-    for (size_t i = 0; i < n; i++)
-        if (e[i].len > 8 || e[i].len != e[0].len) return true;
-    return false;
-}
 
 /* See sortpack.h. */
 void sortpack_sort(sortpack_t *p) {
@@ -280,7 +287,7 @@ void sortpack_sort(sortpack_t *p) {
     if (p->nkeys > 1 || p->text0)
         for (size_t i = 0, j; i < p->n; i = j) {
             for (j = i + 1; j < p->n && p->e[j].img == p->e[i].img; j++) {}
-            if (j - i > 1 && run_unsettled(p, p->e + i, j - i)) msort_run(p, p->e + i, tmp, j - i);
+            if (j - i > 1 && (p->nkeys > 1 || img_open(p, p->e[i].img))) msort_run(p, p->e + i, tmp, j - i);
         }
     free(tmp);
     p->unordered = false;
