@@ -24,13 +24,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "rowsort.h"
 
 #define SP_FIRST ((size_t)64 << 10) /* bytes of rows the first block holds; blocks double ... */
 #define SP_BLOCK ((size_t)8 << 20)  /* ... up to this */
-#define SP_HUGE ((size_t)2 << 20)   /* blocks this large are aligned to it and asked for huge pages */
 
 /* A block of rows; the rows follow the header. */
 typedef struct sp_blk {
@@ -97,20 +95,12 @@ void sortpack_free(sortpack_t *p) {
 /* See sortpack.h. */
 size_t sortpack_count(const sortpack_t *p) { return p->n; }
 
-/* A new block of n bytes (headers included) at the head of p's list.
- * Large ones are aligned for, and asked to get, huge pages: a sort's rows
- * are read in random order, and 4 KiB pages would cost a TLB miss (and a
- * page fault to fill) each. */
+/* A new block of n bytes (its header included) at the head of p's list;
+ * returns where its rows go. (Huge pages for the blocks were tried: the
+ * random reads of the output took less user time, and the faults that
+ * zero 2 MiB pages as much more system time.) */
 static char *new_block(sortpack_t *p, size_t n) {
-    void *m = NULL;
-    if (n >= SP_HUGE) {
-        if (posix_memalign(&m, SP_HUGE, n) != 0) m = NULL;
-#ifdef MADV_HUGEPAGE
-        if (m) madvise(m, n, MADV_HUGEPAGE);
-#endif
-    }
-    if (!m) m = xmalloc(n);
-    sp_blk_t *b = m;
+    sp_blk_t *b = xmalloc(n);
     b->next = p->blks;
     p->blks = b;
     return (char *)(b + 1);
