@@ -2,11 +2,11 @@
  *
  * Each lane (worker thread) of a run whose first blocking stage is a
  * `sort` keeps the rows that reach it in a sortpack: sortpack_add copies
- * the row's sort keys and the record itself (rec_pack) into blocks of the
- * pack's arena, and appends a 32-byte entry — the first key's 64-bit image
- * (as rowsort's: its unsigned order is the key's order), the text's length,
- * the row's input position (record seq) and where its bytes are. No
- * record_t and no malloc per row.
+ * the row's sort keys and the record itself (rec_pack) into the pack's
+ * blocks of bytes, and appends a 24-byte entry — the first key's 64-bit
+ * image (its unsigned order is the key's order; a text's carries its
+ * length), the row's input position (record seq) and where its bytes are.
+ * No record_t and no malloc per row.
  *
  * At the end, when every key's values are of one type over every lane
  * (sortpack_compact), each lane sorts its own entries (sortpack_sort: a
