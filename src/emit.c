@@ -226,78 +226,31 @@ static int take(emit_t *e, record_t *r) {
 
 /* ---- serialized rows -------------------------------------------------- */
 
-/* What a serialized row starts with. */
+/* What a serialized row starts with; rec_pack's bytes follow. */
 typedef struct blob_head {
     uint64_t seq, line;     /* the record's */
     const char *file;       /* its input's name (lives as long as the input is read) */
-    uint32_t nf;            /* fields that follow */
-    uint32_t raw;           /* _raw apart from the field: its length + 1, or 0 */
 } blob_head_t;
 
-/* Append r to b: the head, the raw text when it is not the _raw field's,
- * then each field in order: id, type, value (a string's: its mark byte,
- * length and bytes). */
+/* Append r to b: the head, then the record packed (rec_pack). */
 static void blob_put(buf_t *b, const record_t *r) {
-    value_t rf = rec_get(r, F_RAW);
-    bool same = rf.t == V_STR && rf.s == r->raw.p && rf.n == r->raw.n;
-    blob_head_t h = {.seq = r->seq, .line = r->line, .file = r->file, .nf = r->norder,
-                     .raw = same ? 0 : (uint32_t)r->raw.n + 1};
-    buf_put(b, &h, sizeof h);
-    if (!same) buf_put(b, r->raw.p, r->raw.n);
-    for (uint32_t k = 0; k < r->norder; k++) {
-        uint32_t id = r->order[k];
-        value_t v = r->v[id];
-        buf_put(b, &id, sizeof id);
-        buf_put(b, &v.t, 1);
-        if (v.t == V_STR) {
-            buf_put(b, &v.b, 1);
-            buf_put(b, &v.n, sizeof v.n);
-            buf_put(b, v.s, v.n);
-        } else if (v.t == V_NUM) {
-            buf_put(b, &v.d, sizeof v.d);
-        } else if (v.t == V_BOOL) {
-            buf_put(b, &v.b, 1);
-        }
-    }
+    blob_head_t h = {.seq = r->seq, .line = r->line, .file = r->file};
+    size_t n = rec_pack_size(r);
+    buf_reserve(b, sizeof h + n);
+    memcpy(b->p + b->n, &h, sizeof h);
+    b->n = (size_t)(rec_pack(b->p + b->n + sizeof h, r) - b->p);
+    b->p[b->n] = 0;
 }
 
 /* Read the row at *p (blob_put's) into r, its strings pointing into the
  * blob; *p moves past it. */
 static void blob_get(const char **p, record_t *r) {
-    const char *q = *p;
     blob_head_t h;
-    memcpy(&h, q, sizeof h);
-    q += sizeof h;
-    rec_clear(r);
+    memcpy(&h, *p, sizeof h);
+    *p = rec_unpack(*p + sizeof h, r);
     r->seq = h.seq;
     r->line = h.line;
     r->file = h.file;
-    if (h.raw) {
-        r->raw = pstr(q, h.raw - 1);
-        q += h.raw - 1;
-    }
-    for (uint32_t k = 0; k < h.nf; k++) {
-        uint32_t id;
-        memcpy(&id, q, sizeof id);
-        q += sizeof id;
-        value_t v = val_null();
-        v.t = (uint8_t)*q++;
-        if (v.t == V_STR) {
-            v.b = (uint8_t)*q++;
-            memcpy(&v.n, q, sizeof v.n);
-            q += sizeof v.n;
-            v.s = q;
-            q += v.n;
-        } else if (v.t == V_NUM) {
-            memcpy(&v.d, q, sizeof v.d);
-            q += sizeof v.d;
-        } else if (v.t == V_BOOL) {
-            v.b = (uint8_t)*q++;
-        }
-        rec_set(r, id, v);
-    }
-    if (!h.raw) r->raw = val_pstr(rec_get(r, F_RAW));
-    *p = q;
 }
 
 /* ---- lanes and chunks ---------------------------------------------------- */

@@ -27,6 +27,7 @@
 #include "regex.h"
 #include "rowsort.h"
 #include "schema.h"
+#include "sortpack.h"
 
 typedef struct lktab lktab_t;
 
@@ -228,6 +229,13 @@ static int sink_heap(exec_t *x, record_t *r) {
     x->st.used++;
     drop_raw(x, r);
     rowheap_add(x->heap, r);
+    return 0;
+}
+
+static int sink_pack(exec_t *x, record_t *r) {
+    x->st.used++;
+    drop_raw(x, r);
+    sortpack_add(x->pack, r);
     return 0;
 }
 
@@ -453,6 +461,7 @@ static void worker_free(exec_t *x) {
     free(x->limit_left);
     gtab_free(x->g);
     rowheap_free(x->heap);
+    sortpack_free(x->pack);
     eval_free(&x->ev);
     arena_free(&x->scratch);
 }
@@ -817,67 +826,85 @@ static size_t *agg_order(exec_t *x, size_t *n) {
     return key_order(&c, rowsort_limit(q, sort), n);
 }
 
-/* Groups a worker formats at a time when several write an aggregate's rows. */
-#define AGG_SEG 4096
+/* Rows a worker formats at a time when several write a result's rows. */
+#define SEG_ROWS 4096
 
-/* Workers writing the rows of one aggregate: segments of AGG_SEG groups
+/* Writes rows from..to-1 of a result (in its order) through worker x's
+ * lane of the writer; 0, or non-zero to stop. */
+typedef int (*seg_fn)(exec_t *x, void *ud, size_t from, size_t to);
+
+/* Workers writing the rows of one result: segments of SEG_ROWS rows
  * claimed in order, each formatted in its worker and written in order by
  * the writer's segment hand-over (emit_seg_begin/emit_seg_end). */
-typedef struct agg_par {
+typedef struct seg_par {
     exec_t *xs;            /* the workers */
-    gtab_t *g;             /* the merged groups (worker 0's) */
-    const size_t *idx;     /* NULL, or the groups' places in sorted order (agg_order) */
     emit_t *em;
-    size_t from, to;       /* the groups they write (places in idx with idx) */
+    size_t from, to;       /* the rows they write */
+    seg_fn each;           /* how a segment's rows are written */
+    void *ud;              /* its argument */
     atomic_size_t next;    /* the next segment to claim */
     atomic_int stop;       /* a worker failed, or the output did: claim no more */
-} agg_par_t;
+} seg_par_t;
 
-/* One worker of an agg_par_t. */
-typedef struct agg_lane {
-    agg_par_t *p;
+/* One worker of a seg_par_t. */
+typedef struct seg_lane {
+    seg_par_t *p;
     unsigned w;
-} agg_lane_t;
+} seg_lane_t;
 
-static int sink_lane(exec_t *x, record_t *r) { return emit_row(x->emit, r); }
-
-static void *agg_lane_run(void *ud) {
-    const agg_lane_t *l = ud;
-    agg_par_t *p = l->p;
+static void *seg_lane_run(void *ud) {
+    const seg_lane_t *l = ud;
+    seg_par_t *p = l->p;
     exec_t *x = &p->xs[l->w];
-    agg_setup(x, NULL, NULL);
-    agg_route(x, sink_lane);
     x->emit = emit_lane(p->em, l->w);
-    arena_t *saved = x->ev.arena;
     while (!atomic_load(&p->stop)) {
-        size_t k = atomic_fetch_add(&p->next, 1), lo = p->from + k * AGG_SEG;
+        size_t k = atomic_fetch_add(&p->next, 1), lo = p->from + k * SEG_ROWS;
         if (lo >= p->to || emit_seg_begin(x->emit, k) != 0) break;
-        int rc = agg_each(p->g, p->idx, lo, lo + AGG_SEG < p->to ? lo + AGG_SEG : p->to, x);
+        int rc = p->each(x, p->ud, lo, lo + SEG_ROWS < p->to ? lo + SEG_ROWS : p->to);
         emit_seg_end(x->emit, k);
         if (rc) atomic_store(&p->stop, 1);
     }
-    x->ev.arena = saved;
     x->emit = NULL;
     return NULL;
 }
 
-/* Write the rows of the groups from..to of worker xs[0]'s aggregate with
- * the nw workers at once (the columns are decided). */
-static void agg_emit_par(exec_t *xs, unsigned nw, emit_t *em, const size_t *idx, size_t from, size_t to) {
-    agg_par_t p = {.xs = xs, .g = xs[0].g, .idx = idx, .em = em, .from = from, .to = to};
+/* Write rows from..to of a result with the nw workers at once, each
+ * segment by each (the columns are decided). */
+static void seg_emit_par(exec_t *xs, unsigned nw, emit_t *em, size_t from, size_t to, seg_fn each, void *ud) {
+    seg_par_t p = {.xs = xs, .em = em, .from = from, .to = to, .each = each, .ud = ud};
     atomic_init(&p.next, 0);
     atomic_init(&p.stop, 0);
-    agg_lane_t *lanes = xcalloc(nw, sizeof *lanes);
+    seg_lane_t *lanes = xcalloc(nw, sizeof *lanes);
     pthread_t *th = xcalloc(nw, sizeof *th);
     bool *started = xcalloc(nw, sizeof *started);
-    for (unsigned w = 0; w < nw; w++) lanes[w] = (agg_lane_t){&p, w};
-    for (unsigned w = 1; w < nw; w++) started[w] = pthread_create(&th[w], NULL, agg_lane_run, &lanes[w]) == 0;
-    agg_lane_run(&lanes[0]); /* (segments a thread that failed to start would take go to the others) */
+    for (unsigned w = 0; w < nw; w++) lanes[w] = (seg_lane_t){&p, w};
+    for (unsigned w = 1; w < nw; w++) started[w] = pthread_create(&th[w], NULL, seg_lane_run, &lanes[w]) == 0;
+    seg_lane_run(&lanes[0]); /* (segments a thread that failed to start would take go to the others) */
     for (unsigned w = 1; w < nw; w++)
         if (started[w]) pthread_join(th[w], NULL);
     free(started);
     free(th);
     free(lanes);
+}
+
+/* The groups an aggregate's segments come from. */
+typedef struct agg_seg {
+    gtab_t *g;             /* the merged groups (worker 0's) */
+    const size_t *idx;     /* NULL, or the groups' places in sorted order (agg_order) */
+} agg_seg_t;
+
+static int sink_lane(exec_t *x, record_t *r) { return emit_row(x->emit, r); }
+
+/* A seg_fn: the groups from..to-1 (places in idx with idx) through the
+ * stages after the aggregate. */
+static int agg_seg(exec_t *x, void *ud, size_t from, size_t to) {
+    const agg_seg_t *a = ud;
+    agg_setup(x, NULL, NULL);
+    agg_route(x, sink_lane);
+    arena_t *saved = x->ev.arena;
+    int rc = agg_each(a->g, a->idx, from, to, x);
+    x->ev.arena = saved;
+    return rc;
 }
 
 /* Write the result of the aggregate of worker xs[0] (the nw workers'
@@ -924,7 +951,8 @@ static int agg_emit(exec_t *xs, unsigned nw, emit_t *em) {
         i = to;
     }
     x->ev.arena = saved;
-    if (!rc && i < n) agg_emit_par(xs, nw, em, idx, i, n);
+    agg_seg_t as = {x->g, idx};
+    if (!rc && i < n) seg_emit_par(xs, nw, em, i, n, agg_seg, &as);
     emit_finish(em);
     free(idx);
     for (unsigned w = 0; w < nw; w++)
@@ -1015,6 +1043,179 @@ static void top_emit(exec_t *x, const stage_t *s, table_t *out) {
     size_t *idx = key_order(&c, s->n, &n);
     gtab_emit_of(x->g, idx, n, out);
     free(idx);
+}
+
+/* ---- a full sort's rows (sortpack.h) ------------------------------------- */
+
+/* The workers' packs, sorted and merged. */
+typedef struct sorted {
+    const query_t *q;
+    sortpack_t **ps;       /* the nw workers' packs (borrowed from them) */
+    unsigned nw;
+    const char **order;    /* the rows in sorted order (owned) */
+    size_t n;
+} sorted_t;
+
+/* Make r row i of c's order; the rows a little further on are fetched
+ * into the cache meanwhile (they lie anywhere in the packs). */
+static void sorted_row(const sorted_t *c, size_t i, record_t *r) {
+    if (i + 32 < c->n) {
+        __builtin_prefetch(c->order[i + 32]);
+        __builtin_prefetch(c->order[i + 32] + 64);
+    }
+    sortpack_row(c->ps[0], c->order[i], r);
+}
+
+/* Fields sortpack_fields says some row carried, that a column could show:
+ * a new array of *n flags, by field id. */
+static uint8_t *sorted_fields(const sorted_t *c, uint32_t *n) {
+    *n = 0;
+    for (unsigned w = 0; w < c->nw; w++) {
+        uint32_t m;
+        sortpack_fields(c->ps[w], &m);
+        if (m > *n) *n = m;
+    }
+    uint8_t *want = xcalloc(*n ? *n : 1, 1);
+    for (unsigned w = 0; w < c->nw; w++) {
+        uint32_t m;
+        const uint8_t *seen = sortpack_fields(c->ps[w], &m);
+        for (uint32_t id = 0; id < m; id++) want[id] |= seen[id] && !table_col_hidden(id);
+    }
+    return want;
+}
+
+/* The columns of the sorted rows, given t, the first of them (emit's
+ * hook): as finish_cols fixes them over every row. Only the fields that
+ * first appear in later rows need those rows: each row that brings one
+ * joins t while the columns are fixed (in sorted order, so that fields
+ * come in the order they first appear), then leaves again. */
+static void sorted_cols(void *ud, table_t *t) {
+    const sorted_t *c = ud;
+    uint32_t n;
+    uint8_t *want = sorted_fields(c, &n);
+    size_t left = 0, first = t->n;
+    for (size_t i = 0; i < t->n; i++)
+        for (uint32_t k = 0; k < t->rows[i].norder; k++)
+            if (t->rows[i].order[k] < n) want[t->rows[i].order[k]] = 0;
+    for (uint32_t id = 0; id < n; id++) left += want[id];
+    record_t r;
+    arena_t unused = {0};
+    rec_init(&r, &unused);
+    for (size_t i = first; i < c->n && left; i++) {
+        sorted_row(c, i, &r);
+        bool brings = false;
+        for (uint32_t k = 0; k < r.norder; k++) {
+            uint32_t id = r.order[k];
+            if (id < n && want[id]) {
+                want[id] = 0;
+                left--;
+                brings = true;
+            }
+        }
+        if (brings) table_add(t, &r);
+    }
+    finish_cols(c->q, t);
+    for (size_t i = first; i < t->n; i++) rec_free(&t->rows[i]);
+    t->n = first;
+    rec_free(&r);
+    arena_free(&unused);
+    free(want);
+}
+
+/* A seg_fn: sorted rows from..to-1 to worker x's lane. */
+static int sorted_seg(exec_t *x, void *ud, size_t from, size_t to) {
+    const sorted_t *c = ud;
+    record_t r;
+    arena_t unused = {0};
+    rec_init(&r, &unused);
+    int rc = 0;
+    for (size_t i = from; i < to && !rc; i++) {
+        sorted_row(c, i, &r);
+        rc = emit_row(x->emit, &r);
+    }
+    rec_free(&r);
+    arena_free(&unused);
+    return rc;
+}
+
+/* Write the sorted rows through em, row by row, without a table (the sort
+ * is the query's last stage): the first ones, until the columns are
+ * decided, by this thread, the rest by the nw workers segment by segment. */
+static void sorted_emit(exec_t *xs, unsigned nw, emit_t *em, sorted_t *c) {
+    record_t r;
+    arena_t unused = {0};
+    rec_init(&r, &unused);
+    if (emit_wants_widths(em))
+        for (size_t i = 0; i < c->n; i++) {
+            sorted_row(c, i, &r);
+            emit_measure(em, &r);
+        }
+    emit_hooks_t h = {.ud = c, .cols = sorted_cols, .exact = true};
+    progress_stop(); /* the reading is over: no bar between the rows */
+    emit_start(em, &xs[0].q->ft, &h, nw);
+    size_t i = 0;
+    int rc = 0;
+    while (i < c->n && !rc && (nw < 2 || !emit_decided(em))) {
+        sorted_row(c, i++, &r);
+        rc = emit_put(em, &r);
+    }
+    rec_free(&r);
+    arena_free(&unused);
+    if (!rc && i < c->n) seg_emit_par(xs, nw, em, i, c->n, sorted_seg, c);
+    emit_finish(em);
+}
+
+static void *sort_lane(void *ud) {
+    sortpack_sort(ud);
+    return NULL;
+}
+
+/* Can the rows the nw workers packed be sorted as packed rows
+ * (sortpack_compact)? If not, they go back into the workers' tables. */
+static bool packs_compact(exec_t *xs, unsigned nw) {
+    sortpack_t **ps = xcalloc(nw, sizeof *ps);
+    for (unsigned w = 0; w < nw; w++) ps[w] = xs[w].pack;
+    bool ok = sortpack_compact(ps, nw);
+    free(ps);
+    if (!ok)
+        for (unsigned w = 0; w < nw; w++) sortpack_to_table(xs[w].pack, xs[w].tab);
+    return ok;
+}
+
+/* The full sort at stage xs[0].stop over the rows the nw workers packed
+ * (packs_compact said yes): each worker's rows sorted in its own thread,
+ * then merged. When em is given and the sort is the query's last stage,
+ * the rows go out through em; otherwise they fill out, in order, for the
+ * stages after the sort. */
+static void sort_packed(exec_t *xs, unsigned nw, emit_t *em, table_t *out) {
+    const query_t *q = xs[0].q;
+    sorted_t c = {.q = q, .nw = nw, .ps = xcalloc(nw, sizeof *c.ps)};
+    pthread_t *th = xcalloc(nw, sizeof *th);
+    bool *started = xcalloc(nw, sizeof *started);
+    for (unsigned w = 0; w < nw; w++) c.ps[w] = xs[w].pack;
+    for (unsigned w = 1; w < nw; w++) started[w] = pthread_create(&th[w], NULL, sort_lane, c.ps[w]) == 0;
+    for (unsigned w = 0; w < nw; w++)
+        if (!started[w]) sortpack_sort(c.ps[w]);
+    for (unsigned w = 1; w < nw; w++)
+        if (started[w]) pthread_join(th[w], NULL);
+    free(started);
+    free(th);
+    c.order = sortpack_merge(c.ps, nw, &c.n);
+    if (em && xs[0].stop + 1 == q->nst) {
+        sorted_emit(xs, nw, em, &c);
+    } else {
+        record_t r;
+        arena_t unused = {0};
+        rec_init(&r, &unused);
+        for (size_t i = 0; i < c.n; i++) {
+            sorted_row(&c, i, &r);
+            table_add(out, &r);
+        }
+        rec_free(&r);
+        arena_free(&unused);
+    }
+    free(c.order);
+    free(c.ps);
 }
 
 /* See exec.h: no stage of q needs every row before it can give one. */
@@ -1119,6 +1320,14 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         xs[w].heap = rowheap_new(q->st[stop].keys, q->st[stop].nkeys, (size_t)topk, nw > 1);
         xs[w].sink = sink_heap;
     }
+    /* A full sort over messages, with only `fields` lists after it: each
+     * worker packs its rows (sortpack.h). */
+    bool pack = !grouped && !stream && rc == 0 && topk < 0 && stop < q->nst && q->st[stop].kind == ST_SORT;
+    for (uint32_t i = stop + 1; i < q->nst && pack; i++) pack = q->st[i].kind == ST_FIELDS;
+    for (unsigned w = 0; w < nw && pack; w++) {
+        xs[w].pack = sortpack_new(q->st[stop].keys, q->st[stop].nkeys);
+        xs[w].sink = sink_pack;
+    }
     bool no_raw = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT && rowsort_raw_unused(q, stop);
     for (unsigned w = 0; w < nw; w++) xs[w].drop_raw = no_raw;
     pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
@@ -1203,6 +1412,10 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         } else if (grouped) {
             gtab_emit(x->g, out);
             if (q->st[x->stop].kind != ST_AGG) top_finish(out, &q->st[x->stop]);
+            from = x->stop + 1;
+        } else if (x->pack && packs_compact(xs, nw)) {
+            /* (When no input could be read, the run fails and shows no result.) */
+            sort_packed(xs, nw, partial && !st->files ? NULL : em, out);
             from = x->stop + 1;
         } else if (nw > 1) {
             for (unsigned w = 1; w < nw; w++) table_append_move(out, &parts[w]);

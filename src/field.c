@@ -214,3 +214,80 @@ void rec_reserve(record_t *r, arena_t *a, uint32_t nslots, uint32_t norder) {
         r->ordcap = norder;
     }
 }
+
+/* ---- packed records ------------------------------------------------------ */
+
+/* The tag of a field packed as a view into the message text (val_pack's
+ * tags are vtype_t values, all below it, with 0x80 for a string's mark);
+ * PACK_IN_RAW_LIT when the string carries VAL_JSONLIT. */
+#define PACK_IN_RAW 0x10
+#define PACK_IN_RAW_LIT 0x11
+
+/* Is string value v a view into r's message text? */
+static bool in_raw(const record_t *r, value_t v) {
+    uintptr_t lo = (uintptr_t)r->raw.p, p = (uintptr_t)v.s;
+    return v.t == V_STR && v.n && r->raw.n && p >= lo && p + v.n <= lo + r->raw.n;
+}
+
+/* See field.h. */
+size_t rec_pack_size(const record_t *r) {
+    size_t n = val_uint_size(r->raw.p ? r->raw.n + 1 : 0) + r->raw.n + val_uint_size(r->norder);
+    for (uint32_t i = 0; i < r->norder; i++) {
+        uint32_t id = r->order[i];
+        value_t v = r->v[id];
+        n += val_uint_size(id);
+        if (in_raw(r, v)) n += 1 + val_uint_size((uint64_t)(v.s - r->raw.p)) + val_uint_size(v.n);
+        else n += val_pack_size(v);
+    }
+    return n;
+}
+
+/* See field.h. */
+char *rec_pack(char *p, const record_t *r) {
+    p = val_pack_uint(p, r->raw.p ? r->raw.n + 1 : 0);
+    if (r->raw.n) memcpy(p, r->raw.p, r->raw.n);
+    p += r->raw.n;
+    p = val_pack_uint(p, r->norder);
+    for (uint32_t i = 0; i < r->norder; i++) {
+        uint32_t id = r->order[i];
+        value_t v = r->v[id];
+        p = val_pack_uint(p, id);
+        if (in_raw(r, v)) {
+            *p++ = v.b ? PACK_IN_RAW_LIT : PACK_IN_RAW;
+            p = val_pack_uint(p, (uint64_t)(v.s - r->raw.p));
+            p = val_pack_uint(p, v.n);
+        } else {
+            p = val_pack(p, v);
+        }
+    }
+    return p;
+}
+
+/* See field.h. */
+const char *rec_unpack(const char *p, record_t *r) {
+    rec_clear(r);
+    uint64_t rn, nf;
+    p = val_unpack_uint(p, &rn);
+    if (rn) {
+        r->raw = pstr(p, rn - 1);
+        p += rn - 1;
+    }
+    p = val_unpack_uint(p, &nf);
+    for (uint64_t i = 0; i < nf; i++) {
+        uint64_t id;
+        value_t v;
+        p = val_unpack_uint(p, &id);
+        if (*p == PACK_IN_RAW || *p == PACK_IN_RAW_LIT) {
+            uint64_t off, n;
+            uint8_t mark = *p == PACK_IN_RAW_LIT ? VAL_JSONLIT : 0;
+            p = val_unpack_uint(p + 1, &off);
+            p = val_unpack_uint(p, &n);
+            v = val_str(r->raw.p + off, n);
+            v.b = mark;
+        } else {
+            p = val_unpack(p, &v);
+        }
+        rec_set(r, (uint32_t)id, v);
+    }
+    return p;
+}

@@ -127,4 +127,18 @@ void rec_pin(record_t *r, arena_t *a);
  * move to the heap if a later rec_set needs more. */
 void rec_reserve(record_t *r, arena_t *a, uint32_t nslots, uint32_t norder);
 
+/* ---- a record packed as bytes ---------------------------------------------
+ * For rows a sort holds and rows lanes hand over: the message text once,
+ * then each field in order (its id and val_pack's bytes, or a view into
+ * the text as its offset and length). Metadata (seq, line, file) is the
+ * caller's to keep. */
+
+/* Bytes rec_pack writes for r. */
+size_t rec_pack_size(const record_t *r);
+/* Write r at p (rec_pack_size(r) bytes); returns the end. */
+char *rec_pack(char *p, const record_t *r);
+/* Make r (cleared first) the record packed at p; its strings and raw text
+ * point into p's bytes, which must outlive them. Returns the end. */
+const char *rec_unpack(const char *p, record_t *r);
+
 #endif

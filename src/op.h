@@ -138,6 +138,7 @@ struct exec {
     uint64_t pre_rx;       /* agg_row: the regex give-ups counted before this row */
     table_t *tab;          /* otherwise: the collected rows */
     struct rowheap *heap;  /* `sort | limit k`: the k first rows so far, moved to tab at the end (owned) */
+    struct sortpack *pack; /* a full sort over messages: the rows that reach it, packed (owned) */
     bool drop_raw;         /* rows kept for a sort leave the message text behind (nothing after reads it) */
     in_stats_t st;         /* this worker's in_scope and used counts */
     int64_t *limit_left;   /* per stage: rows still allowed (LIMIT), -1 = none (owned) */

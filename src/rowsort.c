@@ -27,15 +27,20 @@
 #include <string.h>
 
 /* See rowsort.h. */
+int rowsort_val_cmp(value_t u, value_t v, bool desc) {
+    if (u.t == V_NULL || v.t == V_NULL) {
+        if (u.t == v.t) return 0;
+        return u.t == V_NULL ? 1 : -1;
+    }
+    int c = val_cmp(u, v);
+    return desc ? -c : c;
+}
+
+/* See rowsort.h. */
 int rowsort_cmp(const record_t *a, const record_t *b, const sortkey_t *keys, uint32_t nkeys) {
     for (uint32_t k = 0; k < nkeys; k++) {
-        value_t u = rec_get(a, keys[k].field), v = rec_get(b, keys[k].field);
-        if (u.t == V_NULL || v.t == V_NULL) {
-            if (u.t == v.t) continue;
-            return u.t == V_NULL ? 1 : -1;
-        }
-        int c = val_cmp(u, v);
-        if (c) return keys[k].desc ? -c : c;
+        int c = rowsort_val_cmp(rec_get(a, keys[k].field), rec_get(b, keys[k].field), keys[k].desc);
+        if (c) return c;
     }
     return 0;
 }
@@ -167,17 +172,23 @@ static void sort_generic(table_t *t, const sortkey_t *keys, uint32_t nkeys, size
 
 /* ---- compact entries ---------------------------------------------------- */
 
-/* The types a key's values take over the rows (bits). */
-enum { KC_NUM = 1, KC_STR = 2, KC_BOOL = 4, KC_NAN = 8 };
+/* See rowsort.h. */
+unsigned rowsort_kind(value_t v) {
+    if (v.t == V_NUM) return v.d != v.d ? ROWSORT_NAN : ROWSORT_NUM;
+    if (v.t == V_STR) return ROWSORT_STR;
+    if (v.t == V_BOOL) return ROWSORT_BOOL;
+    return 0;
+}
+
+/* See rowsort.h. */
+bool rowsort_kinds_compact(unsigned seen) { return !(seen & ROWSORT_NAN) && !(seen & (seen - 1)); }
 
 /* One row in a sort. */
 typedef struct ent {
     uint64_t img; /* the first key's image */
     uint32_t row; /* the row's index in the table */
-    uint32_t len; /* text first key: its length, 9 for longer; NULL_LEN for null */
+    uint32_t len; /* text first key: its length, 9 for longer; else ROWSORT_NULL_LEN */
 } ent_t;
-
-#define NULL_LEN UINT32_MAX
 
 /* What entries are compared with. */
 typedef struct ctx {
@@ -193,23 +204,17 @@ static bool keys_compact(const table_t *t, const sortkey_t *keys, uint32_t nkeys
     if (t->n > UINT32_MAX) return false;
     for (uint32_t k = 0; k < nkeys; k++) {
         unsigned seen = 0;
-        for (size_t i = 0; i < t->n; i++) {
-            value_t v = rec_get(&t->rows[i], keys[k].field);
-            if (v.t == V_NUM) seen |= v.d != v.d ? KC_NAN : KC_NUM;
-            else if (v.t == V_STR) seen |= KC_STR;
-            else if (v.t == V_BOOL) seen |= KC_BOOL;
-        }
-        if (seen & KC_NAN || (seen & (seen - 1))) return false; /* NaN, or two types */
-        if (k == 0) *text0 = seen == KC_STR;
+        for (size_t i = 0; i < t->n; i++) seen |= rowsort_kind(rec_get(&t->rows[i], keys[k].field));
+        if (!rowsort_kinds_compact(seen)) return false; /* NaN, or two types */
+        if (k == 0) *text0 = seen == ROWSORT_STR;
     }
     return true;
 }
 
-/* The entry of row i. */
-static ent_t make_ent(const ctx_t *c, size_t i) {
-    value_t v = rec_get(&c->t->rows[i], c->keys[0].field);
-    ent_t e = {.img = UINT64_MAX, .row = (uint32_t)i, .len = NULL_LEN};
-    if (v.t == V_NULL) return e;
+/* See rowsort.h. */
+uint64_t rowsort_image(value_t v, bool desc, uint32_t *len) {
+    *len = ROWSORT_NULL_LEN;
+    if (v.t == V_NULL) return UINT64_MAX;
     uint64_t u = 0;
     if (v.t == V_NUM) {
         double d = v.d == 0 ? 0 : v.d; /* -0 equals 0 */
@@ -219,9 +224,15 @@ static ent_t make_ent(const ctx_t *c, size_t i) {
         u = (uint64_t)v.b + 1; /* inverted, never the null image */
     } else {
         for (uint32_t b = 0; b < 8; b++) u = u << 8 | (b < v.n ? (unsigned char)v.s[b] : 0);
-        e.len = v.n > 8 ? 9 : v.n;
+        *len = v.n > 8 ? 9 : v.n;
     }
-    e.img = c->keys[0].desc ? ~u : u;
+    return desc ? ~u : u;
+}
+
+/* The entry of row i. */
+static ent_t make_ent(const ctx_t *c, size_t i) {
+    ent_t e = {.row = (uint32_t)i};
+    e.img = rowsort_image(rec_get(&c->t->rows[i], c->keys[0].field), c->keys[0].desc, &e.len);
     return e;
 }
 

@@ -21,6 +21,26 @@
 #include "field.h"
 #include "table.h"
 
+/* <0, 0 or >0 as value u sorts before, with or after v under a key
+ * (descending when desc): val_cmp's order, reversed for desc, nulls last. */
+int rowsort_val_cmp(value_t u, value_t v, bool desc);
+
+/* A 64-bit image of v whose unsigned order is its order under a key
+ * (descending when desc) among values of v's type: a number's bits made
+ * comparable, a text's first 8 bytes big-endian, a boolean 1 or 2; null
+ * UINT64_MAX. *len gets a text's length (9 for any longer than 8 bytes:
+ * equal images then say nothing), ROWSORT_NULL_LEN for any other value. */
+uint64_t rowsort_image(value_t v, bool desc, uint32_t *len);
+#define ROWSORT_NULL_LEN UINT32_MAX
+
+/* The type of a key's value, as a bit to or into a set of the types a
+ * key took over rows (null: 0). */
+unsigned rowsort_kind(value_t v);
+enum { ROWSORT_NUM = 1, ROWSORT_STR = 2, ROWSORT_BOOL = 4, ROWSORT_NAN = 8 };
+/* Can a key whose values took the types in seen be sorted by images (one
+ * type, no NaN)? */
+bool rowsort_kinds_compact(unsigned seen);
+
 /* <0, 0 or >0 as row a sorts before, with or after row b on keys alone. */
 int rowsort_cmp(const record_t *a, const record_t *b, const sortkey_t *keys, uint32_t nkeys);
 

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const vtype_names[] = {"null", "string", "number", "boolean"}; /* ORDER VTYPE */
 
@@ -138,4 +139,83 @@ int val_cmp(value_t a, value_t b) {
     char ta[40], tb[40];
     int c = pstr_cmp(as_text(a, ta), as_text(b, tb));
     return (c > 0) - (c < 0);
+}
+
+/* ---- packed values ------------------------------------------------------ */
+
+/* See value.h. */
+size_t val_uint_size(uint64_t u) {
+    size_t n = 1;
+    while (u >= 0x80) u >>= 7, n++;
+    return n;
+}
+
+/* See value.h. */
+char *val_pack_uint(char *p, uint64_t u) {
+    while (u >= 0x80) {
+        *p++ = (char)((u & 0x7f) | 0x80);
+        u >>= 7;
+    }
+    *p++ = (char)u;
+    return p;
+}
+
+/* See value.h. */
+const char *val_unpack_uint(const char *p, uint64_t *u) {
+    uint64_t x = 0;
+    for (unsigned sh = 0;; sh += 7) {
+        unsigned char c = (unsigned char)*p++;
+        x |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) break;
+    }
+    *u = x;
+    return p;
+}
+
+/* See value.h. */
+size_t val_pack_size(value_t v) {
+    switch (v.t) {
+    case V_STR: return 1 + val_uint_size(v.n) + v.n;
+    case V_NUM: return 1 + sizeof v.d;
+    case V_BOOL: return 2;
+    default: return 1;
+    }
+}
+
+/* See value.h. */
+char *val_pack(char *p, value_t v) {
+    /* (a string's mark, VAL_JSONLIT, rides in the type byte's high bit) */
+    *p++ = (char)(v.t | (v.t == V_STR && v.b ? 0x80 : 0));
+    if (v.t == V_STR) {
+        p = val_pack_uint(p, v.n);
+        if (v.n) memcpy(p, v.s, v.n);
+        p += v.n;
+    } else if (v.t == V_NUM) {
+        memcpy(p, &v.d, sizeof v.d);
+        p += sizeof v.d;
+    } else if (v.t == V_BOOL) {
+        *p++ = (char)v.b;
+    }
+    return p;
+}
+
+/* See value.h. */
+const char *val_unpack(const char *p, value_t *v) {
+    *v = val_null();
+    uint8_t t = (uint8_t)*p++;
+    v->t = t & 0x7f;
+    if (v->t == V_STR) {
+        v->b = t & 0x80 ? VAL_JSONLIT : 0;
+        uint64_t n;
+        p = val_unpack_uint(p, &n);
+        v->n = (uint32_t)n;
+        v->s = p;
+        p += n;
+    } else if (v->t == V_NUM) {
+        memcpy(&v->d, p, sizeof v->d);
+        p += sizeof v->d;
+    } else if (v->t == V_BOOL) {
+        v->b = (uint8_t)*p++;
+    }
+    return p;
 }

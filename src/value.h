@@ -43,6 +43,24 @@ static inline value_t val_str(const char *p, size_t n) { return (value_t){.t = V
 static inline pstr_t val_pstr(value_t v) { return (pstr_t){v.s, v.n}; }
 static inline bool val_is_null(value_t v) { return v.t == V_NULL; }
 
+/* ---- a value packed as bytes (rows held by a sort, rows handed between
+ * threads): a type byte, then a V_STR's length (a varint) and bytes, a
+ * V_NUM's 8 bytes or a V_BOOL's byte. */
+
+/* Bytes val_pack writes for v. */
+size_t val_pack_size(value_t v);
+/* Write v at p (val_pack_size(v) bytes); returns the end. */
+char *val_pack(char *p, value_t v);
+/* Read the value at p into *v (a string points into p's bytes, which
+ * must outlive it); returns the end. */
+const char *val_unpack(const char *p, value_t *v);
+/* Write u at p as a varint (7 bits a byte, at most 10 bytes); returns the end. */
+char *val_pack_uint(char *p, uint64_t u);
+/* The varint at p into *u; returns the end. */
+const char *val_unpack_uint(const char *p, uint64_t *u);
+/* Bytes val_pack_uint writes for u. */
+size_t val_uint_size(uint64_t u);
+
 /* "null", "string", "number", "boolean". */
 const char *val_type_name(vtype_t t);
 
