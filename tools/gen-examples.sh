@@ -1,16 +1,16 @@
 #!/bin/sh
-# generate.sh — rebuild postern's demo logs, byte for byte.
+# gen-examples.sh — rebuild postern's demo logs, byte for byte.
 #
-# Writes, next to this script:
+# Writes, into examples/:
 #   endpoint-network.jsonl  EDR connection records for one working day
 #   firewall-export.csv     the perimeter firewall's view of 10:00-11:00
 #   sumo-export.json        a Search Job API page with an Atomic-style test
 # The randomness is a Park-Miller generator with a fixed seed, so every awk
 # (mawk, gawk, busybox) writes the same files. Addresses are RFC 1918
-# (inside) and RFC 5737 (outside) only. See README.md for what is planted.
+# (inside) and RFC 5737 (outside) only. See docs/examples.md for what is planted.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")/../examples" && pwd)
 LC_ALL=C
 export LC_ALL
 tmp=$(mktemp -d)
