@@ -130,7 +130,7 @@ if [ -n "$tsan" ]; then
             fi
             c=tests/cases/$name.test
             [ -f "$c" ] || { ko "tests/tsan.lst: no case $c"; continue; }
-            run_case "$tsan" "$root/$c" "$tmp/case"
+            run_case "$tsan" "$root/$c" "$tmp/case" < /dev/null # (the list is this loop's stdin)
         done < "${POSTERN_TSAN_LIST:-tests/tsan.lst}"
     fi
     jn_args=-j3
