@@ -1,6 +1,6 @@
 # postern — build, test, demo.
 #   make            build ./postern
-#   make check      every test, plain and under ASan+UBSan; ends with "N passed, N failed"
+#   make check      every test, plain, under ASan+UBSan and (threaded ones) TSan; ends with "N passed, N failed"
 #   make demo       install missing packages, build, run `postern detect` on examples/
 #   make fuzz       build the libFuzzer targets (clang)
 #   make bench      postern against DuckDB on generated data (bench/README.md)
@@ -17,6 +17,8 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP
 # libzip and libcrypto are not linked: lazylib.c loads them on first use.
 LIBS    := -lpcre2-8 -lz -ldeflate -lzstd -lyaml -lmaxminddb -lm -lpthread -ldl
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# ThreadSanitizer (build/postern-tsan): the threaded tests of tests/tsan.lst and tests/jn_compare.sh.
+TSAN    := -fsanitize=thread -fno-omit-frame-pointer
 
 SRC     := $(wildcard src/*.c)
 LIBSRC  := $(filter-out src/main.c,$(SRC))
@@ -28,6 +30,7 @@ OBJ     := $(SRC:src/%.c=build/%.o) build/rules_builtin.o build/validate_data.o
 LIBOBJ  := $(LIBSRC:src/%.c=build/%.o) build/rules_builtin.o build/validate_data.o
 SOBJ    := $(SRC:src/%.c=build/san/%.o) build/san/rules_builtin.o build/san/validate_data.o
 SLIBOBJ := $(LIBSRC:src/%.c=build/san/%.o) build/san/rules_builtin.o build/san/validate_data.o
+TOBJ    := $(SRC:src/%.c=build/tsan/%.o) build/tsan/rules_builtin.o build/tsan/validate_data.o
 UNIT    := $(wildcard tests/unit/*.c)
 FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -44,8 +47,11 @@ build/%.o: src/%.c | build
 build/san/%.o: src/%.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -c -o $@ $<
 
+build/tsan/%.o: src/%.c | build
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(TSAN) -c -o $@ $<
+
 build:
-	@mkdir -p build/san build/unit build/fuzz
+	@mkdir -p build/san build/tsan build/unit build/fuzz
 
 build/rules_builtin.c: tools/embed.sh $(RULES) | build
 	sh tools/embed.sh $(RULES) > $@
@@ -59,6 +65,9 @@ build/validate_data.o: build/validate_data.c
 build/san/validate_data.o: build/validate_data.c
 	$(CC) $(CPPFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
+build/tsan/validate_data.o: build/validate_data.c
+	$(CC) $(CPPFLAGS) -O1 -g $(TSAN) -c -o $@ $<
+
 build/fuzz/validate_data.o: build/validate_data.c
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -c -o $@ $<
 
@@ -68,11 +77,17 @@ build/rules_builtin.o: build/rules_builtin.c
 build/san/rules_builtin.o: build/rules_builtin.c
 	$(CC) $(CPPFLAGS) -Isrc -O1 -g $(SAN) -c -o $@ $<
 
+build/tsan/rules_builtin.o: build/rules_builtin.c
+	$(CC) $(CPPFLAGS) -Isrc -O1 -g $(TSAN) -c -o $@ $<
+
 build/fuzz/rules_builtin.o: build/rules_builtin.c
 	$(FUZZCC) $(CPPFLAGS) -Isrc $(FUZZFLAGS) -c -o $@ $<
 
 build/postern-san: $(SOBJ)
 	$(CC) -O1 -g $(SAN) -o $@ $(SOBJ) $(LIBS)
+
+build/postern-tsan: $(TOBJ)
+	$(CC) -O1 -g $(TSAN) -o $@ $(TOBJ) $(LIBS)
 
 build/unit/%: tests/unit/%.c $(LIBOBJ) | build
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Isrc -o $@ $< $(LIBOBJ) $(LIBS)
@@ -121,10 +136,10 @@ build/faultshim.so: tests/tools/faultshim.c | build
 build/bench-rss: bench/rss.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O2 -o $@ $<
 
-check: postern build/postern-san build/gen build/mmdb-write build/faultshim.so $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
+check: postern build/postern-san build/postern-tsan build/gen build/mmdb-write build/bench-rss build/faultshim.so $(UNITBIN) $(SUNITBIN) $(if $(HAVE_CLANG),$(FUZZBIN))
 	@sh tests/check.sh
 
-check-plain: postern build/gen build/mmdb-write build/faultshim.so $(UNITBIN)
+check-plain: postern build/gen build/mmdb-write build/bench-rss build/faultshim.so $(UNITBIN)
 	@POSTERN_NO_SAN=1 sh tests/check.sh
 
 deps:
@@ -183,7 +198,7 @@ BPF_MISSING := $(strip $(if $(BPFTOOL),,bpftool) \
                  $(if $(wildcard $(BTF_VMLINUX)),,$(BTF_VMLINUX)))
 BPF_CFG     := $(if $(BPF_MISSING),without eBPF: $(BPF_MISSING),with eBPF)
 $(shell [ ! -d build ] || [ "$$(cat build/bpf.cfg 2>/dev/null)" = "$(BPF_CFG)" ] || echo "$(BPF_CFG)" > build/bpf.cfg)
-BPF_USEROBJ := build/sensor_bpf.o build/san/sensor_bpf.o build/fuzz/sensor_bpf.o
+BPF_USEROBJ := build/sensor_bpf.o build/san/sensor_bpf.o build/tsan/sensor_bpf.o build/fuzz/sensor_bpf.o
 ifeq ($(BPF_MISSING),)
 LIBS        += -lbpf -lelf
 $(BPF_USEROBJ): CPPFLAGS += -Ibuild
@@ -206,7 +221,7 @@ build/conn.skel.h: build/conn.bpf.o
 	$(BPFTOOL) gen skeleton $< name conn_bpf > $@.tmp && mv $@.tmp $@
 # ---- end of live sensor -----------------------------------------------------
 
--include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(UNITBIN:=.d) $(SUNITBIN:=.d) $(FOBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SOBJ:.o=.d) $(TOBJ:.o=.d) $(UNITBIN:=.d) $(SUNITBIN:=.d) $(FOBJ:.o=.d)
 
 # Keep every intermediate object (the fuzz objects are built by pattern rules).
 .SECONDARY:

@@ -276,7 +276,7 @@ void in_input(in_run_t *r, const in_input_t *in) {
     bool reg = s.from == IN_SRC_FD && fstat(s.fd, &fsb) == 0 && S_ISREG(fsb.st_mode);
     L->ctx.ref_ms = reg ? (int64_t)fsb.st_mtime * 1000 : now_ms();
     if (r->par.nthreads > 1 && fmt->split && in_src_splittable(&s) && !failed && reg &&
-        (size_t)fsb.st_size >= IN_PARMIN && (size_t)fsb.st_size >= L->end &&
+        (size_t)fsb.st_size >= r->parmin && (size_t)fsb.st_size >= L->end &&
         in_lanes_file(r, fmt, s.fd, (size_t)fsb.st_size, in->name, L->beg)) {
         r->st->bytes += (size_t)fsb.st_size - L->end;
         goto done; /* (a lane's read error is said by in_lanes_file) */
@@ -312,6 +312,20 @@ static bool run_init(in_run_t *r, const in_opts_t *o, ftab_t *ft, const in_par_t
             fprintf(stderr, "postern: unknown input format '%s'\n", f);
             return false;
         }
+    }
+    r->parmin = IN_PARMIN;
+    r->segmin = IN_SEGMIN;
+    /* Tests only: POSTERN_SPLIT_MIN=N splits files of N bytes or more
+     * into segments of N bytes or more (read before any thread starts). */
+    const char *sm = getenv("POSTERN_SPLIT_MIN");
+    if (sm && *sm) {
+        char *end;
+        unsigned long long n = strtoull(sm, &end, 10);
+        if (*end || n < 1) {
+            fprintf(stderr, "postern: POSTERN_SPLIT_MIN=%s: not a positive number of bytes\n", sm);
+            return false;
+        }
+        r->parmin = r->segmin = (size_t)n;
     }
     r->ft = ft;
     r->par = *par;

@@ -207,6 +207,8 @@ typedef struct in_run {
     size_t chunk;            /* memory inputs: bytes per read (tests, fuzzing) */
     uint64_t fileno;         /* inputs opened so far: the high bits of a record's seq */
     uint64_t nseg;           /* segments of the files read by several threads so far (in_lanes_file) */
+    size_t parmin;           /* smallest file read by several threads (IN_PARMIN; tests: POSTERN_SPLIT_MIN) */
+    size_t segmin;           /* smallest segment of one (IN_SEGMIN; tests: POSTERN_SPLIT_MIN) */
     in_lane_t lane;          /* lane 0: reads every input serially (its buffer kept across inputs) */
 } in_run_t;
 

@@ -351,15 +351,16 @@ static bool data_start(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, c
 
 /* Segment length for a file of n data bytes read by nl lanes: a few per
  * lane (so that lanes finishing early take more), IN_SEGMIN..IN_SEGMAX. */
-static uint64_t seg_len(uint64_t n, unsigned nl) {
+static uint64_t seg_len(uint64_t n, unsigned nl, uint64_t segmin) {
     uint64_t len = n / ((uint64_t)nl * 4);
-    return len < IN_SEGMIN ? IN_SEGMIN : len > IN_SEGMAX ? IN_SEGMAX : len;
+    return len < segmin ? segmin : len > IN_SEGMAX ? IN_SEGMAX : len;
 }
 
-/* The nominal length of segment i: IN_SEGMIN for the first, doubling up
- * to len, so that the first rows of a streamed result come out soon. */
-static uint64_t nominal(size_t i, uint64_t len) {
-    uint64_t l = IN_SEGMIN;
+/* The nominal length of segment i: segmin (IN_SEGMIN) for the first,
+ * doubling up to len, so that the first rows of a streamed result come
+ * out soon. */
+static uint64_t nominal(size_t i, uint64_t len, uint64_t segmin) {
+    uint64_t l = segmin;
     for (size_t k = 0; k < i && l < len; k++) l *= 2;
     return l < len ? l : len;
 }
@@ -368,14 +369,14 @@ static uint64_t nominal(size_t i, uint64_t len) {
  * start of a record: after a newline; for CSV, as the lanes reach them, a
  * newline the serial reading takes for a record end (csv_cuts). */
 static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t size) {
-    uint64_t len = seg_len(size - data, n);
+    uint64_t min = S->r->segmin, len = seg_len(size - data, n, min);
     S->nseg = 0;
-    for (uint64_t off = data; off < size; off += nominal(S->nseg++, len)) {}
+    for (uint64_t off = data; off < size; off += nominal(S->nseg++, len, min)) {}
     if (!S->nseg) S->nseg = 1;
     S->seg = xcalloc(S->nseg, sizeof *S->seg);
-    for (uint64_t i = 0, off = data; i < S->nseg; off += nominal(i++, len)) {
+    for (uint64_t i = 0, off = data; i < S->nseg; off += nominal(i++, len, min)) {
         S->seg[i].lo = S->seg[i].nlo = off;
-        S->seg[i].hi = S->seg[i].nhi = i + 1 < S->nseg ? off + nominal(i, len) : size;
+        S->seg[i].hi = S->seg[i].nhi = i + 1 < S->nseg ? off + nominal(i, len, min) : size;
     }
     S->size = size;
     if (S->fmt->split == 2) { /* CSV: cut as the lanes go (csv_cuts) */

@@ -848,9 +848,11 @@ static int cmd_detect(int argc, char **argv) {
         table_init(&t);
         in_stats_t st = {0};
         cov_t cov = {0};
-        exec_opts_t eo = {.lookup_dir = o.lookup_dir, .now_ms = now_ms(), .threads = threads_of(&o),
-                          .no_prefilter = o.no_prefilter, .has_from = o.has_from, .has_to = o.has_to,
-                          .from_ms = o.from_ms, .to_ms = o.to_ms, .cov = &cov, .max_memory = o.max_memory};
+        char lkdir[4096];
+        exec_opts_t eo = {.lookup_dir = ruleset_lookup_dir(ru, o.lookup_dir, lkdir, sizeof lkdir),
+                          .now_ms = now_ms(), .threads = threads_of(&o), .no_prefilter = o.no_prefilter,
+                          .has_from = o.has_from, .has_to = o.has_to, .from_ms = o.from_ms, .to_ms = o.to_ms,
+                          .cov = &cov, .max_memory = o.max_memory};
         lookup_opts(&eo, &o);
         progress_start(progress_total(o.files, o.nfiles), !o.quiet && isatty(STDERR_FILENO));
         /* Every rule reads the inputs: the first one says what it cannot read. */

@@ -9,6 +9,7 @@
  * read-only by the workers. docs/semantics.md §12 gives each rule its page.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <math.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
@@ -572,10 +573,44 @@ static pstr_t map_source(pstr_t s) {
     return s;
 }
 
+/* source has a ".." path component (after its scheme). */
+static bool has_dotdot(pstr_t source) {
+    for (size_t k = 0; k + 1 < source.n; k++)
+        if (source.p[k] == '.' && source.p[k + 1] == '.' && (k == 0 || source.p[k - 1] == '/') &&
+            (k + 2 == source.n || source.p[k + 2] == '/' || source.p[k + 2] == '?' || source.p[k + 2] == '#'))
+            return true;
+    return false;
+}
+
+/* Confine the table file path found under root (opt names the option that
+ * gave root): the file its symbolic links lead to must lie under root's
+ * real path. Else false with why saying where it leads. (Whoever can
+ * change the links under root between this check and the read could as
+ * well write the table itself.) */
+static bool confine(const char *root, pstr_t source, const char *opt, const char *path, char *why, size_t whylen) {
+    char rroot[PATH_MAX], rpath[PATH_MAX];
+    if (!realpath(root, rroot) || !realpath(path, rpath)) {
+        snprintf(why, whylen, "lookup table '%.*s': cannot resolve %s (%s)", (int)source.n, source.p, path, opt);
+        return false;
+    }
+    size_t rl = strlen(rroot);
+    if (rl == 1) rl = 0; /* root is "/" */
+    if (strncmp(rpath, rroot, rl) != 0 || rpath[rl] != '/') {
+        snprintf(why, whylen, "lookup table '%.*s': %s leads to %s, outside %s: lookup reads only under %s", (int)source.n,
+                 source.p, path, rpath, root, opt);
+        return false;
+    }
+    return true;
+}
+
 /* The file a table source reads, into path: a --lookup-map entry whose
- * SOURCE is the source (or the longest one ending in '/' that begins it:
- * FILE is then a directory holding the rest), else (not for sumo://) the
- * source's last path component in --lookup-dir. */
+ * SOURCE is the source (the file it names, wherever it is: the user chose
+ * it), or the longest one ending in '/' that begins it (FILE is then a
+ * directory holding the rest), else (not for sumo://) the source's last
+ * path component in --lookup-dir. A file found under a directory must lie
+ * under it once its symbolic links are followed, and a source with a ".."
+ * component is refused: a rule or query reads only under the directories
+ * the user gave. */
 static bool resolve_file(const exec_opts_t *eo, uint8_t src, pstr_t source, char *path, size_t n, char *why,
                          size_t whylen) {
     const char *best = NULL;
@@ -595,10 +630,16 @@ static bool resolve_file(const exec_opts_t *eo, uint8_t src, pstr_t source, char
             bestlen = ms.n;
         }
     }
+    if (src != LS_SUMO && has_dotdot(source)) {
+        snprintf(why, whylen, "lookup table '%.*s': a '..' in the path is refused: lookup reads only under %s",
+                 (int)source.n, source.p, best ? "the --lookup-map directory" : "--lookup-dir");
+        return false;
+    }
     if (best) {
         const char *dir = strrchr(best, '=') + 1;
         size_t skip = bestlen; /* the rest of the source names the file */
-        if (try_dir(dir, pstr(source.p + skip, source.n - skip), path, n)) return true;
+        if (try_dir(dir, pstr(source.p + skip, source.n - skip), path, n))
+            return confine(dir, source, "the --lookup-map directory", path, why, whylen);
         snprintf(why, whylen, "lookup table '%.*s': %s has no file %.*s or %.*s.csv (--lookup-map)", (int)source.n,
                  source.p, dir, (int)(source.n - skip), source.p + skip, (int)(source.n - skip), source.p + skip);
         return false;
@@ -619,7 +660,8 @@ static bool resolve_file(const exec_opts_t *eo, uint8_t src, pstr_t source, char
             break;
         }
     const char *dir = eo->lookup_dir ? eo->lookup_dir : ".";
-    if (base.n && try_dir(dir, base, path, n)) return true;
+    if (base.n && !pstr_eq(base, pstr_c(".")) && try_dir(dir, base, path, n))
+        return confine(dir, source, "--lookup-dir", path, why, whylen);
     snprintf(why, whylen,
              "lookup table '%.*s' not found: no --lookup-map SOURCE=FILE names it, and %s has no %.*s or %.*s.csv "
              "(--lookup-dir)",

@@ -5,7 +5,11 @@
  * differently, with the offset of the construct. The rest is plain PCRE2:
  * compile, JIT when available, and match, depth and heap limits so a
  * pathological pattern costs a bounded amount of work and memory per
- * message instead of hanging the pipeline.
+ * message instead of hanging the pipeline; and since a bounded cost per
+ * message is still hours over millions of hostile messages (10M steps are
+ * ~30 ms), a pattern that gave up on RX_GIVEUP_MAX messages gives up at
+ * once on every later one (counted as giving up, so the caller's warning
+ * says so).
  *
  * Mode: patterns are byte-oriented (PCRE2's default 8-bit, no UTF) unless
  * the translation says they need code points (non-ASCII text, \p, \h,
@@ -19,6 +23,7 @@
 #include "regex.h"
 
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +39,9 @@
  * own bound is its stack (rx_scratch_new). */
 #define RX_DEPTH_LIMIT 1000000u
 #define RX_HEAP_LIMIT_KIB (64u * 1024u)
+/* A pattern that reached a limit on this many messages is not run again
+ * (every later test gives up at once): ~2 s of a 10M-step pattern. */
+#define RX_GIVEUP_MAX 64u
 /* Scratch match data is created for at least this many groups. */
 #define RX_MIN_PAIRS 64u
 
@@ -53,6 +61,7 @@ struct rx {
     char *namebuf;          /* the group names' bytes (owned) */
     const char *nonre2;     /* first construct RE2 lacks (static), or NULL */
     size_t nonre2_off;      /* its offset in the pattern */
+    atomic_uint *gaveup;    /* messages it reached a limit on (owned; threads add to it) */
 };
 
 struct rx_scratch {
@@ -123,6 +132,8 @@ rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
      * memory) pcre2_match interprets the pattern. */
     (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     rx_t *r = xcalloc(1, sizeof *r);
+    r->gaveup = xcalloc(1, sizeof *r->gaveup);
+    atomic_init(r->gaveup, 0);
     r->code = code;
     pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &r->ngroups);
     if (r->ngroups != t.ngroups) {
@@ -142,6 +153,7 @@ rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
 void rx_free(rx_t *r) {
     if (!r) return;
     pcre2_code_free(r->code);
+    free(r->gaveup);
     free(r->groups);
     free(r->named);
     free(r->namebuf);
@@ -224,11 +236,14 @@ int rx_search(const rx_t *r, rx_scratch_t *s, pstr_t str, size_t start, long *ov
     }
     if (start > str.n) return 0;
     PCRE2_SPTR subj = (PCRE2_SPTR)(str.p ? str.p : "");
+    if (atomic_load_explicit(r->gaveup, memory_order_relaxed) >= RX_GIVEUP_MAX) return -1;
     int rc = pcre2_match(r->code, subj, str.n, start, 0, s->md, s->mc);
     if (rc == PCRE2_ERROR_NOMATCH) return 0;
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
-        rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+        atomic_fetch_add_explicit(r->gaveup, 1, memory_order_relaxed);
         return -1;
+    }
     if (rc < 0) return 0;
     if (ovec) {
         /* Pairs at or past rc were not touched by this match (they may

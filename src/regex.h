@@ -53,7 +53,10 @@ void rx_scratch_free(rx_scratch_t *s);
 /* Search for r anywhere in s starting at byte offset start. Returns 1 on a
  * match (and fills ovec pairs of [start,end) offsets for groups 0..n-1
  * when ovec != NULL, -1 for unset groups), 0 for no match, -1 when the
- * match, depth or heap limit was hit (treated as no match by callers, and counted). */
+ * match, depth or heap limit was hit (treated as no match by callers, and
+ * counted) — at once, without matching, once r has hit one on 64 messages
+ * (so a hostile log costs a pathological pattern seconds, not hours).
+ * Thread-safe: threads may share r (each with its own scratch). */
 int rx_search(const rx_t *r, rx_scratch_t *s, pstr_t str, size_t start, long *ovec, uint32_t n);
 
 #endif

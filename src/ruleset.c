@@ -256,3 +256,14 @@ void ruleset_free(ruleset_t *rs) {
     free(rs->d);
     memset(rs, 0, sizeof *rs);
 }
+
+/* See ruleset.h. */
+const char *ruleset_lookup_dir(const rule_t *r, const char *given, char *buf, size_t n) {
+    if (given) return given;
+    if (!r->path || strncmp(r->path, "builtin:", 8) == 0) return NULL;
+    const char *slash = strrchr(r->path, '/');
+    if (!slash) return ".";
+    size_t len = slash == r->path ? 1 : (size_t)(slash - r->path);
+    snprintf(buf, n, "%.*s", (int)len, r->path);
+    return buf;
+}

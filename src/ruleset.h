@@ -59,5 +59,9 @@ int ruleset_prepare(ruleset_t *rs, const char *const *files, int nfiles, const c
                     int ntunes, bool strict, bool quiet);
 /* Free everything rs owns. */
 void ruleset_free(ruleset_t *rs);
+/* Where rule r's lookup tables are read from: given (--lookup-dir) when
+ * set, else the rule file's own folder (written into buf of n bytes),
+ * else NULL (the current folder: a builtin rule). */
+const char *ruleset_lookup_dir(const rule_t *r, const char *given, char *buf, size_t n);
 
 #endif

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "coverage.h"
 #include "out.h"
+#include "ruleset.h"
 
 /* One open window of one rule. */
 typedef struct swin {
@@ -128,7 +129,10 @@ stream_t *stream_new(rule_t *ru, query_t **q, unsigned n, const exec_opts_t *eo,
         char w[256];
         R->ru = &ru[i];
         R->q = q[i];
-        R->x = exec_stream_new(q[i], eo, &R->agg, w, sizeof w);
+        exec_opts_t reo = *eo; /* the rule's lookup folder (its tables are read now) */
+        char dir[4096];
+        reo.lookup_dir = ruleset_lookup_dir(&ru[i], eo->lookup_dir, dir, sizeof dir);
+        R->x = exec_stream_new(q[i], &reo, &R->agg, w, sizeof w);
         s->nrules = i + 1;
         if (!R->x) {
             snprintf(why, whylen, "rule %s cannot run on a stream: %s", ru[i].id ? ru[i].id : "?", w);

@@ -67,14 +67,18 @@ bool table_has_col(const table_t *t, uint32_t id) {
     return false;
 }
 
-/* See table.h. */
-void table_add_col(table_t *t, uint32_t id) {
-    if (table_has_col(t, id)) return;
+/* Append column id to t (not checked for being there). */
+static void push_col(table_t *t, uint32_t id) {
     if (t->ncols == t->colcap) {
         t->colcap = t->colcap ? t->colcap * 2 : 16;
         t->cols = xrealloc(t->cols, t->colcap * sizeof *t->cols);
     }
     t->cols[t->ncols++] = id;
+}
+
+/* See table.h. */
+void table_add_col(table_t *t, uint32_t id) {
+    if (!table_has_col(t, id)) push_col(t, id);
 }
 
 /* See table.h. */
@@ -99,6 +103,20 @@ static int cmp_name(const ftab_t *ft, uint32_t a, uint32_t b) {
     return pstr_alphacmp(ftab_name(ft, a), ftab_name(ft, b));
 }
 
+/* Merge sort of the columns c[0..n) by name (tmp: n scratch ids): a
+ * record of a million fields is sorted in n log n. */
+static void sort_names(uint32_t *c, uint32_t *tmp, size_t n, const ftab_t *ft) {
+    if (n < 2) return;
+    size_t h = n / 2;
+    sort_names(c, tmp, h, ft);
+    sort_names(c + h, tmp, n - h, ft);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) tmp[k++] = cmp_name(ft, c[j], c[i]) < 0 ? c[j++] : c[i++];
+    while (i < h) tmp[k++] = c[i++];
+    while (j < n) tmp[k++] = c[j++];
+    memcpy(c, tmp, n * sizeof *c);
+}
+
 /* See table.h. */
 void table_finish_cols(table_t *t, const ftab_t *ft) {
     uint32_t first = t->ncols;
@@ -112,19 +130,29 @@ void table_finish_cols(table_t *t, const ftab_t *ft) {
         if (has_cat) table_add_col(t, F_SOURCECATEGORY);
         first = t->ncols;
     }
+    /* The columns met, marked in seen[] by id (linear in the fields, for
+     * records of a million fields). */
+    uint32_t top = F_RAW;
+    for (uint32_t c = 0; c < t->ncols; c++) top = t->cols[c] > top ? t->cols[c] : top;
+    for (size_t i = 0; i < t->n; i++)
+        for (uint32_t k = 0; k < t->rows[i].norder; k++) top = t->rows[i].order[k] > top ? t->rows[i].order[k] : top;
+    unsigned char *seen = xcalloc((size_t)top + 1, 1);
+    for (uint32_t c = 0; c < t->ncols; c++) seen[t->cols[c]] = 1;
     for (size_t i = 0; i < t->n; i++) {
         const record_t *r = &t->rows[i];
-        for (uint32_t k = 0; k < r->norder; k++)
-            if (!table_col_hidden(r->order[k])) table_add_col(t, r->order[k]);
+        for (uint32_t k = 0; k < r->norder; k++) {
+            uint32_t id = r->order[k];
+            if (!seen[id] && !table_col_hidden(id)) push_col(t, id);
+            seen[id] = 1;
+        }
     }
+    free(seen);
     /* Messages with no field of their own (plain text) show their text. */
     if (!t->fixed && t->ncols == first && t->n) table_add_col(t, F_RAW);
     if (!t->fixed && t->ncols - first > 1) {
-        for (uint32_t i = first + 1; i < t->ncols; i++) { /* insertion sort: few columns */
-            uint32_t c = t->cols[i], j = i;
-            for (; j > first && cmp_name(ft, t->cols[j - 1], c) > 0; j--) t->cols[j] = t->cols[j - 1];
-            t->cols[j] = c;
-        }
+        uint32_t *tmp = xmalloc((t->ncols - first) * sizeof *tmp);
+        sort_names(t->cols + first, tmp, t->ncols - first, ft);
+        free(tmp);
     }
 }
 

@@ -5,10 +5,16 @@
 #  - the fault-injection walk (tests/faults.sh), plain and under ASan+UBSan
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
 #  - tests/convert/prove.sh: `postern convert` output run on real SQL engines
+#  - under ThreadSanitizer (build/postern-tsan): the threaded cases named in
+#    tests/tsan.lst, and every plain-query case (no "%% command") again with
+#    -j3 and POSTERN_SPLIT_MIN (its inputs cut into many small segments read
+#    by three threads), against the same expected output as the serial run
 # POSTERN_NO_SAN=1 skips the sanitizer runs, POSTERN_NO_FAULTS=1 the fault
 # walk, POSTERN_NO_CONVERT=1 the SQL engines; POSTERN_CASES=DIR runs the cases
-# of DIR (e.g. tests/doc-pending) instead of tests/cases. Run from the
-# repository root.
+# of DIR (e.g. tests/doc-pending) instead of tests/cases. POSTERN_JN_BIN=BIN
+# runs only the -j3 split pass, with BIN (e.g. ./postern);
+# POSTERN_TSAN_LIST=FILE names other TSan cases than tests/tsan.lst, and
+# POSTERN_TSAN_HEAVY=1 adds its "heavy" ones. Run from the repository root.
 set -u
 root=$(pwd)
 pass=0
@@ -21,6 +27,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The terminal table fits $COLUMNS and NO_COLOR turns colour off: cases
 # set them where they test them, never from the caller's shell.
 unset COLUMNS NO_COLOR
+export TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
 
 ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); failed="$failed
@@ -55,6 +62,7 @@ run_case() {
     ' "$case"
     args=""
     [ -f "$dir/args.sec" ] && args=$(cat "$dir/args.sec")
+    [ -n "${jn_args:-}" ] && [ ! -f "$dir/command.sec" ] && args="$args $jn_args"
     expected_status=0
     [ -f "$dir/status.sec" ] && expected_status=$(tr -d ' \n' < "$dir/status.sec")
     (
@@ -91,18 +99,19 @@ $(diff "$dir/output.sec" "$dir/stdout.cmp" | head -30)"
             fi
         done < "$dir/stderr.sec"
     fi
-    if grep -q "runtime error:\|AddressSanitizer\|LeakSanitizer" "$dir/stderr.actual"; then
+    if grep -q "runtime error:\|AddressSanitizer\|LeakSanitizer\|ThreadSanitizer" "$dir/stderr.actual"; then
         msg="$msg${msg:+; }sanitizer report:
 $(head -20 "$dir/stderr.actual")"
     fi
     if [ -z "$msg" ]; then ok; else
-        ko "$case ($(basename "$bin"))"
+        ko "$case ($(basename "$bin")${jn_args:+ $jn_args})"
         printf '%s\n--- stderr ---\n%s\n' "$msg" "$(head -15 "$dir/stderr.actual")" | sed 's/^/    /' >&2
     fi
 }
 
 bins="$root/postern"
 [ -z "${POSTERN_NO_SAN:-}" ] && [ -x build/postern-san ] && bins="$bins $root/build/postern-san"
+[ -n "${POSTERN_JN_BIN:-}" ] && bins=""
 for bin in $bins; do
     for c in ${POSTERN_CASES:-tests/cases}/*.test; do
         [ -f "$c" ] || continue
@@ -130,6 +139,35 @@ if [ -z "${POSTERN_NO_FAULTS:-}" ] && [ -f build/faultshim.so ]; then
         if sh tests/faults.sh "$bin" "$kind" > "$tmp/faults.out" 2>&1; then ok; tail -1 "$tmp/faults.out"
         else ko "fault injection ($kind)"; grep -A8 '^FAIL' "$tmp/faults.out" | head -60 >&2; tail -1 "$tmp/faults.out" >&2; fi
     done
+fi
+
+# ---- ThreadSanitizer: threaded cases, then every query case split -------
+# POSTERN_SPLIT_MIN=1 (input.c run_init): every file is
+# read by the -j3 lanes in segments from 1 byte up (cut at records), so even the small
+# inputs of the cases are split; each must give its expected (serial) output.
+tsan=""
+[ -z "${POSTERN_NO_SAN:-}" ] && [ -x build/postern-tsan ] && tsan=$root/build/postern-tsan
+[ -n "${POSTERN_JN_BIN:-}" ] && tsan=$POSTERN_JN_BIN
+if [ -n "$tsan" ]; then
+    if [ -z "${POSTERN_JN_BIN:-}" ]; then
+        while read -r name rest; do
+            case "$name" in ''|'#'*) continue ;; esac
+            if [ "$name" = heavy ]; then
+                [ -n "${POSTERN_TSAN_HEAVY:-}" ] || continue
+                name=$rest
+            fi
+            c=tests/cases/$name.test
+            [ -f "$c" ] || { ko "tests/tsan.lst: no case $c"; continue; }
+            run_case "$tsan" "$root/$c" "$tmp/case" < /dev/null # (the list is this loop's stdin)
+        done < "${POSTERN_TSAN_LIST:-tests/tsan.lst}"
+    fi
+    jn_args=-j3
+    export POSTERN_SPLIT_MIN=1
+    for c in ${POSTERN_CASES:-tests/cases}/*.test; do
+        [ -f "$c" ] && ! grep -q "^%% command" "$c" || continue
+        run_case "$tsan" "$root/$c" "$tmp/case"
+    done
+    unset POSTERN_SPLIT_MIN jn_args
 fi
 
 # ---- fuzz corpora -----------------------------------------------------------
