@@ -47,11 +47,15 @@ build/%.o: src/%.c | build
 build/san/%.o: src/%.c | build
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(SAN) -c -o $@ $<
 
-build/tsan/%.o: src/%.c | build
+build/tsan/%.o: src/%.c | build build/tsan
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g $(TSAN) -c -o $@ $<
 
 build:
 	@mkdir -p build/san build/tsan build/unit build/fuzz
+
+# (A build folder made before one of these existed.)
+build/san build/tsan build/unit build/fuzz: | build
+	@mkdir -p $@
 
 build/rules_builtin.c: tools/embed.sh $(RULES) | build
 	sh tools/embed.sh $(RULES) > $@
@@ -65,7 +69,7 @@ build/validate_data.o: build/validate_data.c
 build/san/validate_data.o: build/validate_data.c
 	$(CC) $(CPPFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
-build/tsan/validate_data.o: build/validate_data.c
+build/tsan/validate_data.o: build/validate_data.c | build/tsan
 	$(CC) $(CPPFLAGS) -O1 -g $(TSAN) -c -o $@ $<
 
 build/fuzz/validate_data.o: build/validate_data.c
@@ -77,7 +81,7 @@ build/rules_builtin.o: build/rules_builtin.c
 build/san/rules_builtin.o: build/rules_builtin.c
 	$(CC) $(CPPFLAGS) -Isrc -O1 -g $(SAN) -c -o $@ $<
 
-build/tsan/rules_builtin.o: build/rules_builtin.c
+build/tsan/rules_builtin.o: build/rules_builtin.c | build/tsan
 	$(CC) $(CPPFLAGS) -Isrc -O1 -g $(TSAN) -c -o $@ $<
 
 build/fuzz/rules_builtin.o: build/rules_builtin.c
