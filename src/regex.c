@@ -5,11 +5,14 @@
  * differently, with the offset of the construct. The rest is plain PCRE2:
  * compile, JIT when available, and match, depth and heap limits so a
  * pathological pattern costs a bounded amount of work and memory per
- * message instead of hanging the pipeline; and since a bounded cost per
- * message is still hours over millions of hostile messages (10M steps are
- * ~30 ms), a pattern that gave up on RX_GIVEUP_MAX messages gives up at
- * once on every later one (counted as giving up, so the caller's warning
- * says so).
+ * message instead of hanging the pipeline. Whether a test gives up depends
+ * only on the pattern and the message, never on what other messages or
+ * threads did: a message that gives up is counted (the caller's warning
+ * says how many), every other message gets its exact answer. Since a
+ * bounded cost per message is still hours over millions of hostile
+ * messages, a pattern that gave up on the give-up budget's worth of
+ * messages (rx_set_giveup_budget) stops the run with an error naming it:
+ * an answer missing that many tests is not one to report.
  *
  * Mode: patterns are byte-oriented (PCRE2's default 8-bit, no UTF) unless
  * the translation says they need code points (non-ASCII text, \p, \h,
@@ -27,21 +30,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "regex_java.h"
+#include "tty.h"
 
-/* Matching gives up after this many backtracking steps (PCRE2's own
- * default); rx_search then reports -1 and the caller counts it. */
-#define RX_MATCH_LIMIT 10000000u
+/* Matching gives up after this many backtracking steps (a tenth of
+ * PCRE2's default: ~3-4 ms of JIT code; real patterns over 10 KB lines
+ * need tens of thousands at most); rx_search then reports -1 and the
+ * caller counts it. */
+#define RX_MATCH_LIMIT 1000000u
 /* The interpreter (when JIT is unavailable) gives up at this nesting of
  * backtracking frames, and at this much heap for them (KiB); the JIT's
  * own bound is its stack (rx_scratch_new). */
 #define RX_DEPTH_LIMIT 1000000u
 #define RX_HEAP_LIMIT_KIB (64u * 1024u)
-/* A pattern that reached a limit on this many messages is not run again
- * (every later test gives up at once): ~2 s of a 10M-step pattern. */
-#define RX_GIVEUP_MAX 64u
+/* The default give-up budget: a pattern that reached a limit on this many
+ * messages stops the run (~4 s of a pattern that always gives up). */
+#define RX_GIVEUP_BUDGET 1000u
 /* Scratch match data is created for at least this many groups. */
 #define RX_MIN_PAIRS 64u
 
@@ -62,7 +70,13 @@ struct rx {
     const char *nonre2;     /* first construct RE2 lacks (static), or NULL */
     size_t nonre2_off;      /* its offset in the pattern */
     atomic_uint *gaveup;    /* messages it reached a limit on (owned; threads add to it) */
+    char *pat;              /* the pattern as written, NUL-terminated (owned; for the error) */
+    size_t patlen;
 };
+
+/* Messages a pattern may give up on before the run stops; 0: no bound.
+ * Set before any thread matches (rx_set_giveup_budget). */
+static unsigned giveup_budget = RX_GIVEUP_BUDGET;
 
 struct rx_scratch {
     pcre2_match_data *md;     /* ovector of `pairs` pairs, owned */
@@ -135,6 +149,10 @@ rx_t *rx_compile(pstr_t pat, char *err, size_t errlen, size_t *erroff) {
     r->gaveup = xcalloc(1, sizeof *r->gaveup);
     atomic_init(r->gaveup, 0);
     r->code = code;
+    r->pat = xmalloc(pat.n + 1);
+    if (pat.n) memcpy(r->pat, pat.p, pat.n);
+    r->pat[pat.n] = '\0';
+    r->patlen = pat.n;
     pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &r->ngroups);
     if (r->ngroups != t.ngroups) {
         /* The translation adds and drops no capturing group: a mismatch is
@@ -154,6 +172,7 @@ void rx_free(rx_t *r) {
     if (!r) return;
     pcre2_code_free(r->code);
     free(r->gaveup);
+    free(r->pat);
     free(r->groups);
     free(r->named);
     free(r->namebuf);
@@ -222,6 +241,23 @@ void rx_scratch_free(rx_scratch_t *s) {
     free(s);
 }
 
+/* See regex.h. */
+void rx_set_giveup_budget(unsigned n) { giveup_budget = n; }
+
+/* The run stops: r gave up on n messages. One thread gets here (the one
+ * whose test made the count reach the budget); _exit, since others may be
+ * matching. The pattern is shown with its control bytes escaped. */
+static _Noreturn void budget_spent(const rx_t *r, unsigned n) {
+    buf_t b = {0};
+    tty_escape(&b, pstr(r->pat, r->patlen > 200 ? 200 : r->patlen));
+    fprintf(stderr,
+            "postern: error: the regex /%.*s%s/ reached its match limit (%u backtracking steps) on %u messages; "
+            "an answer missing that many tests would be wrong, so the run stops (simplify the pattern: nested or "
+            "overlapping repetition such as (a|aa)+ or (x+)+ backtracks without end)\n",
+            (int)b.n, b.p ? b.p : "", r->patlen > 200 ? "..." : "", RX_MATCH_LIMIT, n);
+    _exit(2);
+}
+
 /* See regex.h. The scratch's match data grows to fit the pattern, so a
  * pattern with many groups still reports all of them. */
 int rx_search(const rx_t *r, rx_scratch_t *s, pstr_t str, size_t start, long *ovec, uint32_t n) {
@@ -236,12 +272,12 @@ int rx_search(const rx_t *r, rx_scratch_t *s, pstr_t str, size_t start, long *ov
     }
     if (start > str.n) return 0;
     PCRE2_SPTR subj = (PCRE2_SPTR)(str.p ? str.p : "");
-    if (atomic_load_explicit(r->gaveup, memory_order_relaxed) >= RX_GIVEUP_MAX) return -1;
     int rc = pcre2_match(r->code, subj, str.n, start, 0, s->md, s->mc);
     if (rc == PCRE2_ERROR_NOMATCH) return 0;
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
         rc == PCRE2_ERROR_JIT_STACKLIMIT) {
-        atomic_fetch_add_explicit(r->gaveup, 1, memory_order_relaxed);
+        unsigned k = atomic_fetch_add_explicit(r->gaveup, 1, memory_order_relaxed) + 1;
+        if (giveup_budget && k == giveup_budget) budget_spent(r, k);
         return -1;
     }
     if (rc < 0) return 0;

@@ -54,9 +54,17 @@ void rx_scratch_free(rx_scratch_t *s);
  * match (and fills ovec pairs of [start,end) offsets for groups 0..n-1
  * when ovec != NULL, -1 for unset groups), 0 for no match, -1 when the
  * match, depth or heap limit was hit (treated as no match by callers, and
- * counted) — at once, without matching, once r has hit one on 64 messages
- * (so a hostile log costs a pathological pattern seconds, not hours).
+ * counted). Which tests give up depends only on r and str. When r has
+ * given up on the give-up budget's worth of messages (1000 by default),
+ * the process ends with exit 2 and an error naming the pattern, so a
+ * hostile log costs a pathological pattern seconds, not hours, and no
+ * answer missing that many tests is reported.
  * Thread-safe: threads may share r (each with its own scratch). */
 int rx_search(const rx_t *r, rx_scratch_t *s, pstr_t str, size_t start, long *ovec, uint32_t n);
+
+/* Set the give-up budget of every pattern (0: none, for runs that never
+ * end such as --follow and watch, where the cost is paid per message as
+ * it arrives). Call before any thread matches. */
+void rx_set_giveup_budget(unsigned n);
 
 #endif

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "coverage.h"
 #include "out.h"
+#include "regex.h"
 #include "ruleset.h"
 
 /* One open window of one rule. */
@@ -115,6 +116,9 @@ void stream_fmt_duration(int64_t ms, char *out, size_t outlen) {
 /* See stream.h. */
 stream_t *stream_new(rule_t *ru, query_t **q, unsigned n, const exec_opts_t *eo, const stream_opts_t *o, char *why,
                      size_t whylen) {
+    /* A stream never ends: a pattern's give-ups are paid one message at a
+     * time as records arrive and counted, never a reason to stop. */
+    rx_set_giveup_budget(0);
     stream_t *s = xcalloc(1, sizeof *s);
     s->o = *o;
     if (s->o.window_ms <= 0) s->o.window_ms = STREAM_DEFAULT_WINDOW_MS;
