@@ -32,7 +32,7 @@
 #define IN_BLOCK ((size_t)1 << 20)     /* first buffer size and read size */
 #define IN_PROBE ((size_t)64 << 10)    /* bytes looked at to pick a format */
 #define IN_DOCMAX ((size_t)1 << 30)    /* JSON documents read whole to find their records' reader */
-#define IN_MAXREC ((size_t)64 << 20)   /* longest record */
+#define IN_MAXREC RD_MAXREC           /* longest record (reader.h) */
 #define IN_ZBUF ((size_t)256 << 10)    /* compressed bytes read at a time */
 #define IN_MAXDEPTH 32                 /* directory nesting followed */
 #define IN_PARMIN ((size_t)4 << 20)    /* smallest file read by several threads */

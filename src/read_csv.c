@@ -78,7 +78,8 @@ static unsigned sep_positions(const char *p, size_t a, size_t b, char sep, size_
 /* Split the row at p[i]: cells into s->cell (*ncell), *end = the row's
  * last byte + 1 (line terminator excluded), *next = where the next row
  * starts. ROW_MORE when the row may continue past n and !eof; ROW_QUOTE
- * when a quote is still open at the end of the input. Cells are separated
+ * when a quote is still open at the end of the input, or after
+ * RD_MAXREC bytes of the row. Cells are separated
  * by s->sep. */
 static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, unsigned *ncell, size_t *end,
                    size_t *next) {
@@ -98,7 +99,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
             bool dq = false;
             for (;;) {
                 const char *z = memchr(p + q, '"', n - q);
-                if (!z) return eof ? ROW_QUOTE : ROW_MORE;
+                if (!z) return eof || n - i > RD_MAXREC ? ROW_QUOTE : ROW_MORE; /* (never closing within a record's most) */
                 r = (size_t)(z - p);
                 if (r + 1 >= n && !eof) return ROW_MORE; /* could be the first of "" */
                 if (r + 1 < n && p[r + 1] == '"') {
@@ -311,12 +312,18 @@ static rd_status_t frame_row(rd_ctx_t *c, csv_st_t *s, const char *p, size_t n, 
         *used = i;
         if (r == ROW_MORE) return RD_MORE;
         c->rec_off = i;
-        c->text = pstr(p + i, (r == ROW_QUOTE ? n : end) - i);
         if (r == ROW_QUOTE) {
-            *used = n;
+            /* A quote that never closes: the row's first line is the bad
+             * record, and the reading goes on at the next line, so the
+             * rows after a stray '"' are read, not swallowed into one
+             * cell (every -jN gives the same: the framing walk, in quotes
+             * to the end, hands such a file's rest to one lane). */
+            c->text = pstr(p + i, le - i);
+            *used = nl ? le + 1 : n;
             c->reason = RD_R_QUOTE;
             return RD_REJECT;
         }
+        c->text = pstr(p + i, end - i);
         *used = next;
         return RD_REC;
     }

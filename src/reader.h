@@ -111,6 +111,11 @@ enum rd_special {
 };
 
 /* What next() reports. */
+/* The longest record the input layer hands a reader (64 MiB): a longer
+ * one is rejected as too long. A reader whose record cannot end before
+ * it (CSV's quote never closing) may reject it sooner (read_csv.c). */
+#define RD_MAXREC ((size_t)64 << 20)
+
 typedef enum rd_status {
     RD_REC,    /* a record was filled */
     RD_REJECT, /* a malformed record was consumed; ctx.reason says why */
