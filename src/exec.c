@@ -235,7 +235,7 @@ static int sink_heap(exec_t *x, record_t *r) {
 static int sink_pack(exec_t *x, record_t *r) {
     x->st.used++;
     drop_raw(x, r);
-    sortpack_add(x->pack, r);
+    if (!sortpack_add(x->pack, r)) return x->err = 2; /* over --max-memory: said by exec_run */
     return 0;
 }
 
@@ -1326,6 +1326,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
     for (uint32_t i = stop + 1; i < q->nst && pack; i++) pack = q->st[i].kind == ST_FIELDS;
     for (unsigned w = 0; w < nw && pack; w++) {
         xs[w].pack = sortpack_new(q->st[stop].keys, q->st[stop].nkeys);
+        sortpack_set_budget(xs[w].pack, &budget);
         xs[w].sink = sink_pack;
     }
     bool no_raw = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT && rowsort_raw_unused(q, stop);
@@ -1359,6 +1360,15 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         over = over || gtab_over(xs[w].g);
     }
     if (over) say_over_budget(q, stop, ngroups, budget.max);
+    bool pack_over = false;
+    for (unsigned w = 0; w < nw; w++) pack_over = pack_over || (xs[w].pack && sortpack_over(xs[w].pack));
+    if (pack_over) {
+        const stage_t *s = &q->st[stop];
+        fprintf(stderr,
+                "postern: stage %u `%.*s`: the rows to sort need more than --max-memory %zu MiB; raise --max-memory, "
+                "keep fewer fields before the sort (`fields`), or sort fewer rows (`limit`, `top`, a narrower scope)\n",
+                stop + 1, (int)s->sp.len, q->text + s->sp.off, budget.max >> 20);
+    }
     for (unsigned w = 0; w < nw; w++) {
         if (xs[w].err) rc = xs[w].err;
         st->in_scope += xs[w].st.in_scope;

@@ -22,6 +22,7 @@
  */
 #include "sortpack.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,9 @@ struct sortpack {
     sp_ent_t *e;           /* the entries, in the order the rows came, then sorted (owned) */
     size_t n, cap;
     unsigned *kinds;       /* per key: the types its values took (rowsort_kind bits; owned) */
+    gtab_budget_t *budget; /* shared memory budget (borrowed; NULL: none) */
+    size_t charged;        /* bytes charged to it: blocks and the entry array */
+    bool over;             /* the budget was exceeded: no more rows are taken */
     uint8_t *seen;         /* by field id: 1 when some row carried it (owned) */
     uint32_t nseen;        /* entries of seen */
 };
@@ -95,11 +99,27 @@ void sortpack_free(sortpack_t *p) {
 /* See sortpack.h. */
 size_t sortpack_count(const sortpack_t *p) { return p->n; }
 
+/* See sortpack.h. */
+void sortpack_set_budget(sortpack_t *p, gtab_budget_t *b) { p->budget = b; }
+
+/* See sortpack.h. */
+bool sortpack_over(const sortpack_t *p) { return p->over; }
+
+/* Charge n more bytes to p's budget; p->over once the budget's total
+ * (every lane's pack and table) passes its limit. */
+static void charge(sortpack_t *p, size_t n) {
+    p->charged += n;
+    if (!p->budget) return;
+    size_t total = atomic_fetch_add(&p->budget->used, n) + n;
+    if (p->budget->max && total > p->budget->max) p->over = true;
+}
+
 /* A new block of n bytes (its header included) at the head of p's list;
  * returns where its rows go. (Huge pages for the blocks were tried: the
  * random reads of the output took less user time, and the faults that
  * zero 2 MiB pages as much more system time.) */
 static char *new_block(sortpack_t *p, size_t n) {
+    charge(p, n);
     sp_blk_t *b = xmalloc(n);
     b->next = p->blks;
     p->blks = b;
@@ -146,7 +166,8 @@ static uint64_t key_image(value_t v, bool desc) {
 }
 
 /* See sortpack.h. */
-void sortpack_add(sortpack_t *p, const record_t *r) {
+bool sortpack_add(sortpack_t *p, const record_t *r) {
+    if (p->over) return false;
     size_t n = rec_pack_size(r);
     for (uint32_t k = 0; k < p->nkeys; k++) {
         value_t v = rec_get(r, p->keys[k].field);
@@ -157,6 +178,7 @@ void sortpack_add(sortpack_t *p, const record_t *r) {
     for (uint32_t k = 0; k < p->nkeys; k++) w = val_pack(w, rec_get(r, p->keys[k].field));
     rec_pack(w, r);
     if (p->n == p->cap) {
+        charge(p, (p->cap ? p->cap : 1024) * sizeof *p->e);
         p->cap = p->cap ? p->cap * 2 : 1024;
         p->e = xrealloc(p->e, p->cap * sizeof *p->e);
     }
@@ -167,6 +189,7 @@ void sortpack_add(sortpack_t *p, const record_t *r) {
     e->row = m;
     e->img = p->nkeys ? key_image(rec_get(r, p->keys[0].field), p->keys[0].desc) : 0;
     note_fields(p, r);
+    return !p->over;
 }
 
 /* See sortpack.h. */

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agg.h"
 #include "ast.h"
 #include "field.h"
 #include "table.h"
@@ -37,8 +38,16 @@ typedef struct sortpack sortpack_t;
 sortpack_t *sortpack_new(const sortkey_t *keys, uint32_t nkeys);
 /* Free p and every row it holds (NULL is fine). */
 void sortpack_free(sortpack_t *p);
-/* Copy r in (r is only read, during the call). */
-void sortpack_add(sortpack_t *p, const record_t *r);
+/* Copy r in (r is only read, during the call). Returns false once p's
+ * budget is exceeded (this row may or may not have been taken; the run is
+ * to stop: see sortpack_set_budget). */
+bool sortpack_add(sortpack_t *p, const record_t *r);
+/* Charge p's rows and entries to budget b (borrowed, outlives p; shared by
+ * every lane's pack): once the total passes b->max, sortpack_over(p) is
+ * true and p takes no more rows. */
+void sortpack_set_budget(sortpack_t *p, gtab_budget_t *b);
+/* True when p's budget was exceeded. */
+bool sortpack_over(const sortpack_t *p);
 /* Rows held. */
 size_t sortpack_count(const sortpack_t *p);
 /* Can the rows of the n packs be sorted as packed rows: is every key's
