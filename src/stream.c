@@ -230,6 +230,7 @@ static void emit_signal(stream_t *s, srule_t *R, table_t *row, uint64_t count, i
     value_t sv = R->f_sev != FIELD_NONE ? rec_get(r, R->f_sev) : val_null();
     pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
     int score = rule_sev_score(ru, sev.p, sev.n);
+    if (s->o.min_score > 0 && score < s->o.min_score) return; /* --min-level */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     buf_t *b = &s->line;
