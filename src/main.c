@@ -435,8 +435,6 @@ static int format_conflicts(cli_cmd_t cc, const opts_t *o) {
     if (o->format < 0) return 0;
     if (o->crlf && o->format != OUT_CSV) return cli_conflict(cc, "--crlf", fmt_names[o->format], "CRLF ends CSV lines");
     if (o->wide && o->format != OUT_TABLE) return cli_conflict(cc, "--wide", fmt_names[o->format], "a table option");
-    if (o->color == TTY_COLOR_ALWAYS && o->format != OUT_TABLE)
-        return cli_conflict(cc, "--color=always", fmt_names[o->format], "a table option");
     return 0;
 }
 
@@ -861,8 +859,8 @@ static int cmd_detect(int argc, char **argv) {
                 printf("%s  %s  %s (%s)  %zu finding%s\n", ru->subtechnique_id ? ru->subtechnique_id : "", ru->title,
                        ru->tactic ? ru->tactic : "", ru->tactic_id ? ru->tactic_id : "", t.n, t.n == 1 ? "" : "s");
                 /* The heading names the rule: the table keeps severity and the query's columns. */
-                static const char *const shown_above[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique"};
-                for (unsigned k = 0; k < 4; k++) table_del_col(&t, ftab_find(&q->ft, pstr_c(shown_above[k])));
+                for (unsigned k = 0; k < RULESET_NMETA; k++)
+                    table_del_col(&t, ftab_find(&q->ft, pstr_c(ruleset_meta_names[k])));
                 if (t.n) wr = out_write(stdout, &oo, &t, &q->ft);
                 if (i + 1 < rs.n) putchar('\n');
             } else {

@@ -26,8 +26,13 @@
 #include "str.h"
 #include "table.h"
 
-/* The rows the decorated identity columns are, which a diff leaves out. */
-static const char *const identity_cols[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique", "_sourceName"};
+/* The decorated identity columns (ruleset_meta_names) and _sourceName,
+ * which a diff leaves out. */
+static bool identity_col(pstr_t name) {
+    for (unsigned k = 0; k < RULESET_NMETA; k++)
+        if (pstr_ieq_c(name, ruleset_meta_names[k])) return true;
+    return pstr_ieq_c(name, "_sourceName");
+}
 
 /* _sourceName of a test's inline records. */
 #define RT_RECORDS_NAME "records"
@@ -169,8 +174,7 @@ static void compare(const rule_test_t *te, uint32_t *const *ids, const table_t *
     if (!ncols)
         for (uint32_t c = 0; c < t->ncols; c++) {
             bool id = false;
-            for (size_t k = 0; k < sizeof identity_cols / sizeof *identity_cols && !id; k++)
-                id = pstr_ieq_c(ftab_name(ft, t->cols[c]), identity_cols[k]);
+            id = identity_col(ftab_name(ft, t->cols[c]));
             if (!id) cols[ncols++] = t->cols[c];
         }
     buf_t d = {0};
