@@ -110,7 +110,7 @@ static const cli_row_t rows[] = {
      "keep reading FILE as it grows (like tail -F; reopened when\nrotated) or stdin until EOF; print each signal as "
      "one NDJSON\nline the moment a group passes the rule's condition"},
     {OPT_WINDOW, 0, "window", "D", C(DETECT) | C(WATCH),
-     "tumbling window of _messageTime for aggregates (default 15m;\nunits ms, s, m, h, d; with --follow)"},
+     "tumbling window of _messageTime for aggregates (default 15m;\nunits ms, s, m, h, d)"},
     {OPT_WINDOW, 0, "window", "D", C(VALIDATE), "the stream's window (default 15m, as watch)"},
     {OPT_LATENESS, 0, "lateness", "D", C(DETECT) | C(WATCH),
      "accept records up to D older than the newest one (default 1m);\nolder records whose window has closed are "
