@@ -526,6 +526,10 @@ int ruletest_cmd(int argc, char **argv) {
         return rc == 1 ? 0 : 2;
     }
     const char *junit = cli_last(&a, OPT_JUNIT);
+    if (cli_output_begin(CLI_TEST, cli_last(&a, OPT_OUTPUT), false) != 0) {
+        cli_free(&a);
+        return 2;
+    }
     const char **args = a.pos;
     int nargs = a.npos;
     rt_rule_t *x = NULL;
@@ -567,5 +571,5 @@ int ruletest_cmd(int argc, char **argv) {
         rule_free(&x[i].r);
     }
     free(x);
-    return bad || err ? 2 : fail ? 1 : 0;
+    return cli_output_end(bad || err ? 2 : fail ? 1 : 0);
 }
