@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "convert.h"
 #include "rule.h"
 #include "ruleset.h"
 
-static const char usage_convert[] =
+static const char usage_convert_head[] =
     "usage: postern convert --to TARGET [--table NAME] QUERY\n"
     "       postern convert --to TARGET [--table NAME] -q QUERYFILE\n"
     "       postern convert --to TARGET [--table NAME] --rule RULE.yml [--tune NAME]...\n"
@@ -22,15 +23,9 @@ static const char usage_convert[] =
     "table (default logs) whose columns are postern's field names, _messageTime as epoch\n"
     "milliseconds (BIGINT), every other field text (NULL when absent): docs/convert.md.\n"
     "A construct the target cannot express exactly is an error naming it (exit 2).\n"
-    "\n"
-    "options:\n"
-    "  --to TARGET             duckdb, postgres, clickhouse or spark\n"
-    "  --table NAME            the input table (default: logs)\n"
-    "  -q, --query-file FILE   read the query from FILE\n"
-    "  --rule FILE             a rule file: its query as `postern detect` runs it (enabled\n"
-    "                          tunings applied), its id, title, MITRE and severities as comments\n"
-    "  --tune NAME             with --rule: switch on the rule's tuning step NAME (allowlist)\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_convert_tail[] =
     "\n"
     "exit status: 0 ok, 2 usage, query error or a construct the target cannot express\n";
 
@@ -73,39 +68,36 @@ static void rule_header(const rule_t *r, buf_t *h) {
 /* See convert.h. */
 int cv_main(int argc, char **argv) {
     const char *to = NULL, *table = "logs", *qfile = NULL, *rfile = NULL, *qtext = NULL;
-    const char *tunes[16];
+    const char *tunes[16], *outpath = NULL;
     int ntunes = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        bool more = i + 1 < argc;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_convert, stdout);
-            return 0;
-        } else if (strcmp(a, "--to") == 0 && more) to = argv[++i];
-        else if (strcmp(a, "--table") == 0 && more) table = argv[++i];
-        else if ((strcmp(a, "-q") == 0 || strcmp(a, "--query-file") == 0) && more) qfile = argv[++i];
-        else if (strcmp(a, "--rule") == 0 && more) rfile = argv[++i];
-        else if (strcmp(a, "--tune") == 0 && more) {
+    cli_args_t args;
+    int prc = cli_parse(CLI_CONVERT, argc, argv, usage_convert_head, usage_convert_tail, &args);
+    for (int i = 0; i < args.nitems && !prc; i++) {
+        const char *v = args.items[i].val;
+        switch (args.items[i].id) {
+        case OPT_TO_TARGET: to = v; break;
+        case OPT_TABLE: table = v; break;
+        case OPT_QUERY_FILE: qfile = v; break;
+        case OPT_RULE: rfile = v; break;
+        case OPT_OUTPUT: outpath = v; break;
+        case OPT_TUNE:
             if (ntunes == 16) {
                 fputs("postern convert: at most 16 --tune\n", stderr);
-                return 2;
+                prc = 2;
+            } else {
+                tunes[ntunes++] = v;
             }
-            tunes[ntunes++] = argv[++i];
-        }
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "postern convert: unknown option or missing value '%s'\n", a);
-            fputs(usage_convert, stderr);
-            return 2;
-        } else if (!qtext) qtext = a;
-        else {
-            fprintf(stderr, "postern convert: unexpected argument '%s' (one query)\n", a);
-            return 2;
+            break;
+        default: break; /* (cli.c gives convert's options only) */
         }
     }
+    if (args.npos) qtext = args.pos[0];
+    cli_free(&args);
+    if (prc) return prc == 1 ? 0 : 2;
     const cv_dialect_t *D = to ? cv_dialect(to) : NULL;
     if (!D) {
         fprintf(stderr, "postern convert: --to %s is needed\n", cv_dialect_names());
-        fputs(usage_convert, stderr);
+        fputs("(postern convert --help shows the options)\n", stderr);
         return 2;
     }
     if (!*table) {
@@ -114,7 +106,7 @@ int cv_main(int argc, char **argv) {
     }
     if ((qtext != NULL) + (qfile != NULL) + (rfile != NULL) != 1) {
         fputs("postern convert: give one of QUERY, -q FILE, --rule FILE\n", stderr);
-        fputs(usage_convert, stderr);
+        fputs("(postern convert --help shows the options)\n", stderr);
         return 2;
     }
     if (ntunes && !rfile) {
@@ -162,8 +154,10 @@ int cv_main(int argc, char **argv) {
         buf_t out = {0};
         cv_opts_t o = {.to = D, .table = table, .header = header.p};
         if (cv_convert(q, &o, &out, &d)) {
-            fwrite(out.p, 1, out.n, stdout);
-            status = fflush(stdout) == 0 ? 0 : 2;
+            if (cli_output_begin(CLI_CONVERT, outpath, false) == 0) {
+                fwrite(out.p, 1, out.n, stdout);
+                status = cli_output_end(fflush(stdout) == 0 ? 0 : 2);
+            }
         } else diag_print(&d, stderr, D_ERROR);
         buf_free(&out);
         query_free(q);

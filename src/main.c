@@ -19,6 +19,7 @@
 
 #include "ast.h"
 #include "buf.h"
+#include "cli.h"
 #include "convert.h"
 #include "coverage.h"
 #include "emit.h"
@@ -78,6 +79,9 @@ typedef struct opts {
     size_t max_groups;        /* --max-groups (0: default) */
     bool has_from, has_to;    /* --from / --to given */
     int64_t from_ms, to_ms;   /* the search's time range [from, to) */
+    const char *output;       /* -o FILE, or NULL */
+    int time_format;          /* --time-format: out_time_t, -1 = the format's default */
+    int min_level;            /* --min-level: rule_level_t, -1 = every finding */
 } opts_t;
 
 static const char usage_main[] =
@@ -102,43 +106,15 @@ static const char usage_main[] =
     "exit status: 0 ok, 1 findings (detect --fail-on-findings), 2 usage, query or I/O error,\n"
     "4 some inputs could not be read (the results are the rest's; 5 = 4 + findings)\n";
 
-static const char usage_query[] =
+static const char usage_query_head[] =
     "usage: postern query [OPTIONS] QUERY [FILE...]\n"
     "       postern query [OPTIONS] -q QUERYFILE [FILE...]\n"
     "\n"
     "Run a Sumo Logic search query over log files (no FILE or - reads stdin;\n"
     "directories are read recursively; gzip, zstd and zip archives are recognised).\n"
-    "\n"
-    "options:\n"
-    "  -q, --query-file FILE   read the query from FILE\n"
-    "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
-    "  --crlf                  CSV lines end in CRLF (RFC 4180) instead of LF\n"
-    "  --wide                  table: every cell whole, not fitted to COLUMNS or the terminal\n"
-    "  --color WHEN            table colours (rows by severity): auto (default: on a terminal,\n"
-    "                          unless NO_COLOR is set), never or always\n"
-    "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
-    "  --category CAT          _sourceCategory for records that have none\n"
-    "  --lookup-dir DIR        where lookup path://\"...\" tables are found\n"
-    "  --from TIME, --to TIME  the search's time range [from, to): records outside are left\n"
-    "                          out; TIME is ISO 8601, epoch s/ms, now, or -15m/-2h/-7d from now;\n"
-    "                          queryStartTime() and timeslice N buckets use it (default: the data's)\n"
-    "  --lookup-map SOURCE=FILE  read lookup source SOURCE (a path, https://... URL,\n"
-    "                          sumo://threat/cs, ...) from CSV FILE; a SOURCE ending in /\n"
-    "                          maps every source under it into directory FILE (repeatable)\n"
-    "  --geo-db FILE           MaxMind City database for geo://location and geoip\n"
-    "  --asn-db FILE           MaxMind ASN database for asn://default\n"
-    "  --strict                warnings become errors (dcount, quoted-regex matches, ...)\n"
-    "  --stats                 print records read / in scope / rejected to stderr\n"
-    "  -j, --threads N         read large files with N threads (default: one per core)\n"
-    "  --max-memory SIZE       memory an aggregate's groups may hold (512M, 4G, ...; default:\n"
-    "                          half of physical memory); past it the query stops (exit 2)\n"
-    "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
-    "  --no-stream             hold every row until the end, even without a blocking stage\n"
-    "                          or after an aggregate (columns from all rows; for checking)\n"
-    "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
-    "                          directory read once); without it they are skipped, said\n"
-    "  --quiet                 no warnings, malformed-record reports or progress bar\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_query_tail[] =
     "\n"
     "An option's value may also follow an = (--format=json).\n"
     "\n"
@@ -154,61 +130,28 @@ static const char usage_query[] =
     "stops reading), 2 usage, query or I/O error, 4 some inputs could not be read\n"
     "(each said on stderr; the results are the other inputs')\n";
 
-static const char usage_detect[] =
+static const char usage_detect_head[] =
     "usage: postern detect [--rule FILE | --rules DIR] [OPTIONS] [FILE...]\n"
     "\n"
     "Run detection rules (the shipped T1071.003 rule unless --rule/--rules) over\n"
     "log files and print findings with the rule's title, MITRE technique and severity.\n"
-    "\n"
-    "options:\n"
-    "  --rule FILE             run this rule file (repeatable)\n"
-    "  --rules DIR             run every *.yml rule in DIR\n"
-    "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
-    "  --fail-on-findings      exit with status 1 when anything is found\n"
-    "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
-    "  --crlf                  CSV lines end in CRLF (RFC 4180) instead of LF\n"
-    "  --wide                  table: every cell whole, not fitted to COLUMNS or the terminal\n"
-    "  --color WHEN            table colours (rows by severity): auto (default: on a terminal,\n"
-    "                          unless NO_COLOR is set), never or always\n"
-    "  --input-format FMT      auto (default) or a reader from `postern formats`\n"
-    "  --category CAT          _sourceCategory for records that have none\n"
-    "  --lookup-dir DIR        where lookup tables are found\n"
-    "  --from TIME, --to TIME  only records in [from, to) (ISO 8601, epoch, now, -15m, ...)\n"
-    "  --lookup-map SOURCE=FILE  read lookup source SOURCE from CSV FILE (repeatable)\n"
-    "  --geo-db FILE           MaxMind City database for geo://location and geoip\n"
-    "  --asn-db FILE           MaxMind ASN database for asn://default\n"
-    "  --strict                warnings become errors (also a rule that saw nothing: exit 2)\n"
-    "  --stats                 print record counts to stderr\n"
-    "  -j, --threads N         read large files with N threads (default: one per core)\n"
-    "  --max-memory SIZE       memory an aggregate's groups may hold (512M, 4G, ...; default:\n"
-    "                          half of physical memory); past it the query stops (exit 2)\n"
-    "  --no-prefilter          parse every record (no early tests on raw bytes; for checking)\n"
-    "  --follow-symlinks       follow symbolic links found in directories (each file and\n"
-    "                          directory read once); without it they are skipped, said\n"
-    "  --quiet                 no summary lines, warnings or malformed-record reports (a rule\n"
-    "                          that saw nothing is still said)\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_detect_tail[] =
     "\n"
     "After each rule, one line on stderr says what it saw:\n"
     "  postern: rule ID: read=N in_scope=N with_FIELD=N ... findings=N\n"
     "with a warning when it saw nothing (no record in scope, none with a field it needs);\n"
     "no record read at all is an error (exit 2).\n"
     "\n"
-    "streaming (one FILE, or - for stdin):\n"
-    "  --follow                keep reading FILE as it grows (like tail -F; reopened when\n"
-    "                          rotated) or stdin until EOF; print each signal as one NDJSON\n"
-    "                          line the moment a group passes the rule's condition\n"
-    "  --window D              tumbling window of _messageTime for aggregates (default 15m;\n"
-    "                          units ms, s, m, h, d)\n"
-    "  --lateness D            accept records up to D older than the newest one (default 1m);\n"
-    "                          older records whose window has closed are dropped and counted\n"
-    "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
+    "--follow reads one FILE (or - for stdin) and writes signals as NDJSON; --window,\n"
+    "--lateness and --max-groups go with it.\n"
     "\n"
     "exit status: 0 ok, 1 findings or signals (with --fail-on-findings), 2 error (also no\n"
     "record read, and with --strict a rule that saw nothing), 4 some inputs could not be\n"
     "read (each said on stderr; the findings are the other inputs'), 5 both 4 and 1\n";
 
-static const char usage_lint[] =
+static const char usage_lint_head[] =
     "usage: postern lint [--strict] [--ast] QUERY\n"
     "       postern lint [--strict] [--ast] -q QUERYFILE\n"
     "       postern lint [--strict] --rule FILE\n"
@@ -216,14 +159,7 @@ static const char usage_lint[] =
     "Print the query's errors, warnings and notes with positions (Sumo pitfalls:\n"
     "quoted-regex matches, dcount, count_distinct of a group key, ...).\n"
     "Exit status 2 when there is an error (or a warning under --strict).\n"
-    "\n"
-    "options:\n"
-    "  -q, --query-file FILE   read the query from FILE\n"
-    "  --rule FILE             lint a rule file's query and run its tests (a failing test\n"
-    "                          is an error)\n"
-    "  --ast                   also print the parsed query\n"
-    "  --strict                warnings become errors\n"
-    "  -h, --help              this help\n";
+    "\n";
 
 static const char usage_formats[] =
     "usage: postern formats\n"
@@ -231,7 +167,8 @@ static const char usage_formats[] =
     "\n"
     "List the input formats postern reads, what auto-detection recognises each\n"
     "by, and the schema fields each fills (docs/schema.md). With --detect, print\n"
-    "for each FILE the format `--input-format auto` picks and its vote (0-100).\n";
+    "for each FILE the format `--input-format auto` picks and its vote (0-100).\n"
+    "\n";
 
 static char *read_file(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -293,188 +230,187 @@ static bool parse_size(const char *s, size_t *out) {
     return true;
 }
 
-/* Parse options for cmd; positional arguments are collected into o->files
- * (the first is the query for query/lint unless -q). Returns 0, 1 for
- * --help printed, or 2 on a usage error. */
-static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const char *usage) {
+/* --min-level's levels and the severity_score each starts at (the
+ * shipped rules' scores: docs/schema.md). ORDER LEVEL */
+static const struct {
+    const char *name;
+    int score;
+} levels[] = {{"low", 3}, {"medium", 5}, {"high", 7}, {"critical", 9}};
+
+/* The index in levels of name, or -1. */
+static int level_parse(const char *name) {
+    for (int i = 0; i < 4; i++)
+        if (strcmp(levels[i].name, name) == 0) return i;
+    return -1;
+}
+
+/* Give option it (parsed by cli.c) its meaning in o; 0, or 2 with a
+ * message naming the command and the option for a value it cannot take. */
+static int apply_opt(const char *cmd, const cli_item_t *it, opts_t *o) {
+    const char *val = it->val, *a = it->name;
+    switch (it->id) {
+    case OPT_QUERY_FILE: o->query_file = val; break;
+    case OPT_OUTPUT: o->output = val; break;
+    case OPT_FORMAT:
+        o->format = out_fmt_parse(val);
+        if (o->format < 0) {
+            fprintf(stderr, "postern %s: unknown --format '%s' (expected table, csv, json or ndjson)\n", cmd, val);
+            return 2;
+        }
+        break;
+    case OPT_CRLF: o->crlf = true; break;
+    case OPT_WIDE: o->wide = true; break;
+    case OPT_COLOR:
+        o->color = tty_color_parse(val);
+        if (o->color < 0) {
+            fprintf(stderr, "postern %s: unknown --color '%s' (expected never, auto or always)\n", cmd, val);
+            return 2;
+        }
+        break;
+    case OPT_TIME_FORMAT:
+        o->time_format = out_time_parse(val);
+        if (o->time_format < 0) {
+            fprintf(stderr, "postern %s: unknown --time-format '%s' (expected epoch, iso or local)\n", cmd, val);
+            return 2;
+        }
+        break;
+    case OPT_INPUT_FORMAT: {
+        bool ok = strcmp(val, "auto") == 0;
+        for (int k = 0; rd_formats[k] && !ok; k++) ok = strcmp(rd_formats[k]->name, val) == 0;
+        if (!ok) {
+            fprintf(stderr, "postern %s: unknown --input-format '%s' (see `postern formats`)\n", cmd, val);
+            return 2;
+        }
+        o->in.format = val;
+        break;
+    }
+    case OPT_CATEGORY: o->in.category = val; break;
+    case OPT_LOOKUP_DIR: o->lookup_dir = val; break;
+    case OPT_LOOKUP_MAP: {
+        const char *eq = strrchr(val, '=');
+        if (!eq || eq == val || !eq[1]) {
+            fprintf(stderr, "postern %s: --lookup-map needs SOURCE=FILE, not '%s'\n", cmd, val);
+            return 2;
+        }
+        if (o->nlookup_map == 64) {
+            fprintf(stderr, "postern %s: at most 64 --lookup-map options\n", cmd);
+            return 2;
+        }
+        o->lookup_map[o->nlookup_map++] = val;
+        break;
+    }
+    case OPT_GEO_DB: o->geo_db = val; break;
+    case OPT_ASN_DB: o->asn_db = val; break;
+    case OPT_THREADS: {
+        char *e;
+        long k = strtol(val, &e, 10);
+        if (*val == 0 || *e || k < 1 || k > 64) {
+            fprintf(stderr, "postern %s: -j needs a thread count from 1 to 64, not '%s'\n", cmd, val);
+            return 2;
+        }
+        o->threads = (unsigned)k;
+        break;
+    }
+    case OPT_MAX_MEMORY:
+        if (!parse_size(val, &o->max_memory)) {
+            fprintf(stderr, "postern %s: --max-memory wants a size such as 512M, 4G or 1048576, not '%s'\n", cmd, val);
+            return 2;
+        }
+        break;
+    case OPT_FROM:
+    case OPT_TO: {
+        int64_t ms;
+        if (!parse_when(val, &ms)) {
+            fprintf(stderr, "postern %s: %s wants a time such as 2024-06-01T00:00:00Z, 1717200000, now or -2h, not '%s'\n",
+                    cmd, a, val);
+            return 2;
+        }
+        if (it->id == OPT_FROM) o->has_from = true, o->from_ms = ms;
+        else o->has_to = true, o->to_ms = ms;
+        break;
+    }
+    case OPT_NO_PREFILTER: o->no_prefilter = true; break;
+    case OPT_NO_STREAM: o->no_stream = true; break;
+    case OPT_FOLLOW_SYMLINKS: o->in.follow_symlinks = true; break;
+    case OPT_STRICT: o->strict = true; break;
+    case OPT_STATS: o->stats = true; break;
+    case OPT_QUIET: o->quiet = o->in.quiet = true; break;
+    case OPT_AST: o->ast = true; break;
+    case OPT_RULE:
+        if (o->nrule_files == 64) {
+            fprintf(stderr, "postern %s: at most 64 --rule options\n", cmd);
+            return 2;
+        }
+        o->rule_files[o->nrule_files++] = val;
+        break;
+    case OPT_RULES: o->rules_dir = val; break;
+    case OPT_TUNE:
+        if (o->ntunes == 16) {
+            fprintf(stderr, "postern %s: at most 16 --tune options\n", cmd);
+            return 2;
+        }
+        o->tunes[o->ntunes++] = val;
+        break;
+    case OPT_FAIL_ON_FINDINGS: o->fail_on_findings = true; break;
+    case OPT_MIN_LEVEL:
+        o->min_level = level_parse(val);
+        if (o->min_level < 0) {
+            fprintf(stderr, "postern %s: unknown --min-level '%s' (expected low, medium, high or critical)\n", cmd, val);
+            return 2;
+        }
+        break;
+    case OPT_FOLLOW: o->follow = true; break;
+    case OPT_WINDOW:
+    case OPT_LATENESS: {
+        int64_t ms;
+        bool win = it->id == OPT_WINDOW;
+        if (stream_parse_duration(val, &ms) != 0 || (win && ms <= 0)) {
+            fprintf(stderr, "postern %s: %s wants a duration such as 15m, 90s or 1h, not '%s'\n", cmd, a, val);
+            return 2;
+        }
+        if (win) o->window_ms = ms;
+        else o->lateness_ms = ms;
+        break;
+    }
+    case OPT_MAX_GROUPS: {
+        char *e;
+        long long k = strtoll(val, &e, 10);
+        if (*val == 0 || *e || k < 1) {
+            fprintf(stderr, "postern %s: --max-groups wants a positive count, not '%s'\n", cmd, val);
+            return 2;
+        }
+        o->max_groups = (size_t)k;
+        break;
+    }
+    default: /* (an option of another command: cli.c does not give it here) */
+        fprintf(stderr, "postern %s: %s is not handled here\n", cmd, a);
+        return 2;
+    }
+    return 0;
+}
+
+static int format_conflicts(cli_cmd_t cc, const opts_t *o);
+
+/* Parse options for cmd (cli.c's table); positional arguments are
+ * collected into o->files (the first is the query for query/lint unless
+ * -q). Returns 0, 1 for --help printed, or 2 on a usage error. */
+static int parse_opts(cli_cmd_t cc, int argc, char **argv, opts_t *o, const char *head, const char *tail) {
     memset(o, 0, sizeof *o);
     o->format = -1;
+    o->time_format = -1;
+    o->min_level = -1;
     o->in.format = "auto";
     o->in.max_reports = 5;
     o->lateness_ms = -1;
     o->files = xcalloc((size_t)argc + 1, sizeof *o->files);
-    bool is_query = strcmp(cmd, "query") == 0, is_lint = strcmp(cmd, "lint") == 0;
-    bool is_detect = strcmp(cmd, "detect") == 0;
-    bool dashdash = false;
-    char name[64]; /* a --name=value option's name */
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL, *inline_val = NULL;
-#define NEEDVAL()                                                                     \
-    do {                                                                              \
-        if (inline_val) {                                                             \
-            val = inline_val;                                                         \
-            inline_val = NULL;                                                        \
-        } else if (i + 1 >= argc) {                                                   \
-            fprintf(stderr, "postern %s: option %s needs a value\n", cmd, a);         \
-            return 2;                                                                 \
-        } else {                                                                      \
-            val = argv[++i];                                                          \
-        }                                                                             \
-    } while (0)
-        if (dashdash || a[0] != '-' || strcmp(a, "-") == 0) {
-            o->files[o->nfiles++] = a;
-            continue;
-        }
-        const char *assign = a[1] == '-' ? strchr(a, '=') : NULL;
-        if (assign && (size_t)(assign - a) < sizeof name) { /* --name=value: as --name value */
-            memcpy(name, a, (size_t)(assign - a));
-            name[assign - a] = 0;
-            a = name;
-            inline_val = assign + 1;
-        }
-        if (strcmp(a, "--") == 0) { dashdash = true; continue; }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if ((is_query || is_lint) && (strcmp(a, "-q") == 0 || strcmp(a, "--query-file") == 0)) {
-            NEEDVAL();
-            o->query_file = val;
-        } else if (!is_lint && strcmp(a, "--format") == 0) {
-            NEEDVAL();
-            o->format = out_fmt_parse(val);
-            if (o->format < 0) {
-                fprintf(stderr, "postern %s: unknown --format '%s' (expected table, csv, json or ndjson)\n", cmd, val);
-                return 2;
-            }
-        } else if (!is_lint && strcmp(a, "--crlf") == 0) {
-            o->crlf = true;
-        } else if (!is_lint && strcmp(a, "--wide") == 0) {
-            o->wide = true;
-        } else if (!is_lint && strcmp(a, "--color") == 0) {
-            NEEDVAL();
-            o->color = tty_color_parse(val);
-            if (o->color < 0) {
-                fprintf(stderr, "postern %s: unknown --color '%s' (expected never, auto or always)\n", cmd, val);
-                return 2;
-            }
-        } else if (!is_lint && strcmp(a, "--input-format") == 0) {
-            NEEDVAL();
-            bool ok = strcmp(val, "auto") == 0;
-            for (int k = 0; rd_formats[k] && !ok; k++) ok = strcmp(rd_formats[k]->name, val) == 0;
-            if (!ok) {
-                fprintf(stderr, "postern %s: unknown --input-format '%s' (see `postern formats`)\n", cmd, val);
-                return 2;
-            }
-            o->in.format = val;
-        } else if (!is_lint && strcmp(a, "--category") == 0) {
-            NEEDVAL();
-            o->in.category = val;
-        } else if (!is_lint && strcmp(a, "--lookup-dir") == 0) {
-            NEEDVAL();
-            o->lookup_dir = val;
-        } else if (!is_lint && strcmp(a, "--lookup-map") == 0) {
-            NEEDVAL();
-            const char *eq = strrchr(val, '=');
-            if (!eq || eq == val || !eq[1]) {
-                fprintf(stderr, "postern %s: --lookup-map needs SOURCE=FILE, not '%s'\n", cmd, val);
-                return 2;
-            }
-            if (o->nlookup_map == 64) {
-                fprintf(stderr, "postern %s: at most 64 --lookup-map options\n", cmd);
-                return 2;
-            }
-            o->lookup_map[o->nlookup_map++] = val;
-        } else if (!is_lint && (strcmp(a, "--geo-db") == 0 || strcmp(a, "--asn-db") == 0)) {
-            NEEDVAL();
-            if (a[2] == 'g') o->geo_db = val;
-            else o->asn_db = val;
-        } else if (!is_lint && (strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0 || strncmp(a, "-j", 2) == 0)) {
-            if (strcmp(a, "-j") == 0 || strcmp(a, "--threads") == 0) NEEDVAL();
-            else val = a + 2;
-            char *e;
-            long k = strtol(val, &e, 10);
-            if (*val == 0 || *e || k < 1 || k > 64) {
-                fprintf(stderr, "postern %s: -j needs a thread count from 1 to 64, not '%s'\n", cmd, val);
-                return 2;
-            }
-            o->threads = (unsigned)k;
-        } else if ((is_query || is_detect) && strcmp(a, "--max-memory") == 0) {
-            NEEDVAL();
-            if (!parse_size(val, &o->max_memory)) {
-                fprintf(stderr, "postern %s: --max-memory wants a size such as 512M, 4G or 1048576, not '%s'\n", cmd,
-                        val);
-                return 2;
-            }
-        } else if ((is_query || is_detect) && (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0)) {
-            NEEDVAL();
-            int64_t ms;
-            if (!parse_when(val, &ms)) {
-                fprintf(stderr, "postern %s: %s wants a time such as 2024-06-01T00:00:00Z, 1717200000, now or -2h, not '%s'\n",
-                        cmd, a, val);
-                return 2;
-            }
-            if (a[2] == 'f') { o->has_from = true; o->from_ms = ms; }
-            else { o->has_to = true; o->to_ms = ms; }
-        } else if (!is_lint && strcmp(a, "--no-prefilter") == 0) {
-            o->no_prefilter = true;
-        } else if (is_query && strcmp(a, "--no-stream") == 0) {
-            o->no_stream = true;
-        } else if (!is_lint && strcmp(a, "--follow-symlinks") == 0) {
-            o->in.follow_symlinks = true;
-        } else if (strcmp(a, "--strict") == 0) {
-            o->strict = true;
-        } else if (!is_lint && strcmp(a, "--stats") == 0) {
-            o->stats = true;
-        } else if (!is_lint && strcmp(a, "--quiet") == 0) {
-            o->quiet = true;
-            o->in.quiet = true;
-        } else if (is_lint && strcmp(a, "--ast") == 0) {
-            o->ast = true;
-        } else if ((is_detect || is_lint) && strcmp(a, "--rule") == 0) {
-            NEEDVAL();
-            if (o->nrule_files < 64) o->rule_files[o->nrule_files++] = val;
-        } else if (is_detect && strcmp(a, "--rules") == 0) {
-            NEEDVAL();
-            o->rules_dir = val;
-        } else if (is_detect && strcmp(a, "--tune") == 0) {
-            NEEDVAL();
-            if (o->ntunes < 16) o->tunes[o->ntunes++] = val;
-        } else if (is_detect && strcmp(a, "--fail-on-findings") == 0) {
-            o->fail_on_findings = true;
-        } else if (is_detect && strcmp(a, "--follow") == 0) {
-            o->follow = true;
-        } else if (is_detect && (strcmp(a, "--window") == 0 || strcmp(a, "--lateness") == 0)) {
-            NEEDVAL();
-            int64_t ms;
-            bool win = strcmp(a, "--window") == 0;
-            if (stream_parse_duration(val, &ms) != 0 || (win && ms <= 0)) {
-                fprintf(stderr, "postern %s: %s wants a duration such as 15m, 90s or 1h, not '%s'\n", cmd, a, val);
-                return 2;
-            }
-            if (win) o->window_ms = ms;
-            else o->lateness_ms = ms;
-        } else if (is_detect && strcmp(a, "--max-groups") == 0) {
-            NEEDVAL();
-            char *e;
-            long long k = strtoll(val, &e, 10);
-            if (*val == 0 || *e || k < 1) {
-                fprintf(stderr, "postern %s: --max-groups wants a positive count, not '%s'\n", cmd, val);
-                return 2;
-            }
-            o->max_groups = (size_t)k;
-        } else {
-            fprintf(stderr, "postern %s: unknown option '%s' (see postern %s --help)\n", cmd, a, cmd);
-            return 2;
-        }
-        if (inline_val) {
-            fprintf(stderr, "postern %s: option %s takes no value\n", cmd, a);
-            return 2;
-        }
-#undef NEEDVAL
-    }
-    return 0;
+    const char *cmd = cc == CLI_QUERY ? "query" : cc == CLI_DETECT ? "detect" : "lint";
+    cli_args_t a;
+    int rc = cli_parse(cc, argc, argv, head, tail, &a);
+    for (int i = 0; i < a.nitems && !rc; i++) rc = apply_opt(cmd, &a.items[i], o);
+    for (int i = 0; i < a.npos; i++) o->files[o->nfiles++] = a.pos[i];
+    cli_free(&a);
+    if (!rc) rc = format_conflicts(cc, o);
+    return rc;
 }
 
 static out_fmt_t pick_format(const opts_t *o) {
@@ -485,9 +421,21 @@ static out_fmt_t pick_format(const opts_t *o) {
 /* How results go to stdout: the format and its options. */
 static out_opts_t out_opts_of(const opts_t *o) {
     bool tty = isatty(STDOUT_FILENO);
-    return (out_opts_t){.fmt = pick_format(o), .crlf = o->crlf, .escape = tty, .wide = o->wide,
+    out_fmt_t fmt = pick_format(o);
+    out_time_t tf = o->time_format >= 0 ? (out_time_t)o->time_format : fmt == OUT_TABLE ? OUT_TIME_ISO : OUT_TIME_EPOCH;
+    return (out_opts_t){.fmt = fmt, .crlf = o->crlf, .escape = tty, .wide = o->wide,
                         .color = tty_color_on((tty_color_t)o->color, STDOUT_FILENO),
-                        .columns = tty_columns(STDOUT_FILENO)};
+                        .columns = tty_columns(STDOUT_FILENO), .time = tf};
+}
+
+/* Options that only one output format reads, given with --format naming
+ * another: an error naming both (2), else 0. */
+static int format_conflicts(cli_cmd_t cc, const opts_t *o) {
+    static const char *const fmt_names[] = {"--format=table", "--format=csv", "--format=json", "--format=ndjson"};
+    if (o->format < 0) return 0;
+    if (o->crlf && o->format != OUT_CSV) return cli_conflict(cc, "--crlf", fmt_names[o->format], "CRLF ends CSV lines");
+    if (o->wide && o->format != OUT_TABLE) return cli_conflict(cc, "--wide", fmt_names[o->format], "a table option");
+    return 0;
 }
 
 /* -j, or one thread per online core. */
@@ -565,7 +513,7 @@ static void lookup_opts(exec_opts_t *eo, const opts_t *o) {
 
 static int cmd_query(int argc, char **argv) {
     opts_t o;
-    int rc = parse_opts("query", argc, argv, &o, usage_query);
+    int rc = parse_opts(CLI_QUERY, argc, argv, &o, usage_query_head, usage_query_tail);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
     char *text = NULL;
     size_t len = 0;
@@ -577,7 +525,7 @@ static int cmd_query(int argc, char **argv) {
     } else {
         if (nfiles == 0) {
             fputs("postern query: no query given\n", stderr);
-            fputs(usage_query, stderr);
+            fputs("(postern query --help shows the options)\n", stderr);
             free(o.files);
             return EXIT_ERR;
         }
@@ -625,6 +573,13 @@ static int cmd_query(int argc, char **argv) {
      * reader that goes away (`| head`) ends the run quietly (EPIPE, not
      * SIGPIPE). */
     signal(SIGPIPE, SIG_IGN);
+    if (cli_output_begin(CLI_QUERY, o.output, false) != 0) {
+        query_free(q);
+        diag_free(&d);
+        free(text);
+        free(o.files);
+        return EXIT_ERR;
+    }
     out_opts_t oo = out_opts_of(&o);
     emit_t *em = o.no_stream ? NULL : emit_new(stdout, &oo);
     /* (No bar between rows streamed to the same terminal.) */
@@ -647,7 +602,7 @@ static int cmd_query(int argc, char **argv) {
     diag_free(&d);
     free(text);
     free(o.files);
-    return status;
+    return cli_output_end(status);
 }
 
 /* ---- detect ------------------------------------------------------------ */
@@ -729,17 +684,22 @@ static int detect_follow(opts_t *o) {
     ruleset_t rs;
     if (ruleset_prepare(&rs, o->rule_files, o->nrule_files, o->rules_dir, o->tunes, o->ntunes, o->strict, o->quiet) != 0)
         return EXIT_ERR;
+    if (cli_output_begin(CLI_DETECT, o->output, true) != 0) {
+        ruleset_free(&rs);
+        return EXIT_ERR;
+    }
     exec_opts_t eo = {.lookup_dir = o->lookup_dir, .now_ms = now_ms(), .threads = 1};
     lookup_opts(&eo, o);
     stream_opts_t so = {.window_ms = o->window_ms ? o->window_ms : STREAM_DEFAULT_WINDOW_MS,
                         .lateness_ms = o->lateness_ms >= 0 ? o->lateness_ms : STREAM_DEFAULT_LATENESS_MS,
-                        .max_groups = o->max_groups, .out = stdout};
+                        .max_groups = o->max_groups, .out = stdout,
+                        .min_score = o->min_level >= 0 ? levels[o->min_level].score : 0};
     char why[512];
     stream_t *s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
     if (!s) {
         fprintf(stderr, "postern detect: %s\n", why);
         ruleset_free(&rs);
-        return EXIT_ERR;
+        return cli_output_end(EXIT_ERR);
     }
     const char *name = o->nfiles ? o->files[0] : "-";
     if (!o->quiet) {
@@ -797,7 +757,19 @@ static int detect_follow(opts_t *o) {
     }
     stream_free(s);
     ruleset_free(&rs);
-    return status;
+    return cli_output_end(status);
+}
+
+/* Leave out of t (decorated findings) those whose severity_score is
+ * below min (--min-level), or has none. */
+static void drop_below(table_t *t, const ftab_t *ft, int min) {
+    uint32_t f = ftab_find(ft, PSTR_LIT("severity_score"));
+    size_t j = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        value_t v = f != FIELD_NONE ? rec_get(&t->rows[i], f) : val_null();
+        if (v.t == V_NUM && v.d >= min) t->rows[j++] = t->rows[i];
+    }
+    t->n = j;
 }
 
 /* Print rule ru's coverage (coverage.h) for a run that read st and gave
@@ -812,7 +784,7 @@ static unsigned report_rule(const rule_t *ru, const query_t *q, const cov_t *cov
 static int cmd_detect(int argc, char **argv) {
     int64_t start_ms = mono_ms();
     opts_t o;
-    int rc = parse_opts("detect", argc, argv, &o, usage_detect);
+    int rc = parse_opts(CLI_DETECT, argc, argv, &o, usage_detect_head, usage_detect_tail);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
     if (o.follow) {
         rc = detect_follow(&o);
@@ -825,6 +797,11 @@ static int cmd_detect(int argc, char **argv) {
     }
     ruleset_t rs;
     if (ruleset_prepare(&rs, o.rule_files, o.nrule_files, o.rules_dir, o.tunes, o.ntunes, o.strict, o.quiet) != 0) {
+        free(o.files);
+        return EXIT_ERR;
+    }
+    if (cli_output_begin(CLI_DETECT, o.output, false) != 0) {
+        ruleset_free(&rs);
         free(o.files);
         return EXIT_ERR;
     }
@@ -869,6 +846,7 @@ static int cmd_detect(int argc, char **argv) {
             status = EXIT_ERR;
         } else {
             ruleset_decorate(ru, q, &t);
+            if (o.min_level >= 0) drop_below(&t, &q->ft, levels[o.min_level].score);
             findings += t.n;
             sum_findings(&sum, &t, &q->ft);
             if (sum.rules++ == 0) {
@@ -881,8 +859,8 @@ static int cmd_detect(int argc, char **argv) {
                 printf("%s  %s  %s (%s)  %zu finding%s\n", ru->subtechnique_id ? ru->subtechnique_id : "", ru->title,
                        ru->tactic ? ru->tactic : "", ru->tactic_id ? ru->tactic_id : "", t.n, t.n == 1 ? "" : "s");
                 /* The heading names the rule: the table keeps severity and the query's columns. */
-                static const char *const shown_above[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique"};
-                for (unsigned k = 0; k < 4; k++) table_del_col(&t, ftab_find(&q->ft, pstr_c(shown_above[k])));
+                for (unsigned k = 0; k < RULESET_NMETA; k++)
+                    table_del_col(&t, ftab_find(&q->ft, pstr_c(ruleset_meta_names[k])));
                 if (t.n) wr = out_write(stdout, &oo, &t, &q->ft);
                 if (i + 1 < rs.n) putchar('\n');
             } else {
@@ -910,14 +888,14 @@ static int cmd_detect(int argc, char **argv) {
     if (status == EXIT_OK && o.strict && warned) status = EXIT_ERR;
     if (status == EXIT_OK && o.fail_on_findings && findings) status = EXIT_FINDINGS;
     if (status != EXIT_ERR && failed.files_failed) status = input_failures(&failed, status);
-    return status;
+    return cli_output_end(status);
 }
 
 /* ---- lint, formats ------------------------------------------------------ */
 
 static int cmd_lint(int argc, char **argv) {
     opts_t o;
-    int rc = parse_opts("lint", argc, argv, &o, usage_lint);
+    int rc = parse_opts(CLI_LINT, argc, argv, &o, usage_lint_head, NULL);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
     char *text = NULL;
     size_t len = 0;
@@ -949,7 +927,7 @@ static int cmd_lint(int argc, char **argv) {
         len = strlen(text);
     } else {
         fputs("postern lint: no query given\n", stderr);
-        fputs(usage_lint, stderr);
+        fputs("(postern lint --help shows the options)\n", stderr);
         free(o.files);
         return EXIT_ERR;
     }
@@ -977,40 +955,38 @@ static int cmd_lint(int argc, char **argv) {
 }
 
 static int cmd_formats(int argc, char **argv) {
-    bool detect = false;
-    int nfiles = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_formats, stdout);
-            return EXIT_OK;
-        }
-        if (strcmp(argv[i], "--detect") == 0 && !detect) {
-            detect = true;
-            continue;
-        }
-        if (!detect || (argv[i][0] == '-' && argv[i][1])) {
-            fprintf(stderr, "postern formats: unexpected argument '%s'\n", argv[i]);
-            return EXIT_ERR;
-        }
-        nfiles++;
+    cli_args_t a;
+    int rc = cli_parse(CLI_FORMATS, argc, argv, usage_formats, NULL, &a);
+    bool detect = cli_has(&a, OPT_DETECT);
+    int nfiles = a.npos;
+    if (!rc && !detect && nfiles) {
+        fprintf(stderr, "postern formats: unexpected argument '%s'\n", a.pos[0]);
+        rc = 2;
+    }
+    if (rc) {
+        cli_free(&a);
+        return rc == 1 ? EXIT_OK : EXIT_ERR;
     }
     if (detect) {
-        int rc = EXIT_OK;
+        rc = EXIT_OK;
         if (!nfiles) {
             fprintf(stderr, "postern formats: --detect needs a FILE (- for stdin)\n");
+            cli_free(&a);
             return EXIT_ERR;
         }
-        for (int i = 0; i < argc; i++) {
-            if (strcmp(argv[i], "--detect") == 0) continue;
+        for (int i = 0; i < nfiles; i++) {
+            const char *p = a.pos[i];
             const rd_format_t *f;
             int score;
-            if (input_detect(argv[i], &f, &score) != 0) rc = EXIT_ERR;
-            else if (f && score) printf("%s: %s (vote %d)\n", argv[i], f->name, score);
-            else if (f) printf("%s: %s (no other format recognised: plain text lines)\n", argv[i], f->name);
-            else printf("%s: unknown (empty, or binary in no format postern reads)\n", argv[i]);
+            if (input_detect(p, &f, &score) != 0) rc = EXIT_ERR;
+            else if (f && score) printf("%s: %s (vote %d)\n", p, f->name, score);
+            else if (f) printf("%s: %s (no other format recognised: plain text lines)\n", p, f->name);
+            else printf("%s: unknown (empty, or binary in no format postern reads)\n", p);
         }
+        cli_free(&a);
         return rc;
     }
+    cli_free(&a);
     printf("%-10s %s\n", "auto", "pick a format per file by a vote over its first lines (default)");
     for (int i = 0; rd_formats[i]; i++) {
         printf("%-10s %s\n", rd_formats[i]->name, rd_formats[i]->desc);
@@ -1068,6 +1044,11 @@ int main(int argc, char **argv) {
     }
     if (strcmp(c, "--version") == 0 || strcmp(c, "-V") == 0 || strcmp(c, "version") == 0) {
         printf("postern %s\n", POSTERN_VERSION);
+        return stdout_status(EXIT_OK);
+    }
+    if (strcmp(c, "--dump-options") == 0 || strcmp(c, "--dump-options=man") == 0) {
+        /* (hidden: the option table, for the man page and its test) */
+        cli_dump(stdout, c[14] == '=');
         return stdout_status(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -13,7 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "buf.h"
+#include "datetime.h"
 #include "tty.h"
 #include "value.h"
 
@@ -23,6 +26,15 @@ static const char *const out_fmt_names[] = {"table", "csv", "json", "ndjson"}; /
 int out_fmt_parse(const char *name) {
     for (int i = 0; i < 4; i++)
         if (strcmp(name, out_fmt_names[i]) == 0) return i;
+    return -1;
+}
+
+static const char *const out_time_names[] = {"epoch", "iso", "local"}; /* ORDER OUTTIME */
+
+/* See out.h. */
+int out_time_parse(const char *name) {
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, out_time_names[i]) == 0) return i;
     return -1;
 }
 
@@ -229,6 +241,73 @@ static const char *sev_sgr(value_t v) {
     return NULL;
 }
 
+/* ---- times -------------------------------------------------------------- */
+
+/* Whether a column named nm holds times (epoch ms): _messageTime,
+ * _receiptTime, _timeslice, and a name ending in "seen" (FirstSeen,
+ * last_seen), ASCII case ignored. */
+static bool time_name(pstr_t nm) {
+    static const char *const names[] = {"_messageTime", "_receiptTime", "_timeslice"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (pstr_ieq_c(nm, names[i])) return true;
+    return nm.n > 4 && pstr_ieq_c(pstr(nm.p + nm.n - 4, 4), "seen");
+}
+
+/* The epoch ms v holds when it is a whole number (a number, or text of
+ * digits) from 1 (1970) to 9999-12-31; false otherwise. */
+static bool time_value(value_t v, int64_t *ms) {
+    if (v.t == V_NUM) {
+        if (!(v.d >= 1 && v.d < 253402300800000.0) || v.d != (double)(int64_t)v.d) return false;
+        *ms = (int64_t)v.d;
+        return true;
+    }
+    if (v.t != V_STR || v.n == 0 || v.n > 15) return false;
+    int64_t x = 0;
+    for (uint32_t i = 0; i < v.n; i++) {
+        if (v.s[i] < '0' || v.s[i] > '9') return false;
+        x = x * 10 + (v.s[i] - '0');
+    }
+    if (x < 1 || x >= 253402300800000LL) return false;
+    *ms = x;
+    return true;
+}
+
+/* Width of a time as fmt writes it: 2024-06-01T00:00:06.302Z or
+ * 2024-06-01T02:00:06.302+02:00. */
+static size_t time_width(out_time_t fmt) { return fmt == OUT_TIME_LOCAL ? 29 : 24; }
+
+/* Append epoch ms as fmt says (ISO 8601 with milliseconds: UTC with a Z,
+ * or the local zone (TZ) with its offset). */
+static void time_put(buf_t *b, int64_t ms, out_time_t fmt) {
+    if (fmt == OUT_TIME_LOCAL) {
+        time_t sec = (time_t)(ms / 1000);
+        struct tm tm;
+        if (localtime_r(&sec, &tm)) {
+            long off = tm.tm_gmtoff / 60;
+            char sign = off < 0 ? '-' : '+';
+            if (off < 0) off = -off;
+            buf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld", tm.tm_year + 1900, tm.tm_mon + 1,
+                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), sign, off / 60, off % 60);
+            return;
+        }
+    }
+    dt_tm_t t;
+    dt_split(ms, &t);
+    buf_printf(b, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)t.year, t.month, t.day, t.hour, t.min, t.sec,
+               t.ms);
+}
+
+/* Append v of column k as a time when it is one and c writes times
+ * (quoted for JSON); false when v is to be written as it is. */
+static bool time_cell(buf_t *b, const out_cols_t *c, uint32_t k, value_t v, bool json) {
+    int64_t ms;
+    if (!c->time || !c->time[k] || !time_value(v, &ms)) return false;
+    if (json) buf_putc(b, '"');
+    time_put(b, ms, c->o.time);
+    if (json) buf_putc(b, '"');
+    return true;
+}
+
 /* How the terminal table shows null: apart from empty text, which shows
  * as nothing. */
 #define NULL_TEXT "null"
@@ -272,6 +351,11 @@ void out_cols_init(out_cols_t *c, const out_opts_t *o, const table_t *t, const f
         len += nm.n;
         if (c->o.color && c->sev < 0 && pstr_ieq_c(nm, "severity")) c->sev = (int)k;
     }
+    for (uint32_t k = 0; k < c->n && o->time != OUT_TIME_EPOCH; k++)
+        if (time_name(c->names[k])) {
+            if (!c->time) c->time = xcalloc(c->n, 1);
+            c->time[k] = 1;
+        }
     c->known = xcalloc(c->nknown, 1);
     for (uint32_t id = 0; id < F_NBUILTIN; id++) c->known[id] = table_col_hidden(id);
     for (uint32_t k = 0; k < c->n; k++) c->known[c->ids[k]] = 1;
@@ -349,6 +433,13 @@ static bool shrink(size_t *w, const size_t *f, uint32_t n, size_t avail) {
 
 /* See out.h. */
 void out_cols_fit(out_cols_t *c) {
+    /* (a time column's cells are as wide as the text of a time, whatever
+     * the numbers measured) */
+    for (uint32_t k = 0; k < c->n && c->time && c->width; k++)
+        if (c->time[k] && c->vwidth[k] < time_width(c->o.time)) {
+            c->vwidth[k] = time_width(c->o.time);
+            if (c->width[k] < c->vwidth[k]) c->width[k] = c->vwidth[k];
+        }
     if (c->fmt != OUT_TABLE || c->o.wide || !c->n) return;
     if (!c->o.columns) {
         for (uint32_t k = 0; k < c->n; k++)
@@ -372,6 +463,7 @@ void out_cols_fit(out_cols_t *c) {
 
 /* See out.h. */
 void out_cols_free(out_cols_t *c) {
+    free(c->time);
     free(c->ids);
     free(c->names);
     free(c->text);
@@ -496,6 +588,11 @@ void out_row(buf_t *b, const out_cols_t *c, const record_t *r, bool first, out_l
         if (!c->n) return;
         for (uint32_t k = 0; k < c->n; k++) {
             value_t v = rec_get(r, c->ids[k]);
+            if (c->time && c->time[k]) {
+                if (k) buf_putc(b, ',');
+                if (time_cell(b, c, k, v, false)) continue;
+                b->n -= k ? 1 : 0;
+            }
             if (v.t == V_STR && !csv_quoted(val_pstr(v)) && !c->o.escape) { /* the common cell: copied as it is */
                 buf_reserve(b, (size_t)v.n + 1);
                 if (k) b->p[b->n++] = ',';
@@ -518,7 +615,7 @@ void out_row(buf_t *b, const out_cols_t *c, const record_t *r, bool first, out_l
             if (k) buf_putc(b, ',');
             out_json_str(b, c->names[k]);
             buf_putc(b, ':');
-            json_val(b, rec_get(r, c->ids[k]));
+            if (!time_cell(b, c, k, rec_get(r, c->ids[k]), true)) json_val(b, rec_get(r, c->ids[k]));
         }
         if (late) late_fields(b, c, r, late, ft, c->n > 0);
         buf_putc(b, '}');
@@ -532,7 +629,7 @@ void out_row(buf_t *b, const out_cols_t *c, const record_t *r, bool first, out_l
         for (uint32_t k = 0; k < c->n; k++) {
             value_t v = rec_get(r, c->ids[k]);
             buf_clear(&cell);
-            size_t cw = cell_text(&cell, v);
+            size_t cw = time_cell(&cell, c, k, v, false) ? cell.n : cell_text(&cell, v);
             bool dim = c->o.color && v.t == V_NULL;
             if (dim) buf_puts(b, SGR_DIM);
             put_cell(b, pstr(cell.p, cell.n), cw, c->width[k], k + 1 == c->n);

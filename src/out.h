@@ -22,6 +22,10 @@
 /* Output formats. ORDER OUTFMT: out_fmt_names. */
 typedef enum out_fmt { OUT_TABLE, OUT_CSV, OUT_JSON, OUT_NDJSON } out_fmt_t;
 
+/* How times (_messageTime and the other time columns, epoch ms) are
+ * written. ORDER OUTTIME: out_time_names. */
+typedef enum out_time { OUT_TIME_EPOCH, OUT_TIME_ISO, OUT_TIME_LOCAL } out_time_t;
+
 /* Widest column of a terminal table whose width is unknown (no terminal,
  * no $COLUMNS) and not --wide. */
 #define OUT_MAXW 64
@@ -37,10 +41,13 @@ typedef struct out_opts {
     bool color;         /* table: ANSI colours (header bold, null dim, rows by their severity) */
     bool wide;          /* table: cells shown whole (--wide), no width limit */
     unsigned columns;   /* table: the width to fit (tty_columns); 0: unknown, each column at most OUT_MAXW */
+    out_time_t time;    /* how time columns are written (--time-format) */
 } out_opts_t;
 
 /* Format by name ("table", "csv", "json", "ndjson"), or -1. */
 int out_fmt_parse(const char *name);
+/* Time format by name ("epoch", "iso", "local"), or -1. */
+int out_time_parse(const char *name);
 /* Write t's rows in t's column order as o says. Returns 0, or -1 on a
  * write error (errno says which: EPIPE when the reader of a pipe went
  * away). */
@@ -70,6 +77,7 @@ typedef struct out_cols {
     char *text;         /* the names' bytes */
     size_t *width;      /* OUT_TABLE: each column's display width; else NULL */
     size_t *vwidth;     /* OUT_TABLE: each column's widest cell, its name left out; else NULL */
+    uint8_t *time;      /* per column: 1 for a time column written as o.time says (not epoch); NULL: none */
     uint8_t *known;     /* per field id below nknown: 1 for a column or metadata that columns leave out */
     uint32_t nknown;    /* entries of known */
 } out_cols_t;

@@ -13,8 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "tty.h"
 
 static atomic_ullong done_bytes;
 static uint64_t total_bytes;
@@ -38,24 +40,40 @@ static void human(char *out, size_t n, double b) {
     snprintf(out, n, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+/* Draw the line, fitted to the terminal's width (COLUMNS, or the width
+ * stderr's terminal reports; 80 when neither says): the bar shrinks first
+ * (to nothing), then the line is cut, one column short of the width so
+ * that the cursor never wraps; \033[K clears what a longer line left. */
 static void draw(double t0) {
     uint64_t d = atomic_load_explicit(&done_bytes, memory_order_relaxed);
     double el = now_s() - t0;
-    char a[32], b[32], r[32];
+    char a[32], b[32], r[32], rest[128], line[160];
     human(a, sizeof a, (double)d);
     human(r, sizeof r, el > 0 ? (double)d / el : 0);
+    unsigned cols = tty_columns(STDERR_FILENO);
+    size_t room = (cols ? cols : 80) - 1, n;
+    if (cols == 1) room = 0;
     if (total_bytes) {
         double f = (double)d / (double)total_bytes;
         if (f > 1) f = 1;
-        char bar[31];
-        int k = (int)(f * 30);
-        for (int i = 0; i < 30; i++) bar[i] = i < k ? '#' : '.';
-        bar[30] = 0;
         human(b, sizeof b, (double)total_bytes);
-        fprintf(stderr, "\r[%s] %3d%%  %s/%s  %s/s ", bar, (int)(f * 100), a, b, r);
+        int rn = snprintf(rest, sizeof rest, " %3d%%  %s/%s  %s/s", (int)(f * 100), a, b, r);
+        /* "[" bar "]" rest: the bar takes what the rest leaves, at most 30 */
+        size_t bw = room > (size_t)rn + 2 ? room - (size_t)rn - 2 : 0;
+        if (bw > 30) bw = 30;
+        n = 0;
+        if (bw >= 5) {
+            size_t k = (size_t)(f * (double)bw);
+            line[n++] = '[';
+            for (size_t i = 0; i < bw; i++) line[n++] = i < k ? '#' : '.';
+            line[n++] = ']';
+        }
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s", bw >= 5 ? rest : rest + 1);
     } else {
-        fprintf(stderr, "\r%s read  %s/s ", a, r);
+        n = (size_t)snprintf(line, sizeof line, "%s read  %s/s", a, r);
     }
+    if (n > room) n = room;
+    fprintf(stderr, "\r%.*s\033[K", (int)n, line);
     fflush(stderr);
     drawn = true;
 }

@@ -180,30 +180,52 @@ static void set_str(record_t *r, table_t *t, uint32_t id, const char *s) {
     rec_set(r, id, val_str(arena_strndup(&t->arena, s, n), n));
 }
 
+/* See ruleset.h. ORDER META */
+const char *const ruleset_meta_names[RULESET_NMETA] = {"rule_id",          "rule_title",          "mitre_tactic_id",
+                                                       "mitre_tactic",     "mitre_technique_id",  "mitre_technique"};
+
+/* See ruleset.h. */
+void ruleset_meta(const rule_t *ru, const char *v[RULESET_NMETA]) {
+    v[0] = ru->id;
+    v[1] = ru->title;
+    v[2] = ru->tactic_id;
+    v[3] = ru->tactic;
+    v[4] = ru->subtechnique_id ? ru->subtechnique_id : ru->technique_id;
+    v[5] = ru->subtechnique ? ru->subtechnique : ru->technique;
+}
+
+/* See ruleset.h. */
+pstr_t ruleset_severity(const rule_t *ru, value_t sv, int *score) {
+    pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
+    *score = rule_sev_score(ru, sev.p, sev.n);
+    return sev;
+}
+
 /* See ruleset.h. */
 void ruleset_decorate(const rule_t *ru, query_t *q, table_t *t) {
     ftab_t *ft = &q->ft;
-    uint32_t f_rule = ftab_intern(ft, PSTR_LIT("rule_id")), f_title = ftab_intern(ft, PSTR_LIT("rule_title"));
-    uint32_t f_tac = ftab_intern(ft, PSTR_LIT("mitre_tactic")), f_tech = ftab_intern(ft, PSTR_LIT("mitre_technique"));
+    uint32_t front[RULESET_NMETA + 2];
+    const char *meta[RULESET_NMETA];
+    ruleset_meta(ru, meta);
+    for (unsigned k = 0; k < RULESET_NMETA; k++) front[k] = ftab_intern(ft, pstr_c(ruleset_meta_names[k]));
     uint32_t f_sev = ftab_intern(ft, PSTR_LIT("severity")), f_score = ftab_intern(ft, PSTR_LIT("severity_score"));
+    front[RULESET_NMETA] = f_sev;
+    front[RULESET_NMETA + 1] = f_score;
+    /* (the rule's Severity is the same field, names being case-insensitive: one spelling for every rule) */
+    ftab_rename(ft, f_sev, PSTR_LIT("severity"));
     uint32_t f_rowsev = ru->severity_field ? ftab_find(ft, pstr_c(ru->severity_field)) : FIELD_NONE;
     for (size_t i = 0; i < t->n; i++) {
         record_t *r = &t->rows[i];
-        value_t sv = f_rowsev != FIELD_NONE ? rec_get(r, f_rowsev) : val_null();
-        pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
-        int score = rule_sev_score(ru, sev.p, sev.n);
-        set_str(r, t, f_rule, ru->id);
-        set_str(r, t, f_title, ru->title);
-        set_str(r, t, f_tac, ru->tactic_id);
-        set_str(r, t, f_tech, ru->subtechnique_id ? ru->subtechnique_id : ru->technique_id);
+        int score;
+        pstr_t sev = ruleset_severity(ru, f_rowsev != FIELD_NONE ? rec_get(r, f_rowsev) : val_null(), &score);
+        for (unsigned k = 0; k < RULESET_NMETA; k++) set_str(r, t, front[k], meta[k]);
         rec_set(r, f_sev, val_str(arena_strndup(&t->arena, sev.p, sev.n), sev.n));
         rec_set(r, f_score, score >= 0 ? val_num(score) : val_null());
     }
-    uint32_t front[] = {f_rule, f_title, f_tac, f_tech, f_sev, f_score};
     uint32_t *old = t->cols, nold = t->ncols;
     t->cols = NULL;
     t->ncols = t->colcap = 0;
-    for (unsigned k = 0; k < 6; k++) table_add_col(t, front[k]);
+    for (unsigned k = 0; k < RULESET_NMETA + 2; k++) table_add_col(t, front[k]);
     for (uint32_t k = 0; k < nold; k++)
         if (old[k] != f_rowsev) table_add_col(t, old[k]);
     free(old);

@@ -47,10 +47,24 @@ int ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes);
  * when q groups by or already makes _sourceName. Returns whether the
  * aggregate was extended (its new array lives in q's arena). */
 bool ruleset_name_sources(query_t *q);
+/* The rule fields every finding (batch detect) and every signal
+ * (--follow, watch) starts with, in this order: docs/schema.md, "Findings
+ * and signals". ORDER META: ruleset_meta. */
+#define RULESET_NMETA 6
+extern const char *const ruleset_meta_names[RULESET_NMETA];
+/* The values of ruleset_meta_names for rule ru (borrowed from ru; NULL
+ * when the rule has none): rule_id, rule_title, mitre_tactic_id,
+ * mitre_tactic, mitre_technique_id, mitre_technique (the sub-technique's
+ * when the rule names one). */
+void ruleset_meta(const rule_t *ru, const char *v[RULESET_NMETA]);
+/* The severity of a result row whose severity field holds sv: its text
+ * (the rule's default_severity, or "medium", when sv is no text), with
+ * its score in *score (-1 when the rule does not list it). */
+pstr_t ruleset_severity(const rule_t *ru, value_t sv, int *score);
 /* Prefix each finding (row of t, q's result) with rule ru's identity, MITRE
- * mapping and severity, as detect prints them: rule_id, rule_title,
- * mitre_tactic, mitre_technique, severity (the row's severity field, or the
- * rule's default) and severity_score first, then q's columns. */
+ * mapping and severity, as detect prints them: the ruleset_meta_names,
+ * severity (ruleset_severity; the column named `severity` whatever the
+ * rule's field is called) and severity_score first, then q's columns. */
 void ruleset_decorate(const rule_t *ru, query_t *q, table_t *t);
 /* ruleset_load, ruleset_tune, then compile each rule and name the
  * sources of its findings (ruleset_name_sources). Returns 0, or -1

@@ -20,13 +20,19 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "exec.h"
 #include "ruleset.h"
 #include "str.h"
 #include "table.h"
 
-/* The rows the decorated identity columns are, which a diff leaves out. */
-static const char *const identity_cols[] = {"rule_id", "rule_title", "mitre_tactic", "mitre_technique", "_sourceName"};
+/* The decorated identity columns (ruleset_meta_names) and _sourceName,
+ * which a diff leaves out. */
+static bool identity_col(pstr_t name) {
+    for (unsigned k = 0; k < RULESET_NMETA; k++)
+        if (pstr_ieq_c(name, ruleset_meta_names[k])) return true;
+    return pstr_ieq_c(name, "_sourceName");
+}
 
 /* _sourceName of a test's inline records. */
 #define RT_RECORDS_NAME "records"
@@ -168,8 +174,7 @@ static void compare(const rule_test_t *te, uint32_t *const *ids, const table_t *
     if (!ncols)
         for (uint32_t c = 0; c < t->ncols; c++) {
             bool id = false;
-            for (size_t k = 0; k < sizeof identity_cols / sizeof *identity_cols && !id; k++)
-                id = pstr_ieq_c(ftab_name(ft, t->cols[c]), identity_cols[k]);
+            id = identity_col(ftab_name(ft, t->cols[c]));
             if (!id) cols[ncols++] = t->cols[c];
         }
     buf_t d = {0};
@@ -363,7 +368,7 @@ unsigned ruletest_lint(rule_t *r, FILE *f) {
  * postern test
  * ------------------------------------------------------------------------- */
 
-static const char usage_test[] =
+static const char usage_test_head[] =
     "usage: postern test [--junit FILE] [RULE.yml | DIR]...\n"
     "\n"
     "Run the tests rules carry (their `tests:` list): each test's records go through\n"
@@ -372,10 +377,9 @@ static const char usage_test[] =
     "the findings expected but missing and the unexpected ones), then `N passed, N failed`.\n"
     "A DIR runs every *.yml and *.yaml rule in it; no argument runs the built-in rules\n"
     "(those `postern detect` runs without --rule).\n"
-    "\n"
-    "options:\n"
-    "  --junit FILE            also write a JUnit XML report to FILE (a testsuite per rule)\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_test_tail[] =
     "\n"
     "exit status: 0 every test passed, 1 a test failed, 2 usage or rule error (a rule\n"
     "that does not load, a test that cannot run, no test at all)\n";
@@ -515,39 +519,25 @@ static int load_arg(const char *arg, rt_rule_t **x, int *n, int *cap) {
 
 /* See ruletest.h. */
 int ruletest_cmd(int argc, char **argv) {
-    const char *junit = NULL;
-    const char **args = xcalloc((size_t)argc + 1, sizeof *args);
-    int nargs = 0;
-    bool opts = true;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
-            fputs(usage_test, stdout);
-            free(args);
-            return 0;
-        } else if (opts && !strcmp(a, "--junit")) {
-            if (i + 1 >= argc) {
-                fputs("postern test: --junit needs a FILE\n", stderr);
-                free(args);
-                return 2;
-            }
-            junit = argv[++i];
-        } else if (opts && !strcmp(a, "--")) {
-            opts = false;
-        } else if (opts && a[0] == '-' && a[1]) {
-            fprintf(stderr, "postern test: unknown option '%s' (see postern test --help)\n", a);
-            free(args);
-            return 2;
-        } else {
-            args[nargs++] = a;
-        }
+    cli_args_t a;
+    int rc = cli_parse(CLI_TEST, argc, argv, usage_test_head, usage_test_tail, &a);
+    if (rc) {
+        cli_free(&a);
+        return rc == 1 ? 0 : 2;
     }
+    const char *junit = cli_last(&a, OPT_JUNIT);
+    if (cli_output_begin(CLI_TEST, cli_last(&a, OPT_OUTPUT), false) != 0) {
+        cli_free(&a);
+        return 2;
+    }
+    const char **args = a.pos;
+    int nargs = a.npos;
     rt_rule_t *x = NULL;
     int n = 0, cap = 0;
     bool bad = false;
     if (!nargs) bad |= load_arg(NULL, &x, &n, &cap) != 0;
     for (int i = 0; i < nargs; i++) bad |= load_arg(args[i], &x, &n, &cap) != 0;
-    free(args);
+    cli_free(&a);
     unsigned pass = 0, fail = 0, err = 0;
     for (int i = 0; i < n; i++) {
         rule_t *r = &x[i].r;
@@ -581,5 +571,5 @@ int ruletest_cmd(int argc, char **argv) {
         rule_free(&x[i].r);
     }
     free(x);
-    return bad || err ? 2 : fail ? 1 : 0;
+    return cli_output_end(bad || err ? 2 : fail ? 1 : 0);
 }

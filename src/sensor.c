@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "cli.h"
 #include "sensor.h"
 
 #define SENSOR_POLL_MS 10           /* sock_diag polling period (fallback) */
@@ -38,7 +39,7 @@
 #define SENSOR_CACHE 512            /* process-path and user cache slots */
 #define SENSOR_DEFAULT_CATEGORY "endpoint/linux/sensor/network"
 
-static const char usage_sensor[] =
+static const char usage_sensor_head[] =
     "usage: postern sensor [-o FILE] [--duration S] [--category CAT] [--user NAME] [--poll] [--check]\n"
     "\n"
     "Record every outbound TCP connection of this host (IPv4 and IPv6, every network\n"
@@ -47,15 +48,9 @@ static const char usage_sensor[] =
     "connections that existed at start. Uses an eBPF program on the\n"
     "sock:inet_sock_set_state tracepoint (root, or CAP_BPF and CAP_PERFMON); where it\n"
     "cannot load, says why and polls sock_diag every 10 ms, which misses short connections.\n"
-    "\n"
-    "options:\n"
-    "  -o, --output FILE       write records to FILE (default stdout)\n"
-    "  --duration S            stop after S seconds (default: until SIGINT/SIGTERM)\n"
-    "  --category CAT          _sourceCategory (default " SENSOR_DEFAULT_CATEGORY ")\n"
-    "  --user NAME             once started, run as user NAME (and its primary group)\n"
-    "  --poll                  use sock_diag polling even where eBPF works\n"
-    "  --check                 load and attach the eBPF program, report, exit (0 works, 2 not)\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_sensor_tail[] =
     "\n"
     "Once started it drops every capability but CAP_SYS_PTRACE (to name other users'\n"
     "processes; CAP_DAC_READ_SEARCH too when polling) from all its sets and sets no_new_privs.\n"
@@ -846,34 +841,30 @@ int cmd_sensor(int argc, char **argv) {
     const char *outpath = NULL;
     sensor_run_t o = {.category = SENSOR_DEFAULT_CATEGORY, .drop_privileges = true};
     bool check = false;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_sensor, stdout);
-            return 0;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
-            outpath = argv[++i];
-        } else if (!strcmp(a, "--category") && i + 1 < argc) {
-            o.category = argv[++i];
-        } else if (!strcmp(a, "--duration") && i + 1 < argc) {
+    cli_args_t args;
+    int rc = cli_parse(CLI_SENSOR, argc, argv, usage_sensor_head, usage_sensor_tail, &args);
+    for (int i = 0; i < args.nitems && !rc; i++) {
+        const char *v = args.items[i].val;
+        switch (args.items[i].id) {
+        case OPT_OUTPUT: outpath = v; break;
+        case OPT_CATEGORY: o.category = v; break;
+        case OPT_DURATION: {
             char *end;
-            o.duration = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(o.duration > 0) || o.duration > 1e9) {
-                fprintf(stderr, "postern sensor: --duration wants a positive number of seconds, not '%s'\n", argv[i]);
-                return 2;
+            o.duration = strtod(v, &end);
+            if (*end || end == v || !(o.duration > 0) || o.duration > 1e9) {
+                fprintf(stderr, "postern sensor: --duration wants a positive number of seconds, not '%s'\n", v);
+                rc = 2;
             }
-        } else if (!strcmp(a, "--poll")) {
-            o.force_poll = true;
-        } else if (!strcmp(a, "--check")) {
-            check = true;
-        } else if (!strcmp(a, "--user") && i + 1 < argc) {
-            o.user = argv[++i];
-        } else {
-            fprintf(stderr, "postern sensor: unexpected argument '%s'\n", a);
-            fputs(usage_sensor, stderr);
-            return 2;
+            break;
+        }
+        case OPT_POLL: o.force_poll = true; break;
+        case OPT_CHECK: check = true; break;
+        case OPT_USER: o.user = v; break;
+        default: break; /* (cli.c gives sensor's options only) */
         }
     }
+    cli_free(&args);
+    if (rc) return rc == 1 ? 0 : 2;
 
     if (check) {
         char why[512] = "";

@@ -231,20 +231,17 @@ static void emit_signal(stream_t *s, srule_t *R, table_t *row, uint64_t count, i
                         int64_t ws) {
     const rule_t *ru = R->ru;
     const record_t *r = &row->rows[0];
-    value_t sv = R->f_sev != FIELD_NONE ? rec_get(r, R->f_sev) : val_null();
-    pstr_t sev = sv.t == V_STR ? val_pstr(sv) : pstr_c(ru->default_severity ? ru->default_severity : "medium");
-    int score = rule_sev_score(ru, sev.p, sev.n);
+    int score;
+    pstr_t sev = ruleset_severity(ru, R->f_sev != FIELD_NONE ? rec_get(r, R->f_sev) : val_null(), &score);
+    if (s->o.min_score > 0 && score < s->o.min_score) return; /* --min-level */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     buf_t *b = &s->line;
     buf_clear(b);
     buf_puts(b, "{\"type\":\"signal\"");
-    kv_str(b, "rule_id", ru->id);
-    kv_str(b, "rule_title", ru->title);
-    kv_str(b, "mitre_tactic", ru->tactic);
-    kv_str(b, "mitre_tactic_id", ru->tactic_id);
-    kv_str(b, "mitre_technique", ru->subtechnique ? ru->subtechnique : ru->technique);
-    kv_str(b, "mitre_technique_id", ru->subtechnique_id ? ru->subtechnique_id : ru->technique_id);
+    const char *meta[RULESET_NMETA];
+    ruleset_meta(ru, meta);
+    for (unsigned k = 0; k < RULESET_NMETA; k++) kv_str(b, ruleset_meta_names[k], meta[k]);
     buf_puts(b, ",\"severity\":");
     out_json_str(b, sev);
     if (score >= 0) buf_printf(b, ",\"severity_score\":%d", score);

@@ -33,6 +33,7 @@ typedef struct stream_opts {
     FILE *out;              /* where signals go (borrowed) */
     void (*on_signal)(void *ctx, const char *line, size_t n); /* also called with each signal line (may be NULL) */
     void *ctx;              /* on_signal's argument */
+    int min_score;          /* signals whose severity_score is lower (or none) are not written (0: all are) */
 } stream_opts_t;
 
 /* What a stream did; see stream_counts. */

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "json.h"
 #include "input.h"
 #include "ruleset.h"
@@ -52,7 +53,7 @@ extern const size_t validate_test1_xml_len;
 #define VAL_DRAIN_MS 500        /* events read after the clients are done */
 #define VAL_BOUNDARY_S 15       /* a live test waits when a window ends sooner than this */
 
-static const char usage_validate[] =
+static const char usage_validate_head[] =
     "usage: postern validate [--test N] [--rule FILE] [--window D]\n"
     "\n"
     "Run the three tests of the T1071.003 catalogue page against the rule as shipped\n"
@@ -66,12 +67,9 @@ static const char usage_validate[] =
     "     times; the rule must fire with process curl\n"
     "Tests 2 and 3 need root (or CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN),\n"
     "eBPF, nc (netcat-openbsd) and curl; they run in a private network namespace.\n"
-    "\n"
-    "options:\n"
-    "  --test N                run only test N (1, 2 or 3)\n"
-    "  --rule FILE             validate this rule file instead of the shipped rules\n"
-    "  --window D              the stream's window (default 15m, as watch)\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_validate_tail[] =
     "\n"
     "exit status: 0 every test passed; 1 a test failed; 2 usage error or the rule does\n"
     "not load; 3 nothing failed but a test was skipped (the reason is printed).\n";
@@ -659,29 +657,40 @@ int cmd_validate(int argc, char **argv) {
     const char *rule_files[1] = {NULL};
     int nrule_files = 0;
     stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_validate, stdout);
-            return VALIDATE_PASS;
-        } else if (!strcmp(a, "--test") && i + 1 < argc) {
-            only = atoi(argv[++i]);
-            if (only < 1 || only > 3) {
-                fprintf(stderr, "postern validate: --test wants 1, 2 or 3, not '%s'\n", argv[i]);
-                return VALIDATE_USAGE;
+    cli_args_t args;
+    int rc = cli_parse(CLI_VALIDATE, argc, argv, usage_validate_head, usage_validate_tail, &args);
+    for (int i = 0; i < args.nitems && !rc; i++) {
+        const char *v = args.items[i].val;
+        switch (args.items[i].id) {
+        case OPT_TEST: {
+            char *e;
+            long k = strtol(v, &e, 10);
+            only = *e || e == v || k < 1 || k > 3 ? 0 : (int)k;
+            if (!only) {
+                fprintf(stderr, "postern validate: --test wants 1, 2 or 3, not '%s'\n", v);
+                rc = 2;
             }
-        } else if (!strcmp(a, "--rule") && i + 1 < argc && !nrule_files) {
-            rule_files[nrule_files++] = argv[++i];
-        } else if (!strcmp(a, "--window") && i + 1 < argc) {
-            if (stream_parse_duration(argv[++i], &so.window_ms) != 0 || so.window_ms <= 0) {
-                fprintf(stderr, "postern validate: --window wants a duration such as 15m, not '%s'\n", argv[i]);
-                return VALIDATE_USAGE;
+            break;
+        }
+        case OPT_RULE:
+            if (nrule_files) {
+                fputs("postern validate: one --rule\n", stderr);
+                rc = 2;
             }
-        } else {
-            fprintf(stderr, "postern validate: unexpected argument '%s' (see postern validate --help)\n", a);
-            return VALIDATE_USAGE;
+            rule_files[0] = v;
+            nrule_files = 1;
+            break;
+        case OPT_WINDOW:
+            if (stream_parse_duration(v, &so.window_ms) != 0 || so.window_ms <= 0) {
+                fprintf(stderr, "postern validate: --window wants a duration such as 15m, not '%s'\n", v);
+                rc = 2;
+            }
+            break;
+        default: break; /* (cli.c gives validate's options only) */
         }
     }
+    cli_free(&args);
+    if (rc) return rc == 1 ? VALIDATE_PASS : VALIDATE_USAGE;
     ruleset_t rs;
     if (ruleset_prepare(&rs, rule_files, nrule_files, NULL, NULL, 0, false, true) != 0) return VALIDATE_USAGE;
     char wt[32];

@@ -15,12 +15,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "input.h"
 #include "ruleset.h"
 #include "sensor.h"
 #include "stream.h"
 
-static const char usage_watch[] =
+static const char usage_watch_head[] =
     "usage: postern watch [--rule FILE | --rules DIR] [--tune NAME] [OPTIONS]\n"
     "\n"
     "Run the live sensor (eBPF; see postern sensor) and the detection rules in one\n"
@@ -29,23 +30,9 @@ static const char usage_watch[] =
     "T1071.003 rule: the third connection of a process to one mail server and port\n"
     "within a window). One record per connection (state connect, or open for those\n"
     "open at start) is given to the rules; close records are not.\n"
-    "\n"
-    "options:\n"
-    "  --rule FILE             run this rule file (repeatable; default: the shipped rules)\n"
-    "  --rules DIR             run every *.yml rule in DIR\n"
-    "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
-    "  --window D              tumbling window of _messageTime (default 15m)\n"
-    "  --lateness D            accept records up to D older than the newest (default 1m)\n"
-    "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
-    "  --records FILE          also write every sensor record (close records too) to FILE\n"
-    "  --duration S            stop after S seconds (default: until SIGINT/SIGTERM)\n"
-    "  --category CAT          _sourceCategory of the records (default endpoint/linux/sensor/network)\n"
-    "  --user NAME             once started, run as user NAME (and its primary group)\n"
-    "  --poll                  sock_diag polling instead of eBPF (misses short connections)\n"
-    "  --fail-on-findings      exit with status 1 when a signal was printed\n"
-    "  --stats                 print the stream's counters on stderr at exit\n"
-    "  --quiet                 no start-up lines, nor the rules' summary lines at exit\n"
-    "  -h, --help              this help\n"
+    "\n";
+
+static const char usage_watch_tail[] =
     "\n"
     "Needs root (or CAP_BPF and CAP_PERFMON); once started it keeps only CAP_SYS_PTRACE (see\n"
     "postern sensor --help). exit status: 0 stopped normally, 1 signals\n"
@@ -87,58 +74,77 @@ int cmd_watch(int argc, char **argv) {
     stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS,
                         .out = stdout};
     sensor_run_t ro = {.tick_ms = 100};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage_watch, stdout);
-            return 0;
-        } else if (!strcmp(a, "--fail-on-findings")) {
-            fail_on = true;
-        } else if (!strcmp(a, "--stats")) {
-            stats = true;
-        } else if (!strcmp(a, "--quiet")) {
-            quiet = true;
-        } else if (!strcmp(a, "--poll")) {
-            ro.force_poll = true;
-        } else if (!val) {
-            fprintf(stderr, "postern watch: unexpected argument '%s' (see postern watch --help)\n", a);
-            return 2;
-        } else if (!strcmp(a, "--rule") && nrule_files < 64) {
-            rule_files[nrule_files++] = argv[++i];
-        } else if (!strcmp(a, "--rules")) {
-            rules_dir = argv[++i];
-        } else if (!strcmp(a, "--tune") && ntunes < 16) {
-            tunes[ntunes++] = argv[++i];
-        } else if (!strcmp(a, "--records")) {
-            records = argv[++i];
-        } else if (!strcmp(a, "--user")) {
-            ro.user = argv[++i];
-        } else if (!strcmp(a, "--category")) {
-            ro.category = argv[++i];
-        } else if (!strcmp(a, "--window") || !strcmp(a, "--lateness")) {
+    const char *outpath = NULL;
+    cli_args_t args;
+    int rc = cli_parse(CLI_WATCH, argc, argv, usage_watch_head, usage_watch_tail, &args);
+    for (int i = 0; i < args.nitems && !rc; i++) {
+        const char *a = args.items[i].name, *val = args.items[i].val;
+        switch (args.items[i].id) {
+        case OPT_FAIL_ON_FINDINGS: fail_on = true; break;
+        case OPT_STATS: stats = true; break;
+        case OPT_QUIET: quiet = true; break;
+        case OPT_POLL: ro.force_poll = true; break;
+        case OPT_OUTPUT: outpath = val; break;
+        case OPT_RULE:
+        case OPT_TUNE:
+            if (args.items[i].id == OPT_RULE ? nrule_files == 64 : ntunes == 16) {
+                fprintf(stderr, "postern watch: too many %s options\n", a);
+                rc = 2;
+            } else if (args.items[i].id == OPT_RULE) {
+                rule_files[nrule_files++] = val;
+            } else {
+                tunes[ntunes++] = val;
+            }
+            break;
+        case OPT_RULES: rules_dir = val; break;
+        case OPT_RECORDS: records = val; break;
+        case OPT_USER: ro.user = val; break;
+        case OPT_CATEGORY: ro.category = val; break;
+        case OPT_MIN_LEVEL: {
+            static const struct {
+                const char *name;
+                int score;
+            } levels[] = {{"low", 3}, {"medium", 5}, {"high", 7}, {"critical", 9}}; /* as detect's */
+            so.min_score = -1;
+            for (unsigned k = 0; k < 4; k++)
+                if (!strcmp(val, levels[k].name)) so.min_score = levels[k].score;
+            if (so.min_score < 0) {
+                fprintf(stderr, "postern watch: unknown --min-level '%s' (expected low, medium, high or critical)\n",
+                        val);
+                rc = 2;
+            }
+            break;
+        }
+        case OPT_WINDOW:
+        case OPT_LATENESS: {
             int64_t ms;
-            bool win = !strcmp(a, "--window");
+            bool win = args.items[i].id == OPT_WINDOW;
             if (stream_parse_duration(val, &ms) != 0 || (win && ms <= 0)) {
                 fprintf(stderr, "postern watch: %s wants a duration such as 15m, 90s or 1h, not '%s'\n", a, val);
-                return 2;
+                rc = 2;
             }
             *(win ? &so.window_ms : &so.lateness_ms) = ms;
-            i++;
-        } else if (!strcmp(a, "--max-groups") || !strcmp(a, "--duration")) {
+            break;
+        }
+        case OPT_MAX_GROUPS:
+        case OPT_DURATION: {
             char *e;
             double v = strtod(val, &e);
             if (*e || e == val || !(v > 0) || v > 1e12) {
                 fprintf(stderr, "postern watch: %s wants a positive number, not '%s'\n", a, val);
-                return 2;
+                rc = 2;
+            } else if (args.items[i].id == OPT_DURATION) {
+                ro.duration = v;
+            } else {
+                so.max_groups = (size_t)v;
             }
-            if (!strcmp(a, "--duration")) ro.duration = v;
-            else so.max_groups = (size_t)v;
-            i++;
-        } else {
-            fprintf(stderr, "postern watch: unexpected argument '%s' (see postern watch --help)\n", a);
-            return 2;
+            break;
+        }
+        default: break; /* (cli.c gives watch's options only) */
         }
     }
+    cli_free(&args);
+    if (rc) return rc == 1 ? 0 : 2;
     ruleset_t rs;
     if (ruleset_prepare(&rs, rule_files, nrule_files, rules_dir, tunes, ntunes, false, quiet) != 0) return 2;
     exec_opts_t eo = {.threads = 1};
@@ -154,6 +160,12 @@ int cmd_watch(int argc, char **argv) {
     }
     if (records && !(w.records = fopen(records, "we"))) {
         perror(records);
+        stream_free(w.s);
+        ruleset_free(&rs);
+        return 2;
+    }
+    if (cli_output_begin(CLI_WATCH, outpath, true) != 0) {
+        if (w.records) fclose(w.records);
         stream_free(w.s);
         ruleset_free(&rs);
         return 2;
@@ -186,5 +198,5 @@ int cmd_watch(int argc, char **argv) {
     buf_free(&w.batch);
     stream_free(w.s);
     ruleset_free(&rs);
-    return status;
+    return cli_output_end(status);
 }
