@@ -91,8 +91,8 @@ static const cli_row_t rows[] = {
     {OPT_STATS, 0, "stats", NULL, C(WATCH), "print the stream's counters on stderr at exit"},
     {OPT_THREADS, 'j', "threads", "N", C_RUN, "read large files with N threads (default: one per core)"},
     {OPT_MAX_MEMORY, 0, "max-memory", "SIZE", C_RUN,
-     "memory an aggregate's groups may hold (512M, 4G, ...; default:\nhalf of physical memory); past it the query "
-     "stops (exit 2)"},
+     "memory an aggregate's groups or a full sort's rows may hold (512M,\n4G, ...; default: half of physical memory); "
+     "past it the query stops\n(exit 2)"},
     {OPT_NO_PREFILTER, 0, "no-prefilter", NULL, C_RUN,
      "parse every record (no early tests on raw bytes; for checking)"},
     {OPT_NO_STREAM, 0, "no-stream", NULL, C(QUERY),
