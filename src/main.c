@@ -25,6 +25,7 @@
 #include "exec.h"
 #include "out.h"
 #include "progress.h"
+#include "report_html.h"
 #include "input.h"
 #include "rule.h"
 #include "scan.h"
@@ -76,6 +77,7 @@ typedef struct opts {
     int64_t window_ms;        /* --window (0: default) */
     int64_t lateness_ms;      /* --lateness (-1: default) */
     size_t max_groups;        /* --max-groups (0: default) */
+    const char *html;         /* detect --html FILE: the HTML report (report_html.h) */
     bool has_from, has_to;    /* --from / --to given */
     int64_t from_ms, to_ms;   /* the search's time range [from, to) */
 } opts_t;
@@ -165,6 +167,8 @@ static const char usage_detect[] =
     "  --rules DIR             run every *.yml rule in DIR\n"
     "  --tune NAME             switch on a rule's tuning step (e.g. allowlist)\n"
     "  --fail-on-findings      exit with status 1 when anything is found\n"
+    "  --html FILE             also write a self-contained HTML report to FILE: summary,\n"
+    "                          findings by severity and rule, a timeline per finding\n"
     "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
     "  --crlf                  CSV lines end in CRLF (RFC 4180) instead of LF\n"
     "  --wide                  table: every cell whole, not fitted to COLUMNS or the terminal\n"
@@ -441,6 +445,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, opts_t *o, const c
         } else if (is_detect && strcmp(a, "--tune") == 0) {
             NEEDVAL();
             if (o->ntunes < 16) o->tunes[o->ntunes++] = val;
+        } else if (is_detect && strcmp(a, "--html") == 0) {
+            NEEDVAL();
+            o->html = val;
         } else if (is_detect && strcmp(a, "--fail-on-findings") == 0) {
             o->fail_on_findings = true;
         } else if (is_detect && strcmp(a, "--follow") == 0) {
@@ -814,6 +821,11 @@ static int cmd_detect(int argc, char **argv) {
     opts_t o;
     int rc = parse_opts("detect", argc, argv, &o, usage_detect);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
+    if (o.follow && o.html) {
+        fputs("postern detect: --html writes the report of a batch run: not with --follow\n", stderr);
+        free(o.files);
+        return EXIT_ERR;
+    }
     if (o.follow) {
         rc = detect_follow(&o);
         free(o.files);
@@ -827,6 +839,21 @@ static int cmd_detect(int argc, char **argv) {
     if (ruleset_prepare(&rs, o.rule_files, o.nrule_files, o.rules_dir, o.tunes, o.ntunes, o.strict, o.quiet) != 0) {
         free(o.files);
         return EXIT_ERR;
+    }
+    /* --html: the report's file is opened first (a path that cannot be
+     * written fails before the run), each finding keeps its times. */
+    FILE *html_f = NULL;
+    html_report_t *html = NULL;
+    if (o.html) {
+        html_f = fopen(o.html, "w");
+        if (!html_f) {
+            fprintf(stderr, "postern detect: cannot write %s: %s\n", o.html, strerror(errno));
+            ruleset_free(&rs);
+            free(o.files);
+            return EXIT_ERR;
+        }
+        html = html_new();
+        for (int i = 0; i < rs.n; i++) ruleset_keep_times(rs.q[i], HTML_TICKS);
     }
     int status = EXIT_OK;
     out_opts_t oo = out_opts_of(&o);
@@ -869,6 +896,11 @@ static int cmd_detect(int argc, char **argv) {
             status = EXIT_ERR;
         } else {
             ruleset_decorate(ru, q, &t);
+            if (html) {
+                html_add(html, ru, q, &t);
+                table_del_col(&t, ftab_find(&q->ft, PSTR_LIT(RULESET_TIMES)));
+                table_del_col(&t, ftab_find(&q->ft, PSTR_LIT(RULESET_TIMES_N)));
+            }
             findings += t.n;
             sum_findings(&sum, &t, &q->ft);
             if (sum.rules++ == 0) {
@@ -900,6 +932,18 @@ static int cmd_detect(int argc, char **argv) {
     if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, &oo, &all, &allft) != 0 && !stdout_reader_gone()) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
+    }
+    if (html) {
+        html_run_t hr = {.command = "detect", .inputs = o.files, .ninputs = o.nfiles, .records = sum.records,
+                         .files = sum.files, .rules = sum.rules, .elapsed_ms = mono_ms() - start_ms,
+                         .now_ms = now_ms()};
+        bool bad = status != EXIT_ERR && html_write(html, &hr, html_f) != 0;
+        if (fclose(html_f) != 0) bad = status != EXIT_ERR;
+        if (bad) {
+            fprintf(stderr, "postern detect: cannot write %s: %s\n", o.html, strerror(errno));
+            status = EXIT_ERR;
+        }
+        html_free(html);
     }
     if (status != EXIT_ERR && !o.quiet) sum_print(&sum, stderr);
     table_free(&all);
