@@ -169,6 +169,7 @@ static const char usage_detect[] =
     "  --fail-on-findings      exit with status 1 when anything is found\n"
     "  --html FILE             also write a self-contained HTML report to FILE: summary,\n"
     "                          findings by severity and rule, a timeline per finding\n"
+    "                          (with --follow: the signals, when the stream ends)\n"
     "  --format FMT            table, csv, json or ndjson (default: table on a TTY, else csv)\n"
     "  --crlf                  CSV lines end in CRLF (RFC 4180) instead of LF\n"
     "  --wide                  table: every cell whole, not fitted to COLUMNS or the terminal\n"
@@ -733,6 +734,7 @@ static int detect_follow(opts_t *o) {
         fputs("postern detect: --follow writes its signals as NDJSON: --format is ndjson or not given\n", stderr);
         return EXIT_ERR;
     }
+    int64_t start_ms = mono_ms();
     ruleset_t rs;
     if (ruleset_prepare(&rs, o->rule_files, o->nrule_files, o->rules_dir, o->tunes, o->ntunes, o->strict, o->quiet) != 0)
         return EXIT_ERR;
@@ -741,10 +743,22 @@ static int detect_follow(opts_t *o) {
     stream_opts_t so = {.window_ms = o->window_ms ? o->window_ms : STREAM_DEFAULT_WINDOW_MS,
                         .lateness_ms = o->lateness_ms >= 0 ? o->lateness_ms : STREAM_DEFAULT_LATENESS_MS,
                         .max_groups = o->max_groups, .out = stdout};
+    /* --html: each signalling group, whole window, written at the end. */
+    FILE *html_f = o->html ? html_open(o->html, "postern detect") : NULL;
+    if (o->html && !html_f) {
+        ruleset_free(&rs);
+        return EXIT_ERR;
+    }
+    if (html_f) {
+        so.html = html_new();
+        for (int i = 0; i < rs.n; i++) ruleset_keep_times(rs.q[i], HTML_TICKS);
+    }
     char why[512];
     stream_t *s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
     if (!s) {
         fprintf(stderr, "postern detect: %s\n", why);
+        if (html_f) fclose(html_f);
+        html_free(so.html);
         ruleset_free(&rs);
         return EXIT_ERR;
     }
@@ -802,6 +816,13 @@ static int detect_follow(opts_t *o) {
         if (o->fail_on_findings && c.signals) status = EXIT_FINDINGS;
         if (rc == IN_PARTIAL) status = input_failures(&st, status);
     }
+    if (html_f) {
+        html_run_t hr = {.command = "detect --follow", .inputs = &name, .ninputs = strcmp(name, "-") != 0,
+                         .records = c.records, .files = st.files, .rules = (unsigned)rs.n,
+                         .elapsed_ms = mono_ms() - start_ms, .now_ms = now_ms()};
+        if (html_close(so.html, &hr, html_f, o->html, "postern detect") != 0) status = EXIT_ERR;
+        html_free(so.html);
+    }
     stream_free(s);
     ruleset_free(&rs);
     return status;
@@ -821,11 +842,6 @@ static int cmd_detect(int argc, char **argv) {
     opts_t o;
     int rc = parse_opts("detect", argc, argv, &o, usage_detect);
     if (rc) { free(o.files); return rc == 1 ? EXIT_OK : EXIT_ERR; }
-    if (o.follow && o.html) {
-        fputs("postern detect: --html writes the report of a batch run: not with --follow\n", stderr);
-        free(o.files);
-        return EXIT_ERR;
-    }
     if (o.follow) {
         rc = detect_follow(&o);
         free(o.files);
@@ -845,9 +861,7 @@ static int cmd_detect(int argc, char **argv) {
     FILE *html_f = NULL;
     html_report_t *html = NULL;
     if (o.html) {
-        html_f = fopen(o.html, "w");
-        if (!html_f) {
-            fprintf(stderr, "postern detect: cannot write %s: %s\n", o.html, strerror(errno));
+        if (!(html_f = html_open(o.html, "postern detect"))) {
             ruleset_free(&rs);
             free(o.files);
             return EXIT_ERR;
@@ -937,12 +951,8 @@ static int cmd_detect(int argc, char **argv) {
         html_run_t hr = {.command = "detect", .inputs = o.files, .ninputs = o.nfiles, .records = sum.records,
                          .files = sum.files, .rules = sum.rules, .elapsed_ms = mono_ms() - start_ms,
                          .now_ms = now_ms()};
-        bool bad = status != EXIT_ERR && html_write(html, &hr, html_f) != 0;
-        if (fclose(html_f) != 0) bad = status != EXIT_ERR;
-        if (bad) {
-            fprintf(stderr, "postern detect: cannot write %s: %s\n", o.html, strerror(errno));
-            status = EXIT_ERR;
-        }
+        if (status == EXIT_ERR) fclose(html_f);
+        else if (html_close(html, &hr, html_f, o.html, "postern detect") != 0) status = EXIT_ERR;
         html_free(html);
     }
     if (status != EXIT_ERR && !o.quiet) sum_print(&sum, stderr);

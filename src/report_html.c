@@ -432,8 +432,9 @@ int html_write(const html_report_t *h, const html_run_t *run, FILE *f) {
         if (i) buf_puts(&b, ", ");
         escs(&b, run->inputs[i]);
     }
-    buf_printf(&b, "</dd>\n<dt>records read</dt><dd>%llu</dd>\n<dt>files</dt><dd>%llu</dd>\n<dt>rules</dt><dd>%u</dd>\n",
-               (unsigned long long)run->records, (unsigned long long)run->files, run->rules);
+    buf_printf(&b, "</dd>\n<dt>records read</dt><dd>%llu</dd>\n", (unsigned long long)run->records);
+    if (run->files) buf_printf(&b, "<dt>files</dt><dd>%llu</dd>\n", (unsigned long long)run->files);
+    buf_printf(&b, "<dt>rules</dt><dd>%u</dd>\n", run->rules);
     buf_printf(&b, "<dt>findings</dt><dd>%zu", total);
     for (unsigned s = 0; s < NSEV; s++)
         if (nsev[s])
@@ -461,6 +462,25 @@ int html_write(const html_report_t *h, const html_run_t *run, FILE *f) {
     int rc = fwrite(b.p, 1, b.n, f) == b.n && fflush(f) == 0 ? 0 : -1;
     buf_free(&b);
     buf_free(&body);
+    return rc;
+}
+
+/* See report_html.h. */
+FILE *html_open(const char *path, const char *who) {
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "%s: cannot write %s: %s\n", who, path, strerror(errno));
+    return f;
+}
+
+/* See report_html.h. */
+int html_close(const html_report_t *h, const html_run_t *run, FILE *f, const char *path, const char *who) {
+    int rc = html_write(h, run, f);
+    int e = errno;
+    if (fclose(f) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
+    }
+    if (rc) fprintf(stderr, "%s: cannot write %s: %s\n", who, path, strerror(e ? e : EIO));
     return rc;
 }
 

@@ -33,7 +33,7 @@ typedef struct html_run {
     const char *command;           /* "detect" */
     const char *const *inputs;     /* the inputs as named on the command line (borrowed) */
     int ninputs;                   /* their number (0: stdin) */
-    uint64_t records, files;       /* records and files read */
+    uint64_t records, files;       /* records and files read (files 0: not shown, a live source) */
     unsigned rules;                /* rules that ran */
     int64_t elapsed_ms;            /* the run's wall time */
     int64_t now_ms;                /* when it ran (epoch ms, shown in UTC) */
@@ -47,6 +47,12 @@ html_report_t *html_new(void);
 void html_add(html_report_t *h, const rule_t *ru, const query_t *q, const table_t *t);
 /* Write the whole page to f. Returns 0, or -1 on a write error (errno). */
 int html_write(const html_report_t *h, const html_run_t *run, FILE *f);
+/* Open path (truncated) for a run's report, before the run: NULL when it
+ * cannot be written, said on stderr as "WHO: cannot write PATH: why". */
+FILE *html_open(const char *path, const char *who);
+/* html_write to f, then close f (from html_open). Returns 0, or -1 when
+ * either failed, said on stderr as html_open says it. */
+int html_close(const html_report_t *h, const html_run_t *run, FILE *f, const char *path, const char *who);
 /* Free h and the rows it copied. */
 void html_free(html_report_t *h);
 

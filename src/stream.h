@@ -33,6 +33,9 @@ typedef struct stream_opts {
     FILE *out;              /* where signals go (borrowed) */
     void (*on_signal)(void *ctx, const char *line, size_t n); /* also called with each signal line (may be NULL) */
     void *ctx;              /* on_signal's argument */
+    struct html_report *html; /* when set (report_html.h, borrowed): each group that signalled is added
+                                 as its window closes, with its whole window's row (the queries
+                                 should keep times: ruleset_keep_times) */
 } stream_opts_t;
 
 /* What a stream did; see stream_counts. */

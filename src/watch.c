@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "input.h"
+#include "report_html.h"
 #include "ruleset.h"
 #include "sensor.h"
 #include "stream.h"
@@ -38,6 +40,7 @@ static const char usage_watch[] =
     "  --lateness D            accept records up to D older than the newest (default 1m)\n"
     "  --max-groups N          live groups per rule over its open windows (default 100000)\n"
     "  --records FILE          also write every sensor record (close records too) to FILE\n"
+    "  --html FILE             at exit, write the signals as an HTML report (postern detect --html)\n"
     "  --duration S            stop after S seconds (default: until SIGINT/SIGTERM)\n"
     "  --category CAT          _sourceCategory of the records (default endpoint/linux/sensor/network)\n"
     "  --user NAME             once started, run as user NAME (and its primary group)\n"
@@ -81,7 +84,7 @@ static int on_tick(void *ctx) {
 
 /* See watch.h. */
 int cmd_watch(int argc, char **argv) {
-    const char *rule_files[64], *tunes[16], *rules_dir = NULL, *records = NULL;
+    const char *rule_files[64], *tunes[16], *rules_dir = NULL, *records = NULL, *html = NULL;
     int nrule_files = 0, ntunes = 0;
     bool fail_on = false, stats = false, quiet = false;
     stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS,
@@ -111,6 +114,8 @@ int cmd_watch(int argc, char **argv) {
             tunes[ntunes++] = argv[++i];
         } else if (!strcmp(a, "--records")) {
             records = argv[++i];
+        } else if (!strcmp(a, "--html")) {
+            html = argv[++i];
         } else if (!strcmp(a, "--user")) {
             ro.user = argv[++i];
         } else if (!strcmp(a, "--category")) {
@@ -139,8 +144,20 @@ int cmd_watch(int argc, char **argv) {
             return 2;
         }
     }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     ruleset_t rs;
     if (ruleset_prepare(&rs, rule_files, nrule_files, rules_dir, tunes, ntunes, false, quiet) != 0) return 2;
+    /* --html: each signalling group, whole window, written at exit. */
+    FILE *html_f = html ? html_open(html, "postern watch") : NULL;
+    if (html && !html_f) {
+        ruleset_free(&rs);
+        return 2;
+    }
+    if (html_f) {
+        so.html = html_new();
+        for (int i = 0; i < rs.n; i++) ruleset_keep_times(rs.q[i], HTML_TICKS);
+    }
     exec_opts_t eo = {.threads = 1};
     char why[512];
     watch_t w;
@@ -149,11 +166,15 @@ int cmd_watch(int argc, char **argv) {
     w.s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
     if (!w.s) {
         fprintf(stderr, "postern watch: %s\n", why);
+        if (html_f) fclose(html_f);
+        html_free(so.html);
         ruleset_free(&rs);
         return 2;
     }
     if (records && !(w.records = fopen(records, "we"))) {
         perror(records);
+        if (html_f) fclose(html_f);
+        html_free(so.html);
         stream_free(w.s);
         ruleset_free(&rs);
         return 2;
@@ -182,6 +203,17 @@ int cmd_watch(int argc, char **argv) {
         status = 2;
     }
     if (w.records && fclose(w.records) != 0) status = 2;
+    if (html_f) {
+        struct timespec t1, now;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        clock_gettime(CLOCK_REALTIME, &now);
+        const char *src = "sensor";
+        html_run_t hr = {.command = "watch", .inputs = &src, .ninputs = 1, .records = c.records, .rules = (unsigned)rs.n,
+                         .elapsed_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+                         .now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000};
+        if (html_close(so.html, &hr, html_f, html, "postern watch") != 0) status = 2;
+        html_free(so.html);
+    }
     if (status == 0 && fail_on && c.signals) status = 1;
     buf_free(&w.batch);
     stream_free(w.s);
