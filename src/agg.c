@@ -336,7 +336,7 @@ static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, ui
         break;
     case AG_COUNT_DISTINCT:
     case AG_VALUES: {
-        if (v.t == V_NULL) break;
+        if (v.t == V_NULL || (sp->keep && ((sset_t *)st)->n >= sp->keep)) break;
         pstr_t txt = v.t == V_STR ? val_pstr(v) : pstr(tmp, (size_t)(v.t == V_NUM ? num_fmt(tmp, v.d) : sprintf(tmp, "%s", v.b ? "true" : "false")));
         if (!txt.p) txt.p = "";
         sset_add(st, &g->arena, txt, pstr_hash(txt), true);
@@ -539,7 +539,7 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
     case AG_VALUES: {
         /* The strings already live in g's arena (gtab_merge adopted src's). */
         sset_t *d = dst, *s = src;
-        for (uint32_t i = 0; i < s->cap; i++)
+        for (uint32_t i = 0; i < s->cap && !(sp->keep && d->n >= sp->keep); i++)
             if (s->s[i].p) sset_add(d, &g->arena, s->s[i], s->h[i], false);
         break;
     }
@@ -681,8 +681,9 @@ static value_t final(const aggspec_t *sp, void *st, arena_t *a) {
             if (s->s[i].p) v[k++] = s->s[i];
         qsort(v, k, sizeof *v, cmp_pstr);
         /* One value a line, in byte order (digits before letters, upper
-         * case before lower), the first AGG_VALUES_MAX of them. */
-        if (k > AGG_VALUES_MAX) k = AGG_VALUES_MAX;
+         * case before lower), the first AGG_VALUES_MAX of them (all the
+         * kept ones under a cap). */
+        if (k > (sp->keep ? sp->keep : AGG_VALUES_MAX)) k = sp->keep ? sp->keep : AGG_VALUES_MAX;
         buf_t b = {0};
         for (uint32_t i = 0; i < k; i++) {
             if (i) buf_putc(&b, '\n');

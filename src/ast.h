@@ -240,6 +240,8 @@ typedef struct aggspec {
     span_t sp;       /* whole aggregate, e.g. `dcount(dest_ip) as X` */
     span_t name_sp;  /* the function name as written (dcount stays visible to lint) */
     bool one_if_missing; /* sum: a record without the field counts 1 (top's `by _count`) */
+    uint32_t keep;   /* values: keep at most this many distinct values, all listed (0: keep
+                        every value, list the first 100); set by ruleset_keep_times, never parsed */
 } aggspec_t;
 
 /* One sort key. */

@@ -26,6 +26,7 @@
 #include "exec.h"
 #include "out.h"
 #include "progress.h"
+#include "report_html.h"
 #include "input.h"
 #include "rule.h"
 #include "scan.h"
@@ -77,6 +78,7 @@ typedef struct opts {
     int64_t window_ms;        /* --window (0: default) */
     int64_t lateness_ms;      /* --lateness (-1: default) */
     size_t max_groups;        /* --max-groups (0: default) */
+    const char *html;         /* detect --html FILE: the HTML report (report_html.h) */
     bool has_from, has_to;    /* --from / --to given */
     int64_t from_ms, to_ms;   /* the search's time range [from, to) */
     const char *output;       /* -o FILE, or NULL */
@@ -352,6 +354,7 @@ static int apply_opt(const char *cmd, const cli_item_t *it, opts_t *o) {
         o->tunes[o->ntunes++] = val;
         break;
     case OPT_FAIL_ON_FINDINGS: o->fail_on_findings = true; break;
+    case OPT_HTML: o->html = val; break;
     case OPT_MIN_LEVEL:
         o->min_level = level_parse(val);
         if (o->min_level < 0) {
@@ -681,6 +684,7 @@ static int detect_follow(opts_t *o) {
         fputs("postern detect: --follow writes its signals as NDJSON: --format is ndjson or not given\n", stderr);
         return EXIT_ERR;
     }
+    int64_t start_ms = mono_ms();
     ruleset_t rs;
     if (ruleset_prepare(&rs, o->rule_files, o->nrule_files, o->rules_dir, o->tunes, o->ntunes, o->strict, o->quiet) != 0)
         return EXIT_ERR;
@@ -694,10 +698,22 @@ static int detect_follow(opts_t *o) {
                         .lateness_ms = o->lateness_ms >= 0 ? o->lateness_ms : STREAM_DEFAULT_LATENESS_MS,
                         .max_groups = o->max_groups, .out = stdout,
                         .min_score = o->min_level >= 0 ? levels[o->min_level].score : 0};
+    /* --html: each signalling group, whole window, written at the end. */
+    FILE *html_f = o->html ? html_open(o->html, "postern detect") : NULL;
+    if (o->html && !html_f) {
+        ruleset_free(&rs);
+        return cli_output_end(EXIT_ERR);
+    }
+    if (html_f) {
+        so.html = html_new();
+        for (int i = 0; i < rs.n; i++) ruleset_keep_times(rs.q[i], HTML_TICKS);
+    }
     char why[512];
     stream_t *s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
     if (!s) {
         fprintf(stderr, "postern detect: %s\n", why);
+        if (html_f) fclose(html_f);
+        html_free(so.html);
         ruleset_free(&rs);
         return cli_output_end(EXIT_ERR);
     }
@@ -755,6 +771,13 @@ static int detect_follow(opts_t *o) {
         if (o->fail_on_findings && c.signals) status = EXIT_FINDINGS;
         if (rc == IN_PARTIAL) status = input_failures(&st, status);
     }
+    if (html_f) {
+        html_run_t hr = {.command = "detect --follow", .inputs = &name, .ninputs = strcmp(name, "-") != 0,
+                         .records = c.records, .files = st.files, .rules = (unsigned)rs.n,
+                         .elapsed_ms = mono_ms() - start_ms, .now_ms = now_ms()};
+        if (html_close(so.html, &hr, html_f, o->html, "postern detect") != 0) status = EXIT_ERR;
+        html_free(so.html);
+    }
     stream_free(s);
     ruleset_free(&rs);
     return cli_output_end(status);
@@ -805,6 +828,19 @@ static int cmd_detect(int argc, char **argv) {
         free(o.files);
         return EXIT_ERR;
     }
+    /* --html: the report's file is opened first (a path that cannot be
+     * written fails before the run), each finding keeps its times. */
+    FILE *html_f = NULL;
+    html_report_t *html = NULL;
+    if (o.html) {
+        if (!(html_f = html_open(o.html, "postern detect"))) {
+            ruleset_free(&rs);
+            free(o.files);
+            return cli_output_end(EXIT_ERR);
+        }
+        html = html_new();
+        for (int i = 0; i < rs.n; i++) ruleset_keep_times(rs.q[i], HTML_TICKS);
+    }
     int status = EXIT_OK;
     out_opts_t oo = out_opts_of(&o);
     out_fmt_t fmt = oo.fmt;
@@ -847,6 +883,11 @@ static int cmd_detect(int argc, char **argv) {
         } else {
             ruleset_decorate(ru, q, &t);
             if (o.min_level >= 0) drop_below(&t, &q->ft, levels[o.min_level].score);
+            if (html) {
+                html_add(html, ru, q, &t);
+                table_del_col(&t, ftab_find(&q->ft, PSTR_LIT(RULESET_TIMES)));
+                table_del_col(&t, ftab_find(&q->ft, PSTR_LIT(RULESET_TIMES_N)));
+            }
             findings += t.n;
             sum_findings(&sum, &t, &q->ft);
             if (sum.rules++ == 0) {
@@ -878,6 +919,14 @@ static int cmd_detect(int argc, char **argv) {
     if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, &oo, &all, &allft) != 0 && !stdout_reader_gone()) {
         fputs("postern: write error on standard output\n", stderr);
         status = EXIT_ERR;
+    }
+    if (html) {
+        html_run_t hr = {.command = "detect", .inputs = o.files, .ninputs = o.nfiles, .records = sum.records,
+                         .files = sum.files, .rules = sum.rules, .elapsed_ms = mono_ms() - start_ms,
+                         .now_ms = now_ms()};
+        if (status == EXIT_ERR) fclose(html_f);
+        else if (html_close(html, &hr, html_f, o.html, "postern detect") != 0) status = EXIT_ERR;
+        html_free(html);
     }
     if (status != EXIT_ERR && !o.quiet) sum_print(&sum, stderr);
     table_free(&all);

@@ -140,37 +140,66 @@ int ruleset_tune(rule_t *rules, int n, const char *const *tunes, int ntunes) {
     return bad ? -1 : 0;
 }
 
+/* q's first blocking stage when it is an aggregate (ST_AGG), else NULL. */
+static stage_t *first_agg(query_t *q) {
+    for (uint32_t i = 0; i < q->nst; i++)
+        if (stage_info[q->st[i].kind].flags & SF_BLOCKING) return q->st[i].kind == ST_AGG ? &q->st[i] : NULL;
+    return NULL;
+}
+
+/* Whether aggregate stage s groups by or makes field id. */
+static bool agg_makes(const stage_t *s, uint32_t id) {
+    for (uint32_t k = 0; k < s->nby; k++)
+        if (s->by[k] == id) return true;
+    for (uint32_t k = 0; k < s->naggs; k++)
+        if (s->aggs[k].as == id) return true;
+    return false;
+}
+
+/* Append aggregates add[0..n) to stage s of q; a later `fields a, b`
+ * would drop their columns again: it keeps them too, last. */
+static void agg_append(query_t *q, stage_t *s, const aggspec_t *add, uint32_t n) {
+    aggspec_t *a = arena_alloc(&q->arena, (s->naggs + n) * sizeof *a);
+    memcpy(a, s->aggs, s->naggs * sizeof *a);
+    memcpy(a + s->naggs, add, n * sizeof *a);
+    s->aggs = a;
+    s->naggs += n;
+    for (uint32_t j = (uint32_t)(s - q->st) + 1; j < q->nst; j++) {
+        stage_t *f = &q->st[j];
+        if (f->kind != ST_FIELDS || f->remove) continue;
+        uint32_t *ids = arena_alloc(&q->arena, (f->nflds + n) * sizeof *ids);
+        memcpy(ids, f->flds, f->nflds * sizeof *ids);
+        uint32_t m = f->nflds;
+        for (uint32_t k = 0; k < n; k++) {
+            bool has = false;
+            for (uint32_t i = 0; i < f->nflds; i++) has |= f->flds[i] == add[k].as;
+            if (!has) ids[m++] = add[k].as;
+        }
+        f->flds = ids;
+        f->nflds = m;
+    }
+}
+
 /* See ruleset.h. */
 bool ruleset_name_sources(query_t *q) {
-    for (uint32_t i = 0; i < q->nst; i++) {
-        stage_t *s = &q->st[i];
-        if (!(stage_info[s->kind].flags & SF_BLOCKING)) continue;
-        if (s->kind != ST_AGG) return false;
-        for (uint32_t k = 0; k < s->nby; k++)
-            if (s->by[k] == F_SOURCENAME) return false;
-        for (uint32_t k = 0; k < s->naggs; k++)
-            if (s->aggs[k].as == F_SOURCENAME) return false;
-        aggspec_t *a = arena_alloc(&q->arena, (s->naggs + 1) * sizeof *a);
-        memcpy(a, s->aggs, s->naggs * sizeof *a);
-        a[s->naggs] = (aggspec_t){.fn = AG_VALUES, .field = F_SOURCENAME, .as = F_SOURCENAME, .as_given = true};
-        s->aggs = a;
-        s->naggs++;
-        /* A later `fields a, b` would drop it again: it keeps _sourceName
-         * too, as its last column. */
-        for (uint32_t j = i + 1; j < q->nst; j++) {
-            stage_t *f = &q->st[j];
-            if (f->kind != ST_FIELDS || f->remove) continue;
-            bool has = false;
-            for (uint32_t k = 0; k < f->nflds; k++) has |= f->flds[k] == F_SOURCENAME;
-            if (has) continue;
-            uint32_t *ids = arena_alloc(&q->arena, (f->nflds + 1) * sizeof *ids);
-            memcpy(ids, f->flds, f->nflds * sizeof *ids);
-            ids[f->nflds++] = F_SOURCENAME;
-            f->flds = ids;
-        }
-        return true;
-    }
-    return false;
+    stage_t *s = first_agg(q);
+    if (!s || agg_makes(s, F_SOURCENAME)) return false;
+    aggspec_t a = {.fn = AG_VALUES, .field = F_SOURCENAME, .as = F_SOURCENAME, .as_given = true};
+    agg_append(q, s, &a, 1);
+    return true;
+}
+
+/* See ruleset.h. */
+bool ruleset_keep_times(query_t *q, uint32_t keep) {
+    stage_t *s = first_agg(q);
+    uint32_t times = ftab_intern(&q->ft, PSTR_LIT(RULESET_TIMES)), count = ftab_intern(&q->ft, PSTR_LIT(RULESET_TIMES_N));
+    if (!s || agg_makes(s, F_MESSAGETIME) || agg_makes(s, times) || agg_makes(s, count)) return false;
+    aggspec_t a[2] = {
+        {.fn = AG_VALUES, .field = F_MESSAGETIME, .as = times, .as_given = true, .keep = keep},
+        {.fn = AG_COUNT, .field = FIELD_NONE, .as = count, .as_given = true},
+    };
+    agg_append(q, s, a, 2);
+    return true;
 }
 
 /* Set field id of row r (of t) to a copy of s (NULL: ""). */

@@ -61,6 +61,19 @@ void ruleset_meta(const rule_t *ru, const char *v[RULESET_NMETA]);
  * (the rule's default_severity, or "medium", when sv is no text), with
  * its score in *score (-1 when the rule does not list it). */
 pstr_t ruleset_severity(const rule_t *ru, value_t sv, int *score);
+/* The columns ruleset_keep_times adds to each finding (the HTML report's
+ * timelines): its records' distinct _messageTime values, one a line in
+ * byte order (at most keep of them), and how many records it has. */
+#define RULESET_TIMES "_timeline"
+#define RULESET_TIMES_N "_timeline_records"
+/* Make each finding of q carry the times of its records, as
+ * ruleset_name_sources carries their files: q's first aggregate (when its
+ * first blocking stage is one) also collects values(_messageTime), at most
+ * keep of them, as RULESET_TIMES and count as RULESET_TIMES_N (a later
+ * `fields` list keeps both, last). Nothing changes when the aggregate
+ * groups by _messageTime or already makes either column. Returns whether
+ * the aggregate was extended. */
+bool ruleset_keep_times(query_t *q, uint32_t keep);
 /* Prefix each finding (row of t, q's result) with rule ru's identity, MITRE
  * mapping and severity, as detect prints them: the ruleset_meta_names,
  * severity (ruleset_severity; the column named `severity` whatever the

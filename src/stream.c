@@ -28,12 +28,15 @@
 #include "coverage.h"
 #include "out.h"
 #include "regex.h"
+#include "report_html.h"
 #include "ruleset.h"
 
 /* One open window of one rule. */
 typedef struct swin {
     int64_t start;          /* window start, epoch ms (a multiple of the window length) */
     gtab_t *g;              /* its groups (owned) */
+    gtab_group_t **alerted; /* with o.html: the groups that signalled, for the report (owned array) */
+    uint32_t nalerted, capalerted;
 } swin_t;
 
 /* A group changed by the current record: checked once the row stages are done. */
@@ -177,12 +180,37 @@ static void account(stream_t *s) {
     if (b > s->c.max_state_bytes) s->c.max_state_bytes = b;
 }
 
+/* Add row t (R's result, one row) to the HTML report as detect shows a
+ * finding: decorated with the rule's identity and severity. */
+static void report_row(stream_t *s, srule_t *R, table_t *t) {
+    ruleset_decorate(R->ru, R->q, t);
+    html_add(s->o.html, R->ru, R->q, t);
+}
+
+/* Window w of R closes: each group that signalled in it goes to the HTML
+ * report with its whole window (every connection time, not only those
+ * up to the signal), when its final row still passes. */
+static void report_window(stream_t *s, srule_t *R, swin_t *w) {
+    for (uint32_t i = 0; i < w->nalerted; i++) {
+        table_t row;
+        table_init(&row);
+        gtab_emit_group(w->g, w->alerted[i], &row);
+        if (exec_stream_after(R->x, &row) > 0) {
+            table_finish_cols(&row, &R->q->ft);
+            report_row(s, R, &row);
+        }
+        table_free(&row);
+    }
+}
+
 /* Free the windows of R that end (plus lateness) at or before the watermark
  * (all of them when all is set). */
 static void close_windows(stream_t *s, srule_t *R, bool all) {
     uint32_t k = 0;
     while (k < R->nwins &&
            (all || R->wins[k].start + s->o.window_ms + s->o.lateness_ms <= s->c.watermark)) {
+        if (s->o.html) report_window(s, R, &R->wins[k]);
+        free(R->wins[k].alerted);
         size_t ng = gtab_count(R->wins[k].g);
         R->groups -= ng;
         s->c.live_groups -= ng;
@@ -207,8 +235,7 @@ static swin_t *get_window(stream_t *s, srule_t *R, int64_t start) {
         R->wins = xrealloc(R->wins, R->capwins * sizeof *R->wins);
     }
     memmove(R->wins + k + 1, R->wins + k, (R->nwins - k) * sizeof *R->wins);
-    R->wins[k].start = start;
-    R->wins[k].g = gtab_new(&R->q->st[R->agg]);
+    R->wins[k] = (swin_t){.start = start, .g = gtab_new(&R->q->st[R->agg])};
     gtab_keep_marks(R->wins[k].g);
     R->nwins++;
     s->c.windows_opened++;
@@ -256,6 +283,9 @@ static void emit_signal(stream_t *s, srule_t *R, table_t *row, uint64_t count, i
     buf_printf(b, ",\"detected_at\":%lld,\"fields\":",
                (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     table_finish_cols(row, &R->q->ft);
+    /* (the times ruleset_keep_times adds are the HTML report's) */
+    table_del_col(row, ftab_find(&R->q->ft, PSTR_LIT(RULESET_TIMES)));
+    table_del_col(row, ftab_find(&R->q->ft, PSTR_LIT(RULESET_TIMES_N)));
     out_json_row(b, r, row, &R->q->ft);
     buf_puts(b, "}\n");
     s->c.signals++;
@@ -291,6 +321,7 @@ static int on_row(void *ud, record_t *r) {
             break;
         }
         emit_signal(s, R, &row, 1, R->t, R->t, INT64_MIN);
+        if (s->o.html) report_row(s, R, &row);
         table_free(&row);
         return 0;
     }
@@ -338,6 +369,13 @@ static void check_pending(stream_t *s, srule_t *R) {
         if (exec_stream_after(R->x, &row) > 0) {
             m->alerted = true;
             emit_signal(s, R, &row, m->n, m->first_ms, m->last_ms, R->pend[i].start);
+            if (s->o.html) {
+                if (w->nalerted == w->capalerted) {
+                    w->capalerted = w->capalerted ? 2 * w->capalerted : 4;
+                    w->alerted = xrealloc(w->alerted, w->capalerted * sizeof *w->alerted);
+                }
+                w->alerted[w->nalerted++] = R->pend[i].gr;
+            }
         }
         table_free(&row);
     }
@@ -461,6 +499,7 @@ unsigned stream_report(const stream_t *s, bool quiet, bool strict, FILE *f) {
 /* See stream.h. */
 void stream_free(stream_t *s) {
     if (!s) return;
+    s->o.html = NULL; /* (what stream_finish did not close goes unreported) */
     for (unsigned i = 0; i < s->nrules; i++) {
         srule_t *R = &s->rules[i];
         if (R->x) close_windows(s, R, true);

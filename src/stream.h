@@ -34,6 +34,9 @@ typedef struct stream_opts {
     void (*on_signal)(void *ctx, const char *line, size_t n); /* also called with each signal line (may be NULL) */
     void *ctx;              /* on_signal's argument */
     int min_score;          /* signals whose severity_score is lower (or none) are not written (0: all are) */
+    struct html_report *html; /* when set (report_html.h, borrowed): each group that signalled is added
+                                 as its window closes, with its whole window's row (the queries
+                                 should keep times: ruleset_keep_times) */
 } stream_opts_t;
 
 /* What a stream did; see stream_counts. */

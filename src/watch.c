@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "input.h"
+#include "report_html.h"
 #include "ruleset.h"
 #include "sensor.h"
 #include "stream.h"
@@ -68,7 +70,7 @@ static int on_tick(void *ctx) {
 
 /* See watch.h. */
 int cmd_watch(int argc, char **argv) {
-    const char *rule_files[64], *tunes[16], *rules_dir = NULL, *records = NULL;
+    const char *rule_files[64], *tunes[16], *rules_dir = NULL, *records = NULL, *html = NULL;
     int nrule_files = 0, ntunes = 0;
     bool fail_on = false, stats = false, quiet = false;
     stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS,
@@ -98,6 +100,7 @@ int cmd_watch(int argc, char **argv) {
             break;
         case OPT_RULES: rules_dir = val; break;
         case OPT_RECORDS: records = val; break;
+        case OPT_HTML: html = val; break;
         case OPT_USER: ro.user = val; break;
         case OPT_CATEGORY: ro.category = val; break;
         case OPT_MIN_LEVEL: {
@@ -145,8 +148,20 @@ int cmd_watch(int argc, char **argv) {
     }
     cli_free(&args);
     if (rc) return rc == 1 ? 0 : 2;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     ruleset_t rs;
     if (ruleset_prepare(&rs, rule_files, nrule_files, rules_dir, tunes, ntunes, false, quiet) != 0) return 2;
+    /* --html: each signalling group, whole window, written at exit. */
+    FILE *html_f = html ? html_open(html, "postern watch") : NULL;
+    if (html && !html_f) {
+        ruleset_free(&rs);
+        return 2;
+    }
+    if (html_f) {
+        so.html = html_new();
+        for (int i = 0; i < rs.n; i++) ruleset_keep_times(rs.q[i], HTML_TICKS);
+    }
     exec_opts_t eo = {.threads = 1};
     char why[512];
     watch_t w;
@@ -155,11 +170,15 @@ int cmd_watch(int argc, char **argv) {
     w.s = stream_new(rs.rules, rs.q, (unsigned)rs.n, &eo, &so, why, sizeof why);
     if (!w.s) {
         fprintf(stderr, "postern watch: %s\n", why);
+        if (html_f) fclose(html_f);
+        html_free(so.html);
         ruleset_free(&rs);
         return 2;
     }
     if (records && !(w.records = fopen(records, "we"))) {
         perror(records);
+        if (html_f) fclose(html_f);
+        html_free(so.html);
         stream_free(w.s);
         ruleset_free(&rs);
         return 2;
@@ -194,6 +213,17 @@ int cmd_watch(int argc, char **argv) {
         status = 2;
     }
     if (w.records && fclose(w.records) != 0) status = 2;
+    if (html_f) {
+        struct timespec t1, now;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        clock_gettime(CLOCK_REALTIME, &now);
+        const char *src = "sensor";
+        html_run_t hr = {.command = "watch", .inputs = &src, .ninputs = 1, .records = c.records, .rules = (unsigned)rs.n,
+                         .elapsed_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+                         .now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000};
+        if (html_close(so.html, &hr, html_f, html, "postern watch") != 0) status = 2;
+        html_free(so.html);
+    }
     if (status == 0 && fail_on && c.signals) status = 1;
     buf_free(&w.batch);
     stream_free(w.s);

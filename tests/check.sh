@@ -5,6 +5,7 @@
 #  - the fault-injection walk (tests/faults.sh), plain and under ASan+UBSan
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
 #  - tests/convert/prove.sh: `postern convert` output run on real SQL engines
+#  - tests/html_report.sh: `detect --html`'s page rendered by headless Chromium
 #  - under ThreadSanitizer (build/postern-tsan): the threaded cases named in
 #    tests/tsan.lst, and every plain-query case (no "%% command") again with
 #    -j3 and POSTERN_SPLIT_MIN (its inputs cut into many small segments read
@@ -124,6 +125,18 @@ done
 if [ -z "${POSTERN_NO_CONVERT:-}" ] && [ -z "${POSTERN_CASES:-}" ]; then
     if sh tests/convert/prove.sh > "$tmp/convert.out" 2>&1; then ok; else ko "tests/convert/prove.sh"; tail -40 "$tmp/convert.out" >&2; fi
     tail -n 1 "$tmp/convert.out"
+fi
+
+# ---- the HTML report in headless Chromium (tests/html_report.sh) ------------
+# Skipped, said, when chromium is not installed (exit 77).
+if [ -z "${POSTERN_CASES:-}" ]; then
+    sh tests/html_report.sh "$root/postern" > "$tmp/html.out" 2>&1
+    case $? in
+    0) ok ;;
+    77) ;;
+    *) ko "tests/html_report.sh"; tail -20 "$tmp/html.out" >&2 ;;
+    esac
+    tail -n 1 "$tmp/html.out"
 fi
 
 # ---- fault injection (tests/faults.sh) --------------------------------------

@@ -29,6 +29,9 @@ pkgs="$pkgs libzip-dev zip zstd"
 pkgs="$pkgs libxml2-utils"
 # The output tests check JSON output with jq as its users would.
 pkgs="$pkgs jq"
+# detect --html's test (tests/html_report.sh) renders the report in headless
+# Chromium: a screenshot, its console messages and the DOM as rendered.
+pkgs="$pkgs chromium"
 # postern convert's proof (tests/convert/prove.sh) runs the SQL it writes on a
 # throwaway PostgreSQL cluster, and on DuckDB and chdb from npm (Node.js:
 # Debian's only when the machine has no node and npm of its own, which
