@@ -11,25 +11,31 @@
 #include "convert.h"
 #include "rule.h"
 #include "ruleset.h"
+#include "stream.h"
 
 static const char usage_convert[] =
     "usage: postern convert --to TARGET [--table NAME] QUERY\n"
     "       postern convert --to TARGET [--table NAME] -q QUERYFILE\n"
     "       postern convert --to TARGET [--table NAME] --rule RULE.yml [--tune NAME]...\n"
+    "       postern convert --to sigma [--window D] QUERY | -q FILE | --rule RULE.yml\n"
     "\n"
     "Print the query as one SQL statement for another engine: the same result columns,\n"
     "in the same order, as `postern query` of the query gives. The statement reads one\n"
     "table (default logs) whose columns are postern's field names, _messageTime as epoch\n"
     "milliseconds (BIGINT), every other field text (NULL when absent): docs/convert.md.\n"
     "A construct the target cannot express exactly is an error naming it (exit 2).\n"
+    "--to sigma prints a Sigma detection rule, and a correlation rule for a count's\n"
+    "threshold, in one YAML stream (docs/convert.md, \"Sigma\").\n"
     "\n"
     "options:\n"
-    "  --to TARGET             duckdb, postgres, clickhouse or spark\n"
+    "  --to TARGET             duckdb, postgres, clickhouse, spark or sigma\n"
     "  --table NAME            the input table (default: logs)\n"
     "  -q, --query-file FILE   read the query from FILE\n"
     "  --rule FILE             a rule file: its query as `postern detect` runs it (enabled\n"
     "                          tunings applied), its id, title, MITRE and severities as comments\n"
     "  --tune NAME             with --rule: switch on the rule's tuning step NAME (allowlist)\n"
+    "  --window D              sigma: the correlation's timespan, as detect --follow's window\n"
+    "                          (default 15m; units s, m, h, d)\n"
     "  -h, --help              this help\n"
     "\n"
     "exit status: 0 ok, 2 usage, query error or a construct the target cannot express\n";
@@ -75,6 +81,7 @@ int cv_main(int argc, char **argv) {
     const char *to = NULL, *table = "logs", *qfile = NULL, *rfile = NULL, *qtext = NULL;
     const char *tunes[16];
     int ntunes = 0;
+    int64_t window_ms = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -85,6 +92,12 @@ int cv_main(int argc, char **argv) {
         else if (strcmp(a, "--table") == 0 && more) table = argv[++i];
         else if ((strcmp(a, "-q") == 0 || strcmp(a, "--query-file") == 0) && more) qfile = argv[++i];
         else if (strcmp(a, "--rule") == 0 && more) rfile = argv[++i];
+        else if (strcmp(a, "--window") == 0 && more) {
+            if (stream_parse_duration(argv[++i], &window_ms) != 0 || window_ms <= 0) {
+                fprintf(stderr, "postern convert: --window wants a duration such as 15m, 90s or 1h, not '%s'\n", argv[i]);
+                return 2;
+            }
+        }
         else if (strcmp(a, "--tune") == 0 && more) {
             if (ntunes == 16) {
                 fputs("postern convert: at most 16 --tune\n", stderr);
@@ -160,7 +173,7 @@ int cv_main(int argc, char **argv) {
     int status = 2;
     if (q) {
         buf_t out = {0};
-        cv_opts_t o = {.to = D, .table = table, .header = header.p};
+        cv_opts_t o = {.to = D, .table = table, .header = header.p, .rule = have_rule ? &ru : NULL, .window_ms = window_ms};
         if (cv_convert(q, &o, &out, &d)) {
             fwrite(out.p, 1, out.n, stdout);
             status = fflush(stdout) == 0 ? 0 : 2;
