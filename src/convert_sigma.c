@@ -604,6 +604,16 @@ static void y_list(buf_t *b, const char *key, const strlist_t *l) {
     }
 }
 
+/* description: the query's text, without the blanks at its end. */
+static void y_qtext(buf_t *b, const query_t *q) {
+    size_t n = q->len;
+    while (n && (q->text[n - 1] == '\n' || q->text[n - 1] == '\r' || q->text[n - 1] == ' ' || q->text[n - 1] == '\t')) n--;
+    if (!n) return;
+    buf_puts(b, "description: ");
+    y_str(b, (pstr_t){q->text, n});
+    buf_putc(b, '\n');
+}
+
 /* A tag's text: lower case, blanks as '-', only [a-z0-9._-]. */
 static void tag_text(buf_t *b, const char *s) {
     for (; *s; s++) {
@@ -736,7 +746,7 @@ bool cv_sigma(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
             y_field(out, "title", title);
             if (have_ids) buf_printf(out, "id: %s\n", id_cor);
             if (r) put_meta(out, r, false);
-            else y_field(out, "description", q->text);
+            else y_qtext(out, q);
             buf_puts(out, "taxonomy: postern\ncorrelation:\n");
             buf_printf(out, "    type: %s\n    rules:\n        - ", a->fn == AG_COUNT ? "event_count" : "value_count");
             y_key(out, (pstr_t){name.p, name.n});
@@ -778,7 +788,7 @@ bool cv_sigma(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
             y_field(out, "title", title);
             if (have_ids) buf_printf(out, "id: %s\n", id_det);
             if (r) put_meta(out, r, false);
-            else y_field(out, "description", q->text);
+            else y_qtext(out, q);
         }
         buf_puts(out, "taxonomy: postern\nlogsource:\n    product: postern\n");
         buf_puts(out, "    definition: 'postern''s records (docs/schema.md): the rule reads _sourceCategory itself'\n");
