@@ -459,6 +459,56 @@ static bool cond_fieldwild(sg_t *g, const expr_t *e, buf_t *b) {
     return true;
 }
 
+/* A word character of postern's keywords (keyword.c): ASCII letters and
+ * digits, `_`, and every byte of a non-ASCII character. */
+static bool kw_word(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch >= 0x80;
+}
+
+/* A bare scope keyword of one term without wildcards (`error`,
+ * `10.20.30.40`) as a regex on _raw: the text with ASCII letters as [aA]
+ * classes, and where its first (last) character is a word character,
+ * the start (end) or an ASCII character that is none before (after) it:
+ * postern's term boundary (docs/semantics.md §1). The class starts at
+ * U+0001: a NUL is no text a rule names. */
+static bool cond_keyword(sg_t *g, const expr_t *e, buf_t *b) {
+    pstr_t k = e->str;
+    if (e->quoted) return refuse(g, e->sp, "a quoted phrase (postern matches any run of blanks for a blank in it)");
+    if (!k.n || !is_utf8(k)) return refuse(g, e->sp, "an empty keyword or one that is no UTF-8 text");
+    for (size_t i = 0; i < k.n; i++) {
+        unsigned char ch = (unsigned char)k.p[i];
+        if (ch == '*' || ch == '?') return refuse(g, e->sp, "a keyword with a wildcard (postern's `*` stands for word characters of one term)");
+        if (ch <= ' ' || ch == 0x7F) return refuse(g, e->sp, "a keyword holding a blank or a control character");
+    }
+    buf_t re = {0};
+    /* The ASCII characters that are no word characters, U+0001 on. */
+    const char nw[] = {'[', 0x01, '-', '/', ':', '-', '@', '\\', '[', '-', '^', '`', '{', '-', 0x7F, ']', 0};
+    if (kw_word((unsigned char)k.p[0])) buf_printf(&re, "(^|%s)", nw);
+    for (size_t i = 0; i < k.n; i++) {
+        unsigned char ch = (unsigned char)k.p[i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) buf_printf(&re, "[%c%c]", ch | 32, ch & ~32);
+        else if (ch < 0x80 && !kw_word(ch)) buf_printf(&re, "\\%c", ch);
+        else buf_putc(&re, (char)ch);
+    }
+    if (kw_word((unsigned char)k.p[k.n - 1])) buf_printf(&re, "(%s|$)", nw);
+    if (e->neg) buf_puts(b, "not ");
+    sel_one(g, F_RAW, "|re", (pstr_t){re.p, re.n}, b);
+    buf_free(&re);
+    return true;
+}
+
+/* isBlank(f): null, or only postern's blanks (space \t \n \v \f \r). A
+ * `$` before a final \n takes nothing a blank would not. */
+static bool cond_blank(sg_t *g, const expr_t *f, buf_t *b) {
+    if (!field_of(g, f, "isBlank()")) return false;
+    buf_putc(b, '(');
+    sel_word(g, f->field, "", "null", b);
+    buf_puts(b, " or ");
+    sel_one(g, f->field, "|re", PSTR_LIT("^[ \t\n\x0B\f\r]*$"), b);
+    buf_putc(b, ')');
+    return true;
+}
+
 /* The condition of e as Sigma's condition expression into b. parent is
  * the kind of the enclosing and/or (0 at the top): a different one
  * brackets e. */
@@ -483,8 +533,7 @@ static bool cond(sg_t *g, const expr_t *e, int parent, buf_t *b) {
         return ok;
     }
     case EX_FIELDWILD: return cond_fieldwild(g, e, b);
-    case EX_KEYWORD:
-        return refuse(g, e->sp, "a keyword search of the message's terms (a Sigma keyword is the backend's own full-text match)");
+    case EX_KEYWORD: return cond_keyword(g, e, b);
     case EX_EQ: case EX_NE: return cond_eq(g, e, b);
     case EX_IN: return cond_in(g, e, b);
     case EX_MATCHES: return cond_matches(g, e, b);
@@ -504,6 +553,7 @@ static bool cond(sg_t *g, const expr_t *e, int parent, buf_t *b) {
             }
             return true;
         }
+        if (e->func == FN_ISBLANK) return cond_blank(g, e->args[0], b);
         return refuse(g, e->sp, "the function %s() in a condition", func_info[e->func].name);
     default: return refuse(g, e->sp, "this condition");
     }
@@ -765,8 +815,8 @@ bool cv_sigma(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
                 y_str(out, field_name(&g, a->field));
                 buf_putc(out, '\n');
             }
-            /* No threshold: every group with an event. */
-            if (!t.n) buf_puts(out, "        gte: 1\n");
+            /* No threshold: every group with an event (its distinct values may be none). */
+            if (!t.n) buf_puts(out, a->fn == AG_COUNT ? "        gte: 1\n" : "        gte: 0\n");
             for (uint32_t i = 0; i < t.n; i++) buf_printf(out, "        %s: %lld\n", t.op[i], t.v[i]);
             if (r) {
                 /* Only the outermost rule carries the level (the correlation spec). */

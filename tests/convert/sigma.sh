@@ -11,7 +11,11 @@
 # converter accepts. Each accepted output is validated by
 # tests/convert/sigma.mjs: YAML 1.2 without errors, every document against
 # the specification's JSON schema (detection or correlation, with ajv), and
-# every correlation's rule in the same stream. The literals of
+# every correlation's rule in the same stream. The outputs of
+# sigma-queries.txt and queries.txt are also run by sigma-eval.mjs (Sigma's
+# matching rules, as a backend applies them) over gen.awk's records, and
+# what fires (the records, or the groups of a correlation over the whole
+# input as one window) must be what `postern query` reports. The literals of
 # sigma-queries.txt's first line are read back with the YAML parser and
 # compared with tests/convert/sigma-literals.json (quoting, escapes,
 # Sigma's wildcard escapes). Prints "sigma: N outputs valid (M from
@@ -50,7 +54,32 @@ fi
 npm_has ajv "$AJV_VERSION" && npm_has ajv-formats "$AJV_FORMATS_VERSION" && npm_has yaml "$YAML_VERSION" ||
     skip "ajv, ajv-formats or yaml could not be installed"
 
-fail=0 n=0 refused=0 cases=0
+fail=0 n=0 refused=0 cases=0 ran=0 fired=0
+# The records the queries run on: gen.awk's JSON records and text lines as
+# postern's NDJSON, each with a "rid" (its line number) to name it by.
+ndjson() { "$POSTERN" query --quiet --format ndjson '*' "$@" | awk '{ sub(/^\{/, "{\"rid\":\"" NR "\","); print }'; }
+awk -v rows="${CONVERT_ROWS:-400}" -v seed="${CONVERT_SEED:-7}" -f tests/convert/gen.awk > "$tmp/gen.jsonl"
+awk -v rows="${CONVERT_ROWS:-400}" -v seed="$((${CONVERT_SEED:-7} + 1))" -v text=1 -f tests/convert/gen.awk > "$tmp/gen.txt"
+ndjson "$tmp/gen.jsonl" > "$tmp/json.ndjson"
+ndjson --input-format text "$tmp/gen.txt" > "$tmp/text.ndjson"
+# Run output s<n> as a Sigma backend would (sigma-eval.mjs) on $data and
+# compare what fires with postern's rows of query file $1 (a query whose
+# `fields` drop the records' rid is only validated).
+run() {
+    grep -q 'fields' "$1" && return 0
+    "$POSTERN" query --quiet --format ndjson -q "$1" "$data" > "$tmp/postern.ndjson" 2> "$tmp/qerr" || {
+        say "postern query failed: $(cat "$1"): $(head -n 2 "$tmp/qerr")"; fail=1; return 0; }
+    node tests/convert/sigma-eval.mjs "$tmp/s$n.yml" "$data" > "$tmp/sigma.fired" 2> "$tmp/eerr" || {
+        say "sigma-eval failed on $(cat "$1"): $(head -n 3 "$tmp/eerr")"; fail=1; return 0; }
+    node tests/convert/sigma-eval.mjs "$tmp/s$n.yml" "$data" "$tmp/postern.ndjson" > "$tmp/postern.fired"
+    ran=$((ran + 1))
+    [ -s "$tmp/postern.fired" ] && fired=$((fired + 1))
+    if ! cmp -s "$tmp/sigma.fired" "$tmp/postern.fired"; then
+        say "the Sigma rule fires otherwise than postern on: $(cat "$1")"
+        diff "$tmp/postern.fired" "$tmp/sigma.fired" | head -n 8 | sed 's/^/    /' >&2
+        fail=1
+    fi
+}
 # One conversion: "$@" are convert's arguments; an accepted one is kept as $tmp/s<n>.yml.
 try() {
     n=$((n + 1))
@@ -71,8 +100,13 @@ for r in rules/*.yml; do
 done
 try --rule tests/convert/sigma-rule.yml --window 1h || { say "tests/convert/sigma-rule.yml: $(head -n 1 "$tmp/err")"; fail=1; }
 first=1
+data=$tmp/json.ndjson
 while IFS= read -r line; do
     case $line in '#'* | '') continue ;; esac
+    case $line in
+    @text) data=$tmp/text.ndjson; continue ;;
+    @json) data=$tmp/json.ndjson; continue ;;
+    esac
     printf '%s\n' "${line#!}" > "$tmp/one.q"
     case $line in
     '!'*)
@@ -84,6 +118,7 @@ while IFS= read -r line; do
         ;;
     *)
         try -q "$tmp/one.q" || { say "refused: $line: $(grep -m1 error "$tmp/err")"; fail=1; continue; }
+        run "$tmp/one.q"
         if [ $first -eq 1 ]; then
             # The literals read back: the first detection's values.
             node tests/convert/sigma.mjs --dump "$tmp/s$n.yml" | tail -n 1 > "$tmp/literals.json"
@@ -100,10 +135,15 @@ while IFS= read -r line; do
         ;;
     esac
 done < tests/convert/sigma-queries.txt
+data=$tmp/json.ndjson
 while IFS= read -r line; do
-    case $line in '#'* | '' | '!'* | @*) continue ;; esac
+    case $line in
+    @text) data=$tmp/text.ndjson; continue ;;
+    @json) data=$tmp/json.ndjson; continue ;;
+    '#'* | '' | '!'*) continue ;;
+    esac
     printf '%s\n' "$line" > "$tmp/one.q"
-    try -q "$tmp/one.q" || true
+    try -q "$tmp/one.q" && run "$tmp/one.q"
 done < tests/convert/queries.txt
 for c in tests/cases/*.test; do
     grep -q '^%% query' "$c" || continue
@@ -114,5 +154,5 @@ done
 # shellcheck disable=SC2046
 node tests/convert/sigma.mjs "$SIGMA_SPEC" $(i=1; while [ $i -le $n ]; do echo "$tmp/s$i.yml"; i=$((i + 1)); done) > "$tmp/valid.out" 2>&1 || {
     fail=1; grep -v '^sigma: ' "$tmp/valid.out" | sed "s|$tmp/||" | head -n 20 >&2; }
-echo "$(tail -n 1 "$tmp/valid.out") against the Sigma schemas ($n outputs, $cases from tests/cases), $refused refused"
+echo "$(tail -n 1 "$tmp/valid.out") against the Sigma schemas ($n outputs, $cases from tests/cases), $refused refused; $ran run as a Sigma backend would ($fired firing), as postern"
 [ $fail -eq 0 ]
