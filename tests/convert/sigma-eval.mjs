@@ -3,6 +3,7 @@
 //
 //   node tests/convert/sigma-eval.mjs RULES.yml DATA.ndjson
 //   node tests/convert/sigma-eval.mjs RULES.yml DATA.ndjson POSTERN.ndjson
+//   node tests/convert/sigma-eval.mjs --list FILE   (many at once: see the end)
 //
 // Implements the specification's matching for what postern writes: maps
 // (AND) and lists (OR) of field|modifiers: value; strings with Sigma's
@@ -17,14 +18,11 @@
 // the correlation fires for. With POSTERN.ndjson (`postern query --format
 // ndjson` of the query over DATA), prints the same of postern's rows instead.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const req = createRequire(resolve(process.env.CONVERT_NPM || 'tests/convert/.npm', 'node_modules', 'x.js'));
 const YAML = req('yaml');
-const [rulesFile, dataFile, posternFile] = process.argv.slice(2);
-const docs = YAML.parseAllDocuments(readFileSync(rulesFile, 'utf8')).map((d) => d.toJS());
-const recs = readFileSync(dataFile, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
 
 const reEsc = (c) => c.replace(/[\\^$.*+?()[\]{}|\/]/g, '\\$&');
 // A Sigma string value as an anchored RegExp.
@@ -73,33 +71,52 @@ function cond(text, rec, det) {
     if (i !== t.length) throw new Error('trailing ' + t[i]);
     return v;
 }
-const rule = docs.find((d) => d.detection);
-const cor = docs.find((d) => d.correlation);
-if (posternFile) {
-    const rows = readFileSync(posternFile, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
-    const by = cor ? cor.correlation['group-by'] : null;
-    const out = rows.map((r) => (by ? JSON.stringify(by.map((f) => (r[f] === undefined ? null : r[f]))) : r.rid));
-    process.stdout.write(out.sort().map((l) => l + '\n').join(''));
-    process.exit(0);
-}
-const hits = recs.filter((r) => cond(rule.detection.condition, r, rule.detection));
-let lines;
-if (!cor) lines = hits.map((r) => r.rid);
-else {
-    const c = cor.correlation;
-    const groups = new Map();
-    for (const r of hits) {
-        const key = JSON.stringify(c['group-by'].map((f) => (r[f] === undefined ? null : r[f])));
-        if (!groups.has(key)) groups.set(key, { n: 0, vals: new Set() });
-        const g = groups.get(key);
-        g.n++;
-        if (c.type === 'value_count' && r[c.condition.field] != null) g.vals.add(r[c.condition.field]);
+function fires(rulesFile, dataFile, posternFile) {
+    const docs = YAML.parseAllDocuments(readFileSync(rulesFile, 'utf8')).map((d) => d.toJS());
+    const recs = readFileSync(dataFile, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+    const rule = docs.find((d) => d.detection);
+    const cor = docs.find((d) => d.correlation);
+    if (posternFile) {
+        const rows = readFileSync(posternFile, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+        const by = cor ? cor.correlation['group-by'] : null;
+        const out = rows.map((r) => (by ? JSON.stringify(by.map((f) => (r[f] === undefined ? null : r[f]))) : r.rid));
+        return out.sort();
     }
-    const ops = { gt: (a, b) => a > b, gte: (a, b) => a >= b, lt: (a, b) => a < b, lte: (a, b) => a <= b, eq: (a, b) => a === b, neq: (a, b) => a !== b };
-    lines = [];
-    for (const [key, g] of groups) {
-        const n = c.type === 'value_count' ? g.vals.size : g.n;
-        if (Object.entries(c.condition).every(([op, v]) => op === 'field' || ops[op](n, v))) lines.push(key);
+    const hits = recs.filter((r) => cond(rule.detection.condition, r, rule.detection));
+    let lines;
+    if (!cor) lines = hits.map((r) => r.rid);
+    else {
+        const c = cor.correlation;
+        const groups = new Map();
+        for (const r of hits) {
+            const key = JSON.stringify(c['group-by'].map((f) => (r[f] === undefined ? null : r[f])));
+            if (!groups.has(key)) groups.set(key, { n: 0, vals: new Set() });
+            const g = groups.get(key);
+            g.n++;
+            if (c.type === 'value_count' && r[c.condition.field] != null) g.vals.add(r[c.condition.field]);
+        }
+        const ops = { gt: (a, b) => a > b, gte: (a, b) => a >= b, lt: (a, b) => a < b, lte: (a, b) => a <= b, eq: (a, b) => a === b, neq: (a, b) => a !== b };
+        lines = [];
+        for (const [key, g] of groups) {
+            const n = c.type === 'value_count' ? g.vals.size : g.n;
+            if (Object.entries(c.condition).every(([op, v]) => op === 'field' || ops[op](n, v))) lines.push(key);
+        }
     }
+    return lines.sort();
 }
-process.stdout.write(lines.sort().map((l) => l + '\n').join(''));
+
+const args = process.argv.slice(2);
+const put = (lines) => lines.map((l) => l + '\n').join('');
+if (args[0] === '--list') {
+    // Each line: RULES, DATA, POSTERN.ndjson and OUT (tab-separated): writes
+    // OUT.sigma and OUT.postern (or OUT.error).
+    for (const line of readFileSync(args[1], 'utf8').split('\n').filter((l) => l)) {
+        const [r, d, p, out] = line.split('\t');
+        try {
+            writeFileSync(out + '.sigma', put(fires(r, d)));
+            writeFileSync(out + '.postern', put(fires(r, d, p)));
+        } catch (e) {
+            writeFileSync(out + '.error', String(e) + '\n');
+        }
+    }
+} else process.stdout.write(put(fires(args[0], args[1], args[2])));

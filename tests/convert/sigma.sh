@@ -12,7 +12,8 @@
 # tests/convert/sigma.mjs: YAML 1.2 without errors, every document against
 # the specification's JSON schema (detection or correlation, with ajv), and
 # every correlation's rule in the same stream. The outputs of
-# sigma-queries.txt and queries.txt are also run by sigma-eval.mjs (Sigma's
+# sigma-queries.txt, queries.txt and $SIGMA_RANDOM (300) random queries of
+# sigma-gen.mjs are also run by sigma-eval.mjs (Sigma's
 # matching rules, as a backend applies them) over gen.awk's records, and
 # what fires (the records, or the groups of a correlation over the whole
 # input as one window) must be what `postern query` reports. The literals of
@@ -62,23 +63,16 @@ awk -v rows="${CONVERT_ROWS:-400}" -v seed="${CONVERT_SEED:-7}" -f tests/convert
 awk -v rows="${CONVERT_ROWS:-400}" -v seed="$((${CONVERT_SEED:-7} + 1))" -v text=1 -f tests/convert/gen.awk > "$tmp/gen.txt"
 ndjson "$tmp/gen.jsonl" > "$tmp/json.ndjson"
 ndjson --input-format text "$tmp/gen.txt" > "$tmp/text.ndjson"
-# Run output s<n> as a Sigma backend would (sigma-eval.mjs) on $data and
-# compare what fires with postern's rows of query file $1 (a query whose
-# `fields` drop the records' rid is only validated).
+# Queue output s<n> to be run as a Sigma backend would (sigma-eval.mjs) on
+# $data, against postern's rows of query file $1 (a query whose `fields`
+# drop the records' rid is only validated).
+: > "$tmp/runs.lst"
 run() {
     grep -q 'fields' "$1" && return 0
-    "$POSTERN" query --quiet --format ndjson -q "$1" "$data" > "$tmp/postern.ndjson" 2> "$tmp/qerr" || {
+    cp "$1" "$tmp/q$n.txt"
+    "$POSTERN" query --quiet --format ndjson -q "$1" "$data" > "$tmp/p$n.ndjson" 2> "$tmp/qerr" || {
         say "postern query failed: $(cat "$1"): $(head -n 2 "$tmp/qerr")"; fail=1; return 0; }
-    node tests/convert/sigma-eval.mjs "$tmp/s$n.yml" "$data" > "$tmp/sigma.fired" 2> "$tmp/eerr" || {
-        say "sigma-eval failed on $(cat "$1"): $(head -n 3 "$tmp/eerr")"; fail=1; return 0; }
-    node tests/convert/sigma-eval.mjs "$tmp/s$n.yml" "$data" "$tmp/postern.ndjson" > "$tmp/postern.fired"
-    ran=$((ran + 1))
-    [ -s "$tmp/postern.fired" ] && fired=$((fired + 1))
-    if ! cmp -s "$tmp/sigma.fired" "$tmp/postern.fired"; then
-        say "the Sigma rule fires otherwise than postern on: $(cat "$1")"
-        diff "$tmp/postern.fired" "$tmp/sigma.fired" | head -n 8 | sed 's/^/    /' >&2
-        fail=1
-    fi
+    printf '%s\t%s\t%s\t%s\n' "$tmp/s$n.yml" "$data" "$tmp/p$n.ndjson" "$tmp/r$n" >> "$tmp/runs.lst"
 }
 # One conversion: "$@" are convert's arguments; an accepted one is kept as $tmp/s<n>.yml.
 try() {
@@ -145,14 +139,36 @@ while IFS= read -r line; do
     printf '%s\n' "$line" > "$tmp/one.q"
     try -q "$tmp/one.q" && run "$tmp/one.q"
 done < tests/convert/queries.txt
+# Random queries in Sigma's shape (sigma-gen.mjs), on the JSON records.
+data=$tmp/json.ndjson
+node tests/convert/sigma-gen.mjs "${SIGMA_RANDOM:-300}" "${CONVERT_SEED:-7}" > "$tmp/random.txt"
+random=0
+while IFS= read -r line; do
+    printf '%s\n' "$line" > "$tmp/one.q"
+    try -q "$tmp/one.q" && { run "$tmp/one.q"; random=$((random + 1)); }
+done < "$tmp/random.txt"
 for c in tests/cases/*.test; do
     grep -q '^%% query' "$c" || continue
     awk '/^%% / { q = ($2 == "query"); next } q' "$c" > "$tmp/case.q"
     try -q "$tmp/case.q" && cases=$((cases + 1))
 done
 
+# Run the queued rules and compare what fires.
+node tests/convert/sigma-eval.mjs --list "$tmp/runs.lst" 2> "$tmp/eerr" || { say "sigma-eval failed: $(head -n 3 "$tmp/eerr")"; fail=1; }
+while IFS="$(printf '\t')" read -r yml d pn r; do
+    ran=$((ran + 1))
+    id=${r##*/r}
+    if [ -f "$r.error" ]; then say "sigma-eval failed on $(cat "$tmp/q$id.txt"): $(cat "$r.error")"; fail=1; continue; fi
+    [ -s "$r.postern" ] && fired=$((fired + 1))
+    if ! cmp -s "$r.sigma" "$r.postern"; then
+        say "the Sigma rule fires otherwise than postern on: $(cat "$tmp/q$id.txt")"
+        diff "$r.postern" "$r.sigma" | head -n 8 | sed 's/^/    /' >&2
+        fail=1
+    fi
+done < "$tmp/runs.lst"
+
 # shellcheck disable=SC2046
 node tests/convert/sigma.mjs "$SIGMA_SPEC" $(i=1; while [ $i -le $n ]; do echo "$tmp/s$i.yml"; i=$((i + 1)); done) > "$tmp/valid.out" 2>&1 || {
     fail=1; grep -v '^sigma: ' "$tmp/valid.out" | sed "s|$tmp/||" | head -n 20 >&2; }
-echo "$(tail -n 1 "$tmp/valid.out") against the Sigma schemas ($n outputs, $cases from tests/cases), $refused refused; $ran run as a Sigma backend would ($fired firing), as postern"
+echo "$(tail -n 1 "$tmp/valid.out") against the Sigma schemas ($n outputs, $cases from tests/cases), $refused refused; $ran run as a Sigma backend would ($random random, $fired firing), as postern"
 [ $fail -eq 0 ]
