@@ -225,6 +225,8 @@ static const char *sg_regex(pstr_t p, buf_t *out) {
                     else if ((unsigned char)e < 0x80 && !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')))
                         buf_printf(out, "\\%c", e);
                     else return "this escape in a class (\\D, \\W, \\S, \\p{...}, \\x.. and the like)";
+                    /* Java reads [\.-z] as a range, which the escape written here would split. */
+                    if (j + 2 < p.n && p.p[j + 1] == '-' && p.p[j + 2] != ']') return "a range from an escaped character or a class";
                     continue;
                 }
                 bool range = j + 2 < p.n && p.p[j + 1] == '-' && p.p[j + 2] != ']';
