@@ -52,7 +52,7 @@ static const cli_row_t rows[] = {
     {OPT_RULES, 0, "rules", "DIR", C(DETECT) | C(WATCH), "run every *.yml rule in DIR"},
     {OPT_TUNE, 0, "tune", "NAME", C(DETECT) | C(WATCH), "switch on a rule's tuning step (e.g. allowlist)"},
     {OPT_TUNE, 0, "tune", "NAME", C(CONVERT), "with --rule: switch on the rule's tuning step NAME (allowlist)"},
-    {OPT_TO_TARGET, 0, "to", "TARGET", C(CONVERT), "duckdb, postgres, clickhouse or spark"},
+    {OPT_TO_TARGET, 0, "to", "TARGET", C(CONVERT), "duckdb, postgres, clickhouse, spark or sigma"},
     {OPT_TABLE, 0, "table", "NAME", C(CONVERT), "the input table (default: logs)"},
     {OPT_QUERY_FILE, 'q', "query-file", "FILE", C(QUERY) | C(LINT) | C(CONVERT), "read the query from FILE"},
     {OPT_FAIL_ON_FINDINGS, 0, "fail-on-findings", NULL, C(DETECT) | C(WATCH),
@@ -112,6 +112,8 @@ static const cli_row_t rows[] = {
     {OPT_WINDOW, 0, "window", "D", C(DETECT) | C(WATCH),
      "tumbling window of _messageTime for aggregates (default 15m;\nunits ms, s, m, h, d)"},
     {OPT_WINDOW, 0, "window", "D", C(VALIDATE), "the stream's window (default 15m, as watch)"},
+    {OPT_WINDOW, 0, "window", "D", C(CONVERT),
+     "sigma: the correlation's timespan, as detect --follow's window\n(default 15m; units s, m, h, d)"},
     {OPT_LATENESS, 0, "lateness", "D", C(DETECT) | C(WATCH),
      "accept records up to D older than the newest one (default 1m);\nolder records whose window has closed are "
      "dropped and counted"},

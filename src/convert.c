@@ -990,6 +990,7 @@ static span_t query_span(const query_t *q) { return (span_t){0, q->len}; }
 
 /* See convert.h. */
 bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
+    if (o->to->convert) return o->to->convert(q, o, out, d);
     cv_t c = {.q = q, .o = o, .D = o->to, .d = d, .limit = -1};
     uint32_t *in = NULL;
     uint32_t nin = input_fields(q, &in);

@@ -20,6 +20,9 @@
 #include "buf.h"
 #include "diag.h"
 
+struct cv_opts;
+struct rule;
+
 /* One target's SQL spelling (convert_sql.c). Templates hold $1 and $2 for
  * the SQL of their operands. */
 typedef struct cv_dialect {
@@ -44,6 +47,8 @@ typedef struct cv_dialect {
     const char *replace;     /* $1 with every $2 (a non-empty text, left to right) replaced by $3 */
     const char *re_group;    /* group $3 of regex $2's first match in $1 (when it matched), or NULL: no exact form */
     int re_dialect;          /* CV_RE_* of convert_regex.c */
+    /* A target that is no SQL (Sigma): its own conversion, as cv_convert; NULL: the SQL planner. */
+    bool (*convert)(const struct query *q, const struct cv_opts *o, buf_t *out, diag_t *d);
 } cv_dialect_t;
 
 /* Regex dialects the translation writes. */
@@ -60,6 +65,8 @@ typedef struct cv_opts {
     const char *table;       /* the input table's name (default "logs") */
     const char *header;      /* comment lines to put first (rule metadata), NULL: none; each line
                                 is written as an SQL comment, control characters blanked */
+    const struct rule *rule; /* --rule's rule (its metadata for Sigma), NULL: a query; borrowed */
+    int64_t window_ms;       /* --window: Sigma's timespan (0: postern detect --follow's default) */
 } cv_opts_t;
 
 /* Convert q into one SQL statement for o->to, appended to out (ending in
@@ -67,6 +74,10 @@ typedef struct cv_opts {
  * naming it and the target goes to d (whose source is q's text) and the
  * result is false (out then holds nothing useful). */
 bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
+
+/* cv_convert for Sigma (convert_sigma.c): a Sigma detection rule, and a
+ * correlation rule for a count's threshold, as one YAML stream. */
+bool cv_sigma(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
 
 /* `postern convert ARGS` (convert_cmd.c): the command (argc, argv after its name).
  * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */

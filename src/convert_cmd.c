@@ -12,17 +12,21 @@
 #include "convert.h"
 #include "rule.h"
 #include "ruleset.h"
+#include "stream.h"
 
 static const char usage_convert_head[] =
     "usage: postern convert --to TARGET [--table NAME] QUERY\n"
     "       postern convert --to TARGET [--table NAME] -q QUERYFILE\n"
     "       postern convert --to TARGET [--table NAME] --rule RULE.yml [--tune NAME]...\n"
+    "       postern convert --to sigma [--window D] QUERY | -q FILE | --rule RULE.yml\n"
     "\n"
     "Print the query as one SQL statement for another engine: the same result columns,\n"
     "in the same order, as `postern query` of the query gives. The statement reads one\n"
     "table (default logs) whose columns are postern's field names, _messageTime as epoch\n"
     "milliseconds (BIGINT), every other field text (NULL when absent): docs/convert.md.\n"
     "A construct the target cannot express exactly is an error naming it (exit 2).\n"
+    "--to sigma prints a Sigma detection rule, and a correlation rule for a count's\n"
+    "threshold, in one YAML stream (docs/convert.md, \"Sigma\").\n"
     "\n";
 
 static const char usage_convert_tail[] =
@@ -70,6 +74,7 @@ int cv_main(int argc, char **argv) {
     const char *to = NULL, *table = "logs", *qfile = NULL, *rfile = NULL, *qtext = NULL;
     const char *tunes[16], *outpath = NULL;
     int ntunes = 0;
+    int64_t window_ms = 0;
     cli_args_t args;
     int prc = cli_parse(CLI_CONVERT, argc, argv, usage_convert_head, usage_convert_tail, &args);
     for (int i = 0; i < args.nitems && !prc; i++) {
@@ -80,6 +85,12 @@ int cv_main(int argc, char **argv) {
         case OPT_QUERY_FILE: qfile = v; break;
         case OPT_RULE: rfile = v; break;
         case OPT_OUTPUT: outpath = v; break;
+        case OPT_WINDOW:
+            if (stream_parse_duration(v, &window_ms) != 0 || window_ms <= 0) {
+                fprintf(stderr, "postern convert: --window wants a duration such as 15m, 90s or 1h, not '%s'\n", v);
+                prc = 2;
+            }
+            break;
         case OPT_TUNE:
             if (ntunes == 16) {
                 fputs("postern convert: at most 16 --tune\n", stderr);
@@ -152,7 +163,7 @@ int cv_main(int argc, char **argv) {
     int status = 2;
     if (q) {
         buf_t out = {0};
-        cv_opts_t o = {.to = D, .table = table, .header = header.p};
+        cv_opts_t o = {.to = D, .table = table, .header = header.p, .rule = have_rule ? &ru : NULL, .window_ms = window_ms};
         if (cv_convert(q, &o, &out, &d)) {
             if (cli_output_begin(CLI_CONVERT, outpath, false) == 0) {
                 fwrite(out.p, 1, out.n, stdout);

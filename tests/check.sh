@@ -6,6 +6,8 @@
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
 #  - tests/convert/prove.sh: `postern convert` output run on real SQL engines
 #  - tests/html_report.sh: `detect --html`'s page rendered by headless Chromium
+#  - tests/convert/sigma.sh: `postern convert --to sigma` output validated
+#    against the Sigma specification's JSON schemas
 #  - under ThreadSanitizer (build/postern-tsan): the threaded cases named in
 #    tests/tsan.lst, and every plain-query case (no "%% command") again with
 #    -j3 and POSTERN_SPLIT_MIN (its inputs cut into many small segments read
@@ -125,6 +127,9 @@ done
 if [ -z "${POSTERN_NO_CONVERT:-}" ] && [ -z "${POSTERN_CASES:-}" ]; then
     if sh tests/convert/prove.sh > "$tmp/convert.out" 2>&1; then ok; else ko "tests/convert/prove.sh"; tail -40 "$tmp/convert.out" >&2; fi
     tail -n 1 "$tmp/convert.out"
+    # Sigma output validated against the Sigma specification's JSON schemas (ajv).
+    if sh tests/convert/sigma.sh > "$tmp/sigma.out" 2>&1; then ok; else ko "tests/convert/sigma.sh"; tail -40 "$tmp/sigma.out" >&2; fi
+    tail -n 1 "$tmp/sigma.out"
 fi
 
 # ---- the HTML report in headless Chromium (tests/html_report.sh) ------------
