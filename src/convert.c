@@ -990,6 +990,7 @@ static span_t query_span(const query_t *q) { return (span_t){0, q->len}; }
 
 /* See convert.h. */
 bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
+    if (o->to->convert) return o->to->convert(q, o, out, d);
     cv_t c = {.q = q, .o = o, .D = o->to, .d = d, .limit = -1};
     uint32_t *in = NULL;
     uint32_t nin = input_fields(q, &in);
@@ -1116,3 +1117,15 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
     free(in);
     return ok;
 }
+
+/* See convert.h. */
+uint32_t cv_input_fields(const query_t *q, uint32_t **out) { return input_fields(q, out); }
+
+/* See convert.h. */
+pstr_t cv_input_name(const query_t *q, uint32_t f) {
+    cv_t c = {.q = q};
+    return input_name(&c, f);
+}
+
+/* See convert.h. */
+bool cv_input_ok(uint32_t f) { return input_ok(f); }

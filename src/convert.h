@@ -20,6 +20,8 @@
 #include "buf.h"
 #include "diag.h"
 
+struct cv_opts;
+
 /* One target's SQL spelling (convert_sql.c). Templates hold $1 and $2 for
  * the SQL of their operands. */
 typedef struct cv_dialect {
@@ -44,6 +46,8 @@ typedef struct cv_dialect {
     const char *replace;     /* $1 with every $2 (a non-empty text, left to right) replaced by $3 */
     const char *re_group;    /* group $3 of regex $2's first match in $1 (when it matched), or NULL: no exact form */
     int re_dialect;          /* CV_RE_* of convert_regex.c */
+    /* A target that is no SQL: its own converter (the contract of cv_convert), NULL: the SQL planner. */
+    bool (*convert)(const struct query *q, const struct cv_opts *o, buf_t *out, diag_t *d);
 } cv_dialect_t;
 
 /* Regex dialects the translation writes. */
@@ -67,6 +71,19 @@ typedef struct cv_opts {
  * naming it and the target goes to d (whose source is q's text) and the
  * result is false (out then holds nothing useful). */
 bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
+
+/* The KQL target (convert_kql.c): q as one KQL query (Microsoft Sentinel,
+ * Azure Data Explorer), with cv_convert's contract. */
+bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
+
+/* The input fields q reads before any stage makes them, as a heap list in
+ * *out (the caller frees it); returns their number. */
+uint32_t cv_input_fields(const query_t *q, uint32_t **out);
+/* The input table's column for field f (docs/convert.md): a built-in or
+ * schema field under its own spelling, any other as q spells it (borrowed). */
+pstr_t cv_input_name(const query_t *q, uint32_t f);
+/* Whether field f is a column of the input table (built-ins only some). */
+bool cv_input_ok(uint32_t f);
 
 /* `postern convert ARGS` (convert_cmd.c): the command (argc, argv after its name).
  * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */

@@ -49,6 +49,8 @@ static const cv_dialect_t dialects[] = {
      .trim = "regexp_replace($1, '^" WS_BS "+|" WS_BS "+$', '')",
      .trunc = "CAST(CASE WHEN $1 < 0 THEN ceil($1) ELSE floor($1) END AS DOUBLE)",
      .re_group = "regexp_extract($1, $2, $3)", .replace = "replace($1, $2, $3)", .re_dialect = CV_RE_JAVA},
+    /* Not SQL: convert_kql.c writes the whole query. */
+    {.name = "kql", .title = "KQL", .re_dialect = CV_RE_RE2, .convert = cv_convert_kql},
 };
 
 /* See convert.h. */
@@ -59,4 +61,4 @@ const cv_dialect_t *cv_dialect(const char *name) {
 }
 
 /* See convert.h. */
-const char *cv_dialect_names(void) { return "duckdb|postgres|clickhouse|spark"; }
+const char *cv_dialect_names(void) { return "duckdb|postgres|clickhouse|spark|kql"; }
