@@ -66,7 +66,6 @@ typedef struct kq {
     bool grouped;        /* an aggregate ran */
     const stage_t *sort; /* the final sort, or NULL */
     int64_t limit;       /* the final limit, or -1 */
-    bool ended;          /* a sort or limit was seen */
     bool fixed;          /* a `fields` list fixed the columns of message rows */
     bool nodrop_open;    /* a parse with nodrop ran since the last one without */
 } kq_t;
@@ -79,13 +78,10 @@ static const char *const type_name[] = {"text", "number"};
 /* Report that construct (at sp) has no exact form in KQL. */
 static bool refuse(kq_t *c, span_t sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool refuse(kq_t *c, span_t sp, const char *fmt, ...) {
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    cv_refusev(c->d, c->o->to, sp, fmt, ap);
     va_end(ap);
-    uint32_t i = diag_add(c->d, D_ERROR, sp, "convert", "%s cannot be converted to %s", what, c->o->to->title);
-    diag_hint(c->d, i, "docs/convert.md lists what each target takes");
     return false;
 }
 
@@ -943,26 +939,26 @@ static void put_sort(kq_t *c, buf_t *out) {
     }
 }
 
-/* The KQL conversion (cv_convert for the kql target; convert.h). */
+/* One stage of the KQL plan (cv_steps_t.stage). */
+static bool kql_stage(void *st, const stage_t *s) {
+    switch (s->kind) {
+#define X(kind, fn) case kind: return fn(st, s);
+        CV_STAGES(X)
+#undef X
+    default: return refuse(st, s->sp, "the %s operator", stage_info[s->kind].name);
+    }
+}
+
+/* Whether field f is a column now (cv_steps_t.has). */
+static bool kql_has(void *st, uint32_t f) { return find_col(st, f) != NULL; }
+
+/* See convert.h. */
 bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
     kq_t c = {.q = q, .o = o, .d = d, .limit = -1};
     uint32_t *in = NULL;
     uint32_t nin = cv_input_fields(q, &in);
-    bool ok = true, msg_rows = true;
+    bool ok = true;
     span_t all = {0, q->len};
-    for (uint32_t i = 0; i < q->nst; i++)
-        if (stage_info[q->st[i].kind].flags & SF_GROUP) msg_rows = false;
-    /* Message rows carry _messageTime and _sourceCategory (postern shows them after `fields`). */
-    uint32_t extra[2] = {F_MESSAGETIME, F_SOURCECATEGORY};
-    for (int k = 0; k < 2 && msg_rows; k++) {
-        bool have = false;
-        for (uint32_t i = 0; i < nin; i++) have |= in[i] == extra[k];
-        if (!have) {
-            in = realloc(in, (nin + 1) * sizeof *in);
-            if (!in) abort();
-            in[nin++] = extra[k];
-        }
-    }
     /* The input columns, under their internal names. */
     buf_t head = {0};
     const char *table = o->table ? o->table : "logs";
@@ -988,33 +984,12 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
         if ((ok = ex_cond(&c, q->scope, &x))) buf_printf(&c.body, "\n| where %s", x.p);
         buf_free(&x);
     }
-    for (uint32_t i = 0; i < q->nst && ok; i++) {
-        const stage_t *s = &q->st[i];
-        if (c.ended && s->kind != ST_FIELDS && s->kind != ST_LIMIT) {
-            ok = refuse(&c, s->sp, "a stage after sort or limit");
-            break;
-        }
-        switch (s->kind) {
-        case ST_WHERE: ok = st_where(&c, s); break;
-        case ST_ASSIGN: ok = st_assign(&c, s); break;
-        case ST_AGG: ok = st_agg(&c, s); break;
-        case ST_TIMESLICE: ok = st_timeslice(&c, s); break;
-        case ST_PARSE: ok = st_parse(&c, s); break;
-        case ST_PARSE_REGEX: ok = st_parse_regex(&c, s); break;
-        case ST_FIELDS: ok = st_fields(&c, s); break;
-        case ST_SORT:
-            for (uint32_t k = 0; k < s->nkeys && ok; k++)
-                if (!find_col(&c, s->keys[k].field)) ok = refuse(&c, s->keys[k].sp, "sorting by a field no row has");
-            c.sort = s;
-            c.ended = true;
-            break;
-        case ST_LIMIT:
-            if (!c.sort) ok = refuse(&c, s->sp, "`limit` without a `sort` before it (postern keeps the first rows in input order, which a table has not)");
-            if (c.limit < 0 || s->n < c.limit) c.limit = s->n;
-            c.ended = true;
-            break;
-        default: ok = refuse(&c, s->sp, "the %s operator", stage_info[s->kind].name);
-        }
+    if (ok) {
+        static const cv_steps_t steps = {.stage = kql_stage, .has = kql_has};
+        cv_tail_t tail;
+        ok = cv_walk(q, o->to, &steps, &c, &tail, d);
+        c.sort = tail.sort;
+        c.limit = tail.limit;
     }
     if (ok && !c.grouped && !c.fixed)
         ok = refuse(&c, all, "a query whose message rows are not narrowed by `fields a, b` (postern's columns are then the fields the rows carry)");
