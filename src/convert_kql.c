@@ -152,10 +152,12 @@ static bool put_name(buf_t *b, pstr_t s) {
     return ok;
 }
 
-/* A number literal as a real. */
+/* A number literal as a real (KQL writes infinities as real(+inf), real(-inf)). */
 static void put_num(buf_t *b, double v) {
     char tmp[40];
-    snprintf(tmp, sizeof tmp, "%.17g", v);
+    if (isnan(v)) snprintf(tmp, sizeof tmp, "nan");
+    else if (isinf(v)) snprintf(tmp, sizeof tmp, "%cinf", v < 0 ? '-' : '+');
+    else snprintf(tmp, sizeof tmp, "%.17g", v);
     buf_printf(b, "real(%s)", tmp);
 }
 
@@ -216,14 +218,14 @@ static void put_numof(buf_t *b, const expr_t *e, const kval_t *v) {
     double d;
     if (v->t == K_NUM) buf_puts(b, kv_p(v));
     else if (e->kind != EX_STR) num_of_text(b, kv_p(v));
-    else if (str_to_num(e->str, &d) && isfinite(d)) put_num(b, d);
+    else if (str_to_num(e->str, &d)) put_num(b, d);
     else buf_puts(b, "real(null)");
 }
 
 /* Whether put_numof of v is never null (a number literal or a number text literal). */
 static bool num_lit(const expr_t *e) {
     double d;
-    return e->kind == EX_NUM || (e->kind == EX_STR && str_to_num(e->str, &d) && isfinite(d));
+    return e->kind == EX_NUM || (e->kind == EX_STR && str_to_num(e->str, &d));
 }
 
 static bool ex_num(kq_t *c, const expr_t *e, buf_t *b) {
@@ -571,7 +573,6 @@ static bool ex_val(kq_t *c, const expr_t *e, kval_t *v) {
     case EX_NUM:
         v->t = K_NUM;
         v->lit = true;
-        if (!isfinite(e->num)) return refuse(c, e->sp, "a number past a double's range");
         put_num(&v->s, e->num);
         return true;
     case EX_FIELD: {

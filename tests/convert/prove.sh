@@ -261,6 +261,10 @@ else
     node tests/convert/kql.mjs "$tmp/kql.lst" > "$tmp/kql.out" 2>&1
     rc=$?
     kql_n=$(wc -l < "$tmp/kql.lst")
+    # Why KQL refused what it did, one line a reason with its count.
+    for id in $(cut -f1 "$tmp/jobs.lst"); do
+        [ -f "$tmp/q$id.kql" ] || grep -m1 'error:' "$tmp/q$id.kqlerr" | sed 's/.*error: //; s/ cannot be converted to KQL.*//'
+    done | sort | uniq -c | sort -rn | while read -r cnt why; do say "KQL refused $cnt: $why"; done
     if [ $rc -eq 0 ]; then summary="$summary, KQL $kql_n/$kql_n checked ($kql_refused refused)"
     else
         fail=1
