@@ -45,6 +45,7 @@ typedef struct kcol {
     uint8_t t;     /* K_STR or K_NUM */
     uint8_t fl;    /* K_NULL, K_EMPTY (text) */
     uint32_t ver;  /* its KQL name is c<f>_<ver> */
+    uint32_t num;  /* a text column's number is helper column h_<num> (0: not made yet) */
 } kcol_t;
 
 /* A value: its KQL text, type and flags. */
@@ -52,6 +53,7 @@ typedef struct kval {
     buf_t s;
     uint8_t t, fl;
     bool lit;      /* a literal (never null) */
+    uint32_t f, ver; /* a column as it is (ver 0: not one) */
 } kval_t;
 
 /* The conversion's state. */
@@ -60,6 +62,7 @@ typedef struct kq {
     const cv_opts_t *o;
     diag_t *d;
     buf_t body;          /* the pipeline after the table: "\n| where ..." */
+    buf_t pre;           /* helper columns the next stage line reads: "\n| extend h_3 = ..." */
     kcol_t *cols;        /* the current columns (heap) */
     uint32_t ncols, cap;
     uint32_t ver;        /* next column version */
@@ -185,6 +188,13 @@ static void add_col(kq_t *c, uint32_t f, uint8_t t, uint8_t fl) {
     k->t = t;
     k->fl = fl;
     k->ver = ++c->ver;
+    k->num = 0;
+}
+
+/* Start a stage line in the pipeline: first the helper columns it reads. */
+static void stage_line(kq_t *c) {
+    if (c->pre.n) buf_put(&c->body, c->pre.p, c->pre.n);
+    buf_clear(&c->pre);
 }
 
 /* One character of a literal in an RE2 pattern: RE2's metacharacters
@@ -213,10 +223,27 @@ static void num_of_text(buf_t *b, const char *x) {
                x, x);
 }
 
-/* v as a number into b: a number as is, a text literal decided now, any other text cast. */
-static void put_numof(buf_t *b, const expr_t *e, const kval_t *v) {
+/* The number of text column k as a helper column h_<n>, made (into the
+ * next stage line's helpers) the first time it is asked for. */
+static void put_num_helper(kq_t *c, buf_t *b, kcol_t *k) {
+    if (!k->num) {
+        buf_t x = {0};
+        put_col(&x, k);
+        k->num = ++c->ver;
+        buf_printf(&c->pre, "\n| extend h_%u = ", k->num);
+        num_of_text(&c->pre, x.p);
+        buf_free(&x);
+    }
+    buf_printf(b, "h_%u", k->num);
+}
+
+/* v as a number into b: a number as is, a text literal decided now, a
+ * text column through its helper, any other text cast. */
+static void put_numof(kq_t *c, buf_t *b, const expr_t *e, const kval_t *v) {
     double d;
+    kcol_t *k = v->ver ? find_col(c, v->f) : NULL;
     if (v->t == K_NUM) buf_puts(b, kv_p(v));
+    else if (k && k->ver == v->ver) put_num_helper(c, b, k);
     else if (e->kind != EX_STR) num_of_text(b, kv_p(v));
     else if (str_to_num(e->str, &d)) put_num(b, d);
     else buf_puts(b, "real(null)");
@@ -231,7 +258,7 @@ static bool num_lit(const expr_t *e) {
 static bool ex_num(kq_t *c, const expr_t *e, buf_t *b) {
     kval_t v = {0};
     bool ok = ex_val(c, e, &v);
-    if (ok) put_numof(b, e, &v);
+    if (ok) put_numof(c, b, e, &v);
     kv_free(&v);
     return ok;
 }
@@ -253,8 +280,8 @@ static bool cond_eq(kq_t *c, const expr_t *e, buf_t *b) {
         buf_printf(b, "%s %s %s)", kv_p(&x), op, kv_p(&y));
     } else if (ok) {
         buf_t nx = {0}, ny = {0};
-        put_numof(&nx, e->a, &x);
-        put_numof(&ny, e->b, &y);
+        put_numof(c, &nx, e->a, &x);
+        put_numof(c, &ny, e->b, &y);
         buf_putc(b, '(');
         if (!num_lit(e->a)) buf_printf(b, "isnotnull(%s) and ", nx.p);
         if (!num_lit(e->b)) buf_printf(b, "isnotnull(%s) and ", ny.p);
@@ -274,8 +301,8 @@ static bool cond_order(kq_t *c, const expr_t *e, buf_t *b) {
     bool ok = ex_val(c, e->a, &x) && ex_val(c, e->b, &y);
     if (ok) {
         buf_t nx = {0}, ny = {0};
-        put_numof(&nx, e->a, &x);
-        put_numof(&ny, e->b, &y);
+        put_numof(c, &nx, e->a, &x);
+        put_numof(c, &ny, e->b, &y);
         if (x.t == K_NUM || y.t == K_NUM) {
             buf_putc(b, '(');
             if (!num_lit(e->a)) buf_printf(b, "isnotnull(%s) and ", nx.p);
@@ -587,6 +614,8 @@ static bool ex_val(kq_t *c, const expr_t *e, kval_t *v) {
         put_col(&v->s, k);
         v->t = k->t;
         v->fl = k->fl;
+        v->f = k->f;
+        v->ver = k->ver;
         return true;
     }
     case EX_NEG: {
@@ -610,7 +639,10 @@ static bool ex_val(kq_t *c, const expr_t *e, kval_t *v) {
 static bool st_where(kq_t *c, const stage_t *s) {
     buf_t x = {0};
     bool ok = ex_cond(c, s->e, &x);
-    if (ok) buf_printf(&c->body, "\n| where %s", x.p);
+    if (ok) {
+        stage_line(c);
+        buf_printf(&c->body, "\n| where %s", x.p);
+    }
     buf_free(&x);
     return ok;
 }
@@ -618,6 +650,7 @@ static bool st_where(kq_t *c, const stage_t *s) {
 /* extend the new version of f as sql. */
 static void extend_col(kq_t *c, uint32_t f, uint8_t t, uint8_t fl, const char *sql) {
     add_col(c, f, t, fl);
+    stage_line(c);
     buf_puts(&c->body, "\n| extend ");
     put_col(&c->body, find_col(c, f));
     buf_printf(&c->body, " = %s", sql);
@@ -681,6 +714,7 @@ static bool parse_outputs(kq_t *c, const stage_t *s, const kcol_t *src0, pstr_t 
     put_col(&v, &src);
     if (src.fl & K_NULL) buf_printf(&m, "isnotempty(%s) and ", v.p);
     buf_printf(&m, "%s matches regex %s", v.p, lit.p);
+    stage_line(c);
     if (!s->nodrop) buf_printf(&c->body, "\n| where %s", m.p);
     for (uint32_t j = 0; j < s->nflds; j++) {
         buf_t sql = {0};
@@ -750,24 +784,16 @@ static bool st_parse_regex(kq_t *c, const stage_t *s) {
 
 /* An aggregate's KQL over its column. Counts are exact (count_distinct,
  * never dcount's estimate); sum, min, max and avg skip values that are no
- * number and give null for a group without one. The number of a text
- * column is a helper column h_<num>, extended into pre before the
- * summarize (once a field: *num holds its number, 0 until made). */
-static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b, buf_t *pre, uint32_t *num) {
+ * number and give null for a group without one. */
+static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
     kcol_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
     buf_t x = {0}, nx = {0}, has = {0};
     bool numeric = a->fn == AG_SUM || a->fn == AG_MIN || a->fn == AG_MAX || a->fn == AG_AVG;
     if (a->one_if_missing) return refuse(c, a->sp, "this aggregate");
     if (k) {
         put_col(&x, k);
-        if (k->t == K_STR && numeric) {
-            if (!*num) {
-                *num = ++c->ver;
-                buf_printf(pre, "\n| extend h_%u = ", *num);
-                num_of_text(pre, x.p);
-            }
-            buf_printf(&nx, "h_%u", *num);
-        } else buf_puts(&nx, x.p);
+        if (k->t == K_STR && numeric) put_num_helper(c, &nx, k);
+        else buf_puts(&nx, x.p);
         if (k->t == K_NUM) buf_printf(&has, "isnotnull(%s)", x.p);
         else if (k->fl & K_NULL) buf_printf(&has, "isnotempty(%s)", x.p);
         else buf_puts(&has, "true");
@@ -812,15 +838,9 @@ static bool st_agg(kq_t *c, const stage_t *s) {
         if (i) buf_puts(&grp, ", ");
         put_col(&grp, k);
     }
-    buf_t pre = {0};
-    uint32_t *num = calloc(s->naggs + 1, sizeof *num);
-    if (!num) abort();
     for (uint32_t i = 0; i < s->naggs && ok; i++) {
         buf_t a = {0};
-        uint32_t *n = &num[i];
-        for (uint32_t j = 0; j < i; j++)
-            if (s->aggs[j].field == s->aggs[i].field && num[j]) n = &num[j];
-        if ((ok = agg_kql(c, &s->aggs[i], &a, &pre, n))) {
+        if ((ok = agg_kql(c, &s->aggs[i], &a))) {
             aggc[i] = (kcol_t){.f = s->aggs[i].as, .t = K_NUM, .ver = ++c->ver};
             if (sel.n) buf_puts(&sel, ", ");
             put_col(&sel, &aggc[i]);
@@ -832,7 +852,8 @@ static bool st_agg(kq_t *c, const stage_t *s) {
         /* Without keys, no rows make no group (summarize would give one row of zeros). */
         uint32_t rows = ++c->ver;
         if (!s->nby) buf_printf(&sel, "%sh_%u = count()", sel.n ? ", " : "", rows);
-        buf_printf(&c->body, "%s\n| summarize %s", pre.p ? pre.p : "", sel.p ? sel.p : "");
+        stage_line(c);
+        buf_printf(&c->body, "\n| summarize %s", sel.p ? sel.p : "");
         if (s->nby) buf_printf(&c->body, " by %s", grp.p);
         else buf_printf(&c->body, "\n| where h_%u > 0", rows);
         c->ncols = 0;
@@ -846,8 +867,8 @@ static bool st_agg(kq_t *c, const stage_t *s) {
         }
         c->grouped = true;
     }
-    free(keys); free(aggc); free(num);
-    buf_free(&sel); buf_free(&grp); buf_free(&pre);
+    free(keys); free(aggc);
+    buf_free(&sel); buf_free(&grp);
     return ok;
 }
 
@@ -982,7 +1003,10 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
     if (!nin) buf_puts(&head, "h_one = 1");
     if (ok && q->scope && q->scope->kind != EX_ALL) {
         buf_t x = {0};
-        if ((ok = ex_cond(&c, q->scope, &x))) buf_printf(&c.body, "\n| where %s", x.p);
+        if ((ok = ex_cond(&c, q->scope, &x))) {
+            stage_line(&c);
+            buf_printf(&c.body, "\n| where %s", x.p);
+        }
         buf_free(&x);
     }
     if (ok) {
@@ -1019,6 +1043,7 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
     buf_free(&head);
     buf_free(&fin);
     buf_free(&c.body);
+    buf_free(&c.pre);
     free(c.cols);
     free(in);
     return ok;
