@@ -52,7 +52,7 @@ static const cli_row_t rows[] = {
     {OPT_RULES, 0, "rules", "DIR", C(DETECT) | C(WATCH), "run every *.yml rule in DIR"},
     {OPT_TUNE, 0, "tune", "NAME", C(DETECT) | C(WATCH), "switch on a rule's tuning step (e.g. allowlist)"},
     {OPT_TUNE, 0, "tune", "NAME", C(CONVERT), "with --rule: switch on the rule's tuning step NAME (allowlist)"},
-    {OPT_TO_TARGET, 0, "to", "TARGET", C(CONVERT), "duckdb, postgres, clickhouse, spark or sigma"},
+    {OPT_TO_TARGET, 0, "to", "TARGET", C(CONVERT), "duckdb, postgres, clickhouse, spark, kql or sigma"},
     {OPT_TABLE, 0, "table", "NAME", C(CONVERT), "the input table (default: logs)"},
     {OPT_QUERY_FILE, 'q', "query-file", "FILE", C(QUERY) | C(LINT) | C(CONVERT), "read the query from FILE"},
     {OPT_FAIL_ON_FINDINGS, 0, "fail-on-findings", NULL, C(DETECT) | C(WATCH),

@@ -45,7 +45,6 @@ typedef struct cv {
     bool grouped;       /* an aggregate ran: rows are groups */
     const stage_t *sort;/* the final sort, or NULL */
     int64_t limit;      /* the final limit, or -1 */
-    bool ended;         /* a sort or limit was seen: only fields and limit may follow */
     bool fixed;         /* a `fields` list fixed the columns of message rows */
     bool nodrop_open;   /* a parse with nodrop ran since the last one without (the chain rule) */
 } cv_t;
@@ -55,13 +54,19 @@ static const char *const type_name[] = {"text", "number"};
 /* Report that construct (at sp) has no exact form in the target. */
 static bool refuse(cv_t *c, span_t sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool refuse(cv_t *c, span_t sp, const char *fmt, ...) {
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    cv_refusev(c->d, c->D, sp, fmt, ap);
     va_end(ap);
-    uint32_t i = diag_add(c->d, D_ERROR, sp, "convert", "%s cannot be converted to %s", what, c->D->title);
-    diag_hint(c->d, i, "docs/convert.md lists what each target takes");
+    return false;
+}
+
+/* See convert.h. */
+bool cv_refusev(diag_t *d, const cv_dialect_t *t, span_t sp, const char *fmt, va_list ap) {
+    char what[512];
+    vsnprintf(what, sizeof what, fmt, ap);
+    uint32_t i = diag_add(d, D_ERROR, sp, "convert", "%s cannot be converted to %s", what, t->title);
+    diag_hint(d, i, "docs/convert.md lists what each target takes");
     return false;
 }
 
@@ -988,26 +993,59 @@ static void put_comment(buf_t *b, const char *text) {
 /* The first stage span, for messages about the whole query. */
 static span_t query_span(const query_t *q) { return (span_t){0, q->len}; }
 
+/* One stage of the SQL plan (cv_steps_t.stage). */
+static bool sql_stage(void *st, const stage_t *s) {
+    switch (s->kind) {
+#define X(kind, fn) case kind: return fn(st, s);
+        CV_STAGES(X)
+#undef X
+    default: return refuse(st, s->sp, "the %s operator", stage_info[s->kind].name);
+    }
+}
+
+/* Whether field f is a column now (cv_steps_t.has). */
+static bool sql_has(void *st, uint32_t f) { return find_col(st, f) != NULL; }
+
+/* See convert.h. */
+bool cv_walk(const query_t *q, const cv_dialect_t *t, const cv_steps_t *steps, void *st, cv_tail_t *tail, diag_t *d) {
+    tail->sort = NULL;
+    tail->limit = -1;
+    bool ended = false;
+    for (uint32_t i = 0; i < q->nst; i++) {
+        const stage_t *s = &q->st[i];
+        if (ended && s->kind != ST_FIELDS && s->kind != ST_LIMIT)
+            return cv_refuse(d, t, s->sp, "a stage after sort or limit (a table keeps no order between steps)");
+        if (s->kind == ST_SORT) {
+            for (uint32_t k = 0; k < s->nkeys; k++)
+                if (!steps->has(st, s->keys[k].field)) return cv_refuse(d, t, s->keys[k].sp, "sorting by a field no row has");
+            tail->sort = s;
+            ended = true;
+        } else if (s->kind == ST_LIMIT) {
+            if (!tail->sort)
+                return cv_refuse(d, t, s->sp, "`limit` without a `sort` before it (postern keeps the first rows in input order, which a table has not)");
+            if (tail->limit < 0 || s->n < tail->limit) tail->limit = s->n;
+            ended = true;
+        } else if (!steps->stage(st, s)) return false;
+    }
+    return true;
+}
+
+/* See convert.h. */
+bool cv_refuse(diag_t *d, const cv_dialect_t *t, span_t sp, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    cv_refusev(d, t, sp, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
 /* See convert.h. */
 bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
     if (o->to->convert) return o->to->convert(q, o, out, d);
     cv_t c = {.q = q, .o = o, .D = o->to, .d = d, .limit = -1};
     uint32_t *in = NULL;
-    uint32_t nin = input_fields(q, &in);
-    bool ok = true, msg_rows = true;
-    for (uint32_t i = 0; i < q->nst; i++)
-        if (stage_info[q->st[i].kind].flags & SF_GROUP) msg_rows = false;
-    /* Message rows carry _messageTime and _sourceCategory (postern shows them after `fields`). */
-    uint32_t extra[2] = {F_MESSAGETIME, F_SOURCECATEGORY};
-    for (int k = 0; k < 2 && msg_rows; k++) {
-        bool have = false;
-        for (uint32_t i = 0; i < nin; i++) have |= in[i] == extra[k];
-        if (!have) {
-            in = realloc(in, (nin + 1) * sizeof *in);
-            if (!in) abort();
-            in[nin++] = extra[k];
-        }
-    }
+    uint32_t nin = cv_input_fields(q, &in);
+    bool ok = true;
     /* s0: the input columns. */
     const char *table = o->table ? o->table : "logs";
     buf_puts(&c.ctes, "s0 AS (SELECT ");
@@ -1037,33 +1075,12 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
         }
         buf_free(&x);
     }
-    for (uint32_t i = 0; i < q->nst && ok; i++) {
-        const stage_t *s = &q->st[i];
-        if (c.ended && s->kind != ST_FIELDS && s->kind != ST_LIMIT) {
-            ok = refuse(&c, s->sp, "a stage after sort or limit (SQL keeps no order between steps)");
-            break;
-        }
-        switch (s->kind) {
-        case ST_WHERE: ok = st_where(&c, s); break;
-        case ST_ASSIGN: ok = st_assign(&c, s); break;
-        case ST_AGG: ok = st_agg(&c, s); break;
-        case ST_TIMESLICE: ok = st_timeslice(&c, s); break;
-        case ST_PARSE: ok = st_parse(&c, s); break;
-        case ST_PARSE_REGEX: ok = st_parse_regex(&c, s); break;
-        case ST_FIELDS: ok = st_fields(&c, s); break;
-        case ST_SORT:
-            for (uint32_t k = 0; k < s->nkeys && ok; k++)
-                if (!find_col(&c, s->keys[k].field)) ok = refuse(&c, s->keys[k].sp, "sorting by a field no row has");
-            c.sort = s;
-            c.ended = true;
-            break;
-        case ST_LIMIT:
-            if (!c.sort) ok = refuse(&c, s->sp, "`limit` without a `sort` before it (postern keeps the first rows in input order, which a table has not)");
-            if (c.limit < 0 || s->n < c.limit) c.limit = s->n;
-            c.ended = true;
-            break;
-        default: ok = refuse(&c, s->sp, "the %s operator", stage_info[s->kind].name);
-        }
+    if (ok) {
+        static const cv_steps_t steps = {.stage = sql_stage, .has = sql_has};
+        cv_tail_t tail;
+        ok = cv_walk(q, c.D, &steps, &c, &tail, d);
+        c.sort = tail.sort;
+        c.limit = tail.limit;
     }
     if (ok && !c.grouped && !c.fixed)
         ok = refuse(&c, query_span(q), "a query whose message rows are not narrowed by `fields a, b` (postern's columns are then the fields the rows carry)");
@@ -1117,3 +1134,34 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
     free(in);
     return ok;
 }
+
+/* See convert.h. */
+uint32_t cv_input_fields(const query_t *q, uint32_t **out) {
+    uint32_t nin = input_fields(q, out);
+    uint32_t *in = *out;
+    bool msg_rows = true;
+    for (uint32_t i = 0; i < q->nst; i++)
+        if (stage_info[q->st[i].kind].flags & SF_GROUP) msg_rows = false;
+    /* Message rows carry _messageTime and _sourceCategory (postern shows them after `fields`). */
+    uint32_t extra[2] = {F_MESSAGETIME, F_SOURCECATEGORY};
+    for (int k = 0; k < 2 && msg_rows; k++) {
+        bool have = false;
+        for (uint32_t i = 0; i < nin; i++) have |= in[i] == extra[k];
+        if (!have) {
+            in = realloc(in, (nin + 1) * sizeof *in);
+            if (!in) abort();
+            in[nin++] = extra[k];
+        }
+    }
+    *out = in;
+    return nin;
+}
+
+/* See convert.h. */
+pstr_t cv_input_name(const query_t *q, uint32_t f) {
+    cv_t c = {.q = q};
+    return input_name(&c, f);
+}
+
+/* See convert.h. */
+bool cv_input_ok(uint32_t f) { return input_ok(f); }

@@ -14,6 +14,7 @@
 #ifndef POSTERN_CONVERT_H
 #define POSTERN_CONVERT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "ast.h"
@@ -47,7 +48,7 @@ typedef struct cv_dialect {
     const char *replace;     /* $1 with every $2 (a non-empty text, left to right) replaced by $3 */
     const char *re_group;    /* group $3 of regex $2's first match in $1 (when it matched), or NULL: no exact form */
     int re_dialect;          /* CV_RE_* of convert_regex.c */
-    /* A target that is no SQL (Sigma): its own conversion, as cv_convert; NULL: the SQL planner. */
+    /* A target that is no SQL (Sigma, KQL): its own converter (the contract of cv_convert), NULL: the SQL planner. */
     bool (*convert)(const struct query *q, const struct cv_opts *o, buf_t *out, diag_t *d);
 } cv_dialect_t;
 
@@ -78,6 +79,52 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
 /* cv_convert for Sigma (convert_sigma.c): a Sigma detection rule, and a
  * correlation rule for a count's threshold, as one YAML stream. */
 bool cv_sigma(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
+
+/* The KQL target (convert_kql.c): q as one KQL query (Microsoft Sentinel,
+ * Azure Data Explorer), with cv_convert's contract. */
+bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d);
+
+/* The input columns of q: the fields it reads before any stage makes
+ * them, and for message rows _messageTime and _sourceCategory (postern
+ * shows them after `fields`), as a heap list in *out (the caller frees
+ * it); returns their number. */
+uint32_t cv_input_fields(const query_t *q, uint32_t **out);
+/* The input table's column for field f (docs/convert.md): a built-in or
+ * schema field under its own spelling, any other as q spells it (borrowed). */
+pstr_t cv_input_name(const query_t *q, uint32_t f);
+/* Whether field f is a column of the input table (built-ins only some). */
+bool cv_input_ok(uint32_t f);
+
+/* Report that a construct (at sp; fmt names it) has no exact form in
+ * target t: an error in d naming both. Returns false. */
+bool cv_refuse(diag_t *d, const cv_dialect_t *t, span_t sp, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* cv_refuse with a va_list. */
+bool cv_refusev(diag_t *d, const cv_dialect_t *t, span_t sp, const char *fmt, va_list ap);
+
+/* The stages each target plans (cv_walk takes sort and limit): the kind
+ * and the name of the target's static function for it, fn(state, stage). */
+#define CV_STAGES(X) \
+    X(ST_WHERE, st_where) X(ST_ASSIGN, st_assign) X(ST_AGG, st_agg) X(ST_TIMESLICE, st_timeslice) \
+    X(ST_PARSE, st_parse) X(ST_PARSE_REGEX, st_parse_regex) X(ST_FIELDS, st_fields)
+
+/* A target's planner, driven by cv_walk: stage plans one stage (where, as,
+ * an aggregate, timeslice, parse, fields, or a refusal of any other) on
+ * the target's state st; has says whether field f is a column now. */
+typedef struct cv_steps {
+    bool (*stage)(void *st, const stage_t *s);
+    bool (*has)(void *st, uint32_t f);
+} cv_steps_t;
+
+/* What ends a plan: the final sort (NULL: none) and limit (-1: none). */
+typedef struct cv_tail {
+    const stage_t *sort;
+    int64_t limit;
+} cv_tail_t;
+
+/* Walk q's stages in order: sort and limit into *tail (only fields and a
+ * limit may follow them; a limit needs a sort), every other stage through
+ * steps->stage. A refusal goes to d (naming target t); returns false then. */
+bool cv_walk(const query_t *q, const cv_dialect_t *t, const cv_steps_t *steps, void *st, cv_tail_t *tail, diag_t *d);
 
 /* `postern convert ARGS` (convert_cmd.c): the command (argc, argv after its name).
  * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */

@@ -50,6 +50,8 @@ static const cv_dialect_t dialects[] = {
      .trunc = "CAST(CASE WHEN $1 < 0 THEN ceil($1) ELSE floor($1) END AS DOUBLE)",
      .re_group = "regexp_extract($1, $2, $3)", .replace = "replace($1, $2, $3)", .re_dialect = CV_RE_JAVA},
     {.name = "sigma", .title = "Sigma", .convert = cv_sigma},
+    /* Not SQL: convert_kql.c writes the whole query. */
+    {.name = "kql", .title = "KQL", .re_dialect = CV_RE_RE2, .convert = cv_convert_kql},
 };
 
 /* See convert.h. */
@@ -60,4 +62,4 @@ const cv_dialect_t *cv_dialect(const char *name) {
 }
 
 /* See convert.h. */
-const char *cv_dialect_names(void) { return "duckdb|postgres|clickhouse|spark|sigma"; }
+const char *cv_dialect_names(void) { return "duckdb|postgres|clickhouse|spark|kql|sigma"; }

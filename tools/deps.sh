@@ -33,7 +33,8 @@ pkgs="$pkgs jq"
 # Chromium: a screenshot, its console messages and the DOM as rendered.
 pkgs="$pkgs chromium"
 # postern convert's proof (tests/convert/prove.sh) runs the SQL it writes on a
-# throwaway PostgreSQL cluster, and on DuckDB and chdb from npm (Node.js:
+# throwaway PostgreSQL cluster, and on DuckDB and chdb from npm, and checks
+# the KQL it writes with npm's @kusto/language-service-next (Node.js:
 # Debian's only when the machine has no node and npm of its own, which
 # Debian's packages would conflict with).
 pkgs="$pkgs postgresql"

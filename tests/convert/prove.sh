@@ -27,11 +27,16 @@
 # skipped engine is no failure, a mismatch is.
 #
 # A query one target refuses (parse regex on PostgreSQL) runs on the others.
+# KQL is not executed: each query converted to it is parsed and analyzed by
+# Microsoft's language service (npm @kusto/language-service-next, installed
+# beside the engines; tests/convert/kql.mjs) against the table its comment
+# declares, and must give no error or warning.
 # Prints the mismatches and a summary line:
-#   convert: N queries (M from tests/cases), DuckDB N/N, PostgreSQL N/N (K refused), chdb N/N
+#   convert: N queries (M from tests/cases), DuckDB N/N, PostgreSQL N/N (K refused), chdb N/N, KQL N/N checked (K refused)
 # and exits 1 on any mismatch or wrong refusal.
 # Environment: POSTERN (./postern), CONVERT_NPM (tests/convert/.npm),
-# DUCKDB_NODE_VERSION (1.5.6-r.1), CHDB_VERSION (3.4.0), CONVERT_ROWS (400: records of
+# DUCKDB_NODE_VERSION (1.5.6-r.1), CHDB_VERSION (3.4.0), KUSTO_LS_VERSION
+# (12.4.1: @kusto/language-service-next), CONVERT_ROWS (400: records of
 # the generated data sets), CONVERT_SEED (7: their seed).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -41,6 +46,7 @@ CONVERT_NPM=${CONVERT_NPM:-$root/tests/convert/.npm}
 export CONVERT_NPM
 DUCKDB_NODE_VERSION=${DUCKDB_NODE_VERSION:-1.5.6-r.1}
 CHDB_VERSION=${CHDB_VERSION:-3.4.0}
+KUSTO_LS_VERSION=${KUSTO_LS_VERSION:-12.4.1}
 ROWS=${CONVERT_ROWS:-400}
 SEED=${CONVERT_SEED:-7}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-convert.XXXXXX")
@@ -59,7 +65,7 @@ say() { echo "convert: $*" >&2; }
 fail=0
 
 # ---- engines -----------------------------------------------------------------
-have_duck=0 have_chdb=0 have_pg=0
+have_duck=0 have_chdb=0 have_pg=0 have_kql=0
 npm_has() { [ -f "$CONVERT_NPM/node_modules/$1/package.json" ] && grep -q "\"version\": *\"$2\"" "$CONVERT_NPM/node_modules/$1/package.json"; }
 if command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1; then
     mkdir -p "$CONVERT_NPM"
@@ -71,8 +77,15 @@ if command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1; then
     fi
     npm_has @duckdb/node-api "$DUCKDB_NODE_VERSION" && have_duck=1
     npm_has chdb "$CHDB_VERSION" && have_chdb=1
+    if ! npm_has @kusto/language-service-next "$KUSTO_LS_VERSION"; then
+        say "installing @kusto/language-service-next@$KUSTO_LS_VERSION into $CONVERT_NPM (first use)"
+        npm install --prefix "$CONVERT_NPM" --no-audit --no-fund --loglevel=error \
+            "@kusto/language-service-next@$KUSTO_LS_VERSION" > "$tmp/npm-kql.log" 2>&1 ||
+            say "npm install failed: $(tail -n 3 "$tmp/npm-kql.log")"
+    fi
+    npm_has @kusto/language-service-next "$KUSTO_LS_VERSION" && have_kql=1
 else
-    say "node or npm is missing: DuckDB and chdb are skipped"
+    say "node or npm is missing: DuckDB, chdb and the KQL check are skipped"
 fi
 PATH=$PATH:$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
 if command -v initdb > /dev/null 2>&1 && command -v pg_ctl > /dev/null 2>&1 && command -v psql > /dev/null 2>&1; then
@@ -115,6 +128,8 @@ add_job() { # query-file data-file [rule-file]
         if [ $? -eq 0 ]; then ok=1; else mv "$tmp/q$n.$t.sql" "$tmp/q$n.$t.refused"; fi
     done
     if [ $ok -eq 0 ]; then n=$((n - 1)); return 1; fi
+    if [ -n "${3:-}" ]; then "$POSTERN" convert --to kql --rule "$3" > "$tmp/q$n.kql" 2> "$tmp/q$n.kqlerr"
+    else "$POSTERN" convert --to kql -q "$1" > "$tmp/q$n.kql" 2> "$tmp/q$n.kqlerr"; fi || rm -f "$tmp/q$n.kql"
     # A query of _raw needs the data's _raw: postern's NDJSON has it for
     # text records only (a JSON record's _raw is its line, which it drops).
     if grep -q '^-- postern convert.*columns:.*\b_raw\b' "$tmp"/q$n.*.sql &&
@@ -151,7 +166,7 @@ while IFS= read -r line; do
     case $line in
     '!'*)
         printf '%s\n' "${line#!}" > "$tmp/refuse.q"
-        for t in duckdb postgres clickhouse spark; do
+        for t in duckdb postgres clickhouse spark kql; do
             "$POSTERN" convert --to "$t" -q "$tmp/refuse.q" > /dev/null 2> "$tmp/refuse.err"
             rc=$?
             if [ $rc -ne 2 ] || ! grep -q "cannot be converted to\|error" "$tmp/refuse.err"; then
@@ -228,5 +243,34 @@ for eng in duckdb postgres chdb; do
     summary="$summary, $title $good/$((n - refused))"
     [ $refused -gt 0 ] && summary="$summary ($refused refused)"
 done
+# KQL: every accepted query parsed and analyzed against its declared table.
+if [ "$have_kql" -ne 1 ]; then summary="$summary, KQL skipped (no @kusto/language-service-next)"
+else
+    : > "$tmp/kql.lst"
+    kql_refused=0
+    while IFS="$(printf '\t')" read -r id data; do
+        if [ -f "$tmp/q$id.kql" ]; then echo "$tmp/q$id.kql" >> "$tmp/kql.lst"; else kql_refused=$((kql_refused + 1)); fi
+    done < "$tmp/jobs.lst"
+    # The check must be able to fail: a column the table lacks is an error.
+    printf '%s\n' '// postern convert --to kql: reads table ["logs"] (docs/convert.md), columns: ["user"]:string' \
+        '["logs"] | where nosuch == "x"' > "$tmp/kql-bad.kql"
+    echo "$tmp/kql-bad.kql" > "$tmp/kql-bad.lst"
+    if node tests/convert/kql.mjs "$tmp/kql-bad.lst" > /dev/null 2>&1; then
+        say "KQL: the language service found nothing wrong in a query of an unknown column"; fail=1
+    fi
+    node tests/convert/kql.mjs "$tmp/kql.lst" > "$tmp/kql.out" 2>&1
+    rc=$?
+    kql_n=$(wc -l < "$tmp/kql.lst")
+    # Why KQL refused what it did, one line a reason with its count.
+    for id in $(cut -f1 "$tmp/jobs.lst"); do
+        [ -f "$tmp/q$id.kql" ] || grep -m1 'error:' "$tmp/q$id.kqlerr" | sed 's/.*error: //; s/ cannot be converted to KQL.*//'
+    done | sort | uniq -c | sort -rn | while read -r cnt why; do say "KQL refused $cnt: $why"; done
+    if [ $rc -eq 0 ]; then summary="$summary, KQL $kql_n/$kql_n checked ($kql_refused refused)"
+    else
+        fail=1
+        grep -v '^kql: ' "$tmp/kql.out" | sed "s|$tmp/||" | head -n 20 >&2
+        summary="$summary, KQL $(tail -n 1 "$tmp/kql.out" | sed 's/^kql: //') ($kql_refused refused)"
+    fi
+fi
 echo "$summary"
 [ $fail -eq 0 ]

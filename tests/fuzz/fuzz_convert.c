@@ -1,8 +1,9 @@
 /* fuzz_convert.c — libFuzzer target for `postern convert`.
  *
  * Parses arbitrary bytes as a query and, when it parses, converts it to
- * every SQL target (convert.c, convert_sql.c) and to Sigma (convert_sigma.c:
- * its YAML quoting and regex translation), and feeds the same bytes
+ * every target (the SQL ones of convert.c, convert_sql.c, KQL of
+ * convert_kql.c, and Sigma of convert_sigma.c: its YAML quoting and regex
+ * translation), and feeds the same bytes
  * to the regex translator (convert_regex.c) as a pattern for each regex
  * dialect. Built with `make build/fuzz/fuzz_convert`; seeds are in
  * tests/fuzz/corpus/convert/.
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     diag_init(&d, "query", text, size);
     query_t *q = query_parse(text, size, &d);
     if (q) {
-        static const char *const targets[] = {"duckdb", "postgres", "clickhouse", "spark", "sigma"};
+        static const char *const targets[] = {"duckdb", "postgres", "clickhouse", "spark", "kql", "sigma"};
         for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
             buf_t b = {0};
             cv_opts_t o = {.to = cv_dialect(targets[i]), .table = "logs", .header = "rule x\nline\ttwo"};
