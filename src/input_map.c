@@ -39,6 +39,9 @@
 #include "progress.h"
 
 #define MAP_SLOTS 64 /* live maps at once (one a run, one a file read by lanes) */
+/* Pages the kernel maps around a faulting one (fault_around_bytes, 64 KiB
+ * by default), here past a lane's range: given back with the range. */
+#define MAP_SPILL ((uint64_t)128 << 10)
 
 /* One live map in the registry: its address range and its cut mark. The
  * SIGBUS handler reads it, so every field is a lock-free atomic. */
@@ -238,6 +241,7 @@ long in_src_window(in_src_t *s, uint64_t keep, uint64_t at, size_t max) {
 void in_src_unmap(in_src_t *s) {
     if (!s->map) return;
     if (s->map == &s->own_map) in_map_close(&s->own_map);
-    else map_drop(s->map, s->mdrop, s->hi); /* a lane's range: its pages given back */
+    else /* a lane's range: its pages given back, and those mapped around it */
+        map_drop(s->map, s->mdrop > MAP_SPILL ? s->mdrop - MAP_SPILL : 0, s->hi + MAP_SPILL);
     s->map = NULL;
 }
