@@ -42,7 +42,7 @@
 #define IN_SEGMAX ((size_t)4 << 20)    /* largest one */
 #define IN_LANEREPORTS 16              /* malformed records a parallel lane remembers for the report */
 #define IN_FOLLOW_MS 100               /* --follow: how often a file's end is looked at again */
-#define IN_MAPMIN ((size_t)4 << 20)    /* smallest file read through mmap (read(2) is cheaper below) */
+#define IN_MAPMIN ((size_t)1 << 20)    /* smallest file read through mmap (below, read(2) costs about as much) */
 #define IN_MAPWIN IN_BLOCK             /* most bytes of a mapped file handed to its reader at a time (as read) */
 
 /* ---- the readers (input.c) ---- */
