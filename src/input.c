@@ -284,8 +284,7 @@ void in_input(in_run_t *r, const in_input_t *in) {
     in_lane_begin(L, fmt, in->name, &s, L->ctx.ref_ms);
     /* a large plain file: its pages read in place rather than copied */
     if (reg && !failed && !L->eof && L->off0 + L->end <= (uint64_t)fsb.st_size && in_src_splittable(&s) &&
-        in_map_wanted(r, (uint64_t)fsb.st_size) &&
-        in_src_map(&s, (uint64_t)fsb.st_size))
+        in_map_wanted(r, (uint64_t)fsb.st_size) && in_src_map(&s, (uint64_t)fsb.st_size))
         in_lane_map(L);
     in_lane_read(L);
     in_lane_end(L);
