@@ -282,6 +282,10 @@ void in_input(in_run_t *r, const in_input_t *in) {
         goto done; /* (a lane's read error is said by in_lanes_file) */
     }
     in_lane_begin(L, fmt, in->name, &s, L->ctx.ref_ms);
+    /* a large plain file: its pages read in place rather than copied */
+    if (reg && !failed && !L->eof && L->off0 + L->end <= (uint64_t)fsb.st_size && in_src_splittable(&s) &&
+        in_map_wanted(r, (uint64_t)fsb.st_size) && in_src_map(&s, (uint64_t)fsb.st_size))
+        in_lane_map(L);
     in_lane_read(L);
     in_lane_end(L);
     in_lane_merge(L, r->st);
@@ -296,6 +300,21 @@ done:
 /* ---- the run -------------------------------------------------------- */
 
 static const in_opts_t default_opts = {.format = "auto", .max_reports = 5};
+
+/* The environment variable name as a positive number of bytes into *n
+ * (left alone when it is not set); false (said) when it is no such number. */
+static bool env_bytes(const char *name, size_t *n) {
+    const char *v = getenv(name);
+    if (!v || !*v) return true;
+    char *end;
+    unsigned long long k = strtoull(v, &end, 10);
+    if (*end || k < 1) {
+        fprintf(stderr, "postern: %s=%s: not a positive number of bytes\n", name, v);
+        return false;
+    }
+    *n = (size_t)k;
+    return true;
+}
 
 /* Set up a run (lane 0's buffer of cap0 bytes, zcap bytes of raw
  * read-ahead); false (message printed) on an unknown format name. */
@@ -315,18 +334,19 @@ static bool run_init(in_run_t *r, const in_opts_t *o, ftab_t *ft, const in_par_t
     }
     r->parmin = IN_PARMIN;
     r->segmin = IN_SEGMIN;
+    r->mapmin = IN_MAPMIN;
     /* Tests only: POSTERN_SPLIT_MIN=N splits files of N bytes or more
-     * into segments of N bytes or more (read before any thread starts). */
-    const char *sm = getenv("POSTERN_SPLIT_MIN");
-    if (sm && *sm) {
-        char *end;
-        unsigned long long n = strtoull(sm, &end, 10);
-        if (*end || n < 1) {
-            fprintf(stderr, "postern: POSTERN_SPLIT_MIN=%s: not a positive number of bytes\n", sm);
-            return false;
-        }
-        r->parmin = r->segmin = (size_t)n;
-    }
+     * into segments of N bytes or more (read before any thread starts);
+     * POSTERN_MMAP_MIN=N maps files of N bytes or more. */
+    size_t n = 0;
+    if (!env_bytes("POSTERN_SPLIT_MIN", &n)) return false;
+    if (n) r->parmin = r->segmin = n;
+    n = 0;
+    if (!env_bytes("POSTERN_MMAP_MIN", &n)) return false;
+    if (n) r->mapmin = n;
+    /* POSTERN_NO_MMAP=1 reads every file with read(2). */
+    const char *nm = getenv("POSTERN_NO_MMAP");
+    if (nm && *nm && strcmp(nm, "0") != 0) r->mapmin = 0;
     r->ft = ft;
     r->par = *par;
     r->st = st;
@@ -343,6 +363,11 @@ static int run_done(in_run_t *r) {
     in_walk_free(r);
     free(r->zb);
     return r->stop ? r->stop : r->rc ? r->rc : r->failed ? IN_PARTIAL : 0;
+}
+
+/* See input_int.h. */
+bool in_map_wanted(const in_run_t *r, uint64_t size) {
+    return r->mapmin && size >= r->mapmin && !r->o->follow;
 }
 
 /* See input.h. */

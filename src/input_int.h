@@ -8,6 +8,7 @@
  * of every input goes through in_lane_read, serial or parallel.
  *   input.c         the public API (input.h), the run, one input from open to close
  *   input_source.c  byte sources: files, stdin, memory, gzip, zstd, UTF-16, --follow, file ranges
+ *   input_map.c     plain files read through mmap: windows, pages given back, a file cut under the map
  *   input_vote.c    which reader reads an input: the vote over its first lines, JSON documents
  *   input_lane.c    a lane: the reading loop, record completion, prefilter, mux lines, reports
  *   input_lanes.c   one file cut into ranges read by several threads
@@ -41,6 +42,8 @@
 #define IN_SEGMAX ((size_t)4 << 20)    /* largest one */
 #define IN_LANEREPORTS 16              /* malformed records a parallel lane remembers for the report */
 #define IN_FOLLOW_MS 100               /* --follow: how often a file's end is looked at again */
+#define IN_MAPMIN ((size_t)1 << 20)    /* smallest file read through mmap (below, read(2) costs about as much) */
+#define IN_MAPWIN IN_BLOCK             /* most bytes of a mapped file handed to its reader at a time (as read) */
 
 /* ---- the readers (input.c) ---- */
 
@@ -62,6 +65,16 @@ enum in_src_kind {
 };
 
 struct zip_file;
+
+/* A plain regular file's bytes [off, off + len) mapped read-only
+ * (input_map.c), registered so that a truncation of the file under the
+ * map is caught (SIGBUS) rather than fatal. */
+typedef struct in_map {
+    const char *p;          /* the bytes (owned: in_map_close) */
+    size_t len;             /* their length */
+    uint64_t off;           /* the file offset of p[0] (a page multiple) */
+    int slot;               /* its registry entry, -1 when not mapped */
+} in_map_t;
 
 /* One input's bytes, decoded: gzip or zstd undone (found by magic bytes),
  * UTF-16 converted to UTF-8 (found by a byte-order mark or zero bytes).
@@ -99,6 +112,9 @@ typedef struct in_src {
     bool ueof;              /* no UTF-16 bytes left beyond ub */
     char ob[4];             /* one converted character not yet handed out */
     uint8_t ooff, olen;     /* its unread part ob[ooff..olen) */
+    const in_map_t *map;    /* mapped (input_map.c): the file's bytes, own_map or a lanes' map (borrowed) */
+    in_map_t own_map;       /* lane 0's map of its file (in_src_map) */
+    uint64_t mdrop;         /* mapped: the pages before this offset were given back */
 } in_src_t;
 
 /* Set s up to read fd (opened by the caller; closed by in_src_end when
@@ -133,6 +149,35 @@ const char *in_src_error(const in_src_t *s);
 /* True when s is a plain (not compressed, not UTF-16) regular file read
  * from its start by this layer: one that lanes may read in ranges. */
 bool in_src_splittable(const in_src_t *s);
+
+/* ---- mapped files (input_map.c) ---- */
+
+/* Map the file fd's bytes [lo rounded down to a page, hi) read-only into
+ * m (released with in_map_close). False when it cannot be (the caller
+ * reads with read(2) then). */
+bool in_map_open(in_map_t *m, int fd, uint64_t lo, uint64_t hi);
+/* Unmap m (nothing when it is not mapped). */
+void in_map_close(in_map_t *m);
+/* Read the splittable source s (its file size bytes long) through a map
+ * of its own from now on (in_src_window, not in_src_read); released by
+ * in_src_end. False when it cannot be mapped. */
+bool in_src_map(in_src_t *s, uint64_t size);
+/* Read the range source s (in_src_range) through m, a map of its whole
+ * file (borrowed: it outlives s). */
+void in_src_range_map(in_src_t *s, const in_map_t *m);
+/* A mapped source's next window: the reader keeps the file's bytes from
+ * keep on and has seen them up to at. Gives back the pages before keep,
+ * makes the next bytes from at on ready in s->map (which may change: a
+ * file that grew is mapped again) and returns their count (1..max), 0 at
+ * the end, -1 on an error (the file truncated while mapped, said by
+ * in_src_error). */
+long in_src_window(in_src_t *s, uint64_t keep, uint64_t at, size_t max);
+/* True when the map of s was hit by its file's truncation (the bytes it
+ * shows may be zeros that were never in the file); s's error is set then. */
+bool in_src_cut(in_src_t *s);
+/* Stop reading s through its map: lane 0's is unmapped, a range's pages
+ * given back (in_src_end does it too). */
+void in_src_unmap(in_src_t *s);
 
 /* ---- the vote (input_vote.c) ---- */
 
@@ -176,8 +221,10 @@ typedef struct in_lane {
     arena_t arena;           /* the batch arena */
     char *buf;               /* the buffer (owned) */
     size_t cap;              /* its size */
-    size_t beg, end;         /* unread bytes buf[beg..end) */
-    uint64_t off0;           /* input offset of buf[0] */
+    const char *view;        /* a mapped source: its map (src->map's bytes), which stands for buf */
+    size_t mcap;             /* mapped: the size buf would have by now (windows are cut as its reads) */
+    size_t beg, end;         /* unread bytes buf[beg..end) (view[beg..end) when mapped) */
+    uint64_t off0;           /* input offset of buf[0] (view[0]) */
     bool eof;                /* the source has no more bytes */
     int discard;             /* after a too-long record: 1 drop through the next '\n', 2 drop the rest */
     uint64_t line;           /* line number of buf[beg], from 1 at the lane's first byte */
@@ -209,6 +256,7 @@ typedef struct in_run {
     uint64_t nseg;           /* segments of the files read by several threads so far (in_lanes_file) */
     size_t parmin;           /* smallest file read by several threads (IN_PARMIN; tests: POSTERN_SPLIT_MIN) */
     size_t segmin;           /* smallest segment of one (IN_SEGMIN; tests: POSTERN_SPLIT_MIN) */
+    size_t mapmin;           /* smallest file read through mmap (IN_MAPMIN; POSTERN_MMAP_MIN), 0 = none (POSTERN_NO_MMAP) */
     in_lane_t lane;          /* lane 0: reads every input serially (its buffer kept across inputs) */
 } in_run_t;
 
@@ -223,6 +271,9 @@ typedef struct in_input {
                                 opened, and it is skipped, said, when no reader knows it */
 } in_input_t;
 
+/* True when a plain regular file of size bytes is read through mmap
+ * (input_map.c): large enough (r->mapmin), and not followed. */
+bool in_map_wanted(const in_run_t *r, uint64_t size);
 /* Read one input through the reader the vote (or --input-format) picks
  * (input.c); a zip archive's members are read in turn (in_zip). An input
  * that cannot be read is said (in_fail); the run goes on. */
@@ -243,6 +294,9 @@ void in_lane_free(in_lane_t *L);
  * counts; the buffer may already hold the input's first bytes
  * (buf[beg..end), at input offset off0). */
 void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_t *src, int64_t ref_ms);
+/* Read the lane's source through its map (src->map) from now on: the
+ * bytes buf[beg..end) are those of the map at the same offsets. */
+void in_lane_map(in_lane_t *L);
 /* Read every record from the lane's source through its reader, to the
  * end of the source or until the callback stops. Thread-safe across
  * lanes of one run (r is only read). */
@@ -260,7 +314,8 @@ void in_lane_merge(const in_lane_t *L, in_stats_t *st);
 
 /* Read the plain regular file fd (size bytes, a UTF-8 byte-order mark up
  * to beg) with r->par->nthreads lanes, segment by segment (numbered from
- * r->nseg on, which grows by their number). Returns false, having
+ * r->nseg on, which grows by their number), through one map of the file
+ * when r->mapmin says so. Returns false, having
  * delivered nothing, when its first record cannot be found: read it
  * serially. */
 bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const char *name, size_t beg);

@@ -79,6 +79,7 @@ void in_lane_end(in_lane_t *L) {
     if (fidx < IN_MAXFORMATS) L->st.fmt_records[fidx] += own;
     L->fmt->close(c->st);
     c->st = NULL;
+    L->view = NULL;
 }
 
 /* See input_int.h. */
@@ -254,6 +255,9 @@ static rd_status_t mux_line(const rd_impl_t *fmt, rd_ctx_t *c, record_t *rec, co
 
 /* ---- the reading loop ---------------------------------------------- */
 
+/* The lane's bytes: its buffer, or its source's map. */
+static inline const char *lane_bytes(const in_lane_t *L) { return L->view ? L->view : L->buf; }
+
 /* One step at buf[beg..end): a run of lines the prefilter drops, or one
  * reader step (a record, a rejection, a skipped unit, or a request for
  * more bytes). Consumed bytes leave the buffer and advance L->line. */
@@ -261,7 +265,7 @@ static rd_status_t step(in_lane_t *L) {
     in_run_t *r = L->r;
     const rd_impl_t *fmt = L->fmt;
     rd_ctx_t *c = &L->ctx;
-    const char *p = L->buf + L->beg;
+    const char *p = lane_bytes(L) + L->beg;
     size_t n = L->end - L->beg, used = 0;
     uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used, &L->st.pf_tally) : 0;
     if (k) {
@@ -289,6 +293,13 @@ static rd_status_t step(in_lane_t *L) {
         rs = RD_REJECT;
         c->reason = RD_R_LONG;
     }
+    if ((rs == RD_REC || rs == RD_REJECT) && L->view && in_src_cut(L->src)) { /* zeros, maybe: not handed on */
+        L->beg += used;
+        L->err = EIO;
+        L->eof = true;
+        if (L->arena.total) arena_reset(&L->arena);
+        return RD_END;
+    }
     if (rs == RD_REC) {
         complete(c, &L->rec, r->o, L->name, at, r->fileno << 44 | (L->off0 + L->beg + off));
         L->st.records++;
@@ -308,7 +319,7 @@ static rd_status_t step(in_lane_t *L) {
  * Returns RD_SKIP when the lane can go on reading records, RD_MORE when
  * more bytes must be dropped. */
 static rd_status_t drop(in_lane_t *L) {
-    const char *p = L->buf + L->beg;
+    const char *p = lane_bytes(L) + L->beg;
     size_t n = L->end - L->beg;
     const char *nl = L->discard == 1 ? memchr(p, '\n', n) : NULL;
     size_t used = nl ? (size_t)(nl - p) + 1 : n;
@@ -321,22 +332,57 @@ static rd_status_t drop(in_lane_t *L) {
 
 /* See input_int.h. */
 void in_lane_cut(in_lane_t *L) {
+    const char *b = lane_bytes(L);
     size_t e = L->end;
-    while (e > L->beg && L->buf[e - 1] != '\n') e--;
+    while (e > L->beg && b[e - 1] != '\n') e--;
     L->end = e;
 }
 
+/* Bytes the source gave the lane (k, as in_src_read returns): appended to
+ * buf[beg..end), or the end; on a read error the unfinished line before it
+ * is dropped when the reader's records are lines. */
+static void got(in_lane_t *L, long k) {
+    if (k < 0) {
+        L->err = L->src->errnum ? L->src->errnum : EIO;
+        if (L->fmt->line_sync) in_lane_cut(L);
+        L->eof = true;
+    } else if (k == 0) {
+        L->eof = true;
+    } else {
+        L->end += (size_t)k;
+        L->st.bytes += (uint64_t)k;
+    }
+}
+
+/* A mapped source's next window (in_src_window): the lane's offsets
+ * follow its map when it is mapped again. */
+static long fill_view(in_lane_t *L) {
+    /* windows cut as read(2) into the buffer would cut them (fill below),
+     * so that a record too long is dropped at the same byte */
+    size_t have = L->end - L->beg;
+    if (have >= L->mcap) L->mcap *= 2;
+    size_t room = L->mcap - have < IN_MAPWIN ? L->mcap - have : IN_MAPWIN;
+    uint64_t b = L->off0 + L->beg, e = L->off0 + L->end;
+    long k = in_src_window(L->src, b, e, room);
+    if (L->src->map->p != L->view) in_lane_map(L);
+    return k;
+}
+
 /* More bytes from the source after buf[beg..end), the unfinished record
- * moved to the buffer's start first. A record longer than IN_MAXREC is
- * rejected and dropped. Sets L->eof at the end, or on a read error (which
- * in_input or in_lanes_file says; the unfinished line before it is
- * dropped when the reader's records are lines). */
+ * moved to the buffer's start first (a mapped source: the next window of
+ * its map). A record longer than IN_MAXREC is rejected and dropped. Sets
+ * L->eof at the end, or on a read error (which in_input or in_lanes_file
+ * says). */
 static void fill(in_lane_t *L) {
     if (!L->discard && L->end - L->beg > IN_MAXREC) {
         report(L, L->line, RD_R_LONG);
         L->discard = L->fmt->line_sync ? 1 : 2;
-        L->line += rd_count_nl(L->buf + L->beg, L->end - L->beg);
+        L->line += rd_count_nl(lane_bytes(L) + L->beg, L->end - L->beg);
         L->beg = L->end;
+    }
+    if (L->view) {
+        got(L, fill_view(L));
+        return;
     }
     if (L->beg) {
         memmove(L->buf, L->buf + L->beg, L->end - L->beg);
@@ -350,17 +396,18 @@ static void fill(in_lane_t *L) {
     }
     size_t room = L->cap - L->end;
     if (room > IN_BLOCK) room = IN_BLOCK;
-    long k = in_src_read(L->src, L->buf + L->end, room);
-    if (k < 0) {
-        L->err = L->src->errnum ? L->src->errnum : EIO;
-        if (L->fmt->line_sync) in_lane_cut(L);
-        L->eof = true;
-    } else if (k == 0) {
-        L->eof = true;
-    } else {
-        L->end += (size_t)k;
-        L->st.bytes += (uint64_t)k;
-    }
+    got(L, in_src_read(L->src, L->buf + L->end, room));
+}
+
+/* See input_int.h. */
+void in_lane_map(in_lane_t *L) {
+    const in_map_t *m = L->src->map;
+    uint64_t b = L->off0 + L->beg, e = L->off0 + L->end;
+    if (!L->view) L->mcap = L->cap;
+    L->view = m->p;
+    L->off0 = m->off;
+    L->beg = (size_t)(b - m->off);
+    L->end = (size_t)(e - m->off);
 }
 
 /* See input_int.h. */

@@ -33,6 +33,7 @@ typedef struct seg {
     uint64_t lines;          /* '\n' its lane read (when done) */
     bool done;               /* read to its end: no stop, no read error */
     int err;                 /* errno of a failed read, 0 */
+    const char *why;         /* the failed read's message when no errno says it (a file cut under its map) */
     uint64_t nrep;           /* malformed records met */
     uint64_t rep_line[IN_LANEREPORTS];  /* lines (segment-relative) of the first ones */
     unsigned rep_reason[IN_LANEREPORTS]; /* their reasons */
@@ -44,6 +45,7 @@ typedef struct lanes {
     const rd_impl_t *fmt;    /* the file's reader */
     const char *name;        /* the file's name (borrowed) */
     int fd;                  /* the file (shared; pread has its own offset) */
+    const in_map_t *map;     /* the file mapped whole (input_map.c; owned by in_lanes_file), NULL: pread */
     seg_t *seg;              /* the segments, in file order (owned) */
     size_t nseg;             /* their number */
     uint64_t base;           /* run-wide number of segment 0 */
@@ -227,6 +229,10 @@ static void read_seg(lane_job_t *J, seg_t *g) {
     L->eof = false;
     in_lane_begin(L, S->fmt, S->name, &src, S->r->lane.ctx.ref_ms);
     L->off0 = g->lo;
+    if (S->map) {
+        in_src_range_map(&src, S->map);
+        in_lane_map(L);
+    }
     if (S->hdrn) { /* the header (CSV's row, Zeek's and pfirewall's # lines) maps the columns */
         size_t used = 0;
         L->fmt->next(&L->ctx, S->hdr, S->hdrn, true, &used, &L->rec);
@@ -235,6 +241,8 @@ static void read_seg(lane_job_t *J, seg_t *g) {
     }
     if (g->lo < g->hi) in_lane_read(L);
     in_lane_end(L);
+    g->why = L->err && src.err ? src.err : NULL;
+    in_src_end(&src);
     g->lines = L->line - 1;
     g->done = !L->stop && !L->err;
     g->err = L->err;
@@ -417,7 +425,7 @@ static void reports(lanes_t *S) {
                         in_reason_name(g->rep_reason[k]));
         total += g->nrep;
         if (g->err && !failed) {
-            in_fail(r, S->name, strerror(g->err), 0);
+            in_fail(r, S->name, g->why ? g->why : strerror(g->err), 0);
             failed = true;
         }
         if (last < S->nseg && i < last) base += g->done ? g->lines : count_nl_at(S->fd, g->lo, g->hi);
@@ -462,9 +470,12 @@ bool in_lanes_file(in_run_t *r, const rd_impl_t *fmt, int fd, size_t size, const
     }
     r->nseg += S.nseg;
     r->st->files_split++;
+    in_map_t map;
+    if (in_map_wanted(r, size) && in_map_open(&map, fd, 0, size)) S.map = &map;
     r->ft->mt = true; /* lanes may intern names (want_all) */
     jobs_run(J, n, job_read);
     r->ft->mt = false;
+    if (S.map) in_map_close(&map);
 
     reports(&S);
     for (unsigned i = 0; i < n; i++) {

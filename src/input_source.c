@@ -203,6 +203,7 @@ long in_src_raw(in_src_t *s, char *dst, size_t cap) {
 
 /* See input_int.h. */
 void in_src_end(in_src_t *s) {
+    in_src_unmap(s);
     free(s->ub);
     if (s->zs_live) inflateEnd(&s->zs);
     if (s->zd) ZSTD_freeDStream(s->zd);
