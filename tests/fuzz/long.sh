@@ -19,7 +19,7 @@ runs=${FUZZ_RUNS:-10000000}
 secs=${FUZZ_TIME:-3600}
 top=build/fuzz-long
 out=${FUZZ_OUT:-$top/corpus}
-first="query regex read_jsonl json_path read_csv read_cef read_evtx read_winevt_xml xml rule convert ruletest"
+first="query exec regex read_jsonl json_path read_csv read_cef read_evtx read_winevt_xml xml rule convert ruletest"
 mkdir -p "$top/artifacts" "$out"
 
 if [ -n "${FUZZ_TARGET:-}" ]; then
