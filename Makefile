@@ -3,6 +3,7 @@
 #   make check      every test, plain, under ASan+UBSan and (threaded ones) TSan; ends with "N passed, N failed"
 #   make demo       install missing packages, build, run `postern detect` on examples/
 #   make fuzz       build the libFuzzer targets (clang)
+#   make fuzz-long  run each fuzz target for 10M executions or 1 h (FUZZ_RUNS, FUZZ_TIME, FUZZ_TARGET)
 #   make bench      postern against DuckDB on generated data (bench/README.md)
 #   make bench-readers  MB/s of every log reader on generated data (bench/README.md)
 #   make bench-sensor  the live sensor's CPU and event loss under loopback load (root)
@@ -34,7 +35,7 @@ TOBJ    := $(SRC:src/%.c=build/tsan/%.o) build/tsan/rules_builtin.o build/tsan/v
 UNIT    := $(wildcard tests/unit/*.c)
 FUZZ    := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-replay bench bench-quick bench-readers bench-sensor clean install
+.PHONY: all check check-plain check-san unit demo deps fuzz fuzz-long fuzz-replay bench bench-quick bench-readers bench-sensor clean install
 
 all: postern
 
@@ -120,6 +121,11 @@ fuzz: $(FUZZBIN)
 fuzz-replay: $(FUZZBIN)
 	@for f in $(FUZZBIN); do c=tests/fuzz/corpus/$${f##*/fuzz_}; \
 	  if $$f -runs=0 $$c > /dev/null 2>&1; then echo "replayed $$c"; else echo "FAILED: $$f on $$c"; exit 1; fi; done
+
+# Run every target long (or FUZZ_TARGET=...): FUZZ_RUNS executions or FUZZ_TIME seconds
+# each, niced, one at a time; new inputs and logs go under build/fuzz-long/ (tests/fuzz/long.sh).
+fuzz-long: $(FUZZBIN)
+	sh tests/fuzz/long.sh
 
 # The fuzz targets are built (and their corpora replayed) where clang is installed.
 HAVE_CLANG := $(shell command -v $(FUZZCC) 2>/dev/null)

@@ -10,6 +10,7 @@
  * it; input_lanes.c runs one lane per thread on ranges of a file.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char 
         double d;
         /* Sumo's own time fields are epoch milliseconds whatever their size. */
         if ((k == RD_SP_MTIMEMS || k == RD_SP_MTIME || k == RD_SP_RECEIPTTIME) && str_to_num(c->spv[k], &d) &&
-            d == (double)(int64_t)d) {
+            fabs(d) < 9.2e18 && d == floor(d)) { /* (an integer an int64_t holds) */
             rec_set(rec, F_MESSAGETIME, val_num(d));
             timed = true;
         } else if (dt_parse(c->spv[k], &ms)) {

@@ -118,6 +118,7 @@ static long find_anchor(pstr_t text, size_t pos, pstr_t a) {
 
 /* See op.h. */
 bool pa_match(pstr_t text, pstr_t pat, value_t *caps, uint32_t *ncaps) {
+    if (!text.p) text = pstr("", 0); /* an empty value may have no bytes at all */
     size_t pos = 0, pi = 0;
     uint32_t out = 0;
     bool first = true;

@@ -277,6 +277,11 @@ static uint32_t read_map(rp_t *p, const yaml_node_t *n, const char *what, const 
             continue;
         }
         seen |= 1u << i;
+        /* A required key left empty (`query:`, `id: ~`) is as good as missing. */
+        if (tab[i].required && is_null(v)) {
+            say(p, D_ERROR, v, NULL, "required key '%s' in '%s' is empty", tab[i].name, what);
+            continue;
+        }
         char *slot = (char *)base + tab[i].off;
         switch (tab[i].kind) {
         case K_STR: read_str(p, v, tab[i].name, (char **)(void *)slot); break;
