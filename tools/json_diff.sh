@@ -3,14 +3,15 @@
 #
 #   sh tools/json_diff.sh OLD NEW [COUNT] [FILE...]
 #
-# Runs `query '*'` (every field, NDJSON, --stats, without and with -j2)
-# with both binaries over each FILE as it is and over COUNT (default
-# 200000) mutated lines drawn from all of them (tools/jsonl_mutate.c),
-# as JSON Lines and as auto-detected input, and compares stdout, stderr
-# and exit status byte for byte. FILE defaults to every file under
-# ../shared/real that starts with { or [ and the 200k-row bench file.
-# Prints one line per comparison and "N same, M differ"; exits 1 when
-# any differ. Scratch files go to a temporary directory that is removed.
+# Runs `query '*'` (every field, NDJSON, --stats) and a count by five
+# fields (-j1 and -j2) with both binaries over each FILE as it is and over
+# COUNT (default 200000) mutated lines drawn from all of them
+# (tools/jsonl_mutate.c), as JSON Lines and as auto-detected input, and
+# compares stdout, stderr and exit status byte for byte. FILE defaults to
+# every file under ../shared/real that starts with { or [ and the
+# 200k-row bench file. Prints one line per comparison and "N same, M
+# differ"; exits 1 when any differ. Scratch files go to a temporary
+# directory that is removed.
 set -u
 old=$1 new=$2
 count=${3:-200000}
@@ -51,9 +52,13 @@ for f in "$@"; do
 done
 "$tmp/mutate" "$count" 1 < "$tmp/all" > "$tmp/mut.jsonl"
 compare "$count mutated lines" query --format ndjson --stats -j1 --input-format jsonl '*' "$tmp/mut.jsonl"
-compare "$count mutated lines, -j2" query --format ndjson --stats -j2 --input-format jsonl '*' "$tmp/mut.jsonl"
 compare "$count mutated lines, auto" query --format ndjson --stats -j1 '*' "$tmp/mut.jsonl"
-compare "$count mutated lines, count by" query --stats -j1 --input-format jsonl \
-    '* | count by dest_ip, _sourceCategory, EventID, id.orig_h | sort by _count desc' "$tmp/mut.jsonl"
+# (With -j2, `*` is not compared: a field spelt in two cases, such as a
+# mutated bytes_Eout and bytes_eout, is shown as the lane that met it first
+# spelt it, which varies from run to run of one build.)
+for j in 1 2; do
+    compare "$count mutated lines, count by, -j$j" query --stats -j$j --input-format jsonl \
+        '* | count by dest_ip, _sourceCategory, EventID, id.orig_h, bytes_out | sort by _count desc, dest_ip, _sourceCategory, EventID, id.orig_h, bytes_out' "$tmp/mut.jsonl"
+done
 echo "$same same, $differ differ"
 [ "$differ" -eq 0 ]
