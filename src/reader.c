@@ -14,6 +14,7 @@
 
 #include "datetime.h"
 #include "json.h"
+#include "json_index.h"
 #include "json_scan.h"
 #include "schema.h"
 
@@ -363,11 +364,11 @@ void rd_base_close(void *st) { free(st); }
 
 /* ---- JSON objects ---------------------------------------------------- */
 
-/* See reader.h. json_iter_next's walk and rd_key's lookup in one loop:
- * a key is first taken to be the one the previous record had at its
- * position (its bytes and closing quote compared in place, no scan for
- * the quote); members are validated as they are passed. */
-bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
+/* rd_json_object's loop; with x (the masks of s[0..n)) strings and
+ * digit runs end at a mask's next bit, without it the bytes are scanned.
+ * Both answer the same (json_index.h). */
+__attribute__((always_inline)) static inline bool json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec,
+                                                              const jx_t *x) {
     size_t i = js_ws(s, n, 0);
     if (i >= n || s[i] != '{') return false;
     i = js_ws(s, n, i + 1);
@@ -383,7 +384,7 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
         if (same) {
             j = i + 1 + kn;
         } else {
-            j = js_str_end(s, n, i, &esc);
+            j = x ? jx_str_end(x, i, &esc) : js_str_end(s, n, i, &esc);
             if (j >= n) return false;
         }
         pstr_t key = pstr(s + i + 1, j - i - 1);
@@ -391,7 +392,7 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
         if (i >= n || s[i] != ':') return false;
         i = js_ws(s, n, i + 1);
         if (i >= n) return false;
-        j = js_value_end(s, n, i);
+        j = x ? jx_value_end(x, s, i) : js_value_end(s, n, i);
         if (j == JSON_BAD) return false;
         /* Looked up once the member is known to be whole: a key of a
          * member that is not names no field. */
@@ -403,6 +404,17 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
         if (s[i] != ',') return false;
         i = js_ws(s, n, i + 1);
     }
+}
+
+/* See reader.h. json_iter_next's walk and rd_key's lookup in one loop:
+ * a key is first taken to be the one the previous record had at its
+ * position (its bytes and closing quote compared in place, no scan for
+ * the quote); members are validated as they are passed. A text of up to
+ * JX_MAXLEN bytes is first indexed in one vector pass (json_index.h). */
+bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
+    jx_t x;
+    if (jx_build(&x, s, n)) return json_object(c, s, n, rec, &x);
+    return json_object(c, s, n, rec, NULL);
 }
 
 /* One member the walk found: its key (decoded), its value view and the

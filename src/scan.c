@@ -10,6 +10,8 @@
  */
 #include "scan.h"
 
+#include "cpu_kernel.h"
+
 #include <stdatomic.h>
 #include <string.h>
 
@@ -209,25 +211,15 @@ static size_t scan_none(const scan_probe_t *pr, const char *p, size_t n, size_t 
 }
 
 static const struct kernel {
-    const char *name;
-    const char *feature;   /* for __builtin_cpu_supports, NULL: always there */
+    ck_head_t h;
     kernel_fn fn;
 } kernels[] = {
-    {"avx512", "avx512bw", scan_avx512},
-    {"avx2", "avx2", scan_avx2},
-    {"sse2", NULL, scan_sse2},
-    {"scalar", NULL, scan_none},
+    {{"avx512", "avx512bw"}, scan_avx512},
+    {{"avx2", "avx2"}, scan_avx2},
+    {{"sse2", NULL}, scan_sse2},
+    {{"scalar", NULL}, scan_none},
 };
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
-
-static bool supported(const struct kernel *k) {
-    if (!k->feature) return true;
-    __builtin_cpu_init();
-    /* __builtin_cpu_supports needs a literal. */
-    if (strcmp(k->feature, "avx512bw") == 0) return __builtin_cpu_supports("avx512bw");
-    if (strcmp(k->feature, "avx2") == 0) return __builtin_cpu_supports("avx2");
-    return false;
-}
 
 /* The kernel in use: an index into kernels[] and its function, set on
  * first use (threads racing here all store the same) or by scan_force. */
@@ -237,8 +229,7 @@ static _Atomic(kernel_fn) chosen_fn; /* NULL until picked */
 static const struct kernel *kernel(void) {
     int k = atomic_load_explicit(&chosen, memory_order_relaxed);
     if (k < 0) {
-        k = 0;
-        while (!supported(&kernels[k])) k++;
+        k = ck_find(kernels, sizeof kernels[0], NKERNELS, NULL); /* "scalar" at the latest */
         atomic_store_explicit(&chosen, k, memory_order_relaxed);
         atomic_store_explicit(&chosen_fn, kernels[k].fn, memory_order_relaxed);
     }
@@ -266,7 +257,7 @@ void scan_jsonl(const scan_probe_t *pr, const char *p, size_t n, size_t br_from,
 /* See scan.h. */
 const char *scan_impl(void) {
 #if SCAN_X86
-    return kernel()->name;
+    return kernel()->h.name;
 #else
     return "scalar";
 #endif
@@ -275,14 +266,11 @@ const char *scan_impl(void) {
 /* See scan.h. */
 bool scan_force(const char *name) {
 #if SCAN_X86
-    for (unsigned k = 0; k < NKERNELS; k++)
-        if (strcmp(kernels[k].name, name) == 0) {
-            if (!supported(&kernels[k])) return false;
-            atomic_store_explicit(&chosen, (int)k, memory_order_relaxed);
-            atomic_store_explicit(&chosen_fn, kernels[k].fn, memory_order_relaxed);
-            return true;
-        }
-    return false;
+    int k = ck_find(kernels, sizeof kernels[0], NKERNELS, name);
+    if (k < 0) return false;
+    atomic_store_explicit(&chosen, k, memory_order_relaxed);
+    atomic_store_explicit(&chosen_fn, kernels[k].fn, memory_order_relaxed);
+    return true;
 #else
     return strcmp(name, "scalar") == 0;
 #endif

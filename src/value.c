@@ -16,6 +16,25 @@ static const char *const vtype_names[] = {"null", "string", "number", "boolean"}
 /* See value.h. */
 const char *val_type_name(vtype_t t) { return (unsigned)t < 4 ? vtype_names[t] : "?"; }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 8 bytes at p as a number when all are ASCII digits (the first the
+ * most significant): pairs, then quadruples, then the two halves are
+ * combined in one word, without a carry between its bytes. */
+static inline bool digits8(const char *p, uint64_t *out) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, three = 0x3030303030303030ull;
+    /* Each byte's high nibble is 3, and still 3 after adding 6: '0'..'9'. */
+    if ((x & hi) != three || ((x + 0x0606060606060606ull) & hi) != three) return false;
+    uint64_t d = x - three;
+    d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFull;
+    d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFull;
+    d = (d * 10000 + (d >> 32)) & 0xFFFFFFFFull;
+    *out = d;
+    return true;
+}
+#endif
+
 /* See value.h. A strict decimal grammar: strtod alone would take hex,
  * "inf" and "nan", which Sumo does not treat as numbers. */
 bool str_to_num(pstr_t s, double *out) {
@@ -24,6 +43,20 @@ bool str_to_num(pstr_t s, double *out) {
     size_t i = 0;
     if (s.p[i] == '+' || s.p[i] == '-') i++;
     size_t d0 = i;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Fastest path: an integer of 8 to 15 digits (epoch milliseconds are
+     * 13), its last 8 digits taken as one word. */
+    if (s.n - i >= 8 && s.n - i <= 15) {
+        uint64_t hi = 0, lo;
+        size_t k = i;
+        while (k < s.n - 8 && s.p[k] >= '0' && s.p[k] <= '9') hi = hi * 10 + (uint64_t)(s.p[k++] - '0');
+        if (k == s.n - 8 && digits8(s.p + k, &lo)) {
+            uint64_t acc = hi * 100000000u + lo;
+            *out = s.p[0] == '-' ? -(double)acc : (double)acc;
+            return true;
+        }
+    }
+#endif
     /* Fast path: a plain integer of up to 15 digits. */
     uint64_t acc = 0;
     while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9' && i - d0 < 16) acc = acc * 10 + (uint64_t)(s.p[i++] - '0');

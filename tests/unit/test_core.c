@@ -132,6 +132,29 @@ static void test_value(void) {
     CHECK(!str_to_num(PSTR_LIT(""), &d));
     CHECK(!str_to_num(PSTR_LIT("12abc"), &d));
     CHECK(str_to_num(PSTR_LIT("1717200006302"), &d) && d == 1717200006302.0);
+    /* Integers of 1 to 17 digits, signed or not, against strtod; a
+     * letter or space put anywhere inside makes them no number. */
+    uint64_t r = 88172645463325252ull;
+    int bad = 0;
+    for (int t = 0; t < 20000; t++) {
+        char buf[24];
+        size_t n = 0, nd = 1 + (size_t)(t % 17);
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        if (t % 3 == 1) buf[n++] = '-';
+        if (t % 3 == 2) buf[n++] = '+';
+        for (size_t k = 0; k < nd; k++) buf[n++] = (char)('0' + (r >> (3 * k)) % 10);
+        buf[n] = 0;
+        double want = strtod(buf, NULL);
+        if (!str_to_num(pstr(buf, n), &d) || d != want || signbit(d) != signbit(want)) bad++;
+        size_t at = (size_t)(r >> 50) % n;
+        if (at == 0 && n > 1) at = 1; /* not a leading space, which trim drops */
+        buf[at] = (t & 1) ? 'x' : ' ';
+        if (at + 1 < n && str_to_num(pstr(buf, n), &d)) bad++;
+    }
+    CHECK(bad == 0);
+    CHECK(str_to_num(PSTR_LIT("-00000000"), &d) && d == 0 && signbit(d));
+    CHECK(!str_to_num(PSTR_LIT("12345678:"), &d));
+    CHECK(!str_to_num(PSTR_LIT("1234567/9"), &d));
     /* Integral numbers print as integers, never in exponent form. */
     CHECK(fmt_is(val_num(1717200006302.0), "1717200006302"));
     CHECK(fmt_is(val_num(-3), "-3"));
