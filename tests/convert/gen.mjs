@@ -314,8 +314,9 @@ async function pool(items, n, fn) {
   await Promise.all(Array.from({ length: n }, async () => { while (i < items.length) { const k = i++; await fn(items[k], k); } }));
 }
 
-// CSV records of postern's layout (quotes, "" inside, newlines in quotes).
-function parseCsv(s) {
+// CSV records of postern's layout (quotes, "" inside, newlines in quotes);
+// bench/scale_chdb.mjs uses it too.
+export function parseCsv(s) {
   const recs = [];
   let rec = [], cell = '', q = false, i = 0, any = false;
   for (; i < s.length; i++) {
@@ -434,5 +435,6 @@ async function main() {
   process.exit(bad ? 1 : 0);
 }
 
-if (DIR) main().catch((e) => { console.error(`gen.mjs: ${e && e.stack ? e.stack : e}`); process.exit(1); });
-else if (args.print !== undefined) console.log(genQuery(SEED, Number(args.print)).q);
+const entry = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+if (entry && DIR) main().catch((e) => { console.error(`gen.mjs: ${e && e.stack ? e.stack : e}`); process.exit(1); });
+else if (entry && args.print !== undefined) console.log(genQuery(SEED, Number(args.print)).q);
