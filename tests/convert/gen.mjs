@@ -115,7 +115,7 @@ function genQuery(seed, k) {
   const textField = () => r.pick(fields.filter(([, t]) => t === 's'))[0];
   const numish = () => {
     const n = fields.filter(([f, t]) => t === 'n' || numeric.has(f));
-    return r.pick(n)[0];
+    return n.length ? r.pick(n)[0] : r.pick(NUM_FIELDS);
   };
   const caseVariant = (f) => (f.startsWith('_') || !r.chance(0.05) ? f : f.toUpperCase());
 
@@ -171,6 +171,7 @@ function genQuery(seed, k) {
       case 9: return `${r.pick(['isNull', 'isEmpty', 'isBlank'])}(${f})`;
       case 10: return `${numExpr(d + 1)} ${r.pick(['<', '>', '=', '>='])} ${numLit()}`;
       case 11: return `contains(${textField()}, ${strLit()})`;
+      case 12: return r.chance(0.5) ? `${strLit()} ${r.pick(['=', '!=', '<', '>='])} ${f}` : `${numLit()} ${r.pick(['=', '<', '>'])} ${numish()}`;
       default: return `${f} = ${strLit()}`;
     }
   }
@@ -184,8 +185,10 @@ function genQuery(seed, k) {
   }
   function scope() {
     const one = () => {
-      const pats = ['*', 'prod/*', '*network*', '*NETWORK*', '*fw', 'ops/dns', '*/*/*', 'ünï/*', '*%', '*_*', 'x/proxy/squid'];
-      const s = `_sourceCategory=${r.pick(pats)}`;
+      const pats = ['*', 'prod/*', '*network*', '*NETWORK*', '*fw', 'ops/dns', '*/*/*', 'ünï/*', '*%', '*_*', 'x/proxy/squid', '"prod/network/edr"'];
+      const other = [['user', ['ali*', 'BOB', '*ë*', '"o\'brien"']], ['process_name', ['*.EXE', 'curl', '*client*']], ['dest_port', ['25', '*5', '1e3']]];
+      let s = `_sourceCategory=${r.pick(pats)}`;
+      if (r.chance(0.3)) { const [f, ps] = r.pick(other); s = `${f}=${r.pick(ps)}`; }
       return r.chance(0.2) ? `NOT ${s}` : s;
     };
     if (r.chance(0.65)) return '*';
@@ -223,6 +226,9 @@ function genQuery(seed, k) {
       const name = r.chance(0.2) ? textField() : `c${nc++}`;
       stages.push(`${textExpr()} as ${name}`);
       if (!fields.some(([f]) => f === name)) fields.push([name, 's']);
+      // No number of it: concat("1E2", "25", ...) is 1e225 or past a
+      // double's range, which PostgreSQL refuses (docs/convert.md).
+      numeric.delete(name);
     }
   }
 
@@ -253,8 +259,10 @@ function genQuery(seed, k) {
     if (fn === 'count') aggs.push(i === 0 && r.chance(0.5) ? 'count' : `count as ${name}`);
     else if (fn === 'count_f') aggs.push(`count(${anyField()}) as ${name}`);
     else if (fn === 'count_distinct') aggs.push(`count_distinct(${anyField()}) as ${name}`);
-    else aggs.push(`${fn}(${numish()}) as ${name}`);
-    outNum.push(aggs[i] === 'count' ? '_count' : name);
+    else if (r.chance(0.15) && !aggs.some((a) => a.startsWith(`${fn}(`))) {
+      aggs.push(`${fn}(${numish()})`); // the default name, _sum, _avg ...
+    } else aggs.push(`${fn}(${numish()}) as ${name}`);
+    outNum.push(aggs[i] === 'count' ? '_count' : aggs[i].includes(' as ') ? name : `_${fn}`);
     if (fn === 'avg') avgs.add(name);
   }
   stages.push(`${aggs.join(', ')}${keys.length ? ` by ${keys.join(', ')}` : ''}`);
