@@ -403,6 +403,7 @@ async function main() {
     for (const eng of ENGINES) {
       const outFile = `${j.base}.${eng}.out`;
       const text = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8') : 'ERROR: no output\n';
+      if (ONLY >= 0) console.log(`--- ${eng} SQL:\n${fs.readFileSync(`${j.base}.${eng}.sql`, 'utf8')}--- ${eng} rows:\n${text}`);
       let same = false, why = '';
       if (text.startsWith('ERROR: ')) why = text.split('\n')[0].slice(0, 400);
       else {
@@ -422,9 +423,6 @@ async function main() {
             why = `${j.ordered ? 'ordered ' : ''}rows ${wr.length} vs ${gr.length}, first difference at ${i}: postern ${wr[i] ?? '(none)'} / ${eng} ${gr[i] ?? '(none)'}`;
           }
         }
-      }
-      if (ONLY >= 0) {
-        console.log(`--- ${eng} SQL:\n${fs.readFileSync(`${j.base}.${eng}.sql`, 'utf8')}--- ${eng} rows:\n${text}`);
       }
       if (same) { good[eng]++; continue; }
       bad++;
