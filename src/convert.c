@@ -219,13 +219,23 @@ static bool cond_order(cv_t *c, const expr_t *e, buf_t *b) {
 }
 
 /* `in` (eval.c in_eq): no cast; a text equals a text literal, a number a number. */
+/* x (of type t) into out, a number with -0 made 0 where the target needs it
+ * (postern's -0 equals 0 and prints as 0, so it is one group and in (0)). */
+static void num_zero(cv_t *c, buf_t *out, const buf_t *x, uint8_t t) {
+    if (t == T_NUM && c->D->num_zero) put_tpl(out, c->D->num_zero, x->p, "");
+    else buf_puts(out, x->p);
+}
+
 static bool cond_in(cv_t *c, const expr_t *e, buf_t *b) {
     if (e->b || e->sub) return refuse(c, e->sp, "`in` over a subquery");
     buf_t x = {0}, s = {0};
     uint8_t tx;
     if (!ex_val(c, e->a, &x, &tx)) { buf_free(&x); return false; }
     uint32_t hits = 0;
-    buf_printf(&s, "(%s IN (", x.p);
+    buf_t z = {0};
+    num_zero(c, &z, &x, tx);
+    buf_printf(&s, "(%s IN (", z.p);
+    buf_free(&z);
     for (uint32_t i = 0; i < e->nargs; i++) {
         const expr_t *a = e->args[i];
         if (a->kind != EX_STR && a->kind != EX_NUM) {
@@ -655,7 +665,12 @@ static bool st_assign(cv_t *c, const stage_t *s) {
     buf_t x = {0};
     uint8_t t;
     bool ok = ex_val(c, s->e, &x, &t);
-    if (ok) layer_with(c, s->as, t, x.p);
+    if (ok) {
+        buf_t z = {0};
+        num_zero(c, &z, &x, t);
+        layer_with(c, s->as, t, z.p);
+        buf_free(&z);
+    }
     buf_free(&x);
     return ok;
 }
@@ -875,6 +890,13 @@ static bool agg_sql(cv_t *c, const stage_t *s, const aggspec_t *a, buf_t *b, uin
     default: ok = refuse(c, a->sp, "the aggregate %s()", agg_info[a->fn].name);
     }
     (void)s;
+    if (ok && a->fn != AG_COUNT && a->fn != AG_COUNT_DISTINCT) { /* min(-0) is -0: made 0 for a later group or in */
+        buf_t z = {0};
+        num_zero(c, &z, b, T_NUM);
+        buf_clear(b);
+        buf_puts(b, z.p);
+        buf_free(&z);
+    }
     if (a->one_if_missing) ok = refuse(c, a->sp, "this aggregate");
     buf_free(&x); buf_free(&nx);
     return ok;
@@ -963,11 +985,14 @@ static bool st_fields(cv_t *c, const stage_t *s) {
         add_col(c, k->f, k->t);
         find_col(c, k->f)->ver = k->ver;
     }
-    for (uint32_t j = 0; j < nold && ok; j++)
-        if (old[j].f < F_NBUILTIN && !table_col_hidden(old[j].f) && !find_col(c, old[j].f)) {
-            add_col(c, old[j].f, old[j].t);
-            find_col(c, old[j].f)->ver = old[j].ver;
-        }
+    /* The built-in fields in postern's order over the contract's rows (postern's
+     * NDJSON: _messageTime, then _sourceCategory, then what the query made). */
+    for (uint32_t f = 0; f < F_NBUILTIN && ok; f++)
+        for (uint32_t j = 0; j < nold; j++)
+            if (old[j].f == f && !table_col_hidden(f) && !find_col(c, f)) {
+                add_col(c, f, old[j].t);
+                find_col(c, f)->ver = old[j].ver;
+            }
     free(old);
     c->fixed = true;
     return ok;

@@ -34,6 +34,8 @@ typedef struct cv_dialect {
     const char *dbl;         /* the 64-bit float type: DOUBLE, DOUBLE PRECISION, Float64 */
     const char *text;        /* the nullable text type: VARCHAR, TEXT, Nullable(String), STRING */
     const char *num;         /* text $1 as postern's number (value.c str_to_num), else NULL */
+    const char *num_zero;    /* the number $1 with -0 as 0, or NULL when the engine's GROUP BY, IN and
+                                DISTINCT already take -0 for 0 (ClickHouse hashes the bits: -0 IN (0) is false) */
     const char *re_search;   /* regex $2 found anywhere in $1 (true/false/NULL) */
     const char *like;        /* $1 LIKE pattern $2 whose escape character is backslash */
     const char *text_cmp;    /* appended to a text operand of < > <= >= and ORDER BY: bytewise order */

@@ -35,7 +35,7 @@ static const cv_dialect_t dialects[] = {
      .substr3 = "substr($1, $2, $3)", .length = "length($1)", .trim = "btrim($1, " WS_CHR ")", .trunc = "trunc($1)",
      .replace = "replace($1, $2, $3)", .re_dialect = CV_RE_ARE},
     {.name = "clickhouse", .title = "ClickHouse", .idq = '`', .backslash_strings = true, .dbl = "Nullable(Float64)",
-     .text = "Nullable(String)",
+     .text = "Nullable(String)", .num_zero = "($1 + 0)",
      .num = "(if(match($1, '^" NUM_RE_BS "$'), toFloat64OrNull(replaceRegexpAll($1, '^" WS_BS "+|" WS_BS "+$', '')), NULL))",
      .re_search = "match($1, $2)", .like = "like($1, $2)", .text_cmp = "", .octets = "length($1)",
      .find = "position($1, $2)", .substr = "substring($1, $2)", .substr3 = "substring($1, $2, $3)",

@@ -155,7 +155,11 @@ async function runChdb(data, jobs) {
     for (const j of jobs) {
       try {
         const res = JSON.parse(s.query(j.sql.replace(/;\s*$/, '') + ' SETTINGS output_format_json_quote_64bit_integers = 0, output_format_json_quote_denormals = 1', 'JSONCompact'));
-        emit(j, res.meta.map((m) => m.name), res.data);
+        // A Float64 infinity or NaN comes as the text "inf", "-inf", "nan".
+        const special = { inf: Infinity, '-inf': -Infinity, '+inf': Infinity, nan: NaN, '-nan': NaN };
+        const flt = res.meta.map((m) => /Float/.test(m.type));
+        const rows = res.data.map((r) => r.map((v, i) => (flt[i] && typeof v === 'string' && v in special ? special[v] : v)));
+        emit(j, res.meta.map((m) => m.name), rows);
       } catch (e) {
         fs.writeFileSync(j.out, `ERROR: ${String(e.message || e).split('\n')[0]}\n`);
       }

@@ -15,7 +15,7 @@ BEGIN {
     nc = split("prod/network/edr|Prod/NETWORK/fw|dev/firewall/asa|x/Proxy/squid|ops/dns|", cats, "|")
     np = split("25|465|587|110|995|143|993|80|443| 25|25.0|1e3|-7|0x1F|inf||abc|2.5|007", ports, "|")
     nq = split("outlook.exe|OUTLOOK.EXE|/usr/bin/curl|C:\\Program Files\\Mozilla Thunderbird\\thunderbird.exe|em.client|emXclient.exe|näïve.exe|chrome|Chrome.exe|python3|sh -c 'x'|a\"b|tab\there|", procs, "|")
-    nb = split("0|1|709|1816|2.5|-3|1e2|  42 |x||12345678901|0.1|.5|5.|+8", bytes, "|")
+    nb = split("0|1|709|1816|2.5|-3|1e2|  42 |x||12345678901|0.1|.5|5.|+8|-0", bytes, "|")
     nu = split("alice|Bob|BOB|zoë|O'Brien|back\\slash|'; DROP TABLE logs; --||root", users, "|")
     ni = split("10.0.0.1|10.0.0.2|192.168.1.5|203.0.113.7|198.51.100.9", ips, "|")
     no = split("data|blocked|failed|empty|DATA|", outs, "|")

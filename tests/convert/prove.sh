@@ -14,7 +14,9 @@
 #     expected failure whose query the converter accepts, on its inputs;
 #   - tests/convert/queries.txt (one query a construct) on data from
 #     tests/convert/gen.awk (nulls, empty strings, numbers as text, mixed
-#     case, non-ASCII, quotes); its "!" lines must be refused by every target.
+#     case, non-ASCII, quotes); its "!" lines must be refused by every target;
+#   - CONVERT_GEN_COUNT (3000) random queries of tests/convert/gen.mjs on
+#     its own random data, seed CONVERT_GEN_SEED (see below).
 # Data reach the engines as postern's own NDJSON of the inputs
 # (`postern query --format ndjson '*'`), which postern then reads too.
 #
@@ -32,7 +34,8 @@
 # beside the engines; tests/convert/kql.mjs) against the table its comment
 # declares, and must give no error or warning.
 # Prints the mismatches and a summary line:
-#   convert: N queries (M from tests/cases), DuckDB N/N, PostgreSQL N/N (K refused), chdb N/N, KQL N/N checked (K refused)
+#   convert: N queries (M from tests/cases), DuckDB N/N, PostgreSQL N/N (K refused), chdb N/N, KQL N/N checked (K refused);
+#   generated: N queries (seed S, R redrawn), DuckDB N/N, PostgreSQL N/N, chdb N/N
 # and exits 1 on any mismatch or wrong refusal.
 # Environment: POSTERN (./postern), CONVERT_NPM (tests/convert/.npm),
 # DUCKDB_NODE_VERSION (1.5.6-r.1), CHDB_VERSION (3.4.0), KUSTO_LS_VERSION
@@ -108,6 +111,29 @@ if command -v initdb > /dev/null 2>&1 && command -v pg_ctl > /dev/null 2>&1 && c
     fi
 else
     say "PostgreSQL (initdb, pg_ctl, psql) is not installed: skipped (tools/deps.sh installs it)"
+fi
+
+# ---- generated queries (tests/convert/gen.mjs) --------------------------------------
+# CONVERT_GEN_COUNT random queries (3000; 0 skips) from seed CONVERT_GEN_SEED
+# (1; "random": a fresh one, printed); CONVERT_GEN_ONLY=K runs only query K
+# of that seed, shows its SQL and every engine's rows, and stops.
+gen_seed=${CONVERT_GEN_SEED:-1}
+[ "$gen_seed" = random ] && gen_seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+gen_engines=""
+[ $have_duck -eq 1 ] && gen_engines="$gen_engines,duckdb"
+[ $have_pg -eq 1 ] && gen_engines="$gen_engines,postgres"
+[ $have_chdb -eq 1 ] && gen_engines="$gen_engines,chdb"
+gen_summary=""
+if [ -n "$gen_engines" ] && [ "${CONVERT_GEN_COUNT:-3000}" -gt 0 ]; then
+    if [ -n "${CONVERT_GEN_ONLY:-}" ]; then
+        node tests/convert/gen.mjs --seed "$gen_seed" --dir "$tmp/gen" --engines "${gen_engines#,}" --only "$CONVERT_GEN_ONLY"
+        exit $?
+    fi
+    node tests/convert/gen.mjs --seed "$gen_seed" --count "${CONVERT_GEN_COUNT:-3000}" --dir "$tmp/gen" \
+        --engines "${gen_engines#,}" > "$tmp/gen.out" 2> "$tmp/gen.err" || fail=1
+    head -n 60 "$tmp/gen.err" >&2
+    gen_summary="; $(tail -n 1 "$tmp/gen.out")"
+    rm -rf "$tmp/gen"
 fi
 
 # ---- jobs ----------------------------------------------------------------------
@@ -272,5 +298,5 @@ else
         summary="$summary, KQL $(tail -n 1 "$tmp/kql.out" | sed 's/^kql: //') ($kql_refused refused)"
     fi
 fi
-echo "$summary"
+echo "$summary$gen_summary"
 [ $fail -eq 0 ]
