@@ -61,6 +61,7 @@ struct pf {
     uint32_t nalias;
     bool alias_full;       /* an alias did not fit: JSON lines are never dropped */
     scan_probe_t probe;    /* first bytes of every key and alias (scan.h) */
+    scan_probe_t probe2;   /* those of counted keys that did not fit probe (a second scan, when needed) */
     /* The first 8 bytes of each key (and alias), bit 0x20 set in each, to
      * reject most scan candidates with one compare. */
     uint64_t kfold[32], kmask[32], afold[16], amask[16];
@@ -69,7 +70,7 @@ struct pf {
     bool has_category;
     /* Counting what dropped lines hold (pf_count). */
     uint32_t nfilter;      /* slots the filters read (the first nfilter); the rest are only counted */
-    bool inprobe[32];      /* scan_jsonl finds slot i's key and aliases */
+    uint8_t inprobe[32];   /* scan_jsonl finds slot i's key and aliases: 1 with probe, 2 with probe2, 0 not */
     pnode_t *scope;        /* the scope's own test (a node of root), NULL when it cannot be tested early */
     bool scope_all;        /* the query has no scope (or `*`): every line is in it */
     bool counting;         /* pf_count was called: dropped lines are counted */
@@ -264,15 +265,25 @@ static uint64_t fold8(const char *s, size_t n, uint64_t *mask) {
  * when their first bytes fit the probe (an empty key "" never does);
  * keys only counted (pf_count) join it when there is room, else they are
  * searched for one by one (inprobe). */
+static bool probe_slot(const pf_t *p, uint32_t i, scan_probe_t *pr) {
+    scan_probe_t t = *pr; /* (all of the slot's bytes or none) */
+    bool in = p->keylen[i] >= 3 && scan_probe_add(&t, p->keys[i][1]);
+    for (uint32_t a = p->abeg[i]; a < (uint32_t)p->abeg[i] + p->acnt[i] && in; a++)
+        in = scan_probe_add(&t, p->alias[a][1]);
+    if (in) *pr = t;
+    return in;
+}
+
 static void prepare_keys(pf_t *p) {
     memset(&p->probe, 0, sizeof p->probe);
+    memset(&p->probe2, 0, sizeof p->probe2);
     p->scan_ok = true;
     for (uint32_t i = 0; i < p->nfields; i++) {
-        bool in = p->keylen[i] >= 3 && scan_probe_add(&p->probe, p->keys[i][1]);
-        for (uint32_t a = p->abeg[i]; a < (uint32_t)p->abeg[i] + p->acnt[i]; a++)
-            in = scan_probe_add(&p->probe, p->alias[a][1]) && in;
-        p->inprobe[i] = in;
-        if (!in && i < p->nfilter) p->scan_ok = false;
+        /* A counted key that does not fit the filters' probe gets the
+         * second one (scanned only for the lines it is asked of), not a
+         * search of the line for the key and each of its aliases. */
+        p->inprobe[i] = probe_slot(p, i, &p->probe) ? 1 : i >= p->nfilter && probe_slot(p, i, &p->probe2) ? 2 : 0;
+        if (!p->inprobe[i] && i < p->nfilter) p->scan_ok = false;
         p->kfold[i] = fold8(p->keys[i], p->keylen[i], &p->kmask[i]);
     }
     for (uint32_t i = 0; i < p->nalias; i++) p->afold[i] = fold8(p->alias[i], p->aliaslen[i], &p->amask[i]);
@@ -581,6 +592,9 @@ typedef struct evctx {
     long ncomma;          /* CSV: number of commas in the row */
     nest_t nest;          /* JSON: inner objects seen so far */
     const scan_line_t *sl; /* JSON: the line's scan, NULL to search key by key */
+    size_t i0;            /* JSON: the line's '{' */
+    int sl2;              /* JSON: the scan with probe2: -1 not made, 0 overflowed, 1 in sl2buf */
+    scan_line_t sl2buf;
 } evctx_t;
 
 /* CSV: the text of column k, from the comma positions found by pf_csv
@@ -611,6 +625,20 @@ static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jso
     x->ncomma = 0;
     x->nest = (nest_t){1, SIZE_MAX};
     x->sl = NULL;
+    x->i0 = 0;
+    x->sl2 = -1;
+}
+
+/* The line's scan for slot's key: the first one, or the one with probe2
+ * (made on first use); NULL to search key by key. */
+static const scan_line_t *scan_for(evctx_t *x, uint32_t slot) {
+    if (!x->sl || !x->p->inprobe[slot]) return NULL;
+    if (x->p->inprobe[slot] == 1) return x->sl;
+    if (x->sl2 < 0) {
+        scan_jsonl(&x->p->probe2, x->s, x->sl->len, x->i0 + 1, &x->sl2buf);
+        x->sl2 = !x->sl2buf.overflow;
+    }
+    return x->sl2 ? &x->sl2buf : NULL;
 }
 
 /* The raw value of the field in slot, found once per record. (The value
@@ -618,7 +646,7 @@ static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jso
  * vals[]: a reload right after the store stalls.) */
 static rawval_t value_of(evctx_t *x, uint32_t slot) {
     if (x->have >> slot & 1) return x->vals[slot];
-    const scan_line_t *sl = x->p->inprobe[slot] ? x->sl : NULL;
+    const scan_line_t *sl = x->jsonl ? scan_for(x, slot) : NULL;
     rawval_t r = x->jsonl ? json_value(x->p, slot, x->s, x->n, sl, &x->nest) : csv_value(x, x->col[slot]);
     /* An absent _sourceCategory takes --category. */
     if (r.state == V_ABSENT && x->p->fields[slot] == F_SOURCECATEGORY && x->p->has_category)
@@ -717,6 +745,7 @@ static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
  * the line (at sl->len). */
 static bool ev_scan(evctx_t *x, size_t n, size_t i0, scan_line_t *sl) {
     scan_jsonl(&x->p->probe, x->s, n, i0 + 1, sl);
+    x->i0 = i0;
     if (!sl->overflow) {
         x->sl = sl;
         x->nest = (nest_t){sl->len, sl->first_br};
