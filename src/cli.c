@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "input.h"
 
 /* Command names. ORDER CMD */
 static const char *const cmd_names[CLI_NCMDS] = {"query",  "detect", "lint",     "convert", "formats",
@@ -428,6 +429,7 @@ int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
         return 2;
     }
     fflush(stdout);
+    input_own_output(fd); /* (a folder being read may hold it) */
     if (dup2(fd, STDOUT_FILENO) < 0) {
         fprintf(stderr, "postern %s: -o %s: %s\n", cmd_names[cmd], open_path, strerror(errno));
         close(fd);

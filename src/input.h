@@ -153,4 +153,10 @@ extern const rd_format_t *const rd_formats[];
  * 0, or 2 on an I/O error (printed). */
 int input_detect(const char *path, const rd_format_t **fmt, int *score);
 
+/* Mark the open file fd as postern's own output (-o's FILE.tmp, --html's
+ * report): a directory walk that meets it skips it and says so, rather
+ * than reading what the run writes. Call before the run reads input (not
+ * thread-safe); at most 8 files are remembered. */
+void input_own_output(int fd);
+
 #endif

@@ -56,6 +56,23 @@ static bool seen_add(in_run_t *r, const struct stat *sb) {
     return true;
 }
 
+/* postern's own output files (input_own_output): set before the run. */
+static seen_key_t own_out[8];
+static unsigned nown;
+
+/* See input.h. */
+void input_own_output(int fd) {
+    struct stat sb;
+    if (nown < sizeof own_out / sizeof own_out[0] && fstat(fd, &sb) == 0)
+        own_out[nown++] = (seen_key_t){.dev = sb.st_dev, .ino = sb.st_ino};
+}
+
+static bool own_output(const struct stat *sb) {
+    for (unsigned i = 0; i < nown; i++)
+        if (own_out[i].dev == sb->st_dev && own_out[i].ino == sb->st_ino) return true;
+    return false;
+}
+
 /* See input_int.h. */
 void in_walk_free(in_run_t *r) {
     if (!r->seen) return;
@@ -121,6 +138,11 @@ static void walk_entry(in_run_t *r, const char *path, int depth) {
     if (kind) {
         in_skip_note(r, path, kind);
         r->st->files_special++;
+        return;
+    }
+    if (!S_ISDIR(sb.st_mode) && own_output(&sb)) {
+        in_skip_note(r, path, "postern's own output of this run (-o, --html)");
+        r->st->files_again++;
         return;
     }
     if (!seen_add(r, &sb)) {

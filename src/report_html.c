@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "datetime.h"
+#include "input.h"
 #include "ruleset.h"
 #include "tty.h"
 #include "arena.h"
@@ -469,6 +470,7 @@ int html_write(const html_report_t *h, const html_run_t *run, FILE *f) {
 /* See report_html.h. */
 FILE *html_open(const char *path, const char *who) {
     FILE *f = fopen(path, "w");
+    if (f) input_own_output(fileno(f)); /* (a folder being read may hold it) */
     if (!f) fprintf(stderr, "%s: cannot write %s: %s\n", who, path, strerror(errno));
     return f;
 }
