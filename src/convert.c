@@ -562,8 +562,7 @@ static void refs(const expr_t *e, const bool *defined, uint32_t **list, uint32_t
             if ((*list)[i] == e->field) return;
         if (*n == *cap) {
             *cap = *cap ? *cap * 2 : 16;
-            *list = realloc(*list, *cap * sizeof **list);
-            if (!*list) abort();
+            *list = xrealloc(*list, *cap * sizeof **list);
         }
         (*list)[(*n)++] = e->field;
         return;
@@ -577,9 +576,8 @@ static void refs(const expr_t *e, const bool *defined, uint32_t **list, uint32_t
 /* The input fields q reads before any stage makes them (heap list). */
 static uint32_t input_fields(const query_t *q, uint32_t **out) {
     uint32_t nf = q->ft.n, n = 0, cap = 0;
-    bool *def = calloc(nf + 1, 1);
+    bool *def = xcalloc(nf + 1, 1);
     uint32_t *list = NULL;
-    if (!def) abort();
     refs(q->scope, def, &list, &n, &cap);
     for (uint32_t i = 0; i < q->nst; i++) {
         const stage_t *s = &q->st[i];
@@ -616,8 +614,7 @@ static void add_col(cv_t *c, uint32_t f, uint8_t t) {
     if (!k) {
         if (c->ncols == c->cap) {
             c->cap = c->cap ? c->cap * 2 : 16;
-            c->cols = realloc(c->cols, c->cap * sizeof *c->cols);
-            if (!c->cols) abort();
+            c->cols = xrealloc(c->cols, c->cap * sizeof *c->cols);
         }
         k = &c->cols[c->ncols++];
         k->f = f;
@@ -764,8 +761,7 @@ static bool st_parse(cv_t *c, const stage_t *s) {
     buf_t last = {0}, matched = {0};
     put_helper(&last, base + k + 1);
     buf_printf(&matched, "%s IS NOT NULL", last.p);
-    buf_t *caps = calloc(s->nflds + 1, sizeof *caps);
-    if (!caps) abort();
+    buf_t *caps = xcalloc(s->nflds + 1, sizeof *caps);
     for (uint32_t j = 0; j < s->nflds; j++) {
         buf_t from = {0}, to = {0}, n = {0};
         put_helper(&from, base + j + 1);
@@ -849,8 +845,7 @@ static bool st_parse_regex(cv_t *c, const stage_t *s) {
         put_tpl(&t, c->D->re_search, v.p, lit.p);
         wrap_false(&m, t.p);
         buf_free(&t);
-        buf_t *caps = calloc(s->nflds + 1, sizeof *caps);
-        if (!caps) abort();
+        buf_t *caps = xcalloc(s->nflds + 1, sizeof *caps);
         for (uint32_t j = 0; j < s->nflds; j++) {
             char g[16];
             snprintf(g, sizeof g, "%u", s->flds_grp[j]);
@@ -905,9 +900,8 @@ static bool agg_sql(cv_t *c, const stage_t *s, const aggspec_t *a, buf_t *b, uin
 /* An aggregate stage: GROUP BY its keys; its columns are the keys, then the aggregates. */
 static bool st_agg(cv_t *c, const stage_t *s) {
     buf_t sel = {0}, grp = {0};
-    col_t *keys = calloc(s->nby + 1, sizeof *keys);
+    col_t *keys = xcalloc(s->nby + 1, sizeof *keys);
     bool ok = true;
-    if (!keys) abort();
     for (uint32_t i = 0; i < s->nby && ok; i++) {
         col_t *k = find_col(c, s->by[i]);
         if (!k) { ok = refuse(c, s->by_sp[i], "grouping by a field no row has"); break; }
@@ -916,8 +910,7 @@ static bool st_agg(cv_t *c, const stage_t *s) {
         put_col(&sel, k);
         put_col(&grp, k);
     }
-    col_t *aggc = calloc(s->naggs + 1, sizeof *aggc);
-    if (!aggc) abort();
+    col_t *aggc = xcalloc(s->naggs + 1, sizeof *aggc);
     for (uint32_t i = 0; i < s->naggs && ok; i++) {
         uint8_t t;
         buf_t a = {0};
@@ -1173,8 +1166,7 @@ uint32_t cv_input_fields(const query_t *q, uint32_t **out) {
         bool have = false;
         for (uint32_t i = 0; i < nin; i++) have |= in[i] == extra[k];
         if (!have) {
-            in = realloc(in, (nin + 1) * sizeof *in);
-            if (!in) abort();
+            in = xrealloc(in, (nin + 1) * sizeof *in);
             in[nin++] = extra[k];
         }
     }

@@ -179,8 +179,7 @@ static void add_col(kq_t *c, uint32_t f, uint8_t t, uint8_t fl) {
     if (!k) {
         if (c->ncols == c->cap) {
             c->cap = c->cap ? c->cap * 2 : 16;
-            c->cols = realloc(c->cols, c->cap * sizeof *c->cols);
-            if (!c->cols) abort();
+            c->cols = xrealloc(c->cols, c->cap * sizeof *c->cols);
         }
         k = &c->cols[c->ncols++];
         k->f = f;
@@ -828,9 +827,8 @@ static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
 /* An aggregate stage: summarize its aggregates by its keys; its columns are the keys, then the aggregates. */
 static bool st_agg(kq_t *c, const stage_t *s) {
     buf_t sel = {0}, grp = {0};
-    kcol_t *keys = calloc(s->nby + 1, sizeof *keys), *aggc = calloc(s->naggs + 1, sizeof *aggc);
+    kcol_t *keys = xcalloc(s->nby + 1, sizeof *keys), *aggc = xcalloc(s->naggs + 1, sizeof *aggc);
     bool ok = true;
-    if (!keys || !aggc) abort();
     for (uint32_t i = 0; i < s->nby && ok; i++) {
         kcol_t *k = find_col(c, s->by[i]);
         if (!k) { ok = refuse(c, s->by_sp[i], "grouping by a field no row has"); break; }
