@@ -408,7 +408,11 @@ static struct {
     cli_cmd_t cmd;   /* whose */
     char *path;      /* FILE (heap), NULL when stdout is stdout */
     char *tmp;       /* FILE.tmp (heap), NULL when written directly */
+    bool complete;   /* cli_output_complete: kept at status 2 too */
 } outf;
+
+/* See cli.h. */
+void cli_output_complete(void) { outf.complete = true; }
 
 /* See cli.h. */
 int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
@@ -456,7 +460,7 @@ int cli_output_end(int status) {
         status = 2;
     }
     if (outf.tmp) {
-        if (status == 2) {
+        if (status == 2 && (e || !outf.complete)) {
             unlink(outf.tmp);
         } else if (rename(outf.tmp, outf.path) != 0) {
             fprintf(stderr, "postern %s: -o %s: %s\n", c, outf.path, strerror(errno));
@@ -474,5 +478,6 @@ int cli_output_end(int status) {
     free(outf.path);
     free(outf.tmp);
     outf.path = outf.tmp = NULL;
+    outf.complete = false;
     return status;
 }

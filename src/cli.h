@@ -87,9 +87,13 @@ int cli_conflict(cli_cmd_t cmd, const char *a, const char *b, const char *why);
 int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct);
 
 /* End what cli_output_begin started, given the command's status: flush,
- * rename path.tmp to path when status is not 2 (removed otherwise).
- * Returns status, or 2 with a message when the file could not be
- * written. */
+ * rename path.tmp to path when status is not 2 or the output was said
+ * complete (removed otherwise). Returns status, or 2 with a message when
+ * the file could not be written. */
 int cli_output_end(int status);
+/* The output is whole even if the status will be 2 (`test`: a test that
+ * errored is a line of the report): cli_output_end keeps it unless the
+ * file could not be written. */
+void cli_output_complete(void);
 
 #endif

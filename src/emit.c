@@ -319,7 +319,8 @@ static void write_chunk(emit_t *e, chunk_t *c) {
         e->flushed_ms = mono_ms();
         return;
     }
-    for (const char *p = c->b.p, *end = c->b.p + c->b.n; p < end;) {
+    /* (an empty chunk's buffer may have no bytes at all: p NULL) */
+    for (const char *p = c->b.p, *end = c->b.n ? c->b.p + c->b.n : p; p < end;) {
         blob_get(&p, &e->rec);
         if (take(e, &e->rec)) break;
     }

@@ -202,6 +202,14 @@ uint32_t ex_field(exec_t *x, pstr_t name) {
     return id;
 }
 
+/* See op.h. */
+uint32_t ex_field_in(exec_t *x, pstr_t name, const record_t *r) {
+    ftab_lock(&x->q->ft);
+    uint32_t id = ftab_meet(&x->q->ft, name, r->seq + 1);
+    ftab_unlock(&x->q->ft);
+    return id;
+}
+
 /* ---- sinks and the streaming phase ------------------------------------ */
 
 static int sink_group(exec_t *x, record_t *r) {

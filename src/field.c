@@ -74,11 +74,25 @@ uint32_t ftab_intern(ftab_t *ft, pstr_t name) {
 }
 
 /* See field.h. */
+uint32_t ftab_meet(ftab_t *ft, pstr_t name, uint64_t at) {
+    uint32_t n = ft->n, id = ftab_intern(ft, name);
+    fentry_t *e = &ft->e[id];
+    if (id >= n) { /* new: this spelling, met here */
+        e->at = at;
+    } else if (at < e->at) { /* met earlier in the input than the spelling kept */
+        if (name.n == e->n && memcmp(e->name, name.p, name.n) != 0) memcpy(e->name, name.p, name.n);
+        e->at = at;
+    }
+    return id;
+}
+
+/* See field.h. */
 void ftab_rename(ftab_t *ft, uint32_t id, pstr_t name) {
     fentry_t *e = &ft->e[id];
     free(e->name);
     e->name = xstrndup(name.p, name.n);
     e->n = (uint32_t)name.n;
+    e->at = 0; /* the query's spelling now */
 }
 
 /* See field.h. */

@@ -53,6 +53,8 @@ typedef struct fentry {
     uint8_t wanted;    /* the query reads this field: readers must fill it */
     uint8_t assigned;  /* the query creates this field (as, parse, json, ...) */
     uint8_t seen;      /* some input record carried it */
+    uint64_t at;       /* where in the input this spelling was met (ftab_meet's at);
+                        * 0: the query's or a built-in's spelling, never replaced */
 } fentry_t;
 
 /* The per-query table of field names. */
@@ -71,6 +73,14 @@ void ftab_init(ftab_t *ft);
 void ftab_free(ftab_t *ft);
 /* Id of name (case-insensitive); interned with this spelling when new. */
 uint32_t ftab_intern(ftab_t *ft, pstr_t name);
+/* Id of name met in the input at position at (a record's seq + 1, so
+ * >= 1), interned with this spelling when new. When the field is known
+ * under another spelling met later in the input, this one replaces it, so
+ * the name shown is the one -j1 meets first whichever thread meets the
+ * field first (the spellings have one length: the bytes change in place,
+ * names copied under the lock stay valid). A spelling the query wrote
+ * (at 0) stays. Callers hold the lock (ftab_lock). */
+uint32_t ftab_meet(ftab_t *ft, pstr_t name, uint64_t at);
 /* Id of name, or FIELD_NONE. */
 uint32_t ftab_find(const ftab_t *ft, pstr_t name);
 /* Replace the display spelling of id (the last `as` wins). */

@@ -115,7 +115,13 @@ typedef struct in_src {
     const in_map_t *map;    /* mapped (input_map.c): the file's bytes, own_map or a lanes' map (borrowed) */
     in_map_t own_map;       /* lane 0's map of its file (in_src_map) */
     uint64_t mdrop;         /* mapped: the pages before this offset were given back */
+    bool sized;             /* IN_SRC_FD on a regular file, not followed: fend holds */
+    uint64_t fend;          /* its size when opened: a smaller one at its end is a cut (in_truncated) */
 } in_src_t;
+
+/* The message of a file that ended before its size when it was opened
+ * (or shrank below it) while being read, through mmap or read(2). */
+extern const char in_truncated[];
 
 /* Set s up to read fd (opened by the caller; closed by in_src_end when
  * own); path names the file for --follow (NULL for stdin). zb[0..zcap)

@@ -57,6 +57,7 @@ void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_
      * lane of a file cut for several threads is one of them). */
     L->ctx.nthreads = L == &L->r->lane && L->r->par.nthreads > 1 ? L->r->par.nthreads : 1;
     L->ctx.quiet = L->r->o->quiet;
+    L->ctx.at = (L->r->fileno << 44) + 1; /* the header, read by every lane of the file, is at its start */
     L->ctx.st = fmt->open(&L->ctx);
 }
 
@@ -277,6 +278,7 @@ static rd_status_t step(in_lane_t *L) {
         return RD_SKIP;
     }
     ctx_clear(c, &L->rec);
+    c->at = (r->fileno << 44 | (L->off0 + L->beg)) + 1;
     rd_status_t rs = fmt->next(c, p, n, L->eof, &used, &L->rec);
     if (used > n) used = n;
     size_t off = c->rec_off < used ? c->rec_off : used;

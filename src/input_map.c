@@ -165,11 +165,12 @@ static void map_drop(const in_map_t *m, uint64_t lo, uint64_t hi) {
 
 /* ---- mapped sources ------------------------------------------------- */
 
-static const char truncated_msg[] = "truncated while being read";
+/* See input_int.h. */
+const char in_truncated[] = "truncated while being read";
 
 /* The source's file was cut while mapped: an error from now on. */
 static long src_cut(in_src_t *s) {
-    s->err = truncated_msg;
+    s->err = in_truncated;
     return -1;
 }
 

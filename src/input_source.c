@@ -44,6 +44,25 @@ void in_src_fd(in_src_t *s, int fd, bool own, const char *path, const in_opts_t 
     src_init(s, IN_SRC_FD, fd, o, zb, zcap);
     s->own_fd = own;
     s->path = path;
+    struct stat sb;
+    int e = errno; /* (a failed open's, said by the caller) */
+    if (fd >= 0 && o && !o->follow && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) { /* a cut is found at its end */
+        s->sized = true;
+        s->fend = (uint64_t)sb.st_size;
+    }
+    errno = e;
+}
+
+/* A regular file at the end of its bytes: true (with the message set)
+ * when it is smaller now than when it was opened: it ended before that
+ * size, or shrank after being read (the mapped path says the same,
+ * input_map.c). The size, not the bytes read, decides: a file of /sys
+ * reports a size its text does not reach. */
+static bool src_cut_short(in_src_t *s) {
+    struct stat sb;
+    if (fstat(s->fd, &sb) != 0 || (uint64_t)sb.st_size >= s->fend) return false;
+    s->err = in_truncated;
+    return true;
 }
 
 /* See input_int.h. */
@@ -131,6 +150,7 @@ static long raw_read(in_src_t *s, void *dst, size_t cap) {
     for (;;) {
         ssize_t k = read(s->fd, dst, cap);
         if (k > 0) progress_add((uint64_t)k);
+        if (k == 0 && s->sized && src_cut_short(s)) return -1;
         if (k == 0 && s->path && s->o->follow) {
             if (follow_wait(s)) continue;
             return 0;
@@ -340,6 +360,10 @@ static long range_read(in_src_t *s, char *dst, size_t cap) {
         }
         if (k == 0) break;
         got += (size_t)k;
+    }
+    if (!got && cap) { /* the file ends before the range did: cut while read */
+        s->err = in_truncated;
+        return -1;
     }
     s->off += got;
     progress_add(got);

@@ -186,6 +186,10 @@ bool ex_reads_stdin(const char *const *paths, int npaths, const in_opts_t *io);
 int ex_run_on_table(exec_t *x, query_t *q, const table_t *in, table_t *out);
 /* Intern a field name found at run time (json auto, kv): thread-safe. */
 uint32_t ex_field(exec_t *x, pstr_t name);
+/* ex_field for a name found in record r's data (json auto, kv auto): a
+ * spelling met earlier in the input replaces a later one (ftab_meet), so
+ * threads show the names -j1 shows. */
+uint32_t ex_field_in(exec_t *x, pstr_t name, const record_t *r);
 
 /* The parse, row and table functions of the stages, by the names
  * STAGE_KINDS gives them (row_none and tab_none where a stage has none:

@@ -292,7 +292,7 @@ static void emit(flat_t *f, size_t n, pstr_t v) {
             ref = true;
         }
     if (f->ja->refonly) return;
-    if (!ref) rec_set(f->r, ex_field(f->x, name), val);
+    if (!ref) rec_set(f->r, ex_field_in(f->x, name, f->r), val);
     f->nset++;
 }
 

@@ -427,7 +427,7 @@ static bool put_pair(exec_t *x, const stage_t *s, const kv_stage_t *k, record_t 
     char name[KV_MAXNAME];
     size_t n = kv_field_name(key, name, sizeof name);
     if (!n) return false;
-    uint32_t id = ex_field(x, pstr(name, n));
+    uint32_t id = ex_field_in(x, pstr(name, n), r);
     if (id < F_NBUILTIN) return false; /* a key never overwrites _raw or other metadata */
     bool known = false;
     for (uint32_t i = 0; i < seen->n && !known; i++) known = seen->id[i] == id;

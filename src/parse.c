@@ -633,6 +633,12 @@ static expr_t *parse_binary(parser_t *p, int minprec) {
             if (!e->b) { left = NULL; break; }
         }
         e->sp = span_from(p, start);
+        if (neg) { /* `x not in (...)` is `!(x in (...))`: true for a null x (docs/semantics.md §3) */
+            expr_t *n = node(p, EX_NOT, e->sp);
+            n->a = e;
+            e->neg = false;
+            e = n;
+        }
         left = e;
     }
     p->depth = saved;

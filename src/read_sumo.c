@@ -25,6 +25,8 @@ typedef struct sumo_st {
     bool in_arr;    /* W_TOP: inside a top-level [ … ] of pages */
     bool first;     /* W_PAGE/W_MSGS/W_TOP in_arr: no member or element yet */
     bool started;   /* something other than whitespace was read */
+    bool drop_line; /* W_TOP: a rejected line goes on past the window: drop up to its newline
+                     * unreported (one report whatever the windows' ends) */
 } sumo_st_t;
 
 /* The record from a message element (an object view): its "map" member
@@ -77,6 +79,16 @@ static size_t past_line(const char *p, size_t n, size_t i) {
     return nl ? (size_t)(nl - p) + 1 : n;
 }
 
+/* A rejected line from p[i]: dropped to its newline (c->text is what the
+ * window holds of it); when the window ends first, the rest is dropped by
+ * the next calls without another report. */
+static rd_status_t reject_line(rd_ctx_t *c, sumo_st_t *s, const char *p, size_t n, size_t i, size_t *used) {
+    *used = past_line(p, n, i);
+    s->drop_line = *used == n && (n == 0 || p[n - 1] != '\n');
+    c->text = pstr(p + i, *used - i);
+    return RD_REJECT;
+}
+
 /* Walk until a record is complete, a unit is cut by the buffer's end
  * (RD_MORE, having consumed what was whole), or the input ends. */
 static rd_status_t sumo_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
@@ -87,6 +99,13 @@ static rd_status_t sumo_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
         if (s->where == W_DEAD) {
             *used = n;
             return eof ? RD_END : RD_MORE;
+        }
+        if (s->drop_line) { /* the rest of a rejected line */
+            i = past_line(p, n, i);
+            *used = i;
+            s->drop_line = i == n && (n == 0 || p[n - 1] != '\n');
+            if (s->drop_line && !eof) return RD_MORE;
+            s->drop_line = false; /* (at the end: said below when a page or array is open) */
         }
         i = json_ws(p, n, i);
         *used = i;
@@ -136,23 +155,19 @@ static rd_status_t sumo_next(rd_ctx_t *c, const char *p, size_t n, bool eof, siz
                 size_t e = json_skip_ex(p, n, i, &tr);
                 if (e == (size_t)-1) {
                     if (tr && !eof) return RD_MORE;
-                    *used = past_line(p, n, i);
-                    c->text = pstr(p + i, *used - i);
                     c->reason = RD_R_JSON;
-                    return RD_REJECT;
+                    return reject_line(c, s, p, n, i, used);
                 }
                 s->first = false;
                 *used = e;
                 return sumo_record(c, pstr(p + i, e - i), rec);
             }
             /* not an object: drop the line */
-            *used = past_line(p, n, i);
-            c->text = pstr(p + i, *used - i);
             {
-                size_t e = json_skip(p, *used, i);
-                c->reason = e != (size_t)-1 && json_ws(p, *used, e) == *used ? RD_R_NOTOBJ : RD_R_JSON;
+                size_t end = past_line(p, n, i), e = json_skip(p, end, i);
+                c->reason = e != (size_t)-1 && json_ws(p, end, e) == end ? RD_R_NOTOBJ : RD_R_JSON;
             }
-            return RD_REJECT;
+            return reject_line(c, s, p, n, i, used);
 
         case W_PAGE:
         case W_MSGS:

@@ -161,6 +161,8 @@ typedef struct rd_ctx {
     pstr_t defcat;       /* rd_category: the reader's default _sourceCategory (static or batch bytes) */
     uint64_t pos;        /* binary formats: the number reported for the record in place of its
                           * line (an evtx EventRecordID), >= 1 */
+    uint64_t at;         /* set by the input layer before each next(): the seq + 1 of the
+                          * first byte next() is given (0: not known), for ftab_meet */
     /* set by the input layer once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
     unsigned nthreads;   /* threads the reader may use for this input (-j), >= 1 */

@@ -560,6 +560,7 @@ int ruletest_cmd(int argc, char **argv) {
     if (err) printf("%u passed, %u failed, %u error%s\n", pass, fail, err, err == 1 ? "" : "s");
     else printf("%u passed, %u failed\n", pass, fail);
     fflush(stdout);
+    cli_output_complete(); /* the report, errors included: kept with -o at status 2 too */
     if (!bad && pass + fail + err == 0) {
         fputs("postern test: no tests to run\n", stderr);
         bad = true;

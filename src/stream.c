@@ -286,6 +286,8 @@ static void emit_signal(stream_t *s, srule_t *R, table_t *row, uint64_t count, i
     /* (the times ruleset_keep_times adds are the HTML report's) */
     table_del_col(row, ftab_find(&R->q->ft, PSTR_LIT(RULESET_TIMES)));
     table_del_col(row, ftab_find(&R->q->ft, PSTR_LIT(RULESET_TIMES_N)));
+    /* the rule's own severity field is `severity` above, as a finding has it once (ruleset_decorate) */
+    if (R->f_sev != FIELD_NONE) table_del_col(row, R->f_sev);
     out_json_row(b, r, row, &R->q->ft);
     buf_puts(b, "}\n");
     s->c.signals++;

@@ -38,8 +38,11 @@ typedef struct value {
 static inline value_t val_null(void) { return (value_t){.t = V_NULL}; }
 static inline value_t val_num(double d) { return (value_t){.t = V_NUM, .d = d}; }
 static inline value_t val_bool(bool b) { return (value_t){.t = V_BOOL, .b = (uint8_t)b}; }
-static inline value_t val_strv(pstr_t s) { return (value_t){.t = V_STR, .n = (uint32_t)s.n, .s = s.p}; }
-static inline value_t val_str(const char *p, size_t n) { return (value_t){.t = V_STR, .n = (uint32_t)n, .s = p}; }
+/* A string value. Its bytes are never NULL, not even for "" (an empty
+ * buffer or PSTR_NULL gives a static ""), so `v.s + k` is always defined:
+ * the one place that keeps NULL out of every string the engine makes. */
+static inline value_t val_str(const char *p, size_t n) { return (value_t){.t = V_STR, .n = (uint32_t)n, .s = p ? p : ""}; }
+static inline value_t val_strv(pstr_t s) { return val_str(s.p, s.n); }
 static inline pstr_t val_pstr(value_t v) { return (pstr_t){v.s, v.n}; }
 static inline bool val_is_null(value_t v) { return v.t == V_NULL; }
 

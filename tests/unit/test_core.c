@@ -174,6 +174,8 @@ static void test_value(void) {
     CHECK(val_cmp(val_str("2", 1), val_str("10", 2)) > 0); /* text order */
     CHECK(val_cmp(val_null(), val_num(1)) > 0);             /* null last */
     CHECK(val_truthy(val_str("TRUE", 4)) && !val_truthy(val_str("yes", 3)));
+    /* an empty string never has NULL bytes (p + k on them would be undefined) */
+    CHECK(val_str(NULL, 0).s != NULL && val_strv(PSTR_NULL).s != NULL && val_strv(PSTR_NULL).n == 0);
 }
 
 static void test_ftab_record(void) {

@@ -189,8 +189,8 @@ static void test_expressions(void) {
     check_dump("| 1.5e3 + 2E-2 as x", "(as x (+ 1.5e3 2E-2))");
     check_dump("| a/2 as x", "(as x (/ a 2))");
     check_dump("| where x in (\"a\", \"b\")", "(where (in x \"a\" \"b\"))");
-    check_dump("| where x not in (1, -2)", "(where (not-in x 1 -2))");
-    check_dump("| where x NOT IN (\"a\")", "(where (not-in x \"a\"))");
+    check_dump("| where x not in (1, -2)", "(where (not (in x 1 -2)))");
+    check_dump("| where x NOT IN (\"a\")", "(where (not (in x \"a\")))");
     check_dump("| where x in (\"a\") = true", "(where (= (in x \"a\") true))");
     check_dump("| where x matches \"*foo*\"", "(where (matches x \"*foo*\"))");
     check_dump("| where x matches /a\\/b\\d+/", "(where (matches x /a\\/b\\d+/))");
