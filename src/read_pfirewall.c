@@ -12,6 +12,9 @@
  * each fed the header first (split 3, input_lanes.c).
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "datetime.h"
 #include "reader.h"
@@ -76,14 +79,26 @@ static void *pw_open(rd_ctx_t *c) {
  * (possibly more than max). */
 static unsigned pw_cut(pstr_t t, pstr_t *cells, unsigned max) {
     unsigned k = 0;
-    for (size_t i = 0;;) {
-        const char *q = memchr(t.p + i, ' ', t.n - i);
-        size_t e = q ? (size_t)(q - t.p) : t.n;
-        if (k < max) cells[k] = pstr(t.p + i, e - i);
-        k++;
-        if (!q) return k;
-        i = e + 1;
-    }
+    size_t b = 0, i = 0; /* the cell's start, the next byte to look at */
+#if defined(__SSE2__)
+    __m128i sp = _mm_set1_epi8(' ');
+    for (; i + 16 <= t.n; i += 16) /* 16 bytes a step: a memchr per short cell cost more */
+        for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t.p + i)), sp));
+             m; m &= m - 1) {
+            size_t e = i + (unsigned)__builtin_ctz(m);
+            if (k < max) cells[k] = pstr(t.p + b, e - b);
+            k++;
+            b = e + 1;
+        }
+#endif
+    for (; i < t.n; i++)
+        if (t.p[i] == ' ') {
+            if (k < max) cells[k] = pstr(t.p + b, i - b);
+            k++;
+            b = i + 1;
+        }
+    if (k < max) cells[k] = pstr(t.p + b, t.n - b);
+    return k + 1;
 }
 
 /* A header line: `#Fields: …` sets the layout, the others say nothing
