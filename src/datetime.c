@@ -737,6 +737,7 @@ static bool civil_ok(int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi
 static int32_t opt_offset(cur_t *c) {
     int32_t off;
     skip_blanks(c);
+    if (c->i == c->n) return 0; /* none (what dt_offset_parse says of nothing, without its tries) */
     c->i += dt_offset_parse(pstr(c->p + c->i, c->n - c->i), &off);
     skip_blanks(c);
     return off;

@@ -335,8 +335,9 @@ static rd_status_t az_row(rd_ctx_t *c, az_t *s, unsigned nc, record_t *rec) {
     } else { /* no Type column: the columns tell */
         table = role[R_LINKS] >= 0 ? T_VMCONN : role[R_SYSMSG] >= 0 ? T_SYSLOG : role[R_EID] >= 0 ? T_WINEVENT : T_OTHER;
     }
-    int64_t gen_ms = 0;
-    bool gen_ok = role[R_TIME] >= 0 && dt_parse(col_text(c, s, &s->col[role[R_TIME]]), &gen_ms);
+    int64_t gen_ms = 0; /* TimeGenerated for the event tables (the others map it as a column) */
+    bool gen_ok = (table == T_WINEVENT || table == T_SYSLOG) && role[R_TIME] >= 0 &&
+                  dt_parse(col_text(c, s, &s->col[role[R_TIME]]), &gen_ms);
     rd_status_t st = RD_SKIP;
     switch (table) {
     case T_VMCONN: vm_row(c, s, nc, rec); return RD_REC;

@@ -100,34 +100,45 @@ static size_t key_at(const char *s, size_t n, size_t i) {
     return j > i && j < n && s[j] == '=' ? j - i : 0;
 }
 
+/* Whether the ' ' at p[at] ends a value that starts at p[vb]: not
+ * escaped (an even run of backslashes before it; p[vb - 1] is the
+ * key's '=') and followed by a key. Sets *kl to that key's length. */
+static bool value_end(const char *p, size_t n, size_t vb, size_t at, size_t *kl) {
+    size_t b = at;
+    while (b > vb && p[b - 1] == '\\') b--;
+    if ((at - b) & 1) return false; /* `\ ` */
+    *kl = at + 1 < n ? key_at(p, n, at + 1) : 0;
+    return *kl > 0;
+}
+
 /* The extension's pairs into s->pair; a value runs until the next ` key=`
  * (trailing blanks dropped). Text before the first key is ignored.
  * Returns the number of pairs. */
 static size_t cef_pairs(cef_t *s, pstr_t ext) {
     const char *p = ext.p;
-    size_t n = ext.n, i = 0, np = 0;
-    while (i < n && (p[i] == ' ' || !key_at(p, n, i))) { /* to the first key */
+    size_t n = ext.n, i = 0, np = 0, kl = 0;
+    while (i < n && (p[i] == ' ' || !(kl = key_at(p, n, i)))) { /* to the first key */
         while (i < n && p[i] != ' ') i++;
         while (i < n && p[i] == ' ') i++;
     }
     while (i < n && np < CEF_MAXPAIRS) {
-        size_t kl = key_at(p, n, i);
         pstr_t k = pstr(p + i, kl);
-        size_t vb = i + kl + 1, j = vb, ve = n;
-        for (; j < n; j++) {
-            if (p[j] == '\\') {
-                j++;
-                continue;
-            }
-            if (p[j] == ' ' && j + 1 < n && key_at(p, n, j + 1)) {
-                ve = j;
+        size_t vb = i + kl + 1, ve = n, next = 0;
+        for (size_t j = vb; j < n;) { /* the next unescaped ` key=` */
+            const char *sp = memchr(p + j, ' ', n - j);
+            if (!sp) break;
+            size_t at = (size_t)(sp - p);
+            if (value_end(p, n, vb, at, &next)) {
+                ve = at;
                 break;
             }
+            j = at + 1;
         }
         size_t e = ve;
         while (e > vb && p[e - 1] == ' ') e--;
         s->pair[np++] = (cef_pair_t){k, pstr(p + vb, e - vb)};
         i = ve < n ? ve + 1 : n;
+        kl = next;
     }
     return np;
 }

@@ -297,9 +297,11 @@ static rd_status_t frame_row(rd_ctx_t *c, csv_st_t *s, const char *p, size_t n, 
             *used = i;
             return eof ? RD_END : RD_MORE;
         }
-        const char *nl = memchr(p + i, '\n', n - i);
+        /* a line that starts with a byte other than a blank or CR is not blank: its end is not looked for here */
+        bool blank_start = p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n';
+        const char *nl = blank_start ? memchr(p + i, '\n', n - i) : NULL;
         size_t le = nl ? (size_t)(nl - p) : n;
-        if (blank_line(p, i, le)) {
+        if (blank_start && blank_line(p, i, le)) {
             if (!nl && !eof) {
                 *used = i;
                 return RD_MORE;
@@ -313,6 +315,10 @@ static rd_status_t frame_row(rd_ctx_t *c, csv_st_t *s, const char *p, size_t n, 
         if (r == ROW_MORE) return RD_MORE;
         c->rec_off = i;
         if (r == ROW_QUOTE) {
+            if (!blank_start) {
+                nl = memchr(p + i, '\n', n - i);
+                le = nl ? (size_t)(nl - p) : n;
+            }
             /* A quote that never closes: the row's first line is the bad
              * record, and the reading goes on at the next line, so the
              * rows after a stray '"' are read, not swallowed into one

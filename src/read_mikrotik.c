@@ -304,7 +304,8 @@ static rd_status_t mt_record(rd_ctx_t *c, void *st, const rd_line_t *l, record_t
     rd_acc_set(&a, SC_PROTOCOL, RD_PROTO, proto);
     rd_acc_set(&a, SC_ACTION, RD_TEXT, prefix);
     if (rd_acc_wants(&a, SC_OUTCOME)) rd_acc_set(&a, SC_OUTCOME, RD_TEXT, rd_verdict(prefix)); /* drop-in, D|default drop| */
-    rd_acc_set(&a, SC_DIRECTION, RD_TEXT, mt_direction(m.v[MT_CHAIN], m.v[MT_IN], m.v[MT_OUT], m.v[MT_STATE]));
+    if (rd_acc_wants(&a, SC_DIRECTION)) /* (interface names looked at for it) */
+        rd_acc_set(&a, SC_DIRECTION, RD_TEXT, mt_direction(m.v[MT_CHAIN], m.v[MT_IN], m.v[MT_OUT], m.v[MT_STATE]));
     if (m.has_ms) rd_time(c, m.ms);
     rd_acc_syslog(&a, &m.h);
     rd_acc_emit(c, &a, rec);

@@ -21,9 +21,10 @@
 /* The columns the mapping reads. ORDER OQCOL: oq_cols[]. */
 enum { OQ_ACTION, OQ_PATH, OQ_PID, OQ_RADDR, OQ_RPORT, OQ_LADDR, OQ_LPORT, OQ_PROTO, OQ_AUID, OQ_UID, OQ_STATUS,
        OQ_SUCCESS, OQ_TIME, OQ_STATE, OQ_NCOL };
-static const char *const oq_cols[OQ_NCOL] = {"action",     "path",       "pid",      "remote_address", "remote_port",
-                                             "local_address", "local_port", "protocol", "auid",         "uid",
-                                             "status",     "success",    "time",     "state"};
+static const pstr_t oq_cols[OQ_NCOL] = {
+    PSTR_LIT("action"),   PSTR_LIT("path"),       PSTR_LIT("pid"),   PSTR_LIT("remote_address"), PSTR_LIT("remote_port"),
+    PSTR_LIT("local_address"), PSTR_LIT("local_port"), PSTR_LIT("protocol"), PSTR_LIT("auid"), PSTR_LIT("uid"),
+    PSTR_LIT("status"),   PSTR_LIT("success"),    PSTR_LIT("time"),  PSTR_LIT("state")};
 
 /* Endpoint columns by the socket's role: an outbound connect, an inbound
  * accept, a socket of process_open_sockets (local → remote, no direction). */
@@ -72,11 +73,13 @@ typedef struct oq {
     pstr_t host, utime;        /* hostIdentifier, unixTime */
     pstr_t action;             /* the line's action (differential results) */
     int cols;                  /* member index of "columns", -1 */
+    uint16_t bylen[16];        /* by name length: a bit per oq_cols[] entry that long */
 } oq_t;
 
 static void *oq_open(rd_ctx_t *c) {
     oq_t *s = xcalloc(1, sizeof *s);
     schema_ids(c->ft, &s->ids);
+    for (int k = 0; k < OQ_NCOL; k++) s->bylen[oq_cols[k].n] |= (uint16_t)(1u << k);
     return s;
 }
 
@@ -150,14 +153,19 @@ typedef struct oq_row {
     record_t *rec;
     unsigned pos;                /* key-cache position */
     bool cols;                   /* walking the row: columns.<name> are read for the mapping */
+    const uint16_t *bylen;       /* oq_t's bylen */
     pstr_t col[OQ_NCOL];         /* the columns the mapping reads */
 } oq_row_t;
 
 static void oq_col(void *ud, pstr_t path, pstr_t key, pstr_t val) {
     oq_row_t *r = ud;
     int m = -1;
-    for (int k = 0; r->cols && k < OQ_NCOL && path.n == key.n + 8; k++) /* columns.<name>, not deeper */
-        if (pstr_eq_c(key, oq_cols[k])) m = k;
+    if (r->cols && path.n == key.n + 8 && key.n < 16) /* columns.<name>, not deeper */
+        for (unsigned b = r->bylen[key.n]; b; b &= b - 1) /* the names that long */
+            if (pstr_eq(key, oq_cols[__builtin_ctz(b)])) {
+                m = __builtin_ctz(b);
+                break;
+            }
     value_t v = rd_json_member(r->c, r->pos++, path, false, val, m >= 0 ? RD_NEED : 0, r->rec);
     if (m >= 0 && v.t == V_STR) r->col[m] = val_pstr(v);
 }
@@ -225,6 +233,7 @@ static void oq_record(rd_ctx_t *c, oq_t *s, pstr_t o, pstr_t row, pstr_t diff, r
     oq_row_t *r = arena_calloc(c->arena, sizeof *r);
     r->c = c;
     r->rec = rec;
+    r->bylen = s->bylen;
     for (unsigned t = 0; t < s->ntop; t++) {
         const oq_top_t *m = &s->top[t];
         pstr_t k = pstr(o.p + m->ko, m->kn), v = pstr(o.p + m->vo, m->vn);

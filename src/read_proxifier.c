@@ -100,8 +100,8 @@ static bool eat(pstr_t s, const char *lit, pstr_t *rest) {
 
 /* HOST:PORT (or [IPv6]:PORT) at the start of s, to the next blank. */
 static bool host_port(pstr_t s, pstr_t *hp, pstr_t *host, pstr_t *port) {
-    size_t e = 0;
-    while (e < s.n && s.p[e] != ' ') e++;
+    const char *sp = memchr(s.p, ' ', s.n);
+    size_t e = sp ? (size_t)(sp - s.p) : s.n;
     *hp = pstr(s.p, e);
     const char *colon = NULL;
     for (size_t i = e; i > 0; i--)
@@ -208,9 +208,9 @@ static int px_parse(pstr_t t, sl_clock_t *k, px_line_t *l) {
         }
         size_t at = lead ? 2 : j + 3;
         pstr_t after = pstr(rest.p + at, rest.n - at), hp, host, port;
-        size_t e = 0;
-        while (e < after.n && after.p[e] != ' ') e++;
-        if (e == after.n) continue;
+        const char *sp = memchr(after.p, ' ', after.n);
+        if (!sp) continue;
+        size_t e = (size_t)(sp - after.p);
         px_line_t tmp = *l;
         if (!px_event(pstr(after.p + e + 1, after.n - e - 1), &tmp)) continue;
         if (!host_port(after, &hp, &host, &port)) return -1;

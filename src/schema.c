@@ -135,15 +135,16 @@ pstr_t schema_direction_of(int opener_local, int responder_local) {
  * default zones, ASA's interface names, FortiGate's interface roles. */
 int schema_zone_inside(pstr_t v) {
     static const struct {
-        const char *name;
+        pstr_t name;
         int8_t inside;
     } zones[] = {
-        {"trust", 1},    {"inside", 1},  {"internal", 1}, {"lan", 1},      {"dmz", 1},
-        {"untrust", 0},  {"outside", 0}, {"external", 0}, {"wan", 0},      {"internet", 0},
+        {PSTR_LIT("trust"), 1},   {PSTR_LIT("inside"), 1},  {PSTR_LIT("internal"), 1}, {PSTR_LIT("lan"), 1},
+        {PSTR_LIT("dmz"), 1},     {PSTR_LIT("untrust"), 0}, {PSTR_LIT("outside"), 0},  {PSTR_LIT("external"), 0},
+        {PSTR_LIT("wan"), 0},     {PSTR_LIT("internet"), 0},
     };
     pstr_t t = pstr_trim(v);
-    for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
-        if (pstr_ieq_c(t, zones[k].name)) return zones[k].inside;
+    for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++) /* the length first: most names differ in it */
+        if (t.n == zones[k].name.n && pstr_ieq(t, zones[k].name)) return zones[k].inside;
     return -1;
 }
 

@@ -98,8 +98,11 @@ const char *str_search(pstr_t hay, pstr_t needle, bool icase) {
     if (m < 4) {
         long k = icase ? pstr_ifind(hay, needle) : -1;
         if (icase) return k < 0 ? NULL : hay.p + k;
-        for (size_t i = 0; i + m <= n; i++)
-            if (memcmp(hay.p + i, needle.p, m) == 0) return hay.p + i;
+        const char *q = hay.p, *end = hay.p + n - m + 1; /* where a match may start */
+        while (q < end && (q = memchr(q, needle.p[0], (size_t)(end - q)))) { /* the first byte's places only */
+            if (memcmp(q, needle.p, m) == 0) return q;
+            q++;
+        }
         return NULL;
     }
     size_t p1 = 1, p2 = m - 2;

@@ -171,8 +171,21 @@ typedef struct we_sblock {
 } we_sblock_t;
 
 /* See winevt.h. */
+/* A table's answer for a field name, remembered in a slot picked by a
+ * hash of the name's length and first and last 8 bytes: the events of a log repeat their
+ * names, so a name is compared with the slot's, not searched for in the
+ * table. */
+#define WE_MEMO 128       /* slots per table (a power of two) */
+#define WE_MEMO_NAME 40   /* longest name remembered */
+typedef struct we_memo {
+    const rd_map_t *m;           /* the answer */
+    uint8_t n;                   /* the name's length (0: nothing remembered) */
+    char name[WE_MEMO_NAME];     /* the name's bytes */
+} we_memo_t;
+
 struct we_state {
     sc_ids_t ids;                /* schema fields the query reads */
+    we_memo_t memo[1 + WK_N][WE_MEMO]; /* lookups by table (System, each kind's EventData) and name */
     uint32_t id_cmd, id_parent;  /* CommandLine, ParentImage: FIELD_NONE when not read */
     bool enrich;                 /* the query reads something enrichment adds */
     we_proc_t *procs;            /* WE_LRU entries, allocated on first use */
@@ -734,6 +747,28 @@ static bool wfp_source_opened(pstr_t sip, pstr_t sport, pstr_t dip, pstr_t dport
     return true;
 }
 
+/* rd_map_find of name in table tab (0: sys_tab, 1 + kind: data_find),
+ * through the table's memo. */
+static const rd_map_t *we_find(we_state_t *w, unsigned tab, pstr_t name) {
+    if (!name.n) return NULL; /* (as rd_map_find) */
+    uint64_t a = 0, b = 0; /* the first and last 8 bytes (fewer: all of them) */
+    if (name.n >= 8) {
+        memcpy(&a, name.p, 8);
+        memcpy(&b, name.p + name.n - 8, 8);
+    } else {
+        memcpy(&a, name.p, name.n);
+    }
+    uint64_t h = (a * 0x9E3779B97F4A7C15u) ^ (b * 0xC2B2AE3D27D4EB4Fu) ^ name.n;
+    we_memo_t *mo = &w->memo[tab][(h >> 40) & (WE_MEMO - 1)];
+    if (mo->n == name.n && memcmp(mo->name, name.p, name.n) == 0) return mo->m;
+    const rd_map_t *m = tab ? data_find(tab - 1, name) : rd_map_find(&sys_tab, name);
+    if (name.n <= WE_MEMO_NAME) {
+        *mo = (we_memo_t){m, (uint8_t)name.n, {0}};
+        memcpy(mo->name, name.p, name.n);
+    }
+    return m;
+}
+
 /* See winevt.h. */
 void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we_ext_t *ext, record_t *rec) {
     /* 1. the System values that say what the event is (the first of each) */
@@ -741,7 +776,7 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
     for (int s = 0; s < S_N; s++) sysat[s] = -1;
     for (size_t i = 0; i < n; i++)
         if (f[i].sect == WE_SYS) {
-            const rd_map_t *m = rd_map_find(&sys_tab, f[i].name);
+            const rd_map_t *m = we_find(w, 0, f[i].name);
             if (m && sysat[m->slot] < 0) sysat[m->slot] = (int)i;
         }
     value_t sys[S_N];
@@ -758,7 +793,7 @@ void we_emit(we_state_t *w, rd_ctx_t *c, const we_field_t *f, size_t n, const we
             int sp;
             id = rd_lookup(c, ext->pos0 + (unsigned)i, f[i].name, false, &sp);
         }
-        const rd_map_t *m = f[i].sect == WE_DATA ? data_find(kind, f[i].name) : NULL;
+        const rd_map_t *m = f[i].sect == WE_DATA ? we_find(w, 1 + kind, f[i].name) : NULL;
         if (m && kind == WK_PS && w->id_sbfull == FIELD_NONE) m = NULL; /* script blocks not joined */
         if (id == FIELD_NONE && !m) continue;
         value_t v = we_value(c, &f[i]);
