@@ -104,7 +104,7 @@ const REGEX_PARTS = ['a', 'b', 'e', 'o', 'O', 'x', '\\.', '[a-z]+', '[A-Z]', '\\
   'ë', '(a|b)', '(?:ex|ou)', 'l{2}', 'o?', '_', '%'];
 
 // q(k): the query number k of the run, drawn from (seed, k) alone.
-function genQuery(seed, k) {
+export function genQuery(seed, k) {
   const r = rng((seed * 1000003) ^ (k * 2654435761));
   const strLit = () => JSON.stringify(r.pick(STR_LITS));
   const numLit = () => r.pick(NUM_LITS);
