@@ -37,6 +37,8 @@ typedef struct cv {
     int64_t limit;      /* the final limit, or -1 */
     bool fixed;         /* a `fields` list fixed the columns of message rows */
     bool nodrop_open;   /* a parse with nodrop ran since the last one without (the chain rule) */
+    uint32_t time_ver;  /* the version of the input's _messageTime column (0: not read) */
+    bool seq_rows;      /* the CV_F_SEQ column orders the rows as postern's next stage sees them */
 } cv_t;
 
 /* Report that construct (at sp) has no exact form in the target. */
@@ -102,7 +104,10 @@ static void put_tpl3(buf_t *b, const char *tpl, const char *a, const char *b2, c
 /* Expand template tpl with a and b for $1 and $2. */
 static void put_tpl(buf_t *b, const char *tpl, const char *a, const char *b2) { put_tpl3(b, tpl, a, b2, ""); }
 
-static void put_col(buf_t *b, const cv_col_t *k) { buf_printf(b, "c%u_%u", k->f, k->ver); }
+static void put_col(buf_t *b, const cv_col_t *k) {
+    if (k->f == CV_F_SEQ) buf_printf(b, "c_seq_%u", k->ver);
+    else buf_printf(b, "c%u_%u", k->f, k->ver);
+}
 
 static cv_col_t *find_col(cv_t *c, uint32_t f) { return cv_col_find(&c->cols, f); }
 
@@ -573,8 +578,10 @@ static uint32_t input_fields(const query_t *q, uint32_t **out) {
         for (uint32_t k = 0; k < s->nby; k++) { tmp.field = s->by[k]; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_TOP) { tmp.field = s->topfield; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_TIMESLICE) { tmp.field = F_MESSAGETIME; refs(&tmp, def, &list, &n, &cap); }
+        for (uint32_t k = 0; k < s->naggs && s->kind == ST_AGG; k++) /* first and last: by _messageTime */
+            if (s->aggs[k].fn == AG_FIRST || s->aggs[k].fn == AG_LAST) { tmp.field = F_MESSAGETIME; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_PARSE || s->kind == ST_PARSE_REGEX) { tmp.field = s->src; refs(&tmp, def, &list, &n, &cap); }
-        for (uint32_t k = 0; k < s->nkeys; k++) { tmp.field = s->keys[k].field; refs(&tmp, def, &list, &n, &cap); }
+        for (uint32_t k = 0; k < s->nkeys && s->kind != ST_TOP; k++) { tmp.field = s->keys[k].field; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_FIELDS)
             for (uint32_t k = 0; k < s->nflds; k++) { tmp.field = s->flds[k]; refs(&tmp, def, &list, &n, &cap); }
         if (grouped_now) {
@@ -831,8 +838,9 @@ static bool st_parse_regex(cv_t *c, const stage_t *s) {
     return ok;
 }
 
-/* An aggregate's SQL over column k (NULL for count). */
-static bool agg_sql(cv_t *c, const stage_t *s, const aggspec_t *a, buf_t *b, uint8_t *t) {
+/* An aggregate's SQL over column k (NULL for count); first and last read
+ * helper h (the row's rank, 1 for the one they take: order_layer). */
+static bool agg_sql(cv_t *c, const aggspec_t *a, uint32_t h, buf_t *b, uint8_t *t) {
     cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
     buf_t x = {0}, nx = {0};
     if (k) {
@@ -850,40 +858,128 @@ static bool agg_sql(cv_t *c, const stage_t *s, const aggspec_t *a, buf_t *b, uin
         buf_printf(b, "CAST(count(%s) AS %s)", k ? x.p : "*", c->D->dbl);
         break;
     case AG_COUNT_DISTINCT: buf_printf(b, "CAST(count(DISTINCT %s) AS %s)", x.p, c->D->dbl); break;
-    case AG_SUM: buf_printf(b, "sum(%s)", nx.p); break;
+    case AG_SUM:
+        if (!a->one_if_missing) buf_printf(b, "sum(%s)", nx.p);
+        else { /* top by _count: a row without a _count counts 1 */
+            buf_t one = {0};
+            put_num(c, &one, 1);
+            if (k) buf_printf(b, "sum(CASE WHEN %s IS NULL THEN %s ELSE %s END)", x.p, one.p, nx.p);
+            else buf_printf(b, "CAST(count(*) AS %s)", c->D->dbl);
+            buf_free(&one);
+        }
+        break;
     case AG_MIN: buf_printf(b, "min(%s)", nx.p); break;
     case AG_MAX: buf_printf(b, "max(%s)", nx.p); break;
     case AG_AVG: buf_printf(b, "(sum(%s) / CAST(count(%s) AS %s))", nx.p, nx.p, c->D->dbl); break;
+    case AG_FIRST: case AG_LAST:
+        /* The one value of the row ranked 1 among the rows that have one. */
+        buf_puts(b, "max(CASE WHEN ");
+        put_helper(b, h);
+        buf_printf(b, " = 1 THEN %s END)", x.p);
+        *t = k ? k->t : CV_STR;
+        break;
     default: ok = refuse(c, a->sp, "the aggregate %s()", agg_info[a->fn].name);
     }
-    (void)s;
-    if (ok && a->fn != AG_COUNT && a->fn != AG_COUNT_DISTINCT) { /* min(-0) is -0: made 0 for a later group or in */
+    if (ok && *t == CV_NUM && a->fn != AG_COUNT && a->fn != AG_COUNT_DISTINCT) { /* min(-0) is -0: made 0 for a later group or in */
         buf_t z = {0};
         num_zero(c, &z, b, CV_NUM);
         buf_clear(b);
         buf_puts(b, z.p);
         buf_free(&z);
     }
-    if (a->one_if_missing) ok = refuse(c, a->sp, "this aggregate");
     buf_free(&x); buf_free(&nx);
     return ok;
 }
 
-/* An aggregate stage: GROUP BY its keys; its columns are the keys, then the aggregates. */
+/* What input order needs (top, first, last at sp): the _seq column, in
+ * postern's row order, and _messageTime as the input gave it. Returns the
+ * _seq column, or NULL (refused). */
+static cv_col_t *seq_col(cv_t *c, span_t sp, const char *what) {
+    cv_col_t *q = find_col(c, CV_F_SEQ), *tm = find_col(c, F_MESSAGETIME);
+    if (!q || !c->seq_rows) {
+        refuse(c, sp, "%s after `fields` or a top (postern's order of those rows is not in the table)", what);
+        return NULL;
+    }
+    if (tm && tm->ver != c->time_ver) {
+        refuse(c, sp, "%s after _messageTime is reassigned", what);
+        return NULL;
+    }
+    return q;
+}
+
+/* The sort keys keys[0..n) as ORDER BY items (a number column
+ * numerically, a text one in byte order, nulls last), no leading comma. */
+static void put_order(cv_t *c, buf_t *b, const sortkey_t *keys, uint32_t n) {
+    for (uint32_t k = 0; k < n; k++) {
+        const cv_col_t *kc = find_col(c, keys[k].field);
+        if (k) buf_puts(b, ", ");
+        put_col(b, kc);
+        if (kc->t == CV_STR) buf_puts(b, c->D->text_cmp);
+        buf_printf(b, " %s NULLS LAST", keys[k].desc ? "DESC" : "ASC");
+    }
+}
+
+/* first(x), last(x) (agg.c step): the value of the newest (first) or
+ * oldest (last) record that has one, by _messageTime (none: the oldest of
+ * all), ties by input order (a later record is newer). One layer ranks
+ * each aggregate's rows within its group and kind (null or not) as a
+ * helper column; h[i] names aggregate i's. */
+static bool order_layer(cv_t *c, const stage_t *s, const cv_col_t *keys, uint32_t nkeys, uint32_t *h) {
+    bool any = false;
+    for (uint32_t i = 0; i < s->naggs; i++) any |= s->aggs[i].fn == AG_FIRST || s->aggs[i].fn == AG_LAST;
+    if (!any) return true;
+    const cv_col_t *q = seq_col(c, s->sp, "first() or last()");
+    if (!q) return false;
+    const cv_col_t *tm = find_col(c, F_MESSAGETIME);
+    buf_t sel = {0};
+    for (uint32_t i = 0; i < s->naggs; i++) {
+        const aggspec_t *a = &s->aggs[i];
+        if (a->fn != AG_FIRST && a->fn != AG_LAST) continue;
+        const cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
+        if (!k) { buf_free(&sel); return refuse(c, a->sp, "an aggregate of an unknown field"); }
+        bool newest = a->fn == AG_FIRST;
+        buf_puts(&sel, ", row_number() OVER (PARTITION BY ");
+        for (uint32_t j = 0; j < nkeys; j++) {
+            put_col(&sel, &keys[j]);
+            buf_puts(&sel, ", ");
+        }
+        buf_puts(&sel, "(");
+        put_col(&sel, k);
+        buf_puts(&sel, " IS NULL) ORDER BY ");
+        if (tm) {
+            put_col(&sel, tm);
+            buf_puts(&sel, newest ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
+        }
+        put_col(&sel, q);
+        buf_puts(&sel, newest ? " DESC) AS " : " ASC) AS ");
+        h[i] = ++c->cols.ver;
+        put_helper(&sel, h[i]);
+    }
+    open_layer(c);
+    buf_printf(&c->ctes, "SELECT *%s FROM s%u)", sel.p, c->layer - 1);
+    buf_free(&sel);
+    return true;
+}
+
+/* An aggregate stage (or top's grouping): GROUP BY its keys; its columns
+ * are the keys, then the aggregates (then, when read, the smallest _seq of
+ * each group: the groups' order of first appearance). */
 static bool st_agg(cv_t *c, const stage_t *s) {
     buf_t sel = {0}, grp = {0};
-    cv_col_t *keys = xcalloc(s->nby + 1, sizeof *keys);
-    bool ok = cv_cols_keys(&c->cols, s, keys, c->D, c->d);
-    for (uint32_t i = 0; i < s->nby && ok; i++) {
+    uint32_t nkeys = cv_group_n(s);
+    cv_col_t *keys = xcalloc(nkeys + 1, sizeof *keys);
+    uint32_t *h = xcalloc(s->naggs + 1, sizeof *h);
+    bool ok = cv_cols_keys(&c->cols, s, keys, c->D, c->d) && order_layer(c, s, keys, nkeys, h);
+    for (uint32_t i = 0; i < nkeys && ok; i++) {
         if (i) { buf_puts(&sel, ", "); buf_puts(&grp, ", "); }
         put_col(&sel, &keys[i]);
         put_col(&grp, &keys[i]);
     }
-    cv_col_t *aggc = xcalloc(s->naggs + 1, sizeof *aggc);
+    cv_col_t *aggc = xcalloc(s->naggs + 2, sizeof *aggc);
     for (uint32_t i = 0; i < s->naggs && ok; i++) {
-        uint8_t t;
+        uint8_t t = CV_NUM;
         buf_t a = {0};
-        if ((ok = agg_sql(c, s, &s->aggs[i], &a, &t))) {
+        if ((ok = agg_sql(c, &s->aggs[i], h[i], &a, &t))) {
             aggc[i] = (cv_col_t){.f = s->aggs[i].as, .t = t, .ver = ++c->cols.ver};
             if (sel.n) buf_puts(&sel, ", ");
             buf_printf(&sel, "%s AS ", a.p);
@@ -891,19 +987,46 @@ static bool st_agg(cv_t *c, const stage_t *s) {
         }
         buf_free(&a);
     }
+    cv_col_t *q = find_col(c, CV_F_SEQ);
+    uint32_t naggc = s->naggs;
+    if (ok && q) {
+        aggc[naggc] = (cv_col_t){.f = CV_F_SEQ, .t = CV_NUM, .ver = ++c->cols.ver};
+        buf_puts(&sel, ", min(");
+        put_col(&sel, q);
+        buf_puts(&sel, ") AS ");
+        put_col(&sel, &aggc[naggc++]);
+    }
     if (ok) {
         open_layer(c);
         buf_printf(&c->ctes, "SELECT %s FROM s%u", sel.p, c->layer - 1);
-        if (s->nby) buf_printf(&c->ctes, " GROUP BY %s", grp.p);
+        if (nkeys) buf_printf(&c->ctes, " GROUP BY %s", grp.p);
         /* Without keys, no rows make no group (SQL would give one row of zeros). */
         else buf_puts(&c->ctes, " HAVING count(*) > 0");
         buf_putc(&c->ctes, ')');
-        cv_cols_regroup(&c->cols, keys, s->nby, aggc, s->naggs);
+        cv_cols_regroup(&c->cols, keys, nkeys, aggc, naggc);
         c->grouped = true;
     }
-    free(keys); free(aggc);
+    free(keys); free(aggc); free(h);
     buf_free(&sel); buf_free(&grp);
     return ok;
+}
+
+/* top N f [, g] [by k [asc|desc], ...] (exec.c top_finish): the groups
+ * of f (and g), ranked by the keys, ties by first appearance (the
+ * smallest _seq), the first N. */
+static bool st_top(cv_t *c, const stage_t *s) {
+    /* (postern then writes each group's count into the field's column) */
+    if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
+    if (!seq_col(c, s->sp, "top")) return false;
+    if (!st_agg(c, s)) return false;
+    open_layer(c);
+    buf_printf(&c->ctes, "SELECT * FROM s%u ORDER BY ", c->layer - 1);
+    put_order(c, &c->ctes, s->keys, s->nkeys);
+    buf_puts(&c->ctes, ", ");
+    put_col(&c->ctes, find_col(c, CV_F_SEQ));
+    buf_printf(&c->ctes, " ASC LIMIT %lld)", (long long)s->n);
+    c->seq_rows = false; /* the rows are in rank order now */
+    return true;
 }
 
 /* fields a, b (keep and order; built-in fields stay) or fields - a. */
@@ -1003,13 +1126,21 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
         if (i) buf_puts(&c.ctes, ", ");
         uint8_t t = in[i] == F_MESSAGETIME ? CV_NUM : CV_STR;
         add_col(&c, in[i], t);
+        if (in[i] == F_MESSAGETIME) c.time_ver = c.cols.ver;
         if (t == CV_NUM) buf_puts(&c.ctes, "CAST(");
         put_ident(&c, &c.ctes, input_name(&c, in[i]));
         if (t == CV_NUM) buf_printf(&c.ctes, " AS %s)", c.D->dbl);
         buf_puts(&c.ctes, " AS ");
         put_col(&c.ctes, find_col(&c, in[i]));
     }
-    if (!nin) buf_puts(&c.ctes, "1 AS c_one");
+    bool seq = cv_needs_seq(q);
+    if (seq) { /* top, first, last: the input order */
+        add_col(&c, CV_F_SEQ, CV_NUM);
+        buf_puts(&c.ctes, nin ? ", \"_seq\" AS " : "\"_seq\" AS ");
+        put_col(&c.ctes, find_col(&c, CV_F_SEQ));
+        c.seq_rows = true;
+    }
+    if (!nin && !seq) buf_puts(&c.ctes, "1 AS c_one");
     buf_puts(&c.ctes, " FROM ");
     put_ident(&c, &c.ctes, pstr_c(table));
     buf_putc(&c.ctes, ')');
@@ -1039,36 +1170,47 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
             buf_puts(out, i ? ", " : " ");
             buf_put(out, input_name(&c, in[i]).p, input_name(&c, in[i]).n);
         }
+        if (seq) buf_puts(out, nin ? ", _seq" : " _seq");
         buf_puts(out, "\n");
         /* Blank any control character a field name carries into the comment line. */
         for (size_t i = 0; i + 1 < out->n; i++)
             if ((unsigned char)out->p[i] < ' ' && out->p[i] != '\n') out->p[i] = ' ';
         buf_printf(out, "WITH %s\nSELECT ", c.ctes.p);
-        for (uint32_t i = 0; i < c.cols.n; i++) {
-            if (i) buf_puts(out, ", ");
+        for (uint32_t i = 0, n = 0; i < c.cols.n; i++) {
+            if (c.cols.v[i].f == CV_F_SEQ) continue; /* (the order, not a result column) */
+            if (n++) buf_puts(out, ", ");
             put_col(out, &c.cols.v[i]);
             buf_puts(out, " AS ");
             put_ident(&c, out, fname(&c, c.cols.v[i].f));
         }
         buf_printf(out, "\nFROM s%u", c.layer);
+        const cv_col_t *sq = find_col(&c, CV_F_SEQ);
+        const stage_t *last = q->nst ? &q->st[q->nst - 1] : NULL;
         if (c.sort) {
             buf_puts(out, "\nORDER BY ");
-            for (uint32_t k = 0; k < c.sort->nkeys; k++) {
-                const cv_col_t *kc = find_col(&c, c.sort->keys[k].field);
-                if (k) buf_puts(out, ", ");
-                put_col(out, kc);
-                if (kc->t == CV_STR) buf_puts(out, c.D->text_cmp);
-                buf_printf(out, " %s NULLS LAST", c.sort->keys[k].desc ? "DESC" : "ASC");
+            put_order(&c, out, c.sort->keys, c.sort->nkeys);
+            /* Ties: postern keeps the rows' order: _seq's where the query reads
+             * it; else, as a table has none, the other columns make the
+             * order (and a limit's rows) one answer. */
+            if (sq && c.seq_rows && c.limit >= 0) {
+                buf_puts(out, ", ");
+                put_col(out, sq);
+                buf_puts(out, " ASC");
             }
-            /* Ties: postern keeps input order, which a table has not; the
-             * other columns make the order (and a limit's rows) one answer. */
-            for (uint32_t i = 0; i < c.cols.n && c.limit >= 0; i++) {
-                if (cv_sort_key(c.sort, c.cols.v[i].f)) continue;
+            for (uint32_t i = 0; i < c.cols.n && c.limit >= 0 && !(sq && c.seq_rows); i++) {
+                if (cv_sort_key(c.sort, c.cols.v[i].f) || c.cols.v[i].f == CV_F_SEQ) continue;
                 buf_puts(out, ", ");
                 put_col(out, &c.cols.v[i]);
                 if (c.cols.v[i].t == CV_STR) buf_puts(out, c.D->text_cmp);
                 buf_puts(out, " ASC NULLS LAST");
             }
+        } else if (last && last->kind == ST_TOP && sq) {
+            /* A top's rows in its order. */
+            buf_puts(out, "\nORDER BY ");
+            put_order(&c, out, last->keys, last->nkeys);
+            buf_puts(out, ", ");
+            put_col(out, sq);
+            buf_puts(out, " ASC");
         }
         if (c.limit >= 0) buf_printf(out, "\nLIMIT %lld", (long long)c.limit);
         buf_puts(out, ";\n");

@@ -136,9 +136,11 @@ cv_col_t *cv_col_add(cv_cols_t *l, uint32_t f, uint8_t t, uint8_t fl);
 void cv_col_keep(cv_cols_t *l, const cv_col_t *k);
 /* Free l's list. */
 void cv_cols_free(cv_cols_t *l);
-/* The columns of aggregate stage s's `by` keys into keys[0..s->nby) (the
- * caller's array); a key no row has is refused (naming target t in d):
- * false. */
+/* The number of fields aggregate stage s groups by (top: its field, then its `by`). */
+uint32_t cv_group_n(const stage_t *s);
+/* The columns of the fields aggregate stage s groups by into
+ * keys[0..cv_group_n(s)) (the caller's array); a key no row has is
+ * refused (naming target t in d): false. */
 bool cv_cols_keys(cv_cols_t *l, const stage_t *s, cv_col_t *keys, const cv_dialect_t *t, diag_t *d);
 /* The columns after an aggregate: its keys, then its aggregates, each
  * under its own version. */
@@ -149,6 +151,12 @@ void cv_cols_regroup(cv_cols_t *l, const cv_col_t *keys, uint32_t nkeys, const c
  * is set. A listed field no row has must have been added first (the
  * target's null column). Refusals name target t in d: false. */
 bool cv_cols_fields(cv_cols_t *l, const stage_t *s, bool grouped, bool *fixed, const cv_dialect_t *t, diag_t *d);
+/* The field id of the input-order column `_seq` (docs/convert.md) in a
+ * column list: after an aggregate, the smallest _seq of each group. */
+#define CV_F_SEQ (FIELD_NONE - 1)
+/* Whether q reads the input order (top, first, last): its plan then reads `_seq`. */
+bool cv_needs_seq(const query_t *q);
+
 /* Whether field f is one of sort stage s's keys. */
 bool cv_sort_key(const stage_t *s, uint32_t f);
 
@@ -156,7 +164,7 @@ bool cv_sort_key(const stage_t *s, uint32_t f);
  * and the name of the target's static function for it, fn(state, stage). */
 #define CV_STAGES(X) \
     X(ST_WHERE, st_where) X(ST_ASSIGN, st_assign) X(ST_AGG, st_agg) X(ST_TIMESLICE, st_timeslice) \
-    X(ST_PARSE, st_parse) X(ST_PARSE_REGEX, st_parse_regex) X(ST_FIELDS, st_fields)
+    X(ST_PARSE, st_parse) X(ST_PARSE_REGEX, st_parse_regex) X(ST_FIELDS, st_fields) X(ST_TOP, st_top)
 
 /* A target's planner, driven by cv_walk: stage plans one stage (where, as,
  * an aggregate, timeslice, parse, fields, or a refusal of any other) on

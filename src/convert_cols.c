@@ -52,10 +52,15 @@ void cv_cols_free(cv_cols_t *l) {
 }
 
 /* See convert.h. */
+uint32_t cv_group_n(const stage_t *s) { return s->nby + (s->kind == ST_TOP); }
+
+/* See convert.h. */
 bool cv_cols_keys(cv_cols_t *l, const stage_t *s, cv_col_t *keys, const cv_dialect_t *t, diag_t *d) {
-    for (uint32_t i = 0; i < s->nby; i++) {
-        const cv_col_t *k = cv_col_find(l, s->by[i]);
-        if (!k) return cv_refuse(d, t, s->by_sp[i], "grouping by a field no row has");
+    uint32_t top = s->kind == ST_TOP;
+    for (uint32_t i = 0; i < s->nby + top; i++) {
+        uint32_t f = top && !i ? s->topfield : s->by[i - top];
+        const cv_col_t *k = cv_col_find(l, f);
+        if (!k) return cv_refuse(d, t, top && !i ? s->sp : s->by_sp[i - top], "grouping by a field no row has");
         keys[i] = *k;
     }
     return true;
@@ -98,6 +103,9 @@ bool cv_cols_fields(cv_cols_t *l, const stage_t *s, bool grouped, bool *fixed, c
     for (uint32_t f = 0; f < F_NBUILTIN && ok; f++)
         for (uint32_t j = 0; j < nold; j++)
             if (old[j].f == f && !table_col_hidden(f) && !cv_col_find(l, f)) cv_col_keep(l, &old[j]);
+    /* The input order stays (no result column: the planners leave it out). */
+    for (uint32_t j = 0; j < nold && ok; j++)
+        if (old[j].f == CV_F_SEQ) cv_col_keep(l, &old[j]);
     free(old);
     *fixed = true;
     return ok;
@@ -107,5 +115,19 @@ bool cv_cols_fields(cv_cols_t *l, const stage_t *s, bool grouped, bool *fixed, c
 bool cv_sort_key(const stage_t *s, uint32_t f) {
     for (uint32_t k = 0; k < s->nkeys; k++)
         if (s->keys[k].field == f) return true;
+    return false;
+}
+
+/* Whether aggregate a takes a value by input order. */
+static bool agg_by_order(const aggspec_t *a) { return a->fn == AG_FIRST || a->fn == AG_LAST; }
+
+/* See convert.h. */
+bool cv_needs_seq(const query_t *q) {
+    for (uint32_t i = 0; i < q->nst; i++) {
+        const stage_t *s = &q->st[i];
+        if (s->kind == ST_TOP) return true;
+        for (uint32_t k = 0; k < s->naggs && s->kind == ST_AGG; k++)
+            if (agg_by_order(&s->aggs[k])) return true;
+    }
     return false;
 }

@@ -61,6 +61,7 @@ typedef struct kq {
     const stage_t *sort; /* the final sort, or NULL */
     int64_t limit;       /* the final limit, or -1 */
     bool fixed;          /* a `fields` list fixed the columns of message rows */
+    bool seq_rows;       /* the CV_F_SEQ column orders the rows as postern's next stage sees them */
     bool nodrop_open;    /* a parse with nodrop ran since the last one without */
 } kq_t;
 
@@ -153,7 +154,10 @@ static void put_num(buf_t *b, double v) {
     buf_printf(b, "real(%s)", tmp);
 }
 
-static void put_col(buf_t *b, const cv_col_t *k) { buf_printf(b, "c%u_%u", k->f, k->ver); }
+static void put_col(buf_t *b, const cv_col_t *k) {
+    if (k->f == CV_F_SEQ) buf_printf(b, "c_seq_%u", k->ver);
+    else buf_printf(b, "c%u_%u", k->f, k->ver);
+}
 
 static cv_col_t *find_col(kq_t *c, uint32_t f) { return cv_col_find(&c->cols, f); }
 
@@ -759,7 +763,7 @@ static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
     cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
     buf_t x = {0}, nx = {0}, has = {0};
     bool numeric = a->fn == AG_SUM || a->fn == AG_MIN || a->fn == AG_MAX || a->fn == AG_AVG;
-    if (a->one_if_missing) return refuse(c, a->sp, "this aggregate");
+    if (a->one_if_missing) return refuse(c, a->sp, "a top by _count (the sum of an earlier aggregate's counts, 1 for a row without)");
     if (k) {
         put_col(&x, k);
         if (k->t == CV_STR && numeric) put_num_helper(c, &nx, k);
@@ -789,18 +793,25 @@ static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
         buf_putc(b, ')');
         break;
     }
+    case AG_FIRST: case AG_LAST:
+        ok = refuse(c, a->sp, "%s() (KQL's arg_max and arg_min take any of the rows with the same _messageTime, where postern "
+                              "takes the later or earlier in input order)", agg_info[a->fn].name);
+        break;
     default: ok = refuse(c, a->sp, "the aggregate %s()", agg_info[a->fn].name);
     }
     buf_free(&x); buf_free(&nx); buf_free(&has);
     return ok;
 }
 
-/* An aggregate stage: summarize its aggregates by its keys; its columns are the keys, then the aggregates. */
+/* An aggregate stage (or top's grouping): summarize its aggregates by its
+ * keys; its columns are the keys, then the aggregates (then, when read,
+ * the smallest _seq of each group: the groups' order of first appearance). */
 static bool st_agg(kq_t *c, const stage_t *s) {
     buf_t sel = {0}, grp = {0};
-    cv_col_t *keys = xcalloc(s->nby + 1, sizeof *keys), *aggc = xcalloc(s->naggs + 1, sizeof *aggc);
+    uint32_t nkeys = cv_group_n(s);
+    cv_col_t *keys = xcalloc(nkeys + 1, sizeof *keys), *aggc = xcalloc(s->naggs + 2, sizeof *aggc);
     bool ok = cv_cols_keys(&c->cols, s, keys, c->o->to, c->d);
-    for (uint32_t i = 0; i < s->nby && ok; i++) {
+    for (uint32_t i = 0; i < nkeys && ok; i++) {
         if (i) buf_puts(&grp, ", ");
         put_col(&grp, &keys[i]);
     }
@@ -814,20 +825,62 @@ static bool st_agg(kq_t *c, const stage_t *s) {
         }
         buf_free(&a);
     }
+    cv_col_t *q = find_col(c, CV_F_SEQ);
+    uint32_t naggc = s->naggs;
+    if (ok && q) {
+        aggc[naggc] = (cv_col_t){.f = CV_F_SEQ, .t = CV_NUM, .ver = ++c->cols.ver};
+        if (sel.n) buf_puts(&sel, ", ");
+        put_col(&sel, &aggc[naggc++]);
+        buf_puts(&sel, " = min(");
+        put_col(&sel, q);
+        buf_putc(&sel, ')');
+    }
     if (ok) {
         /* Without keys, no rows make no group (summarize would give one row of zeros). */
         uint32_t rows = ++c->cols.ver;
-        if (!s->nby) buf_printf(&sel, "%sh_%u = count()", sel.n ? ", " : "", rows);
+        if (!nkeys) buf_printf(&sel, "%sh_%u = count()", sel.n ? ", " : "", rows);
         stage_line(c);
         buf_printf(&c->body, "\n| summarize %s", sel.p ? sel.p : "");
-        if (s->nby) buf_printf(&c->body, " by %s", grp.p);
+        if (nkeys) buf_printf(&c->body, " by %s", grp.p);
         else buf_printf(&c->body, "\n| where h_%u > 0", rows);
-        cv_cols_regroup(&c->cols, keys, s->nby, aggc, s->naggs);
+        cv_cols_regroup(&c->cols, keys, nkeys, aggc, naggc);
         c->grouped = true;
     }
     free(keys); free(aggc);
     buf_free(&sel); buf_free(&grp);
     return ok;
+}
+
+/* Sort key kc (named as the output names it, or by its internal name) in
+ * direction desc: a text column that may be null with its "" (null) rows last. */
+static void put_key(kq_t *c, buf_t *out, const cv_col_t *kc, bool internal, bool desc) {
+    pstr_t nm = fname(c, kc->f);
+    if (kc->t == CV_STR && (kc->fl & K_NULL)) {
+        buf_puts(out, "isempty(");
+        if (internal) put_col(out, kc); else put_name(out, nm);
+        buf_puts(out, ") asc, ");
+    }
+    if (internal) put_col(out, kc); else put_name(out, nm);
+    buf_printf(out, " %s nulls last", desc ? "desc" : "asc");
+}
+
+/* top N f [, g] [by ...] (exec.c top_finish): the groups of f (and g),
+ * ranked by the keys, ties by first appearance (the smallest _seq), the
+ * first N (sort and take: the later operators keep that order). */
+static bool st_top(kq_t *c, const stage_t *s) {
+    if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
+    if (!find_col(c, CV_F_SEQ) || !c->seq_rows)
+        return refuse(c, s->sp, "top after a top (postern's order of those rows is not in the table)");
+    if (!st_agg(c, s)) return false;
+    buf_puts(&c->body, "\n| sort by ");
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        put_key(c, &c->body, find_col(c, s->keys[k].field), true, s->keys[k].desc);
+        buf_puts(&c->body, ", ");
+    }
+    put_col(&c->body, find_col(c, CV_F_SEQ));
+    buf_printf(&c->body, " asc\n| take %lld", (long long)s->n);
+    c->seq_rows = false;
+    return true;
 }
 
 /* fields a, b (keep and order; built-in fields stay) or fields - a. */
@@ -859,22 +912,12 @@ static void put_comment(buf_t *b, const char *text) {
  * (null) rows last; ties broken by the other columns when a limit keeps some. */
 static void put_sort(kq_t *c, buf_t *out) {
     buf_puts(out, "\n| sort by ");
-    bool first = true;
     for (uint32_t k = 0; k < c->sort->nkeys; k++) {
-        const cv_col_t *kc = find_col(c, c->sort->keys[k].field);
-        if (!first) buf_puts(out, ", ");
-        first = false;
-        pstr_t nm = fname(c, kc->f);
-        if (kc->t == CV_STR && (kc->fl & K_NULL)) {
-            buf_puts(out, "isempty(");
-            put_name(out, nm);
-            buf_puts(out, ") asc, ");
-        }
-        put_name(out, nm);
-        buf_printf(out, " %s nulls last", c->sort->keys[k].desc ? "desc" : "asc");
+        if (k) buf_puts(out, ", ");
+        put_key(c, out, find_col(c, c->sort->keys[k].field), false, c->sort->keys[k].desc);
     }
     for (uint32_t i = 0; i < c->cols.n && c->limit >= 0; i++) {
-        if (cv_sort_key(c->sort, c->cols.v[i].f)) continue;
+        if (cv_sort_key(c->sort, c->cols.v[i].f) || c->cols.v[i].f == CV_F_SEQ) continue;
         pstr_t nm = fname(c, c->cols.v[i].f);
         buf_puts(out, ", ");
         if (c->cols.v[i].t == CV_STR && (c->cols.v[i].fl & K_NULL)) {
@@ -926,7 +969,15 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
             ok = refuse(&c, all, "a field name holding a control character");
         if (time) buf_putc(&head, ')');
     }
-    if (!nin) buf_puts(&head, "h_one = 1");
+    bool seq = cv_needs_seq(q);
+    if (seq) { /* top: the input order */
+        add_col(&c, CV_F_SEQ, CV_NUM, 0);
+        buf_puts(&head, nin ? ", " : "");
+        put_col(&head, find_col(&c, CV_F_SEQ));
+        buf_puts(&head, " = [\"_seq\"]");
+        c.seq_rows = true;
+    }
+    if (!nin && !seq) buf_puts(&head, "h_one = 1");
     if (ok && q->scope && q->scope->kind != EX_ALL) {
         buf_t x = {0};
         if ((ok = ex_cond(&c, q->scope, &x))) {
@@ -945,8 +996,9 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
     if (ok && !c.grouped && !c.fixed)
         ok = refuse(&c, all, "a query whose message rows are not narrowed by `fields a, b` (postern's columns are then the fields the rows carry)");
     buf_t fin = {0};
-    for (uint32_t i = 0; i < c.cols.n && ok; i++) {
-        buf_puts(&fin, i ? ", " : "\n| project ");
+    for (uint32_t i = 0, n = 0; i < c.cols.n && ok; i++) {
+        if (c.cols.v[i].f == CV_F_SEQ) continue; /* (the order, not a result column) */
+        buf_puts(&fin, n++ ? ", " : "\n| project ");
         if (!put_name(&fin, fname(&c, c.cols.v[i].f))) ok = refuse(&c, all, "a field name holding a control character");
         buf_puts(&fin, " = ");
         put_col(&fin, &c.cols.v[i]);
@@ -961,6 +1013,7 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
             put_name(out, cv_input_name(q, in[i]));
             buf_puts(out, in[i] == F_MESSAGETIME ? ":long" : ":string");
         }
+        if (seq) buf_puts(out, nin ? ", [\"_seq\"]:long" : " [\"_seq\"]:long");
         buf_printf(out, "\n%s%s%s", head.p, c.body.p ? c.body.p : "", fin.p ? fin.p : "");
         if (c.sort) put_sort(&c, out);
         if (c.limit >= 0) buf_printf(out, "\n| take %lld", (long long)c.limit);
