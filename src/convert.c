@@ -897,7 +897,7 @@ static bool agg_sql(cv_t *c, const aggspec_t *a, uint32_t h, buf_t *b, uint8_t *
 static cv_col_t *seq_col(cv_t *c, span_t sp, const char *what) {
     cv_col_t *q = find_col(c, CV_F_SEQ), *tm = find_col(c, F_MESSAGETIME);
     if (!q || !c->seq_rows) {
-        refuse(c, sp, "%s after `fields` or a top (postern's order of those rows is not in the table)", what);
+        refuse(c, sp, "%s after a top (its rows are in rank order, which the table has not)", what);
         return NULL;
     }
     if (tm && tm->ver != c->time_ver) {

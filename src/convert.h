@@ -5,7 +5,8 @@
  * and never its text. convert.c plans the statement (one CTE a stage, the
  * static type of every column, the output columns postern would show);
  * convert_sql.c holds each target's spelling of the pieces that differ
- * (quoting, casts, regex and LIKE tests); convert_regex.c translates a
+ * (quoting, casts, regex and LIKE tests); convert_cols.c keeps the column
+ * list the SQL and KQL planners share; convert_regex.c translates a
  * Java regex into the target's dialect or refuses it; convert_cmd.c is the
  * command. Anything a target cannot express exactly is an error at the
  * construct (a diag_t message), never an approximation. docs/convert.md is the user's contract.

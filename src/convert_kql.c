@@ -870,7 +870,7 @@ static void put_key(kq_t *c, buf_t *out, const cv_col_t *kc, bool internal, bool
 static bool st_top(kq_t *c, const stage_t *s) {
     if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
     if (!find_col(c, CV_F_SEQ) || !c->seq_rows)
-        return refuse(c, s->sp, "top after a top (postern's order of those rows is not in the table)");
+        return refuse(c, s->sp, "top after a top (its rows are in rank order, which the table has not)");
     if (!st_agg(c, s)) return false;
     buf_puts(&c->body, "\n| sort by ");
     for (uint32_t k = 0; k < s->nkeys; k++) {
