@@ -1123,6 +1123,10 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
             ok = refuse(&c, query_span(q), "the built-in field %.*s", (int)fname(&c, in[i]).n, fname(&c, in[i]).p);
             break;
         }
+        if (cv_needs_seq(q) && pstr_ieq_c(input_name(&c, in[i]), "_seq")) {
+            ok = refuse(&c, query_span(q), "a field named _seq in a query with top, first or last (the contract's input-order column)");
+            break;
+        }
         if (i) buf_puts(&c.ctes, ", ");
         uint8_t t = in[i] == F_MESSAGETIME ? CV_NUM : CV_STR;
         add_col(&c, in[i], t);

@@ -960,6 +960,10 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
             ok = refuse(&c, all, "the built-in field %.*s", (int)fname(&c, in[i]).n, fname(&c, in[i]).p);
             break;
         }
+        if (cv_needs_seq(q) && pstr_ieq_c(cv_input_name(q, in[i]), "_seq")) {
+            ok = refuse(&c, all, "a field named _seq in a query with top (the contract's input-order column)");
+            break;
+        }
         bool time = in[i] == F_MESSAGETIME;
         add_col(&c, in[i], time ? CV_NUM : CV_STR, time ? 0 : K_NULL);
         if (i) buf_puts(&head, ", ");
