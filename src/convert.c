@@ -22,14 +22,6 @@
 #include "table.h"
 #include "value.h"
 
-enum { T_STR, T_NUM };
-
-/* A column of the current relation. */
-typedef struct col {
-    uint32_t f;    /* field id */
-    uint8_t t;     /* T_STR or T_NUM */
-    uint32_t ver;  /* its SQL name is c<f>_<ver> (a new version per assignment: no alias shadows a column) */
-} col_t;
 
 /* The conversion's state. */
 typedef struct cv {
@@ -39,17 +31,15 @@ typedef struct cv {
     diag_t *d;
     buf_t ctes;         /* "s0 AS (...), s1 AS (...)" */
     uint32_t layer;     /* the current relation is s<layer> */
-    col_t *cols;        /* its columns (heap) */
-    uint32_t ncols, cap;
-    uint32_t ver;       /* next column version */
+    cv_cols_t cols;     /* its columns, and the version counter */
     bool grouped;       /* an aggregate ran: rows are groups */
     const stage_t *sort;/* the final sort, or NULL */
     int64_t limit;      /* the final limit, or -1 */
     bool fixed;         /* a `fields` list fixed the columns of message rows */
     bool nodrop_open;   /* a parse with nodrop ran since the last one without (the chain rule) */
+    uint32_t time_ver;  /* the version of the input's _messageTime column (0: not read) */
+    bool seq_rows;      /* the CV_F_SEQ column orders the rows as postern's next stage sees them */
 } cv_t;
-
-static const char *const type_name[] = {"text", "number"};
 
 /* Report that construct (at sp) has no exact form in the target. */
 static bool refuse(cv_t *c, span_t sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -114,13 +104,12 @@ static void put_tpl3(buf_t *b, const char *tpl, const char *a, const char *b2, c
 /* Expand template tpl with a and b for $1 and $2. */
 static void put_tpl(buf_t *b, const char *tpl, const char *a, const char *b2) { put_tpl3(b, tpl, a, b2, ""); }
 
-static void put_col(buf_t *b, const col_t *k) { buf_printf(b, "c%u_%u", k->f, k->ver); }
-
-static col_t *find_col(cv_t *c, uint32_t f) {
-    for (uint32_t i = 0; i < c->ncols; i++)
-        if (c->cols[i].f == f) return &c->cols[i];
-    return NULL;
+static void put_col(buf_t *b, const cv_col_t *k) {
+    if (k->f == CV_F_SEQ) buf_printf(b, "c_seq_%u", k->ver);
+    else buf_printf(b, "c%u_%u", k->f, k->ver);
 }
+
+static cv_col_t *find_col(cv_t *c, uint32_t f) { return cv_col_find(&c->cols, f); }
 
 static pstr_t fname(const cv_t *c, uint32_t f) { return ftab_name(&c->q->ft, f); }
 
@@ -153,7 +142,7 @@ static bool is_cond_fn(int fn) { return fn == FN_ISNULL || fn == FN_ISEMPTY || f
  * no number into an error), any other text through the target's cast. */
 static void put_numof(cv_t *c, buf_t *b, const expr_t *e, const char *sql, uint8_t t) {
     double v;
-    if (t == T_NUM) buf_puts(b, sql);
+    if (t == CV_NUM) buf_puts(b, sql);
     else if (e->kind != EX_STR) put_tpl(b, c->D->num, sql, "");
     else if (str_to_num(e->str, &v)) put_num(c, b, v);
     else buf_printf(b, "CAST(NULL AS %s)", c->D->dbl);
@@ -180,7 +169,7 @@ static bool cond_eq(cv_t *c, const expr_t *e, buf_t *b) {
     bool ok = ex_val(c, e->a, &x, &tx) && ex_val(c, e->b, &y, &ty);
     if (ok) {
         const char *op = e->kind == EX_EQ ? "=" : "<>";
-        if (tx == T_STR && ty == T_STR) buf_printf(&s, "(%s %s %s)", x.p, op, y.p);
+        if (tx == CV_STR && ty == CV_STR) buf_printf(&s, "(%s %s %s)", x.p, op, y.p);
         else {
             buf_t nx = {0}, ny = {0};
             put_numof(c, &nx, e->a, x.p, tx);
@@ -208,7 +197,7 @@ static bool cond_order(cv_t *c, const expr_t *e, buf_t *b) {
     if (ok) {
         put_numof(c, &nx, e->a, x.p, tx);
         put_numof(c, &ny, e->b, y.p, ty);
-        if (tx == T_NUM || ty == T_NUM) buf_printf(&s, "(%s %s %s)", nx.p, op, ny.p);
+        if (tx == CV_NUM || ty == CV_NUM) buf_printf(&s, "(%s %s %s)", nx.p, op, ny.p);
         else
             buf_printf(&s, "(CASE WHEN %s IS NOT NULL AND %s IS NOT NULL THEN %s %s %s ELSE %s%s %s %s%s END)", nx.p,
                        ny.p, nx.p, op, ny.p, x.p, c->D->text_cmp, op, y.p, c->D->text_cmp);
@@ -222,7 +211,7 @@ static bool cond_order(cv_t *c, const expr_t *e, buf_t *b) {
 /* x (of type t) into out, a number with -0 made 0 where the target needs it
  * (postern's -0 equals 0 and prints as 0, so it is one group and in (0)). */
 static void num_zero(cv_t *c, buf_t *out, const buf_t *x, uint8_t t) {
-    if (t == T_NUM && c->D->num_zero) put_tpl(out, c->D->num_zero, x->p, "");
+    if (t == CV_NUM && c->D->num_zero) put_tpl(out, c->D->num_zero, x->p, "");
     else buf_puts(out, x->p);
 }
 
@@ -242,7 +231,7 @@ static bool cond_in(cv_t *c, const expr_t *e, buf_t *b) {
             buf_free(&x); buf_free(&s);
             return refuse(c, a->sp, "an `in` value that is no literal");
         }
-        if ((a->kind == EX_STR) != (tx == T_STR)) continue; /* never equal: other type */
+        if ((a->kind == EX_STR) != (tx == CV_STR)) continue; /* never equal: other type */
         if (hits++) buf_puts(&s, ", ");
         if (a->kind == EX_STR) put_str(c, &s, a->str); else put_num(c, &s, a->num);
     }
@@ -293,7 +282,7 @@ static bool cond_matches(cv_t *c, const expr_t *e, buf_t *b) {
     uint8_t tx;
     if (!ex_val(c, e->a, &x, &tx)) { buf_free(&x); return false; }
     bool ok = true;
-    if (tx != T_STR) ok = refuse(c, e->a->sp, "`matches` on a number (postern matches its printed form)");
+    if (tx != CV_STR) ok = refuse(c, e->a->sp, "`matches` on a number (postern matches its printed form)");
     else if (e->b->kind == EX_STR) {
         if (e->neg) buf_puts(b, "NOT ");
         put_like(c, b, x.p, e->b->str, false);
@@ -319,7 +308,7 @@ static bool cond_contains(cv_t *c, const expr_t *a, const expr_t *b2, buf_t *b) 
     buf_t x = {0}, y = {0}, f = {0}, s = {0};
     uint8_t tx, ty;
     bool ok = ex_val(c, a, &x, &tx) && ex_val(c, b2, &y, &ty);
-    if (ok && (tx != T_STR || ty != T_STR)) ok = refuse(c, tx != T_STR ? a->sp : b2->sp, "contains of a number (postern tests its printed form)");
+    if (ok && (tx != CV_STR || ty != CV_STR)) ok = refuse(c, tx != CV_STR ? a->sp : b2->sp, "contains of a number (postern tests its printed form)");
     if (ok) {
         put_tpl(&f, c->D->find, x.p, y.p);
         buf_printf(&s, "(CASE WHEN %s = '' THEN %s = '' ELSE %s > 0 END)", y.p, x.p, f.p);
@@ -332,7 +321,7 @@ static bool cond_contains(cv_t *c, const expr_t *a, const expr_t *b2, buf_t *b) 
 /* isNull, isEmpty, isBlank, contains: the functions that are conditions. */
 static bool cond_call(cv_t *c, const expr_t *e, buf_t *b) {
     buf_t x = {0}, y = {0};
-    uint8_t tx = T_STR, ty = T_STR;
+    uint8_t tx = CV_STR, ty = CV_STR;
     bool ok = true;
     switch (e->func) {
     case FN_ISNULL:
@@ -340,13 +329,13 @@ static bool cond_call(cv_t *c, const expr_t *e, buf_t *b) {
         break;
     case FN_ISEMPTY:
         if ((ok = ex_val(c, e->args[0], &x, &tx))) {
-            if (tx == T_NUM) buf_printf(b, "(%s IS NULL)", x.p);
+            if (tx == CV_NUM) buf_printf(b, "(%s IS NULL)", x.p);
             else buf_printf(b, "(%s IS NULL OR %s = '')", x.p, x.p);
         }
         break;
     case FN_ISBLANK:
         if ((ok = ex_val(c, e->args[0], &x, &tx))) {
-            if (tx == T_NUM) buf_printf(b, "(%s IS NULL)", x.p);
+            if (tx == CV_NUM) buf_printf(b, "(%s IS NULL)", x.p);
             else {
                 buf_t s = {0}, re = {0};
                 put_str(c, &re, PSTR_LIT("^[ \\t\\n\\x0B\\f\\r]*$"));
@@ -379,8 +368,8 @@ static bool ex_cond(cv_t *c, const expr_t *e, buf_t *b) {
         break;
     case EX_ALL: buf_puts(b, "TRUE"); break;
     case EX_FIELDWILD: {
-        col_t *k = find_col(c, e->field);
-        if (!k || k->t != T_STR) { ok = refuse(c, e->sp, "this scope term"); break; }
+        cv_col_t *k = find_col(c, e->field);
+        if (!k || k->t != CV_STR) { ok = refuse(c, e->sp, "this scope term"); break; }
         put_col(&x, k);
         put_like(c, b, x.p, e->str, true);
         break;
@@ -398,7 +387,7 @@ static bool ex_cond(cv_t *c, const expr_t *e, buf_t *b) {
         /* Any other value: its truth. */
         if (!(ok = ex_val(c, e, &x, &t))) break;
         /* val_truthy: a number is true when not 0, a text when it is "true" in any case. */
-        if (t == T_NUM) buf_printf(&y, "(%s <> 0)", x.p);
+        if (t == CV_NUM) buf_printf(&y, "(%s <> 0)", x.p);
         else buf_printf(&y, "(translate(%s, 'TRUE', 'true') = 'true')", x.p);
         wrap_false(b, y.p);
         break;
@@ -427,8 +416,8 @@ static bool val_cond(cv_t *c, const expr_t *cond, const expr_t *a, const expr_t 
     uint8_t ta, tb;
     bool ok = ex_cond(c, cond, &x) && ex_val(c, a, &y, &ta) && ex_val(c, b2, &z, &tb);
     if (ok && ta != tb)
-        ok = refuse(c, sp, "an `if` whose branches are a %s and a %s (postern's type then changes per row)", type_name[ta],
-                    type_name[tb]);
+        ok = refuse(c, sp, "an `if` whose branches are a %s and a %s (postern's type then changes per row)", cv_type_name[ta],
+                    cv_type_name[tb]);
     if (ok) {
         buf_printf(b, "(CASE WHEN %s THEN %s ELSE %s END)", x.p, y.p, z.p);
         *t = ta;
@@ -440,17 +429,17 @@ static bool val_cond(cv_t *c, const expr_t *cond, const expr_t *a, const expr_t 
 /* Function calls that give values. */
 static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
     buf_t x = {0};
-    uint8_t tx = T_STR;
+    uint8_t tx = CV_STR;
     bool ok = true;
     switch (e->func) {
     case FN_IF: return val_cond(c, e->args[0], e->args[1], e->args[2], e->sp, b, t);
     case FN_NUM: case FN_NUMBER:
         if ((ok = ex_num(c, e->args[0], &x))) buf_puts(b, x.p);
-        *t = T_NUM;
+        *t = CV_NUM;
         break;
     case FN_LENGTH:
         if ((ok = ex_val(c, e->args[0], &x, &tx))) {
-            if (tx != T_STR) ok = refuse(c, e->sp, "length() of a number");
+            if (tx != CV_STR) ok = refuse(c, e->sp, "length() of a number");
             else {
                 buf_t s = {0};
                 put_tpl(&s, c->D->octets, x.p, "");
@@ -459,31 +448,31 @@ static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
                 buf_free(&s);
             }
         }
-        *t = T_NUM;
+        *t = CV_NUM;
         break;
     case FN_CONCAT:
         buf_puts(b, "(");
         for (uint32_t i = 0; i < e->nargs && ok; i++) {
             buf_t a = {0};
-            if ((ok = ex_val(c, e->args[i], &a, &tx)) && tx != T_STR)
+            if ((ok = ex_val(c, e->args[i], &a, &tx)) && tx != CV_STR)
                 ok = refuse(c, e->args[i]->sp, "concat() of a number (postern prints it its own way)");
             /* Sumo's concat writes null as nothing. */
             if (ok) buf_printf(b, "%sCOALESCE(%s, '')", i ? " || " : "", a.p);
             buf_free(&a);
         }
         buf_puts(b, ")");
-        *t = T_STR;
+        *t = CV_STR;
         break;
     case FN_TOLOWERCASE: case FN_TOUPPERCASE: case FN_TRIM:
         /* postern's case change is ASCII only, as translate() is. */
-        if ((ok = ex_val(c, e->args[0], &x, &tx)) && tx != T_STR)
+        if ((ok = ex_val(c, e->args[0], &x, &tx)) && tx != CV_STR)
             ok = refuse(c, e->sp, "%s() of a number (postern changes its printed form)", func_info[e->func].name);
         if (ok && e->func == FN_TRIM) put_tpl(b, c->D->trim, x.p, "");
         else if (ok)
             buf_printf(b, "translate(%s, '%s', '%s')", x.p,
                        e->func == FN_TOLOWERCASE ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "abcdefghijklmnopqrstuvwxyz",
                        e->func == FN_TOLOWERCASE ? "abcdefghijklmnopqrstuvwxyz" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
-        *t = T_STR;
+        *t = CV_STR;
         break;
     case FN_REPLACE: {
         /* A literal text replaced by a literal text; the replacement's $n and
@@ -492,7 +481,7 @@ static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
         if (pat->kind != EX_STR || !pat->str.n || rep->kind != EX_STR || memchr(rep->str.p, '$', rep->str.n) ||
             memchr(rep->str.p, '\\', rep->str.n))
             ok = refuse(c, e->sp, "replace() other than of a non-empty text by a text without $ or \\");
-        else if ((ok = ex_val(c, e->args[0], &x, &tx)) && tx != T_STR)
+        else if ((ok = ex_val(c, e->args[0], &x, &tx)) && tx != CV_STR)
             ok = refuse(c, e->sp, "replace() in a number (postern works on its printed form)");
         if (ok) {
             buf_t p2 = {0}, r3 = {0};
@@ -501,17 +490,17 @@ static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
             put_tpl3(b, c->D->replace, x.p, p2.p, r3.p);
             buf_free(&p2); buf_free(&r3);
         }
-        *t = T_STR;
+        *t = CV_STR;
         break;
     }
     case FN_TOLONG: case FN_TOINT: case FN_INT:
         if ((ok = ex_num(c, e->args[0], &x))) put_tpl(b, c->D->trunc, x.p, "");
-        *t = T_NUM;
+        *t = CV_NUM;
         break;
     case FN_ABS: case FN_FLOOR: case FN_CEIL: {
         static const char *const fn[] = {[FN_ABS] = "abs", [FN_FLOOR] = "floor", [FN_CEIL] = "ceil"};
         if ((ok = ex_num(c, e->args[0], &x))) buf_printf(b, "%s(%s)", fn[e->func], x.p);
-        *t = T_NUM;
+        *t = CV_NUM;
         break;
     }
     default: ok = refuse(c, e->sp, "the function %s()", func_info[e->func].name);
@@ -522,14 +511,14 @@ static bool val_call(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
 
 static bool ex_val(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
     switch (e->kind) {
-    case EX_STR: put_str(c, b, e->str); *t = T_STR; return true;
-    case EX_NUM: put_num(c, b, e->num); *t = T_NUM; return true;
+    case EX_STR: put_str(c, b, e->str); *t = CV_STR; return true;
+    case EX_NUM: put_num(c, b, e->num); *t = CV_NUM; return true;
     case EX_FIELD: {
-        col_t *k = find_col(c, e->field);
+        cv_col_t *k = find_col(c, e->field);
         if (!k) {
             /* A field no stage made after an aggregate: null (lint's field-missing). */
             buf_printf(b, "CAST(NULL AS %s)", c->D->text);
-            *t = T_STR;
+            *t = CV_STR;
             return c->grouped ? true : refuse(c, e->sp, "the field '%.*s'", (int)fname(c, e->field).n, fname(c, e->field).p);
         }
         put_col(b, k);
@@ -541,10 +530,10 @@ static bool ex_val(cv_t *c, const expr_t *e, buf_t *b, uint8_t *t) {
         bool ok = ex_num(c, e->a, &x);
         if (ok) buf_printf(b, "(- %s)", x.p);
         buf_free(&x);
-        *t = T_NUM;
+        *t = CV_NUM;
         return ok;
     }
-    case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD: *t = T_NUM; return val_arith(c, e, b);
+    case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD: *t = CV_NUM; return val_arith(c, e, b);
     case EX_COND: return val_cond(c, e->a, e->b, e->c, e->sp, b, t);
     default:
         if (e->kind == EX_CALL && !is_cond_fn(e->func)) return val_call(c, e, b, t);
@@ -589,8 +578,10 @@ static uint32_t input_fields(const query_t *q, uint32_t **out) {
         for (uint32_t k = 0; k < s->nby; k++) { tmp.field = s->by[k]; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_TOP) { tmp.field = s->topfield; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_TIMESLICE) { tmp.field = F_MESSAGETIME; refs(&tmp, def, &list, &n, &cap); }
+        for (uint32_t k = 0; k < s->naggs && s->kind == ST_AGG; k++) /* first and last: by _messageTime */
+            if (s->aggs[k].fn == AG_FIRST || s->aggs[k].fn == AG_LAST) { tmp.field = F_MESSAGETIME; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_PARSE || s->kind == ST_PARSE_REGEX) { tmp.field = s->src; refs(&tmp, def, &list, &n, &cap); }
-        for (uint32_t k = 0; k < s->nkeys; k++) { tmp.field = s->keys[k].field; refs(&tmp, def, &list, &n, &cap); }
+        for (uint32_t k = 0; k < s->nkeys && s->kind != ST_TOP; k++) { tmp.field = s->keys[k].field; refs(&tmp, def, &list, &n, &cap); }
         if (s->kind == ST_FIELDS)
             for (uint32_t k = 0; k < s->nflds; k++) { tmp.field = s->flds[k]; refs(&tmp, def, &list, &n, &cap); }
         if (grouped_now) {
@@ -609,19 +600,7 @@ static uint32_t input_fields(const query_t *q, uint32_t **out) {
 
 /* ---- stages --------------------------------------------------------------- */
 
-static void add_col(cv_t *c, uint32_t f, uint8_t t) {
-    col_t *k = find_col(c, f);
-    if (!k) {
-        if (c->ncols == c->cap) {
-            c->cap = c->cap ? c->cap * 2 : 16;
-            c->cols = xrealloc(c->cols, c->cap * sizeof *c->cols);
-        }
-        k = &c->cols[c->ncols++];
-        k->f = f;
-    }
-    k->t = t;
-    k->ver = ++c->ver;
-}
+static void add_col(cv_t *c, uint32_t f, uint8_t t) { cv_col_add(&c->cols, f, t, 0); }
 
 /* Open CTE s<layer+1> (its body follows). */
 static void open_layer(cv_t *c) {
@@ -645,10 +624,10 @@ static void layer_with(cv_t *c, uint32_t f, uint8_t t, const char *sql) {
     open_layer(c);
     buf_puts(&c->ctes, "SELECT ");
     uint32_t n = 0;
-    for (uint32_t i = 0; i < c->ncols; i++) {
-        if (c->cols[i].f == f) continue;
+    for (uint32_t i = 0; i < c->cols.n; i++) {
+        if (c->cols.v[i].f == f) continue;
         if (n++) buf_puts(&c->ctes, ", ");
-        put_col(&c->ctes, &c->cols[i]);
+        put_col(&c->ctes, &c->cols.v[i]);
     }
     add_col(c, f, t);
     if (n) buf_puts(&c->ctes, ", ");
@@ -676,20 +655,20 @@ static bool st_assign(cv_t *c, const stage_t *s) {
 static bool st_timeslice(cv_t *c, const stage_t *s) {
     if (s->buckets || s->slice_ms <= 0 || s->slice_origin != 0)
         return refuse(c, s->sp, "a timeslice without a fixed width (it depends on the search's time range)");
-    col_t *k = find_col(c, F_MESSAGETIME);
+    cv_col_t *k = find_col(c, F_MESSAGETIME);
     if (!k) return refuse(c, s->sp, "a timeslice after _messageTime is gone");
     buf_t x = {0}, w = {0};
     put_col(&x, k);
     put_num(c, &w, (double)s->slice_ms);
     buf_t sql = {0};
     buf_printf(&sql, "(floor(%s / %s) * %s)", x.p, w.p, w.p);
-    layer_with(c, s->as, T_NUM, sql.p);
+    layer_with(c, s->as, CV_NUM, sql.p);
     buf_free(&x); buf_free(&w); buf_free(&sql);
     return true;
 }
 
 static void parse_outputs(cv_t *c, const stage_t *s, const char *matched, buf_t *caps);
-static col_t *parse_source(cv_t *c, const stage_t *s);
+static cv_col_t *parse_source(cv_t *c, const stage_t *s);
 
 /* A helper column's name (in the CTEs of one stage only). */
 static void put_helper(buf_t *b, uint32_t id) { buf_printf(b, "h_%u", id); }
@@ -710,11 +689,11 @@ static bool st_parse(cv_t *c, const stage_t *s) {
     uint32_t stars = 0;
     for (size_t i = 0; i < s->pattern.n; i++) stars += s->pattern.p[i] == '*';
     if (stars != s->nflds || !stars || stars > 64) return refuse(c, s->sp, "a parse with several patterns");
-    col_t *src = parse_source(c, s);
+    cv_col_t *src = parse_source(c, s);
     if (!src) return false;
     buf_t v = {0}, lc = {0}, x = {0};
     put_col(&v, src);
-    uint32_t base = ++c->ver;
+    uint32_t base = ++c->cols.ver;
     /* The lower-cased text the anchors are looked for in. */
     open_layer(c);
     buf_printf(&c->ctes, "SELECT *, translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS ", v.p);
@@ -756,7 +735,7 @@ static bool st_parse(cv_t *c, const stage_t *s) {
         if (pe >= s->pattern.n) break;
         pi = pe + 1;
     }
-    c->ver += k + 2; /* the helpers' numbers stay unused */
+    c->cols.ver += k + 2; /* the helpers' numbers stay unused */
     /* The captures: capture j lies between anchor j's end and anchor j+1's start. */
     buf_t last = {0}, matched = {0};
     put_helper(&last, base + k + 1);
@@ -782,21 +761,21 @@ static bool st_parse(cv_t *c, const stage_t *s) {
  * value before (nodrop) — and without nodrop only matched rows. */
 static void parse_outputs(cv_t *c, const stage_t *s, const char *matched, buf_t *caps) {
     buf_t sel = {0};
-    for (uint32_t i = 0; i < c->ncols; i++) {
+    for (uint32_t i = 0; i < c->cols.n; i++) {
         bool out = false;
-        for (uint32_t j = 0; j < s->nflds; j++) out |= s->flds[j] == c->cols[i].f;
+        for (uint32_t j = 0; j < s->nflds; j++) out |= s->flds[j] == c->cols.v[i].f;
         if (out) continue;
         if (sel.n) buf_puts(&sel, ", ");
-        put_col(&sel, &c->cols[i]);
+        put_col(&sel, &c->cols.v[i]);
     }
     for (uint32_t j = 0; j < s->nflds; j++) {
-        col_t *old = find_col(c, s->flds[j]);
+        cv_col_t *old = find_col(c, s->flds[j]);
         if (sel.n) buf_puts(&sel, ", ");
         buf_printf(&sel, "(CASE WHEN %s THEN %s ELSE ", matched, caps[j].p);
-        if (old && old->t == T_STR) put_col(&sel, old);
+        if (old && old->t == CV_STR) put_col(&sel, old);
         else buf_printf(&sel, "CAST(NULL AS %s)", c->D->text);
         buf_puts(&sel, " END) AS ");
-        add_col(c, s->flds[j], T_STR);
+        add_col(c, s->flds[j], CV_STR);
         put_col(&sel, find_col(c, s->flds[j]));
     }
     open_layer(c);
@@ -807,13 +786,13 @@ static void parse_outputs(cv_t *c, const stage_t *s, const char *matched, buf_t 
 }
 
 /* What parse and parse regex share: the chain rule and a text source. */
-static col_t *parse_source(cv_t *c, const stage_t *s) {
+static cv_col_t *parse_source(cv_t *c, const stage_t *s) {
     if (!s->nodrop && c->nodrop_open) {
         refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
         return NULL;
     }
-    col_t *src = find_col(c, s->src);
-    if (!src || src->t != T_STR) {
+    cv_col_t *src = find_col(c, s->src);
+    if (!src || src->t != CV_STR) {
         refuse(c, s->sp, "a parse of a field that is no text");
         return NULL;
     }
@@ -837,7 +816,7 @@ static bool st_parse_regex(cv_t *c, const stage_t *s) {
     for (uint32_t j = 0; j < s->nflds && ok; j++)
         if (s->flds_grp[j] > info.ngroups || s->flds_grp[j] > 64 || (info.optional >> (s->flds_grp[j] - 1) & 1))
             ok = refuse(c, s->flds_sp[j], "a group that may take no part in a match (postern gives null, the engines '')");
-    col_t *src = ok ? parse_source(c, s) : NULL;
+    cv_col_t *src = ok ? parse_source(c, s) : NULL;
     if (src) {
         put_col(&v, src);
         put_str(c, &lit, (pstr_t){re.p ? re.p : "", re.n});
@@ -859,136 +838,208 @@ static bool st_parse_regex(cv_t *c, const stage_t *s) {
     return ok;
 }
 
-/* An aggregate's SQL over column k (NULL for count). */
-static bool agg_sql(cv_t *c, const stage_t *s, const aggspec_t *a, buf_t *b, uint8_t *t) {
-    col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
+/* An aggregate's SQL over column k (NULL for count); first and last read
+ * helper h (the row's rank, 1 for the one they take: order_layer). */
+static bool agg_sql(cv_t *c, const aggspec_t *a, uint32_t h, buf_t *b, uint8_t *t) {
+    cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
     buf_t x = {0}, nx = {0};
     if (k) {
         put_col(&x, k);
-        if (k->t == T_STR) put_tpl(&nx, c->D->num, x.p, ""); else buf_puts(&nx, x.p);
+        if (k->t == CV_STR) put_tpl(&nx, c->D->num, x.p, ""); else buf_puts(&nx, x.p);
     } else if (a->field != FIELD_NONE) {
         buf_printf(&x, "CAST(NULL AS %s)", c->D->text);
         buf_printf(&nx, "CAST(NULL AS %s)", c->D->dbl);
         if (!c->grouped) { buf_free(&x); buf_free(&nx); return refuse(c, a->sp, "an aggregate of an unknown field"); }
     }
-    *t = T_NUM;
+    *t = CV_NUM;
     bool ok = true;
     switch (a->fn) {
     case AG_COUNT:
         buf_printf(b, "CAST(count(%s) AS %s)", k ? x.p : "*", c->D->dbl);
         break;
     case AG_COUNT_DISTINCT: buf_printf(b, "CAST(count(DISTINCT %s) AS %s)", x.p, c->D->dbl); break;
-    case AG_SUM: buf_printf(b, "sum(%s)", nx.p); break;
+    case AG_SUM:
+        if (!a->one_if_missing) buf_printf(b, "sum(%s)", nx.p);
+        else { /* top by _count: a row without a _count counts 1 */
+            buf_t one = {0};
+            put_num(c, &one, 1);
+            if (k) buf_printf(b, "sum(CASE WHEN %s IS NULL THEN %s ELSE %s END)", x.p, one.p, nx.p);
+            else buf_printf(b, "CAST(count(*) AS %s)", c->D->dbl);
+            buf_free(&one);
+        }
+        break;
     case AG_MIN: buf_printf(b, "min(%s)", nx.p); break;
     case AG_MAX: buf_printf(b, "max(%s)", nx.p); break;
     case AG_AVG: buf_printf(b, "(sum(%s) / CAST(count(%s) AS %s))", nx.p, nx.p, c->D->dbl); break;
+    case AG_FIRST: case AG_LAST:
+        /* The one value of the row ranked 1 among the rows that have one. */
+        buf_puts(b, "max(CASE WHEN ");
+        put_helper(b, h);
+        buf_printf(b, " = 1 THEN %s END)", x.p);
+        *t = k ? k->t : CV_STR;
+        break;
     default: ok = refuse(c, a->sp, "the aggregate %s()", agg_info[a->fn].name);
     }
-    (void)s;
-    if (ok && a->fn != AG_COUNT && a->fn != AG_COUNT_DISTINCT) { /* min(-0) is -0: made 0 for a later group or in */
+    if (ok && *t == CV_NUM && a->fn != AG_COUNT && a->fn != AG_COUNT_DISTINCT) { /* min(-0) is -0: made 0 for a later group or in */
         buf_t z = {0};
-        num_zero(c, &z, b, T_NUM);
+        num_zero(c, &z, b, CV_NUM);
         buf_clear(b);
         buf_puts(b, z.p);
         buf_free(&z);
     }
-    if (a->one_if_missing) ok = refuse(c, a->sp, "this aggregate");
     buf_free(&x); buf_free(&nx);
     return ok;
 }
 
-/* An aggregate stage: GROUP BY its keys; its columns are the keys, then the aggregates. */
+/* What input order needs (top, first, last at sp): the _seq column, in
+ * postern's row order, and _messageTime as the input gave it. Returns the
+ * _seq column, or NULL (refused). */
+static cv_col_t *seq_col(cv_t *c, span_t sp, const char *what) {
+    cv_col_t *q = find_col(c, CV_F_SEQ), *tm = find_col(c, F_MESSAGETIME);
+    if (!q || !c->seq_rows) {
+        refuse(c, sp, "%s after a top (its rows are in rank order, which the table has not)", what);
+        return NULL;
+    }
+    if (tm && tm->ver != c->time_ver) {
+        refuse(c, sp, "%s after _messageTime is reassigned", what);
+        return NULL;
+    }
+    return q;
+}
+
+/* The sort keys keys[0..n) as ORDER BY items (a number column
+ * numerically, a text one in byte order, nulls last), no leading comma. */
+static void put_order(cv_t *c, buf_t *b, const sortkey_t *keys, uint32_t n) {
+    for (uint32_t k = 0; k < n; k++) {
+        const cv_col_t *kc = find_col(c, keys[k].field);
+        if (k) buf_puts(b, ", ");
+        put_col(b, kc);
+        if (kc->t == CV_STR) buf_puts(b, c->D->text_cmp);
+        buf_printf(b, " %s NULLS LAST", keys[k].desc ? "DESC" : "ASC");
+    }
+}
+
+/* first(x), last(x) (agg.c step): the value of the newest (first) or
+ * oldest (last) record that has one, by _messageTime (none: the oldest of
+ * all), ties by input order (a later record is newer). One layer ranks
+ * each aggregate's rows within its group and kind (null or not) as a
+ * helper column; h[i] names aggregate i's. */
+static bool order_layer(cv_t *c, const stage_t *s, const cv_col_t *keys, uint32_t nkeys, uint32_t *h) {
+    bool any = false;
+    for (uint32_t i = 0; i < s->naggs; i++) any |= s->aggs[i].fn == AG_FIRST || s->aggs[i].fn == AG_LAST;
+    if (!any) return true;
+    const cv_col_t *q = seq_col(c, s->sp, "first() or last()");
+    if (!q) return false;
+    const cv_col_t *tm = find_col(c, F_MESSAGETIME);
+    buf_t sel = {0};
+    for (uint32_t i = 0; i < s->naggs; i++) {
+        const aggspec_t *a = &s->aggs[i];
+        if (a->fn != AG_FIRST && a->fn != AG_LAST) continue;
+        const cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
+        if (!k) { buf_free(&sel); return refuse(c, a->sp, "an aggregate of an unknown field"); }
+        bool newest = a->fn == AG_FIRST;
+        buf_puts(&sel, ", row_number() OVER (PARTITION BY ");
+        for (uint32_t j = 0; j < nkeys; j++) {
+            put_col(&sel, &keys[j]);
+            buf_puts(&sel, ", ");
+        }
+        buf_puts(&sel, "(");
+        put_col(&sel, k);
+        buf_puts(&sel, " IS NULL) ORDER BY ");
+        if (tm) {
+            put_col(&sel, tm);
+            buf_puts(&sel, newest ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
+        }
+        put_col(&sel, q);
+        buf_puts(&sel, newest ? " DESC) AS " : " ASC) AS ");
+        h[i] = ++c->cols.ver;
+        put_helper(&sel, h[i]);
+    }
+    open_layer(c);
+    buf_printf(&c->ctes, "SELECT *%s FROM s%u)", sel.p, c->layer - 1);
+    buf_free(&sel);
+    return true;
+}
+
+/* An aggregate stage (or top's grouping): GROUP BY its keys; its columns
+ * are the keys, then the aggregates (then, when read, the smallest _seq of
+ * each group: the groups' order of first appearance). */
 static bool st_agg(cv_t *c, const stage_t *s) {
     buf_t sel = {0}, grp = {0};
-    col_t *keys = xcalloc(s->nby + 1, sizeof *keys);
-    bool ok = true;
-    for (uint32_t i = 0; i < s->nby && ok; i++) {
-        col_t *k = find_col(c, s->by[i]);
-        if (!k) { ok = refuse(c, s->by_sp[i], "grouping by a field no row has"); break; }
-        keys[i] = *k;
+    uint32_t nkeys = cv_group_n(s);
+    cv_col_t *keys = xcalloc(nkeys + 1, sizeof *keys);
+    uint32_t *h = xcalloc(s->naggs + 1, sizeof *h);
+    bool ok = cv_cols_keys(&c->cols, s, keys, c->D, c->d) && order_layer(c, s, keys, nkeys, h);
+    for (uint32_t i = 0; i < nkeys && ok; i++) {
         if (i) { buf_puts(&sel, ", "); buf_puts(&grp, ", "); }
-        put_col(&sel, k);
-        put_col(&grp, k);
+        put_col(&sel, &keys[i]);
+        put_col(&grp, &keys[i]);
     }
-    col_t *aggc = xcalloc(s->naggs + 1, sizeof *aggc);
+    cv_col_t *aggc = xcalloc(s->naggs + 2, sizeof *aggc);
     for (uint32_t i = 0; i < s->naggs && ok; i++) {
-        uint8_t t;
+        uint8_t t = CV_NUM;
         buf_t a = {0};
-        if ((ok = agg_sql(c, s, &s->aggs[i], &a, &t))) {
-            aggc[i] = (col_t){.f = s->aggs[i].as, .t = t, .ver = ++c->ver};
+        if ((ok = agg_sql(c, &s->aggs[i], h[i], &a, &t))) {
+            aggc[i] = (cv_col_t){.f = s->aggs[i].as, .t = t, .ver = ++c->cols.ver};
             if (sel.n) buf_puts(&sel, ", ");
             buf_printf(&sel, "%s AS ", a.p);
             put_col(&sel, &aggc[i]);
         }
         buf_free(&a);
     }
+    cv_col_t *q = find_col(c, CV_F_SEQ);
+    uint32_t naggc = s->naggs;
+    if (ok && q) {
+        aggc[naggc] = (cv_col_t){.f = CV_F_SEQ, .t = CV_NUM, .ver = ++c->cols.ver};
+        buf_puts(&sel, ", min(");
+        put_col(&sel, q);
+        buf_puts(&sel, ") AS ");
+        put_col(&sel, &aggc[naggc++]);
+    }
     if (ok) {
         open_layer(c);
         buf_printf(&c->ctes, "SELECT %s FROM s%u", sel.p, c->layer - 1);
-        if (s->nby) buf_printf(&c->ctes, " GROUP BY %s", grp.p);
+        if (nkeys) buf_printf(&c->ctes, " GROUP BY %s", grp.p);
         /* Without keys, no rows make no group (SQL would give one row of zeros). */
         else buf_puts(&c->ctes, " HAVING count(*) > 0");
         buf_putc(&c->ctes, ')');
-        c->ncols = 0;
-        for (uint32_t i = 0; i < s->nby; i++) {
-            add_col(c, keys[i].f, keys[i].t);
-            find_col(c, keys[i].f)->ver = keys[i].ver;
-        }
-        for (uint32_t i = 0; i < s->naggs; i++) {
-            add_col(c, aggc[i].f, aggc[i].t);
-            find_col(c, aggc[i].f)->ver = aggc[i].ver;
-        }
+        cv_cols_regroup(&c->cols, keys, nkeys, aggc, naggc);
         c->grouped = true;
     }
-    free(keys); free(aggc);
+    free(keys); free(aggc); free(h);
     buf_free(&sel); buf_free(&grp);
     return ok;
 }
 
+/* top N f [, g] [by k [asc|desc], ...] (exec.c top_finish): the groups
+ * of f (and g), ranked by the keys, ties by first appearance (the
+ * smallest _seq), the first N. */
+static bool st_top(cv_t *c, const stage_t *s) {
+    /* (postern then writes each group's count into the field's column) */
+    if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
+    if (!seq_col(c, s->sp, "top")) return false;
+    if (!st_agg(c, s)) return false;
+    open_layer(c);
+    buf_printf(&c->ctes, "SELECT * FROM s%u ORDER BY ", c->layer - 1);
+    put_order(c, &c->ctes, s->keys, s->nkeys);
+    buf_puts(&c->ctes, ", ");
+    put_col(&c->ctes, find_col(c, CV_F_SEQ));
+    buf_printf(&c->ctes, " ASC LIMIT %lld)", (long long)s->n);
+    c->seq_rows = false; /* the rows are in rank order now */
+    return true;
+}
+
 /* fields a, b (keep and order; built-in fields stay) or fields - a. */
 static bool st_fields(cv_t *c, const stage_t *s) {
-    if (s->remove) {
-        if (!c->grouped && !c->fixed) return refuse(c, s->sp, "`fields -` on messages (their columns are known only when the query runs)");
-        for (uint32_t i = 0; i < s->nflds; i++) {
-            col_t *k = find_col(c, s->flds[i]);
-            if (!k) continue;
-            memmove(k, k + 1, (size_t)(c->cols + c->ncols - k - 1) * sizeof *k);
-            c->ncols--;
-        }
-        return true;
-    }
     /* A listed field no row has (after an aggregate): an empty column, as postern shows it. */
-    for (uint32_t i = 0; i < s->nflds; i++)
+    for (uint32_t i = 0; i < s->nflds && !s->remove; i++)
         if (!find_col(c, s->flds[i]) && c->grouped) {
             buf_t nul = {0};
             buf_printf(&nul, "CAST(NULL AS %s)", c->D->text);
-            layer_with(c, s->flds[i], T_STR, nul.p);
+            layer_with(c, s->flds[i], CV_STR, nul.p);
             buf_free(&nul);
         }
-    col_t *old = c->cols;
-    uint32_t nold = c->ncols;
-    c->cols = NULL;
-    c->ncols = c->cap = 0;
-    bool ok = true;
-    for (uint32_t i = 0; i < s->nflds; i++) {
-        col_t *k = NULL;
-        for (uint32_t j = 0; j < nold; j++)
-            if (old[j].f == s->flds[i]) k = &old[j];
-        if (!k) { ok = refuse(c, s->flds_sp[i], "a `fields` name no row has"); break; }
-        add_col(c, k->f, k->t);
-        find_col(c, k->f)->ver = k->ver;
-    }
-    /* The built-in fields in postern's order over the contract's rows (postern's
-     * NDJSON: _messageTime, then _sourceCategory, then what the query made). */
-    for (uint32_t f = 0; f < F_NBUILTIN && ok; f++)
-        for (uint32_t j = 0; j < nold; j++)
-            if (old[j].f == f && !table_col_hidden(f) && !find_col(c, f)) {
-                add_col(c, f, old[j].t);
-                find_col(c, f)->ver = old[j].ver;
-            }
-    free(old);
-    c->fixed = true;
-    return ok;
+    return cv_cols_fields(&c->cols, s, c->grouped, &c->fixed, c->D, c->d);
 }
 
 /* The built-in fields the table offers (a contract column each). */
@@ -1072,16 +1123,28 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
             ok = refuse(&c, query_span(q), "the built-in field %.*s", (int)fname(&c, in[i]).n, fname(&c, in[i]).p);
             break;
         }
+        if (cv_needs_seq(q) && pstr_ieq_c(input_name(&c, in[i]), "_seq")) {
+            ok = refuse(&c, query_span(q), "a field named _seq in a query with top, first or last (the contract's input-order column)");
+            break;
+        }
         if (i) buf_puts(&c.ctes, ", ");
-        uint8_t t = in[i] == F_MESSAGETIME ? T_NUM : T_STR;
+        uint8_t t = in[i] == F_MESSAGETIME ? CV_NUM : CV_STR;
         add_col(&c, in[i], t);
-        if (t == T_NUM) buf_puts(&c.ctes, "CAST(");
+        if (in[i] == F_MESSAGETIME) c.time_ver = c.cols.ver;
+        if (t == CV_NUM) buf_puts(&c.ctes, "CAST(");
         put_ident(&c, &c.ctes, input_name(&c, in[i]));
-        if (t == T_NUM) buf_printf(&c.ctes, " AS %s)", c.D->dbl);
+        if (t == CV_NUM) buf_printf(&c.ctes, " AS %s)", c.D->dbl);
         buf_puts(&c.ctes, " AS ");
         put_col(&c.ctes, find_col(&c, in[i]));
     }
-    if (!nin) buf_puts(&c.ctes, "1 AS c_one");
+    bool seq = cv_needs_seq(q);
+    if (seq) { /* top, first, last: the input order */
+        add_col(&c, CV_F_SEQ, CV_NUM);
+        buf_puts(&c.ctes, nin ? ", \"_seq\" AS " : "\"_seq\" AS ");
+        put_col(&c.ctes, find_col(&c, CV_F_SEQ));
+        c.seq_rows = true;
+    }
+    if (!nin && !seq) buf_puts(&c.ctes, "1 AS c_one");
     buf_puts(&c.ctes, " FROM ");
     put_ident(&c, &c.ctes, pstr_c(table));
     buf_putc(&c.ctes, ')');
@@ -1111,44 +1174,53 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
             buf_puts(out, i ? ", " : " ");
             buf_put(out, input_name(&c, in[i]).p, input_name(&c, in[i]).n);
         }
+        if (seq) buf_puts(out, nin ? ", _seq" : " _seq");
         buf_puts(out, "\n");
         /* Blank any control character a field name carries into the comment line. */
         for (size_t i = 0; i + 1 < out->n; i++)
             if ((unsigned char)out->p[i] < ' ' && out->p[i] != '\n') out->p[i] = ' ';
         buf_printf(out, "WITH %s\nSELECT ", c.ctes.p);
-        for (uint32_t i = 0; i < c.ncols; i++) {
-            if (i) buf_puts(out, ", ");
-            put_col(out, &c.cols[i]);
+        for (uint32_t i = 0, n = 0; i < c.cols.n; i++) {
+            if (c.cols.v[i].f == CV_F_SEQ) continue; /* (the order, not a result column) */
+            if (n++) buf_puts(out, ", ");
+            put_col(out, &c.cols.v[i]);
             buf_puts(out, " AS ");
-            put_ident(&c, out, fname(&c, c.cols[i].f));
+            put_ident(&c, out, fname(&c, c.cols.v[i].f));
         }
         buf_printf(out, "\nFROM s%u", c.layer);
+        const cv_col_t *sq = find_col(&c, CV_F_SEQ);
+        const stage_t *last = q->nst ? &q->st[q->nst - 1] : NULL;
         if (c.sort) {
             buf_puts(out, "\nORDER BY ");
-            for (uint32_t k = 0; k < c.sort->nkeys; k++) {
-                const col_t *kc = find_col(&c, c.sort->keys[k].field);
-                if (k) buf_puts(out, ", ");
-                put_col(out, kc);
-                if (kc->t == T_STR) buf_puts(out, c.D->text_cmp);
-                buf_printf(out, " %s NULLS LAST", c.sort->keys[k].desc ? "DESC" : "ASC");
-            }
-            /* Ties: postern keeps input order, which a table has not; the
-             * other columns make the order (and a limit's rows) one answer. */
-            for (uint32_t i = 0; i < c.ncols && c.limit >= 0; i++) {
-                bool key = false;
-                for (uint32_t k = 0; k < c.sort->nkeys; k++) key |= c.sort->keys[k].field == c.cols[i].f;
-                if (key) continue;
+            put_order(&c, out, c.sort->keys, c.sort->nkeys);
+            /* Ties: postern keeps the rows' order: _seq's where the query reads
+             * it; else, as a table has none, the other columns make the
+             * order (and a limit's rows) one answer. */
+            if (sq && c.seq_rows && c.limit >= 0) {
                 buf_puts(out, ", ");
-                put_col(out, &c.cols[i]);
-                if (c.cols[i].t == T_STR) buf_puts(out, c.D->text_cmp);
+                put_col(out, sq);
+                buf_puts(out, " ASC");
+            }
+            for (uint32_t i = 0; i < c.cols.n && c.limit >= 0 && !(sq && c.seq_rows); i++) {
+                if (cv_sort_key(c.sort, c.cols.v[i].f) || c.cols.v[i].f == CV_F_SEQ) continue;
+                buf_puts(out, ", ");
+                put_col(out, &c.cols.v[i]);
+                if (c.cols.v[i].t == CV_STR) buf_puts(out, c.D->text_cmp);
                 buf_puts(out, " ASC NULLS LAST");
             }
+        } else if (last && last->kind == ST_TOP && sq) {
+            /* A top's rows in its order. */
+            buf_puts(out, "\nORDER BY ");
+            put_order(&c, out, last->keys, last->nkeys);
+            buf_puts(out, ", ");
+            put_col(out, sq);
+            buf_puts(out, " ASC");
         }
         if (c.limit >= 0) buf_printf(out, "\nLIMIT %lld", (long long)c.limit);
         buf_puts(out, ";\n");
     }
     buf_free(&c.ctes);
-    free(c.cols);
+    cv_cols_free(&c.cols);
     free(in);
     return ok;
 }

@@ -5,7 +5,8 @@
  * and never its text. convert.c plans the statement (one CTE a stage, the
  * static type of every column, the output columns postern would show);
  * convert_sql.c holds each target's spelling of the pieces that differ
- * (quoting, casts, regex and LIKE tests); convert_regex.c translates a
+ * (quoting, casts, regex and LIKE tests); convert_cols.c keeps the column
+ * list the SQL and KQL planners share; convert_regex.c translates a
  * Java regex into the target's dialect or refuses it; convert_cmd.c is the
  * command. Anything a target cannot express exactly is an error at the
  * construct (a diag_t message), never an approximation. docs/convert.md is the user's contract.
@@ -103,11 +104,68 @@ bool cv_refuse(diag_t *d, const cv_dialect_t *t, span_t sp, const char *fmt, ...
 /* cv_refuse with a va_list. */
 bool cv_refusev(diag_t *d, const cv_dialect_t *t, span_t sp, const char *fmt, va_list ap);
 
+/* A value's static type in a plan. */
+enum { CV_STR, CV_NUM };
+/* "text", "number": CV_* for messages. */
+extern const char *const cv_type_name[2];
+
+/* A column of a planner's current relation (convert_cols.c): both the SQL
+ * and the KQL planner keep one list of these. */
+typedef struct cv_col {
+    uint32_t f;    /* field id */
+    uint8_t t;     /* CV_STR or CV_NUM */
+    uint8_t fl;    /* the target's own flags (KQL: may be null, may be empty; SQL: none) */
+    uint32_t ver;  /* its name is c<f>_<ver> (a new version per assignment: no alias shadows a column) */
+    uint32_t aux;  /* the target's own number (KQL: a text column's number helper), 0 on each new version */
+} cv_col_t;
+
+/* The columns, in order, and the plan's version counter (also the
+ * source of the targets' helper numbers). Owns v (cv_cols_free). */
+typedef struct cv_cols {
+    cv_col_t *v;
+    uint32_t n, cap;
+    uint32_t ver;  /* the last version given out */
+} cv_cols_t;
+
+/* The column of field f, or NULL (points into l: valid until l changes). */
+cv_col_t *cv_col_find(cv_cols_t *l, uint32_t f);
+/* A new version of field f's column (appended when f has none) of type t
+ * and flags fl, aux 0; returns it. */
+cv_col_t *cv_col_add(cv_cols_t *l, uint32_t f, uint8_t t, uint8_t fl);
+/* Field k->f's column as k is (type, flags, version; aux 0), appended when
+ * it has none. */
+void cv_col_keep(cv_cols_t *l, const cv_col_t *k);
+/* Free l's list. */
+void cv_cols_free(cv_cols_t *l);
+/* The number of fields aggregate stage s groups by (top: its field, then its `by`). */
+uint32_t cv_group_n(const stage_t *s);
+/* The columns of the fields aggregate stage s groups by into
+ * keys[0..cv_group_n(s)) (the caller's array); a key no row has is
+ * refused (naming target t in d): false. */
+bool cv_cols_keys(cv_cols_t *l, const stage_t *s, cv_col_t *keys, const cv_dialect_t *t, diag_t *d);
+/* The columns after an aggregate: its keys, then its aggregates, each
+ * under its own version. */
+void cv_cols_regroup(cv_cols_t *l, const cv_col_t *keys, uint32_t nkeys, const cv_col_t *aggs, uint32_t naggs);
+/* `fields - a, b` (after an aggregate or a `fields` list: else refused) or
+ * `fields a, b`: those columns in that order (a name no column has is
+ * refused), then the built-in fields postern shows, in its order; *fixed
+ * is set. A listed field no row has must have been added first (the
+ * target's null column). Refusals name target t in d: false. */
+bool cv_cols_fields(cv_cols_t *l, const stage_t *s, bool grouped, bool *fixed, const cv_dialect_t *t, diag_t *d);
+/* The field id of the input-order column `_seq` (docs/convert.md) in a
+ * column list: after an aggregate, the smallest _seq of each group. */
+#define CV_F_SEQ (FIELD_NONE - 1)
+/* Whether q reads the input order (top, first, last): its plan then reads `_seq`. */
+bool cv_needs_seq(const query_t *q);
+
+/* Whether field f is one of sort stage s's keys. */
+bool cv_sort_key(const stage_t *s, uint32_t f);
+
 /* The stages each target plans (cv_walk takes sort and limit): the kind
  * and the name of the target's static function for it, fn(state, stage). */
 #define CV_STAGES(X) \
     X(ST_WHERE, st_where) X(ST_ASSIGN, st_assign) X(ST_AGG, st_agg) X(ST_TIMESLICE, st_timeslice) \
-    X(ST_PARSE, st_parse) X(ST_PARSE_REGEX, st_parse_regex) X(ST_FIELDS, st_fields)
+    X(ST_PARSE, st_parse) X(ST_PARSE_REGEX, st_parse_regex) X(ST_FIELDS, st_fields) X(ST_TOP, st_top)
 
 /* A target's planner, driven by cv_walk: stage plans one stage (where, as,
  * an aggregate, timeslice, parse, fields, or a refusal of any other) on

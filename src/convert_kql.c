@@ -36,17 +36,10 @@
 #include "table.h"
 #include "value.h"
 
-enum { K_STR, K_NUM };          /* a value's type */
-enum { K_NULL = 1, K_EMPTY = 2 }; /* a text value's flags */
+enum { K_NULL = 1, K_EMPTY = 2 }; /* a text value's flags (cv_col_t.fl) */
 
-/* A column of the current relation. */
-typedef struct kcol {
-    uint32_t f;    /* field id */
-    uint8_t t;     /* K_STR or K_NUM */
-    uint8_t fl;    /* K_NULL, K_EMPTY (text) */
-    uint32_t ver;  /* its KQL name is c<f>_<ver> */
-    uint32_t num;  /* a text column's number is helper column h_<num> (0: not made yet) */
-} kcol_t;
+/* A column is a cv_col_t: its KQL name is c<f>_<ver>; a text column's
+ * number is helper column h_<aux> (aux 0: not made yet). */
 
 /* A value: its KQL text, type and flags. */
 typedef struct kval {
@@ -63,17 +56,14 @@ typedef struct kq {
     diag_t *d;
     buf_t body;          /* the pipeline after the table: "\n| where ..." */
     buf_t pre;           /* helper columns the next stage line reads: "\n| extend h_3 = ..." */
-    kcol_t *cols;        /* the current columns (heap) */
-    uint32_t ncols, cap;
-    uint32_t ver;        /* next column version */
+    cv_cols_t cols;      /* the current columns, and the version counter */
     bool grouped;        /* an aggregate ran */
     const stage_t *sort; /* the final sort, or NULL */
     int64_t limit;       /* the final limit, or -1 */
     bool fixed;          /* a `fields` list fixed the columns of message rows */
+    bool seq_rows;       /* the CV_F_SEQ column orders the rows as postern's next stage sees them */
     bool nodrop_open;    /* a parse with nodrop ran since the last one without */
 } kq_t;
-
-static const char *const type_name[] = {"text", "number"};
 
 /* The blanks of postern (and Java): space \t \n \v \f \r, as an RE2 class. */
 #define K_BLANKS "[ \\t\\n\\x0B\\f\\r]"
@@ -164,31 +154,16 @@ static void put_num(buf_t *b, double v) {
     buf_printf(b, "real(%s)", tmp);
 }
 
-static void put_col(buf_t *b, const kcol_t *k) { buf_printf(b, "c%u_%u", k->f, k->ver); }
-
-static kcol_t *find_col(kq_t *c, uint32_t f) {
-    for (uint32_t i = 0; i < c->ncols; i++)
-        if (c->cols[i].f == f) return &c->cols[i];
-    return NULL;
+static void put_col(buf_t *b, const cv_col_t *k) {
+    if (k->f == CV_F_SEQ) buf_printf(b, "c_seq_%u", k->ver);
+    else buf_printf(b, "c%u_%u", k->f, k->ver);
 }
+
+static cv_col_t *find_col(kq_t *c, uint32_t f) { return cv_col_find(&c->cols, f); }
 
 static pstr_t fname(const kq_t *c, uint32_t f) { return ftab_name(&c->q->ft, f); }
 
-static void add_col(kq_t *c, uint32_t f, uint8_t t, uint8_t fl) {
-    kcol_t *k = find_col(c, f);
-    if (!k) {
-        if (c->ncols == c->cap) {
-            c->cap = c->cap ? c->cap * 2 : 16;
-            c->cols = xrealloc(c->cols, c->cap * sizeof *c->cols);
-        }
-        k = &c->cols[c->ncols++];
-        k->f = f;
-    }
-    k->t = t;
-    k->fl = fl;
-    k->ver = ++c->ver;
-    k->num = 0;
-}
+static void add_col(kq_t *c, uint32_t f, uint8_t t, uint8_t fl) { cv_col_add(&c->cols, f, t, fl); }
 
 /* Start a stage line in the pipeline: first the helper columns it reads. */
 static void stage_line(kq_t *c) {
@@ -224,24 +199,24 @@ static void num_of_text(buf_t *b, const char *x) {
 
 /* The number of text column k as a helper column h_<n>, made (into the
  * next stage line's helpers) the first time it is asked for. */
-static void put_num_helper(kq_t *c, buf_t *b, kcol_t *k) {
-    if (!k->num) {
+static void put_num_helper(kq_t *c, buf_t *b, cv_col_t *k) {
+    if (!k->aux) {
         buf_t x = {0};
         put_col(&x, k);
-        k->num = ++c->ver;
-        buf_printf(&c->pre, "\n| extend h_%u = ", k->num);
+        k->aux = ++c->cols.ver;
+        buf_printf(&c->pre, "\n| extend h_%u = ", k->aux);
         num_of_text(&c->pre, x.p);
         buf_free(&x);
     }
-    buf_printf(b, "h_%u", k->num);
+    buf_printf(b, "h_%u", k->aux);
 }
 
 /* v as a number into b: a number as is, a text literal decided now, a
  * text column through its helper, any other text cast. */
 static void put_numof(kq_t *c, buf_t *b, const expr_t *e, const kval_t *v) {
     double d;
-    kcol_t *k = v->ver ? find_col(c, v->f) : NULL;
-    if (v->t == K_NUM) buf_puts(b, kv_p(v));
+    cv_col_t *k = v->ver ? find_col(c, v->f) : NULL;
+    if (v->t == CV_NUM) buf_puts(b, kv_p(v));
     else if (k && k->ver == v->ver) put_num_helper(c, b, k);
     else if (e->kind != EX_STR) num_of_text(b, kv_p(v));
     else if (str_to_num(e->str, &d)) put_num(b, d);
@@ -264,7 +239,7 @@ static bool ex_num(kq_t *c, const expr_t *e, buf_t *b) {
 
 /* Appends "isnotempty(x) and " when text v may be null (postern: a test of null is false). */
 static void guard(buf_t *b, const kval_t *v) {
-    if (v->t == K_STR && (v->fl & K_NULL)) buf_printf(b, "isnotempty(%s) and ", kv_p(v));
+    if (v->t == CV_STR && (v->fl & K_NULL)) buf_printf(b, "isnotempty(%s) and ", kv_p(v));
 }
 
 /* = and != : two texts byte for byte; a number on either side casts the other. */
@@ -272,7 +247,7 @@ static bool cond_eq(kq_t *c, const expr_t *e, buf_t *b) {
     kval_t x = {0}, y = {0};
     bool ok = ex_val(c, e->a, &x) && ex_val(c, e->b, &y);
     const char *op = e->kind == EX_EQ ? "==" : "!=";
-    if (ok && x.t == K_STR && y.t == K_STR) {
+    if (ok && x.t == CV_STR && y.t == CV_STR) {
         buf_putc(b, '(');
         guard(b, &x);
         guard(b, &y);
@@ -302,7 +277,7 @@ static bool cond_order(kq_t *c, const expr_t *e, buf_t *b) {
         buf_t nx = {0}, ny = {0};
         put_numof(c, &nx, e->a, &x);
         put_numof(c, &ny, e->b, &y);
-        if (x.t == K_NUM || y.t == K_NUM) {
+        if (x.t == CV_NUM || y.t == CV_NUM) {
             buf_putc(b, '(');
             if (!num_lit(e->a)) buf_printf(b, "isnotnull(%s) and ", nx.p);
             if (!num_lit(e->b)) buf_printf(b, "isnotnull(%s) and ", ny.p);
@@ -332,13 +307,13 @@ static bool cond_in(kq_t *c, const expr_t *e, buf_t *b) {
     for (uint32_t i = 0; i < e->nargs && ok; i++) {
         const expr_t *a = e->args[i];
         if (a->kind != EX_STR && a->kind != EX_NUM) { ok = refuse(c, a->sp, "an `in` value that is no literal"); break; }
-        if ((a->kind == EX_STR) != (x.t == K_STR)) continue; /* never equal: other type */
+        if ((a->kind == EX_STR) != (x.t == CV_STR)) continue; /* never equal: other type */
         if (hits++) buf_puts(&list, ", ");
         if (a->kind == EX_STR) ok = lit_str(c, a->sp, &list, a->str);
         else put_num(&list, a->num);
     }
     if (x.lit) ;
-    else if (x.t == K_NUM) buf_printf(&g, "isnotnull(%s)", kv_p(&x));
+    else if (x.t == CV_NUM) buf_printf(&g, "isnotnull(%s)", kv_p(&x));
     else if (x.fl & K_NULL) buf_printf(&g, "isnotempty(%s)", kv_p(&x));
     if (!ok) ;
     else if (!hits) buf_printf(b, "(%s)", e->neg ? (g.n ? g.p : "true") : "false");
@@ -377,7 +352,7 @@ static bool cond_matches(kq_t *c, const expr_t *e, buf_t *b) {
     if (!ex_val(c, e->a, &x)) { kv_free(&x); return false; }
     bool ok = true;
     buf_t re = {0}, t = {0};
-    if (x.t != K_STR) ok = refuse(c, e->a->sp, "`matches` on a number (postern matches its printed form)");
+    if (x.t != CV_STR) ok = refuse(c, e->a->sp, "`matches` on a number (postern matches its printed form)");
     else if (e->b->kind == EX_STR) wild_re(e->b->str, false, &re);
     else if (e->b->kind == EX_REGEX) {
         const char *why = cv_regex(e->b->str, CV_RE_RE2, &re, NULL);
@@ -393,8 +368,8 @@ static bool cond_matches(kq_t *c, const expr_t *e, buf_t *b) {
 static bool cond_contains(kq_t *c, const expr_t *a, const expr_t *b2, buf_t *b) {
     kval_t x = {0}, y = {0};
     bool ok = ex_val(c, a, &x) && ex_val(c, b2, &y);
-    if (ok && (x.t != K_STR || y.t != K_STR))
-        ok = refuse(c, x.t != K_STR ? a->sp : b2->sp, "contains of a number (postern tests its printed form)");
+    if (ok && (x.t != CV_STR || y.t != CV_STR))
+        ok = refuse(c, x.t != CV_STR ? a->sp : b2->sp, "contains of a number (postern tests its printed form)");
     if (ok) {
         buf_putc(b, '(');
         guard(b, &x);
@@ -410,7 +385,7 @@ static bool cond_call(kq_t *c, const expr_t *e, buf_t *b) {
     if (e->func == FN_CONTAINS) return cond_contains(c, e->args[0], e->args[1], b);
     kval_t x = {0};
     bool ok = ex_val(c, e->args[0], &x);
-    if (ok && x.t == K_NUM) buf_printf(b, "isnull(%s)", kv_p(&x));
+    if (ok && x.t == CV_NUM) buf_printf(b, "isnull(%s)", kv_p(&x));
     else if (ok && e->func == FN_ISNULL) {
         if (x.fl & K_NULL) buf_printf(b, "isempty(%s)", kv_p(&x));
         else buf_puts(b, "false");
@@ -433,9 +408,9 @@ static bool ex_cond(kq_t *c, const expr_t *e, buf_t *b) {
         break;
     case EX_ALL: buf_puts(b, "true"); break;
     case EX_FIELDWILD: {
-        kcol_t *k = find_col(c, e->field);
-        if (!k || k->t != K_STR) { ok = refuse(c, e->sp, "this scope term"); break; }
-        kval_t v = {.t = K_STR, .fl = k->fl};
+        cv_col_t *k = find_col(c, e->field);
+        if (!k || k->t != CV_STR) { ok = refuse(c, e->sp, "this scope term"); break; }
+        kval_t v = {.t = CV_STR, .fl = k->fl};
         put_col(&v.s, k);
         wild_re(e->str, true, &x);
         ok = put_rematch(c, e->sp, b, &v, (pstr_t){x.p, x.n});
@@ -454,7 +429,7 @@ static bool ex_cond(kq_t *c, const expr_t *e, buf_t *b) {
         /* Any other value: its truth (val_truthy: a number not 0, a text "true" in any ASCII case). */
         kval_t v = {0};
         if ((ok = ex_val(c, e, &v))) {
-            if (v.t == K_NUM) buf_printf(b, "(isnotnull(%s) and %s != 0)", kv_p(&v), kv_p(&v));
+            if (v.t == CV_NUM) buf_printf(b, "(isnotnull(%s) and %s != 0)", kv_p(&v), kv_p(&v));
             else buf_printf(b, "(translate(\"TRUE\", \"true\", %s) == \"true\")", kv_p(&v));
         }
         kv_free(&v);
@@ -481,7 +456,7 @@ static bool val_arith(kq_t *c, const expr_t *e, kval_t *v) {
     buf_t x = {0}, y = {0};
     bool ok = ex_num(c, e->a, &x) && ex_num(c, e->b, &y);
     if (ok) buf_printf(&v->s, "(%s %s %s)", x.p, ops[e->kind], y.p);
-    v->t = K_NUM;
+    v->t = CV_NUM;
     buf_free(&x); buf_free(&y);
     return ok;
 }
@@ -492,8 +467,8 @@ static bool val_cond(kq_t *c, const expr_t *cond, const expr_t *a, const expr_t 
     kval_t y = {0}, z = {0};
     bool ok = ex_cond(c, cond, &x) && ex_val(c, a, &y) && ex_val(c, b2, &z);
     if (ok && y.t != z.t)
-        ok = refuse(c, sp, "an `if` whose branches are a %s and a %s (postern's type then changes per row)", type_name[y.t],
-                    type_name[z.t]);
+        ok = refuse(c, sp, "an `if` whose branches are a %s and a %s (postern's type then changes per row)", cv_type_name[y.t],
+                    cv_type_name[z.t]);
     if (ok) ok = flags_ok(c, sp, y.fl | z.fl, "an `if`");
     if (ok) {
         buf_printf(&v->s, "iff(%s, %s, %s)", x.p, kv_p(&y), kv_p(&z));
@@ -507,7 +482,7 @@ static bool val_cond(kq_t *c, const expr_t *cond, const expr_t *a, const expr_t 
 /* A text argument of function e, or a refusal. */
 static bool text_arg(kq_t *c, const expr_t *e, const expr_t *arg, kval_t *x) {
     if (!ex_val(c, arg, x)) return false;
-    if (x->t != K_STR) return refuse(c, e->sp, "%s() of a number (postern works on its printed form)", func_info[e->func].name);
+    if (x->t != CV_STR) return refuse(c, e->sp, "%s() of a number (postern works on its printed form)", func_info[e->func].name);
     return true;
 }
 
@@ -516,7 +491,7 @@ static bool val_call(kq_t *c, const expr_t *e, kval_t *v) {
     kval_t x = {0};
     buf_t n = {0};
     bool ok = true;
-    v->t = K_NUM;
+    v->t = CV_NUM;
     switch (e->func) {
     case FN_IF: return val_cond(c, e->args[0], e->args[1], e->args[2], e->sp, v);
     case FN_NUM: case FN_NUMBER: ok = ex_num(c, e->args[0], &v->s); break;
@@ -540,7 +515,7 @@ static bool val_call(kq_t *c, const expr_t *e, kval_t *v) {
             kv_free(&a);
         }
         buf_puts(&v->s, ")");
-        v->t = K_STR;
+        v->t = CV_STR;
         v->fl = K_EMPTY;
         break;
     case FN_TOLOWERCASE: case FN_TOUPPERCASE:
@@ -549,13 +524,13 @@ static bool val_call(kq_t *c, const expr_t *e, kval_t *v) {
             buf_printf(&v->s, "translate(\"%s\", \"%s\", %s)",
                        e->func == FN_TOLOWERCASE ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : "abcdefghijklmnopqrstuvwxyz",
                        e->func == FN_TOLOWERCASE ? "abcdefghijklmnopqrstuvwxyz" : "ABCDEFGHIJKLMNOPQRSTUVWXYZ", kv_p(&x));
-        v->t = K_STR;
+        v->t = CV_STR;
         v->fl = x.fl;
         break;
     case FN_TRIM:
         if ((ok = text_arg(c, e, e->args[0], &x)) && (ok = flags_ok(c, e->sp, x.fl | K_EMPTY, "trim() of a text")))
             buf_printf(&v->s, "trim(@\"" K_BLANKS "+\", %s)", kv_p(&x));
-        v->t = K_STR;
+        v->t = CV_STR;
         v->fl = x.fl | K_EMPTY;
         break;
     case FN_REPLACE: {
@@ -565,7 +540,7 @@ static bool val_call(kq_t *c, const expr_t *e, kval_t *v) {
             ok = refuse(c, e->sp, "replace() other than of a non-empty text by a text without $ or \\");
             break;
         }
-        v->t = K_STR;
+        v->t = CV_STR;
         if ((ok = text_arg(c, e, e->args[0], &x))) {
             v->fl = x.fl | (rep->str.n ? 0 : K_EMPTY);
             ok = flags_ok(c, e->sp, v->fl, "replace() by an empty text of a text");
@@ -592,18 +567,18 @@ static bool val_call(kq_t *c, const expr_t *e, kval_t *v) {
 static bool ex_val(kq_t *c, const expr_t *e, kval_t *v) {
     switch (e->kind) {
     case EX_STR:
-        v->t = K_STR;
+        v->t = CV_STR;
         v->fl = e->str.n ? 0 : K_EMPTY;
         v->lit = true;
         return lit_str(c, e->sp, &v->s, e->str);
     case EX_NUM:
-        v->t = K_NUM;
+        v->t = CV_NUM;
         v->lit = true;
         put_num(&v->s, e->num);
         return true;
     case EX_FIELD: {
-        kcol_t *k = find_col(c, e->field);
-        v->t = K_STR;
+        cv_col_t *k = find_col(c, e->field);
+        v->t = CV_STR;
         if (!k) {
             /* A field no stage made after an aggregate: null. */
             buf_puts(&v->s, "\"\"");
@@ -622,7 +597,7 @@ static bool ex_val(kq_t *c, const expr_t *e, kval_t *v) {
         bool ok = ex_num(c, e->a, &x);
         if (ok) buf_printf(&v->s, "(-%s)", x.p);
         buf_free(&x);
-        v->t = K_NUM;
+        v->t = CV_NUM;
         return ok;
     }
     case EX_ADD: case EX_SUB: case EX_MUL: case EX_DIV: case EX_MOD: return val_arith(c, e, v);
@@ -667,32 +642,32 @@ static bool st_assign(kq_t *c, const stage_t *s) {
 static bool st_timeslice(kq_t *c, const stage_t *s) {
     if (s->buckets || s->slice_ms <= 0 || s->slice_origin != 0)
         return refuse(c, s->sp, "a timeslice without a fixed width (it depends on the search's time range)");
-    kcol_t *k = find_col(c, F_MESSAGETIME);
+    cv_col_t *k = find_col(c, F_MESSAGETIME);
     if (!k) return refuse(c, s->sp, "a timeslice after _messageTime is gone");
     buf_t x = {0}, w = {0}, sql = {0};
     put_col(&x, k);
     put_num(&w, (double)s->slice_ms);
     buf_printf(&sql, "floor(%s / %s, 1.0) * %s", x.p, w.p, w.p);
-    extend_col(c, s->as, K_NUM, 0, sql.p);
+    extend_col(c, s->as, CV_NUM, 0, sql.p);
     buf_free(&x); buf_free(&w); buf_free(&sql);
     return true;
 }
 
 /* What parse and parse regex share: the chain rule, a text source, and
  * nodrop only over fields that hold a text that is never null. */
-static kcol_t *parse_source(kq_t *c, const stage_t *s) {
+static cv_col_t *parse_source(kq_t *c, const stage_t *s) {
     if (!s->nodrop && c->nodrop_open) {
         refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
         return NULL;
     }
-    kcol_t *src = find_col(c, s->src);
-    if (!src || src->t != K_STR) {
+    cv_col_t *src = find_col(c, s->src);
+    if (!src || src->t != CV_STR) {
         refuse(c, s->sp, "a parse of a field that is no text");
         return NULL;
     }
     for (uint32_t j = 0; j < s->nflds && s->nodrop; j++) {
-        kcol_t *old = find_col(c, s->flds[j]);
-        if (!old || old->t != K_STR || (old->fl & K_NULL)) {
+        cv_col_t *old = find_col(c, s->flds[j]);
+        if (!old || old->t != CV_STR || (old->fl & K_NULL)) {
             refuse(c, s->flds_sp[j],
                    "a parse with nodrop into a field that may be missing (a record it does not match keeps the null, "
                    "which KQL could not tell from an empty capture)");
@@ -705,9 +680,9 @@ static kcol_t *parse_source(kq_t *c, const stage_t *s) {
 
 /* The rows of src that match re (dropped unless nodrop), then field j as
  * extract(re, grp[j], src) where it matched, else its value before. */
-static bool parse_outputs(kq_t *c, const stage_t *s, const kcol_t *src0, pstr_t re, const uint32_t *grp) {
+static bool parse_outputs(kq_t *c, const stage_t *s, const cv_col_t *src0, pstr_t re, const uint32_t *grp) {
     buf_t lit = {0}, v = {0}, m = {0};
-    kcol_t src = *src0;
+    cv_col_t src = *src0;
     bool ok = put_re(&lit, re);
     if (!ok) return refuse(c, s->sp, "a pattern that is not UTF-8");
     put_col(&v, &src);
@@ -717,13 +692,13 @@ static bool parse_outputs(kq_t *c, const stage_t *s, const kcol_t *src0, pstr_t 
     if (!s->nodrop) buf_printf(&c->body, "\n| where %s", m.p);
     for (uint32_t j = 0; j < s->nflds; j++) {
         buf_t sql = {0};
-        kcol_t *old = find_col(c, s->flds[j]);
+        cv_col_t *old = find_col(c, s->flds[j]);
         if (s->nodrop) {
             buf_printf(&sql, "iff(%s, extract(%s, %u, %s), ", m.p, lit.p, grp[j], v.p);
             put_col(&sql, old);
             buf_putc(&sql, ')');
         } else buf_printf(&sql, "extract(%s, %u, %s)", lit.p, grp[j], v.p);
-        extend_col(c, s->flds[j], K_STR, K_EMPTY | (old && s->nodrop ? old->fl : 0), sql.p);
+        extend_col(c, s->flds[j], CV_STR, K_EMPTY | (old && s->nodrop ? old->fl : 0), sql.p);
         buf_free(&sql);
     }
     buf_free(&lit); buf_free(&v); buf_free(&m);
@@ -739,7 +714,7 @@ static bool st_parse(kq_t *c, const stage_t *s) {
     uint32_t stars = 0;
     for (size_t i = 0; i < s->pattern.n; i++) stars += s->pattern.p[i] == '*';
     if (stars != s->nflds || !stars || stars > 64) return refuse(c, s->sp, "a parse with several patterns");
-    kcol_t *src = parse_source(c, s);
+    cv_col_t *src = parse_source(c, s);
     if (!src) return false;
     buf_t re = {0};
     uint32_t grp[65];
@@ -774,7 +749,7 @@ static bool st_parse_regex(kq_t *c, const stage_t *s) {
     for (uint32_t j = 0; j < s->nflds && ok; j++)
         if (s->flds_grp[j] > info.ngroups || s->flds_grp[j] > 64 || (info.optional >> (s->flds_grp[j] - 1) & 1))
             ok = refuse(c, s->flds_sp[j], "a group that may take no part in a match (postern gives null, KQL \"\")");
-    kcol_t *src = ok ? parse_source(c, s) : NULL;
+    cv_col_t *src = ok ? parse_source(c, s) : NULL;
     if (src) ok = parse_outputs(c, s, src, (pstr_t){re.p ? re.p : "", re.n}, s->flds_grp);
     else ok = false;
     buf_free(&re);
@@ -785,15 +760,15 @@ static bool st_parse_regex(kq_t *c, const stage_t *s) {
  * never dcount's estimate); sum, min, max and avg skip values that are no
  * number and give null for a group without one. */
 static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
-    kcol_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
+    cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
     buf_t x = {0}, nx = {0}, has = {0};
     bool numeric = a->fn == AG_SUM || a->fn == AG_MIN || a->fn == AG_MAX || a->fn == AG_AVG;
-    if (a->one_if_missing) return refuse(c, a->sp, "this aggregate");
+    if (a->one_if_missing) return refuse(c, a->sp, "a top by _count (the sum of an earlier aggregate's counts, 1 for a row without)");
     if (k) {
         put_col(&x, k);
-        if (k->t == K_STR && numeric) put_num_helper(c, &nx, k);
+        if (k->t == CV_STR && numeric) put_num_helper(c, &nx, k);
         else buf_puts(&nx, x.p);
-        if (k->t == K_NUM) buf_printf(&has, "isnotnull(%s)", x.p);
+        if (k->t == CV_NUM) buf_printf(&has, "isnotnull(%s)", x.p);
         else if (k->fl & K_NULL) buf_printf(&has, "isnotempty(%s)", x.p);
         else buf_puts(&has, "true");
     } else if (a->field != FIELD_NONE) {
@@ -818,51 +793,57 @@ static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
         buf_putc(b, ')');
         break;
     }
+    case AG_FIRST: case AG_LAST:
+        ok = refuse(c, a->sp, "%s() (KQL's arg_max and arg_min take any of the rows with the same _messageTime, where postern "
+                              "takes the later or earlier in input order)", agg_info[a->fn].name);
+        break;
     default: ok = refuse(c, a->sp, "the aggregate %s()", agg_info[a->fn].name);
     }
     buf_free(&x); buf_free(&nx); buf_free(&has);
     return ok;
 }
 
-/* An aggregate stage: summarize its aggregates by its keys; its columns are the keys, then the aggregates. */
+/* An aggregate stage (or top's grouping): summarize its aggregates by its
+ * keys; its columns are the keys, then the aggregates (then, when read,
+ * the smallest _seq of each group: the groups' order of first appearance). */
 static bool st_agg(kq_t *c, const stage_t *s) {
     buf_t sel = {0}, grp = {0};
-    kcol_t *keys = xcalloc(s->nby + 1, sizeof *keys), *aggc = xcalloc(s->naggs + 1, sizeof *aggc);
-    bool ok = true;
-    for (uint32_t i = 0; i < s->nby && ok; i++) {
-        kcol_t *k = find_col(c, s->by[i]);
-        if (!k) { ok = refuse(c, s->by_sp[i], "grouping by a field no row has"); break; }
-        keys[i] = *k;
+    uint32_t nkeys = cv_group_n(s);
+    cv_col_t *keys = xcalloc(nkeys + 1, sizeof *keys), *aggc = xcalloc(s->naggs + 2, sizeof *aggc);
+    bool ok = cv_cols_keys(&c->cols, s, keys, c->o->to, c->d);
+    for (uint32_t i = 0; i < nkeys && ok; i++) {
         if (i) buf_puts(&grp, ", ");
-        put_col(&grp, k);
+        put_col(&grp, &keys[i]);
     }
     for (uint32_t i = 0; i < s->naggs && ok; i++) {
         buf_t a = {0};
         if ((ok = agg_kql(c, &s->aggs[i], &a))) {
-            aggc[i] = (kcol_t){.f = s->aggs[i].as, .t = K_NUM, .ver = ++c->ver};
+            aggc[i] = (cv_col_t){.f = s->aggs[i].as, .t = CV_NUM, .ver = ++c->cols.ver};
             if (sel.n) buf_puts(&sel, ", ");
             put_col(&sel, &aggc[i]);
             buf_printf(&sel, " = %s", a.p);
         }
         buf_free(&a);
     }
+    cv_col_t *q = find_col(c, CV_F_SEQ);
+    uint32_t naggc = s->naggs;
+    if (ok && q) {
+        aggc[naggc] = (cv_col_t){.f = CV_F_SEQ, .t = CV_NUM, .ver = ++c->cols.ver};
+        if (sel.n) buf_puts(&sel, ", ");
+        put_col(&sel, &aggc[naggc++]);
+        buf_puts(&sel, " = min(");
+        put_col(&sel, q);
+        buf_putc(&sel, ')');
+    }
     if (ok) {
         /* Without keys, no rows make no group (summarize would give one row of zeros). */
-        uint32_t rows = ++c->ver;
-        if (!s->nby) buf_printf(&sel, "%sh_%u = count()", sel.n ? ", " : "", rows);
+        uint32_t rows = ++c->cols.ver;
+        if (!nkeys) buf_printf(&sel, "%sh_%u = count()", sel.n ? ", " : "", rows);
         stage_line(c);
         buf_printf(&c->body, "\n| summarize %s", sel.p ? sel.p : "");
-        if (s->nby) buf_printf(&c->body, " by %s", grp.p);
+        if (nkeys) buf_printf(&c->body, " by %s", grp.p);
         else buf_printf(&c->body, "\n| where h_%u > 0", rows);
-        c->ncols = 0;
-        for (uint32_t i = 0; i < s->nby; i++) {
-            add_col(c, keys[i].f, keys[i].t, keys[i].fl);
-            find_col(c, keys[i].f)->ver = keys[i].ver;
-        }
-        for (uint32_t i = 0; i < s->naggs; i++) {
-            add_col(c, aggc[i].f, K_NUM, 0);
-            find_col(c, aggc[i].f)->ver = aggc[i].ver;
-        }
+        cv_cols_regroup(&c->cols, keys, nkeys, aggc, naggc);
         c->grouped = true;
     }
     free(keys); free(aggc);
@@ -870,42 +851,44 @@ static bool st_agg(kq_t *c, const stage_t *s) {
     return ok;
 }
 
+/* Sort key kc (named as the output names it, or by its internal name) in
+ * direction desc: a text column that may be null with its "" (null) rows last. */
+static void put_key(kq_t *c, buf_t *out, const cv_col_t *kc, bool internal, bool desc) {
+    pstr_t nm = fname(c, kc->f);
+    if (kc->t == CV_STR && (kc->fl & K_NULL)) {
+        buf_puts(out, "isempty(");
+        if (internal) put_col(out, kc); else put_name(out, nm);
+        buf_puts(out, ") asc, ");
+    }
+    if (internal) put_col(out, kc); else put_name(out, nm);
+    buf_printf(out, " %s nulls last", desc ? "desc" : "asc");
+}
+
+/* top N f [, g] [by ...] (exec.c top_finish): the groups of f (and g),
+ * ranked by the keys, ties by first appearance (the smallest _seq), the
+ * first N (sort and take: the later operators keep that order). */
+static bool st_top(kq_t *c, const stage_t *s) {
+    if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
+    if (!find_col(c, CV_F_SEQ) || !c->seq_rows)
+        return refuse(c, s->sp, "top after a top (its rows are in rank order, which the table has not)");
+    if (!st_agg(c, s)) return false;
+    buf_puts(&c->body, "\n| sort by ");
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        put_key(c, &c->body, find_col(c, s->keys[k].field), true, s->keys[k].desc);
+        buf_puts(&c->body, ", ");
+    }
+    put_col(&c->body, find_col(c, CV_F_SEQ));
+    buf_printf(&c->body, " asc\n| take %lld", (long long)s->n);
+    c->seq_rows = false;
+    return true;
+}
+
 /* fields a, b (keep and order; built-in fields stay) or fields - a. */
 static bool st_fields(kq_t *c, const stage_t *s) {
-    if (s->remove) {
-        if (!c->grouped && !c->fixed) return refuse(c, s->sp, "`fields -` on messages (their columns are known only when the query runs)");
-        for (uint32_t i = 0; i < s->nflds; i++) {
-            kcol_t *k = find_col(c, s->flds[i]);
-            if (!k) continue;
-            memmove(k, k + 1, (size_t)(c->cols + c->ncols - k - 1) * sizeof *k);
-            c->ncols--;
-        }
-        return true;
-    }
     /* A listed field no row has (after an aggregate): an empty column, as postern shows it. */
-    for (uint32_t i = 0; i < s->nflds; i++)
-        if (!find_col(c, s->flds[i]) && c->grouped) extend_col(c, s->flds[i], K_STR, K_NULL, "\"\"");
-    kcol_t *old = c->cols;
-    uint32_t nold = c->ncols;
-    c->cols = NULL;
-    c->ncols = c->cap = 0;
-    bool ok = true;
-    for (uint32_t i = 0; i < s->nflds; i++) {
-        kcol_t *k = NULL;
-        for (uint32_t j = 0; j < nold; j++)
-            if (old[j].f == s->flds[i]) k = &old[j];
-        if (!k) { ok = refuse(c, s->flds_sp[i], "a `fields` name no row has"); break; }
-        add_col(c, k->f, k->t, k->fl);
-        find_col(c, k->f)->ver = k->ver;
-    }
-    for (uint32_t j = 0; j < nold && ok; j++)
-        if (old[j].f < F_NBUILTIN && !table_col_hidden(old[j].f) && !find_col(c, old[j].f)) {
-            add_col(c, old[j].f, old[j].t, old[j].fl);
-            find_col(c, old[j].f)->ver = old[j].ver;
-        }
-    free(old);
-    c->fixed = true;
-    return ok;
+    for (uint32_t i = 0; i < s->nflds && !s->remove; i++)
+        if (!find_col(c, s->flds[i]) && c->grouped) extend_col(c, s->flds[i], CV_STR, K_NULL, "\"\"");
+    return cv_cols_fields(&c->cols, s, c->grouped, &c->fixed, c->o->to, c->d);
 }
 
 /* The comment lines of text as // lines, control characters and bytes that are not UTF-8 blanked. */
@@ -929,27 +912,15 @@ static void put_comment(buf_t *b, const char *text) {
  * (null) rows last; ties broken by the other columns when a limit keeps some. */
 static void put_sort(kq_t *c, buf_t *out) {
     buf_puts(out, "\n| sort by ");
-    bool first = true;
     for (uint32_t k = 0; k < c->sort->nkeys; k++) {
-        const kcol_t *kc = find_col(c, c->sort->keys[k].field);
-        if (!first) buf_puts(out, ", ");
-        first = false;
-        pstr_t nm = fname(c, kc->f);
-        if (kc->t == K_STR && (kc->fl & K_NULL)) {
-            buf_puts(out, "isempty(");
-            put_name(out, nm);
-            buf_puts(out, ") asc, ");
-        }
-        put_name(out, nm);
-        buf_printf(out, " %s nulls last", c->sort->keys[k].desc ? "desc" : "asc");
+        if (k) buf_puts(out, ", ");
+        put_key(c, out, find_col(c, c->sort->keys[k].field), false, c->sort->keys[k].desc);
     }
-    for (uint32_t i = 0; i < c->ncols && c->limit >= 0; i++) {
-        bool key = false;
-        for (uint32_t k = 0; k < c->sort->nkeys; k++) key |= c->sort->keys[k].field == c->cols[i].f;
-        if (key) continue;
-        pstr_t nm = fname(c, c->cols[i].f);
+    for (uint32_t i = 0; i < c->cols.n && c->limit >= 0; i++) {
+        if (cv_sort_key(c->sort, c->cols.v[i].f) || c->cols.v[i].f == CV_F_SEQ) continue;
+        pstr_t nm = fname(c, c->cols.v[i].f);
         buf_puts(out, ", ");
-        if (c->cols[i].t == K_STR && (c->cols[i].fl & K_NULL)) {
+        if (c->cols.v[i].t == CV_STR && (c->cols.v[i].fl & K_NULL)) {
             buf_puts(out, "isempty(");
             put_name(out, nm);
             buf_puts(out, ") asc, ");
@@ -989,8 +960,12 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
             ok = refuse(&c, all, "the built-in field %.*s", (int)fname(&c, in[i]).n, fname(&c, in[i]).p);
             break;
         }
+        if (cv_needs_seq(q) && pstr_ieq_c(cv_input_name(q, in[i]), "_seq")) {
+            ok = refuse(&c, all, "a field named _seq in a query with top (the contract's input-order column)");
+            break;
+        }
         bool time = in[i] == F_MESSAGETIME;
-        add_col(&c, in[i], time ? K_NUM : K_STR, time ? 0 : K_NULL);
+        add_col(&c, in[i], time ? CV_NUM : CV_STR, time ? 0 : K_NULL);
         if (i) buf_puts(&head, ", ");
         put_col(&head, find_col(&c, in[i]));
         buf_puts(&head, time ? " = todouble(" : " = ");
@@ -998,7 +973,15 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
             ok = refuse(&c, all, "a field name holding a control character");
         if (time) buf_putc(&head, ')');
     }
-    if (!nin) buf_puts(&head, "h_one = 1");
+    bool seq = cv_needs_seq(q);
+    if (seq) { /* top: the input order */
+        add_col(&c, CV_F_SEQ, CV_NUM, 0);
+        buf_puts(&head, nin ? ", " : "");
+        put_col(&head, find_col(&c, CV_F_SEQ));
+        buf_puts(&head, " = [\"_seq\"]");
+        c.seq_rows = true;
+    }
+    if (!nin && !seq) buf_puts(&head, "h_one = 1");
     if (ok && q->scope && q->scope->kind != EX_ALL) {
         buf_t x = {0};
         if ((ok = ex_cond(&c, q->scope, &x))) {
@@ -1017,11 +1000,12 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
     if (ok && !c.grouped && !c.fixed)
         ok = refuse(&c, all, "a query whose message rows are not narrowed by `fields a, b` (postern's columns are then the fields the rows carry)");
     buf_t fin = {0};
-    for (uint32_t i = 0; i < c.ncols && ok; i++) {
-        buf_puts(&fin, i ? ", " : "\n| project ");
-        if (!put_name(&fin, fname(&c, c.cols[i].f))) ok = refuse(&c, all, "a field name holding a control character");
+    for (uint32_t i = 0, n = 0; i < c.cols.n && ok; i++) {
+        if (c.cols.v[i].f == CV_F_SEQ) continue; /* (the order, not a result column) */
+        buf_puts(&fin, n++ ? ", " : "\n| project ");
+        if (!put_name(&fin, fname(&c, c.cols.v[i].f))) ok = refuse(&c, all, "a field name holding a control character");
         buf_puts(&fin, " = ");
-        put_col(&fin, &c.cols[i]);
+        put_col(&fin, &c.cols.v[i]);
     }
     if (ok) {
         if (o->header) put_comment(out, o->header);
@@ -1033,6 +1017,7 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
             put_name(out, cv_input_name(q, in[i]));
             buf_puts(out, in[i] == F_MESSAGETIME ? ":long" : ":string");
         }
+        if (seq) buf_puts(out, nin ? ", [\"_seq\"]:long" : " [\"_seq\"]:long");
         buf_printf(out, "\n%s%s%s", head.p, c.body.p ? c.body.p : "", fin.p ? fin.p : "");
         if (c.sort) put_sort(&c, out);
         if (c.limit >= 0) buf_printf(out, "\n| take %lld", (long long)c.limit);
@@ -1042,7 +1027,7 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
     buf_free(&fin);
     buf_free(&c.body);
     buf_free(&c.pre);
-    free(c.cols);
+    cv_cols_free(&c.cols);
     free(in);
     return ok;
 }

@@ -10,7 +10,9 @@
 // whether message rows show _messageTime and _sourceCategory, see emit). Each data set is loaded once into the table
 // `logs` of docs/convert.md: a column for every key the NDJSON has and
 // every column the statement's "columns:" comment names, _messageTime
-// BIGINT, the others text (NULL when a record lacks the field). OUT gets
+// BIGINT, the others text (NULL when a record lacks the field), and _seq
+// BIGINT: the record's line number in DATA from 0, postern's input order
+// (docs/convert.md). OUT gets
 // the result as CSV in postern's layout (the header, then a row a line;
 // NULL and '' empty; a number as postern's num_fmt prints it: integral
 // values as integers, else the shortest of %.15g..%.17g that reads back),
@@ -84,7 +86,7 @@ function csv(names, rows) {
 
 // The data set: records and column names (NDJSON keys, then the SQL's).
 function readData(file) {
-  const recs = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  const recs = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l, i) => ({ ...JSON.parse(l), _seq: i }));
   const cols = [];
   const seen = new Set();
   for (const r of recs) for (const k of Object.keys(r)) if (!seen.has(k)) { seen.add(k); cols.push(k); }
@@ -109,6 +111,8 @@ function tableCols(data, jobs) {
   return cols;
 }
 
+// The contract's BIGINT columns.
+const BIGINT = new Set(['_messageTime', '_seq']);
 const text = (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
 
 async function runDuck(data, jobs) {
@@ -116,13 +120,13 @@ async function runDuck(data, jobs) {
   const inst = await duck.DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await inst.connect();
   const cols = tableCols(data, jobs);
-  await conn.run(`CREATE TABLE logs (${cols.map((c) => `${qid(c)} ${c === '_messageTime' ? 'BIGINT' : 'VARCHAR'}`).join(', ')})`);
+  await conn.run(`CREATE TABLE logs (${cols.map((c) => `${qid(c)} ${BIGINT.has(c) ? 'BIGINT' : 'VARCHAR'}`).join(', ')})`);
   const app = await conn.createAppender('logs');
   for (const r of data.recs) {
     for (const c of cols) {
       const v = text(r[c]);
       if (v === null) app.appendNull();
-      else if (c === '_messageTime') app.appendBigInt(BigInt(v));
+      else if (BIGINT.has(c)) app.appendBigInt(BigInt(v));
       else app.appendVarchar(v);
     }
     app.endRow();
@@ -147,8 +151,8 @@ async function runChdb(data, jobs) {
   try {
     const cols = tableCols(data, jobs);
     s.query('DROP TABLE IF EXISTS logs');
-    s.query(`CREATE TABLE logs (${cols.map((c) => `\`${c.replace(/`/g, '``')}\` ${c === '_messageTime' ? 'Nullable(Int64)' : 'Nullable(String)'}`).join(', ')}) ENGINE = Memory`);
-    const rows = data.recs.map((r) => JSON.stringify(Object.fromEntries(cols.map((c) => [c, c === '_messageTime' ? (r[c] ?? null) : text(r[c])]))));
+    s.query(`CREATE TABLE logs (${cols.map((c) => `\`${c.replace(/`/g, '``')}\` ${BIGINT.has(c) ? 'Nullable(Int64)' : 'Nullable(String)'}`).join(', ')}) ENGINE = Memory`);
+    const rows = data.recs.map((r) => JSON.stringify(Object.fromEntries(cols.map((c) => [c, BIGINT.has(c) ? (r[c] ?? null) : text(r[c])]))));
     const file = path.join(dir, 'data.ndjson');
     fs.writeFileSync(file, rows.join('\n') + '\n');
     s.query(`INSERT INTO logs SELECT * FROM file(${qstr(file)}, 'JSONEachRow')`);
@@ -180,7 +184,7 @@ function runPg(data, jobs) {
     fs.chmodSync(dir, 0o755);
     fs.chmodSync(csvFile, 0o644);
     let script = 'SET client_min_messages = warning;\nDROP TABLE IF EXISTS logs;\n';
-    script += `CREATE TABLE logs (${cols.map((c) => `${qid(c)} ${c === '_messageTime' ? 'BIGINT' : 'TEXT'}`).join(', ')});\n`;
+    script += `CREATE TABLE logs (${cols.map((c) => `${qid(c)} ${BIGINT.has(c) ? 'BIGINT' : 'TEXT'}`).join(', ')});\n`;
     script += `\\copy logs FROM ${qstr(csvFile)} WITH (FORMAT csv)\n`;
     jobs.forEach((j, i) => {
       const body = j.sql.replace(/;\s*$/, '');

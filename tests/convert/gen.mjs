@@ -67,7 +67,7 @@ function rng(seed) {
 }
 
 // ---- the data ------------------------------------------------------------------------
-const NUMTEXT = ['12345678901', '-2.75', '0', '1', '2', '7', '25', '25', '110', '465', '1000', ' 7', '7 ', '-0', '-3', '+8', '1e3', '1E2', '2.5', '0.25',
+const NUMTEXT = ['123456', '-2.75', '0', '1', '2', '7', '25', '25', '110', '465', '1000', ' 7', '7 ', '-0', '-3', '+8', '1e3', '1E2', '2.5', '0.25',
   '.5', '5.', '12.75', 'NaN', 'nan', 'inf', 'Infinity', '0x1F', 'abc', '', '  42 ', '007', '1,5', '٣'];
 const POOLS = {
   _sourceCategory: ['prod/network/edr', 'Prod/NETWORK/fw', 'dev/firewall/asa', 'x/Proxy/squid', 'ops/dns', '', 'Ünï/Çat', 'prod/net_work%'],
@@ -104,7 +104,7 @@ const REGEX_PARTS = ['a', 'b', 'e', 'o', 'O', 'x', '\\.', '[a-z]+', '[A-Z]', '\\
   'ë', '(a|b)', '(?:ex|ou)', 'l{2}', 'o?', '_', '%'];
 
 // q(k): the query number k of the run, drawn from (seed, k) alone.
-function genQuery(seed, k) {
+export function genQuery(seed, k) {
   const r = rng((seed * 1000003) ^ (k * 2654435761));
   const strLit = () => JSON.stringify(r.pick(STR_LITS));
   const numLit = () => r.pick(NUM_LITS);
@@ -246,6 +246,23 @@ function genQuery(seed, k) {
     return { q: stages.join(' | '), ordered: false };
   }
 
+  // top N f [, g] [by ...]: ranked groups, ties (equal counts, values) by
+  // first appearance (the input order, _seq); in order when it ends the query.
+  if (r.chance(0.1)) {
+    if (r.chance(0.25)) stages.push(`count by ${[...new Set([anyField(), anyField()])].join(', ')}`);
+    const grouped = stages[stages.length - 1].startsWith('count by ');
+    const pool = grouped ? stages[stages.length - 1].slice(9).split(', ') : fields.map(([f]) => f);
+    const tf = [...new Set([r.pick(pool), ...(r.chance(0.3) ? [r.pick(pool)] : [])])];
+    const other = pool.filter((f) => !tf.includes(f) && (grouped || fields.find(([g]) => g === f)[1] === 'n' || numeric.has(f)));
+    const by = [
+      '', ' by count', ` by count, ${tf[0]} asc`, ` by ${tf[0]}${r.pick(['', ' asc'])}, count`,
+      grouped ? ' by _count' : other.length ? ` by ${r.pick(other)}` : '',
+    ][r.int(5)];
+    stages.push(`top ${1 + r.int(5)} ${tf.join(', ')}${by}`);
+    if (r.chance(0.2)) { stages.push(`where _count > 1`); return { q: stages.join(' | '), ordered: false }; }
+    return { q: stages.join(' | '), ordered: true };
+  }
+
   // An aggregate.
   const nk = r.int(3);
   const keys = [...new Set(Array.from({ length: nk }, anyField))];
@@ -253,20 +270,29 @@ function genQuery(seed, k) {
   const outNum = [];
   const avgs = new Set();
   const na = 1 + r.int(3);
+  const picks = []; // first, last: [name, type] (the value of the newest or oldest record, ties by input order)
   for (let i = 0; i < na; i++) {
-    const fn = r.pick(['count', 'count', 'count_f', 'count_distinct', 'sum', 'avg', 'min', 'max']);
+    const fn = r.pick(['count', 'count', 'count_f', 'count_distinct', 'sum', 'avg', 'min', 'max', 'first', 'last']);
     const name = `a${i}`;
+    if (fn === 'first' || fn === 'last') {
+      const [f, t] = r.pick(fields);
+      const deflt = r.chance(0.2) && !aggs.some((a) => a.startsWith(`${fn}(`));
+      aggs.push(deflt ? `${fn}(${f})` : `${fn}(${f}) as ${name}`);
+      picks.push([deflt ? `_${fn}` : name, t]);
+      continue;
+    }
     if (fn === 'count') aggs.push(i === 0 && r.chance(0.5) ? 'count' : `count as ${name}`);
     else if (fn === 'count_f') aggs.push(`count(${anyField()}) as ${name}`);
     else if (fn === 'count_distinct') aggs.push(`count_distinct(${anyField()}) as ${name}`);
     else if (r.chance(0.15) && !aggs.some((a) => a.startsWith(`${fn}(`))) {
       aggs.push(`${fn}(${numish()})`); // the default name, _sum, _avg ...
     } else aggs.push(`${fn}(${numish()}) as ${name}`);
-    outNum.push(aggs[i] === 'count' ? '_count' : aggs[i].includes(' as ') ? name : `_${fn}`);
+    outNum.push(aggs[aggs.length - 1] === 'count' ? '_count' : aggs[aggs.length - 1].includes(' as ') ? name : `_${fn}`);
     if (fn === 'avg') avgs.add(name);
   }
+  if (!outNum.length) { aggs.push('count'); outNum.push('_count'); }
   stages.push(`${aggs.join(', ')}${keys.length ? ` by ${keys.join(', ')}` : ''}`);
-  let cols = [...keys.map((f) => [f, fields.find(([g]) => g === f)[1]]), ...outNum.map((f) => [f, 'n'])];
+  let cols = [...keys.map((f) => [f, fields.find(([g]) => g === f)[1]]), ...outNum.map((f) => [f, 'n']), ...picks];
   if (keys.length && r.chance(0.1)) {
     // An aggregate of the groups: by one key or one aggregate's value.
     const [k2] = r.pick(cols);

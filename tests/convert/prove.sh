@@ -69,24 +69,12 @@ fail=0
 
 # ---- engines -----------------------------------------------------------------
 have_duck=0 have_chdb=0 have_pg=0 have_kql=0
-npm_has() { [ -f "$CONVERT_NPM/node_modules/$1/package.json" ] && grep -q "\"version\": *\"$2\"" "$CONVERT_NPM/node_modules/$1/package.json"; }
+. tests/convert/npm.sh
 if command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1; then
-    mkdir -p "$CONVERT_NPM"
-    if ! npm_has @duckdb/node-api "$DUCKDB_NODE_VERSION" || ! npm_has chdb "$CHDB_VERSION"; then
-        say "installing @duckdb/node-api@$DUCKDB_NODE_VERSION and chdb@$CHDB_VERSION into $CONVERT_NPM (first use)"
-        npm install --prefix "$CONVERT_NPM" --no-audit --no-fund --loglevel=error \
-            "@duckdb/node-api@$DUCKDB_NODE_VERSION" "chdb@$CHDB_VERSION" > "$tmp/npm.log" 2>&1 ||
-            say "npm install failed: $(tail -n 3 "$tmp/npm.log")"
-    fi
+    npm_need "$tmp/npm.log" "@duckdb/node-api@$DUCKDB_NODE_VERSION" "chdb@$CHDB_VERSION"
     npm_has @duckdb/node-api "$DUCKDB_NODE_VERSION" && have_duck=1
     npm_has chdb "$CHDB_VERSION" && have_chdb=1
-    if ! npm_has @kusto/language-service-next "$KUSTO_LS_VERSION"; then
-        say "installing @kusto/language-service-next@$KUSTO_LS_VERSION into $CONVERT_NPM (first use)"
-        npm install --prefix "$CONVERT_NPM" --no-audit --no-fund --loglevel=error \
-            "@kusto/language-service-next@$KUSTO_LS_VERSION" > "$tmp/npm-kql.log" 2>&1 ||
-            say "npm install failed: $(tail -n 3 "$tmp/npm-kql.log")"
-    fi
-    npm_has @kusto/language-service-next "$KUSTO_LS_VERSION" && have_kql=1
+    npm_need "$tmp/npm-kql.log" "@kusto/language-service-next@$KUSTO_LS_VERSION" && have_kql=1
 else
     say "node or npm is missing: DuckDB, chdb and the KQL check are skipped"
 fi

@@ -44,15 +44,8 @@ command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1 || skip "nod
     skip "the Sigma specification's JSON schemas are not in $SIGMA_SPEC"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-sigma.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-npm_has() { [ -f "$CONVERT_NPM/node_modules/$1/package.json" ] && grep -q "\"version\": *\"$2\"" "$CONVERT_NPM/node_modules/$1/package.json"; }
-if ! npm_has ajv "$AJV_VERSION" || ! npm_has ajv-formats "$AJV_FORMATS_VERSION" || ! npm_has yaml "$YAML_VERSION"; then
-    say "installing ajv@$AJV_VERSION, ajv-formats@$AJV_FORMATS_VERSION and yaml@$YAML_VERSION into $CONVERT_NPM (first use)"
-    mkdir -p "$CONVERT_NPM"
-    npm install --prefix "$CONVERT_NPM" --no-audit --no-fund --loglevel=error "ajv@$AJV_VERSION" \
-        "ajv-formats@$AJV_FORMATS_VERSION" "yaml@$YAML_VERSION" > "$tmp/npm.log" 2>&1 ||
-        say "npm install failed: $(tail -n 3 "$tmp/npm.log")"
-fi
-npm_has ajv "$AJV_VERSION" && npm_has ajv-formats "$AJV_FORMATS_VERSION" && npm_has yaml "$YAML_VERSION" ||
+. tests/convert/npm.sh
+npm_need "$tmp/npm.log" "ajv@$AJV_VERSION" "ajv-formats@$AJV_FORMATS_VERSION" "yaml@$YAML_VERSION" ||
     skip "ajv, ajv-formats or yaml could not be installed"
 
 fail=0 n=0 refused=0 cases=0 ran=0 fired=0
