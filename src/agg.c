@@ -623,6 +623,21 @@ static void merge_state(arena_t *a, const aggspec_t *sp, void *dst, void *src) {
 
 static void sort_groups(gtab_t *g);
 
+/* Run fn on each of the nj jobs (job t at jobs + t * size), each in a
+ * thread: the first in the caller's, and one that cannot start in the
+ * caller's too, after the others. nj <= GT_MAXTH. */
+static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned nj) {
+    pthread_t th[GT_MAXTH];
+    bool started[GT_MAXTH] = {false};
+    char *J = jobs;
+    for (unsigned t = 1; t < nj; t++) started[t] = pthread_create(&th[t], NULL, fn, J + t * size) == 0;
+    fn(J);
+    for (unsigned t = 1; t < nj; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else fn(J + t * size);
+    }
+}
+
 /* ---- merging the lanes' tables ------------------------------------------ */
 
 /* What the merge says of a lane's group (one byte a group, gm_t.flag). */
@@ -665,7 +680,9 @@ static void *gm_fold(void *ud) {
     for (size_t i = j->lo; i < j->hi; i++) {
         group_t *sg = src->grp[i];
         /* (The slots a later group probes, fetched while this one is:
-         * with millions of groups nearly every probe misses the cache.) */
+         * with millions of groups nearly every probe misses the cache;
+         * and before that, that group's block, for its tag.) */
+        if (i + 2 * GT_AHEAD < j->hi) __builtin_prefetch(src->grp[i + 2 * GT_AHEAD]);
         if (i + GT_AHEAD < j->hi) {
             uint32_t t = src->grp[i + GT_AHEAD]->tag;
             for (unsigned l = 0; l < j->k; l++)
@@ -709,15 +726,8 @@ static void gm_pass(const gm_t *m, unsigned k, unsigned nth, arena_t *into) {
     if (nj < 1) nj = 1;
     if (nj > GT_MAXTH) nj = GT_MAXTH;
     gm_job_t J[GT_MAXTH];
-    pthread_t th[GT_MAXTH];
-    bool started[GT_MAXTH] = {false};
     for (unsigned t = 0; t < nj; t++) J[t] = (gm_job_t){.m = m, .k = k, .lo = n * t / nj, .hi = n * (t + 1) / nj};
-    for (unsigned t = 1; t < nj; t++) started[t] = pthread_create(&th[t], NULL, gm_fold, &J[t]) == 0;
-    gm_fold(&J[0]);
-    for (unsigned t = 1; t < nj; t++) {
-        if (started[t]) pthread_join(th[t], NULL);
-        else gm_fold(&J[t]);
-    }
+    run_jobs(gm_fold, J, sizeof *J, nj);
     for (unsigned t = 0; t < nj; t++) arena_adopt(into, &J[t].arena);
 }
 
@@ -734,23 +744,45 @@ static inline group_t *gm_at(const gm_t *m, unsigned l, size_t i) {
     return h->seq == gr->seq ? h : NULL;
 }
 
-/* The lanes' groups in first-record order, each holder once: a merge of
- * the lanes' lists (each in that order, its moved holders aside) by
- * position. Returns the array (heap) and its length in *np. */
-static group_t **gm_order(const gm_t *m, size_t *np) {
-    size_t total = 0;
-    for (unsigned l = 0; l < m->n; l++) total += m->g[l]->n;
-    group_t **out = xmalloc((total ? total : 1) * sizeof *out);
+/* Lane l's entries from i on that put a group in the order: the first
+ * one's position (UINT64_MAX: none), for a search by position. */
+static uint64_t gm_pos(const gm_t *m, unsigned l, size_t i) {
+    const gtab_t *t = m->g[l];
+    while (i < t->n && (m->flag[l][i] & GM_MOVED)) i++;
+    return i < t->n ? t->grp[i]->seq : UINT64_MAX;
+}
+
+/* Lanes one merge takes at most (-j's most). */
+#define GM_MAXLANES 64
+
+/* One thread's part of the order: from each lane l the entries
+ * lo[l]..hi[l]-1 (the positions in one range). */
+typedef struct gm_range {
+    const gm_t *m;
+    size_t lo[GM_MAXLANES], hi[GM_MAXLANES];
+    group_t **out;     /* NULL: count only */
+    size_t n;          /* groups it puts (out: written there) */
+} gm_range_t;
+
+/* Merge the range's entries by position into r->out (or count them). */
+static void *gm_merge(void *ud) {
+    gm_range_t *r = ud;
+    const gm_t *m = r->m;
     size_t k = 0;
-    /* A heap of the lanes' next places (lane, index, position), smallest
-     * position on top. */
+    if (!r->out) {
+        for (unsigned l = 0; l < m->n; l++)
+            for (size_t i = r->lo[l]; i < r->hi[l]; i++) k += gm_at(m, l, i) != NULL;
+        r->n = k;
+        return NULL;
+    }
+    /* A heap of the lanes' next entries, smallest position on top. */
     typedef struct { uint64_t seq; size_t i; group_t *gr; unsigned l; } head_t;
-    head_t *hp = xmalloc(m->n * sizeof *hp);
+    head_t hp[GM_MAXLANES];
     unsigned nh = 0;
     for (unsigned l = 0; l < m->n; l++) {
-        size_t i = 0;
+        size_t i = r->lo[l];
         group_t *gr = NULL;
-        while (i < m->g[l]->n && !(gr = gm_at(m, l, i))) i++;
+        while (i < r->hi[l] && !(gr = gm_at(m, l, i))) i++;
         if (!gr) continue;
         head_t h = {m->g[l]->grp[i]->seq, i, gr, l};
         unsigned c = nh++;
@@ -759,27 +791,76 @@ static group_t **gm_order(const gm_t *m, size_t *np) {
     }
     while (nh) {
         head_t h = hp[0];
-        out[k++] = h.gr;
+        r->out[k++] = h.gr;
         const gtab_t *t = m->g[h.l];
+        size_t i = h.i + 1, end = r->hi[h.l];
         group_t *gr = NULL;
-        size_t i = h.i + 1;
-        if (i + GT_AHEAD < t->n) __builtin_prefetch(t->grp[i + GT_AHEAD]);
-        while (i < t->n && !(gr = gm_at(m, h.l, i))) i++;
+        if (i + GT_AHEAD < end) __builtin_prefetch(t->grp[i + GT_AHEAD]);
+        while (i < end && !(gr = gm_at(m, h.l, i))) i++;
         if (gr) h = (head_t){t->grp[i]->seq, i, gr, h.l};
         else h = hp[--nh];
         /* (Sift the new top down.) */
         unsigned c = 0;
         for (;;) {
-            unsigned s = 2 * c + 1;
-            if (s >= nh) break;
-            if (s + 1 < nh && hp[s + 1].seq < hp[s].seq) s++;
-            if (hp[s].seq >= h.seq) break;
-            hp[c] = hp[s];
-            c = s;
+            unsigned ch = 2 * c + 1;
+            if (ch >= nh) break;
+            if (ch + 1 < nh && hp[ch + 1].seq < hp[ch].seq) ch++;
+            if (hp[ch].seq >= h.seq) break;
+            hp[c] = hp[ch];
+            c = ch;
         }
         if (nh) hp[c] = h;
     }
-    free(hp);
+    r->n = k;
+    return NULL;
+}
+
+/* Groups from which the order is merged by several threads. */
+#define GM_PARORDER ((size_t)1 << 18)
+
+/* The lanes' groups in first-record order, each holder once: a merge of
+ * the lanes' lists (each in that order, its moved holders aside) by
+ * position. With nth threads (many groups), the positions are cut into
+ * ranges at lane 0's quantiles, each range's groups counted, then merged
+ * into its place. Returns the array (heap) and its length in *np. */
+static group_t **gm_order(const gm_t *m, unsigned nth, size_t *np) {
+    size_t total = 0;
+    for (unsigned l = 0; l < m->n; l++) total += m->g[l]->n;
+    group_t **out = xmalloc_big((total ? total : 1) * sizeof *out);
+    unsigned nj = total >= GM_PARORDER ? nth : 1;
+    if (nj < 1) nj = 1;
+    if (nj > GT_MAXTH) nj = GT_MAXTH;
+    gm_range_t *R = xcalloc(nj, sizeof *R);
+    for (unsigned t = 0; t < nj; t++) {
+        R[t].m = m;
+        /* (Range t holds the positions from lane 0's entry n0*t/nj on.) */
+        uint64_t from = t ? gm_pos(m, 0, m->g[0]->n * t / nj) : 0;
+        for (unsigned l = 0; l < m->n; l++) {
+            size_t lo = 0, hi = m->g[l]->n;
+            while (t && lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (gm_pos(m, l, mid) < from) lo = mid + 1;
+                else hi = mid;
+            }
+            R[t].lo[l] = lo;
+            if (t) R[t - 1].hi[l] = lo;
+            if (t == nj - 1) R[t].hi[l] = m->g[l]->n;
+        }
+    }
+    size_t k = 0;
+    if (nj > 1) {
+        run_jobs(gm_merge, R, sizeof *R, nj); /* (counts) */
+        for (unsigned t = 0; t < nj; t++) {
+            R[t].out = out + k;
+            k += R[t].n;
+        }
+    } else {
+        R[0].out = out;
+    }
+    run_jobs(gm_merge, R, sizeof *R, nj);
+    k = 0;
+    for (unsigned t = 0; t < nj; t++) k += R[t].n;
+    free(R);
     *np = k;
     return out;
 }
@@ -791,6 +872,11 @@ static group_t **gm_order(const gm_t *m, size_t *np) {
 void gtab_merge_all(gtab_t *const *g, unsigned n) {
     if (n < 2) return;
     gtab_t *d = g[0];
+    if (n > GM_MAXLANES) {
+        gtab_merge_all(g, GM_MAXLANES);
+        for (unsigned l = GM_MAXLANES; l < n; l++) gtab_merge(d, g[l]);
+        return;
+    }
     for (unsigned l = 0; l < n; l++) {
         settle(g[l]);
         sort_groups(g[l]); /* (a lane's groups come in input order: nothing to do) */
@@ -800,7 +886,7 @@ void gtab_merge_all(gtab_t *const *g, unsigned n) {
     for (unsigned l = 0; l < n; l++) m.flag[l] = xcalloc(g[l]->n ? g[l]->n : 1, 1);
     for (unsigned k = 1; k < n; k++) gm_pass(&m, k, d->nth, &d->arena);
     size_t total;
-    group_t **order = gm_order(&m, &total);
+    group_t **order = gm_order(&m, d->nth, &total);
     for (unsigned l = 0; l < n; l++) {
         gtab_t *s = g[l];
         free(m.flag[l]);
@@ -982,18 +1068,10 @@ static void *rsort_run(void *ud) {
     return NULL;
 }
 
-/* Run phase ph of the nj jobs, each in a thread (the first in the
- * caller's; a thread that cannot start runs in the caller's too). */
+/* Run phase ph of the nj jobs (run_jobs). */
 static void rsort_phase(rsort_job_t *J, unsigned nj, int ph) {
-    pthread_t th[GT_MAXTH];
-    bool started[GT_MAXTH] = {false};
     for (unsigned t = 0; t < nj; t++) J[t].phase = ph;
-    for (unsigned t = 1; t < nj; t++) started[t] = pthread_create(&th[t], NULL, rsort_run, &J[t]) == 0;
-    rsort_run(&J[0]);
-    for (unsigned t = 1; t < nj; t++) {
-        if (started[t]) pthread_join(th[t], NULL);
-        else rsort_run(&J[t]);
-    }
+    run_jobs(rsort_run, J, sizeof *J, nj);
 }
 
 /* Put the groups in the order of their first record. They nearly always
