@@ -130,7 +130,7 @@ struct gtab {
     bool unsorted;      /* grp may be out of first-record order (a group came, or took a first
                          * record, before the last group's) */
     uint64_t last_seq;  /* the last group's first record, when !unsorted */
-    bool defer;         /* gtab_put folds each record one call late (gtab_defer) */
+    bool defer;         /* gtab_put folds keys a batch at a time (gtab_defer) */
     uint32_t npend;     /* keys waiting to be folded (gtab_put) */
     gt_pend_t pend[GT_BATCH]; /* each key's hash, record and bytes in pkb */
     buf_t pkb;          /* their encoded bytes, one after the other */
@@ -716,8 +716,10 @@ static void *gm_fold(void *ud) {
     return NULL;
 }
 
-/* Groups of a lane from which a fold pass is split across threads. */
-#define GM_PAR ((size_t)1 << 15)
+/* Groups of a lane from which a fold pass is split across threads (a
+ * thread costs about what a few hundred probes do; tests/cases'
+ * agg_many_groups_threads runs both splits under TSan). */
+#define GM_PAR ((size_t)1 << 12)
 
 /* Fold pass k: lane k's groups into the lanes below, by nth threads. */
 static void gm_pass(const gm_t *m, unsigned k, unsigned nth, arena_t *into) {
@@ -816,7 +818,7 @@ static void *gm_merge(void *ud) {
 }
 
 /* Groups from which the order is merged by several threads. */
-#define GM_PARORDER ((size_t)1 << 18)
+#define GM_PARORDER ((size_t)1 << 14)
 
 /* The lanes' groups in first-record order, each holder once: a merge of
  * the lanes' lists (each in that order, its moved holders aside) by
