@@ -88,6 +88,19 @@ typedef struct gtab_group {
 /* Groups ahead whose index slot a loop over many groups prefetches. */
 #define GT_AHEAD 16
 
+/* Keys gtab_put gathers before it folds them (gtab_defer). */
+#define GT_BATCH 16
+
+/* A key gtab_put keeps waiting. */
+typedef struct gt_pend {
+    uint64_t h;         /* its hash */
+    uint64_t seq;       /* its record's input position */
+    uint32_t off, len;  /* its encoded bytes in pkb */
+} gt_pend_t;
+
+/* Threads a sort or a merge of the groups uses at most. */
+#define GT_MAXTH 16
+
 /* Group blocks are carved from arena chunks of this size. */
 #define GT_CHUNK ((size_t)256 << 10)
 
@@ -114,10 +127,13 @@ struct gtab {
     bool over;          /* the budget was exceeded: no more groups */
     unsigned nth;       /* threads the order may be sorted with (gtab_set_threads) */
     bool stale;         /* grp was reordered (sort_groups): ix is rebuilt before its next use */
-    bool defer;         /* gtab_put folds each record one call late (gtab_defer) */
-    bool pend;          /* pkb holds a key waiting to be folded */
-    buf_t pkb;          /* its encoded bytes */
-    uint64_t ph, pseq;  /* its hash, its record's input position */
+    bool unsorted;      /* grp may be out of first-record order (a group came, or took a first
+                         * record, before the last group's) */
+    uint64_t last_seq;  /* the last group's first record, when !unsorted */
+    bool defer;         /* gtab_put folds keys a batch at a time (gtab_defer) */
+    uint32_t npend;     /* keys waiting to be folded (gtab_put) */
+    gt_pend_t pend[GT_BATCH]; /* each key's hash, record and bytes in pkb */
+    buf_t pkb;          /* their encoded bytes, one after the other */
 };
 
 /* Round up to a multiple of 8. */
@@ -135,6 +151,8 @@ static void layout(gtab_t *g) {
         g->off[i] = (uint32_t)o;
         o += al8(state_size(g->aggs[i].fn));
     }
+    /* (A group folded by a merge keeps an address there: holder_at.) */
+    if (o < al8(sizeof(group_t)) + sizeof(void *)) o = al8(sizeof(group_t)) + sizeof(void *);
     g->key_off = (uint32_t)o;
 }
 
@@ -439,6 +457,8 @@ static group_t *lookup(gtab_t *g, pstr_t k, uint64_t h, uint64_t seq, bool creat
     group_t *gr = carve(g, sz);
     memset(gr, 0, g->key_off);
     gr->seq = seq;
+    if (seq < g->last_seq) g->unsorted = true;
+    g->last_seq = seq;
     gr->tag = p.tag;
     gr->klen = (uint32_t)k.n;
     if (k.n) memcpy((char *)gr + g->key_off, k.p, k.n);
@@ -466,17 +486,31 @@ static void reindex(gtab_t *g) {
     }
 }
 
-/* Fold the key gtab_put left waiting (a count-only table: one more for
- * each count). False when the budget stopped its group. */
+/* Fold the keys gtab_put left waiting (a count-only table: one more for
+ * each count), in the order they came, having first fetched the index
+ * slot of each: the fetches (each a cache and TLB miss in a large table)
+ * overlap instead of stalling one after the other. False when the budget
+ * stopped a key's group (the keys after it are dropped). */
 static bool settle(gtab_t *g) {
-    if (!g->pend) return true;
-    g->pend = false;
-    pstr_t k = pstr(g->pkb.p ? g->pkb.p : "", g->pkb.n);
-    group_t *gr = lookup(g, k, g->ph, g->pseq, true);
-    if (!gr) return false;
-    if (g->pseq < gr->seq) gr->seq = g->pseq;
-    for (uint32_t i = 0; i < g->naggs; i++) ++*(uint64_t *)state(g, gr, i);
-    return true;
+    uint32_t n = g->npend;
+    if (!n) return true;
+    g->npend = 0;
+    if (g->ix.slot)
+        for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&g->ix.slot[(uint32_t)g->pend[i].h & g->ix.mask]);
+    const char *base = g->pkb.p ? g->pkb.p : "";
+    bool ok = true;
+    for (uint32_t i = 0; i < n && ok; i++) {
+        const gt_pend_t *p = &g->pend[i];
+        group_t *gr = lookup(g, pstr(base + p->off, p->len), p->h, p->seq, true);
+        if (!gr) {
+            ok = false;
+            break;
+        }
+        if (p->seq < gr->seq) gr->seq = p->seq, g->unsorted = true;
+        for (uint32_t a = 0; a < g->naggs; a++) ++*(uint64_t *)state(g, gr, a);
+    }
+    buf_clear(&g->pkb);
+    return ok;
 }
 
 /* See agg.h. */
@@ -486,24 +520,16 @@ void gtab_defer(gtab_t *g) {
     g->defer = counts;
 }
 
-/* See agg.h. The index slot of a record's key is fetched while the key
- * before it is folded, and that key's group created or found: a new
- * group's slot (a cache miss in a large table) is then in cache. */
+/* See agg.h. A record's key waits, with GT_BATCH-1 others at most, to be
+ * folded by settle. */
 bool gtab_put(gtab_t *g, const record_t *r, uint64_t seq) {
     if (!g->defer) return gtab_add_if(g, r, seq, true) != NULL;
     reindex(g);
-    buf_clear(&g->kb);
-    for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->kb, rec_get(r, g->by[i]));
-    uint64_t h = hm_hash(g->kb.p ? g->kb.p : "", g->kb.n);
-    if (g->ix.slot) __builtin_prefetch(&g->ix.slot[(uint32_t)h & g->ix.mask]);
-    bool ok = settle(g);
-    buf_t t = g->pkb;
-    g->pkb = g->kb;
-    g->kb = t;
-    g->ph = h;
-    g->pseq = seq;
-    g->pend = true;
-    return ok;
+    size_t off = g->pkb.n;
+    for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->pkb, rec_get(r, g->by[i]));
+    uint32_t len = (uint32_t)(g->pkb.n - off);
+    g->pend[g->npend++] = (gt_pend_t){hm_hash(g->pkb.p ? g->pkb.p + off : "", len), seq, (uint32_t)off, len};
+    return g->npend < GT_BATCH || settle(g);
 }
 
 /* See agg.h. */
@@ -518,7 +544,7 @@ gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool creat
     pstr_t k = pstr(g->kb.p ? g->kb.p : "", g->kb.n);
     group_t *gr = lookup(g, k, hm_hash(k.p, k.n), seq, create);
     if (!gr) return NULL;
-    if (seq < gr->seq) gr->seq = seq;
+    if (seq < gr->seq) gr->seq = seq, g->unsorted = true;
     for (uint32_t i = 0; i < g->naggs; i++) step(g, &g->aggs[i], state(g, gr, i), r, seq);
     return gr;
 }
@@ -531,8 +557,9 @@ size_t gtab_bytes(const gtab_t *g) {
     return g->arena.total + hm_bytes(&g->ix) + g->gcap * sizeof *g->grp + g->kb.cap + sizeof *g;
 }
 
-/* Fold state s of aggregate sp into d (both of g's layout). */
-static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
+/* Fold state src of aggregate sp into dst (both of one table's layout);
+ * what the fold allocates comes from arena a. */
+static void merge_state(arena_t *a, const aggspec_t *sp, void *dst, void *src) {
     switch (sp->fn) {
     case AG_COUNT: *(uint64_t *)dst += *(uint64_t *)src; break;
     case AG_COUNT_DISTINCT:
@@ -540,7 +567,7 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
         /* The strings already live in g's arena (gtab_merge adopted src's). */
         sset_t *d = dst, *s = src;
         for (uint32_t i = 0; i < s->cap && !(sp->keep && d->n >= sp->keep); i++)
-            if (s->s[i].p) sset_add(d, &g->arena, s->s[i], s->h[i], false);
+            if (s->s[i].p) sset_add(d, a, s->s[i], s->h[i], false);
         break;
     }
     case AG_SUM: {
@@ -577,7 +604,7 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
     }
     case AG_PCT: {
         dvec_t *d = dst, *s = src;
-        for (uint32_t i = 0; i < s->n; i++) dvec_push(d, &g->arena, s->v[i]);
+        for (uint32_t i = 0; i < s->n; i++) dvec_push(d, a, s->v[i]);
         break;
     }
     case AG_FIRST:
@@ -594,43 +621,300 @@ static void merge_state(gtab_t *g, const aggspec_t *sp, void *dst, void *src) {
     }
 }
 
-/* See agg.h. src's arena moves into dst, so a group new to dst is taken
- * over as it is (no copy) and the states' strings stay where they are. */
-void gtab_merge(gtab_t *dst, gtab_t *src) {
-    settle(dst);
-    settle(src);
-    reindex(dst);
-    arena_adopt(&dst->arena, &src->arena);
-    src->bump = NULL;
-    src->left = 0;
-    hm_reserve(&dst->ix, (uint32_t)(dst->n + src->n < HM_NONE / 2 ? dst->n + src->n : HM_NONE / 2));
-    for (size_t i = 0; i < src->n; i++) {
+static void sort_groups(gtab_t *g);
+
+/* Run fn on each of the nj jobs (job t at jobs + t * size), each in a
+ * thread: the first in the caller's, and one that cannot start in the
+ * caller's too, after the others. nj <= GT_MAXTH. */
+static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned nj) {
+    pthread_t th[GT_MAXTH];
+    bool started[GT_MAXTH] = {false};
+    char *J = jobs;
+    for (unsigned t = 1; t < nj; t++) started[t] = pthread_create(&th[t], NULL, fn, J + t * size) == 0;
+    fn(J);
+    for (unsigned t = 1; t < nj; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else fn(J + t * size);
+    }
+}
+
+/* ---- merging the lanes' tables ------------------------------------------ */
+
+/* What the merge says of a lane's group (one byte a group, gm_t.flag). */
+enum {
+    GM_FOLDED = 1, /* folded into its key's group in a lower lane (its holder),
+                    * whose address the block keeps where its states were */
+    GM_MOVED = 2,  /* a holder that took an earlier first record from a folded group */
+};
+
+/* Where a folded group keeps its holder's address (the states are spent). */
+static inline group_t **holder_at(group_t *gr) { return (group_t **)((char *)gr + al8(sizeof(group_t))); }
+
+/* A merge of n lanes' tables (gtab_merge_all). */
+typedef struct gm {
+    gtab_t *const *g;   /* the lanes' tables, lane 0 first */
+    unsigned n;
+    uint8_t **flag;     /* per lane, per group id: GM_* (heap) */
+} gm_t;
+
+/* One thread's share of a fold pass: lane k's groups lo..hi-1. */
+typedef struct gm_job {
+    const gm_t *m;
+    unsigned k;         /* the lane folded */
+    size_t lo, hi;
+    arena_t arena;      /* what its folds allocate (lane 0 adopts it) */
+} gm_job_t;
+
+/* Fold each group of the job's slice of lane k into its key's group in
+ * the lowest lane below k that has the key (its holder), if any: the
+ * holder's states take the group's, in lane order as one table merging
+ * the lanes one after the other would, and its first record the earlier
+ * of the two. Lanes below k are only read here, save the holders, each
+ * of which one group of lane k (its key is unique there) writes: slices
+ * run in threads at once. */
+static void *gm_fold(void *ud) {
+    gm_job_t *j = ud;
+    const gm_t *m = j->m;
+    gtab_t *src = m->g[j->k];
+    uint8_t *flag = m->flag[j->k];
+    for (size_t i = j->lo; i < j->hi; i++) {
         group_t *sg = src->grp[i];
-        /* (The slot a later group probes, fetched while this one is: with
-         * millions of groups nearly every probe misses the cache.) */
-        if (i + GT_AHEAD < src->n) __builtin_prefetch(&dst->ix.slot[src->grp[i + GT_AHEAD]->tag & dst->ix.mask]);
-        hm_probe_t p = hm_start(&dst->ix, sg->tag);
+        /* (The slots a later group probes, fetched while this one is:
+         * with millions of groups nearly every probe misses the cache;
+         * and before that, that group's block, for its tag.) */
+        if (i + 2 * GT_AHEAD < j->hi) __builtin_prefetch(src->grp[i + 2 * GT_AHEAD]);
+        if (i + GT_AHEAD < j->hi) {
+            uint32_t t = src->grp[i + GT_AHEAD]->tag;
+            for (unsigned l = 0; l < j->k; l++)
+                if (m->g[l]->ix.slot) __builtin_prefetch(&m->g[l]->ix.slot[t & m->g[l]->ix.mask]);
+        }
         group_t *dg = NULL;
-        for (uint32_t id; (id = hm_next(&dst->ix, &p)) != HM_NONE;) {
-            group_t *x = dst->grp[id];
-            if (x->klen == sg->klen && memcmp(key_of(dst, x), key_of(src, sg), sg->klen) == 0) {
-                dg = x;
-                break;
+        unsigned dl = 0;
+        uint32_t did = 0;
+        for (unsigned l = 0; l < j->k && !dg; l++) {
+            gtab_t *t = m->g[l];
+            hm_probe_t p = hm_start(&t->ix, sg->tag);
+            for (uint32_t id; (id = hm_next(&t->ix, &p)) != HM_NONE;) {
+                group_t *x = t->grp[id];
+                if (x->klen == sg->klen && memcmp(key_of(t, x), key_of(src, sg), sg->klen) == 0) {
+                    dg = x, dl = l, did = id;
+                    break;
+                }
             }
         }
-        if (!dg) {
-            place(dst, sg, &p);
-            continue;
+        /* (The first lane with the key holds it: a group folded into a
+         * lower lane was met there first.) */
+        if (!dg) continue;
+        for (uint32_t a = 0; a < src->naggs; a++) merge_state(&j->arena, &src->aggs[a], state(src, dg, a), state(src, sg, a));
+        if (sg->seq < dg->seq) {
+            dg->seq = sg->seq;
+            m->flag[dl][did] |= GM_MOVED;
         }
-        if (sg->seq < dg->seq) dg->seq = sg->seq;
-        for (uint32_t k = 0; k < dst->naggs; k++) merge_state(dst, &dst->aggs[k], state(dst, dg, k), state(src, sg, k));
+        flag[i] = GM_FOLDED;
+        *holder_at(sg) = dg;
     }
-    hm_free(&src->ix);
-    free(src->grp);
-    src->grp = NULL;
-    src->n = src->gcap = 0;
-    uncharge(src);
-    charge(dst);
+    return NULL;
+}
+
+/* Groups of a lane from which a fold pass is split across threads (a
+ * thread costs about what a few hundred probes do; tests/cases'
+ * agg_many_groups_threads runs both splits under TSan). */
+#define GM_PAR ((size_t)1 << 12)
+
+/* Fold pass k: lane k's groups into the lanes below, by nth threads. */
+static void gm_pass(const gm_t *m, unsigned k, unsigned nth, arena_t *into) {
+    size_t n = m->g[k]->n;
+    unsigned nj = n >= GM_PAR ? nth : 1;
+    if (nj < 1) nj = 1;
+    if (nj > GT_MAXTH) nj = GT_MAXTH;
+    gm_job_t J[GT_MAXTH];
+    for (unsigned t = 0; t < nj; t++) J[t] = (gm_job_t){.m = m, .k = k, .lo = n * t / nj, .hi = n * (t + 1) / nj};
+    run_jobs(gm_fold, J, sizeof *J, nj);
+    for (unsigned t = 0; t < nj; t++) arena_adopt(into, &J[t].arena);
+}
+
+/* The group lane l's entry i puts in the order (NULL: none), and the
+ * position it puts it at: a group not folded and not moved at its own
+ * first record; a folded one puts its holder there when that was the
+ * holder's first record (one of the holder's groups has it). */
+static inline group_t *gm_at(const gm_t *m, unsigned l, size_t i) {
+    group_t *gr = m->g[l]->grp[i];
+    uint8_t f = m->flag[l][i];
+    if (!f) return gr;
+    if (f & GM_MOVED) return NULL;
+    group_t *h = *holder_at(gr);
+    return h->seq == gr->seq ? h : NULL;
+}
+
+/* Lane l's entries from i on that put a group in the order: the first
+ * one's position (UINT64_MAX: none), for a search by position. */
+static uint64_t gm_pos(const gm_t *m, unsigned l, size_t i) {
+    const gtab_t *t = m->g[l];
+    while (i < t->n && (m->flag[l][i] & GM_MOVED)) i++;
+    return i < t->n ? t->grp[i]->seq : UINT64_MAX;
+}
+
+/* Lanes one merge takes at most (-j's most). */
+#define GM_MAXLANES 64
+
+/* One thread's part of the order: from each lane l the entries
+ * lo[l]..hi[l]-1 (the positions in one range). */
+typedef struct gm_range {
+    const gm_t *m;
+    size_t lo[GM_MAXLANES], hi[GM_MAXLANES];
+    group_t **out;     /* NULL: count only */
+    size_t n;          /* groups it puts (out: written there) */
+} gm_range_t;
+
+/* Merge the range's entries by position into r->out (or count them). */
+static void *gm_merge(void *ud) {
+    gm_range_t *r = ud;
+    const gm_t *m = r->m;
+    size_t k = 0;
+    if (!r->out) {
+        for (unsigned l = 0; l < m->n; l++)
+            for (size_t i = r->lo[l]; i < r->hi[l]; i++) k += gm_at(m, l, i) != NULL;
+        r->n = k;
+        return NULL;
+    }
+    /* A heap of the lanes' next entries, smallest position on top. */
+    typedef struct { uint64_t seq; size_t i; group_t *gr; unsigned l; } head_t;
+    head_t hp[GM_MAXLANES];
+    unsigned nh = 0;
+    for (unsigned l = 0; l < m->n; l++) {
+        size_t i = r->lo[l];
+        group_t *gr = NULL;
+        while (i < r->hi[l] && !(gr = gm_at(m, l, i))) i++;
+        if (!gr) continue;
+        head_t h = {m->g[l]->grp[i]->seq, i, gr, l};
+        unsigned c = nh++;
+        while (c && hp[(c - 1) / 2].seq > h.seq) hp[c] = hp[(c - 1) / 2], c = (c - 1) / 2;
+        hp[c] = h;
+    }
+    while (nh) {
+        head_t h = hp[0];
+        r->out[k++] = h.gr;
+        const gtab_t *t = m->g[h.l];
+        size_t i = h.i + 1, end = r->hi[h.l];
+        group_t *gr = NULL;
+        if (i + GT_AHEAD < end) __builtin_prefetch(t->grp[i + GT_AHEAD]);
+        while (i < end && !(gr = gm_at(m, h.l, i))) i++;
+        if (gr) h = (head_t){t->grp[i]->seq, i, gr, h.l};
+        else h = hp[--nh];
+        /* (Sift the new top down.) */
+        unsigned c = 0;
+        for (;;) {
+            unsigned ch = 2 * c + 1;
+            if (ch >= nh) break;
+            if (ch + 1 < nh && hp[ch + 1].seq < hp[ch].seq) ch++;
+            if (hp[ch].seq >= h.seq) break;
+            hp[c] = hp[ch];
+            c = ch;
+        }
+        if (nh) hp[c] = h;
+    }
+    r->n = k;
+    return NULL;
+}
+
+/* Groups from which the order is merged by several threads. */
+#define GM_PARORDER ((size_t)1 << 14)
+
+/* The lanes' groups in first-record order, each holder once: a merge of
+ * the lanes' lists (each in that order, its moved holders aside) by
+ * position. With nth threads (many groups), the positions are cut into
+ * ranges at lane 0's quantiles, each range's groups counted, then merged
+ * into its place. Returns the array (heap) and its length in *np. */
+static group_t **gm_order(const gm_t *m, unsigned nth, size_t *np) {
+    size_t total = 0;
+    for (unsigned l = 0; l < m->n; l++) total += m->g[l]->n;
+    group_t **out = xmalloc_big((total ? total : 1) * sizeof *out);
+    unsigned nj = total >= GM_PARORDER ? nth : 1;
+    if (nj < 1) nj = 1;
+    if (nj > GT_MAXTH) nj = GT_MAXTH;
+    gm_range_t *R = xcalloc(nj, sizeof *R);
+    for (unsigned t = 0; t < nj; t++) {
+        R[t].m = m;
+        /* (Range t holds the positions from lane 0's entry n0*t/nj on.) */
+        uint64_t from = t ? gm_pos(m, 0, m->g[0]->n * t / nj) : 0;
+        for (unsigned l = 0; l < m->n; l++) {
+            size_t lo = 0, hi = m->g[l]->n;
+            while (t && lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (gm_pos(m, l, mid) < from) lo = mid + 1;
+                else hi = mid;
+            }
+            R[t].lo[l] = lo;
+            if (t) R[t - 1].hi[l] = lo;
+            if (t == nj - 1) R[t].hi[l] = m->g[l]->n;
+        }
+    }
+    size_t k = 0;
+    if (nj > 1) {
+        run_jobs(gm_merge, R, sizeof *R, nj); /* (counts) */
+        for (unsigned t = 0; t < nj; t++) {
+            R[t].out = out + k;
+            k += R[t].n;
+        }
+    } else {
+        R[0].out = out;
+    }
+    run_jobs(gm_merge, R, sizeof *R, nj);
+    k = 0;
+    for (unsigned t = 0; t < nj; t++) k += R[t].n;
+    free(R);
+    *np = k;
+    return out;
+}
+
+/* See agg.h. Lane k's groups fold into the lanes below it, pass after
+ * pass (each pass split across threads); a group met in no lower lane
+ * stays where it is, so no table is grown and no group copied. Then the
+ * lanes' lists, each in first-record order, merge into g[0]'s. */
+void gtab_merge_all(gtab_t *const *g, unsigned n) {
+    if (n < 2) return;
+    gtab_t *d = g[0];
+    if (n > GM_MAXLANES) {
+        gtab_merge_all(g, GM_MAXLANES);
+        for (unsigned l = GM_MAXLANES; l < n; l++) gtab_merge(d, g[l]);
+        return;
+    }
+    for (unsigned l = 0; l < n; l++) {
+        settle(g[l]);
+        sort_groups(g[l]); /* (a lane's groups come in input order: nothing to do) */
+        reindex(g[l]);
+    }
+    gm_t m = {.g = g, .n = n, .flag = xcalloc(n, sizeof *m.flag)};
+    for (unsigned l = 0; l < n; l++) m.flag[l] = xcalloc(g[l]->n ? g[l]->n : 1, 1);
+    for (unsigned k = 1; k < n; k++) gm_pass(&m, k, d->nth, &d->arena);
+    size_t total;
+    group_t **order = gm_order(&m, d->nth, &total);
+    for (unsigned l = 0; l < n; l++) {
+        gtab_t *s = g[l];
+        free(m.flag[l]);
+        hm_free(&s->ix);
+        free(s->grp);
+        s->grp = NULL;
+        s->n = s->gcap = 0;
+        if (l == 0) continue;
+        arena_adopt(&d->arena, &s->arena);
+        s->bump = NULL;
+        s->left = 0;
+        uncharge(s);
+    }
+    free(m.flag);
+    d->grp = order;
+    d->n = d->gcap = total;
+    d->stale = true; /* (indexed again if used again) */
+    d->unsorted = false;
+    d->last_seq = total ? order[total - 1]->seq : 0;
+    charge(d);
+}
+
+/* See agg.h. */
+void gtab_merge(gtab_t *dst, gtab_t *src) {
+    gtab_t *g[2] = {dst, src};
+    gtab_merge_all(g, 2);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -748,7 +1032,6 @@ typedef struct seq_pair {
 #define GT_RBUCKETS ((size_t)1 << GT_RBITS)
 /* Groups from which the order is sorted by several threads. */
 #define GT_PARSORT ((size_t)1 << 18)
-#define GT_MAXTH 16
 
 /* One thread's part of a pass of sort_groups: its slice of the pairs. */
 typedef struct rsort_job {
@@ -787,23 +1070,17 @@ static void *rsort_run(void *ud) {
     return NULL;
 }
 
-/* Run phase ph of the nj jobs, each in a thread (the first in the
- * caller's; a thread that cannot start runs in the caller's too). */
+/* Run phase ph of the nj jobs (run_jobs). */
 static void rsort_phase(rsort_job_t *J, unsigned nj, int ph) {
-    pthread_t th[GT_MAXTH];
-    bool started[GT_MAXTH] = {false};
     for (unsigned t = 0; t < nj; t++) J[t].phase = ph;
-    for (unsigned t = 1; t < nj; t++) started[t] = pthread_create(&th[t], NULL, rsort_run, &J[t]) == 0;
-    rsort_run(&J[0]);
-    for (unsigned t = 1; t < nj; t++) {
-        if (started[t]) pthread_join(th[t], NULL);
-        else rsort_run(&J[t]);
-    }
+    run_jobs(rsort_run, J, sizeof *J, nj);
 }
 
-/* Put the groups in the order of their first record. They often are: a
- * lane creates its groups in input order; but the lanes of a file cut
- * into segments read them in turns, so the merged groups are not. An LSD
+/* Put the groups in the order of their first record. They nearly always
+ * are, and then nothing is read (g->unsorted stays false): a lane creates
+ * its groups in input order, and gtab_merge_all merges the lanes' lists
+ * in that order. Else (a caller's records out of order, a group whose
+ * first record came late) an LSD
  * radix sort of (seq, group) pairs, 11 bits a pass, skipping the bits
  * every seq shares: no comparison reads a group (a qsort of the group
  * pointers missed the cache at each one). Stable, though seqs are
@@ -812,9 +1089,14 @@ static void rsort_phase(rsort_job_t *J, unsigned nj, int ph) {
  * stable. The index is freed, and rebuilt only if used again (stale). */
 static void sort_groups(gtab_t *g) {
     settle(g);
+    if (!g->unsorted) return;
+    g->unsorted = false;
     size_t n = g->n, i = 1;
     while (i < n && g->grp[i - 1]->seq <= g->grp[i]->seq) i++;
-    if (i >= n) return;
+    if (i >= n) {
+        g->last_seq = n ? g->grp[n - 1]->seq : 0;
+        return;
+    }
     hm_free(&g->ix); /* (its ids are about to change: its memory serves the sort) */
     g->stale = true;
     unsigned nj = n >= GT_PARSORT ? g->nth : 1;
@@ -844,6 +1126,7 @@ static void sort_groups(gtab_t *g) {
         b = tmp;
     }
     for (i = 0; i < n; i++) g->grp[i] = a[i].gr;
+    g->last_seq = a[n - 1].seq;
     free(a);
     free(b);
     free(J);

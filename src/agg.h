@@ -59,17 +59,18 @@ gtab_group_t *gtab_add(gtab_t *g, const record_t *r, uint64_t seq);
 /* gtab_add, except that when r's group does not exist yet and create is
  * false, nothing is folded and NULL is returned (a cap on groups). */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create);
-/* Let gtab_put fold each record's key one call late, fetching its index
- * slot meanwhile, when every aggregate is a plain `count` (no marks); else
- * gtab_put is gtab_add. */
+/* Let gtab_put gather records' keys and fold them a batch at a time,
+ * fetching the batch's index slots first, when every aggregate is a
+ * plain `count` (no marks); else gtab_put is gtab_add. */
 void gtab_defer(gtab_t *g);
 /* gtab_add for a caller that needs no group back: false only when the
- * budget is exceeded. With gtab_defer, r's key is folded at the next
- * gtab_put (the group of the record before r is the one made or found
- * now) or by gtab_settle; gtab_count, gtab_over and gtab_bytes do not see
- * it before, every other function settles first. */
+ * budget is exceeded. With gtab_defer, r's key may wait to be folded
+ * until a later gtab_put (the one that completes the batch: it returns
+ * false when the budget stopped any of the batch) or gtab_settle;
+ * gtab_count, gtab_over and gtab_bytes do not see it before, every other
+ * function settles first. */
 bool gtab_put(gtab_t *g, const record_t *r, uint64_t seq);
-/* Fold the key gtab_put left waiting, if any (when the input ends). */
+/* Fold the keys gtab_put left waiting, if any (when the input ends). */
 void gtab_settle(gtab_t *g);
 /* The caller's bookkeeping of group gr (see gtab_mark_t); only for a
  * table that keeps marks (gtab_keep_marks). */
@@ -82,6 +83,11 @@ void gtab_emit_group(gtab_t *g, gtab_group_t *gr, table_t *out);
 size_t gtab_bytes(const gtab_t *g);
 /* Fold every group of src into dst; src is left empty but valid. */
 void gtab_merge(gtab_t *dst, gtab_t *src);
+/* Fold the groups of g[1..n) into g[0] (tables of one stage, the lanes
+ * of one run), with the threads gtab_set_threads gave g[0]; the others
+ * are left empty but valid. Afterwards g[0]'s groups are in the order of
+ * their first record (gtab_order has nothing to do). */
+void gtab_merge_all(gtab_t *const *g, unsigned n);
 /* Number of groups. */
 size_t gtab_count(const gtab_t *g);
 /* Write one row per group into out (cleared first): the by keys, then the

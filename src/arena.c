@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 struct arena_blk {
@@ -49,6 +50,19 @@ void *xrealloc(void *p, size_t n) {
     void *q = realloc(p, n ? n : 1);
     if (!q) oom(n);
     return q;
+}
+
+/* See arena.h. (Without huge pages, or where madvise refuses, the
+ * memory is ordinary memory: the advice is only a hint.) */
+void *xmalloc_big(size_t n) {
+    if (n < XBIG_PAGE) return xmalloc(n);
+    size_t whole = (n + XBIG_PAGE - 1) & ~(XBIG_PAGE - 1);
+    void *p = aligned_alloc(XBIG_PAGE, whole);
+    if (!p) oom(whole);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, whole, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 /* See arena.h. */

@@ -43,6 +43,13 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
+/* xmalloc for a large array read and written all over (a hash index, the
+ * blocks of millions of groups): from XBIG_PAGE bytes on, aligned to that
+ * size and backed by transparent huge pages where the system allows it
+ * (MADV_HUGEPAGE), so that a random access rarely misses the TLB and a
+ * page fault maps 2 MiB. Freed with free(). */
+void *xmalloc_big(size_t n);
+#define XBIG_PAGE ((size_t)2 << 20)
 /* Out of memory for `what`: say "postern: out of memory (WHAT)" on stderr and
  * end the process at once with status 2 (no atexit handler, no stdio flush). */
 _Noreturn void xoom(const char *what);

@@ -1407,8 +1407,11 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         if (grouped) {
             /* Partial groups merge; the output order (first record) does
              * not depend on how the input was split. */
-            for (unsigned w = 1; w < nw; w++) gtab_merge(x->g, xs[w].g);
-            gtab_set_threads(x->g, nw); /* (the order of millions of groups) */
+            gtab_set_threads(x->g, nw); /* (the merge and the order of millions of groups) */
+            gtab_t **gs = xmalloc(nw * sizeof *gs);
+            for (unsigned w = 0; w < nw; w++) gs[w] = xs[w].g;
+            gtab_merge_all(gs, nw);
+            free(gs);
         }
         /* An aggregate of an aggregate's rows takes them one by one
          * (--no-stream: through a table of them, as before). */

@@ -2,7 +2,8 @@
  *
  * Linear probing over a power-of-two slot array kept at most 3/4 full;
  * a slot holds the low 32 bits of its entry's hash, so growing needs no
- * entry and no rehash of a key. Used by the group table (agg.c), the
+ * entry and no rehash of a key. A large slot array asks for huge pages
+ * (xmalloc_big): probes land all over it, and each would miss the TLB. Used by the group table (agg.c), the
  * field names (field.c), the table operators' keys (tabkit.c), the
  * lookup tables (op_lookup.c), compare, sessionize, transaction and
  * merge, and the directory walk's set of files met (input_walk.c).
@@ -85,7 +86,7 @@ void hm_free(hm_t *m) {
 
 /* Rebuild with nslots slots (a power of two), placing every id again. */
 static void resize(hm_t *m, uint32_t nslots) {
-    hm_slot_t *ns = xmalloc((size_t)nslots * sizeof *ns);
+    hm_slot_t *ns = xmalloc_big((size_t)nslots * sizeof *ns);
     for (uint32_t i = 0; i < nslots; i++) ns[i].id = HM_NONE;
     uint32_t mask = nslots - 1;
     if (m->slot)
