@@ -173,6 +173,11 @@ gtab_t *gtab_new(const stage_t *st) {
         if (st->naggs) {
             g->aggs = st->aggs;
             g->naggs = st->naggs;
+        } else if (st->kind == ST_TOP) {
+            /* top ranked by its group fields alone (`top 3 user by
+             * user`): no aggregate, no column beyond the keys. */
+            g->aggs = NULL;
+            g->naggs = 0;
         } else {
             g->topcount = (aggspec_t){.fn = AG_COUNT, .field = FIELD_NONE, .as = st->as};
             g->aggs = &g->topcount;

@@ -1015,8 +1015,6 @@ static bool st_agg(cv_t *c, const stage_t *s) {
  * of f (and g), ranked by the keys, ties by first appearance (the
  * smallest _seq), the first N. */
 static bool st_top(cv_t *c, const stage_t *s) {
-    /* (postern then writes each group's count into the field's column) */
-    if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
     if (!seq_col(c, s->sp, "top")) return false;
     if (!st_agg(c, s)) return false;
     open_layer(c);

@@ -868,7 +868,6 @@ static void put_key(kq_t *c, buf_t *out, const cv_col_t *kc, bool internal, bool
  * ranked by the keys, ties by first appearance (the smallest _seq), the
  * first N (sort and take: the later operators keep that order). */
 static bool st_top(kq_t *c, const stage_t *s) {
-    if (!s->naggs) return refuse(c, s->sp, "a top ranked by its own fields only (postern's result is not the groups' values)");
     if (!find_col(c, CV_F_SEQ) || !c->seq_rows)
         return refuse(c, s->sp, "top after a top (its rows are in rank order, which the table has not)");
     if (!st_agg(c, s)) return false;
