@@ -164,8 +164,8 @@ static const char usage_lint_head[] =
     "\n";
 
 static const char usage_formats[] =
-    "usage: postern formats\n"
-    "       postern formats --detect FILE...\n"
+    "usage: postern formats [-o FILE]\n"
+    "       postern formats --detect [-o FILE] FILE...\n"
     "\n"
     "List the input formats postern reads, what auto-detection recognises each\n"
     "by, and the schema fields each fills (docs/schema.md). With --detect, print\n"
@@ -1016,13 +1016,17 @@ static int cmd_formats(int argc, char **argv) {
         cli_free(&a);
         return rc == 1 ? EXIT_OK : EXIT_ERR;
     }
+    if (detect && !nfiles) {
+        fprintf(stderr, "postern formats: --detect needs a FILE (- for stdin)\n");
+        cli_free(&a);
+        return EXIT_ERR;
+    }
+    if (cli_output_begin(CLI_FORMATS, cli_last(&a, OPT_OUTPUT), false) != 0) {
+        cli_free(&a);
+        return EXIT_ERR;
+    }
     if (detect) {
         rc = EXIT_OK;
-        if (!nfiles) {
-            fprintf(stderr, "postern formats: --detect needs a FILE (- for stdin)\n");
-            cli_free(&a);
-            return EXIT_ERR;
-        }
         for (int i = 0; i < nfiles; i++) {
             const char *p = a.pos[i];
             const rd_format_t *f;
@@ -1033,7 +1037,7 @@ static int cmd_formats(int argc, char **argv) {
             else printf("%s: unknown (empty, or binary in no format postern reads)\n", p);
         }
         cli_free(&a);
-        return rc;
+        return cli_output_end(rc);
     }
     cli_free(&a);
     printf("%-10s %s\n", "auto", "pick a format per file by a vote over its first lines (default)");
@@ -1042,7 +1046,7 @@ static int cmd_formats(int argc, char **argv) {
         printf("%-10s   recognised by: %s\n", "", rd_formats[i]->detect);
         printf("%-10s   fills: %s\n", "", rd_formats[i]->fills);
     }
-    return EXIT_OK;
+    return cli_output_end(EXIT_OK);
 }
 
 /* Commands by name. */
