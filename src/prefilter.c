@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "eval.h"
 #include "keyword.h"
 #include "scan.h"
@@ -76,6 +77,9 @@ struct pf {
     bool counting;         /* pf_count was called: dropped lines are counted */
     uint32_t cslot[IN_MAXTALLY]; /* slot of counted field i */
     uint32_t ncount, nkey; /* counted fields; the first nkey are the key ones */
+    /* --from/--to (pf_compile_range): JSON lines certainly outside are dropped. */
+    bool has_range;
+    pf_range_t range;
 };
 
 static pnode_t *node(uint8_t kind) {
@@ -290,8 +294,15 @@ static void prepare_keys(pf_t *p) {
 }
 
 /* See prefilter.h. */
-pf_t *pf_compile(const query_t *q, const char *category) {
+pf_t *pf_compile(const query_t *q, const char *category) { return pf_compile_range(q, category, NULL); }
+
+/* See prefilter.h. */
+pf_t *pf_compile_range(const query_t *q, const char *category, const pf_range_t *range) {
     pf_t *p = xcalloc(1, sizeof *p);
+    if (range && (range->has_from || range->has_to)) {
+        p->has_range = true;
+        p->range = *range;
+    }
     if (category) {
         p->category = pstr_c(category);
         p->has_category = true;
@@ -332,7 +343,7 @@ pf_t *pf_compile(const query_t *q, const char *category) {
         if (stop) break;
     }
     free(assigned);
-    if (!root) {
+    if (!root && !p->has_range) {
         pf_free(p);
         return NULL;
     }
@@ -576,6 +587,70 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
     return r;
 }
 
+/* ---- the time range --------------------------------------------------- */
+
+/* Where the only spelling (any letter case) of name[0..nn) in s[0..n) is:
+ * *at its offset, or SIZE_MAX when there is none. False when there are
+ * several. */
+static bool only_one(const char *s, size_t n, const char *name, size_t nn, size_t *at) {
+    const char *k = str_search(pstr(s, n), pstr(name, nn), true);
+    *at = SIZE_MAX;
+    if (!k) return true;
+    *at = (size_t)(k - s);
+    return !str_search(pstr(k + 1, n - *at - 1), pstr(name, nn), true);
+}
+
+/* The value of the top-level key whose name (any case, without quotes)
+ * starts at s[at] and is nn bytes long; false when s[at] is not such a
+ * key or its value is anything but plain text (a string without escapes,
+ * or a bare token). */
+static bool time_value(const char *s, size_t n, size_t at, size_t nn, pstr_t *v) {
+    if (at == 0 || s[at - 1] != '"' || at + nn >= n || s[at + nn] != '"') return false;
+    nest_t nt = {1, SIZE_MAX};
+    rawval_t r;
+    size_t next;
+    if (key_at(s, n, at - 1, nn + 2, true, false, &nt, &r, &next) != K_FOUND || r.state != V_FOUND) return false;
+    *v = r.v;
+    return true;
+}
+
+/* An integer of at most 15 digits (a double holds it exactly), with an
+ * optional '-': what the input layer reads from a Sumo time key. */
+static bool small_int(pstr_t v, int64_t *t) {
+    size_t i = v.n && v.p[0] == '-';
+    if (v.n == i || v.n - i > 15) return false;
+    int64_t x = 0;
+    for (; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9') return false;
+        x = x * 10 + (v.p[i] - '0');
+    }
+    *t = v.n && v.p[0] == '-' ? -x : x;
+    return true;
+}
+
+/* The _messageTime the input layer gives the JSON object line s[0..n)
+ * (input_lane.c complete: the first time key, by rank, whose value reads),
+ * when it is certain from the raw bytes: the only _messageTime key (any
+ * case; no _messageTimeMs) with an integer value, or else the only
+ * `timestamp` key whose text dt_parse reads, at the top level, with no
+ * \u escape in the line (a key could spell either name with one).
+ * False when unsure: the line is then the reader's. */
+static bool jsonl_time(const char *s, size_t n, int64_t *t) {
+    static const char mt[] = "_messagetime", ts[] = "timestamp";
+    size_t at;
+    pstr_t v;
+    if (!only_one(s, n, mt, sizeof mt - 1, &at)) return false;
+    if (at != SIZE_MAX) { /* (_messageTimeMs too contains the name: its closing quote is missing) */
+        if (!time_value(s, n, at, sizeof mt - 1, &v) || !small_int(v, t)) return false;
+    } else {
+        /* @timestamp contains it too: one occurrence means no @timestamp. */
+        if (!only_one(s, n, ts, sizeof ts - 1, &at) || at == SIZE_MAX) return false;
+        if (!time_value(s, n, at, sizeof ts - 1, &v) || !dt_parse(v, t)) return false;
+        if (*t > ((int64_t)1 << 53) || *t < -((int64_t)1 << 53)) return false; /* (exact as a double) */
+    }
+    return !has_u_escape(s, n);
+}
+
 #define CSV_MAXCOLS 256
 
 typedef struct evctx {
@@ -703,10 +778,11 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
  * not recorded). Returns false, counting nothing, when any of that is
  * unsure or the line carries none of the key fields: the line is then
  * left to the reader, and the engine counts it from the parsed record. */
-static bool tally(evctx_t *x, in_tally_t *t) {
+static bool tally(evctx_t *x, in_tally_t *t, bool *scoped) {
     const pf_t *p = x->p;
     pf_ans_t in = p->scope_all ? PF_YES : eval(x, p->scope);
     if (in == PF_MAYBE) return false;
+    *scoped = in == PF_YES;
     uint32_t have = 0;
     bool key = p->nkey == 0;
     for (uint32_t i = 0; i < p->ncount; i++) {
@@ -729,12 +805,30 @@ static bool tally(evctx_t *x, in_tally_t *t) {
     return true;
 }
 
+/* Is the JSON line x->s certainly outside the range? */
+static bool out_of_range(const evctx_t *x) {
+    const pf_range_t *r = &x->p->range;
+    int64_t t;
+    if (!x->jsonl || !jsonl_time(x->s, x->n, &t)) return false;
+    return (r->has_from && t < r->from_ms) || (r->has_to && t >= r->to_ms);
+}
+
 /* The answer for a line: the filters' own, unless they drop a line the
- * counting cannot account for (tally), which is then left to the reader. */
+ * counting cannot account for (tally), which is then left to the reader.
+ * A line they keep (or leave to the reader) that lies outside the time
+ * range is PF_OUT, counted in t as the engine would have (the filters
+ * first, then the range, as the engine tests them). */
 static pf_ans_t answer(evctx_t *x, in_tally_t *t) {
     pf_ans_t a = eval(x, x->p->root);
-    if (a == PF_NO && x->p->counting && !tally(x, t)) return PF_MAYBE;
-    return a;
+    bool scoped = false;
+    if (a == PF_NO) return x->p->counting && !tally(x, t, &scoped) ? PF_MAYBE : PF_NO;
+    if (!x->p->has_range || !out_of_range(x)) return a;
+    if (x->p->counting && !tally(x, t, &scoped)) return a;
+    if (t) {
+        t->out_of_range++;
+        t->range_in_scope += scoped;
+    }
+    return PF_OUT;
 }
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -810,7 +904,8 @@ pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
 uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t) {
     uint64_t k = 0;
     size_t off = 0, one;
-    while (off < n && jsonl_next(p, buf + off, n - off, &one, t) == PF_NO) {
+    pf_ans_t a;
+    while (off < n && ((a = jsonl_next(p, buf + off, n - off, &one, t)) == PF_NO || a == PF_OUT)) {
         off += one;
         k++;
     }
