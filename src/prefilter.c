@@ -80,7 +80,14 @@ struct pf {
     /* --from/--to (pf_compile_range): JSON lines certainly outside are dropped. */
     bool has_range;
     pf_range_t range;
+    bool time_probe;       /* probe holds '_' and 't': the scan finds every time key there may be */
+    uint64_t tfold[2], tmask[2]; /* fold8 of the time keys' names (_messagetime, timestamp) */
 };
+
+/* The time keys the range is tested on (lowercase; names ignore case). */
+static const char tk_mt[] = "_messagetime", tk_ts[] = "timestamp";
+#define TK_MTLEN (sizeof tk_mt - 1)
+#define TK_TSLEN (sizeof tk_ts - 1)
 
 static pnode_t *node(uint8_t kind) {
     pnode_t *n = xcalloc(1, sizeof *n);
@@ -291,6 +298,12 @@ static void prepare_keys(pf_t *p) {
         p->kfold[i] = fold8(p->keys[i], p->keylen[i], &p->kmask[i]);
     }
     for (uint32_t i = 0; i < p->nalias; i++) p->afold[i] = fold8(p->alias[i], p->aliaslen[i], &p->amask[i]);
+    /* The time keys join the probe when there is room left (the filters' keys first). */
+    scan_probe_t t = p->probe;
+    p->time_probe = p->has_range && scan_probe_add(&t, '_') && scan_probe_add(&t, 't');
+    if (p->time_probe) p->probe = t;
+    p->tfold[0] = fold8(tk_mt, TK_MTLEN, &p->tmask[0]);
+    p->tfold[1] = fold8(tk_ts, TK_TSLEN, &p->tmask[1]);
 }
 
 /* See prefilter.h. */
@@ -589,68 +602,6 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
 
 /* ---- the time range --------------------------------------------------- */
 
-/* Where the only spelling (any letter case) of name[0..nn) in s[0..n) is:
- * *at its offset, or SIZE_MAX when there is none. False when there are
- * several. */
-static bool only_one(const char *s, size_t n, const char *name, size_t nn, size_t *at) {
-    const char *k = str_search(pstr(s, n), pstr(name, nn), true);
-    *at = SIZE_MAX;
-    if (!k) return true;
-    *at = (size_t)(k - s);
-    return !str_search(pstr(k + 1, n - *at - 1), pstr(name, nn), true);
-}
-
-/* The value of the top-level key whose name (any case, without quotes)
- * starts at s[at] and is nn bytes long; false when s[at] is not such a
- * key or its value is anything but plain text (a string without escapes,
- * or a bare token). */
-static bool time_value(const char *s, size_t n, size_t at, size_t nn, pstr_t *v) {
-    if (at == 0 || s[at - 1] != '"' || at + nn >= n || s[at + nn] != '"') return false;
-    nest_t nt = {1, SIZE_MAX};
-    rawval_t r;
-    size_t next;
-    if (key_at(s, n, at - 1, nn + 2, true, false, &nt, &r, &next) != K_FOUND || r.state != V_FOUND) return false;
-    *v = r.v;
-    return true;
-}
-
-/* An integer of at most 15 digits (a double holds it exactly), with an
- * optional '-': what the input layer reads from a Sumo time key. */
-static bool small_int(pstr_t v, int64_t *t) {
-    size_t i = v.n && v.p[0] == '-';
-    if (v.n == i || v.n - i > 15) return false;
-    int64_t x = 0;
-    for (; i < v.n; i++) {
-        if (v.p[i] < '0' || v.p[i] > '9') return false;
-        x = x * 10 + (v.p[i] - '0');
-    }
-    *t = v.n && v.p[0] == '-' ? -x : x;
-    return true;
-}
-
-/* The _messageTime the input layer gives the JSON object line s[0..n)
- * (input_lane.c complete: the first time key, by rank, whose value reads),
- * when it is certain from the raw bytes: the only _messageTime key (any
- * case; no _messageTimeMs) with an integer value, or else the only
- * `timestamp` key whose text dt_parse reads, at the top level, with no
- * \u escape in the line (a key could spell either name with one).
- * False when unsure: the line is then the reader's. */
-static bool jsonl_time(const char *s, size_t n, int64_t *t) {
-    static const char mt[] = "_messagetime", ts[] = "timestamp";
-    size_t at;
-    pstr_t v;
-    if (!only_one(s, n, mt, sizeof mt - 1, &at)) return false;
-    if (at != SIZE_MAX) { /* (_messageTimeMs too contains the name: its closing quote is missing) */
-        if (!time_value(s, n, at, sizeof mt - 1, &v) || !small_int(v, t)) return false;
-    } else {
-        /* @timestamp contains it too: one occurrence means no @timestamp. */
-        if (!only_one(s, n, ts, sizeof ts - 1, &at) || at == SIZE_MAX) return false;
-        if (!time_value(s, n, at, sizeof ts - 1, &v) || !dt_parse(v, t)) return false;
-        if (*t > ((int64_t)1 << 53) || *t < -((int64_t)1 << 53)) return false; /* (exact as a double) */
-    }
-    return !has_u_escape(s, n);
-}
-
 #define CSV_MAXCOLS 256
 
 typedef struct evctx {
@@ -805,11 +756,104 @@ static bool tally(evctx_t *x, in_tally_t *t, bool *scoped) {
     return true;
 }
 
+/* ---- the time range --------------------------------------------------- */
+
+/* The time keys of a JSON line: the places a key spelled _messageTime
+ * (any case; _messageTimeMs too) or timestamp may start, as positions of
+ * the name after its quote, and how many of each there are. */
+typedef struct tkeys {
+    unsigned nmt, nts;
+    size_t mt, ts;
+} tkeys_t;
+
+/* Note s[at..) (a name's first byte after a '"') in k when it is one. */
+static void tkey_at(const pf_t *p, const char *s, size_t n, size_t at, tkeys_t *k) {
+    uint64_t w = word_at(s, n, at);
+    if (!((w ^ p->tfold[0]) & p->tmask[0]) && at + TK_MTLEN <= n &&
+        pstr_ieq(pstr(s + at, TK_MTLEN), pstr(tk_mt, TK_MTLEN))) {
+        k->nmt++;
+        k->mt = at;
+    } else if (!((w ^ p->tfold[1]) & p->tmask[1]) && at + TK_TSLEN <= n &&
+               pstr_ieq(pstr(s + at, TK_TSLEN), pstr(tk_ts, TK_TSLEN))) {
+        k->nts++;
+        k->ts = at;
+    }
+}
+
+/* Find the time keys of x's line: from the scan's candidates when the
+ * probe holds their first bytes, else by searching the line for each name
+ * (any occurrence, in a value too, counts: a doubt, never a miss). */
+static void find_tkeys(const evctx_t *x, tkeys_t *k) {
+    *k = (tkeys_t){0, 0, SIZE_MAX, SIZE_MAX};
+    if (x->sl && x->p->time_probe) {
+        for (unsigned c = 0; c < x->sl->ncand; c++) tkey_at(x->p, x->s, x->n, x->sl->cand[c] + 1, k);
+        return;
+    }
+    static const struct { const char *name; size_t len; } names[] = {{tk_mt, TK_MTLEN}, {tk_ts, TK_TSLEN}};
+    for (unsigned i = 0; i < 2; i++)
+        for (const char *q = x->s; (q = str_search(pstr(q, x->n - (size_t)(q - x->s)), pstr(names[i].name, names[i].len), true));
+             q++) {
+            if (i == 0) k->nmt++, k->mt = (size_t)(q - x->s);
+            else k->nts++, k->ts = (size_t)(q - x->s);
+        }
+}
+
+/* The value of the top-level key whose name (any case, without quotes)
+ * starts at s[at] and is nn bytes long; false when s[at] is not such a
+ * key or its value is anything but plain text (a string without escapes,
+ * or a bare token). */
+static bool time_value(evctx_t *x, size_t at, size_t nn, pstr_t *v) {
+    const char *s = x->s;
+    size_t n = x->n;
+    if (at == 0 || s[at - 1] != '"' || at + nn >= n || s[at + nn] != '"') return false;
+    rawval_t r;
+    size_t next;
+    if (key_at(s, n, at - 1, nn + 2, true, false, &x->nest, &r, &next) != K_FOUND || r.state != V_FOUND) return false;
+    *v = r.v;
+    return true;
+}
+
+/* An integer of at most 15 digits (a double holds it exactly), with an
+ * optional '-': what the input layer reads from a Sumo time key. */
+static bool small_int(pstr_t v, int64_t *t) {
+    size_t i = v.n && v.p[0] == '-';
+    if (v.n == i || v.n - i > 15) return false;
+    int64_t a = 0;
+    for (; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9') return false;
+        a = a * 10 + (v.p[i] - '0');
+    }
+    *t = v.p[0] == '-' ? -a : a;
+    return true;
+}
+
+/* The _messageTime the input layer gives x's JSON object line
+ * (input_lane.c complete: the first time key, by rank, whose value
+ * reads), when it is certain from the raw bytes: the only _messageTime
+ * key (any case; no _messageTimeMs, which ranks above) with an integer
+ * value, or else the only `timestamp` key (the next rank) whose text
+ * dt_parse reads, at the top level, with no \u escape in the line (a key
+ * could spell either name with one). False when unsure: the line is then
+ * the reader's. */
+static bool jsonl_time(evctx_t *x, int64_t *t) {
+    tkeys_t k;
+    pstr_t v;
+    find_tkeys(x, &k);
+    if (k.nmt > 1 || (k.nmt == 0 && k.nts != 1)) return false;
+    if (k.nmt) { /* (a _messageTimeMs key fails here: no quote after the name) */
+        if (!time_value(x, k.mt, TK_MTLEN, &v) || !small_int(v, t)) return false;
+    } else {
+        if (!time_value(x, k.ts, TK_TSLEN, &v) || !dt_parse(v, t)) return false;
+        if (*t > ((int64_t)1 << 53) || *t < -((int64_t)1 << 53)) return false; /* (exact as a double) */
+    }
+    return !((!x->sl || x->sl->u_esc) && has_u_escape(x->s, x->n));
+}
+
 /* Is the JSON line x->s certainly outside the range? */
-static bool out_of_range(const evctx_t *x) {
+static bool out_of_range(evctx_t *x) {
     const pf_range_t *r = &x->p->range;
     int64_t t;
-    if (!x->jsonl || !jsonl_time(x->s, x->n, &t)) return false;
+    if (!x->jsonl || !jsonl_time(x, &t)) return false;
     return (r->has_from && t < r->from_ms) || (r->has_to && t >= r->to_ms);
 }
 
