@@ -180,9 +180,11 @@ static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcol
         int w = fmt->colmap(st, FIELD_NONE);
         if (w < 0) return false;
         pc->ncol = (unsigned)w;
+        pc->tcol = fmt->timecol ? fmt->timecol(st, &pc->tms) : -1;
         pc->ready = true;
     }
-    return pf_csv(pf, pc->col, pc->ncol, p, k, t) == PF_NO;
+    pf_ans_t a = pf_csv_timed(pf, pc->col, pc->ncol, pc->tcol, pc->tms, p, k, t);
+    return a == PF_NO || a == PF_OUT;
 }
 
 /* How many records from the start of p[0..n) (the whole rest of the

@@ -621,6 +621,8 @@ typedef struct evctx {
     size_t i0;            /* JSON: the line's '{' */
     int sl2;              /* JSON: the scan with probe2: -1 not made, 0 overflowed, 1 in sl2buf */
     scan_line_t sl2buf;
+    int tcol;             /* CSV: the time column, -1 when unknown */
+    bool tms;             /* CSV: it holds epoch ms */
 } evctx_t;
 
 /* CSV: the text of column k, from the comma positions found by pf_csv
@@ -653,6 +655,8 @@ static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jso
     x->sl = NULL;
     x->i0 = 0;
     x->sl2 = -1;
+    x->tcol = -1;
+    x->tms = false;
 }
 
 /* The line's scan for slot's key: the first one, or the one with probe2
@@ -849,11 +853,20 @@ static bool jsonl_time(evctx_t *x, int64_t *t) {
     return !((!x->sl || x->sl->u_esc) && has_u_escape(x->s, x->n));
 }
 
-/* Is the JSON line x->s certainly outside the range? */
+/* The time of x's CSV row, from its time column, when certain. */
+static bool csv_time(const evctx_t *x, int64_t *t) {
+    if (x->tcol < 0) return false;
+    rawval_t v = csv_value(x, x->tcol);
+    if (v.state != V_FOUND) return false;
+    if (x->tms) return small_int(v.v, t);
+    return dt_parse(v.v, t) && *t <= ((int64_t)1 << 53) && *t >= -((int64_t)1 << 53);
+}
+
+/* Is x's JSON line or CSV row certainly outside the range? */
 static bool out_of_range(evctx_t *x) {
     const pf_range_t *r = &x->p->range;
     int64_t t;
-    if (!x->jsonl || !jsonl_time(x, &t)) return false;
+    if (!(x->jsonl ? jsonl_time(x, &t) : csv_time(x, &t))) return false;
     return (r->has_from && t < r->from_ms) || (r->has_to && t >= r->to_ms);
 }
 
@@ -959,11 +972,19 @@ uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in
 
 /* See prefilter.h. */
 pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n, in_tally_t *t) {
+    return pf_csv_timed(p, col, ncol, -1, false, row, n, t);
+}
+
+/* See prefilter.h. */
+pf_ans_t pf_csv_timed(const pf_t *p, const int *col, unsigned ncol, int tcol, bool ms, const char *row, size_t n,
+                      in_tally_t *t) {
     evctx_t x;
     uint32_t comma[CSV_MAXCOLS];
     ev_init(&x, p, row, n, false);
     x.col = col;
     x.ncol = ncol;
+    x.tcol = tcol;
+    x.tms = ms;
     x.comma = comma;
     x.raw_unsure = 1; /* a CSV's _raw may be a column (Sumo exports) */
     while (x.n && (x.s[x.n - 1] == '\r' || x.s[x.n - 1] == '\n')) x.n--;

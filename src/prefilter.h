@@ -34,7 +34,8 @@ typedef struct pf_range {
  * NULL). Returns NULL when nothing can be tested early. */
 pf_t *pf_compile(const query_t *q, const char *category);
 /* As pf_compile, and with range (NULL, or neither bound: none) JSON
- * lines whose _messageTime is certainly outside it answer PF_OUT: the
+ * lines (and CSV rows: pf_csv_timed) whose _messageTime is certainly
+ * outside it answer PF_OUT: the
  * only _messageTime key (any case; no _messageTimeMs) holding an integer,
  * else the only `timestamp` key whose text dt_parse reads, at the top
  * level of a line with no \u escape; any doubt leaves the line to the
@@ -81,5 +82,10 @@ uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in
  * the reader's to reject: "maybe"; 0 skips that check). A dropped row's
  * counts go to *t as in pf_jsonl_drop. */
 pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n, in_tally_t *t);
+/* As pf_csv, and with a range (pf_compile_range) a row whose time column
+ * tcol (-1: none) holds a time outside it answers PF_OUT: epoch ms when
+ * ms (an integer of at most 15 digits), else a text dt_parse reads. */
+pf_ans_t pf_csv_timed(const pf_t *p, const int *col, unsigned ncol, int tcol, bool ms, const char *row, size_t n,
+                      in_tally_t *t);
 
 #endif
