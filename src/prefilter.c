@@ -77,7 +77,7 @@ struct pf {
     bool counting;         /* pf_count was called: dropped lines are counted */
     uint32_t cslot[IN_MAXTALLY]; /* slot of counted field i */
     uint32_t ncount, nkey; /* counted fields; the first nkey are the key ones */
-    /* --from/--to (pf_compile_range): JSON lines certainly outside are dropped. */
+    /* --from/--to (pf_compile_range): JSON lines and CSV rows certainly outside are dropped. */
     bool has_range;
     pf_range_t range;
     bool time_probe;       /* probe holds '_' and 't': the scan finds every time key there may be */
@@ -600,8 +600,6 @@ static rawval_t json_value(const pf_t *p, uint32_t slot, const char *s, size_t n
     return r;
 }
 
-/* ---- the time range --------------------------------------------------- */
-
 #define CSV_MAXCOLS 256
 
 typedef struct evctx {
@@ -794,12 +792,13 @@ static void find_tkeys(const evctx_t *x, tkeys_t *k) {
         return;
     }
     static const struct { const char *name; size_t len; } names[] = {{tk_mt, TK_MTLEN}, {tk_ts, TK_TSLEN}};
-    for (unsigned i = 0; i < 2; i++)
-        for (const char *q = x->s; (q = str_search(pstr(q, x->n - (size_t)(q - x->s)), pstr(names[i].name, names[i].len), true));
-             q++) {
+    for (unsigned i = 0; i < 2; i++) {
+        pstr_t name = pstr(names[i].name, names[i].len);
+        for (const char *q = x->s; (q = str_search(pstr(q, x->n - (size_t)(q - x->s)), name, true)); q++) {
             if (i == 0) k->nmt++, k->mt = (size_t)(q - x->s);
             else k->nts++, k->ts = (size_t)(q - x->s);
         }
+    }
 }
 
 /* The value of the top-level key whose name (any case, without quotes)

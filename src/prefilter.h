@@ -35,13 +35,12 @@ typedef struct pf_range {
 pf_t *pf_compile(const query_t *q, const char *category);
 /* As pf_compile, and with range (NULL, or neither bound: none) JSON
  * lines (and CSV rows: pf_csv_timed) whose _messageTime is certainly
- * outside it answer PF_OUT: the
- * only _messageTime key (any case; no _messageTimeMs) holding an integer,
- * else the only `timestamp` key whose text dt_parse reads, at the top
- * level of a line with no \u escape; any doubt leaves the line to the
- * reader. Such a line is dropped unparsed (not checked for validity) and
- * counted apart (in_tally_t.out_of_range). Returns NULL when nothing can
- * be tested early. */
+ * outside it answer PF_OUT: the only _messageTime key (any case; no
+ * _messageTimeMs) holding an integer, else the only `timestamp` key whose
+ * text dt_parse reads, at the top level of a line with no \u escape; any
+ * doubt leaves the line to the reader. Such a line is dropped unparsed
+ * (not checked for validity) and counted apart (in_tally_t.out_of_range).
+ * Returns NULL when nothing can be tested early. */
 pf_t *pf_compile_range(const query_t *q, const char *category, const pf_range_t *range);
 /* Free p (NULL is fine). */
 void pf_free(pf_t *p);
