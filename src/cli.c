@@ -60,7 +60,7 @@ static const cli_row_t rows[] = {
      "exit with status 1 when anything is found"},
     {OPT_MIN_LEVEL, 0, "min-level", "LEVEL", C(DETECT) | C(WATCH),
      "only findings and signals of severity LEVEL or above: low,\nmedium, high or critical"},
-    {OPT_OUTPUT, 'o', "output", "FILE", C_RUN | C(CONVERT) | C(TEST),
+    {OPT_OUTPUT, 'o', "output", "FILE", C_RUN | C(CONVERT) | C(TEST) | C(FORMATS) | C(VALIDATE),
      "write the results to FILE (through FILE.tmp, renamed once\ncomplete; with --follow written as they come)"},
     {OPT_OUTPUT, 'o', "output", "FILE", C(SENSOR), "write records to FILE as they come (default stdout)"},
     {OPT_OUTPUT, 'o', "output", "FILE", C(WATCH), "write the signals to FILE as they come (default stdout)"},

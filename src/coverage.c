@@ -177,6 +177,8 @@ uint32_t cov_tally_ids(const cov_t *c, uint32_t *ids) {
 void cov_add_tally(cov_t *c, const in_tally_t *t) {
     uint32_t n = c->plan.n;
     c->in_scope += t->in_scope;
+    /* (lines in scope dropped as outside --from/--to: the engine would have seen them) */
+    c->scoped_parsed += t->range_in_scope;
     for (uint32_t k = 0; k < n; k++) {
         c->with[k] += t->with_in_scope[k];
         c->any_with[k] += t->with[k];
@@ -299,7 +301,9 @@ static void summary(const cov_report_t *r, FILE *f) {
         pstr_t nm = ftab_name(ft, p->ids[k]);
         fprintf(f, " with_%.*s=%llu", (int)nm.n, nm.p, (unsigned long long)c->with[k]);
     }
-    fprintf(f, " %s=%llu\n", r->what, (unsigned long long)r->results);
+    fprintf(f, " %s=%llu", r->what, (unsigned long long)r->results);
+    if (r->has_range) fprintf(f, " outside_range=%llu", (unsigned long long)r->out_of_range);
+    fputc('\n', f);
     if (!p->n || !c->nfiles) return;
     const cov_file_t **fs = xmalloc(c->nfiles * sizeof *fs);
     uint32_t n = 0;

@@ -57,7 +57,8 @@ typedef struct cov {
     uint64_t with[COV_MAXFIELDS];    /* of those, carrying plan field i */
     uint64_t any_with[COV_MAXFIELDS];/* records in scope or not carrying plan field i */
     uint64_t with_category;          /* records carrying a _sourceCategory */
-    uint64_t scoped_parsed;          /* records in scope the engine saw (passed the prefilter) */
+    uint64_t scoped_parsed;          /* records in scope the engine saw (passed the prefilter), or the
+                                        prefilter dropped as outside --from/--to */
     uint64_t in_range;               /* of those, inside --from/--to */
     char cats[COV_NCATS][64];        /* some _sourceCategory values of records out of scope */
     uint32_t ncats;
@@ -94,6 +95,7 @@ typedef struct cov_report {
     const query_t *q;    /* its compiled query (field names, scope text) */
     const cov_t *c;      /* its counts */
     uint64_t read;       /* records read, the prefiltered ones included */
+    uint64_t out_of_range; /* of those, outside --from/--to (said when has_range) */
     uint64_t results;    /* findings or signals */
     const char *what;    /* "findings" or "signals" */
     bool has_range;      /* --from/--to were given */
@@ -102,7 +104,7 @@ typedef struct cov_report {
 } cov_report_t;
 
 /* Print, on f, the rule's summary line
- *   postern: rule ID: read=N in_scope=N with_F=N ... findings=N
+ *   postern: rule ID: read=N in_scope=N with_F=N ... findings=N [outside_range=N]
  * then a line per file whose records carry none of the plan's fields, and
  * a warning (an error under strict) when records were read but the scope
  * kept none, when none in scope carried a required field, or when none

@@ -1339,7 +1339,13 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
     }
     bool no_raw = !grouped && stop < q->nst && q->st[stop].kind == ST_SORT && rowsort_raw_unused(q, stop);
     for (unsigned w = 0; w < nw; w++) xs[w].drop_raw = no_raw;
-    pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile(q, io ? io->category : NULL) : NULL;
+    /* --from/--to go down to the prefilter too, unless POSTERN_NO_TIME_PUSHDOWN
+     * is set (to compare: the results are the same). */
+    const char *ntp = getenv("POSTERN_NO_TIME_PUSHDOWN");
+    pf_range_t range = {.has_from = eo->has_from, .has_to = eo->has_to, .from_ms = eo->from_ms, .to_ms = eo->to_ms};
+    bool push_range = !(ntp && *ntp && strcmp(ntp, "0") != 0);
+    pf_t *pf = rc == 0 && !eo->no_prefilter ? pf_compile_range(q, io ? io->category : NULL, push_range ? &range : NULL)
+                                            : NULL;
     if (pf && eo->cov) {
         /* The prefilter counts what the lines it drops held, or is not used. */
         uint32_t ids[IN_MAXTALLY];
@@ -1392,6 +1398,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         /* This run's part of the prefilter's counts. */
         in_tally_t t = st->pf_tally;
         t.in_scope -= tally0.in_scope;
+        t.range_in_scope -= tally0.range_in_scope;
         for (unsigned k = 0; k < IN_MAXTALLY; k++) {
             t.with[k] -= tally0.with[k];
             t.with_in_scope[k] -= tally0.with_in_scope[k];

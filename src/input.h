@@ -33,6 +33,8 @@ typedef struct in_tally {
     uint64_t in_scope;                  /* lines the query's scope keeps (its where tests failed) */
     uint64_t with[IN_MAXTALLY];         /* lines carrying field i */
     uint64_t with_in_scope[IN_MAXTALLY];/* lines in scope carrying field i */
+    uint64_t out_of_range;              /* lines outside --from/--to (whether the prefilter counts or not) */
+    uint64_t range_in_scope;            /* of those, lines the scope keeps (when the prefilter counts) */
 } in_tally_t;
 
 /* Counts of what was read; merged across inputs. */
@@ -48,8 +50,9 @@ typedef struct in_stats {
     uint64_t records;         /* records handed to the callback */
     uint64_t rejected;        /* records skipped as malformed */
     uint64_t reasons[24];     /* rejected, by reason index (see in_reason_name) */
-    uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) */
-    uint64_t out_of_range;    /* outside the run's --from/--to (counted by the engine) */
+    uint64_t prefiltered;     /* records dropped on their raw bytes before parsing (not validated) by the
+                                 filters (those outside --from/--to: pf_tally.out_of_range) */
+    uint64_t out_of_range;    /* outside the run's --from/--to: the engine's, and the prefilter's (pf_tally.out_of_range) */
     uint64_t in_scope;        /* kept by the scope (counted by the engine) */
     uint64_t used;            /* reached the end of the pipeline (engine) */
     uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */

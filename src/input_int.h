@@ -207,7 +207,9 @@ struct in_run;
 typedef struct in_pfcols {
     int col[32];      /* column of the prefilter's field k, -1 when none */
     unsigned ncol;    /* the header's width */
-    bool ready;       /* col and ncol are known */
+    int tcol;         /* the column of the record's time (rd_impl_t.timecol), -1 when unsure */
+    bool tms;         /* tcol holds epoch ms (_messageTime), not a timestamp */
+    bool ready;       /* col, ncol and tcol are known */
 } in_pfcols_t;
 
 /* One reader turning one stream of bytes into records: the run's lane 0

@@ -90,10 +90,13 @@ void in_lane_merge(const in_lane_t *L, in_stats_t *st) {
     st->records += L->st.records;
     st->rejected += L->st.rejected;
     st->prefiltered += L->st.prefiltered;
+    st->out_of_range += L->st.out_of_range;
     st->skipped += L->st.skipped;
     for (unsigned k = 0; k < RD_NREASON; k++) st->reasons[k] += L->st.reasons[k];
     for (unsigned k = 0; k < IN_MAXFORMATS; k++) st->fmt_records[k] += L->st.fmt_records[k];
     st->pf_tally.in_scope += L->st.pf_tally.in_scope;
+    st->pf_tally.out_of_range += L->st.pf_tally.out_of_range;
+    st->pf_tally.range_in_scope += L->st.pf_tally.range_in_scope;
     for (unsigned k = 0; k < IN_MAXTALLY; k++) {
         st->pf_tally.with[k] += L->st.pf_tally.with[k];
         st->pf_tally.with_in_scope[k] += L->st.pf_tally.with_in_scope[k];
@@ -178,9 +181,11 @@ static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcol
         int w = fmt->colmap(st, FIELD_NONE);
         if (w < 0) return false;
         pc->ncol = (unsigned)w;
+        pc->tcol = fmt->timecol ? fmt->timecol(st, &pc->tms) : -1;
         pc->ready = true;
     }
-    return pf_csv(pf, pc->col, pc->ncol, p, k, t) == PF_NO;
+    pf_ans_t a = pf_csv_timed(pf, pc->col, pc->ncol, pc->tcol, pc->tms, p, k, t);
+    return a == PF_NO || a == PF_OUT;
 }
 
 /* How many records from the start of p[0..n) (the whole rest of the
@@ -269,10 +274,13 @@ static rd_status_t step(in_lane_t *L) {
     rd_ctx_t *c = &L->ctx;
     const char *p = lane_bytes(L) + L->beg;
     size_t n = L->end - L->beg, used = 0;
+    uint64_t out0 = L->st.pf_tally.out_of_range;
     uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used, &L->st.pf_tally) : 0;
     if (k) {
+        uint64_t out = L->st.pf_tally.out_of_range - out0; /* (outside --from/--to: counted apart) */
         L->st.records += k;
-        L->st.prefiltered += k;
+        L->st.prefiltered += k - out;
+        L->st.out_of_range += out;
         L->line += k;
         L->beg += used;
         return RD_SKIP;

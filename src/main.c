@@ -164,8 +164,8 @@ static const char usage_lint_head[] =
     "\n";
 
 static const char usage_formats[] =
-    "usage: postern formats\n"
-    "       postern formats --detect FILE...\n"
+    "usage: postern formats [-o FILE]\n"
+    "       postern formats --detect [-o FILE] FILE...\n"
     "\n"
     "List the input formats postern reads, what auto-detection recognises each\n"
     "by, and the schema fields each fills (docs/schema.md). With --detect, print\n"
@@ -461,8 +461,13 @@ static void print_stats(const in_stats_t *st, size_t results) {
             (unsigned long long)st->files, (unsigned long long)st->bytes, (unsigned long long)st->records,
             (unsigned long long)st->prefiltered, (unsigned long long)st->rejected, (unsigned long long)st->in_scope,
             (unsigned long long)st->used, results);
-    if (st->out_of_range)
-        fprintf(stderr, "postern: stats: outside --from/--to: %llu records\n", (unsigned long long)st->out_of_range);
+    if (st->out_of_range) {
+        fprintf(stderr, "postern: stats: outside --from/--to: %llu records", (unsigned long long)st->out_of_range);
+        if (st->pf_tally.out_of_range)
+            fprintf(stderr, " (%llu of them told by their raw bytes' time and not parsed: not checked for validity)",
+                    (unsigned long long)st->pf_tally.out_of_range);
+        fputc('\n', stderr);
+    }
     for (unsigned i = 0; i < sizeof st->reasons / sizeof st->reasons[0] && in_reason_name(i); i++)
         if (st->reasons[i])
             fprintf(stderr, "postern: stats: rejected %llu: %s\n", (unsigned long long)st->reasons[i], in_reason_name(i));
@@ -489,7 +494,8 @@ static void print_stats(const in_stats_t *st, size_t results) {
                     (unsigned long long)st->fmt_records[i]);
     if (st->files_split)
         fprintf(stderr, "postern: stats: split across threads: %llu files\n", (unsigned long long)st->files_split);
-    if (st->prefiltered) fprintf(stderr, "postern: stats: JSON line scan kernel: %s\n", scan_impl());
+    if (st->prefiltered || st->pf_tally.out_of_range)
+        fprintf(stderr, "postern: stats: JSON line scan kernel: %s\n", scan_impl());
 }
 
 /* The exit status of a run that went on past inputs it could not read
@@ -617,6 +623,8 @@ typedef struct run_sum {
     int64_t start_ms;         /* when the command started (monotonic) */
     unsigned rules;           /* rules that ran */
     uint64_t records, files;  /* what the first rule's run read (every rule reads the same inputs) */
+    bool has_range;           /* --from/--to given */
+    uint64_t out_of_range;    /* of the first rule's records, those outside it */
     size_t sev[SUM_NSEV];     /* findings by severity */
 } run_sum_t;
 
@@ -643,9 +651,11 @@ static void sum_findings(run_sum_t *s, const table_t *t, const ftab_t *ft) {
 static void sum_print(const run_sum_t *s, FILE *f) {
     size_t total = 0;
     for (unsigned k = 0; k < SUM_NSEV; k++) total += s->sev[k];
-    fprintf(f, "postern: detect: %u rule%s over %llu record%s in %llu file%s: ", s->rules, s->rules == 1 ? "" : "s",
+    fprintf(f, "postern: detect: %u rule%s over %llu record%s in %llu file%s", s->rules, s->rules == 1 ? "" : "s",
             (unsigned long long)s->records, s->records == 1 ? "" : "s", (unsigned long long)s->files,
             s->files == 1 ? "" : "s");
+    if (s->has_range) fprintf(f, " (%llu outside --from/--to)", (unsigned long long)s->out_of_range);
+    fputs(": ", f);
     if (!total) fputs("no findings", f);
     else fprintf(f, "%zu finding%s (", total, total == 1 ? "" : "s");
     for (unsigned k = 0, n = 0; k < SUM_NSEV && total; k++)
@@ -799,7 +809,8 @@ static void drop_below(table_t *t, const ftab_t *ft, int min) {
  * results rows; returns the warnings it printed. */
 static unsigned report_rule(const rule_t *ru, const query_t *q, const cov_t *cov, const in_stats_t *st,
                             uint64_t results, const char *what, const opts_t *o) {
-    cov_report_t cr = {.rule = ru->id, .q = q, .c = cov, .read = st->records, .results = results, .what = what,
+    cov_report_t cr = {.rule = ru->id, .q = q, .c = cov, .read = st->records, .out_of_range = st->out_of_range,
+                       .results = results, .what = what,
                        .has_range = o->has_from || o->has_to, .quiet = o->quiet, .strict = o->strict};
     return cov_report(&cr, stderr);
 }
@@ -845,7 +856,7 @@ static int cmd_detect(int argc, char **argv) {
     out_opts_t oo = out_opts_of(&o);
     out_fmt_t fmt = oo.fmt;
     size_t findings = 0;
-    run_sum_t sum = {.start_ms = start_ms};
+    run_sum_t sum = {.start_ms = start_ms, .has_range = o.has_from || o.has_to};
     in_stats_t failed = {0}; /* the first rule's run: the inputs that could not be read */
     unsigned warned = 0;
     /* Machine formats get one table of every rule's findings. */
@@ -893,6 +904,7 @@ static int cmd_detect(int argc, char **argv) {
             if (sum.rules++ == 0) {
                 sum.records = st.records;
                 sum.files = st.files;
+                sum.out_of_range = st.out_of_range;
             }
             warned += report_rule(ru, q, &cov, &st, t.n, "findings", &o);
             int wr = 0;
@@ -1016,13 +1028,17 @@ static int cmd_formats(int argc, char **argv) {
         cli_free(&a);
         return rc == 1 ? EXIT_OK : EXIT_ERR;
     }
+    if (detect && !nfiles) {
+        fprintf(stderr, "postern formats: --detect needs a FILE (- for stdin)\n");
+        cli_free(&a);
+        return EXIT_ERR;
+    }
+    if (cli_output_begin(CLI_FORMATS, cli_last(&a, OPT_OUTPUT), false) != 0) {
+        cli_free(&a);
+        return EXIT_ERR;
+    }
     if (detect) {
         rc = EXIT_OK;
-        if (!nfiles) {
-            fprintf(stderr, "postern formats: --detect needs a FILE (- for stdin)\n");
-            cli_free(&a);
-            return EXIT_ERR;
-        }
         for (int i = 0; i < nfiles; i++) {
             const char *p = a.pos[i];
             const rd_format_t *f;
@@ -1033,7 +1049,7 @@ static int cmd_formats(int argc, char **argv) {
             else printf("%s: unknown (empty, or binary in no format postern reads)\n", p);
         }
         cli_free(&a);
-        return rc;
+        return cli_output_end(rc);
     }
     cli_free(&a);
     printf("%-10s %s\n", "auto", "pick a format per file by a vote over its first lines (default)");
@@ -1042,7 +1058,7 @@ static int cmd_formats(int argc, char **argv) {
         printf("%-10s   recognised by: %s\n", "", rd_formats[i]->detect);
         printf("%-10s   fills: %s\n", "", rd_formats[i]->fills);
     }
-    return EXIT_OK;
+    return cli_output_end(EXIT_OK);
 }
 
 /* Commands by name. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "eval.h"
 #include "keyword.h"
 #include "scan.h"
@@ -76,7 +77,17 @@ struct pf {
     bool counting;         /* pf_count was called: dropped lines are counted */
     uint32_t cslot[IN_MAXTALLY]; /* slot of counted field i */
     uint32_t ncount, nkey; /* counted fields; the first nkey are the key ones */
+    /* --from/--to (pf_compile_range): JSON lines and CSV rows certainly outside are dropped. */
+    bool has_range;
+    pf_range_t range;
+    bool time_probe;       /* probe holds '_' and 't': the scan finds every time key there may be */
+    uint64_t tfold[2], tmask[2]; /* fold8 of the time keys' names (_messagetime, timestamp) */
 };
+
+/* The time keys the range is tested on (lowercase; names ignore case). */
+static const char tk_mt[] = "_messagetime", tk_ts[] = "timestamp";
+#define TK_MTLEN (sizeof tk_mt - 1)
+#define TK_TSLEN (sizeof tk_ts - 1)
 
 static pnode_t *node(uint8_t kind) {
     pnode_t *n = xcalloc(1, sizeof *n);
@@ -287,11 +298,24 @@ static void prepare_keys(pf_t *p) {
         p->kfold[i] = fold8(p->keys[i], p->keylen[i], &p->kmask[i]);
     }
     for (uint32_t i = 0; i < p->nalias; i++) p->afold[i] = fold8(p->alias[i], p->aliaslen[i], &p->amask[i]);
+    /* The time keys join the probe when there is room left (the filters' keys first). */
+    scan_probe_t t = p->probe;
+    p->time_probe = p->has_range && scan_probe_add(&t, '_') && scan_probe_add(&t, 't');
+    if (p->time_probe) p->probe = t;
+    p->tfold[0] = fold8(tk_mt, TK_MTLEN, &p->tmask[0]);
+    p->tfold[1] = fold8(tk_ts, TK_TSLEN, &p->tmask[1]);
 }
 
 /* See prefilter.h. */
-pf_t *pf_compile(const query_t *q, const char *category) {
+pf_t *pf_compile(const query_t *q, const char *category) { return pf_compile_range(q, category, NULL); }
+
+/* See prefilter.h. */
+pf_t *pf_compile_range(const query_t *q, const char *category, const pf_range_t *range) {
     pf_t *p = xcalloc(1, sizeof *p);
+    if (range && (range->has_from || range->has_to)) {
+        p->has_range = true;
+        p->range = *range;
+    }
     if (category) {
         p->category = pstr_c(category);
         p->has_category = true;
@@ -332,7 +356,7 @@ pf_t *pf_compile(const query_t *q, const char *category) {
         if (stop) break;
     }
     free(assigned);
-    if (!root) {
+    if (!root && !p->has_range) {
         pf_free(p);
         return NULL;
     }
@@ -595,6 +619,8 @@ typedef struct evctx {
     size_t i0;            /* JSON: the line's '{' */
     int sl2;              /* JSON: the scan with probe2: -1 not made, 0 overflowed, 1 in sl2buf */
     scan_line_t sl2buf;
+    int tcol;             /* CSV: the time column, -1 when unknown */
+    bool tms;             /* CSV: it holds epoch ms */
 } evctx_t;
 
 /* CSV: the text of column k, from the comma positions found by pf_csv
@@ -627,6 +653,8 @@ static void ev_init(evctx_t *x, const pf_t *p, const char *s, size_t n, bool jso
     x->sl = NULL;
     x->i0 = 0;
     x->sl2 = -1;
+    x->tcol = -1;
+    x->tms = false;
 }
 
 /* The line's scan for slot's key: the first one, or the one with probe2
@@ -703,10 +731,11 @@ static pf_ans_t eval(evctx_t *x, const pnode_t *nd) {
  * not recorded). Returns false, counting nothing, when any of that is
  * unsure or the line carries none of the key fields: the line is then
  * left to the reader, and the engine counts it from the parsed record. */
-static bool tally(evctx_t *x, in_tally_t *t) {
+static bool tally(evctx_t *x, in_tally_t *t, bool *scoped) {
     const pf_t *p = x->p;
     pf_ans_t in = p->scope_all ? PF_YES : eval(x, p->scope);
     if (in == PF_MAYBE) return false;
+    *scoped = in == PF_YES;
     uint32_t have = 0;
     bool key = p->nkey == 0;
     for (uint32_t i = 0; i < p->ncount; i++) {
@@ -729,12 +758,133 @@ static bool tally(evctx_t *x, in_tally_t *t) {
     return true;
 }
 
+/* ---- the time range --------------------------------------------------- */
+
+/* The time keys of a JSON line: the places a key spelled _messageTime
+ * (any case; _messageTimeMs too) or timestamp may start, as positions of
+ * the name after its quote, and how many of each there are. */
+typedef struct tkeys {
+    unsigned nmt, nts;
+    size_t mt, ts;
+} tkeys_t;
+
+/* Note s[at..) (a name's first byte after a '"') in k when it is one. */
+static void tkey_at(const pf_t *p, const char *s, size_t n, size_t at, tkeys_t *k) {
+    uint64_t w = word_at(s, n, at);
+    if (!((w ^ p->tfold[0]) & p->tmask[0]) && at + TK_MTLEN <= n &&
+        pstr_ieq(pstr(s + at, TK_MTLEN), pstr(tk_mt, TK_MTLEN))) {
+        k->nmt++;
+        k->mt = at;
+    } else if (!((w ^ p->tfold[1]) & p->tmask[1]) && at + TK_TSLEN <= n &&
+               pstr_ieq(pstr(s + at, TK_TSLEN), pstr(tk_ts, TK_TSLEN))) {
+        k->nts++;
+        k->ts = at;
+    }
+}
+
+/* Find the time keys of x's line: from the scan's candidates when the
+ * probe holds their first bytes, else by searching the line for each name
+ * (any occurrence, in a value too, counts: a doubt, never a miss). */
+static void find_tkeys(const evctx_t *x, tkeys_t *k) {
+    *k = (tkeys_t){0, 0, SIZE_MAX, SIZE_MAX};
+    if (x->sl && x->p->time_probe) {
+        for (unsigned c = 0; c < x->sl->ncand; c++) tkey_at(x->p, x->s, x->n, x->sl->cand[c] + 1, k);
+        return;
+    }
+    static const struct { const char *name; size_t len; } names[] = {{tk_mt, TK_MTLEN}, {tk_ts, TK_TSLEN}};
+    for (unsigned i = 0; i < 2; i++) {
+        pstr_t name = pstr(names[i].name, names[i].len);
+        for (const char *q = x->s; (q = str_search(pstr(q, x->n - (size_t)(q - x->s)), name, true)); q++) {
+            if (i == 0) k->nmt++, k->mt = (size_t)(q - x->s);
+            else k->nts++, k->ts = (size_t)(q - x->s);
+        }
+    }
+}
+
+/* The value of the top-level key whose name (any case, without quotes)
+ * starts at s[at] and is nn bytes long; false when s[at] is not such a
+ * key or its value is anything but plain text (a string without escapes,
+ * or a bare token). */
+static bool time_value(evctx_t *x, size_t at, size_t nn, pstr_t *v) {
+    const char *s = x->s;
+    size_t n = x->n;
+    if (at == 0 || s[at - 1] != '"' || at + nn >= n || s[at + nn] != '"') return false;
+    rawval_t r;
+    size_t next;
+    if (key_at(s, n, at - 1, nn + 2, true, false, &x->nest, &r, &next) != K_FOUND || r.state != V_FOUND) return false;
+    *v = r.v;
+    return true;
+}
+
+/* An integer of at most 15 digits (a double holds it exactly), with an
+ * optional '-': what the input layer reads from a Sumo time key. */
+static bool small_int(pstr_t v, int64_t *t) {
+    size_t i = v.n && v.p[0] == '-';
+    if (v.n == i || v.n - i > 15) return false;
+    int64_t a = 0;
+    for (; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9') return false;
+        a = a * 10 + (v.p[i] - '0');
+    }
+    *t = v.p[0] == '-' ? -a : a;
+    return true;
+}
+
+/* The _messageTime the input layer gives x's JSON object line
+ * (input_lane.c complete: the first time key, by rank, whose value
+ * reads), when it is certain from the raw bytes: the only _messageTime
+ * key (any case; no _messageTimeMs, which ranks above) with an integer
+ * value, or else the only `timestamp` key (the next rank) whose text
+ * dt_parse reads, at the top level, with no \u escape in the line (a key
+ * could spell either name with one). False when unsure: the line is then
+ * the reader's. */
+static bool jsonl_time(evctx_t *x, int64_t *t) {
+    tkeys_t k;
+    pstr_t v;
+    find_tkeys(x, &k);
+    if (k.nmt > 1 || (k.nmt == 0 && k.nts != 1)) return false;
+    if (k.nmt) { /* (a _messageTimeMs key fails here: no quote after the name) */
+        if (!time_value(x, k.mt, TK_MTLEN, &v) || !small_int(v, t)) return false;
+    } else {
+        if (!time_value(x, k.ts, TK_TSLEN, &v) || !dt_parse(v, t)) return false;
+        if (*t > ((int64_t)1 << 53) || *t < -((int64_t)1 << 53)) return false; /* (exact as a double) */
+    }
+    return !((!x->sl || x->sl->u_esc) && has_u_escape(x->s, x->n));
+}
+
+/* The time of x's CSV row, from its time column, when certain. */
+static bool csv_time(const evctx_t *x, int64_t *t) {
+    if (x->tcol < 0) return false;
+    rawval_t v = csv_value(x, x->tcol);
+    if (v.state != V_FOUND) return false;
+    if (x->tms) return small_int(v.v, t);
+    return dt_parse(v.v, t) && *t <= ((int64_t)1 << 53) && *t >= -((int64_t)1 << 53);
+}
+
+/* Is x's JSON line or CSV row certainly outside the range? */
+static bool out_of_range(evctx_t *x) {
+    const pf_range_t *r = &x->p->range;
+    int64_t t;
+    if (!(x->jsonl ? jsonl_time(x, &t) : csv_time(x, &t))) return false;
+    return (r->has_from && t < r->from_ms) || (r->has_to && t >= r->to_ms);
+}
+
 /* The answer for a line: the filters' own, unless they drop a line the
- * counting cannot account for (tally), which is then left to the reader. */
+ * counting cannot account for (tally), which is then left to the reader.
+ * A line they keep (or leave to the reader) that lies outside the time
+ * range is PF_OUT, counted in t as the engine would have (the filters
+ * first, then the range, as the engine tests them). */
 static pf_ans_t answer(evctx_t *x, in_tally_t *t) {
     pf_ans_t a = eval(x, x->p->root);
-    if (a == PF_NO && x->p->counting && !tally(x, t)) return PF_MAYBE;
-    return a;
+    bool scoped = false;
+    if (a == PF_NO) return x->p->counting && !tally(x, t, &scoped) ? PF_MAYBE : PF_NO;
+    if (!x->p->has_range || !out_of_range(x)) return a;
+    if (x->p->counting && !tally(x, t, &scoped)) return a;
+    if (t) {
+        t->out_of_range++;
+        t->range_in_scope += scoped;
+    }
+    return PF_OUT;
 }
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -810,7 +960,8 @@ pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
 uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t) {
     uint64_t k = 0;
     size_t off = 0, one;
-    while (off < n && jsonl_next(p, buf + off, n - off, &one, t) == PF_NO) {
+    pf_ans_t a;
+    while (off < n && ((a = jsonl_next(p, buf + off, n - off, &one, t)) == PF_NO || a == PF_OUT)) {
         off += one;
         k++;
     }
@@ -820,11 +971,19 @@ uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in
 
 /* See prefilter.h. */
 pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n, in_tally_t *t) {
+    return pf_csv_timed(p, col, ncol, -1, false, row, n, t);
+}
+
+/* See prefilter.h. */
+pf_ans_t pf_csv_timed(const pf_t *p, const int *col, unsigned ncol, int tcol, bool ms, const char *row, size_t n,
+                      in_tally_t *t) {
     evctx_t x;
     uint32_t comma[CSV_MAXCOLS];
     ev_init(&x, p, row, n, false);
     x.col = col;
     x.ncol = ncol;
+    x.tcol = tcol;
+    x.tms = ms;
     x.comma = comma;
     x.raw_unsure = 1; /* a CSV's _raw may be a column (Sumo exports) */
     while (x.n && (x.s[x.n - 1] == '\r' || x.s[x.n - 1] == '\n')) x.n--;

@@ -20,12 +20,28 @@
 
 typedef struct pf pf_t;
 
-/* Three-valued answers. */
-typedef enum pf_ans { PF_NO = 0, PF_YES = 1, PF_MAYBE = 2 } pf_ans_t;
+/* Three-valued answers, and a fourth for a line the filters keep (or
+ * leave to the reader) whose time lies certainly outside the range. */
+typedef enum pf_ans { PF_NO = 0, PF_YES = 1, PF_MAYBE = 2, PF_OUT = 3 } pf_ans_t;
+
+/* The run's --from/--to: [from_ms, to_ms), epoch ms, each bound when given. */
+typedef struct pf_range {
+    bool has_from, has_to;
+    int64_t from_ms, to_ms;
+} pf_range_t;
 
 /* Compile the pushable filters of q; category is --category (may be
  * NULL). Returns NULL when nothing can be tested early. */
 pf_t *pf_compile(const query_t *q, const char *category);
+/* As pf_compile, and with range (NULL, or neither bound: none) JSON
+ * lines (and CSV rows: pf_csv_timed) whose _messageTime is certainly
+ * outside it answer PF_OUT: the only _messageTime key (any case; no
+ * _messageTimeMs) holding an integer, else the only `timestamp` key whose
+ * text dt_parse reads, at the top level of a line with no \u escape; any
+ * doubt leaves the line to the reader. Such a line is dropped unparsed
+ * (not checked for validity) and counted apart (in_tally_t.out_of_range).
+ * Returns NULL when nothing can be tested early. */
+pf_t *pf_compile_range(const query_t *q, const char *category, const pf_range_t *range);
 /* Free p (NULL is fine). */
 void pf_free(pf_t *p);
 /* Count, in the lines the filters drop, what the engine's coverage
@@ -54,9 +70,10 @@ pf_ans_t pf_jsonl(const pf_t *p, const char *line, size_t n);
  * tested keys at once. */
 pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len);
 /* Skip the lines at the start of buf[0..n) that pf_jsonl_next answers
- * "no" for, up to the first it does not: returns how many, with *len the
- * bytes they take (one call per run of lines, not per line); what they
- * held is added to *t when p counts (pf_count; t may be NULL). */
+ * "no" or PF_OUT for, up to the first it does not: returns how many, with
+ * *len the bytes they take (one call per run of lines, not per line);
+ * what they held is added to *t when p counts (pf_count), and the PF_OUT
+ * ones to t->out_of_range in any case (t may be NULL). */
 uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t);
 /* Test one CSV row row[0..n) (a whole record, without its newline):
  * col[i] is the column holding pf_field(p, i), or -1 when the header has
@@ -64,5 +81,10 @@ uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in
  * the reader's to reject: "maybe"; 0 skips that check). A dropped row's
  * counts go to *t as in pf_jsonl_drop. */
 pf_ans_t pf_csv(const pf_t *p, const int *col, unsigned ncol, const char *row, size_t n, in_tally_t *t);
+/* As pf_csv, and with a range (pf_compile_range) a row whose time column
+ * tcol (-1: none) holds a time outside it answers PF_OUT: epoch ms when
+ * ms (an integer of at most 15 digits), else a text dt_parse reads. */
+pf_ans_t pf_csv_timed(const pf_t *p, const int *col, unsigned ncol, int tcol, bool ms, const char *row, size_t n,
+                      in_tally_t *t);
 
 #endif

@@ -442,6 +442,22 @@ int csv_colmap(void *st, uint32_t id) {
     return -1;
 }
 
+/* See reader.h. The input layer takes the first time column by rank
+ * whose cell reads (input_lane.c complete); certain here: the only
+ * _messageTime column (no _messageTimeMs, which ranks above), else, with
+ * neither, the only timestamp column (the next rank). */
+int csv_timecol(void *st, bool *ms) {
+    const csv_st_t *s = st;
+    if (!s || !s->have_hdr) return -2;
+    int col[RD_NSPECIAL] = {0}, n[RD_NSPECIAL] = {0};
+    for (unsigned k = 0; k < s->ncol; k++)
+        if (s->col[k].sp > RD_SP_NONE) col[s->col[k].sp] = (int)k, n[s->col[k].sp]++;
+    if (n[RD_SP_MTIMEMS]) return -1;
+    *ms = n[RD_SP_MTIME] > 0;
+    int sp = *ms ? RD_SP_MTIME : RD_SP_TIMESTAMP;
+    return n[sp] == 1 ? col[sp] : -1;
+}
+
 static bool name_char(char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
            ch == '@' || ch == '.' || ch == '-' || ch == ' ' || ch == '/' || ch == '(' || ch == ')' || ch == '#';
@@ -513,4 +529,5 @@ const rd_impl_t rd_csv = {
     .split = 2,
     .prefilter = 2,
     .colmap = csv_colmap,
+    .timecol = csv_timecol,
 };

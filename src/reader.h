@@ -231,6 +231,11 @@ typedef struct rd_impl {
      * such column, -2 before the header is read; for FIELD_NONE the number
      * of columns. NULL for formats without columns. */
     int (*colmap)(void *st, uint32_t id);
+    /* The column the record's _messageTime certainly comes from (the
+     * --from/--to prefilter): *ms true for a Sumo time key (_messageTime:
+     * an integer of epoch ms), false for a timestamp key (dt_parse); -1
+     * when unsure or none, -2 before the header. NULL: never. */
+    int (*timecol)(void *st, bool *ms);
 } rd_impl_t;
 
 #define X(r) extern const rd_impl_t r;
@@ -633,6 +638,8 @@ void *csv_open(rd_ctx_t *c);
 rd_status_t csv_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec);
 void csv_close(void *st);
 int csv_colmap(void *st, uint32_t id);
+/* The CSV reader's timecol (rd_impl_t). */
+int csv_timecol(void *st, bool *ms);
 /* The CSV row framer for readers of CSV whose columns they map
  * themselves (azure-csv, argus), with st from csv_open: the next
  * non-blank row of p[0..n) (quoted cells may span lines) as *ncell cells

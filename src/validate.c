@@ -54,7 +54,7 @@ extern const size_t validate_test1_xml_len;
 #define VAL_BOUNDARY_S 15       /* a live test waits when a window ends sooner than this */
 
 static const char usage_validate_head[] =
-    "usage: postern validate [--test N] [--rule FILE] [--window D]\n"
+    "usage: postern validate [--test N] [--rule FILE] [--window D] [-o FILE]\n"
     "\n"
     "Run the three tests of the T1071.003 catalogue page against the rule as shipped\n"
     "(or --rule FILE) and print PASS, FAIL or SKIP for each, with the evidence rows:\n"
@@ -656,6 +656,7 @@ int cmd_validate(int argc, char **argv) {
     int only = 0;
     const char *rule_files[1] = {NULL};
     int nrule_files = 0;
+    const char *outpath = NULL;
     stream_opts_t so = {.window_ms = STREAM_DEFAULT_WINDOW_MS, .lateness_ms = STREAM_DEFAULT_LATENESS_MS};
     cli_args_t args;
     int rc = cli_parse(CLI_VALIDATE, argc, argv, usage_validate_head, usage_validate_tail, &args);
@@ -686,6 +687,7 @@ int cmd_validate(int argc, char **argv) {
                 rc = 2;
             }
             break;
+        case OPT_OUTPUT: outpath = v; break;
         default: break; /* (cli.c gives validate's options only) */
         }
     }
@@ -693,6 +695,11 @@ int cmd_validate(int argc, char **argv) {
     if (rc) return rc == 1 ? VALIDATE_PASS : VALIDATE_USAGE;
     ruleset_t rs;
     if (ruleset_prepare(&rs, rule_files, nrule_files, NULL, NULL, 0, false, true) != 0) return VALIDATE_USAGE;
+    /* (outpath points into argv, which outlives args) */
+    if (cli_output_begin(CLI_VALIDATE, outpath, false) != 0) {
+        ruleset_free(&rs);
+        return VALIDATE_USAGE;
+    }
     char wt[32];
     stream_fmt_duration(so.window_ms, wt, sizeof wt);
     if (nrule_files)
@@ -727,5 +734,5 @@ int cmd_validate(int argc, char **argv) {
     }
     printf("postern validate: %d passed, %d failed, %d skipped\n", npass, nfail, nskip);
     ruleset_free(&rs);
-    return nfail ? VALIDATE_FAIL : nskip ? VALIDATE_SKIPPED : VALIDATE_PASS;
+    return cli_output_end(nfail ? VALIDATE_FAIL : nskip ? VALIDATE_SKIPPED : VALIDATE_PASS);
 }

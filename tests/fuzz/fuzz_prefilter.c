@@ -6,7 +6,8 @@
  * just absence of crashes, is what this target checks. With counting on
  * (pf_count, as detect uses it), a line dropped must also be counted as
  * the engine sees the parsed record: in scope or not, and which fields it
- * carries.
+ * carries. With a time range (pf_compile_range), a line answered PF_OUT
+ * must parse to a record whose _messageTime lies outside it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,12 +41,15 @@ typedef struct ud {
     int n, kept;
     int scoped;           /* the scope kept the record */
     unsigned have;        /* bit i: it carries counted[i] */
+    bool timed;           /* the record has a _messageTime ... */
+    double t;             /* ... t */
 } ud_t;
 
 static int cb(record_t *r, void *p) {
     ud_t *u = p;
     bool ok = !u->q->scope || eval_cond(u->ev, u->q->scope, r);
     u->scoped = ok;
+    u->timed = val_to_num(rec_get(r, F_MESSAGETIME), &u->t);
     for (uint32_t i = 0; i < NCOUNT; i++)
         if (rec_get(r, ftab_find(&u->q->ft, pstr_c(counted[i]))).t != V_NULL) u->have |= 1u << i;
     for (uint32_t i = 0; ok && i < u->q->nst && u->q->st[i].kind == ST_WHERE; i++) ok = eval_cond(u->ev, u->q->st[i].e, r);
@@ -61,7 +65,7 @@ static int full(query_t *q, const char *fmt, const char *text, size_t n, int *ke
     arena_t a = {0};
     eval_ctx_t ev;
     eval_init(&ev, &a, 0);
-    ud_t u = {q, &ev, 0, 0, 0, 0};
+    ud_t u = {q, &ev, 0, 0, 0, 0, false, 0};
     in_opts_t io = {.format = fmt, .quiet = true};
     in_stats_t st = {0};
     input_run_mem("f", text, n, 0, &io, &q->ft, cb, &u, &st);
@@ -154,6 +158,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(csv);
     }
     pf_free(p);
+    /* The time range: PF_OUT only for a record certainly outside it. */
+    static const pf_range_t range = {true, true, 1717416001000, 1717416002000};
+    pf_t *pr = pf_compile_range(q, NULL, &range);
+    if (pr) {
+        int kept;
+        ud_t v;
+        pf_ans_t a = pf_jsonl(pr, line, n);
+        if (a != PF_MAYBE && full(q, "jsonl", line, n, &kept, &v) == 1) {
+            bool out = v.timed && (v.t < (double)range.from_ms || v.t >= (double)range.to_ms);
+            if (a == PF_OUT ? !out : kept != (a == PF_YES)) {
+                fprintf(stderr, "prefilter unsound on JSON line with a range: query %s answer %d kept %d time %d %.0f\n",
+                        qt, a, kept, v.timed, v.t);
+                abort();
+            }
+        }
+    }
+    pf_free(pr);
     query_free(q);
     return 0;
 }
