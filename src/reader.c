@@ -123,6 +123,9 @@ static rd_key_t key_hashed(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, cons
     pstr_t name = key;
     if (esc && !json_unescape_body(key, c->arena, &name)) name = key;
     int s = special_of(name);
+    /* A timestamp key only feeds _messageTime: not noted (nor decoded)
+     * when the query never reads it (field.h FT_SKIP_TIME). */
+    if (s > RD_SP_RAW && (c->ft->skip & FT_SKIP_TIME)) s = RD_SP_NONE;
     int al = schema_alias(name); /* a Cloud SIEM name fills its schema field */
     if (al >= 0) name = pstr_c(schema_name((unsigned)al));
     uint32_t id = FIELD_NONE;
@@ -334,10 +337,11 @@ void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
         case RD_OCSFOUT: v = code_name(v, ocsfout, 6); break;
         case RD_HOST: sc_fill(rec, ids, SC_SOURCEHOST, val_strv(v)); break;
         case RD_TIME:
-            if (!(fill && c->has_time) && dt_parse(v, &ms)) rd_time(c, ms);
+            if (!(fill && c->has_time) && !(c->ft->skip & FT_SKIP_TIME) && dt_parse(v, &ms)) rd_time(c, ms);
             continue;
         case RD_DEVTIME:
-            if (!(fill && c->has_time) && rd_devtime(v, a->clock, &ms)) rd_time(c, ms);
+            if (!(fill && c->has_time) && !(c->ft->skip & FT_SKIP_TIME) && rd_devtime(v, a->clock, &ms))
+                rd_time(c, ms);
             continue;
         default: break;
         }
