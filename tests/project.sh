@@ -23,7 +23,8 @@ root=$(pwd)
 bin=${POSTERN_BIN:-$root/postern}
 real="$root/../shared/real"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-project.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 unset COLUMNS NO_COLOR POSTERN_NO_PROJECT
 same=0
 differ=0
@@ -35,35 +36,47 @@ unstable=""
 run_in() {
     d=$1 tag=$2
     shift 2
-    (cd "$d" && "$@" > "$tag.out" 2> "$tag.raw"; echo $? > "$tag.status")
+    (cd "$d" || exit 99; "$@" > "$tag.out" 2> "$tag.raw"; echo $? > "$tag.status")
     sed 's/ in [0-9][0-9.]* s$/ in _ s/' "$d/$tag.raw" > "$d/$tag.err"
 }
 
-# pair NAME DIR CMD...: CMD with projection on and off; counted.
+# pair NAME DIR CMD...: CMD in DIR with projection on and off (and as is
+# again when they differ); counted. With copy=1 each run has its own copy
+# of DIR (a case may leave files that change its next run: a fifo, an
+# output).
+copy=0
 pair() {
     name=$1 d=$2
     shift 2
-    run_in "$d" on "$@"
-    POSTERN_NO_PROJECT=1 run_in "$d" off "$@"
-    if cmp -s "$d/on.out" "$d/off.out" && cmp -s "$d/on.err" "$d/off.err" && cmp -s "$d/on.status" "$d/off.status"
-    then
+    for tag in on off again; do
+        eval "d_$tag=\$d"
+        [ "$copy" = 1 ] || continue
+        rm -rf "$d.$tag"
+        cp -R "$d" "$d.$tag"
+        eval "d_$tag=\$d.\$tag"
+    done
+    run_in "$d_on" on "$@"
+    POSTERN_NO_PROJECT=1 run_in "$d_off" off "$@"
+    if cmp -s "$d_on/on.out" "$d_off/off.out" && cmp -s "$d_on/on.err" "$d_off/off.err" &&
+        cmp -s "$d_on/on.status" "$d_off/off.status"; then
         same=$((same + 1))
         return
     fi
-    run_in "$d" again "$@"
-    if ! cmp -s "$d/on.out" "$d/again.out" || ! cmp -s "$d/on.err" "$d/again.err"; then
+    run_in "$d_again" again "$@"
+    if ! cmp -s "$d_on/on.out" "$d_again/again.out" || ! cmp -s "$d_on/on.err" "$d_again/again.err"; then
         unstable="$unstable $name"
         return
     fi
     differ=$((differ + 1))
     echo "DIFFER: $name" >&2
     for k in out err status; do
-        cmp -s "$d/on.$k" "$d/off.$k" || diff "$d/on.$k" "$d/off.$k" | head -20 | sed "s/^/    $k: /" >&2
+        cmp -s "$d_on/on.$k" "$d_off/off.$k" || diff "$d_on/on.$k" "$d_off/off.$k" | head -20 | sed "s/^/    $k: /" >&2
     done
 }
 
 # ---- the cases ---------------------------------------------------------------
 ncases=0
+copy=1
 if [ -z "${POSTERN_PROJECT_QUICK:-}" ]; then
     for c in "${POSTERN_CASES:-tests/cases}"/*.test; do
         [ -f "$c" ] || continue
@@ -84,6 +97,8 @@ if [ -z "${POSTERN_PROJECT_QUICK:-}" ]; then
         fi
     done
 fi
+
+copy=0
 
 # ---- generated records: the bench shapes and other aggregates ----------------
 g="$tmp/gen"
