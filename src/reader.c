@@ -455,7 +455,7 @@ static unsigned walk_add(walk_t *w, pstr_t key, pstr_t val, size_t plen) {
  * once they close), each byte read once. Returns the index past its '}',
  * WALK_BAD when it is not valid JSON. */
 static size_t walk_obj(walk_t *w, const char *s, size_t n, size_t i, size_t plen, int depth) {
-    i = json_ws(s, n, i + 1);
+    i = js_ws(s, n, i + 1);
     if (i < n && s[i] == '}') return i + 1;
     for (;;) {
         pstr_t k, key;
@@ -474,11 +474,11 @@ static size_t walk_obj(walk_t *w, const char *s, size_t n, size_t i, size_t plen
             e = json_skip(s, n, v);
             if (e == WALK_BAD) return WALK_BAD;
         }
-        i = json_ws(s, n, e);
+        i = js_ws(s, n, e);
         if (i >= n) return WALK_BAD;
         if (s[i] == '}') return i + 1;
         if (s[i] != ',') return WALK_BAD;
-        i = json_ws(s, n, i + 1);
+        i = js_ws(s, n, i + 1);
     }
 }
 
@@ -492,7 +492,7 @@ bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud) {
     char path[RD_MAXPATH];
     size_t plen = prefix.n < RD_MAXPATH / 2 ? prefix.n : 0;
     if (plen) memcpy(path, prefix.p, plen);
-    size_t i = json_ws(obj.p, obj.n, 0);
+    size_t i = js_ws(obj.p, obj.n, 0);
     if (i >= obj.n || obj.p[i] != '{' || walk_obj(&w, obj.p, obj.n, i, plen, 0) != obj.n) return false;
     for (unsigned k = 0; k < w.n; k++) {
         const walk_ev_t *e = &w.ev[k];
