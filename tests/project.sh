@@ -12,9 +12,8 @@
 #  - JSON edge cases (duplicate keys, key case, nested keys, \u-escaped
 #    keys, time keys, lines rejected) and the real JSON logs of
 #    $TESTROOT/../shared/real (when present), with --stats.
-# A run whose two results differ is printed with a diff. A case whose
-# output changes from run to run (a clock) is run again as is: when that
-# differs too, it is counted as unstable and left out (and listed).
+# A run whose two results differ is printed with a diff; see pair() for
+# the reruns that tell a case's own race or instability from a difference.
 # POSTERN_PROJECT_QUICK=1 compares only the generated and edge-case runs
 # (make check's cheap form). Ends with "project: N same, N differ" and
 # fails when any differ or when fewer runs were compared than expected.
@@ -30,6 +29,7 @@ unset COLUMNS NO_COLOR POSTERN_NO_PROJECT
 same=0
 differ=0
 unstable=""
+flaky=""
 
 # run_in DIR TAG CMD...: run CMD in DIR, its stdout, stderr and status in
 # DIR/TAG.*; the seconds a run took (detect's summary "in 0.01 s") are
@@ -41,15 +41,17 @@ run_in() {
     sed 's/ in [0-9][0-9.]* s$/ in _ s/' "$d/$tag.raw" > "$d/$tag.err"
 }
 
-# pair NAME DIR CMD...: CMD in DIR with projection on and off (and as is
-# again when they differ); counted. With copy=1 each run has its own copy
-# of DIR (a case may leave files that change its next run: a fifo, an
-# output).
+# pair NAME DIR CMD...: CMD in DIR with projection on and off; counted.
+# When they differ, both are run again: equal then, the first pair met a
+# race of the case's own (listed as flaky); the first run differing from
+# its rerun, the case is unstable (listed, not compared); otherwise they
+# differ. With copy=1 each run has its own copy of DIR (a case may leave
+# files that change its next run: a fifo, an output).
 copy=0
 pair() {
     name=$1 d=$2
     shift 2
-    for tag in on off again; do
+    for tag in on off again off2; do
         eval "d_$tag=\$d"
         [ "$copy" = 1 ] || continue
         rm -rf "$d.$tag"
@@ -58,13 +60,18 @@ pair() {
     done
     run_in "$d_on" on "$@"
     POSTERN_NO_PROJECT=1 run_in "$d_off" off "$@"
-    if cmp -s "$d_on/on.out" "$d_off/off.out" && cmp -s "$d_on/on.err" "$d_off/off.err" &&
-        cmp -s "$d_on/on.status" "$d_off/off.status"; then
+    if same_run "$d_on/on" "$d_off/off"; then
         same=$((same + 1))
         return
     fi
     run_in "$d_again" again "$@"
-    if ! cmp -s "$d_on/on.out" "$d_again/again.out" || ! cmp -s "$d_on/on.err" "$d_again/again.err"; then
+    POSTERN_NO_PROJECT=1 run_in "$d_off2" off2 "$@"
+    if same_run "$d_again/again" "$d_off2/off2"; then
+        same=$((same + 1))
+        flaky="$flaky $name"
+        return
+    fi
+    if ! same_run "$d_on/on" "$d_again/again"; then
         unstable="$unstable $name"
         return
     fi
@@ -74,6 +81,9 @@ pair() {
         cmp -s "$d_on/on.$k" "$d_off/off.$k" || diff "$d_on/on.$k" "$d_off/off.$k" | head -20 | sed "s/^/    $k: /" >&2
     done
 }
+
+# same_run A B: runs A and B (paths without .out/.err/.status) gave the same bytes.
+same_run() { cmp -s "$1.out" "$2.out" && cmp -s "$1.err" "$2.err" && cmp -s "$1.status" "$2.status"; }
 
 # ---- the cases ---------------------------------------------------------------
 ncases=0
@@ -169,6 +179,7 @@ fi
 
 total=$((same + differ))
 [ -n "$unstable" ] && echo "project: unstable (differ from run to run, not compared):$unstable" >&2
+[ -n "$flaky" ] && echo "project: equal when run again (a race of the case's own):$flaky" >&2
 echo "project: $same same, $differ differ ($ncases cases, $ngen generated, $nedge edge and real runs)"
 # A run that compares too little proves nothing.
 min=$((ngen + nedge))
