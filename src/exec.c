@@ -428,17 +428,66 @@ static int table_phase(exec_t *x, table_t *t, uint32_t from) {
     return 0;
 }
 
-/* Which fields must the readers extract? Everything when the output shows
- * whole messages (no aggregate and no `fields` list decides the columns). */
-static void plan_fields(query_t *q) {
+/* Stage kinds that read only the fields they name (which the parser marks
+ * wanted), never a record's metadata behind the query's back: the stages
+ * that may come before the aggregate of a projected query (plan_skip). */
+static const bool named_only[ST__COUNT] = {
+    [ST_WHERE] = true, [ST_ASSIGN] = true, [ST_FIELDS] = true, [ST_JSON] = true,
+    [ST_PARSE] = true, [ST_PARSE_REGEX] = true, [ST_KV] = true, [ST_KEYVALUE] = true,
+    [ST_CSV] = true,   [ST_SPLIT] = true,  [ST_XML] = true,
+};
+
+/* Aggregate functions that read each record's _messageTime themselves. */
+static bool agg_reads_time(int fn) {
+    return fn == AG_FIRST || fn == AG_LAST || fn == AG_MOST_RECENT || fn == AG_LEAST_RECENT;
+}
+
+/* The metadata (FT_SKIP_* bits) q's run may leave out of its records. The
+ * rule, conservative (docs/semantics.md §7): only an aggregate query
+ * (`count by`, `top`, `count_frequent`) may skip any, since its rows show
+ * what the aggregate makes, never a record's own fields; and only when
+ * every stage before its first aggregate reads just the fields it names
+ * (named_only), no aggregate reads the time itself (first, last,
+ * most_recent, least_recent), no stage runs the query again (compare),
+ * nothing resolves the search's time range or reads other queries
+ * (subqueries, join and filter tables), and the run has no --from/--to
+ * and counts no coverage. Then a metadata field is skipped when the query
+ * does not name it. eo NULL (a stream: detection reads the time and
+ * category of every record): nothing is skipped. */
+static uint8_t plan_skip(const query_t *q, const exec_opts_t *eo) {
+    if (!eo || q->ft.want_all || q->nsubs || q->ntables || q->needs_range || eo->has_from || eo->has_to || eo->cov)
+        return 0;
+    uint32_t g = 0;
+    for (; g < q->nst && !(stage_info[q->st[g].kind].flags & SF_GROUP); g++)
+        if (!named_only[q->st[g].kind]) return 0;
+    if (g == q->nst) return 0; /* no aggregate: rows keep their metadata */
+    for (uint32_t i = g; i < q->nst; i++) {
+        const stage_t *s = &q->st[i];
+        if (s->kind == ST_COMPARE) return 0;
+        for (uint32_t k = 0; s->kind == ST_AGG && k < s->naggs; k++)
+            if (agg_reads_time(s->aggs[k].fn)) return 0;
+    }
+    const fentry_t *e = q->ft.e;
+    return (uint8_t)((e[F_RAW].wanted ? 0 : FT_SKIP_RAW) | (e[F_MESSAGETIME].wanted ? 0 : FT_SKIP_TIME) |
+                     (e[F_SOURCECATEGORY].wanted ? 0 : FT_SKIP_CATEGORY) |
+                     (e[F_SOURCENAME].wanted ? 0 : FT_SKIP_NAME));
+}
+
+/* See exec.h. Everything when the output shows whole messages (no
+ * aggregate and no `fields` list decides the columns); otherwise the
+ * fields the query names, plus the metadata plan_skip cannot prove
+ * unread. */
+void exec_plan(query_t *q, const exec_opts_t *eo) {
     bool agg = false;
     for (uint32_t i = 0; i < q->nst; i++)
         if ((stage_info[q->st[i].kind].flags & SF_GROUP) || (q->st[i].kind == ST_FIELDS && !q->st[i].remove))
             agg = true;
-    q->ft.want_all = !agg;
-    q->ft.e[F_MESSAGETIME].wanted = 1;
-    q->ft.e[F_SOURCECATEGORY].wanted = 1;
-    q->ft.e[F_RAW].wanted = 1;
+    const char *off = getenv("POSTERN_NO_PROJECT");
+    q->ft.want_all = !agg || (off && *off && strcmp(off, "0") != 0);
+    q->ft.skip = plan_skip(q, eo);
+    if (!(q->ft.skip & FT_SKIP_TIME)) q->ft.e[F_MESSAGETIME].wanted = 1;
+    if (!(q->ft.skip & FT_SKIP_CATEGORY)) q->ft.e[F_SOURCECATEGORY].wanted = 1;
+    if (!(q->ft.skip & FT_SKIP_RAW)) q->ft.e[F_RAW].wanted = 1;
 }
 
 /* A worker: one per input lane, each with its own evaluator, scratch
@@ -1251,7 +1300,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
                 emit_t *em, table_t *out, in_stats_t *st) {
     unsigned nw = eo->threads > 1 ? eo->threads : 1;
     rowsort_plan(q);
-    plan_fields(q);
+    exec_plan(q, eo);
     if (q->needs_range && resolve_range(q, paths, npaths, io, eo) != 0) return 2;
     if (ex_subqueries(q, paths, npaths, io, eo) != 0) return 2;
 
@@ -1534,7 +1583,7 @@ exec_stream_t *exec_stream_new(query_t *q, const exec_opts_t *eo, uint32_t *agg,
             snprintf(why, whylen, "only one aggregate stage can run on a stream (a second one is stage %u)", i + 1);
             return NULL;
         }
-    plan_fields(q);
+    exec_plan(q, NULL);
     exec_stream_t *s = xcalloc(1, sizeof *s);
     s->q = q;
     s->lk = lk_open_all(q, eo, why, whylen);

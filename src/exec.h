@@ -40,6 +40,15 @@ typedef struct exec_opts {
 /* The default --max-memory: half of physical memory. */
 size_t exec_default_max_memory(void);
 
+/* The projection: which fields q's readers must extract (q->ft.want_all,
+ * q->ft.e[id].wanted) and which metadata its records may go without
+ * (q->ft.skip, field.h), decided once before a run (exec_run calls it;
+ * eo NULL for a stream, which skips no metadata). The rule is in exec.c
+ * (plan_skip) and docs/semantics.md §7. POSTERN_NO_PROJECT=1 (tests: the
+ * differential check tests/project.sh) makes every query extract every
+ * field and skip nothing. */
+void exec_plan(query_t *q, const exec_opts_t *eo);
+
 /* Run q over the inputs; rows go to out (initialised by the caller).
  * Returns 0, IN_PARTIAL when some inputs could not be read (said on
  * stderr; out holds the rows of the others), or 2 on an error (message

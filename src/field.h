@@ -46,6 +46,16 @@ enum field_builtin {
 
 #define FIELD_NONE UINT32_MAX
 
+/* Metadata a query may never read (ftab_t.skip): the input layer then
+ * does not set it, and readers do not decode the keys that only feed it
+ * (the timestamp keys that make _messageTime). */
+enum {
+    FT_SKIP_RAW = 1,      /* the _raw field (rec->raw, the message text, is kept) */
+    FT_SKIP_TIME = 2,     /* _messageTime, and the timestamp keys noted to make it */
+    FT_SKIP_CATEGORY = 4, /* _sourceCategory */
+    FT_SKIP_NAME = 8      /* _sourceName */
+};
+
 /* One interned name. */
 typedef struct fentry {
     char *name;        /* display spelling, NUL-terminated, owned */
@@ -63,6 +73,10 @@ typedef struct ftab {
     uint32_t n, cap;   /* used / allocated entries */
     hm_t ix;           /* case-insensitive hash of a name -> its id (hmap.h) */
     bool want_all;     /* readers must extract every field they see */
+    uint8_t skip;      /* FT_SKIP_* bits: metadata the query never reads, which readers and the
+                        * input layer leave out of every record (0, the default: fill it all).
+                        * Set once before the run by exec.c's plan_fields (the rule is there);
+                        * plain bits, not e[], so lanes read them without the lock */
     bool mt;           /* shared by threads: callers that may intern take lock */
     pthread_mutex_t lock; /* guards e/hslot while mt (ftab_lock/ftab_unlock) */
 } ftab_t;

@@ -108,16 +108,18 @@ void in_lane_merge(const in_lane_t *L, in_stats_t *st) {
 /* Fill in what the reader leaves to the input layer: _raw, _messageTime
  * (the reader's own, else the first timestamp field that parses),
  * _sourceCategory (the record's, else --category, else the reader's
- * default), _sourceName. */
+ * default), _sourceName; each unless the query never reads it (c->ft->skip,
+ * field.h). */
 static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char *name, uint64_t line, uint64_t seq) {
+    unsigned skip = c->ft->skip;
     rec->file = name;
     rec->line = line;
     rec->seq = seq;
     rec->raw = (c->spmask & (1u << RD_SP_RAW)) ? c->raw : c->text;
-    rec_set(rec, F_RAW, val_strv(rec->raw));
+    if (!(skip & FT_SKIP_RAW)) rec_set(rec, F_RAW, val_strv(rec->raw));
 
-    bool timed = c->has_time;
-    if (timed) rec_set(rec, F_MESSAGETIME, val_num((double)c->time_ms));
+    bool timed = c->has_time || (skip & FT_SKIP_TIME);
+    if (c->has_time && !(skip & FT_SKIP_TIME)) rec_set(rec, F_MESSAGETIME, val_num((double)c->time_ms));
     for (int k = RD_SP_RAW + 1; k < RD_NSPECIAL && !timed; k++) {
         int64_t ms;
         if (!(c->spmask >> k & 1)) continue;
@@ -133,11 +135,12 @@ static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char 
         }
     }
     if (!timed && rec_get(rec, F_MESSAGETIME).t != V_NULL) rec_unset(rec, F_MESSAGETIME);
-    if (rec_get(rec, F_SOURCECATEGORY).t == V_NULL) {
+    if (!(skip & FT_SKIP_CATEGORY) && rec_get(rec, F_SOURCECATEGORY).t == V_NULL) {
         if (o->category) rec_set(rec, F_SOURCECATEGORY, val_strv(pstr_c(o->category)));
         else if (c->defcat.n) rec_set(rec, F_SOURCECATEGORY, val_strv(c->defcat));
     }
-    if (rec_get(rec, F_SOURCENAME).t == V_NULL) rec_set(rec, F_SOURCENAME, val_strv(pstr_c(name)));
+    if (!(skip & FT_SKIP_NAME) && rec_get(rec, F_SOURCENAME).t == V_NULL)
+        rec_set(rec, F_SOURCENAME, val_strv(pstr_c(name)));
 }
 
 /* A malformed record at line: counted, and reported at once (a serial

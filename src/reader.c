@@ -123,6 +123,9 @@ static rd_key_t key_hashed(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, cons
     pstr_t name = key;
     if (esc && !json_unescape_body(key, c->arena, &name)) name = key;
     int s = special_of(name);
+    /* A timestamp key only feeds _messageTime: not noted (nor decoded)
+     * when the query never reads it (field.h FT_SKIP_TIME). */
+    if (s > RD_SP_RAW && (c->ft->skip & FT_SKIP_TIME)) s = RD_SP_NONE;
     int al = schema_alias(name); /* a Cloud SIEM name fills its schema field */
     if (al >= 0) name = pstr_c(schema_name((unsigned)al));
     uint32_t id = FIELD_NONE;
@@ -334,10 +337,11 @@ void rd_acc_emit(rd_ctx_t *c, rd_acc_t *a, record_t *rec) {
         case RD_OCSFOUT: v = code_name(v, ocsfout, 6); break;
         case RD_HOST: sc_fill(rec, ids, SC_SOURCEHOST, val_strv(v)); break;
         case RD_TIME:
-            if (!(fill && c->has_time) && dt_parse(v, &ms)) rd_time(c, ms);
+            if (!(fill && c->has_time) && !(c->ft->skip & FT_SKIP_TIME) && dt_parse(v, &ms)) rd_time(c, ms);
             continue;
         case RD_DEVTIME:
-            if (!(fill && c->has_time) && rd_devtime(v, a->clock, &ms)) rd_time(c, ms);
+            if (!(fill && c->has_time) && !(c->ft->skip & FT_SKIP_TIME) && rd_devtime(v, a->clock, &ms))
+                rd_time(c, ms);
             continue;
         default: break;
         }
@@ -451,7 +455,7 @@ static unsigned walk_add(walk_t *w, pstr_t key, pstr_t val, size_t plen) {
  * once they close), each byte read once. Returns the index past its '}',
  * WALK_BAD when it is not valid JSON. */
 static size_t walk_obj(walk_t *w, const char *s, size_t n, size_t i, size_t plen, int depth) {
-    i = json_ws(s, n, i + 1);
+    i = js_ws(s, n, i + 1);
     if (i < n && s[i] == '}') return i + 1;
     for (;;) {
         pstr_t k, key;
@@ -470,11 +474,11 @@ static size_t walk_obj(walk_t *w, const char *s, size_t n, size_t i, size_t plen
             e = json_skip(s, n, v);
             if (e == WALK_BAD) return WALK_BAD;
         }
-        i = json_ws(s, n, e);
+        i = js_ws(s, n, e);
         if (i >= n) return WALK_BAD;
         if (s[i] == '}') return i + 1;
         if (s[i] != ',') return WALK_BAD;
-        i = json_ws(s, n, i + 1);
+        i = js_ws(s, n, i + 1);
     }
 }
 
@@ -488,7 +492,7 @@ bool rd_walk(rd_ctx_t *c, pstr_t obj, pstr_t prefix, rd_leaf_fn fn, void *ud) {
     char path[RD_MAXPATH];
     size_t plen = prefix.n < RD_MAXPATH / 2 ? prefix.n : 0;
     if (plen) memcpy(path, prefix.p, plen);
-    size_t i = json_ws(obj.p, obj.n, 0);
+    size_t i = js_ws(obj.p, obj.n, 0);
     if (i >= obj.n || obj.p[i] != '{' || walk_obj(&w, obj.p, obj.n, i, plen, 0) != obj.n) return false;
     for (unsigned k = 0; k < w.n; k++) {
         const walk_ev_t *e = &w.ev[k];

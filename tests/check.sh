@@ -3,6 +3,7 @@
 #  - unit tests (build/unit/*), plain and under ASan+UBSan (build/unit/san-*)
 #  - data-driven cases (tests/cases/*.test) against ./postern and build/postern-san
 #  - the fault-injection walk (tests/faults.sh), plain and under ASan+UBSan
+#  - tests/project.sh's cheap form: projection on and off give the same bytes
 #  - the fuzz targets' seed corpora replayed (when clang's libFuzzer is present)
 #  - tests/convert/prove.sh: `postern convert` output run on real SQL engines
 #  - tests/html_report.sh: `detect --html`'s page rendered by headless Chromium
@@ -57,14 +58,7 @@ done
 run_case() {
     bin=$1 case=$2 dir=$3
     rm -rf "$dir"; mkdir -p "$dir"
-    awk -v dir="$dir" '
-        /^%% / { sec = $2; arg = $3;
-                 if (sec == "input") { f = dir "/" (arg == "" ? "input.jsonl" : arg); order = order f "\n" }
-                 else f = dir "/" sec ".sec";
-                 printf "" > f; close(f); next }
-        sec != "" { print >> f; close(f) }
-        END { printf "%s", order > (dir "/inputs.lst") }
-    ' "$case"
+    awk -v dir="$dir" -f "$root/tests/tools/case_split.awk" "$case"
     args=""
     [ -f "$dir/args.sec" ] && args=$(cat "$dir/args.sec")
     [ -n "${jn_args:-}" ] && [ ! -f "$dir/command.sec" ] && args="$args $jn_args"
@@ -129,6 +123,14 @@ for bin in $bins; do
     done
     unset POSTERN_MMAP_MIN
 done
+
+# ---- projection on and off give the same bytes (tests/project.sh) -----------
+# The cheap form: generated records in seven formats (-j1 and split -j3),
+# JSON edge cases and the real JSON logs; `sh tests/project.sh` adds every case.
+if [ -z "${POSTERN_CASES:-}" ] && [ -z "${POSTERN_JN_BIN:-}" ]; then
+    if POSTERN_PROJECT_QUICK=1 sh tests/project.sh > "$tmp/project.out" 2>&1; then ok; else ko "tests/project.sh"; tail -40 "$tmp/project.out" >&2; fi
+    tail -n 1 "$tmp/project.out"
+fi
 
 # ---- postern convert, proven on DuckDB, PostgreSQL and chdb ----------------------
 # POSTERN_NO_CONVERT=1 skips it (it needs node/npm and PostgreSQL; see the script).
