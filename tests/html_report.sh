@@ -15,7 +15,7 @@
 # message is seen. The page must name no resource to fetch (no script,
 # link, img, iframe, src=, url( or @import).
 # Exits 77 with a message when chromium is absent (POSTERN_CHROMIUM names
-# another binary), or 1 when POSTERN_REQUIRE_CHROMIUM=1 (CI sets it, so a
+# another binary), or 1 when POSTERN_REQUIRE_ALL=1 (CI sets it, so a
 # green CI means the page was rendered); prints "html report: ok" on success.
 set -u
 postern=${1:-./postern}
@@ -26,8 +26,8 @@ if [ -z "$chromium" ]; then
     done
 fi
 if [ -z "$chromium" ]; then
-    if [ "${POSTERN_REQUIRE_CHROMIUM:-}" = 1 ]; then
-        echo "html report: FAIL: chromium is not installed and POSTERN_REQUIRE_CHROMIUM=1 (tools/deps.sh installs Debian's chromium)"
+    if [ "${POSTERN_REQUIRE_ALL:-}" = 1 ]; then
+        echo "html report: FAIL: chromium is not installed and POSTERN_REQUIRE_ALL=1 (tools/deps.sh installs Debian's chromium)"
         exit 1
     fi
     echo "html report: SKIPPED: chromium is not installed (tools/deps.sh installs Debian's chromium)"

@@ -26,7 +26,8 @@
 # folder, on a Unix socket only, run as `nobody` when this runs as root
 # (initdb refuses root), stopped at the end. An engine that cannot be had
 # (no node or npm, no registry, no initdb) is skipped with a message; a
-# skipped engine is no failure, a mismatch is.
+# skipped engine is no failure, a mismatch is (with POSTERN_REQUIRE_ALL=1,
+# as CI sets it, a skipped engine fails too).
 #
 # A query one target refuses (parse regex on PostgreSQL) runs on the others.
 # KQL is not executed: each query converted to it is parsed and analyzed by
@@ -99,6 +100,14 @@ if command -v initdb > /dev/null 2>&1 && command -v pg_ctl > /dev/null 2>&1 && c
     fi
 else
     say "PostgreSQL (initdb, pg_ctl, psql) is not installed: skipped (tools/deps.sh installs it)"
+fi
+
+# POSTERN_REQUIRE_ALL=1 (CI): an engine that cannot be had is a failure, not a skip.
+if [ "${POSTERN_REQUIRE_ALL:-}" = 1 ]; then
+    for e in duck:DuckDB chdb:chdb pg:PostgreSQL kql:KQL; do
+        eval "h=\$have_${e%%:*}"
+        [ "$h" = 1 ] || { say "${e#*:} cannot run here and POSTERN_REQUIRE_ALL=1"; fail=1; }
+    done
 fi
 
 # ---- generated queries (tests/convert/gen.mjs) --------------------------------------

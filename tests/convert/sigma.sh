@@ -38,7 +38,11 @@ AJV_VERSION=8.20.0
 AJV_FORMATS_VERSION=3.0.1
 YAML_VERSION=2.9.1
 say() { echo "sigma: $*" >&2; }
-skip() { echo "sigma: skipped: $*"; exit 0; }
+# POSTERN_REQUIRE_ALL=1 (CI): a check that cannot run fails instead of skipping.
+skip() {
+    if [ "${POSTERN_REQUIRE_ALL:-}" = 1 ]; then echo "sigma: FAIL: cannot run (POSTERN_REQUIRE_ALL=1): $*"; exit 1; fi
+    echo "sigma: skipped: $*"; exit 0
+}
 command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1 || skip "node or npm is missing"
 [ -f "$SIGMA_SPEC/sigma-detection-rule-schema.json" ] && [ -f "$SIGMA_SPEC/sigma-correlation-rules-schema.json" ] ||
     skip "the Sigma specification's JSON schemas are not in $SIGMA_SPEC"
