@@ -763,7 +763,6 @@ static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
     cv_col_t *k = a->field == FIELD_NONE ? NULL : find_col(c, a->field);
     buf_t x = {0}, nx = {0}, has = {0};
     bool numeric = a->fn == AG_SUM || a->fn == AG_MIN || a->fn == AG_MAX || a->fn == AG_AVG;
-    if (a->one_if_missing) return refuse(c, a->sp, "a top by _count (the sum of an earlier aggregate's counts, 1 for a row without)");
     if (k) {
         put_col(&x, k);
         if (k->t == CV_STR && numeric) put_num_helper(c, &nx, k);
@@ -784,7 +783,16 @@ static bool agg_kql(kq_t *c, const aggspec_t *a, buf_t *b) {
         else buf_printf(b, "todouble(countif(%s))", has.p);
         break;
     case AG_COUNT_DISTINCT: buf_printf(b, "todouble(count_distinctif(%s, %s))", x.p, has.p); break;
-    case AG_SUM: case AG_MIN: case AG_MAX: case AG_AVG: {
+    case AG_SUM:
+        if (a->one_if_missing) { /* top by _count: a row without a _count counts 1 */
+            buf_t e = {0};
+            buf_printf(&e, "iff(%s, %s, 1.0)", has.p, nx.p);
+            buf_printf(b, "iff(countif(isnotnull(%s)) == 0, real(null), sum(%s))", e.p, e.p);
+            buf_free(&e);
+            break;
+        }
+        /* fall through */
+    case AG_MIN: case AG_MAX: case AG_AVG: {
         static const char *const fn[] = {[AG_SUM] = "sum(%s)", [AG_MIN] = "minif(%s, isnotnull(%s))",
                                          [AG_MAX] = "maxif(%s, isnotnull(%s))",
                                          [AG_AVG] = "sum(%s) / todouble(countif(isnotnull(%s)))"};
