@@ -807,14 +807,16 @@ pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len) {
 }
 
 /* See prefilter.h. */
-uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t) {
+uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, size_t *next, in_tally_t *t) {
     uint64_t k = 0;
-    size_t off = 0, one;
+    size_t off = 0, one = 0;
     while (off < n && jsonl_next(p, buf + off, n - off, &one, t) == PF_NO) {
         off += one;
         k++;
+        one = 0;
     }
     *len = off;
+    *next = one; /* (jsonl_next sets it once the line's newline is found) */
     return k;
 }
 

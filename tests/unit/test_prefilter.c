@@ -69,6 +69,12 @@ static void jl(const char *query, const char *line, pf_ans_t want, const char *c
                 if (g2 != want || (g2 != PF_MAYBE && len != n + 1))
                     fprintf(stderr, "  next (%s): query %s line %s got %d want %d\n", kern[k], query, line, g2, want);
                 CHECK(g2 == want && (g2 == PF_MAYBE || len == n + 1));
+                /* pf_jsonl_drop: a "no" dropped, any other line's length
+                 * told when its newline was found (never a wrong one) */
+                size_t nx = 7;
+                uint64_t dk = pf_jsonl_drop(p, b, n + 1 + tail, &len, &nx, NULL);
+                if (want == PF_NO) CHECK(dk == 1 && len == n + 1 && nx == 0);
+                else CHECK(dk == 0 && len == 0 && (nx == 0 || nx == n + 1));
             }
             size_t len = 0;
             CHECK(pf_jsonl_next(p, b, n, &len) == PF_MAYBE); /* no newline in the buffer: not answered */
@@ -153,7 +159,9 @@ static void tally_case(const char *line, bool drop) {
     memcpy(b, line, n);
     b[n] = '\n';
     in_tally_t t = {0};
-    uint64_t k = pf_jsonl_drop(p, b, n + 1, &len, &t);
+    size_t nx = 0;
+    uint64_t k = pf_jsonl_drop(p, b, n + 1, &len, &nx, &t);
+    CHECK(k == 1 ? nx == 0 : nx == n + 1); /* the one line: dropped, or its length told */
     if ((k == 1) != drop) fprintf(stderr, "  tally: line %s: dropped %llu, want %d\n", line, (unsigned long long)k, drop);
     CHECK((k == 1) == drop);
     /* The engine's view of the same record. */
