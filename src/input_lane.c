@@ -47,6 +47,7 @@ void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_
     L->src = src;
     L->discard = 0;
     L->line = 1;
+    L->ahead = 0;
     L->pc.ready = false;
     memset(&L->st, 0, sizeof L->st);
     L->nrep = 0;
@@ -262,6 +263,23 @@ static rd_status_t mux_line(const rd_impl_t *fmt, rd_ctx_t *c, record_t *rec, co
 /* The lane's bytes: its buffer, or its source's map. */
 static inline const char *lane_bytes(const in_lane_t *L) { return L->view ? L->view : L->buf; }
 
+/* Bytes ahead of a mapped lane's position whose cache lines it asks for
+ * before each step: a mapped file's pages are 4 KiB apart in memory,
+ * where the CPU's own prefetcher stops (the records the reader parses,
+ * `count by src_ip, src_port, dest_ip` over 1M rows: 4% less CPU time;
+ * the prefilter's scan asks for its own, scan.c). */
+#define LANE_AHEAD 2048
+
+/* Ask for the mapped bytes up to LANE_AHEAD past the lane's position not
+ * yet asked for (only hints: the bytes are not read). */
+static inline void ahead(in_lane_t *L) {
+    if (!L->view) return;
+    uint64_t at = L->off0 + L->beg, want = at + LANE_AHEAD, lim = L->off0 + L->end;
+    if (want > lim) want = lim;
+    if (L->ahead < at) L->ahead = at & ~(uint64_t)63;
+    for (; L->ahead < want; L->ahead += 64) __builtin_prefetch(L->view + (L->ahead - L->off0));
+}
+
 /* One step at buf[beg..end): a run of lines the prefilter drops, then
  * one reader step (a record, a rejection, a skipped unit, or a request
  * for more bytes). Consumed bytes leave the buffer and advance L->line. */
@@ -269,6 +287,7 @@ static rd_status_t step(in_lane_t *L) {
     in_run_t *r = L->r;
     const rd_impl_t *fmt = L->fmt;
     rd_ctx_t *c = &L->ctx;
+    ahead(L);
     const char *p = lane_bytes(L) + L->beg;
     size_t n = L->end - L->beg, used = 0, hint = 0;
     uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used, &hint, &L->st.pf_tally) : 0;
