@@ -224,6 +224,17 @@ int main(void) {
     jl(in, "{ \"dest_port\" : \"587\" }", PF_YES, NULL);
     jl(in, "{\"dest_port\":{\"a\":1}}", PF_MAYBE, NULL);
     jl(in, "{\"dest_\\u0070ort\":\"25\"}", PF_MAYBE, NULL);
+    /* The value's end (a quote) or an escape at every byte of the words
+     * the value is read in: "25" only when nothing follows it. */
+    for (unsigned k = 0; k < 20; k++) {
+        char line[96];
+        snprintf(line, sizeof line, "{\"dest_port\":\"%.*s25\"}", (int)k, "00000000000000000000");
+        jl(in, line, k ? PF_NO : PF_YES, NULL);
+        snprintf(line, sizeof line, "{\"dest_port\":\"25%.*s\\\"\"}", (int)k, "xxxxxxxxxxxxxxxxxxxx");
+        jl(in, line, PF_MAYBE, NULL);
+        snprintf(line, sizeof line, "{\"dest_port\":\"%.*s\\\\25\"}", (int)k, "xxxxxxxxxxxxxxxxxxxx");
+        jl(in, line, PF_MAYBE, NULL);
+    }
     /* A key of an inner object is not the record's field. */
     jl(in, "{\"dest_port\":\"25\",\"a\":{\"dest_port\":\"443\"}}", PF_YES, NULL);
     jl(in, "{\"a\":{\"dest_port\":\"25\"},\"dest_port\":\"443\"}", PF_NO, NULL);
