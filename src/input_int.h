@@ -233,6 +233,7 @@ typedef struct in_lane {
     size_t mcap;             /* mapped: the size buf would have by now (windows are cut as its reads) */
     size_t beg, end;         /* unread bytes buf[beg..end) (view[beg..end) when mapped) */
     uint64_t off0;           /* input offset of buf[0] (view[0]) */
+    uint64_t ahead;          /* mapped: the input offset up to which the bytes were asked for (prefetch) */
     bool eof;                /* the source has no more bytes */
     int discard;             /* after a too-long record: 1 drop through the next '\n', 2 drop the rest */
     uint64_t line;           /* line number of buf[beg], from 1 at the lane's first byte */

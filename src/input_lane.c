@@ -47,6 +47,7 @@ void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_
     L->src = src;
     L->discard = 0;
     L->line = 1;
+    L->ahead = 0;
     L->pc.ready = false;
     memset(&L->st, 0, sizeof L->st);
     L->nrep = 0;
@@ -194,12 +195,13 @@ static bool csv_dropped(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcol
 /* How many records from the start of p[0..n) (the whole rest of the
  * buffer) certainly fail the prefilter, one after the other: they are
  * dropped unread, *len gets the bytes they take, t what they held (when
- * the prefilter counts). Only for readers whose raw keys or columns are
- * the field names (fmt->prefilter). */
+ * the prefilter counts), *next the length of the line after them when
+ * the prefilter found its newline (0: not known). Only for readers whose
+ * raw keys or columns are the field names (fmt->prefilter). */
 static uint64_t prefiltered(const pf_t *pf, const rd_impl_t *fmt, void *st, in_pfcols_t *pc, const char *p,
-                            size_t n, size_t *len, in_tally_t *t) {
-    *len = 0;
-    if (fmt->prefilter == 1) return pf_jsonl_drop(pf, p, n, len, t);
+                            size_t n, size_t *len, size_t *next, in_tally_t *t) {
+    *len = *next = 0;
+    if (fmt->prefilter == 1) return pf_jsonl_drop(pf, p, n, len, next, t);
     if (fmt->prefilter != 2) return 0;
     uint64_t k = 0;
     size_t one;
@@ -221,6 +223,8 @@ static void ctx_clear(rd_ctx_t *c, record_t *rec) {
     c->text = PSTR_NULL;
     c->rec_off = 0;
     c->pos = 0;
+    c->ln_p = c->hint_p = NULL;
+    c->hint_len = 0;
 }
 
 /* The input's reader fmt skipped the last line of p[0..used) as no record
@@ -268,17 +272,35 @@ static rd_status_t mux_line(const rd_impl_t *fmt, rd_ctx_t *c, record_t *rec, co
 /* The lane's bytes: its buffer, or its source's map. */
 static inline const char *lane_bytes(const in_lane_t *L) { return L->view ? L->view : L->buf; }
 
-/* One step at buf[beg..end): a run of lines the prefilter drops, or one
- * reader step (a record, a rejection, a skipped unit, or a request for
- * more bytes). Consumed bytes leave the buffer and advance L->line. */
+/* Bytes ahead of a mapped lane's position whose cache lines it asks for
+ * before each step: a mapped file's pages are 4 KiB apart in memory,
+ * where the CPU's own prefetcher stops (the records the reader parses,
+ * `count by src_ip, src_port, dest_ip` over 1M rows: 4% less CPU time;
+ * the prefilter's scan asks for its own, scan.c). */
+#define LANE_AHEAD 2048
+
+/* Ask for the mapped bytes up to LANE_AHEAD past the lane's position not
+ * yet asked for (only hints: the bytes are not read). */
+static inline void ahead(in_lane_t *L) {
+    if (!L->view) return;
+    uint64_t at = L->off0 + L->beg, want = at + LANE_AHEAD, lim = L->off0 + L->end;
+    if (want > lim) want = lim;
+    if (L->ahead < at) L->ahead = at & ~(uint64_t)63;
+    for (; L->ahead < want; L->ahead += 64) __builtin_prefetch(L->view + (L->ahead - L->off0));
+}
+
+/* One step at buf[beg..end): a run of lines the prefilter drops, then
+ * one reader step (a record, a rejection, a skipped unit, or a request
+ * for more bytes). Consumed bytes leave the buffer and advance L->line. */
 static rd_status_t step(in_lane_t *L) {
     in_run_t *r = L->r;
     const rd_impl_t *fmt = L->fmt;
     rd_ctx_t *c = &L->ctx;
+    ahead(L);
     const char *p = lane_bytes(L) + L->beg;
-    size_t n = L->end - L->beg, used = 0;
+    size_t n = L->end - L->beg, used = 0, hint = 0;
     uint64_t out0 = L->st.pf_tally.out_of_range;
-    uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used, &L->st.pf_tally) : 0;
+    uint64_t k = r->par.pf ? prefiltered(r->par.pf, fmt, c->st, &L->pc, p, n, &used, &hint, &L->st.pf_tally) : 0;
     if (k) {
         uint64_t out = L->st.pf_tally.out_of_range - out0; /* (outside --from/--to: counted apart) */
         L->st.records += k;
@@ -286,10 +308,14 @@ static rd_status_t step(in_lane_t *L) {
         L->st.out_of_range += out;
         L->line += k;
         L->beg += used;
-        return RD_SKIP;
+        p += used;
+        n -= used;
+        used = 0;
     }
     ctx_clear(c, &L->rec);
     c->at = (r->fileno << 44 | (L->off0 + L->beg)) + 1;
+    c->hint_p = p; /* the line the prefilter stopped at: its end is known */
+    c->hint_len = hint;
     rd_status_t rs = fmt->next(c, p, n, L->eof, &used, &L->rec);
     if (used > n) used = n;
     size_t off = c->rec_off < used ? c->rec_off : used;
@@ -299,6 +325,9 @@ static rd_status_t step(in_lane_t *L) {
     uint64_t at;
     if (fmt->binary) { /* no lines: the reader numbers its records */
         at = c->pos;
+    } else if (c->ln_p == p && c->ln_used == used && c->ln_off == off) { /* framed by rd_line_next */
+        at = L->line + c->ln_pre;
+        L->line = at + c->ln_nl;
     } else {
         at = L->line + rd_count_nl(p, off);
         L->line = at + rd_count_nl(p + off, used - off);

@@ -54,9 +54,10 @@ typedef struct lanes {
     pthread_mutex_t mu;      /* guards next, halt and the run's counts */
     size_t next;             /* the next segment a lane may take */
     bool halt;               /* a lane stopped the run: take no more */
-    /* CSV: the cuts are made as the lanes reach them (csv_cuts), the
-     * framing walked segment by segment ahead of the reading, so that the
-     * first rows need not wait for a pass over the whole file */
+    /* JSON Lines and CSV: the cuts are made as the lanes reach them
+     * (lazy_cuts; CSV's framing walked segment by segment ahead of the
+     * reading), so that the first rows wait for no pass over the whole
+     * file and the threads share the work */
     bool lazy;
     char sep;                /* CSV: the cell separator */
     pthread_mutex_t cmu;     /* guards ncut, cstate and the cuts */
@@ -199,17 +200,21 @@ static void csv_cut_at(lanes_t *S, size_t i, int st, char *buf) {
     S->seg[i - 1].hi = b;
 }
 
-/* CSV: make the bounds of segment i final (its start and its end, the
- * next one's start), walking the segments before it that have not been
- * walked: each segment is walked once, in file order, ahead of its
- * reading. */
-static void csv_cuts(lanes_t *S, size_t i, char *buf) {
+/* Make the bounds of segment i final (its start and its end, the next
+ * one's start), cutting those before it that are not: each cut is made
+ * once, in file order, ahead of the reading (CSV: each segment's framing
+ * walked once). */
+static void lazy_cuts(lanes_t *S, size_t i, char *buf) {
     size_t want = i + 2 < S->nseg ? i + 2 : S->nseg;
     pthread_mutex_lock(&S->cmu);
     for (; S->ncut < want; S->ncut++) {
         size_t c = S->ncut;
         if (c == 0) { /* the data start */
             S->cstate = CSV_CELL;
+            continue;
+        }
+        if (S->fmt->split != 2) { /* after a newline */
+            cut_at(S, c);
             continue;
         }
         S->cstate = csv_walk_range(S, buf, S->seg[c - 1].nlo, S->seg[c - 1].nhi, S->cstate);
@@ -262,9 +267,9 @@ static void *job_read(void *arg) {
     lanes_t *S = J->S;
     const in_par_t *par = &S->r->par;
     void *ud = par->uds[J->lane.idx];
-    char *buf = S->lazy ? xmalloc(IN_BLOCK) : NULL;
+    char *buf = S->lazy && S->fmt->split == 2 ? xmalloc(IN_BLOCK) : NULL;
     for (size_t k; (k = take(S)) < S->nseg;) {
-        if (S->lazy) csv_cuts(S, k, buf);
+        if (S->lazy) lazy_cuts(S, k, buf);
         if (par->seg_begin && (J->stop = par->seg_begin(ud, S->base + k)) != 0) break;
         read_seg(J, &S->seg[k]);
         if (par->seg_end) par->seg_end(ud, S->base + k);
@@ -374,8 +379,10 @@ static uint64_t nominal(size_t i, uint64_t len, uint64_t segmin) {
 }
 
 /* Cut the data bytes [data, size) into segments, each cut moved to the
- * start of a record: after a newline; for CSV, as the lanes reach them, a
- * newline the serial reading takes for a record end (csv_cuts). */
+ * start of a record: after a newline (split 1, as the lanes reach them;
+ * split 3, here, after the count of header lines); for CSV, as the lanes
+ * reach them, a newline the serial reading takes for a record end
+ * (lazy_cuts). */
 static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t size) {
     uint64_t min = S->r->segmin, len = seg_len(size - data, n, min);
     S->nseg = 0;
@@ -387,7 +394,11 @@ static void cut(lanes_t *S, lane_job_t *J, unsigned n, uint64_t data, uint64_t s
         S->seg[i].hi = S->seg[i].nhi = i + 1 < S->nseg ? off + nominal(i, len, min) : size;
     }
     S->size = size;
-    if (S->fmt->split == 2) { /* CSV: cut as the lanes go (csv_cuts) */
+    if (S->fmt->split == 1) { /* cut as the lanes go (lazy_cuts) */
+        S->lazy = true;
+        return;
+    }
+    if (S->fmt->split == 2) { /* CSV: cut as the lanes go (lazy_cuts) */
         S->lazy = true;
         S->sep = ',';
         if (S->fmt->sep_of_header && S->hdrn) { /* the header row: the last line of S->hdr */

@@ -73,8 +73,11 @@ pf_ans_t pf_jsonl_next(const pf_t *p, const char *buf, size_t n, size_t *len);
  * "no" or PF_OUT for, up to the first it does not: returns how many, with
  * *len the bytes they take (one call per run of lines, not per line);
  * what they held is added to *t when p counts (pf_count), and the PF_OUT
- * ones to t->out_of_range in any case (t may be NULL). */
-uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, in_tally_t *t);
+ * ones to t->out_of_range in any case (t may be NULL). *next gets the
+ * length of the line it stopped at, its '\n' included, when its scan found
+ * that newline (buf[*len + *next - 1] is the line's first '\n'), else 0:
+ * the reader need not look for it again. */
+uint64_t pf_jsonl_drop(const pf_t *p, const char *buf, size_t n, size_t *len, size_t *next, in_tally_t *t);
 /* Test one CSV row row[0..n) (a whole record, without its newline):
  * col[i] is the column holding pf_field(p, i), or -1 when the header has
  * no such column; ncol is the header's width (a row of another width is

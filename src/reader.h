@@ -163,6 +163,19 @@ typedef struct rd_ctx {
                           * line (an evtx EventRecordID), >= 1 */
     uint64_t at;         /* set by the input layer before each next(): the seq + 1 of the
                           * first byte next() is given (0: not known), for ftab_meet */
+    /* set by rd_line_next when it frames a record of the p given to next()
+     * (so that the input layer numbers lines without looking for their
+     * newlines again), cleared by the input layer before each next(): */
+    const char *ln_p;    /* that p (NULL: no framing to reuse) */
+    size_t ln_off;       /* the record's offset in it (rec_off then) */
+    size_t ln_used;      /* the bytes used (*used then) */
+    uint32_t ln_pre;     /* '\n' in p[0..ln_off): the blank lines stepped over */
+    bool ln_nl;          /* p[ln_off..ln_used) ends in a '\n' (its only one) */
+    /* set by the input layer before each next(): hint_p[0..hint_len) is one
+     * line, its first '\n' at hint_p[hint_len - 1], found by the prefilter's
+     * scan (hint_len 0: none); rd_line_next takes it for a line starting there */
+    const char *hint_p;
+    size_t hint_len;
     /* set by the input layer once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
     unsigned nthreads;   /* threads the reader may use for this input (-j), >= 1 */

@@ -45,16 +45,20 @@ void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k) {
 rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, sl_clock_t *k, size_t *used,
                          rd_line_t *l) {
     size_t i = 0;
+    uint32_t blank = 0; /* blank lines stepped over */
     for (;;) {
         *used = i;
         if (i >= n) return eof ? RD_END : RD_MORE;
-        const char *nl = memchr(p + i, '\n', n - i);
+        /* the line's end: told by the prefilter's scan, else looked for */
+        const char *nl = c->hint_p == p + i && c->hint_len && c->hint_len <= n - i ? p + i + c->hint_len - 1
+                                                                                  : memchr(p + i, '\n', n - i);
         if (!nl && !eof) return RD_MORE;
         size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
         size_t a = i, b = e;
         while (a < b && is_ws(p[a])) a++;
         if (a == b) { /* a blank line */
             i = next;
+            blank++;
             continue;
         }
         if (how & RD_LN_RAW) { /* the line as it is, but for a CR before its newline */
@@ -66,6 +70,12 @@ rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigne
         c->rec_off = i;
         c->text = pstr(p + a, b - a);
         *used = next;
+        /* the newlines of p[0..next), for the input layer's line numbers */
+        c->ln_p = p;
+        c->ln_off = i;
+        c->ln_used = next;
+        c->ln_pre = blank;
+        c->ln_nl = nl != NULL;
         if (how & RD_LN_SYSLOG) {
             rd_line_parse(l, c->text, k);
         } else {

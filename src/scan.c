@@ -7,13 +7,24 @@
  * masks. The widest kernel the CPU has is picked at
  * run time on x86-64 (AVX-512BW, AVX2, else SSE2, which every x86-64 has);
  * a scalar loop serves other CPUs and the last bytes of a buffer.
+ *
+ * Lines follow each other in the buffer, so each kernel asks for the bytes
+ * a little ahead (SCAN_AHEAD) as it goes: a mapped file's pages are 4 KiB
+ * apart in memory, where the CPU's own prefetcher stops, and the scan
+ * would otherwise wait for memory at each page (the 1% search and the
+ * seed query, 1M and 10M rows: 13-16% less CPU time).
  */
 #include "scan.h"
 
 #include "cpu_kernel.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
+
+/* Bytes ahead of the scan whose cache line it asks for (a few lines of a
+ * JSON Lines file; measured: 1-4 KiB alike, 16 KiB worse). */
+#define SCAN_AHEAD 2048
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SCAN_X86 1
@@ -102,6 +113,13 @@ static void scan_tail(const scan_probe_t *pr, const char *p, size_t n, size_t i,
 }
 
 #if SCAN_X86
+/* Ask for the cache line SCAN_AHEAD bytes past p[i]: once per 64
+ * bytes scanned. An address past the buffer is only a hint, never read
+ * (made as an integer: no pointer past the object). */
+__attribute__((always_inline)) static inline void ahead(const char *p, size_t i) {
+    __builtin_prefetch((const void *)((uintptr_t)p + i + SCAN_AHEAD));
+}
+
 /* 16 bytes at a time; returns where the scalar tail starts, or SIZE_MAX
  * when the line ended inside the blocks. */
 static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t from, scan_line_t *o) {
@@ -114,6 +132,7 @@ static size_t scan_sse2(const scan_probe_t *pr, const char *p, size_t n, size_t 
                   pc3 = _mm_set1_epi8((char)pr->c[pr->n > 3 ? 3 : 0]);
     size_t i = 0;
     for (; i + 17 <= n; i += 16) {
+        if (!(i & 48)) ahead(p, i);
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         uint32_t nl = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, vnl));
         uint32_t q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, vq));
@@ -147,6 +166,7 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const scan_probe_t *pr, 
     const bool wide = pr->n > 2;
     size_t i = 0;
     for (; i + 33 <= n; i += 32) {
+        if (!(i & 32)) ahead(p, i);
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
         uint32_t nl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, vnl));
         uint32_t q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, vq));
@@ -184,6 +204,7 @@ __attribute__((target("avx512f,avx512bw"))) static size_t scan_avx512(const scan
     const bool wide = pr->n > 2; /* two probes are the common case: two compares fewer */
     size_t i = 0;
     for (; i + 65 <= n; i += 64) {
+        ahead(p, i);
         __m512i a = _mm512_loadu_si512((const void *)(p + i));
         uint64_t nl = _mm512_cmpeq_epi8_mask(a, vnl);
         uint64_t q = _mm512_cmpeq_epi8_mask(a, vq);

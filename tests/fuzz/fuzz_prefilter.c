@@ -142,7 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             jl[n] = '\n';
             size_t len;
             in_tally_t t = {0};
-            if (pf_jsonl_drop(pc, jl, n + 1, &len, &t) == 1) check_tally(q, "jsonl", line, n, &t, qt);
+            size_t nx;
+            if (pf_jsonl_drop(pc, jl, n + 1, &len, &nx, &t) == 1) check_tally(q, "jsonl", line, n, &t, qt);
             free(jl);
             for (uint32_t i = 0; i < pf_nfields(pc) && i < 32; i++) {
                 pstr_t name = ftab_name(&q->ft, pf_field(pc, i));

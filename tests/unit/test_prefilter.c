@@ -69,6 +69,12 @@ static void jl(const char *query, const char *line, pf_ans_t want, const char *c
                 if (g2 != want || (g2 != PF_MAYBE && len != n + 1))
                     fprintf(stderr, "  next (%s): query %s line %s got %d want %d\n", kern[k], query, line, g2, want);
                 CHECK(g2 == want && (g2 == PF_MAYBE || len == n + 1));
+                /* pf_jsonl_drop: a "no" dropped, any other line's length
+                 * told when its newline was found (never a wrong one) */
+                size_t nx = 7;
+                uint64_t dk = pf_jsonl_drop(p, b, n + 1 + tail, &len, &nx, NULL);
+                if (want == PF_NO) CHECK(dk == 1 && len == n + 1 && nx == 0);
+                else CHECK(dk == 0 && len == 0 && (nx == 0 || nx == n + 1));
             }
             size_t len = 0;
             CHECK(pf_jsonl_next(p, b, n, &len) == PF_MAYBE); /* no newline in the buffer: not answered */
@@ -153,7 +159,9 @@ static void tally_case(const char *line, bool drop) {
     memcpy(b, line, n);
     b[n] = '\n';
     in_tally_t t = {0};
-    uint64_t k = pf_jsonl_drop(p, b, n + 1, &len, &t);
+    size_t nx = 0;
+    uint64_t k = pf_jsonl_drop(p, b, n + 1, &len, &nx, &t);
+    CHECK(k == 1 ? nx == 0 : nx == n + 1); /* the one line: dropped, or its length told */
     if ((k == 1) != drop) fprintf(stderr, "  tally: line %s: dropped %llu, want %d\n", line, (unsigned long long)k, drop);
     CHECK((k == 1) == drop);
     /* The engine's view of the same record. */
@@ -216,6 +224,17 @@ int main(void) {
     jl(in, "{ \"dest_port\" : \"587\" }", PF_YES, NULL);
     jl(in, "{\"dest_port\":{\"a\":1}}", PF_MAYBE, NULL);
     jl(in, "{\"dest_\\u0070ort\":\"25\"}", PF_MAYBE, NULL);
+    /* The value's end (a quote) or an escape at every byte of the words
+     * the value is read in: "25" only when nothing follows it. */
+    for (unsigned k = 0; k < 20; k++) {
+        char line[96];
+        snprintf(line, sizeof line, "{\"dest_port\":\"%.*s25\"}", (int)k, "00000000000000000000");
+        jl(in, line, k ? PF_NO : PF_YES, NULL);
+        snprintf(line, sizeof line, "{\"dest_port\":\"25%.*s\\\"\"}", (int)k, "xxxxxxxxxxxxxxxxxxxx");
+        jl(in, line, PF_MAYBE, NULL);
+        snprintf(line, sizeof line, "{\"dest_port\":\"%.*s\\\\25\"}", (int)k, "xxxxxxxxxxxxxxxxxxxx");
+        jl(in, line, PF_MAYBE, NULL);
+    }
     /* A key of an inner object is not the record's field. */
     jl(in, "{\"dest_port\":\"25\",\"a\":{\"dest_port\":\"443\"}}", PF_YES, NULL);
     jl(in, "{\"a\":{\"dest_port\":\"25\"},\"dest_port\":\"443\"}", PF_NO, NULL);
