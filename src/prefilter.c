@@ -852,6 +852,12 @@ static bool small_int(pstr_t v, int64_t *t) {
     return true;
 }
 
+/* A time written as text (the reader's dt_parse), as epoch ms exact as a
+ * double (the engine keeps _messageTime as one). */
+static bool text_time(pstr_t v, int64_t *t) {
+    return dt_parse(v, t) && *t <= ((int64_t)1 << 53) && *t >= -((int64_t)1 << 53);
+}
+
 /* The _messageTime the input layer gives x's JSON object line
  * (input_lane.c complete: the first time key, by rank, whose value
  * reads), when it is certain from the raw bytes: the only _messageTime
@@ -868,8 +874,7 @@ static bool jsonl_time(evctx_t *x, int64_t *t) {
     if (k.nmt) { /* (a _messageTimeMs key fails here: no quote after the name) */
         if (!time_value(x, k.mt, TK_MTLEN, &v) || !small_int(v, t)) return false;
     } else {
-        if (!time_value(x, k.ts, TK_TSLEN, &v) || !dt_parse(v, t)) return false;
-        if (*t > ((int64_t)1 << 53) || *t < -((int64_t)1 << 53)) return false; /* (exact as a double) */
+        if (!time_value(x, k.ts, TK_TSLEN, &v) || !text_time(v, t)) return false;
     }
     return !((!x->sl || x->sl->u_esc) && has_u_escape(x->s, x->n));
 }
@@ -880,7 +885,7 @@ static bool csv_time(const evctx_t *x, int64_t *t) {
     rawval_t v = csv_value(x, x->tcol);
     if (v.state != V_FOUND) return false;
     if (x->tms) return small_int(v.v, t);
-    return dt_parse(v.v, t) && *t <= ((int64_t)1 << 53) && *t >= -((int64_t)1 << 53);
+    return text_time(v.v, t);
 }
 
 /* Is x's JSON line or CSV row certainly outside the range? */
