@@ -1,6 +1,6 @@
 # postern — build, test, demo.
 #   make            build ./postern
-#   make check      every test, plain, under ASan+UBSan and (threaded ones) TSan; ends with "N passed, N failed"
+#   make check      every test, plain, under ASan+UBSan and (threaded ones) TSan; ends with "N passed, N failed" (", N skipped" when a check could not run here)
 #   make demo       install missing packages, build, run `postern detect` on examples/
 #   make fuzz       build the libFuzzer targets (clang)
 #   make fuzz-long  run each fuzz target for 10M executions or 1 h (FUZZ_RUNS, FUZZ_TIME, FUZZ_TARGET)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run every test of postern and end with "N passed, N failed".
+# Run every test of postern and end with "N passed, N failed" (", N skipped"
+# when a check could not run on this machine; each is named above that line).
 #  - unit tests (build/unit/*), plain and under ASan+UBSan (build/unit/san-*)
 #  - data-driven cases (tests/cases/*.test) against ./postern and build/postern-san
 #  - the fault-injection walk (tests/faults.sh), plain and under ASan+UBSan
@@ -26,6 +27,8 @@ root=$(pwd)
 pass=0
 fail=0
 failed=""
+skip=0
+skipped=""
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
@@ -36,6 +39,12 @@ unset COLUMNS NO_COLOR
 export TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
 
 ok() { pass=$((pass + 1)); }
+# A check that could not run here (a case printing "SKIP: why" on stderr, a
+# script exiting 77) is neither passed nor failed: counted and named at the end.
+sk() { skip=$((skip + 1)); skipped="$skipped
+  $1"; }
+# ok_or_skipped NAME OUT: a script that passed, unless its last line says a part was skipped.
+ok_or_skipped() { if tail -n 1 "$2" | grep -q 'skipped'; then sk "$1: $(tail -n 1 "$2")"; else ok; fi; }
 ko() { fail=$((fail + 1)); failed="$failed
   $1"; echo "FAIL: $1" >&2; }
 
@@ -102,7 +111,9 @@ $(diff "$dir/output.sec" "$dir/stdout.cmp" | head -30)"
         msg="$msg${msg:+; }sanitizer report:
 $(head -20 "$dir/stderr.actual")"
     fi
-    if [ -z "$msg" ]; then ok; else
+    if [ -z "$msg" ] && grep -q '^SKIP: ' "$dir/stderr.actual"; then
+        sk "${case#"$root"/} ($(basename "$bin")${jn_args:+ $jn_args}): $(grep -m1 '^SKIP: ' "$dir/stderr.actual" | cut -c7-)"
+    elif [ -z "$msg" ]; then ok; else
         ko "$case ($(basename "$bin")${jn_args:+ $jn_args})"
         printf '%s\n--- stderr ---\n%s\n' "$msg" "$(head -15 "$dir/stderr.actual")" | sed 's/^/    /' >&2
     fi
@@ -135,10 +146,10 @@ fi
 # ---- postern convert, proven on DuckDB, PostgreSQL and chdb ----------------------
 # POSTERN_NO_CONVERT=1 skips it (it needs node/npm and PostgreSQL; see the script).
 if [ -z "${POSTERN_NO_CONVERT:-}" ] && [ -z "${POSTERN_CASES:-}" ]; then
-    if sh tests/convert/prove.sh > "$tmp/convert.out" 2>&1; then ok; else ko "tests/convert/prove.sh"; tail -40 "$tmp/convert.out" >&2; fi
+    if sh tests/convert/prove.sh > "$tmp/convert.out" 2>&1; then ok_or_skipped tests/convert/prove.sh "$tmp/convert.out"; else ko "tests/convert/prove.sh"; tail -40 "$tmp/convert.out" >&2; fi
     tail -n 1 "$tmp/convert.out"
     # Sigma output validated against the Sigma specification's JSON schemas (ajv).
-    if sh tests/convert/sigma.sh > "$tmp/sigma.out" 2>&1; then ok; else ko "tests/convert/sigma.sh"; tail -40 "$tmp/sigma.out" >&2; fi
+    if sh tests/convert/sigma.sh > "$tmp/sigma.out" 2>&1; then ok_or_skipped tests/convert/sigma.sh "$tmp/sigma.out"; else ko "tests/convert/sigma.sh"; tail -40 "$tmp/sigma.out" >&2; fi
     tail -n 1 "$tmp/sigma.out"
 fi
 
@@ -148,7 +159,7 @@ if [ -z "${POSTERN_CASES:-}" ]; then
     sh tests/html_report.sh "$root/postern" > "$tmp/html.out" 2>&1
     case $? in
     0) ok ;;
-    77) ;;
+    77) sk "tests/html_report.sh: $(tail -n 1 "$tmp/html.out")" ;;
     *) ko "tests/html_report.sh"; tail -20 "$tmp/html.out" >&2 ;;
     esac
     tail -n 1 "$tmp/html.out"
@@ -209,5 +220,6 @@ if [ -z "${POSTERN_NO_FUZZ:-}" ]; then
 fi
 
 [ "$fail" -gt 0 ] && printf 'failed:%s\n' "$failed" >&2
-echo "$pass passed, $fail failed"
+[ "$skip" -gt 0 ] && printf 'skipped (could not run here; not counted as passed):%s\n' "$skipped"
+if [ "$skip" -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 [ "$fail" -eq 0 ]
