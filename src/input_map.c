@@ -133,6 +133,7 @@ bool in_map_open(in_map_t *m, int fd, uint64_t lo, uint64_t hi) {
     m->len = (size_t)(hi - lo);
     m->off = lo;
     m->slot = k;
+    m->cut = &slots[k].cut;
     return true;
 }
 
@@ -147,9 +148,6 @@ void in_map_close(in_map_t *m) {
     m->slot = -1;
     m->p = NULL;
 }
-
-/* True when a page of m faulted past the file's end. */
-static bool map_cut(const in_map_t *m) { return atomic_load_explicit(&slots[m->slot].cut, memory_order_relaxed); }
 
 /* Give back the pages of m that hold the file's bytes [lo, hi), but for
  * the page of hi (unless the map ends there): the reader is still on it. */
@@ -191,7 +189,7 @@ void in_src_range_map(in_src_t *s, const in_map_t *m) {
 
 /* See input_int.h. */
 bool in_src_cut(in_src_t *s) {
-    if (!s->map || !map_cut(s->map)) return false;
+    if (!s->map || !in_map_cut(s->map)) return false;
     src_cut(s);
     return true;
 }
@@ -199,7 +197,7 @@ bool in_src_cut(in_src_t *s) {
 /* See input_int.h. */
 long in_src_window(in_src_t *s, uint64_t keep, uint64_t at, size_t max) {
     const in_map_t *m = s->map;
-    if (map_cut(m)) return src_cut(s);
+    if (in_map_cut(m)) return src_cut(s);
     if (keep >= s->mdrop + IN_MAPWIN) { /* the pages behind the reader */
         map_drop(m, s->mdrop, keep);
         s->mdrop = keep;
@@ -233,7 +231,7 @@ long in_src_window(in_src_t *s, uint64_t keep, uint64_t at, size_t max) {
     /* the window's page tables at once; EFAULT: past the file's end now */
     if (madvise((void *)pg, (size_t)((uintptr_t)p + n - pg), MADV_POPULATE_READ) != 0 && errno == EFAULT)
         return src_cut(s);
-    if (map_cut(m)) return src_cut(s);
+    if (in_map_cut(m)) return src_cut(s);
     progress_add(n);
     return (long)n;
 }
