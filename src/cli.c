@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -419,6 +420,10 @@ int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
     if (!path || strcmp(path, "-") == 0) return 0;
     size_t n = strlen(path);
     char *tmp = NULL;
+    struct stat sb;
+    /* a FILE that is no regular file (/dev/null, a FIFO) is written as it
+     * is: renamed over, it would be replaced by a regular file */
+    if (!direct && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) direct = true;
     if (!direct) {
         tmp = malloc(n + 5);
         if (!tmp) return 2;

@@ -82,8 +82,10 @@ int cli_conflict(cli_cmd_t cmd, const char *a, const char *b, const char *why);
 
 /* Send standard output to path: to path.tmp, renamed to path by
  * cli_output_end when the command succeeded (direct: written as it comes,
- * for the live commands). Returns 0, or 2 with a message when it cannot
- * be opened. NULL or "-" leaves stdout as it is. */
+ * for the live commands, and for a path that exists and is no regular
+ * file, such as /dev/null or a FIFO, which a rename would replace).
+ * Returns 0, or 2 with a message when it cannot be opened. NULL or "-"
+ * leaves stdout as it is. */
 int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct);
 
 /* End what cli_output_begin started, given the command's status: flush,

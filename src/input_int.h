@@ -20,6 +20,7 @@
 #ifndef POSTERN_INPUT_INT_H
 #define POSTERN_INPUT_INT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,7 @@ typedef struct in_map {
     size_t len;             /* their length */
     uint64_t off;           /* the file offset of p[0] (a page multiple) */
     int slot;               /* its registry entry, -1 when not mapped */
+    const atomic_int *cut;  /* that entry's cut mark, set by the SIGBUS handler (in_map_cut) */
 } in_map_t;
 
 /* One input's bytes, decoded: gzip or zstd undone (found by magic bytes),
@@ -164,6 +166,9 @@ bool in_src_splittable(const in_src_t *s);
 bool in_map_open(in_map_t *m, int fd, uint64_t lo, uint64_t hi);
 /* Unmap m (nothing when it is not mapped). */
 void in_map_close(in_map_t *m);
+/* True when a page of the mapped m was touched past its file's end (zeros
+ * were mapped there). Inline: a lane asks before each record it hands on. */
+static inline bool in_map_cut(const in_map_t *m) { return atomic_load_explicit(m->cut, memory_order_relaxed); }
 /* Read the splittable source s (its file size bytes long) through a map
  * of its own from now on (in_src_window, not in_src_read); released by
  * in_src_end. False when it cannot be mapped. */

@@ -336,7 +336,7 @@ static rd_status_t step(in_lane_t *L) {
         rs = RD_REJECT;
         c->reason = RD_R_LONG;
     }
-    if ((rs == RD_REC || rs == RD_REJECT) && L->view && in_src_cut(L->src)) { /* zeros, maybe: not handed on */
+    if ((rs == RD_REC || rs == RD_REJECT) && L->view && in_map_cut(L->src->map) && in_src_cut(L->src)) { /* zeros, maybe: not handed on */
         L->beg += used;
         L->err = EIO;
         L->eof = true;
