@@ -12,9 +12,6 @@
  * each fed the header first (split 3, input_lanes.c).
  */
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "datetime.h"
 #include "reader.h"
@@ -75,30 +72,20 @@ static void *pw_open(rd_ctx_t *c) {
     return s;
 }
 
-/* Cut t at single blanks into up to max cells; returns how many it has
- * (possibly more than max). */
+/* Cut t at single blanks into up to max cells (max <= PW_MAXCOLS);
+ * returns how many it has, or max + 2 when more than max + 1 (a count
+ * above max either way: the callers reject those rows). */
 static unsigned pw_cut(pstr_t t, pstr_t *cells, unsigned max) {
-    unsigned k = 0;
-    size_t b = 0, i = 0; /* the cell's start, the next byte to look at */
-#if defined(__SSE2__)
-    __m128i sp = _mm_set1_epi8(' ');
-    for (; i + 16 <= t.n; i += 16) /* 16 bytes a step: a memchr per short cell cost more */
-        for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t.p + i)), sp));
-             m; m &= m - 1) {
-            size_t e = i + (unsigned)__builtin_ctz(m);
-            if (k < max) cells[k] = pstr(t.p + b, e - b);
-            k++;
-            b = e + 1;
-        }
-#endif
-    for (; i < t.n; i++)
-        if (t.p[i] == ' ') {
-            if (k < max) cells[k] = pstr(t.p + b, i - b);
-            k++;
-            b = i + 1;
-        }
+    size_t pos[PW_MAXCOLS];
+    bool more;
+    unsigned k = str_byte_pos(t.p, 0, t.n, ' ', pos, max, &more);
+    size_t b = 0; /* the cell's start */
+    for (unsigned i = 0; i < k; i++) {
+        cells[i] = pstr(t.p + b, pos[i] - b);
+        b = pos[i] + 1;
+    }
     if (k < max) cells[k] = pstr(t.p + b, t.n - b);
-    return k + 1;
+    return more ? max + 2 : k + 1;
 }
 
 /* A header line: `#Fields: …` sets the layout, the others say nothing
