@@ -102,31 +102,10 @@ static void pw_header(rd_ctx_t *c, void *ud, pstr_t line) {
     s->have_hdr = true;
 }
 
-/* The n digits at p as a number; false when one is not a digit. */
-static bool pw_num(const char *p, unsigned n, unsigned *v) {
-    *v = 0;
-    for (unsigned i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)p[i] - '0';
-        if (d > 9) return false;
-        *v = *v * 10 + d;
-    }
-    return true;
-}
-
-/* `YYYY-MM-DD` and `HH:MM:SS` as epoch ms (the host's local time, read as
- * UTC). That shape is read here, checked as dt_parse checks it; any other
- * goes through dt_parse. */
+/* The date and time cells as epoch ms (the host's local time, read as
+ * UTC): dt_parse of `DATE` `T` `TIME` (its fixed-layout path reads
+ * Windows' `YYYY-MM-DD` and `HH:MM:SS`). */
 static bool pw_time(pstr_t date, pstr_t time, int64_t *ms) {
-    unsigned y, mo, d, h, mi, sec;
-    if (date.n == 10 && time.n == 8 && date.p[4] == '-' && date.p[7] == '-' && time.p[2] == ':' && time.p[5] == ':' &&
-        pw_num(date.p, 4, &y) && pw_num(date.p + 5, 2, &mo) && pw_num(date.p + 8, 2, &d) && pw_num(time.p, 2, &h) &&
-        pw_num(time.p + 3, 2, &mi) && pw_num(time.p + 6, 2, &sec)) {
-        if (mo < 1 || mo > 12 || d < 1 || d > dt_month_days(y, mo) || h > 24 || mi > 59 || sec > 60 ||
-            (h == 24 && (mi || sec)))
-            return false;
-        *ms = dt_civil_ms(y, mo, d, h, mi, sec, 0);
-        return true;
-    }
     char buf[40];
     if (date.n != 10 || !time.n || time.n > 20) return false;
     memcpy(buf, date.p, 10);
