@@ -64,7 +64,8 @@ cleanup() {
     fi
     rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 say() { echo "convert: $*" >&2; }
 fail=0
 

@@ -47,7 +47,8 @@ command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1 || skip "nod
 [ -f "$SIGMA_SPEC/sigma-detection-rule-schema.json" ] && [ -f "$SIGMA_SPEC/sigma-correlation-rules-schema.json" ] ||
     skip "the Sigma specification's JSON schemas are not in $SIGMA_SPEC"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-sigma.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 . tests/convert/npm.sh
 . tests/convert/cases.sh
 npm_need "$tmp/npm.log" "ajv@$AJV_VERSION" "ajv-formats@$AJV_FORMATS_VERSION" "yaml@$YAML_VERSION" ||
