@@ -399,13 +399,10 @@ static bool ex_cond(cv_t *c, const expr_t *e, buf_t *b) {
 
 /* Arithmetic: postern casts both sides and gives null when one is no number. */
 static bool val_arith(cv_t *c, const expr_t *e, buf_t *b) {
-    static const char *const ops[] = {[EX_ADD] = "+", [EX_SUB] = "-", [EX_MUL] = "*", [EX_DIV] = "/"};
-    if (e->kind == EX_MOD) return refuse(c, e->sp, "`%%` (Java's remainder of doubles)");
-    if (e->kind == EX_DIV && !(e->b->kind == EX_NUM && e->b->num != 0))
-        return refuse(c, e->sp, "`/` by anything but a non-zero number literal (postern gives Infinity or NaN for a division by 0)");
+    if (!cv_arith_ok(e, c->D, c->d)) return false;
     buf_t x = {0}, y = {0};
     bool ok = ex_num(c, e->a, &x) && ex_num(c, e->b, &y);
-    if (ok) buf_printf(b, "(%s %s %s)", x.p, ops[e->kind], y.p);
+    if (ok) buf_printf(b, "(%s %s %s)", x.p, cv_arith_op(e->kind), y.p);
     buf_free(&x); buf_free(&y);
     return ok;
 }
@@ -787,16 +784,8 @@ static void parse_outputs(cv_t *c, const stage_t *s, const char *matched, buf_t 
 
 /* What parse and parse regex share: the chain rule and a text source. */
 static cv_col_t *parse_source(cv_t *c, const stage_t *s) {
-    if (!s->nodrop && c->nodrop_open) {
-        refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
-        return NULL;
-    }
-    cv_col_t *src = find_col(c, s->src);
-    if (!src || src->t != CV_STR) {
-        refuse(c, s->sp, "a parse of a field that is no text");
-        return NULL;
-    }
-    c->nodrop_open = s->nodrop;
+    cv_col_t *src = cv_parse_source(&c->cols, c->nodrop_open, s, c->D, c->d);
+    if (src) c->nodrop_open = s->nodrop;
     return src;
 }
 
@@ -1060,21 +1049,12 @@ static void put_comment(buf_t *b, const char *text) {
 /* The first stage span, for messages about the whole query. */
 static span_t query_span(const query_t *q) { return (span_t){0, q->len}; }
 
-/* One stage of the SQL plan (cv_steps_t.stage). */
-static bool sql_stage(void *st, const stage_t *s) {
-    switch (s->kind) {
-#define X(kind, fn) case kind: return fn(st, s);
-        CV_STAGES(X)
-#undef X
-    default: return refuse(st, s->sp, "the %s operator", stage_info[s->kind].name);
-    }
-}
-
-/* Whether field f is a column now (cv_steps_t.has). */
-static bool sql_has(void *st, uint32_t f) { return find_col(st, f) != NULL; }
+/* One stage of the SQL plan (a cv_stage_fn). */
+CV_STAGE_FN(sql_stage, refuse)
 
 /* See convert.h. */
-bool cv_walk(const query_t *q, const cv_dialect_t *t, const cv_steps_t *steps, void *st, cv_tail_t *tail, diag_t *d) {
+bool cv_walk(const query_t *q, const cv_dialect_t *t, cv_stage_fn stage, void *st, cv_cols_t *cols, cv_tail_t *tail,
+             diag_t *d) {
     tail->sort = NULL;
     tail->limit = -1;
     bool ended = false;
@@ -1084,7 +1064,7 @@ bool cv_walk(const query_t *q, const cv_dialect_t *t, const cv_steps_t *steps, v
             return cv_refuse(d, t, s->sp, "a stage after sort or limit (a table keeps no order between steps)");
         if (s->kind == ST_SORT) {
             for (uint32_t k = 0; k < s->nkeys; k++)
-                if (!steps->has(st, s->keys[k].field)) return cv_refuse(d, t, s->keys[k].sp, "sorting by a field no row has");
+                if (!cv_col_find(cols, s->keys[k].field)) return cv_refuse(d, t, s->keys[k].sp, "sorting by a field no row has");
             tail->sort = s;
             ended = true;
         } else if (s->kind == ST_LIMIT) {
@@ -1092,9 +1072,37 @@ bool cv_walk(const query_t *q, const cv_dialect_t *t, const cv_steps_t *steps, v
                 return cv_refuse(d, t, s->sp, "`limit` without a `sort` before it (postern keeps the first rows in input order, which a table has not)");
             if (tail->limit < 0 || s->n < tail->limit) tail->limit = s->n;
             ended = true;
-        } else if (!steps->stage(st, s)) return false;
+        } else if (!stage(st, s)) return false;
     }
     return true;
+}
+
+/* See convert.h. */
+bool cv_arith_ok(const expr_t *e, const cv_dialect_t *t, diag_t *d) {
+    if (e->kind == EX_MOD) return cv_refuse(d, t, e->sp, "`%%` (Java's remainder of doubles)");
+    if (e->kind == EX_DIV && !(e->b->kind == EX_NUM && e->b->num != 0))
+        return cv_refuse(d, t, e->sp, "`/` by anything but a non-zero number literal (postern gives Infinity or NaN for a division by 0)");
+    return true;
+}
+
+/* See convert.h. */
+const char *cv_arith_op(unsigned k) {
+    static const char *const ops[] = {[EX_ADD] = "+", [EX_SUB] = "-", [EX_MUL] = "*", [EX_DIV] = "/"};
+    return k < sizeof ops / sizeof ops[0] && ops[k] ? ops[k] : "?";
+}
+
+/* See convert.h. */
+cv_col_t *cv_parse_source(cv_cols_t *cols, bool nodrop_open, const stage_t *s, const cv_dialect_t *t, diag_t *d) {
+    if (!s->nodrop && nodrop_open) {
+        cv_refuse(d, t, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
+        return NULL;
+    }
+    cv_col_t *src = cv_col_find(cols, s->src);
+    if (!src || src->t != CV_STR) {
+        cv_refuse(d, t, s->sp, "a parse of a field that is no text");
+        return NULL;
+    }
+    return src;
 }
 
 /* See convert.h. */
@@ -1155,9 +1163,8 @@ bool cv_convert(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
         buf_free(&x);
     }
     if (ok) {
-        static const cv_steps_t steps = {.stage = sql_stage, .has = sql_has};
         cv_tail_t tail;
-        ok = cv_walk(q, c.D, &steps, &c, &tail, d);
+        ok = cv_walk(q, c.D, sql_stage, &c, &c.cols, &tail, d);
         c.sort = tail.sort;
         c.limit = tail.limit;
     }

@@ -167,13 +167,24 @@ bool cv_sort_key(const stage_t *s, uint32_t f);
     X(ST_WHERE, st_where) X(ST_ASSIGN, st_assign) X(ST_AGG, st_agg) X(ST_TIMESLICE, st_timeslice) \
     X(ST_PARSE, st_parse) X(ST_PARSE_REGEX, st_parse_regex) X(ST_FIELDS, st_fields) X(ST_TOP, st_top)
 
-/* A target's planner, driven by cv_walk: stage plans one stage (where, as,
- * an aggregate, timeslice, parse, fields, or a refusal of any other) on
- * the target's state st; has says whether field f is a column now. */
-typedef struct cv_steps {
-    bool (*stage)(void *st, const stage_t *s);
-    bool (*has)(void *st, uint32_t f);
-} cv_steps_t;
+/* A target's planner of one stage (where, as, an aggregate, timeslice,
+ * parse, fields, or a refusal of any other) on the target's state st,
+ * driven by cv_walk. */
+typedef bool (*cv_stage_fn)(void *st, const stage_t *s);
+
+/* Defines `static bool FN_NAME(void *st, const stage_t *s)`, a target's
+ * cv_stage_fn: each kind of CV_STAGES to the file's static function of
+ * that name, any other stage refused through the file's
+ * REFUSE_FN(st, span, fmt, ...). One definition for every target. */
+#define CV_STAGE_FN(fn_name, refuse_fn)                                                     \
+    static bool fn_name(void *st, const stage_t *s) {                                       \
+        switch (s->kind) {                                                                  \
+            CV_STAGES(CV_STAGE_CASE_)                                                       \
+        default: return refuse_fn(st, s->sp, "the %s operator", stage_info[s->kind].name); \
+        }                                                                                   \
+    }
+#define CV_STAGE_CASE_(kind, fn) \
+    case kind: return fn(st, s);
 
 /* What ends a plan: the final sort (NULL: none) and limit (-1: none). */
 typedef struct cv_tail {
@@ -182,9 +193,27 @@ typedef struct cv_tail {
 } cv_tail_t;
 
 /* Walk q's stages in order: sort and limit into *tail (only fields and a
- * limit may follow them; a limit needs a sort), every other stage through
- * steps->stage. A refusal goes to d (naming target t); returns false then. */
-bool cv_walk(const query_t *q, const cv_dialect_t *t, const cv_steps_t *steps, void *st, cv_tail_t *tail, diag_t *d);
+ * limit may follow them; a limit needs a sort; a sort key must be a column
+ * of cols, st's columns as they are then), every other stage through
+ * stage. A refusal goes to d (naming target t); returns false then. */
+bool cv_walk(const query_t *q, const cv_dialect_t *t, cv_stage_fn stage, void *st, cv_cols_t *cols, cv_tail_t *tail,
+             diag_t *d);
+
+/* Whether arithmetic e (EX_ADD, EX_SUB, EX_MUL, EX_DIV, EX_MOD) has an
+ * exact form in every target: not `%` (Java's remainder of doubles), not
+ * `/` by anything but a non-zero number literal. Refused in d (naming t)
+ * when not. */
+bool cv_arith_ok(const expr_t *e, const cv_dialect_t *t, diag_t *d);
+/* The operator arithmetic kind k (EX_ADD, EX_SUB, EX_MUL, EX_DIV) is
+ * written with in SQL and KQL alike. */
+const char *cv_arith_op(unsigned k);
+
+/* What parse and parse regex share in every target: the chain rule (no
+ * parse without nodrop after one with it while nodrop_open) and a source
+ * field that is a text column of cols. Returns that column, or NULL once
+ * refused in d (naming t). The caller then sets its nodrop_open to
+ * s->nodrop. */
+cv_col_t *cv_parse_source(cv_cols_t *cols, bool nodrop_open, const stage_t *s, const cv_dialect_t *t, diag_t *d);
 
 /* `postern convert ARGS` (convert_cmd.c): the command (argc, argv after its name).
  * Returns the exit status: 0, or 2 (usage, a query error, a refusal). */

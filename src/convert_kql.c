@@ -449,13 +449,10 @@ static bool flags_ok(kq_t *c, span_t sp, uint8_t fl, const char *what) {
 
 /* Arithmetic on the numbers of both sides (null when one is none). */
 static bool val_arith(kq_t *c, const expr_t *e, kval_t *v) {
-    static const char *const ops[] = {[EX_ADD] = "+", [EX_SUB] = "-", [EX_MUL] = "*", [EX_DIV] = "/"};
-    if (e->kind == EX_MOD) return refuse(c, e->sp, "`%%` (Java's remainder of doubles)");
-    if (e->kind == EX_DIV && !(e->b->kind == EX_NUM && e->b->num != 0))
-        return refuse(c, e->sp, "`/` by anything but a non-zero number literal (postern gives Infinity or NaN for a division by 0)");
+    if (!cv_arith_ok(e, c->o->to, c->d)) return false;
     buf_t x = {0}, y = {0};
     bool ok = ex_num(c, e->a, &x) && ex_num(c, e->b, &y);
-    if (ok) buf_printf(&v->s, "(%s %s %s)", x.p, ops[e->kind], y.p);
+    if (ok) buf_printf(&v->s, "(%s %s %s)", x.p, cv_arith_op(e->kind), y.p);
     v->t = CV_NUM;
     buf_free(&x); buf_free(&y);
     return ok;
@@ -656,15 +653,8 @@ static bool st_timeslice(kq_t *c, const stage_t *s) {
 /* What parse and parse regex share: the chain rule, a text source, and
  * nodrop only over fields that hold a text that is never null. */
 static cv_col_t *parse_source(kq_t *c, const stage_t *s) {
-    if (!s->nodrop && c->nodrop_open) {
-        refuse(c, s->sp, "a parse without nodrop after one with nodrop (postern keeps what an earlier one matched)");
-        return NULL;
-    }
-    cv_col_t *src = find_col(c, s->src);
-    if (!src || src->t != CV_STR) {
-        refuse(c, s->sp, "a parse of a field that is no text");
-        return NULL;
-    }
+    cv_col_t *src = cv_parse_source(&c->cols, c->nodrop_open, s, c->o->to, c->d);
+    if (!src) return NULL;
     for (uint32_t j = 0; j < s->nflds && s->nodrop; j++) {
         cv_col_t *old = find_col(c, s->flds[j]);
         if (!old || old->t != CV_STR || (old->fl & K_NULL)) {
@@ -937,18 +927,8 @@ static void put_sort(kq_t *c, buf_t *out) {
     }
 }
 
-/* One stage of the KQL plan (cv_steps_t.stage). */
-static bool kql_stage(void *st, const stage_t *s) {
-    switch (s->kind) {
-#define X(kind, fn) case kind: return fn(st, s);
-        CV_STAGES(X)
-#undef X
-    default: return refuse(st, s->sp, "the %s operator", stage_info[s->kind].name);
-    }
-}
-
-/* Whether field f is a column now (cv_steps_t.has). */
-static bool kql_has(void *st, uint32_t f) { return find_col(st, f) != NULL; }
+/* One stage of the KQL plan (a cv_stage_fn). */
+CV_STAGE_FN(kql_stage, refuse)
 
 /* See convert.h. */
 bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d) {
@@ -998,9 +978,8 @@ bool cv_convert_kql(const query_t *q, const cv_opts_t *o, buf_t *out, diag_t *d)
         buf_free(&x);
     }
     if (ok) {
-        static const cv_steps_t steps = {.stage = kql_stage, .has = kql_has};
         cv_tail_t tail;
-        ok = cv_walk(q, o->to, &steps, &c, &tail, d);
+        ok = cv_walk(q, o->to, kql_stage, &c, &c.cols, &tail, d);
         c.sort = tail.sort;
         c.limit = tail.limit;
     }

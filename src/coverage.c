@@ -314,10 +314,17 @@ static void summary(const cov_report_t *r, FILE *f) {
     qsort(fs, n, sizeof *fs, cmp_input);
     buf_t names = {0};
     put_names(&names, ft, p, (uint32_t)((1ull << p->n) - 1), "or");
-    for (uint32_t i = 0; i < n && i < 10; i++)
-        fprintf(f, "postern: rule %s: %s: %llu record%s without %s (events of other kinds, or a format postern does not map to its schema: postern formats --detect "
-                   "FILE names the reader)\n",
-                r->rule, tty_name(fs[i]->name), (unsigned long long)fs[i]->unmapped, plural(fs[i]->unmapped), names.p);
+    for (uint32_t i = 0; i < n && i < 10; i++) {
+        uint64_t rej = r->st ? in_stats_rejected(r->st, fs[i]->input) : 0;
+        fprintf(f, "postern: rule %s: %s: %llu record%s without %s", r->rule, tty_name(fs[i]->name),
+                (unsigned long long)fs[i]->unmapped, plural(fs[i]->unmapped), names.p);
+        if (rej) /* (the fields may be in those: not said absent) */
+            fprintf(f, ", and %llu record%s of it rejected as malformed (the skipped: lines), which may hold them\n",
+                    (unsigned long long)rej, plural(rej));
+        else
+            fputs(" (events of other kinds, or a format postern does not map to its schema: postern formats --detect "
+                  "FILE names the reader)\n", f);
+    }
     if (n > 10) fprintf(f, "postern: rule %s: and %u more files like these\n", r->rule, n - 10);
     buf_free(&names);
     free(fs);
@@ -377,6 +384,9 @@ unsigned cov_report(const cov_report_t *r, FILE *f) {
         if (c->any_with[k])
             buf_printf(&b, "%llu record%s out of scope do%s (check the scope and --category)",
                        (unsigned long long)c->any_with[k], plural(c->any_with[k]), c->any_with[k] == 1 ? "es" : "");
+        else if (r->st && r->st->rejected)
+            buf_printf(&b, "%llu record%s rejected as malformed may hold it",
+                       (unsigned long long)r->st->rejected, plural(r->st->rejected));
         else {
             buf_printf(&b, "the readers of these records do not fill it (postern formats lists what each fills; a JSON "
                            "or CSV file must name it %.*s", (int)nm.n, nm.p);

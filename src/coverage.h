@@ -97,6 +97,7 @@ typedef struct cov_report {
     uint64_t read;       /* records read, the prefiltered ones included */
     uint64_t out_of_range; /* of those, outside --from/--to (said when has_range) */
     uint64_t results;    /* findings or signals */
+    const in_stats_t *st; /* the run's input counts, for its malformed records by file (NULL: none) */
     const char *what;    /* "findings" or "signals" */
     bool has_range;      /* --from/--to were given */
     bool quiet;          /* no summary line and no file lines (warnings still) */

@@ -881,12 +881,48 @@ static bool parse_wcf(pstr_t s, int64_t *out) {
     return true;
 }
 
+/* The two digits at p as a number, or 100 when one is not a digit. */
+static unsigned two_digits(const char *p) {
+    unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
+    return a > 9 || b > 9 ? 100 : a * 10 + b;
+}
+
+/* The layout most sources write, read at fixed places without the
+ * cursor: YYYY-MM-DD (or with '/'), 'T', 't' or ' ', HH:MM:SS, then
+ * optionally '.' or ',' and fraction digits, then optionally 'Z' or 'z'.
+ * 1: read into *out; 0: that layout but not a valid time; -1: another
+ * layout, left to parse_iso and the others (parse_iso reads this one to
+ * the same answer, more slowly: the readers and the prefilter call
+ * dt_parse once a record). s is trimmed, s.n <= 64. */
+static int parse_fixed(pstr_t s, int64_t *out) {
+    const char *p = s.p;
+    if (s.n < 19 || (p[4] != '-' && p[4] != '/') || p[7] != p[4] || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+        p[13] != ':' || p[16] != ':')
+        return -1;
+    unsigned y1 = two_digits(p), y2 = two_digits(p + 2), mo = two_digits(p + 5), d = two_digits(p + 8),
+             h = two_digits(p + 11), mi = two_digits(p + 14), sec = two_digits(p + 17);
+    if (y1 > 99 || y2 > 99 || mo > 99 || d > 99 || h > 99 || mi > 99 || sec > 99) return -1;
+    size_t i = 19;
+    unsigned ms = 0;
+    if (i < s.n && (p[i] == '.' || p[i] == ',')) {
+        cur_t c = {p, s.n, ++i};
+        if (i == s.n || !is_digit(p[i])) return -1;
+        ms = frac_ms(&c);
+        i = c.i;
+    }
+    if (i < s.n && (p[i] == 'Z' || p[i] == 'z')) i++;
+    if (i != s.n) return -1;
+    return civil_ok(y1 * 100 + y2, mo, d, h, mi, sec, ms, 0, out);
+}
+
 /* See datetime.h. Anything left over makes the text not a time. */
 bool dt_parse(pstr_t s, int64_t *ms) {
     if (!s.p) return false;
     s = pstr_trim(s);
     if (s.n && s.p[0] == '/') return parse_wcf(s, ms);
     if (s.n == 0 || s.n > 64 || !is_digit(s.p[0])) return false;
+    int r = parse_fixed(s, ms);
+    if (r >= 0) return r;
     size_t k = 0;
     while (k < s.n && is_digit(s.p[k])) k++;
     cur_t c = {s.p, s.n, 0};

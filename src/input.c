@@ -33,6 +33,13 @@ static const char *const reason_names[] = {
 /* See input.h. */
 const char *in_reason_name(unsigned i) { return i < RD_NREASON ? reason_names[i] : NULL; }
 
+/* See input.h. */
+uint64_t in_stats_rejected(const in_stats_t *st, uint64_t input) {
+    for (unsigned i = 0; i < st->nrej; i++)
+        if (st->rej_input[i] == input) return st->rej_count[i];
+    return 0;
+}
+
 /* See input.h: generated from RD_READERS in reader.h. */
 const rd_format_t *const rd_formats[] = {
 #define X(r) &r.pub,
@@ -235,6 +242,7 @@ void in_input(in_run_t *r, const in_input_t *in) {
         return;
     }
     r->st->files++;
+    uint64_t rejected0 = r->st->rejected; /* (this input's: those counted from here) */
 
     /* the first window, to vote on: the same IN_PROBE bytes whatever the buffer */
     in_lane_t *L = &r->lane;
@@ -293,6 +301,10 @@ void in_input(in_run_t *r, const in_input_t *in) {
     failed |= L->err != 0;
     records = L->st.records;
 done:
+    if (r->st->rejected > rejected0 && r->st->nrej < IN_REJFILES) {
+        r->st->rej_input[r->st->nrej] = r->fileno;
+        r->st->rej_count[r->st->nrej++] = r->st->rejected - rejected0;
+    }
     if (failed) in_fail(r, in->name, in_src_error(&s), records);
     in_src_end(&s);
 }

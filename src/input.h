@@ -38,6 +38,8 @@ typedef struct in_tally {
 } in_tally_t;
 
 /* Counts of what was read; merged across inputs. */
+#define IN_REJFILES 16 /* inputs whose malformed records in_stats_t counts one by one */
+
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
     uint64_t files_skipped;   /* binary files found in directories that no reader recognises */
@@ -58,7 +60,18 @@ typedef struct in_stats {
     uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
     uint64_t fmt_records[IN_MAXFORMATS]; /* records, by reader (index into rd_formats[]) */
     in_tally_t pf_tally;      /* what the prefiltered records held (when the prefilter counts) */
+    /* The first IN_REJFILES inputs with records skipped as malformed: each
+     * one's input number (a record's seq >> 44) and how many (detect names
+     * them beside a file whose records lack the rule's fields). */
+    uint64_t rej_input[IN_REJFILES];
+    uint64_t rej_count[IN_REJFILES];
+    unsigned nrej;            /* entries used */
 } in_stats_t;
+
+/* The records of input number input (a record's seq >> 44) that st counts
+ * as skipped malformed, 0 when none (or when it is past the IN_REJFILES
+ * first such inputs). */
+uint64_t in_stats_rejected(const in_stats_t *st, uint64_t input);
 
 /* A short text for reason index i of in_stats_t.reasons, NULL past the end. */
 const char *in_reason_name(unsigned i);

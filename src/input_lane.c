@@ -58,7 +58,7 @@ void in_lane_begin(in_lane_t *L, const rd_impl_t *fmt, const char *name, in_src_
      * lane of a file cut for several threads is one of them). */
     L->ctx.nthreads = L == &L->r->lane && L->r->par.nthreads > 1 ? L->r->par.nthreads : 1;
     L->ctx.quiet = L->r->o->quiet;
-    L->ctx.at = (L->r->fileno << 44) + 1; /* the header, read by every lane of the file, is at its start */
+    L->ctx.call.at = (L->r->fileno << 44) + 1; /* the header, read by every lane of the file, is at its start */
     L->ctx.st = fmt->open(&L->ctx);
 }
 
@@ -223,8 +223,8 @@ static void ctx_clear(rd_ctx_t *c, record_t *rec) {
     c->text = PSTR_NULL;
     c->rec_off = 0;
     c->pos = 0;
-    c->ln_p = c->hint_p = NULL;
-    c->hint_len = 0;
+    c->call.ln_p = c->call.hint_p = NULL;
+    c->call.hint_len = 0;
 }
 
 /* The input's reader fmt skipped the last line of p[0..used) as no record
@@ -313,9 +313,9 @@ static rd_status_t step(in_lane_t *L) {
         used = 0;
     }
     ctx_clear(c, &L->rec);
-    c->at = (r->fileno << 44 | (L->off0 + L->beg)) + 1;
-    c->hint_p = p; /* the line the prefilter stopped at: its end is known */
-    c->hint_len = hint;
+    c->call.at = (r->fileno << 44 | (L->off0 + L->beg)) + 1;
+    c->call.hint_p = p; /* the line the prefilter stopped at: its end is known */
+    c->call.hint_len = hint;
     rd_status_t rs = fmt->next(c, p, n, L->eof, &used, &L->rec);
     if (used > n) used = n;
     size_t off = c->rec_off < used ? c->rec_off : used;
@@ -325,9 +325,9 @@ static rd_status_t step(in_lane_t *L) {
     uint64_t at;
     if (fmt->binary) { /* no lines: the reader numbers its records */
         at = c->pos;
-    } else if (c->ln_p == p && c->ln_used == used && c->ln_off == off) { /* framed by rd_line_next */
-        at = L->line + c->ln_pre;
-        L->line = at + c->ln_nl;
+    } else if (c->call.ln_p == p && c->call.ln_used == used && c->call.ln_off == off) { /* framed by rd_line_next */
+        at = L->line + c->call.ln_pre;
+        L->line = at + c->call.ln_nl;
     } else {
         at = L->line + rd_count_nl(p, off);
         L->line = at + rd_count_nl(p + off, used - off);

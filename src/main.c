@@ -810,7 +810,7 @@ static void drop_below(table_t *t, const ftab_t *ft, int min) {
 static unsigned report_rule(const rule_t *ru, const query_t *q, const cov_t *cov, const in_stats_t *st,
                             uint64_t results, const char *what, const opts_t *o) {
     cov_report_t cr = {.rule = ru->id, .q = q, .c = cov, .read = st->records, .out_of_range = st->out_of_range,
-                       .results = results, .what = what,
+                       .results = results, .what = what, .st = st,
                        .has_range = o->has_from || o->has_to, .quiet = o->quiet, .strict = o->strict};
     return cov_report(&cr, stderr);
 }

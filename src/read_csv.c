@@ -8,9 +8,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "reader.h"
 
@@ -46,34 +43,9 @@ static void cells_grow(csv_st_t *s) {
     s->cell = xrealloc(s->cell, s->cellcap * sizeof *s->cell);
 }
 
-/* Separators a row's unquoted stretch has its positions of found at once. */
+/* Separators a row's unquoted stretch has its positions of found at once
+ * (str_byte_pos). */
 #define CSV_SEPBATCH 64
-
-/* Positions of sep in p[a..b) into pos (at most CSV_SEPBATCH); *more is
- * set when there are more than that (the rest not stored). 16 bytes a
- * step: a memchr per cell cost more than the cell's bytes. */
-static unsigned sep_positions(const char *p, size_t a, size_t b, char sep, size_t *pos, bool *more) {
-    unsigned k = 0;
-    size_t i = a;
-    *more = false;
-#if defined(__SSE2__)
-    __m128i vs = _mm_set1_epi8(sep);
-    for (; i + 16 <= b; i += 16) {
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), vs));
-        while (m) {
-            if (k == CSV_SEPBATCH) { *more = true; return k; }
-            pos[k++] = i + (unsigned)__builtin_ctz(m);
-            m &= m - 1;
-        }
-    }
-#endif
-    for (; i < b; i++)
-        if (p[i] == sep) {
-            if (k == CSV_SEPBATCH) { *more = true; return k; }
-            pos[k++] = i;
-        }
-    return k;
-}
 
 /* Split the row at p[i]: cells into s->cell (*ncell), *end = the row's
  * last byte + 1 (line terminator excluded), *next = where the next row
@@ -139,7 +111,7 @@ static int csv_row(csv_st_t *s, const char *p, size_t n, bool eof, size_t i, uns
             }
             if (eol == n && !eof) return ROW_MORE;
             if (!bvalid || (bi == bn && bmore)) {
-                bn = sep_positions(p, j, eol, s->sep, bpos, &bmore);
+                bn = str_byte_pos(p, j, eol, s->sep, bpos, CSV_SEPBATCH, &bmore);
                 bi = 0;
                 bvalid = true;
             }

@@ -12,9 +12,6 @@
  * each fed the header first (split 3, input_lanes.c).
  */
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "datetime.h"
 #include "reader.h"
@@ -75,30 +72,20 @@ static void *pw_open(rd_ctx_t *c) {
     return s;
 }
 
-/* Cut t at single blanks into up to max cells; returns how many it has
- * (possibly more than max). */
+/* Cut t at single blanks into up to max cells (max <= PW_MAXCOLS);
+ * returns how many it has, or max + 2 when more than max + 1 (a count
+ * above max either way: the callers reject those rows). */
 static unsigned pw_cut(pstr_t t, pstr_t *cells, unsigned max) {
-    unsigned k = 0;
-    size_t b = 0, i = 0; /* the cell's start, the next byte to look at */
-#if defined(__SSE2__)
-    __m128i sp = _mm_set1_epi8(' ');
-    for (; i + 16 <= t.n; i += 16) /* 16 bytes a step: a memchr per short cell cost more */
-        for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t.p + i)), sp));
-             m; m &= m - 1) {
-            size_t e = i + (unsigned)__builtin_ctz(m);
-            if (k < max) cells[k] = pstr(t.p + b, e - b);
-            k++;
-            b = e + 1;
-        }
-#endif
-    for (; i < t.n; i++)
-        if (t.p[i] == ' ') {
-            if (k < max) cells[k] = pstr(t.p + b, i - b);
-            k++;
-            b = i + 1;
-        }
+    size_t pos[PW_MAXCOLS];
+    bool more;
+    unsigned k = str_byte_pos(t.p, 0, t.n, ' ', pos, max, &more);
+    size_t b = 0; /* the cell's start */
+    for (unsigned i = 0; i < k; i++) {
+        cells[i] = pstr(t.p + b, pos[i] - b);
+        b = pos[i] + 1;
+    }
     if (k < max) cells[k] = pstr(t.p + b, t.n - b);
-    return k + 1;
+    return more ? max + 2 : k + 1;
 }
 
 /* A header line: `#Fields: …` sets the layout, the others say nothing
@@ -115,31 +102,10 @@ static void pw_header(rd_ctx_t *c, void *ud, pstr_t line) {
     s->have_hdr = true;
 }
 
-/* The n digits at p as a number; false when one is not a digit. */
-static bool pw_num(const char *p, unsigned n, unsigned *v) {
-    *v = 0;
-    for (unsigned i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)p[i] - '0';
-        if (d > 9) return false;
-        *v = *v * 10 + d;
-    }
-    return true;
-}
-
-/* `YYYY-MM-DD` and `HH:MM:SS` as epoch ms (the host's local time, read as
- * UTC). That shape is read here, checked as dt_parse checks it; any other
- * goes through dt_parse. */
+/* The date and time cells as epoch ms (the host's local time, read as
+ * UTC): dt_parse of `DATE` `T` `TIME` (its fixed-layout path reads
+ * Windows' `YYYY-MM-DD` and `HH:MM:SS`). */
 static bool pw_time(pstr_t date, pstr_t time, int64_t *ms) {
-    unsigned y, mo, d, h, mi, sec;
-    if (date.n == 10 && time.n == 8 && date.p[4] == '-' && date.p[7] == '-' && time.p[2] == ':' && time.p[5] == ':' &&
-        pw_num(date.p, 4, &y) && pw_num(date.p + 5, 2, &mo) && pw_num(date.p + 8, 2, &d) && pw_num(time.p, 2, &h) &&
-        pw_num(time.p + 3, 2, &mi) && pw_num(time.p + 6, 2, &sec)) {
-        if (mo < 1 || mo > 12 || d < 1 || d > dt_month_days(y, mo) || h > 24 || mi > 59 || sec > 60 ||
-            (h == 24 && (mi || sec)))
-            return false;
-        *ms = dt_civil_ms(y, mo, d, h, mi, sec, 0);
-        return true;
-    }
     char buf[40];
     if (date.n != 10 || !time.n || time.n > 20) return false;
     memcpy(buf, date.p, 10);

@@ -133,7 +133,7 @@ static rd_key_t key_hashed(rd_ctx_t *c, unsigned pos, pstr_t key, bool esc, cons
         ftab_t *ft = c->ft;
         ftab_lock(ft);
         id = ftab_find(ft, name);
-        if (ft->want_all) id = ftab_meet(ft, name, c->at ? c->at : UINT64_MAX);
+        if (ft->want_all) id = ftab_meet(ft, name, c->call.at ? c->call.at : UINT64_MAX);
         if (id != FIELD_NONE) {
             ft->e[id].seen = 1;
             if (!ft->want_all && !ft->e[id].wanted) id = FIELD_NONE;

@@ -142,6 +142,28 @@ typedef struct rd_kslot {
 #define RD_KCACHE 256
 #define RD_KSHAPE 64 /* key positions remembered as the previous record had them */
 
+/* The per-call state of one next() call, between the input layer
+ * (input_lane.c) and the line framer (rd_line_next, reader_text.c).
+ * Before each call the input layer clears ln_p and the hint (ctx_clear),
+ * then sets at and the hint; during it the framer reads the hint and sets
+ * ln_* when it frames a record, and reader.c reads at (ftab_meet); after
+ * it the input layer reads ln_* to number lines without looking for their
+ * newlines again. */
+typedef struct rd_call {
+    uint64_t at;         /* the seq + 1 of the first byte next() is given (0: not known), for ftab_meet */
+    /* hint_p[0..hint_len) is one line, its first '\n' at hint_p[hint_len - 1],
+     * found by the prefilter's scan (hint_len 0: none); rd_line_next takes
+     * it for a line starting there */
+    const char *hint_p;
+    size_t hint_len;
+    /* the framing of the record rd_line_next found in the p given to next(): */
+    const char *ln_p;    /* that p (NULL: no framing to reuse) */
+    size_t ln_off;       /* the record's offset in it (rec_off then) */
+    size_t ln_used;      /* the bytes used (*used then) */
+    uint32_t ln_pre;     /* '\n' in p[0..ln_off): the blank lines stepped over */
+    bool ln_nl;          /* p[ln_off..ln_used) ends in a '\n' (its only one) */
+} rd_call_t;
+
 /* The context of one input, shared by the input layer and the reader. */
 typedef struct rd_ctx {
     ftab_t *ft;          /* field names (borrowed) */
@@ -161,21 +183,8 @@ typedef struct rd_ctx {
     pstr_t defcat;       /* rd_category: the reader's default _sourceCategory (static or batch bytes) */
     uint64_t pos;        /* binary formats: the number reported for the record in place of its
                           * line (an evtx EventRecordID), >= 1 */
-    uint64_t at;         /* set by the input layer before each next(): the seq + 1 of the
-                          * first byte next() is given (0: not known), for ftab_meet */
-    /* set by rd_line_next when it frames a record of the p given to next()
-     * (so that the input layer numbers lines without looking for their
-     * newlines again), cleared by the input layer before each next(): */
-    const char *ln_p;    /* that p (NULL: no framing to reuse) */
-    size_t ln_off;       /* the record's offset in it (rec_off then) */
-    size_t ln_used;      /* the bytes used (*used then) */
-    uint32_t ln_pre;     /* '\n' in p[0..ln_off): the blank lines stepped over */
-    bool ln_nl;          /* p[ln_off..ln_used) ends in a '\n' (its only one) */
-    /* set by the input layer before each next(): hint_p[0..hint_len) is one
-     * line, its first '\n' at hint_p[hint_len - 1], found by the prefilter's
-     * scan (hint_len 0: none); rd_line_next takes it for a line starting there */
-    const char *hint_p;
-    size_t hint_len;
+    rd_call_t call;      /* what the input layer and the line framer tell each other about one
+                          * next() call (see rd_call_t) */
     /* set by the input layer once per input: */
     int64_t ref_ms;      /* the input's reference time (file mtime, or now), for yearless dates */
     unsigned nthreads;   /* threads the reader may use for this input (-j), >= 1 */

@@ -50,7 +50,8 @@ rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigne
         *used = i;
         if (i >= n) return eof ? RD_END : RD_MORE;
         /* the line's end: told by the prefilter's scan, else looked for */
-        const char *nl = c->hint_p == p + i && c->hint_len && c->hint_len <= n - i ? p + i + c->hint_len - 1
+        const rd_call_t *cl = &c->call;
+        const char *nl = cl->hint_p == p + i && cl->hint_len && cl->hint_len <= n - i ? p + i + cl->hint_len - 1
                                                                                   : memchr(p + i, '\n', n - i);
         if (!nl && !eof) return RD_MORE;
         size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
@@ -71,11 +72,11 @@ rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigne
         c->text = pstr(p + a, b - a);
         *used = next;
         /* the newlines of p[0..next), for the input layer's line numbers */
-        c->ln_p = p;
-        c->ln_off = i;
-        c->ln_used = next;
-        c->ln_pre = blank;
-        c->ln_nl = nl != NULL;
+        c->call.ln_p = p;
+        c->call.ln_off = i;
+        c->call.ln_used = next;
+        c->call.ln_pre = blank;
+        c->call.ln_nl = nl != NULL;
         if (how & RD_LN_SYSLOG) {
             rd_line_parse(l, c->text, k);
         } else {

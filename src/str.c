@@ -145,6 +145,34 @@ const char *str_find2(const char *p, size_t n, char a, char b) {
 }
 
 /* See str.h. */
+unsigned str_byte_pos(const char *p, size_t a, size_t b, char c, size_t *pos, unsigned max, bool *more) {
+    unsigned k = 0;
+    size_t i = a;
+    *more = false;
+#if defined(__SSE2__)
+    __m128i vc = _mm_set1_epi8(c);
+    for (; i + 16 <= b; i += 16)
+        for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), vc));
+             m; m &= m - 1) {
+            if (k == max) {
+                *more = true;
+                return k;
+            }
+            pos[k++] = i + (unsigned)__builtin_ctz(m);
+        }
+#endif
+    for (; i < b; i++)
+        if (p[i] == c) {
+            if (k == max) {
+                *more = true;
+                return k;
+            }
+            pos[k++] = i;
+        }
+    return k;
+}
+
+/* See str.h. */
 long str_csv_commas(const char *p, size_t n, uint32_t *pos, size_t max) {
     size_t k = 0, i = 0;
 #if defined(__SSE2__)

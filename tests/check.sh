@@ -30,7 +30,8 @@ failed=""
 skip=0
 skipped=""
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-check.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The terminal table fits $COLUMNS and NO_COLOR turns colour off: cases

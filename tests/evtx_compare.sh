@@ -28,7 +28,8 @@ if [ $# -eq 0 ]; then
     [ -f "$1" ] || { echo "evtx_compare: no .evtx files in $dir" >&2; exit 2; }
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/evtx-compare.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 
 agree=0 differ=0
 for f in "$@"; do

@@ -29,7 +29,8 @@ shim=$root/build/faultshim.so
 real=$root/../shared/real
 if [ "$kind" = san ]; then max=${FAULTS_MAX:-100}; else max=${FAULTS_MAX:-400}; fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-faults.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 # verify_asan_link_order=0: the shim comes before ASan's runtime in the
 # library order and forwards every call to it.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:verify_asan_link_order=0

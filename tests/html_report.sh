@@ -34,7 +34,8 @@ if [ -z "$chromium" ]; then
     exit 77
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-html.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 

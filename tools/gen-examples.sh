@@ -14,7 +14,8 @@ here=$(cd "$(dirname "$0")/../examples" && pwd)
 LC_ALL=C
 export LC_ALL
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 
 awk -v out="$tmp" '
 # ---- helpers ---------------------------------------------------------------

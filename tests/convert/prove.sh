@@ -64,13 +64,15 @@ cleanup() {
     fi
     rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 say() { echo "convert: $*" >&2; }
 fail=0
 
 # ---- engines -----------------------------------------------------------------
 have_duck=0 have_chdb=0 have_pg=0 have_kql=0
 . tests/convert/npm.sh
+. tests/convert/cases.sh
 if command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1; then
     npm_need "$tmp/npm.log" "@duckdb/node-api@$DUCKDB_NODE_VERSION" "chdb@$CHDB_VERSION"
     npm_has @duckdb/node-api "$DUCKDB_NODE_VERSION" && have_duck=1
@@ -206,26 +208,17 @@ done < tests/convert/queries.txt
 
 # Every accepted case.
 cases=0
-for c in tests/cases/*.test; do
-    grep -q '^%% query' "$c" || continue
-    grep -q '^%% \(command\|args\|status\)' "$c" && continue
-    d=$tmp/case
-    rm -rf "$d"; mkdir -p "$d"
-    awk -v dir="$d" '
-        /^%% / { sec = $2; arg = $3;
-                 if (sec == "input") { f = dir "/in-" (arg == "" ? "input.jsonl" : arg); order = order f "\n" }
-                 else f = dir "/" sec ".sec";
-                 printf "" > f; close(f); next }
-        sec != "" { print >> f; close(f) }
-        END { printf "%s", order > (dir "/inputs.lst") }' "$c"
-    [ -s "$d/inputs.lst" ] || continue
-    "$POSTERN" convert --to duckdb -q "$d/query.sec" > /dev/null 2>&1 || continue
+# prove_case CASE DIR: the case cut into DIR, queued when converted.
+prove_case() {
+    [ -s "$2/inputs.lst" ] || return 0
+    "$POSTERN" convert --to duckdb -q "$2/query.sec" > /dev/null 2>&1 || return 0
     cases=$((cases + 1))
     data=$tmp/case$cases.ndjson
     # shellcheck disable=SC2046
-    (cd "$d" && ndjson $(sed 's|.*/||' inputs.lst)) > "$data" 2> /dev/null || continue
-    add_job "$d/query.sec" "$data" || true
-done
+    (cd "$2" && ndjson $(sed 's|.*/||' inputs.lst)) > "$data" 2> /dev/null || return 0
+    add_job "$2/query.sec" "$data" || true
+}
+cases_each "$tmp/case" prove_case plain
 
 # ---- run and compare --------------------------------------------------------------
 canon() { awk -v hdrfile="$1.hdr" -f tests/ref/canon.awk "$1" | sort > "$1.body"; }

@@ -47,8 +47,10 @@ command -v node > /dev/null 2>&1 && command -v npm > /dev/null 2>&1 || skip "nod
 [ -f "$SIGMA_SPEC/sigma-detection-rule-schema.json" ] && [ -f "$SIGMA_SPEC/sigma-correlation-rules-schema.json" ] ||
     skip "the Sigma specification's JSON schemas are not in $SIGMA_SPEC"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postern-sigma.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM # (an interrupted run stops, and fails)
 . tests/convert/npm.sh
+. tests/convert/cases.sh
 npm_need "$tmp/npm.log" "ajv@$AJV_VERSION" "ajv-formats@$AJV_FORMATS_VERSION" "yaml@$YAML_VERSION" ||
     skip "ajv, ajv-formats or yaml could not be installed"
 
@@ -144,11 +146,9 @@ while IFS= read -r line; do
     printf '%s\n' "$line" > "$tmp/one.q"
     try -q "$tmp/one.q" && { run "$tmp/one.q"; random=$((random + 1)); }
 done < "$tmp/random.txt"
-for c in tests/cases/*.test; do
-    grep -q '^%% query' "$c" || continue
-    awk '/^%% / { q = ($2 == "query"); next } q' "$c" > "$tmp/case.q"
-    try -q "$tmp/case.q" && cases=$((cases + 1))
-done
+# sigma_case CASE DIR: the case's query converted.
+sigma_case() { try -q "$2/query.sec" && cases=$((cases + 1)); return 0; }
+cases_each "$tmp/case" sigma_case
 
 # Run the queued rules and compare what fires.
 node tests/convert/sigma-eval.mjs --list "$tmp/runs.lst" 2> "$tmp/eerr" || { say "sigma-eval failed: $(head -n 3 "$tmp/eerr")"; fail=1; }

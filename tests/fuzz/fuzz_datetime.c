@@ -5,7 +5,10 @@
  * asked for offsets and wall times across the years. Any other input is
  * "pattern\nvalue": the value is read by the pattern (whole, as a prefix,
  * in a zone) and instants are written by it, whole and into a short
- * buffer, which must agree.
+ * buffer, which must agree. The value is also read by dt_parse twice:
+ * as it is and, when it may have the fixed layout (YYYY-MM-DD HH:MM:SS),
+ * with a blank after the date, which takes it off that fast path to the
+ * general ISO reader: both must give the same answer.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +34,19 @@ static void tzif(const uint8_t *data, size_t size) {
     dt_zone_free(z);
 }
 
+/* dt_parse's fixed-layout path and its general reader agree on v. */
+static void fixed_vs_general(pstr_t v) {
+    pstr_t t = pstr_trim(v);
+    if (t.n < 19 || t.n >= 64 || (t.p[10] != 'T' && t.p[10] != 't' && t.p[10] != ' ')) return;
+    char wide[66];
+    memcpy(wide, t.p, 11);
+    wide[11] = ' ';
+    memcpy(wide + 12, t.p + 11, t.n - 11);
+    int64_t a = 0, b = 0;
+    bool ra = dt_parse(v, &a), rb = dt_parse(pstr(wide, t.n + 1), &b);
+    if (ra != rb || (ra && a != b)) abort();
+}
+
 /* libFuzzer entry point. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size >= 4 && memcmp(data, "TZif", 4) == 0) {
@@ -48,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)dt_parse_java(val, pat, &plain, &ms);
     (void)dt_parse_java(val, pat, &pre, &ms);
     (void)dt_parse(val, &ms);
+    if (val.p) fixed_vs_general(val);
     char bad;
     (void)dt_pattern_ok(pat, &bad);
     static const int64_t when[] = {0, -1, 1717488136244, -62135596800001, 253402300799999, DT_MAX_MS, -DT_MAX_MS};

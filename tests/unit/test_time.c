@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "datetime.h"
@@ -138,6 +139,40 @@ static void test_bad(void) {
     CHECK(bad("{\"SystemTime\":\"2024-03-05T10:15:01Z\"}"));
 }
 
+/* dt_parse of s and of s with a blank after its date: the blank moves
+ * the text off the fixed-layout path (parse_fixed) to the general ISO
+ * reader, which must give the same answer. */
+static bool same_both_ways(const char *s) {
+    char wide[80];
+    size_t n = strlen(s);
+    if (n < 11 || n + 2 > sizeof wide) return false;
+    memcpy(wide, s, 11);
+    wide[11] = ' ';
+    memcpy(wide + 12, s + 11, n - 11 + 1);
+    int64_t a = -1, b = -1;
+    bool ra = dt_parse(pstr_c(s), &a), rb = dt_parse(pstr_c(wide), &b);
+    if (ra != rb || a != b) fprintf(stderr, "  '%s': %d %" PRId64 ", the general reader %d %" PRId64 "\n", s, ra, a, rb, b);
+    return ra == rb && a == b;
+}
+
+/* The fixed layout (YYYY-MM-DD HH:MM:SS, fraction, Z) read at fixed places
+ * agrees with the general reader, valid or not. */
+static void test_fixed(void) {
+    static const char *const v[] = {
+        "2024-03-05T10:15:01",     "2024-03-05 10:15:01",       "2024/03/05 10:15:01",     "2024-03-05t10:15:01z",
+        "2024-03-05T10:15:01Z",    "2024-03-05T10:15:01.1",     "2024-03-05T10:15:01,123456Z",
+        "2024/06/01 00:00:01.342389", "1969-12-31T23:59:59.999Z", "2024-02-29 23:59:60",   "2024-03-05T24:00:00",
+        "2024-03-05T24:00:01",     "2023-02-29 00:00:00",       "2024-13-01 00:00:00",     "2024-00-10 00:00:00",
+        "2024-03-00 00:00:00",     "2024-03-05 25:00:00",       "2024-03-05 10:60:00",     "2024-03-05 10:15:61",
+        "2024-03-05T10:15:01.",    "2024-03-05T10:15:01.Z",     "2024-03-05T10:15:01ZZ",   "2024-03-05T10:15:01.5x",
+        "2024-03/05T10:15:01",     "2024-03-05T1a:15:01",       "0000-01-01T00:00:00",     "9999-12-31T23:59:59.999",
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) CHECK(same_both_ways(v[i]));
+    CHECK(is("2024/06/01 00:00:01.342389", 1717200001342));
+    CHECK(bad("2024-03-05T24:00:01"));
+    CHECK(bad("2024-03-05T10:15:01.Z"));
+}
+
 int main(void) {
     test_civil();
     test_iso();
@@ -145,5 +180,6 @@ int main(void) {
     test_sumo_display();
     test_wcf();
     test_bad();
+    test_fixed();
     return CHECK_DONE("test_time");
 }
