@@ -136,5 +136,12 @@ double fsum_stddev(const fsum_t *s, const fsum_t *sq, uint64_t n) {
     dd_t m2 = dd_add(*sq, sm);        /* sum of squared deviations */
     if (!(m2.hi > 0)) return 0;
     dd_t var = dd_div(m2, (double)(n - 1));
-    return sqrt(var.hi + var.lo);
+    /* sqrt of the double-double: one Newton step from sqrt(hi), so the
+     * variance is not rounded to a double before its root is. */
+    double r = sqrt(var.hi), p, e;
+    two_prod(r, r, &p, &e);
+    double d = var.hi - p; /* exact: p is within an ulp or two of hi */
+    d -= e;
+    d += var.lo;
+    return r + d / (2 * r);
 }

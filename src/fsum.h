@@ -58,8 +58,8 @@ double fsum_mean(const fsum_t *s, uint64_t n);
 void fsum_add_sq(fsum_t *s, double x);
 /* The sample standard deviation sqrt((sq - sum^2 / n) / (n - 1)) of n > 1
  * values whose sum is s and sum of squares is sq, computed in
- * double-double and rounded at the end (a negative variance from
- * rounding gives 0). */
+ * double-double, square root included, and rounded at the end (a
+ * negative variance from rounding gives 0). */
 double fsum_stddev(const fsum_t *s, const fsum_t *sq, uint64_t n);
 
 #endif
