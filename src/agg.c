@@ -358,6 +358,16 @@ static int64_t rec_time(const record_t *r) {
     return val_to_num(v, &d) ? (int64_t)d : INT64_MIN;
 }
 
+/* Whether d replaces a as the min (fn AG_MIN) or max kept: a NaN (a
+ * computed 0/0) wins and stays, and -0 is below 0, so the value kept does
+ * not depend on the order values come or lanes merge in. */
+static bool num_better(int fn, double d, double a) {
+    if (isnan(a)) return false;
+    if (isnan(d)) return true;
+    if (d == a) return signbit(d) != signbit(a) && (fn == AG_MIN) == (signbit(d) != 0);
+    return fn == AG_MIN ? d < a : d > a;
+}
+
 /* Fold record r (input position seq) into state st of aggregate sp. */
 static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, uint64_t seq) {
     value_t v = sp->field == FIELD_NONE ? val_null() : rec_get(r, sp->field);
@@ -381,14 +391,10 @@ static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, ui
         else if (sp->one_if_missing && v.t == V_NULL) { fsum_add(&s->s, 1); s->has = true; }
         break;
     }
-    case AG_MIN: {
-        st_num_t *s = st;
-        if (val_to_num(v, &d) && (!s->has || d < s->a)) { s->a = d; s->has = true; }
-        break;
-    }
+    case AG_MIN:
     case AG_MAX: {
         st_num_t *s = st;
-        if (val_to_num(v, &d) && (!s->has || d > s->a)) { s->a = d; s->has = true; }
+        if (val_to_num(v, &d) && (!s->has || num_better(sp->fn, d, s->a))) { s->a = d; s->has = true; }
         break;
     }
     case AG_AVG: {
@@ -589,14 +595,10 @@ static void merge_state(arena_t *a, const aggspec_t *sp, void *dst, void *src) {
         if (s->has) { fsum_merge(&d->s, &s->s); d->has = true; }
         break;
     }
-    case AG_MIN: {
-        st_num_t *d = dst, *s = src;
-        if (s->has && (!d->has || s->a < d->a)) { d->a = s->a; d->has = true; }
-        break;
-    }
+    case AG_MIN:
     case AG_MAX: {
         st_num_t *d = dst, *s = src;
-        if (s->has && (!d->has || s->a > d->a)) { d->a = s->a; d->has = true; }
+        if (s->has && (!d->has || num_better(sp->fn, s->a, d->a))) { d->a = s->a; d->has = true; }
         break;
     }
     case AG_AVG: {
