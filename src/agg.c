@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fsum.h"
 #include "hmap.h"
 #include "json.h"
 #include "withtime.h"
@@ -36,22 +37,30 @@ typedef struct dvec {
 /* Each aggregate's state holds only what it needs; a group keeps them
  * side by side at offsets fixed per table (gtab.off). */
 
-/* sum, min, max: the running value. */
+/* min, max: the value kept. */
 typedef struct st_num {
-    double a;         /* sum | min | max */
+    double a;         /* min | max */
     bool has;         /* a numeric value was seen */
 } st_num_t;
 
+/* sum: the double-double sum (fsum.h: the result does not depend on the
+ * order records come in or lanes merge). */
+typedef struct st_sum {
+    fsum_t s;
+    bool has;         /* a numeric value was seen */
+} st_sum_t;
+
 /* avg: sum and count. */
 typedef struct st_avg {
-    double sum;
+    fsum_t sum;
     uint64_t n;
 } st_avg_t;
 
-/* stddev: Welford's running mean and sum of squared deviations. */
+/* stddev: count, sum and sum of squares, both double-double (order-free
+ * where Welford's running mean is not). */
 typedef struct st_sd {
     uint64_t n;
-    double mean, m2;
+    fsum_t s, sq;
 } st_sd_t;
 
 /* first, last, most_recent, least_recent: the value kept and its order. */
@@ -67,7 +76,8 @@ static size_t state_size(int fn) {
     switch (fn) {
     case AG_COUNT: return sizeof(uint64_t);
     case AG_COUNT_DISTINCT: case AG_VALUES: return sizeof(sset_t);
-    case AG_SUM: case AG_MIN: case AG_MAX: return sizeof(st_num_t);
+    case AG_SUM: return sizeof(st_sum_t);
+    case AG_MIN: case AG_MAX: return sizeof(st_num_t);
     case AG_AVG: return sizeof(st_avg_t);
     case AG_STDDEV: return sizeof(st_sd_t);
     case AG_PCT: return sizeof(dvec_t);
@@ -348,6 +358,16 @@ static int64_t rec_time(const record_t *r) {
     return val_to_num(v, &d) ? (int64_t)d : INT64_MIN;
 }
 
+/* Whether d replaces a as the min (fn AG_MIN) or max kept: a NaN (a
+ * computed 0/0) wins and stays, and -0 is below 0, so the value kept does
+ * not depend on the order values come or lanes merge in. */
+static bool num_better(int fn, double d, double a) {
+    if (isnan(a)) return false;
+    if (isnan(d)) return true;
+    if (d == a) return signbit(d) != signbit(a) && (fn == AG_MIN) == (signbit(d) != 0);
+    return fn == AG_MIN ? d < a : d > a;
+}
+
 /* Fold record r (input position seq) into state st of aggregate sp. */
 static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, uint64_t seq) {
     value_t v = sp->field == FIELD_NONE ? val_null() : rec_get(r, sp->field);
@@ -366,33 +386,28 @@ static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, ui
         break;
     }
     case AG_SUM: {
-        st_num_t *s = st;
-        if (val_to_num(v, &d)) { s->a += d; s->has = true; }
-        else if (sp->one_if_missing && v.t == V_NULL) { s->a += 1; s->has = true; }
+        st_sum_t *s = st;
+        if (val_to_num(v, &d)) { fsum_add(&s->s, d); s->has = true; }
+        else if (sp->one_if_missing && v.t == V_NULL) { fsum_add(&s->s, 1); s->has = true; }
         break;
     }
-    case AG_MIN: {
-        st_num_t *s = st;
-        if (val_to_num(v, &d) && (!s->has || d < s->a)) { s->a = d; s->has = true; }
-        break;
-    }
+    case AG_MIN:
     case AG_MAX: {
         st_num_t *s = st;
-        if (val_to_num(v, &d) && (!s->has || d > s->a)) { s->a = d; s->has = true; }
+        if (val_to_num(v, &d) && (!s->has || num_better(sp->fn, d, s->a))) { s->a = d; s->has = true; }
         break;
     }
     case AG_AVG: {
         st_avg_t *s = st;
-        if (val_to_num(v, &d)) { s->sum += d; s->n++; }
+        if (val_to_num(v, &d)) { fsum_add(&s->sum, d); s->n++; }
         break;
     }
     case AG_STDDEV: {
         st_sd_t *s = st;
         if (val_to_num(v, &d)) {
             s->n++;
-            double delta = d - s->mean;
-            s->mean += delta / (double)s->n;
-            s->m2 += delta * (d - s->mean);
+            fsum_add(&s->s, d);
+            fsum_add_sq(&s->sq, d);
         }
         break;
     }
@@ -576,35 +591,27 @@ static void merge_state(arena_t *a, const aggspec_t *sp, void *dst, void *src) {
         break;
     }
     case AG_SUM: {
-        st_num_t *d = dst, *s = src;
-        if (s->has) { d->a += s->a; d->has = true; }
+        st_sum_t *d = dst, *s = src;
+        if (s->has) { fsum_merge(&d->s, &s->s); d->has = true; }
         break;
     }
-    case AG_MIN: {
-        st_num_t *d = dst, *s = src;
-        if (s->has && (!d->has || s->a < d->a)) { d->a = s->a; d->has = true; }
-        break;
-    }
+    case AG_MIN:
     case AG_MAX: {
         st_num_t *d = dst, *s = src;
-        if (s->has && (!d->has || s->a > d->a)) { d->a = s->a; d->has = true; }
+        if (s->has && (!d->has || num_better(sp->fn, s->a, d->a))) { d->a = s->a; d->has = true; }
         break;
     }
     case AG_AVG: {
         st_avg_t *d = dst, *s = src;
-        d->sum += s->sum;
+        fsum_merge(&d->sum, &s->sum);
         d->n += s->n;
         break;
     }
     case AG_STDDEV: {
         st_sd_t *d = dst, *s = src;
-        if (s->n) {
-            uint64_t n = d->n + s->n;
-            double delta = s->mean - d->mean;
-            d->m2 += s->m2 + delta * delta * (double)d->n * (double)s->n / (double)n;
-            d->mean += delta * (double)s->n / (double)n;
-            d->n = n;
-        }
+        d->n += s->n;
+        fsum_merge(&d->s, &s->s);
+        fsum_merge(&d->sq, &s->sq);
         break;
     }
     case AG_PCT: {
@@ -936,17 +943,21 @@ static value_t final(const aggspec_t *sp, void *st, arena_t *a) {
     switch (sp->fn) {
     case AG_COUNT: return val_num((double)*(uint64_t *)st);
     case AG_COUNT_DISTINCT: return val_num((double)((sset_t *)st)->n);
-    case AG_SUM: case AG_MIN: case AG_MAX: {
+    case AG_SUM: {
+        st_sum_t *s = st;
+        return s->has ? val_num(fsum_value(&s->s)) : val_null();
+    }
+    case AG_MIN: case AG_MAX: {
         st_num_t *s = st;
         return s->has ? val_num(s->a) : val_null();
     }
     case AG_AVG: {
         st_avg_t *s = st;
-        return s->n ? val_num(s->sum / (double)s->n) : val_null();
+        return s->n ? val_num(fsum_mean(&s->sum, s->n)) : val_null();
     }
     case AG_STDDEV: {
         st_sd_t *s = st;
-        return s->n > 1 ? val_num(sqrt(s->m2 / (double)(s->n - 1))) : (s->n == 1 ? val_num(0) : val_null());
+        return s->n > 1 ? val_num(fsum_stddev(&s->s, &s->sq, s->n)) : (s->n == 1 ? val_num(0) : val_null());
     }
     case AG_PCT: {
         dvec_t *s = st;
