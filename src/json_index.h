@@ -33,6 +33,7 @@
 typedef struct jx {
     size_t n;
     unsigned nw;             /* words in use: (n + 63) / 64 */
+    bool anyb;               /* the text has a backslash */
     uint64_t q[JX_WORDS];    /* unescaped quotes */
     uint64_t b[JX_WORDS];    /* backslashes */
     uint64_t d[JX_WORDS];    /* digits */
@@ -41,6 +42,27 @@ typedef struct jx {
 /* Fill *x with the masks of s[0..n). Returns false (x untouched) when n
  * exceeds JX_MAXLEN. Reads only s[0..n). */
 bool jx_build(jx_t *x, const char *s, size_t n);
+
+/* jx_build_line's answer when the text has no line it indexes. */
+#define JX_NOLINE ((size_t)-1)
+
+/* The masks of the line at the start of s[0..n) in one pass that also
+ * finds the line's end (no separate search for the newline): returns the
+ * index of the first '\n' with *x holding the masks of s[0..that index),
+ * or JX_NOLINE (*x unspecified) when none is among the first
+ * min(n, JX_MAXLEN) bytes. Reads only s[0..n). */
+size_t jx_build_line(jx_t *x, const char *s, size_t n);
+
+/* Cut the masks of *x to the first n <= x->n bytes of its text. */
+static inline void jx_cut(jx_t *x, size_t n) {
+    unsigned nw = (unsigned)((n + 63) / 64);
+    if (n % 64) {
+        uint64_t keep = ~(uint64_t)0 >> (64 - n % 64);
+        x->q[nw - 1] &= keep, x->b[nw - 1] &= keep, x->d[nw - 1] &= keep;
+    }
+    x->n = n;
+    x->nw = nw;
+}
 
 /* The escapes of one 64-byte word whose backslashes are bs: bit k set
  * when byte k follows an odd run of backslashes. *carry is 1 on entry when

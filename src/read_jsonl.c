@@ -8,15 +8,55 @@
  */
 #include "reader.h"
 
+#include <stdlib.h>
+
+#include "json_index.h"
+
+/* Records between two set-ups of the key filter (rd_kfilt_init). */
+#define JSONL_KF_EVERY 4096
+
+/* The reader's state: which keys a projected read looks up. */
+typedef struct jsonl {
+    rd_kfilt_t kf;
+    unsigned since; /* records since kf was set up */
+} jsonl_t;
+
 /* A line (with no syslog header) that opens an object. */
 static int jsonl_line(const rd_line_t *l) {
     return l->sl.kind == SL_NONE && l->text.n && l->text.p[0] == '{' ? 50 : 0;
 }
 
+/* A line that starts with '{' (most do) is indexed before it is framed:
+ * the pass that finds its quotes finds its newline too, which the framer
+ * then takes as the prefilter's (no search of its own). A projected read
+ * looks up only the keys that may name a field it reads. */
 static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
+    jsonl_t *j = c->st;
+    if (++j->since == JSONL_KF_EVERY) { /* (fields met since: their keys need no look-up) */
+        j->since = 0;
+        rd_kfilt_init(c, &j->kf);
+    }
+    jx_t x;
+    size_t len = JX_NOLINE;
+    if (n && p[0] == '{') {
+        if (!c->hint_len) {
+            len = jx_build_line(&x, p, n);
+            if (len != JX_NOLINE) c->hint_p = p, c->hint_len = len + 1;
+        } else if (c->hint_p == p && jx_build(&x, p, c->hint_len - 1)) { /* the prefilter found the newline */
+            len = c->hint_len - 1;
+        }
+    }
     pstr_t obj;
     rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);
-    if (st == RD_REC && !rd_json_object(c, obj.p, obj.n, rec)) {
+    if (st != RD_REC) return st;
+    bool ok;
+    if (len != JX_NOLINE && obj.p == p && obj.n <= len) { /* the line, less its trailing blanks */
+        jx_cut(&x, obj.n);
+        ok = rd_json_object_ix(c, obj.p, obj.n, rec, &x, &j->kf);
+    } else {
+        ok = rd_json_object(c, obj.p, obj.n, rec);
+    }
+    if (!ok) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
     }
@@ -24,11 +64,12 @@ static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, si
 }
 
 static void *jsonl_open(rd_ctx_t *c) {
-    (void)c;
-    return NULL;
+    jsonl_t *j = xmalloc(sizeof *j);
+    rd_kfilt_init(c, &j->kf);
+    return j;
 }
 
-static void jsonl_close(void *st) { (void)st; }
+static void jsonl_close(void *st) { free(st); }
 
 /* See reader.h. */
 const rd_impl_t rd_jsonl = {
