@@ -2,7 +2,7 @@
  * of scanning.
  *
  * jx_build classifies every byte of a text of up to JX_MAXLEN bytes in
- * one vector pass (AVX2 when the CPU has it, else SSE2; chosen at run
+ * one vector pass (AVX-512BW or AVX2 when the CPU has it, else SSE2; chosen at run
  * time as scan.c does; plain C off x86-64) into three masks, bit k of
  * word k/64 standing for byte k:
  *   q  the quotes no backslash escapes: a '"' after an even run of '\\'
@@ -70,7 +70,7 @@ static inline void jx_cut(jx_t *x, size_t n) {
  * next word on return. (Exposed for its unit test.) */
 uint64_t jx_escaped(uint64_t bs, unsigned *carry);
 
-/* Which kernel jx_build uses: "avx2", "sse2" or "scalar". */
+/* Which kernel jx_build uses: "avx512", "avx2", "sse2" or "scalar". */
 const char *jx_impl(void);
 /* Make jx_build use the named kernel from now on (tests compare them).
  * Returns false when the name is unknown or the CPU lacks it. */

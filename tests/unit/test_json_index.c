@@ -123,7 +123,7 @@ static void test_escaped(void) {
 }
 
 static void test_kernels(void) {
-    static const char *const names[] = {"avx2", "sse2", "scalar"};
+    static const char *const names[] = {"avx512", "avx2", "sse2", "scalar"};
     const char *was = jx_impl();
     char s[JX_MAXLEN + 8];
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -153,7 +153,7 @@ static void test_kernels(void) {
  * text after it (which must not show in the masks), buffers that end
  * before a newline, lines too long to index. */
 static void test_lines(void) {
-    static const char *const names[] = {"avx2", "sse2", "scalar"};
+    static const char *const names[] = {"avx512", "avx2", "sse2", "scalar"};
     const char *was = jx_impl();
     static char s[JX_MAXLEN + 200];
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++) {
