@@ -27,9 +27,9 @@ static int jsonl_line(const rd_line_t *l) {
 }
 
 /* A line that starts with '{' (most do) is indexed before it is framed:
- * the pass that finds its quotes finds its newline too, which the framer
- * then takes as the prefilter's (no search of its own). A projected read
- * looks up only the keys that may name a field it reads. */
+ * the pass that finds its quotes finds its newline too (no search of the
+ * framer's own). A projected read looks up only the keys that may name a
+ * field it reads. */
 static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, size_t *used, record_t *rec) {
     jsonl_t *j = c->st;
     if (++j->since == JSONL_KF_EVERY) { /* (fields met since: their keys need no look-up) */
@@ -39,28 +39,26 @@ static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, si
     jx_t x;
     size_t len = JX_NOLINE;
     if (n && p[0] == '{') {
-        if (!c->hint_len) {
-            len = jx_build_line(&x, p, n);
-            if (len != JX_NOLINE) c->hint_p = p, c->hint_len = len + 1;
-        } else if (c->hint_p == p && jx_build(&x, p, c->hint_len - 1)) { /* the prefilter found the newline */
-            len = c->hint_len - 1;
-        }
+        if (!c->hint_len) len = jx_build_line(&x, p, n);
+        else if (c->hint_p == p && jx_build(&x, p, c->hint_len - 1)) len = c->hint_len - 1; /* the prefilter's */
     }
-    pstr_t obj;
-    rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);
-    if (st != RD_REC) return st;
     bool ok;
-    if (len != JX_NOLINE && obj.p == p && obj.n <= len) { /* the line, less its trailing blanks */
-        jx_cut(&x, obj.n);
-        ok = rd_json_object_ix(c, obj.p, obj.n, rec, &x, &j->kf);
+    if (len != JX_NOLINE) { /* the line at p, its end known */
+        rd_line_t l;
+        rd_line_at(c, p, len, used, &l);
+        jx_cut(&x, l.text.n); /* (less its trailing blanks) */
+        ok = rd_json_object_ix(c, l.text.p, l.text.n, rec, &x, &j->kf);
     } else {
+        pstr_t obj;
+        rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);
+        if (st != RD_REC) return st;
         ok = rd_json_object(c, obj.p, obj.n, rec);
     }
     if (!ok) {
         c->reason = RD_R_JSON;
         return RD_REJECT;
     }
-    return st;
+    return RD_REC;
 }
 
 static void *jsonl_open(rd_ctx_t *c) {

@@ -375,7 +375,7 @@ static inline unsigned kf_bit(char ch) { return (unsigned)((unsigned char)ch | 0
 
 /* Let keys spelled like name through f. */
 static void kf_add(rd_kfilt_t *f, pstr_t name) {
-    if (!name.n || name.n >= RD_KF_LEN) return; /* (longer keys are always let through) */
+    if (!name.n || name.n >= RD_KF_LEN - 1) return; /* (longer keys are always let through) */
     f->first[name.n] |= (uint64_t)1 << kf_bit(name.p[0]);
     f->mid[name.n] |= (uint64_t)1 << kf_bit(name.p[name.n / 2]);
     f->last[name.n] |= (uint64_t)1 << kf_bit(name.p[name.n - 1]);
@@ -391,6 +391,7 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
     ftab_t *ft = c->ft;
     ftab_lock(ft);
     f->on = !ft->want_all;
+    for (unsigned k = f->on ? RD_KF_LEN - 1 : 0; k < RD_KF_LEN; k++) f->first[k] = f->mid[k] = f->last[k] = ~(uint64_t)0;
     for (uint32_t id = 0; f->on && id < ft->n; id++)
         if (ft->e[id].wanted || !ft->e[id].seen) kf_add(f, ftab_name(ft, id));
     ftab_unlock(ft);
@@ -400,11 +401,13 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
     for (unsigned k = 0; (al = schema_alias_at(k, NULL)) != NULL; k++) kf_add(f, pstr_c(al));
 }
 
-/* May the unescaped key s[0..n) name a field or a special (f on)? */
+/* May the unescaped key s[0..n) name a field or a special? (Always when f
+ * is off. The bytes around a key are readable: s[-1] and s[n] are its
+ * quotes.) */
 static inline bool kf_maybe(const rd_kfilt_t *f, const char *s, size_t n) {
-    if (n >= RD_KF_LEN) return true;
-    return (f->first[n] >> kf_bit(s[0]) & 1) && (f->last[n] >> kf_bit(s[n - 1]) & 1) &&
-           (f->mid[n] >> kf_bit(s[n / 2]) & 1);
+    size_t k = n < RD_KF_LEN - 1 ? n : RD_KF_LEN - 1;
+    if (!(f->first[k] >> kf_bit(s[0]) & 1)) return false;
+    return (f->last[k] >> kf_bit(s[n - 1]) & 1) && (f->mid[k] >> kf_bit(s[n / 2]) & 1);
 }
 
 /* rd_json_object's loop; with x (the masks of s[0..n)) strings and
@@ -491,17 +494,17 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
     const uint64_t *qw = x->q, *qend = x->q + x->nw; /* the quote mask's word at base */
     uint64_t q = *qw;
     size_t base = 0, o, e, i, j, nb = x->anyb ? 0 : n; /* nb: no backslash in [o, nb) of the current key */
-    /* The next quote into v, in order; none: not this walk's line. */
-#define FLAT_POP(v)                                          \
-    do {                                                     \
-        while (!q) {                                         \
-            if (++qw == qend) return false;                  \
-            q = *qw;                                         \
-            base += 64;                                      \
-        }                                                    \
-        (v) = base + (uint64_t)__builtin_ctzll(q);           \
-        q &= q - 1;                                          \
-    } while (0)
+    /* To the word of the next quote (none: not this walk's line); then
+     * FLAT_POP puts its place into v and steps over it, FLAT_DROP steps
+     * over a quote whose place is known. */
+#define FLAT_NEXT()                                          \
+    while (!q) {                                             \
+        if (++qw == qend) return false;                      \
+        q = *qw;                                             \
+        base += 64;                                          \
+    }
+#define FLAT_POP(v) do { FLAT_NEXT() (v) = base + (uint64_t)__builtin_ctzll(q); q &= q - 1; } while (0)
+#define FLAT_DROP() do { FLAT_NEXT() q &= q - 1; } while (0)
     /* (A '}' last: every scan below stops before the end of the text.) */
     if (n < 4 || s[0] != '{' || s[1] != '"' || s[n - 1] != '}') return false;
     FLAT_POP(o); /* 1: the first key's quote ('{' escapes nothing) */
@@ -511,7 +514,7 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
         i = e + 2;
         char ch = s[i];
         if (ch == '"') { /* (the next quote: a ':' escapes nothing) */
-            FLAT_POP(j);
+            FLAT_DROP();
             FLAT_POP(j);
             j++;
         } else if (ch >= '1' && ch <= '9') { /* an integer, most often */
@@ -529,7 +532,7 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
         }
         if (nb <= o) nb = jx_next(x, x->b, o + 1); /* the first backslash after o */
         bool esc = nb < e;
-        if (__builtin_expect(esc || !f->on || kf_maybe(f, s + o + 1, e - o - 1), 0)) {
+        if (__builtin_expect(esc || kf_maybe(f, s + o + 1, e - o - 1), 0)) {
             if (nhit == FLAT_MAXHIT) return false;
             hit[nhit].key = pstr(s + o + 1, e - o - 1);
             hit[nhit].val = pstr(s + i, j - i);
@@ -541,9 +544,12 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
             break;
         }
         if (s[j + 1] != '"') return false;
-        FLAT_POP(o); /* j + 1 (a ',' escapes nothing) */
+        o = j + 1;
+        FLAT_DROP(); /* (the next quote: a ',' escapes nothing) */
     }
+#undef FLAT_NEXT
 #undef FLAT_POP
+#undef FLAT_DROP
     for (unsigned k = 0; k < nhit; k++)
         json_member(c, rd_key(c, hit[k].pos, hit[k].key, hit[k].esc, NULL), hit[k].val, 0, rec);
     return true;

@@ -504,6 +504,10 @@ void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k);
  * at the end of input. */
 rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, sl_clock_t *k, size_t *used,
                          rd_line_t *l);
+/* rd_line_next (without RD_LN_SYSLOG or RD_LN_RAW) for the line at p[0],
+ * whose first byte is no blank and whose '\n' its reader found at
+ * p[len]: the same framing, without looking for the newline. */
+rd_status_t rd_line_at(rd_ctx_t *c, const char *p, size_t len, size_t *used, rd_line_t *l);
 /* What a reader does with one of its header lines (ud: its state). */
 typedef void (*rd_hdr_fn)(rd_ctx_t *c, void *ud, pstr_t line);
 /* rd_line_next for formats whose header lines open with '#' (Zeek TSV,
@@ -558,9 +562,9 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
  * its first, middle and last bytes (ASCII case folded) are those of a
  * name that can fill a field or a special. A key that could is never
  * stopped. */
-#define RD_KF_LEN 64 /* keys this long or longer are always let through */
+#define RD_KF_LEN 64 /* keys of RD_KF_LEN - 1 bytes or more are always let through */
 typedef struct rd_kfilt {
-    bool on;                   /* false: every key is read (the query reads every field) */
+    bool on;                   /* false: every key is read (the query reads every field; masks all ones) */
     uint64_t first[RD_KF_LEN]; /* by key length: the first bytes' bits of the names */
     uint64_t mid[RD_KF_LEN];   /* by key length: their middle (n / 2) bytes' bits */
     uint64_t last[RD_KF_LEN];  /* by key length: their last bytes' bits */
