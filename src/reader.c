@@ -470,6 +470,13 @@ bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
 
 /* ---- flat JSON objects ------------------------------------------------ */
 
+/* The two bytes at p as one number (for comparing them at once). */
+static inline uint16_t two(const char *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
 /* The members json_object_flat found that it hands to json_member. */
 #define FLAT_MAXHIT RD_KSHAPE
 
@@ -505,18 +512,20 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
     }
 #define FLAT_POP(v) do { FLAT_NEXT() (v) = base + (uint64_t)__builtin_ctzll(q); q &= q - 1; } while (0)
 #define FLAT_DROP() do { FLAT_NEXT() q &= q - 1; } while (0)
-    /* (A '}' last: every scan below stops before the end of the text.) */
+    /* (A '}' last: every scan below stops before the end of the text, and
+     * reads no further than s[n].) */
     if (n < 4 || s[0] != '{' || s[1] != '"' || s[n - 1] != '}') return false;
     FLAT_POP(o); /* 1: the first key's quote ('{' escapes nothing) */
     for (unsigned pos = 0;; pos++) {
         FLAT_POP(e); /* the key's closing quote */
-        if (s[e + 1] != ':') return false;
         i = e + 2;
-        char ch = s[i];
-        if (ch == '"') { /* (the next quote: a ':' escapes nothing) */
+        char ch = s[i];    /* (at worst s[n], readable) */
+        if (two(s + e + 1) == two(":\"")) { /* (the next quote: a ':' escapes nothing) */
             FLAT_DROP();
             FLAT_POP(j);
             j++;
+        } else if (s[e + 1] != ':') {
+            return false;
         } else if (ch >= '1' && ch <= '9') { /* an integer, most often */
             j = jx_digits_end(x, i + 1);
             if (s[j] == '.' || s[j] == 'e' || s[j] == 'E') j = jx_num_end(x, s, i);
@@ -539,11 +548,10 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
             hit[nhit].pos = pos;
             hit[nhit++].esc = esc;
         }
-        if (s[j] != ',') {
+        if (two(s + j) != two(",\"")) {
             if (s[j] != '}' || j != n - 1) return false;
             break;
         }
-        if (s[j + 1] != '"') return false;
         o = j + 1;
         FLAT_DROP(); /* (the next quote: a ',' escapes nothing) */
     }

@@ -577,7 +577,8 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f);
 struct jx;
 /* rd_json_object for the text s[0..n) indexed by the caller (x: its masks,
  * json_index.h, of exactly s[0..n)), the keys f stops (when on) skipped
- * unlooked-up: the same answer and record. */
+ * unlooked-up: the same answer and record. s[n] must be readable (the
+ * line's newline or blank, say). */
 bool rd_json_object_ix(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const struct jx *x, const rd_kfilt_t *f);
 /* Called by rd_walk for every member of an object: its dotted path
  * (bytes of the walker, valid during the call), its key and value view. */
