@@ -402,9 +402,9 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
 }
 
 /* May the unescaped key s[0..n) name a field or a special? (Always when f
- * is off. The bytes around a key are readable: s[-1] and s[n] are its
- * quotes.) */
+ * is off, but for the empty key, which rd_key never answers with one.) */
 static inline bool kf_maybe(const rd_kfilt_t *f, const char *s, size_t n) {
+    if (!n) return false;
     size_t k = n < RD_KF_LEN - 1 ? n : RD_KF_LEN - 1;
     if (!(f->first[k] >> kf_bit(s[0]) & 1)) return false;
     return (f->last[k] >> kf_bit(s[n - 1]) & 1) && (f->mid[k] >> kf_bit(s[n / 2]) & 1);
@@ -528,7 +528,7 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
             return false;
         } else if (ch >= '1' && ch <= '9') { /* an integer, most often */
             j = jx_digits_end(x, i + 1);
-            if (s[j] == '.' || s[j] == 'e' || s[j] == 'E') j = jx_num_end(x, s, i);
+            if ((s[j] == '.' || s[j] == 'e' || s[j] == 'E') && (j = jx_num_end(x, s, i)) == JSON_BAD) return false;
         } else {
             bool tr;
             switch (ch) {
