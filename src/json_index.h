@@ -2,9 +2,9 @@
  * of scanning.
  *
  * jx_build classifies every byte of a text of up to JX_MAXLEN bytes in
- * one vector pass (AVX-512BW or AVX2 when the CPU has it, else SSE2; chosen at run
- * time as scan.c does; plain C off x86-64) into three masks, bit k of
- * word k/64 standing for byte k:
+ * one vector pass (AVX-512BW or AVX2 when the CPU has it, else SSE2;
+ * chosen at run time as scan.c does; plain C off x86-64) into three
+ * masks, bit k of word k/64 standing for byte k:
  *   q  the quotes no backslash escapes: a '"' after an even run of '\\'
  *      (a backslash escapes the byte after it, so "\\" is one escaped
  *      backslash and the quote after it is not escaped);
@@ -15,6 +15,8 @@
  * trailing zeros, where a byte loop would branch on every byte. The
  * inline helpers below answer exactly what json_scan.h's byte scanners
  * answer (tests/unit/test_json_index.c compares them on random text).
+ * jx_build_line indexes the line at the start of a buffer and finds its
+ * newline in the same pass (the JSON Lines reader).
  * Nothing allocates; a jx_t lives on its caller's stack.
  */
 #ifndef POSTERN_JSON_INDEX_H

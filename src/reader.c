@@ -391,7 +391,8 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
     ftab_t *ft = c->ft;
     ftab_lock(ft);
     f->on = !ft->want_all;
-    for (unsigned k = f->on ? RD_KF_LEN - 1 : 0; k < RD_KF_LEN; k++) f->first[k] = f->mid[k] = f->last[k] = ~(uint64_t)0;
+    for (unsigned k = f->on ? RD_KF_LEN - 1 : 0; k < RD_KF_LEN; k++) /* (all: every key) */
+        f->first[k] = f->mid[k] = f->last[k] = ~(uint64_t)0;
     for (uint32_t id = 0; f->on && id < ft->n; id++)
         if (ft->e[id].wanted || !ft->e[id].seen) kf_add(f, ftab_name(ft, id));
     ftab_unlock(ft);
