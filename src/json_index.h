@@ -120,7 +120,7 @@ static inline size_t jx_str_end(const jx_t *x, size_t i, bool *esc) {
 }
 
 /* js_num_end's answer on an indexed text (JSON_BAD when malformed). */
-static inline size_t jx_num_end(const jx_t *x, const char *s, size_t i) {
+__attribute__((always_inline)) static inline size_t jx_num_end(const jx_t *x, const char *s, size_t i) {
     size_t n = x->n, j = i;
     if (j < n && s[j] == '-') j++;
     if (j >= n) return JSON_BAD;
@@ -140,8 +140,8 @@ static inline size_t jx_num_end(const jx_t *x, const char *s, size_t i) {
     return j;
 }
 
-/* js_value_end on an indexed text. */
-static inline size_t jx_value_end(const jx_t *x, const char *s, size_t i) {
+/* js_value_end on an indexed text (inlined into each walk: per member). */
+__attribute__((always_inline)) static inline size_t jx_value_end(const jx_t *x, const char *s, size_t i) {
     bool tr, esc;
     size_t j, n = x->n;
     switch (s[i]) {

@@ -564,10 +564,23 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
     return true;
 }
 
-/* See reader.h. */
+/* json_object on an indexed text, every key read; json_object through the
+ * key filter f. Functions of their own: json_object is inlined into each
+ * (its scanners with it) as into rd_json_object. */
+__attribute__((noinline)) static bool json_object_all(rd_ctx_t *c, const char *s, size_t n, record_t *rec,
+                                                      const jx_t *x) {
+    return json_object(c, s, n, rec, x, NULL);
+}
+__attribute__((noinline)) static bool json_object_kf(rd_ctx_t *c, const char *s, size_t n, record_t *rec,
+                                                     const jx_t *x, const rd_kfilt_t *f) {
+    return json_object(c, s, n, rec, x, f);
+}
+
+/* See reader.h. Every key read (f off): the general walk, whose key cache
+ * finds most keys with one compare, beats the flat walk's look-ups. */
 bool rd_json_object_ix(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const jx_t *x, const rd_kfilt_t *f) {
-    if (json_object_flat(c, s, n, rec, x, f)) return true;
-    return f->on ? json_object(c, s, n, rec, x, f) : json_object(c, s, n, rec, x, NULL);
+    if (!f->on) return json_object_all(c, s, n, rec, x);
+    return json_object_flat(c, s, n, rec, x, f) || json_object_kf(c, s, n, rec, x, f);
 }
 
 /* One member the walk found: its key (decoded), its value view and the
