@@ -7,8 +7,8 @@
  * the text is read and the bits past it are 0. Backslashes are rare in logs, so quotes are
  * unescaped afterwards, and only in words that have a backslash or follow
  * one that ends in a backslash (jx_escaped walks the runs of such a word).
- * The kernel is picked at run time on x86-64 (AVX2, else SSE2, which every
- * x86-64 has); plain C elsewhere.
+ * The kernel is picked at run time on x86-64 (AVX-512BW, else AVX2, else
+ * SSE2, which every x86-64 has); plain C elsewhere.
  */
 #include "json_index.h"
 
@@ -24,69 +24,84 @@
 #define JX_X86 0
 #endif
 
-/* One block's raw masks. */
+/* One block's raw masks (nl: its newlines, for jx_build_line). */
 typedef struct jx_raw {
-    uint64_t q, b, d;
+    uint64_t q, b, d, nl;
 } jx_raw_t;
 
 typedef void (*jx_block_fn)(const char *p, jx_raw_t *r);
 
 /* The plain C block: any CPU, and the reference of the unit test. */
 static inline void block_scalar(const char *p, jx_raw_t *r) {
-    uint64_t q = 0, b = 0, d = 0;
+    uint64_t q = 0, b = 0, d = 0, nl = 0;
     for (unsigned k = 0; k < 64; k++) {
         char c = p[k];
         q |= (uint64_t)(c == '"') << k;
         b |= (uint64_t)(c == '\\') << k;
         d |= (uint64_t)(c >= '0' && c <= '9') << k;
+        nl |= (uint64_t)(c == '\n') << k;
     }
-    r->q = q, r->b = b, r->d = d;
+    r->q = q, r->b = b, r->d = d, r->nl = nl;
 }
 
 #if JX_X86
 /* 16 bytes' masks (SSE2). A digit is a byte b with b - '0' (mod 256) below
  * 10; with bit 7 flipped that is a signed compare: below 10 - 128. */
-static inline void sse2_16(const char *p, unsigned *q, unsigned *b, unsigned *d) {
-    const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\');
+static inline void sse2_16(const char *p, unsigned *q, unsigned *b, unsigned *d, unsigned *nl) {
+    const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vn = _mm_set1_epi8('\n');
     const __m128i zero = _mm_set1_epi8('0'), ten = _mm_set1_epi8((char)(10 - 128));
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     *q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq));
     *b = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb));
+    *nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vn));
     __m128i y = _mm_sub_epi8(x, zero);
     *d = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_xor_si128(y, _mm_set1_epi8((char)0x80)), ten));
 }
 
 static inline void block_sse2(const char *p, jx_raw_t *r) {
-    uint64_t q = 0, b = 0, d = 0;
+    uint64_t q = 0, b = 0, d = 0, nl = 0;
     for (unsigned k = 0; k < 4; k++) {
-        unsigned a, e, g;
-        sse2_16(p + 16 * k, &a, &e, &g);
+        unsigned a, e, g, l;
+        sse2_16(p + 16 * k, &a, &e, &g, &l);
         q |= (uint64_t)a << (16 * k);
         b |= (uint64_t)e << (16 * k);
         d |= (uint64_t)g << (16 * k);
+        nl |= (uint64_t)l << (16 * k);
     }
-    r->q = q, r->b = b, r->d = d;
+    r->q = q, r->b = b, r->d = d, r->nl = nl;
 }
 
 /* 32 bytes' masks (AVX2), as sse2_16. */
-__attribute__((target("avx2"))) static inline void avx2_32(const char *p, uint32_t *q, uint32_t *b, uint32_t *d) {
-    const __m256i vq = _mm256_set1_epi8('"'), vb = _mm256_set1_epi8('\\');
+__attribute__((target("avx2"))) static inline void avx2_32(const char *p, uint32_t *q, uint32_t *b, uint32_t *d,
+                                                           uint32_t *nl) {
+    const __m256i vq = _mm256_set1_epi8('"'), vb = _mm256_set1_epi8('\\'), vn = _mm256_set1_epi8('\n');
     const __m256i zero = _mm256_set1_epi8('0'), ten = _mm256_set1_epi8((char)(10 - 128));
     const __m256i flip = _mm256_set1_epi8((char)0x80);
     __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)p);
     *q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, vq));
     *b = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, vb));
+    *nl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, vn));
     __m256i y = _mm256_xor_si256(_mm256_sub_epi8(x, zero), flip);
     *d = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(ten, y));
 }
 
 __attribute__((target("avx2"))) static inline void block_avx2(const char *p, jx_raw_t *r) {
-    uint32_t q0, b0, d0, q1, b1, d1;
-    avx2_32(p, &q0, &b0, &d0);
-    avx2_32(p + 32, &q1, &b1, &d1);
+    uint32_t q0, b0, d0, n0, q1, b1, d1, n1;
+    avx2_32(p, &q0, &b0, &d0, &n0);
+    avx2_32(p + 32, &q1, &b1, &d1, &n1);
     r->q = q0 | (uint64_t)q1 << 32;
     r->b = b0 | (uint64_t)b1 << 32;
     r->d = d0 | (uint64_t)d1 << 32;
+    r->nl = n0 | (uint64_t)n1 << 32;
+}
+
+/* 64 bytes' masks (AVX-512BW): each compare gives its mask whole. */
+__attribute__((target("avx512f,avx512bw"))) static inline void block_avx512(const char *p, jx_raw_t *r) {
+    __m512i x = _mm512_loadu_si512((const void *)p);
+    r->q = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
+    r->b = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\'));
+    r->nl = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n'));
+    r->d = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
 }
 #endif
 
@@ -143,15 +158,72 @@ __attribute__((always_inline)) static inline void build(jx_t *x, const char *s, 
     }
     x->n = n;
     x->nw = nw;
+    x->anyb = anyb != 0;
+}
+
+/* jx_build_line's work with block kernel blk: blocks from s[0] until one
+ * holds a '\n' (the last, partial block taken as build takes it), the
+ * bits at and past the newline cleared, then the escapes as in build. */
+__attribute__((always_inline)) static inline size_t build_line(jx_t *x, const char *s, size_t n, jx_block_fn blk) {
+    size_t lim = n < JX_MAXLEN ? n : JX_MAXLEN;
+    unsigned w = 0;
+    uint64_t anyb = 0;
+    jx_raw_t r;
+    for (;; w++) {
+        if ((size_t)(w + 1) * 64 <= lim) {
+            blk(s + (size_t)w * 64, &r);
+        } else {
+            size_t rem = lim - (size_t)w * 64; /* 0..63 bytes */
+            if (!rem) return JX_NOLINE;        /* (lim is n here: JX_MAXLEN is whole words) */
+            if (w) {
+                blk(s + lim - 64, &r);
+                unsigned sh = (unsigned)(64 - rem);
+                r.q >>= sh, r.b >>= sh, r.d >>= sh, r.nl >>= sh;
+            } else {
+                char tail[64] = {0};
+                memcpy(tail, s, rem);
+                blk(tail, &r);
+            }
+            if (!r.nl) return JX_NOLINE;
+        }
+        x->q[w] = r.q, x->b[w] = r.b, x->d[w] = r.d;
+        if (r.nl) break;
+        anyb |= r.b;
+    }
+    unsigned k = (unsigned)__builtin_ctzll(r.nl);
+    uint64_t keep = k ? ~(uint64_t)0 >> (64 - k) : 0;
+    x->q[w] &= keep, x->b[w] &= keep, x->d[w] &= keep;
+    anyb |= x->b[w];
+    size_t e = (size_t)w * 64 + k;
+    x->n = e;
+    x->nw = (unsigned)((e + 63) / 64);
+    x->anyb = anyb != 0;
+    if (anyb) {
+        unsigned carry = 0;
+        for (w = 0; w < x->nw; w++) x->q[w] &= ~jx_escaped(x->b[w], &carry);
+    }
+    return e;
 }
 
 typedef void (*jx_build_fn)(jx_t *x, const char *s, size_t n);
+typedef size_t (*jx_line_fn)(jx_t *x, const char *s, size_t n);
 
 static void build_scalar(jx_t *x, const char *s, size_t n) { build(x, s, n, block_scalar); }
+static size_t line_scalar(jx_t *x, const char *s, size_t n) { return build_line(x, s, n, block_scalar); }
 #if JX_X86
 static void build_sse2(jx_t *x, const char *s, size_t n) { build(x, s, n, block_sse2); }
+static size_t line_sse2(jx_t *x, const char *s, size_t n) { return build_line(x, s, n, block_sse2); }
 __attribute__((target("avx2"))) static void build_avx2(jx_t *x, const char *s, size_t n) {
     build(x, s, n, block_avx2);
+}
+__attribute__((target("avx2"))) static size_t line_avx2(jx_t *x, const char *s, size_t n) {
+    return build_line(x, s, n, block_avx2);
+}
+__attribute__((target("avx512f,avx512bw"))) static void build_avx512(jx_t *x, const char *s, size_t n) {
+    build(x, s, n, block_avx512);
+}
+__attribute__((target("avx512f,avx512bw"))) static size_t line_avx512(jx_t *x, const char *s, size_t n) {
+    return build_line(x, s, n, block_avx512);
 }
 #endif
 
@@ -159,23 +231,27 @@ __attribute__((target("avx2"))) static void build_avx2(jx_t *x, const char *s, s
 static const struct jx_kernel {
     ck_head_t h;
     jx_build_fn fn;
+    jx_line_fn line;
 } kernels[] = {
 #if JX_X86
-    {{"avx2", "avx2"}, build_avx2},
-    {{"sse2", NULL}, build_sse2},
+    {{"avx512", "avx512bw"}, build_avx512, line_avx512},
+    {{"avx2", "avx2"}, build_avx2, line_avx2},
+    {{"sse2", NULL}, build_sse2, line_sse2},
 #endif
-    {{"scalar", NULL}, build_scalar},
+    {{"scalar", NULL}, build_scalar, line_scalar},
 };
 #define NKERNELS (sizeof kernels / sizeof kernels[0])
 
 /* The kernel in use, set on first use (threads racing here all store the
  * same) or by jx_force. */
 static _Atomic(jx_build_fn) chosen_fn;
+static _Atomic(jx_line_fn) chosen_line;
 static _Atomic int chosen = -1;
 
 /* Use kernel k from now on. */
 static jx_build_fn use(int k) {
     atomic_store_explicit(&chosen, k, memory_order_relaxed);
+    atomic_store_explicit(&chosen_line, kernels[k].line, memory_order_relaxed);
     atomic_store_explicit(&chosen_fn, kernels[k].fn, memory_order_relaxed);
     return kernels[k].fn;
 }
@@ -190,6 +266,17 @@ bool jx_build(jx_t *x, const char *s, size_t n) {
     if (n > JX_MAXLEN) return false;
     pick()(x, s, n);
     return true;
+}
+
+/* See json_index.h. */
+size_t jx_build_line(jx_t *x, const char *s, size_t n) {
+    jx_line_fn fn = atomic_load_explicit(&chosen_line, memory_order_relaxed);
+    if (!fn) { /* (a thread racing the first use may see chosen_fn before chosen_line) */
+        pick();
+        int k = atomic_load_explicit(&chosen, memory_order_relaxed);
+        fn = kernels[k >= 0 ? k : ck_find(kernels, sizeof kernels[0], NKERNELS, NULL)].line;
+    }
+    return fn(x, s, n);
 }
 
 /* See json_index.h. */

@@ -2,9 +2,9 @@
  * of scanning.
  *
  * jx_build classifies every byte of a text of up to JX_MAXLEN bytes in
- * one vector pass (AVX2 when the CPU has it, else SSE2; chosen at run
- * time as scan.c does; plain C off x86-64) into three masks, bit k of
- * word k/64 standing for byte k:
+ * one vector pass (AVX-512BW or AVX2 when the CPU has it, else SSE2;
+ * chosen at run time as scan.c does; plain C off x86-64) into three
+ * masks, bit k of word k/64 standing for byte k:
  *   q  the quotes no backslash escapes: a '"' after an even run of '\\'
  *      (a backslash escapes the byte after it, so "\\" is one escaped
  *      backslash and the quote after it is not escaped);
@@ -15,6 +15,8 @@
  * trailing zeros, where a byte loop would branch on every byte. The
  * inline helpers below answer exactly what json_scan.h's byte scanners
  * answer (tests/unit/test_json_index.c compares them on random text).
+ * jx_build_line indexes the line at the start of a buffer and finds its
+ * newline in the same pass (the JSON Lines reader).
  * Nothing allocates; a jx_t lives on its caller's stack.
  */
 #ifndef POSTERN_JSON_INDEX_H
@@ -33,6 +35,7 @@
 typedef struct jx {
     size_t n;
     unsigned nw;             /* words in use: (n + 63) / 64 */
+    bool anyb;               /* the text has a backslash */
     uint64_t q[JX_WORDS];    /* unescaped quotes */
     uint64_t b[JX_WORDS];    /* backslashes */
     uint64_t d[JX_WORDS];    /* digits */
@@ -42,13 +45,34 @@ typedef struct jx {
  * exceeds JX_MAXLEN. Reads only s[0..n). */
 bool jx_build(jx_t *x, const char *s, size_t n);
 
+/* jx_build_line's answer when the text has no line it indexes. */
+#define JX_NOLINE ((size_t)-1)
+
+/* The masks of the line at the start of s[0..n) in one pass that also
+ * finds the line's end (no separate search for the newline): returns the
+ * index of the first '\n' with *x holding the masks of s[0..that index),
+ * or JX_NOLINE (*x unspecified) when none is among the first
+ * min(n, JX_MAXLEN) bytes. Reads only s[0..n). */
+size_t jx_build_line(jx_t *x, const char *s, size_t n);
+
+/* Cut the masks of *x to the first n <= x->n bytes of its text. */
+static inline void jx_cut(jx_t *x, size_t n) {
+    unsigned nw = (unsigned)((n + 63) / 64);
+    if (n % 64) {
+        uint64_t keep = ~(uint64_t)0 >> (64 - n % 64);
+        x->q[nw - 1] &= keep, x->b[nw - 1] &= keep, x->d[nw - 1] &= keep;
+    }
+    x->n = n;
+    x->nw = nw;
+}
+
 /* The escapes of one 64-byte word whose backslashes are bs: bit k set
  * when byte k follows an odd run of backslashes. *carry is 1 on entry when
  * the bytes before the word end in an odd run, and is set to that for the
  * next word on return. (Exposed for its unit test.) */
 uint64_t jx_escaped(uint64_t bs, unsigned *carry);
 
-/* Which kernel jx_build uses: "avx2", "sse2" or "scalar". */
+/* Which kernel jx_build uses: "avx512", "avx2", "sse2" or "scalar". */
 const char *jx_impl(void);
 /* Make jx_build use the named kernel from now on (tests compare them).
  * Returns false when the name is unknown or the CPU lacks it. */
@@ -96,7 +120,7 @@ static inline size_t jx_str_end(const jx_t *x, size_t i, bool *esc) {
 }
 
 /* js_num_end's answer on an indexed text (JSON_BAD when malformed). */
-static inline size_t jx_num_end(const jx_t *x, const char *s, size_t i) {
+__attribute__((always_inline)) static inline size_t jx_num_end(const jx_t *x, const char *s, size_t i) {
     size_t n = x->n, j = i;
     if (j < n && s[j] == '-') j++;
     if (j >= n) return JSON_BAD;
@@ -116,8 +140,8 @@ static inline size_t jx_num_end(const jx_t *x, const char *s, size_t i) {
     return j;
 }
 
-/* js_value_end on an indexed text. */
-static inline size_t jx_value_end(const jx_t *x, const char *s, size_t i) {
+/* js_value_end on an indexed text (inlined into each walk: per member). */
+__attribute__((always_inline)) static inline size_t jx_value_end(const jx_t *x, const char *s, size_t i) {
     bool tr, esc;
     size_t j, n = x->n;
     switch (s[i]) {

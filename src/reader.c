@@ -368,18 +368,64 @@ void rd_base_close(void *st) { free(st); }
 
 /* ---- JSON objects ---------------------------------------------------- */
 
+/* A name's bit in rd_kfilt_t's masks: its byte's low six bits with ASCII
+ * case folded (a letter and its capital share one; other bytes may share
+ * one too, which only lets more keys through). */
+static inline unsigned kf_bit(char ch) { return (unsigned)((unsigned char)ch | 0x20) & 63; }
+
+/* Let keys spelled like name through f. */
+static void kf_add(rd_kfilt_t *f, pstr_t name) {
+    if (!name.n || name.n >= RD_KF_LEN - 1) return; /* (longer keys are always let through) */
+    f->first[name.n] |= (uint64_t)1 << kf_bit(name.p[0]);
+    f->mid[name.n] |= (uint64_t)1 << kf_bit(name.p[name.n / 2]);
+    f->last[name.n] |= (uint64_t)1 << kf_bit(name.p[name.n - 1]);
+}
+
+/* See reader.h. The names whose keys rd_key may answer with a field or a
+ * special, or whose field it may mark seen: the fields the query reads,
+ * those of the table no record has carried yet, the specials (the
+ * timestamp ones only when _messageTime is read, as in key_hashed) and
+ * every Cloud SIEM alias (which fills its schema field). */
+void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
+    memset(f, 0, sizeof *f);
+    ftab_t *ft = c->ft;
+    ftab_lock(ft);
+    f->on = !ft->want_all;
+    for (unsigned k = f->on ? RD_KF_LEN - 1 : 0; k < RD_KF_LEN; k++) /* (all: every key) */
+        f->first[k] = f->mid[k] = f->last[k] = ~(uint64_t)0;
+    for (uint32_t id = 0; f->on && id < ft->n; id++)
+        if (ft->e[id].wanted || !ft->e[id].seen) kf_add(f, ftab_name(ft, id));
+    ftab_unlock(ft);
+    for (int k = 0; k < RD_NSPECIAL; k++)
+        if (k <= RD_SP_RAW || !(ft->skip & FT_SKIP_TIME)) kf_add(f, pstr_c(special_names[k]));
+    const char *al;
+    for (unsigned k = 0; (al = schema_alias_at(k, NULL)) != NULL; k++) kf_add(f, pstr_c(al));
+}
+
+/* May the unescaped key s[0..n) name a field or a special? (Always when f
+ * is off, but for the empty key, which rd_key never answers with one.) */
+static inline bool kf_maybe(const rd_kfilt_t *f, const char *s, size_t n) {
+    if (!n) return false;
+    size_t k = n < RD_KF_LEN - 1 ? n : RD_KF_LEN - 1;
+    if (!(f->first[k] >> kf_bit(s[0]) & 1)) return false;
+    return (f->last[k] >> kf_bit(s[n - 1]) & 1) && (f->mid[k] >> kf_bit(s[n / 2]) & 1);
+}
+
 /* rd_json_object's loop; with x (the masks of s[0..n)) strings and
  * digit runs end at a mask's next bit, without it the bytes are scanned.
- * Both answer the same (json_index.h). */
+ * Both answer the same (json_index.h). With f (a key filter that is on),
+ * a key f stops is neither looked up nor compared with the key cache:
+ * rd_key answers no field and no special for it, so json_member would
+ * set nothing (the same answer, the same members in the same order). */
 __attribute__((always_inline)) static inline bool json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec,
-                                                              const jx_t *x) {
+                                                              const jx_t *x, const rd_kfilt_t *f) {
     size_t i = js_ws(s, n, 0);
     if (i >= n || s[i] != '{') return false;
     i = js_ws(s, n, i + 1);
     if (i < n && s[i] == '}') return js_ws(s, n, i + 1) == n;
     for (unsigned pos = 0;; pos++) {
         if (i >= n || s[i] != '"') return false;
-        rd_kslot_t *ks = pos < RD_KSHAPE ? &c->ks[pos] : NULL;
+        rd_kslot_t *ks = !f && pos < RD_KSHAPE ? &c->ks[pos] : NULL;
         size_t kn = ks ? ks->n : 0, j;
         bool esc = false, same;
         /* (A cached key ends where its closing quote was unescaped; the
@@ -400,8 +446,10 @@ __attribute__((always_inline)) static inline bool json_object(rd_ctx_t *c, const
         if (j == JSON_BAD) return false;
         /* Looked up once the member is known to be whole: a key of a
          * member that is not names no field. */
-        rd_key_t k = same ? slot_key(ks, key, false, NULL) : rd_key(c, pos, key, esc, NULL);
-        json_member(c, k, pstr(s + i, j - i), 0, rec);
+        if (!f || esc || kf_maybe(f, key.p, key.n)) {
+            rd_key_t k = same ? slot_key(ks, key, false, NULL) : rd_key(c, pos, key, esc, NULL);
+            json_member(c, k, pstr(s + i, j - i), 0, rec);
+        }
         i = js_ws(s, n, j);
         if (i >= n) return false;
         if (s[i] == '}') return js_ws(s, n, i + 1) == n;
@@ -417,8 +465,122 @@ __attribute__((always_inline)) static inline bool json_object(rd_ctx_t *c, const
  * JX_MAXLEN bytes is first indexed in one vector pass (json_index.h). */
 bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec) {
     jx_t x;
-    if (jx_build(&x, s, n)) return json_object(c, s, n, rec, &x);
-    return json_object(c, s, n, rec, NULL);
+    if (jx_build(&x, s, n)) return json_object(c, s, n, rec, &x, NULL);
+    return json_object(c, s, n, rec, NULL, NULL);
+}
+
+/* ---- flat JSON objects ------------------------------------------------ */
+
+/* The two bytes at p as one number (for comparing them at once). */
+static inline uint16_t two(const char *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* The members json_object_flat found that it hands to json_member. */
+#define FLAT_MAXHIT RD_KSHAPE
+
+/* json_object for the commonest line: a flat object without blanks,
+ * `{"key":value,...}` with strings, numbers, true, false and null for
+ * values. Walks the quotes in order off x's quote mask (each member's
+ * two or four quotes, no search) and answers false, with nothing done,
+ * at anything else (blanks, nested values, more than FLAT_MAXHIT members
+ * to set, malformed text): the general walk then answers. Otherwise it
+ * sets what json_object would set, in its order: the members are looked
+ * up only once the whole object is known to be valid, and (f on) only
+ * those whose keys f lets through, since rd_key answers no field and no
+ * special for the others and json_member sets nothing for them. */
+static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const jx_t *x,
+                             const rd_kfilt_t *f) {
+    struct {
+        pstr_t key, val;
+        unsigned pos;
+        bool esc;
+    } hit[FLAT_MAXHIT];
+    unsigned nhit = 0;
+    const uint64_t *qw = x->q, *qend = x->q + x->nw; /* the quote mask's word at base */
+    uint64_t q = *qw;
+    size_t base = 0, o, e, i, j, nb = x->anyb ? 0 : n; /* nb: no backslash in [o, nb) of the current key */
+    /* To the word of the next quote (none: not this walk's line); then
+     * FLAT_POP puts its place into v and steps over it, FLAT_DROP steps
+     * over a quote whose place is known. */
+#define FLAT_NEXT()                                          \
+    while (!q) {                                             \
+        if (++qw == qend) return false;                      \
+        q = *qw;                                             \
+        base += 64;                                          \
+    }
+#define FLAT_POP(v) do { FLAT_NEXT() (v) = base + (uint64_t)__builtin_ctzll(q); q &= q - 1; } while (0)
+#define FLAT_DROP() do { FLAT_NEXT() q &= q - 1; } while (0)
+    /* (A '}' last: every scan below stops before the end of the text, and
+     * reads no further than s[n].) */
+    if (n < 4 || s[0] != '{' || s[1] != '"' || s[n - 1] != '}') return false;
+    FLAT_POP(o); /* 1: the first key's quote ('{' escapes nothing) */
+    for (unsigned pos = 0;; pos++) {
+        FLAT_POP(e); /* the key's closing quote */
+        i = e + 2;
+        char ch = s[i];    /* (at worst s[n], readable) */
+        if (two(s + e + 1) == two(":\"")) { /* (the next quote: a ':' escapes nothing) */
+            FLAT_DROP();
+            FLAT_POP(j);
+            j++;
+        } else if (s[e + 1] != ':') {
+            return false;
+        } else if (ch >= '1' && ch <= '9') { /* an integer, most often */
+            j = jx_digits_end(x, i + 1);
+            if ((s[j] == '.' || s[j] == 'e' || s[j] == 'E') && (j = jx_num_end(x, s, i)) == JSON_BAD) return false;
+        } else {
+            bool tr;
+            switch (ch) {
+            case 't': j = js_lit_end(s, n, i, "true", 4, &tr); break;
+            case 'f': j = js_lit_end(s, n, i, "false", 5, &tr); break;
+            case 'n': j = js_lit_end(s, n, i, "null", 4, &tr); break;
+            default: j = jx_num_end(x, s, i); break; /* (JSON_BAD unless a number) */
+            }
+            if (j == JSON_BAD) return false;
+        }
+        if (nb <= o) nb = jx_next(x, x->b, o + 1); /* the first backslash after o */
+        bool esc = nb < e;
+        if (__builtin_expect(esc || kf_maybe(f, s + o + 1, e - o - 1), 0)) {
+            if (nhit == FLAT_MAXHIT) return false;
+            hit[nhit].key = pstr(s + o + 1, e - o - 1);
+            hit[nhit].val = pstr(s + i, j - i);
+            hit[nhit].pos = pos;
+            hit[nhit++].esc = esc;
+        }
+        if (two(s + j) != two(",\"")) {
+            if (s[j] != '}' || j != n - 1) return false;
+            break;
+        }
+        o = j + 1;
+        FLAT_DROP(); /* (the next quote: a ',' escapes nothing) */
+    }
+#undef FLAT_NEXT
+#undef FLAT_POP
+#undef FLAT_DROP
+    for (unsigned k = 0; k < nhit; k++)
+        json_member(c, rd_key(c, hit[k].pos, hit[k].key, hit[k].esc, NULL), hit[k].val, 0, rec);
+    return true;
+}
+
+/* json_object on an indexed text, every key read; json_object through the
+ * key filter f. Functions of their own: json_object is inlined into each
+ * (its scanners with it) as into rd_json_object. */
+__attribute__((noinline)) static bool json_object_all(rd_ctx_t *c, const char *s, size_t n, record_t *rec,
+                                                      const jx_t *x) {
+    return json_object(c, s, n, rec, x, NULL);
+}
+__attribute__((noinline)) static bool json_object_kf(rd_ctx_t *c, const char *s, size_t n, record_t *rec,
+                                                     const jx_t *x, const rd_kfilt_t *f) {
+    return json_object(c, s, n, rec, x, f);
+}
+
+/* See reader.h. Every key read (f off): the general walk, whose key cache
+ * finds most keys with one compare, beats the flat walk's look-ups. */
+bool rd_json_object_ix(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const jx_t *x, const rd_kfilt_t *f) {
+    if (!f->on) return json_object_all(c, s, n, rec, x);
+    return json_object_flat(c, s, n, rec, x, f) || json_object_kf(c, s, n, rec, x, f);
 }
 
 /* One member the walk found: its key (decoded), its value view and the

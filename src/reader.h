@@ -513,6 +513,10 @@ void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k);
  * at the end of input. */
 rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, sl_clock_t *k, size_t *used,
                          rd_line_t *l);
+/* rd_line_next (without RD_LN_SYSLOG or RD_LN_RAW) for the line at p[0],
+ * whose first byte is no blank and whose '\n' its reader found at
+ * p[len]: the same framing, without looking for the newline. */
+rd_status_t rd_line_at(rd_ctx_t *c, const char *p, size_t len, size_t *used, rd_line_t *l);
 /* What a reader does with one of its header lines (ud: its state). */
 typedef void (*rd_hdr_fn)(rd_ctx_t *c, void *ud, pstr_t line);
 /* rd_line_next for formats whose header lines open with '#' (Zeek TSV,
@@ -562,6 +566,29 @@ static inline uint64_t rd_count_nl(const char *p, size_t n) {
  * (rd_json_member). Returns false on malformed JSON. Shared by the JSON
  * Lines and Sumo readers. */
 bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
+/* Which keys of a JSON object a projected read (the query reads only the
+ * fields it names) looks up: a key is let through when its length and
+ * its first, middle and last bytes (ASCII case folded) are those of a
+ * name that can fill a field or a special. A key that could is never
+ * stopped. */
+#define RD_KF_LEN 64 /* keys of RD_KF_LEN - 1 bytes or more are always let through */
+typedef struct rd_kfilt {
+    bool on;                   /* false: every key is read (the query reads every field; masks all ones) */
+    uint64_t first[RD_KF_LEN]; /* by key length: the first bytes' bits of the names */
+    uint64_t mid[RD_KF_LEN];   /* by key length: their middle (n / 2) bytes' bits */
+    uint64_t last[RD_KF_LEN];  /* by key length: their last bytes' bits */
+} rd_kfilt_t;
+/* Set f up for the reads of c's field table (its wanted fields and
+ * skipped metadata, fixed for a run) and the fields no record has carried
+ * yet (ftab's seen; set up again now and then, the names of fields seen
+ * since then stop mattering). */
+void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f);
+struct jx;
+/* rd_json_object for the text s[0..n) indexed by the caller (x: its masks,
+ * json_index.h, of exactly s[0..n)), the keys f stops (when on) skipped
+ * unlooked-up: the same answer and record. s[n] must be readable (the
+ * line's newline or blank, say). */
+bool rd_json_object_ix(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const struct jx *x, const rd_kfilt_t *f);
 /* Called by rd_walk for every member of an object: its dotted path
  * (bytes of the walker, valid during the call), its key and value view. */
 typedef void (*rd_leaf_fn)(void *ud, pstr_t path, pstr_t key, pstr_t val);

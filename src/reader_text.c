@@ -41,6 +41,35 @@ void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k) {
     }
 }
 
+/* The framed line p[a..b) of the bytes p[i..next) (nl: they end in its
+ * '\n'), blank lines before it: c's text and line fields, *used, *l. */
+static inline rd_status_t frame(rd_ctx_t *c, const char *p, size_t i, size_t a, size_t b, size_t next, bool nl,
+                                uint32_t blank, unsigned how, sl_clock_t *k, size_t *used, rd_line_t *l) {
+    c->rec_off = i;
+    c->text = pstr(p + a, b - a);
+    *used = next;
+    /* the newlines of p[0..next), for the input layer's line numbers */
+    c->call.ln_p = p;
+    c->call.ln_off = i;
+    c->call.ln_used = next;
+    c->call.ln_pre = blank;
+    c->call.ln_nl = nl;
+    if (how & RD_LN_SYSLOG) {
+        rd_line_parse(l, c->text, k);
+    } else {
+        l->text = l->body = c->text;
+        l->sl.kind = SL_NONE;
+    }
+    return RD_REC;
+}
+
+/* See reader.h. */
+rd_status_t rd_line_at(rd_ctx_t *c, const char *p, size_t len, size_t *used, rd_line_t *l) {
+    size_t b = len;
+    while (is_ws(p[b - 1])) b--; /* (p[0] is no blank) */
+    return frame(c, p, 0, 0, b, len + 1, true, 0, 0, NULL, used, l);
+}
+
 /* See reader.h. */
 rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigned how, sl_clock_t *k, size_t *used,
                          rd_line_t *l) {
@@ -68,22 +97,7 @@ rd_status_t rd_line_next(rd_ctx_t *c, const char *p, size_t n, bool eof, unsigne
         } else {
             while (is_ws(p[b - 1])) b--;
         }
-        c->rec_off = i;
-        c->text = pstr(p + a, b - a);
-        *used = next;
-        /* the newlines of p[0..next), for the input layer's line numbers */
-        c->call.ln_p = p;
-        c->call.ln_off = i;
-        c->call.ln_used = next;
-        c->call.ln_pre = blank;
-        c->call.ln_nl = nl != NULL;
-        if (how & RD_LN_SYSLOG) {
-            rd_line_parse(l, c->text, k);
-        } else {
-            l->text = l->body = c->text;
-            l->sl.kind = SL_NONE;
-        }
-        return RD_REC;
+        return frame(c, p, i, a, b, next, nl != NULL, blank, how, k, used, l);
     }
 }
 

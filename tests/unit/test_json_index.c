@@ -123,7 +123,7 @@ static void test_escaped(void) {
 }
 
 static void test_kernels(void) {
-    static const char *const names[] = {"avx2", "sse2", "scalar"};
+    static const char *const names[] = {"avx512", "avx2", "sse2", "scalar"};
     const char *was = jx_impl();
     char s[JX_MAXLEN + 8];
     for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -146,6 +146,62 @@ static void test_kernels(void) {
     }
     CHECK(!jx_force("avx9"));
     CHECK(jx_force(was));
+}
+
+/* jx_build_line against the model of the line's bytes, under every
+ * kernel: lines of every length across the words, the newline anywhere,
+ * text after it (which must not show in the masks), buffers that end
+ * before a newline, lines too long to index. */
+static void test_lines(void) {
+    static const char *const names[] = {"avx512", "avx2", "sse2", "scalar"};
+    const char *was = jx_impl();
+    static char s[JX_MAXLEN + 200];
+    for (unsigned k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (!jx_force(names[k])) continue;
+        int bad = 0, badn = 0;
+        for (int t = 0; t < 3000; t++) {
+            size_t len = t < 300 ? (size_t)t : next() % (JX_MAXLEN + 2);
+            size_t after = next() % 100, n = len + 1 + after;
+            fill(s, n);
+            for (size_t i = 0; i < len; i++)
+                if (s[i] == '\n') s[i] = 'x';
+            s[len] = '\n';
+            if (t % 3 == 0) n = len + 1; /* the buffer ends at the newline */
+            jx_t got, want;
+            size_t e = jx_build_line(&got, s, n);
+            if (len >= JX_MAXLEN) {
+                if (e != JX_NOLINE) badn++;
+                continue;
+            }
+            if (e != len) {
+                badn++;
+                continue;
+            }
+            model(s, len, &want);
+            if (!same_masks(&got, &want)) bad++;
+            bool anyb = memchr(s, '\\', len) != NULL;
+            if (got.anyb != anyb) bad++;
+            /* no newline in the buffer: nothing */
+            if (jx_build_line(&got, s, len) != JX_NOLINE) badn++;
+        }
+        CHECK(bad == 0);
+        CHECK(badn == 0);
+    }
+    CHECK(jx_force(was));
+    /* jx_cut: the masks of a shorter text */
+    char t[200];
+    fill(t, sizeof t);
+    for (size_t i = 0; i < sizeof t; i++)
+        if (t[i] == '\n') t[i] = ' ';
+    t[150] = '\n';
+    for (size_t cut = 0; cut <= 150; cut += 7) {
+        jx_t got, want;
+        CHECK(jx_build_line(&got, t, sizeof t) == 150);
+        jx_cut(&got, cut);
+        model(t, cut, &want);
+        /* (quotes past the cut may be escaped by bytes before it alike) */
+        CHECK(same_masks(&got, &want));
+    }
 }
 
 /* Hand-made texts: escapes before quotes at word edges, numbers ending
@@ -187,6 +243,7 @@ static void test_cases(void) {
 int main(void) {
     test_escaped();
     test_kernels();
+    test_lines();
     test_cases();
     return CHECK_DONE("json_index");
 }
