@@ -7,6 +7,7 @@
 #ifndef POSTERN_TEST_CHECK_H
 #define POSTERN_TEST_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,15 @@ static inline query_t *check_parse(const char *text) {
 #endif
 
 /* Print the totals and give main's return value. */
+/* The next of a reproducible stream of 64-bit random numbers (splitmix64)
+ * whose state the caller owns and seeds: the same numbers on every run. */
+static inline uint64_t check_splitmix(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 #define CHECK_DONE(name) (printf("%s: %d passed, %d failed\n", (name), npass, nfail), nfail ? 1 : 0)
 
 #endif

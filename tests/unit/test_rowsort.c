@@ -21,12 +21,7 @@ static const size_t text_len[] = {0, 1, 2, 3, 5, 8, 8, 9, 10, 9, 1, 9};
 #define NTEXTS (sizeof texts / sizeof *texts)
 
 static uint64_t rnd_state = 42;
-static uint64_t rnd(void) { /* splitmix64 */
-    uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return check_splitmix(&rnd_state); }
 
 /* Row i: id, a number with ties (or null, -0, 0), a text (or null), a
  * boolean (or null), and a number or a text in one key. */
