@@ -418,15 +418,26 @@ void cli_output_complete(void) { outf.complete = true; }
 /* See cli.h. */
 int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
     if (!path || strcmp(path, "-") == 0) return 0;
-    size_t n = strlen(path);
-    char *tmp = NULL;
+    char *tmp = NULL, *real = NULL;
     struct stat sb;
     /* a FILE that is no regular file (/dev/null, a FIFO) is written as it
      * is: renamed over, it would be replaced by a regular file */
     if (!direct && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) direct = true;
+    /* a symbolic link: the file it leads to is written (through its own
+     * .tmp, renamed over it), the link stays; a link to nothing yet is
+     * opened through, which creates the file it names */
+    if (!direct && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        real = realpath(path, NULL);
+        if (real) path = real;
+        else direct = true;
+    }
+    size_t n = strlen(path);
     if (!direct) {
         tmp = malloc(n + 5);
-        if (!tmp) return 2;
+        if (!tmp) {
+            free(real);
+            return 2;
+        }
         memcpy(tmp, path, n);
         memcpy(tmp + n, ".tmp", 5);
     }
@@ -435,6 +446,7 @@ int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
     if (fd < 0) {
         fprintf(stderr, "postern %s: -o %s: %s\n", cmd_names[cmd], path, strerror(errno));
         free(tmp);
+        free(real);
         return 2;
     }
     fflush(stdout);
@@ -444,6 +456,7 @@ int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
         close(fd);
         unlink(open_path);
         free(tmp);
+        free(real);
         return 2;
     }
     close(fd);
@@ -451,6 +464,7 @@ int cli_output_begin(cli_cmd_t cmd, const char *path, bool direct) {
     outf.path = malloc(n + 1);
     if (outf.path) memcpy(outf.path, path, n + 1);
     outf.tmp = tmp;
+    free(real);
     return 0;
 }
 
