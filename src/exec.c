@@ -276,12 +276,29 @@ static int sink_move(exec_t *x, record_t *r) {
 /* Does stage kind k only drop rows or fields, never set a value? */
 static bool drops_only(uint8_t k) { return k == ST_WHERE || k == ST_FIELDS || k == ST_LIMIT; }
 
-/* Is r outside the run's --from/--to? Records without a time are kept. */
-static bool out_of_range(const exec_opts_t *eo, const record_t *r) {
-    if (!eo->has_from && !eo->has_to) return false;
+/* out_of_range's answer when the run has a --from or a --to. */
+static bool out_of_bounds(const exec_opts_t *eo, const record_t *r) {
     double t;
     if (!val_to_num(rec_get(r, F_MESSAGETIME), &t)) return false;
     return (eo->has_from && t < (double)eo->from_ms) || (eo->has_to && t >= (double)eo->to_ms);
+}
+
+/* Is r outside the run's --from/--to? Records without a time are kept.
+ * (Inline: the test of the bounds is all most runs pay per record.) */
+static inline bool out_of_range(const exec_opts_t *eo, const record_t *r) {
+    if (!eo->has_from && !eo->has_to) return false;
+    return out_of_bounds(eo, r);
+}
+
+/* Note which of the fields the query reads r carries, among those no
+ * record in scope carried yet (once each has been met, records pay
+ * nothing for it). */
+static void note_inputs(exec_t *x, const record_t *r) {
+    for (uint32_t k = 0; k < x->ninf; k++)
+        if (!x->inf_hits[k] && rec_get(r, x->inf[k]).t != V_NULL) {
+            x->inf_hits[k] = 1;
+            x->inf_unmet--;
+        }
 }
 
 static int on_record(record_t *r, void *ud) {
@@ -290,18 +307,19 @@ static int on_record(record_t *r, void *ud) {
         if (emit_stopped(x->emit)) return -1;
         emit_tick(x->emit);
     }
-    arena_reset(&x->scratch);
+    if (x->scratch.total) arena_reset(&x->scratch);
     x->parse_hit = false;
     bool in_range = !out_of_range(x->eo, r);
     if (!in_range) x->st.out_of_range++;
     if (!in_range && !x->cov) return 0;
     /* Counted runs (detect) test the scope whatever the time: the counts
      * say what the rule's scope kept, the time range is said apart. */
-    bool scoped = !x->q->scope || eval_cond(&x->ev, x->q->scope, r);
+    const expr_t *scope = x->q->scope; /* (`*` keeps every record: not evaluated) */
+    bool scoped = !scope || scope->kind == EX_ALL || eval_cond(&x->ev, scope, r);
     if (x->cov) cov_record(x->cov, r, scoped, in_range);
     if (!in_range || !scoped) return 0;
     x->st.in_scope++;
-    for (uint32_t k = 0; k < x->ninf; k++) x->inf_hits[k] += rec_get(r, x->inf[k]).t != V_NULL;
+    if (x->inf_unmet) note_inputs(x, r);
     int rc = run_from(x, 0, r);
     if (rc) return rc;
     return x->stream_limit_hit ? -1 : 0;
@@ -1335,7 +1353,7 @@ int exec_run_to(query_t *q, const char *const *paths, int npaths, const in_opts_
         worker_init(&xs[w], q, eo, lk, stop, grouped, w == 0 ? out : &parts[w]);
         if (grouped) gtab_set_budget(xs[w].g, &budget);
         xs[w].inf = inf;
-        xs[w].ninf = ninf;
+        xs[w].ninf = xs[w].inf_unmet = ninf;
         xs[w].inf_hits = hits + (size_t)w * 64;
         if (covs) {
             cov_init(&covs[w], q);

@@ -117,9 +117,14 @@ void rec_free(record_t *r) {
 
 /* See field.h. */
 void rec_clear(record_t *r) {
-    for (uint32_t i = 0; i < r->norder; i++) {
-        r->v[r->order[i]] = val_null();
-        r->present[r->order[i]] = 0;
+    /* (locals: the stores through v would otherwise make the compiler
+     * reload the record's fields at each step) */
+    value_t *v = r->v;
+    uint8_t *present = r->present;
+    const uint32_t *order = r->order;
+    for (uint32_t i = 0, n = r->norder; i < n; i++) {
+        v[order[i]] = val_null();
+        present[order[i]] = 0;
     }
     r->norder = 0;
     r->raw = PSTR_NULL;
@@ -156,7 +161,7 @@ static void grow_slots(record_t *r, uint32_t id) {
 
 /* See field.h. A field enters the order when it is first set; a field set
  * to null stays listed so output shows it as present but empty. */
-void rec_set(record_t *r, uint32_t id, value_t v) {
+void rec_set_grow(record_t *r, uint32_t id, value_t v) {
     if (id == FIELD_NONE) return; /* no such field: nothing to set */
     if (id >= r->cap) grow_slots(r, id);
     if (!r->present[id]) {

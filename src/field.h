@@ -129,9 +129,25 @@ void rec_init(record_t *r, arena_t *arena);
 void rec_free(record_t *r);
 /* Make every field absent again (cost: the fields that were set). */
 void rec_clear(record_t *r);
+/* rec_set's way when the slots or the order must grow first (or id is
+ * FIELD_NONE): not called directly. */
+void rec_set_grow(record_t *r, uint32_t id, value_t v);
 /* Set field id; first set appends it to the order. Setting V_NULL keeps
- * the field in the order (a present-but-null field, as after nodrop). */
-void rec_set(record_t *r, uint32_t id, value_t v);
+ * the field in the order (a present-but-null field, as after nodrop).
+ * Inline: readers set every field they decode through it, per record;
+ * only growing the arrays is a call (FIELD_NONE, never below cap, takes
+ * that way too and sets nothing). */
+static inline void rec_set(record_t *r, uint32_t id, value_t v) {
+    if (__builtin_expect(id >= r->cap || r->norder == r->ordcap, 0)) {
+        rec_set_grow(r, id, v);
+        return;
+    }
+    if (!r->present[id]) {
+        r->present[id] = 1;
+        r->order[r->norder++] = id;
+    }
+    r->v[id] = v;
+}
 /* Remove a field (fields - x). */
 void rec_unset(record_t *r, uint32_t id);
 /* Value of field id, V_NULL when absent. */

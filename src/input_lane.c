@@ -121,9 +121,11 @@ static void complete(rd_ctx_t *c, record_t *rec, const in_opts_t *o, const char 
 
     bool timed = c->has_time || (skip & FT_SKIP_TIME);
     if (c->has_time && !(skip & FT_SKIP_TIME)) rec_set(rec, F_MESSAGETIME, val_num((double)c->time_ms));
-    for (int k = RD_SP_RAW + 1; k < RD_NSPECIAL && !timed; k++) {
+    /* the specials after _raw the reader noted, in their order */
+    uint32_t todo = timed ? 0 : c->spmask & ((1u << RD_NSPECIAL) - 1) & ~((2u << RD_SP_RAW) - 1);
+    for (; todo && !timed; todo &= todo - 1) {
+        int k = __builtin_ctz(todo);
         int64_t ms;
-        if (!(c->spmask >> k & 1)) continue;
         double d;
         /* Sumo's own time fields are epoch milliseconds whatever their size. */
         if ((k == RD_SP_MTIMEMS || k == RD_SP_MTIME || k == RD_SP_RECEIPTTIME) && str_to_num(c->spv[k], &d) &&

@@ -285,10 +285,12 @@ static size_t put_utf8(char *o, unsigned long cp) {
 }
 
 /* Decode the escaped string body s[0..n) into o (at least n bytes: the
- * decoded text is never longer). Lone surrogates become U+FFFD. Returns the
- * decoded length, JSON_BAD on a malformed escape. */
-static size_t unesc_into(const char *s, size_t n, char *o) {
-    size_t i = 0, k = 0;
+ * decoded text is never longer), s[0..i) known to hold no backslash.
+ * Lone surrogates become U+FFFD. Returns the decoded length, JSON_BAD on a
+ * malformed escape. */
+static size_t unesc_into(const char *s, size_t n, size_t i, char *o) {
+    memcpy(o, s, i);
+    size_t k = i;
     while (i < n) {
         const char *b = memchr(s + i, '\\', n - i);
         size_t run = b ? (size_t)(b - (s + i)) : n - i;
@@ -339,27 +341,36 @@ bool json_unescape(pstr_t quoted, arena_t *a, pstr_t *out) {
     return json_unescape_body(pstr(quoted.p + 1, quoted.n - 2), a, out);
 }
 
-/* See json.h. */
-bool json_unescape_body(pstr_t body, arena_t *a, pstr_t *out) {
-    if (!body.n || !memchr(body.p, '\\', body.n)) {
-        *out = body;
-        return true;
-    }
+/* json_unescape_body for a body whose first backslash is body.p[first]. */
+static bool unescape_at(pstr_t body, size_t first, arena_t *a, pstr_t *out) {
     char *o = arena_alloc(a, body.n);
-    size_t k = unesc_into(body.p, body.n, o);
+    size_t k = unesc_into(body.p, body.n, first, o);
     if (k == JSON_BAD) return false;
     *out = pstr(o, k);
     return true;
 }
 
-/* See json.h. A string that fails to decode keeps its raw body. */
+/* See json.h. */
+bool json_unescape_body(pstr_t body, arena_t *a, pstr_t *out) {
+    const char *b = body.n ? memchr(body.p, '\\', body.n) : NULL;
+    if (!b) {
+        *out = body;
+        return true;
+    }
+    return unescape_at(body, (size_t)(b - body.p), a, out);
+}
+
+/* See json.h. A string that fails to decode keeps its raw body (one
+ * without a closing quote too). */
 value_t json_to_value(pstr_t val, arena_t *a) {
     if (!val.n) return val_null();
     switch (val.p[0]) {
     case '"': {
-        pstr_t out;
-        if (json_unescape(val, a, &out)) return val_strv(out);
-        return val.n >= 2 ? val_str(val.p + 1, val.n - 2) : val_strv(val);
+        if (val.n < 2) return val_strv(val);
+        pstr_t body = pstr(val.p + 1, val.n - 2), out;
+        const char *b = body.n ? memchr(body.p, '\\', body.n) : NULL;
+        if (b && val.p[val.n - 1] == '"' && unescape_at(body, (size_t)(b - body.p), a, &out)) return val_strv(out);
+        return val_strv(body);
     }
     case 'n':
         if (val.n == 4 && memcmp(val.p, "null", 4) == 0) return val_null();
@@ -381,7 +392,7 @@ static bool key_is(pstr_t key, bool esc, pstr_t name) {
     if (!esc) return pstr_eq(key, name);
     char tmp[1024];
     if (key.n > sizeof tmp) return false;
-    size_t k = unesc_into(key.p, key.n, tmp);
+    size_t k = unesc_into(key.p, key.n, 0, tmp);
     return k != JSON_BAD && pstr_eq(pstr(tmp, k), name);
 }
 

@@ -157,7 +157,8 @@ struct exec {
     int err;               /* an error stopped the run (2) */
     const uint32_t *inf;   /* the fields the query reads from its input (exec_run's list, borrowed) */
     uint32_t ninf;
-    uint64_t *inf_hits;    /* per inf[k]: records in scope that carried it (owned) */
+    uint64_t *inf_hits;    /* per inf[k]: 1 once a record in scope carried it, else 0 (owned) */
+    uint32_t inf_unmet;    /* the inf[k] no record in scope carried yet (0: records are not looked at) */
     struct cov *cov;       /* what this worker saw (coverage.h; exec_run's), NULL when not counted */
     const char *const *paths; /* the run's inputs (borrowed), for stages that read them again */
     int npaths;

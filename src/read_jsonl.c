@@ -46,8 +46,11 @@ static rd_status_t jsonl_next(rd_ctx_t *c, const char *p, size_t n, bool eof, si
     if (len != JX_NOLINE) { /* the line at p, its end known */
         rd_line_t l;
         rd_line_at(c, p, len, used, &l);
-        jx_cut(&x, l.text.n); /* (less its trailing blanks) */
+        if (l.text.n != x.n) jx_cut(&x, l.text.n); /* (less its trailing blanks) */
+        c->call.jx = &x; /* (for json_member: x dies with this call) */
+        c->call.jx_p = l.text.p;
         ok = rd_json_object_ix(c, l.text.p, l.text.n, rec, &x, &j->kf);
+        c->call.jx = NULL;
     } else {
         pstr_t obj;
         rd_status_t st = rd_json_line(c, p, n, eof, used, false, &obj);

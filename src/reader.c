@@ -181,13 +181,36 @@ void rd_set(rd_ctx_t *c, unsigned pos, pstr_t key, value_t v, record_t *rec, uns
     if (!(how & RD_NONOTE)) rd_note(c, sp, v);
 }
 
+/* Is val a JSON string of the line c->call.jx indexes whose body holds no
+ * backslash (so that it decodes to itself), by the index's mask? */
+static inline bool plain_string(const rd_ctx_t *c, pstr_t val) {
+    const jx_t *x = c->call.jx;
+    if (!x || val.n < 2 || val.p[0] != '"') return false;
+    uintptr_t lo = (uintptr_t)c->call.jx_p, p = (uintptr_t)val.p;
+    if (p < lo || val.n > x->n || p - lo > x->n - val.n) return false; /* (not in the line: never, but not read then) */
+    if (!x->anyb) return true;
+    size_t a = (size_t)(p - lo) + 1;
+    return !jx_any_bs(x, a, a + val.n - 2);
+}
+
 /* A JSON member whose key k was looked up: rd_json_member's work. */
-static inline value_t json_member(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how, record_t *rec) {
+__attribute__((always_inline)) static inline value_t json_member(rd_ctx_t *c, rd_key_t k, pstr_t val, unsigned how,
+                                                                 record_t *rec) {
     if (how & RD_NONOTE) k.sp = RD_SP_NONE;
     if (k.id == FIELD_NONE && k.sp == RD_SP_NONE && !(how & RD_NEED)) return val_null();
-    value_t v = json_to_value(val, c->arena);
+    /* json_to_value's answer, without the call for a string without
+     * escapes (its body) and a number (its text, marked) */
+    value_t v;
+    if (plain_string(c, val)) {
+        v = val_str(val.p + 1, val.n - 2);
+    } else if (val.n && ((val.p[0] >= '0' && val.p[0] <= '9') || val.p[0] == '-')) {
+        v = val_strv(val);
+        v.b = VAL_JSONLIT;
+    } else {
+        v = json_to_value(val, c->arena);
+    }
     if (k.id != FIELD_NONE) rec_set(rec, k.id, v);
-    rd_note(c, k.sp, v);
+    if (k.sp >= 0) rd_note(c, k.sp, v); /* (most keys are no special: no call) */
     return v;
 }
 

@@ -162,6 +162,11 @@ typedef struct rd_call {
     size_t ln_used;      /* the bytes used (*used then) */
     uint32_t ln_pre;     /* '\n' in p[0..ln_off): the blank lines stepped over */
     bool ln_nl;          /* p[ln_off..ln_used) ends in a '\n' (its only one) */
+    /* the JSON Lines reader's index (json_index.h) of the line jx_p[0..jx->n)
+     * it is walking, set only during the walk (NULL otherwise): json_member
+     * reads its backslash mask instead of searching a string value for one */
+    const struct jx *jx;
+    const char *jx_p;
 } rd_call_t;
 
 /* The context of one input, shared by the input layer and the reader. */
