@@ -290,6 +290,24 @@ static inline uint32_t enc_len(value_t v) {
 /* A number as a key: -0 and 0 are one key. */
 static inline double key_num(double d) { return d == 0 ? 0.0 : d; }
 
+/* Copy n bytes from s to d: a key of up to 16 bytes in a few loads and
+ * stores (two that may overlap), not a call. */
+static inline void bytes_cp(char *d, const char *s, uint32_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t x, y;
+        memcpy(&x, s, 8), memcpy(&y, s + n - 8, 8);
+        memcpy(d, &x, 8), memcpy(d + n - 8, &y, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t x, y;
+        memcpy(&x, s, 4), memcpy(&y, s + n - 4, 4);
+        memcpy(d, &x, 4), memcpy(d + n - 4, &y, 4);
+    } else if (n && n < 4) {
+        d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
+    } else if (n) {
+        memcpy(d, s, n);
+    }
+}
+
 /* Write v's encoding at p (enc_len(v) bytes); returns the byte after it. */
 static inline char *enc_to(char *p, value_t v) {
     *p++ = (char)v.t;
@@ -299,7 +317,7 @@ static inline char *enc_to(char *p, value_t v) {
             *p++ = (char)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
             n >>= 7;
         } while (n);
-        if (v.n) memcpy(p, v.s, v.n);
+        bytes_cp(p, v.s, v.n);
         p += v.n;
     } else if (v.t == V_NUM) {
         double d = key_num(v.d);
