@@ -95,11 +95,19 @@ typedef struct gtab_group {
     uint32_t klen;     /* encoded key bytes at the end of the block */
 } group_t;
 
+/* Group keys whose values a row is filled from on the stack (more: heap;
+ * a query may group by any number of fields). */
+#define GT_KEYS 65
+
 /* Groups ahead whose index slot a loop over many groups prefetches. */
 #define GT_AHEAD 16
 
 /* Keys gtab_put gathers before it folds them (gtab_defer). */
 #define GT_BATCH 16
+
+/* Index slots (less one) from which gtab_put gathers keys (gtab_defer):
+ * below, the slots stay in the cache and a batch would only copy keys. */
+#define GT_BATCH_FROM (((uint32_t)256 << 10) / sizeof(hm_slot_t) - 1)
 
 /* A key gtab_put keeps waiting. */
 typedef struct gt_pend {
@@ -131,7 +139,7 @@ struct gtab {
     arena_t arena;      /* group blocks and what states hold */
     char *bump;         /* free bytes of the current chunk */
     size_t left;        /* how many */
-    buf_t kb;           /* key scratch */
+    value_t *kv;        /* the key values of the record being folded, nby of them (heap) */
     gtab_budget_t *budget; /* shared memory budget (NULL: none) */
     size_t charged;     /* bytes this table has charged to budget */
     bool over;          /* the budget was exceeded: no more groups */
@@ -204,6 +212,7 @@ gtab_t *gtab_new(const stage_t *st) {
         g->by = st->by;
         g->nby = st->nby;
     }
+    g->kv = xmalloc((g->nby ? g->nby : 1) * sizeof *g->kv);
     layout(g);
     return g;
 }
@@ -248,7 +257,7 @@ void gtab_free(gtab_t *g) {
     free(g->grp);
     free(g->off);
     arena_free(&g->arena);
-    buf_free(&g->kb);
+    free(g->kv);
     buf_free(&g->pkb);
     free(g);
 }
@@ -258,28 +267,187 @@ size_t gtab_count(const gtab_t *g) { return g->n; }
 
 /* Key encoding: per key a type byte, then for a string its length (7 bits
  * a byte, high bit: more) and its bytes, for a number its 8 bytes, for a
- * boolean 1 byte. Equal encodings are equal tuples. */
-static void enc_key(buf_t *b, value_t v) {
-    uint8_t t[6] = {v.t};
+ * boolean 1 byte. Equal encodings are equal tuples. A record's key is
+ * never encoded to be looked up: its values are hashed (key_vals) and
+ * compared with a group's bytes (key_is) where they are; a new group's
+ * key is written straight into its block (enc_to). */
+
+/* Bytes of the length of a string of n bytes. */
+static inline uint32_t len_bytes(uint32_t n) {
+    return n < (1u << 7) ? 1 : n < (1u << 14) ? 2 : n < (1u << 21) ? 3 : n < (1u << 28) ? 4 : 5;
+}
+
+/* Bytes enc_to writes for v. */
+static inline uint32_t enc_len(value_t v) {
+    switch (v.t) {
+    case V_STR: return 1 + len_bytes(v.n) + v.n;
+    case V_NUM: return 9;
+    case V_BOOL: return 2;
+    default: return 1;
+    }
+}
+
+/* A number as a key: -0 and 0 are one key. */
+static inline double key_num(double d) { return d == 0 ? 0.0 : d; }
+
+/* Copy n bytes from s to d: a key of up to 16 bytes in a few loads and
+ * stores (two that may overlap), not a call. */
+static inline void bytes_cp(char *d, const char *s, uint32_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t x, y;
+        memcpy(&x, s, 8), memcpy(&y, s + n - 8, 8);
+        memcpy(d, &x, 8), memcpy(d + n - 8, &y, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t x, y;
+        memcpy(&x, s, 4), memcpy(&y, s + n - 4, 4);
+        memcpy(d, &x, 4), memcpy(d + n - 4, &y, 4);
+    } else if (n && n < 4) {
+        d[0] = s[0], d[n / 2] = s[n / 2], d[n - 1] = s[n - 1];
+    } else if (n) {
+        memcpy(d, s, n);
+    }
+}
+
+/* Write v's encoding at p (enc_len(v) bytes); returns the byte after it. */
+static inline char *enc_to(char *p, value_t v) {
+    *p++ = (char)v.t;
     if (v.t == V_STR) {
-        size_t k = 1;
         uint32_t n = v.n;
         do {
-            t[k++] = (uint8_t)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
+            *p++ = (char)((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
             n >>= 7;
         } while (n);
-        buf_put(b, t, k);
-        if (v.n) buf_put(b, v.s, v.n);
+        bytes_cp(p, v.s, v.n);
+        p += v.n;
     } else if (v.t == V_NUM) {
-        double d = v.d == 0 ? 0.0 : v.d; /* -0 and 0 are one key */
-        buf_put(b, t, 1);
-        buf_put(b, &d, 8);
+        double d = key_num(v.d);
+        memcpy(p, &d, 8);
+        p += 8;
     } else if (v.t == V_BOOL) {
-        t[1] = v.b;
-        buf_put(b, t, 2);
-    } else {
-        buf_put(b, t, 1);
+        *p++ = (char)v.b;
     }
+    return p;
+}
+
+/* Hash of one key value: one for values enc_to writes alike (a string's
+ * JSON-literal mark aside, as there). */
+static inline uint64_t val_hash(value_t v) {
+    switch (v.t) {
+    case V_STR: return hm_hash(v.s, v.n);
+    case V_NUM: {
+        double d = key_num(v.d);
+        return hm_hash(&d, 8) + V_NUM;
+    }
+    case V_BOOL: return 0x2545F4914F6CDD1Dull + v.b;
+    default: return 0x94D049BB133111EBull;
+    }
+}
+
+/* Whether the n bytes at a and b are equal: a key of up to 64 bytes (an
+ * address, a port, a path) in a few loads, not a call. */
+static inline bool bytes_eq(const char *a, const char *b, uint32_t n) {
+    uint64_t x, y, z, w;
+    if (n >= 8 && n <= 16) {
+        memcpy(&x, a, 8), memcpy(&y, b, 8), memcpy(&z, a + n - 8, 8), memcpy(&w, b + n - 8, 8);
+        return ((x ^ y) | (z ^ w)) == 0;
+    }
+    if (n > 16 && n <= 64) {
+        uint64_t d = 0;
+        for (uint32_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8), memcpy(&y, b + i, 8);
+            d |= x ^ y;
+        }
+        memcpy(&z, a + n - 8, 8), memcpy(&w, b + n - 8, 8);
+        return (d | (z ^ w)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x4, y4, z4, w4;
+        memcpy(&x4, a, 4), memcpy(&y4, b, 4), memcpy(&z4, a + n - 4, 4), memcpy(&w4, b + n - 4, 4);
+        return ((x4 ^ y4) | (z4 ^ w4)) == 0;
+    }
+    if (n < 4) /* (bytes 0, n/2 and n-1 are every byte) */
+        return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+    return memcmp(a, b, n) == 0;
+}
+
+/* key_vals of a table grouped by one field (inline: the commonest
+ * shape, `count by dest_ip`). */
+static inline uint64_t key_val1(gtab_t *g, const record_t *r, uint32_t *klen) {
+    value_t v = rec_get(r, g->by[0]);
+    g->kv[0] = v;
+    if (v.t == V_STR) {
+        *klen = 1 + len_bytes(v.n) + v.n;
+        return hm_hash(v.s, v.n);
+    }
+    *klen = enc_len(v);
+    return val_hash(v);
+}
+
+/* The values of the key of record r, into g->kv[0..g->nby); their hash,
+ * and their encoding's length in *klen. */
+static uint64_t key_vals(gtab_t *g, const record_t *r, uint32_t *klen) {
+    if (g->nby == 1) return key_val1(g, r, klen);
+    uint64_t h = 0x9FB21C651E98DF25ull;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < g->nby; i++) {
+        value_t v = rec_get(r, g->by[i]);
+        g->kv[i] = v;
+        if (v.t == V_STR) {
+            n += 1 + len_bytes(v.n) + v.n;
+            h = hm_mix(h, hm_hash(v.s, v.n));
+        } else {
+            n += enc_len(v);
+            h = hm_mix(h, val_hash(v));
+        }
+    }
+    *klen = n;
+    return h;
+}
+
+/* key_is of a table grouped by one field: equal lengths and types make
+ * a string's length bytes equal, so only its bytes are left to compare. */
+static inline bool key_is1(const gtab_t *g, const group_t *gr) {
+    const char *k = key_of(g, gr);
+    value_t v = g->kv[0];
+    if ((uint8_t)k[0] != v.t) return false;
+    if (v.t == V_STR) return bytes_eq(k + gr->klen - v.n, v.s, v.n);
+    if (v.t == V_NUM) {
+        double d = key_num(v.d);
+        return memcmp(k + 1, &d, 8) == 0;
+    }
+    return v.t != V_BOOL || (uint8_t)k[1] == v.b;
+}
+
+/* Whether the key of gr, whose length the caller found equal to the
+ * encoding's of g->kv[0..nby), encodes those values. */
+static bool key_is(const gtab_t *g, const group_t *gr) {
+    if (g->nby == 1) return key_is1(g, gr);
+    const uint8_t *p = (const uint8_t *)key_of(g, gr);
+    for (uint32_t i = 0; i < g->nby; i++) {
+        value_t v = g->kv[i];
+        if (v.t == V_STR && v.n < 0x80) { /* (type and length: two bytes) */
+            if (p[0] != V_STR || p[1] != v.n || !bytes_eq((const char *)p + 2, v.s, v.n)) return false;
+            p += 2 + v.n;
+            continue;
+        }
+        if (*p++ != v.t) return false;
+        if (v.t == V_STR) {
+            uint32_t n = v.n;
+            do {
+                if (*p++ != (uint8_t)((n & 0x7f) | (n > 0x7f ? 0x80 : 0))) return false;
+                n >>= 7;
+            } while (n);
+            if (!bytes_eq((const char *)p, v.s, v.n)) return false;
+            p += v.n;
+        } else if (v.t == V_NUM) {
+            double d = key_num(v.d);
+            if (memcmp(p, &d, 8) != 0) return false;
+            p += 8;
+        } else if (v.t == V_BOOL) {
+            if (*p++ != v.b) return false;
+        }
+    }
+    return true;
 }
 
 /* Decode the key values of group gr into vals[0..nby); strings point
@@ -346,6 +514,25 @@ static void dvec_push(dvec_t *d, arena_t *a, double x) {
     d->v[d->n++] = x;
 }
 
+/* val_to_num, with a string of 1 to 15 digits (a port, a byte count, a
+ * time in ms: the commonest number) read here, to the double str_to_num
+ * gives it, without a call. */
+static inline bool agg_num(value_t v, double *d) {
+    if (v.t == V_STR && v.n - 1u < 15u) {
+        const unsigned char *p = (const unsigned char *)v.s, *e = p + v.n;
+        uint64_t acc = 0;
+        unsigned c;
+        while ((c = (unsigned)*p - '0') <= 9) {
+            acc = acc * 10 + c;
+            if (++p == e) {
+                *d = (double)acc;
+                return true;
+            }
+        }
+    }
+    return val_to_num(v, d);
+}
+
 /* Newer-than order for first/last: by _messageTime, ties by input position. */
 static bool newer(int64_t t1, uint64_t s1, int64_t t2, uint64_t s2) { return t1 != t2 ? t1 > t2 : s1 > s2; }
 
@@ -355,7 +542,7 @@ static bool takes_newest(int fn) { return fn == AG_FIRST || fn == AG_MOST_RECENT
 static int64_t rec_time(const record_t *r) {
     double d;
     value_t v = rec_get(r, F_MESSAGETIME);
-    return val_to_num(v, &d) ? (int64_t)d : INT64_MIN;
+    return agg_num(v, &d) ? (int64_t)d : INT64_MIN;
 }
 
 /* Whether d replaces a as the min (fn AG_MIN) or max kept: a NaN (a
@@ -382,29 +569,31 @@ static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, ui
         if (v.t == V_NULL || (sp->keep && ((sset_t *)st)->n >= sp->keep)) break;
         pstr_t txt = v.t == V_STR ? val_pstr(v) : pstr(tmp, (size_t)(v.t == V_NUM ? num_fmt(tmp, v.d) : sprintf(tmp, "%s", v.b ? "true" : "false")));
         if (!txt.p) txt.p = "";
-        sset_add(st, &g->arena, txt, pstr_hash(txt), true);
+        /* (A capped set keeps the hash whose slot order its merges
+         * have always taken the kept values in.) */
+        sset_add(st, &g->arena, txt, sp->keep ? pstr_hash(txt) : (unsigned long)hm_hash(txt.p, txt.n), true);
         break;
     }
     case AG_SUM: {
         st_sum_t *s = st;
-        if (val_to_num(v, &d)) { fsum_add(&s->s, d); s->has = true; }
+        if (agg_num(v, &d)) { fsum_add(&s->s, d); s->has = true; }
         else if (sp->one_if_missing && v.t == V_NULL) { fsum_add(&s->s, 1); s->has = true; }
         break;
     }
     case AG_MIN:
     case AG_MAX: {
         st_num_t *s = st;
-        if (val_to_num(v, &d) && (!s->has || num_better(sp->fn, d, s->a))) { s->a = d; s->has = true; }
+        if (agg_num(v, &d) && (!s->has || num_better(sp->fn, d, s->a))) { s->a = d; s->has = true; }
         break;
     }
     case AG_AVG: {
         st_avg_t *s = st;
-        if (val_to_num(v, &d)) { fsum_add(&s->sum, d); s->n++; }
+        if (agg_num(v, &d)) { fsum_add(&s->sum, d); s->n++; }
         break;
     }
     case AG_STDDEV: {
         st_sd_t *s = st;
-        if (val_to_num(v, &d)) {
+        if (agg_num(v, &d)) {
             s->n++;
             fsum_add(&s->s, d);
             fsum_add_sq(&s->sq, d);
@@ -412,7 +601,7 @@ static void step(gtab_t *g, const aggspec_t *sp, void *st, const record_t *r, ui
         break;
     }
     case AG_PCT:
-        if (val_to_num(v, &d)) dvec_push(st, &g->arena, d);
+        if (agg_num(v, &d)) dvec_push(st, &g->arena, d);
         break;
     case AG_FIRST:
     case AG_LAST:
@@ -462,6 +651,34 @@ static void place(gtab_t *g, group_t *gr, const hm_probe_t *p) {
     g->n++;
 }
 
+/* A new group at the probe's slot (key hash's tag p->tag, first record
+ * seq) with klen key bytes: k's, or with k NULL g->kv's encoding. NULL
+ * when the budget is exceeded (the group is made and indexed all the
+ * same, as the budget is checked after the table grew). */
+__attribute__((noinline)) static group_t *new_group(gtab_t *g, const hm_probe_t *p, const char *k, uint32_t klen,
+                                                   uint64_t seq) {
+    bool full = g->n == g->gcap || (size_t)g->ix.n + 1 > ((size_t)g->ix.mask + 1) * 3 / 4;
+    size_t sz = al8(g->key_off + klen);
+    bool fresh = sz > g->left;
+    group_t *gr = carve(g, sz);
+    memset(gr, 0, g->key_off);
+    gr->seq = seq;
+    if (seq < g->last_seq) g->unsorted = true;
+    g->last_seq = seq;
+    gr->tag = p->tag;
+    gr->klen = klen;
+    char *d = (char *)gr + g->key_off;
+    if (k) {
+        if (klen) memcpy(d, k, klen);
+    } else {
+        for (uint32_t i = 0; i < g->nby; i++) d = enc_to(d, g->kv[i]);
+    }
+    place(g, gr, p);
+    /* The table grows by chunks and doublings: check the budget then. */
+    if ((full || fresh) && !charge(g)) return NULL;
+    return gr;
+}
+
 /* Find the group with encoded key k (hash h), or create it when create
  * and the budget allows (else return NULL). */
 static group_t *lookup(gtab_t *g, pstr_t k, uint64_t h, uint64_t seq, bool create) {
@@ -471,21 +688,20 @@ static group_t *lookup(gtab_t *g, pstr_t k, uint64_t h, uint64_t seq, bool creat
         if (gr->klen == k.n && memcmp(key_of(g, gr), k.p, k.n) == 0) return gr;
     }
     if (!create || g->over) return NULL;
-    bool full = g->n == g->gcap || (size_t)g->ix.n + 1 > ((size_t)g->ix.mask + 1) * 3 / 4;
-    size_t sz = al8(g->key_off + k.n);
-    bool fresh = sz > g->left;
-    group_t *gr = carve(g, sz);
-    memset(gr, 0, g->key_off);
-    gr->seq = seq;
-    if (seq < g->last_seq) g->unsorted = true;
-    g->last_seq = seq;
-    gr->tag = p.tag;
-    gr->klen = (uint32_t)k.n;
-    if (k.n) memcpy((char *)gr + g->key_off, k.p, k.n);
-    place(g, gr, &p);
-    /* The table grows by chunks and doublings: check the budget then. */
-    if ((full || fresh) && !charge(g)) return NULL;
-    return gr;
+    return new_group(g, &p, k.p, (uint32_t)k.n, seq);
+}
+
+/* lookup for the key whose values key_vals put in g->kv (hash h, klen
+ * bytes encoded): compared where they are, encoded only into a new
+ * group. */
+static inline group_t *lookup_kv(gtab_t *g, uint32_t klen, uint64_t h, uint64_t seq, bool create) {
+    hm_probe_t p = hm_start(&g->ix, h);
+    for (uint32_t id; (id = hm_next(&g->ix, &p)) != HM_NONE;) {
+        group_t *gr = g->grp[id];
+        if (gr->klen == klen && (g->nby == 1 ? key_is1(g, gr) : key_is(g, gr))) return gr;
+    }
+    if (!create || g->over) return NULL;
+    return new_group(g, &p, NULL, klen, seq);
 }
 
 /* See agg.h. */
@@ -540,15 +756,64 @@ void gtab_defer(gtab_t *g) {
     g->defer = counts;
 }
 
-/* See agg.h. A record's key waits, with GT_BATCH-1 others at most, to be
+/* One more for every count of gr, and its first record seq if earlier
+ * (a count-only table, gtab_defer). */
+static inline void count_in(gtab_t *g, group_t *gr, uint64_t seq) {
+    if (seq < gr->seq) gr->seq = seq, g->unsorted = true;
+    ++*(uint64_t *)state(g, gr, 0); /* (gtab_defer: one count at least) */
+    for (uint32_t a = 1; a < g->naggs; a++) ++*(uint64_t *)state(g, gr, a);
+}
+
+/* gtab_put of a record whose key is one string s (n bytes) into a
+ * count-only table whose index is small and current (the commonest
+ * case: `count by dest_ip`): its bytes hashed and compared where they
+ * are, in one loop with no call but a new group's. */
+static inline bool put_str1(gtab_t *g, value_t v, uint64_t seq) {
+    uint32_t n = v.n, klen = 1 + len_bytes(n) + n;
+    hm_probe_t p = hm_start(&g->ix, hm_hash(v.s, n));
+    group_t *gr;
+    for (uint32_t id;;) {
+        if ((id = hm_next(&g->ix, &p)) == HM_NONE) {
+            if (g->over) return false;
+            g->kv[0] = v;
+            if (!(gr = new_group(g, &p, NULL, klen, seq))) return false;
+            break;
+        }
+        gr = g->grp[id];
+        const char *k = key_of(g, gr);
+        /* (Equal lengths and types: equal length bytes, see key_is1.) */
+        if (gr->klen == klen && (uint8_t)k[0] == V_STR && bytes_eq(k + klen - n, v.s, n)) break;
+    }
+    count_in(g, gr, seq);
+    return true;
+}
+
+/* See agg.h. While the index is small enough to stay in the cache, a
+ * record's key is looked up at once, its values where they are; past
+ * that it is encoded and waits, with GT_BATCH-1 others at most, to be
  * folded by settle. */
 bool gtab_put(gtab_t *g, const record_t *r, uint64_t seq) {
     if (!g->defer) return gtab_add_if(g, r, seq, true) != NULL;
-    reindex(g);
+    if (g->stale) reindex(g);
+    bool now = !g->npend && g->ix.mask < GT_BATCH_FROM;
+    if (now && g->nby == 1) {
+        value_t v = rec_get(r, g->by[0]);
+        if (v.t == V_STR) return put_str1(g, v, seq);
+    }
+    uint32_t len;
+    uint64_t h = key_vals(g, r, &len);
+    if (now) {
+        group_t *gr = lookup_kv(g, len, h, seq, true);
+        if (!gr) return false;
+        count_in(g, gr, seq);
+        return true;
+    }
+    buf_reserve(&g->pkb, len);
     size_t off = g->pkb.n;
-    for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->pkb, rec_get(r, g->by[i]));
-    uint32_t len = (uint32_t)(g->pkb.n - off);
-    g->pend[g->npend++] = (gt_pend_t){hm_hash(g->pkb.p ? g->pkb.p + off : "", len), seq, (uint32_t)off, len};
+    char *d = g->pkb.p + off;
+    for (uint32_t i = 0; i < g->nby; i++) d = enc_to(d, g->kv[i]);
+    g->pkb.n += len;
+    g->pend[g->npend++] = (gt_pend_t){h, seq, (uint32_t)off, len};
     return g->npend < GT_BATCH || settle(g);
 }
 
@@ -557,12 +822,11 @@ void gtab_settle(gtab_t *g) { settle(g); }
 
 /* See agg.h. */
 gtab_group_t *gtab_add_if(gtab_t *g, const record_t *r, uint64_t seq, bool create) {
-    settle(g);
-    reindex(g);
-    buf_clear(&g->kb);
-    for (uint32_t i = 0; i < g->nby && i < 65; i++) enc_key(&g->kb, rec_get(r, g->by[i]));
-    pstr_t k = pstr(g->kb.p ? g->kb.p : "", g->kb.n);
-    group_t *gr = lookup(g, k, hm_hash(k.p, k.n), seq, create);
+    if (g->npend) settle(g);
+    if (g->stale) reindex(g);
+    uint32_t len;
+    uint64_t h = key_vals(g, r, &len);
+    group_t *gr = lookup_kv(g, len, h, seq, create);
     if (!gr) return NULL;
     if (seq < gr->seq) gr->seq = seq, g->unsorted = true;
     for (uint32_t i = 0; i < g->naggs; i++) step(g, &g->aggs[i], state(g, gr, i), r, seq);
@@ -574,7 +838,7 @@ gtab_mark_t *gtab_group_mark(gtab_group_t *gr) { return (gtab_mark_t *)((char *)
 
 /* See agg.h. */
 size_t gtab_bytes(const gtab_t *g) {
-    return g->arena.total + hm_bytes(&g->ix) + g->gcap * sizeof *g->grp + g->kb.cap + sizeof *g;
+    return g->arena.total + hm_bytes(&g->ix) + g->gcap * sizeof *g->grp + g->nby * sizeof *g->kv + sizeof *g;
 }
 
 /* Fold state src of aggregate sp into dst (both of one table's layout);
@@ -1015,11 +1279,12 @@ static void emit_begin(const gtab_t *g, table_t *out) {
 /* Fill r (cleared first) with group gr's row: the by keys, then the
  * aggregates' results; strings borrowed from g or placed in a. */
 static void fill_row(gtab_t *g, group_t *gr, record_t *r, arena_t *a) {
-    value_t keys[65];
+    value_t one[GT_KEYS], *keys = g->nby <= GT_KEYS ? one : xmalloc(g->nby * sizeof *keys);
     dec_key(g, gr, keys);
     rec_clear(r);
     for (uint32_t k = 0; k < g->nby; k++) rec_set(r, g->by[k], keys[k]);
     for (uint32_t k = 0; k < g->naggs; k++) rec_set(r, g->aggs[k].as, final(&g->aggs[k], state(g, gr, k), a));
+    if (keys != one) free(keys);
 }
 
 /* Append group gr's row to out (its strings copied into out's arena;

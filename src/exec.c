@@ -1624,7 +1624,8 @@ int exec_stream_row(exec_stream_t *s, record_t *r, exec_row_fn fn, void *ud) {
     exec_t *x = &s->x;
     arena_reset(&x->scratch);
     x->parse_hit = false;
-    bool scoped = !x->q->scope || eval_cond(&x->ev, x->q->scope, r);
+    const expr_t *scope = x->q->scope;
+    bool scoped = !scope || scope->kind == EX_ALL || eval_cond(&x->ev, scope, r); /* (`*`: no call) */
     cov_record(&s->cov, r, scoped, true);
     if (!scoped) return 0;
     x->st.in_scope++;

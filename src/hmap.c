@@ -14,65 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HM_K1 0x9E3779B97F4A7C15ull
-#define HM_K2 0xD6E8FEB86659FD93ull
-
-/* 8 bytes at p, in host order. */
-static inline uint64_t ld64(const unsigned char *p) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-static inline uint64_t ld32(const unsigned char *p) {
-    uint32_t w;
-    memcpy(&w, p, 4);
-    return w;
-}
-
-/* Fold one word into the running hash. */
-static inline uint64_t step(uint64_t h, uint64_t w) {
-    h = (h ^ w) * HM_K2;
-    return h ^ (h >> 31);
-}
-
-/* Final avalanche: every input bit reaches the low bits hm_t uses. */
-static inline uint64_t finish(uint64_t h) {
-    h ^= h >> 32;
-    h *= HM_K1;
-    h ^= h >> 29;
-    h *= HM_K2;
-    return h ^ (h >> 32);
-}
-
-/* The last 0..7 bytes as one word (the length is hashed separately). */
-static inline uint64_t tail(const unsigned char *p, size_t n) {
-    if (n >= 4) return ld32(p) | ld32(p + n - 4) << 32;
-    if (n) return (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
-    return 0;
-}
-
-/* See hmap.h. */
-uint64_t hm_hash(const void *vp, size_t n) {
-    const unsigned char *p = vp;
-    uint64_t h = (uint64_t)n * HM_K1 + HM_K2;
-    for (; n >= 8; p += 8, n -= 8) h = step(h, ld64(p));
-    return finish(step(h, tail(p, n)));
-}
-
 /* See hmap.h. */
 uint64_t hm_ihash(const void *vp, size_t n) {
     const unsigned char *p = vp;
     unsigned char w[8];
-    uint64_t h = (uint64_t)n * HM_K1 + HM_K2;
+    uint64_t h = (uint64_t)n * HM_K1_ + HM_K2_;
     while (n) {
         size_t k = n < 8 ? n : 8;
         for (size_t i = 0; i < k; i++) w[i] = (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
-        h = step(h, k == 8 ? ld64(w) : tail(w, k));
+        h = hm_step_(h, k == 8 ? hm_ld64_(w) : hm_tail_(w, k));
         p += k;
         n -= k;
     }
-    return finish(h);
+    return hm_finish_(h);
 }
 
 /* See hmap.h. */

@@ -14,6 +14,7 @@
 #include "ast.h"
 #include "buf.h"
 #include "field.h"
+#include "hmap.h"
 #include "str.h"
 #include "table.h"
 #include "value.h"
@@ -217,6 +218,110 @@ static void test_ftab_record(void) {
     rec_clear(&r);
     CHECK(r.norder == 0 && !rec_has(&r, a));
     CHECK(rec_get(&r, 100000).t == V_NULL);
+    rec_free(&r);
+    arena_free(&ar);
+    ftab_free(&ft);
+}
+
+/* A tag (the low 32 bits of the key's hash) pair for strings of n bytes:
+ * two that differ and have one, found by brute force among strings that
+ * differ in their first 3 bytes (n >= 3), into a and b. */
+static bool tag_pair(size_t n, char *a, char *b) {
+    enum { NT = 1 << 19 };
+    typedef struct { uint32_t tag, i; } tp_t;
+    tp_t *t = malloc(NT * sizeof *t);
+    char *s = malloc(n);
+    bool found = false;
+    memset(s, 'q', n);
+    for (uint32_t i = 0; i < NT; i++) {
+        for (size_t k = 0; k < 3; k++) s[k] = (char)(i >> (8 * k));
+        t[i] = (tp_t){(uint32_t)hm_hash(s, n), i};
+    }
+    /* (Sorted by tag: equal tags side by side.) */
+    for (uint32_t sh = 0; sh < 32; sh += 8) {
+        tp_t *u = malloc(NT * sizeof *u);
+        size_t cnt[257] = {0};
+        for (uint32_t i = 0; i < NT; i++) cnt[((t[i].tag >> sh) & 255) + 1]++;
+        for (int d = 0; d < 256; d++) cnt[d + 1] += cnt[d];
+        for (uint32_t i = 0; i < NT; i++) u[cnt[(t[i].tag >> sh) & 255]++] = t[i];
+        free(t);
+        t = u;
+    }
+    for (uint32_t i = 1; i < NT && !found; i++) {
+        if (t[i].tag != t[i - 1].tag) continue;
+        memset(a, 'q', n), memset(b, 'q', n);
+        for (size_t k = 0; k < 3; k++) {
+            a[k] = (char)(t[i - 1].i >> (8 * k));
+            b[k] = (char)(t[i].i >> (8 * k));
+        }
+        found = memcmp(a, b, n) != 0;
+    }
+    free(t);
+    free(s);
+    return found;
+}
+
+/* Keys whose hashes share the index's tag are told apart by their bytes:
+ * for strings of each length the compare takes its own way on (3, 5, 12,
+ * 20, 100 and 130 bytes), a pair with one tag folds into two groups, as
+ * one key (gtab_add, and gtab_put's one-string path), as the last of two
+ * keys (whose tag the pair shares too), and with a large index
+ * (gtab_put's batches). */
+static void test_gtab_tag_collisions(void) {
+    ftab_t ft;
+    ftab_init(&ft);
+    uint32_t fk = ftab_intern(&ft, PSTR_LIT("k")), fm = ftab_intern(&ft, PSTR_LIT("m"));
+    aggspec_t cnt = {.fn = AG_COUNT, .field = FIELD_NONE, .as = ftab_intern(&ft, PSTR_LIT("_count"))};
+    uint32_t by1[1] = {fk}, by2[2] = {fm, fk};
+    stage_t st1 = {.kind = ST_AGG, .aggs = &cnt, .naggs = 1, .by = by1, .nby = 1};
+    stage_t st2 = {.kind = ST_AGG, .aggs = &cnt, .naggs = 1, .by = by2, .nby = 2};
+    arena_t ar = {0};
+    record_t r;
+    rec_init(&r, &ar);
+    static const size_t lens[] = {3, 5, 12, 20, 100, 130};
+    char a[130], b[130], fill[16];
+    bool all = true;
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t n = lens[li];
+        bool have = tag_pair(n, a, b);
+        CHECK(have);
+        if (!have) continue;
+        /* way 0: gtab_add; 1: gtab_put; 2: gtab_put past 40,000 groups */
+        for (int way = 0; way < 3; way++)
+            for (int two = 0; two < 2; two++) {
+                gtab_t *g = gtab_new(two ? &st2 : &st1);
+                if (way) gtab_defer(g);
+                uint64_t seq = 0;
+                for (int f = 0; way == 2 && f < 40000; f++) {
+                    rec_clear(&r);
+                    int k = snprintf(fill, sizeof fill, "f%d", f);
+                    rec_set(&r, fk, val_str(fill, (size_t)k));
+                    rec_set(&r, fm, val_str("x", 1));
+                    gtab_put(g, &r, seq++);
+                }
+                const char *keys[3] = {a, b, a};
+                for (int i = 0; i < 3; i++) {
+                    rec_clear(&r);
+                    rec_set(&r, fk, val_str(keys[i], n));
+                    rec_set(&r, fm, val_str("x", 1));
+                    if (way) gtab_put(g, &r, seq++);
+                    else gtab_add(g, &r, seq++);
+                }
+                gtab_settle(g);
+                table_t t;
+                table_init(&t);
+                gtab_emit(g, &t);
+                size_t at = t.n - 2; /* (the pair's groups come last) */
+                bool ok = t.n >= 2 && rec_get(&t.rows[at], fk).n == n &&
+                          memcmp(rec_get(&t.rows[at], fk).s, a, n) == 0 && rec_get(&t.rows[at], cnt.as).d == 2 &&
+                          memcmp(rec_get(&t.rows[at + 1], fk).s, b, n) == 0 && rec_get(&t.rows[at + 1], cnt.as).d == 1;
+                if (!ok) fprintf(stderr, "  tag pair of %zu bytes, way %d, %d keys: not two groups\n", n, way, two + 1);
+                all &= ok;
+                table_free(&t);
+                gtab_free(g);
+            }
+    }
+    CHECK(all);
     rec_free(&r);
     arena_free(&ar);
     ftab_free(&ft);
@@ -635,6 +740,7 @@ int main(void) {
     test_gtab();
     test_gtab_cheap();
     test_gtab_merge_lanes();
+    test_gtab_tag_collisions();
     test_stats_aggs();
     test_table();
     return CHECK_DONE("test_core");
