@@ -39,6 +39,16 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unset COLUMNS NO_COLOR
 export TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
 
+# The programs the cases call (`make check` and `make check-plain` build
+# them): without one a case fails, and a case feeding a FIFO waits for a
+# reader that never starts, so a run without them stops here instead.
+for t in postern build/gen build/mmdb-write build/bench-rss build/faultshim.so; do
+    [ -x "$t" ] || [ -f "$t" ] || {
+        echo "check.sh: $t is missing: run \`make check\` (or \`make check-plain\`), which builds it" >&2
+        exit 2
+    }
+done
+
 ok() { pass=$((pass + 1)); }
 # A check that could not run here (a case printing "SKIP: why" on stderr, a
 # script exiting 77) is neither passed nor failed: counted and named at the end.
