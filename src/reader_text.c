@@ -45,8 +45,9 @@ void rd_line_parse(rd_line_t *l, pstr_t text, sl_clock_t *k) {
  * '\n'), blank lines before it: c's text and line fields, *used, *l. */
 static inline rd_status_t frame(rd_ctx_t *c, const char *p, size_t i, size_t a, size_t b, size_t next, bool nl,
                                 uint32_t blank, unsigned how, sl_clock_t *k, size_t *used, rd_line_t *l) {
+    pstr_t t = pstr(p + a, b - a);
     c->rec_off = i;
-    c->text = pstr(p + a, b - a);
+    c->text = t;
     *used = next;
     /* the newlines of p[0..next), for the input layer's line numbers */
     c->call.ln_p = p;
@@ -55,9 +56,10 @@ static inline rd_status_t frame(rd_ctx_t *c, const char *p, size_t i, size_t a, 
     c->call.ln_pre = blank;
     c->call.ln_nl = nl;
     if (how & RD_LN_SYSLOG) {
-        rd_line_parse(l, c->text, k);
-    } else {
-        l->text = l->body = c->text;
+        rd_line_parse(l, t, k);
+    } else { /* (from t: a copy of l->body read back would wait on its two stores) */
+        l->text = t;
+        l->body = t;
         l->sl.kind = SL_NONE;
     }
     return RD_REC;
