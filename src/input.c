@@ -35,9 +35,37 @@ const char *in_reason_name(unsigned i) { return i < RD_NREASON ? reason_names[i]
 
 /* See input.h. */
 uint64_t in_stats_rejected(const in_stats_t *st, uint64_t input) {
-    for (unsigned i = 0; i < st->nrej; i++)
-        if (st->rej_input[i] == input) return st->rej_count[i];
-    return 0;
+    const in_rejlog_t *l = st->rejlog;
+    if (!l) return 0;
+    size_t lo = 0, hi = l->n; /* (appended in increasing input order) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->input[mid] < input) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < l->n && l->input[lo] == input ? l->count[lo] : 0;
+}
+
+/* See input.h. (The same input noted twice in a row: one entry.) */
+void in_rejlog_add(in_rejlog_t *l, uint64_t input, uint64_t n) {
+    if (l->n && l->input[l->n - 1] == input) {
+        l->count[l->n - 1] += n;
+        return;
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->input = xrealloc(l->input, l->cap * sizeof *l->input);
+        l->count = xrealloc(l->count, l->cap * sizeof *l->count);
+    }
+    l->input[l->n] = input;
+    l->count[l->n++] = n;
+}
+
+/* See input.h. */
+void in_rejlog_free(in_rejlog_t *l) {
+    free(l->input);
+    free(l->count);
+    *l = (in_rejlog_t){0};
 }
 
 /* See input.h: generated from RD_READERS in reader.h. */
@@ -301,10 +329,7 @@ void in_input(in_run_t *r, const in_input_t *in) {
     failed |= L->err != 0;
     records = L->st.records;
 done:
-    if (r->st->rejected > rejected0 && r->st->nrej < IN_REJFILES) {
-        r->st->rej_input[r->st->nrej] = r->fileno;
-        r->st->rej_count[r->st->nrej++] = r->st->rejected - rejected0;
-    }
+    if (r->st->rejected > rejected0 && r->st->rejlog) in_rejlog_add(r->st->rejlog, r->fileno, r->st->rejected - rejected0);
     if (failed) in_fail(r, in->name, in_src_error(&s), records);
     in_src_end(&s);
 }

@@ -37,9 +37,22 @@ typedef struct in_tally {
     uint64_t range_in_scope;            /* of those, lines the scope keeps (when the prefilter counts) */
 } in_tally_t;
 
-/* Counts of what was read; merged across inputs. */
-#define IN_REJFILES 16 /* inputs whose malformed records in_stats_t counts one by one */
+/* The inputs of a run that had records skipped as malformed, each with
+ * how many, in the order they were read (input numbers increasing). Owned
+ * by whoever set it up (in_rejlog_free); a run appends to the one its
+ * in_stats_t points at. */
+typedef struct in_rejlog {
+    uint64_t *input;          /* input numbers (a record's seq >> 44) */
+    uint64_t *count;          /* its malformed records */
+    size_t n, cap;
+} in_rejlog_t;
 
+/* Note n malformed records of input number input in l. */
+void in_rejlog_add(in_rejlog_t *l, uint64_t input, uint64_t n);
+/* Free l's arrays (l itself is the caller's); l is empty after. */
+void in_rejlog_free(in_rejlog_t *l);
+
+/* Counts of what was read; merged across inputs. */
 typedef struct in_stats {
     uint64_t files;           /* inputs opened */
     uint64_t files_skipped;   /* binary files found in directories that no reader recognises */
@@ -60,17 +73,14 @@ typedef struct in_stats {
     uint64_t skipped;         /* lines that are no record of the input's format (other syslog messages) */
     uint64_t fmt_records[IN_MAXFORMATS]; /* records, by reader (index into rd_formats[]) */
     in_tally_t pf_tally;      /* what the prefiltered records held (when the prefilter counts) */
-    /* The first IN_REJFILES inputs with records skipped as malformed: each
-     * one's input number (a record's seq >> 44) and how many (detect names
-     * them beside a file whose records lack the rule's fields). */
-    uint64_t rej_input[IN_REJFILES];
-    uint64_t rej_count[IN_REJFILES];
-    unsigned nrej;            /* entries used */
+    /* Where the run notes each input with records skipped as malformed
+     * (borrowed, NULL: not noted; detect names them beside a file whose
+     * records lack the rule's fields). A copy of the stats shares it. */
+    in_rejlog_t *rejlog;
 } in_stats_t;
 
-/* The records of input number input (a record's seq >> 44) that st counts
- * as skipped malformed, 0 when none (or when it is past the IN_REJFILES
- * first such inputs). */
+/* The records of input number input (a record's seq >> 44) that st's
+ * rejection log counts as skipped malformed, 0 when none (or no log). */
 uint64_t in_stats_rejected(const in_stats_t *st, uint64_t input);
 
 /* A short text for reason index i of in_stats_t.reasons, NULL past the end. */

@@ -742,7 +742,8 @@ static int detect_follow(opts_t *o) {
     sigaction(SIGTERM, &sa, NULL);
     o->in.follow = true;
     o->in.stop = &follow_stop;
-    in_stats_t st = {0};
+    in_rejlog_t rejlog = {0};
+    in_stats_t st = {.rejlog = &rejlog};
     const char *paths[1] = {name};
     int rc = input_run(paths, 1, &o->in, stream_ftab(s), stream_feed, s, &st);
     stream_finish(s);
@@ -765,8 +766,9 @@ static int detect_follow(opts_t *o) {
     if (rc == 0) {
         st.records = c.records;
         warned += cov_no_input(&st, "postern detect", o->strict, stderr);
-        warned += stream_report(s, o->quiet, o->strict, stderr);
+        warned += stream_report(s, &st, o->quiet, o->strict, stderr);
     }
+    in_rejlog_free(&rejlog);
     int status = EXIT_OK;
     if (rc == -1) {
         if (!stdout_reader_gone()) { /* a reader that went away ends the run quietly */
@@ -870,7 +872,8 @@ static int cmd_detect(int argc, char **argv) {
         query_t *q = rs.q[i];
         table_t t;
         table_init(&t);
-        in_stats_t st = {0};
+        in_rejlog_t rejlog = {0};
+        in_stats_t st = {.rejlog = &rejlog};
         cov_t cov = {0};
         char lkdir[4096];
         exec_opts_t eo = {.lookup_dir = ruleset_lookup_dir(ru, o.lookup_dir, lkdir, sizeof lkdir),
@@ -884,7 +887,10 @@ static int cmd_detect(int argc, char **argv) {
         if (i > 0) io.quiet = io.again = true;
         int erc = exec_run(q, o.files, o.nfiles, &io, &eo, &t, &st);
         progress_stop();
-        if (erc == IN_PARTIAL && i == 0) failed = st;
+        if (erc == IN_PARTIAL && i == 0) {
+            failed = st;
+            failed.rejlog = NULL; /* (rejlog dies with this rule's turn) */
+        }
         if (erc == IN_PARTIAL && !st.files) erc = input_failures(&st, EXIT_OK);
         if (erc != 0 && erc != IN_PARTIAL) {
             status = EXIT_ERR;
@@ -927,6 +933,7 @@ static int cmd_detect(int argc, char **argv) {
         if (o.stats) print_stats(&st, t.n);
         cov_free(&cov);
         table_free(&t);
+        in_rejlog_free(&rejlog);
     }
     if (fmt != OUT_TABLE && status != EXIT_ERR && out_write(stdout, &oo, &all, &allft) != 0 && !stdout_reader_gone()) {
         fputs("postern: write error on standard output\n", stderr);

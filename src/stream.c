@@ -486,12 +486,12 @@ void stream_print_counts(const stream_t *s, const char *who, FILE *f) {
 }
 
 /* See stream.h. */
-unsigned stream_report(const stream_t *s, bool quiet, bool strict, FILE *f) {
+unsigned stream_report(const stream_t *s, const in_stats_t *st, bool quiet, bool strict, FILE *f) {
     unsigned warned = 0;
     for (unsigned i = 0; i < s->nrules; i++) {
         const srule_t *R = &s->rules[i];
         cov_report_t cr = {.rule = R->ru->id ? R->ru->id : "?", .q = R->q, .c = exec_stream_cov(R->x),
-                           .read = s->c.records, .results = R->signals, .what = "signals", .quiet = quiet,
+                           .read = s->c.records, .results = R->signals, .what = "signals", .st = st, .quiet = quiet,
                            .strict = strict};
         warned += cov_report(&cr, f);
     }

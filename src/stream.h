@@ -83,8 +83,9 @@ void stream_print_counts(const stream_t *s, const char *who, FILE *f);
 /* Print on f, for each rule, what it saw (coverage.h): the summary line
  * "postern: rule ID: read=N in_scope=N with_F=N ... signals=N" (unless
  * quiet) and the warnings when it could not see the data (errors under
- * strict). Returns the number of warnings. */
-unsigned stream_report(const stream_t *s, bool quiet, bool strict, FILE *f);
+ * strict), a file's malformed records counted from st's rejection log (st
+ * may be NULL: none known). Returns the number of warnings. */
+unsigned stream_report(const stream_t *s, const in_stats_t *st, bool quiet, bool strict, FILE *f);
 /* Write "15m", "90s", "1h30m", "250ms" for ms into out. */
 void stream_fmt_duration(int64_t ms, char *out, size_t outlen);
 /* Parse a duration: a number with the unit ms, s, m, h or d ("15m",

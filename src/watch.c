@@ -207,7 +207,7 @@ int cmd_watch(int argc, char **argv) {
     stream_counts(w.s, &c);
     if (stats) stream_print_counts(w.s, "postern watch", stderr);
     /* What each rule saw (an idle host reads nothing: no warning for that). */
-    stream_report(w.s, quiet, false, stderr);
+    stream_report(w.s, NULL, quiet, false, stderr); /* (the sensor's records: none malformed) */
     if (w.err) {
         fputs("postern watch: write error on standard output\n", stderr);
         status = 2;

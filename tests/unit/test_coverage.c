@@ -184,6 +184,25 @@ int main(void) {
         cov_free(&one);
     }
 
+    /* ---- the rejection log: any number of inputs, looked up by number. */
+    {
+        in_rejlog_t l = {0};
+        in_stats_t rs = {.rejlog = &l};
+        CHECK(in_stats_rejected(&rs, 1) == 0);
+        for (uint64_t k = 1; k <= 1000; k++) in_rejlog_add(&l, 3 * k, k);
+        in_rejlog_add(&l, 3000, 5); /* (the last input again: added to) */
+        CHECK(l.n == 1000);
+        CHECK(in_stats_rejected(&rs, 3) == 1);
+        CHECK(in_stats_rejected(&rs, 51) == 17); /* (past the first 16) */
+        CHECK(in_stats_rejected(&rs, 2997) == 999);
+        CHECK(in_stats_rejected(&rs, 3000) == 1005);
+        CHECK(in_stats_rejected(&rs, 0) == 0 && in_stats_rejected(&rs, 52) == 0 && in_stats_rejected(&rs, 3003) == 0);
+        in_rejlog_free(&l);
+        CHECK(l.n == 0 && !l.input && in_stats_rejected(&rs, 3) == 0);
+        rs.rejlog = NULL;
+        CHECK(in_stats_rejected(&rs, 3) == 0);
+    }
+
     /* ---- no input at all. */
     in_stats_t st = {0};
     char *p = NULL;
