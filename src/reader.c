@@ -391,17 +391,20 @@ void rd_base_close(void *st) { free(st); }
 
 /* ---- JSON objects ---------------------------------------------------- */
 
-/* A name's bit in rd_kfilt_t's masks: its byte's low six bits with ASCII
- * case folded (a letter and its capital share one; other bytes may share
- * one too, which only lets more keys through). */
-static inline unsigned kf_bit(char ch) { return (unsigned)((unsigned char)ch | 0x20) & 63; }
+/* A name's bit in rd_kfilt_t's masks: its byte's low five bits, which
+ * fold ASCII case (a letter and its capital share one; other bytes may
+ * share one too, which only lets more keys through). */
+static inline unsigned kf_bit(char ch) { return (unsigned char)ch & 31; }
 
-/* Let keys spelled like name through f. */
+/* Let keys spelled like name through f. (A name's length picks its masks
+ * modulo RD_KF_LEN: names of lengths that share masks only let more keys
+ * through.) */
 static void kf_add(rd_kfilt_t *f, pstr_t name) {
-    if (!name.n || name.n >= RD_KF_LEN - 1) return; /* (longer keys are always let through) */
-    f->first[name.n] |= (uint64_t)1 << kf_bit(name.p[0]);
-    f->mid[name.n] |= (uint64_t)1 << kf_bit(name.p[name.n / 2]);
-    f->last[name.n] |= (uint64_t)1 << kf_bit(name.p[name.n - 1]);
+    if (!name.n) return;
+    size_t k = name.n % RD_KF_LEN;
+    f->first[k] |= (uint32_t)1 << kf_bit(name.p[0]);
+    f->mid[k] |= (uint32_t)1 << kf_bit(name.p[name.n / 2]);
+    f->last[k] |= (uint32_t)1 << kf_bit(name.p[name.n - 1]);
 }
 
 /* See reader.h. The names whose keys rd_key may answer with a field or a
@@ -414,8 +417,8 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
     ftab_t *ft = c->ft;
     ftab_lock(ft);
     f->on = !ft->want_all;
-    for (unsigned k = f->on ? RD_KF_LEN - 1 : 0; k < RD_KF_LEN; k++) /* (all: every key) */
-        f->first[k] = f->mid[k] = f->last[k] = ~(uint64_t)0;
+    for (unsigned k = 0; !f->on && k < RD_KF_LEN; k++) /* (all: every key) */
+        f->first[k] = f->mid[k] = f->last[k] = ~(uint32_t)0;
     for (uint32_t id = 0; f->on && id < ft->n; id++)
         if (ft->e[id].wanted || !ft->e[id].seen) kf_add(f, ftab_name(ft, id));
     ftab_unlock(ft);
@@ -426,10 +429,11 @@ void rd_kfilt_init(rd_ctx_t *c, rd_kfilt_t *f) {
 }
 
 /* May the unescaped key s[0..n) name a field or a special? (Always when f
- * is off, but for the empty key, which rd_key never answers with one.) */
+ * is off; the empty key, which rd_key never answers with one, only when a
+ * name's length is a multiple of RD_KF_LEN.) One look-up by the length
+ * and the first byte stops most keys. */
 static inline bool kf_maybe(const rd_kfilt_t *f, const char *s, size_t n) {
-    if (!n) return false;
-    size_t k = n < RD_KF_LEN - 1 ? n : RD_KF_LEN - 1;
+    size_t k = n % RD_KF_LEN;
     if (!(f->first[k] >> kf_bit(s[0]) & 1)) return false;
     return (f->last[k] >> kf_bit(s[n - 1]) & 1) && (f->mid[k] >> kf_bit(s[n / 2]) & 1);
 }
@@ -504,76 +508,106 @@ static inline uint16_t two(const char *p) {
 /* The members json_object_flat found that it hands to json_member. */
 #define FLAT_MAXHIT RD_KSHAPE
 
-/* json_object for the commonest line: a flat object without blanks,
- * `{"key":value,...}` with strings, numbers, true, false and null for
- * values. Walks the quotes in order off x's quote mask (each member's
- * two or four quotes, no search) and answers false, with nothing done,
- * at anything else (blanks, nested values, more than FLAT_MAXHIT members
- * to set, malformed text): the general walk then answers. Otherwise it
- * sets what json_object would set, in its order: the members are looked
- * up only once the whole object is known to be valid, and (f on) only
- * those whose keys f lets through, since rd_key answers no field and no
- * special for the others and json_member sets nothing for them. */
-static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const jx_t *x,
-                             const rd_kfilt_t *f) {
-    struct {
-        pstr_t key, val;
-        unsigned pos;
-        bool esc;
-    } hit[FLAT_MAXHIT];
-    unsigned nhit = 0;
-    const uint64_t *qw = x->q, *qend = x->q + x->nw; /* the quote mask's word at base */
-    uint64_t q = *qw;
-    size_t base = 0, o, e, i, j, nb = x->anyb ? 0 : n; /* nb: no backslash in [o, nb) of the current key */
+/* One of them: its key's quotes, its value's bytes [e + 2, j) and its
+ * place among the object's members. */
+typedef struct flat_hit {
+    const char *o, *e, *j;
+    unsigned pos;
+} flat_hit_t;
+
+/* How far x->d lies past x->q, in bytes: json_object_flat reaches the
+ * digit mask's word from the quote mask's word of the same bytes. */
+#define FLAT_DQ (offsetof(jx_t, d) - offsetof(jx_t, q))
+
+/* json_object's walk for the commonest line: a flat object without
+ * blanks, `{"key":value,...}` with strings, numbers, true, false and null
+ * for values. Walks the quotes in order off x's quote mask (each member's
+ * two or four quotes, no search) and answers -1, with nothing done, at
+ * anything else (blanks, nested values, more than FLAT_MAXHIT members to
+ * set, a key with a backslash, malformed text): the general walk then
+ * answers. Otherwise it answers how many members it put into hit, in
+ * their order: those whose keys f (on) lets through, since rd_key
+ * answers no field and no special for the others and json_member sets
+ * nothing for them; the caller looks them up once the whole object is
+ * known to be valid. A function of its own, without the context and the
+ * record, and its member loop keeps few values (places as pointers, the
+ * digit mask reached from the quote mask's word, s, n and x used off its
+ * common path only), so that fewer of them are kept on the stack. */
+__attribute__((noinline)) static int json_object_flat(const char *s, size_t n, const jx_t *x, const rd_kfilt_t *f,
+                                                      flat_hit_t *hit) {
+    int nhit = 0;
+    /* (A '}' last: every scan below stops before the end of the text, and
+     * reads no further than s[n].) */
+    if (n < 4 || s[0] != '{' || s[1] != '"' || s[n - 1] != '}') return -1;
+    const uint64_t *qw = x->q; /* the quote mask's word of the bytes from sb */
+    const char *sb = s, *o = s + 1, *e, *i, *j; /* o: the key's opening quote */
+    const char *nb = x->anyb ? s : s + n;
+    uint64_t q = *qw & (*qw - 1); /* (the first key's quote, at 1, passed) */
     /* To the word of the next quote (none: not this walk's line); then
      * FLAT_POP puts its place into v and steps over it, FLAT_DROP steps
      * over a quote whose place is known. */
 #define FLAT_NEXT()                                          \
     while (!q) {                                             \
-        if (++qw == qend) return false;                      \
+        if (__builtin_expect(++qw == x->q + x->nw, 0)) return -1; \
         q = *qw;                                             \
-        base += 64;                                          \
+        sb += 64;                                            \
     }
-#define FLAT_POP(v) do { FLAT_NEXT() (v) = base + (uint64_t)__builtin_ctzll(q); q &= q - 1; } while (0)
+#define FLAT_POP(v) do { FLAT_NEXT() (v) = sb + __builtin_ctzll(q); q &= q - 1; } while (0)
 #define FLAT_DROP() do { FLAT_NEXT() q &= q - 1; } while (0)
-    /* (A '}' last: every scan below stops before the end of the text, and
-     * reads no further than s[n].) */
-    if (n < 4 || s[0] != '{' || s[1] != '"' || s[n - 1] != '}') return false;
-    FLAT_POP(o); /* 1: the first key's quote ('{' escapes nothing) */
     for (unsigned pos = 0;; pos++) {
         FLAT_POP(e); /* the key's closing quote */
+        /* nb: the first backslash at or after o, or one past it (the
+         * text's end when it has none). A key with one leaves the line to
+         * the general walk (rare). */
+        if (__builtin_expect(nb < e, 0)) {
+            nb = s + jx_next(x, x->b, (size_t)(o - s));
+            if (nb < e) return -1;
+        }
         i = e + 2;
-        char ch = s[i];    /* (at worst s[n], readable) */
-        if (two(s + e + 1) == two(":\"")) { /* (the next quote: a ':' escapes nothing) */
+        char ch = *i; /* (at worst s[n], readable) */
+        if (two(e + 1) == two(":\"")) { /* (the next quote: a ':' escapes nothing) */
             FLAT_DROP();
             FLAT_POP(j);
             j++;
-        } else if (s[e + 1] != ':') {
-            return false;
-        } else if (ch >= '1' && ch <= '9') { /* an integer, most often */
-            j = jx_digits_end(x, i + 1);
-            if ((s[j] == '.' || s[j] == 'e' || s[j] == 'E') && (j = jx_num_end(x, s, i)) == JSON_BAD) return false;
+        } else if (__builtin_expect(e[1] != ':', 0)) {
+            return -1;
+        } else if (__builtin_expect(ch >= '1' && ch <= '9', 1)) { /* an integer, most often */
+            /* Its digits end at the digit mask's next 0 bit, before the
+             * text's last byte (a '}') at the latest. */
+            size_t r = (size_t)(i + 1 - sb);
+            const uint64_t *dw = (const uint64_t *)((const char *)qw + FLAT_DQ) + r / 64;
+            uint64_t v = ~*dw >> (r % 64);
+            if (v) {
+                j = i + 1 + __builtin_ctzll(v);
+            } else {
+                const char *p = sb + (r & ~(size_t)63);
+                do p += 64; while (!(v = ~*++dw));
+                j = p + __builtin_ctzll(v);
+            }
+            if (*j == '.' || *j == 'e' || *j == 'E') {
+                size_t k = jx_num_end(x, s, (size_t)(i - s));
+                if (k == JSON_BAD) return -1;
+                j = s + k;
+            }
         } else {
             bool tr;
+            size_t k, ix = (size_t)(i - s);
             switch (ch) {
-            case 't': j = js_lit_end(s, n, i, "true", 4, &tr); break;
-            case 'f': j = js_lit_end(s, n, i, "false", 5, &tr); break;
-            case 'n': j = js_lit_end(s, n, i, "null", 4, &tr); break;
-            default: j = jx_num_end(x, s, i); break; /* (JSON_BAD unless a number) */
+            case 't': k = js_lit_end(s, n, ix, "true", 4, &tr); break;
+            case 'f': k = js_lit_end(s, n, ix, "false", 5, &tr); break;
+            case 'n': k = js_lit_end(s, n, ix, "null", 4, &tr); break;
+            default: k = jx_num_end(x, s, ix); break; /* (JSON_BAD unless a number) */
             }
-            if (j == JSON_BAD) return false;
+            if (k == JSON_BAD) return -1;
+            j = s + k;
         }
-        if (nb <= o) nb = jx_next(x, x->b, o + 1); /* the first backslash after o */
-        bool esc = nb < e;
-        if (__builtin_expect(esc || kf_maybe(f, s + o + 1, e - o - 1), 0)) {
-            if (nhit == FLAT_MAXHIT) return false;
-            hit[nhit].key = pstr(s + o + 1, e - o - 1);
-            hit[nhit].val = pstr(s + i, j - i);
-            hit[nhit].pos = pos;
-            hit[nhit++].esc = esc;
+        if (__builtin_expect(kf_maybe(f, o + 1, (size_t)(e - o - 1)), 0)) {
+            if (nhit == FLAT_MAXHIT) return -1;
+            hit[nhit].o = o, hit[nhit].e = e, hit[nhit].j = j;
+            hit[nhit++].pos = pos;
         }
-        if (two(s + j) != two(",\"")) {
-            if (s[j] != '}' || j != n - 1) return false;
+        if (two(j) != two(",\"")) {
+            if (*j != '}' || j != s + n - 1) return -1;
             break;
         }
         o = j + 1;
@@ -582,9 +616,7 @@ static bool json_object_flat(rd_ctx_t *c, const char *s, size_t n, record_t *rec
 #undef FLAT_NEXT
 #undef FLAT_POP
 #undef FLAT_DROP
-    for (unsigned k = 0; k < nhit; k++)
-        json_member(c, rd_key(c, hit[k].pos, hit[k].key, hit[k].esc, NULL), hit[k].val, 0, rec);
-    return true;
+    return nhit;
 }
 
 /* json_object on an indexed text, every key read; json_object through the
@@ -603,7 +635,15 @@ __attribute__((noinline)) static bool json_object_kf(rd_ctx_t *c, const char *s,
  * finds most keys with one compare, beats the flat walk's look-ups. */
 bool rd_json_object_ix(rd_ctx_t *c, const char *s, size_t n, record_t *rec, const jx_t *x, const rd_kfilt_t *f) {
     if (!f->on) return json_object_all(c, s, n, rec, x);
-    return json_object_flat(c, s, n, rec, x, f) || json_object_kf(c, s, n, rec, x, f);
+    flat_hit_t hit[FLAT_MAXHIT];
+    int nhit = json_object_flat(s, n, x, f, hit);
+    if (nhit < 0) return json_object_kf(c, s, n, rec, x, f);
+    for (int k = 0; k < nhit; k++) {
+        pstr_t key = pstr(hit[k].o + 1, (size_t)(hit[k].e - hit[k].o - 1));
+        json_member(c, rd_key(c, hit[k].pos, key, false, NULL), pstr(hit[k].e + 2, (size_t)(hit[k].j - hit[k].e - 2)), 0,
+                    rec);
+    }
+    return true;
 }
 
 /* One member the walk found: its key (decoded), its value view and the

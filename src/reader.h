@@ -572,16 +572,16 @@ static inline uint64_t rd_count_nl(const char *p, size_t n) {
  * Lines and Sumo readers. */
 bool rd_json_object(rd_ctx_t *c, const char *s, size_t n, record_t *rec);
 /* Which keys of a JSON object a projected read (the query reads only the
- * fields it names) looks up: a key is let through when its length and
- * its first, middle and last bytes (ASCII case folded) are those of a
- * name that can fill a field or a special. A key that could is never
- * stopped. */
-#define RD_KF_LEN 64 /* keys of RD_KF_LEN - 1 bytes or more are always let through */
+ * fields it names) looks up: a key is let through when its length (modulo
+ * RD_KF_LEN) and its first, middle and last bytes (their low five bits,
+ * which fold ASCII case) are those of a name that can fill a field or a
+ * special. A key that could is never stopped. */
+#define RD_KF_LEN 64
 typedef struct rd_kfilt {
     bool on;                   /* false: every key is read (the query reads every field; masks all ones) */
-    uint64_t first[RD_KF_LEN]; /* by key length: the first bytes' bits of the names */
-    uint64_t mid[RD_KF_LEN];   /* by key length: their middle (n / 2) bytes' bits */
-    uint64_t last[RD_KF_LEN];  /* by key length: their last bytes' bits */
+    uint32_t first[RD_KF_LEN]; /* by key length modulo RD_KF_LEN: the first bytes' bits of the names */
+    uint32_t mid[RD_KF_LEN];   /* the same of their middle (n / 2) bytes */
+    uint32_t last[RD_KF_LEN];  /* the same of their last bytes */
 } rd_kfilt_t;
 /* Set f up for the reads of c's field table (its wanted fields and
  * skipped metadata, fixed for a run) and the fields no record has carried
