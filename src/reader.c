@@ -532,8 +532,11 @@ typedef struct flat_hit {
  * known to be valid. A function of its own, without the context and the
  * record, and its member loop keeps few values (places as pointers, the
  * digit mask reached from the quote mask's word, s, n and x used off its
- * common path only), so that fewer of them are kept on the stack. */
-__attribute__((noinline)) static int json_object_flat(const char *s, size_t n, const jx_t *x, const rd_kfilt_t *f,
+ * common path only), so that fewer of them are kept on the stack.
+ * Aligned to a cache line: where an unrelated change elsewhere moved it
+ * (to 48 bytes past one), top-k over 1M lines took 5-8% more CPU time;
+ * aligned, it runs as in the best placement seen, whatever comes before. */
+__attribute__((noinline, aligned(64))) static int json_object_flat(const char *s, size_t n, const jx_t *x, const rd_kfilt_t *f,
                                                       flat_hit_t *hit) {
     int nhit = 0;
     /* (A '}' last: every scan below stops before the end of the text, and
