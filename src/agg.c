@@ -109,6 +109,15 @@ typedef struct gtab_group {
  * below, the slots stay in the cache and a batch would only copy keys. */
 #define GT_BATCH_FROM (((uint32_t)256 << 10) / sizeof(hm_slot_t) - 1)
 
+/* Index slots up to which the index is kept at most 1/GT_SPARSE_LOAD
+ * full (sparse_full), not 3/4 as hm_add keeps it: that full, a third of
+ * the lookups among a few hundred keys met another key's slot first, and
+ * the probe's branch on its tag, which waits for the hash and the slot's
+ * load, was guessed wrong; a quarter full, most keys sit in their home
+ * slot. 8192 slots are 64 KiB (2048 groups; past that, 3/4 again). */
+#define GT_SPARSE 8192
+#define GT_SPARSE_LOAD 4
+
 /* A key gtab_put keeps waiting. */
 typedef struct gt_pend {
     uint64_t h;         /* its hash */
@@ -651,13 +660,20 @@ static void place(gtab_t *g, group_t *gr, const hm_probe_t *p) {
     g->n++;
 }
 
+/* Whether a small index (below GT_SPARSE slots) holding n ids is full
+ * (GT_SPARSE): it doubles then, before hm_add would. */
+static inline bool sparse_full(const hm_t *m, size_t n) {
+    return m->mask < GT_SPARSE - 1 && n * GT_SPARSE_LOAD >= (size_t)m->mask + 1;
+}
+
 /* A new group at the probe's slot (key hash's tag p->tag, first record
  * seq) with klen key bytes: k's, or with k NULL g->kv's encoding. NULL
  * when the budget is exceeded (the group is made and indexed all the
  * same, as the budget is checked after the table grew). */
 __attribute__((noinline)) static group_t *new_group(gtab_t *g, const hm_probe_t *p, const char *k, uint32_t klen,
                                                    uint64_t seq) {
-    bool full = g->n == g->gcap || (size_t)g->ix.n + 1 > ((size_t)g->ix.mask + 1) * 3 / 4;
+    bool full = g->n == g->gcap || (size_t)g->ix.n + 1 > ((size_t)g->ix.mask + 1) * 3 / 4 ||
+                sparse_full(&g->ix, (size_t)g->ix.n + 1);
     size_t sz = al8(g->key_off + klen);
     bool fresh = sz > g->left;
     group_t *gr = carve(g, sz);
@@ -674,6 +690,7 @@ __attribute__((noinline)) static group_t *new_group(gtab_t *g, const hm_probe_t 
         for (uint32_t i = 0; i < g->nby; i++) d = enc_to(d, g->kv[i]);
     }
     place(g, gr, p);
+    if (sparse_full(&g->ix, g->ix.n)) hm_reserve(&g->ix, (g->ix.mask + 1) * 3 / 2 - 1); /* (twice the slots) */
     /* The table grows by chunks and doublings: check the budget then. */
     if ((full || fresh) && !charge(g)) return NULL;
     return gr;
@@ -713,7 +730,9 @@ static void reindex(gtab_t *g) {
     if (!g->stale) return;
     g->stale = false;
     hm_free(&g->ix);
-    hm_reserve(&g->ix, (uint32_t)g->n);
+    /* (As sparse as new_group keeps a small index.) */
+    size_t n = g->n * GT_SPARSE_LOAD < GT_SPARSE ? g->n * GT_SPARSE_LOAD * 3 / 4 : g->n;
+    hm_reserve(&g->ix, (uint32_t)n);
     for (size_t i = 0; i < g->n; i++) {
         if (i + GT_AHEAD < g->n) __builtin_prefetch(&g->ix.slot[g->grp[i + GT_AHEAD]->tag & g->ix.mask], 1);
         hm_probe_t p = hm_start(&g->ix, g->grp[i]->tag);

@@ -15,18 +15,33 @@
 #include <string.h>
 
 /* See hmap.h. */
+uint64_t hm_hash_long(const void *vp, size_t n) {
+    const unsigned char *p = vp;
+    uint64_t h = (uint64_t)n * HM_K1_ + HM_K2_;
+    for (; n >= 8; p += 8, n -= 8) h = hm_step_(h, hm_ld64_(p));
+    return hm_finish_(hm_step_(h, hm_tail_(p, n)));
+}
+
+/* The k bytes at p, ASCII-lowercased, into w. */
+static void lower_(unsigned char *w, const unsigned char *p, size_t k) {
+    for (size_t i = 0; i < k; i++) w[i] = (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+}
+
+/* See hmap.h. Each way of hm_hash, on the lowercased bytes. */
 uint64_t hm_ihash(const void *vp, size_t n) {
     const unsigned char *p = vp;
-    unsigned char w[8];
-    uint64_t h = (uint64_t)n * HM_K1_ + HM_K2_;
-    while (n) {
-        size_t k = n < 8 ? n : 8;
-        for (size_t i = 0; i < k; i++) w[i] = (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
-        h = hm_step_(h, k == 8 ? hm_ld64_(w) : hm_tail_(w, k));
-        p += k;
-        n -= k;
+    unsigned char w[16];
+    if (n <= 16) {
+        lower_(w, p, n);
+        return hm_hash(w, n);
     }
-    return hm_finish_(h);
+    uint64_t h = (uint64_t)n * HM_K1_ + HM_K2_;
+    for (; n >= 8; p += 8, n -= 8) {
+        lower_(w, p, 8);
+        h = hm_step_(h, hm_ld64_(w));
+    }
+    lower_(w, p, n);
+    return hm_finish_(hm_step_(h, hm_tail_(w, n)));
 }
 
 /* See hmap.h. */

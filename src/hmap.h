@@ -90,14 +90,37 @@ static inline uint64_t hm_tail_(const unsigned char *p, size_t n) {
     return 0;
 }
 
+/* Fold x's high bits down, multiply by k and fold the product's high
+ * half onto its low one (without the first fold when !pre): each bit
+ * of x reaches the low 32 bits (the index's tag) through the product's
+ * high half, and its top bits reach the multiply's low ones too. */
+static inline uint64_t hm_mulx_(uint64_t x, uint64_t k, bool pre) {
+    if (pre) x ^= x >> 29;
+    x *= k;
+    return x ^ (x >> 32);
+}
+
+/* hm_hash of a key of more than 16 bytes: folded 8 bytes at a time. */
+uint64_t hm_hash_long(const void *p, size_t n);
+
 /* 64-bit hash of bytes p[0..n) (p may be NULL when n is 0): the hash
  * every user of hm_t passes unless it needs its own (a case-insensitive
- * one, say). */
+ * one, say). A key of up to 16 bytes (an address, a port, a user name:
+ * the usual group key) is one word or two, each folded and multiplied on
+ * its own (the two overlap), then multiplied once more, so the latency a
+ * lookup waits on before its first load is two multiplies, not four or
+ * more in a row; a bit flipped anywhere flips each bit of the tag about
+ * as evenly as the longer way does. A longer key is hashed out of line.
+ * (The second word is turned by 16 bits before the two meet: a change
+ * in a word's top bits reaches few bits of its product, which the first
+ * word's could cancel at the same places.) */
 static inline uint64_t hm_hash(const void *vp, size_t n) {
     const unsigned char *p = vp;
+    if (n > 16) return hm_hash_long(p, n);
     uint64_t h = (uint64_t)n * HM_K1_ + HM_K2_;
-    for (; n >= 8; p += 8, n -= 8) h = hm_step_(h, hm_ld64_(p));
-    return hm_finish_(hm_step_(h, hm_tail_(p, n)));
+    if (n <= 8) return hm_mulx_(hm_mulx_((n == 8 ? hm_ld64_(p) : hm_tail_(p, n)) ^ h, HM_K2_, true), HM_K1_, false);
+    uint64_t x = hm_mulx_(hm_ld64_(p) ^ h, HM_K2_, true), y = hm_mulx_(hm_ld64_(p + n - 8) ^ HM_K2_, HM_K1_, true);
+    return hm_mulx_(x ^ (y << 16 | y >> 48), HM_K2_, false);
 }
 /* hm_hash of the ASCII-lowercased bytes (case-insensitive keys). */
 uint64_t hm_ihash(const void *p, size_t n);

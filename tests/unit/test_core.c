@@ -263,7 +263,8 @@ static bool tag_pair(size_t n, char *a, char *b) {
 
 /* Keys whose hashes share the index's tag are told apart by their bytes:
  * for strings of each length the compare takes its own way on (3, 5, 12,
- * 20, 100 and 130 bytes), a pair with one tag folds into two groups, as
+ * 20, 100 and 130 bytes; 8, 9, 15 and 16 about the hash's edges), a
+ * pair with one tag folds into two groups, as
  * one key (gtab_add, and gtab_put's one-string path), as the last of two
  * keys (whose tag the pair shares too), and with a large index
  * (gtab_put's batches). */
@@ -278,7 +279,7 @@ static void test_gtab_tag_collisions(void) {
     arena_t ar = {0};
     record_t r;
     rec_init(&r, &ar);
-    static const size_t lens[] = {3, 5, 12, 20, 100, 130};
+    static const size_t lens[] = {3, 5, 8, 9, 12, 15, 16, 20, 100, 130};
     char a[130], b[130], fill[16];
     bool all = true;
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
@@ -525,6 +526,99 @@ static int in_order(void *ud, record_t *r) {
     return 0;
 }
 
+/* A small index is kept a quarter full at most (agg.c's GT_SPARSE):
+ * keys put one at a time through its doublings into a `count by k`
+ * table st (count field oc) are all found again, and again after the
+ * groups were put in order (the index built anew), each with its own
+ * count. */
+static void check_sparse_index(const stage_t *st, uint32_t fk, uint32_t oc, record_t *r) {
+    char tmp[32];
+    enum { NK = 3000 };
+    gtab_t *g = gtab_new(st);
+    gtab_defer(g);
+    uint64_t seq = 0;
+    size_t b1 = 0;
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) gtab_order(g);
+        for (int i = 0; i < NK; i++) {
+            rec_clear(r);
+            int k = snprintf(tmp, sizeof tmp, "10.1.%d.%d", i / 256, i % 256);
+            rec_set(r, fk, val_str(tmp, (size_t)k));
+            gtab_put(g, r, seq++);
+            /* (From 1 group to 1000, the index grew from 16 slots of 8
+             * bytes to 4096, not 2048, and the list from 64 groups to
+             * 1024; the first arena chunk holds them all.) */
+            if (round == 0 && i == 0) b1 = gtab_bytes(g);
+            if (round == 0 && i == 999) CHECK(gtab_count(g) == 1000 && gtab_bytes(g) - b1 >= (size_t)4096 * 8);
+        }
+    }
+    gtab_settle(g);
+    CHECK(gtab_count(g) == NK);
+    table_t t;
+    table_init(&t);
+    gtab_emit(g, &t);
+    bool ok = t.n == NK;
+    for (size_t i = 0; ok && i < t.n; i++) {
+        int k = snprintf(tmp, sizeof tmp, "10.1.%zu.%zu", i / 256, i % 256);
+        value_t v = rec_get(&t.rows[i], fk);
+        ok = v.t == V_STR && v.n == (size_t)k && memcmp(v.s, tmp, v.n) == 0 && rec_get(&t.rows[i], oc).d == 3;
+    }
+    CHECK(ok);
+    table_free(&t);
+    gtab_free(g);
+}
+
+/* Keys that differ at the edges of the hash's and the compare's ways
+ * (hm_hash: under 8 bytes, 8 to 16, longer), in a `count by k` table st
+ * (count field oc) through gtab_put, before and after the groups were
+ * put in order (the index built anew): for each length L of 0..17, "A"
+ * L times (put once a round), the same with a last 'B' (twice), with a
+ * NUL after (3 times), the number L (4 times) and a boolean (5 times). */
+static void check_key_edges(const stage_t *st, uint32_t fk, uint32_t oc, record_t *r) {
+    enum { NL = 18 };
+    char s[NL + 1];
+    gtab_t *g = gtab_new(st);
+    gtab_defer(g);
+    uint64_t seq = 0;
+    for (int round = 0; round < 2; round++) {
+        if (round) gtab_order(g);
+        for (int len = 0; len < NL; len++)
+            for (int k = 0; k < 5; k++)
+                for (int rep = 0; rep <= k; rep++) {
+                    memset(s, 'A', sizeof s);
+                    if (k == 1 && len) s[len - 1] = 'B';
+                    s[len] = 0;
+                    value_t v = k == 3 ? val_num(len) : k == 4 ? val_bool(len & 1) : val_str(s, (size_t)len + (k == 2));
+                    rec_clear(r);
+                    rec_set(r, fk, v);
+                    gtab_put(g, r, ((uint64_t)1 << 20) - seq++); /* (later groups' first records come first: sorted anew) */
+                }
+    }
+    gtab_settle(g);
+    table_t t;
+    table_init(&t);
+    gtab_emit(g, &t);
+    /* (The empty string is both "A" 0 times and "B" without its 'A's.) */
+    bool ok = t.n == NL + (NL - 1) + NL + NL + 2;
+    for (size_t i = 0; ok && i < t.n; i++) {
+        value_t v = rec_get(&t.rows[i], fk);
+        double c = rec_get(&t.rows[i], oc).d, want = 0;
+        if (v.t == V_STR) {
+            bool as = true;
+            for (size_t j = 0; j + 1 < v.n; j++) as = as && v.s[j] == 'A';
+            char last = v.n ? v.s[v.n - 1] : 'A';
+            want = !as ? -1 : v.n == 0 ? 2 * 3 : last == 'A' ? 2 * 1 : last == 'B' ? 2 * 2 : last == 0 ? 2 * 3 : -1;
+        } else {
+            want = v.t == V_NUM ? 2 * 4 : v.t == V_BOOL ? 2 * 5 * (NL / 2) : -1;
+        }
+        ok = c == want;
+        if (!ok) fprintf(stderr, "  key edges: group %zu (type %d, %u bytes) counted %g\n", i, (int)v.t, v.n, c);
+    }
+    CHECK(ok);
+    table_free(&t);
+    gtab_free(g);
+}
+
 static void test_gtab_cheap(void) {
     ftab_t ft;
     ftab_init(&ft);
@@ -629,6 +723,9 @@ static void test_gtab_cheap(void) {
     table_free(&tp);
     gtab_free(d);
     gtab_free(plain);
+
+    check_sparse_index(&st, fk, oc, &r);
+    check_key_edges(&st, fk, oc, &r);
 
     /* A budget shared by two tables stops new groups once passed. */
     gtab_budget_t b = {.max = 1 << 20};

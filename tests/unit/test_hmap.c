@@ -89,6 +89,46 @@ static void test_hash(void) {
         if (!used[j]++) distinct++;
     }
     CHECK(distinct > 2400); /* a uniform hash fills about 63% */
+
+    /* Short keys (up to 16 bytes: one or two words, see hm_hash) spread
+     * as well whichever 12 bits of theirs vary: the first bytes', the
+     * last bytes' or the top bits of each word's bytes (a multiply moves
+     * a word's top bits nowhere but up). */
+    static const struct { size_t len, at[2]; unsigned shift; } way[] = {
+        {12, {0, 1}, 0}, {12, {10, 11}, 0}, {16, {7, 15}, 2}, {8, {6, 7}, 2}, {5, {0, 4}, 2}, {15, {3, 14}, 2},
+    };
+    for (size_t w = 0; w < sizeof way / sizeof way[0]; w++) {
+        memset(used, 0, sizeof used);
+        distinct = 0;
+        for (uint32_t k = 0; k < 4096; k++) {
+            unsigned char s[16];
+            memset(s, 'x', sizeof s);
+            s[way[w].at[0]] = (unsigned char)((k & 63) << way[w].shift);
+            s[way[w].at[1]] = (unsigned char)((k >> 6) << way[w].shift);
+            uint32_t j = (uint32_t)hm_hash(s, way[w].len) & 4095;
+            if (!used[j]++) distinct++;
+        }
+        CHECK(distinct > 2400);
+        if (distinct <= 2400) fprintf(stderr, "  %zu-byte keys, way %zu: %u slots of 4096\n", way[w].len, w, distinct);
+    }
+    /* One bit flipped anywhere in a key of 1 to 40 bytes changes its tag
+     * (the low 32 bits); the case-insensitive hash is the hash of the
+     * lowercased bytes at every length (its short and long ways). */
+    bool flips = true, icase = true;
+    for (size_t n = 1; n <= 40; n++) {
+        unsigned char s[40], u[40];
+        for (size_t i = 0; i < n; i++) s[i] = (unsigned char)('a' + (i * 7) % 26), u[i] = (unsigned char)(s[i] - 32);
+        uint32_t t = (uint32_t)hm_hash(s, n);
+        for (size_t i = 0; i < n; i++)
+            for (int b = 0; b < 8; b++) {
+                s[i] ^= (unsigned char)(1 << b);
+                flips &= (uint32_t)hm_hash(s, n) != t;
+                s[i] ^= (unsigned char)(1 << b);
+            }
+        icase &= hm_ihash(u, n) == hm_hash(s, n);
+    }
+    CHECK(flips);
+    CHECK(icase);
 }
 
 static void test_bytes(void) {
