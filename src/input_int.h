@@ -45,6 +45,7 @@
 #define IN_FOLLOW_MS 100               /* --follow: how often a file's end is looked at again */
 #define IN_MAPMIN ((size_t)1 << 20)    /* smallest file read through mmap (below, read(2) costs about as much) */
 #define IN_MAPWIN IN_BLOCK             /* most bytes of a mapped file handed to its reader at a time (as read) */
+#define IN_MAPDROP (8 * IN_MAPWIN)      /* bytes behind a mapped file's reader given back at a time (input_map.c) */
 
 /* ---- the readers (input.c) ---- */
 

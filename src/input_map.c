@@ -6,8 +6,14 @@
  * of -jN share one map of the whole file) and hands it out in windows of
  * IN_MAPWIN bytes: each window's page tables are filled in one call
  * (MADV_POPULATE_READ) before the reader sees it, and the pages behind the
- * reader's unfinished record are given back (MADV_DONTNEED), so that the
- * resident size stays a few windows whatever the file's size.
+ * reader's unfinished record are given back (MADV_DONTNEED) IN_MAPDROP
+ * bytes at a time, so that the resident size stays a few windows whatever
+ * the file's size. Each give-back makes the kernel flush the other lanes'
+ * TLBs (an interrupt to each of their CPUs, costly in a VM): given back 1
+ * MiB at a time, those were 3% of top-k's CPU time over 10M JSON lines at
+ * -j2; 8 MiB at a time costs 1.8% less CPU time there, 3.4% less on the
+ * seed query and 5.4% less on a 1% search (9-11 pairs), and 4 MB more
+ * resident with -j2 (`*` over 1M lines: 18 to 22 MB).
  *
  * What that costs is the kernel's, page by page: filling a page-table entry
  * and giving it back, about 0.2 µs for each 4 KiB page of a file whose page
@@ -17,7 +23,7 @@
  * bench/RESULTS.md, 2026-12-07) and was no cheaper: read(2) or pread into a
  * reused buffer (30% more CPU time: the copy pays for the memory reads that
  * the mapped scan hides behind its prefetch), page tables filled 4 MiB
- * ahead and pages given back 8 MiB at a time (3% more), no filling, the
+ * ahead together with pages given back 8 MiB at a time (3% more), no filling, the
  * reader's accesses faulting the pages in (4% more), filling 256 KiB at a
  * time just ahead of the reader (the same), MADV_HUGEPAGE (no change: the
  * page cache keeps the folios it has, and readahead already reads a file
@@ -214,7 +220,7 @@ bool in_src_cut(in_src_t *s) {
 long in_src_window(in_src_t *s, uint64_t keep, uint64_t at, size_t max) {
     const in_map_t *m = s->map;
     if (in_map_cut(m)) return src_cut(s);
-    if (keep >= s->mdrop + IN_MAPWIN) { /* the pages behind the reader */
+    if (keep >= s->mdrop + IN_MAPDROP) { /* the pages behind the reader */
         map_drop(m, s->mdrop, keep);
         s->mdrop = keep;
     }
